@@ -1,0 +1,28 @@
+"""The ``changeflow`` command: a thin shell over the domain functions in ``tasks``.
+
+Each area registers its commands from its own module below; every command takes ``--json``
+and then prints exactly one JSON document on stdout. Errors are one line on stderr with a
+non-zero exit code (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from changeflow.cli.common import app, fail
+from changeflow.errors import ChangeflowError
+
+# Command modules (each adds its commands to ``app``).
+from changeflow.cli import core  # noqa: F401  isort: skip
+
+
+def main() -> None:
+    try:
+        app()
+    except ChangeflowError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

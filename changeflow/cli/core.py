@@ -1,0 +1,3 @@
+"""Core commands: init, intake, status, contract."""
+
+from __future__ import annotations

@@ -1,0 +1,103 @@
+"""One settings object: environment ``CHANGEFLOW_*`` over an optional ``changeflow.toml``.
+
+Paths default to a ``var/`` folder under the current directory so a checkout is self-contained.
+The signing secret is never a setting value: only the path of the owner-only file holding it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHANGEFLOW_",
+        toml_file=os.environ.get("CHANGEFLOW_CONFIG", "changeflow.toml"),
+        extra="ignore",
+    )
+
+    home: Path = Field(Path("var"), description="Folder for the default database, store, inbox.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home.")
+    documents_dir: Path | None = None
+    inbox_dir: Path | None = None
+    templates_dir: Path | None = Field(None, description="Override of the shipped templates.")
+    secret_file: Path | None = None
+    timezone: str = "Asia/Shanghai"
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "changeflow@localhost"
+
+    prefect_port: int = 4200
+    prefect_host: str = "127.0.0.1"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    # Derived paths: absolute, so a flow run in another working directory finds the same files.
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'changeflow.db'}"
+
+    @property
+    def store_dir(self) -> Path:
+        return (self.documents_dir or self.home_dir / "documents").expanduser().resolve()
+
+    @property
+    def inbox(self) -> Path:
+        return (self.inbox_dir or self.home_dir / "inbox").expanduser().resolve()
+
+    @property
+    def secret_path(self) -> Path:
+        return (self.secret_file or self.home_dir / "secret.key").expanduser().resolve()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def template_root(self) -> Path:
+        if self.templates_dir:
+            return self.templates_dir.expanduser().resolve()
+        from changeflow import docs_templates
+
+        return Path(docs_templates.__file__).parent
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``reset_settings()`` after changing the env."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,3 @@
+"""Imports every model module so ``Base.metadata`` knows all tables (Alembic, create_all)."""
+
+from . import models  # noqa: F401
