@@ -1,0 +1,82 @@
+"""Builds the shipped templates with python-docx: ``python -m changeflow.docs_templates.build``.
+
+Run it after changing a builder; the output overwrites ``docs_templates/<lang>/*.docx``.
+Templates edited by hand in Word are fine too: then do not run this over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
+from changeflow.tasks.wordkit import prepare
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+HERE = Path(__file__).parent
+LANGS = ("zh-CN", "en")
+BUILT = datetime(2026, 11, 1, tzinfo=UTC)
+Builder = Callable[[str], DocxDocument]
+BUILDERS: dict[str, Builder] = {}
+
+
+def builder(name: str) -> Callable[[Builder], Builder]:
+    def register(fn: Builder) -> Builder:
+        BUILDERS[name] = fn
+        return fn
+
+    return register
+
+
+def new_document(title: str, lang: str) -> DocxDocument:
+    doc = docx.Document()
+    prepare(doc, title=title, when=BUILT)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    head = doc.add_heading(title, level=0)
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return doc
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh-CN" else pair[1]
+
+
+def grid(doc: DocxDocument, header: list[str], rows: int) -> None:
+    t = doc.add_table(rows=1 + rows, cols=len(header))
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, header, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+
+
+def load_builders() -> None:
+    """Import every ``tpl_*.py`` module of this package; each registers its builders."""
+    import importlib
+
+    for mod in sorted(HERE.glob("tpl_*.py")):
+        importlib.import_module(f"{__package__}.{mod.stem}")
+
+
+def build(names: list[str] | None = None) -> list[Path]:
+    load_builders()
+    out = []
+    for name, fn in BUILDERS.items():
+        if names and name not in names:
+            continue
+        for lang in LANGS:
+            path = HERE / lang / f"{name}.docx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fn(lang).save(path)
+            out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    for p in build(sys.argv[1:] or None):
+        print(p.relative_to(HERE))

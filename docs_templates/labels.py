@@ -1,0 +1,41 @@
+"""Field labels of the task-book form, in both languages; the parser and the builder share
+them so a label renamed here changes both."""
+
+from __future__ import annotations
+
+# field -> (zh-CN label, English label)
+TASKBOOK_FIELDS: dict[str, tuple[str, str]] = {
+    "project": ("项目名称", "Project name"),
+    "client": ("委托单位", "Client"),
+    "contact": ("联系人", "Contact person"),
+    "phone": ("联系电话", "Phone"),
+    "email": ("电子邮箱", "Email"),
+    "requested_by": ("提出人", "Requested by"),
+    "date": ("提出日期", "Date"),
+    "kind": ("需求类型", "Request type"),
+    "priority": ("优先级", "Priority"),
+    "desired_date": ("期望完成日期", "Desired completion date"),
+    "background": ("项目背景", "Background"),
+}
+REQUIREMENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "no": ("序号", "No."),
+    "text": ("需求描述", "Requirement"),
+    "priority": ("优先级", "Priority"),
+    "acceptance": ("验收标准", "Acceptance criterion"),
+}
+ATTACHMENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "no": ("序号", "No."),
+    "name": ("附件名称", "Attachment"),
+}
+TITLE = ("项目任务书", "Project Task Book")
+HEADINGS = {
+    "basic": ("基本信息", "Basic information"),
+    "requirements": ("需求清单", "Requirements"),
+    "attachments": ("附件清单", "Attachments"),
+}
+HINT = (
+    "填写说明：请在各表格右侧或空行中填写；日期格式 YYYY-MM-DD；需求类型填“开发”或“变更”；"
+    "优先级填“高”“中”“低”。需求行不够时请在表格中插入行。",
+    "How to fill in: type into the empty cells; dates as YYYY-MM-DD; request type 'development'"
+    " or 'change'; priority 'high', 'medium' or 'low'. Insert table rows for more requirements.",
+)

@@ -1,0 +1,28 @@
+"""Builder of the blank task book (项目任务书)."""
+
+from __future__ import annotations
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+
+from . import labels
+from .build import builder, grid, new_document, pick
+
+
+@builder("taskbook")
+def taskbook(lang: str) -> DocxDocument:
+    """The blank task book (项目任务书) a client fills in Word and sends back."""
+    doc = new_document(pick(labels.TITLE, lang), lang)
+    doc.add_paragraph(pick(labels.HINT, lang))
+    doc.add_heading(pick(labels.HEADINGS["basic"], lang), level=1)
+    t = doc.add_table(rows=len(labels.TASKBOOK_FIELDS), cols=2)
+    t.style = "Table Grid"
+    for row, pair in zip(t.rows, labels.TASKBOOK_FIELDS.values(), strict=True):
+        row.cells[0].text = pick(pair, lang)
+        row.cells[0].paragraphs[0].runs[0].bold = True
+    doc.add_heading(pick(labels.HEADINGS["requirements"], lang), level=1)
+    grid(doc, [pick(p, lang) for p in labels.REQUIREMENT_COLUMNS.values()], rows=5)
+    doc.add_heading(pick(labels.HEADINGS["attachments"], lang), level=1)
+    grid(doc, [pick(p, lang) for p in labels.ATTACHMENT_COLUMNS.values()], rows=3)
+    write_custom_properties(doc, {"changeflow.kind": "taskbook-form", "changeflow.lang": lang})
+    return doc
