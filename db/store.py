@@ -22,7 +22,7 @@ from changeflow.settings import get_settings
 from .models import Document, Request
 from .session import on_rollback
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^\w.-]+")
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -1,3 +1,160 @@
-"""Core commands: init, intake, status, contract."""
+"""Core commands: init, intake, status, contract load/show."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.panel import Panel
+
+from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.settings import get_settings
+
+contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+
+
+@app.command()
+def init(as_json: bool = JsonOpt) -> None:
+    """Create or upgrade the database, the document store, the inbox and the signing secret."""
+    from changeflow.db.migrate import upgrade
+    from changeflow.tasks.signing import ensure_secret
+
+    s = get_settings()
+    for folder in (s.home_dir, s.store_dir, s.inbox):
+        folder.mkdir(parents=True, exist_ok=True)
+    revisions = upgrade(s.db_url)
+    secret = ensure_secret()
+    data = {
+        "database": s.db_url,
+        "revisions": revisions,
+        "documents": s.store_dir,
+        "inbox": s.inbox,
+        "secret_file": secret,
+    }
+    emit(data, as_json, lambda: console.print(table("changeflow init", ["", ""], data.items())))
+
+
+@app.command()
+def intake(
+    file: Path = typer.Argument(..., help="Task book: the filled .docx template or YAML."),
+    actor: str = typer.Option("changeflow", help="Who takes it in (for the audit trail)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Take in a client's task book (项目任务书): the request starts in 'submitted'."""
+    from changeflow.tasks.intake import intake_file
+
+    result = intake_file(file, actor=actor, channel="cli")
+    emit(
+        result.__dict__,
+        as_json,
+        lambda: console.print(f"{result.key}  {result.title}  ({result.state})", markup=False),
+    )
+
+
+@app.command()
+def status(
+    key: str = typer.Argument(None, help="A request key such as CR-2026-0001; omit for all."),
+    state: str = typer.Option(None, help="Only requests in this state."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """All requests, or one request with its requirements, documents and timeline."""
+    from changeflow.tasks.status import list_requests, request_status
+
+    if key is None:
+        rows = list_requests(state)
+        cols = ["key", "kind", "client", "title", "state", "priority", "desired_date", "updated"]
+        emit(
+            rows,
+            as_json,
+            lambda: console.print(table("Requests", cols, ([r[c] for c in cols] for r in rows))),
+        )
+        return
+    info = request_status(key)
+
+    def render() -> None:
+        head = f"{info['key']}  {info['title']}\n{info['client']} · {info['kind']} · "
+        head += f"state [bold]{info['state']}[/] · priority {info['priority']}"
+        console.print(Panel(head))
+        console.print(
+            table(
+                "Requirements",
+                ["no", "requirement", "priority", "acceptance"],
+                (
+                    [q["no"], q["text"], q["priority"], q["acceptance"]]
+                    for q in info["requirements"]
+                ),
+            )
+        )
+        console.print(
+            table(
+                "Timeline (Asia/Shanghai)",
+                ["at", "from", "to", "actor", "channel", "reason"],
+                ([e[c] for c in ("at", "from", "to", "actor", "channel", "reason")]
+                 for e in info["timeline"]),
+            )
+        )  # fmt: skip
+        if info["documents"]:
+            console.print(
+                table(
+                    "Documents",
+                    ["kind", "version", "lang", "path", "sha256"],
+                    ([d["kind"], d["version"], d["lang"], d["path"], d["sha256"][:12]]
+                     for d in info["documents"]),
+                )
+            )  # fmt: skip
+        for name, part in info.items():
+            if name in {"requirements", "timeline", "documents", "contact"}:
+                continue
+            if isinstance(part, dict):
+                console.print(table(name, ["", ""], part.items()))
+
+    emit(info, as_json, render)
+
+
+@contract_app.command("load")
+def contract_load(
+    file: Path = typer.Argument(..., help="YAML with clients, staff and contracts."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create or update clients, their contacts, our staff and contracts from one YAML file."""
+    from changeflow.tasks.contracts import load_contract_file
+
+    done = load_contract_file(file)
+    emit(
+        done,
+        as_json,
+        lambda: console.print(
+            f"loaded {len(done['clients'])} client(s), {len(done['staff'])} staff, "
+            f"{len(done['contracts'])} contract(s): {', '.join(done['contracts'])}"
+        ),
+    )
+
+
+@contract_app.command("show")
+def contract_show(
+    ident: str = typer.Argument(None, help="Contract code or id; omit for all."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Print one contract, or all of them."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks.contracts import contract_summary, get_contract
+
+    with transaction() as s:
+        if ident:
+            items = [contract_summary(s, get_contract(s, ident))]
+        else:
+            items = [contract_summary(s, c) for c in s.scalars(select(Contract))]
+
+    def render() -> None:
+        if not items:
+            console.print("no contracts yet: changeflow contract load FILE.yaml")
+        for c in items:
+            rows = [(k, v) for k, v in c.items() if k not in {"contacts", "sla", "day_rates"}]
+            rows.append(("day_rates", ", ".join(f"{k} {v}" for k, v in c["day_rates"].items())))
+            console.print(table(f"Contract {c['code']}", ["", ""], rows))
+
+    emit(items if not ident else items[0], as_json, render)

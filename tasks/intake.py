@@ -1,0 +1,156 @@
+"""Task-book intake: a validated task book becomes a request in ``submitted``.
+
+The request, its requirements, the original file in the store and the first audit record
+are written in one transaction; a key collision with a concurrent intake is retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from changeflow.db.lifecycle import INITIAL, record_creation
+from changeflow.db.models import Document, Request, Requirement
+from changeflow.db.session import transaction
+from changeflow.db.store import put_document, sha256_bytes
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from changeflow.errors import ConflictError, InputError
+from changeflow.settings import get_settings
+
+from .contracts import current_contract, find_client
+from .taskbook import TaskBook, read_taskbook
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    key: str
+    request_id: int
+    client: str
+    title: str
+    state: str
+    document_path: str | None
+    sha256: str | None
+
+
+def next_key(session: Session, year: int, prefix: str = "CR") -> tuple[str, int]:
+    seq = (session.scalar(select(func.max(Request.seq)).where(Request.year == year)) or 0) + 1
+    return f"{prefix}-{year}-{seq:04d}", seq
+
+
+def _create(
+    session: Session,
+    book: TaskBook,
+    *,
+    source: str,
+    original: bytes | None,
+    filename: str | None,
+    actor: str,
+    channel: str,
+    now: datetime,
+) -> IntakeResult:
+    client = find_client(session, book.client, source)
+    sha = sha256_bytes(original) if original is not None else None
+    if sha is not None:
+        dup = session.scalar(
+            select(Document).where(Document.kind == "taskbook", Document.sha256 == sha)
+        )
+        if dup is not None:
+            key = dup.request.key if dup.request else "?"
+            raise InputError(source, "file", f"this task book was already taken in as {key}")
+    year = now.astimezone(get_settings().tz).year
+    key, seq = next_key(session, year)
+    request = Request(
+        key=key,
+        year=year,
+        seq=seq,
+        kind=book.kind,
+        client=client,
+        contract=current_contract(session, client, book.date),
+        title=book.project,
+        description=book.background,
+        requester=book.requested_by,
+        contact={"name": book.contact, "phone": book.phone, "email": book.email},
+        priority=book.priority,
+        desired_date=book.desired_date,
+        submitted_on=book.date,
+        attachments=list(book.attachments),
+        state=INITIAL[book.kind],
+    )
+    request.requirements = [
+        Requirement(no=r.no, text=r.text, priority=r.priority, acceptance=r.acceptance)
+        for r in book.requirements
+    ]
+    session.add(request)
+    session.flush()
+    doc = None
+    if original is not None:
+        doc = put_document(
+            session,
+            original,
+            kind="taskbook",
+            request=request,
+            filename=filename or "taskbook",
+            version=1,
+            meta={"source": Path(source).name, "channel": channel},
+        )
+    record_creation(
+        session,
+        request,
+        actor=actor,
+        channel=channel,
+        reason="task book taken in",
+        evidence_sha256=sha,
+    )
+    return IntakeResult(
+        key=key,
+        request_id=request.id,
+        client=client.name,
+        title=request.title,
+        state=request.state,
+        document_path=doc.path if doc else None,
+        sha256=sha,
+    )
+
+
+def intake(
+    book: TaskBook,
+    *,
+    source: str = "form",
+    original: bytes | None = None,
+    filename: str | None = None,
+    actor: str = "changeflow",
+    channel: str = "cli",
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Create the request; retried when a concurrent intake took the same key."""
+    from changeflow.db.types import utcnow
+
+    for _attempt in range(5):
+        try:
+            with transaction() as s:
+                return _create(
+                    s,
+                    book,
+                    source=source,
+                    original=original,
+                    filename=filename,
+                    actor=actor,
+                    channel=channel,
+                    now=now or utcnow(),
+                )
+        except IntegrityError as exc:
+            if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
+                raise
+    raise ConflictError("could not allocate a request key after 5 tries; try again")
+
+
+def intake_file(path: Path, *, actor: str = "changeflow", channel: str = "cli") -> IntakeResult:
+    """Read, check and take in a task book file (.docx or YAML)."""
+    book, data = read_taskbook(path)
+    return intake(
+        book, source=str(path), original=data, filename=path.name, actor=actor, channel=channel
+    )

@@ -1,0 +1,106 @@
+"""What ``changeflow status`` shows: all requests, or one with its timeline.
+
+Other capabilities add a section to one request's status by appending a function to
+``SECTIONS`` (e.g. plan totals, git progress, SLA clocks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from changeflow.db.models import Document, Request
+from changeflow.db.session import transaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from changeflow.errors import NotFoundError
+from changeflow.settings import get_settings
+
+Section = Callable[[Session, Request], dict[str, Any] | None]
+SECTIONS: dict[str, Section] = {}
+
+
+def section(name: str) -> Callable[[Section], Section]:
+    def register(fn: Section) -> Section:
+        SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def local(dt: Any) -> str | None:
+    return None if dt is None else dt.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def list_requests(state: str | None = None) -> list[dict[str, Any]]:
+    with transaction() as s:
+        q = select(Request).order_by(Request.year, Request.seq)
+        if state:
+            q = q.where(Request.state == state)
+        return [
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "client": r.client.name,
+                "title": r.title,
+                "state": r.state,
+                "priority": r.priority,
+                "desired_date": r.desired_date,
+                "updated": local(r.updated_at),
+            }
+            for r in s.scalars(q)
+        ]
+
+
+def request_status(key: str) -> dict[str, Any]:
+    with transaction() as s:
+        r = s.scalar(select(Request).where(Request.key == key))
+        if r is None:
+            raise NotFoundError(f"no request {key} (see: changeflow status)")
+        docs = s.scalars(
+            select(Document).where(Document.request_id == r.id).order_by(Document.id)
+        ).all()
+        out: dict[str, Any] = {
+            "key": r.key,
+            "kind": r.kind,
+            "title": r.title,
+            "client": r.client.name,
+            "contract": r.contract.code if r.contract else None,
+            "state": r.state,
+            "priority": r.priority,
+            "requester": r.requester,
+            "contact": r.contact,
+            "submitted_on": r.submitted_on,
+            "desired_date": r.desired_date,
+            "requirements": [
+                {"no": q.no, "text": q.text, "priority": q.priority, "acceptance": q.acceptance}
+                for q in r.requirements
+            ],
+            "timeline": [
+                {
+                    "at": local(e.at),
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "actor": e.actor,
+                    "channel": e.channel,
+                    "reason": e.reason,
+                }
+                for e in r.events
+            ],
+            "documents": [
+                {
+                    "kind": d.kind,
+                    "version": d.version,
+                    "lang": d.lang,
+                    "path": d.path,
+                    "sha256": d.sha256,
+                }
+                for d in docs
+            ],
+        }
+        for name, fn in SECTIONS.items():
+            part = fn(s, r)
+            if part is not None:
+                out[name] = part
+        return out
