@@ -90,33 +90,36 @@ def transition(
     at: datetime | None = None,
 ) -> RequestEvent:
     """Move ``request`` to ``target`` and record who, when, why; flushes both together."""
-    state = request.state
+    state, key = request.state, request.key
     if not is_allowed(request.kind, state, target, request.held_from):
-        raise TransitionError(request.key, state, target)
-    if target == "on_hold":
-        request.held_from = state
-    elif state == "on_hold":
-        request.held_from = None
-    request.state = target
-    event = RequestEvent(
-        request=request,
-        from_state=state,
-        to_state=target,
-        actor=actor,
-        at=at or utcnow(),
-        reason=reason,
-        channel=channel,
-        evidence_sha256=evidence_sha256,
-        data=data or {},
-    )
-    session.add(event)
+        raise TransitionError(key, state, target)
+    with session.no_autoflush:  # one flush below, where a lost race is recognised
+        if target == "on_hold":
+            request.held_from = state
+        elif state == "on_hold":
+            request.held_from = None
+        request.state = target
+        event = RequestEvent(
+            request_id=request.id,
+            from_state=state,
+            to_state=target,
+            actor=actor,
+            at=at or utcnow(),
+            reason=reason,
+            channel=channel,
+            evidence_sha256=evidence_sha256,
+            data=data or {},
+        )
+        session.add(event)
     try:
         session.flush()
     except StaleDataError:
         raise ConflictError(
-            f"request {request.key} was changed by someone else while moving to '{target}';"
+            f"request {key} was changed by someone else while moving to '{target}';"
             " nothing was written, try again"
         ) from None
+    if "events" in request.__dict__:  # keep a loaded collection in step
+        request.events.append(event)
     return event
 
 
