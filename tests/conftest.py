@@ -136,3 +136,6 @@ def cli(cf_home: Path):
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+from tests.prefect_fixtures import prefect_server  # noqa: E402,F401  (session fixture)
