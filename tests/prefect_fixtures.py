@@ -43,7 +43,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.api_url
         from prefect.logging.handlers import APILogHandler
 
-        APILogHandler.flush()  # send the last run logs before the server goes away
+        APILogHandler().flush()  # send the last run logs before the server goes away
     server.stop()
     for k, v in saved.items():
         if v is None:
