@@ -39,3 +39,19 @@ HINT = (
     "How to fill in: type into the empty cells; dates as YYYY-MM-DD; request type 'development'"
     " or 'change'; priority 'high', 'medium' or 'low'. Insert table rows for more requirements.",
 )
+
+# The plan (实施计划和费用预算). Its approval section is a plain two-column table keyed by
+# these labels: the client fills the right-hand cells; the approval step reads them back by
+# label (a plain table survives a re-save in Word, WPS and LibreOffice).
+PLAN_TITLE = ("实施计划和费用预算", "Implementation Plan and Cost Budget")
+APPROVAL_FIELDS: dict[str, tuple[str, str]] = {
+    "decision": ("决定（同意/不同意）", "Decision (approve/reject)"),
+    "approver": ("审批人", "Approver"),
+    "date": ("日期", "Date"),
+    "comment": ("意见", "Comment"),
+}
+APPROVAL_VALUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # decision -> accepted spellings (zh-CN, en)
+    "approve": (("同意",), ("approve", "approved")),
+    "reject": (("不同意",), ("reject", "rejected")),
+}

@@ -1,0 +1,305 @@
+"""Builder of the plan template (实施计划和费用预算 / Implementation Plan and Cost Budget).
+
+The template holds docxtpl tags only; every number and date arrives formatted from
+``tasks.planning.plan_context`` so the document and the database show the same text.
+The approval section is a plain two-column table keyed by ``labels.APPROVAL_FIELDS``.
+"""
+
+from __future__ import annotations
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+
+from . import labels
+from .build import builder, new_document, pick
+
+T = {
+    "cover": [
+        (("请求编号", "Request"), "{{ key }}"),
+        (("项目名称", "Project"), "{{ title }}"),
+        (("委托单位（甲方）", "Client"), "{{ client }}"),
+        (("服务合同", "Contract"), "{{ contract }}"),
+        (("计划版本", "Plan version"), "v{{ version }}"),
+        (("编制日期", "Issued"), "{{ issued }}"),
+        (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
+        (
+            ("计划周期", "Schedule"),
+            "{{ start }} — {{ end }}",
+        ),
+        (
+            ("工期", "Duration"),
+            "",  # filled per language below
+        ),
+        (("预算总额（含税）", "Budget total (incl. tax)"), "¥{{ total }}"),
+    ],
+    "duration": (
+        "{{ calendar_days }} 个日历日（{{ working_days }} 个工作日）",
+        "{{ calendar_days }} calendar days ({{ working_days }} working days)",
+    ),
+    "h_scope": ("一、项目范围", "1. Scope"),
+    "scope_intro": (
+        "本计划覆盖任务书 {{ key }} 中的以下需求：",
+        "This plan covers the following requirements of task book {{ key }}:",
+    ),
+    "req_cols": [
+        ("序号", "No."),
+        ("需求描述", "Requirement"),
+        ("优先级", "Priority"),
+        ("验收标准", "Acceptance criterion"),
+    ],
+    "h_items": ("二、工作量与费用", "2. Work items and costs"),
+    "item_cols": [
+        ("序号", "No."),
+        ("需求", "Req."),
+        ("阶段", "Phase"),
+        ("工作内容", "Work"),
+        ("角色", "Role"),
+        ("人员", "Who"),
+        ("人日", "Person-days"),
+        ("人日单价（元）", "Day rate (CNY)"),
+        ("金额（元）", "Amount (CNY)"),
+    ],
+    "h_roles": ("按角色汇总", "Totals per role"),
+    "role_cols": [("角色", "Role"), ("人日", "Person-days"), ("金额（元）", "Amount (CNY)")],
+    "h_totals": ("费用合计", "Totals"),
+    "totals": [
+        (("人日合计", "Person-days"), "{{ person_days }}"),
+        (("费用小计（不含税）", "Subtotal (excl. tax)"), "¥{{ subtotal }}"),
+        (("税金（税率 {{ tax_rate }}）", "Tax ({{ tax_rate }})"), "¥{{ tax }}"),
+        (("总计（含税）", "Total (incl. tax)"), "¥{{ total }}"),
+        (("大写金额", "Total in Chinese capital numerals"), "人民币{{ total_capital }}"),
+    ],
+    "h_schedule": ("三、进度安排", "3. Schedule"),
+    "schedule_intro": (
+        "自 {{ start }} 开始，至 {{ end }} 完成，共 {{ calendar_days }} 个日历日"
+        "（{{ working_days }} 个工作日）。进度按工作日排定，已避开法定节假日并计入调休上班日。",
+        "From {{ start }} to {{ end }}: {{ calendar_days }} calendar days ({{ working_days }}"
+        " working days). Work is placed on working days only, around statutory holidays and"
+        " including make-up workdays.",
+    ),
+    "phase_cols": [("阶段", "Phase"), ("开始", "Start"), ("结束", "End")],
+    "h_item_dates": ("工作项进度", "Work item dates"),
+    "item_date_cols": [
+        ("序号", "No."),
+        ("工作内容", "Work"),
+        ("人员", "Who"),
+        ("开始", "Start"),
+        ("结束", "End"),
+    ],
+    "h_milestones": ("里程碑", "Milestones"),
+    "milestone_cols": [("里程碑", "Milestone"), ("日期", "Date")],
+    "prov_title": ("注意：部分日期为暂定", "Note: some dates are provisional"),
+    "h_assumptions": ("四、假设与前提", "4. Assumptions"),
+    "h_exclusions": ("五、不包含的内容", "5. Exclusions"),
+    "h_approval": ("六、甲方审批", "6. Client approval"),
+    "approval_intro": (
+        "请在下表右栏填写决定（“同意”或“不同意”）、审批人、日期和意见，保存后将本文件发回。"
+        "请不要修改左栏的文字。",
+        "Please fill in the right-hand cells (decision 'approve' or 'reject', approver, date,"
+        " comment), save and send this file back. Do not change the labels on the left.",
+    ),
+}
+
+
+def _small(table: Table, size: float = 9) -> None:
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for r in p.runs:
+                    r.font.size = Pt(size)
+
+
+def _header(table: Table, texts: list[str]) -> None:
+    for cell, text in zip(table.rows[0].cells, texts, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    # repeat the header row on every page
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    el = tr_pr.makeelement(qn("w:tblHeader"), {})
+    tr_pr.append(el)
+
+
+def _loop_table(doc: DocxDocument, cols: list[str], var: str, seq: str, cells: list[str]) -> Table:
+    """Header row, then docxtpl's row loop: {%tr for %} / cells / {%tr endfor %}."""
+    t = doc.add_table(rows=4, cols=len(cols))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _header(t, cols)
+    t.rows[1].cells[0].text = f"{{%tr for {var} in {seq} %}}"
+    for cell, text in zip(t.rows[2].cells, cells, strict=True):
+        cell.text = text
+    t.rows[3].cells[0].text = "{%tr endfor %}"
+    _small(t)
+    return t
+
+
+def _pairs(doc: DocxDocument, rows: list[tuple[str, str]], bold_left: bool = True) -> Table:
+    t = doc.add_table(rows=len(rows), cols=2)
+    t.style = "Table Grid"
+    for row, (label, value) in zip(t.rows, rows, strict=True):
+        row.cells[0].text = label
+        row.cells[1].text = value
+        if bold_left:
+            row.cells[0].paragraphs[0].runs[0].bold = True
+    _widths(t, [55, 105])
+    return t
+
+
+def _widths(t: Table, mm: list[float]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
+    t.autofit = False
+    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), mm, strict=False):
+        col.set(qn("w:w"), str(int(Mm(w).twips)))
+    for row in t.rows:
+        for cell, w in zip(row.cells, mm, strict=False):
+            cell.width = Mm(w)
+
+
+def trim_styles(doc: DocxDocument) -> None:
+    """Drop latent styles and every style the document does not use (styles.xml of the
+    default template is ~438 KB, mostly table styles: saving it is ~40% of a render)."""
+    styles = doc.styles.element
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    body = doc.element.body
+    used: set[str] = set()
+    for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
+        for el in body.iter(qn(tag)):
+            used.add(el.get(qn("w:val")))
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
+    keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
+    keep |= {f"Heading{i}" for i in range(1, 4)} | used
+    todo = list(keep)
+    while todo:
+        s = by_id.get(todo.pop())
+        if s is None:
+            continue
+        for ref in ("w:basedOn", "w:next", "w:link"):
+            el = s.find(qn(ref))
+            if el is not None and el.get(qn("w:val")) not in keep:
+                keep.add(el.get(qn("w:val")))
+                todo.append(el.get(qn("w:val")))
+    for sid, s in by_id.items():
+        if sid not in keep:
+            styles.remove(s)
+    # Word 2010's copy of every style (438 KB) and the default template's thumbnail (a
+    # picture of some other document) are not needed by any reader.
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
+    pkg = doc.part.package
+    for rid, rel in list(pkg.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del pkg.rels[rid]
+
+
+@builder("plan")
+def plan(lang: str) -> DocxDocument:
+    """The plan and budget we send; the client fills its approval table and returns it."""
+    doc = new_document(pick(labels.PLAN_TITLE, lang), lang)
+    cover = [(pick(k, lang), v) for k, v in T["cover"]]
+    cover[8] = (cover[8][0], pick(T["duration"], lang))
+    _pairs(doc, cover)
+
+    doc.add_paragraph("{%p if provisional %}")
+    p = doc.add_paragraph()
+    run = p.add_run("* " + pick(T["prov_title"], lang) + "（{{ provisional_years }}）"
+                    if lang == "zh-CN" else "* " + pick(T["prov_title"], lang)
+                    + " ({{ provisional_years }})")  # fmt: skip
+    run.bold = True
+    doc.add_paragraph("{{ provisional_note }}")
+    doc.add_paragraph("{%p endif %}")
+
+    doc.add_heading(pick(T["h_scope"], lang), level=1)
+    doc.add_paragraph(pick(T["scope_intro"], lang))
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["req_cols"]],
+        "r",
+        "requirements",
+        ["{{ r.no }}", "{{ r.text }}", "{{ r.priority }}", "{{ r.acceptance }}"],
+    )
+    _widths(t, [12, 70, 16, 62])
+
+    doc.add_heading(pick(T["h_items"], lang), level=1)
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["item_cols"]],
+        "it",
+        "items",
+        [
+            "{{ it.seq }}",
+            "{{ it.req }}",
+            "{{ it.phase }}",
+            "{{ it.title }}",
+            "{{ it.role }}",
+            "{{ it.assignee }}",
+            "{{ it.person_days }}",
+            "{{ it.rate }}",
+            "{{ it.amount }}",
+        ],
+    )
+    _widths(t, [11, 10, 15, 36, 18, 13, 12, 21, 24])
+    doc.add_heading(pick(T["h_roles"], lang), level=2)
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["role_cols"]],
+        "ro",
+        "roles",
+        ["{{ ro.role }}", "{{ ro.person_days }}", "{{ ro.amount }}"],
+    )
+    _widths(t, [55, 50, 55])
+    doc.add_heading(pick(T["h_totals"], lang), level=2)
+    _pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]])
+
+    doc.add_heading(pick(T["h_schedule"], lang), level=1)
+    doc.add_paragraph(pick(T["schedule_intro"], lang))
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["phase_cols"]],
+        "ph",
+        "phases",
+        ["{{ ph.phase }}", "{{ ph.start }}", "{{ ph.end }}"],
+    )
+    _widths(t, [60, 50, 50])
+    doc.add_heading(pick(T["h_milestones"], lang), level=2)
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["milestone_cols"]],
+        "m",
+        "milestones",
+        ["{{ m.name }}", "{{ m.day }}"],
+    )
+    _widths(t, [80, 80])
+    doc.add_heading(pick(T["h_item_dates"], lang), level=2)
+    t = _loop_table(
+        doc,
+        [pick(c, lang) for c in T["item_date_cols"]],
+        "it",
+        "items",
+        ["{{ it.seq }}", "{{ it.title }}", "{{ it.assignee }}", "{{ it.start }}", "{{ it.end }}"],
+    )
+    _widths(t, [12, 72, 20, 28, 28])
+
+    doc.add_heading(pick(T["h_assumptions"], lang), level=1)
+    doc.add_paragraph("{%p for a in assumptions %}")
+    doc.add_paragraph("{{ a }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_heading(pick(T["h_exclusions"], lang), level=1)
+    doc.add_paragraph("{%p for a in exclusions %}")
+    doc.add_paragraph("{{ a }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+
+    doc.add_heading(pick(T["h_approval"], lang), level=1)
+    doc.add_paragraph(pick(T["approval_intro"], lang))
+    t = _pairs(doc, [(pick(pair, lang), "") for pair in labels.APPROVAL_FIELDS.values()])
+    t.rows[-1].height = Mm(30)
+    trim_styles(doc)
+    write_custom_properties(doc, {"changeflow.kind": "plan-template", "changeflow.lang": lang})
+    return doc
