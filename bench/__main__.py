@@ -1,0 +1,91 @@
+"""Run the benchmarks: ``python -m bench [NAME ...] [--quick] [--json FILE]``.
+
+Every module ``bench/bench_<name>.py`` exposes ``run(quick: bool) -> list[dict]``; each row
+holds a figure (median, min, max over repeats) and the floor measured in the same run, so
+the ratio stays meaningful on a shared, noisy machine. Results also go to
+``bench/results/<timestamp>.json`` for comparison with a later run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+
+
+def available() -> list[str]:
+    return sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3f}" if v < 100 else f"{v:.1f}"
+    return str(v)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {available()})")
+    parser.add_argument("--quick", action="store_true", help="smaller data, fewer repeats")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    names = args.names or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; known: {available()}")
+    rows: list[dict[str, Any]] = []
+    failed = []
+    for name in names:
+        t0 = time.perf_counter()
+        print(f"== {name} ...", file=sys.stderr, flush=True)
+        try:
+            mod = importlib.import_module(f"bench.bench_{name}")
+            for r in mod.run(args.quick):
+                rows.append({"bench": name, **r})
+        except Exception:  # a broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+        print(f"   {name} took {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    cols = ["bench", "name", "median_s", "min_s", "max_s", "floor_name", "floor_s", "ratio",
+            "target"]  # fmt: skip
+    widths = {
+        c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) if rows else len(c) for c in cols
+    }
+    print("  ".join(c.ljust(widths[c]) for c in cols))
+    for r in rows:
+        print("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in cols))
+    result = {"machine": machine(), "quick": args.quick, "rows": rows, "failed": failed}
+    out_dir = HERE / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for path in [out_dir / f"{stamp}.json", *([args.json] if args.json else [])]:
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(f"results: {out_dir / f'{stamp}.json'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

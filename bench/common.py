@@ -1,0 +1,44 @@
+"""Timing helpers shared by the benchmarks: medians over repeats, a floor beside each figure."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def timed(fn: Callable[[], Any], repeat: int, warmup: int = 0) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls (after ``warmup`` untimed ones)."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def row(
+    name: str,
+    samples: list[float],
+    floor_name: str,
+    floor_samples: list[float] | None,
+    target: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """One result row: the figure's median/min/max beside the floor's median and the ratio."""
+    med = statistics.median(samples)
+    floor = statistics.median(floor_samples) if floor_samples else None
+    return {
+        "name": name,
+        "median_s": med,
+        "min_s": min(samples),
+        "max_s": max(samples),
+        "floor_name": floor_name,
+        "floor_s": floor,
+        "ratio": (med / floor) if floor else None,
+        "target": target,
+        **extra,
+    }
