@@ -417,3 +417,40 @@ def test_plan_document_bytes_open_from_store(submitted: str) -> None:
         assert doc.version == 1 and doc.lang == "zh-CN" and doc.meta["total"] == "20458.00"
         data = document_path(doc).read_bytes()
     assert docx.Document(io.BytesIO(data)).tables
+
+
+# --- the Prefect flow (real server) ---------------------------------------------------------
+
+
+@pytest.mark.prefect
+def test_plan_flow_publishes_budget(prefect_server: str, submitted: str) -> None:
+    from changeflow.flows.plan import PlanInput, plan
+
+    from tests.prefect_fixtures import read_artifacts
+
+    state = plan(
+        request=PlanInput(key=submitted, start=D("2026-12-21")), planned_by="李明",
+        return_state=True,
+    )  # fmt: skip
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["version"] == 1 and _state(submitted) == "planned"
+    arts = read_artifacts(state.state_details.flow_run_id)
+    table = next(a for a in arts if a.type == "table")
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert rows[-1]["金额 Amount"] == "20458.00" and rows[0]["人员 Who"] == "李明"
+    assert table.key == f"plan-{submitted.lower()}-budget"
+    markdown = next(a for a in arts if a.type == "markdown").data
+    assert "贰万零肆佰伍拾捌元整" in markdown and "changeflow calendar import" in markdown
+
+
+@pytest.mark.prefect
+def test_plan_flow_fails_cleanly_on_bad_estimates(prefect_server: str, submitted: str) -> None:
+    from changeflow.flows.plan import PlanInput, plan
+
+    before = _counts()
+    bad = "items:\n  - {phase: analysis, role: analyst, person_days: 0.3}\n"
+    state = plan(request=PlanInput(key=submitted, estimates_yaml=bad), return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    assert "person_days" in str(state.result(raise_on_failure=False))
+    assert _counts() == before and _state(submitted) == "submitted"

@@ -1,0 +1,139 @@
+"""Flow ``plan``: make the next version of a request's implementation plan and cost budget
+(实施计划和费用预算) and show the budget in the Prefect UI.
+
+Thin on purpose: the domain work is ``tasks.planning.make_plan`` (one transaction with the
+document and the request's move to ``planned``); the flow wraps it as a task and publishes a
+table artifact (one row per work item plus the totals) and a markdown summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import md, publish_markdown, publish_table
+
+
+class PlanInput(BaseModel):
+    """The form a project lead fills in the UI ("Custom run")."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(
+        title="请求编号 Request key",
+        description="例如 CR-2026-0001 / e.g. CR-2026-0001",
+        min_length=3,
+        max_length=20,
+    )
+    start: date | None = Field(
+        None,
+        title="开始日期 Start date",
+        description="留空则为下一个工作日 / empty: the next working day",
+    )
+    estimates_yaml: str | None = Field(
+        None,
+        title="工作量估算 YAML Estimates (YAML)",
+        description=(
+            "留空则按合同的估算标准从需求生成 / empty: from the requirements through the"
+            " contract's estimation defaults (changeflow plan KEY --export-estimates FILE)"
+        ),
+        max_length=200_000,
+    )
+    lang: Literal["zh-CN", "en"] = Field("zh-CN", title="文档语言 Document language")
+
+
+def _make_plan(request: PlanInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.planning import make_plan
+
+    return make_plan(
+        request.key,
+        estimates=request.estimates_yaml.encode("utf-8") if request.estimates_yaml else None,
+        estimates_source="Prefect form: estimates_yaml",
+        start=request.start,
+        lang=request.lang,
+        actor=actor,
+        channel="ui",
+    )
+
+
+make_plan_task = task(_make_plan, name="make-plan", cache_policy=NO_CACHE)
+
+
+def budget_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The budget as table rows: the work items, then subtotal, tax and total."""
+    rows: list[dict[str, Any]] = []
+    for it in result["items"]:
+        star = "*" if it["provisional"] else ""
+        rows.append(
+            {
+                "序号 No.": it["seq"],
+                "需求 Req.": it["requirement"] or "",
+                "阶段 Phase": it["phase"],
+                "角色 Role": it["role"],
+                "人员 Who": it["assignee"] or "TBD",
+                "人日 Person-days": it["person_days"],
+                "单价 Day rate": it["day_rate"],
+                "金额 Amount": it["amount"],
+                "开始 Start": it["start"] + star,
+                "结束 End": it["end"] + star,
+            }
+        )
+    blank = dict.fromkeys(rows[0], "") if rows else {}
+    for label, value in (
+        ("小计 Subtotal", result["subtotal"]),
+        (f"税金 Tax {result['tax_rate']}", result["tax"]),
+        ("总计 Total", result["total"]),
+    ):
+        rows.append(blank | {"阶段 Phase": label, "金额 Amount": value})
+    rows[-1]["人日 Person-days"] = result["person_days"]
+    return rows
+
+
+def summary_markdown(result: dict[str, Any]) -> str:
+    from changeflow.tasks.calendar import PROVISIONAL_NOTE
+    from changeflow.tasks.money import fmt
+
+    star = "*" if result["provisional"] else ""
+    lines = [
+        f"# {result['key']} 实施计划和费用预算 v{result['version']}",
+        "",
+        f"- 总计（含税）Total incl. tax: **¥{fmt(result['total'])}**"
+        f" （人民币{result['total_capital']}）",
+        f"- 小计 Subtotal ¥{fmt(result['subtotal'])} · 税金 Tax ¥{fmt(result['tax'])}"
+        f" · 人日 Person-days {result['person_days']}",
+        f"- 周期 Schedule: {result['start']} — {result['end']}{star}"
+        f", {result['calendar_days']} 日历日 calendar days, {result['working_days']}"
+        " 工作日 working days",
+        f"- 状态 State: **{result['state']}** · 文档 Document: `{md(result['document'])}`",
+        "",
+        "| 阶段 Phase | 开始 Start | 结束 End |",
+        "|---|---|---|",
+        *[
+            f"| {p} | {v['start']} | {v['end']}{'*' if v['provisional'] else ''} |"
+            for p, v in result["phases"].items()
+        ],
+    ]
+    if result["provisional"]:
+        lines += ["", f"\\* {PROVISIONAL_NOTE['zh-CN']}", "", f"\\* {PROVISIONAL_NOTE['en']}"]
+    return "\n".join(lines)
+
+
+@flow(name="plan", log_prints=True)
+def plan(
+    request: PlanInput,
+    planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
+) -> dict[str, Any]:
+    """Make plan version n+1 with its Word document; the request moves to 'planned'."""
+    result = make_plan_task(request, planned_by)
+    slug = f"plan-{result['key']}"
+    publish_table(slug + "-budget", budget_rows(result), f"Budget of {result['key']}")
+    publish_markdown(slug, summary_markdown(result), f"Plan v{result['version']}")
+    print(
+        f"{result['key']} plan v{result['version']}: {result['total']} CNY,"
+        f" {result['start']} - {result['end']}; document {result['document']}"
+    )
+    return result
