@@ -1,4 +1,5 @@
 """Imports every model module so ``Base.metadata`` knows all tables (Alembic, create_all)."""
 
 from . import models  # noqa: F401
+from . import maintenance  # noqa: F401
 from . import planning  # noqa: F401

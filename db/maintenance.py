@@ -1,0 +1,262 @@
+"""Maintenance records: faults and their SLA clocks, dispatch orders (派工单), notices sent
+once, quota alerts and the daily run log (运行日志).
+
+A fault is a ``Request`` of kind ``fault`` (so it has a key, a lifecycle and an audit trail
+like every request) plus one ``Fault`` row with what the clocks need. The SLA rule in force
+when the fault was reported is copied onto the row, so a later contract change never moves
+the due times of faults already open.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .models import Contract, Document, Person, Request
+from .types import Exact, UTCDateTime, utcnow
+
+SEVERITIES = ("crash", "non_crash")
+CLOCKS = ("response", "onsite")
+DISPATCH_KINDS = ("weekly-visit", "emergency", "remote", "change")
+DISPATCH_STATES = ("planned", "done", "signed", "cancelled")
+
+
+class Fault(Base):
+    """The SLA side of a fault request: severity, the two clocks, the fault record text."""
+
+    __tablename__ = "fault"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(10))  # crash | non_crash
+    system: Mapped[str] = mapped_column(String(120), default="")
+    reporter: Mapped[str] = mapped_column(String(120), default="")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # the rule in force when reported (minutes, clock always|service, warning fraction)
+    response_minutes: Mapped[int] = mapped_column(Integer)
+    response_clock: Mapped[str] = mapped_column(String(10))
+    onsite_minutes: Mapped[int] = mapped_column(Integer)
+    onsite_clock: Mapped[str] = mapped_column(String(10))
+    warn_at: Mapped[Decimal] = mapped_column(Exact)
+    # current due times (pauses included); NULL while a pause is open
+    response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    onsite_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    onsite_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_mode: Mapped[str] = mapped_column(String(20), default="")  # phone|online|onsite
+    onsite_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    engineer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # the fault record (故障评估和测试报告、解决方案和排错步骤)
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    test_report: Mapped[str] = mapped_column(Text, default="")
+    solution: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    breach_cause: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request] = relationship()
+    contract: Mapped[Contract] = relationship()
+    engineer: Mapped[Person | None] = relationship()
+    pauses: Mapped[list[FaultPause]] = relationship(
+        back_populates="fault", order_by="FaultPause.started_at", cascade="all, delete-orphan"
+    )
+
+
+class FaultPause(Base):
+    """A span while we wait for the client: the clocks do not run (open while ``ended_at``
+    is NULL)."""
+
+    __tablename__ = "fault_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fault_id: Mapped[int] = mapped_column(ForeignKey("fault.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(120), default="")
+
+    fault: Mapped[Fault] = relationship(back_populates="pauses")
+
+
+class SlaNotice(Base):
+    """A warning or breach mail for one clock of one fault: the unique row makes it once."""
+
+    __tablename__ = "sla_notice"
+    __table_args__ = (UniqueConstraint("fault_id", "clock", "level", name="sla_notice_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fault_id: Mapped[int] = mapped_column(ForeignKey("fault.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(10))  # response | onsite
+    level: Mapped[str] = mapped_column(String(10))  # warning | breach
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    fault: Mapped[Fault] = relationship()
+
+
+class DispatchOrder(Base):
+    """A dispatch order (派工单): who goes, when, to do what; accepted by the client on its
+    sign-off table."""
+
+    __tablename__ = "dispatch_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # PG-2026-0001
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # weekly-visit|emergency|remote|change
+    state: Mapped[str] = mapped_column(String(12), default="planned")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    work_content: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    planned_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worked_minutes: Mapped[int | None] = mapped_column(Integer)  # counts against the quota
+    schedule_key: Mapped[str | None] = mapped_column(String(80), unique=True)  # weekly runs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    # the client's sign-off (服务是否验收, 满意度, 意见反馈, 签字人, 日期)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    signer: Mapped[str] = mapped_column(String(120), default="")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    contract: Mapped[Contract] = relationship()
+    document: Mapped[Document | None] = relationship(foreign_keys=[document_id])
+    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
+    staff: Mapped[list[DispatchStaff]] = relationship(
+        back_populates="order", order_by="DispatchStaff.seq", cascade="all, delete-orphan"
+    )
+    links: Mapped[list[DispatchLink]] = relationship(
+        back_populates="order", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[DispatchEvent]] = relationship(
+        back_populates="order", order_by="DispatchEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class DispatchStaff(Base):
+    """One of the engineers sent on a dispatch order (the first is the one in charge)."""
+
+    __tablename__ = "dispatch_staff"
+    __table_args__ = (UniqueConstraint("order_id", "person_id", name="dispatch_staff_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("dispatch_order.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+
+    order: Mapped[DispatchOrder] = relationship(back_populates="staff")
+    person: Mapped[Person] = relationship()
+
+
+class DispatchLink(Base):
+    """A request (fault, change, development) the dispatch order works on."""
+
+    __tablename__ = "dispatch_link"
+    __table_args__ = (UniqueConstraint("order_id", "request_id", name="dispatch_link_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("dispatch_order.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+
+    order: Mapped[DispatchOrder] = relationship(back_populates="links")
+    request: Mapped[Request] = relationship()
+
+
+class DispatchEvent(Base):
+    """Audit trail of a dispatch order, written in the transaction of each change."""
+
+    __tablename__ = "dispatch_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("dispatch_order.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20), default="cli")
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    order: Mapped[DispatchOrder] = relationship(back_populates="events")
+
+
+class QuotaAlert(Base):
+    """The 80 % / 100 % service-days alert of one contract year, sent once each."""
+
+    __tablename__ = "quota_alert"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "period_start", "level", name="quota_alert_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    level: Mapped[int] = mapped_column(Integer)  # 80 | 100
+    days_used: Mapped[Decimal] = mapped_column(Exact)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class RunLogEntry(Base):
+    """One service day's run log (运行日志): checks, backups verified, incidents, changes."""
+
+    __tablename__ = "run_log_entry"
+    __table_args__ = (UniqueConstraint("contract_id", "day", name="run_log_entry_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    author: Mapped[str] = mapped_column(String(120), default="")
+    checks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    backups_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_note: Mapped[str] = mapped_column(Text, default="")
+    incidents: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contract: Mapped[Contract] = relationship()
+
+
+class RunLogReminder(Base):
+    """A 'no run log for this working day' reminder, sent once per contract and day."""
+
+    __tablename__ = "run_log_reminder"
+    __table_args__ = (UniqueConstraint("contract_id", "day", name="run_log_reminder_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
