@@ -16,6 +16,7 @@ from changeflow.errors import ChangeflowError
 from changeflow.cli import core  # noqa: F401  isort: skip
 from changeflow.cli import demo  # noqa: F401  isort: skip
 from changeflow.cli import maintenance  # noqa: F401  isort: skip
+from changeflow.cli import ops  # noqa: F401  isort: skip
 from changeflow.cli import planning  # noqa: F401  isort: skip
 
 
