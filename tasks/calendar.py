@@ -356,6 +356,11 @@ class WorkingCalendar:
             fast = self._fast[day] = (wins, info.provisional)
         return fast
 
+    def day_windows(self, day: date) -> tuple[tuple[tuple[int, int], ...], bool]:
+        """Public name of the hot path: (service windows of ``day`` as microseconds since
+        local midnight, provisional). Empty windows: not a working day."""
+        return self._day(day)
+
     def is_working_day(self, day: date) -> bool:
         return bool(self._day(day)[0])
 
@@ -474,7 +479,8 @@ class WorkingCalendar:
         """``instant`` plus ``duration`` of working time, in local time, with the flag.
 
         Time before service hours starts counting at the opening; a result exactly at a
-        window's end stays on that day (17:30, not next morning).
+        window's end stays on that day (17:30, not next morning). ``provisional`` is set
+        when any service window used lies on a provisional day.
         """
         remaining = duration // timedelta(microseconds=1)
         if remaining < 0:

@@ -27,9 +27,10 @@ from changeflow.db.planning import PHASES, Milestone, Plan, WorkItem
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from changeflow.errors import InputError, NotFoundError, TransitionError
+from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from .calendar import PROVISIONAL_NOTE, WorkingCalendar, calendar_for
@@ -631,7 +632,13 @@ def make_plan(
                 )
             )
         session.add(plan)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f"someone else made plan v{version} of {key} at the same time;"
+                " nothing was written, run it again"
+            ) from None
         data = render_plan(plan, lang=lang)
         doc = put_document(
             session,
@@ -903,10 +910,11 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
 def render_plan(plan: Plan, *, lang: str) -> bytes:
     from changeflow.docs_templates.labels import PLAN_TITLE
 
+    from .signed import sign_docx
     from .wordkit import render
 
     title = _pick(PLAN_TITLE, lang)
-    return render(
+    data = render(
         "plan",
         plan_context(plan, lang),
         lang=lang,
@@ -920,6 +928,8 @@ def render_plan(plan: Plan, *, lang: str) -> bytes:
             "changeflow.total": format(plan.total, "f"),
         },
     )
+    # Signed so the client's returned copy can be verified (tasks/signed.py).
+    return sign_docx(data, kind="plan", request=plan.request.key, version=plan.version, lang=lang)
 
 
 def plan_from_file(
