@@ -359,8 +359,7 @@ class ServiceTimeline:
         d = first
         one = timedelta(days=1)
         while d <= last:
-            # the calendar's per-day hot path: (service windows in µs since midnight, flag)
-            wins, p = cal._day(d)
+            wins, p = cal.day_windows(d)  # (service windows in µs since midnight, flag)
             if wins:
                 base = datetime(d.year, d.month, d.day, tzinfo=cal.tz)
                 for s, e in wins:
