@@ -8,6 +8,7 @@ server host/port settings (``--port`` alone leaves the UI calling port 4200).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from changeflow.errors import ConfigError
 from changeflow.settings import get_settings
@@ -118,3 +120,241 @@ def ensure_server(
         time.sleep(0.3)
     Server(api_url, proc).stop()
     raise ConfigError(f"the Prefect server did not answer within {wait:.0f} s (log {log_path})")
+
+
+# --- Running the deployments: ``serve`` in-process, or a process worker on a work pool ----------
+#
+# ``changeflow up`` runs the executor in a child process in its own session, so the terminal's
+# Ctrl-C reaches only ``up``: the flow-run processes never see it. ``up`` then asks the child to
+# drain (SIGINT: take no new runs, let running ones finish); a second Ctrl-C sends SIGTERM, which
+# cancels the running flow runs through the API (state Cancelled, not left Running).
+
+FAST_POLL_ENV = {
+    "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # serve(): ~1.5-3 s from "Run" to the flow body
+    "PREFECT_WORKER_QUERY_SECONDS": "1",  # worker: ~2.5-3.5 s instead of 5-10 s
+}
+DRAIN = signal.SIGINT
+CANCEL = signal.SIGTERM
+
+
+@dataclass
+class Executor:
+    """The child process running the deployments (``serve`` or ``worker``)."""
+
+    mode: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def _signal(self, sig: signal.Signals) -> None:
+        if self.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, sig)
+
+    def drain(self) -> None:
+        """No new runs; the child exits once its running flow runs have finished."""
+        self._signal(DRAIN)
+
+    def cancel(self) -> None:
+        """Cancel the running flow runs (marked Cancelled), then exit."""
+        self._signal(CANCEL)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """Last resort: the child and anything left in its session."""
+        if self.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+    def stop(self, timeout: float = 60) -> None:
+        """Drain, then cancel, then kill: for scripts and tests that stop without asking."""
+        self.drain()
+        if self.wait(timeout) is None:
+            self.cancel()
+            if self.wait(30) is None:
+                self.kill()
+
+
+def project_root() -> Path:
+    from changeflow.flows.deployments import ROOT
+
+    return ROOT
+
+
+def start_executor(
+    mode: str, api_url: str, *, pool: str | None = None, log_path: Path | None = None,
+    wait: float = 120, extra_env: dict[str, str] | None = None,
+) -> Executor:  # fmt: skip
+    """Start ``serve`` or ``worker`` in its own session; return once deployments are applied."""
+    import tempfile
+
+    from changeflow.flows.deployments import ROOT_ENV, WORK_POOL
+
+    if mode not in ("serve", "worker"):
+        raise ConfigError(f"executor mode must be serve or worker, not {mode!r}")
+    root = project_root()
+    log_path = log_path or get_settings().home_dir / "prefect" / f"{mode}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    ready = Path(tempfile.mkdtemp(prefix="changeflow-up-")) / "ready"
+    env = {**os.environ, **QUIET_ENV, "PREFECT_API_URL": api_url, ROOT_ENV: str(root)}
+    for k, v in FAST_POLL_ENV.items():
+        env.setdefault(k, v)
+    env.update(extra_env or {})
+    cmd = [sys.executable, "-m", "changeflow.server", mode, "--ready", str(ready)]
+    cmd += ["--pool", pool or WORK_POOL]
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root,
+        start_new_session=True,
+    )  # fmt: skip
+    log.close()
+    ex = Executor(mode, proc, log_path)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-1500:]
+            raise ConfigError(f"the {mode} process exited at start (log {log_path}):\n{tail}")
+        if ready.exists():
+            ready.unlink()
+            ready.parent.rmdir()
+            return ex
+        time.sleep(0.2)
+    ex.kill()
+    raise ConfigError(f"the {mode} process was not ready within {wait:.0f} s (log {log_path})")
+
+
+async def ensure_work_pool(name: str) -> None:
+    """A process work pool (created once; left alone if it exists)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    async with get_client() as client:
+        try:
+            await client.read_work_pool(name)
+            return
+        except ObjectNotFound:
+            pass
+        with contextlib.suppress(ObjectAlreadyExists):
+            await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+
+
+async def _cancel_runs(ids: set[Any], message: str) -> None:
+    """Ask the server to cancel these runs; the executor's observer stops their processes."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelling
+
+    async with get_client() as client:
+        for run_id in ids:
+            try:
+                run = await client.read_flow_run(run_id)
+                if run.state and not run.state.is_final():
+                    await client.set_flow_run_state(run_id, Cancelling(message=message))
+            except Exception as exc:  # one run's trouble must not keep the others running
+                print(f"could not cancel flow run {run_id}: {exc}", flush=True)
+
+
+async def _serve(ready: Path) -> None:
+    """All registry deployments served by one in-process Runner (no work pool)."""
+    import asyncio
+    import socket
+
+    from prefect.runner import Runner
+
+    from changeflow.flows.deployments import runner_deployments
+
+    runner = Runner(name=f"changeflow-{socket.gethostname()}-{os.getpid()}")
+    for d in runner_deployments():
+        await runner.aadd_deployment(d)
+
+    async def drain() -> None:
+        # The Runner's own stop cancels running flow runs; here we only stop polling, wait for
+        # the running ones to finish, and then stop (deployments are paused until next start).
+        poller = getattr(runner, "_scheduled_run_poller", None)
+        if poller is not None:
+            poller.stopping = True
+            while getattr(poller, "_submitting_flow_run_ids", None):
+                await asyncio.sleep(0.3)
+        print("changeflow: drained, stopping", flush=True)
+        await runner.astop()
+
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    loop.add_signal_handler(DRAIN, lambda: tasks.add(loop.create_task(drain())))
+    loop.call_later(0.5, ready.touch)  # once start() below is polling
+    await runner.start()  # installs its own SIGTERM handler: cancel running flow runs, stop
+
+
+async def _work(ready: Path, pool: str) -> None:
+    """A process worker on ``pool``, after (re)applying the registry deployments to it."""
+    import asyncio
+    import socket
+
+    from prefect.settings import PREFECT_WORKER_HEARTBEAT_SECONDS, PREFECT_WORKER_QUERY_SECONDS
+    from prefect.workers.process import ProcessWorker
+
+    from changeflow.flows.deployments import runner_deployments
+
+    await ensure_work_pool(pool)
+    for d in runner_deployments(work_pool=pool):
+        await d.apply()
+    stop = asyncio.Event()
+    in_flight: set[Any] = set()
+    tasks: set[asyncio.Task[None]] = set()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(DRAIN, stop.set)
+
+    async with ProcessWorker(
+        work_pool_name=pool, name=f"changeflow-{socket.gethostname()}-{os.getpid()}"
+    ) as worker:
+
+        def cancel() -> None:
+            stop.set()
+            tasks.add(loop.create_task(_cancel_runs(set(in_flight), "changeflow up was stopped")))
+
+        loop.add_signal_handler(CANCEL, cancel)
+        await worker.sync_with_backend()
+        ready.touch()
+        query = float(PREFECT_WORKER_QUERY_SECONDS.value())
+        beat = float(PREFECT_WORKER_HEARTBEAT_SECONDS.value())
+        last_beat = time.monotonic()
+        while not stop.is_set():
+            for run in await worker.get_and_submit_flow_runs():
+                in_flight.add(run.id)
+            if time.monotonic() - last_beat > beat:
+                await worker.sync_with_backend()
+                last_beat = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), query)
+        print("changeflow: no new runs; waiting for running flow runs to finish", flush=True)
+    # leaving the worker's context waits for its running flow runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child entry point of ``changeflow up``: ``python -m changeflow.server serve|worker``."""
+    import argparse
+    import asyncio
+
+    p = argparse.ArgumentParser(prog="python -m changeflow.server")
+    p.add_argument("mode", choices=["serve", "worker"])
+    p.add_argument("--ready", type=Path, required=True)
+    p.add_argument("--pool", default="changeflow")
+    args = p.parse_args(argv)
+    quiet_prefect_env()
+    if args.mode == "serve":
+        asyncio.run(_serve(args.ready))
+    else:
+        asyncio.run(_work(args.ready, args.pool))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Every flow a project lead can run, in one list: the source of ``prefect.yaml`` and of
+``changeflow up``.
+
+Adding a flow to the UI is one line in ``DEPLOYMENTS``; then regenerate ``prefect.yaml`` with
+``python -m changeflow.flows.deployments --write`` (a test fails while they differ).
+
+Entrypoints are paths relative to the folder holding ``flows/`` (the checkout), and the pull
+step moves a flow run into ``$CHANGEFLOW_ROOT`` on the machine running it, so neither this list
+nor ``prefect.yaml`` holds an absolute path: any checkout on any worker machine works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+
+if TYPE_CHECKING:
+    from prefect import Flow
+    from prefect.deployments.runner import RunnerDeployment
+
+TZ = "Asia/Shanghai"
+WORK_POOL = "changeflow"
+ROOT_ENV = "CHANGEFLOW_ROOT"
+ROOT = Path(__file__).resolve().parent.parent  # the folder holding flows/
+PREFECT_YAML = ROOT / "prefect.yaml"
+PULL_STEPS: list[dict[str, Any]] = [
+    {
+        "prefect.deployments.steps.set_working_directory": {
+            "directory": "{{ $" + ROOT_ENV + " }}",
+        }
+    }
+]
+
+
+@dataclass(frozen=True)
+class Every:
+    """A schedule in Shanghai time: a cron line, or an interval in seconds."""
+
+    cron: str | None = None
+    seconds: int | None = None
+
+    def as_yaml(self) -> dict[str, Any]:
+        if self.cron:
+            return {"cron": self.cron, "timezone": TZ}
+        return {"interval": self.seconds, "timezone": TZ}
+
+    def as_prefect(self) -> Any:
+        from prefect.schedules import Cron, Interval
+
+        return Cron(self.cron, timezone=TZ) if self.cron else Interval(self.seconds, timezone=TZ)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One flow as a deployment: ``flow`` is ``module:function`` under ``changeflow.flows``."""
+
+    flow: str
+    name: str
+    description: str
+    schedule: Every | None = None
+
+    @property
+    def module(self) -> str:
+        return self.flow.split(":")[0]
+
+    @property
+    def entrypoint(self) -> str:
+        """File entrypoint relative to the checkout, e.g. ``flows/intake.py:intake``."""
+        module, func = self.flow.split(":")
+        rel = module.removeprefix("changeflow.").replace(".", "/")
+        return f"{rel}.py:{func}"
+
+    def load(self) -> Flow[..., Any]:
+        module, func = self.flow.split(":")
+        return getattr(importlib.import_module(module), func)
+
+
+# Schedules the lead asked for (Shanghai time); service hours are 09:00-17:30 Mon-Fri.
+EVERY_FIVE_MINUTES = Every(seconds=300)  # inbox, sla-watch
+HOURLY_IN_SERVICE_HOURS = Every(cron="0 9-17 * * 1-5")  # sync
+FRIDAY_AFTERNOON = Every(cron="0 15 * * 5")  # weekly-report
+MONDAY_MORNING = Every(cron="30 8 * * 1")  # dispatch
+NIGHTLY = Every(cron="30 2 * * *")  # backup
+
+# (flow, deployment name, what a lead reads in the UI, schedule)
+DEPLOYMENTS: tuple[Deployment, ...] = (
+    Deployment(
+        "changeflow.flows.intake:intake",
+        "intake",
+        "录入项目任务书，需求进入“已提交”。 Take in a client's task book: the request starts "
+        "in 'submitted'.",
+    ),
+    Deployment(
+        "changeflow.flows.plan:plan",
+        "plan",
+        "编制实施计划和费用预算（新版本及其 Word 文档）。 Make the next version of a request's "
+        "implementation plan and cost budget, with its Word document.",
+    ),
+    Deployment(
+        "changeflow.flows.ops:backup",
+        "backup",
+        "灾难恢复备份：数据库与文档库，按保留份数清理。 Nightly disaster-recovery backup of the "
+        "database and document store, with retention.",
+        NIGHTLY,
+    ),
+)
+
+
+def by_name() -> dict[str, Deployment]:
+    return {d.name: d for d in DEPLOYMENTS}
+
+
+def prefect_yaml_data() -> dict[str, Any]:
+    """``prefect.yaml`` as data: a process work pool and a portable pull step."""
+    import prefect
+
+    deployments = []
+    for d in DEPLOYMENTS:
+        item: dict[str, Any] = {
+            "name": d.name,
+            "entrypoint": d.entrypoint,
+            "description": d.description,
+            "tags": ["changeflow"],
+            "work_pool": {"name": WORK_POOL},
+            "schedules": [d.schedule.as_yaml()] if d.schedule else [],
+        }
+        deployments.append(item)
+    return {
+        "name": "changeflow",
+        "prefect-version": prefect.__version__,
+        "build": None,
+        "push": None,
+        "pull": PULL_STEPS,
+        "deployments": deployments,
+    }
+
+
+HEADER = """\
+# Generated from flows/deployments.py: python -m changeflow.flows.deployments --write
+# Work pool: prefect work-pool create changeflow --type process (changeflow up --worker does it)
+# Each worker machine sets CHANGEFLOW_ROOT to its checkout (the folder holding flows/).
+"""
+
+
+def render_prefect_yaml() -> str:
+    import yaml
+
+    data = prefect_yaml_data()
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return HEADER + body
+
+
+def prefect_yaml_problems(path: Path = PREFECT_YAML) -> list[str]:
+    """What differs between ``prefect.yaml`` and this list (empty when they agree)."""
+    import yaml
+
+    if not path.is_file():
+        return [f"{path}: missing; run python -m changeflow.flows.deployments --write"]
+    on_disk = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    wanted = prefect_yaml_data()
+    problems = []
+    for key in ("pull", "build", "push"):
+        if on_disk.get(key) != wanted[key]:
+            problems.append(f"{path}: '{key}' differs from flows/deployments.py")
+    have = {d.get("name"): d for d in on_disk.get("deployments") or []}
+    want = {d["name"]: d for d in wanted["deployments"]}
+    for name in sorted(want.keys() - have.keys()):
+        problems.append(f"{path}: deployment '{name}' missing")
+    for name in sorted(have.keys() - want.keys()):
+        problems.append(f"{path}: deployment '{name}' is not in flows/deployments.py")
+    for name in sorted(want.keys() & have.keys()):
+        for field, value in want[name].items():
+            if have[name].get(field) != value:
+                problems.append(f"{path}: deployment '{name}' field '{field}' differs")
+    return problems
+
+
+def field_title(param: inspect.Parameter) -> tuple[str | None, str | None]:
+    """(title, description) a parameter declares: ``= Field(title=...)``, ``Annotated[...,
+    Field(title=...)]``, or a pydantic model's ``model_config["title"]``."""
+    from pydantic import BaseModel
+    from pydantic.fields import FieldInfo
+
+    infos = [param.default] if isinstance(param.default, FieldInfo) else []
+    ann = param.annotation
+    if get_origin(ann) is Annotated:
+        infos += [m for m in get_args(ann)[1:] if isinstance(m, FieldInfo)]
+        ann = get_args(ann)[0]
+    for info in infos:
+        if info.title:
+            return info.title, info.description
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann.model_config.get("title"), None
+    return None, None
+
+
+def form_schema(flow: Flow[..., Any]) -> dict[str, Any]:
+    """The flow's parameter schema as the UI gets it from us.
+
+    Prefect 3.9 titles top-level parameters with their Python names and drops a ``Field``'s
+    title; we put the declared bilingual title back so the form's labels read 中文 English.
+    """
+    schema = flow.parameters.model_dump_for_openapi()
+    for name, param in inspect.signature(flow.fn).parameters.items():
+        prop = schema.get("properties", {}).get(name)
+        title, description = field_title(param)
+        if prop is not None and title:
+            prop["title"] = title
+            if description and not prop.get("description"):
+                prop["description"] = description
+    return schema
+
+
+class PortablePull:
+    """Deployment storage whose only job is the pull step of ``prefect.yaml``."""
+
+    pull_interval = None
+
+    def to_pull_step(self) -> list[dict[str, Any]]:
+        return PULL_STEPS
+
+    async def pull_code(self) -> None:  # the code is already on every worker machine
+        return None
+
+
+def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
+    """The deployments as Prefect objects: served in-process, or for a work pool's workers.
+
+    Entrypoints are computed relative to the checkout, whatever the current directory.
+    """
+    from prefect.utilities.callables import ParameterSchema
+
+    out = []
+    for d in DEPLOYMENTS:
+        rd = d.load().to_deployment(
+            name=d.name,
+            description=d.description,
+            tags=["changeflow"],
+            schedules=[d.schedule.as_prefect()] if d.schedule else [],
+            _sync=True,  # also inside an event loop (the executor)
+        )
+        rd.entrypoint = d.entrypoint
+        rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.load()))
+        if work_pool:
+            rd.work_pool_name = work_pool
+            rd.storage = PortablePull()  # type: ignore[assignment]
+            rd._path = None
+        out.append(rd)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Write or check prefect.yaml from the registry.")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true", help="rewrite prefect.yaml")
+    g.add_argument("--check", action="store_true", help="exit 1 if prefect.yaml differs")
+    args = p.parse_args(argv)
+    if args.write:
+        PREFECT_YAML.write_text(render_prefect_yaml(), encoding="utf-8")
+        print(f"wrote {PREFECT_YAML}")
+        return 0
+    if args.check:
+        problems = prefect_yaml_problems()
+        for line in problems:
+            print(line, file=sys.stderr)
+        return 1 if problems else 0
+    sys.stdout.write(render_prefect_yaml())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
