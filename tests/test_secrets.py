@@ -1,0 +1,159 @@
+"""The signing secret and the SMTP password never leave their places.
+
+The whole demo runs with both set; then the database, the Prefect server's records (its
+database and log file, and through its API: logs, artifacts, flow-run parameters and state
+messages), the demo's output folder, a backup and everything printed are searched for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.prefect
+
+SMTP_PASSWORD = "Sm7p-pässwörd-0c1d-very-secret"
+
+
+def _needles(secret_file: Path) -> dict[str, bytes]:
+    """Every form in which a secret could leak: as text, hex, upper hex, base64 (SMTP AUTH)."""
+    out: dict[str, bytes] = {}
+    pw = SMTP_PASSWORD.encode()
+    out["smtp password"] = pw
+    out["smtp password (base64)"] = base64.b64encode(pw)
+    out["smtp password (json escaped)"] = json.dumps(SMTP_PASSWORD).encode()[1:-1]
+    for line in secret_file.read_text().splitlines():
+        kid, hexkey = line.split(":", 1)
+        out[f"signing key {kid}"] = hexkey.encode()
+        out[f"signing key {kid} (upper)"] = hexkey.upper().encode()
+        out[f"signing key {kid} (base64)"] = base64.b64encode(bytes.fromhex(hexkey))
+        out[f"signing key {kid} (raw)"] = bytes.fromhex(hexkey)
+    return out
+
+
+def _leaks(name: str, blob: bytes, needles: dict[str, bytes]) -> list[str]:
+    return [f"{what} in {name}" for what, needle in needles.items() if needle in blob]
+
+
+def _files(root: Path, skip: set[Path]) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and p.resolve() not in skip]
+
+
+def _prefect_records() -> dict[str, bytes]:
+    """What the Prefect server holds, read back through its API."""
+    from prefect.client.orchestration import get_client
+
+    def every(read) -> list:  # page through everything the session's server holds
+        items: list = []
+        while batch := read(limit=200, offset=len(items)):
+            items += batch
+            if len(batch) < 200:
+                break
+        return items
+
+    with get_client(sync_client=True) as client:
+        runs = every(client.read_flow_runs)
+        task_runs = every(client.read_task_runs)
+        logs = every(client.read_logs)
+        artifacts = every(client.read_artifacts)
+    return {
+        "flow-run parameters": json.dumps(
+            [r.parameters for r in runs], ensure_ascii=False, default=str
+        ).encode(),
+        "flow-run states": json.dumps(
+            [(r.state.message if r.state else None) for r in runs], ensure_ascii=False
+        ).encode(),
+        "task-run inputs": json.dumps(
+            [str(t.task_inputs) for t in task_runs], ensure_ascii=False
+        ).encode(),
+        "logs": "\n".join(lg.message for lg in logs).encode(),
+        "artifacts": json.dumps(
+            [(a.key, a.description, a.data) for a in artifacts], ensure_ascii=False, default=str
+        ).encode(),
+        "counts": f"{len(runs)} {len(logs)} {len(artifacts)}".encode(),
+    }
+
+
+def test_full_demo_leaks_no_secret(
+    prefect_server: str,
+    cf_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from changeflow.db.store import sha256_file  # noqa: F401  (import before the demo)
+    from changeflow.tasks.backup import backup
+
+    from changeflow.demo import run_demo
+    from changeflow.settings import get_settings, reset_settings
+
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PASSWORD", SMTP_PASSWORD)
+    monkeypatch.setenv("CHANGEFLOW_SMTP_USER", "changeflow")
+    reset_settings()
+    out = tmp_path / "demo-out"
+    run = run_demo(out)
+    assert len(run.rows) >= 3
+    settings = get_settings()
+    assert settings.smtp_password is not None
+    assert settings.smtp_password.get_secret_value() == SMTP_PASSWORD
+    secret_file = settings.secret_path
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600, "secret must be owner-only"
+    needles = _needles(secret_file)
+    assert _leaks("the secret file", secret_file.read_bytes(), needles)  # the search works
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+
+    leaks: list[str] = []
+    # 1. the database, row by row (a text dump, so nothing hides in page slack)
+    conn = sqlite3.connect(settings.db_url.split("///", 1)[1])
+    dump = "\n".join(conn.iterdump()).encode()
+    conn.close()
+    leaks += _leaks("database dump", dump, needles)
+    # 2. every file the demo wrote (documents, copies, database files) except the secret itself
+    for p in _files(out, {secret_file.resolve()}):
+        leaks += _leaks(str(p.relative_to(out)), p.read_bytes(), needles)
+    # 3. the Prefect server: its own files (database, server log) and what its API returns
+    prefect_home = Path(os.environ["PREFECT_HOME"])
+    for p in _files(prefect_home, set()):
+        leaks += _leaks(f"Prefect home {p.name}", p.read_bytes(), needles)
+    records = _prefect_records()
+    assert records["logs"] and records["artifacts"] != b"[]", "the demo left runs to search"
+    for name, blob in records.items():
+        leaks += _leaks(f"Prefect {name}", blob, needles)
+    # 4. a default backup holds no secret
+    made = backup(tmp_path / "bk")
+    for p in _files(made.path, set()):
+        leaks += _leaks(f"backup {p.name}", p.read_bytes(), needles)
+    # 5. everything printed by the demo, the flows and the server client
+    captured = capfd.readouterr()
+    leaks += _leaks("stdout/stderr", (captured.out + captured.err).encode(), needles)
+    # 6. the settings' own representations (what an exception or a log line would show)
+    shown = f"{settings!r} {settings.model_dump()} {settings.model_dump_json()}".encode()
+    leaks += _leaks("settings repr", shown, needles)
+    assert leaks == []
+
+
+def test_secret_files_are_owner_only(db: str, tmp_path: Path, cli) -> None:
+    from changeflow.tasks.signing import rotate
+
+    from changeflow.settings import get_settings
+
+    path = get_settings().secret_path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    old_umask = os.umask(0o000)  # even a careless umask does not widen it
+    try:
+        rotate()
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    code, out, _ = cli("backup", "--out", str(tmp_path / "bk"), "--include-secret", "--json")
+    folder = Path(json.loads(out)["backup"])
+    assert code == 0 and stat.S_IMODE((folder / "secret.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
