@@ -59,7 +59,7 @@ T = {
         ("工作内容", "Work"),
         ("角色", "Role"),
         ("人员", "Who"),
-        ("人日", "Person-days"),
+        ("人日", "P-days"),
         ("人日单价（元）", "Day rate (CNY)"),
         ("金额（元）", "Amount (CNY)"),
     ],
@@ -225,7 +225,7 @@ def plan(lang: str) -> DocxDocument:
         "requirements",
         ["{{ r.no }}", "{{ r.text }}", "{{ r.priority }}", "{{ r.acceptance }}"],
     )
-    _widths(t, [12, 70, 16, 62])
+    _widths(t, [12, 66, 18, 64])
 
     doc.add_heading(pick(T["h_items"], lang), level=1)
     t = _loop_table(
@@ -245,7 +245,7 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.amount }}",
         ],
     )
-    _widths(t, [11, 10, 15, 36, 18, 13, 12, 21, 24])
+    _widths(t, [10, 9, 20, 34, 20, 12, 13, 19, 23])
     doc.add_heading(pick(T["h_roles"], lang), level=2)
     t = _loop_table(
         doc,

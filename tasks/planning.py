@@ -206,7 +206,9 @@ def _staff_for(session: Session, role: str) -> str | None:
     return None
 
 
-def default_estimates(session: Session, request: Request, contract: Contract) -> list[Estimate]:
+def default_estimates(
+    session: Session, request: Request, contract: Contract, lang: str = "zh-CN"
+) -> list[Estimate]:
     """Work items from the requirements through the estimation defaults."""
     per_req, per_request = _defaults(contract)
     phases = _role_phases(contract)
@@ -243,7 +245,7 @@ def default_estimates(session: Session, request: Request, contract: Contract) ->
                     rated,
                     _person_days(days, src, f"estimation_defaults.per_request.{phase}.{role}"),
                     None,
-                    _pick(MILESTONE_LABELS[phase], "zh-CN"),
+                    _pick(MILESTONE_LABELS[phase], lang),
                     _staff_for(session, rated),
                 )
             )
@@ -251,7 +253,12 @@ def default_estimates(session: Session, request: Request, contract: Contract) ->
 
 
 def parse_estimates(
-    session: Session, data: bytes, source: str, request: Request, contract: Contract
+    session: Session,
+    data: bytes,
+    source: str,
+    request: Request,
+    contract: Contract,
+    lang: str = "zh-CN",
 ) -> list[Estimate]:
     """Read an estimates YAML file (see ``export_estimates``); one InputError on any problem."""
     doc = load_yaml(data, source)
@@ -320,7 +327,7 @@ def parse_estimates(
         if title is not None and not isinstance(title, str):
             raise InputError(source, f"{f}.title", "must be text")
         if not title:
-            title = reqs[no].text if no is not None else _pick(MILESTONE_LABELS[phase], "zh-CN")
+            title = reqs[no].text if no is not None else _pick(MILESTONE_LABELS[phase], lang)
         out.append(Estimate(phase, role, days, no, clean_text(title, 200), assignee))
     return out
 
@@ -523,10 +530,11 @@ def _estimates_for(
     contract: Contract,
     estimates: bytes | None,
     source: str,
+    lang: str,
 ) -> tuple[list[Estimate], str]:
     if estimates is not None:
-        return parse_estimates(session, estimates, source, req, contract), source
-    return default_estimates(session, req, contract), "defaults"
+        return parse_estimates(session, estimates, source, req, contract, lang), source
+    return default_estimates(session, req, contract, lang), "defaults"
 
 
 def make_plan(
@@ -557,7 +565,7 @@ def make_plan(
         contract = req.contract
         if contract is None:
             raise InputError(key, "contract", "the request has no contract; day rates come from it")
-        items, source = _estimates_for(session, req, contract, estimates, estimates_source)
+        items, source = _estimates_for(session, req, contract, estimates, estimates_source, lang)
         cal = calendar_for(session, contract)
         budget = cost(items, contract)
         sched = schedule(items, cal, start or cal.next_working_day(today_local()))

@@ -107,6 +107,7 @@ def test_english_document(submitted: str) -> None:
         "Decision (approve/reject)", "Approver", "Date", "Comment"
     ]  # fmt: skip
     assert "¥20,458.00" in flat and "贰万零肆佰伍拾捌元整" in flat
+    assert "System live" in flat and "系统上线" not in flat  # whole-request items in English
 
 
 def test_user_text_is_escaped_not_executed(contract: str, tmp_path: Path) -> None:
