@@ -78,5 +78,8 @@ def build(names: list[str] | None = None) -> list[Path]:
 if __name__ == "__main__":
     import sys
 
-    for p in build(sys.argv[1:] or None):
+    # Run through the package module, where the tpl_* builders register themselves.
+    from changeflow.docs_templates import build as package_build
+
+    for p in package_build.build(sys.argv[1:] or None):
         print(p.relative_to(HERE))

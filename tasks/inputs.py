@@ -147,6 +147,8 @@ def load_yaml(data: bytes, source: str) -> Any:
         raise InputError(source, "file", f"is not UTF-8 text (byte {exc.start})") from None
     try:
         return yaml.load(text, Loader=_NoAliasLoader)
+    except ValueError as exc:  # e.g. an unquoted impossible date such as 2027-02-30
+        raise InputError(source, "document", f"invalid value in YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "document"

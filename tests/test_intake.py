@@ -205,6 +205,9 @@ def bad_inputs(tmp_path: Path) -> list[tuple[str, Path, str, str]]:
     p = tmp_path / "gbk.yaml"
     p.write_bytes("project: 请假".encode("gbk"))
     cases.append(("wrong encoding", p, "file", "UTF-8"))
+    p = tmp_path / "impossible.yaml"
+    p.write_text((EXAMPLES / "taskbook.yaml").read_text().replace("2026-11-20", "2027-02-30"))
+    cases.append(("impossible unquoted yaml date", p, "document", "out of range"))
     p = tmp_path / "list.yaml"
     p.write_text("- a\n- b\n")
     cases.append(("yaml not a mapping", p, "document", "mapping"))
