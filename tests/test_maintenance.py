@@ -4,6 +4,7 @@ functions, on a real SQLite database (and PostgreSQL where configured)."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -169,3 +170,94 @@ def test_contract_sla_policy_is_copied_onto_the_fault(contract: str) -> None:
     second = mt.report_fault(severity="crash", title="b", reported_at=at("2026-11-25 02:00"))
     assert second.response_due == at("2026-11-25 02:15")
     assert mt.get_fault(first.key)["response"]["due"] == "2026-11-25T02:30:00+08:00"
+
+
+# --- watching the clocks: mails through a real SMTP server -------------------------------
+
+
+@pytest.fixture
+def smtp(cf_home, monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server (aiosmtpd) on a free local port; yields the received messages."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    from changeflow.settings import reset_settings
+    from tests.prefect_fixtures import free_port
+
+    received: list[email.message.EmailMessage] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            msg["X-Rcpt"] = ", ".join(envelope.rcpt_tos)
+            received.append(msg)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CHANGEFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(port))
+    monkeypatch.setenv("CHANGEFLOW_SMTP_SECURITY", "none")
+    reset_settings()
+    yield received
+    controller.stop()
+
+
+def test_watch_warns_then_breaches_once_each(contract: str, smtp) -> None:
+    r = mt.report_fault(
+        severity="crash", title="服务器崩溃", reported_at=at("2026-11-25 02:00"),
+        now=at("2026-11-25 02:01"),
+    )  # fmt: skip
+    assert mt.sla_watch(now=at("2026-11-25 02:10"))["created"] == []
+    assert smtp == []
+    out = mt.sla_watch(now=at("2026-11-25 02:25"))  # 83 % of 30 minutes
+    assert out["created"] == [{"key": r.key, "clock": "response", "level": "warning"}]
+    assert len(smtp) == 1
+    msg = smtp[0]
+    assert "预警" in msg["Subject"] and r.key in msg["Subject"]
+    assert "zhang.wei@contractor.example" in msg["X-Rcpt"]  # the engineer on duty
+    assert "li.ming@contractor.example" in msg["X-Rcpt"]  # our project lead
+    assert "2026-11-25 02:30" in msg.get_content()
+    # the next run (5 minutes later, still before the breach) sends nothing again
+    assert mt.sla_watch(now=at("2026-11-25 02:29"))["sent"] == []
+    assert len(smtp) == 1
+    out = mt.sla_watch(now=at("2026-11-25 02:31"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("response", "breach")]
+    assert len(smtp) == 2 and "超时" in smtp[1]["Subject"]
+    for minute in ("02:36", "02:41"):
+        assert mt.sla_watch(now=at(f"2026-11-25 {minute}"))["sent"] == []
+    assert len(smtp) == 2
+    # responding stops the response clock; the on-site clock warns at 80 % of 6 hours
+    mt.stamp(r.key, "respond", at=at("2026-11-25 02:45"), now=at("2026-11-25 02:46"))
+    out = mt.sla_watch(now=at("2026-11-25 06:48"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("onsite", "warning")]
+    mt.stamp(r.key, "onsite", at=at("2026-11-25 07:30"), now=at("2026-11-25 07:31"))
+    assert mt.sla_watch(now=at("2026-11-25 09:00"))["sent"] == []
+    assert len(smtp) == 3
+
+
+def test_watch_skips_paused_clocks_and_retries_a_failed_mail(contract: str, smtp, monkeypatch):
+    from changeflow.settings import reset_settings
+
+    r = mt.report_fault(
+        severity="crash", title="邮件服务器异常", reported_at=at("2026-11-25 02:00"),
+        now=at("2026-11-25 02:01"),
+    )  # fmt: skip
+    mt.pause(r.key, at=at("2026-11-25 02:05"), now=at("2026-11-25 02:06"))
+    assert mt.sla_watch(now=at("2026-11-25 05:00"))["created"] == []
+    mt.resume(r.key, at=at("2026-11-25 05:00"), now=at("2026-11-25 05:00"))
+    # 5 min used before the pause: warning at 24 min used -> 05:19, breach at 05:25
+    good_port = os.environ["CHANGEFLOW_SMTP_PORT"]
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", "1")  # nobody listens there
+    reset_settings()
+    out = mt.sla_watch(now=at("2026-11-25 05:20"))
+    assert out["created"] and out["failed"] and not out["sent"]
+    assert smtp == []
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", good_port)
+    reset_settings()
+    out = mt.sla_watch(now=at("2026-11-25 05:21"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("response", "warning")]
+    assert len(smtp) == 1
