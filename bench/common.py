@@ -20,6 +20,22 @@ def timed(fn: Callable[[], Any], repeat: int, warmup: int = 0) -> list[float]:
     return out
 
 
+def interleaved(
+    fns: dict[str, Callable[[], Any]], repeat: int, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Time several functions in turns, so a noisy neighbour slows them all alike."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t0)
+    return out
+
+
 def row(
     name: str,
     samples: list[float],

@@ -918,11 +918,13 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
 def render_plan(plan: Plan, *, lang: str) -> bytes:
     from changeflow.docs_templates.labels import PLAN_TITLE
 
-    from .signed import sign_docx
+    from .signed import sign_document
     from .wordkit import render
 
     title = _pick(PLAN_TITLE, lang)
-    data = render(
+    # Signed so the client's returned copy can be verified (tasks/signed.py); signing in
+    # ``finish`` keeps it to one open and one save of the document.
+    return render(
         "plan",
         plan_context(plan, lang),
         lang=lang,
@@ -935,9 +937,10 @@ def render_plan(plan: Plan, *, lang: str) -> bytes:
             "changeflow.lang": lang,
             "changeflow.total": format(plan.total, "f"),
         },
+        finish=lambda doc: sign_document(
+            doc, kind="plan", request=plan.request.key, version=plan.version, lang=lang
+        ),
     )
-    # Signed so the client's returned copy can be verified (tasks/signed.py).
-    return sign_docx(data, kind="plan", request=plan.request.key, version=plan.version, lang=lang)
 
 
 def plan_from_file(

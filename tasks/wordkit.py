@@ -199,11 +199,43 @@ def template_path(name: str, lang: str | None = None) -> Path:
     return path
 
 
-@lru_cache(maxsize=8)
+class _CompiledCache:
+    """Compiled Jinja templates by source: docxtpl calls ``from_string`` on every render,
+    and compiling the same template XML again is the largest part of a render."""
+
+    def __init__(self, size: int = 64) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
 def _jinja_env() -> Any:
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(autoescape=True)
+    class CachingSandbox(SandboxedEnvironment):
+        cache_compiled = _CompiledCache()
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+            if globals or template_class or not isinstance(source, str):
+                return super().from_string(source, globals, template_class)
+            cache = self.cache_compiled
+            with cache.lock:
+                tpl = cache.items.get(source)
+                if tpl is not None:
+                    cache.items.move_to_end(source)
+                    return tpl
+            tpl = super().from_string(source)
+            with cache.lock:
+                cache.items[source] = tpl
+                if len(cache.items) > cache.size:
+                    cache.items.popitem(last=False)
+            return tpl
+
+    return CachingSandbox(autoescape=True)
 
 
 def render(
@@ -217,12 +249,15 @@ def render(
     when: datetime | None = None,
     custom_properties: Mapping[str, str] | None = None,
     post: Any = None,
+    finish: Any = None,
 ) -> bytes:
     """Render ``docs_templates/<lang>/<name>.docx`` with autoescape in a sandbox.
 
     User text is data, never template: it goes through the context only, escaped, so
     ``<``, ``&`` and ``{{ }}`` in a requirement show as typed. ``post(docx_document)`` may
-    add structure docxtpl cannot (pictures, Markdown-built sections) before saving.
+    add structure docxtpl cannot (pictures, Markdown-built sections) before saving;
+    ``finish(docx_document)`` runs last, after fonts and properties (e.g.
+    ``tasks.signed.sign_document``), so the file is opened and saved only once.
     """
     from docxtpl import DocxTemplate
 
@@ -234,6 +269,8 @@ def render(
     prepare(doc, title=title, subject=subject, author=author, when=when)
     if custom_properties:
         write_custom_properties(doc, custom_properties)
+    if finish is not None:
+        finish(doc)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

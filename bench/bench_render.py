@@ -1,0 +1,79 @@
+"""Plan document rendering: our full path (render, fonts, A4, properties, signature) against
+a bare docxtpl render of the same template with the same context, in the same run."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import interleaved, row
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _plan_fixture(home: Path) -> tuple[str, Any]:
+    os.environ["CHANGEFLOW_HOME"] = str(home)
+    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
+    from changeflow.db.migrate import upgrade
+    from changeflow.db.session import dispose_engines
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.intake import intake_file
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.signing import ensure_secret
+
+    from changeflow.settings import get_settings, reset_settings
+
+    reset_settings()
+    dispose_engines()
+    upgrade(get_settings().db_url)
+    ensure_secret()
+    load_contract_file(ROOT / "examples" / "contract.yaml")
+    key = intake_file(ROOT / "examples" / "taskbook.yaml").key
+    make_plan(key)
+    return key, None
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning import latest_plan, plan_context, render_plan
+    from changeflow.tasks.wordkit import clean, template_path
+    from docxtpl import DocxTemplate
+
+    n = 10 if quick else 30
+    with tempfile.TemporaryDirectory() as tmp:
+        key, _ = _plan_fixture(Path(tmp) / "var")
+        from changeflow.db.models import Request
+        from sqlalchemy import select
+
+        with transaction() as s:
+            req = s.scalar(select(Request).where(Request.key == key))
+            plan = latest_plan(s, req)
+            context = plan_context(plan, "zh-CN")
+            path = str(template_path("plan", "zh-CN"))
+
+            def ours() -> None:
+                render_plan(plan, lang="zh-CN")
+
+            def bare() -> None:
+                tpl = DocxTemplate(path)
+                tpl.render(clean(context), autoescape=True)
+                tpl.save(io.BytesIO())
+
+            def many(fn: Any) -> Any:
+                return lambda: [fn() for _ in range(n)]
+
+            got = interleaved({"bare": many(bare), "ours": many(ours)}, repeat=5)
+            floor, samples = got["bare"], got["ours"]
+    per = [x / n for x in samples]
+    return [
+        row("plan document render (per document)", per, "bare docxtpl render + save",
+            [x / n for x in floor], target="<= 1.2x", docs_per_second=round(1 / min(per), 1)),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    for r in run(quick=True):
+        print(r)
