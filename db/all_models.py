@@ -4,3 +4,4 @@ from . import models  # noqa: F401
 from . import maintenance  # noqa: F401
 from . import planning  # noqa: F401
 from . import approval  # noqa: F401
+from . import git  # noqa: F401
