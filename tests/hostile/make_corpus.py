@@ -1,0 +1,412 @@
+"""The hostile-input corpus: files a careless or malicious sender could hand each door.
+
+Generated, not committed: zip bombs and huge tables are big, and generating them keeps the
+corpus honest as the templates change. ``make(dest)`` writes every case into ``dest`` and
+returns them; ``python tests/hostile/make_corpus.py OUT`` writes them for a look by hand.
+
+A case says which door it is for (the command that reads the file), its class, and what the
+door must do: ``refused`` (exit 2, one line naming the file, field and problem, nothing
+written) or ``harmless`` (taken as plain text: nothing outside the store, names made safe).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# Doors: the command that reads the file (``{file}`` and ``{key}`` are filled in by the test).
+DOORS: dict[str, tuple[str, ...]] = {
+    "taskbook": ("intake", "{file}"),
+    "estimates": ("plan", "{key}", "--estimates", "{file}"),
+    "calendar": ("calendar", "import", "{file}"),
+    "contract": ("contract", "load", "{file}"),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    door: str
+    klass: str  # the class of hostility, as the note lists it
+    name: str  # file name in the corpus
+    field: str = ""  # expected in the error line
+    words: str = ""  # expected in the error line
+    expect: str = "refused"  # or "harmless"
+    pending: str = ""  # a known gap: the owner and the fix (the test is xfail until then)
+
+
+Maker = Callable[[], bytes]
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def zip_bytes(parts: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def docx_parts() -> dict[str, bytes]:
+    with zipfile.ZipFile(EXAMPLES / "taskbook.docx") as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def with_part(name: str, data: bytes) -> bytes:
+    parts = docx_parts()
+    parts[name] = data
+    return zip_bytes(parts)
+
+
+def document_xml() -> bytes:
+    return docx_parts()["word/document.xml"]
+
+
+def xml_body(xml: bytes) -> bytes:
+    """The document part without its XML declaration."""
+    return xml.split(b"?>", 1)[1]
+
+
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + "]>"
+)
+
+
+def billion_laughs_docx() -> bytes:
+    body = xml_body(document_xml()).replace("请假".encode(), b"&lol9;", 1)
+    return with_part("word/document.xml", b'<?xml version="1.0"?>' + LAUGHS.encode() + body)
+
+
+def utf16_doctype_docx(entity: str = "lol9") -> Maker:
+    def make() -> bytes:
+        xml = '<?xml version="1.0" encoding="UTF-16"?>' + LAUGHS
+        xml += xml_body(document_xml()).decode().replace("请假", f"&{entity};", 1)
+        return with_part("word/document.xml", xml.encode("utf-16"))
+
+    return make
+
+
+def xxe_docx() -> bytes:
+    dtd = b'<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    body = xml_body(document_xml()).replace("请假".encode(), b"&xxe;", 1)
+    return with_part("word/document.xml", b'<?xml version="1.0"?>' + dtd + body)
+
+
+def content_types_doctype_docx() -> bytes:
+    ct = docx_parts()["[Content_Types].xml"]
+    return with_part(
+        "[Content_Types].xml", b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "b">]>' + xml_body(ct)
+    )
+
+
+def nested_doctype_docx() -> bytes:
+    """A DOCTYPE hidden in a part that python-docx loads second (styles), inner subset nesting."""
+    styles = docx_parts()["word/styles.xml"]
+    dtd = b"<!DOCTYPE s [<!ELEMENT s ANY><!ENTITY % p \"<!ENTITY e 'x'>\"> %p;]>"
+    return with_part("word/styles.xml", b'<?xml version="1.0"?>' + dtd + xml_body(styles))
+
+
+def zip_bomb_docx() -> bytes:
+    return with_part("word/document.xml", b"<w:p/>" * (12 * 1024 * 1024))
+
+
+def many_parts_docx() -> bytes:
+    parts = docx_parts()
+    for i in range(2100):
+        parts[f"customXml/item{i}.xml"] = b"<a/>"
+    return zip_bytes(parts)
+
+
+def encrypted_zip_docx() -> bytes:
+    """Entries flagged as encrypted (ZipCrypto): the flag a password-protected zip carries.
+
+    ``zipfile`` cannot write encrypted entries, so the flag bit is set in every local and
+    central header of a plain package.
+    """
+    data = bytearray(zip_bytes(docx_parts()))
+    for sig, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = data.find(sig)
+        while i != -1:
+            data[i + flag_at] |= 0x1
+            i = data.find(sig, i + 4)
+    return bytes(data)
+
+
+def truncated_docx() -> bytes:
+    return (EXAMPLES / "taskbook.docx").read_bytes()[:3000]
+
+
+def cut_central_directory_docx() -> bytes:
+    data = (EXAMPLES / "taskbook.docx").read_bytes()
+    return data[: data.rfind(b"PK\x01\x02")]
+
+
+def macro_docx() -> bytes:
+    return with_part("word/vbaProject.bin", b'Attribute VB_Name = "ThisDocument"')
+
+
+def macro_content_type_docx() -> bytes:
+    ct = docx_parts()["[Content_Types].xml"].replace(
+        b"document.main+xml", b"document.macroEnabled.main+xml"
+    )
+    return with_part("[Content_Types].xml", ct)
+
+
+def not_word_zip() -> bytes:
+    return zip_bytes({"hello.txt": b"hi", "[Content_Types].xml": b"<Types/>"})
+
+
+def slip_docx(name: str) -> Maker:
+    return lambda: with_part(name, b"<evil/>")
+
+
+def broken_xml_docx(old: bytes, new: bytes) -> Maker:
+    return lambda: with_part("word/document.xml", document_xml().replace(old, new, 1))
+
+
+def taskbook_data(**changes: Any) -> dict[str, Any]:
+    from changeflow.tasks.inputs import load_yaml  # YAML 1.2 booleans: the key ``no`` stays
+
+    data = load_yaml((EXAMPLES / "taskbook.yaml").read_bytes(), "taskbook.yaml")
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def filled_docx(**changes: Any) -> Maker:
+    def make() -> bytes:
+        import tempfile
+
+        sys.path.insert(0, str(EXAMPLES))
+        try:
+            from make_taskbook_docx import fill  # type: ignore[import-not-found]
+        finally:
+            sys.path.remove(str(EXAMPLES))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = fill(taskbook_data(**changes), Path(tmp) / "t.docx")
+            return out.read_bytes()
+
+    return make
+
+
+def huge_table_docx() -> bytes:
+    """A requirements table of 600 rows (the limit is 500), built straight into the XML."""
+    xml = document_xml().decode()
+    import re
+
+    rows = re.findall(r"<w:tr[ >].*?</w:tr>", xml, flags=re.S)
+    req_row = next(r for r in rows if "请假超过" in r)
+    extra = "".join(
+        req_row.replace("请假超过 3 天增加分管领导审批节点", f"需求 {i}").replace(
+            ">1<", f">{i}<", 1
+        )
+        for i in range(4, 604)
+    )
+    xml = xml.replace(req_row, req_row + extra, 1)
+    return with_part("word/document.xml", xml.encode())
+
+
+def y(data: Any) -> Maker:
+    return lambda: yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+
+
+def raw(data: bytes | str) -> Maker:
+    return lambda: data if isinstance(data, bytes) else data.encode()
+
+
+YAML_LAUGHS = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+NESTED_YAML = "[" * 5000 + "]" * 5000 + "\n"
+
+
+def estimates(**item: Any) -> dict[str, Any]:
+    base = {"phase": "development", "role": "developer", "person_days": "2"}
+    base.update(item)
+    return {"items": [base]}
+
+
+def calendar_year(**changes: Any) -> dict[str, Any]:
+    data = {
+        "year": 2027,
+        "source": "国务院办公厅通知",
+        "example": False,
+        "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}],
+        "workdays": [],
+    }
+    data.update(changes)
+    return data
+
+
+# --- the corpus ------------------------------------------------------------------------------
+
+
+def cases() -> list[tuple[Case, Maker]]:
+    long_text = "长" * 100_000
+    control = "项目\x00\x01\x07\x1b[31m\x7f名称"
+    nested_pending = (
+        "tasks/inputs.py load_yaml: a nesting limit in _NoAliasLoader.compose_node"
+        " (count depth, refuse > 64 with a ComposerError) or catch RecursionError"
+    )
+    utf16_pending = (
+        "tasks/inputs.py check_docx: also search the part with NUL bytes removed,"
+        " `_DTD.search(chunk.replace(b'\\x00', b''))`, so a UTF-16 part cannot hide a DOCTYPE"
+    )
+    slip_pending = (
+        "tasks/inputs.py check_docx: refuse part names that start with '/' or hold '..'"
+        " segments or backslashes: `InputError(source, 'file', f'part name {name!r} is not a"
+        " plain relative name (refused)')`"
+    )
+    t = "taskbook"
+    out: list[tuple[Case, Maker]] = [
+        # --- task book, Word ---
+        (Case(t, "not a zip", "notzip.docx", "file", "not a Word"), raw(b"plain text, no zip")),
+        (Case(t, "empty file", "empty.docx", "file", "empty"), raw(b"")),
+        (Case(t, "truncated", "truncated.docx", "file", "damaged"), truncated_docx),
+        (Case(t, "truncated (no central directory)", "nocd.docx", "file", "damaged"),
+         cut_central_directory_docx),
+        (Case(t, "old binary .doc", "old.doc", "file", ".doc"), raw(OLE2 + b"\0" * 4096)),
+        (Case(t, "encrypted (OLE2 container)", "encrypted.docx", "file", "encrypted"),
+         raw(OLE2 + b"\0" * 4096)),
+        (Case(t, "encrypted (zip entries)", "zipcrypto.docx", "file", "encrypted"),
+         encrypted_zip_docx),
+        (Case(t, "macros (.docm part)", "macro.docx", "file", "macro"), macro_docx),
+        (Case(t, "macros (.docm content type)", "macro.docm.docx", "file", "macro"),
+         macro_content_type_docx),
+        (Case(t, "zip bomb (ratio)", "bomb.docx", "file", "zip bomb"), zip_bomb_docx),
+        (Case(t, "zip bomb (entry count)", "parts.docx", "file", "limit"), many_parts_docx),
+        (Case(t, "zip but not Word", "notword.docx", "file", "not a Word document"),
+         not_word_zip),
+        (Case(t, "billion laughs (XML)", "laughs.docx", "file", "DOCTYPE"), billion_laughs_docx),
+        (Case(t, "external entity (XXE)", "xxe.docx", "file", "DOCTYPE"), xxe_docx),
+        (Case(t, "DOCTYPE in [Content_Types].xml", "ctdtd.docx", "file", "DOCTYPE"),
+         content_types_doctype_docx),
+        (Case(t, "nested DOCTYPE/ENTITY (parameter entity)", "nested-dtd.docx", "file",
+              "DOCTYPE"), nested_doctype_docx),
+        (Case(t, "billion laughs hidden in UTF-16", "utf16-laughs.docx", "file", ""),
+         utf16_doctype_docx("lol9")),
+        (Case(t, "DOCTYPE hidden in UTF-16 (small entity)", "utf16-dtd.docx", "file", "DOCTYPE",
+              pending=utf16_pending), utf16_doctype_docx("lol1")),
+        (Case(t, "wrong encoding (GBK bytes in UTF-8 XML)", "gbk.docx", "file", "XML"),
+         broken_xml_docx("请假".encode(), "请假".encode("gbk"))),
+        (Case(t, "control character reference", "ctrl.docx", "file", "XML"),
+         broken_xml_docx(b"<w:t>", b"<w:t>&#x1;")),
+        (Case(t, "huge table (600 requirement rows)", "hugetable.docx", "requirements", "500"),
+         huge_table_docx),
+        (Case(t, "very long string (Word cell)", "longcell.docx", "project", "300"),
+         filled_docx(project=long_text[:5000])),
+        (Case(t, "path traversal in part name", "slip.docx", "file", "part name",
+              pending=slip_pending), slip_docx("../../evil.xml")),
+        (Case(t, "absolute part name", "abs.docx", "file", "part name", pending=slip_pending),
+         slip_docx("/etc/evil.xml")),
+        (Case(t, "path traversal in title (Word)", "traversal-title.docx", expect="harmless"),
+         filled_docx(project="../../etc/passwd", attachments=["../../x", "C:\\Windows\\x"])),
+        (Case(t, "reserved device name as file name", "CON.docx", expect="harmless"),
+         filled_docx(project="设备名 CON")),
+        # --- task book, YAML ---
+        (Case(t, "billion laughs (YAML)", "laughs.yaml", "line", "aliases"), raw(YAML_LAUGHS)),
+        (Case(t, "YAML merge key alias", "merge.yaml", "line", "aliases"),
+         raw("base: &b {contact: x}\nproject:\n  <<: *b\n")),
+        (Case(t, "YAML python tag", "pytag.yaml", "line", "constructor"),
+         raw("project: !!python/object/apply:os.system ['touch /tmp/pwned']\n")),
+        (Case(t, "deep nesting (YAML)", "nested.yaml", "", "nest", pending=nested_pending),
+         raw(NESTED_YAML)),
+        (Case(t, "wrong encoding (GBK YAML)", "gbk.yaml", "file", "UTF-8"),
+         raw("project: 请假流程\n".encode("gbk"))),
+        (Case(t, "wrong encoding (UTF-16 YAML)", "utf16.yaml", "file", "UTF-8"),
+         raw("project: 请假流程\n".encode("utf-16"))),
+        (Case(t, "control characters (raw in YAML)", "ctrl.yaml", "", "special characters"),
+         raw(f"project: {control}\n")),
+        (Case(t, "empty YAML", "empty.yaml", "file", "empty"), raw(b"")),
+        (Case(t, "two YAML documents", "two.yaml", "line", "another document"),
+         raw("project: a\n---\nproject: b\n")),
+        (Case(t, "very long string (YAML)", "long.yaml", "project", "300"),
+         y(taskbook_data(project=long_text))),
+        (Case(t, "huge table (YAML, 5,000 rows)", "hugereqs.yaml", "requirements", "500"),
+         y(taskbook_data(requirements=[{"no": i, "text": "x"} for i in range(1, 5001)]))),
+        (Case(t, "huge number", "bignum.yaml", "", "digits"),
+         raw(b"project: x\nrequirements:\n  - no: " + b"9" * 5000 + b"\n")),
+        (Case(t, "impossible date", "baddate.yaml", "", "day is out of range"),
+         raw((EXAMPLES / "taskbook.yaml").read_text("utf-8").replace(
+             "date: 2026-11-20", "date: 2026-02-30"))),
+        (Case(t, "control characters (escaped in YAML)", "ctrl-escaped.yaml", expect="harmless"),
+         y(taskbook_data(project="控制字符 \x07\x1b[31m 名称\x7f"))),
+        (Case(t, "path traversal and device names (YAML)", "NUL.yaml", expect="harmless"),
+         y(taskbook_data(project="../../../../tmp/x", attachments=["CON", "NUL", "/etc/passwd",
+                                                                   "..\\..\\boot.ini"]))),
+        (Case(t, "oversized file", "huge.yaml", "file", "limit"),
+         raw(b"# " + b"x" * (21 * 1024 * 1024) + b"\n")),
+        # --- estimates (plan --estimates) ---
+        (Case("estimates", "billion laughs (YAML)", "est-laughs.yaml", "line", "aliases"),
+         raw(YAML_LAUGHS)),
+        (Case("estimates", "not a mapping", "est-list.yaml", "document", "mapping"),
+         raw("- a\n- b\n")),
+        (Case("estimates", "huge table (YAML)", "est-huge.yaml", "items", "limit"),
+         y({"items": [estimates()["items"][0] for _ in range(5000)]})),
+        (Case("estimates", "not a number (NaN)", "est-nan.yaml", "person_days", ""),
+         y(estimates(person_days=".nan"))),
+        (Case("estimates", "infinite person-days", "est-inf.yaml", "person_days", ""),
+         raw("items:\n  - {phase: development, role: developer, person_days: .inf}\n")),
+        (Case("estimates", "negative person-days", "est-neg.yaml", "person_days", ""),
+         y(estimates(person_days="-3"))),
+        (Case("estimates", "unknown role (injection text)", "est-role.yaml", "role", "day rate"),
+         y(estimates(role="developer'; DROP TABLE request; --"))),
+        (Case("estimates", "wrong encoding", "est-gbk.yaml", "file", "UTF-8"),
+         raw("items: 开发\n".encode("gbk"))),
+        (Case("estimates", "deep nesting", "est-nested.yaml", "", "nest", pending=nested_pending),
+         raw(NESTED_YAML)),
+        (Case("estimates", "oversized file", "est-huge-file.yaml", "file", "limit"),
+         raw(b"# " + b"x" * (2 * 1024 * 1024) + b"\n")),
+        # --- calendar import ---
+        (Case("calendar", "billion laughs (YAML)", "cal-laughs.yaml", "line", "aliases"),
+         raw(YAML_LAUGHS)),
+        (Case("calendar", "python tag", "cal-pytag.yaml", "line", "constructor"),
+         raw("year: !!python/object/apply:os.getpid []\n")),
+        (Case("calendar", "impossible date", "cal-date.yaml", "", "date"),
+         raw("year: 2027\nsource: x\nholidays:\n  - {name: a, from: 2027-02-30}\n")),
+        (Case("calendar", "control characters", "cal-ctrl.yaml", "", "special characters"),
+         raw("year: 2027\nsource: \"\x1b]0;pwned\x07\"\n")),
+        # --- contract load ---
+        (Case("contract", "billion laughs (YAML)", "contract-laughs.yaml", "line", "aliases"),
+         raw(YAML_LAUGHS)),
+        (Case("contract", "python tag", "contract-pytag.yaml", "line", "constructor"),
+         raw("clients: !!python/name:os.system\n")),
+        (Case("contract", "wrong encoding", "contract-gbk.yaml", "file", "UTF-8"),
+         raw("clients: 示例\n".encode("gbk"))),
+    ]  # fmt: skip
+    return out
+
+
+def make(dest: Path) -> list[tuple[Case, Path]]:
+    """Write every case into ``dest``; returns (case, file) pairs."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for case, maker in cases():
+        path = dest / case.door / case.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(maker())
+        written.append((case, path))
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "hostile-corpus")
+    for case, path in make(target):
+        print(f"{case.door:10} {case.expect:9} {case.klass:45} {path} ({path.stat().st_size} B)")

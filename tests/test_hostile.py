@@ -1,0 +1,114 @@
+"""The hostile-input corpus (tests/hostile/make_corpus.py) against every door.
+
+Refused files: exit code 2, one line naming the file, the field and the problem, and not one
+row or stored file written. Harmless files (hostile text in legitimate fields): taken in as
+text, with every stored name inside the store and made safe.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.hostile.make_corpus import DOORS, Case, cases, make
+
+CASES = [c for c, _ in cases()]
+
+
+def _param(case: Case) -> object:
+    marks = [pytest.mark.xfail(reason=case.pending, strict=True)] if case.pending else []
+    return pytest.param(case, id=f"{case.door}:{case.klass}", marks=marks)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {c.name: p for c, p in make(tmp_path_factory.mktemp("hostile"))}
+
+
+def all_counts() -> dict[str, int]:
+    """Rows in every table, and files in the store (temporary ones included)."""
+    from changeflow.db import all_models  # noqa: F401
+    from changeflow.db.base import Base
+    from changeflow.db.session import transaction
+
+    from changeflow.settings import get_settings
+
+    with transaction() as s:
+        out = {
+            t.name: s.scalar(select(func.count()).select_from(t)) or 0
+            for t in Base.metadata.sorted_tables
+        }
+    store = get_settings().store_dir
+    out["files"] = sum(1 for p in store.rglob("*") if p.is_file()) if store.exists() else 0
+    return out
+
+
+def _files_outside_store(root: Path) -> set[Path]:
+    from changeflow.settings import get_settings
+
+    store = get_settings().store_dir
+    return {
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_relative_to(store) and "changeflow.db" not in p.name
+    }
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_hostile_file(case: Case, corpus: dict[str, Path], submitted: str, cli, tmp_path) -> None:
+    path = corpus[case.name]
+    args = [a.format(file=path, key=submitted) for a in DOORS[case.door]]
+    before = all_counts()
+    outside = _files_outside_store(tmp_path)
+    code, out, err = cli(*args)
+    if case.expect == "refused":
+        assert code == 2, (code, out, err)
+        line = err.strip()
+        assert "\n" not in line, line
+        assert path.name in line, line
+        assert case.field in line and case.words.lower() in line.lower(), line
+        assert "Traceback" not in line
+        assert all_counts() == before
+    else:
+        assert code == 0, err
+        _assert_stored_safely(submitted, before)
+    assert _files_outside_store(tmp_path) == outside
+
+
+_SAFE_PATH = re.compile(r"^CR-\d{4}-\d{4}/[a-z-]+/v\d+-[A-Za-z-]+-[\w.-]+$")
+
+
+def _assert_stored_safely(first_key: str, before: dict[str, int]) -> None:
+    from changeflow.db.models import Document, Request
+    from changeflow.db.session import transaction
+    from changeflow.db.store import document_path
+
+    from changeflow.settings import get_settings
+
+    after = all_counts()
+    assert after["request"] == before["request"] + 1
+    store = get_settings().store_dir.resolve()
+    with transaction() as s:
+        req = s.scalars(select(Request).order_by(Request.id.desc())).first()
+        assert req.key != first_key
+        for text in (req.title, *req.attachments, *(r.text for r in req.requirements)):
+            assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), text
+        for doc in s.scalars(select(Document).where(Document.request_id == req.id)):
+            assert _SAFE_PATH.match(doc.path), doc.path
+            assert document_path(doc).resolve().is_relative_to(store)
+
+
+def test_corpus_is_big_enough_and_covers_every_door() -> None:
+    assert len(CASES) >= 40
+    assert {c.door for c in CASES} == set(DOORS)
+    classes = {c.klass for c in CASES}
+    needed = (
+        "not a zip", "empty file", "truncated", "old binary .doc", "zip bomb (ratio)",
+        "billion laughs (XML)", "billion laughs (YAML)", "huge table (YAML, 5,000 rows)",
+        "path traversal in title (Word)", "reserved device name as file name",
+    )  # fmt: skip
+    for name in needed:
+        assert name in classes, name
