@@ -1153,3 +1153,19 @@ try:
     _section("git")(_status_section)
 except ImportError:  # pragma: no cover - status module not there
     pass
+
+
+ACTIVE_STATES = ("approved", "in_development", "in_testing", "live")
+
+
+def active_request_keys(url: str | None = None) -> list[str]:
+    """Requests under development that already have a linked commit (for the sync report)."""
+    with transaction(url) as s:
+        q = (
+            select(Request.key)
+            .join(CommitLink, CommitLink.request_id == Request.id)
+            .where(Request.state.in_(ACTIVE_STATES))
+            .distinct()
+            .order_by(Request.key)
+        )
+        return list(s.scalars(q))

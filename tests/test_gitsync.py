@@ -417,3 +417,25 @@ def test_cli_sync_and_repo_add(requests_db: str, oa_repo: GitRepo, cli) -> None:
     code, out, err = cli("progress", "CR-2026-0001", "--json")
     assert code == 0, err
     assert json.loads(out)["commits"] == 3
+
+
+@pytest.mark.prefect
+def test_sync_flow_publishes_progress(prefect_server: str, requests_db: str, oa_repo: GitRepo):
+    from changeflow.flows.sync import SyncInput
+    from changeflow.flows.sync import sync as sync_flow
+
+    from tests.prefect_fixtures import read_artifacts
+
+    state = sync_flow(params=SyncInput(repo=str(oa_repo.path)), return_state=True)
+    assert state.is_completed(), state.message
+    out = state.result()
+    assert out["totals"]["new"] == 8
+    assert {p["key"] for p in out["progress"]} >= {"CR-2026-0001", "CR-2026-0002"}
+    arts = {a.key: a for a in read_artifacts(state.state_details.flow_run_id)}
+    assert "CR-2026-0001" in arts["git-sync"].data
+    table = json.loads(arts["git-progress"].data)
+    assert any(r["需求 Request"] == "CR-2026-0001" and r["工时 Hours"] == "3.50" for r in table)
+    # bad input: a failed run with the clear message, nothing written
+    bad = sync_flow(params=SyncInput(repo=str(oa_repo.path.parent / "nope")), return_state=True)
+    assert bad.is_failed() and not bad.is_crashed()
+    assert "does not exist" in str(bad.result(raise_on_failure=False))
