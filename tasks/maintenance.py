@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from changeflow.db.lifecycle import FINAL, INITIAL, load_for_update, record_creation, transition
@@ -423,8 +424,15 @@ def pause(
         last = max((p.ended_at for p in fault.pauses if p.ended_at), default=None)
         if last is not None and when < last:
             raise InputError(source, "at", f"{show(when)} is before the last pause ended")
-        transition(s, req, "on_hold", actor=actor, reason=reason, channel=channel,
-                   data={"at": when.isoformat(), "pause": "start"})  # fmt: skip
+        transition(
+            s,
+            req,
+            "on_hold",
+            actor=actor,
+            reason=reason,
+            channel=channel,
+            data={"at": when.isoformat(), "pause": "start"},
+        )
         fault.pauses.append(FaultPause(started_at=when, reason=reason, actor=actor))
         cal = calendar_for(s, fault.contract)
         _refresh_dues(fault, cal)
@@ -453,8 +461,15 @@ def resume(
         if when < open_[0].started_at:
             raise InputError(source, "at", f"{show(when)} is before the pause began")
         target = req.held_from or INITIAL["fault"]
-        transition(s, req, target, actor=actor, reason=reason, channel=channel,
-                   data={"at": when.isoformat(), "pause": "end"})  # fmt: skip
+        transition(
+            s,
+            req,
+            target,
+            actor=actor,
+            reason=reason,
+            channel=channel,
+            data={"at": when.isoformat(), "pause": "end"},
+        )
         open_[0].ended_at = when
         cal = calendar_for(s, fault.contract)
         _refresh_dues(fault, cal)
@@ -720,3 +735,1187 @@ def deliver_notices(
         else:
             sent.append(info)
     return sent, failed
+
+
+# --- dispatch orders (派工单) ---------------------------------------------------------------
+
+DEFAULT_VISIT_MINUTES = 210  # the weekly visit: 14:00-17:30 unless the contract says more
+DEFAULT_ORDER_MINUTES = 120
+
+
+def _dispatch(session: Session, number: str, *, lock: bool = False) -> Any:
+    from changeflow.db.maintenance import DispatchOrder
+
+    q = select(DispatchOrder).where(DispatchOrder.number == number.strip().upper())
+    if lock:
+        q = q.with_for_update()
+    order = session.scalar(q)
+    if order is None:
+        raise NotFoundError(f"no dispatch order {number} (see: changeflow dispatch list)")
+    return order
+
+
+def _next_number(session: Session, year: int) -> str:
+    from changeflow.db.maintenance import DispatchOrder
+    from sqlalchemy import func
+
+    last = session.scalar(
+        select(func.max(DispatchOrder.number)).where(DispatchOrder.number.like(f"PG-{year}-%"))
+    )
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"PG-{year}-{seq:04d}"
+
+
+def _dispatch_event(
+    session: Session,
+    order: Any,
+    to_state: str,
+    *,
+    actor: str,
+    channel: str,
+    reason: str = "",
+    evidence_sha256: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    from changeflow.db.maintenance import DispatchEvent
+
+    order.events.append(
+        DispatchEvent(
+            from_state=None if not order.events else order.state,
+            to_state=to_state,
+            actor=actor,
+            channel=channel,
+            reason=reason,
+            evidence_sha256=evidence_sha256,
+            data=data or {},
+        )
+    )
+    order.state = to_state
+
+
+def worked_minutes(order: Any) -> int:
+    """Service time of an order for the quota: what was entered, else the actual span, else
+    (once the client accepted it) the planned span; nothing for a cancelled one."""
+    if order.state == "cancelled":
+        return 0
+    if order.worked_minutes is not None:
+        return int(order.worked_minutes)
+    if order.actual_start and order.actual_end:
+        return int((order.actual_end - order.actual_start).total_seconds() // 60)
+    if order.state == "signed":
+        return int((order.planned_end - order.planned_start).total_seconds() // 60)
+    return 0
+
+
+def dispatch_view(order: Any) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "contract": order.contract.code,
+        "kind": order.kind,
+        "state": order.state,
+        "title": order.title,
+        "work_content": order.work_content,
+        "location": order.location,
+        "staff": [s.person.name for s in order.staff],
+        "requests": sorted(link.request.key for link in order.links),
+        "planned_start": iso_local(order.planned_start),
+        "planned_end": iso_local(order.planned_end),
+        "actual_start": iso_local(order.actual_start),
+        "actual_end": iso_local(order.actual_end),
+        "worked_minutes": worked_minutes(order),
+        "document": order.document.path if order.document else None,
+        "accepted": order.accepted,
+        "satisfaction": order.satisfaction,
+        "feedback": order.feedback,
+        "signer": order.signer,
+        "signed_on": order.signed_on,
+    }
+
+
+def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
+    from changeflow.docs_templates.tpl_dispatch import KIND_LABELS
+
+    zh = lang == "zh-CN"
+    lines = [x for x in (order.work_content or "").splitlines() if x.strip()] or ["-"]
+    return {
+        "number": order.number,
+        "contract": order.contract.code,
+        "client": order.contract.client.name,
+        "kind": KIND_LABELS[order.kind][0 if zh else 1],
+        "title": order.title,
+        "staff": "、".join(s.person.name for s in order.staff)
+        if zh
+        else ", ".join(s.person.name for s in order.staff),
+        "planned_start": show(order.planned_start)[:16],
+        "planned_end": show(order.planned_end)[:16],
+        "location": order.location or "-",
+        "requests": ", ".join(sorted(link.request.key for link in order.links)) or "-",
+        "work_lines": lines,
+    }
+
+
+def dispatch_canonical_lines(doc: Any) -> list[str]:
+    """What the client may not change: every table but the dispatch sign-off table."""
+    from .signed import table_rows
+
+    lines: list[str] = []
+    n = 0
+    for tbl in doc.tables:  # body-level tables only
+        rows = table_rows(tbl._tbl)
+        if _signoff_values(rows) is not None:
+            continue
+        n += 1
+        lines.append(f"#{n}")
+        lines.extend(" | ".join(r) for r in rows if any(r))
+    return lines
+
+
+def _signoff_labels() -> dict[str, set[str]]:
+    import re
+
+    from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
+
+    from .signed import normalise
+
+    out: dict[str, set[str]] = {}
+    for name, pair in SIGNOFF_FIELDS.items():
+        variants = set()
+        for label in pair:
+            key = normalise(label).lower().rstrip(":：").strip()
+            variants |= {key, re.sub(r"\s*\(.*?\)\s*", "", key).strip()}
+        out[name] = variants
+    out["accepted"] |= {"服务是否验收", "是否验收", "验收", "accepted"}
+    out["signer"] |= {"签字", "签名", "验收人", "signer", "signature"}
+    out["feedback"] |= {"意见", "反馈", "comments"}
+    return out
+
+
+def _signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
+    """Label -> value when ``rows`` are the dispatch sign-off table (3+ of its labels)."""
+    from .signed import normalise
+
+    labels = _signoff_labels()
+    values: dict[str, str] = {}
+    for r in rows:
+        if not r:
+            continue
+        key = normalise(r[0]).lower().rstrip(":：").strip()
+        for name, variants in labels.items():
+            if key in variants:
+                rest = [c for c in r[1:] if c != r[0]]
+                values[name] = normalise(" ".join(c for c in rest if c), nfkc=False)
+    return values if len(values) >= 3 else None
+
+
+def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
+    """Render, sign and store the order's document (a new version each time)."""
+    from changeflow.db.store import next_version, put_document
+
+    from .signed import content_digest, signed_properties
+    from .wordkit import read_custom_properties, render, write_custom_properties
+
+    ctx = _dispatch_context(order, lang)
+    title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
+    data = render("dispatch", ctx, lang=lang, title=title, subject=order.contract.code)
+    import io
+
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    version = next_version(session, None, "dispatch", lang)
+    digest = content_digest(dispatch_canonical_lines(doc))
+    props = read_custom_properties(doc)
+    props.update(
+        signed_properties(
+            kind="dispatch", request=order.number, version=version, lang=lang, digest=digest
+        )
+    )
+    write_custom_properties(doc, props)
+    buf = io.BytesIO()
+    doc.save(buf)
+    stored = put_document(
+        session,
+        buf.getvalue(),
+        kind="dispatch",
+        request=None,
+        filename=f"{order.number}.docx",
+        version=version,
+        lang=lang,
+        meta={"dispatch": order.number},
+    )
+    order.document = stored
+    return stored
+
+
+def _parse_planned(
+    value: str | datetime | None, source: str, field: str
+) -> datetime:  # planned times may lie ahead
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value or "").strip())
+        except ValueError:
+            raise InputError(
+                source, field, f"'{value}' is not a time like 2026-12-02 14:00"
+            ) from None
+    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
+
+
+def create_dispatch(
+    *,
+    kind: str,
+    planned_start: str | datetime,
+    planned_end: str | datetime | None = None,
+    staff: Sequence[str] = (),
+    title: str = "",
+    work_content: str = "",
+    location: str = "",
+    requests: Sequence[str] = (),
+    contract: str | None = None,
+    schedule_key: str | None = None,
+    lang: str | None = None,
+    actor: str = "changeflow",
+    channel: str = "cli",
+    source: str = "dispatch order",
+) -> dict[str, Any]:
+    """A dispatch order with its signed document, in one transaction."""
+    from changeflow.db.maintenance import DISPATCH_KINDS, DispatchLink, DispatchOrder, DispatchStaff
+
+    from .inputs import clean_text
+
+    if kind not in DISPATCH_KINDS:
+        raise InputError(source, "kind", f"'{kind}' is not one of {', '.join(DISPATCH_KINDS)}")
+    start = _parse_planned(planned_start, source, "planned_start")
+    lang = lang or get_settings().lang
+    tz = get_settings().tz
+    with transaction() as s:
+        linked = []
+        for key in requests:
+            req = s.scalar(select(Request).where(Request.key == key.strip()))
+            if req is None:
+                raise InputError(source, "requests", f"no request {key}")
+            linked.append(req)
+        k = find_contract(
+            s,
+            contract or (linked[0].contract.code if linked and linked[0].contract else None),
+            start.astimezone(tz).date(),
+            source,
+        )
+        for req in linked:
+            if req.client_id != k.client_id:
+                raise InputError(source, "requests", f"{req.key} is another client's request")
+        minutes = DEFAULT_VISIT_MINUTES if kind == "weekly-visit" else DEFAULT_ORDER_MINUTES
+        end = (
+            _parse_planned(planned_end, source, "planned_end")
+            if planned_end
+            else start + timedelta(minutes=minutes)
+        )
+        if end <= start:
+            raise InputError(source, "planned_end", "is not after planned_start")
+        people = [find_staff(s, n, source, "staff") for n in staff if n.strip()]
+        if not people:
+            people = [
+                p
+                for p in (
+                    *(
+                        f.engineer
+                        for r in linked
+                        for f in s.scalars(select(Fault).where(Fault.request_id == r.id))
+                    ),
+                    *duty_staff(s, k)[:1],
+                )
+                if p is not None
+            ][:1]
+        if not people:
+            raise InputError(source, "staff", "name at least one of our staff")
+        if schedule_key and s.scalar(
+            select(DispatchOrder).where(DispatchOrder.schedule_key == schedule_key)
+        ):
+            raise ConflictError(f"a dispatch order for {schedule_key} exists already")
+        number = _next_number(s, start.astimezone(tz).year)
+        order = DispatchOrder(
+            number=number,
+            contract=k,
+            kind=kind,
+            title=clean_text(title or _default_title(kind, linked), 300),
+            work_content=clean_text(work_content or ""),
+            location=clean_text(location or "", 200),
+            planned_start=start,
+            planned_end=end,
+            schedule_key=schedule_key,
+            created_by=actor,
+        )
+        seen: set[int] = set()
+        for i, p in enumerate(people, start=1):
+            if p.id not in seen:
+                order.staff.append(DispatchStaff(person=p, seq=i))
+                seen.add(p.id)
+        for req in linked:
+            order.links.append(DispatchLink(request=req))
+        s.add(order)
+        _dispatch_event(s, order, "planned", actor=actor, channel=channel, reason=f"{kind} order")
+        s.flush()
+        _issue_dispatch_document(s, order, lang)
+        s.flush()
+        return dispatch_view(order)
+
+
+def _default_title(kind: str, linked: Sequence[Request]) -> str:
+    from changeflow.docs_templates.tpl_dispatch import KIND_LABELS
+
+    label = KIND_LABELS[kind][0]
+    return f"{label}：{linked[0].title}" if linked else label
+
+
+def emergency_dispatch(
+    fault_key: str, *, staff: Sequence[str] = (), actor: str = "changeflow", channel: str = "cli"
+) -> dict[str, Any]:
+    """An emergency visit for a fault, planned from now."""
+    return create_dispatch(
+        kind="emergency",
+        planned_start=utcnow().replace(second=0, microsecond=0),
+        requests=[fault_key],
+        staff=staff,
+        actor=actor,
+        channel=channel,
+        source=f"emergency dispatch for {fault_key}",
+    )
+
+
+def complete_dispatch(
+    number: str,
+    *,
+    actual_start: str | datetime,
+    actual_end: str | datetime,
+    worked_minutes: int | None = None,
+    work_content: str | None = None,
+    actor: str = "changeflow",
+    channel: str = "cli",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record when the work was actually done (the time counts against the quota)."""
+    from .inputs import clean_text
+
+    now = now or utcnow()
+    source = f"dispatch {number}"
+    a = parse_when(actual_start, source, "actual_start", now=now)
+    b = parse_when(actual_end, source, "actual_end", now=now)
+    if b <= a:
+        raise InputError(source, "actual_end", "is not after actual_start")
+    if worked_minutes is not None and not 0 <= worked_minutes <= 24 * 60:
+        raise InputError(source, "worked_minutes", "must be 0..1440")
+    with transaction() as s:
+        order = _dispatch(s, number, lock=True)
+        if order.state not in ("planned", "done"):
+            raise InputError(source, "state", f"the order is {order.state}")
+        order.actual_start, order.actual_end = a, b
+        if worked_minutes is not None:
+            order.worked_minutes = worked_minutes
+        if work_content is not None:
+            order.work_content = clean_text(work_content)
+        _dispatch_event(
+            s,
+            order,
+            "done",
+            actor=actor,
+            channel=channel,
+            reason="work done",
+            data={"actual_start": a.isoformat(), "actual_end": b.isoformat()},
+        )
+        s.flush()
+        view = dispatch_view(order)
+        contract_code = order.contract.code
+    check_quota(contract_code, now=now)
+    return view
+
+
+def cancel_dispatch(
+    number: str, *, reason: str, actor: str = "changeflow", channel: str = "cli"
+) -> dict[str, Any]:
+    with transaction() as s:
+        order = _dispatch(s, number, lock=True)
+        if order.state in ("signed", "cancelled"):
+            raise InputError(f"dispatch {number}", "state", f"the order is {order.state}")
+        _dispatch_event(s, order, "cancelled", actor=actor, channel=channel, reason=reason)
+        s.flush()
+        return dispatch_view(order)
+
+
+def list_dispatch(contract: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+    from changeflow.db.maintenance import DispatchOrder
+
+    with transaction() as s:
+        q = select(DispatchOrder).order_by(DispatchOrder.planned_start, DispatchOrder.id)
+        if contract:
+            q = q.where(
+                DispatchOrder.contract_id
+                == find_contract(s, contract, date.today(), "dispatch list").id
+            )
+        if state:
+            q = q.where(DispatchOrder.state == state)
+        return [dispatch_view(o) for o in s.scalars(q)]
+
+
+# --- the client's sign-off, read back through the verified path ---------------------------
+
+_TICKS = "☑☒✓✔√■▣●◉✅"
+
+
+def parse_accepted(text: str, source: str) -> bool:
+    """是/否 (yes/no), typed or ticked (☑是 ☐否)."""
+    import re
+
+    from changeflow.docs_templates.tpl_dispatch import ACCEPT_WORDS
+
+    from .signed import Refused, normalise
+
+    t = normalise(text).lower()
+    if not t:
+        raise Refused(source, "accepted", "is blank: write 是 or 否 (yes/no)", "decision")
+    words = {w: v for v, ws in ACCEPT_WORDS.items() for w in ws}
+    bare = t.strip(" .。!！,，;；" + _TICKS)
+    if bare in words:
+        return words[bare]
+    alts = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    ticked = {words[m.group(1)] for m in re.finditer(rf"[{_TICKS}]\s*({alts})", t)}
+    if not ticked:
+        ticked = {words[m.group(1)] for m in re.finditer(rf"({alts})\s*[{_TICKS}]", t)}
+    if len(ticked) == 1:
+        return ticked.pop()
+    raise Refused(source, "accepted", f"'{text}' is not 是 or 否 (yes or no)", "decision")
+
+
+def parse_satisfaction(text: str, source: str) -> int:
+    import re
+
+    from .signed import Refused, normalise
+
+    t = normalise(text)
+    stars = t.count("★")
+    if stars and not re.sub(r"[★☆\s]", "", t):
+        return stars
+    m = re.fullmatch(r"([1-5])\s*(分|points?|/\s*5)?", t.lower())
+    if not m:
+        raise Refused(
+            source, "satisfaction", f"'{text}' is not a score from 1 to 5", "satisfaction"
+        )
+    return int(m.group(1))
+
+
+def signoff_dispatch(
+    path: Any, *, actor: str = "changeflow", channel: str = "document", now: datetime | None = None
+) -> dict[str, Any]:
+    """Read a returned dispatch order: signature, unchanged tables, sign-off values; record
+    them with the returned file, all in one transaction."""
+    from pathlib import Path
+
+    from changeflow.db.models import Document
+    from changeflow.db.store import document_path, put_document, sha256_bytes
+
+    from .inputs import clean_text, open_docx, read_limited
+    from .signed import (
+        P_KIND,
+        P_REQUEST,
+        P_VERSION,
+        Refused,
+        content_digest,
+        describe_changes,
+        parse_date,
+        signature_of,
+    )
+
+    now = now or utcnow()
+    path = Path(path)
+    source = str(path)
+    data = read_limited(path)
+    doc = open_docx(data, source)
+    props = signature_of(doc, source)
+    if props[P_KIND] != "dispatch":
+        raise Refused(
+            source, "kind", f"is a {props[P_KIND]} document, not a dispatch order", "unknown"
+        )
+    number = props[P_REQUEST]
+    lines = dispatch_canonical_lines(doc)
+    raw = None
+    for tbl in doc.tables:
+        from .signed import table_rows
+
+        raw = _signoff_values(table_rows(tbl._tbl, nfkc=False)) or raw
+    if raw is None:
+        raise Refused(
+            source, "sign-off", "has no sign-off table (服务是否验收/满意度/签字人/日期)", "signoff"
+        )
+    with transaction() as s:
+        order = _dispatch(s, number, lock=True)
+        version = int(props[P_VERSION])
+        sent = s.scalar(
+            select(Document).where(
+                Document.kind == "dispatch",
+                Document.version == version,
+                Document.lang == props["changeflow.lang"],
+            )
+        )
+        if sent is None or (sent.meta or {}).get("dispatch") != order.number:
+            raise Refused(
+                source, "version", f"no issued dispatch order {number} v{version}", "unknown"
+            )
+        if order.document_id != sent.id:
+            raise Refused(source, "version", f"v{version} was replaced by a newer version", "stale")
+        sent_lines = dispatch_canonical_lines(
+            open_docx(document_path(sent).read_bytes(), sent.path)
+        )
+        if lines != sent_lines or content_digest(lines) != props["changeflow.digest"]:
+            raise Refused(
+                source,
+                "content",
+                f"the tables differ from dispatch order {number} as sent"
+                f" ({describe_changes(sent_lines, lines)})",
+                "edited",
+            )
+        if order.state in ("signed", "cancelled"):
+            raise Refused(
+                source, "state", f"dispatch order {number} is {order.state} already", "decided"
+            )
+        accepted = parse_accepted(raw.get("accepted", ""), source)
+        score = parse_satisfaction(raw.get("satisfaction", ""), source)
+        signer = clean_text(raw.get("signer", ""), 120)
+        if not signer:
+            raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
+        signed_on = parse_date(raw.get("date", ""), source)
+        returned = put_document(
+            s,
+            data,
+            kind="dispatch-returned",
+            request=None,
+            filename=f"{order.number}-signed.docx",
+            meta={"dispatch": order.number, "version": version},
+        )
+        order.accepted, order.satisfaction, order.signer = accepted, score, signer
+        order.feedback = clean_text(raw.get("feedback", ""), 4000)
+        order.signed_on, order.signed_document = signed_on, returned
+        _dispatch_event(
+            s,
+            order,
+            "signed",
+            actor=actor,
+            channel=channel,
+            reason=("accepted" if accepted else "not accepted") + f", satisfaction {score}",
+            evidence_sha256=sha256_bytes(data),
+            data={"signer": signer, "raw": raw},
+        )
+        s.flush()
+        view = dispatch_view(order)
+        code = order.contract.code
+    check_quota(code, now=now)
+    return view
+
+
+def staff_evaluation(contract: str | None = None) -> list[dict[str, Any]]:
+    """Per engineer: orders, signed, accepted, average satisfaction, the feedback received."""
+    from changeflow.db.maintenance import DispatchOrder
+
+    with transaction() as s:
+        q = select(DispatchOrder).where(DispatchOrder.state != "cancelled")
+        if contract:
+            q = q.where(
+                DispatchOrder.contract_id
+                == find_contract(s, contract, date.today(), "evaluation").id
+            )
+        per: dict[str, dict[str, Any]] = {}
+        for o in s.scalars(q.order_by(DispatchOrder.planned_start)):
+            for st in o.staff:
+                e = per.setdefault(
+                    st.person.name,
+                    {
+                        "staff": st.person.name,
+                        "orders": 0,
+                        "signed": 0,
+                        "accepted": 0,
+                        "not_accepted": 0,
+                        "scores": [],
+                        "feedback": [],
+                    },
+                )
+                e["orders"] += 1
+                if o.state == "signed":
+                    e["signed"] += 1
+                    e["accepted" if o.accepted else "not_accepted"] += 1
+                    if o.satisfaction:
+                        e["scores"].append(o.satisfaction)
+                    if o.feedback:
+                        e["feedback"].append(f"{o.number}: {o.feedback}")
+        out = []
+        for e in sorted(per.values(), key=lambda x: x["staff"]):
+            scores = e.pop("scores")
+            e["average_satisfaction"] = (
+                (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01")) if scores else None
+            )
+            e["ratings"] = len(scores)
+            out.append(e)
+        return out
+
+
+# --- the contract's quota of service days --------------------------------------------------
+
+QUOTA_LEVELS = (80, 100)
+TWO = Decimal("0.01")
+
+
+def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
+    from decimal import ROUND_HALF_UP
+
+    from changeflow.db.maintenance import DispatchOrder
+
+    from .money import money
+
+    tz = get_settings().tz
+    first, last = contract.start_date, contract.end_date
+    orders = [
+        o
+        for o in session.scalars(
+            select(DispatchOrder).where(
+                DispatchOrder.contract_id == contract.id, DispatchOrder.state != "cancelled"
+            )
+        )
+        if first <= (o.actual_start or o.planned_start).astimezone(tz).date() <= last
+    ]
+    per_hour_day = Decimal(contract.hours_per_service_day)
+
+    def days(minutes: int) -> Decimal:
+        return (Decimal(minutes) / 60 / per_hour_day).quantize(TWO, ROUND_HALF_UP)
+
+    minutes = 0
+    per_month: dict[str, int] = {}
+    per_cycle: dict[str, int] = {}
+    for o in orders:
+        m = worked_minutes(o)
+        if not m:
+            continue
+        minutes += m
+        when = (o.actual_start or o.planned_start).astimezone(tz)
+        per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
+        if contract.service_cycle == "week":
+            y, w, _ = when.isocalendar()
+            cycle = f"{y}-W{w:02d}"
+        else:
+            cycle = when.strftime("%Y-%m")
+        per_cycle[cycle] = per_cycle.get(cycle, 0) + m
+    quota = Decimal(contract.service_days_per_year)
+    used = days(minutes)
+    pct = (used / quota * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if quota else Decimal(0)
+    level = max((lv for lv in QUOTA_LEVELS if pct >= lv), default=None)
+    cycles_per_year = 52 if contract.service_cycle == "week" else 12
+    return {
+        "contract": contract.code,
+        "client": contract.client.name,
+        "period": f"{first} .. {last}",
+        "service_days_per_year": quota,
+        "hours_per_service_day": per_hour_day,
+        "service_cycle": contract.service_cycle,
+        "allowance_per_cycle": (quota / cycles_per_year).quantize(TWO, ROUND_HALF_UP),
+        "orders_counted": sum(1 for o in orders if worked_minutes(o)),
+        "hours_used": (Decimal(minutes) / 60).quantize(TWO, ROUND_HALF_UP),
+        "days_used": used,
+        "days_left": (quota - used).quantize(TWO),
+        "used_percent": pct,
+        "alert_level": level,
+        "per_month": {k: days(v) for k, v in sorted(per_month.items())},
+        "per_cycle": {k: days(v) for k, v in sorted(per_cycle.items())},
+        "annual_fee": money(contract.annual_fee),
+        "currency": contract.currency,
+        "fee_per_service_day": money(Decimal(contract.annual_fee) / quota) if quota else None,
+        "renewal_date": contract.renewal_date,
+        "end_date": contract.end_date,
+        "days_to_renewal": (contract.renewal_date - today).days if contract.renewal_date else None,
+    }
+
+
+def contract_usage(contract: str | None = None, today: date | None = None) -> dict[str, Any]:
+    """Service days used and left, per month and cycle, the fee and the renewal."""
+    today = today or utcnow().astimezone(get_settings().tz).date()
+    with transaction() as s:
+        return _usage(s, find_contract(s, contract, today, "contract usage"), today)
+
+
+def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
+    """Alert our project lead and the duty staff once at 80 % and once at 100 % of the
+    contract's service days (a failed mail is retried on the next check)."""
+    from changeflow.db.maintenance import QuotaAlert
+
+    now = now or utcnow()
+    today = now.astimezone(get_settings().tz).date()
+    with transaction() as s:
+        k = find_contract(s, contract, today, "quota")
+        usage = _usage(s, k, today)
+        have = {
+            a.level
+            for a in s.scalars(
+                select(QuotaAlert).where(
+                    QuotaAlert.contract_id == k.id, QuotaAlert.period_start == k.start_date
+                )
+            )
+        }
+        for lv in QUOTA_LEVELS:
+            if usage["used_percent"] >= lv and lv not in have:
+                try:
+                    with s.begin_nested():
+                        s.add(
+                            QuotaAlert(
+                                contract_id=k.id,
+                                period_start=k.start_date,
+                                level=lv,
+                                days_used=usage["days_used"],
+                            )
+                        )
+                except IntegrityError:
+                    pass
+        pending = s.scalars(
+            select(QuotaAlert).where(QuotaAlert.contract_id == k.id, QuotaAlert.sent_at.is_(None))
+        ).all()
+        to = _addresses([k.our_lead, *duty_staff(s, k)])
+        jobs = [(a.id, a.level) for a in pending]
+        for a in pending:
+            a.sent_at = now  # claimed; reset below when the mail fails
+    sent = []
+    for aid, lv in jobs:
+        subject = (
+            f"[服务天数 {lv}% quota] {usage['contract']}: 已用 {usage['days_used']} /"
+            f" {usage['service_days_per_year']} 天 days used"
+        )
+        body = "\n".join(
+            f"{k_}: {v}" for k_, v in usage.items() if k_ not in ("per_month", "per_cycle")
+        )
+        try:
+            if not to:
+                raise InputError(f"contract {usage['contract']}", "our_lead", "no one with email")
+            send(to, subject, body, f"quota-{usage['contract']}-{usage['period']}-{lv}")
+            sent.append(lv)
+        except Exception as exc:
+            with transaction() as s:
+                a = s.get(QuotaAlert, aid)
+                assert a is not None
+                a.sent_at, a.error = None, str(exc)[:2000]
+    return {**usage, "alerts_sent": sent}
+
+
+# --- the daily run log (运行日志) ----------------------------------------------------------
+
+
+def run_log_view(e: Any) -> dict[str, Any]:
+    return {
+        "contract": e.contract.code,
+        "day": e.day,
+        "author": e.author,
+        "checks": list(e.checks or []),
+        "backups_verified": e.backups_verified,
+        "backup_note": e.backup_note,
+        "incidents": e.incidents,
+        "changes": e.changes,
+    }
+
+
+def add_run_log(
+    *,
+    day: str | date | None = None,
+    author: str,
+    checks: Sequence[str] = (),
+    backups_verified: bool = False,
+    backup_note: str = "",
+    incidents: str = "",
+    changes: str = "",
+    contract: str | None = None,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """The run log of one service day; a second entry for the day needs ``replace``."""
+    from changeflow.db.maintenance import RunLogEntry
+
+    from .inputs import clean_text
+
+    source = "run log"
+    tz = get_settings().tz
+    today = utcnow().astimezone(tz).date()
+    if day is None or day == "":
+        d = today
+    elif isinstance(day, date):
+        d = day
+    else:
+        try:
+            d = date.fromisoformat(str(day).strip())
+        except ValueError:
+            raise InputError(source, "day", f"'{day}' is not a date like 2026-11-27") from None
+    if d > today:
+        raise InputError(source, "day", f"{d} is in the future")
+    if not author.strip():
+        raise InputError(source, "author", "is required")
+    with transaction() as s:
+        k = find_contract(s, contract, d, source)
+        entry = s.scalar(
+            select(RunLogEntry).where(RunLogEntry.contract_id == k.id, RunLogEntry.day == d)
+        )
+        if entry is not None and not replace:
+            raise InputError(source, "day", f"{d} has a run log entry already (use --replace)")
+        if entry is None:
+            entry = RunLogEntry(contract=k, day=d)
+            s.add(entry)
+        entry.author = clean_text(author, 120)
+        entry.checks = [clean_text(c, 500) for c in checks if c and c.strip()]
+        entry.backups_verified = bool(backups_verified)
+        entry.backup_note = clean_text(backup_note or "")
+        entry.incidents = clean_text(incidents or "")
+        entry.changes = clean_text(changes or "")
+        s.flush()
+        return run_log_view(entry)
+
+
+def run_log_entries(
+    session: Session, contract: Contract, first: date, last: date
+) -> list[dict[str, Any]]:
+    """Entries of a period (the weekly report shows them)."""
+    from changeflow.db.maintenance import RunLogEntry
+
+    q = (
+        select(RunLogEntry)
+        .where(
+            RunLogEntry.contract_id == contract.id,
+            RunLogEntry.day >= first,
+            RunLogEntry.day <= last,
+        )
+        .order_by(RunLogEntry.day)
+    )
+    return [run_log_view(e) for e in session.scalars(q)]
+
+
+def missing_run_log_days(
+    session: Session, contract: Contract, first: date, last: date
+) -> list[date]:
+    """Working days (contract calendar) in the period without an entry."""
+    from changeflow.db.maintenance import RunLogEntry
+
+    cal = calendar_for(session, contract)
+    have = set(
+        session.scalars(
+            select(RunLogEntry.day).where(
+                RunLogEntry.contract_id == contract.id,
+                RunLogEntry.day >= first,
+                RunLogEntry.day <= last,
+            )
+        )
+    )
+    out, d = [], max(first, contract.start_date)
+    while d <= min(last, contract.end_date):
+        if cal.is_working_day(d) and d not in have:
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+def list_run_log(
+    contract: str | None = None, first: date | None = None, last: date | None = None
+) -> dict[str, Any]:
+    today = utcnow().astimezone(get_settings().tz).date()
+    last = last or today
+    first = first or last - timedelta(days=6)
+    with transaction() as s:
+        k = find_contract(s, contract, last, "run log")
+        return {
+            "contract": k.code,
+            "from": first,
+            "to": last,
+            "entries": run_log_entries(s, k, first, last),
+            "missing": missing_run_log_days(s, k, first, last),
+        }
+
+
+def run_log_reminder(now: datetime | None = None, lookback_days: int = 7) -> dict[str, Any]:
+    """Remind the duty staff of working days without a run log, once per day: the last
+    ``lookback_days`` days, today included once its service hours are over."""
+    from changeflow.db.maintenance import RunLogReminder
+
+    now = now or utcnow()
+    loc = now.astimezone(get_settings().tz)
+    today = loc.date()
+    jobs = []
+    with transaction() as s:
+        for k in s.scalars(
+            select(Contract).where(Contract.start_date <= today, Contract.end_date >= today)
+        ):
+            last = (
+                today
+                if loc.time() >= (k.service_end or datetime.min.time())
+                else today - timedelta(days=1)
+            )
+            missing = missing_run_log_days(s, k, today - timedelta(days=lookback_days), last)
+            reminded = set(
+                s.scalars(select(RunLogReminder.day).where(RunLogReminder.contract_id == k.id))
+            )
+            new = [d for d in missing if d not in reminded]
+            if not new:
+                continue
+            rows = []
+            for d in new:
+                try:
+                    with s.begin_nested():
+                        r = RunLogReminder(contract_id=k.id, day=d, sent_at=now)
+                        s.add(r)
+                    rows.append(r)
+                except IntegrityError:
+                    pass
+            s.flush()
+            if rows:
+                jobs.append(
+                    (
+                        k.code,
+                        [r.id for r in rows],
+                        [r.day for r in rows],
+                        _addresses(duty_staff(s, k)),
+                    )
+                )
+    sent, failed = [], []
+    for code, ids, days, to in jobs:
+        day_list = ", ".join(d.isoformat() for d in days)
+        subject = (
+            f"[运行日志 run log] {code}: {len(days)} 个工作日未填写 working day(s) without an entry"
+        )
+        body = (
+            f"合同 Contract {code}\n以下工作日还没有运行日志 These working days have no run log:\n"
+            f"{day_list}\n\nchangeflow runlog add --day YYYY-MM-DD --author NAME --check ..."
+        )
+        try:
+            if not to:
+                raise InputError(f"contract {code}", "duty", "no duty staff with email")
+            send(to, subject, body, f"runlog-{code}-{days[0]}-{days[-1]}")
+            sent.append({"contract": code, "days": days})
+        except Exception as exc:
+            with transaction() as s:
+                for rid in ids:
+                    r = s.get(RunLogReminder, rid)
+                    if r is not None:
+                        s.delete(r)  # not reminded: the next run tries again
+            failed.append({"contract": code, "days": days, "error": str(exc)})
+    return {"sent": sent, "failed": failed}
+
+
+# --- the monthly SLA report ---------------------------------------------------------------
+
+
+def _month(text: str) -> tuple[date, date]:
+    try:
+        y, m = (int(x) for x in str(text).strip().split("-"))
+        first = date(y, m, 1)
+    except ValueError:
+        raise InputError("sla report", "month", f"'{text}' is not a month like 2026-11") from None
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def sla_report(
+    month: str, contract: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Faults reported in ``month``: met % per clock, average and worst times (clock time,
+    pauses left out), and every breach with its recorded cause."""
+    now = now or utcnow()
+    tz = get_settings().tz
+    first, last = _month(month)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
+    with transaction() as s:
+        q = (
+            select(Request, Fault)
+            .join(Fault, Fault.request_id == Request.id)
+            .where(
+                Fault.reported_at >= start, Fault.reported_at < end, Request.state != "cancelled"
+            )
+            .order_by(Fault.reported_at)
+        )
+        if contract:
+            q = q.where(Fault.contract_id == find_contract(s, contract, first, "sla report").id)
+        cals: dict[int, WorkingCalendar] = {}
+        stats = {
+            n: {"faults": 0, "met": 0, "breached": 0, "open": 0, "minutes": []}
+            for n in sla.CLOCK_NAMES
+        }
+        severities: dict[str, int] = {}
+        breaches = []
+        for req, fault in s.execute(q).all():
+            cal = cals.get(fault.contract_id)
+            if cal is None:
+                cal = cals[fault.contract_id] = calendar_for(s, fault.contract)
+            severities[fault.severity] = severities.get(fault.severity, 0) + 1
+            for name, st in clocks(fault, cal, now).items():
+                c = stats[name]
+                c["faults"] += 1
+                if st.stopped_at is not None:
+                    c["minutes"].append(st.used.total_seconds() / 60)
+                if st.status == sla.MET:
+                    c["met"] += 1
+                elif st.status == sla.BREACHED:
+                    c["breached"] += 1
+                    over = (st.used - st.limit).total_seconds() / 60
+                    breaches.append(
+                        {
+                            "key": req.key,
+                            "title": req.title,
+                            "severity": fault.severity,
+                            "clock": name,
+                            "due": show(st.due),
+                            "stopped_at": show(st.stopped_at),
+                            "over_minutes": round(over, 1),
+                            "cause": fault.breach_cause or "(cause not recorded)",
+                        }
+                    )
+                else:
+                    c["open"] += 1
+        clocks_out = {}
+        for name, c in stats.items():
+            decided = c["met"] + c["breached"]
+            mins = c.pop("minutes")
+            clocks_out[name] = {
+                **c,
+                "met_percent": round(100 * c["met"] / decided, 1) if decided else None,
+                "average_minutes": round(sum(mins) / len(mins), 1) if mins else None,
+                "worst_minutes": round(max(mins), 1) if mins else None,
+            }
+        return {
+            "month": f"{first:%Y-%m}",
+            "contract": contract,
+            "faults": sum(severities.values()),
+            "by_severity": severities,
+            "clocks": clocks_out,
+            "breaches": breaches,
+        }
+
+
+def report_markdown(r: dict[str, Any]) -> str:
+    """The report as Markdown (Prefect artifact, mail body)."""
+
+    def cell(v: Any) -> str:
+        return "-" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"# SLA 月报 SLA report {r['month']}",
+        "",
+        f"故障数 Faults: {r['faults']}  "
+        + "  ".join(f"{SEVERITY_LABEL.get(k, k)}: {v}" for k, v in r["by_severity"].items()),
+        "",
+        "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open | 达标率 Met % |"
+        " 平均 Avg (min) | 最长 Worst (min) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, c in r["clocks"].items():
+        lines.append(
+            f"| {CLOCK_ZH[name]} {CLOCK_EN[name]} | {c['faults']} | {c['met']} | {c['breached']}"
+            f" | {c['open']} | {cell(c['met_percent'])} | {cell(c['average_minutes'])}"
+            f" | {cell(c['worst_minutes'])} |"
+        )
+    lines += ["", "## 超时明细 Breaches", ""]
+    if not r["breaches"]:
+        lines.append("无 None.")
+    else:
+        lines += [
+            "| 编号 Key | 故障 Fault | 时限 Clock | 到期 Due | 实际 Actual"
+            " | 超出 Over (min) | 原因 Cause |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for b in r["breaches"]:
+            lines.append(
+                f"| {b['key']} | {cell(b['title'])} | {CLOCK_EN[b['clock']]} | {cell(b['due'])}"
+                f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
+            )
+    return "\n".join(lines)
+
+
+# --- the fault record document -------------------------------------------------------------
+
+
+def fault_record(
+    key: str, *, lang: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Render and store the fault record (fault.docx) from what the staff entered."""
+    from changeflow.db.store import put_document
+
+    from .wordkit import render
+
+    now = now or utcnow()
+    lang = lang or get_settings().lang
+    zh = lang == "zh-CN"
+    with transaction() as s:
+        req, fault = _fault(s, key)
+        cal = calendar_for(s, fault.contract)
+        states = clocks(fault, cal, now)
+        result = {
+            sla.MET: ("达标", "met"),
+            sla.BREACHED: ("超时", "breached"),
+            sla.AT_RISK: ("即将超时", "at risk"),
+            sla.RUNNING: ("计时中", "running"),
+            sla.PAUSED: ("暂停", "paused"),
+        }
+
+        def lim(c: sla.ClockState) -> str:
+            kind = (
+                ("服务时间" if zh else "service hours")
+                if c.clock == sla.SERVICE
+                else ("全天" if zh else "around the clock")
+            )
+            return (
+                f"{c.minutes} {'分钟' if zh else 'min'}（{kind}）"
+                if zh
+                else f"{c.minutes} min ({kind})"
+            )
+
+        def lines(text: str) -> list[str]:
+            return [x for x in (text or "").splitlines() if x.strip()] or ["-"]
+
+        ctx = {
+            "key": req.key,
+            "title": req.title,
+            "client": fault.contract.client.name,
+            "contract": fault.contract.code,
+            "system": fault.system or "-",
+            "severity": SEVERITY_LABEL[fault.severity].split()[0 if zh else 1],
+            "reporter": fault.reporter or "-",
+            "reported_at": show(fault.reported_at)[:16],
+            "engineer": fault.engineer.name if fault.engineer else "-",
+            "resolved_at": (show(fault.resolved_at) or "-")[:16],
+            "clocks": [
+                {
+                    "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                    "limit": lim(c),
+                    "due": (show(c.due) or "-")[:16] + (" *" if c.provisional else ""),
+                    "actual": (show(c.stopped_at) or "-")[:16],
+                    "result": result[c.status][0 if zh else 1],
+                }
+                for n, c in states.items()
+            ],
+            "pauses": [
+                {
+                    "start": show(p.started_at)[:16],
+                    "end": (show(p.ended_at) or "-")[:16],
+                    "reason": p.reason,
+                }
+                for p in fault.pauses
+            ],
+            "assessment": lines(fault.assessment),
+            "test_report": lines(fault.test_report),
+            "solution": lines(fault.solution),
+            "steps": [{"no": i, "text": t} for i, t in enumerate(fault.steps or [], start=1)]
+            or [{"no": "-", "text": "-"}],
+        }
+        title = ("故障处理记录 " if zh else "Fault Record ") + req.key
+        data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
+        doc = put_document(
+            s,
+            data,
+            kind="fault-record",
+            request=req,
+            filename=f"{req.key}-fault.docx",
+            lang=lang,
+            meta={"severity": fault.severity},
+        )
+        return {
+            "key": req.key,
+            "path": doc.path,
+            "version": doc.version,
+            "lang": lang,
+            "sha256": doc.sha256,
+        }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -261,3 +262,259 @@ def test_watch_skips_paused_clocks_and_retries_a_failed_mail(contract: str, smtp
     out = mt.sla_watch(now=at("2026-11-25 05:21"))
     assert [(n["clock"], n["level"]) for n in out["sent"]] == [("response", "warning")]
     assert len(smtp) == 1
+
+
+# --- dispatch orders and the client's sign-off -------------------------------------------
+
+
+def fill_signoff(src, out, values: dict[str, str]):
+    """Type into the sign-off table's right-hand cells, as the client does in Word."""
+    import docx
+    from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
+
+    doc = docx.Document(str(src))
+    labels = {pair[0]: name for name, pair in SIGNOFF_FIELDS.items()}
+    labels |= {pair[1]: name for name, pair in SIGNOFF_FIELDS.items()}
+    done = 0
+    for t in doc.tables:
+        for row in t.rows:
+            name = labels.get(row.cells[0].text.strip())
+            if name in values:
+                row.cells[1].text = values[name]
+                done += 1
+    assert done == len(values)
+    doc.save(str(out))
+    return out
+
+
+def stored(rel: str):
+    from changeflow.settings import get_settings
+
+    return get_settings().store_dir / rel
+
+
+def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp_path) -> None:
+    import docx
+
+    code, out, err = cli(
+        "dispatch", "create", "--kind", "weekly-visit", "--planned-start", "2026-11-25 14:00",
+        "--staff", "张伟", "--work", "巡检服务器\n验证备份 <A & B>", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    order = json.loads(out)
+    assert order["number"] == "PG-2026-0001" and order["state"] == "planned"
+    assert order["planned_end"] == "2026-11-25T17:30:00+08:00"
+    sent = stored(order["document"])
+    text = "\n".join(
+        c.text for t in docx.Document(str(sent)).tables for r in t.rows for c in r.cells
+    )
+    assert "PG-2026-0001" in text and "张伟" in text and "验证备份 <A & B>" in text
+    assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text
+    code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
+                         "--end", "2026-11-25 17:35", "--json")  # fmt: skip
+    assert code == 0, err and json.loads(out)["worked_minutes"] == 210
+    filled = fill_signoff(
+        sent, tmp_path / "returned.docx",
+        {"accepted": "是", "satisfaction": "5", "feedback": "响应及时，很满意",
+         "signer": "王芳", "date": "2026-11-25"},
+    )  # fmt: skip
+    code, out, err = cli("dispatch", "signoff", str(filled), "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["state"] == "signed" and v["accepted"] is True and v["satisfaction"] == 5
+    assert v["signer"] == "王芳" and v["feedback"] == "响应及时，很满意"
+    # the same file again: already signed, nothing written
+    before = counts()
+    code, _, err = cli("dispatch", "signoff", str(filled))
+    assert code == 2 and "signed already" in err
+    assert counts() == before
+    ev = mt.staff_evaluation()
+    assert ev[0]["staff"] == "张伟" and ev[0]["average_satisfaction"] == Decimal("5.00")
+    assert ev[0]["feedback"] == ["PG-2026-0001: 响应及时，很满意"]
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"accepted": "", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"}, "accepted"),
+        ({"accepted": "也许", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"},
+         "accepted"),
+        ({"accepted": "是", "satisfaction": "6", "signer": "王芳", "date": "2026-11-25"},
+         "satisfaction"),
+        ({"accepted": "是", "satisfaction": "4", "signer": "", "date": "2026-11-25"}, "signer"),
+        ({"accepted": "是", "satisfaction": "4", "signer": "王芳", "date": "昨天"}, "date"),
+    ],
+)  # fmt: skip
+def test_bad_signoff_is_refused_and_nothing_written(contract, tmp_path, values, field) -> None:
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    filled = fill_signoff(stored(order["document"]), tmp_path / "r.docx", values)
+    before = counts()
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(filled)
+    assert err.value.field == field
+    assert counts() == before
+
+
+def test_signoff_refuses_edited_tables_and_unsigned_files(contract, tmp_path) -> None:
+    import docx
+
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    src = stored(order["document"])
+    doc = docx.Document(str(src))
+    doc.tables[0].rows[5].cells[1].text = "李明"  # staff changed
+    doc.save(str(tmp_path / "edited.docx"))
+    filled = fill_signoff(tmp_path / "edited.docx", tmp_path / "e2.docx",
+                          {"accepted": "是", "satisfaction": "3", "signer": "王芳",
+                           "date": "2026-11-24"})  # fmt: skip
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(filled)
+    assert err.value.field == "content" and "李明" in str(err.value)
+    plain = docx.Document()
+    plain.add_paragraph("x")
+    plain.save(str(tmp_path / "plain.docx"))
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(tmp_path / "plain.docx")
+    assert err.value.field == "signature"
+
+
+def test_signoff_ticks_and_not_accepted(contract, tmp_path) -> None:
+    order = mt.create_dispatch(kind="change", planned_start="2026-11-24 10:00", staff=["李明"],
+                               work_content="新增请假流程表单")  # fmt: skip
+    filled = fill_signoff(
+        stored(order["document"]), tmp_path / "r.docx",
+        {"accepted": "☐是 ☑否", "satisfaction": "★★", "feedback": "表单字段不全",
+         "signer": "王芳", "date": "2026年11月24日"},
+    )  # fmt: skip
+    v = mt.signoff_dispatch(filled)
+    assert v["accepted"] is False and v["satisfaction"] == 2
+    assert mt.staff_evaluation()[0]["not_accepted"] == 1
+
+
+def test_emergency_dispatch_from_a_fault(contract: str) -> None:
+    r = mt.report_fault(severity="crash", title="服务器崩溃", reported_at=at("2026-11-25 02:00"),
+                        engineer="张伟")  # fmt: skip
+    v = mt.emergency_dispatch(r.key)
+    assert v["kind"] == "emergency" and v["requests"] == [r.key] and v["staff"] == ["张伟"]
+    with pytest.raises(InputError):
+        mt.create_dispatch(kind="party", planned_start="2026-11-24 10:00", staff=["张伟"])
+    with pytest.raises(InputError):
+        mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["Nobody"])
+
+
+# --- the contract's quota ----------------------------------------------------------------
+
+
+def test_quota_arithmetic_and_alerts_once(contract: str, smtp) -> None:
+    # 24 service days of 8 hours = 192 hours; each order below is 8 hours = 1 day
+    def day_of_work(d: str) -> None:
+        o = mt.create_dispatch(kind="remote", planned_start=f"{d} 09:00", staff=["张伟"])
+        mt.complete_dispatch(o["number"], actual_start=f"{d} 09:00", actual_end=f"{d} 17:00")
+
+    days = [f"2026-{m:02d}-{d:02d}" for m in (9, 10, 11) for d in range(1, 29, 3)][:19]
+    for d in days:
+        day_of_work(d)
+    u = mt.contract_usage("OA-2026", today=at("2026-11-28 10:00").date())
+    assert u["days_used"] == Decimal("19.00") and u["days_left"] == Decimal("5.00")
+    assert u["used_percent"] == Decimal("79.2") and u["alert_level"] is None
+    assert u["per_month"] == {"2026-09": Decimal("10.00"), "2026-10": Decimal("9.00")}
+    assert u["fee_per_service_day"] == Decimal("833.33")
+    assert u["annual_fee"] == Decimal("20000.00") and u["days_to_renewal"] == 185
+    assert smtp == []
+    # half a day more: 19.5 / 24 = 81.3 % -> the 80 % alert, once
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-02 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-02 09:00",
+                         actual_end="2026-11-02 13:00")  # fmt: skip
+    assert len(smtp) == 1 and "80%" in smtp[0]["Subject"]
+    assert mt.check_quota("OA-2026")["alerts_sent"] == []
+    for d in ("2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09"):
+        day_of_work(d)
+    u = mt.contract_usage("OA-2026")
+    assert u["days_used"] == Decimal("24.50") and u["days_left"] == Decimal("-0.50")
+    assert u["alert_level"] == 100
+    assert [m["Subject"].count("100%") for m in smtp] == [0, 1]  # 100 % once, 80 % not again
+
+
+def test_worked_minutes_override_and_cancelled_orders(contract: str) -> None:
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-24 09:00",
+                         actual_end="2026-11-24 17:00", worked_minutes=120)  # fmt: skip
+    c = mt.create_dispatch(kind="remote", planned_start="2026-11-25 09:00", staff=["张伟"])
+    mt.cancel_dispatch(c["number"], reason="client postponed")
+    u = mt.contract_usage("OA-2026")
+    assert u["hours_used"] == Decimal("2.00") and u["days_used"] == Decimal("0.25")
+
+
+# --- run log -----------------------------------------------------------------------------
+
+
+def test_run_log_and_reminder_once(contract: str, smtp, cli) -> None:
+    code, out, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "张伟",
+                         "--check", "服务器巡检", "--check", "邮件队列", "--backups-verified",
+                         "--json")  # fmt: skip
+    assert code == 0, err and json.loads(out)["backups_verified"] is True
+    code, _, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "张伟")
+    assert code == 2 and "already" in err
+    # Friday 2026-11-27 after 17:30: Tue-Fri have no entry (Mon has one)
+    out = mt.run_log_reminder(now=at("2026-11-27 18:00"), lookback_days=4)
+    assert [d.isoformat() for d in out["sent"][0]["days"]] == [
+        "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]  # fmt: skip
+    assert len(smtp) == 1 and "2026-11-24" in smtp[0].get_content()
+    assert mt.run_log_reminder(now=at("2026-11-27 18:05"), lookback_days=4)["sent"] == []
+    assert len(smtp) == 1
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-29", "--json")
+    info = json.loads(out)
+    assert [e["day"] for e in info["entries"]] == ["2026-11-23"]
+    assert info["missing"] == ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
+
+
+# --- SLA report and fault record ---------------------------------------------------------
+
+
+def test_monthly_sla_report(contract: str, cli) -> None:
+    a = mt.report_fault(severity="crash", title="a", reported_at=at("2026-11-25 02:00"))
+    mt.stamp(a.key, "respond", at=at("2026-11-25 02:20"))
+    mt.stamp(a.key, "onsite", at=at("2026-11-25 09:00"))  # 7 h: breached
+    mt.record_fault_details(a.key, breach_cause="夜间无人值守，工程师路途远")
+    b = mt.report_fault(severity="non-crash", title="b", reported_at=at("2026-11-24 10:00"))
+    mt.stamp(b.key, "respond", at=at("2026-11-24 10:50"))  # 50 service minutes
+    mt.stamp(b.key, "onsite", at=at("2026-11-24 15:00"))
+    mt.report_fault(severity="crash", title="october", reported_at=at("2026-10-25 02:00"))
+    code, out, err = cli("sla", "report", "--month", "2026-11", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["faults"] == 2
+    assert r["clocks"]["response"]["met"] == 2 and r["clocks"]["response"]["met_percent"] == 100.0
+    assert r["clocks"]["response"]["average_minutes"] == 35.0
+    assert r["clocks"]["response"]["worst_minutes"] == 50.0
+    assert r["clocks"]["onsite"]["breached"] == 1 and r["clocks"]["onsite"]["met_percent"] == 50.0
+    assert r["breaches"][0]["cause"] == "夜间无人值守，工程师路途远"
+    assert r["breaches"][0]["over_minutes"] == 60.0
+    code, _, err = cli("sla", "report", "--month", "2026-13")
+    assert code == 2 and "month" in err
+
+
+def test_fault_record_document(contract: str, cli) -> None:
+    import docx
+
+    r = mt.report_fault(severity="crash", title="数据库损坏", reported_at=at("2026-11-25 02:00"),
+                        system="OA 数据库", engineer="张伟")  # fmt: skip
+    mt.stamp(r.key, "respond", at=at("2026-11-25 02:20"))
+    mt.record_fault_details(
+        r.key, assessment="索引页损坏，影响流程表", test_report="DBCC 检查 3 个错误",
+        solution="从夜间备份恢复并重放日志", steps=["停止 OA 服务", "恢复备份", "验证 <表> & 索引"],
+    )  # fmt: skip
+    code, out, err = cli("fault", "record", r.key, "--json")
+    assert code == 0, err
+    doc = docx.Document(str(stored(json.loads(out)["path"])))
+    text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    for want in (
+        "数据库损坏",
+        "索引页损坏",
+        "DBCC",
+        "从夜间备份恢复",
+        "验证 <表> & 索引",
+        "达标",
+        "张伟",
+    ):
+        assert want in text, want
+    assert doc.core_properties.title == f"故障处理记录 {r.key}"

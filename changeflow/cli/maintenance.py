@@ -3,6 +3,7 @@ the SLA report."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -95,27 +96,36 @@ def fault_respond(
 
 @fault_app.command("onsite")
 def fault_onsite(
-    key: str, at: str = AtOpt, note: str = typer.Option("", "--note"), actor: str = ActorOpt,
+    key: str,
+    at: str = AtOpt,
+    note: str = typer.Option("", "--note"),
+    actor: str = ActorOpt,
     as_json: bool = JsonOpt,
-) -> None:  # fmt: skip
+) -> None:
     """Stamp the arrival on site: stops the on-site clock."""
     _stamp("onsite", key, at, "", note, actor, as_json)
 
 
 @fault_app.command("resolve")
 def fault_resolve(
-    key: str, at: str = AtOpt, note: str = typer.Option("", "--note"), actor: str = ActorOpt,
+    key: str,
+    at: str = AtOpt,
+    note: str = typer.Option("", "--note"),
+    actor: str = ActorOpt,
     as_json: bool = JsonOpt,
-) -> None:  # fmt: skip
+) -> None:
     """Stamp the resolution (remote or on site)."""
     _stamp("resolve", key, at, "", note, actor, as_json)
 
 
 @fault_app.command("close")
 def fault_close(
-    key: str, at: str = AtOpt, note: str = typer.Option("", "--note"), actor: str = ActorOpt,
+    key: str,
+    at: str = AtOpt,
+    note: str = typer.Option("", "--note"),
+    actor: str = ActorOpt,
     as_json: bool = JsonOpt,
-) -> None:  # fmt: skip
+) -> None:
     """Close a resolved fault."""
     _stamp("close", key, at, "", note, actor, as_json)
 
@@ -189,5 +199,387 @@ def fault_list(
                     for r in rows
                 ),
             )
+        ),
+    )
+
+
+@fault_app.command("details")
+def fault_details(
+    key: str,
+    assessment: str = typer.Option(None, "--assessment", help="故障评估 Assessment."),
+    test_report: str = typer.Option(None, "--test-report", help="测试报告 Test report."),
+    solution: str = typer.Option(None, "--solution", help="解决方案 Solution."),
+    step: list[str] = typer.Option(
+        None, "--step", help="排错步骤 A troubleshooting step (repeat)."
+    ),
+    cause: str = typer.Option(None, "--cause", help="Why a clock was breached (SLA report)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Enter the fault record: assessment, test report, solution, steps, breach cause."""
+    from changeflow.tasks.maintenance import record_fault_details
+
+    v = record_fault_details(
+        key,
+        assessment=assessment,
+        test_report=test_report,
+        solution=solution,
+        steps=step or None,
+        breach_cause=cause,
+    )
+    emit(v, as_json, lambda: _fault_lines(v))
+
+
+@fault_app.command("record")
+def fault_record_cmd(
+    key: str,
+    lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Make the fault record document (fault.docx) and store it."""
+    from changeflow.tasks.maintenance import fault_record
+
+    r = fault_record(key, lang=lang)
+    emit(
+        r,
+        as_json,
+        lambda: console.print(f"{r['key']}: {r['path']} (v{r['version']})", markup=False),
+    )
+
+
+# --- dispatch orders -----------------------------------------------------------------------
+
+dispatch_app = typer.Typer(
+    help="Dispatch orders (派工单) and the client's sign-off.", no_args_is_help=True
+)
+app.add_typer(dispatch_app, name="dispatch")
+
+
+def _order_line(v: dict[str, Any]) -> None:
+    console.print(
+        f"{v['number']}  {v['kind']}  {v['state']}  {v['planned_start'][:16].replace('T', ' ')}"
+        f"  {', '.join(v['staff'])}  {v['title']}",
+        markup=False,
+        highlight=False,
+    )
+    if v.get("document"):
+        console.print(f"  document: {v['document']}", markup=False)
+    if v.get("signer"):
+        console.print(
+            f"  accepted: {v['accepted']}  satisfaction: {v['satisfaction']}  signer: {v['signer']}"
+            f"  {v['signed_on']}  {v['feedback']}",
+            markup=False,
+        )
+
+
+@dispatch_app.command("create")
+def dispatch_create(
+    kind: str = typer.Option(..., "--kind", help="weekly-visit | emergency | remote | change"),
+    planned_start: str = typer.Option(None, "--planned-start", help="ISO time (local)."),
+    planned_end: str = typer.Option(None, "--planned-end"),
+    staff: list[str] = typer.Option(None, "--staff", help="Our engineer (repeat)."),
+    title: str = typer.Option("", "--title"),
+    work: str = typer.Option("", "--work", help="Work content (one item per line)."),
+    location: str = typer.Option("", "--location"),
+    request: list[str] = typer.Option(None, "--request", help="Linked request/fault key (repeat)."),
+    contract: str = typer.Option(None, "--contract"),
+    lang: str = typer.Option(None, "--lang"),
+    actor: str = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create a dispatch order and its document (signed, with the sign-off table)."""
+    from changeflow.errors import InputError
+    from changeflow.tasks.maintenance import create_dispatch
+
+    if not planned_start:
+        if kind != "emergency":
+            raise InputError("changeflow dispatch create", "planned_start", "is required")
+        from changeflow.db.types import utcnow
+
+        planned_start = utcnow().replace(second=0, microsecond=0).isoformat()
+    v = create_dispatch(
+        kind=kind,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        staff=staff or [],
+        title=title,
+        work_content=work,
+        location=location,
+        requests=request or [],
+        contract=contract,
+        lang=lang,
+        actor=actor,
+        source="changeflow dispatch create",
+    )
+    emit(v, as_json, lambda: _order_line(v))
+
+
+@dispatch_app.command("done")
+def dispatch_done(
+    number: str,
+    start: str = typer.Option(..., "--start", help="Actual start (ISO time)."),
+    end: str = typer.Option(..., "--end", help="Actual end (ISO time)."),
+    minutes: int = typer.Option(None, "--minutes", help="Service minutes, if not end - start."),
+    work: str = typer.Option(None, "--work", help="Work content as done."),
+    actor: str = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record when the work was done (counts against the contract's service days)."""
+    from changeflow.tasks.maintenance import complete_dispatch
+
+    v = complete_dispatch(
+        number,
+        actual_start=start,
+        actual_end=end,
+        worked_minutes=minutes,
+        work_content=work,
+        actor=actor,
+    )
+    emit(v, as_json, lambda: _order_line(v))
+
+
+@dispatch_app.command("cancel")
+def dispatch_cancel(
+    number: str,
+    reason: str = typer.Option(..., "--reason"),
+    actor: str = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Cancel an order not signed yet."""
+    from changeflow.tasks.maintenance import cancel_dispatch
+
+    v = cancel_dispatch(number, reason=reason, actor=actor)
+    emit(v, as_json, lambda: _order_line(v))
+
+
+@dispatch_app.command("signoff")
+def dispatch_signoff(
+    file: Path = typer.Argument(
+        ..., help="The dispatch order .docx the client filled and returned."
+    ),
+    actor: str = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Read the client's sign-off back (verified signature, unchanged tables) and record it."""
+    from changeflow.tasks.maintenance import signoff_dispatch
+
+    v = signoff_dispatch(file, actor=actor)
+    emit(v, as_json, lambda: _order_line(v))
+
+
+@dispatch_app.command("list")
+def dispatch_list(
+    contract: str = typer.Option(None, "--contract"),
+    state: str = typer.Option(None, "--state", help="planned | done | signed | cancelled"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Dispatch orders in planned order."""
+    from changeflow.tasks.maintenance import list_dispatch
+
+    rows = list_dispatch(contract, state)
+    cols = [
+        "number",
+        "kind",
+        "state",
+        "planned_start",
+        "staff",
+        "title",
+        "worked_minutes",
+        "satisfaction",
+    ]
+    emit(
+        rows,
+        as_json,
+        lambda: console.print(
+            table(
+                "Dispatch orders",
+                cols,
+                (
+                    [
+                        r["number"],
+                        r["kind"],
+                        r["state"],
+                        r["planned_start"][:16].replace("T", " "),
+                        ", ".join(r["staff"]),
+                        r["title"],
+                        r["worked_minutes"],
+                        r["satisfaction"],
+                    ]
+                    for r in rows
+                ),
+            )
+        ),
+    )
+
+
+@dispatch_app.command("evaluation")
+def dispatch_evaluation(
+    contract: str = typer.Option(None, "--contract"), as_json: bool = JsonOpt
+) -> None:
+    """Staff evaluation from the clients' sign-offs: acceptance, satisfaction, feedback."""
+    from changeflow.tasks.maintenance import staff_evaluation
+
+    rows = staff_evaluation(contract)
+    cols = [
+        "staff",
+        "orders",
+        "signed",
+        "accepted",
+        "not_accepted",
+        "average_satisfaction",
+        "ratings",
+    ]
+    emit(
+        rows,
+        as_json,
+        lambda: console.print(
+            table("Staff evaluation", cols, ([r[c] for c in cols] for r in rows))
+        ),
+    )
+
+
+# --- contract usage ------------------------------------------------------------------------
+
+
+def _contract_app() -> typer.Typer:
+    """The ``contract`` group made by the core commands (we add ``usage`` to it)."""
+    for group in app.registered_groups:
+        if group.name == "contract" and group.typer_instance is not None:
+            return group.typer_instance
+    raise RuntimeError("the 'contract' command group is missing")
+
+
+@_contract_app().command("usage")
+def contract_usage_cmd(
+    ident: str = typer.Argument(None, help="Contract code; default: the one in force."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Service days used and left (from dispatch orders), per month, fee and renewal."""
+    from changeflow.tasks.maintenance import contract_usage
+
+    u = contract_usage(ident)
+
+    def render() -> None:
+        rows = [(k, v) for k, v in u.items() if k not in ("per_month", "per_cycle")]
+        console.print(table(f"Contract {u['contract']} usage", ["", ""], rows))
+        console.print(table("Service days per month", ["month", "days"], u["per_month"].items()))
+
+    emit(u, as_json, render)
+
+
+# --- run log -------------------------------------------------------------------------------
+
+runlog_app = typer.Typer(help="The daily run log (运行日志).", no_args_is_help=True)
+app.add_typer(runlog_app, name="runlog")
+
+
+@runlog_app.command("add")
+def runlog_add(
+    author: str = typer.Option(..., "--author"),
+    day: str = typer.Option(None, "--day", help="YYYY-MM-DD; default today."),
+    check: list[str] = typer.Option(None, "--check", help="A check done (repeat)."),
+    backups_verified: bool = typer.Option(False, "--backups-verified", help="Backups checked."),
+    backup_note: str = typer.Option("", "--backup-note"),
+    incidents: str = typer.Option("", "--incidents"),
+    changes: str = typer.Option("", "--changes"),
+    contract: str = typer.Option(None, "--contract"),
+    replace: bool = typer.Option(False, "--replace", help="Replace the day's entry."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write the run log of one service day."""
+    from changeflow.tasks.maintenance import add_run_log
+
+    v = add_run_log(
+        day=day,
+        author=author,
+        checks=check or [],
+        backups_verified=backups_verified,
+        backup_note=backup_note,
+        incidents=incidents,
+        changes=changes,
+        contract=contract,
+        replace=replace,
+    )
+    emit(
+        v, as_json, lambda: console.print(f"run log {v['contract']} {v['day']} saved", markup=False)
+    )
+
+
+@runlog_app.command("list")
+def runlog_list(
+    first: str = typer.Option(None, "--from", help="YYYY-MM-DD; default a week ago."),
+    last: str = typer.Option(None, "--to", help="YYYY-MM-DD; default today."),
+    contract: str = typer.Option(None, "--contract"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Entries of a period and the working days that have none."""
+    from datetime import date
+
+    from changeflow.errors import InputError
+    from changeflow.tasks.maintenance import list_run_log
+
+    def day(v: str | None, field: str) -> date | None:
+        try:
+            return date.fromisoformat(v) if v else None
+        except ValueError:
+            raise InputError("changeflow runlog list", field, f"'{v}' is not a date") from None
+
+    info = list_run_log(contract, day(first, "from"), day(last, "to"))
+
+    def render() -> None:
+        cols = ["day", "author", "checks", "backups_verified", "incidents", "changes"]
+        console.print(
+            table(
+                f"Run log {info['contract']}",
+                cols,
+                (
+                    [
+                        e["day"],
+                        e["author"],
+                        "; ".join(e["checks"]),
+                        e["backups_verified"],
+                        e["incidents"],
+                        e["changes"],
+                    ]
+                    for e in info["entries"]
+                ),
+            )
+        )
+        if info["missing"]:
+            console.print("no entry: " + ", ".join(d.isoformat() for d in info["missing"]))
+
+    emit(info, as_json, render)
+
+
+# --- SLA report ----------------------------------------------------------------------------
+
+sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
+app.add_typer(sla_app, name="sla")
+
+
+@sla_app.command("report")
+def sla_report_cmd(
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    contract: str = typer.Option(None, "--contract"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Monthly SLA report: met %, average and worst times, breaches with causes."""
+    from changeflow.tasks.maintenance import report_markdown, sla_report
+
+    r = sla_report(month, contract)
+    emit(r, as_json, lambda: console.print(report_markdown(r), markup=False, highlight=False))
+
+
+@sla_app.command("watch")
+def sla_watch_cmd(as_json: bool = JsonOpt) -> None:
+    """Check the clocks once and send due warnings and breach notices (what sla-watch runs)."""
+    from changeflow.tasks.maintenance import sla_watch
+
+    r = sla_watch()
+    emit(
+        r,
+        as_json,
+        lambda: console.print(
+            f"checked {r['checked']} open fault(s);"
+            f" sent {len(r['sent'])}, failed {len(r['failed'])}"
         ),
     )

@@ -1,0 +1,78 @@
+"""Builder of the dispatch order (派工单 / Dispatch Order).
+
+The client accepts each service on its dispatch order (根据派工单验收服务的情况): the last
+table is a plain two-column sign-off table keyed by ``SIGNOFF_FIELDS`` (服务是否验收,
+满意度, 意见反馈, 签字人, 日期); ``tasks.maintenance`` reads it back by these labels
+through the verified path of ``tasks.signed``. Labels live here so builder and reader
+share them.
+"""
+
+from __future__ import annotations
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+
+from .build import builder, new_document, pick
+from .tpl_plan import _pairs, _widths, trim_styles
+
+TITLE = ("派工单", "Dispatch Order")
+INFO = [
+    (("派工单号", "Dispatch order no."), "{{ number }}"),
+    (("服务合同", "Contract"), "{{ contract }}"),
+    (("委托单位（甲方）", "Client"), "{{ client }}"),
+    (("服务类型", "Service type"), "{{ kind }}"),
+    (("服务事项", "Service item"), "{{ title }}"),
+    (("服务人员", "Staff"), "{{ staff }}"),
+    (("计划开始时间", "Planned start"), "{{ planned_start }}"),
+    (("计划结束时间", "Planned end"), "{{ planned_end }}"),
+    (("服务地点", "Location"), "{{ location }}"),
+    (("关联请求/故障", "Linked requests / faults"), "{{ requests }}"),
+]
+H_WORK = ("一、工作内容", "1. Work content")
+H_SIGNOFF = ("二、服务验收", "2. Acceptance of the service")
+SIGNOFF_INTRO = (
+    "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
+    "意见反馈、签字人和日期，保存后将本文件发回。请不要修改左栏的文字和上方的表格。",
+    "When the service is done, please fill in the right-hand cells: accepted ('yes' or 'no'),"
+    " satisfaction (1-5, 5 is best), feedback, signer and date; save and send this file back."
+    " Do not change the labels on the left or the tables above.",
+)
+# field -> (zh-CN label, English label): the sign-off table, read back by these labels
+SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
+    "accepted": ("服务是否验收（是/否）", "Service accepted (yes/no)"),
+    "satisfaction": ("满意度（1-5）", "Satisfaction (1-5)"),
+    "feedback": ("意见反馈", "Feedback"),
+    "signer": ("签字人", "Signed by"),
+    "date": ("日期", "Date"),
+}
+ACCEPT_WORDS = {
+    True: ("是", "验收", "通过", "同意", "yes", "y", "accepted", "accept"),
+    False: ("否", "不验收", "不通过", "不同意", "no", "n", "not accepted", "rejected", "reject"),
+}
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "weekly-visit": ("每周固定上门服务", "Weekly on-site visit"),
+    "emergency": ("紧急维护", "Emergency maintenance"),
+    "remote": ("远程支持", "Remote support"),
+    "change": ("变更工作", "Change work"),
+}
+
+
+@builder("dispatch")
+def dispatch(lang: str) -> DocxDocument:
+    """The dispatch order the engineer takes along and the client signs."""
+    doc = new_document(pick(TITLE, lang), lang)
+    _pairs(doc, [(pick(k, lang), v) for k, v in INFO])
+    doc.add_heading(pick(H_WORK, lang), level=1)
+    t = doc.add_table(rows=1, cols=1)
+    t.style = "Table Grid"
+    cell = t.rows[0].cells[0]
+    cell.paragraphs[0].text = "{%p for line in work_lines %}"
+    cell.add_paragraph("{{ line }}")
+    cell.add_paragraph("{%p endfor %}")
+    _widths(t, [160])
+    doc.add_heading(pick(H_SIGNOFF, lang), level=1)
+    doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
+    _pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()])
+    trim_styles(doc)
+    write_custom_properties(doc, {"changeflow.kind": "dispatch-template", "changeflow.lang": lang})
+    return doc
