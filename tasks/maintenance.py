@@ -908,34 +908,40 @@ def _signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
 
 
 def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
-    """Render, sign and store the order's document (a new version each time)."""
+    """Render, sign and store the order's document (a new version each time).
+
+    The signature (``tasks.signed``) covers every table but the sign-off table, so the
+    client's entries there do not break it while any change above does.
+    """
     from changeflow.db.store import next_version, put_document
 
     from .signed import content_digest, signed_properties
     from .wordkit import read_custom_properties, render, write_custom_properties
 
-    ctx = _dispatch_context(order, lang)
-    title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
-    data = render("dispatch", ctx, lang=lang, title=title, subject=order.contract.code)
-    import io
-
-    import docx
-
-    doc = docx.Document(io.BytesIO(data))
     version = next_version(session, None, "dispatch", lang)
-    digest = content_digest(dispatch_canonical_lines(doc))
-    props = read_custom_properties(doc)
-    props.update(
-        signed_properties(
-            kind="dispatch", request=order.number, version=version, lang=lang, digest=digest
+
+    def sign(doc: Any) -> None:
+        digest = content_digest(dispatch_canonical_lines(doc))
+        props = read_custom_properties(doc)
+        props.update(
+            signed_properties(
+                kind="dispatch", request=order.number, version=version, lang=lang, digest=digest
+            )
         )
+        write_custom_properties(doc, props)
+
+    title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
+    data = render(
+        "dispatch",
+        _dispatch_context(order, lang),
+        lang=lang,
+        title=title,
+        subject=order.contract.code,
+        finish=sign,
     )
-    write_custom_properties(doc, props)
-    buf = io.BytesIO()
-    doc.save(buf)
     stored = put_document(
         session,
-        buf.getvalue(),
+        data,
         kind="dispatch",
         request=None,
         filename=f"{order.number}.docx",
