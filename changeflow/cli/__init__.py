@@ -15,6 +15,7 @@ from changeflow.errors import ChangeflowError
 # Command modules (each adds its commands to ``app``).
 from changeflow.cli import core  # noqa: F401  isort: skip
 from changeflow.cli import approval  # noqa: F401  isort: skip
+from changeflow.cli import delivery  # noqa: F401  isort: skip
 from changeflow.cli import demo  # noqa: F401  isort: skip
 from changeflow.cli import maintenance  # noqa: F401  isort: skip
 from changeflow.cli import ops  # noqa: F401  isort: skip

@@ -1,0 +1,122 @@
+"""Delivery commands: ``test``, ``docs``, ``golive``, ``acceptance`` and ``accept``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from changeflow.cli.common import JsonOpt, app, console, emit, table
+
+LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
+ActorOpt = typer.Option(None, "--actor", help="Who does it (audit trail; default: you).")
+PdfOpt = typer.Option(False, "--pdf", help="Also export the document as PDF (LibreOffice).")
+
+
+def _pdf_first(pdf: bool) -> None:
+    """With --pdf, say before any work that LibreOffice is missing."""
+    if pdf:
+        from changeflow.tasks.pdf import soffice
+
+        soffice()
+
+
+def _pdf(key: str, kind: str, version: int, lang: str | None) -> str:
+    from changeflow.tasks.pdf import export_pdf
+
+    return str(export_pdf(key, kind, version, lang))
+
+
+@app.command("test")
+def test_cmd(
+    key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
+    junit: list[Path] = typer.Option(
+        None, "--junit", help="JUnit XML file of a run made elsewhere (repeatable)."
+    ),
+    command: str = typer.Option(
+        None, "--command", help="Test command (default: the contract's settings.test_command)."
+    ),
+    commit: str = typer.Option(None, "--commit", help="Commit tested (default: release commit)."),
+    timeout: float = typer.Option(None, "--timeout", help="Seconds before the run is killed."),
+    reopen: bool = typer.Option(
+        False, "--reopen", help="If the tests fail, send the request back to development."
+    ),
+    lang: str = LangOpt,
+    actor: str = ActorOpt,
+    pdf: bool = PdfOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Run the project's tests at the release commit (or record JUnit files) and write the
+    test report (测试报告). Exit code 1 when the tests failed."""
+    from changeflow.tasks.testing import run_tests_from_files
+
+    _pdf_first(pdf)
+    res = run_tests_from_files(
+        key,
+        list(junit or []),
+        command=command,
+        commit=commit,
+        timeout=timeout,
+        reopen=reopen,
+        lang=lang,
+        actor=actor,
+    )
+    data = res.as_dict()
+    if pdf:
+        data["pdf"] = _pdf(key, "testreport", res.version, lang)
+
+    def render() -> None:
+        verdict = "[green]PASSED[/]" if res.passed else "[red]FAILED[/]"
+        console.print(f"{res.key} test run #{res.seq} at {res.commit[:10] or '?'}: {verdict}")
+        console.print(res.reason, markup=False)
+        if res.failed:
+            rows = ([f["classname"] or f["suite"], f["name"], f["outcome"],
+                     (f["message"] or "").splitlines()[0][:80] if f["message"] else ""]
+                    for f in res.failed)  # fmt: skip
+            console.print(table("Failed cases", ["suite", "case", "kind", "message"], rows))
+        console.print(f"state: {res.state}; report: {res.document}", markup=False)
+        if pdf:
+            console.print(f"PDF: {data['pdf']}", markup=False)
+
+    emit(data, as_json, render)
+    if not res.passed:
+        sys.exit(1)
+
+
+@app.command("golive")
+def golive_cmd(
+    key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
+    commit: str = typer.Option(
+        None, "--commit", help="Commit to release (default: the one the newest test run passed)."
+    ),
+    lang: str = LangOpt,
+    actor: str = ActorOpt,
+    pdf: bool = PdfOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Go live: tag release/<key>-v<n> on the tested commit and write the go-live record
+    (上线记录); the request moves to 'live'."""
+    from changeflow.tasks.golive import golive
+
+    _pdf_first(pdf)
+    res = golive(key, commit=commit, lang=lang, actor=actor)
+    data = res.as_dict()
+    if pdf:
+        data["pdf"] = _pdf(key, "golive", res.version, lang)
+
+    def render() -> None:
+        console.print(
+            f"{res.key} v{res.version} is live: tag {res.tag} at {res.commit[:10]},"
+            f" {res.released_at} (Asia/Shanghai) by {res.released_by}",
+            markup=False,
+        )
+        for g in res.groups:
+            console.print(g["title"], markup=False)
+            for n in g["notes"]:
+                console.print(f"  - {n}", markup=False)
+        console.print(f"go-live record: {res.document}", markup=False)
+        if pdf:
+            console.print(f"PDF: {data['pdf']}", markup=False)
+
+    emit(data, as_json, render)

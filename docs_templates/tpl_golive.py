@@ -1,0 +1,98 @@
+"""Builder of the go-live record template (上线记录 / Go-live Record).
+
+Values arrive formatted from ``tasks.golive.golive_context``: the release (version, tag,
+commit, time in Asia/Shanghai, who), the release notes grouped by kind, the commits
+included, the tests that passed, and the rollback steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+
+from . import _delivery as d
+from .build import builder, new_document
+from .tpl_plan import trim_styles
+
+TITLE = ("上线记录", "Go-live Record")
+T: dict[str, Any] = {
+    "cover": [
+        (("请求编号", "Request"), "{{ key }}"),
+        (("项目名称", "Project"), "{{ title }}"),
+        (("委托单位（甲方）", "Client"), "{{ client }}"),
+        (("服务合同", "Contract"), "{{ contract }}"),
+        (("上线版本", "Version"), "v{{ version }}"),
+        (("发布标签", "Release tag"), "{{ tag }}"),
+        (("发布提交", "Release commit"), "{{ commit }}"),
+        (("上线时间（北京时间）", "Date and time (Asia/Shanghai)"), "{{ released_at }}"),
+        (("实施人", "Done by"), "{{ released_by }}"),
+        (("测试结论", "Tests"), "{{ tests }}"),
+    ],
+    "h_notes": ("一、发布说明", "1. Release notes"),
+    "no_notes": ("（本次发布没有提交说明）", "(no commit messages in this release)"),
+    "h_commits": ("二、包含的提交", "2. Commits included"),
+    "commit_cols": [
+        ("序号", "No."),
+        ("提交", "Commit"),
+        ("日期", "Date"),
+        ("作者", "Author"),
+        ("说明", "Message"),
+    ],
+    "h_modules": ("三、变更的模块", "3. Modules changed"),
+    "module_cols": [("模块", "Module"), ("文件数", "Files")],
+    "h_rollback": ("四、回退步骤", "4. Rollback steps"),
+    "h_confirm": ("五、上线确认", "5. Confirmation"),
+    "confirm": [
+        (("实施人签字", "Done by (signature)"), "{{ released_by }}"),
+        (("甲方确认人", "Client's confirmation"), ""),
+        (("日期", "Date"), ""),
+    ],
+}
+
+
+@builder("golive")
+def golive(lang: str) -> DocxDocument:
+    """The record of one go-live: what went live, when, by whom, and how to roll back."""
+    doc = new_document(d.pick(TITLE, lang), lang)
+    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
+
+    doc.add_heading(d.pick(T["h_notes"], lang), level=1)
+    d.tag(doc, "{%p if groups %}")
+    d.tag(doc, "{%p for g in groups %}")
+    d.bold_paragraph(doc, "{{ g.title }}")
+    d.bullets(doc, "n", "g.notes", "{{ n }}")
+    d.tag(doc, "{%p endfor %}")
+    d.tag(doc, "{%p else %}")
+    doc.add_paragraph(d.pick(T["no_notes"], lang))
+    d.tag(doc, "{%p endif %}")
+
+    doc.add_heading(d.pick(T["h_commits"], lang), level=1)
+    d.loop_table(
+        doc,
+        [d.pick(c, lang) for c in T["commit_cols"]],
+        "c",
+        "commits",
+        ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
+        [12, 22, 26, 24, 76],
+    )
+
+    doc.add_heading(d.pick(T["h_modules"], lang), level=1)
+    d.loop_table(
+        doc,
+        [d.pick(c, lang) for c in T["module_cols"]],
+        "m",
+        "modules",
+        ["{{ m.name }}", "{{ m.files }}"],
+        [120, 40],
+    )
+
+    doc.add_heading(d.pick(T["h_rollback"], lang), level=1)
+    d.bullets(doc, "s", "rollback", "{{ s }}", style="List Number")
+
+    doc.add_heading(d.pick(T["h_confirm"], lang), level=1)
+    d.signature_block(doc, [(d.pick(k, lang), v) for k, v in T["confirm"]])
+    trim_styles(doc)
+    write_custom_properties(doc, {"changeflow.kind": "golive-template", "changeflow.lang": lang})
+    return doc

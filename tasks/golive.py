@@ -1,0 +1,520 @@
+"""Go-live (上线): tag the tested commit, record the release and issue the go-live record.
+
+Only a commit whose newest test run passed goes live: by default the commit of the latest
+test run, which must have passed. The annotated tag ``release/<key>-v<n>`` is made with
+GitPython in the contract's repository inside the database transaction that records the
+release, the go-live record (上线记录) and the move ``in_testing -> live``; if that
+transaction fails the tag is deleted again, so git and the database never disagree.
+
+Release notes come from the commits included (since the previous release, else since the
+development branch started, else the commits linked to the request), grouped by the kind
+their first line starts with: 新增/feat, 修复/fix, 优化/update/perf, 文档/docs; the rest is
+"other".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from changeflow.db.delivery import Release, TestRun
+from changeflow.db.lifecycle import load_for_update, transition
+from changeflow.db.models import Person, Request
+from changeflow.db.session import on_rollback, transaction
+from changeflow.db.store import document_path, put_document
+from changeflow.db.types import utcnow
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
+from changeflow.settings import get_settings
+
+from .inputs import clean_text
+from .testing import actor_name, project_repo, resolve_commit, verdict_reason
+
+MAX_COMMITS = 2000
+ROOT_MODULE = ("（根目录）", "(top level)")
+SOURCE_ROOTS = {"src", "lib", "packages", "modules", "apps"}
+
+# kind -> (zh-CN title, English title), prefixes recognised (lower case)
+NOTE_KINDS: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
+    "added": (("新增", "Added"), ("新增", "feat", "feature")),
+    "fixed": (("修复", "Fixed"), ("修复", "fix", "bugfix", "hotfix")),
+    "improved": (("优化", "Improved"), ("优化", "update", "perf", "改进")),
+    "docs": (("文档", "Documentation"), ("文档", "docs", "doc")),
+    "other": (("其他", "Other"), ()),
+}
+_PREFIX = {p: kind for kind, (_, ps) in NOTE_KINDS.items() for p in ps}
+_EN = "|".join(sorted((re.escape(p) for p in _PREFIX if p.isascii()), key=len, reverse=True))
+_ZH = "|".join(sorted((re.escape(p) for p in _PREFIX if not p.isascii()), key=len, reverse=True))
+_EN_NOTE = re.compile(rf"^(?P<kind>{_EN})(?:\([^)]{{0,60}}\))?!?\s*[:：]\s*(?P<text>.*)$", re.I)
+_ZH_NOTE = re.compile(rf"^[\[【]?(?P<kind>{_ZH})[\]】]?\s*[:：、\s-]?\s*(?P<text>.*)$")
+_KEY_LEAD = re.compile(r"^\s*[\[【(（]?\s*[A-Z]{2,4}-\d{4}-\d{4}\s*[\]】)）]?\s*[:：,，-]?\s*")
+_KEY_TAIL = re.compile(r"\s*[\[【(（]\s*[A-Z]{2,4}-\d{4}-\d{4}\s*[\]】)）]\s*$")
+_REFS = re.compile(r"\s*[(（]?\b(?:refs?|fix(?:e[sd])?|close[sd]?)[ :]+#\d+[)）]?", re.I)
+_TIME = re.compile(r"(?<![\w@.])@\d{1,3}(?:\.\d{1,2})?(?:h(?:\d{1,2}m)?|m)?(?![\w.])")
+
+DEFAULT_ROLLBACK = {
+    "zh-CN": [
+        "通知甲方项目负责人及相关用户，暂停与本次变更相关的业务操作。",
+        "停止 OA 应用服务，备份当前数据库和附件目录。",
+        "将程序切换回上一版本：git checkout {previous}（本次版本标签 {tag}），重新部署。",
+        "如本次上线包含数据库变更，用上线前的备份恢复数据库。",
+        "重启服务，验证登录、待办和审批流程正常。",
+        "在上线记录中注明回退时间和原因，并通知甲方回退完成。",
+    ],
+    "en": [
+        "Tell the client's project lead and the users concerned; pause the affected work.",
+        "Stop the OA application service; back up the current database and attachments.",
+        "Switch back to the previous version: git checkout {previous} (this release is {tag})"
+        " and deploy it.",
+        "If this release changed the database, restore the backup taken before the go-live.",
+        "Restart the service; check login, to-do lists and the approval workflows.",
+        "Write the time and the reason of the rollback on this record; tell the client.",
+    ],
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh-CN" else pair[1]
+
+
+# --- release notes ----------------------------------------------------------------------
+
+
+def classify(subject: str) -> tuple[str, str]:
+    """(kind, note text) of a commit subject such as ``CR-2026-0001 新增：请假审批 @2h``."""
+    text = _KEY_LEAD.sub("", subject.strip())
+    text = _KEY_TAIL.sub("", _TIME.sub("", _REFS.sub("", text)).strip()).strip()
+    for pattern in (_EN_NOTE, _ZH_NOTE):
+        m = pattern.match(text)
+        if m and m.group("text").strip():
+            return _PREFIX[m.group("kind").lower()], m.group("text").strip()
+    return "other", text
+
+
+def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Release notes grouped by kind, in the order of NOTE_KINDS; merges left out."""
+    groups: dict[str, list[str]] = {k: [] for k in NOTE_KINDS}
+    for c in commits:
+        if c.get("merge"):
+            continue
+        kind, text = classify(c["subject"])
+        if text and text not in groups[kind]:
+            groups[kind].append(text)
+    return [
+        {"kind": k, "title": _pick(NOTE_KINDS[k][0], lang), "notes": notes}
+        for k, notes in groups.items()
+        if notes
+    ]
+
+
+def notes_text(groups: Sequence[dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for g in groups:
+        lines.append(g["title"])
+        lines.extend(f"- {n}" for n in g["notes"])
+    return "\n".join(lines)
+
+
+def module_of(path: str) -> str:
+    parts = path.split("/")
+    if len(parts) == 1:
+        return ""
+    if parts[0] in SOURCE_ROOTS and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0]
+
+
+def group_modules(paths: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """Changed paths grouped by module (top folder; ``src/<pkg>`` for source roots)."""
+    counts: dict[str, set[str]] = {}
+    for p in paths:
+        counts.setdefault(module_of(p), set()).add(p)
+    return [
+        {"name": name or _pick(ROOT_MODULE, lang), "files": len(files), "paths": sorted(files)}
+        for name, files in sorted(counts.items(), key=lambda kv: (kv[0] == "", kv[0]))
+    ]
+
+
+# --- commits from git ---------------------------------------------------------------------
+
+_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1f"
+
+
+def read_commits(repo: Path, sha: str, exclude: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Commits reachable from ``sha`` and not from ``exclude``, newest first, with paths."""
+    from .gitsync import run_git
+
+    args = ["-c", "core.quotepath=false", "log", "--no-color", f"--max-count={MAX_COMMITS}"]
+    args += [f"--format={_FORMAT}", "--name-only", sha]
+    if exclude:
+        args += ["--not", *exclude]
+    raw = run_git(repo, *args).decode("utf-8", "replace")
+    out: list[dict[str, Any]] = []
+    for record in raw.split("\x1e")[1:]:
+        fields = record.split("\x1f")
+        if len(fields) < 7:
+            continue
+        full, parents, name, email, when, body, names = fields[:7]
+        message = body.strip()
+        out.append(
+            {
+                "sha": full,
+                "parents": parents.split(),
+                "merge": len(parents.split()) > 1,
+                "author": name,
+                "email": email,
+                "date": when,
+                "subject": message.splitlines()[0] if message else "",
+                "message": message,
+                "paths": [p for p in names.strip().splitlines() if p],
+            }
+        )
+    return out
+
+
+def _linked(session: Session, req: Request) -> set[str]:
+    from changeflow.db.git import Commit, CommitLink
+
+    return set(
+        session.scalars(
+            select(Commit.sha)
+            .join(CommitLink, CommitLink.commit_id == Commit.id)
+            .where(CommitLink.request_id == req.id)
+        )
+    )
+
+
+def _base(session: Session, req: Request, repo: Path) -> tuple[str | None, str | None]:
+    """(the commit the previous version is at, how to name it) for the range and rollback."""
+    prev = session.scalar(
+        select(Release).where(Release.request_id == req.id).order_by(Release.version.desc())
+    )
+    if prev is not None:
+        return prev.commit_sha, prev.tag
+    from changeflow.db.approval import Kickoff
+
+    kick = session.scalar(
+        select(Kickoff).where(Kickoff.request_id == req.id).order_by(Kickoff.id.desc()).limit(1)
+    )
+    if kick is not None and kick.base_commit:
+        return kick.base_commit, kick.base_commit[:10]
+    return None, None
+
+
+def included_commits(
+    session: Session, req: Request, repo: Path, sha: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The commits this release brings, and the ref of the version before it."""
+    base, base_name = _base(session, req, repo)
+    commits = read_commits(repo, sha, [base] if base else [])
+    linked = _linked(session, req)
+    mine = [c for c in commits if c["sha"] in linked]
+    if not mine and base is None:
+        key = re.compile(rf"(?<![A-Za-z0-9]){re.escape(req.key)}(?!\d)")
+        mine = [c for c in commits if key.search(c["message"])]
+    if mine:
+        commits = mine
+    elif base is None:
+        commits = commits[:1]
+    if base_name is None and commits:
+        oldest = commits[-1]
+        base_name = f"{oldest['sha'][:10]}^" if oldest["parents"] else None
+    return commits, base_name
+
+
+# --- the release ---------------------------------------------------------------------------
+
+
+def _passing_run(session: Session, req: Request, repo: Path, commit: str | None) -> TestRun:
+    runs = session.scalars(
+        select(TestRun).where(TestRun.request_id == req.id).order_by(TestRun.seq.desc())
+    ).all()
+    if not runs:
+        raise TransitionError(
+            req.key, req.state, "live", "no test run recorded: run 'changeflow test KEY' first"
+        )
+    if commit:
+        sha = resolve_commit(repo, commit)
+        at = [r for r in runs if r.commit_sha == sha]
+        if not at:
+            raise TransitionError(req.key, req.state, "live", f"commit {sha[:10]} was never tested")
+        run = at[0]
+    else:
+        run = runs[0]
+        if not run.commit_sha:
+            raise InputError(
+                req.key,
+                "commit",
+                f"test run #{run.seq} names no commit (JUnit files without --commit);"
+                " record the run again with --commit or give golive --commit",
+            )
+    if not run.passed:
+        raise TransitionError(
+            req.key,
+            req.state,
+            "live",
+            f"the newest test run #{run.seq} at {run.commit_sha[:10]} {verdict_reason(run)}",
+        )
+    return run
+
+
+def _identity(session: Session, actor: str) -> tuple[str, str]:
+    person = session.scalar(select(Person).where(Person.name == actor, Person.client_id.is_(None)))
+    email = person.email if person is not None and person.email else get_settings().mail_from
+    return actor, email
+
+
+def _open_repo(repo: Path) -> Any:
+    import git as gitpython
+
+    try:
+        return gitpython.Repo(repo)
+    except (gitpython.exc.NoSuchPathError, gitpython.exc.InvalidGitRepositoryError):
+        raise InputError(str(repo), "repository", "not a git repository") from None
+
+
+def make_tag(repo: Path, tag: str, sha: str, message: str, who: tuple[str, str]) -> bool:
+    """Create the annotated tag; True if made now, False if it already marks ``sha``."""
+    import git as gitpython
+
+    r = _open_repo(repo)
+    if tag in [t.name for t in r.tags]:
+        existing = r.tags[tag]
+        if existing.commit.hexsha == sha and existing.tag is not None:
+            return False
+        raise ConflictError(
+            f"tag {tag} already exists in {repo} at {existing.commit.hexsha[:10]}; nothing was"
+            " recorded (delete the stray tag or release the next version)"
+        )
+    name, email = who
+    try:
+        with r.git.custom_environment(GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email):
+            r.create_tag(tag, ref=sha, message=message)
+    except gitpython.exc.GitCommandError as exc:
+        problem = f"git could not create {tag} ({str(exc.stderr).strip()})"
+        raise InputError(str(repo), "tag", problem) from None
+    return True
+
+
+def delete_tag(repo: Path, tag: str) -> None:
+    r = _open_repo(repo)
+    if tag in [t.name for t in r.tags]:
+        r.delete_tag(tag)
+
+
+def rollback_steps(
+    settings: dict[str, Any], lang: str, *, tag: str, previous: str | None, commit: str
+) -> list[str]:
+    steps = settings.get("rollback_steps") or DEFAULT_ROLLBACK[lang]
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        raise InputError("contract settings", "rollback_steps", "must be a list of texts")
+    prev = previous or _pick(("上一版本", "the previous version"), lang)
+    return [
+        clean_text(s, 1000).replace("{tag}", tag).replace("{previous}", prev)
+        .replace("{commit}", commit[:10])
+        for s in steps
+    ]  # fmt: skip
+
+
+def golive_context(rel: Release, lang: str) -> dict[str, Any]:
+    req = rel.request
+    tz = get_settings().tz
+    contract = req.contract
+    run = rel.test_run
+    tests = ""
+    if run is not None:
+        tests = _pick(
+            (
+                f"第 {run.seq} 次测试通过：{run.cases} 个用例，{run.failures} 个失败，"
+                f"{run.skipped} 个跳过",
+                f"test run #{run.seq} passed: {run.cases} cases, {run.failures} failed,"
+                f" {run.skipped} skipped",
+            ),
+            lang,
+        )
+    return {
+        "key": req.key,
+        "title": req.title,
+        "client": req.client.name if req.client else "",
+        "contract": f"{contract.code} {contract.title}" if contract else "",
+        "version": rel.version,
+        "tag": rel.tag,
+        "commit": rel.commit_sha,
+        "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "released_by": rel.released_by,
+        "tests": tests,
+        "groups": (rel.data or {}).get("groups", []),
+        "commits": [
+            {
+                "no": i,
+                "sha": c["sha"][:10],
+                "date": datetime.fromisoformat(c["date"]).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "author": c["author"],
+                "subject": c["subject"],
+            }
+            for i, c in enumerate(rel.commits or [], start=1)
+        ],
+        "modules": [
+            {"name": m["name"], "files": m["files"]} for m in (rel.data or {}).get("modules", [])
+        ],
+        "rollback": (rel.data or {}).get("rollback", []),
+    }
+
+
+def render_golive(rel: Release, lang: str) -> bytes:
+    from .wordkit import render
+
+    return render(
+        "golive",
+        golive_context(rel, lang),
+        lang=lang,
+        title=f"{_pick(('上线记录', 'Go-live Record'), lang)} {rel.request.key} v{rel.version}",
+        subject=rel.request.title,
+        author=rel.released_by or "changeflow",
+        when=rel.released_at,
+        custom_properties={
+            "changeflow.kind": "golive",
+            "changeflow.request": rel.request.key,
+            "changeflow.version": str(rel.version),
+            "changeflow.lang": lang,
+            "changeflow.tag": rel.tag,
+            "changeflow.commit": rel.commit_sha,
+        },
+    )
+
+
+@dataclass
+class GoLiveResult:
+    key: str
+    version: int
+    tag: str
+    commit: str
+    state: str
+    released_at: str
+    released_by: str
+    commits: int
+    groups: list[dict[str, Any]]
+    rollback: list[str]
+    test_run: int
+    document: str
+    sha256: str
+    tag_created: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def golive(
+    key: str,
+    *,
+    commit: str | None = None,
+    lang: str | None = None,
+    actor: str | None = None,
+    channel: str = "cli",
+) -> GoLiveResult:
+    """Put ``key`` live at its tested commit: tag, release record, go-live record, state."""
+    lang = lang or get_settings().lang
+    if lang not in ("zh-CN", "en"):
+        raise InputError("--lang", "lang", "must be zh-CN or en")
+    actor = clean_text(actor or actor_name(), 120) or "changeflow"
+    with transaction() as session:
+        req = session.scalar(select(Request).where(Request.key == key))
+        if req is None:
+            raise NotFoundError(f"no request {key}")
+        req = load_for_update(session, key)
+        if req.state != "in_testing":
+            raise TransitionError(
+                key, req.state, "live", "only a request in testing whose tests passed goes live"
+            )
+        repo = project_repo(session, req)
+        run = _passing_run(session, req, repo, commit)
+        sha = run.commit_sha
+        version = (
+            session.scalar(select(func.max(Release.version)).where(Release.request_id == req.id))
+            or 0
+        ) + 1
+        tag = f"release/{key}-v{version}"
+        commits, previous = included_commits(session, req, repo, sha)
+        groups = group_notes(commits, lang)
+        settings = dict(req.contract.settings or {}) if req.contract else {}
+        steps = rollback_steps(settings, lang, tag=tag, previous=previous, commit=sha)
+        paths = sorted({p for c in commits for p in c["paths"]})
+        rel = Release(
+            request=req,
+            version=version,
+            tag=tag,
+            commit_sha=sha,
+            repo_path=str(repo),
+            released_at=utcnow().replace(microsecond=0),
+            released_by=actor,
+            notes=notes_text(groups),
+            commits=[
+                {k: c[k] for k in ("sha", "author", "date", "subject", "merge")} for c in commits
+            ],
+            data={
+                "groups": groups,
+                "rollback": steps,
+                "modules": group_modules(paths, lang),
+                "previous": previous,
+                "lang": lang,
+            },
+            test_run=run,
+        )
+        session.add(rel)
+        session.flush()
+        data = render_golive(rel, lang)
+        doc = put_document(
+            session,
+            data,
+            kind="golive",
+            request=req,
+            filename=f"{key}-golive-v{version}.docx",
+            version=version,
+            lang=lang,
+            meta={"tag": tag, "commit": sha, "release": version},
+        )
+        rel.document = doc
+        transition(
+            session,
+            req,
+            "live",
+            actor=actor,
+            reason=f"v{version} live: tag {tag} at {sha[:10]} ({len(commits)} commits)",
+            channel=channel,
+            evidence_sha256=doc.sha256,
+            data={"release": version, "tag": tag, "commit": sha, "test_run": run.seq},
+        )
+        session.flush()
+        message = f"{key} v{version}: {req.title}\n\n{rel.notes}".strip()
+        created = make_tag(repo, tag, sha, message, _identity(session, actor))
+        if created:
+            on_rollback(session, lambda: delete_tag(repo, tag))
+        tz = get_settings().tz
+        return GoLiveResult(
+            key=key,
+            version=version,
+            tag=tag,
+            commit=sha,
+            state=req.state,
+            released_at=rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            released_by=actor,
+            commits=len(commits),
+            groups=groups,
+            rollback=steps,
+            test_run=run.seq,
+            document=str(document_path(doc)),
+            sha256=doc.sha256,
+            tag_created=created,
+        )
+
+
+def latest_release(session: Session, req: Request) -> Release | None:
+    return session.scalar(
+        select(Release).where(Release.request_id == req.id).order_by(Release.version.desc())
+    )
