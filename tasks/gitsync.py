@@ -56,7 +56,11 @@ DEFAULT_LINK_PATTERNS = (
     r"(?i)\b(?:refs?|fix(?:e[sd])?|close[sd]?)[ :]+#(?P<seq>\d{1,6})\b",
 )
 BRANCH_KEY = re.compile(r"(?:^|/)cr/(?P<key>CR-\d{4}-\d{4})$")
-MERGE_KEY = re.compile(r"^Merge\b.*?\bcr/(?P<key>CR-\d{4}-\d{4})\b")
+# A merge *of* a cr/ branch (git's and the forges' default messages), not "main into cr/...".
+MERGE_KEY = re.compile(
+    r"^Merge (?:remote-tracking )?branch '(?:[^'\s]+/)?cr/(?P<key>CR-\d{4}-\d{4})'"
+    r"|^Merge (?:pull|merge) request \S+ from \S*?cr/(?P<key2>CR-\d{4}-\d{4})\b"
+)
 TIME_TOKEN = re.compile(
     r"(?<![\w@.])@(?:(?P<h>\d{1,3}(?:\.\d{1,2})?)h(?:(?P<hm>\d{1,2})m)?"
     r"|(?P<m>\d{1,4})m|(?P<bare>\d{1,3}(?:\.\d{1,2})?))(?![\w.])"
@@ -517,9 +521,12 @@ class _Writer:
         self.table = Commit.__table__
         self.merges: list[tuple[str, str]] = []  # (key, parents) of merged cr/ branches
         self.touched: set[int] = set()
+        self.parents: dict[str, str] = {}  # sha -> parents of every commit in this sync
 
     def write(self, batch: list[RawCommit]) -> None:
         self.result.seen += len(batch)
+        for c in batch:
+            self.parents[c.sha] = c.parents
         if self.known:
             batch = self._drop_known(batch)
         rows: list[dict[str, Any]] = []
@@ -559,7 +566,7 @@ class _Writer:
             if links or times:
                 pending[c.sha] = (links, times, identity, pid, day)
             if is_merge and "cr/" in c.message and (mk := MERGE_KEY.search(c.message)):
-                self.merges.append((mk["key"], c.parents))
+                self.merges.append((mk["key"] or mk["key2"], c.parents))
         if not rows:
             return
         self.s.execute(self.table.insert(), rows)
@@ -641,38 +648,77 @@ class _Writer:
             self.result.time_entries += len(entries)
             self.touched.update(x["request_id"] for x in entries if x["request_id"])
 
-    def link_shas(self, rid: int, shas: Sequence[str], how: str) -> None:
-        """Link commits found by branch (``cr/<key>``) to a request, skipping existing pairs."""
-        if not shas:
+    def link_pairs(self, pairs: Iterable[tuple[int, str]], how: str) -> None:
+        """Link (request id, sha) pairs found by branch, skipping pairs already stored; time
+        tokens of those commits that had no request yet get this one."""
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
             return
-        ids = _ids_for(self.s, self.repo.id, shas)
-        if not ids:
-            return
-        have: set[int] = set()
-        for part in _chunks(list(ids.values())):
-            have.update(
-                self.s.scalars(
-                    select(CommitLink.commit_id).where(
-                        CommitLink.request_id == rid, CommitLink.commit_id.in_(part)
+        ids = _ids_for(self.s, self.repo.id, {sha for _rid, sha in pairs})
+        wanted = {(rid, ids[sha]) for rid, sha in pairs if sha in ids}
+        cids = sorted({cid for _rid, cid in wanted})
+        for part in _chunks(cids):
+            wanted -= set(
+                self.s.execute(
+                    select(CommitLink.request_id, CommitLink.commit_id).where(
+                        CommitLink.commit_id.in_(part)
                     )
                 )
+                .tuples()
+                .all()
             )
+        if not wanted:
+            return
         rows = [
             {"commit_id": cid, "request_id": rid, "how": how, "created_at": self.now}
-            for cid in ids.values()
-            if cid not in have
+            for rid, cid in sorted(wanted)
         ]
-        if rows:
-            self.s.execute(CommitLink.__table__.insert(), rows)
-            self.result.linked += len(rows)
-            self.touched.add(rid)
-            # Time tokens of these commits had no request until now: give them this one.
-            for part in _chunks([r["commit_id"] for r in rows]):
-                self.s.execute(
-                    update(TimeEntry)
-                    .where(TimeEntry.commit_id.in_(part), TimeEntry.request_id.is_(None))
-                    .values(request_id=rid)
+        self.s.execute(CommitLink.__table__.insert(), rows)
+        self.result.linked += len(rows)
+        self.touched.update(rid for rid, _cid in wanted)
+        first_rid: dict[int, int] = {}
+        for rid, cid in sorted(wanted):
+            first_rid.setdefault(cid, rid)
+        for part in _chunks(sorted(first_rid)):
+            loose = self.s.execute(
+                select(TimeEntry.id, TimeEntry.commit_id).where(
+                    TimeEntry.commit_id.in_(part), TimeEntry.request_id.is_(None)
                 )
+            ).all()
+            for tid, cid in loose:
+                self.s.execute(
+                    update(TimeEntry).where(TimeEntry.id == tid).values(request_id=first_rid[cid])
+                )
+
+    def merged_branch_pairs(self, mainline: Iterable[str]) -> list[tuple[int, str]]:
+        """Commits brought in by merges of ``cr/<key>`` branches, found in Python from the
+        parents of this sync's commits (no git call per merge): walk from the merged tip and
+        stop at the mainline's first-parent chain or at commits synced before."""
+        if not self.merges:
+            return []
+        parents = self.parents
+        chain: set[str] = set()
+        starts = [*mainline, *(ps.split(" ", 1)[0] for _k, ps in self.merges)]
+        for start in starts:
+            x: str | None = start
+            while x is not None and x in parents and x not in chain:
+                chain.add(x)
+                ps = parents[x]
+                x = ps.split(" ", 1)[0] if ps else None
+        pairs: list[tuple[int, str]] = []
+        for key, ps in self.merges:
+            rid = self.linker.keys.get(key)
+            if rid is None:
+                continue
+            stack, seen = [ps.split()[1]], set()
+            while stack:
+                x = stack.pop()
+                if x in seen or x in chain or x not in parents:
+                    continue
+                seen.add(x)
+                pairs.append((rid, x))
+                stack.extend(parents[x].split())
+        return pairs
 
 
 def _rev_list(path: Path, include: Iterable[str], exclude: Iterable[str]) -> list[str]:
@@ -738,6 +784,7 @@ def _branch_links(
     """Link the commits of ``cr/<key>`` branches, and of merged ``cr/<key>`` branches."""
     linker = writer.linker
     mainline = sorted({s for n, s in heads.items() if not BRANCH_KEY.search(n)})
+    pairs: list[tuple[int, str]] = []
     for name, sha in sorted(heads.items()):
         m = BRANCH_KEY.search(name)
         if not m or old.get(name) == sha:
@@ -749,12 +796,9 @@ def _branch_links(
         exclude = [*mainline]
         if old.get(name) in present:
             exclude.append(old[name])
-        writer.link_shas(rid, _rev_list(path, [sha], exclude), "branch")
-    for key, parents in writer.merges:
-        rid = linker.keys.get(key)
-        if rid is not None:
-            first, second = parents.split()[:2]
-            writer.link_shas(rid, _rev_list(path, [second], [first]), "branch")
+        pairs += [(rid, x) for x in _rev_list(path, [sha], exclude)]
+    pairs += writer.merged_branch_pairs(mainline)
+    writer.link_pairs(pairs, "branch")
 
 
 def repo_cache_dir() -> Path:

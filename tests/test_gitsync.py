@@ -439,3 +439,27 @@ def test_sync_flow_publishes_progress(prefect_server: str, requests_db: str, oa_
     bad = sync_flow(params=SyncInput(repo=str(oa_repo.path.parent / "nope")), return_state=True)
     assert bad.is_failed() and not bad.is_crashed()
     assert "does not exist" in str(bad.result(raise_on_failure=False))
+
+
+def test_merged_and_deleted_cr_branch_still_links(requests_db: str, tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "merged")
+    r.commit("base", {"a.txt": "a\n"}, when="2026-03-01T09:00:00+08:00")
+    r.branch("cr/CR-2026-0003")
+    r.commit("表单字段 @2h", {"f.txt": "f\n"}, when="2026-03-02T09:00:00+08:00")
+    r.checkout("main")
+    r.commit("main work", {"m.txt": "m\n"}, when="2026-03-02T10:00:00+08:00")
+    r.checkout("cr/CR-2026-0003")
+    r.merge("main", "Merge branch 'main' into cr/CR-2026-0003", when="2026-03-03T09:00:00+08:00")
+    r.commit("表单校验", {"f.txt": "f\ng\n"}, when="2026-03-03T10:00:00+08:00")
+    r.checkout("main")
+    r.merge("cr/CR-2026-0003", "Merge branch 'cr/CR-2026-0003'", when="2026-03-04T09:00:00+08:00")
+    r.git("branch", "-q", "-D", "cr/CR-2026-0003")
+    sync(r.path, requests_db)
+    assert links_of(requests_db, "CR-2026-0003") == {
+        "表单字段 @2h",
+        "Merge branch 'main' into cr/CR-2026-0003",
+        "表单校验",
+        "Merge branch 'cr/CR-2026-0003'",
+    }
+    p = progress(requests_db, "CR-2026-0003")
+    assert p["hours_logged"] == Decimal(2) and p["commits"] == 2 and p["merges"] == 2
