@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -518,3 +518,65 @@ def test_fault_record_document(contract: str, cli) -> None:
     ):
         assert want in text, want
     assert doc.core_properties.title == f"故障处理记录 {r.key}"
+
+
+# --- weekly visits -----------------------------------------------------------------------
+
+
+def test_weekly_visits_on_schedule_once_and_not_on_holidays(contract: str) -> None:
+    # the sample contract visits on Wednesdays at 14:00
+    out = mt.plan_weekly_visits(now=at("2026-11-30 08:30"), days_ahead=7)  # a Monday
+    assert [o["planned_start"] for o in out["created"]] == ["2026-12-02T14:00:00+08:00"]
+    assert out["created"][0]["kind"] == "weekly-visit"
+    assert out["created"][0]["planned_end"] == "2026-12-02T17:30:00+08:00"
+    again = mt.plan_weekly_visits(now=at("2026-11-30 09:00"), days_ahead=7)
+    assert again["created"] == [] and len(again["existing"]) == 1
+    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not
+    out = mt.plan_weekly_visits(now=at("2026-09-28 08:30"), days_ahead=10)
+    assert [o["planned_start"][:10] for o in out["created"]] == ["2026-09-30"]
+    assert [str(x["day"]) for x in out["skipped"]] == ["2026-10-07"]
+
+
+# --- the flows on a real Prefect server --------------------------------------------------
+
+
+@pytest.mark.prefect
+def test_fault_flow_from_the_form(prefect_server: str, contract: str) -> None:
+    from changeflow.flows.maintenance import FaultInput, fault
+
+    from tests.prefect_fixtures import read_artifacts
+
+    form = FaultInput(severity="non-crash", title="邮件服务器异常", system="mail",
+                      reported_at=at("2026-11-20 17:00"))  # fmt: skip
+    state = fault(report=form, taken_by="李明", return_state=True)
+    assert state.is_completed()
+    v = state.result()
+    assert v["response"]["due"] == "2026-11-23T09:30:00+08:00"
+    info = mt.get_fault(v["key"])
+    assert info["state"] == "reported"
+    arts = read_artifacts(state.state_details.flow_run_id)
+    assert any("2026-11-23 09:30" in (a.data or "") for a in arts if a.type == "markdown")
+    before = counts()
+    bad = FaultInput(severity="crash", title="x", contract="NOPE")
+    state = fault(report=bad, return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    assert counts() == before
+
+
+@pytest.mark.prefect
+def test_sla_watch_and_report_flows(prefect_server: str, contract: str, smtp) -> None:
+    from changeflow.db.types import utcnow
+    from changeflow.flows.maintenance import sla_report, sla_watch
+
+    now = utcnow()
+    r = mt.report_fault(
+        severity="crash", title="服务器崩溃", reported_at=now - timedelta(minutes=25)
+    )
+    state = sla_watch(return_state=True)
+    assert state.is_completed()
+    assert [(n["key"], n["level"]) for n in state.result()["sent"]] == [(r.key, "warning")]
+    assert sla_watch(return_state=True).result()["sent"] == []
+    assert len(smtp) == 1
+    month = now.astimezone(SH).strftime("%Y-%m")
+    state = sla_report(month=month, return_state=True)
+    assert state.is_completed() and state.result()["faults"] == 1

@@ -1,0 +1,167 @@
+"""Maintenance flows: ``fault`` (report a fault from the UI form), ``sla-watch`` (every 5
+minutes), ``dispatch`` (the weekly fixed visits), ``run-log-reminder`` and ``sla-report``
+(monthly).
+
+Thin on purpose: the work is in ``tasks.maintenance`` (each step one transaction with its
+audit record); the flows wrap those functions as tasks and publish what a lead reads in the
+UI. Bad input raises ``InputError`` in the task, so the run ends Failed with that message
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import md, publish_markdown, publish_table
+
+
+def _unit(fn: Any, name: str) -> Any:
+    return task(fn, name=name, cache_policy=NO_CACHE)
+
+
+class FaultInput(BaseModel):
+    """The fault report form (故障报告)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, title="故障报告 Fault")
+
+    severity: Literal["crash", "non-crash"] = Field(
+        title="故障级别 Severity",
+        description=(
+            "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃 (1 小时 / 24 小时)"
+        ),
+    )
+    title: str = Field(title="故障现象 What is wrong", min_length=1, max_length=300)
+    system: str = Field("", title="系统/模块 System", max_length=120)
+    description: str = Field("", title="详细描述 Description", max_length=20_000)
+    reporter: str = Field("", title="报告人 Reported by", max_length=120)
+    reported_at: datetime | None = Field(
+        None, title="报告时间 Reported at", description="留空为现在 / empty: now"
+    )
+    contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
+    engineer: str | None = Field(None, title="值班工程师 Engineer on duty", max_length=120)
+
+
+@flow(name="fault", log_prints=True)
+def fault(
+    report: FaultInput,
+    taken_by: str = Field("duty desk", title="经办人 Taken by", max_length=120),
+) -> dict[str, Any]:
+    """Record a fault reported by phone or mail; both response clocks start."""
+    from changeflow.tasks.maintenance import report_fault
+
+    r = _unit(report_fault, "report-fault")(
+        severity=report.severity,
+        title=report.title,
+        reported_at=report.reported_at,
+        system=report.system,
+        description=report.description,
+        reporter=report.reporter,
+        contract=report.contract,
+        engineer=report.engineer,
+        actor=taken_by,
+        channel="ui",
+        source="Prefect form",
+    )
+    v = r.view
+    mark = {True: " \\* 暂定 provisional", False: ""}
+    publish_markdown(
+        f"fault-{r.key}",
+        "\n".join(
+            [
+                f"# {r.key} · {md(r.title)}",
+                f"- 级别 Severity: **{v['severity']}**  系统 System: {md(v['system'] or '-')}",
+                f"- 报告时间 Reported: {v['reported_at']}",
+                f"- 首次响应 First response due: **{v['response']['due_local']}**"
+                f"{mark[v['response']['provisional']]}",
+                f"- 到场 On site due: **{v['onsite']['due_local']}**"
+                f"{mark[v['onsite']['provisional']]}",
+            ]
+        ),
+        "Fault reported",
+    )
+    print(f"{r.key}: response due {v['response']['due_local']}, on site {v['onsite']['due_local']}")
+    return v
+
+
+@flow(name="sla-watch", log_prints=True)
+def sla_watch() -> dict[str, Any]:
+    """Every 5 minutes: warn the duty staff before a breach (at 80 %) and at the breach."""
+    from changeflow.tasks.maintenance import sla_watch as watch
+
+    out = _unit(watch, "sla-watch")()
+    rows = [{**n, "result": "sent"} for n in out["sent"]]
+    rows += [{**n, "result": "failed"} for n in out["failed"]]
+    if rows:
+        publish_table("sla-watch", rows, "SLA notices of this run")
+    print(f"{out['checked']} open fault(s); {len(out['sent'])} sent, {len(out['failed'])} failed")
+    if out["failed"]:
+        raise RuntimeError(
+            f"{len(out['failed'])} SLA notice(s) not sent: {out['failed'][0]['error']}"
+        )
+    return out
+
+
+@flow(name="dispatch", log_prints=True)
+def dispatch(
+    days_ahead: int = Field(7, title="提前天数 Days ahead", ge=0, le=31),
+) -> dict[str, Any]:
+    """Dispatch orders for each contract's fixed weekly visit (e.g. Wednesday 14:00)."""
+    from changeflow.tasks.maintenance import plan_weekly_visits
+
+    out = _unit(plan_weekly_visits, "plan-weekly-visits")(days_ahead=days_ahead)
+    rows = [
+        {"number": o["number"], "contract": o["contract"], "planned_start": o["planned_start"],
+         "staff": ", ".join(o["staff"]), "document": o["document"]}
+        for o in out["created"]
+    ]  # fmt: skip
+    rows += [{"contract": x["contract"], "planned_start": str(x["day"]), "note": x["why"]}
+             for x in out["skipped"]]  # fmt: skip
+    if rows:
+        publish_table("dispatch-weekly", rows, "Weekly visits")
+    print(f"{len(out['created'])} created, {len(out['existing'])} existed, "
+          f"{len(out['skipped'])} skipped (day off)")  # fmt: skip
+    return out
+
+
+@flow(name="run-log-reminder", log_prints=True)
+def run_log_reminder(
+    lookback_days: int = Field(7, title="回看天数 Days to look back", ge=1, le=31),
+) -> dict[str, Any]:
+    """Remind the duty staff of working days without a run log (运行日志), once per day."""
+    from changeflow.tasks.maintenance import run_log_reminder as remind
+
+    out = _unit(remind, "run-log-reminder")(lookback_days=lookback_days)
+    print(f"reminders sent for {sum(len(x['days']) for x in out['sent'])} day(s)")
+    if out["failed"]:
+        raise RuntimeError(f"run-log reminder not sent: {out['failed'][0]['error']}")
+    return out
+
+
+@flow(name="sla-report", log_prints=True)
+def sla_report(
+    month: str | None = Field(
+        None,
+        title="月份 Month",
+        description="YYYY-MM；留空为上个月 / empty: last month",
+        pattern=r"^\d{4}-\d{2}$",
+    ),
+    contract: str | None = Field(None, title="服务合同 Contract"),
+) -> dict[str, Any]:
+    """Monthly SLA report: met %, average and worst times, breaches with their causes."""
+    from changeflow.db.types import utcnow
+    from changeflow.tasks.maintenance import report_markdown
+    from changeflow.tasks.maintenance import sla_report as report
+
+    from changeflow.settings import get_settings
+
+    if not month:
+        first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
+        month = (first - timedelta(days=1)).strftime("%Y-%m")
+    r = _unit(report, "sla-report")(month, contract)
+    publish_markdown(f"sla-report-{month}", report_markdown(r), f"SLA report {month}")
+    return r
