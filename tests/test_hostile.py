@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.hostile.make_corpus import DOORS, Case, cases, make
+from tests.hostile.make_corpus import DOORS, RETURNED, Case, cases, make
 
 CASES = [c for c, _ in cases()]
 
@@ -101,8 +101,36 @@ def _assert_stored_safely(first_key: str, before: dict[str, int]) -> None:
             assert document_path(doc).resolve().is_relative_to(store)
 
 
+@pytest.mark.parametrize(
+    ("case", "values", "edit"), [pytest.param(*r, id=f"approve:{r[0].klass}") for r in RETURNED]
+)
+def test_hostile_returned_plan(case: Case, values, edit, submitted: str, cli, tmp_path) -> None:
+    """A real signed plan, returned with hostile text in (or around) its sign-off table."""
+    from tests.approval_helpers import fill, make_plan
+
+    data = fill(make_plan(submitted), **values)
+    path = tmp_path / "in" / case.name
+    path.parent.mkdir()
+    path.write_bytes(edit(data) if edit else data)
+    before = all_counts()
+    code, _, err = cli("approve", str(path))
+    if case.expect == "refused":
+        line = err.strip()
+        assert code == 2 and "\n" not in line, (code, err)
+        assert path.name in line and case.field in line and case.words.lower() in line.lower(), line
+        assert all_counts() == before
+    else:
+        assert code == 0, err
+        from changeflow.db.models import Document
+        from changeflow.db.session import transaction
+
+        with transaction() as s:
+            for doc in s.scalars(select(Document)):
+                assert _SAFE_PATH.match(doc.path), doc.path
+
+
 def test_corpus_is_big_enough_and_covers_every_door() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) + len(RETURNED) >= 40
     assert {c.door for c in CASES} == set(DOORS)
     classes = {c.klass for c in CASES}
     needed = (

@@ -32,7 +32,10 @@ DOORS: dict[str, tuple[str, ...]] = {
     "estimates": ("plan", "{key}", "--estimates", "{file}"),
     "calendar": ("calendar", "import", "{file}"),
     "contract": ("contract", "load", "{file}"),
+    "approve": ("approve", "{file}"),  # the returned plan with the client's sign-off
 }
+# Every generic Word case is also sent to these doors (any .docx a client returns).
+WORD_DOORS = ("approve",)
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,55 @@ def cases() -> list[tuple[Case, Maker]]:
         (Case("contract", "wrong encoding", "contract-gbk.yaml", "file", "UTF-8"),
          raw("clients: 示例\n".encode("gbk"))),
     ]  # fmt: skip
+    for door in WORD_DOORS:
+        out += [
+            (Case(door, c.klass, f"{door}-{c.name}", c.field, c.words, c.expect, c.pending), m)
+            for c, m in out
+            if c.door == t and c.name.endswith((".docx", ".doc")) and c.field == "file"
+        ]
     return out
+
+
+# --- cases built from a real returned document (need the database: made at test time) -----
+
+Edit = Callable[[bytes], bytes]
+
+
+def _xml_edit(old: bytes, new: bytes, part: str = "word/document.xml") -> Edit:
+    def edit(good: bytes) -> bytes:
+        with zipfile.ZipFile(io.BytesIO(good)) as zf:
+            parts = {n: zf.read(n) for n in zf.namelist()}
+        assert old in parts[part], old
+        parts[part] = parts[part].replace(old, new, 1)
+        return zip_bytes(parts)
+
+    return edit
+
+
+def _custom_dtd(good: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    custom = parts["docProps/custom.xml"]
+    parts["docProps/custom.xml"] = b'<?xml version="1.0"?>' + LAUGHS.encode() + xml_body(custom)
+    return zip_bytes(parts)
+
+
+# (case, signoff values typed by the "client", then an edit of the saved bytes)
+RETURNED: list[tuple[Case, dict[str, str], Edit | None]] = [
+    (Case("approve", "control character in sign-off cell", "ctrl-signoff.docx", "file", "XML"),
+     {"comment": "CTRLMARK"}, _xml_edit(b"CTRLMARK", b"&#x1;&#x1b;")),
+    (Case("approve", "billion laughs in signed properties", "laughs-props.docx", "file",
+          "DOCTYPE"), {}, _custom_dtd),
+    (Case("approve", "very long decision text", "long-decision.docx", "decision", "decision"),
+     {"decision": "同意不同意" * 5000}, None),
+    (Case("approve", "markup in the date cell", "date-markup.docx", "date", "date"),
+     {"date": "<script>alert(1)</script>"}, None),
+    (Case("approve", "very long approver and comment", "long-signoff.docx", expect="harmless"),
+     {"approver": "王" * 10_000, "comment": "长" * 100_000}, None),
+    (Case("approve", "path traversal and device names in sign-off", "CON-signoff.docx",
+          expect="harmless"),
+     {"approver": "../../etc/passwd", "comment": "C:\\Windows\\NUL ../../x"}, None),
+]  # fmt: skip
 
 
 def make(dest: Path) -> list[tuple[Case, Path]]:
