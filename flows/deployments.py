@@ -15,7 +15,7 @@ import argparse
 import importlib
 import inspect
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
@@ -63,6 +63,7 @@ class Deployment:
     name: str
     description: str
     schedule: Every | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # form labels the flow lacks
 
     @property
     def module(self) -> str:
@@ -94,12 +95,22 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "intake",
         "录入项目任务书，需求进入“已提交”。 Take in a client's task book: the request starts "
         "in 'submitted'.",
+        titles={"taskbook": "项目任务书 Task book"},
     ),
     Deployment(
         "changeflow.flows.plan:plan",
         "plan",
         "编制实施计划和费用预算（新版本及其 Word 文档）。 Make the next version of a request's "
         "implementation plan and cost budget, with its Word document.",
+        titles={"request": "计划内容 Plan request"},
+    ),
+    Deployment(
+        "changeflow.flows.sync:sync",
+        "sync",
+        "同步客户代码库的提交，关联到需求并汇总开发进度。 Sync the client repositories' commits, "
+        "link them to requests and publish development progress.",
+        HOURLY_IN_SERVICE_HOURS,
+        titles={"params": "同步选项 Sync options"},
     ),
     Deployment(
         "changeflow.flows.ops:backup",
@@ -174,9 +185,9 @@ def prefect_yaml_problems(path: Path = PREFECT_YAML) -> list[str]:
     for name in sorted(have.keys() - want.keys()):
         problems.append(f"{path}: deployment '{name}' is not in flows/deployments.py")
     for name in sorted(want.keys() & have.keys()):
-        for field, value in want[name].items():
-            if have[name].get(field) != value:
-                problems.append(f"{path}: deployment '{name}' field '{field}' differs")
+        for key, value in want[name].items():
+            if have[name].get(key) != value:
+                problems.append(f"{path}: deployment '{name}' field '{key}' differs")
     return problems
 
 
@@ -199,16 +210,18 @@ def field_title(param: inspect.Parameter) -> tuple[str | None, str | None]:
     return None, None
 
 
-def form_schema(flow: Flow[..., Any]) -> dict[str, Any]:
+def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> dict[str, Any]:
     """The flow's parameter schema as the UI gets it from us.
 
     Prefect 3.9 titles top-level parameters with their Python names and drops a ``Field``'s
-    title; we put the declared bilingual title back so the form's labels read 中文 English.
+    title; we put the declared bilingual title back (or the registry's, for a parameter typed
+    by a model without one) so the form's labels read 中文 English.
     """
     schema = flow.parameters.model_dump_for_openapi()
     for name, param in inspect.signature(flow.fn).parameters.items():
         prop = schema.get("properties", {}).get(name)
         title, description = field_title(param)
+        title = title or (titles or {}).get(name)
         if prop is not None and title:
             prop["title"] = title
             if description and not prop.get("description"):
@@ -245,7 +258,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
             _sync=True,  # also inside an event loop (the executor)
         )
         rd.entrypoint = d.entrypoint
-        rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.load()))
+        rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.load(), d.titles))
         if work_pool:
             rd.work_pool_name = work_pool
             rd.storage = PortablePull()  # type: ignore[assignment]

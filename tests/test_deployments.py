@@ -101,32 +101,18 @@ def _bilingual(text: str) -> bool:
     return bool(CJK.search(text) and LATIN.search(text))
 
 
-# Top-level parameters typed by a model with no title of its own; the owner of the flow gives
-# it one (``Annotated[Model, Field(title="中文 English")]`` or ``model_config["title"]``) and
-# removes the line here (a test below fails once an entry is no longer needed).
-UNTITLED_FOR_NOW: dict[str, set[str]] = {"intake": {"taskbook"}, "plan": {"request"}}
-
-
 def _untitled(entry: Any) -> list[str]:
     from changeflow.flows.deployments import form_schema
 
-    fields = _walk_properties(form_schema(entry.load()))
+    fields = _walk_properties(form_schema(entry.load(), entry.titles))
     assert fields, f"{entry.name}: no parameters?"
     return [path for path, prop in fields if not _bilingual(prop.get("title", ""))]
 
 
 @pytest.mark.parametrize("entry", DEPLOYMENTS, ids=[d.name for d in DEPLOYMENTS])
 def test_every_form_field_has_a_bilingual_title(entry: Any) -> None:
-    bad = set(_untitled(entry)) - UNTITLED_FOR_NOW.get(entry.name, set())
-    assert not bad, f"{entry.name}: form fields without a 中文 + English title: {sorted(bad)}"
-
-
-def test_untitled_allowance_is_still_needed() -> None:
-    entries = {d.name: d for d in DEPLOYMENTS}
-    for name, fields in UNTITLED_FOR_NOW.items():
-        if name in entries:
-            fixed = fields - set(_untitled(entries[name]))
-            assert not fixed, f"{name}: {fixed} now titled; remove from UNTITLED_FOR_NOW"
+    bad = _untitled(entry)
+    assert not bad, f"{entry.name}: form fields without a 中文 + English title: {bad}"
 
 
 def test_served_deployment_schema_carries_the_titles() -> None:
@@ -134,5 +120,5 @@ def test_served_deployment_schema_carries_the_titles() -> None:
 
     for rd in runner_deployments():
         props = rd._parameter_openapi_schema.properties
-        titled = [p for p in props.values() if _bilingual(p.get("title", ""))]
-        assert titled or not props, rd.name
+        untitled = [n for n, p in props.items() if not _bilingual(p.get("title", ""))]
+        assert not untitled, f"{rd.name}: {untitled}"

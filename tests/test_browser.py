@@ -1,0 +1,151 @@
+"""The Prefect UI as a project lead uses it, in a real headless Chromium.
+
+The deployments are served by our own executor (``changeflow up``'s machinery) against the
+session's Prefect server; the lead runs ``intake`` through its form (Run -> Custom run), the
+run completes and its markdown artifact shows. Screenshots go to docs/ for the README.
+Every request to a non-local address is blocked (the UI bundle calls an analytics host).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHANGEFLOW_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "docs"
+TIMEOUT_MS = 60_000
+
+
+def _missing() -> str | None:
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright library is not installed (pip install -e '.[test]')"
+    return None
+
+
+if _missing():
+    pytest.skip(_missing(), allow_module_level=True)
+
+
+def _local(url: str) -> bool:
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    return urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.fixture
+def served(prefect_server: str, contract: str, tmp_path: Path) -> Iterator[str]:
+    """The registry's deployments served (as by ``changeflow up``) for this test's home."""
+    from changeflow.server import start_executor
+
+    ex = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
+    try:
+        yield prefect_server.removesuffix("/api")
+    finally:
+        ex.stop(timeout=60)
+
+
+@pytest.fixture
+def page(served: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+
+    def route(r: object) -> None:
+        url = r.request.url  # type: ignore[attr-defined]
+        if _local(url):
+            r.continue_()  # type: ignore[attr-defined]
+        else:
+            blocked.append(url)
+            r.abort()  # type: ignore[attr-defined]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, timezone_id="Asia/Shanghai"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route("**/*", route)
+        pg = context.new_page()
+        pg.goto(f"{served}/v2/deployments")
+        yield pg
+        browser.close()
+    print(f"blocked {len(blocked)} non-local request(s): {sorted(set(blocked))[:3]}")
+
+
+def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+    from changeflow.flows.deployments import DEPLOYMENTS
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    pg = page  # a playwright Page
+    table = pg.get_by_role("table")  # type: ignore[attr-defined]
+    for d in DEPLOYMENTS:  # every deployment is listed
+        expect(table.get_by_role("link", name=d.name, exact=True).first).to_be_visible()
+
+    table.get_by_role("link", name="intake", exact=True).first.click()
+    pg.get_by_role("button", name="Run", exact=True).click()  # type: ignore[attr-defined]
+    pg.get_by_role("menuitem", name="Custom run").click()  # type: ignore[attr-defined]
+    box = pg.get_by_role  # type: ignore[attr-defined]
+    project = "OA 会议室预约 Meeting-room booking"
+    box("textbox", name="项目名称 Project").fill(project)
+    box("textbox", name="委托单位 Client").fill("示例集团有限公司")
+    box("textbox", name="联系人 Contact person").fill("王芳")
+    box("textbox", name="提出人 Requested by").fill("王芳")
+    box("button", name="提出日期 Date").click()
+    box("textbox", name="Date (yyyy-MM-dd)").fill("2026-03-02")
+    pg.keyboard.press("Enter")  # type: ignore[attr-defined]
+    pg.keyboard.press("Escape")  # type: ignore[attr-defined]
+    box("button", name="Select 优先级 Priority").first.click()
+    box("option", name="high").click()
+    box("button", name="Add item").first.click()
+    box("spinbutton", name="序号 No.").fill("1")
+    box("textbox", name="需求描述 Requirement").fill("会议室在线预约与冲突检查 (online booking)")
+    box("textbox", name="经办人 Taken in by (Optional)").fill("李明")
+    SHOTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(SHOTS / "ui-intake-form.png"), full_page=True)  # type: ignore[attr-defined]
+    run_name = box("textbox", name="Run Name").input_value()
+    box("button", name="Submit").click()
+
+    box("button", name="View run").click()
+    # The URL changes before the page does: wait for this run's own breadcrumb.
+    crumb = box("navigation", name="breadcrumb")
+    expect(crumb.get_by_text(run_name)).to_be_visible()
+    # The run page does not refresh the run's state by itself (measured): reload until it does.
+    started = time.monotonic()
+    done = box("main").get_by_text("Completed", exact=True).first
+    while not done.is_visible():
+        assert time.monotonic() - started < TIMEOUT_MS / 1000, "run not Completed in time"
+        assert not box("main").get_by_text(re.compile("^(Failed|Crashed)$")).count()
+        pg.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        pg.reload()  # type: ignore[attr-defined]
+        expect(crumb.get_by_text(run_name)).to_be_visible()
+    print(f"run {run_name} seen Completed {time.monotonic() - started:.1f} s after opening it")
+
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.title == project))
+        assert req is not None and req.state == "submitted"
+        assert req.priority == "high" and req.events[0].actor == "李明"
+        assert req.events[0].channel == "ui"
+        key = req.key
+
+    box("tab", name="Artifacts").click()
+    box("link", name=re.compile(rf"^MARKDOWN intake-{key.lower()}")).click()
+    expect(box("heading", name=re.compile(rf"^{key} · OA 会议室预约"))).to_be_visible()
+    expect(box("cell", name="会议室在线预约与冲突检查 (online booking)")).to_be_visible()
+    pg.screenshot(path=str(SHOTS / "ui-intake.png"))  # type: ignore[attr-defined]
