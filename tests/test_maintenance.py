@@ -580,3 +580,32 @@ def test_sla_watch_and_report_flows(prefect_server: str, contract: str, smtp) ->
     month = now.astimezone(SH).strftime("%Y-%m")
     state = sla_report(month=month, return_state=True)
     assert state.is_completed() and state.result()["faults"] == 1
+
+
+def test_cli_usage_list_evaluation_and_details(contract: str, cli) -> None:
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
+    code, out, err = cli("dispatch", "done", o["number"], "--start", "2026-11-24 09:00",
+                         "--end", "2026-11-24 13:00")  # fmt: skip
+    assert code == 0, err
+    code, out, err = cli("contract", "usage", "OA-2026", "--json")
+    assert code == 0, err
+    u = json.loads(out)
+    assert u["days_used"] == "0.50" and u["days_left"] == "23.50"
+    assert u["per_month"] == {"2026-11": "0.50"} and u["annual_fee"] == "20000.00"
+    code, out, _ = cli("dispatch", "list", "--json")
+    assert [r["number"] for r in json.loads(out)] == [o["number"]]
+    code, out, _ = cli("dispatch", "evaluation", "--json")
+    assert json.loads(out)[0]["orders"] == 1
+    code, _, err = cli("dispatch", "done", o["number"], "--start", "2026-11-24 13:00",
+                       "--end", "2026-11-24 09:00")  # fmt: skip
+    assert code == 2 and "actual_end" in err
+    code, _, err = cli("contract", "usage", "NOPE")
+    assert code == 2
+    cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
+        "--title", "t")  # fmt: skip
+    code, out, err = cli("fault", "details", "CR-2026-0001", "--assessment", "磁盘满",
+                         "--step", "清理日志", "--step", "扩容", "--cause", "夜间",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli("fault", "respond", "CR-2099-0001")
+    assert code == 3
