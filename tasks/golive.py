@@ -34,7 +34,7 @@ from changeflow.errors import ConflictError, InputError, NotFoundError, Transiti
 from changeflow.settings import get_settings
 
 from .inputs import clean_text
-from .testing import actor_name, project_repo, resolve_commit, verdict_reason
+from .testing import actor_name, project_repo, resolve_commit, tests_line, verdict_reason
 
 MAX_COMMITS = 2000
 ROOT_MODULE = ("（根目录）", "(top level)")
@@ -327,17 +327,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     tz = get_settings().tz
     contract = req.contract
     run = rel.test_run
-    tests = ""
-    if run is not None:
-        tests = _pick(
-            (
-                f"第 {run.seq} 次测试通过：{run.cases} 个用例，{run.failures} 个失败，"
-                f"{run.skipped} 个跳过",
-                f"test run #{run.seq} passed: {run.cases} cases, {run.failures} failed,"
-                f" {run.skipped} skipped",
-            ),
-            lang,
-        )
+    tests = tests_line(run, lang) if run is not None else ""
     return {
         "key": req.key,
         "title": req.title,
@@ -368,14 +358,14 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
 
 
 def render_golive(rel: Release, lang: str) -> bytes:
-    from .wordkit import render
+    from .wordkit import clean, render
 
     return render(
         "golive",
         golive_context(rel, lang),
         lang=lang,
         title=f"{_pick(('上线记录', 'Go-live Record'), lang)} {rel.request.key} v{rel.version}",
-        subject=rel.request.title,
+        subject=clean(rel.request.title),
         author=rel.released_by or "changeflow",
         when=rel.released_at,
         custom_properties={

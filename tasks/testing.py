@@ -518,6 +518,18 @@ def verdict_reason(run: TestRun) -> str:
     return f"failed: {counts}"
 
 
+def tests_line(run: TestRun, lang: str) -> str:
+    """One line on a run for other documents (go-live record, acceptance certificate)."""
+    if lang != "zh-CN":
+        return f"test run #{run.seq} at {run.commit_sha[:10]}: {verdict_reason(run)}"
+    verdict = "通过" if run.passed else "未通过"
+    commit = run.commit_sha[:10] or "未注明"
+    return (
+        f"第 {run.seq} 次测试{verdict}（提交 {commit}）：{run.cases} 个用例，"
+        f"{run.failures} 个失败，{run.errors} 个错误，{run.skipped} 个跳过"
+    )
+
+
 def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     req = run.request
     tz = get_settings().tz
@@ -587,7 +599,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
 
 
 def render_report(run: TestRun, lang: str) -> bytes:
-    from .wordkit import render
+    from .wordkit import clean, render
 
     title = _pick(("测试报告", "Test Report"), lang)
     return render(
@@ -595,7 +607,7 @@ def render_report(run: TestRun, lang: str) -> bytes:
         report_context(run, lang),
         lang=lang,
         title=f"{title} {run.request.key} v{run.seq}",
-        subject=run.request.title,
+        subject=clean(run.request.title),
         author=run.created_by or "changeflow",
         when=run.created_at,
         custom_properties={

@@ -149,3 +149,42 @@ def east_asia_fonts(path: Path) -> dict[str, str | None]:
                 if rf is not None and rf.get(qn("w:eastAsiaTheme")):
                     out[sid] = "theme"
     return out
+
+
+def fill_certificate(
+    source: Path | bytes,
+    decision: str = "通过",
+    approver: str = "王芳",
+    date: str | None = None,
+    comment: str = "功能符合验收标准，同意验收。",
+    return_to: str = "",
+    lang: str = "zh-CN",
+) -> bytes:
+    """The acceptance certificate with its sign-off table typed in, as a client does."""
+    import docx
+    from changeflow.docs_templates.tpl_acceptance import RETURN_TO
+    from changeflow.tasks.acceptance import signoff_labels
+    from changeflow.tasks.approval import today_local
+
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    d = docx.Document(io.BytesIO(data))
+    values = {
+        "decision": decision,
+        "approver": approver,
+        "date": today_local().isoformat() if date is None else date,
+        "comment": comment,
+        "return_to": return_to,
+    }
+    labels = {text: name for name, text in signoff_labels(lang).items()}
+    labels[RETURN_TO[0] if lang == "zh-CN" else RETURN_TO[1]] = "return_to"
+    filled = 0
+    for table in d.tables:
+        for row in table.rows:
+            name = labels.get(row.cells[0].text.strip())
+            if name is not None and len(row.cells) == 2:
+                row.cells[1].text = values[name]
+                filled += 1
+    assert filled == 5, "sign-off table not found in the certificate"
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()

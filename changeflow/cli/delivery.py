@@ -120,3 +120,65 @@ def golive_cmd(
             console.print(f"PDF: {data['pdf']}", markup=False)
 
     emit(data, as_json, render)
+
+
+@app.command("acceptance")
+def acceptance_cmd(
+    key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
+    lang: str = LangOpt,
+    actor: str = ActorOpt,
+    pdf: bool = PdfOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Issue the acceptance certificate (验收单) of a live request: the deliverables with
+    their versions and the release tag, and a sign-off table the client fills and returns."""
+    from changeflow.tasks.acceptance import issue_certificate
+
+    _pdf_first(pdf)
+    res = issue_certificate(key, lang=lang, actor=actor)
+    data = res.as_dict()
+    if pdf:
+        data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
+
+    def render() -> None:
+        rows = ([d["no"], d["name"], d["version"], d["ident"]] for d in res.deliverables)
+        console.print(table(f"{key} acceptance certificate v{res.version}",
+                            ["no", "deliverable", "version", "identifier"], rows))  # fmt: skip
+        if res.missing:
+            console.print(
+                f"not yet made: {', '.join(res.missing)} (changeflow docs {key})", markup=False
+            )
+        console.print(f"certificate: {res.document}", markup=False)
+        console.print(
+            "Send it to the client; record the returned file with: changeflow accept FILE"
+        )
+        if pdf:
+            console.print(f"PDF: {data['pdf']}", markup=False)
+
+    emit(data, as_json, render)
+
+
+@app.command("accept")
+def accept_cmd(
+    file: Path = typer.Argument(..., help="The acceptance certificate the client returned."),
+    actor: str = typer.Option("changeflow", "--actor", help="Who records it (audit trail)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record a returned acceptance certificate after verifying it (signature, unchanged
+    tables): accepted -> 'accepted'; not accepted -> back to testing or development."""
+    from changeflow.tasks.acceptance import accept_file
+
+    res = accept_file(file, actor=actor)
+
+    def render() -> None:
+        verb = "ACCEPTED" if res["decision"] == "approve" else "NOT accepted"
+        dup = " (already recorded)" if res["duplicate"] else ""
+        console.print(
+            f"{res['key']} {verb} by {res['approver']} on {res['decided_on']}{dup};"
+            f" state: {res['state']}",
+            markup=False,
+        )
+        if res["comment"]:
+            console.print(f"comment: {res['comment']}", markup=False)
+
+    emit(res, as_json, render)

@@ -1,0 +1,115 @@
+"""Builder of the acceptance certificate template (验收单 / Acceptance Certificate).
+
+The deliverables (documents with their versions, the release tag) sit in tables, which
+the signature's canonical content covers: the client cannot change them in the returned
+file. The sign-off table's labels are context values (``tasks.acceptance.signoff_labels``)
+so they always match what the returned-document reader (tasks/signed.py) recognises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+from docx.shared import Mm
+
+from . import _delivery as d
+from .build import builder, new_document
+from .tpl_plan import trim_styles
+
+TITLE = ("验收单", "Acceptance Certificate")
+# field -> (zh-CN, en); the labels the client sees in the sign-off table.
+SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
+    "decision": ("验收结论", "Acceptance decision"),
+    "approver": ("验收人", "Accepted by"),
+    "date": ("日期", "Date"),
+    "comment": ("意见", "Comment"),
+}
+# Where a request goes when it is not accepted; read from the same table.
+RETURN_TO = ("退回至（测试/开发）", "Return to (testing/development)")
+T: dict[str, Any] = {
+    "cover": [
+        (("请求编号", "Request"), "{{ key }}"),
+        (("项目名称", "Project"), "{{ title }}"),
+        (("委托单位（甲方）", "Client"), "{{ client }}"),
+        (("服务合同", "Contract"), "{{ contract }}"),
+        (("验收单版本", "Certificate version"), "v{{ version }}"),
+        (("上线版本", "Release"), "{{ release }}"),
+        (("上线时间（北京时间）", "Went live (Asia/Shanghai)"), "{{ released_at }}"),
+        (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
+        (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
+        (("签发日期", "Issued"), "{{ issued }}"),
+    ],
+    "h_reqs": ("一、需求与验收标准", "1. Requirements and acceptance criteria"),
+    "req_cols": [
+        ("序号", "No."),
+        ("需求描述", "Requirement"),
+        ("验收标准", "Acceptance criterion"),
+    ],
+    "h_deliverables": ("二、交付物清单", "2. Deliverables"),
+    "deliv_cols": [
+        ("序号", "No."),
+        ("交付物", "Deliverable"),
+        ("版本", "Version"),
+        ("标识", "Identifier"),
+    ],
+    "h_tests": ("三、测试与上线", "3. Tests and go-live"),
+    "tests": [
+        (("测试结论", "Tests"), "{{ tests }}"),
+        (("发布标签", "Release tag"), "{{ tag }}"),
+        (("发布提交", "Release commit"), "{{ commit }}"),
+    ],
+    "h_signoff": ("四、甲方验收", "4. Client's acceptance"),
+    "signoff_intro": (
+        "请在下表右栏填写{{ l_decision }}（“通过”或“不通过”）、{{ l_approver }}、日期和意见；"
+        "不通过时请写明原因，并在“退回至”一栏填写“测试”或“开发”。保存后将本文件发回。"
+        "请不要修改左栏文字和上面的表格。",
+        "Please fill in the right-hand cells: {{ l_decision }} ('accept' or 'reject'),"
+        " {{ l_approver }}, date and comment; when not accepted, give the reasons and write"
+        " 'testing' or 'development' under 'Return to'. Save and send this file back. Do not"
+        " change the labels on the left or the tables above.",
+    ),
+}
+
+
+@builder("acceptance")
+def acceptance(lang: str) -> DocxDocument:
+    """The certificate we issue after go-live; the client signs it off and returns it."""
+    doc = new_document(d.pick(TITLE, lang), lang)
+    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
+
+    doc.add_heading(d.pick(T["h_reqs"], lang), level=1)
+    d.loop_table(
+        doc,
+        [d.pick(c, lang) for c in T["req_cols"]],
+        "r",
+        "requirements",
+        ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}"],
+        [12, 80, 68],
+    )
+
+    doc.add_heading(d.pick(T["h_deliverables"], lang), level=1)
+    d.loop_table(
+        doc,
+        [d.pick(c, lang) for c in T["deliv_cols"]],
+        "x",
+        "deliverables",
+        ["{{ x.no }}", "{{ x.name }}", "{{ x.version }}", "{{ x.ident }}"],
+        [12, 50, 20, 78],
+    )
+
+    doc.add_heading(d.pick(T["h_tests"], lang), level=1)
+    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["tests"]])
+
+    doc.add_heading(d.pick(T["h_signoff"], lang), level=1)
+    doc.add_paragraph(d.pick(T["signoff_intro"], lang))
+    rows = [(f"{{{{ l_{name} }}}}", "") for name in SIGNOFF_FIELDS]
+    rows.append((d.pick(RETURN_TO, lang), ""))
+    t = d.pairs(doc, rows)
+    t.rows[3].height = Mm(30)
+    trim_styles(doc)
+    write_custom_properties(
+        doc, {"changeflow.kind": "acceptance-template", "changeflow.lang": lang}
+    )
+    return doc
