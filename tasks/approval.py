@@ -314,9 +314,11 @@ def _approve_once(
     with transaction() as session:
         if session.scalar(select(Request.id).where(Request.key == returned.request)) is None:
             raise Refused(
-                source, "request", f"{returned.request} does not exist in this installation",
+                source,
+                "request",
+                f"{returned.request} does not exist in this installation",
                 "unknown",
-            )  # fmt: skip
+            )
         req = load_for_update(session, returned.request)
         # after the lock: a concurrent run of the same file has committed by now
         same = session.scalar(select(Approval).where(Approval.evidence_sha256 == sha))
@@ -466,14 +468,19 @@ def record_decision(
             newest = _newest_version(session, req, spec.kind)
             if newest is None:
                 raise Refused(
-                    source, "request", f"{key} has no {spec.kind} sent yet to decide on",
+                    source,
+                    "request",
+                    f"{key} has no {spec.kind} sent yet to decide on",
                     "unknown",
-                )  # fmt: skip
+                )
             done = _decided(session, req, spec.kind, newest)
             if done is not None:
                 if (done.decision, done.approver, done.decided_on, done.comment) == (
-                    decision, approver, decided_on, comment
-                ) and sha in (None, done.evidence_sha256):  # fmt: skip
+                    decision,
+                    approver,
+                    decided_on,
+                    comment,
+                ) and sha in (None, done.evidence_sha256):
                     return _result(done, duplicate=True)
                 raise _already(source, done)
             _check_state(source, req, spec)
@@ -622,26 +629,32 @@ def process_inbox(
                 else:
                     book = validate(load_yaml(data, source), source)
                 res = intake(
-                    book, source=source, original=data, filename=path.name, actor=actor,
+                    book,
+                    source=source,
+                    original=data,
+                    filename=path.name,
+                    actor=actor,
                     channel="document",
-                )  # fmt: skip
+                )
                 item = InboxItem(path.name, "intake", f"task book taken in as {res.key}", res.key)
             else:
                 dec = approve_document(data, source, filename=path.name, actor=actor)
                 verb = "approved" if dec.decision == "approve" else "not approved"
                 if dec.duplicate:
                     item = InboxItem(
-                        path.name, "duplicate",
+                        path.name,
+                        "duplicate",
                         f"already recorded: {dec.kind} v{dec.version} {verb} by {dec.approver}",
                         dec.key,
-                    )  # fmt: skip
+                    )
                 else:
                     item = InboxItem(
-                        path.name, "decision",
+                        path.name,
+                        "decision",
                         f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
                         f" {dec.decided_on}; {dec.key} is now {dec.state}",
                         dec.key,
-                    )  # fmt: skip
+                    )
             target = _unique_target(done, path.name)
             os.replace(claimed, target)
             item.moved_to = str(target)

@@ -191,9 +191,15 @@ def content_digest(lines: list[str]) -> str:
 
 def _message(kind: str, request: str, version: int, lang: str, digest: str) -> bytes:
     return "\n".join(
-        [SCHEME, f"kind={kind}", f"request={request}", f"version={version}", f"lang={lang}",
-         f"digest={digest}"]
-    ).encode()  # fmt: skip
+        [
+            SCHEME,
+            f"kind={kind}",
+            f"request={request}",
+            f"version={version}",
+            f"lang={lang}",
+            f"digest={digest}",
+        ]
+    ).encode()
 
 
 def signed_properties(
@@ -361,13 +367,24 @@ def describe_changes(sent: list[str], got: list[str], limit: int = 3) -> str:
             continue
         if tag == "replace":
             for a, b in zip(sent[i1:i2], got[j1:j2], strict=False):
-                out.append(f"'{_short(a)}' became '{_short(b)}'")
+                out.append(_changed_row(a, b))
         elif tag == "delete":
             out.extend(f"'{_short(a)}' was removed" for a in sent[i1:i2])
         else:
             out.extend(f"'{_short(b)}' was added" for b in got[j1:j2])
     more = f" (and {len(out) - limit} more)" if len(out) > limit else ""
     return "; ".join(out[:limit]) + more
+
+
+def _changed_row(a: str, b: str) -> str:
+    """'2,400.00' became '240.00' (in the row '1 | 1 | 需求分析 …'): the cells that changed."""
+    ca, cb = a.split(" | "), b.split(" | ")
+    if len(ca) != len(cb):
+        return f"'{_short(a)}' became '{_short(b)}'"
+    cells = [
+        f"'{_short(x, 40)}' became '{_short(y, 40)}'" for x, y in zip(ca, cb, strict=True) if x != y
+    ]
+    return ", ".join(cells) + f" (in the row '{_short(a, 40)}')"
 
 
 def _short(line: str, n: int = 90) -> str:
@@ -422,8 +439,9 @@ def parse_decision(text: str, source: str) -> Decision:
     """同意/不同意 (approve/reject), typed or ticked; anything else is refused."""
     t = normalise(text).lower()
     if not t:
-        raise Refused(source, "decision", "is blank: write 同意 or 不同意 (approve/reject)",
-                      "decision")  # fmt: skip
+        raise Refused(
+            source, "decision", "is blank: write 同意 or 不同意 (approve/reject)", "decision"
+        )
     spellings = _spellings()
     bare = t.strip(" .。!！,，;；:：" + _TICK)
     if bare in spellings:
@@ -449,8 +467,7 @@ def parse_decision(text: str, source: str) -> Decision:
 def parse_date(text: str, source: str, fld: str = "date") -> date:
     t = normalise(text)
     if not t:
-        raise Refused(source, fld, "is blank: write the date of the decision (YYYY-MM-DD)",
-                      "date")  # fmt: skip
+        raise Refused(source, fld, "is blank: write the date of the decision (YYYY-MM-DD)", "date")
     for form in _DATE_FORMS:
         m = form.match(t)
         if m:
@@ -466,8 +483,7 @@ def parse_signoff(raw: dict[str, str], source: str) -> SignOff:
     decision = parse_decision(raw.get("decision", ""), source)
     approver = clean_text(raw.get("approver", ""), 120)
     if not approver:
-        raise Refused(source, "approver", "is blank: the approver's name is required",
-                      "approver")  # fmt: skip
+        raise Refused(source, "approver", "is blank: the approver's name is required", "approver")
     decided_on = parse_date(raw.get("date", ""), source)
     comment = clean_text(raw.get("comment", ""), 4000)
     return SignOff(decision, approver, decided_on, comment, dict(raw))

@@ -93,10 +93,20 @@ def libreoffice_resave(data: bytes, workdir: Path) -> bytes:
     src.write_bytes(data)
     profile = (workdir / "lo-profile").as_uri()
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-         "docx:MS Word 2007 XML", "--outdir", str(out), str(src)],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     result = (out / "returned.docx").read_bytes()
     assert result != data
     return result

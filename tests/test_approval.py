@@ -478,9 +478,20 @@ def test_recorded_decision_with_a_scan(planned: str, cli, tmp_path: Path) -> Non
     from changeflow.settings import get_settings
 
     scan = _write(tmp_path, PDF + "盖章扫描件".encode(), "盖章审批单.pdf")
-    args = ["decision", planned, "--approve", "--approver", "王芳", "--date",
-            today_local().isoformat(), "--comment", "电话确认，纸质件已盖章", "--evidence",
-            str(scan), "--json"]  # fmt: skip
+    args = [
+        "decision",
+        planned,
+        "--approve",
+        "--approver",
+        "王芳",
+        "--date",
+        today_local().isoformat(),
+        "--comment",
+        "电话确认，纸质件已盖章",
+        "--evidence",
+        str(scan),
+        "--json",
+    ]
     rc, out, err = cli(*args)
     assert rc == 0, err
     res = json.loads(out)
@@ -522,16 +533,18 @@ def test_recorded_decision_refuses_bad_evidence(planned: str, name, data, words)
 
 
 def test_recorded_decision_refuses_when_not_waiting(submitted: str, cli) -> None:
-    rc, _, msg = cli("decision", submitted, "--approve", "--approver", "王芳", "--date",
-                     "2026-12-01")  # fmt: skip
+    rc, _, msg = cli(
+        "decision", submitted, "--approve", "--approver", "王芳", "--date", "2026-12-01"
+    )
     assert rc == 2 and "no plan sent yet" in msg
 
 
 def test_decision_cli_needs_exactly_one_choice(planned: str, cli) -> None:
     rc, _, msg = cli("decision", planned, "--approver", "王芳", "--date", "2026-12-01")
     assert rc == 2 and "exactly one" in msg
-    rc, _, msg = cli("decision", planned, "--approve", "--reject", "--approver", "x",
-                     "--date", "2026-12-01")  # fmt: skip
+    rc, _, msg = cli(
+        "decision", planned, "--approve", "--reject", "--approver", "x", "--date", "2026-12-01"
+    )
     assert rc == 2
 
 

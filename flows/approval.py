@@ -1,0 +1,211 @@
+"""Flows of the client's approval: ``record-decision`` (the lead's form), ``inbox`` (every
+five minutes over the inbox folder) and ``kickoff``.
+
+No run waits for a client: decisions take days and are recorded in the database by whichever
+door they come through; ``kickoff`` then starts from the record.
+
+Evidence in the form: the Prefect UI cannot upload files, so a lead saves the scan (PDF,
+image) or the mail (.eml/.msg) into ``<inbox>/evidence/`` (the inbox is a shared folder)
+and types its file name in the form. The inbox flow does not touch that subfolder; after the
+decision is recorded the file is archived in the document store with its sha256 and moved to
+``<inbox>/evidence/done/``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
+
+from .common import md, publish_markdown, publish_table
+
+EVIDENCE_DIR = "evidence"
+
+
+class DecisionInput(BaseModel):
+    """What the client decided, as the lead records it from a call, a mail or paper."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(
+        title="请求编号 Request key",
+        description="例如 CR-2026-0001 / e.g. CR-2026-0001",
+        min_length=3,
+        max_length=20,
+    )
+    decision: Literal["approve", "reject"] = Field(
+        title="决定 Decision（approve 同意 / reject 不同意）",
+    )
+    approver: str = Field(
+        title="审批人 Approver", description="甲方审批人姓名", min_length=1, max_length=120
+    )
+    decided_on: date = Field(title="日期 Date of the decision")
+    comment: str = Field("", title="意见 Comment", max_length=4000)
+    evidence_file: str | None = Field(
+        None,
+        title="证据文件 Evidence file",
+        description=(
+            "先把扫描件或邮件（.pdf .png .jpg .tif .eml .msg）存入收件箱的 evidence 文件夹，"
+            "再在此填写文件名 / save the scan or mail into the inbox's evidence folder first,"
+            " then type its file name here"
+        ),
+        max_length=200,
+    )
+
+
+def evidence_path(name: str) -> Path:
+    """The named file inside ``<inbox>/evidence/``; nothing outside it is ever read."""
+    folder = (get_settings().inbox / EVIDENCE_DIR).resolve()
+    src = "decision form"
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise InputError(src, "evidence_file", "give only a file name from the evidence folder")
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        present = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+        hint = f" (there: {', '.join(present[:10])})" if present else " (the folder is empty)"
+        raise InputError(src, "evidence_file", f"'{name}' is not in {folder}{hint}")
+    return path
+
+
+def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.approval import record_decision
+    from changeflow.tasks.inputs import read_limited
+
+    path = evidence_path(form.evidence_file) if form.evidence_file else None
+    data = read_limited(path) if path else None
+    result = record_decision(
+        form.key,
+        form.decision,
+        form.approver,
+        form.decided_on,
+        form.comment,
+        data,
+        path.name if path else None,
+        actor=actor,
+        channel="ui",
+    )
+    if path is not None and path.exists():
+        done = path.parent / "done"
+        done.mkdir(exist_ok=True)
+        os.replace(path, done / path.name)
+    return result.as_dict()
+
+
+record_task = task(_record, name="record-decision", cache_policy=NO_CACHE)
+
+
+@flow(name="record-decision", log_prints=True)
+def record_decision(
+    decision: DecisionInput,
+    recorded_by: str = Field("project lead", title="经办人 Recorded by", max_length=120),
+) -> dict[str, Any]:
+    """Record a client's decision given by phone, mail or on paper (盖章扫描件)."""
+    res = record_task(decision, recorded_by)
+    verb = "同意 approved" if res["decision"] == "approve" else "不同意 not approved"
+    lines = [
+        f"# {res['key']} · {res['kind']} v{res['version']}: {verb}",
+        f"- 审批人 Approver: {md(res['approver'])}",
+        f"- 日期 Date: {res['decided_on']}",
+        f"- 意见 Comment: {md(res['comment']) or '—'}",
+        f"- 状态 State: **{res['state']}**",
+        f"- 证据 Evidence: {res['evidence'] or '—'}"
+        + (f" (sha256 `{res['evidence_sha256']}`)" if res["evidence_sha256"] else ""),
+    ]
+    if res["duplicate"]:
+        lines.insert(1, "_已记录过，未重复记录 Already recorded: nothing new._")
+    if res["decision"] == "approve" and not res["duplicate"]:
+        lines.append("\n下一步 Next: run the **kickoff** deployment for this request.")
+    publish_markdown(f"decision-{res['key']}", "\n".join(lines), "Client decision")
+    print(f"{res['key']}: {res['decision']} by {res['approver']} -> {res['state']}")
+    return res
+
+
+def _inbox(folder: str | None) -> dict[str, Any]:
+    from changeflow.tasks.approval import process_inbox
+
+    return process_inbox(Path(folder) if folder else None).as_dict()
+
+
+inbox_task = task(_inbox, name="inbox-pass", cache_policy=NO_CACHE)
+
+
+@flow(name="inbox", log_prints=True)
+def inbox(
+    folder: str | None = Field(
+        None, title="收件箱 Inbox folder", description="留空用设置 / empty: the configured inbox"
+    ),
+) -> dict[str, Any]:
+    """Every file a client sent: task books to intake, returned documents to approval,
+    anything else refused (moved to refused/ beside its reason); fails if any was refused."""
+    report = inbox_task(folder)
+    items = report["items"]
+    if items:
+        publish_table(
+            "inbox",
+            [
+                {
+                    "文件 File": i["file"],
+                    "结果 Outcome": i["outcome"],
+                    "请求 Key": i["key"] or "",
+                    "说明 Detail": i["detail"],
+                }
+                for i in items
+            ],
+            f"Inbox pass over {report['folder']}",
+        )
+    for i in items:
+        print(f"{i['file']}: {i['outcome']}: {i['detail']}")
+    bad = [i for i in items if i["outcome"] in ("refused", "retry")]
+    if bad:
+        raise InputError(
+            report["folder"],
+            "files",
+            f"{len(bad)} file(s) not taken: "
+            + "; ".join(f"{i['file']}: {i['outcome']}: {i['detail']}" for i in bad),
+        )
+    return report
+
+
+def _kickoff(key: str, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.kickoff import kickoff as run
+
+    return run(key, actor=actor, channel="ui")
+
+
+kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
+
+
+@flow(name="kickoff", log_prints=True)
+def kickoff(
+    key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
+    started_by: str = Field("project lead", title="经办人 Started by", max_length=120),
+) -> dict[str, Any]:
+    """Start development of an approved request: branch cr/<key>, frozen dates, team mail."""
+    res = kickoff_task(key, started_by)
+    mail = res["mail"]
+    lines = [
+        f"# {key} · 开始开发 Kick-off",
+        f"- 分支 Branch: `{res['branch']}` ({res['base_commit'][:10]}) in {md(res['repo'])}",
+        f"- 计划 Schedule: {res['planned_start']} — {res['planned_end']}"
+        + (f" (moved from {res['shifted_from']})" if res["shifted_from"] else ""),
+        f"- 团队 Team: {', '.join(res['team'])}",
+        f"- 邮件 Mail: {mail['status']} {md(mail.get('error', ''))}",
+        f"- 状态 State: **{res['state']}**",
+    ]
+    publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
+    if mail["status"] not in ("sent", "already-sent"):
+        raise InputError(
+            key,
+            "mail",
+            f"development started, but the team mail was not sent: {mail['error']};"
+            " run kickoff again once mail works",
+        )
+    return res
