@@ -5,4 +5,5 @@ from . import maintenance  # noqa: F401
 from . import planning  # noqa: F401
 from . import approval  # noqa: F401
 from . import git  # noqa: F401
+from . import weekly  # noqa: F401
 from . import delivery  # noqa: F401

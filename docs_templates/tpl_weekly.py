@@ -1,0 +1,344 @@
+"""Builder of the weekly report template (项目周报 / Weekly Project Report).
+
+The template holds docxtpl tags only; every value arrives formatted from
+``tasks.weekly.report_context``. The page is A4 portrait (wordkit sets it on every
+document); cells that list several lines (commits, stage changes) loop over paragraphs
+inside the cell. The progress chart is a marker paragraph that
+``tasks.weekly.render_report`` replaces with the picture (wordkit's ``post`` hook).
+"""
+
+from __future__ import annotations
+
+from changeflow.tasks.wordkit import write_custom_properties
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+
+from .build import builder, new_document, pick
+
+TITLE = ("项目周报", "Weekly Project Report")
+T = {
+    "cover": [
+        (("委托单位（甲方）", "Client"), "{{ client }}"),
+        (("服务合同", "Contract"), "{{ contract }}"),
+        (("报告周次", "Week"), "{{ week }}（{{ week_start }} — {{ week_end }}）"),
+        (("统计期间", "Period covered"), "{{ period_start }} — {{ period_end }}"),
+        (("报告时间", "Report due"), "{{ report_day }}"),
+        (("报告版本", "Version"), "v{{ version }}（{{ generated }} 生成）"),
+        (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
+        (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
+    ],
+    "cover_en_version": "v{{ version }} (made {{ generated }})",
+    "cover_en_week": "{{ week }} ({{ week_start }} — {{ week_end }})",
+    "h_summary": ("一、本周概况", "1. Summary"),
+    "summary": (
+        "本周共 {{ working_days }} 个工作日（休息日：{{ days_off }}）。统计期间涉及 "
+        "{{ n_requests }} 个需求，代码提交 {{ commits }} 次，登记工时 {{ hours }} 小时"
+        "（{{ person_days }} 人日，按每人日 {{ hours_per_day }} 小时计），"
+        "参与人员 {{ n_people }} 人。",
+        "{{ working_days }} working days this week (days off: {{ days_off }}). The period covers"
+        " {{ n_requests }} request(s), {{ commits }} commit(s), {{ hours }} hours logged"
+        " ({{ person_days }} person-days at {{ hours_per_day }} hours a day), {{ n_people }}"
+        " people.",
+    ),
+    "empty": (
+        "本统计期间没有代码提交、工时、阶段变化或文档记录。",
+        "Nothing was recorded in this period: no commits, hours, stage changes or documents.",
+    ),
+    "h_calendar": ("二、工作日历", "2. Working days"),
+    "cal_cols": [("日期", "Date"), ("工作日", "Working"), ("说明", "Reason")],
+    "h_daily": ("三、每日开发情况", "3. Daily development status"),
+    "daily_cols": [
+        ("日期", "Date"),
+        ("需求", "Request"),
+        ("代码提交（作者）", "Commits (author)"),
+        ("工时（小时）", "Hours"),
+        ("阶段变化", "Stage changes"),
+        ("文档", "Documents"),
+    ],
+    "h_progress": ("四、需求进度", "4. Progress of each request"),
+    "progress_cols": [
+        ("需求", "Request"),
+        ("名称", "Title"),
+        ("阶段", "Stage"),
+        ("计划人日", "Planned PD"),
+        ("计划至今", "Planned to date"),
+        ("已完成人日", "Done PD"),
+        ("完成率", "Done %"),
+        ("滞后（工作日）", "Slip (working days)"),
+    ],
+    "h_chart": ("进度图（计划与实际累计人日）", "Progress chart (planned vs actual person-days)"),
+    "h_milestones": ("里程碑", "Milestones"),
+    "milestone_cols": [
+        ("需求", "Request"),
+        ("里程碑", "Milestone"),
+        ("计划日期", "Due"),
+        ("完成日期", "Done on"),
+        ("滞后（工作日）", "Slip (working days)"),
+        ("状态", "Status"),
+    ],
+    "h_req_people": ("各需求参与人员", "People per request"),
+    "req_people_cols": [
+        ("需求", "Request"),
+        ("人员", "Person"),
+        ("天数", "Days"),
+        ("工时（小时）", "Hours"),
+        ("提交", "Commits"),
+    ],
+    "h_people": ("五、参与人员", "5. People involved"),
+    "people_cols": [
+        ("人员", "Person"),
+        ("天数", "Days"),
+        ("工时（小时）", "Hours"),
+        ("提交", "Commits"),
+        ("需求", "Requests"),
+    ],
+    "h_risks": ("六、风险与问题", "6. Risks and issues"),
+    "no_risks": ("暂无。", "None."),
+    "h_next": ("七、下周计划", "7. Plan for next week"),
+    "next_intro": (
+        "{{ next_week }}（{{ next_start }} — {{ next_end }}）计划进行的工作：",
+        "Work planned for {{ next_week }} ({{ next_start }} — {{ next_end }}):",
+    ),
+    "next_cols": [
+        ("需求", "Request"),
+        ("工作内容", "Work"),
+        ("阶段", "Phase"),
+        ("人员", "Who"),
+        ("开始", "Start"),
+        ("结束", "End"),
+        ("人日", "PD"),
+    ],
+    "no_next": ("下周无计划工作项。", "No planned work items next week."),
+    "prov_title": ("注意：部分日期为暂定", "Note: some dates are provisional"),
+}
+
+
+def _header(table: Table, texts: list[str]) -> None:
+    for cell, text in zip(table.rows[0].cells, texts, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+
+
+def _small(table: Table, size: float = 8.5) -> None:
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for r in p.runs:
+                    r.font.size = Pt(size)
+
+
+def _widths(t: Table, mm: list[float]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
+    t.autofit = False
+    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), mm, strict=False):
+        col.set(qn("w:w"), str(int(Mm(w).twips)))
+    for row in t.rows:
+        for cell, w in zip(row.cells, mm, strict=False):
+            cell.width = Mm(w)
+
+
+def _loop_table(
+    doc: DocxDocument, cols: list[str], var: str, seq: str, cells: list[str], mm: list[float]
+) -> Table:
+    """Header row, then docxtpl's row loop. A cell text ``*name`` loops over the list
+    ``var.name`` one paragraph per item."""
+    t = doc.add_table(rows=4, cols=len(cols))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _header(t, cols)
+    t.rows[1].cells[0].text = f"{{%tr for {var} in {seq} %}}"
+    for cell, text in zip(t.rows[2].cells, cells, strict=True):
+        if text.startswith("*"):
+            cell.text = f"{{%p for line in {var}.{text[1:]} %}}"
+            cell.add_paragraph("{{ line }}")
+            cell.add_paragraph("{%p endfor %}")
+        else:
+            cell.text = text
+    t.rows[3].cells[0].text = "{%tr endfor %}"
+    _small(t)
+    _widths(t, mm)
+    return t
+
+
+def _pairs(doc: DocxDocument, rows: list[tuple[str, str]]) -> Table:
+    t = doc.add_table(rows=len(rows), cols=2)
+    t.style = "Table Grid"
+    for row, (label, value) in zip(t.rows, rows, strict=True):
+        row.cells[0].text = label
+        row.cells[1].text = value
+        row.cells[0].paragraphs[0].runs[0].bold = True
+    _widths(t, [45, 115])
+    return t
+
+
+def _trim_styles(doc: DocxDocument) -> None:
+    """Drop latent and unused styles (the default styles.xml is ~438 KB: slow to save)."""
+    styles = doc.styles.element
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    used: set[str] = set()
+    for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
+        for el in doc.element.body.iter(qn(tag)):
+            used.add(el.get(qn("w:val")))
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
+    keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
+    keep |= {f"Heading{i}" for i in range(1, 4)} | used
+    todo = list(keep)
+    while todo:
+        s = by_id.get(todo.pop())
+        if s is None:
+            continue
+        for ref in ("w:basedOn", "w:next", "w:link"):
+            el = s.find(qn(ref))
+            if el is not None and el.get(qn("w:val")) not in keep:
+                keep.add(el.get(qn("w:val")))
+                todo.append(el.get(qn("w:val")))
+    for sid, s in by_id.items():
+        if sid not in keep:
+            styles.remove(s)
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
+    pkg = doc.part.package
+    for rid, rel in list(pkg.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del pkg.rels[rid]
+
+
+@builder("weekly")
+def weekly(lang: str) -> DocxDocument:
+    """The weekly report our project lead sends the client's project lead on Fridays."""
+    doc = new_document(pick(TITLE, lang), lang)
+    cover = [(pick(k, lang), v) for k, v in T["cover"]]
+    if lang != "zh-CN":
+        cover[2] = (cover[2][0], T["cover_en_week"])
+        cover[5] = (cover[5][0], T["cover_en_version"])
+    _pairs(doc, cover)
+
+    doc.add_heading(pick(T["h_summary"], lang), level=1)
+    doc.add_paragraph(pick(T["summary"], lang))
+    doc.add_paragraph("{%p if empty %}")
+    doc.add_paragraph(pick(T["empty"], lang)).runs[0].bold = True
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if provisional %}")
+    doc.add_paragraph("* " + pick(T["prov_title"], lang)).runs[0].bold = True
+    doc.add_paragraph("{{ provisional_note }}")
+    doc.add_paragraph("{%p endif %}")
+
+    doc.add_heading(pick(T["h_calendar"], lang), level=1)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["cal_cols"]],
+        "d",
+        "days",
+        ["{{ d.date }}", "{{ d.working }}", "{{ d.reason }}"],
+        [45, 20, 95],
+    )
+
+    doc.add_heading(pick(T["h_daily"], lang), level=1)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["daily_cols"]],
+        "r",
+        "rows",
+        ["{{ r.date }}", "{{ r.key }}", "*commits", "{{ r.hours }}", "*changes", "*docs"],
+        [22, 30, 58, 13, 22, 15],
+    )
+
+    doc.add_heading(pick(T["h_progress"], lang), level=1)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["progress_cols"]],
+        "q",
+        "requests",
+        [
+            "{{ q.key }}",
+            "{{ q.title }}",
+            "{{ q.state }}",
+            "{{ q.planned }}",
+            "{{ q.planned_to_date }}",
+            "{{ q.done }}",
+            "{{ q.pct }}",
+            "{{ q.slip }}",
+        ],
+        [22, 38, 16, 16, 18, 18, 14, 18],
+    )
+    doc.add_paragraph("{%p if has_chart %}")
+    doc.add_heading(pick(T["h_chart"], lang), level=2)
+    doc.add_paragraph("{{ chart }}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_heading(pick(T["h_milestones"], lang), level=2)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["milestone_cols"]],
+        "m",
+        "milestones",
+        [
+            "{{ m.key }}",
+            "{{ m.name }}",
+            "{{ m.day }}",
+            "{{ m.done_on }}",
+            "{{ m.slip }}",
+            "{{ m.status }}",
+        ],
+        [25, 40, 25, 25, 22, 23],
+    )
+    doc.add_heading(pick(T["h_req_people"], lang), level=2)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["req_people_cols"]],
+        "pp",
+        "req_people",
+        ["{{ pp.key }}", "{{ pp.name }}", "{{ pp.days }}", "{{ pp.hours }}", "{{ pp.commits }}"],
+        [35, 50, 25, 25, 25],
+    )
+
+    doc.add_heading(pick(T["h_people"], lang), level=1)
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["people_cols"]],
+        "p",
+        "people",
+        ["{{ p.name }}", "{{ p.days }}", "{{ p.hours }}", "{{ p.commits }}", "{{ p.requests }}"],
+        [35, 18, 22, 18, 67],
+    )
+
+    doc.add_heading(pick(T["h_risks"], lang), level=1)
+    doc.add_paragraph("{%p for x in risks %}")
+    doc.add_paragraph("{{ x }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p if not risks %}")
+    doc.add_paragraph(pick(T["no_risks"], lang))
+    doc.add_paragraph("{%p endif %}")
+
+    doc.add_heading(pick(T["h_next"], lang), level=1)
+    doc.add_paragraph(pick(T["next_intro"], lang))
+    _loop_table(
+        doc,
+        [pick(c, lang) for c in T["next_cols"]],
+        "n",
+        "next_items",
+        [
+            "{{ n.key }}",
+            "{{ n.title }}",
+            "{{ n.phase }}",
+            "{{ n.who }}",
+            "{{ n.start }}",
+            "{{ n.end }}",
+            "{{ n.person_days }}",
+        ],
+        [25, 50, 18, 18, 18, 18, 13],
+    )
+    doc.add_paragraph("{%p if not next_items %}")
+    doc.add_paragraph(pick(T["no_next"], lang))
+    doc.add_paragraph("{%p endif %}")
+    _trim_styles(doc)
+    write_custom_properties(doc, {"changeflow.kind": "weekly-template", "changeflow.lang": lang})
+    return doc
