@@ -677,3 +677,39 @@ def process_inbox(
             raise
         report.items.append(item)
     return report
+
+
+# --- ``changeflow status KEY`` ------------------------------------------------------------
+
+
+def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+    """Decisions recorded for the request, and its kick-off."""
+    from changeflow.db.approval import Kickoff
+
+    rows = session.scalars(
+        select(Approval).where(Approval.request_id == request.id).order_by(Approval.id)
+    ).all()
+    if not rows:
+        return None
+    out: dict[str, Any] = {
+        f"{a.subject_kind} v{a.subject_version}": (
+            f"{'approved' if a.decision == 'approve' else 'rejected'} by {a.approver} on"
+            f" {a.decided_on} ({a.channel})" + (f": {a.comment}" if a.comment else "")
+        )
+        for a in rows
+    }
+    k = session.scalar(
+        select(Kickoff).where(Kickoff.request_id == request.id).order_by(Kickoff.id.desc())
+    )
+    if k is not None:
+        out["kickoff"] = f"{k.branch} at {k.base_commit[:10]}, {k.planned_start} - {k.planned_end}"
+    return out
+
+
+def _register_status() -> None:
+    from .status import section
+
+    section("approval")(_status_section)
+
+
+_register_status()

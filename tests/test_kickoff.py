@@ -135,8 +135,11 @@ def test_kickoff_branch_schedule_state_and_team_mail(
         assert len(k.schedule["items"]) == 11 and k.schedule["shifted_from"] is None
     from changeflow.tasks.status import request_status
 
-    timeline = request_status(approved)["timeline"]
+    info = request_status(approved)
+    timeline = info["timeline"]
     assert timeline[-1]["to"] == "in_development" and name in timeline[-1]["reason"]
+    assert info["approval"]["plan v1"].startswith("approved by 王芳")
+    assert info["approval"]["kickoff"].startswith(name)
 
 
 def test_kickoff_again_sends_no_second_mail(approved: str, smtp: Sink) -> None:

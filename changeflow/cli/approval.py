@@ -9,6 +9,7 @@ import typer
 
 from changeflow.cli.common import JsonOpt, app, console, emit, table
 from changeflow.errors import InputError
+from changeflow.tasks import approval as _approval  # noqa: F401  (its `status` section)
 
 secret_app = typer.Typer(help="The installation's signing secret.", no_args_is_help=True)
 app.add_typer(secret_app, name="secret")

@@ -1,0 +1,108 @@
+"""Client approval: signing a plan, verifying a returned one, recording the decision.
+
+Floors, measured in the same run:
+- signing: python-docx saving the same document (what rendering pays anyway);
+- verifying and recording: python-docx opening the returned file and the stored plan and
+  reading their tables' text (what any check against the stored copy must pay).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import row, timed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setup(home: Path) -> None:
+    os.environ["CHANGEFLOW_HOME"] = str(home)
+    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
+    from changeflow.db.migrate import upgrade
+    from changeflow.db.session import dispose_engines
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.signing import ensure_secret
+
+    from changeflow.settings import get_settings, reset_settings
+
+    reset_settings()
+    dispose_engines()
+    upgrade(get_settings().db_url)
+    ensure_secret()
+    load_contract_file(ROOT / "examples" / "contract.yaml")
+
+
+def _planned(n: int) -> list[tuple[bytes, bytes]]:
+    """``n`` requests with a plan each: (returned file filled by the client, stored plan)."""
+    from changeflow.tasks.inputs import load_yaml
+    from changeflow.tasks.intake import intake
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.taskbook import validate
+
+    from tests.approval_helpers import fill
+
+    book = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
+    out = []
+    for _ in range(n):
+        key = intake(validate(book, "bench"), source="bench").key
+        stored = Path(make_plan(key)["document"]).read_bytes()
+        out.append((fill(stored), stored))
+    return out
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    import docx
+    from changeflow.tasks.approval import approve_document
+    from changeflow.tasks.signed import check_content, read_returned, sign_document, verify_stored
+
+    n = 10 if quick else 40
+    with tempfile.TemporaryDirectory() as tmp:
+        _setup(Path(tmp) / "var")
+        files = _planned(n)
+        returned, stored = files[0]
+        doc = docx.Document(io.BytesIO(stored))
+
+        def sign() -> None:
+            sign_document(doc, kind="plan", request="CR-2026-0001", version=1, lang="zh-CN")
+
+        def save() -> None:
+            doc.save(io.BytesIO())
+
+        def verify() -> None:
+            r = read_returned(returned, "r.docx")
+            check_content(r, verify_stored(stored, "s.docx"))
+
+        def floor() -> None:
+            for blob in (returned, stored):
+                d = docx.Document(io.BytesIO(blob))
+                [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+
+        sign_s = timed(sign, repeat=n, warmup=2)
+        save_s = timed(save, repeat=n, warmup=2)
+        floor_s = timed(floor, repeat=n, warmup=2)
+        verify_s = timed(verify, repeat=n, warmup=2)
+        it = iter(files)
+
+        def record() -> None:
+            data, _ = next(it)
+            approve_document(data, "bench.docx")
+
+        record_s = timed(record, repeat=n)
+    return [
+        row("sign a plan document (canonical content + HMAC properties)", sign_s,
+            "python-docx save of the same document", save_s, target="-"),
+        row("verify a returned plan (checks, HMAC, tables vs stored copy, sign-off)", verify_s,
+            "python-docx open + read tables of both files", floor_s, target="-"),
+        row(f"record a decision from a returned plan (verify + one transaction + archive, n={n})",
+            record_s, "python-docx open + read tables of both files", floor_s, target="-",
+            per_second=round(1 / min(record_s), 1)),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    for r in run(quick=True):
+        print(r)
