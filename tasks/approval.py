@@ -12,6 +12,7 @@ returned signed document to verification, anything else is refused with its reas
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -541,6 +542,7 @@ class InboxReport:
 
 TASKBOOK_KIND = "taskbook-form"
 SKIP_PREFIXES = ("~$", ".~lock", ".")
+STALE_CLAIM_SECONDS = 600  # a claimed file this old belongs to a pass that died
 
 
 def classify(path: Path, data: bytes) -> str:
@@ -609,6 +611,10 @@ def process_inbox(
     work.mkdir(exist_ok=True)
     report = InboxReport(str(inbox))
     now = time.time()
+    for left in work.iterdir():  # a pass that died mid-file: put it back for this pass
+        if left.is_file() and now - left.stat().st_ctime > STALE_CLAIM_SECONDS:
+            with contextlib.suppress(OSError):
+                os.replace(left, inbox / left.name)
     for path in sorted(inbox.iterdir()):
         if not path.is_file() or path.name.startswith(SKIP_PREFIXES):
             continue

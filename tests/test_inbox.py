@@ -260,3 +260,16 @@ def test_kickoff_flow_after_ui_decision(
         ctl.stop()
     assert f"cr/{submitted}" in repo.heads and len(handler.messages) == 1
     assert _states()[submitted] == "in_development"
+
+
+def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) -> None:
+    from changeflow.tasks import approval
+
+    make_plan(submitted)
+    work = _inbox() / ".processing"
+    work.mkdir()
+    (work / "left.docx").write_bytes(fill(plan_path(submitted)))
+    monkeypatch.setattr(approval, "STALE_CLAIM_SECONDS", -1)
+    report = approval.process_inbox(settle_seconds=0)
+    assert [(i.file, i.outcome) for i in report.items] == [("left.docx", "decision")]
+    assert _names(work) == []
