@@ -99,7 +99,8 @@ def ensure_server(
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_API_HOST": host,
         "PREFECT_SERVER_API_PORT": str(port),
-        "PREFECT_UI_API_URL": api_url,
+        # The address browsers use to reach the API; set it yourself when binding 0.0.0.0.
+        "PREFECT_UI_API_URL": os.environ.get("PREFECT_UI_API_URL") or api_url,
         "PREFECT_API_URL": api_url,
     }
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
@@ -191,9 +192,15 @@ def project_root() -> Path:
 
 def start_executor(
     mode: str, api_url: str, *, pool: str | None = None, log_path: Path | None = None,
-    wait: float = 120, extra_env: dict[str, str] | None = None,
+    wait: float = 120, extra_env: dict[str, str] | None = None, deploy: bool = True,
+    limit: int | None = None,
 ) -> Executor:  # fmt: skip
-    """Start ``serve`` or ``worker`` in its own session; return once deployments are applied."""
+    """Start ``serve`` or ``worker`` in its own session; return once it takes runs.
+
+    ``deploy=False`` (worker only): use the deployments already on the server (made by
+    ``prefect deploy`` from prefect.yaml or by another machine) instead of applying ours.
+    ``limit``: at most this many flow runs at once in this process.
+    """
     import tempfile
 
     from changeflow.flows.deployments import ROOT_ENV, WORK_POOL
@@ -210,6 +217,8 @@ def start_executor(
     env.update(extra_env or {})
     cmd = [sys.executable, "-m", "changeflow.server", mode, "--ready", str(ready)]
     cmd += ["--pool", pool or WORK_POOL]
+    cmd += [] if deploy else ["--no-deploy"]
+    cmd += [] if limit is None else ["--limit", str(limit)]
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root,
@@ -262,7 +271,7 @@ async def _cancel_runs(ids: set[Any], message: str) -> None:
                 print(f"could not cancel flow run {run_id}: {exc}", flush=True)
 
 
-async def _serve(ready: Path) -> None:
+async def _serve(ready: Path, limit: int | None) -> None:
     """All registry deployments served by one in-process Runner (no work pool)."""
     import asyncio
     import socket
@@ -271,7 +280,8 @@ async def _serve(ready: Path) -> None:
 
     from changeflow.flows.deployments import runner_deployments
 
-    runner = Runner(name=f"changeflow-{socket.gethostname()}-{os.getpid()}")
+    name = f"changeflow-{socket.gethostname()}-{os.getpid()}"
+    runner = Runner(name=name, **({"limit": limit} if limit else {}))
     for d in runner_deployments():
         await runner.aadd_deployment(d)
 
@@ -293,7 +303,7 @@ async def _serve(ready: Path) -> None:
     await runner.start()  # installs its own SIGTERM handler: cancel running flow runs, stop
 
 
-async def _work(ready: Path, pool: str) -> None:
+async def _work(ready: Path, pool: str, deploy: bool, limit: int | None) -> None:
     """A process worker on ``pool``, after (re)applying the registry deployments to it."""
     import asyncio
     import socket
@@ -304,17 +314,17 @@ async def _work(ready: Path, pool: str) -> None:
     from changeflow.flows.deployments import runner_deployments
 
     await ensure_work_pool(pool)
-    for d in runner_deployments(work_pool=pool):
-        await d.apply()
+    if deploy:
+        for d in runner_deployments(work_pool=pool):
+            await d.apply()
     stop = asyncio.Event()
     in_flight: set[Any] = set()
     tasks: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(DRAIN, stop.set)
 
-    async with ProcessWorker(
-        work_pool_name=pool, name=f"changeflow-{socket.gethostname()}-{os.getpid()}"
-    ) as worker:
+    name = f"changeflow-{socket.gethostname()}-{os.getpid()}"
+    async with ProcessWorker(work_pool_name=pool, name=name, limit=limit) as worker:
 
         def cancel() -> None:
             stop.set()
@@ -347,12 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("mode", choices=["serve", "worker"])
     p.add_argument("--ready", type=Path, required=True)
     p.add_argument("--pool", default="changeflow")
+    p.add_argument("--no-deploy", action="store_true")
+    p.add_argument("--limit", type=int, default=None)
     args = p.parse_args(argv)
     quiet_prefect_env()
     if args.mode == "serve":
-        asyncio.run(_serve(args.ready))
+        asyncio.run(_serve(args.ready, args.limit))
     else:
-        asyncio.run(_work(args.ready, args.pool))
+        asyncio.run(_work(args.ready, args.pool, not args.no_deploy, args.limit))
     return 0
 
 

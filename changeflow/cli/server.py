@@ -20,6 +20,18 @@ def _raise_interrupt(*_: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _loopback(api_url: str) -> bool:
+    from urllib.parse import urlparse
+
+    return urlparse(api_url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _auth_configured() -> bool:
+    import os
+
+    return bool(os.environ.get("PREFECT_SERVER_API_AUTH_STRING"))
+
+
 def _wait_interruptible(ex: Any) -> bool:
     """Wait for the executor to exit; False if Ctrl-C came first."""
     try:
@@ -41,6 +53,12 @@ def up(
         "them from this process (one machine; the default).",
     ),
     pool: str = typer.Option("changeflow", help="Work pool for --worker."),
+    deploy: bool = typer.Option(
+        True,
+        help="Create/update the deployments (--no-deploy: a worker joining a shared "
+        "server uses the deployments already there).",
+    ),
+    limit: int = typer.Option(None, help="At most this many flow runs at once here."),
 ) -> None:
     """Start (or find) the Prefect server, create the deployments and run them until Ctrl-C."""
     from changeflow.flows.deployments import DEPLOYMENTS
@@ -52,8 +70,13 @@ def up(
     mode = "worker" if worker else "serve"
     how = "started here" if server.started_here else "already running, reused"
     console.print(f"Prefect server {server.api_url} ({how})", highlight=False)
+    if server.started_here and not _loopback(server.api_url) and not _auth_configured():
+        err_console.print(
+            "warning: the server listens beyond this machine without "
+            "PREFECT_SERVER_API_AUTH_STRING: anyone on the network can run flows"
+        )
     try:
-        ex = start_executor(mode, server.api_url, pool=pool)
+        ex = start_executor(mode, server.api_url, pool=pool, deploy=deploy, limit=limit)
     except BaseException:
         server.stop()
         raise
