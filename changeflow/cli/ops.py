@@ -6,7 +6,10 @@ from pathlib import Path
 
 import typer
 
+from changeflow import faults
 from changeflow.cli.common import JsonOpt, app, console, emit, err_console, table
+
+faults.install()  # crash tests only: a no-op unless CHANGEFLOW_FAULT_INJECT is set
 
 
 @app.command()
