@@ -105,12 +105,66 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"request": "计划内容 Plan request"},
     ),
     Deployment(
+        "changeflow.flows.approval:record_decision",
+        "record-decision",
+        "登记客户的审批决定（电话、邮件或盖章扫描件）。 Record a client's decision given by "
+        "phone, mail or on paper.",
+        titles={"decision": "客户决定 Client decision"},
+    ),
+    Deployment(
+        "changeflow.flows.approval:inbox",
+        "inbox",
+        "处理收件箱：任务书入库、回签文件登记审批、其余拒收并说明原因。 Take in every file a "
+        "client sent: task books, returned documents; refuse the rest with a reason.",
+        EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        "changeflow.flows.approval:kickoff",
+        "kickoff",
+        "已批准的需求开工：建分支 cr/<编号>、冻结日期、通知团队。 Start development of an "
+        "approved request: branch, frozen dates, team mail.",
+    ),
+    Deployment(
         "changeflow.flows.sync:sync",
         "sync",
         "同步客户代码库的提交，关联到需求并汇总开发进度。 Sync the client repositories' commits, "
         "link them to requests and publish development progress.",
         HOURLY_IN_SERVICE_HOURS,
         titles={"params": "同步选项 Sync options"},
+    ),
+    Deployment(
+        "changeflow.flows.maintenance:fault",
+        "fault",
+        "报告故障（系统崩溃/非崩溃），开始首次响应和到场计时。 Report a fault; both response "
+        "clocks start.",
+        titles={"report": "故障报告 Fault report"},
+    ),
+    Deployment(
+        "changeflow.flows.maintenance:sla_watch",
+        "sla-watch",
+        "每 5 分钟检查响应时限：到 80% 预警、超时通知值班人员，各一次。 Warn the duty staff "
+        "at 80% of a clock and at the breach, once each.",
+        EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        "changeflow.flows.maintenance:dispatch",
+        "dispatch",
+        "按合同生成每周固定上门服务的派工单。 Dispatch orders for each contract's weekly fixed "
+        "on-site visit.",
+        MONDAY_MORNING,
+    ),
+    Deployment(
+        "changeflow.flows.maintenance:run_log_reminder",
+        "run-log-reminder",
+        "提醒未填写运行日志的工作日。 Remind the duty staff of working days without a run log.",
+        Every(cron="0 18 * * 1-5"),
+    ),
+    Deployment(
+        "changeflow.flows.maintenance:sla_report",
+        "sla-report",
+        "SLA 月报：达标率、平均与最长响应时间、超时及原因。 Monthly SLA report: met %, average "
+        "and worst times, breaches with causes.",
+        Every(cron="0 9 1 * *"),
     ),
     Deployment(
         "changeflow.flows.ops:backup",
