@@ -31,6 +31,7 @@ import re
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -1122,7 +1123,7 @@ def request_progress(
         planned_person_days, milestones = _plan_of(session, req.id)
     rows = session.execute(
         select(
-            Commit.id,
+            Person.name,
             Commit.identity,
             Commit.author_name,
             Commit.author_day,
@@ -1133,6 +1134,7 @@ def request_progress(
             Commit.paths,
         )
         .join(CommitLink, CommitLink.commit_id == Commit.id)
+        .outerjoin(Person, Person.id == Commit.person_id)
         .where(CommitLink.request_id == req.id, Commit.reachable)
     ).all()
     hours_rows = session.execute(
@@ -1146,10 +1148,13 @@ def request_progress(
     first: datetime | None = None
     last: datetime | None = None
     days: set[date] = set()
-    for _cid, ident, name, day, at, is_merge, i, d, paths in rows:
+    spellings: dict[str, Counter[str]] = {}
+    for person, ident, name, day, at, is_merge, i, d, paths in rows:
         a = authors.setdefault(
             ident, {"identity": ident, "name": name, "commits": 0, "days": set(), "hours": 0}
         )
+        # shown name: the person's, else the spelling used most often
+        spellings.setdefault(ident, Counter())[person or name] += 1000 if person else 1
         if is_merge:
             merges += 1
         else:
@@ -1163,6 +1168,8 @@ def request_progress(
             files.update(paths.split("\n"))
         first = at if first is None or at < first else first
         last = at if last is None or at > last else last
+    for ident, counts in spellings.items():
+        authors[ident]["name"] = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
     logged = Decimal(0)
     for ident, day, hours in hours_rows:
         logged += hours

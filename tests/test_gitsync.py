@@ -417,6 +417,13 @@ def test_cli_sync_and_repo_add(requests_db: str, oa_repo: GitRepo, cli) -> None:
     code, out, err = cli("progress", "CR-2026-0001", "--json")
     assert code == 0, err
     assert json.loads(out)["commits"] == 3
+    code, out, err = cli("status", "CR-2026-0001", "--json")
+    assert code == 0, err
+    git = json.loads(out)["git"]
+    assert git["commits"] == 3 and git["hours_logged"] == "3.50"
+    assert git["authors"] == "张三 (2c/2d), Li Si (1c/1d)"  # the person's name
+    code, out, err = cli("repo", "list", "--json")
+    assert code == 0 and json.loads(out)[0]["commits"] == 8
 
 
 @pytest.mark.prefect
