@@ -34,7 +34,10 @@ def soffice() -> str:
     given = os.environ.get("CHANGEFLOW_SOFFICE")
     if given:
         if shutil.which(given) is None:
-            raise ConfigError(f"CHANGEFLOW_SOFFICE={given} is not a program; {INSTALL_HINT}")
+            raise ConfigError(
+                f"PDF export needs LibreOffice: CHANGEFLOW_SOFFICE={given} is not a program;"
+                f" {INSTALL_HINT}"
+            )
         return given
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)

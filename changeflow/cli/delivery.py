@@ -182,3 +182,38 @@ def accept_cmd(
             console.print(f"comment: {res['comment']}", markup=False)
 
     emit(res, as_json, render)
+
+
+@app.command("docs")
+def docs_cmd(
+    key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
+    notes: Path = typer.Option(
+        None,
+        "--notes",
+        help="Design notes in Markdown; a '# 用户手册' (User manual) section goes to the manual.",
+    ),
+    screenshot: list[Path] = typer.Option(
+        None, "--screenshot", help="PNG or JPEG screenshot for the manual (repeatable)."
+    ),
+    lang: str = LangOpt,
+    actor: str = ActorOpt,
+    pdf: bool = PdfOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Make the technical document (技术文档) and the user manual (用户手册); a new version
+    only when their inputs changed."""
+    from changeflow.tasks.delivery_docs import make_docs_from_files
+
+    _pdf_first(pdf)
+    results = make_docs_from_files(
+        key, notes_path=notes, screenshot_paths=list(screenshot or []), lang=lang, actor=actor
+    )
+    data = [r.__dict__ | ({"pdf": _pdf(key, r.kind, r.version, r.lang)} if pdf else {})
+            for r in results]  # fmt: skip
+
+    def render() -> None:
+        rows = ([d["kind"], f"v{d['version']}", "new" if d["new"] else "unchanged",
+                 d.get("pdf") or d["document"]] for d in data)  # fmt: skip
+        console.print(table(f"{key} documents", ["document", "version", "", "file"], rows))
+
+    emit(data, as_json, render)
