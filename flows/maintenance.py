@@ -89,11 +89,17 @@ def fault(
 
 
 @flow(name="sla-watch", log_prints=True)
-def sla_watch() -> dict[str, Any]:
+def sla_watch(
+    dry_run: bool = Field(
+        False,
+        title="仅检查不发送 Check only",
+        description="列出将发送的预警，不写入也不发送 / list what would be sent, send nothing",
+    ),
+) -> dict[str, Any]:
     """Every 5 minutes: warn the duty staff before a breach (at 80 %) and at the breach."""
     from changeflow.tasks.maintenance import sla_watch as watch
 
-    out = _unit(watch, "sla-watch")()
+    out = _unit(watch, "sla-watch")(dry_run=dry_run)
     rows = [{**n, "result": "sent"} for n in out["sent"]]
     rows += [{**n, "result": "failed"} for n in out["failed"]]
     if rows:

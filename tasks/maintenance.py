@@ -648,12 +648,13 @@ def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[s
 SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
 
 
-def sla_watch(now: datetime | None = None) -> dict[str, Any]:
+def sla_watch(now: datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Warn the duty staff at ``warn_at`` of a running clock and at its breach, once each.
 
     The ``SlaNotice`` row (unique per fault, clock and level) is the 'once': it is written
     first, the mail goes out after the commit, and a failed mail is retried on the next run.
-    A clock first seen already breached gets only the breach notice.
+    A clock first seen already breached gets only the breach notice. ``dry_run`` lists what
+    would be sent and writes and sends nothing.
     """
     from changeflow.db.maintenance import SlaNotice
 
@@ -682,12 +683,17 @@ def sla_watch(now: datetime | None = None) -> dict[str, Any]:
                 level = "breach" if st.status == sla.BREACHED else "warning"
                 if (name, level) in have or (level == "warning" and (name, "breach") in have):
                     continue
+                if dry_run:
+                    created.append({"key": req.key, "clock": name, "level": level})
+                    continue
                 try:
                     with s.begin_nested():
                         s.add(SlaNotice(fault_id=fault.id, clock=name, level=level, due_at=st.due))
                 except IntegrityError:  # another watcher wrote it first
                     continue
                 created.append({"key": req.key, "clock": name, "level": level})
+    if dry_run:
+        return {"checked": checked, "created": created, "sent": [], "failed": [], "dry_run": True}
     sent, failed = deliver_notices(now)
     return {"checked": checked, "created": created, "sent": sent, "failed": failed}
 

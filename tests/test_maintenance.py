@@ -214,6 +214,9 @@ def test_watch_warns_then_breaches_once_each(contract: str, smtp) -> None:
     )  # fmt: skip
     assert mt.sla_watch(now=at("2026-11-25 02:10"))["created"] == []
     assert smtp == []
+    dry = mt.sla_watch(now=at("2026-11-25 02:25"), dry_run=True)
+    assert dry["created"] == [{"key": r.key, "clock": "response", "level": "warning"}]
+    assert smtp == []  # nothing sent, nothing recorded: the real run below still warns
     out = mt.sla_watch(now=at("2026-11-25 02:25"))  # 83 % of 30 minutes
     assert out["created"] == [{"key": r.key, "clock": "response", "level": "warning"}]
     assert len(smtp) == 1
