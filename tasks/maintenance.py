@@ -2013,3 +2013,47 @@ def plan_weekly_visits(now: datetime | None = None, days_ahead: int = 7) -> dict
         except (ConflictError, IntegrityError):
             existing.append({"contract": code, "day": start.date()})
     return {"created": created, "existing": existing, "skipped": skipped}
+
+
+# --- for other reports (weekly report) -----------------------------------------------------
+
+
+def breaches_between(
+    session: Session,
+    first: datetime,
+    last: datetime,
+    *,
+    client_id: int | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Clocks whose due time fell in [first, last) and that were (or are) breached, by the
+    same rules as the watch and the monthly report (pauses, remote resolution, a visit
+    counting as the response)."""
+    now = now or utcnow()
+    q = (
+        select(Request, Fault)
+        .join(Fault, Fault.request_id == Request.id)
+        .where(Fault.reported_at < last, Request.state != "cancelled")
+    )
+    if client_id is not None:
+        q = q.where(Request.client_id == client_id)
+    out = []
+    cals: dict[int, WorkingCalendar] = {}
+    for req, fault in session.execute(q.order_by(Fault.reported_at)).all():
+        cal = cals.get(fault.contract_id)
+        if cal is None:
+            cal = cals[fault.contract_id] = calendar_for(session, fault.contract)
+        for name, st in clocks(fault, cal, now).items():
+            if st.status == sla.BREACHED and st.due is not None and first <= st.due < last:
+                out.append(
+                    {
+                        "key": req.key,
+                        "title": req.title,
+                        "severity": fault.severity,
+                        "clock": name,
+                        "due": st.due,
+                        "done": st.stopped_at,
+                        "cause": fault.breach_cause,
+                    }
+                )
+    return out

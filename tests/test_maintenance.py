@@ -612,3 +612,16 @@ def test_cli_usage_list_evaluation_and_details(contract: str, cli) -> None:
     assert code == 0, err
     code, _, err = cli("fault", "respond", "CR-2099-0001")
     assert code == 3
+
+
+def test_breaches_between_follow_the_clock_rules(contract: str) -> None:
+    from changeflow.db.session import transaction
+
+    a = mt.report_fault(severity="non-crash", title="a", reported_at=at("2026-11-24 10:00"))
+    mt.stamp(a.key, "respond", at=at("2026-11-24 10:30"))
+    mt.stamp(a.key, "resolve", at=at("2026-11-24 12:00"))  # remotely: on-site clock met
+    b = mt.report_fault(severity="crash", title="b", reported_at=at("2026-11-25 02:00"))
+    mt.stamp(b.key, "onsite", at=at("2026-11-25 09:00"))  # response by the visit: late too
+    with transaction() as s:
+        got = mt.breaches_between(s, at("2026-11-23 00:00"), at("2026-11-30 00:00"))
+    assert [(x["key"], x["clock"]) for x in got] == [(b.key, "response"), (b.key, "onsite")]
