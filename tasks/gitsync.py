@@ -567,9 +567,15 @@ class _Writer:
     """Buffers parsed commits and writes them in bulk with their links and time entries."""
 
     def __init__(
-        self, session: Session, repo: Repository, state: RepoState, result: SyncResult
+        self,
+        session: Session,
+        repo: Repository,
+        state: RepoState,
+        result: SyncResult,
+        relink: bool = False,
     ) -> None:
         self.s = session
+        self.relink = relink  # also re-read links, time and identities of stored commits
         self.repo = repo
         self.state = state
         self.result = result
@@ -595,18 +601,32 @@ class _Writer:
             batch = self._drop_known(batch)
         if not batch:
             return
+        self._insert(batch)
+
+    def _scan(
+        self, c: RawCommit, identity: str, pid: int | None, dayno: int, pending: dict[str, Any]
+    ) -> None:
+        """Links, time tokens and cr/ merges of one commit message."""
+        msg = c.message
+        links = self.linker.find(msg, dayno)
+        times = parse_time_tokens(msg) if "@" in msg else []
+        if links or times:
+            pending[c.sha] = (links, times, identity, pid, date.fromordinal(_EPOCH_ORDINAL + dayno))
+        if " " in c.parents and "cr/" in msg and (mk := MERGE_KEY.search(msg)):
+            self.merges.append((mk["key"] or mk["key2"], c.parents))
+
+    def _insert(self, batch: list[RawCommit]) -> None:
         bulk = self.bulk
         rows: list[tuple[Any, ...]] = []
         pending: dict[str, tuple[list[tuple[int, int, str]], list[Any], str, int | None, date]] = {}
         shallow = self.state.shallow
-        resolve, find, repo_id = self.ids.resolve, self.linker.find, self.repo.id
+        resolve, scan, repo_id = self.ids.resolve, self._scan, self.repo.id
         yes, no, now = bulk.flag(True), bulk.flag(False), self.now_value
         for c in batch:
             identity, pid = resolve(c.name, c.email)
             dayno = (c.authored + c.tz_minutes * 60) // 86400
             boundary = c.sha in shallow
             is_merge = " " in c.parents
-            msg = c.message
             rows.append(
                 (
                     repo_id,
@@ -621,7 +641,7 @@ class _Writer:
                     c.tz_minutes,
                     bulk.day(dayno),
                     bulk.ts(c.committed),
-                    msg,
+                    c.message,
                     None if boundary else c.files,
                     None if boundary else c.insertions,
                     None if boundary else c.deletions,
@@ -631,13 +651,7 @@ class _Writer:
                     now,
                 )
             )
-            links = find(msg, dayno)
-            times = parse_time_tokens(msg) if "@" in msg else []
-            if links or times:
-                day = date.fromordinal(_EPOCH_ORDINAL + dayno)
-                pending[c.sha] = (links, times, identity, pid, day)
-            if is_merge and "cr/" in msg and (mk := MERGE_KEY.search(msg)):
-                self.merges.append((mk["key"] or mk["key2"], c.parents))
+            scan(c, identity, pid, dayno, pending)
         bulk.insert(self.table, COMMIT_COLS, rows)
         self.result.new += len(rows)
         if pending:
@@ -647,14 +661,27 @@ class _Writer:
         """Skip commits already stored; bring back unreachable ones; fix deepened stats."""
         by_sha = {c.sha: c for c in batch}
         again: list[int] = []
+        relink: dict[str, Any] = {}
+        ids: dict[str, int] = {}
         for part in _chunks(list(by_sha)):
             rows = self.s.execute(
-                select(Commit.id, Commit.sha, Commit.reachable, Commit.shallow_boundary).where(
-                    Commit.repository_id == self.repo.id, Commit.sha.in_(part)
-                )
+                select(
+                    Commit.id,
+                    Commit.sha,
+                    Commit.reachable,
+                    Commit.shallow_boundary,
+                    Commit.identity,
+                    Commit.person_id,
+                ).where(Commit.repository_id == self.repo.id, Commit.sha.in_(part))
             ).all()
-            for cid, sha, reachable, boundary in rows:
+            for cid, sha, reachable, boundary, old_identity, old_pid in rows:
                 c = by_sha.pop(sha)
+                if self.relink:
+                    ids[sha] = cid
+                    identity, pid = self.ids.resolve(c.name, c.email)
+                    if (identity, pid) != (old_identity, old_pid):
+                        self._reidentify(cid, identity, pid)
+                    self._scan(c, identity, pid, (c.authored + c.tz_minutes * 60) // 86400, relink)
                 if not reachable:
                     again.append(cid)
                 if boundary and sha not in self.state.shallow:
@@ -674,14 +701,49 @@ class _Writer:
         for part in _chunks(again):
             self.s.execute(update(Commit).where(Commit.id.in_(part)).values(reachable=True))
         self.result.reachable_again += len(again)
+        if relink:
+            self._write_links(relink, ids, dedup=True)
         return list(by_sha.values())
+
+    def _reidentify(self, cid: int, identity: str, pid: int | None) -> None:
+        """A full re-read after new aliases or people: move the commit to its new identity."""
+        self.s.execute(
+            update(Commit).where(Commit.id == cid).values(identity=identity[:200], person_id=pid)
+        )
+        self.s.execute(
+            update(TimeEntry)
+            .where(TimeEntry.commit_id == cid)
+            .values(identity=identity[:200], person_id=pid)
+        )
 
     def _write_links(
         self,
         pending: dict[str, tuple[list[tuple[int, int, str]], list[Any], str, int | None, date]],
+        ids: dict[str, int] | None = None,
+        dedup: bool = False,
     ) -> None:
-        ids = _ids_for(self.s, self.repo.id, pending)
+        if ids is None:
+            ids = _ids_for(self.s, self.repo.id, pending)
         bulk, now = self.bulk, self.now_value
+        have_links: set[tuple[int, int]] = set()
+        have_times: dict[tuple[int, int], tuple[int, int | None]] = {}
+        if dedup:  # stored commits read again: add only what is missing
+            for part in _chunks([ids[s] for s in pending]):
+                have_links.update(
+                    self.s.execute(
+                        select(CommitLink.commit_id, CommitLink.request_id).where(
+                            CommitLink.commit_id.in_(part)
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+                for tid, tcid, tpos, trid in self.s.execute(
+                    select(
+                        TimeEntry.id, TimeEntry.commit_id, TimeEntry.position, TimeEntry.request_id
+                    ).where(TimeEntry.commit_id.in_(part))
+                ):
+                    have_times[(tcid, tpos)] = (tid, trid)
         links: list[tuple[Any, ...]] = []
         entries: list[tuple[Any, ...]] = []
         for sha, (found, times, identity, pid, day) in pending.items():
@@ -690,10 +752,19 @@ class _Writer:
             for _pos, rid, how in found:
                 if rid not in seen:
                     seen.add(rid)
-                    links.append((cid, rid, how, now))
+                    if (cid, rid) not in have_links:
+                        links.append((cid, rid, how, now))
             for pos, hours, token in times:
                 before = [rid for p, rid, _h in found if p < pos]
                 rid = before[-1] if before else (found[0][1] if found else None)
+                if (cid, pos) in have_times:
+                    tid, trid = have_times[(cid, pos)]
+                    if trid is None and rid is not None:  # its request exists now
+                        self.s.execute(
+                            update(TimeEntry).where(TimeEntry.id == tid).values(request_id=rid)
+                        )
+                        self.touched.add(rid)
+                    continue
                 dayv = bulk.day(day.toordinal() - _EPOCH_ORDINAL)
                 entries.append(
                     (cid, pos, rid, pid, identity, dayv, format(hours, "f"), token[:40], now)
@@ -907,7 +978,7 @@ def sync_repository(session: Session, repo: Repository, *, full: bool = False) -
     result.unreachable, present = _reconcile(session, repo, path, old, heads)
     reread = full or sorted(state.shallow) != sorted(repo.shallow_boundary or [])
     exclude = [] if reread else sorted(present)
-    writer = _Writer(session, repo, state, result)
+    writer = _Writer(session, repo, state, result, relink=full)
     include = sorted(set(heads.values()))
     if include and not set(include) <= set(exclude):
         pending: list[RawCommit] = []

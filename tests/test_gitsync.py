@@ -470,3 +470,27 @@ def test_merged_and_deleted_cr_branch_still_links(requests_db: str, tmp_path: Pa
     }
     p = progress(requests_db, "CR-2026-0003")
     assert p["hours_logged"] == Decimal(2) and p["commits"] == 2 and p["merges"] == 2
+
+
+def test_full_reread_links_requests_and_aliases_added_later(
+    requests_db: str, tmp_path: Path
+) -> None:
+    r = GitRepo(tmp_path / "later")
+    r.commit("CR-2026-0099 预先开发 @2h", {"a.txt": "a\n"}, author=("赵六", "zl@home.example"))
+    first = sync(r.path, requests_db)
+    assert (first.new, first.linked, first.time_entries) == (1, 0, 1)
+    with transaction(requests_db) as s:  # the request and the alias come later
+        client = s.scalar(select(Client))
+        s.add(
+            Request(key="CR-2026-0099", year=2026, seq=99, kind="dev", client_id=client.id,
+                    title="后补", state="in_development", attachments=[], contact={})
+        )  # fmt: skip
+        repo = s.scalar(select(Repository))
+        repo.aliases = {"zl@home.example": "zhaoliu@corp.cn"}
+    assert sync(r.path, requests_db).linked == 0  # incremental: nothing new to read
+    again = sync(r.path, requests_db, full=True)
+    assert (again.new, again.linked, again.time_entries) == (0, 1, 0)
+    p = progress(requests_db, "CR-2026-0099")
+    assert p["hours_logged"] == Decimal(2)  # the existing entry got the request
+    assert [a["identity"] for a in p["authors"]] == ["zhaoliu@corp.cn"]
+    assert sync(r.path, requests_db, full=True).linked == 0  # idempotent
