@@ -1,0 +1,331 @@
+"""Flows of delivery: ``test``, ``docs``, ``golive`` and ``acceptance``.
+
+Thin on purpose: the domain work is in ``tasks.testing``, ``tasks.delivery_docs``,
+``tasks.golive`` and ``tasks.acceptance`` (each one transaction with its documents and
+state change); the flows wrap them as tasks and publish a markdown summary, a table and a
+link to each document.
+
+Files in the form: the Prefect UI cannot upload files, so a lead saves JUnit XML files and
+screenshots into ``<inbox>/delivery/`` (the inbox is a shared folder) and types their file
+names; nothing outside that folder is ever read. The returned acceptance certificate goes
+to the inbox like every returned document (or ``changeflow accept FILE``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
+
+from .common import md, publish_documents, publish_markdown, publish_table
+
+DELIVERY_DIR = "delivery"
+Lang = Literal["zh-CN", "en"]
+KEY_FIELD = {
+    "title": "请求编号 Request key",
+    "description": "例如 CR-2026-0001 / e.g. CR-2026-0001",
+    "min_length": 3,
+    "max_length": 20,
+}
+
+
+def delivery_file(name: str, field: str) -> Path:
+    """The named file inside ``<inbox>/delivery/``; nothing outside it is ever read."""
+    folder = (get_settings().inbox / DELIVERY_DIR).resolve()
+    src = "Prefect form"
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise InputError(src, field, f"'{name}': give only a file name from {folder}")
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        present = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+        hint = f" (there: {', '.join(present[:10])})" if present else " (the folder is empty)"
+        raise InputError(src, field, f"'{name}' is not in {folder}{hint}")
+    return path
+
+
+def _doc_link(path: str, kind: str, version: int, lang: str, sha256: str) -> dict[str, Any]:
+    return {"path": path, "kind": kind, "version": version, "lang": lang, "sha256": sha256}
+
+
+# --- test ------------------------------------------------------------------------------
+
+
+class TestInput(BaseModel):
+    """What to test: the project's command at the release commit, or JUnit files."""
+
+    __test__ = False
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    command: str | None = Field(
+        None,
+        title="测试命令 Test command",
+        description="留空则用合同设置 test_command；{junit} 为 JUnit 文件 / empty: the"
+        " contract's test_command; {junit} names the JUnit file",
+        max_length=2000,
+    )
+    commit: str | None = Field(
+        None,
+        title="被测提交 Commit",
+        description="留空则为开发分支最新提交 / empty: the head of the development branch",
+        max_length=100,
+    )
+    junit_files: list[str] = Field(
+        default_factory=list,
+        title="JUnit 结果文件 JUnit files",
+        description="已存入收件箱 delivery 文件夹的文件名 / file names in the inbox's delivery"
+        " folder (a run made elsewhere)",
+        max_length=50,
+    )
+    timeout_seconds: int | None = Field(
+        None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
+    )
+    reopen: bool = Field(False, title="失败时退回开发 Back to development if failed")
+    lang: Lang = Field("zh-CN", title="文档语言 Document language")
+
+
+def _test(form: TestInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.testing import run_tests_from_files
+
+    files = [delivery_file(n, "junit_files") for n in form.junit_files]
+    res = run_tests_from_files(
+        form.key,
+        files,
+        command=form.command or None,
+        commit=form.commit or None,
+        timeout=form.timeout_seconds,
+        reopen=form.reopen,
+        lang=form.lang,
+        actor=actor,
+        channel="ui",
+    )
+    return res.as_dict() | {"lang": form.lang}
+
+
+run_tests_task = task(_test, name="run-tests", cache_policy=NO_CACHE)
+
+
+def test_markdown(r: dict[str, Any]) -> str:
+    verdict = "✅ 通过 PASSED" if r["passed"] else "❌ 不通过 FAILED"
+    lines = [
+        f"# {r['key']} 测试报告 Test report v{r['version']}",
+        "",
+        f"- 结论 Result: **{verdict}** — {md(r['reason'])}",
+        f"- 被测提交 Commit: `{r['commit'][:12] or '—'}` · 方式 Source: {r['source']}",
+        f"- 用例 Cases {r['cases']} · 失败 Failures {r['failures']} · 错误 Errors"
+        f" {r['errors']} · 跳过 Skipped {r['skipped']} · 耗时 Duration {r['duration']} s",
+        f"- 状态 State: **{r['state']}**",
+        f"- 文档 Document: `{md(r['document'])}`",
+    ]
+    return "\n".join(lines)
+
+
+@flow(name="test", log_prints=True)
+def test(
+    request: TestInput,
+    tested_by: str = Field("tester", title="测试人员 Tested by", max_length=120),
+) -> dict[str, Any]:
+    """Run the client project's tests at the release commit (or record JUnit files) and
+    write the test report; failing tests keep the request in testing and say why."""
+    r = run_tests_task(request, tested_by)
+    slug = f"test-{r['key']}"
+    publish_markdown(slug, test_markdown(r), f"Test run #{r['seq']}")
+    rows = [
+        {
+            "序号 No.": i,
+            "套件 Suite": f["classname"] or f["suite"],
+            "用例 Case": f["name"],
+            "类型 Kind": f["outcome"],
+            "信息 Message": (f["message"] or "")[:300],
+        }
+        for i, f in enumerate(r["failed"], start=1)
+    ] or [{"结论 Result": "全部通过 all passed", "用例 Cases": r["cases"]}]
+    publish_table(slug + "-cases", rows, "Failed cases")
+    publish_documents(slug, [_doc_link(r["document"], "testreport", r["version"], r["lang"],
+                                       r["sha256"])])  # fmt: skip
+    print(f"{r['key']} test run #{r['seq']}: {r['reason']}")
+    return r
+
+
+# --- docs ------------------------------------------------------------------------------
+
+
+class DocsInput(BaseModel):
+    """The team's design notes and the screenshots for the technical document and manual."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    notes_markdown: str = Field(
+        "",
+        title="设计说明 Design notes (Markdown)",
+        description="“# 用户手册”之后的部分写入用户手册 / a '# User manual' section goes to the"
+        " manual",
+        max_length=500_000,
+    )
+    screenshots: list[str] = Field(
+        default_factory=list,
+        title="截图 Screenshots",
+        description="已存入收件箱 delivery 文件夹的 PNG/JPEG 文件名 / PNG or JPEG file names in"
+        " the inbox's delivery folder",
+        max_length=20,
+    )
+    lang: Lang = Field("zh-CN", title="文档语言 Document language")
+
+
+def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
+    from changeflow.tasks.delivery_docs import check_screenshot, decode_notes, make_docs
+    from changeflow.tasks.inputs import read_limited
+
+    notes = decode_notes(form.notes_markdown.encode("utf-8"), "Prefect form: notes_markdown")
+    shots = []
+    for name in form.screenshots:
+        path = delivery_file(name, "screenshots")
+        shots.append(check_screenshot(read_limited(path, 5 * 1024 * 1024), str(path)))
+    results = make_docs(form.key, notes=notes, notes_name="Prefect form",
+                        screenshots=shots, lang=form.lang, actor=actor)  # fmt: skip
+    return [r.__dict__ for r in results]
+
+
+make_docs_task = task(_docs, name="make-docs", cache_policy=NO_CACHE)
+
+
+@flow(name="docs", log_prints=True)
+def docs(
+    request: DocsInput,
+    written_by: str = Field("developer", title="编制人 Written by", max_length=120),
+) -> list[dict[str, Any]]:
+    """Make the technical document (技术文档) and the user manual (用户手册); unchanged
+    inputs keep the current version."""
+    results = make_docs_task(request, written_by)
+    names = {"techdoc": "技术文档 Technical document", "manual": "用户手册 User manual"}
+    rows = [
+        {
+            "文档 Document": names[r["kind"]],
+            "版本 Version": f"v{r['version']}",
+            "新版本 New": "是 yes" if r["new"] else "否 unchanged",
+            "文件 File": r["document"],
+        }
+        for r in results
+    ]
+    slug = f"docs-{request.key}"
+    publish_table(slug, rows, "Documents")
+    publish_markdown(
+        slug + "-summary",
+        "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
+                  + [f"- {r['文档 Document']}: **{r['版本 Version']}** ({r['新版本 New']})"
+                     for r in rows]),
+        "Documents made",
+    )  # fmt: skip
+    publish_documents(slug, [_doc_link(r["document"], r["kind"], r["version"], r["lang"],
+                                       r["sha256"]) for r in results])  # fmt: skip
+    return results
+
+
+# --- go-live ---------------------------------------------------------------------------
+
+
+class GoLiveInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    commit: str | None = Field(
+        None,
+        title="发布提交 Commit",
+        description="留空则为最近一次测试通过的提交 / empty: the commit the newest test run passed",
+        max_length=100,
+    )
+    lang: Lang = Field("zh-CN", title="文档语言 Document language")
+
+
+def _golive(form: GoLiveInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.golive import golive as do_golive
+
+    res = do_golive(form.key, commit=form.commit or None, lang=form.lang, actor=actor,
+                    channel="ui")  # fmt: skip
+    return res.as_dict() | {"lang": form.lang}
+
+
+golive_task = task(_golive, name="go-live", cache_policy=NO_CACHE)
+
+
+@flow(name="golive", log_prints=True)
+def golive(
+    request: GoLiveInput,
+    released_by: str = Field("engineer", title="实施人 Done by", max_length=120),
+) -> dict[str, Any]:
+    """Tag release/<key>-v<n> on the tested commit, write the go-live record (上线记录);
+    the request moves to 'live'."""
+    r = golive_task(request, released_by)
+    lines = [
+        f"# {r['key']} 上线 Go-live v{r['version']}",
+        "",
+        f"- 标签 Tag: `{r['tag']}` · 提交 Commit: `{r['commit'][:12]}`",
+        f"- 时间 Time: {r['released_at']} (Asia/Shanghai) · 实施人 By: {md(r['released_by'])}",
+        f"- 状态 State: **{r['state']}** · 提交数 Commits: {r['commits']}",
+        "",
+    ]
+    for g in r["groups"]:
+        lines.append(f"**{g['title']}**")
+        lines.extend(f"- {md(n)}" for n in g["notes"])
+        lines.append("")
+    slug = f"golive-{r['key']}"
+    publish_markdown(slug, "\n".join(lines), f"Go-live v{r['version']}")
+    publish_table(slug + "-rollback",
+                  [{"步骤 Step": i, "回退步骤 Rollback": s}
+                   for i, s in enumerate(r["rollback"], start=1)], "Rollback steps")  # fmt: skip
+    publish_documents(slug, [_doc_link(r["document"], "golive", r["version"], r["lang"],
+                                       r["sha256"])])  # fmt: skip
+    print(f"{r['key']} v{r['version']} live: {r['tag']} at {r['commit'][:10]}")
+    return r
+
+
+# --- acceptance ------------------------------------------------------------------------
+
+
+class AcceptanceInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    lang: Lang = Field("zh-CN", title="文档语言 Document language")
+
+
+def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.acceptance import issue_certificate
+
+    return issue_certificate(form.key, lang=form.lang, actor=actor).as_dict()
+
+
+issue_task = task(_issue, name="issue-acceptance", cache_policy=NO_CACHE)
+
+
+@flow(name="acceptance", log_prints=True)
+def acceptance(
+    request: AcceptanceInput,
+    issued_by: str = Field("project lead", title="签发人 Issued by", max_length=120),
+) -> dict[str, Any]:
+    """Issue the acceptance certificate (验收单) of a live request; the client's returned
+    copy is recorded from the inbox (or 'changeflow accept FILE')."""
+    r = issue_task(request, issued_by)
+    slug = f"acceptance-{r['key']}"
+    rows = [{"序号 No.": d["no"], "交付物 Deliverable": d["name"], "版本 Version": d["version"],
+             "标识 Identifier": d["ident"]} for d in r["deliverables"]]  # fmt: skip
+    publish_table(slug + "-deliverables", rows, "Deliverables")
+    missing = ", ".join(r["missing"]) or "—"
+    publish_markdown(
+        slug,
+        f"# {r['key']} 验收单 Acceptance certificate v{r['version']}\n\n"
+        f"- 交付物 Deliverables: {len(rows)} · 尚缺 Not yet made: {missing}\n"
+        f"- 请发送给甲方，回签文件放入收件箱 / send it to the client; the returned copy goes"
+        f" into the inbox\n- 文档 Document: `{md(r['document'])}`",
+        "Acceptance certificate",
+    )
+    publish_documents(slug, [_doc_link(r["document"], "acceptance", r["version"], r["lang"],
+                                       r["sha256"])])  # fmt: skip
+    return r
