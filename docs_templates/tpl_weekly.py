@@ -249,7 +249,7 @@ def weekly(lang: str) -> DocxDocument:
         "r",
         "rows",
         ["{{ r.date }}", "{{ r.key }}", "*commits", "{{ r.hours }}", "*changes", "*docs"],
-        [22, 30, 58, 13, 22, 15],
+        [22, 25, 68, 11, 20, 14],
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)

@@ -25,7 +25,6 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from bisect import bisect_left, bisect_right
@@ -45,7 +44,7 @@ from changeflow.db.weekly import WeeklyReport
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from changeflow.errors import ConfigError, InputError, NotFoundError
+from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from .calendar import PROVISIONAL_NOTE, WorkingCalendar, calendar_for
@@ -684,7 +683,7 @@ def build_week(
             for m in miles[plan.id]:
                 done_on = _done_on(arrivals.get(rid, {}), m.phase)
                 slip = 0
-                status = "open"
+                status = "open" if m.phase in PHASE_DONE else "untracked"
                 if done_on is not None:
                     slip = wd.between(m.day + timedelta(days=1), done_on)
                     status = "done"
@@ -1024,7 +1023,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     ax.axvline(ch["ref_day"], color="#888888", linestyle="--", linewidth=0.8)
     ax.set_ylabel(_pick(("人日", "person-days"), lang), fontfamily=family)
     ax.set_title(
-        _pick(("进度燃尽（燃起）图：计划与实际", "Burn-up: planned vs actual"), lang),
+        _pick(("进度燃起图：计划与实际", "Burn-up: planned vs actual"), lang),
         fontfamily=family,
     )
     ax.grid(True, linewidth=0.3)
@@ -1132,7 +1131,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
             rows.append(
                 {
                     "date": label,
-                    "key": f"{r['key']} {r['title']}",
+                    "key": r["key"],
                     "commits": commits,
                     "hours": _num(r["hours"]) if r["hours"] else "-",
                     "changes": changes,
@@ -1162,6 +1161,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 "done": ("已完成", "done"),
                 "late": ("已延误", "late"),
                 "open": ("进行中", "open"),
+                "untracked": ("—", "—"),
             }[m["status"]]
             milestones.append(
                 {
@@ -1170,7 +1170,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     or _pick(PHASE_LABELS.get(m["phase"], (m["phase"],) * 2), lang),
                     "day": m["day"].isoformat() + ("*" if m["provisional"] else ""),
                     "done_on": _fmt_date(m["done_on"], lang) if m["done_on"] else "-",
-                    "slip": str(m["slip_working_days"]),
+                    "slip": "-" if m["status"] == "untracked" else str(m["slip_working_days"]),
                     "status": _pick(status, lang),
                 }
             )
@@ -1419,7 +1419,11 @@ def make_report(
             document=doc,
             created_by=actor,
             trigger=trigger,
-            summary=_jsonable(data["totals"]) | {"risks": len(data["risks"])},
+            summary=_jsonable(data["totals"])
+            | {
+                "risks": len(data["risks"]),
+                "markdown": report_markdown(data, version=version, lang=lang),
+            },
             mail_key=mail_key(cl.code, week, version),
             mail_state="not_sent",
             mail_to=((data["client_lead"] or {}).get("email") or ""),
@@ -1441,6 +1445,68 @@ def make_report(
         }
 
 
+def scheduled_reports(
+    *,
+    lang: str | None = None,
+    client: str | None = None,
+    now: datetime | None = None,
+    url: str | None = None,
+) -> list[dict[str, Any]]:
+    """The reports a scheduled trigger at ``now`` should mail: one per client whose report is
+    due and not yet mailed. A report the schedule already made this week (a retried run) is
+    reused rather than made again, so its mail key, recorded as sent, stops a second mail."""
+    now = now or datetime.now(get_settings().tz)
+    targets: list[tuple[str, str, int | None]] = []
+    with transaction(url) as s:
+        only = find_client(s, client).id if client else None
+        for cl, week in clients_due(s, now):
+            if only is not None and cl.id != only:
+                continue
+            prior = s.scalar(
+                select(WeeklyReport.id)
+                .where(
+                    WeeklyReport.client_id == cl.id,
+                    WeeklyReport.week == week,
+                    WeeklyReport.trigger == "schedule",
+                )
+                .order_by(WeeklyReport.version.desc())
+                .limit(1)
+            )
+            targets.append((cl.code, week, prior))
+    out = []
+    for code, week, prior in targets:
+        if prior is not None:
+            out.append(stored_report(prior, url=url))
+        else:
+            out.append(
+                make_report(
+                    week, code, lang=lang, actor="schedule", trigger="schedule", now=now, url=url
+                )
+            )
+    return out
+
+
+def stored_report(report_id: int, *, url: str | None = None) -> dict[str, Any]:
+    """A stored report version as ``make_report`` returns it (without the week data)."""
+    with transaction(url) as s:
+        rep = s.get(WeeklyReport, report_id)
+        if rep is None:
+            raise NotFoundError(f"no weekly report {report_id}")
+        doc = rep.document
+        return {
+            "id": rep.id,
+            "client": rep.client.code,
+            "week": rep.week,
+            "version": rep.version,
+            "lang": rep.lang,
+            "document": str(document_path(doc)) if doc else "",
+            "document_id": doc.id if doc else None,
+            "sha256": doc.sha256 if doc else "",
+            "mail_key": rep.mail_key,
+            "markdown": (rep.summary or {}).get("markdown", ""),
+        }
+
+
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in d.items()}
 
@@ -1448,68 +1514,8 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
 # --- mail ------------------------------------------------------------------------------------
 
 
-def _send_mail_smtp(
-    to: Sequence[str],
-    subject: str,
-    body: str,
-    attachments: Sequence[tuple[str, bytes, str]] = (),
-    idempotency_key: str | None = None,
-    *,
-    password: str | None = None,
-    cc: Sequence[str] = (),
-) -> str:
-    """Plain SMTP (none/STARTTLS/TLS from settings); the Message-ID derives from the key so a
-    mail client folds a duplicate delivery into one. Returns the Message-ID."""
-    import smtplib
-    import ssl
-    from email.message import EmailMessage
-    from email.utils import formatdate
-
-    s = get_settings()
-    if not s.smtp_host:
-        raise ConfigError("no SMTP server: set CHANGEFLOW_SMTP_HOST (and port, security, user)")
-    msg = EmailMessage()
-    msg["From"] = s.mail_from
-    msg["To"] = ", ".join(to)
-    if cc:
-        msg["Cc"] = ", ".join(cc)
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=True)
-    digest = hashlib.sha256((idempotency_key or subject).encode()).hexdigest()[:32]
-    domain = s.mail_from.rsplit("@", 1)[-1] or "changeflow"
-    msg["Message-ID"] = f"<{digest}@{domain}>"
-    if idempotency_key:
-        msg["X-Changeflow-Key"] = idempotency_key
-    msg.set_content(body)
-    for name, blob, mime in attachments:
-        maintype, _, subtype = mime.partition("/")
-        msg.add_attachment(blob, maintype=maintype, subtype=subtype, filename=name)
-    ctx = ssl.create_default_context()
-    if s.smtp_security == "tls":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, context=ctx, timeout=30)
-    else:
-        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
-    with smtp:
-        if s.smtp_security == "starttls":
-            smtp.starttls(context=ctx)
-        secret = password or (s.smtp_password.get_secret_value() if s.smtp_password else None)
-        if s.smtp_user and secret:
-            smtp.login(s.smtp_user, secret)
-        smtp.send_message(msg, to_addrs=[*to, *cc])
-    return msg["Message-ID"]
-
-
-def _mailer() -> Any:
-    """tasks/mail.py's ``send_mail`` when it is there, else plain SMTP with the same shape."""
-    try:
-        from . import mail  # type: ignore[attr-defined]
-
-        return mail.send_mail
-    except ImportError:
-        return _send_mail_smtp
-
-
-def mail_body(rep: WeeklyReport, data_md: str | None, lang: str) -> tuple[str, str]:
+def mail_body(rep: WeeklyReport, lang: str) -> tuple[str, str]:
+    """Subject and a short body: the report itself is the attachment."""
     client = rep.client.name
     if lang == "zh-CN":
         subject = f"项目周报 {client} {rep.week}（第 {rep.version} 版）"
@@ -1549,6 +1555,7 @@ def send_report(
         if rep.mail_state == "sent":
             return {
                 "sent": False,
+                "status": "already-sent",
                 "reason": "already sent",
                 "mail_key": rep.mail_key,
                 "to": rep.mail_to,
@@ -1559,6 +1566,7 @@ def send_report(
             rep.mail_error = f"v{earlier.version} of {rep.week} was already sent; use resend"
             return {
                 "sent": False,
+                "status": "skipped",
                 "reason": rep.mail_error,
                 "mail_key": rep.mail_key,
                 "to": rep.mail_to,
@@ -1577,7 +1585,7 @@ def send_report(
         doc = rep.document
         assert doc is not None
         blob = document_path(doc).read_bytes()
-        subject, body = mail_body(rep, None, rep.lang)
+        subject, body = mail_body(rep, rep.lang)
         attach = [
             (
                 f"{rep.client.code}-{rep.week}-v{rep.version}-weekly.docx",
@@ -1586,21 +1594,17 @@ def send_report(
             )
         ]
         key = rep.mail_key
-    send = _mailer()
+    from .mail import send_mail_result
+
     try:
-        if send is _send_mail_smtp:
-            message_id = send(
-                to, subject, body, attach, idempotency_key=key, password=password, cc=cc
-            )
-        else:
-            message_id = send(to + cc, subject, body, attachments=attach, idempotency_key=key)
+        res = send_mail_result(to, subject, body, attach, key, cc=cc, password=password)
     except Exception as exc:
         with transaction(url) as s:
             rep = s.get(WeeklyReport, report_id)
             assert rep is not None
             rep.mail_attempts += 1
             rep.mail_state = "failed"
-            rep.mail_error = f"{type(exc).__name__}: {_safe_error(exc)}"[:500]
+            rep.mail_error = f"{type(exc).__name__}: {exc}"[:500]  # mail scrubs the password
         raise
     with transaction(url) as s:
         rep = s.get(WeeklyReport, report_id)
@@ -1609,17 +1613,14 @@ def send_report(
         rep.mail_state = "sent"
         rep.mail_error = ""
         rep.sent_at = datetime.now(UTC)
-        rep.mail_to = ", ".join(to + cc)
-    return {"sent": True, "to": to + cc, "mail_key": key, "message_id": str(message_id or "")}
-
-
-def _safe_error(exc: Exception) -> str:
-    """The error text without a password that a server might echo back."""
-    text = str(exc)
-    s = get_settings()
-    if s.smtp_password:
-        text = text.replace(s.smtp_password.get_secret_value(), "***")
-    return text
+        rep.mail_to = ", ".join(res.recipients)
+    return {
+        "sent": res.status == "sent",
+        "status": res.status,
+        "to": res.recipients,
+        "mail_key": key,
+        "message_id": res.message_id,
+    }
 
 
 def report_rows(client: str | None = None, week: str | None = None, url: str | None = None):

@@ -4,9 +4,14 @@ server (aiosmtpd) receiving the mail, the .docx read back with python-docx."""
 
 from __future__ import annotations
 
+import email
+import io
 import json
-from datetime import date, datetime
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from email import policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,11 +54,14 @@ def _sync(path: Path, url: str) -> None:
 
 @pytest.fixture
 def project(submitted: str, db: str, tmp_path: Path) -> dict[str, Any]:
+    return make_project(submitted, db, tmp_path)
+
+
+def make_project(key: str, db: str, tmp_path: Path) -> dict[str, Any]:
     """CR in development since 2026-09-14 with plan v1 (default estimates) and a git history
     across the Mid-autumn and National Day holidays of 2026, in Chinese."""
     from changeflow.tasks.planning import make_plan
 
-    key = submitted
     plan = make_plan(key, start=D("2026-09-14"), lang="zh-CN", actor="李明")
     _move(key, "approved", "2026-09-11T10:00:00")
     _move(key, "in_development", "2026-09-14T09:00:00")
@@ -377,3 +385,296 @@ def test_cli_report_weekly(project: dict[str, Any], cli) -> None:
     assert code == 2 and "week" in err and out == ""
     code, out, err = cli("report", "weekly", "--client", "NOPE")
     assert code != 0 and "NOPE" in err
+
+
+# --- mail through a real SMTP server (aiosmtpd, STARTTLS, AUTH) ---------------------------
+
+
+class Mailbox:
+    """Every message the SMTP server accepted: (envelope sender, recipients, raw bytes)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[str] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def parsed(self, i: int = -1) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.messages[i][2], policy=policy.default)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (trusted through SSL_CERT_FILE in the test)."""
+    import ipaddress
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    crt, pem = folder / "cert.pem", folder / "key.pem"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return crt, pem
+
+
+SMTP_USER, SMTP_PASSWORD = "lead-mailer", "s3cret-do-not-log"
+
+
+@pytest.fixture
+def smtp(
+    cf_home: Path, monkeypatch: pytest.MonkeyPatch, tls_cert: tuple[Path, Path]
+) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 requiring STARTTLS and a login; settings point at it."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from changeflow.settings import reset_settings
+
+    box = Mailbox()
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = data.login.decode() == SMTP_USER and data.password.decode() == SMTP_PASSWORD
+        if ok:
+            box.logins.append(data.login.decode())
+        return AuthResult(success=ok)
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(tls_cert[0]), str(tls_cert[1]))
+    port = _free_port()
+    ctl = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=ctx,
+        require_starttls=True,
+        authenticator=check,
+        auth_required=True,
+    )
+    ctl.start()
+    box.port = port
+    for k, v in {
+        "CHANGEFLOW_SMTP_HOST": "127.0.0.1",
+        "CHANGEFLOW_SMTP_PORT": str(port),
+        "CHANGEFLOW_SMTP_SECURITY": "starttls",
+        "CHANGEFLOW_SMTP_USER": SMTP_USER,
+        "CHANGEFLOW_SMTP_PASSWORD": SMTP_PASSWORD,
+        "CHANGEFLOW_MAIL_FROM": "changeflow@contractor.example",
+        "SSL_CERT_FILE": str(tls_cert[0]),
+    }.items():
+        monkeypatch.setenv(k, v)
+    reset_settings()
+    try:
+        yield box
+    finally:
+        ctl.stop()
+
+
+def _report_row(report_id: int) -> Any:
+    from changeflow.db.session import transaction
+    from changeflow.db.weekly import WeeklyReport
+
+    with transaction() as s:
+        row = s.get(WeeklyReport, report_id)
+        s.expunge(row)
+        return row
+
+
+def test_mail_reaches_the_client_lead_with_the_report(
+    project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.tasks import weekly
+
+    made = weekly.make_report("2026-W40", "DEMO", lang="zh-CN", actor="李明")
+    res = weekly.send_report(made["id"])
+    assert res["sent"] and res["status"] == "sent"
+    assert len(smtp.messages) == 1 and smtp.logins == [SMTP_USER]
+    sender, rcpts, _raw = smtp.messages[0]
+    assert sender == "changeflow@contractor.example"
+    assert sorted(rcpts) == ["li.ming@contractor.example", "wang.fang@client.example"]
+    msg = smtp.parsed()
+    assert msg["Subject"] == "项目周报 示例集团有限公司 2026-W40（第 1 版）"
+    assert msg["X-Changeflow-Key"] == "weekly-report/DEMO/2026-W40/v1"
+    assert "王芳：您好" in msg.get_body(("plain",)).get_content()
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "DEMO-2026-W40-v1-weekly.docx"
+    d = docx.Document(io.BytesIO(att.get_content()))
+    assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
+    assert Path(made["document"]).read_bytes() == att.get_content()
+    row = _report_row(made["id"])
+    assert row.mail_state == "sent" and row.sent_at is not None and row.mail_attempts == 1
+
+
+def test_rerun_never_mails_the_week_twice_by_accident(
+    project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.tasks import weekly
+
+    v1 = weekly.make_report("2026-W40", "DEMO")
+    assert weekly.send_report(v1["id"])["sent"]
+    again = weekly.send_report(v1["id"])  # a retried task / a second run of the same version
+    assert not again["sent"] and again["status"] == "already-sent"
+    v2 = weekly.make_report("2026-W40", "DEMO")  # a re-run makes a new version...
+    assert v2["version"] == 2
+    skipped = weekly.send_report(v2["id"])  # ...which is not mailed without resend
+    assert skipped["status"] == "skipped" and "v1" in skipped["reason"]
+    assert len(smtp.messages) == 1
+    fixed = weekly.send_report(v2["id"], resend=True)  # a deliberate correction
+    assert fixed["sent"] and len(smtp.messages) == 2
+    assert smtp.parsed()["X-Changeflow-Key"] == "weekly-report/DEMO/2026-W40/v2"
+    assert not weekly.send_report(v2["id"], resend=True)["sent"]
+    assert len(smtp.messages) == 2
+
+
+def test_send_failure_keeps_the_report_and_hides_the_password(
+    project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changeflow.tasks import weekly
+
+    from changeflow.settings import reset_settings
+
+    made = weekly.make_report("2026-W40", "DEMO")
+    dead = _free_port()  # nobody listens there
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(dead))
+    reset_settings()
+    with pytest.raises(Exception) as e:
+        weekly.send_report(made["id"])
+    assert SMTP_PASSWORD not in str(e.value) and str(dead) in str(e.value)
+    row = _report_row(made["id"])
+    assert row.mail_state == "failed" and row.mail_attempts == 1
+    assert SMTP_PASSWORD not in row.mail_error
+    assert Path(made["document"]).is_file()  # the report stays stored
+    assert smtp.messages == []
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(smtp.port))  # the server is back: retry
+    reset_settings()
+    assert weekly.send_report(made["id"])["sent"]
+    assert len(smtp.messages) == 1 and _report_row(made["id"]).mail_attempts == 2
+
+
+def test_missing_lead_email_is_a_clear_error(project: dict[str, Any], smtp: Mailbox) -> None:
+    from changeflow.db.models import Person
+    from changeflow.db.session import transaction
+    from changeflow.tasks import weekly
+
+    with transaction() as s:
+        s.scalar(select(Person).where(Person.name == "王芳")).email = None
+    made = weekly.make_report("2026-W40", "DEMO")
+    with pytest.raises(InputError) as e:
+        weekly.send_report(made["id"])
+    assert e.value.source == "contract OA-2026" and e.value.field == "client_lead.email"
+
+
+# --- the schedule rule and the flow --------------------------------------------------------
+
+
+def test_scheduled_reports_once_on_the_report_day(project: dict[str, Any], smtp: Mailbox) -> None:
+    from changeflow.tasks import weekly
+
+    # Friday 2026-10-02 is National Day: nothing then, nothing on Tuesday either
+    assert weekly.scheduled_reports(now=at("2026-10-02T15:00:00")) == []
+    assert weekly.scheduled_reports(now=at("2026-09-29T15:00:00")) == []
+    (first,) = weekly.scheduled_reports(now=at("2026-09-30T15:00:01"))
+    assert (first["week"], first["version"]) == ("2026-W40", 1)
+    (again,) = weekly.scheduled_reports(now=at("2026-09-30T15:05:00"))  # a retried run
+    assert again["id"] == first["id"] and again["markdown"] == first["markdown"]
+    weekly.send_report(first["id"])
+    assert weekly.scheduled_reports(now=at("2026-09-30T16:00:00")) == []
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.prefect
+def test_flow_publishes_mails_and_reruns_without_duplicate_mail(
+    prefect_server: str, project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.flows.weekly import WeeklyInput, weekly_report
+
+    from tests.prefect_fixtures import read_artifacts
+
+    params = WeeklyInput(week="2026-W40", client="DEMO")
+    state = weekly_report(params, return_state=True)
+    assert state.is_completed(), state.message
+    (rep,) = state.result()["reports"]
+    assert rep["version"] == 1 and rep["mail"]["status"] == "sent"
+    assert len(smtp.messages) == 1
+    arts = read_artifacts(state.state_details.flow_run_id)
+    md = next(a for a in arts if a.type == "markdown")
+    assert "2026-W40" in md.data and "示例集团有限公司" in md.data and "国庆节" in md.data
+    assert any(a.type == "table" for a in arts)
+    state = weekly_report(params, return_state=True)  # the same week again
+    assert state.is_completed()
+    (rep,) = state.result()["reports"]
+    assert rep["version"] == 2 and rep["mail"]["status"] == "skipped"
+    assert len(smtp.messages) == 1
+    # on a day that is not a report day the scheduled run does nothing
+    state = weekly_report(WeeklyInput(scheduled=True), return_state=True)
+    assert state.is_completed() and state.result() == {"reports": []}
+
+
+@pytest.mark.prefect
+def test_flow_send_failure_is_retried_then_fails_with_report_stored(
+    prefect_server: str, project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changeflow.flows.weekly import WeeklyInput, weekly_report
+    from changeflow.tasks import weekly
+
+    from changeflow.settings import reset_settings
+
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(_free_port()))
+    reset_settings()
+    params = WeeklyInput(week="2026-W40", client="DEMO", mail_retries=1, retry_delay_seconds=0)
+    state = weekly_report(params, return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    assert "mail failed" in state.message and SMTP_PASSWORD not in state.message
+    (row,) = weekly.report_rows("DEMO", "2026-W40")
+    assert row["mail_state"] == "failed" and row["version"] == 1
+    assert _report_row(row["id"]).mail_attempts == 2  # first try + one retry
+    assert Path(weekly.stored_report(row["id"])["document"]).is_file()
+    assert smtp.messages == []
+
+
+def test_cli_send_once(project: dict[str, Any], smtp: Mailbox, cli) -> None:
+    code, out, err = cli("report", "weekly", "--week", "2026-W40", "--client", "DEMO", "--send",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["mail"]["status"] == "sent" and len(smtp.messages) == 1
+    code, out, err = cli("report", "weekly", "--week", "2026-W40", "--send", "--json")
+    assert code == 0 and json.loads(out)["mail"]["status"] == "skipped"
+    assert json.loads(out)["version"] == 2 and len(smtp.messages) == 1
