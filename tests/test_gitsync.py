@@ -25,8 +25,13 @@ LS = ("Li Si", "lisi@corp.cn")
 
 
 @pytest.fixture
-def requests_db(db: str) -> str:
-    """A client with four requests of 2026 (seq 1, 2, 3, 20) and our developer Zhang San."""
+def requests_db(any_db_url: str) -> str:
+    """A client with four requests of 2026 (seq 1, 2, 3, 20) and our developer Zhang San;
+    on SQLite, and on PostgreSQL too when CHANGEFLOW_TEST_PG_URL is set."""
+    from changeflow.db.migrate import upgrade
+
+    db = any_db_url
+    upgrade(db)
     with transaction(db) as s:
         c = Client(code="DEMO", name="示例客户", aliases=[])
         s.add(c)
