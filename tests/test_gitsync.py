@@ -499,3 +499,23 @@ def test_full_reread_links_requests_and_aliases_added_later(
     assert p["hours_logged"] == Decimal(2)  # the existing entry got the request
     assert [a["identity"] for a in p["authors"]] == ["zhaoliu@corp.cn"]
     assert sync(r.path, requests_db, full=True).linked == 0  # idempotent
+
+
+def test_url_repository_is_mirrored_and_fetched(requests_db: str, tmp_path: Path, cf_home) -> None:
+    src = GitRepo(tmp_path / "upstream")
+    src.commit("CR-2026-0001 one", {"a.txt": "a\n"})
+    url = f"file://{src.path}"
+    with transaction(requests_db) as s:
+        repo = gitsync.add_repository(s, url, name="upstream")
+        assert repo.is_remote
+    first = sync("upstream", requests_db)
+    assert first.new == 1
+    assert Path(first.path).is_relative_to(cf_home / "repos")  # the mirror in our home
+    src.commit("CR-2026-0001 two @1h", {"a.txt": "b\n"})
+    second = sync(url, requests_db)
+    assert (second.new, second.time_entries) == (1, 1)
+    with transaction(requests_db) as s:
+        bad = gitsync.add_repository(s, f"file://{tmp_path}/nowhere", name="gone")
+        assert bad.is_remote
+    with pytest.raises(InputError, match="nowhere"):
+        sync("gone", requests_db)
