@@ -75,7 +75,7 @@ def golive(lang: str) -> DocxDocument:
         "c",
         "commits",
         ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [12, 22, 26, 24, 76],
+        [10, 19, 30, 24, 77],
     )
 
     doc.add_heading(d.pick(T["h_modules"], lang), level=1)

@@ -90,6 +90,11 @@ def _newest(session: Session, req: Request, kind: str, lang: str) -> Document | 
     return (same or docs or [None])[0]
 
 
+def _shown_name(doc: Document) -> str:
+    """The stored file's name without the store's ``v<n>-<lang>-`` prefix."""
+    return Path(doc.path).name.removeprefix(f"v{doc.version}-{doc.lang}-")
+
+
 def deliverables(
     session: Session, req: Request, lang: str
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -108,7 +113,7 @@ def deliverables(
                 "kind": kind,
                 "name": _pick(names, lang),
                 "version": f"v{doc.version}",
-                "ident": f"{Path(doc.path).name} · SHA-256 {doc.sha256[:16]}",
+                "ident": f"{_shown_name(doc)} · SHA-256 {doc.sha256[:16]}",
             }
         )
     rel = latest_release(session, req)

@@ -535,7 +535,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         ],
         "commits": [
             {
-                "sha": c["sha"][:10],
+                "sha": c["sha"][:8],
                 "date": c["date"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 "author": c["author"],
                 "subject": c["subject"],

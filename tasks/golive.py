@@ -100,7 +100,7 @@ def classify(subject: str) -> tuple[str, str]:
 def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Release notes grouped by kind, in the order of NOTE_KINDS; merges left out."""
     groups: dict[str, list[str]] = {k: [] for k in NOTE_KINDS}
-    for c in commits:
+    for c in reversed(commits):  # git gives newest first; notes read oldest first
         if c.get("merge"):
             continue
         kind, text = classify(c["subject"])
@@ -343,7 +343,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "commits": [
             {
                 "no": i,
-                "sha": c["sha"][:10],
+                "sha": c["sha"][:8],
                 "date": datetime.fromisoformat(c["date"]).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 "author": c["author"],
                 "subject": c["subject"],
