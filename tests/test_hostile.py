@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.hostile.make_corpus import DOORS, RETURNED, Case, cases, make
+from tests.hostile.make_corpus import DOORS, NEEDS_DEVELOPMENT, RETURNED, Case, cases, make
 
 CASES = [c for c, _ in cases()]
 
@@ -57,9 +57,35 @@ def _files_outside_store(root: Path) -> set[Path]:
     }
 
 
+def _in_development(key: str, tmp_path: Path) -> str:
+    """Plan, approval and kick-off (a branch in a real repository): the state in which the
+    test and document doors read their files."""
+    import git
+
+    from tests.approval_helpers import make_plan
+    from tests.test_kickoff import _approve, _set_repo
+
+    repo = git.Repo.init(tmp_path / "oa-repo", initial_branch="main")
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "李明")
+        cw.set_value("user", "email", "li.ming@contractor.example")
+    (tmp_path / "oa-repo" / "README.md").write_text("OA\n", encoding="utf-8")
+    repo.index.add(["README.md"])
+    repo.index.commit("初始提交")
+    _set_repo(repo.working_tree_dir)
+    make_plan(key)
+    _approve(key, tmp_path)
+    from changeflow.tasks.kickoff import kickoff
+
+    assert kickoff(key)["state"] == "in_development"
+    return key
+
+
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_hostile_file(case: Case, corpus: dict[str, Path], submitted: str, cli, tmp_path) -> None:
     path = corpus[case.name]
+    if case.door in NEEDS_DEVELOPMENT:
+        _in_development(submitted, tmp_path)
     args = [a.format(file=path, key=submitted) for a in DOORS[case.door]]
     before = all_counts()
     outside = _files_outside_store(tmp_path)
@@ -73,32 +99,54 @@ def test_hostile_file(case: Case, corpus: dict[str, Path], submitted: str, cli, 
         assert "Traceback" not in line
         assert all_counts() == before
     else:
-        assert code == 0, err
-        _assert_stored_safely(submitted, before)
+        assert code in (0, 1), err  # 1: a test run recorded as failed
+        if case.door == "taskbook":
+            _assert_new_request(submitted, before)
+        _assert_stored_safely()
     assert _files_outside_store(tmp_path) == outside
 
 
 _SAFE_PATH = re.compile(r"^CR-\d{4}-\d{4}/[a-z-]+/v\d+-[A-Za-z-]+-[\w.-]+$")
 
 
-def _assert_stored_safely(first_key: str, before: dict[str, int]) -> None:
-    from changeflow.db.models import Document, Request
+def _assert_new_request(first_key: str, before: dict[str, int]) -> None:
+    from changeflow.db.models import Request
     from changeflow.db.session import transaction
-    from changeflow.db.store import document_path
 
-    from changeflow.settings import get_settings
-
-    after = all_counts()
-    assert after["request"] == before["request"] + 1
-    store = get_settings().store_dir.resolve()
+    assert all_counts()["request"] == before["request"] + 1
     with transaction() as s:
         req = s.scalars(select(Request).order_by(Request.id.desc())).first()
         assert req.key != first_key
         for text in (req.title, *req.attachments, *(r.text for r in req.requirements)):
             assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), text
-        for doc in s.scalars(select(Document).where(Document.request_id == req.id)):
+
+
+LOCAL_SECRETS = (b"root:x:0:0", b"root:*:0:0")  # what /etc/passwd would bring along
+
+
+def _assert_stored_safely() -> None:
+    """Every stored name is plain and inside the store; no document embeds a local file."""
+    import io
+    import zipfile
+
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+    from changeflow.db.store import document_path
+
+    from changeflow.settings import get_settings
+
+    store = get_settings().store_dir.resolve()
+    with transaction() as s:
+        for doc in s.scalars(select(Document)):
             assert _SAFE_PATH.match(doc.path), doc.path
-            assert document_path(doc).resolve().is_relative_to(store)
+            path = document_path(doc).resolve()
+            assert path.is_relative_to(store)
+            data = path.read_bytes()
+            blobs = [data]
+            if data.startswith(b"PK"):
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    blobs += [zf.read(n) for n in zf.namelist()]
+            assert not any(x in b for b in blobs for x in LOCAL_SECRETS), doc.path
 
 
 @pytest.mark.parametrize(
@@ -121,12 +169,8 @@ def test_hostile_returned_plan(case: Case, values, edit, submitted: str, cli, tm
         assert all_counts() == before
     else:
         assert code == 0, err
-        from changeflow.db.models import Document
-        from changeflow.db.session import transaction
 
-        with transaction() as s:
-            for doc in s.scalars(select(Document)):
-                assert _SAFE_PATH.match(doc.path), doc.path
+        _assert_stored_safely()
 
 
 def test_corpus_is_big_enough_and_covers_every_door() -> None:

@@ -33,9 +33,15 @@ DOORS: dict[str, tuple[str, ...]] = {
     "calendar": ("calendar", "import", "{file}"),
     "contract": ("contract", "load", "{file}"),
     "approve": ("approve", "{file}"),  # the returned plan with the client's sign-off
+    "accept": ("accept", "{file}"),  # the returned acceptance certificate
+    "dispatch": ("dispatch", "signoff", "{file}"),  # the returned dispatch order
+    "junit": ("test", "{key}", "--junit", "{file}"),  # JUnit XML of a test run elsewhere
+    "notes": ("docs", "{key}", "--notes", "{file}"),  # design notes (Markdown)
 }
 # Every generic Word case is also sent to these doors (any .docx a client returns).
-WORD_DOORS = ("approve",)
+WORD_DOORS = ("approve", "accept", "dispatch")
+# Doors that read their file only for a request in development (the test brings it there).
+NEEDS_DEVELOPMENT = ("junit", "notes")
 
 
 @dataclass(frozen=True)
@@ -386,6 +392,50 @@ def cases() -> list[tuple[Case, Maker]]:
          raw("year: 2027\nsource: x\nholidays:\n  - {name: a, from: 2027-02-30}\n")),
         (Case("calendar", "control characters", "cal-ctrl.yaml", "", "special characters"),
          raw("year: 2027\nsource: \"\x1b]0;pwned\x07\"\n")),
+        # --- JUnit XML (test KEY --junit FILE) ---
+        (Case("junit", "billion laughs (XML)", "laughs.xml", "file", "DOCTYPE"),
+         raw('<?xml version="1.0"?>' + LAUGHS + "<testsuite>&lol9;</testsuite>")),
+        (Case("junit", "external entity (XXE)", "xxe.xml", "file", "DOCTYPE"),
+         raw('<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+             '<testsuite name="&x;"/>')),
+        (Case("junit", "DOCTYPE hidden in UTF-16", "utf16.xml", "", "DOCTYPE"),
+         raw(('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE t [<!ENTITY a "b">]>'
+              '<testsuite name="&a;"/>').encode("utf-16"))),
+        (Case("junit", "not XML", "notxml.xml", "line", "well-formed"), raw("PASSED 3 tests\n")),
+        (Case("junit", "empty file", "empty.xml", "file", "empty"), raw(b"")),
+        (Case("junit", "wrong root element", "html.xml", "root", "not JUnit"),
+         raw("<html><body>3 passed</body></html>")),
+        (Case("junit", "deep nesting (XML)", "deep.xml", "line", "well-formed"),
+         raw("<testsuite>" + "<a>" * 20000 + "</a>" * 20000 + "</testsuite>")),
+        (Case("junit", "wrong encoding (GBK bytes in UTF-8 XML)", "gbk.xml", "line",
+              "well-formed"),
+         raw(b'<?xml version="1.0" encoding="UTF-8"?><testsuite name="'
+             + "请假".encode("gbk") + b'"/>')),
+        (Case("junit", "control character reference", "ctrl.xml", "line", "well-formed"),
+         raw('<testsuite><testcase name="a&#x1b;[31m"/></testsuite>')),
+        (Case("junit", "oversized file", "huge.xml", "file", "limit"),
+         raw(b"<testsuite>" + b" " * (21 * 1024 * 1024) + b"</testsuite>")),
+        (Case("junit", "path traversal and device names in test names", "names.xml",
+              expect="harmless"),
+         raw('<testsuite name="../../etc"><testcase classname="CON" name="../../../x"/>'
+             '<testcase classname="C:\\Windows" name="NUL"/></testsuite>')),
+        # --- design notes, Markdown (docs KEY --notes FILE) ---
+        (Case("notes", "wrong encoding (GBK)", "gbk.md", "notes", "UTF-8"),
+         raw("# 设计说明\n请假流程\n".encode("gbk"))),
+        (Case("notes", "wrong encoding (UTF-16)", "utf16.md", "notes", "UTF-8"),
+         raw("# 设计说明\n".encode("utf-16"))),
+        (Case("notes", "empty file", "empty.md", "file", "empty"), raw(b"")),
+        (Case("notes", "oversized file", "huge.md", "", "limit"),
+         raw(b"# x\n" + b"y" * (600 * 1024))),
+        (Case("notes", "raw HTML and local-file images", "html.md", expect="harmless"),
+         raw("# 设计\n<script>alert(1)</script>\n\n![p](../../../../etc/passwd)\n"
+             "![f](file:///etc/passwd)\n<img src=\"/etc/passwd\">\n")),
+        (Case("notes", "control characters (Markdown)", "ctrl.md", expect="harmless"),
+         raw("# 设计\x00\x07\x1b[31m说明\n正文\x0b\x7f\n")),
+        (Case("notes", "deep nesting (Markdown)", "deep.md", expect="harmless"),
+         raw("> " * 5000 + "深\n\n" + "- " * 3000 + "x\n")),
+        (Case("notes", "very long line", "longline.md", expect="harmless"),
+         raw("# 长\n" + "长" * 150_000 + "\n")),
         # --- contract load ---
         (Case("contract", "billion laughs (YAML)", "contract-laughs.yaml", "line", "aliases"),
          raw(YAML_LAUGHS)),
