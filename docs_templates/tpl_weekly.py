@@ -67,10 +67,16 @@ T = {
         ("计划至今", "Planned to date"),
         ("已完成人日", "Done PD"),
         ("完成率", "Done %"),
-        ("滞后（工作日）", "Slip (working days)"),
+        ("滞后（工作日）", "Slip (wd)"),
+        ("人员（本期天数/工时）", "People (days/hours this period)"),
     ],
     "h_chart": ("进度图（计划与实际累计人日）", "Progress chart (planned vs actual person-days)"),
     "h_milestones": ("里程碑", "Milestones"),
+    "milestones_intro": (
+        "列出本期至下周末到期、本期完成或已延误的里程碑（完整清单见实施计划）。",
+        "Milestones due from the period start to the end of next week, done in the period, or"
+        " late (the full list is in the plan).",
+    ),
     "milestone_cols": [
         ("需求", "Request"),
         ("里程碑", "Milestone"),
@@ -78,14 +84,6 @@ T = {
         ("完成日期", "Done on"),
         ("滞后（工作日）", "Slip (working days)"),
         ("状态", "Status"),
-    ],
-    "h_req_people": ("各需求参与人员", "People per request"),
-    "req_people_cols": [
-        ("需求", "Request"),
-        ("人员", "Person"),
-        ("天数", "Days"),
-        ("工时（小时）", "Hours"),
-        ("提交", "Commits"),
     ],
     "h_people": ("五、参与人员", "5. People involved"),
     "people_cols": [
@@ -248,7 +246,14 @@ def weekly(lang: str) -> DocxDocument:
         [pick(c, lang) for c in T["daily_cols"]],
         "r",
         "rows",
-        ["{{ r.date }}", "{{ r.key }}", "*commits", "{{ r.hours }}", "*changes", "*docs"],
+        [
+            "{{ r.date }}",
+            "{{ r.key }}",
+            "{{ r.commits }}",
+            "{{ r.hours }}",
+            "{{ r.changes }}",
+            "{{ r.docs }}",
+        ],
         [22, 25, 68, 11, 20, 14],
     )
 
@@ -267,14 +272,16 @@ def weekly(lang: str) -> DocxDocument:
             "{{ q.done }}",
             "{{ q.pct }}",
             "{{ q.slip }}",
+            "{{ q.people }}",
         ],
-        [22, 38, 16, 16, 18, 18, 14, 18],
+        [21, 31, 14, 13, 14, 14, 13, 13, 27],
     )
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
     doc.add_paragraph("{{ chart }}")
     doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(T["h_milestones"], lang), level=2)
+    doc.add_paragraph(pick(T["milestones_intro"], lang))
     _loop_table(
         doc,
         [pick(c, lang) for c in T["milestone_cols"]],
@@ -290,16 +297,6 @@ def weekly(lang: str) -> DocxDocument:
         ],
         [25, 40, 25, 25, 22, 23],
     )
-    doc.add_heading(pick(T["h_req_people"], lang), level=2)
-    _loop_table(
-        doc,
-        [pick(c, lang) for c in T["req_people_cols"]],
-        "pp",
-        "req_people",
-        ["{{ pp.key }}", "{{ pp.name }}", "{{ pp.days }}", "{{ pp.hours }}", "{{ pp.commits }}"],
-        [35, 50, 25, 25, 25],
-    )
-
     doc.add_heading(pick(T["h_people"], lang), level=1)
     _loop_table(
         doc,
