@@ -75,7 +75,7 @@ def golive(lang: str) -> DocxDocument:
         "c",
         "commits",
         ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [10, 19, 30, 24, 77],
+        [12, 22, 30, 24, 72],
     )
 
     doc.add_heading(d.pick(T["h_modules"], lang), level=1)

@@ -465,7 +465,7 @@ def _commits_from_git(session: Session, req: Request) -> list[dict[str, Any]]:
 
 def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, Any], datetime]:
     """The template context (without the version) and the time the inputs are from."""
-    from .golive import group_modules, latest_release
+    from .golive import group_modules, latest_release, localise_groups, localise_modules
     from .planning import PHASE_LABELS, ROLE_LABELS, pd_text
     from .testing import latest_run, tests_line
 
@@ -478,7 +478,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
     paths = sorted({p for c in commits for p in c["paths"]})
     modules = group_modules(paths, lang)
     if not commits and release is not None:  # not synced: what the go-live read from git
-        modules = (release.data or {}).get("modules", [])
+        modules = localise_modules((release.data or {}).get("modules", []), lang)
         commits = [
             {**c, "date": datetime.fromisoformat(c["date"]), "paths": []}
             for c in reversed(release.commits or [])
@@ -546,7 +546,9 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "tag": release.tag if release is not None else none,
         "commit": release.commit_sha if release is not None else none,
         "rollback": (release.data or {}).get("rollback", []) if release is not None else [],
-        "groups": (release.data or {}).get("groups", []) if release is not None else [],
+        "groups": localise_groups((release.data or {}).get("groups", []), lang)
+        if release is not None
+        else [],
         "our_lead": our.name if our else "",
         "our_phone": (our.phone or "") if our else "",
         "our_email": (our.email or "") if our else "",

@@ -113,6 +113,17 @@ def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, 
     ]
 
 
+def localise_groups(groups: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Stored groups with their titles in ``lang`` (a record may be re-rendered in another)."""
+    return [g | {"title": _pick(NOTE_KINDS.get(g["kind"], NOTE_KINDS["other"])[0], lang)}
+            for g in groups]  # fmt: skip
+
+
+def localise_modules(modules: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    return [m | {"name": _pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE else dict(m)
+            for m in modules]  # fmt: skip
+
+
 def notes_text(groups: Sequence[dict[str, Any]]) -> str:
     lines: list[str] = []
     for g in groups:
@@ -339,7 +350,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "released_by": rel.released_by,
         "tests": tests,
-        "groups": (rel.data or {}).get("groups", []),
+        "groups": localise_groups((rel.data or {}).get("groups", []), lang),
         "commits": [
             {
                 "no": i,
@@ -351,7 +362,8 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
             for i, c in enumerate(rel.commits or [], start=1)
         ],
         "modules": [
-            {"name": m["name"], "files": m["files"]} for m in (rel.data or {}).get("modules", [])
+            {"name": m["name"], "files": m["files"]}
+            for m in localise_modules((rel.data or {}).get("modules", []), lang)
         ],
         "rollback": (rel.data or {}).get("rollback", []),
     }

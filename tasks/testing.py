@@ -760,7 +760,9 @@ def run_tests(
             failures=parsed.failures,
             errors=parsed.errors,
             skipped=parsed.skipped,
-            duration=parsed.duration if parsed.cases else (outcome.seconds if outcome else 0),
+            duration=parsed.duration
+            if parsed.duration > 0 or outcome is None
+            else outcome.seconds,  # JUnit times too small to show: the command's time
             passed=ok_exit and parsed.failures == 0 and parsed.errors == 0,
             output_excerpt=outcome.output if outcome else "",
             failed_cases=failed,

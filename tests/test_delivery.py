@@ -265,6 +265,15 @@ def test_golive_tags_records_and_moves_to_live(tested) -> None:
     notes = [p.text for p in docx.Document(res.document).paragraphs]
     assert "请假审批流程增加分管领导节点" in notes and not any("@2h" in n for n in notes)
     assert east_asia_fonts(Path(res.document))["docDefaults"] == "SimSun"
+    # the same record in English: group titles follow the document's language
+    from changeflow.db.delivery import Release
+    from changeflow.db.session import transaction
+    from changeflow.tasks.golive import render_golive
+    from sqlalchemy import select
+
+    with transaction() as s:
+        en = docx_text(render_golive(s.scalar(select(Release)), "en"))
+    assert "Go-live Record" in en and "Added" in en and "Improved" in en and "新增\n" not in en
     with pytest.raises(TransitionError):  # already live
         golive(key)
 
