@@ -48,7 +48,12 @@ T = {
         "Nothing was recorded in this period: no commits, hours, stage changes or documents.",
     ),
     "h_calendar": ("二、工作日历", "2. Working days"),
-    "cal_cols": [("日期", "Date"), ("工作日", "Working"), ("说明", "Reason")],
+    "cal_cols": [
+        ("日期", "Date"),
+        ("工作日", "Working"),
+        ("说明", "Reason"),
+        ("运行日志", "Run log"),
+    ],
     "h_daily": ("三、每日开发情况", "3. Daily development status"),
     "daily_cols": [
         ("日期", "Date"),
@@ -236,8 +241,8 @@ def weekly(lang: str) -> DocxDocument:
         [pick(c, lang) for c in T["cal_cols"]],
         "d",
         "days",
-        ["{{ d.date }}", "{{ d.working }}", "{{ d.reason }}"],
-        [45, 20, 95],
+        ["{{ d.date }}", "{{ d.working }}", "{{ d.reason }}", "{{ d.run_log }}"],
+        [40, 18, 80, 22],
     )
 
     doc.add_heading(pick(T["h_daily"], lang), level=1)

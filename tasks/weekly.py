@@ -604,6 +604,7 @@ def build_week(
         day = _as_utc(at).astimezone(tz).date()
         slot(day, rid)["documents"].append({"kind": kind, "version": version, "lang": lang})
 
+    run_logs = _run_log_days(session, contract, start, end)
     days = []
     for d in sorted(days_info):
         info = days_info[d]
@@ -625,6 +626,7 @@ def build_week(
                 "reason_zh": info.reason_zh,
                 "provisional": info.provisional,
                 "report_day": due is not None and d == due.date(),
+                "run_log": d in run_logs if (info.working or d in run_logs) else None,
                 "requests": rows,
             }
         )
@@ -650,6 +652,8 @@ def build_week(
     next_week: list[dict[str, Any]] = []
     for rid in shown:
         r = reqs[rid]
+        if r.kind == "fault":  # faults show in the days and the risks, not as progress
+            continue
         plan = plans.get(rid)
         done_pd = _pd(cum_hours.get(rid, Decimal(0)), per_day)
         planned = planned_now = None
@@ -763,7 +767,8 @@ def build_week(
                 "people": people,
             }
         )
-    risks.extend(_sla_breaches(session, client.id, t0, t1, tz))
+    generated = (now or datetime.now(tz)).astimezone(tz)
+    risks.extend(_sla_breaches(session, client.id, t0, t1, tz, generated))
     next_week.sort(key=lambda x: (x["start"], x["key"]))
 
     people_out = sorted(
@@ -805,7 +810,7 @@ def build_week(
         "rule": {"cron": rule.cron, "weekday": rule.weekday, "at": rule.at.strftime("%H:%M")},
         "due_at": due,
         "report_day": due.date() if due else None,
-        "generated_at": (now or datetime.now(tz)).astimezone(tz),
+        "generated_at": generated,
         "working_days": sum(1 for d in week_days_in if d["working"]),
         "days_off": [d for d in week_days_in if not d["working"]],
         "days": days,
@@ -929,49 +934,48 @@ def _burnup(
 
 
 def _sla_breaches(
-    session: Session, client_id: int, t0: datetime, t1: datetime, tz: Any
+    session: Session, client_id: int, t0: datetime, t1: datetime, tz: Any, now: datetime
 ) -> list[dict[str, Any]]:
-    """Faults whose response or on-site clock ran out in the period (maintenance tables)."""
+    """Fault clocks breached with their due time in the period (the maintenance module's
+    rules: pauses, a visit counting as the response...)."""
     try:
-        from changeflow.db.maintenance import Fault
+        from .maintenance import breaches_between
     except ImportError:  # pragma: no cover - maintenance not installed
         return []
-    out = []
-    rows = session.execute(
-        select(
-            Request.key,
-            Fault.severity,
-            Fault.response_due,
-            Fault.responded_at,
-            Fault.onsite_due,
-            Fault.onsite_at,
+    return [
+        {
+            "key": b["key"],
+            "kind": "sla_breach",
+            "clock": b["clock"],
+            "severity": b["severity"],
+            "title": b.get("title", ""),
+            "due": b["due"].astimezone(tz),
+            "done": b["done"].astimezone(tz) if b.get("done") else None,
+            "cause": b.get("cause", ""),
+        }
+        for b in breaches_between(session, t0, t1, client_id=client_id, now=now)
+    ]
+
+
+def _run_log_days(
+    session: Session, contract: Contract | None, first: date, last: date
+) -> set[date]:
+    """Days of the period with a daily run log (运行日志) of the contract (maintenance)."""
+    if contract is None:
+        return set()
+    try:
+        from changeflow.db.maintenance import RunLogEntry
+    except ImportError:  # pragma: no cover - maintenance not installed
+        return set()
+    return set(
+        session.scalars(
+            select(RunLogEntry.day).where(
+                RunLogEntry.contract_id == contract.id,
+                RunLogEntry.day >= first,
+                RunLogEntry.day <= last,
+            )
         )
-        .join(Request, Request.id == Fault.request_id)
-        .where(
-            Request.client_id == client_id,
-            or_(
-                and_(Fault.response_due >= t0, Fault.response_due < t1),
-                and_(Fault.onsite_due >= t0, Fault.onsite_due < t1),
-            ),
-        )
-    ).all()
-    now = datetime.now(UTC)
-    for key, sev, r_due, r_at, o_due, o_at in rows:
-        for clock, due, done in (("response", r_due, r_at), ("onsite", o_due, o_at)):
-            if due is None or not (t0 <= due < t1):
-                continue
-            if (done is not None and done > due) or (done is None and due < now):
-                out.append(
-                    {
-                        "key": key,
-                        "kind": "sla_breach",
-                        "clock": clock,
-                        "severity": sev,
-                        "due": due.astimezone(tz),
-                        "done": done.astimezone(tz) if done else None,
-                    }
-                )
-    return out
+    )
 
 
 def _cell_out(c: dict[str, Any]) -> dict[str, Any]:
@@ -1103,6 +1107,9 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 if d["working"]
                 else _pick(("否", "no"), lang),
                 "reason": reason,
+                "run_log": {True: "✓", False: _pick(("未填写", "missing"), lang), None: ""}[
+                    d["run_log"]
+                ],
             }
         )
         if not d["requests"] and d["working"] and d["in_week"]:
@@ -1283,13 +1290,18 @@ def _risk_text(x: dict[str, Any], lang: str) -> str:
             f" {_num(x['done'])} done)"
         )
     if x["kind"] == "sla_breach":
-        clock = _pick(
-            {"response": ("响应", "response"), "onsite": ("到场", "on-site")}[x["clock"]], lang
-        )
-        return (
-            f"{x['key']}：{clock}时限 {x['due']:%Y-%m-%d %H:%M} 已超时"
-            if zh
-            else f"{x['key']}: {clock} time limit {x['due']:%Y-%m-%d %H:%M} breached"
+        names = {"response": ("首次响应", "first response"), "onsite": ("到场", "on-site")}
+        clock = _pick(names.get(x["clock"], (x["clock"], x["clock"])), lang)
+        title = f"（{x['title']}）" if zh and x.get("title") else ""
+        if not zh and x.get("title"):
+            title = f" ({x['title']})"
+        cause = x.get("cause") or ""
+        if zh:
+            return f"{x['key']}{title}：{clock}时限 {x['due']:%Y-%m-%d %H:%M} 已超时" + (
+                f"，原因：{cause}" if cause else ""
+            )
+        return f"{x['key']}{title}: {clock} time limit {x['due']:%Y-%m-%d %H:%M} breached" + (
+            f"; cause: {cause}" if cause else ""
         )
     return f"{x['key']}: {x['kind']}"
 

@@ -678,3 +678,28 @@ def test_cli_send_once(project: dict[str, Any], smtp: Mailbox, cli) -> None:
     code, out, err = cli("report", "weekly", "--week", "2026-W40", "--send", "--json")
     assert code == 0 and json.loads(out)["mail"]["status"] == "skipped"
     assert json.loads(out)["version"] == 2 and len(smtp.messages) == 1
+
+
+def test_sla_breach_and_run_log_from_maintenance(project: dict[str, Any]) -> None:
+    """A crash fault nobody answered within 30 minutes is a risk of its week; the working
+    days show whether the daily run log (运行日志) was written."""
+    from changeflow.tasks import maintenance, weekly
+
+    f = maintenance.report_fault(
+        severity="crash", title="邮件服务器异常", reported_at=at("2026-09-29T10:00:00"),
+        contract="OA-2026", actor="值班", now=at("2026-09-29T10:00:00"),
+    )  # fmt: skip
+    maintenance.add_run_log(day="2026-09-28", author="张伟", checks=["服务器巡检"],
+                            contract="OA-2026")  # fmt: skip
+    data = _build("2026-W40")
+    (risk,) = [x for x in data["risks"] if x["kind"] == "sla_breach" and x["clock"] == "response"]
+    assert risk["key"] == f.key and risk["due"] == at("2026-09-29T10:30:00")
+    logs = {d["date"]: d["run_log"] for d in data["days"]}
+    assert logs[D("2026-09-28")] is True and logs[D("2026-09-29")] is False
+    assert logs[D("2026-10-02")] is None  # a holiday needs no run log
+    r = weekly.make_report("2026-W40", "DEMO")
+    _text, tables, _d = _docx(r["document"])
+    flat = "\n".join("|".join(row) for t in tables for row in t)
+    assert "2026-09-28 周一|是|工作日|✓" in flat and "2026-09-29 周二|是|工作日|未填写" in flat
+    assert f"{f.key}（邮件服务器异常）：首次响应时限 2026-09-29 10:30 已超时" in _text
+    assert f.key not in [q["key"] for q in data["requests"]]
