@@ -703,3 +703,25 @@ def test_sla_breach_and_run_log_from_maintenance(project: dict[str, Any]) -> Non
     assert "2026-09-28 周一|是|工作日|✓" in flat and "2026-09-29 周二|是|工作日|未填写" in flat
     assert f"{f.key}（邮件服务器异常）：首次响应时限 2026-09-29 10:30 已超时" in _text
     assert f.key not in [q["key"] for q in data["requests"]]
+
+
+def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The same aggregates on PostgreSQL (exact hours, the holiday week, the document)."""
+    from changeflow.db.migrate import upgrade
+    from changeflow.tasks import weekly
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.intake import intake_file
+    from changeflow.tasks.signing import ensure_secret
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    upgrade(pg_url)
+    ensure_secret()
+    load_contract_file(root / "contract.yaml")
+    key = intake_file(root / "taskbook.yaml").key
+    make_project(key, pg_url, tmp_path)
+    data = _build("2026-W40")
+    assert data["totals"]["hours"] == Decimal(19) and data["totals"]["commits"] == 4
+    assert data["requests"][0]["done_person_days"] == Decimal("6.50")
+    assert data["days_off"][0]["date"] == D("2026-10-01")
+    r = weekly.make_report("2026-W40", "DEMO")
+    assert r["version"] == 1 and Path(r["document"]).is_file()
