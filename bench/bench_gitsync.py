@@ -364,7 +364,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         inc_s: list[float] = []
         inc_floor: list[float] = []
         inc_new = 0
-        for _ in range(3 if quick else 5):
+        for _ in range(3 if quick else 7):
             t = time.perf_counter()
             _git_log_floor(repo, tip, f"^{week_ago}")
             inc_floor.append(time.perf_counter() - t)

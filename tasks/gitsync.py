@@ -828,9 +828,10 @@ class _Writer:
                     TimeEntry.commit_id.in_(part), TimeEntry.request_id.is_(None)
                 )
             ).all()
-            for tid, cid in loose:
+            if loose:  # one executemany (ORM bulk update by primary key)
                 self.s.execute(
-                    update(TimeEntry).where(TimeEntry.id == tid).values(request_id=first_rid[cid])
+                    update(TimeEntry),
+                    [{"id": tid, "request_id": first_rid[cid]} for tid, cid in loose],
                 )
 
     def merged_branch_pairs(self, mainline: Iterable[str]) -> list[tuple[int, str]]:
