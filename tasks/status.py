@@ -19,6 +19,14 @@ from changeflow.settings import get_settings
 
 Section = Callable[[Session, Request], dict[str, Any] | None]
 SECTIONS: dict[str, Section] = {}
+# Modules that register a section; imported when a status is asked for, so the sections
+# do not depend on which modules a process happened to import before.
+SECTION_MODULES = (
+    "changeflow.tasks.planning",
+    "changeflow.tasks.gitsync",
+    "changeflow.tasks.testing",
+    "changeflow.tasks.maintenance",
+)
 
 
 def section(name: str) -> Callable[[Section], Section]:
@@ -53,7 +61,16 @@ def list_requests(state: str | None = None) -> list[dict[str, Any]]:
         ]
 
 
+def load_sections() -> dict[str, Section]:
+    import importlib
+
+    for name in SECTION_MODULES:
+        importlib.import_module(name)
+    return SECTIONS
+
+
 def request_status(key: str) -> dict[str, Any]:
+    load_sections()
     with transaction() as s:
         r = s.scalar(select(Request).where(Request.key == key))
         if r is None:
