@@ -12,6 +12,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,39 +82,33 @@ def _prefect_records() -> dict[str, bytes]:
     }
 
 
-def test_full_demo_leaks_no_secret(
-    prefect_server: str,
-    cf_home: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    from changeflow.db.store import sha256_file  # noqa: F401  (import before the demo)
+def test_full_demo_leaks_no_secret(prefect_server: str, cf_home: Path, tmp_path: Path) -> None:
+    """``changeflow demo`` as a user runs it (its own process, output captured)."""
     from changeflow.tasks.backup import backup
+    from changeflow.tasks.doctor import Place
 
-    from changeflow.demo import run_demo
-    from changeflow.settings import get_settings, reset_settings
+    from changeflow.settings import reset_settings
 
-    monkeypatch.setenv("CHANGEFLOW_SMTP_PASSWORD", SMTP_PASSWORD)
-    monkeypatch.setenv("CHANGEFLOW_SMTP_USER", "changeflow")
-    reset_settings()
     out = tmp_path / "demo-out"
-    run = run_demo(out)
-    assert len(run.rows) >= 3
-    settings = get_settings()
-    assert settings.smtp_password is not None
-    assert settings.smtp_password.get_secret_value() == SMTP_PASSWORD
-    secret_file = settings.secret_path
+    env = {**os.environ, "CHANGEFLOW_SMTP_PASSWORD": SMTP_PASSWORD,
+           "CHANGEFLOW_SMTP_USER": "changeflow", "PREFECT_API_URL": prefect_server,
+           "COLUMNS": "200"}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "changeflow", "demo", "--out", str(out), "--json"],
+        capture_output=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    assert len(json.loads(proc.stdout)["steps"]) >= 3
+    home = out / "var"
+    place = Place.home(home)
+    secret_file = place.secret_path
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600, "secret must be owner-only"
     needles = _needles(secret_file)
     assert _leaks("the secret file", secret_file.read_bytes(), needles)  # the search works
-    from prefect.logging.handlers import APILogHandler
-
-    APILogHandler().flush()
 
     leaks: list[str] = []
     # 1. the database, row by row (a text dump, so nothing hides in page slack)
-    conn = sqlite3.connect(settings.db_url.split("///", 1)[1])
+    conn = sqlite3.connect(place.sqlite_path)
     dump = "\n".join(conn.iterdump()).encode()
     conn.close()
     leaks += _leaks("database dump", dump, needles)
@@ -128,15 +124,26 @@ def test_full_demo_leaks_no_secret(
     for name, blob in records.items():
         leaks += _leaks(f"Prefect {name}", blob, needles)
     # 4. a default backup holds no secret
-    made = backup(tmp_path / "bk")
+    os.environ["CHANGEFLOW_HOME"] = str(home)  # cf_home's monkeypatch restores it
+    reset_settings()
+    made = backup(tmp_path / "bk", place=place)
     for p in _files(made.path, set()):
         leaks += _leaks(f"backup {p.name}", p.read_bytes(), needles)
-    # 5. everything printed by the demo, the flows and the server client
-    captured = capfd.readouterr()
-    leaks += _leaks("stdout/stderr", (captured.out + captured.err).encode(), needles)
+    # 5. everything the demo printed
+    leaks += _leaks("stdout/stderr", proc.stdout + proc.stderr, needles)
     # 6. the settings' own representations (what an exception or a log line would show)
-    shown = f"{settings!r} {settings.model_dump()} {settings.model_dump_json()}".encode()
-    leaks += _leaks("settings repr", shown, needles)
+    os.environ["CHANGEFLOW_SMTP_PASSWORD"] = SMTP_PASSWORD
+    try:
+        reset_settings()
+        from changeflow.settings import get_settings
+
+        settings = get_settings()
+        assert settings.smtp_password is not None
+        shown = f"{settings!r} {settings.model_dump()} {settings.model_dump_json()}".encode()
+        leaks += _leaks("settings repr", shown, needles)
+    finally:
+        del os.environ["CHANGEFLOW_SMTP_PASSWORD"]
+        reset_settings()
     assert leaks == []
 
 
