@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 # --- Markdown to Word ---------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def _md_parser() -> Any:
     from markdown_it import MarkdownIt
 
@@ -100,16 +102,21 @@ class MarkdownWriter:
         self.doc, self.anchor, self.base = doc, anchor, base_heading
         self.lists: list[dict[str, Any]] = []  # {"ordered": bool, "n": int}
         self.quote = 0
+        # style name -> id, looked up once (python-docx searches every style per lookup)
+        self.style_ids = {s.name: s.style_id for s in doc.styles}
 
     # placement ------------------------------------------------------------------
     def _para(self, style: str | None = None) -> Any:
-        p = self.doc.add_paragraph(style=style)
+        p = self.doc.add_paragraph()
+        if style is not None and style in self.style_ids:
+            p._p.style = self.style_ids[style]
         self.anchor.addprevious(p._p)
         return p
 
     def _table(self, rows: int, cols: int) -> Any:
         t = self.doc.add_table(rows=rows, cols=cols)
-        t.style = "Table Grid"
+        if "Table Grid" in self.style_ids:
+            t._tbl.tblPr.style = self.style_ids["Table Grid"]
         self.anchor.addprevious(t._tbl)
         return t
 
@@ -142,7 +149,8 @@ class MarkdownWriter:
                 link = None
             elif t in ("text", "html_inline"):
                 run = self._run(p, tok.content, bold=bold, italic=italic or self.quote > 0)
-                run.font.strike = strike
+                if strike:
+                    run.font.strike = True
                 if link is not None:
                     link_text.append(tok.content)
                     run.underline = True
@@ -168,8 +176,10 @@ class MarkdownWriter:
         color: bool = False,
     ) -> Any:
         run = p.add_run(_CONTROL.sub("", text))
-        run.bold = bold or None
-        run.italic = italic or None
+        if bold:
+            run.bold = True
+        if italic:
+            run.italic = True
         if mono:
             _mono(run)
         if color:
@@ -273,9 +283,9 @@ class MarkdownWriter:
         cols = max((len(r) for r in rows), default=1)
         table = self._table(len(rows), cols)
         for r, row in enumerate(rows):
+            cells = table.rows[r].cells
             for c, (inline, style) in enumerate(row):
-                cell = table.cell(r, c)
-                p = cell.paragraphs[0]
+                p = cells[c].paragraphs[0]
                 self.inline(p, inline.children or [])
                 if "right" in style:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT

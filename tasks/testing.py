@@ -117,19 +117,23 @@ class JUnitResult:
 
 def _local(el: Any) -> str:
     tag = el.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+_ZERO = Decimal("0")
+_MS = Decimal("0.001")
 
 
 def _seconds(text: str | None, source: str, where: str) -> Decimal:
     if text is None or not text.strip():
-        return Decimal("0")
+        return _ZERO
     try:
         value = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
         raise InputError(source, where, f"time '{text[:30]}' is not a number of seconds") from None
     if not value.is_finite() or value < 0:
         raise InputError(source, where, f"time '{text[:30]}' is not a number of seconds")
-    return value.quantize(Decimal("0.001"))
+    return value.quantize(_MS)
 
 
 def _text(value: str | None, limit: int) -> str:
@@ -168,13 +172,11 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
         )
     result = JUnitResult()
     suites = [root] if kind == "testsuite" else []
-    suites += [el for el in root.iterdescendants() if _local(el) == "testsuite"]
-    with_cases = [s for s in suites if any(_local(c) == "testcase" for c in s)]
+    suites += list(root.iterdescendants("{*}testsuite"))
+    with_cases = [s for s in suites if next(s.iterchildren("{*}testcase"), None) is not None]
     result.suites = len(with_cases) or len(suites)
     case_seconds = Decimal("0")
-    for case in root.iter():
-        if _local(case) != "testcase":
-            continue
+    for case in root.iter("{*}testcase"):
         result.cases += 1
         if result.cases > MAX_CASES:
             raise InputError(source, "testcase", f"more than {MAX_CASES} test cases")
@@ -228,8 +230,8 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
     for attr, label in (("hostname", "host"), ("timestamp", "timestamp")):
         if first.get(attr):
             result.environment[label] = _text(first.get(attr), 200)
-    for prop in root.iter():
-        if _local(prop) == "property" and len(result.environment) < 20:
+    for prop in root.iter("{*}property"):
+        if len(result.environment) < 20:
             name, value = prop.get("name"), prop.get("value")
             if name and value is not None:
                 result.environment.setdefault(_text(name, 80), _text(value, 200))

@@ -366,6 +366,10 @@ def test_cli_test_and_golive(tested, cli, tmp_path) -> None:
     code, out, _ = cli("golive", key, "--json", "--actor", "李明")
     data = json.loads(out)
     assert code == 0 and data["state"] == "live" and data["released_by"] == "李明"
+    code, out, _ = cli("status", key, "--json")
+    delivery = json.loads(out)["delivery"]
+    assert [r["passed"] for r in delivery["test_runs"]] == [True, True, False, True]
+    assert delivery["releases"][0]["tag"] == f"release/{key}-v1"
     bad = tmp_path / "bad.xml"
     bad.write_text("<nope")
     code, _, err = cli("test", key, "--junit", str(bad))
