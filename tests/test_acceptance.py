@@ -202,3 +202,18 @@ def test_cli_acceptance_and_accept(live, cli, tmp_path) -> None:
     assert code == 2 and "missing.docx" in err
     code, _, err = cli("acceptance", live)
     assert code == 4
+
+
+def test_certificate_filled_and_resaved_by_libreoffice_is_accepted(live, tmp_path) -> None:
+    """A client using LibreOffice: the signature and the tables survive its re-save."""
+    from changeflow.tasks.acceptance import accept_document, issue_certificate
+
+    from tests.approval_helpers import libreoffice_resave
+
+    cert = issue_certificate(live)
+    filled = fill_certificate(Path(cert.document), decision="不通过", comment="报表需按季度",
+                              return_to="开发")  # fmt: skip
+    resaved = libreoffice_resave(filled, tmp_path)
+    res = accept_document(resaved, "returned-by-lo.docx")
+    assert res["decision"] == "reject" and res["state"] == "in_development"
+    assert "报表需按季度" in _events(live)[-1]["reason"]
