@@ -173,6 +173,15 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "database and document store, with retention.",
         NIGHTLY,
     ),
+    Deployment(
+        "changeflow.flows.weekly:weekly_report",
+        "weekly-report",
+        "项目周报：每天 15:00 触发，仅在报告日（周五，节假日顺延至本周最后一个工作日）生成并发给"
+        "甲方项目负责人。 Weekly report to the client's project lead: triggered daily at 15:00,"
+        " made and mailed only on the week's report day.",
+        Every(cron="0 15 * * *"),  # not FRIDAY_AFTERNOON: a Friday off moves the report earlier
+        titles={"params": "周报选项 Weekly report options"},
+    ),
 )
 
 

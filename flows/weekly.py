@@ -1,13 +1,14 @@
 """Flow ``weekly-report``: the weekly report (项目周报) to each client's project lead.
 
-Schedule: the deployment fires **every day at 15:00 Asia/Shanghai** (cron ``0 15 * * *``)
-with ``scheduled=True``, and ``tasks.weekly.should_send_now`` decides per client: only on
-the week's report day (Friday; the last working day before it when Friday is a day off,
-e.g. Wednesday 2026-09-30 for National Day; never on a holiday), at or after the report
-time, and only if the week was not mailed yet. A plain Friday cron would miss the weeks
-whose Friday is a holiday. A contract with another report time
-(``settings.weekly_report_cron``, e.g. ``30 16 * * 4``) needs that hour in the
-deployment's cron too (``30 15,16 * * *`` fires at both; the earlier trigger is a no-op).
+Schedule: the deployment fires **every day at 15:00 Asia/Shanghai** (cron ``0 15 * * *``;
+a run the scheduler creates counts as ``scheduled=True``), and
+``tasks.weekly.should_send_now`` decides per client: only on the week's report day (Friday;
+the last working day before it when Friday is a day off, e.g. Wednesday 2026-09-30 for
+National Day; never on a holiday), at or after the report time, and only if the week was
+not mailed yet. A plain Friday cron would miss the weeks whose Friday is a holiday; weekends
+are included because a make-up workday (调休) can be a week's only working day. A contract
+with another report time (``settings.weekly_report_cron``, e.g. ``30 16 * * 4``) needs a
+schedule at that time too (``30 16 * * *``); the other trigger is a no-op for that client.
 
 A scheduled run is idempotent: it reuses the report the schedule already made for the week
 (a retried run sends that one, whose mail key is already recorded) instead of making a new
@@ -110,10 +111,20 @@ def _clients(client: str | None) -> list[str | None]:
         )
 
 
+def _auto_scheduled() -> bool:
+    """True for a run the Prefect scheduler created from the deployment's cron: such a run
+    behaves as ``scheduled=True`` whatever its parameters say, so the daily trigger can
+    never mail a report on a day that is not the report day."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    return bool(ctx and ctx.flow_run and getattr(ctx.flow_run, "auto_scheduled", False))
+
+
 @flow(name="weekly-report", log_prints=True)
 def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     """Make the week's report per client, publish it, and mail it to the client's lead."""
-    if params.scheduled:
+    if params.scheduled or _auto_scheduled():
         made = make_task(params.week, params.client, params.lang, True)
     else:
         made = []
