@@ -182,6 +182,34 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         Every(cron="0 15 * * *"),  # not FRIDAY_AFTERNOON: a Friday off moves the report earlier
         titles={"params": "周报选项 Weekly report options"},
     ),
+    Deployment(
+        "changeflow.flows.delivery:test",
+        "test",
+        "测试：在发布提交的干净工作区运行项目测试（或登记 JUnit 结果），生成测试报告。 Run the"
+        " project's tests at the release commit (or record JUnit files); write the test report.",
+        titles={"request": "测试内容 Test request"},
+    ),
+    Deployment(
+        "changeflow.flows.delivery:docs",
+        "docs",
+        "生成技术文档和用户手册（设计说明 Markdown、变更模块、截图）。 Make the technical document"
+        " and the user manual (Markdown design notes, modules changed, screenshots).",
+        titles={"request": "文档内容 Documents"},
+    ),
+    Deployment(
+        "changeflow.flows.delivery:golive",
+        "golive",
+        "上线：在测试通过的提交上打标签 release/<编号>-v<n>，生成上线记录。 Go live: tag the tested"
+        " commit release/<key>-v<n> and write the go-live record.",
+        titles={"request": "上线内容 Go-live"},
+    ),
+    Deployment(
+        "changeflow.flows.delivery:acceptance",
+        "acceptance",
+        "签发验收单（交付物与版本、签署表）；回签文件经收件箱登记。 Issue the acceptance"
+        " certificate; the client's returned copy is recorded from the inbox.",
+        titles={"request": "验收单 Acceptance certificate"},
+    ),
 )
 
 
