@@ -79,6 +79,7 @@ def page(served: str) -> Iterator[object]:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", route)
+        SHOTS.mkdir(exist_ok=True)
         pg = context.new_page()
         pg.goto(f"{served}/v2/deployments")
         yield pg
@@ -95,14 +96,25 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
 
     pg = page  # a playwright Page
     table = pg.get_by_role("table")  # type: ignore[attr-defined]
-    for d in DEPLOYMENTS:  # every deployment is listed
+    search = pg.get_by_role("textbox", name="Search deployments")  # type: ignore[attr-defined]
+    expect(pg.get_by_text(f"{len(DEPLOYMENTS)} Deployments")).to_be_visible()  # type: ignore[attr-defined]
+    for d in DEPLOYMENTS:  # every deployment is listed (10 a page: found by the search box)
+        search.fill(d.name)
         expect(table.get_by_role("link", name=d.name, exact=True).first).to_be_visible()
+    search.fill("")
+    expect(table.get_by_role("link", name="intake", exact=True).first).to_be_visible()
+    expect(table.get_by_role("link", name="fault", exact=True).first).to_be_visible()
+    pg.screenshot(path=str(SHOTS / "ui-deployments.png"))  # type: ignore[attr-defined]
 
-    table.get_by_role("link", name="intake", exact=True).first.click()
+    search.fill("intake")
+    link = table.get_by_role("link", name="intake", exact=True).first
+    expect(link).to_have_attribute("href", re.compile("/deployments/deployment/"))
+    pg.goto(served + link.get_attribute("href"))  # type: ignore[attr-defined]
     pg.get_by_role("button", name="Run", exact=True).click()  # type: ignore[attr-defined]
     pg.get_by_role("menuitem", name="Custom run").click()  # type: ignore[attr-defined]
     box = pg.get_by_role  # type: ignore[attr-defined]
     project = "OA 会议室预约 Meeting-room booking"
+    expect(box("main").get_by_text("项目任务书 Task book", exact=True)).to_be_visible()
     box("textbox", name="项目名称 Project").fill(project)
     box("textbox", name="委托单位 Client").fill("示例集团有限公司")
     box("textbox", name="联系人 Contact person").fill("王芳")
@@ -117,20 +129,24 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
     box("spinbutton", name="序号 No.").fill("1")
     box("textbox", name="需求描述 Requirement").fill("会议室在线预约与冲突检查 (online booking)")
     box("textbox", name="经办人 Taken in by (Optional)").fill("李明")
-    SHOTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(SHOTS / "ui-intake-form.png"), full_page=True)  # type: ignore[attr-defined]
-    run_name = box("textbox", name="Run Name").input_value()
-    box("button", name="Submit").click()
-
-    box("button", name="View run").click()
-    # The URL changes before the page does: wait for this run's own breadcrumb.
+    with pg.expect_response(  # type: ignore[attr-defined]
+        lambda r: r.request.method == "POST" and r.url.endswith("/create_flow_run")
+    ) as created:
+        box("button", name="Submit").click()
+    assert created.value.status == 201, created.value.text()
+    run = created.value.json()
+    run_name = run["name"]
+    # The toast's "View run" may be gone before a loaded machine clicks it: open the run's
+    # page as that link would.
+    pg.goto(f"{served}/v2/runs/flow-run/{run['id']}")  # type: ignore[attr-defined]
     crumb = box("navigation", name="breadcrumb")
     expect(crumb.get_by_text(run_name)).to_be_visible()
     # The run page does not refresh the run's state by itself (measured): reload until it does.
     started = time.monotonic()
     done = box("main").get_by_text("Completed", exact=True).first
     while not done.is_visible():
-        assert time.monotonic() - started < TIMEOUT_MS / 1000, "run not Completed in time"
+        assert time.monotonic() - started < 180, "run not Completed within 3 minutes"
         assert not box("main").get_by_text(re.compile("^(Failed|Crashed)$")).count()
         pg.wait_for_timeout(1000)  # type: ignore[attr-defined]
         pg.reload()  # type: ignore[attr-defined]
