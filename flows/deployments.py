@@ -320,16 +320,30 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
     return schema
 
 
-class PortablePull:
-    """Deployment storage whose only job is the pull step of ``prefect.yaml``."""
+def portable_pull() -> Any:
+    """Deployment storage whose only job is the pull step of ``prefect.yaml`` (the code is
+    already on every worker machine: nothing to download)."""
+    from prefect.runner.storage import RunnerStorage
 
-    pull_interval = None
+    class PortablePull(RunnerStorage):
+        pull_interval = None
+        destination = ROOT
 
-    def to_pull_step(self) -> list[dict[str, Any]]:
-        return PULL_STEPS
+        def set_base_path(self, path: Path) -> None:
+            return None
 
-    async def pull_code(self) -> None:  # the code is already on every worker machine
-        return None
+        async def pull_code(self) -> None:
+            return None
+
+        def to_pull_step(self) -> list[dict[str, Any]]:
+            return PULL_STEPS
+
+        def __eq__(self, other: object) -> bool:
+            return type(other).__name__ == "PortablePull"
+
+        __hash__ = object.__hash__
+
+    return PortablePull()
 
 
 def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
@@ -352,7 +366,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
         rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.load(), d.titles))
         if work_pool:
             rd.work_pool_name = work_pool
-            rd.storage = PortablePull()  # type: ignore[assignment]
+            rd.storage = portable_pull()
             rd._path = None
         out.append(rd)
     return out

@@ -128,3 +128,32 @@ def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> No
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.title == sample_taskbook()["project"]))
         assert req is not None and req.state == "submitted"
+
+
+def test_worker_mode_applies_portable_deployments_and_runs_them(
+    prefect_server: str, contract: str, tmp_path: Path
+) -> None:
+    """``up --worker``: the deployments go to the process pool with prefect.yaml's pull step,
+    and a flow run started from the UI/API completes on the worker."""
+    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    from changeflow.server import start_executor
+
+    worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
+    try:
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("intake/intake")
+            assert dep.work_pool_name == WORK_POOL
+            assert dep.pull_steps == PULL_STEPS and dep.entrypoint == "flows/intake.py:intake"
+            assert dep.path is None  # nothing absolute from this machine
+            assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
+                "项目任务书 Task book"
+            )
+        book = json.loads(json.dumps(sample_taskbook(), default=str))
+        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        assert run.state is not None and run.state.is_completed(), run.state
+    finally:
+        worker.stop(timeout=60)
+    assert not worker.running()
