@@ -116,6 +116,23 @@ def build_message(
     return msg
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; a non-ASCII user or password goes as AUTH
+    PLAIN in UTF-8 (RFC 4616), which servers that accept such passwords understand."""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    import base64
+
+    smtp.ehlo_or_helo_if_needed()
+    if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPException("a non-ASCII user or password needs AUTH PLAIN (not offered)")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
+    code, _resp = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, b"authentication failed")
+
+
 def deliver(msg: EmailMessage, recipients: list[str], password: str | None = None) -> None:
     """One SMTP conversation with the configured server."""
     s = get_settings()
@@ -132,7 +149,7 @@ def deliver(msg: EmailMessage, recipients: list[str], password: str | None = Non
             if s.smtp_security == "starttls":
                 smtp.starttls(context=ctx)
             if s.smtp_user and password:
-                smtp.login(s.smtp_user, password)
+                _login(smtp, s.smtp_user, password)
             smtp.send_message(msg, to_addrs=recipients)
     except (smtplib.SMTPException, OSError) as exc:
         raise ConfigError(

@@ -286,3 +286,36 @@ def test_smtp_login_and_password_never_shown(db: str, monkeypatch: pytest.Monkey
     with transaction() as s:
         row = s.scalar(select(SentMail).where(SentMail.idempotency_key == "auth:1"))
         assert row.status == "sent" and "s3cret" not in row.error
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_non_ascii_password_goes_as_utf8_auth_plain(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiosmtpd.smtp import AuthResult
+    from changeflow.tasks.mail import send_mail
+
+    from changeflow.settings import reset_settings
+
+    seen = []
+
+    def check(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        seen.append((mechanism, auth_data.password))
+        return AuthResult(success=auth_data.password == "密码-pässwörd".encode(), handled=False)
+
+    handler, port = Sink(), _free_port()
+    ctl = _start(handler, port, authenticator=check, auth_required=True, auth_require_tls=False)
+    try:
+        for name, value in {"HOST": "127.0.0.1", "PORT": str(port), "USER": "bot",
+                            "PASSWORD": "密码-pässwörd"}.items():  # fmt: skip
+            monkeypatch.setenv(f"CHANGEFLOW_SMTP_{name}", value)
+        reset_settings()
+        send_mail(["a@x.example"], "s", "b")
+        monkeypatch.setenv("CHANGEFLOW_SMTP_PASSWORD", "错误-pässwörd")
+        reset_settings()
+        with pytest.raises(ConfigError) as info:
+            send_mail(["a@x.example"], "s", "b")
+        assert "错误" not in str(info.value) and "Authentication" in str(info.value)
+    finally:
+        ctl.stop()
+    assert len(handler.messages) == 1 and seen[0][0] == "PLAIN"
