@@ -71,6 +71,11 @@ def check_docx(data: bytes, source: str) -> None:
     names = {i.filename for i in infos}
     total = 0
     for info in infos:
+        name = info.filename
+        if name.startswith("/") or "\\" in name or ".." in name.split("/") or ":" in name:
+            raise InputError(
+                source, "file", f"part name {name!r} is not a plain relative name (refused)"
+            )
         if info.flag_bits & 0x1:
             raise InputError(source, "file", "is encrypted; save it without a password")
         total += info.file_size
@@ -95,7 +100,10 @@ def check_docx(data: bytes, source: str) -> None:
             if info.filename.endswith((".xml", ".rels")):
                 with zf.open(info) as part:
                     chunk = part.read(MAX_PART_UNCOMPRESSED + 1)
-                if _DTD.search(chunk):
+                # A UTF-16 part would hide the declaration from a byte search: drop NULs too.
+                if _DTD.search(chunk) or (
+                    b"\x00" in chunk and _DTD.search(chunk.replace(b"\x00", b""))
+                ):
                     raise InputError(
                         source, "file", f"part {info.filename} declares a DOCTYPE/ENTITY (refused)"
                     )
@@ -117,8 +125,14 @@ def open_docx(data: bytes, source: str) -> Any:
         raise InputError(source, "file", f"has broken XML ({type(exc).__name__})") from None
 
 
+MAX_YAML_DEPTH = 64
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases: no billion-laughs through YAML."""
+    """SafeLoader that refuses anchors/aliases (no billion laughs) and deep nesting (no
+    recursion blow-up): a task book or an estimate is a few levels deep."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -126,7 +140,16 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, "aliases (*name) are not accepted", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels is not accepted",
+                self.peek_event().start_mark,
+            )  # fmt: skip
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 # YAML 1.2 booleans only: a key or value such as ``no`` (序号) or ``on`` stays text.
