@@ -1145,31 +1145,13 @@ def sync(ref: str | None = None, *, full: bool = False, url: str | None = None) 
 # --------------------------------------------------------------------------- progress
 
 
-def _working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to ``end`` (China calendar; weekdays when unknown)."""
+def _working_days_between(cal: Any, start: date, end: date) -> int:
+    """Working days after ``start`` up to ``end``, on the contract's working calendar."""
     from datetime import timedelta
 
-    try:
-        import chinese_calendar
-
-        def is_workday(d: date) -> bool:
-            try:
-                return bool(chinese_calendar.is_workday(d))
-            except NotImplementedError:
-                return d.weekday() < 5
-    except ImportError:  # pragma: no cover
-
-        def is_workday(d: date) -> bool:
-            return d.weekday() < 5
-
-    sign = 1 if end >= start else -1
-    lo, hi = (start, end) if sign > 0 else (end, start)
-    n = 0
-    d = lo + timedelta(days=1)
-    while d <= hi:
-        n += is_workday(d)
-        d += timedelta(days=1)
-    return sign * n
+    if end <= start:
+        return -cal.working_days_between(end + timedelta(days=1), start) if end < start else 0
+    return cal.working_days_between(start + timedelta(days=1), end)
 
 
 def _plan_of(session: Session, request_id: int) -> tuple[Decimal | None, list[tuple[str, date]]]:
@@ -1274,6 +1256,7 @@ def request_progress(
     today = today or datetime.now(tz).date()
     last_day = last.astimezone(tz).date() if last else None
     slips = []
+    cal = None
     for phase, due in milestones or []:
         if phase != "development":
             continue
@@ -1282,7 +1265,11 @@ def request_progress(
         end = max(today, last_day or today) if req.state == "in_development" else last_day
         if end is None:
             continue
-        slip = max(0, _working_days_between(due, end))
+        if cal is None:
+            from .calendar import calendar_for
+
+            cal = calendar_for(session, req.contract)
+        slip = max(0, _working_days_between(cal, due, end))
         slips.append({"phase": phase, "due": due, "slip_working_days": slip})
     return {
         "key": req.key,
