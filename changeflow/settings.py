@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the SMTP password."
+    )
     mail_from: str = "changeflow@localhost"
 
     prefect_port: int = 4200
