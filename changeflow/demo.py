@@ -91,7 +91,11 @@ def step_intake(run: DemoRun) -> None:
     run.step("intake", "task book (UI form)", f"{form_result['key']} submitted")
 
 
-STEPS: list[Step] = [step_setup, step_intake]
+def _stages() -> list[Step]:
+    """Setup and intake here; plan to acceptance in ``demo_lifecycle``."""
+    from changeflow.demo_lifecycle import LIFECYCLE
+
+    return [step_setup, step_intake, *LIFECYCLE]
 
 
 def collect_documents(run: DemoRun) -> list[Path]:
@@ -115,7 +119,7 @@ def collect_documents(run: DemoRun) -> list[Path]:
     return copied
 
 
-def run_demo(out: Path, *, use_server: bool = True) -> DemoRun:
+def run_demo(out: Path, *, use_server: bool = True, stages: list[Step] | None = None) -> DemoRun:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = fresh_home(out)
@@ -130,7 +134,7 @@ def run_demo(out: Path, *, use_server: bool = True) -> DemoRun:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            for step in STEPS:
+            for step in stages or _stages():
                 step(run)
         docs = collect_documents(run)
         run.step("documents", "copied", f"{len(docs)} file(s) in {out / 'documents'}")

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from changeflow.db.lifecycle import load_for_update, transition
+from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, next_version, put_document
@@ -35,7 +35,16 @@ from .signed import Refused, normalise, read_returned, sign_document, signoff_fi
 from .testing import actor_name, tests_line
 
 KIND = "acceptance"
-SPEC = Signable(KIND, "live", "accepted", "in_testing", ("验收单", "acceptance certificate"))
+
+
+def _reject_to(data: bytes, source: str) -> str | None:
+    return read_return_to(data, source)
+
+
+SPEC = Signable(
+    KIND, "live", "accepted", "in_testing", ("验收单", "acceptance certificate"),
+    reject_to=_reject_to,
+)  # fmt: skip
 register_signable(SPEC)
 
 # Labels every version of the returned-document reader knows (the plan's sign-off labels):
@@ -288,27 +297,9 @@ def accept_document(
             " (use 'changeflow approve' for it)",
             "unknown",
         )
-    back_to = read_return_to(data, source)
+    read_return_to(data, source)  # a bad 退回至 value is refused before anything is written
     result = approve_document(data, source, filename=filename, actor=actor)
     out = result.as_dict()
-    if result.decision == "reject" and back_to == "in_development" and not result.duplicate:
-        with transaction() as session:
-            req = load_for_update(session, result.key)
-            if req.state == SPEC.on_reject:
-                reason = f"not accepted by {result.approver}; back to development"
-                if result.comment:
-                    reason += f": {result.comment}"
-                transition(
-                    session,
-                    req,
-                    "in_development",
-                    actor=result.approver,
-                    reason=reason,
-                    channel="document",
-                    evidence_sha256=result.evidence_sha256,
-                    data={"approval_id": result.approval_id, "subject": KIND},
-                )
-            out["state"] = req.state
     out["returned_to"] = None if result.decision == "approve" else out["state"]
     return out
 

@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -64,16 +65,31 @@ class Signable:
     on_approve: str
     on_reject: str
     name: tuple[str, str]  # (zh-CN, en)
+    # Where a rejection goes when the document itself says so (e.g. the acceptance
+    # certificate's 退回至 row): ``reject_to(data, source)`` -> a state, or None for on_reject.
+    reject_to: Callable[[bytes, str], str | None] | None = None
 
 
 SIGNABLE: dict[str, Signable] = {
     "plan": Signable("plan", "planned", "approved", "rejected", ("实施计划和费用预算", "plan")),
 }
+# Modules that register further signable kinds; imported before any lookup so a worker
+# process that never imported them still recognises their documents (inbox, decisions).
+SIGNABLE_MODULES = ("changeflow.tasks.acceptance",)
 
 
 def register_signable(spec: Signable) -> None:
     """Acceptance certificates and dispatch orders register here when they arrive."""
     SIGNABLE[spec.kind] = spec
+
+
+def signable(kind: str | None) -> Signable | None:
+    """The registered kind, after loading every module that registers one."""
+    import importlib
+
+    for name in SIGNABLE_MODULES:
+        importlib.import_module(name)
+    return SIGNABLE.get(kind) if kind else None
 
 
 @dataclass
@@ -214,6 +230,7 @@ def _record(
     evidence_name: str | None,
     evidence_kind: str,
     data: dict[str, Any],
+    reject_target: str | None = None,
 ) -> Approval:
     """The decision row first (it takes SQLite's write lock and meets the unique
     constraints), then the archived evidence, the state change and its audit record."""
@@ -251,7 +268,7 @@ def _record(
             },
         )
         approval.evidence_document = doc
-    target = spec.on_approve if decision == "approve" else spec.on_reject
+    target = spec.on_approve if decision == "approve" else (reject_target or spec.on_reject)
     verb = "approved" if decision == "approve" else "not approved"
     reason = f"{spec.kind} v{version} {verb} by {approver} on {decided_on}"
     if comment:
@@ -293,7 +310,7 @@ def approve_document(
 ) -> DecisionResult:
     """Verify a returned signed document and record the decision written in it."""
     returned = read_returned(data, source)
-    spec = SIGNABLE.get(returned.kind)
+    spec = signable(returned.kind)
     if spec is None:
         raise Refused(source, "kind", f"a '{returned.kind}' document takes no decision", "unknown")
     if expect_key and returned.request != expect_key:
@@ -305,11 +322,17 @@ def approve_document(
         )
     sha = sha256_bytes(data)
     name = filename or Path(source).name
-    return _retrying(lambda: _approve_once(returned, spec, data, sha, name, actor))
+    return _retrying(lambda: _approve_once(returned, spec, data, sha, name, actor, source))
 
 
 def _approve_once(
-    returned: Returned, spec: Signable, data: bytes, sha: str, name: str, actor: str
+    returned: Returned,
+    spec: Signable,
+    data: bytes,
+    sha: str,
+    name: str,
+    actor: str,
+    source_file: str,
 ) -> DecisionResult:
     source = returned.source
     with transaction() as session:
@@ -351,6 +374,9 @@ def _approve_once(
         _check_state(source, req, spec)
         signoff = parse_signoff(returned.signoff_raw, source)
         _check_date(source, signoff.decided_on, sent)
+        reject_target = None
+        if signoff.decision == "reject" and spec.reject_to is not None:
+            reject_target = spec.reject_to(data, source_file)
         approval = _record(
             session,
             req,
@@ -366,6 +392,7 @@ def _approve_once(
             evidence=data,
             evidence_name=name,
             evidence_kind=f"{spec.kind}-returned",
+            reject_target=reject_target,
             data={"signoff": signoff.raw, "kid": returned.kid, "source": Path(source).name},
         )
         return _result(approval)
@@ -437,7 +464,7 @@ def record_decision(
     archived with its sha256. Submitting the same form twice records one decision.
     """
     source = "decision form" if channel == "ui" else "changeflow decision"
-    spec = SIGNABLE.get(kind)
+    spec = signable(kind)
     if spec is None:
         raise InputError(source, "kind", f"'{kind}' is not a document a client decides on")
     if decision not in ("approve", "reject"):
@@ -569,7 +596,7 @@ def classify(path: Path, data: bytes) -> str:
         return "signed"
     if props.get("changeflow.kind") == TASKBOOK_KIND:
         return "taskbook"
-    if props.get("changeflow.kind") in SIGNABLE:
+    if signable(props.get("changeflow.kind")) is not None:
         return "signed"  # a document of ours that lost its signature: refused there
     from .taskbook import parse_docx
 

@@ -146,9 +146,11 @@ def _approval_labels() -> dict[str, set[str]]:
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
     labels = {name: _label_variants(pair) for name, pair in APPROVAL_FIELDS.items()}
-    labels["decision"] |= {"决定", "审批决定", "审批结果", "decision"}
-    labels["approver"] |= {"审批人签字", "签字", "approved by"}
-    labels["comment"] |= {"审批意见", "备注", "comments", "remarks"}
+    labels["decision"] |= {"决定", "审批决定", "审批结果", "decision", "验收结论",
+                           "acceptance decision"}  # fmt: skip
+    labels["approver"] |= {"审批人签字", "签字", "approved by", "验收人", "accepted by"}
+    labels["date"] |= {"验收日期", "acceptance date"}
+    labels["comment"] |= {"审批意见", "备注", "comments", "remarks", "验收意见"}
     return labels
 
 
@@ -431,7 +433,9 @@ def _spellings() -> dict[str, Decision]:
     for decision, (zh, en) in APPROVAL_VALUES.items():
         for s in (*zh, *en):
             out[normalise(s).lower()] = decision  # type: ignore[assignment]
-    out.update({"批准": "approve", "通过": "approve", "不批准": "reject", "不通过": "reject"})
+    out.update({"批准": "approve", "通过": "approve", "不批准": "reject", "不通过": "reject",
+                "accept": "approve", "accepted": "approve", "not accepted": "reject",
+                "reject": "reject", "rejected": "reject"})  # fmt: skip
     return out
 
 

@@ -108,6 +108,7 @@ def set_core(
     """Real core properties (python-docx otherwise says author python-docx, 2013)."""
     when = (when or datetime.now(UTC)).replace(microsecond=0)
     cp = doc.core_properties
+    title, subject, author, keywords = (clean(v)[:255] for v in (title, subject, author, keywords))
     cp.title, cp.subject, cp.author, cp.keywords = title, subject, author, keywords
     cp.last_modified_by = author
     cp.created = cp.modified = when.astimezone(UTC).replace(tzinfo=None)

@@ -10,14 +10,12 @@ import pytest
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
-def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path, monkeypatch) -> None:
+def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None:
     import git as gitpython
     from changeflow.tasks.status import request_status
 
     from changeflow import demo
-    from changeflow.demo_lifecycle import LIFECYCLE
 
-    monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, *LIFECYCLE])
     out = tmp_path / "demo-out"
     run = demo.run_demo(out)
     key = run.keys["main"]
