@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from .models import Document, Request
@@ -71,14 +70,9 @@ def put_document(
         version = next_version(session, request, kind, lang)
     folder = request.key if request is not None else "_general"
     rel = Path(folder) / kind / f"v{version}-{lang}-{safe_name(filename)}"
-    target = store_root() / rel
-    if target.exists():
-        raise InputError(str(rel), "path", "a document already exists at this place in the store")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    on_rollback(session, lambda: target.unlink(missing_ok=True))
+    # The row first: its unique path claims the place in the store, so a concurrent writer
+    # of the same version fails (or waits and fails) at this flush and never touches the
+    # file. A file already there now is an orphan of a process killed before its commit.
     doc = Document(
         request=request,
         kind=kind,
@@ -92,6 +86,12 @@ def put_document(
     )
     session.add(doc)
     session.flush()
+    target = store_root() / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    on_rollback(session, lambda: target.unlink(missing_ok=True))
     return doc
 
 

@@ -48,3 +48,14 @@ def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
 def md(text: object) -> str:
     """Text safe inside a markdown table cell."""
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _faults() -> None:
+    """The crash-test switch (CHANGEFLOW_FAULT_INJECT) in flow processes too; a no-op
+    unless it is set."""
+    from changeflow.faults import install
+
+    install()
+
+
+_faults()

@@ -546,8 +546,14 @@ def make_plan(
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
+    new_version: bool = False,
 ) -> dict[str, Any]:
-    """Make plan version n+1 of ``key`` with its document; move the request to ``planned``."""
+    """Make plan version n+1 of ``key`` with its document; move the request to ``planned``.
+
+    While the request is still ``planned``, the same inputs (estimates, start, language,
+    rates) give back the plan already made, unless ``new_version`` asks for another one:
+    a run retried after a crash never sends the client a second, identical version.
+    """
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
@@ -569,6 +575,22 @@ def make_plan(
         cal = calendar_for(session, contract)
         budget = cost(items, contract)
         sched = schedule(items, cal, start or cal.next_working_day(today_local()))
+        digest = _inputs_digest(items, sched.start, lang, contract)
+        newest = latest_plan(session, req)
+        if (
+            not new_version
+            and newest is not None
+            and req.state == "planned"
+            and (newest.data or {}).get("inputs_digest") == digest
+        ):
+            # Same estimates, start, language and rates, no decision since: the plan we
+            # already made stands (a retried run after a crash makes no second version).
+            doc = newest.document
+            return plan_summary(newest) | {
+                "unchanged": True,
+                "document": str(document_path(doc)) if doc else None,
+                "sha256": doc.sha256 if doc else None,
+            }
         version = (
             session.scalar(select(func.max(Plan.version)).where(Plan.request_id == req.id)) or 0
         ) + 1
@@ -608,6 +630,7 @@ def make_plan(
                     sched.first_provisional.isoformat() if sched.first_provisional else None
                 ),
                 "contract": contract.code,
+                "inputs_digest": digest,
             },
         )
         staff = {
@@ -674,6 +697,27 @@ def make_plan(
             data={"plan_version": version, "total": format(budget.total, "f")},
         )
         return plan_summary(plan) | {"document": str(document_path(doc)), "sha256": doc.sha256}
+
+
+def _inputs_digest(items: list[Estimate], start: date, lang: str, contract: Contract) -> str:
+    """What a plan is made from: two runs with the same digest make the same plan."""
+    import hashlib
+    import json
+
+    basis = {
+        "items": [
+            [e.requirement_no, e.phase, e.role, e.title, str(e.person_days), e.assignee]
+            for e in items
+        ],
+        "start": start.isoformat(),
+        "lang": lang,
+        "contract": contract.code,
+        "rates": contract.day_rates,
+        "tax": str(contract.tax_rate),
+    }
+    return hashlib.sha256(
+        json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
@@ -951,6 +995,7 @@ def plan_from_file(
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
+    new_version: bool = False,
 ) -> dict[str, Any]:
     """``make_plan`` with the estimates read from a file (CLI)."""
     data = read_estimates_file(estimates_path) if estimates_path else None
@@ -962,6 +1007,7 @@ def plan_from_file(
         lang=lang,
         actor=actor,
         channel=channel,
+        new_version=new_version,
     )
 
 

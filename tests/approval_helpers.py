@@ -115,5 +115,6 @@ def libreoffice_resave(data: bytes, workdir: Path) -> bytes:
 def make_plan(key: str, **kw: Any) -> Path:
     from changeflow.tasks.planning import make_plan as _make
 
+    kw.setdefault("new_version", True)  # each call sends the client a new version
     _make(key, **kw)
     return plan_path(key)

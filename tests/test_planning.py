@@ -455,3 +455,20 @@ def test_plan_flow_fails_cleanly_on_bad_estimates(prefect_server: str, submitted
     assert state.is_failed() and not state.is_crashed()
     assert "person_days" in str(state.result(raise_on_failure=False))
     assert _counts() == before and _state(submitted) == "submitted"
+
+
+def test_same_inputs_keep_the_plan_unless_a_new_version_is_asked(submitted: str) -> None:
+    """A run retried after a crash must not send the client a second, identical version."""
+    from changeflow.tasks.planning import make_plan
+
+    from tests.helpers import counts
+
+    first = make_plan(submitted, start=date(2026, 12, 1))
+    before = counts()
+    again = make_plan(submitted, start=date(2026, 12, 1))
+    assert again["version"] == first["version"] == 1 and again["unchanged"] is True
+    assert again["sha256"] == first["sha256"] and counts() == before
+    other_start = make_plan(submitted, start=date(2026, 12, 2))
+    assert other_start["version"] == 2 and "unchanged" not in other_start
+    forced = make_plan(submitted, start=date(2026, 12, 2), new_version=True)
+    assert forced["version"] == 3

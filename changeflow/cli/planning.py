@@ -108,9 +108,16 @@ def plan_cmd(
         None, "--export-estimates", help="Write the current estimate to this YAML and stop."
     ),
     actor: str = typer.Option(None, help="Who makes the plan (audit trail)."),
+    new_version: bool = typer.Option(
+        False, "--new-version", help="Make a new version even when nothing changed."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Make the next version of a request's implementation plan and cost budget."""
+    """Make the next version of a request's implementation plan and cost budget.
+
+    While the request is still 'planned', the same estimates, start and language keep the
+    current version (say so with --new-version to issue another one anyway).
+    """
     from changeflow.tasks import planning
 
     if export_estimates is not None:
@@ -132,6 +139,7 @@ def plan_cmd(
         start=_date(start, "--start") if start else None,
         lang=lang,
         actor=actor,
+        new_version=new_version,
     )
 
     def render() -> None:
@@ -150,7 +158,8 @@ def plan_cmd(
             ]
             for i in result["items"]
         )
-        console.print(table(f"{result['key']} plan v{result['version']}", cols, rows))
+        same = " (unchanged: same inputs, this version stands)" if result.get("unchanged") else ""
+        console.print(table(f"{result['key']} plan v{result['version']}{same}", cols, rows))
         console.print(
             f"total {result['total']} CNY (tax {result['tax']}) · {result['total_capital']}\n"
             f"{result['start']} - {result['end']}: {result['calendar_days']} calendar days, "
