@@ -2,7 +2,7 @@
 
 The deployments are served by our own executor (``changeflow up``'s machinery) against the
 session's Prefect server; the lead runs ``intake`` through its form (Run -> Custom run), the
-run completes and its markdown artifact shows. Screenshots go to docs/ for the README.
+run completes and its markdown artifact shows. Screenshots: see ``shots`` below.
 Every request to a non-local address is blocked (the UI bundle calls an analytics host).
 """
 
@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHANGEFLOW_CHROMIUM", "/usr/bin/chromium")
-SHOTS = ROOT / "docs"
+# The README's screenshots: refreshed in docs/ with CHANGEFLOW_UPDATE_SCREENSHOTS=1, else kept
+# in the test's temporary folder (so a test run leaves the checkout unchanged).
+UPDATE_DOCS = os.environ.get("CHANGEFLOW_UPDATE_SCREENSHOTS") == "1"
 TIMEOUT_MS = 60_000
 
 
@@ -59,6 +61,13 @@ def served(prefect_server: str, contract: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = ROOT / "docs" if UPDATE_DOCS else tmp_path / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def page(served: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -79,7 +88,6 @@ def page(served: str) -> Iterator[object]:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", route)
-        SHOTS.mkdir(exist_ok=True)
         pg = context.new_page()
         pg.goto(f"{served}/v2/deployments")
         yield pg
@@ -87,7 +95,7 @@ def page(served: str) -> Iterator[object]:
     print(f"blocked {len(blocked)} non-local request(s): {sorted(set(blocked))[:3]}")
 
 
-def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
+def test_lead_runs_intake_from_the_ui(page: object, served: str, shots: Path) -> None:
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
     from changeflow.flows.deployments import DEPLOYMENTS
@@ -104,7 +112,7 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
     search.fill("")
     expect(table.get_by_role("link", name="intake", exact=True).first).to_be_visible()
     expect(table.get_by_role("link", name="fault", exact=True).first).to_be_visible()
-    pg.screenshot(path=str(SHOTS / "ui-deployments.png"))  # type: ignore[attr-defined]
+    pg.screenshot(path=str(shots / "ui-deployments.png"))  # type: ignore[attr-defined]
 
     search.fill("intake")
     link = table.get_by_role("link", name="intake", exact=True).first
@@ -129,7 +137,7 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
     box("spinbutton", name="序号 No.").fill("1")
     box("textbox", name="需求描述 Requirement").fill("会议室在线预约与冲突检查 (online booking)")
     box("textbox", name="经办人 Taken in by (Optional)").fill("李明")
-    pg.screenshot(path=str(SHOTS / "ui-intake-form.png"), full_page=True)  # type: ignore[attr-defined]
+    pg.screenshot(path=str(shots / "ui-intake-form.png"), full_page=True)  # type: ignore[attr-defined]
     with pg.expect_response(  # type: ignore[attr-defined]
         lambda r: r.request.method == "POST" and r.url.endswith("/create_flow_run")
     ) as created:
@@ -164,4 +172,4 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str) -> None:
     box("link", name=re.compile(rf"^MARKDOWN intake-{key.lower()}")).click()
     expect(box("heading", name=re.compile(rf"^{key} · OA 会议室预约"))).to_be_visible()
     expect(box("cell", name="会议室在线预约与冲突检查 (online booking)")).to_be_visible()
-    pg.screenshot(path=str(SHOTS / "ui-intake.png"))  # type: ignore[attr-defined]
+    pg.screenshot(path=str(shots / "ui-intake.png"))  # type: ignore[attr-defined]
