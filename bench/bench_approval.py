@@ -24,10 +24,9 @@ def _setup(home: Path) -> None:
     os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
     from changeflow.db.migrate import upgrade
     from changeflow.db.session import dispose_engines
+    from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.signing import ensure_secret
-
-    from changeflow.settings import get_settings, reset_settings
 
     reset_settings()
     dispose_engines()
@@ -42,7 +41,6 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
     from changeflow.tasks.intake import intake
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import validate
-
     from tests.approval_helpers import fill
 
     book = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
@@ -56,6 +54,7 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
+
     from changeflow.tasks.approval import approve_document
     from changeflow.tasks.signed import check_content, read_returned, sign_document, verify_stored
 

@@ -61,9 +61,10 @@ def approvers(days):
 
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
+    from lxml import etree
+
     from changeflow.tasks.delivery_docs import write_markdown
     from changeflow.tasks.testing import parse_junit, run_command
-    from lxml import etree
 
     rows: list[dict[str, Any]] = []
     cases = 2_000 if quick else 20_000

@@ -217,10 +217,11 @@ def _our_log_only(path: Path) -> None:
 
 def _template_db(folder: Path) -> str:
     """A migrated SQLite database holding the client and the requests the messages name."""
+    from sqlalchemy import insert
+
     from changeflow.db.migrate import upgrade
     from changeflow.db.models import Client, Request
     from changeflow.db.session import dispose_engines, transaction
-    from sqlalchemy import insert
 
     db = folder / "template.db"
     url = f"sqlite:///{db}"
@@ -305,7 +306,6 @@ def run(quick: bool) -> list[dict[str, Any]]:
         os.environ["CHANGEFLOW_HOME"] = str(work)
         os.environ["CHANGEFLOW_CONFIG"] = str(work / "none.toml")
         from changeflow.db.session import dispose_engines
-
         from changeflow.settings import reset_settings
 
         reset_settings()

@@ -22,9 +22,8 @@ def _setup(home: Path) -> None:
     os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
     from changeflow.db.migrate import upgrade
     from changeflow.db.session import dispose_engines
-    from changeflow.tasks.contracts import load_contract_file
-
     from changeflow.settings import get_settings, reset_settings
+    from changeflow.tasks.contracts import load_contract_file
 
     reset_settings()
     dispose_engines()
@@ -34,6 +33,7 @@ def _setup(home: Path) -> None:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
+
     from changeflow.tasks.intake import intake
     from changeflow.tasks.taskbook import parse_docx, validate
 

@@ -78,10 +78,9 @@ def _use(home: Path, db_url: str) -> None:
     """Point this process (and the workers it starts) at ``db_url`` and a store in ``home``."""
     from changeflow.db.migrate import upgrade
     from changeflow.db.session import dispose_engines
+    from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.signing import ensure_secret
-
-    from changeflow.settings import get_settings, reset_settings
 
     os.environ["CHANGEFLOW_HOME"] = str(home)
     os.environ["CHANGEFLOW_DATABASE_URL"] = db_url
@@ -160,11 +159,12 @@ def _submit(deployment: str, params: list[dict[str, Any]]) -> list[Any]:
 
 def _check(n: int, runs: list[Any]) -> dict[str, int]:
     """Exactly the rows N requests should leave; raises on any lost or duplicated one."""
+    from sqlalchemy import func, select
+
     from changeflow.db.models import Document, Request, RequestEvent
     from changeflow.db.planning import Plan
     from changeflow.db.session import dispose_engines, transaction
     from changeflow.tasks.doctor import diagnose
-    from sqlalchemy import func, select
 
     states = Counter(r.state_name for r in runs)
     assert states == {"Completed": 2 * n}, states
@@ -190,9 +190,9 @@ def _check(n: int, runs: list[Any]) -> dict[str, int]:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from changeflow.flows.deployments import WORK_POOL
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from changeflow.flows.deployments import WORK_POOL
     from changeflow.server import ensure_server, ensure_work_pool, start_executor
 
     n = int(os.environ.get("CHANGEFLOW_BENCH_LOAD_N") or (40 if quick else 1000))
@@ -228,9 +228,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     )  # fmt: skip
                     intake_runs = _wait(ids, timeout=60 + 30 * n)
                     t1 = time.perf_counter()
+                    from sqlalchemy import select
+
                     from changeflow.db.models import Request
                     from changeflow.db.session import transaction
-                    from sqlalchemy import select
 
                     with transaction() as s:
                         keys = list(s.scalars(select(Request.key).order_by(Request.id)))
@@ -248,7 +249,6 @@ def run(quick: bool) -> list[dict[str, Any]]:
         else:
             os.environ[k] = v
     from changeflow.db.session import dispose_engines
-
     from changeflow.settings import reset_settings
 
     reset_settings()

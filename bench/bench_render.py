@@ -19,12 +19,11 @@ def _plan_fixture(home: Path) -> tuple[str, Any]:
     os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
     from changeflow.db.migrate import upgrade
     from changeflow.db.session import dispose_engines
+    from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.signing import ensure_secret
-
-    from changeflow.settings import get_settings, reset_settings
 
     reset_settings()
     dispose_engines()
@@ -37,16 +36,18 @@ def _plan_fixture(home: Path) -> tuple[str, Any]:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
+    from docxtpl import DocxTemplate
+
     from changeflow.db.session import transaction
     from changeflow.tasks.planning import latest_plan, plan_context, render_plan
     from changeflow.tasks.wordkit import clean, template_path
-    from docxtpl import DocxTemplate
 
     n = 10 if quick else 30
     with tempfile.TemporaryDirectory() as tmp:
         key, _ = _plan_fixture(Path(tmp) / "var")
-        from changeflow.db.models import Request
         from sqlalchemy import select
+
+        from changeflow.db.models import Request
 
         with transaction() as s:
             req = s.scalar(select(Request).where(Request.key == key))

@@ -37,13 +37,14 @@ ACTIVE = 200
 
 def _setup(url: str, repo: Path) -> dict[str, Any]:
     """Contract, requests, plans; then one real git sync of the whole repository."""
+    from sqlalchemy import func, insert, select
+
     from changeflow.db.migrate import upgrade
     from changeflow.db.models import Client, Person, Request
     from changeflow.db.planning import Milestone, Plan, WorkItem
     from changeflow.db.session import transaction
     from changeflow.tasks import gitsync
     from changeflow.tasks.contracts import load_contract_file
-    from sqlalchemy import func, insert, select
 
     upgrade(url)
     load_contract_file(ROOT / "examples" / "contract.yaml")
@@ -135,9 +136,10 @@ def _last_commit_year(repo: Path) -> int:
 
 def _bare_sql(url: str, week: str) -> int:
     """The floor of the data: the two big aggregates as plain SQL, rows fetched."""
+    from sqlalchemy import text
+
     from changeflow.db.session import get_engine
     from changeflow.tasks.weekly import week_days
-    from sqlalchemy import text
 
     mon, sun = week_days(week)
     start = (mon - timedelta(days=3)).isoformat()
@@ -163,8 +165,9 @@ def _bare_sql(url: str, week: str) -> int:
 
 def _bare_render(context: dict[str, Any]) -> bytes:
     """The floor of the document: docxtpl alone on the same template and context."""
-    from changeflow.tasks.wordkit import template_path
     from docxtpl import DocxTemplate
+
+    from changeflow.tasks.wordkit import template_path
 
     tpl = DocxTemplate(str(template_path("weekly", "zh-CN")))
     tpl.render(context, autoescape=True)
@@ -186,9 +189,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
         os.environ["CHANGEFLOW_CONFIG"] = str(work / "none.toml")
         os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
         from changeflow.db.session import dispose_engines, transaction
-        from changeflow.tasks import weekly
-
         from changeflow.settings import get_settings, reset_settings
+        from changeflow.tasks import weekly
 
         reset_settings()
         dispose_engines()

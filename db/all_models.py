@@ -1,9 +1,11 @@
 """Imports every model module so ``Base.metadata`` knows all tables (Alembic, create_all)."""
 
-from . import models  # noqa: F401
-from . import maintenance  # noqa: F401
-from . import planning  # noqa: F401
-from . import approval  # noqa: F401
-from . import git  # noqa: F401
-from . import weekly  # noqa: F401
-from . import delivery  # noqa: F401
+from . import (
+    approval,  # noqa: F401
+    delivery,  # noqa: F401
+    git,  # noqa: F401
+    maintenance,  # noqa: F401
+    models,  # noqa: F401
+    planning,  # noqa: F401
+    weekly,  # noqa: F401
+)

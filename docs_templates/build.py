@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
-from changeflow.tasks.wordkit import prepare
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+
+from changeflow.tasks.wordkit import prepare
 
 HERE = Path(__file__).parent
 LANGS = ("zh-CN", "en")

@@ -9,8 +9,9 @@ share them.
 
 from __future__ import annotations
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from .build import builder, new_document, pick
 from .tpl_plan import _pairs, _widths, trim_styles

@@ -4,8 +4,9 @@ report, the solution and the troubleshooting steps the contract asks for
 
 from __future__ import annotations
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from .build import builder, new_document, pick
 from .tpl_plan import _loop_table, _pairs, _widths, trim_styles

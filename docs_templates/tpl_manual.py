@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from . import _delivery as d
 from .build import builder, new_document

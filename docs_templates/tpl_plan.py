@@ -7,12 +7,13 @@ The approval section is a plain two-column table keyed by ``labels.APPROVAL_FIEL
 
 from __future__ import annotations
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
 from .build import builder, new_document, pick

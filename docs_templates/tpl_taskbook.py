@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
 from .build import builder, grid, new_document, pick

@@ -9,12 +9,13 @@ inside the cell. The progress chart is a marker paragraph that
 
 from __future__ import annotations
 
-from changeflow.tasks.wordkit import write_custom_properties
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table
+
+from changeflow.tasks.wordkit import write_custom_properties
 
 from .build import builder, new_document, pick
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+
 from changeflow.docs_templates import labels
 from changeflow.tasks.inputs import load_yaml
 from changeflow.tasks.wordkit import template_path

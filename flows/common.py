@@ -46,8 +46,10 @@ def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
 
 
 def md(text: object) -> str:
-    """Text safe inside a markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a markdown table cell: pipes escaped, and ``<``/``>``/``&`` as
+    entities so the UI shows ``<online booking>`` instead of dropping it as a tag."""
+    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return out.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _faults() -> None:

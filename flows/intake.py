@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from changeflow.tasks.taskbook import TaskBook
 from prefect import flow
 from pydantic import Field
+
+from changeflow.tasks.taskbook import TaskBook
 
 from .common import md, publish_markdown
 

@@ -160,10 +160,9 @@ def sla_report(
 ) -> dict[str, Any]:
     """Monthly SLA report: met %, average and worst times, breaches with their causes."""
     from changeflow.db.types import utcnow
+    from changeflow.settings import get_settings
     from changeflow.tasks.maintenance import report_markdown
     from changeflow.tasks.maintenance import sla_report as report
-
-    from changeflow.settings import get_settings
 
     if not month:
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)

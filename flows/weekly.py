@@ -99,9 +99,10 @@ def _clients(client: str | None) -> list[str | None]:
     """One client, or every client with a contract (a run by hand without a client)."""
     if client:
         return [client]
+    from sqlalchemy import select
+
     from changeflow.db.models import Client, Contract
     from changeflow.db.session import transaction
-    from sqlalchemy import select
 
     with transaction() as s:
         return list(

@@ -18,14 +18,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, next_version, put_document
 from changeflow.docs_templates.tpl_acceptance import RETURN_TO, SIGNOFF_FIELDS, TITLE
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 

@@ -22,16 +22,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
 from changeflow.db.approval import Approval
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document, safe_name, sha256_bytes
 from changeflow.db.types import utcnow
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-
 from changeflow.errors import (
     ChangeflowError,
     ConflictError,

@@ -37,8 +37,9 @@ from changeflow.errors import ConfigError, InputError
 from changeflow.settings import get_settings
 
 if TYPE_CHECKING:
-    from changeflow.db.models import Contract
     from sqlalchemy.orm import Session
+
+    from changeflow.db.models import Contract
 
 DEFAULT_START = time(9, 0)
 DEFAULT_END = time(17, 30)
@@ -549,8 +550,9 @@ def _contract_hours(
 
 def calendar_for(session: Session, contract: Contract | None = None) -> WorkingCalendar:
     """The calendar of ``contract`` (or the default service) with every override loaded."""
-    from changeflow.db.planning import CalendarOverride, CalendarYear
     from sqlalchemy import select
+
+    from changeflow.db.planning import CalendarOverride, CalendarYear
 
     years = session.scalars(select(CalendarYear.year)).all()
     official = {
@@ -590,8 +592,9 @@ def set_contract_day(
     end: time | None = None,
 ) -> None:
     """Add or replace a contract's override for one day (extra day off / workday / hours)."""
-    from changeflow.db.planning import CalendarOverride
     from sqlalchemy import select
+
+    from changeflow.db.planning import CalendarOverride
 
     if kind not in ("workday", "holiday"):
         raise InputError(f"contract {contract.code}", "kind", "must be 'workday' or 'holiday'")
@@ -736,9 +739,10 @@ def parse_official_year(data: bytes, source: str) -> OfficialYear:
 
 def import_official_year(session: Session, official: OfficialYear, *, actor: str) -> dict[str, Any]:
     """Replace the official schedule of ``official.year`` (in the caller's transaction)."""
+    from sqlalchemy import delete
+
     from changeflow.db.planning import CalendarOverride, CalendarYear
     from changeflow.db.types import utcnow
-    from sqlalchemy import delete
 
     y = official.year
     old = session.get(CalendarYear, y)

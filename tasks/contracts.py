@@ -8,12 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from changeflow.db.models import Client, Contract, Person
-from changeflow.db.session import transaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.db.models import Client, Contract, Person
+from changeflow.db.session import transaction
 from changeflow.errors import InputError, NotFoundError
 
 from .inputs import load_yaml, read_limited

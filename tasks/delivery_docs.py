@@ -32,15 +32,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from changeflow.db.models import Document, Request
-from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.db.models import Document, Request
+from changeflow.db.session import transaction
+from changeflow.db.store import document_path, put_document
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 

@@ -39,14 +39,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from changeflow.db.git import BranchHead, Commit, CommitLink, Repository, TimeEntry
-from changeflow.db.models import Contract, Person, Request
-from changeflow.db.session import transaction
-from changeflow.db.types import utcnow
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.db.git import BranchHead, Commit, CommitLink, Repository, TimeEntry
+from changeflow.db.models import Contract, Person, Request
+from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import ConfigError, ConflictError, InputError, NotFoundError
 from changeflow.settings import get_settings
 

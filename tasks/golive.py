@@ -21,15 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
 from changeflow.db.session import on_rollback, transaction
 from changeflow.db.store import document_path, put_document
 from changeflow.db.types import utcnow
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from changeflow.db.lifecycle import INITIAL, record_creation
-from changeflow.db.models import Document, Request, Requirement
-from changeflow.db.session import transaction
-from changeflow.db.store import put_document, sha256_bytes
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.db.lifecycle import INITIAL, record_creation
+from changeflow.db.models import Document, Request, Requirement
+from changeflow.db.session import transaction
+from changeflow.db.store import put_document, sha256_bytes
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 

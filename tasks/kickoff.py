@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from changeflow.db.approval import Approval, Kickoff
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
 from changeflow.db.planning import Plan
 from changeflow.db.session import on_rollback, transaction
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from changeflow.errors import ChangeflowError, InputError, TransitionError
 
 from .approval import today_local

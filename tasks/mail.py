@@ -21,12 +21,12 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from changeflow.db.approval import SentMail
-from changeflow.db.session import transaction
-from changeflow.db.types import utcnow
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from changeflow.db.approval import SentMail
+from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import ConfigError, ConflictError, InputError
 from changeflow.settings import get_settings
 

@@ -16,15 +16,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from changeflow.db.lifecycle import FINAL, INITIAL, load_for_update, record_creation, transition
 from changeflow.db.maintenance import Fault, FaultPause
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
@@ -702,8 +702,9 @@ def deliver_notices(
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Send every notice not sent yet; each is claimed by one watcher before its mail."""
-    from changeflow.db.maintenance import SlaNotice
     from sqlalchemy import update
+
+    from changeflow.db.maintenance import SlaNotice
 
     now = now or utcnow()
     sent: list[dict[str, Any]] = []
@@ -762,8 +763,9 @@ def _dispatch(session: Session, number: str, *, lock: bool = False) -> Any:
 
 
 def _next_number(session: Session, year: int) -> str:
-    from changeflow.db.maintenance import DispatchOrder
     from sqlalchemy import func
+
+    from changeflow.db.maintenance import DispatchOrder
 
     last = session.scalar(
         select(func.max(DispatchOrder.number)).where(DispatchOrder.number.like(f"PG-{year}-%"))

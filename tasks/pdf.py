@@ -13,12 +13,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from changeflow.db.models import Document
-from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.db.models import Document
+from changeflow.db.session import transaction
+from changeflow.db.store import document_path, put_document
 from changeflow.errors import ConfigError, InputError, NotFoundError
 
 PDF_TIMEOUT = 120

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from changeflow.db.lifecycle import is_allowed, load_for_update, transition
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import PHASES, Milestone, Plan, WorkItem
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 

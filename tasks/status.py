@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from changeflow.db.models import Document, Request
-from changeflow.db.session import transaction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.db.models import Document, Request
+from changeflow.db.session import transaction
 from changeflow.errors import NotFoundError
 from changeflow.settings import get_settings
 

@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from changeflow.docs_templates import labels
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from changeflow.docs_templates import labels
 from changeflow.errors import InputError
 
 from .inputs import clean_text, load_yaml, open_docx, read_limited

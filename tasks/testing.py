@@ -35,16 +35,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document, sha256_bytes
 from changeflow.db.types import utcnow
-from lxml import etree
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 

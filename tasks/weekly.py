@@ -35,15 +35,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
 from changeflow.db.git import Commit, CommitLink, TimeEntry
 from changeflow.db.models import Client, Contract, Document, Person, Request, RequestEvent
 from changeflow.db.planning import Milestone, Plan, WorkItem
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
 from changeflow.db.weekly import WeeklyReport
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
-
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 

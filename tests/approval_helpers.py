@@ -12,6 +12,7 @@ from typing import Any
 
 import docx
 import pytest
+
 from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -19,10 +20,11 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 def plan_path(key: str, version: int | None = None) -> Path:
     """The stored plan document we sent for ``key`` (newest version by default)."""
+    from sqlalchemy import select
+
     from changeflow.db.models import Document, Request
     from changeflow.db.session import transaction
     from changeflow.db.store import document_path
-    from sqlalchemy import select
 
     with transaction() as s:
         q = select(Document).join(Request).where(Request.key == key, Document.kind == "plan")

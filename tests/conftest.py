@@ -20,7 +20,6 @@ PG_ENV = "CHANGEFLOW_TEST_PG_URL"
 
 def _reset() -> None:
     from changeflow.db.session import dispose_engines
-
     from changeflow.settings import reset_settings
 
     reset_settings()
@@ -90,9 +89,8 @@ def any_db_url(request: pytest.FixtureRequest, cf_home: Path) -> str:
 def db(cf_home: Path) -> str:
     """A migrated SQLite database with the signing secret in place; returns its URL."""
     from changeflow.db.migrate import upgrade
-    from changeflow.tasks.signing import ensure_secret
-
     from changeflow.settings import get_settings
+    from changeflow.tasks.signing import ensure_secret
 
     url = get_settings().db_url
     upgrade(url)

@@ -82,9 +82,10 @@ def make_project(path: Path, key: str, *, failing: bool = False) -> GitRepo:
 
 def point_contract(repo: Path | None, **settings: Any) -> None:
     """Set the sample contract's repository and settings (test_command...)."""
+    from sqlalchemy import select
+
     from changeflow.db.models import Contract
     from changeflow.db.session import transaction
-    from sqlalchemy import select
 
     with transaction() as s:
         c = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
@@ -109,9 +110,10 @@ def to_development(key: str) -> None:
 
 
 def state_of(key: str) -> str:
+    from sqlalchemy import select
+
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
-    from sqlalchemy import select
 
     with transaction() as s:
         return s.scalar(select(Request.state).where(Request.key == key)) or ""
@@ -162,6 +164,7 @@ def fill_certificate(
 ) -> bytes:
     """The acceptance certificate with its sign-off table typed in, as a client does."""
     import docx
+
     from changeflow.docs_templates.tpl_acceptance import RETURN_TO
     from changeflow.tasks.acceptance import signoff_labels
     from changeflow.tasks.approval import today_local

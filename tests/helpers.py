@@ -37,7 +37,6 @@ def counts() -> dict[str, int]:
     """Rows per core table, and files in the store: to prove nothing was written."""
     from changeflow.db.models import Document, Request, RequestEvent
     from changeflow.db.session import transaction
-
     from changeflow.settings import get_settings
 
     with transaction() as s:

@@ -47,6 +47,7 @@ def _events(key: str) -> list[dict]:
 
 def test_certificate_lists_the_deliverables_and_is_signed(live) -> None:
     import docx
+
     from changeflow.tasks.acceptance import issue_certificate
     from changeflow.tasks.wordkit import read_custom_properties
 
@@ -111,6 +112,7 @@ def test_not_accepted_goes_back_with_the_reasons(live, back, state) -> None:
 
 def test_returned_certificate_refusals(live, tmp_path) -> None:
     import docx
+
     from changeflow.tasks.acceptance import accept_document, accept_file, issue_certificate
     from changeflow.tasks.signed import Refused
 
@@ -162,10 +164,11 @@ def _write(path: Path, data: bytes) -> Path:
 
 def test_hostile_text_renders_as_typed_in_every_document(live, tmp_path) -> None:
     """Requirement text and a title with markup, template tags and control characters."""
+    from sqlalchemy import select
+
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
     from changeflow.tasks.acceptance import issue_certificate
-    from sqlalchemy import select
 
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == live))
@@ -207,7 +210,6 @@ def test_cli_acceptance_and_accept(live, cli, tmp_path) -> None:
 def test_certificate_filled_and_resaved_by_libreoffice_is_accepted(live, tmp_path) -> None:
     """A client using LibreOffice: the signature and the tables survive its re-save."""
     from changeflow.tasks.acceptance import accept_document, issue_certificate
-
     from tests.approval_helpers import libreoffice_resave
 
     cert = issue_certificate(live)

@@ -121,7 +121,6 @@ def test_issued_plan_carries_a_verifiable_signature(planned: str) -> None:
 
 def test_round_trip_approved_by_document(planned: str, cli, tmp_path: Path) -> None:
     from changeflow.db.store import sha256_bytes
-
     from changeflow.settings import get_settings
 
     data = fill(plan_path(planned), comment="同意，请尽快安排。")
@@ -227,9 +226,8 @@ def test_refuses_a_signature_from_another_installation(
     planned: str, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Someone with a copy of the software but not our secret signs an edited plan."""
-    from changeflow.tasks.signed import sign_docx
-
     from changeflow.settings import reset_settings
+    from changeflow.tasks.signed import sign_docx
 
     edited = fill(plan_path(planned), edit=lambda d: replace_cell(d, "2,400.00", "24.00"))
     monkeypatch.setenv("CHANGEFLOW_SECRET_FILE", str(tmp_path / "other.key"))
@@ -473,9 +471,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def test_recorded_decision_with_a_scan(planned: str, cli, tmp_path: Path) -> None:
     from changeflow.db.store import sha256_bytes
-    from changeflow.tasks.approval import today_local
-
     from changeflow.settings import get_settings
+    from changeflow.tasks.approval import today_local
 
     scan = _write(tmp_path, PDF + "盖章扫描件".encode(), "盖章审批单.pdf")
     args = [

@@ -96,11 +96,12 @@ def page(served: str) -> Iterator[object]:
 
 
 def test_lead_runs_intake_from_the_ui(page: object, served: str, shots: Path) -> None:
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
     from changeflow.flows.deployments import DEPLOYMENTS
-    from playwright.sync_api import expect
-    from sqlalchemy import select
 
     pg = page  # a playwright Page
     table = pg.get_by_role("table")  # type: ignore[attr-defined]

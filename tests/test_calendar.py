@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from changeflow.errors import InputError
 from changeflow.tasks.calendar import (
     HOLIDAY,
     MAKEUP,
@@ -20,8 +22,6 @@ from changeflow.tasks.calendar import (
     parse_official_year,
     set_contract_day,
 )
-
-from changeflow.errors import InputError
 
 TZ = ZoneInfo("Asia/Shanghai")
 D = date.fromisoformat
@@ -245,7 +245,6 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from changeflow.db.migrate import upgrade
     from changeflow.db.models import Client, Contract
     from changeflow.db.session import dispose_engines, transaction
-
     from changeflow.settings import get_settings, reset_settings
 
     monkeypatch.setenv("CHANGEFLOW_HOME", str(tmp_path))

@@ -84,11 +84,11 @@ class World:
     def state(self) -> dict[str, Any]:
         """Everything a duplicate would show in: counts per table, files, refs, mails."""
         import git
+
         from changeflow.db import all_models  # noqa: F401
         from changeflow.db.base import Base
         from changeflow.db.models import RequestEvent
         from changeflow.db.session import dispose_engines, transaction
-
         from changeflow.settings import get_settings
 
         dispose_engines()
@@ -150,10 +150,9 @@ def _setup(world: World) -> str:
     from changeflow.db.migrate import upgrade
     from changeflow.db.models import Contract
     from changeflow.db.session import transaction
+    from changeflow.settings import get_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.signing import ensure_secret
-
-    from changeflow.settings import get_settings
 
     upgrade(get_settings().db_url)
     ensure_secret()

@@ -242,6 +242,7 @@ def tested(submitted: str, tmp_path: Path) -> tuple[str, Path]:
 
 def test_golive_tags_records_and_moves_to_live(tested) -> None:
     import git as gitpython
+
     from changeflow.tasks.golive import golive
 
     key, repo = tested
@@ -266,10 +267,11 @@ def test_golive_tags_records_and_moves_to_live(tested) -> None:
     assert "请假审批流程增加分管领导节点" in notes and not any("@2h" in n for n in notes)
     assert east_asia_fonts(Path(res.document))["docDefaults"] == "SimSun"
     # the same record in English: group titles follow the document's language
+    from sqlalchemy import select
+
     from changeflow.db.delivery import Release
     from changeflow.db.session import transaction
     from changeflow.tasks.golive import render_golive
-    from sqlalchemy import select
 
     with transaction() as s:
         en = docx_text(render_golive(s.scalar(select(Release)), "en"))

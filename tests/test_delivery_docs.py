@@ -142,10 +142,11 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
 
 
 def test_versions_change_only_with_the_inputs(testing, tmp_path) -> None:
+    from sqlalchemy import select
+
     from changeflow.db.models import Document, Request
     from changeflow.db.session import transaction
     from changeflow.tasks.delivery_docs import content_digest, docs_context, make_docs, render_doc
-    from sqlalchemy import select
 
     first = make_docs(testing, notes=NOTES)
     again = make_docs(testing, notes=NOTES)
@@ -268,11 +269,12 @@ def test_pdf_missing_libreoffice_is_a_config_error(monkeypatch) -> None:
 
 def test_modules_from_synced_commits(testing, tmp_path) -> None:
     """After 'changeflow sync' the modules and commits come from the linked commits."""
+    from sqlalchemy import select
+
     from changeflow.db.models import Contract
     from changeflow.db.session import transaction
     from changeflow.tasks.delivery_docs import make_docs
     from changeflow.tasks.gitsync import sync
-    from sqlalchemy import select
 
     with transaction() as s:
         repo = s.scalar(select(Contract.repo_path))

@@ -10,9 +10,8 @@ pytestmark = pytest.mark.prefect
 
 
 def test_demo_runs_and_writes_documents(prefect_server: str, cf_home: Path, tmp_path: Path) -> None:
-    from changeflow.tasks.status import list_requests
-
     from changeflow.demo import run_demo, step_intake, step_setup
+    from changeflow.tasks.status import list_requests
 
     out = tmp_path / "demo-out"
     quick = [step_setup, step_intake]  # the whole lifecycle: tests/test_demo_lifecycle.py

@@ -12,9 +12,9 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None:
     import git as gitpython
-    from changeflow.tasks.status import request_status
 
     from changeflow import demo
+    from changeflow.tasks.status import request_status
 
     out = tmp_path / "demo-out"
     run = demo.run_demo(out)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from changeflow.flows.deployments import (
     DEPLOYMENTS,
     PREFECT_YAML,

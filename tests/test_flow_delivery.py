@@ -27,7 +27,6 @@ def _arts(state) -> dict[str, str]:
 
 def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     from changeflow.flows import delivery as fl
-
     from changeflow.settings import get_settings
 
     repo = make_project(tmp_path / "oa", submitted)

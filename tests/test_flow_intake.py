@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from changeflow.db.models import Request
-from changeflow.db.session import transaction
 from sqlalchemy import select
 
+from changeflow.db.models import Request
+from changeflow.db.session import transaction
 from tests.helpers import counts, sample_taskbook
 from tests.prefect_fixtures import read_artifacts
 

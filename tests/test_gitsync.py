@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+
 from changeflow.db.git import Commit, CommitLink, Repository, TimeEntry
 from changeflow.db.models import Client, Person, Request
 from changeflow.db.session import transaction
-from changeflow.tasks import gitsync
-from sqlalchemy import func, select
-
 from changeflow.errors import InputError
+from changeflow.tasks import gitsync
 from tests.gitrepo_helpers import GitRepo, lines
 
 ZS = ("Zhang San", "zhangsan@corp.cn")
@@ -435,7 +435,6 @@ def test_cli_sync_and_repo_add(requests_db: str, oa_repo: GitRepo, cli) -> None:
 def test_sync_flow_publishes_progress(prefect_server: str, requests_db: str, oa_repo: GitRepo):
     from changeflow.flows.sync import SyncInput
     from changeflow.flows.sync import sync as sync_flow
-
     from tests.prefect_fixtures import read_artifacts
 
     state = sync_flow(params=SyncInput(repo=str(oa_repo.path)), return_state=True)

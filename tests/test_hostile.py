@@ -33,7 +33,6 @@ def all_counts() -> dict[str, int]:
     from changeflow.db import all_models  # noqa: F401
     from changeflow.db.base import Base
     from changeflow.db.session import transaction
-
     from changeflow.settings import get_settings
 
     with transaction() as s:
@@ -132,7 +131,6 @@ def _assert_stored_safely() -> None:
     from changeflow.db.models import Document
     from changeflow.db.session import transaction
     from changeflow.db.store import document_path
-
     from changeflow.settings import get_settings
 
     store = get_settings().store_dir.resolve()

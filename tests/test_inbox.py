@@ -175,7 +175,6 @@ def test_record_decision_flow_with_evidence_from_the_inbox(
     from changeflow.db.store import sha256_bytes
     from changeflow.flows.approval import DecisionInput, record_decision
     from changeflow.tasks.approval import today_local
-
     from tests.prefect_fixtures import read_artifacts
 
     make_plan(submitted)
@@ -234,9 +233,9 @@ def test_kickoff_flow_after_ui_decision(
     prefect_server: str, submitted: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import git
+
     from changeflow.flows.approval import kickoff
     from changeflow.tasks.approval import record_decision, today_local
-
     from tests.test_kickoff import Sink, _free_port, _set_repo, _start
 
     repo = git.Repo.init(tmp_path / "oa", initial_branch="main")

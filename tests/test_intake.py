@@ -13,11 +13,11 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
+from sqlalchemy import select
+
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, sha256_file
-from sqlalchemy import select
-
 from tests.conftest import EXAMPLES
 from tests.helpers import counts, fill_taskbook, sample_taskbook
 
@@ -77,9 +77,8 @@ def test_yaml_intake_and_status(contract: str, cli) -> None:
 
 
 def test_same_file_twice_is_refused(contract: str) -> None:
-    from changeflow.tasks.intake import intake_file
-
     from changeflow.errors import InputError
+    from changeflow.tasks.intake import intake_file
 
     intake_file(EXAMPLES / "taskbook.yaml")
     before = counts()

@@ -251,9 +251,9 @@ def test_send_mail_refuses_bad_addresses_and_missing_server(db: str) -> None:
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_login_and_password_never_shown(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from aiosmtpd.smtp import AuthResult
-    from changeflow.tasks.mail import send_mail
 
     from changeflow.settings import reset_settings
+    from changeflow.tasks.mail import send_mail
 
     def check(server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = auth_data.login == b"bot" and auth_data.password == b"s3cret-pw"
@@ -293,9 +293,9 @@ def test_non_ascii_password_goes_as_utf8_auth_plain(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from aiosmtpd.smtp import AuthResult
-    from changeflow.tasks.mail import send_mail
 
     from changeflow.settings import reset_settings
+    from changeflow.tasks.mail import send_mail
 
     seen = []
 

@@ -6,12 +6,12 @@ import itertools
 import threading
 
 import pytest
+from sqlalchemy import select
+
 from changeflow.db import lifecycle
 from changeflow.db.lifecycle import allowed_targets, load_for_update, transition
 from changeflow.db.models import Request, RequestEvent
 from changeflow.db.session import transaction
-from sqlalchemy import select
-
 from changeflow.errors import ConflictError, TransitionError
 
 DEV_ALLOWED = [
@@ -147,7 +147,6 @@ def test_concurrent_transitions_on_postgres_one_wins(pg_url: str) -> None:
     from changeflow.db.migrate import upgrade
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
-
     from tests.conftest import EXAMPLES
 
     upgrade(pg_url)

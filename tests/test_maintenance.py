@@ -10,9 +10,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from changeflow.tasks import maintenance as mt
 
 from changeflow.errors import InputError, TransitionError
+from changeflow.tasks import maintenance as mt
 from tests.helpers import counts
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -160,9 +160,10 @@ def test_provisional_due_times_are_marked(contract: str, cli) -> None:
 
 
 def test_contract_sla_policy_is_copied_onto_the_fault(contract: str) -> None:
+    from sqlalchemy import select
+
     from changeflow.db.models import Contract
     from changeflow.db.session import transaction
-    from sqlalchemy import select
 
     first = mt.report_fault(severity="crash", title="a", reported_at=at("2026-11-25 02:00"))
     with transaction() as s:
@@ -273,6 +274,7 @@ def test_watch_skips_paused_clocks_and_retries_a_failed_mail(contract: str, smtp
 def fill_signoff(src, out, values: dict[str, str]):
     """Type into the sign-off table's right-hand cells, as the client does in Word."""
     import docx
+
     from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
 
     doc = docx.Document(str(src))
@@ -546,7 +548,6 @@ def test_weekly_visits_on_schedule_once_and_not_on_holidays(contract: str) -> No
 @pytest.mark.prefect
 def test_fault_flow_from_the_form(prefect_server: str, contract: str) -> None:
     from changeflow.flows.maintenance import FaultInput, fault
-
     from tests.prefect_fixtures import read_artifacts
 
     form = FaultInput(severity="non-crash", title="邮件服务器异常", system="mail",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
 from changeflow.db import all_models  # noqa: F401
 from changeflow.db.base import Base
 from changeflow.db.migrate import current, heads, upgrade
 from changeflow.db.session import get_engine
-from sqlalchemy import inspect
 
 
 def test_upgrade_from_empty_matches_models(any_db_url: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from changeflow.tasks.money import capital, fmt, money, parse_money, times, total
 
 from changeflow.errors import InputError
+from changeflow.tasks.money import capital, fmt, money, parse_money, times, total
 
 
 @pytest.mark.parametrize(

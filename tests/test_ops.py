@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path
-from sqlalchemy import select
-
 from tests.conftest import EXAMPLES
 
 
@@ -178,9 +178,8 @@ def test_damaged_backup_is_refused_before_anything_is_written(
 
 
 def test_manifest_cannot_point_outside_the_backup(submitted: str, tmp_path: Path) -> None:
-    from changeflow.tasks.backup import backup, verify
-
     from changeflow.errors import InputError
+    from changeflow.tasks.backup import backup, verify
 
     folder = backup(tmp_path / "bk").path
     m = json.loads((folder / "manifest.json").read_text())
@@ -224,9 +223,8 @@ def test_retention_keeps_the_newest(submitted: str, tmp_path: Path) -> None:
 
 def test_backup_while_store_has_a_write_in_flight(submitted: str, tmp_path: Path) -> None:
     """Only the documents the snapshot names are copied: temp and orphan files stay out."""
-    from changeflow.tasks.backup import backup
-
     from changeflow.settings import get_settings
+    from changeflow.tasks.backup import backup
 
     (get_settings().store_dir / ".v1-zh-CN-plan.docx.77.tmp").write_bytes(b"half")
     res = backup(tmp_path / "bk")
@@ -236,9 +234,8 @@ def test_backup_while_store_has_a_write_in_flight(submitted: str, tmp_path: Path
 
 def test_pg_dump_missing_is_a_config_error(pg_url: str, tmp_path: Path, monkeypatch) -> None:
     from changeflow.db.migrate import upgrade
-    from changeflow.tasks.backup import backup
-
     from changeflow.errors import ConfigError
+    from changeflow.tasks.backup import backup
 
     upgrade(pg_url)
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -279,9 +276,8 @@ def test_backup_restore_round_trip_postgres(pg_url: str, tmp_path: Path, cli) ->
             "restore", str(folder), "--into", str(target), "--database-url", url2, "--json"
         )
         assert code == 0, err
-        from changeflow.tasks.doctor import Place
-
         from changeflow.settings import get_settings
+        from changeflow.tasks.doctor import Place
 
         place = Place.home(target, url2)
         place.secret_path.write_bytes(get_settings().secret_path.read_bytes())
@@ -307,7 +303,6 @@ def test_nightly_backup_flow_keeps_the_newest(
 ) -> None:
     from changeflow.flows.ops import backup as backup_flow
     from changeflow.tasks.backup import list_backups
-
     from tests.prefect_fixtures import read_artifacts
 
     out = tmp_path / "nightly"

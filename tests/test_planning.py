@@ -426,7 +426,6 @@ def test_plan_document_bytes_open_from_store(submitted: str) -> None:
 @pytest.mark.prefect
 def test_plan_flow_publishes_budget(prefect_server: str, submitted: str) -> None:
     from changeflow.flows.plan import PlanInput, plan
-
     from tests.prefect_fixtures import read_artifacts
 
     state = plan(
@@ -460,7 +459,6 @@ def test_plan_flow_fails_cleanly_on_bad_estimates(prefect_server: str, submitted
 def test_same_inputs_keep_the_plan_unless_a_new_version_is_asked(submitted: str) -> None:
     """A run retried after a crash must not send the client a second, identical version."""
     from changeflow.tasks.planning import make_plan
-
     from tests.helpers import counts
 
     first = make_plan(submitted, start=date(2026, 12, 1))

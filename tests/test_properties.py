@@ -143,7 +143,6 @@ def test_taskbook_docx_round_trip(data: dict[str, Any]) -> None:
     import tempfile
 
     from changeflow.tasks.taskbook import parse_docx, validate
-
     from tests.helpers import fill_taskbook
 
     data = {**data, "kind": "dev", "priority": "high"}

@@ -100,7 +100,6 @@ def test_unauthenticated_clients_are_refused(shared_server: str) -> None:
 
 def _deploy_from_prefect_yaml(api_url: str) -> None:
     from changeflow.flows.deployments import ROOT, WORK_POOL
-
     from changeflow.server import ensure_work_pool
 
     asyncio.run(ensure_work_pool(WORK_POOL))
@@ -115,23 +114,23 @@ def _deploy_from_prefect_yaml(api_url: str) -> None:
 def test_two_workers_run_each_flow_run_exactly_once(
     pg_url: str, shared_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.models import Document, Request
-    from changeflow.db.planning import Plan
-    from changeflow.db.session import transaction
-    from changeflow.db.store import document_path
-    from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.intake import intake
-    from changeflow.tasks.signing import ensure_secret
-    from changeflow.tasks.taskbook import TaskBook
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
     from sqlalchemy import func, select
 
+    from changeflow.db.migrate import upgrade
+    from changeflow.db.models import Document, Request
+    from changeflow.db.planning import Plan
+    from changeflow.db.session import transaction
+    from changeflow.db.store import document_path
     from changeflow.server import start_executor
     from changeflow.settings import get_settings, reset_settings
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.intake import intake
+    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.taskbook import TaskBook
 
     store = tmp_path / "shared-store"  # on several machines: one NFS/SMB mount, same path
     monkeypatch.setenv("CHANGEFLOW_DOCUMENTS_DIR", str(store))

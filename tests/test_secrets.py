@@ -84,10 +84,9 @@ def _prefect_records() -> dict[str, bytes]:
 
 def _send_mail_with_password(home: Path, env: dict[str, str]) -> str:
     """One mail through the authenticated server, and one refused login; the error text."""
-    from changeflow.tasks.mail import send_mail
-
     from changeflow.errors import ConfigError
     from changeflow.settings import reset_settings
+    from changeflow.tasks.mail import send_mail
 
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update({k: v for k, v in env.items() if k.startswith("CHANGEFLOW_")})
@@ -116,10 +115,10 @@ def _send_mail_with_password(home: Path, env: dict[str, str]) -> str:
 def test_full_demo_leaks_no_secret(prefect_server: str, cf_home: Path, tmp_path: Path) -> None:
     """``changeflow demo`` as a user runs it (its own process, output captured)."""
     from aiosmtpd.smtp import AuthResult
-    from changeflow.tasks.backup import backup
-    from changeflow.tasks.doctor import Place
 
     from changeflow.settings import reset_settings
+    from changeflow.tasks.backup import backup
+    from changeflow.tasks.doctor import Place
     from tests.test_kickoff import Sink, _free_port, _start
 
     logins: list[bool] = []
@@ -200,9 +199,8 @@ def test_full_demo_leaks_no_secret(prefect_server: str, cf_home: Path, tmp_path:
 
 
 def test_secret_files_are_owner_only(db: str, tmp_path: Path, cli) -> None:
-    from changeflow.tasks.signing import rotate
-
     from changeflow.settings import get_settings
+    from changeflow.tasks.signing import rotate
 
     path = get_settings().secret_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -221,9 +219,9 @@ def test_secret_files_are_owner_only(db: str, tmp_path: Path, cli) -> None:
 def test_non_ascii_smtp_password_logs_in_and_stays_secret(db: str, monkeypatch) -> None:
     """A non-ASCII password goes as UTF-8 AUTH PLAIN (RFC 4616): delivered, never echoed."""
     from aiosmtpd.smtp import AuthResult
-    from changeflow.tasks.mail import send_mail
 
     from changeflow.settings import reset_settings
+    from changeflow.tasks.mail import send_mail
     from tests.test_kickoff import Sink, _free_port, _start
 
     seen: list[bytes] = []

@@ -8,12 +8,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from changeflow.tasks import sla
-from changeflow.tasks.calendar import DayOverride, WorkingCalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from changeflow.errors import InputError
+from changeflow.tasks import sla
+from changeflow.tasks.calendar import DayOverride, WorkingCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 POLICY = sla.load_policy(

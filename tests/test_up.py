@@ -121,9 +121,10 @@ def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> No
     assert _processes_with(str(tmp_path)) == []  # no server, runner or flow process left
     final = _state_in_server_db(contract_home(), run.id)
     assert final == ("COMPLETED", "Completed"), final  # finished, not cancelled or crashed
+    from sqlalchemy import select
+
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
-    from sqlalchemy import select
 
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.title == sample_taskbook()["project"]))
@@ -135,10 +136,10 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
 ) -> None:
     """``up --worker``: the deployments go to the process pool with prefect.yaml's pull step,
     and a flow run started from the UI/API completes on the worker."""
-    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
+    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
     from changeflow.server import start_executor
 
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")

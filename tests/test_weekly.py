@@ -567,9 +567,8 @@ def test_rerun_never_mails_the_week_twice_by_accident(
 def test_send_failure_keeps_the_report_and_hides_the_password(
     project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from changeflow.tasks import weekly
-
     from changeflow.settings import reset_settings
+    from changeflow.tasks import weekly
 
     made = weekly.make_report("2026-W40", "DEMO")
     dead = _free_port()  # nobody listens there
@@ -625,7 +624,6 @@ def test_flow_publishes_mails_and_reruns_without_duplicate_mail(
     prefect_server: str, project: dict[str, Any], smtp: Mailbox
 ) -> None:
     from changeflow.flows.weekly import WeeklyInput, weekly_report
-
     from tests.prefect_fixtures import read_artifacts
 
     params = WeeklyInput(week="2026-W40", client="DEMO")
@@ -653,9 +651,8 @@ def test_flow_send_failure_is_retried_then_fails_with_report_stored(
     prefect_server: str, project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from changeflow.flows.weekly import WeeklyInput, weekly_report
-    from changeflow.tasks import weekly
-
     from changeflow.settings import reset_settings
+    from changeflow.tasks import weekly
 
     monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(_free_port()))
     reset_settings()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import engine_from_config, pool
+
 from changeflow.db import all_models  # noqa: F401  (registers every table)
 from changeflow.db.base import Base
-from sqlalchemy import engine_from_config, pool
 
 config = context.config
 target_metadata = Base.metadata

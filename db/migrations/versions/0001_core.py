@@ -7,9 +7,10 @@ Create Date: 2026-11-28 13:09:04.733547
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0001"
 down_revision = None

@@ -7,9 +7,10 @@ Create Date: 2026-11-28 13:12:23.930429
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0002"
 down_revision = "0001"

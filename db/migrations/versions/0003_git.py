@@ -9,9 +9,10 @@ Independent of 0002 (planning): both branch from 0001 and ``upgrade()`` applies 
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0003"
 down_revision = "0001"

@@ -9,9 +9,10 @@ Branches from 0002 (a kick-off refers to the plan); ``upgrade()`` applies all he
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0004"
 down_revision = "0002"

@@ -9,9 +9,10 @@ Branches from 0002 (the calendar tables the SLA clocks read); ``upgrade()`` appl
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0005"
 down_revision = "0002"

@@ -7,9 +7,10 @@ Create Date: 2026-11-28 15:00:00
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0006"
 down_revision = "0003"

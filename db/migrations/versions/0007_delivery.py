@@ -9,9 +9,10 @@ Branches from 0004 (approval); ``upgrade()`` applies all heads.
 
 from __future__ import annotations
 
-import changeflow.db.types
 import sqlalchemy as sa
 from alembic import op
+
+import changeflow.db.types
 
 revision = "0007"
 down_revision = "0004"
