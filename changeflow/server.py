@@ -315,8 +315,20 @@ async def _work(ready: Path, pool: str, deploy: bool, limit: int | None) -> None
 
     await ensure_work_pool(pool)
     if deploy:
-        for d in runner_deployments(work_pool=pool):
-            await d.apply()
+        from prefect.client.orchestration import get_client
+        from prefect.exceptions import ObjectNotFound
+
+        async with get_client() as client:
+            for d in runner_deployments(work_pool=pool):
+                # A deployment left by `up --serve` carries the serving machine's path, which
+                # an update does not clear: replace it so workers rely on the pull step only.
+                try:
+                    old = await client.read_deployment_by_name(f"{d.flow_name}/{d.name}")
+                except ObjectNotFound:
+                    old = None
+                if old is not None and old.path is not None:
+                    await client.delete_deployment(old.id)
+                await d.apply()
     stop = asyncio.Event()
     in_flight: set[Any] = set()
     tasks: set[asyncio.Task[None]] = set()

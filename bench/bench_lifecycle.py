@@ -1,0 +1,132 @@
+"""The whole lifecycle, intake to acceptance, on the embedded default (SQLite).
+
+Figure: the demo's stages as a lead runs them, through the Prefect flows reporting to a
+local Prefect server (started once, outside the timing). Floor: the same stages calling the
+same domain functions directly, without Prefect, in the same run. The difference is the
+orchestration overhead, reported as a ratio and in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import row
+
+
+def _domain_stages() -> list[Any]:
+    """The demo's stages with every flow call replaced by its domain function."""
+    from changeflow import demo_lifecycle as dl
+    from changeflow.demo import DemoRun, _examples, step_setup
+    from changeflow.tasks import acceptance, approval, delivery_docs, gitsync, golive, testing
+    from changeflow.tasks.intake import intake, intake_file
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.taskbook import read_taskbook
+
+    def step_intake(run: DemoRun) -> None:
+        run.keys["main"] = intake_file(_examples() / "taskbook.docx", channel="document").key
+        book, _ = read_taskbook(_examples() / "taskbook.yaml")
+        book = book.model_copy(update={"project": book.project + "（表单录入）"})
+        run.keys["form"] = intake(book, actor="李明", channel="ui").key
+
+    def step_plan(run: DemoRun) -> None:
+        make_plan(run.keys["main"], actor="李明")
+
+    def step_approval(run: DemoRun) -> None:
+        from changeflow.docs_templates.labels import APPROVAL_FIELDS
+
+        key = run.keys["main"]
+        zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
+        filled = dl._fill(dl._newest_document(key, "plan"), {
+            zh["decision"]: "同意", zh["approver"]: "王芳",
+            zh["date"]: approval.today_local().isoformat(), zh["comment"]: "同意",
+        })  # fmt: skip
+        dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
+        approval.process_inbox()
+
+    def step_sync(run: DemoRun) -> None:
+        gitsync.sync()
+
+    def step_test(run: DemoRun) -> None:
+        testing.run_tests_from_files(run.keys["main"], actor="张伟")
+
+    def step_docs(run: DemoRun) -> None:
+        shot = delivery_docs.check_screenshot(dl._screenshot(), "请假单界面.png")
+        delivery_docs.make_docs(run.keys["main"], notes=dl.NOTES, screenshots=[shot],
+                                actor="张伟")  # fmt: skip
+
+    def step_golive(run: DemoRun) -> None:
+        golive.golive(run.keys["main"], actor="张伟")
+
+    def step_acceptance(run: DemoRun) -> None:
+        key = run.keys["main"]
+        cert = acceptance.issue_certificate(key, actor="李明").as_dict()
+        labels = acceptance.signoff_labels("zh-CN")
+        filled = dl._fill(Path(cert["document"]), {
+            labels["decision"]: "通过", labels["approver"]: "王芳",
+            labels["date"]: approval.today_local().isoformat(), labels["comment"]: "同意验收",
+        })  # fmt: skip
+        dl._to_inbox(filled, f"{key}-验收单-回签.docx")
+        approval.process_inbox()
+
+    return [step_setup, step_intake, step_plan, step_approval, dl.step_repository,
+            dl.step_kickoff, dl.step_commits, step_sync, step_test, step_docs, step_golive,
+            step_acceptance]  # fmt: skip
+
+
+def _final_state(key: str) -> str:
+    from changeflow.tasks.status import request_status
+
+    return request_status(key)["state"]
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    from changeflow.demo import run_demo
+    from changeflow.server import ensure_server
+
+    repeat = 2 if quick else 3
+    saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "PREFECT_API_URL", "PREFECT_HOME")}
+    with tempfile.TemporaryDirectory() as tmp_s:
+        tmp = Path(tmp_s)
+        os.environ.pop("PREFECT_API_URL", None)
+        os.environ["PREFECT_HOME"] = str(tmp / "prefect")
+        from bench.bench_load import free_port
+
+        server = ensure_server(port=free_port(), prefect_home=tmp / "prefect", wait=180)
+        flows_s: list[float] = []
+        floor_s: list[float] = []
+        try:
+            for i in range(repeat):
+                t0 = time.perf_counter()
+                r = run_demo(tmp / f"flows-{i}")
+                flows_s.append(time.perf_counter() - t0)
+                assert _final_state(r.keys["main"]) == "accepted"
+                t0 = time.perf_counter()
+                r = run_demo(tmp / f"domain-{i}", use_server=False, stages=_domain_stages())
+                floor_s.append(time.perf_counter() - t0)
+                assert _final_state(r.keys["main"]) == "accepted"
+        finally:
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()
+            server.stop()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    overhead = statistics.median(flows_s) - statistics.median(floor_s)
+    return [
+        row("lifecycle intake -> acceptance through Prefect flows (12 stages, 2 requests)",
+            flows_s, "same stages, domain functions without Prefect", floor_s, target="-",
+            overhead_s=round(overhead, 2)),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    for r in run(quick=True):
+        print(r)
