@@ -16,7 +16,7 @@ from docx.table import Table
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import builder, new_document, pick
+from .build import builder, new_document, pick, trim_styles
 
 T = {
     "cover": [
@@ -158,46 +158,6 @@ def _widths(t: Table, mm: list[float]) -> None:
     for row in t.rows:
         for cell, w in zip(row.cells, mm, strict=False):
             cell.width = Mm(w)
-
-
-def trim_styles(doc: DocxDocument) -> None:
-    """Drop latent styles and every style the document does not use (styles.xml of the
-    default template is ~438 KB, mostly table styles: saving it is ~40% of a render)."""
-    styles = doc.styles.element
-    latent = styles.find(qn("w:latentStyles"))
-    if latent is not None:
-        styles.remove(latent)
-    body = doc.element.body
-    used: set[str] = set()
-    for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
-        for el in body.iter(qn(tag)):
-            used.add(el.get(qn("w:val")))
-    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
-    keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
-    keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
-    keep |= {f"Heading{i}" for i in range(1, 4)} | used
-    todo = list(keep)
-    while todo:
-        s = by_id.get(todo.pop())
-        if s is None:
-            continue
-        for ref in ("w:basedOn", "w:next", "w:link"):
-            el = s.find(qn(ref))
-            if el is not None and el.get(qn("w:val")) not in keep:
-                keep.add(el.get(qn("w:val")))
-                todo.append(el.get(qn("w:val")))
-    for sid, s in by_id.items():
-        if sid not in keep:
-            styles.remove(s)
-    # Word 2010's copy of every style (438 KB) and the default template's thumbnail (a
-    # picture of some other document) are not needed by any reader.
-    for rid, rel in list(doc.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            doc.part.drop_rel(rid)
-    pkg = doc.part.package
-    for rid, rel in list(pkg.rels.items()):
-        if rel.reltype.endswith("/thumbnail"):
-            del pkg.rels[rid]
 
 
 @builder("plan")

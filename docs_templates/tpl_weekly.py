@@ -17,7 +17,7 @@ from docx.table import Table
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick
+from .build import builder, new_document, pick, trim_styles
 
 TITLE = ("项目周报", "Weekly Project Report")
 T = {
@@ -180,42 +180,6 @@ def _pairs(doc: DocxDocument, rows: list[tuple[str, str]]) -> Table:
     return t
 
 
-def _trim_styles(doc: DocxDocument) -> None:
-    """Drop latent and unused styles (the default styles.xml is ~438 KB: slow to save)."""
-    styles = doc.styles.element
-    latent = styles.find(qn("w:latentStyles"))
-    if latent is not None:
-        styles.remove(latent)
-    used: set[str] = set()
-    for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
-        for el in doc.element.body.iter(qn(tag)):
-            used.add(el.get(qn("w:val")))
-    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
-    keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
-    keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
-    keep |= {f"Heading{i}" for i in range(1, 4)} | used
-    todo = list(keep)
-    while todo:
-        s = by_id.get(todo.pop())
-        if s is None:
-            continue
-        for ref in ("w:basedOn", "w:next", "w:link"):
-            el = s.find(qn(ref))
-            if el is not None and el.get(qn("w:val")) not in keep:
-                keep.add(el.get(qn("w:val")))
-                todo.append(el.get(qn("w:val")))
-    for sid, s in by_id.items():
-        if sid not in keep:
-            styles.remove(s)
-    for rid, rel in list(doc.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            doc.part.drop_rel(rid)
-    pkg = doc.part.package
-    for rid, rel in list(pkg.rels.items()):
-        if rel.reltype.endswith("/thumbnail"):
-            del pkg.rels[rid]
-
-
 @builder("weekly")
 def weekly(lang: str) -> DocxDocument:
     """The weekly report our project lead sends the client's project lead on Fridays."""
@@ -342,6 +306,6 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))
     doc.add_paragraph("{%p endif %}")
-    _trim_styles(doc)
+    trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "weekly-template", "changeflow.lang": lang})
     return doc

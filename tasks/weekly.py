@@ -48,6 +48,7 @@ from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from .calendar import PROVISIONAL_NOTE, WorkingCalendar, calendar_for
+from .planning import PHASE_LABELS
 
 DEFAULT_CRON = "0 15 * * 5"  # Friday 15:00 Asia/Shanghai
 KIND = "weekly-report"
@@ -79,13 +80,6 @@ STATE_LABELS = {
     "on_site": ("已到场", "On site"),
     "resolved": ("已解决", "Resolved"),
     "closed": ("已关闭", "Closed"),
-}
-PHASE_LABELS = {
-    "analysis": ("需求分析", "Analysis"),
-    "development": ("设计开发", "Development"),
-    "testing": ("测试", "Testing"),
-    "golive": ("上线", "Go-live"),
-    "acceptance": ("验收", "Acceptance"),
 }
 WEEKDAYS = {
     "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
