@@ -15,9 +15,8 @@ from docx.shared import Mm
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from . import _delivery as d
-from .build import builder, new_document
-from .tpl_plan import trim_styles
+from . import tables as d
+from .build import builder, new_document, trim_styles
 
 TITLE = ("验收单", "Acceptance Certificate")
 # field -> (zh-CN, en); the labels the client sees in the sign-off table.

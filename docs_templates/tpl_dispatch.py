@@ -13,8 +13,8 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick
-from .tpl_plan import _pairs, _widths, trim_styles
+from .build import builder, new_document, pick, trim_styles
+from .tables import pairs, widths
 
 TITLE = ("派工单", "Dispatch Order")
 INFO = [
@@ -62,7 +62,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 def dispatch(lang: str) -> DocxDocument:
     """The dispatch order the engineer takes along and the client signs."""
     doc = new_document(pick(TITLE, lang), lang)
-    _pairs(doc, [(pick(k, lang), v) for k, v in INFO])
+    pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(55, 105))
     doc.add_heading(pick(H_WORK, lang), level=1)
     t = doc.add_table(rows=1, cols=1)
     t.style = "Table Grid"
@@ -70,10 +70,10 @@ def dispatch(lang: str) -> DocxDocument:
     cell.paragraphs[0].text = "{%p for line in work_lines %}"
     cell.add_paragraph("{{ line }}")
     cell.add_paragraph("{%p endfor %}")
-    _widths(t, [160])
+    widths(t, [160])
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
-    _pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()])
+    pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "dispatch-template", "changeflow.lang": lang})
     return doc

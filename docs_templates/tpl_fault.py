@@ -8,8 +8,8 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick
-from .tpl_plan import _loop_table, _pairs, _widths, trim_styles
+from .build import builder, new_document, pick, trim_styles
+from .tables import loop_table, pairs, widths
 
 TITLE = ("故障处理记录", "Fault Record")
 INFO = [
@@ -50,33 +50,33 @@ def _text_box(doc: DocxDocument, var: str) -> None:
     cell.paragraphs[0].text = f"{{%p for line in {var} %}}"
     cell.add_paragraph("{{ line }}")
     cell.add_paragraph("{%p endfor %}")
-    _widths(t, [160])
+    widths(t, [160])
 
 
 @builder("fault")
 def fault(lang: str) -> DocxDocument:
     """The record of one fault, from what the staff entered."""
     doc = new_document(pick(TITLE, lang), lang)
-    _pairs(doc, [(pick(k, lang), v) for k, v in INFO])
+    pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(55, 105))
     doc.add_heading(pick(H_SLA, lang), level=1)
-    t = _loop_table(
+    t = loop_table(
         doc,
         [pick(c, lang) for c in SLA_COLS],
         "c",
         "clocks",
         ["{{ c.name }}", "{{ c.limit }}", "{{ c.due }}", "{{ c.actual }}", "{{ c.result }}"],
     )
-    _widths(t, [30, 30, 36, 36, 28])
+    widths(t, [30, 30, 36, 36, 28])
     doc.add_paragraph("{%p if pauses %}")
     doc.add_paragraph(pick(H_PAUSES, lang))
-    t = _loop_table(
+    t = loop_table(
         doc,
         [pick(c, lang) for c in PAUSE_COLS],
         "p",
         "pauses",
         ["{{ p.start }}", "{{ p.end }}", "{{ p.reason }}"],
     )
-    _widths(t, [40, 40, 80])
+    widths(t, [40, 40, 80])
     doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(H_ASSESS, lang), level=1)
     doc.add_heading(pick(L_ASSESS, lang), level=2)
@@ -86,10 +86,10 @@ def fault(lang: str) -> DocxDocument:
     doc.add_heading(pick(H_SOLUTION, lang), level=1)
     _text_box(doc, "solution")
     doc.add_heading(pick(H_STEPS, lang), level=1)
-    t = _loop_table(
+    t = loop_table(
         doc, [pick(c, lang) for c in STEP_COLS], "s", "steps", ["{{ s.no }}", "{{ s.text }}"]
     )
-    _widths(t, [16, 144])
+    widths(t, [16, 144])
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "fault-template", "changeflow.lang": lang})
     return doc

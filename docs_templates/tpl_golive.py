@@ -13,9 +13,8 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from . import _delivery as d
-from .build import builder, new_document
-from .tpl_plan import trim_styles
+from . import tables as d
+from .build import builder, new_document, trim_styles
 
 TITLE = ("上线记录", "Go-live Record")
 T: dict[str, Any] = {

@@ -8,15 +8,13 @@ The approval section is a plain two-column table keyed by ``labels.APPROVAL_FIEL
 from __future__ import annotations
 
 from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import Table
+from docx.shared import Mm
 
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
 from .build import builder, new_document, pick, trim_styles
+from .tables import loop_table, pairs
 
 T = {
     "cover": [
@@ -106,67 +104,13 @@ T = {
 }
 
 
-def _small(table: Table, size: float = 9) -> None:
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                for r in p.runs:
-                    r.font.size = Pt(size)
-
-
-def _header(table: Table, texts: list[str]) -> None:
-    for cell, text in zip(table.rows[0].cells, texts, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    # repeat the header row on every page
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    el = tr_pr.makeelement(qn("w:tblHeader"), {})
-    tr_pr.append(el)
-
-
-def _loop_table(doc: DocxDocument, cols: list[str], var: str, seq: str, cells: list[str]) -> Table:
-    """Header row, then docxtpl's row loop: {%tr for %} / cells / {%tr endfor %}."""
-    t = doc.add_table(rows=4, cols=len(cols))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _header(t, cols)
-    t.rows[1].cells[0].text = f"{{%tr for {var} in {seq} %}}"
-    for cell, text in zip(t.rows[2].cells, cells, strict=True):
-        cell.text = text
-    t.rows[3].cells[0].text = "{%tr endfor %}"
-    _small(t)
-    return t
-
-
-def _pairs(doc: DocxDocument, rows: list[tuple[str, str]], bold_left: bool = True) -> Table:
-    t = doc.add_table(rows=len(rows), cols=2)
-    t.style = "Table Grid"
-    for row, (label, value) in zip(t.rows, rows, strict=True):
-        row.cells[0].text = label
-        row.cells[1].text = value
-        if bold_left:
-            row.cells[0].paragraphs[0].runs[0].bold = True
-    _widths(t, [55, 105])
-    return t
-
-
-def _widths(t: Table, mm: list[float]) -> None:
-    """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
-    t.autofit = False
-    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), mm, strict=False):
-        col.set(qn("w:w"), str(int(Mm(w).twips)))
-    for row in t.rows:
-        for cell, w in zip(row.cells, mm, strict=False):
-            cell.width = Mm(w)
-
-
 @builder("plan")
 def plan(lang: str) -> DocxDocument:
     """The plan and budget we send; the client fills its approval table and returns it."""
     doc = new_document(pick(labels.PLAN_TITLE, lang), lang)
     cover = [(pick(k, lang), v) for k, v in T["cover"]]
     cover[8] = (cover[8][0], pick(T["duration"], lang))
-    _pairs(doc, cover)
+    pairs(doc, cover, mm=(55, 105))
 
     doc.add_paragraph("{%p if provisional %}")
     p = doc.add_paragraph()
@@ -179,17 +123,17 @@ def plan(lang: str) -> DocxDocument:
 
     doc.add_heading(pick(T["h_scope"], lang), level=1)
     doc.add_paragraph(pick(T["scope_intro"], lang))
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["req_cols"]],
         "r",
         "requirements",
         ["{{ r.no }}", "{{ r.text }}", "{{ r.priority }}", "{{ r.acceptance }}"],
+        mm=[12, 66, 18, 64],
     )
-    _widths(t, [12, 66, 18, 64])
 
     doc.add_heading(pick(T["h_items"], lang), level=1)
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["item_cols"]],
         "it",
@@ -205,48 +149,48 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.rate }}",
             "{{ it.amount }}",
         ],
+        mm=[10, 9, 20, 34, 20, 12, 13, 19, 23],
     )
-    _widths(t, [10, 9, 20, 34, 20, 12, 13, 19, 23])
     doc.add_heading(pick(T["h_roles"], lang), level=2)
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["role_cols"]],
         "ro",
         "roles",
         ["{{ ro.role }}", "{{ ro.person_days }}", "{{ ro.amount }}"],
+        mm=[55, 50, 55],
     )
-    _widths(t, [55, 50, 55])
     doc.add_heading(pick(T["h_totals"], lang), level=2)
-    _pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]])
+    pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 105))
 
     doc.add_heading(pick(T["h_schedule"], lang), level=1)
     doc.add_paragraph(pick(T["schedule_intro"], lang))
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["phase_cols"]],
         "ph",
         "phases",
         ["{{ ph.phase }}", "{{ ph.start }}", "{{ ph.end }}"],
+        mm=[60, 50, 50],
     )
-    _widths(t, [60, 50, 50])
     doc.add_heading(pick(T["h_milestones"], lang), level=2)
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["milestone_cols"]],
         "m",
         "milestones",
         ["{{ m.name }}", "{{ m.day }}"],
+        mm=[80, 80],
     )
-    _widths(t, [80, 80])
     doc.add_heading(pick(T["h_item_dates"], lang), level=2)
-    t = _loop_table(
+    loop_table(
         doc,
         [pick(c, lang) for c in T["item_date_cols"]],
         "it",
         "items",
         ["{{ it.seq }}", "{{ it.title }}", "{{ it.assignee }}", "{{ it.start }}", "{{ it.end }}"],
+        mm=[12, 72, 20, 28, 28],
     )
-    _widths(t, [12, 72, 20, 28, 28])
 
     doc.add_heading(pick(T["h_assumptions"], lang), level=1)
     doc.add_paragraph("{%p for a in assumptions %}")
@@ -259,7 +203,8 @@ def plan(lang: str) -> DocxDocument:
 
     doc.add_heading(pick(T["h_approval"], lang), level=1)
     doc.add_paragraph(pick(T["approval_intro"], lang))
-    t = _pairs(doc, [(pick(pair, lang), "") for pair in labels.APPROVAL_FIELDS.values()])
+    approval = [(pick(pair, lang), "") for pair in labels.APPROVAL_FIELDS.values()]
+    t = pairs(doc, approval, mm=(55, 105))
     t.rows[-1].height = Mm(30)
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "plan-template", "changeflow.lang": lang})

@@ -9,15 +9,17 @@ inside the cell. The progress chart is a marker paragraph that
 
 from __future__ import annotations
 
+from functools import partial
+
 from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import Table
 
 from changeflow.tasks.wordkit import write_custom_properties
 
 from .build import builder, new_document, pick, trim_styles
+from .tables import loop_table, pairs
+
+# the weekly report's tables are dense: a size smaller than the other documents'
+weekly_table = partial(loop_table, size=8.5)
 
 TITLE = ("项目周报", "Weekly Project Report")
 T = {
@@ -120,66 +122,6 @@ T = {
 }
 
 
-def _header(table: Table, texts: list[str]) -> None:
-    for cell, text in zip(table.rows[0].cells, texts, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
-
-
-def _small(table: Table, size: float = 8.5) -> None:
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                for r in p.runs:
-                    r.font.size = Pt(size)
-
-
-def _widths(t: Table, mm: list[float]) -> None:
-    """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
-    t.autofit = False
-    for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), mm, strict=False):
-        col.set(qn("w:w"), str(int(Mm(w).twips)))
-    for row in t.rows:
-        for cell, w in zip(row.cells, mm, strict=False):
-            cell.width = Mm(w)
-
-
-def _loop_table(
-    doc: DocxDocument, cols: list[str], var: str, seq: str, cells: list[str], mm: list[float]
-) -> Table:
-    """Header row, then docxtpl's row loop. A cell text ``*name`` loops over the list
-    ``var.name`` one paragraph per item."""
-    t = doc.add_table(rows=4, cols=len(cols))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _header(t, cols)
-    t.rows[1].cells[0].text = f"{{%tr for {var} in {seq} %}}"
-    for cell, text in zip(t.rows[2].cells, cells, strict=True):
-        if text.startswith("*"):
-            cell.text = f"{{%p for line in {var}.{text[1:]} %}}"
-            cell.add_paragraph("{{ line }}")
-            cell.add_paragraph("{%p endfor %}")
-        else:
-            cell.text = text
-    t.rows[3].cells[0].text = "{%tr endfor %}"
-    _small(t)
-    _widths(t, mm)
-    return t
-
-
-def _pairs(doc: DocxDocument, rows: list[tuple[str, str]]) -> Table:
-    t = doc.add_table(rows=len(rows), cols=2)
-    t.style = "Table Grid"
-    for row, (label, value) in zip(t.rows, rows, strict=True):
-        row.cells[0].text = label
-        row.cells[1].text = value
-        row.cells[0].paragraphs[0].runs[0].bold = True
-    _widths(t, [45, 115])
-    return t
-
-
 @builder("weekly")
 def weekly(lang: str) -> DocxDocument:
     """The weekly report our project lead sends the client's project lead on Fridays."""
@@ -188,7 +130,7 @@ def weekly(lang: str) -> DocxDocument:
     if lang != "zh-CN":
         cover[2] = (cover[2][0], T["cover_en_week"])
         cover[5] = (cover[5][0], T["cover_en_version"])
-    _pairs(doc, cover)
+    pairs(doc, cover, mm=(45, 115))
 
     doc.add_heading(pick(T["h_summary"], lang), level=1)
     doc.add_paragraph(pick(T["summary"], lang))
@@ -201,7 +143,7 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_calendar"], lang), level=1)
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["cal_cols"]],
         "d",
@@ -211,7 +153,7 @@ def weekly(lang: str) -> DocxDocument:
     )
 
     doc.add_heading(pick(T["h_daily"], lang), level=1)
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["daily_cols"]],
         "r",
@@ -228,7 +170,7 @@ def weekly(lang: str) -> DocxDocument:
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["progress_cols"]],
         "q",
@@ -252,7 +194,7 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(T["h_milestones"], lang), level=2)
     doc.add_paragraph(pick(T["milestones_intro"], lang))
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["milestone_cols"]],
         "m",
@@ -268,7 +210,7 @@ def weekly(lang: str) -> DocxDocument:
         [25, 40, 25, 25, 22, 23],
     )
     doc.add_heading(pick(T["h_people"], lang), level=1)
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["people_cols"]],
         "p",
@@ -287,7 +229,7 @@ def weekly(lang: str) -> DocxDocument:
 
     doc.add_heading(pick(T["h_next"], lang), level=1)
     doc.add_paragraph(pick(T["next_intro"], lang))
-    _loop_table(
+    weekly_table(
         doc,
         [pick(c, lang) for c in T["next_cols"]],
         "n",

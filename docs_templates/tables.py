@@ -1,6 +1,6 @@
-"""Building blocks of the delivery templates (test report, go-live record, technical
-document, user manual, acceptance certificate): label/value tables, docxtpl row loops,
-bullet loops and monospace lines, all with widths Word and LibreOffice both honour."""
+"""Building blocks of every template builder (plan, weekly report, delivery documents):
+label/value tables, docxtpl row loops, bullet loops and monospace lines, all with widths
+Word and LibreOffice both honour."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def pick(pair: Pair, lang: str) -> str:
 
 
 def widths(t: Table, mm: list[float]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
     t.autofit = False
     for col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), mm, strict=False):
         col.set(qn("w:w"), str(int(Mm(w).twips)))
@@ -40,7 +41,7 @@ def header_row(t: Table, texts: list[str]) -> None:
     for cell, text in zip(t.rows[0].cells, texts, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
-    tr_pr = t.rows[0]._tr.get_or_add_trPr()
+    tr_pr = t.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
     tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
 
 
@@ -60,19 +61,34 @@ def pairs(
 
 
 def loop_table(
-    doc: DocxDocument, cols: list[str], var: str, seq: str, cells: list[str], mm: list[float]
+    doc: DocxDocument,
+    cols: list[str],
+    var: str,
+    seq: str,
+    cells: list[str],
+    mm: list[float] | None = None,
+    size: float = 9,
 ) -> Table:
-    """Header row, then docxtpl's row loop: {%tr for %} / cells / {%tr endfor %}."""
+    """Header row, then docxtpl's row loop: {%tr for %} / cells / {%tr endfor %}.
+
+    A cell text ``*name`` loops over the list ``var.name``, one paragraph per item.
+    """
     t = doc.add_table(rows=4, cols=len(cols))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     header_row(t, cols)
     t.rows[1].cells[0].text = f"{{%tr for {var} in {seq} %}}"
     for cell, text in zip(t.rows[2].cells, cells, strict=True):
-        cell.text = text
+        if text.startswith("*"):
+            cell.text = f"{{%p for line in {var}.{text[1:]} %}}"
+            cell.add_paragraph("{{ line }}")
+            cell.add_paragraph("{%p endfor %}")
+        else:
+            cell.text = text
     t.rows[3].cells[0].text = "{%tr endfor %}"
-    small(t)
-    widths(t, mm)
+    small(t, size)
+    if mm is not None:
+        widths(t, mm)
     return t
 
 
