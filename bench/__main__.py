@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import Skipped
+
 HERE = Path(__file__).parent
-# Run only when named: the load run starts a Prefect server on PostgreSQL and two workers
-# and takes far longer than the rest together (see bench/bench_load.py).
-OPT_IN = {"load"}
 
 
 def available() -> list[str]:
@@ -49,20 +48,22 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "names", nargs="*", help=f"benchmarks to run ({available()}; default all but {OPT_IN})"
-    )
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run ({available()}; default all)")
     parser.add_argument("--quick", action="store_true", help="smaller data, fewer repeats")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--results-dir", type=Path, default=HERE / "results", help="where the dated JSON goes"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    names = args.names or [n for n in available() if n not in OPT_IN]
+    names = args.names or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; known: {available()}")
     rows: list[dict[str, Any]] = []
-    failed = []
+    failed: list[str] = []
+    skipped: dict[str, str] = {}
     for name in names:
         t0 = time.perf_counter()
         print(f"== {name} ...", file=sys.stderr, flush=True)
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             mod = importlib.import_module(f"bench.bench_{name}")
             for r in mod.run(args.quick):
                 rows.append({"bench": name, **r})
+        except Skipped as exc:
+            skipped[name] = str(exc)
+            print(f"   {name} skipped: {exc}", file=sys.stderr, flush=True)
         except Exception:  # a broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(name)
@@ -82,9 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     print("  ".join(c.ljust(widths[c]) for c in cols))
     for r in rows:
         print("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in cols))
-    result = {"machine": machine(), "quick": args.quick, "rows": rows, "failed": failed}
-    out_dir = HERE / "results"
-    out_dir.mkdir(exist_ok=True)
+    for name, why in skipped.items():
+        print(f"{name}: skipped: {why}")
+    result = {
+        "machine": machine(),
+        "quick": args.quick,
+        "rows": rows,
+        "failed": failed,
+        "skipped": skipped,
+    }
+    out_dir = args.results_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for path in [out_dir / f"{stamp}.json", *([args.json] if args.json else [])]:
         path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))

@@ -1,15 +1,20 @@
-"""Load: N requests through ``intake`` and ``plan`` as Prefect flow runs on two process
-workers, with our database and the Prefect server both on PostgreSQL (N = 1,000; 40 quick).
+"""Load: N task books (.docx, as clients send them) through the inbox and plan flows on two
+process workers, with our database and the Prefect server both on PostgreSQL (N = 1,000).
+
+The way a lead handles a stack: the files land in the inbox; ``inbox`` flow runs take them
+in (each pass claims files one at a time by renaming them, so passes at once never take a
+file twice); then ``plan-batch`` flow runs draft every plan, the keys split between runs.
+RUNS runs of each flow are submitted at once to two workers (WORKER_LIMIT runs each).
 
 Every run must complete exactly once and leave exactly its rows: N requests, each with one
-creation and one ``planned`` audit record, one plan and one plan document whose file hashes
-right; ``doctor`` clean. The figures are wall-clock seconds per request for each stage
-through the workers; the floor is the same domain function called in one process, one
-request after another, on its own PostgreSQL database (what the work costs without
-orchestration), measured in the same run.
+creation and one ``planned`` audit record, its task-book file and one plan with its plan
+document in the store (sha256 right); the inbox empty, N files in ``done/``; ``doctor``
+clean. The figures are wall-clock seconds per request for each stage through the workers,
+and requests per minute; the floor is the same domain functions (``process_inbox``, then
+``plan_many``) called in one process on their own PostgreSQL database, measured in the same
+run: what the work costs without orchestration or parallelism.
 
-``CHANGEFLOW_BENCH_LOAD_N`` overrides N. On 2 cores a flow run on a process worker costs
-~5 s of process start and imports, so N = 1,000 takes hours: run it on the real machines.
+``CHANGEFLOW_BENCH_LOAD_N`` overrides N (``--quick``: 200).
 
 Needs PostgreSQL: ``CHANGEFLOW_BENCH_PG_URL`` or ``CHANGEFLOW_TEST_PG_URL`` (an admin URL such
 as postgresql+psycopg://postgres@127.0.0.1:5432/postgres; databases are created and dropped).
@@ -28,11 +33,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import row
+from bench.common import Skipped, row
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WORKER_LIMIT = 4  # flow runs at once per worker
+RUNS = 4  # flow runs per stage, submitted at once
 
 
 def free_port() -> int:
@@ -92,28 +98,53 @@ def _use(home: Path, db_url: str) -> None:
     load_contract_file(ROOT / "examples" / "contract.yaml")
 
 
-def _books(n: int) -> list[Any]:
+def _task_books(n: int, folder: Path) -> list[Path]:
+    """N distinct filled task books, typed into the shipped template as a client does."""
+    import importlib.util
+
     from changeflow.tasks.inputs import load_yaml
-    from changeflow.tasks.taskbook import TaskBook
 
+    spec = importlib.util.spec_from_file_location(
+        "make_taskbook_docx", ROOT / "examples" / "make_taskbook_docx.py"
+    )
+    assert spec and spec.loader
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
     data = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
-    return [TaskBook.model_validate(data | {"project": f"负载测试 Load {i}"}) for i in range(n)]
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        maker.fill(data | {"project": f"负载测试 Load {i:05d}"}, folder / f"任务书-{i:05d}.docx")
+        for i in range(n)
+    ]
 
 
-def _floor(n: int, tmp: Path) -> tuple[float, float]:
-    """Seconds for n intakes, then n plans, called directly in this process."""
-    from changeflow.tasks.intake import intake
-    from changeflow.tasks.planning import make_plan
+def _drop(files: list[Path], inbox: Path) -> None:
+    """Into the inbox, settled (older than the inbox's settle time) as if sent a while ago."""
+    import shutil
+
+    inbox.mkdir(parents=True, exist_ok=True)
+    past = time.time() - 600
+    for f in files:
+        shutil.copyfile(f, inbox / f.name)
+        os.utime(inbox / f.name, (past, past))
+
+
+def _floor(files: list[Path], tmp: Path) -> tuple[float, float]:
+    """Seconds for the inbox pass over the files, then the plans, in one process."""
+    from changeflow.settings import get_settings
+    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.planbatch import plan_many
 
     with pg_database() as url:
         _use(tmp / "floor", url)
-        books = _books(n)
+        _drop(files, get_settings().inbox)
         t0 = time.perf_counter()
-        keys = [intake(b, source="bench", actor="bench", channel="ui").key for b in books]
+        report = process_inbox(actor="bench")
         t1 = time.perf_counter()
-        for k in keys:
-            make_plan(k, actor="bench", channel="ui")
+        batch = plan_many(actor="bench")
         t2 = time.perf_counter()
+        assert len(report.items) == len(files) and not report.refused and not report.retry
+        assert len(batch.of("planned")) == len(files), batch.as_dict()["refused"]
     return t1 - t0, t2 - t1
 
 
@@ -157,7 +188,7 @@ def _submit(deployment: str, params: list[dict[str, Any]]) -> list[Any]:
     return [run_deployment(deployment, parameters=p, timeout=0).id for p in params]
 
 
-def _check(n: int, runs: list[Any]) -> dict[str, int]:
+def _check(n: int, runs: list[Any], inbox: Path) -> dict[str, int]:
     """Exactly the rows N requests should leave; raises on any lost or duplicated one."""
     from sqlalchemy import func, select
 
@@ -167,26 +198,54 @@ def _check(n: int, runs: list[Any]) -> dict[str, int]:
     from changeflow.tasks.doctor import diagnose
 
     states = Counter(r.state_name for r in runs)
-    assert states == {"Completed": 2 * n}, states
+    assert states == {"Completed": len(runs)}, states
     assert all(r.run_count == 1 for r in runs), "a flow run ran more than once"
     dispose_engines()
     with transaction() as s:
+
+        def docs(kind: str) -> int:
+            return s.scalar(select(func.count(Document.id)).where(Document.kind == kind)) or 0
+
         count = {
             "requests": s.scalar(select(func.count(Request.id))),
             "planned": s.scalar(select(func.count(Request.id)).where(Request.state == "planned")),
             "events": s.scalar(select(func.count(RequestEvent.id))),
             "plans": s.scalar(select(func.count(Plan.id))),
-            "plan_documents": s.scalar(
-                select(func.count(Document.id)).where(Document.kind == "plan")
-            ),
+            "taskbook_documents": docs("taskbook"),
+            "plan_documents": docs("plan"),
             "distinct_titles": s.scalar(select(func.count(func.distinct(Request.title)))),
+            "distinct_keys": s.scalar(select(func.count(func.distinct(Request.key)))),
         }
-    want = {"requests": n, "planned": n, "events": 2 * n, "plans": n, "plan_documents": n,
-            "distinct_titles": n}  # fmt: skip
+    count["files_done"] = sum(1 for p in (inbox / "done").iterdir() if p.is_file())
+    count["files_left"] = sum(1 for p in inbox.iterdir() if p.is_file()) + sum(
+        1 for p in (inbox / ".processing").iterdir()
+    )
+    want = {"requests": n, "planned": n, "events": 2 * n, "plans": n, "taskbook_documents": n,
+            "plan_documents": n, "distinct_titles": n, "distinct_keys": n, "files_done": n,
+            "files_left": 0}  # fmt: skip
     assert count == want, (count, want)
     report = diagnose()
     assert report.ok, report.as_dict()
     return count
+
+
+def _reachable() -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = _admin_url()
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise Skipped(
+            f"needs PostgreSQL; {shown} did not answer ({type(exc).__name__}); set"
+            " CHANGEFLOW_BENCH_PG_URL to an admin URL"
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
@@ -194,15 +253,21 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     from changeflow.flows.deployments import WORK_POOL
     from changeflow.server import ensure_server, ensure_work_pool, start_executor
+    from changeflow.settings import get_settings
 
-    n = int(os.environ.get("CHANGEFLOW_BENCH_LOAD_N") or (40 if quick else 1000))
+    _reachable()
+    n = int(os.environ.get("CHANGEFLOW_BENCH_LOAD_N") or (200 if quick else 1000))
     saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "CHANGEFLOW_DATABASE_URL",
              "PREFECT_API_URL", "PREFECT_HOME", "PREFECT_API_DATABASE_CONNECTION_URL")}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        floor_intake, floor_plan = _floor(n, tmp)
+        t_gen = time.perf_counter()
+        files = _task_books(n, tmp / "sent")
+        t_gen = time.perf_counter() - t_gen
+        floor_intake, floor_plan = _floor(files, tmp)
         with pg_database() as db_url, pg_database("postgresql+asyncpg") as prefect_db:
             _use(tmp / "load", db_url)
+            inbox = get_settings().inbox
             os.environ.pop("PREFECT_API_URL", None)
             os.environ["PREFECT_HOME"] = str(tmp / "prefect")
             os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_db
@@ -219,14 +284,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
                                 log_path=tmp / f"worker-{i}.log",
                             )
                         )  # fmt: skip
-                    books = _books(n)
+                    _drop(files, inbox)
                     t0 = time.perf_counter()
-                    ids = _submit(
-                        "intake/intake",
-                        [{"taskbook": b.model_dump(mode="json"), "taken_in_by": "bench"}
-                         for b in books],
-                    )  # fmt: skip
-                    intake_runs = _wait(ids, timeout=60 + 30 * n)
+                    ids = _submit("inbox/inbox", [{}] * RUNS)
+                    inbox_runs = _wait(ids, timeout=120 + 2 * n)
                     t1 = time.perf_counter()
                     from sqlalchemy import select
 
@@ -235,10 +296,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
                     with transaction() as s:
                         keys = list(s.scalars(select(Request.key).order_by(Request.id)))
-                    ids2 = _submit("plan/plan", [{"request": {"key": k}} for k in keys])
-                    plan_runs = _wait(ids2, timeout=60 + 30 * n)
+                    shards = [keys[i::RUNS] for i in range(RUNS)]
+                    ids2 = _submit(
+                        "plan-batch/plan-batch",
+                        [{"batch": {"request_keys": k}, "planned_by": "bench"} for k in shards],
+                    )
+                    plan_runs = _wait(ids2, timeout=120 + 2 * n)
                     t2 = time.perf_counter()
-                    counts = _check(n, intake_runs + plan_runs)
+                    counts = _check(n, inbox_runs + plan_runs, inbox)
             finally:
                 for w in workers:
                     w.stop(timeout=120)
@@ -253,14 +318,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     reset_settings()
     dispose_engines()
-    extra = {"requests": n, "workers": 2, "limit_per_worker": WORKER_LIMIT, **counts}
+    extra = {"requests": n, "workers": 2, "limit_per_worker": WORKER_LIMIT, "runs_per_stage": RUNS,
+             "generate_s": round(t_gen, 1), **counts}  # fmt: skip
     per = 1 / n
     return [
-        row(f"intake flow runs, 2 workers, per request (n={n})", [(t1 - t0) * per],
-            "intake() in one process", [floor_intake * per], "all complete once", **extra),
-        row(f"plan flow runs, 2 workers, per request (n={n})", [(t2 - t1) * per],
-            "make_plan() in one process", [floor_plan * per], "all complete once", **extra),
-        row(f"intake + plan, 2 workers, total (n={n})", [t2 - t0],
-            "intake() + make_plan() in one process", [floor_intake + floor_plan],
-            "no lost or duplicated rows", **extra),
+        row(f"intake: {RUNS} inbox runs, 2 workers, per request (n={n})", [(t1 - t0) * per],
+            "process_inbox() in one process", [floor_intake * per], "all complete once",
+            **extra),
+        row(f"plan: {RUNS} plan-batch runs, 2 workers, per request (n={n})", [(t2 - t1) * per],
+            "plan_many() in one process", [floor_plan * per], "all complete once", **extra),
+        row(f"intake + plan through the workers, total (n={n})", [t2 - t0],
+            "the same in one process", [floor_intake + floor_plan],
+            "no lost or duplicated rows", **extra, requests_per_minute=round(60 * n / (t2 - t0))),
     ]  # fmt: skip

@@ -58,3 +58,7 @@ def row(
         "target": target,
         **extra,
     }
+
+
+class Skipped(Exception):
+    """A benchmark that cannot run here (e.g. no PostgreSQL); the message says what it needs."""

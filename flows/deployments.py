@@ -105,6 +105,14 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"request": "计划内容 Plan request"},
     ),
     Deployment(
+        "changeflow.flows.plan:plan_batch",
+        "plan-batch",
+        "批量编制计划：所有“已提交”的请求（或所列编号）各出一版计划和 Word 文档。 Draft the "
+        "plans of every request still in 'submitted' (or of the keys given), each with its "
+        "Word document.",
+        titles={"batch": "批量内容 Batch"},
+    ),
+    Deployment(
         "changeflow.flows.approval:record_decision",
         "record-decision",
         "登记客户的审批决定（电话、邮件或盖章扫描件）。 Record a client's decision given by "

@@ -1,6 +1,8 @@
 """Flow ``plan``: make the next version of a request's implementation plan and cost budget
 (实施计划和费用预算) and show the budget in the Prefect UI.
 
+``plan-batch`` drafts the plans of every waiting request (or a list of keys) in one run.
+
 Thin on purpose: the domain work is ``tasks.planning.make_plan`` (one transaction with the
 document and the request's move to ``planned``); the flow wraps it as a task and publishes a
 table artifact (one row per work item plus the totals) and a markdown summary.
@@ -9,7 +11,7 @@ table artifact (one row per work item plus the totals) and a markdown summary.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -137,3 +139,74 @@ def plan(
         f" {result['start']} - {result['end']}; document {result['document']}"
     )
     return result
+
+
+class PlanBatchInput(BaseModel):
+    """The form for drafting many plans at once."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    request_keys: list[Annotated[str, Field(min_length=3, max_length=20)]] = Field(
+        default_factory=list,
+        title="请求编号 Request keys",
+        description=(
+            "留空则为所有“已提交”的开发和变更请求 / empty: every development and change"
+            " request still in 'submitted'"
+        ),
+        max_length=5000,
+    )
+    lang: Literal["zh-CN", "en"] = Field("zh-CN", title="文档语言 Document language")
+
+
+def _plan_many(batch: PlanBatchInput, actor: str) -> dict[str, Any]:
+    from changeflow.tasks.planbatch import plan_many
+
+    return plan_many(
+        batch.request_keys or None, lang=batch.lang, actor=actor, channel="ui"
+    ).as_dict()
+
+
+plan_many_task = task(_plan_many, name="make-plans", cache_policy=NO_CACHE)
+
+
+@flow(name="plan-batch", log_prints=True)
+def plan_batch(
+    batch: PlanBatchInput,
+    planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
+) -> dict[str, Any]:
+    """Plans for every waiting request (or the keys given), each with its Word document;
+    fails at the end, naming them, if any could not be planned; the rest are made."""
+    from changeflow.errors import InputError
+
+    report = plan_many_task(batch, planned_by)
+    items = report["items"]
+    if items:
+        publish_table(
+            "plan-batch",
+            [
+                {
+                    "请求 Key": i["key"],
+                    "结果 Outcome": i["outcome"],
+                    "版本 Version": i["version"] or "",
+                    "总计 Total": i["total"] or "",
+                    "说明 Detail": i["detail"],
+                }
+                for i in items
+            ],
+            f"Plans: {report['planned']} made, {report['unchanged']} unchanged,"
+            f" {report['refused']} refused",
+        )
+    print(
+        f"plans made {report['planned']}, unchanged {report['unchanged']},"
+        f" refused {report['refused']}"
+    )
+    bad = [i for i in items if i["outcome"] == "refused"]
+    if bad:
+        raise InputError(
+            "plan-batch",
+            "request_keys",
+            f"{len(bad)} request(s) not planned: "
+            + "; ".join(f"{i['key']}: {i['detail']}" for i in bad[:20])
+            + ("; ..." if len(bad) > 20 else ""),
+        )
+    return report

@@ -173,3 +173,51 @@ def plan_cmd(
             console.print("* " + PROVISIONAL_NOTE["en"], markup=False)
 
     emit(result, as_json, render)
+
+
+@app.command("plan-batch")
+def plan_batch_cmd(
+    keys: list[str] = typer.Argument(
+        None, help="Request keys (default: every request still in 'submitted')."
+    ),
+    lang: str = typer.Option(None, "--lang", help="Document language: zh-CN or en."),
+    actor: str = typer.Option(None, help="Who makes the plans (audit trail)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Draft the plans of every waiting request (or the KEYS given), one version each.
+
+    Each request is planned in its own transaction; one that cannot be planned is named with
+    its reason (exit 2) and does not stop the others.
+    """
+    import sys
+
+    from changeflow.tasks.planbatch import plan_many
+
+    if lang is not None and lang not in ("zh-CN", "en"):
+        raise InputError("command line", "--lang", "must be zh-CN or en")
+    report = plan_many(keys or None, lang=lang, actor=actor)
+    data = report.as_dict()
+    emit(
+        data,
+        as_json,
+        lambda: console.print(
+            table(
+                f"Plans: {data['planned']} made, {data['unchanged']} unchanged,"
+                f" {data['refused']} refused",
+                ["key", "outcome", "version", "total", "detail"],
+                (
+                    [i.key, i.outcome, i.version or "", i.total or "", i.detail]
+                    for i in report.items
+                ),
+            )
+            if report.items
+            else "no request is waiting for a plan"
+        ),
+    )
+    if report.refused:
+        print(
+            f"error: {len(report.refused)} request(s) not planned: "
+            + "; ".join(f"{i.key}: {i.detail}" for i in report.refused),
+            file=sys.stderr,
+        )
+        raise typer.Exit(2)

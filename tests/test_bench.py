@@ -1,0 +1,46 @@
+"""The benchmark runner itself: every row carries its floor and ratio, results go to JSON,
+and the load run without PostgreSQL is skipped with the reason instead of failing the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_quick_run_prints_each_figure_beside_its_floor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.__main__ import main
+
+    out = tmp_path / "r.json"
+    assert main(["--quick", "sla", "--json", str(out), "--results-dir", str(tmp_path)]) == 0
+    data = json.loads(out.read_text("utf-8"))
+    assert data["failed"] == [] and data["skipped"] == {}
+    assert {r["bench"] for r in data["rows"]} == {"sla"}
+    for r in data["rows"]:
+        assert r["floor_s"] > 0 and r["ratio"] == pytest.approx(r["median_s"] / r["floor_s"])
+    printed = capsys.readouterr().out
+    assert "floor_name" in printed and "datetime + timedelta" in printed
+    assert len(list(tmp_path.glob("2*.json"))) == 1  # the dated copy
+
+
+def test_load_without_postgres_is_skipped_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.__main__ import main
+
+    monkeypatch.setenv("CHANGEFLOW_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    assert main(["load", "--results-dir", str(tmp_path)]) == 0
+    assert "load: skipped: needs PostgreSQL" in capsys.readouterr().out
+    data = json.loads(next(tmp_path.glob("*.json")).read_text("utf-8"))
+    assert list(data["skipped"]) == ["load"] and data["rows"] == []
+
+
+def test_unknown_benchmark_is_refused(tmp_path: Path) -> None:
+    from bench.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["nosuch", "--results-dir", str(tmp_path)])
+    assert exc.value.code == 2
