@@ -44,3 +44,33 @@ def test_unknown_benchmark_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["nosuch", "--results-dir", str(tmp_path)])
     assert exc.value.code == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_load_run_small(tmp_path: Path) -> None:
+    """The load benchmark end to end with a handful of requests (its own server, workers and
+    databases, in a child process): it must find every row exactly once."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PG_ENV, ROOT
+
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    env = {**os.environ, "CHANGEFLOW_BENCH_PG_URL": base, "CHANGEFLOW_BENCH_LOAD_N": "8"}
+    for k in ("PREFECT_API_URL", "PREFECT_HOME", "CHANGEFLOW_HOME", "CHANGEFLOW_DATABASE_URL"):
+        env.pop(k, None)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "load", "--results-dir", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    data = json.loads(next(tmp_path.glob("*.json")).read_text("utf-8"))
+    assert data["failed"] == [] and data["skipped"] == {}
+    total = data["rows"][-1]
+    assert (total["requests"], total["plans"], total["plan_documents"]) == (8, 8, 8)
+    assert (total["events"], total["files_done"], total["files_left"]) == (16, 8, 0)
