@@ -25,6 +25,7 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from bisect import bisect_left, bisect_right
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -1040,20 +1042,33 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     return buf.getvalue()
 
 
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+)
+CJK_FILE_HINTS = ("cjk", "wqy", "sourcehan", "simhei", "msyh")
+
+
 def _cjk_font(font_manager: Any) -> str | None:
-    for name in (
-        "Noto Sans CJK SC",
-        "Noto Sans CJK JP",
-        "Source Han Sans SC",
-        "WenQuanYi Zen Hei",
-        "SimHei",
-        "Microsoft YaHei",
-    ):
-        try:
-            font_manager.findfont(name, fallback_to_default=False)
-            return name
-        except ValueError:
-            continue
+    """A font family that has Chinese glyphs, or None. A font installed after matplotlib
+    built its font cache is not in that cache: then the system's font files are scanned once
+    and the CJK ones added, rather than drawing empty boxes until someone deletes the cache."""
+    for attempt in range(2):
+        for name in CJK_FAMILIES:
+            try:
+                font_manager.findfont(name, fallback_to_default=False)
+                return name
+            except ValueError:
+                continue
+        if attempt == 0:
+            for path in font_manager.findSystemFonts():
+                if any(h in Path(path).name.lower() for h in CJK_FILE_HINTS):
+                    with contextlib.suppress(Exception):  # an unreadable font file: skip it
+                        font_manager.fontManager.addfont(path)
     return None
 
 

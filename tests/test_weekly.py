@@ -722,3 +722,31 @@ def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     assert data["days_off"][0]["date"] == D("2026-10-01")
     r = weekly.make_report("2026-W40", "DEMO")
     assert r["version"] == 1 and Path(r["document"]).is_file()
+
+
+def test_chart_finds_a_cjk_font_installed_after_matplotlib_cached_its_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A font cache built before fonts-noto-cjk was installed knows no CJK font: the chart
+    must still find one on disk instead of drawing empty boxes."""
+    from matplotlib import font_manager
+
+    from changeflow.tasks.weekly import CJK_FILE_HINTS, _cjk_font
+
+    on_disk = [
+        f for f in font_manager.findSystemFonts()
+        if any(h in Path(f).name.lower() for h in CJK_FILE_HINTS)
+    ]  # fmt: skip
+    if not on_disk:
+        pytest.skip("no CJK font installed on this machine (CI installs fonts-noto-cjk)")
+    fm = font_manager.fontManager
+    stale = [e for e in fm.ttflist if not any(h in Path(e.fname).name.lower()
+                                              for h in CJK_FILE_HINTS)]  # fmt: skip
+    monkeypatch.setattr(fm, "ttflist", stale)  # as the stale cache has it
+    fm._findfont_cached.cache_clear()
+    try:
+        name = _cjk_font(font_manager)
+        assert name is not None
+        assert any(h in Path(font_manager.findfont(name)).name.lower() for h in CJK_FILE_HINTS)
+    finally:
+        fm._findfont_cached.cache_clear()
