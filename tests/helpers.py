@@ -47,3 +47,12 @@ def counts() -> dict[str, int]:
     store = get_settings().store_dir
     out["files"] = sum(1 for p in store.rglob("*") if p.is_file()) if store.exists() else 0
     return out
+
+
+def states() -> dict[str, str]:
+    """Every request's key and state."""
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        return {r.key: r.state for r in s.scalars(select(Request))}

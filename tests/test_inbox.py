@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.approval_helpers import fill, make_plan, plan_path, replace_cell
-from tests.helpers import counts, fill_taskbook, sample_taskbook
+from tests.helpers import counts, fill_taskbook, sample_taskbook, states
 
 
 def _inbox() -> Path:
@@ -24,14 +24,6 @@ def _inbox() -> Path:
 
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-
-
-def _states() -> dict[str, str]:
-    from changeflow.db.models import Request
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        return {r.key: r.state for r in s.scalars(select(Request))}
 
 
 @pytest.fixture
@@ -67,9 +59,9 @@ def test_inbox_pass_sorts_every_file(mixed_inbox: dict[str, str], cli) -> None:
     assert _names(box / "refused") == ["notes.txt", "notes.txt.reason.txt"]
     reason = (box / "refused" / "notes.txt.reason.txt").read_text("utf-8")
     assert "notes.txt" in reason and "neither a task book" in reason
-    states = _states()
-    assert states[key] == "approved"
-    assert sorted(states.values()).count("submitted") == 2
+    now = states()
+    assert now[key] == "approved"
+    assert sorted(now.values()).count("submitted") == 2
     assert _names(box) == ["~$CR-批复.docx"]
     rc, out, _ = cli("inbox", "--json")  # nothing left to do
     assert rc == 0 and json.loads(out)["items"] == []
@@ -84,7 +76,7 @@ def test_inbox_refuses_an_edited_plan_with_its_reason(submitted: str, cli) -> No
     assert cli("inbox")[0] == 2
     reason = (box / "refused" / "改过的.docx.reason.txt").read_text("utf-8")
     assert "refused (edited)" in reason and "'2,400.00'" in reason and "240.00" in reason
-    assert counts() == before and _states()[submitted] == "planned"
+    assert counts() == before and states()[submitted] == "planned"
 
 
 def test_same_file_twice_through_the_inbox_is_one_decision(submitted: str, cli) -> None:
@@ -157,7 +149,7 @@ def test_inbox_flow_fails_with_the_reason_after_taking_the_rest(
     assert state.is_failed() and not state.is_crashed()
     msg = str(state.result(raise_on_failure=False))
     assert "notes.txt" in msg and "1 file(s) not taken" in msg
-    assert _states()[mixed_inbox["key"]] == "approved"  # the rest was processed
+    assert states()[mixed_inbox["key"]] == "approved"  # the rest was processed
     from tests.prefect_fixtures import read_artifacts
 
     arts = read_artifacts(state.state_details.flow_run_id)
@@ -225,7 +217,7 @@ def test_record_decision_flow_fails_cleanly(prefect_server: str, submitted: str)
         state = record_decision(decision=form, return_state=True)
         assert state.is_failed() and not state.is_crashed()
         assert "evidence_file" in str(state.result(raise_on_failure=False))
-    assert counts() == before and _states()[submitted] == "planned"
+    assert counts() == before and states()[submitted] == "planned"
 
 
 @pytest.mark.prefect
@@ -258,7 +250,7 @@ def test_kickoff_flow_after_ui_decision(
     finally:
         ctl.stop()
     assert f"cr/{submitted}" in repo.heads and len(handler.messages) == 1
-    assert _states()[submitted] == "in_development"
+    assert states()[submitted] == "in_development"
 
 
 def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import counts, sample_taskbook
+from tests.helpers import counts, sample_taskbook, states
 
 
 def _take_in(n: int, prefix: str = "批量") -> list[str]:
@@ -39,14 +39,6 @@ def _plans_per_request() -> dict[str, int]:
     return {k: n for k, n in rows}
 
 
-def _states() -> dict[str, str]:
-    from changeflow.db.models import Request
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        return {r.key: r.state for r in s.scalars(select(Request))}
-
-
 def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
     from changeflow.tasks.maintenance import report_fault
     from changeflow.tasks.planbatch import plan_many, waiting_keys
@@ -62,7 +54,7 @@ def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
         (keys[2], "planned", 1),
     ]
     assert all(Path(i.document).is_file() for i in report.items if i.document)
-    assert {k: _states()[k] for k in keys} == dict.fromkeys(keys, "planned")
+    assert {k: states()[k] for k in keys} == dict.fromkeys(keys, "planned")
     assert {k: v for k, v in _plans_per_request().items() if k in keys} == {
         keys[0]: 1, keys[1]: 1, keys[2]: 1
     }  # fmt: skip
@@ -138,7 +130,7 @@ def test_two_batches_at_once_on_postgres_plan_each_request_once(pg_url: str) -> 
     outcomes = sorted(i.outcome for r in reports for i in r.items)
     assert outcomes == ["planned"] * 12 + ["unchanged"] * 12
     assert _plans_per_request() == dict.fromkeys(keys, 1)
-    assert set(_states().values()) == {"planned"}
+    assert set(states().values()) == {"planned"}
 
 
 @pytest.mark.postgres
