@@ -3,7 +3,8 @@
 Every module ``bench/bench_<name>.py`` exposes ``run(quick: bool) -> list[dict]``; each row
 holds a figure (median, min, max over repeats) and the floor measured in the same run, so
 the ratio stays meaningful on a shared, noisy machine. Results also go to
-``bench/results/<timestamp>.json`` for comparison with a later run.
+``bench/results/<timestamp>.json``; ``--compare OLD.json`` sets this run's ratios beside an
+earlier run's.
 """
 
 from __future__ import annotations
@@ -46,6 +47,36 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _load_results(path: Path, parser: argparse.ArgumentParser) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        rows = data["rows"]
+        if not isinstance(rows, list):
+            raise TypeError("rows is not a list")
+        return rows
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        parser.error(f"--compare {path}: not a results file of python -m bench ({exc})")
+
+
+def compare(old: list[dict[str, Any]], new: list[dict[str, Any]], label: str) -> str:
+    """Ratios (figure / its floor) now and in ``old``, figure by figure. The ratio, not the
+    seconds, is compared: each run's floor absorbs how busy the machine was."""
+    before = {(r.get("bench"), r.get("name")): r for r in old}
+    lines = [f"compared with {label} (ratio = figure / floor of the same run):"]
+    for r in new:
+        o = before.get((r.get("bench"), r.get("name")))
+        if o is None or not o.get("ratio") or not r.get("ratio"):
+            continue
+        change = r["ratio"] / o["ratio"] - 1
+        lines.append(
+            f"  {r['bench']:<10} {r['name'][:70]:<70} {o['ratio']:>8.3f} -> {r['ratio']:>8.3f}"
+            f"  {change:+.0%}"
+        )
+    if len(lines) == 1:
+        lines.append("  no figure of this run is in that file (other names or --quick sizes)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run ({available()}; default all)")
@@ -54,7 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--results-dir", type=Path, default=HERE / "results", help="where the dated JSON goes"
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OLD.json",
+        help="after the run, set each figure's ratio beside the same figure's in an earlier run",
+    )
     args = parser.parse_args(argv)
+    old = _load_results(args.compare, parser) if args.compare else None
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     names = args.names or available()
@@ -88,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         print("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in cols))
     for name, why in skipped.items():
         print(f"{name}: skipped: {why}")
+    if old is not None:
+        print()
+        print(compare(old, rows, str(args.compare)))
     result = {
         "machine": machine(),
         "quick": args.quick,

@@ -74,3 +74,32 @@ def test_load_run_small(tmp_path: Path) -> None:
     total = data["rows"][-1]
     assert (total["requests"], total["plans"], total["plan_documents"]) == (8, 8, 8)
     assert (total["events"], total["files_done"], total["files_left"]) == (16, 8, 0)
+
+
+def test_compare_with_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.__main__ import main
+
+    first = tmp_path / "first.json"
+    assert main(["--quick", "sla", "--json", str(first), "--results-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["--quick", "sla", "--compare", str(first), "--results-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"compared with {first}" in out
+    old = json.loads(first.read_text("utf-8"))["rows"]
+    for r in old:
+        line = next(x for x in out.splitlines() if r["name"][:40] in x and "->" in x)
+        assert f"{r['ratio']:.3f} ->" in line and "%" in line
+
+
+def test_compare_with_a_file_that_is_not_results_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.__main__ import main
+
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"figures": []}', "utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["sla", "--compare", str(bad), "--results-dir", str(tmp_path)])
+    assert exc.value.code == 2
+    assert f"--compare {bad}: not a results file" in capsys.readouterr().err
+    assert list(tmp_path.glob("2*.json")) == []  # refused before running anything
