@@ -87,6 +87,11 @@ class TestInput(BaseModel):
         None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
     )
     reopen: bool = Field(False, title="失败时退回开发 Back to development if failed")
+    again: bool = Field(
+        False,
+        title="重新测试 Run again",
+        description="该提交已测试通过时仍再运行 / run even though this commit already passed",
+    )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
 
 
@@ -101,6 +106,7 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
         commit=form.commit or None,
         timeout=form.timeout_seconds,
         reopen=form.reopen,
+        again=form.again,
         lang=form.lang,
         actor=actor,
         channel="ui",
@@ -116,7 +122,12 @@ def test_markdown(r: dict[str, Any]) -> str:
     lines = [
         f"# {r['key']} 测试报告 Test report v{r['version']}",
         "",
-        f"- 结论 Result: **{verdict}** — {md(r['reason'])}",
+        f"- 结论 Result: **{verdict}** — {md(r['reason'])}"
+        + (
+            " （该提交已通过，沿用此次 / this commit already passed: the run stands)"
+            if r.get("unchanged")
+            else ""
+        ),
         f"- 被测提交 Commit: `{r['commit'][:12] or '—'}` · 方式 Source: {r['source']}",
         f"- 用例 Cases {r['cases']} · 失败 Failures {r['failures']} · 错误 Errors"
         f" {r['errors']} · 跳过 Skipped {r['skipped']} · 耗时 Duration {r['duration']} s",
@@ -294,12 +305,19 @@ class AcceptanceInput(BaseModel):
 
     key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
+    new_version: bool = Field(
+        False,
+        title="签发新版本 New version",
+        description="内容未变时也签发新版本 / issue a new version even when nothing changed",
+    )
 
 
 def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.acceptance import issue_certificate
 
-    return issue_certificate(form.key, lang=form.lang, actor=actor).as_dict()
+    return issue_certificate(
+        form.key, lang=form.lang, actor=actor, new_version=form.new_version
+    ).as_dict()
 
 
 issue_task = task(_issue, name="issue-acceptance", cache_policy=NO_CACHE)

@@ -186,15 +186,29 @@ class Certificate:
     missing: list[str]
     document: str
     sha256: str
+    unchanged: bool = False  # the newest certificate already says all this: it stands
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
+def _inputs_digest(ctx: dict[str, Any]) -> str:
+    """What the certificate says, less its version and date of issue."""
+    import hashlib
+    import json
+
+    body = {k: v for k, v in ctx.items() if k not in ("version", "issued")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def issue_certificate(
-    key: str, *, lang: str | None = None, actor: str | None = None
+    key: str, *, lang: str | None = None, actor: str | None = None, new_version: bool = False
 ) -> Certificate:
-    """Issue the next version of the acceptance certificate (验收单) of a live request."""
+    """Issue the next version of the acceptance certificate (验收单) of a live request.
+
+    When the newest certificate in this language already says the same (same release,
+    deliverables, requirements and tests), it stands: a retried run after a crash never
+    sends the client a second identical certificate; ``new_version`` issues one anyway."""
     from changeflow.db.types import utcnow
 
     from .wordkit import clean, render
@@ -214,6 +228,26 @@ def issue_certificate(
         version = next_version(session, req, KIND, lang)
         issued = utcnow().replace(microsecond=0)
         ctx = certificate_context(session, req, version, lang, issued)
+        digest = _inputs_digest(ctx)
+        newest = session.scalar(
+            select(Document)
+            .where(Document.request_id == req.id, Document.kind == KIND, Document.lang == lang)
+            .order_by(Document.version.desc())
+            .limit(1)
+        )
+        if not new_version and newest is not None and (newest.meta or {}).get("inputs") == digest:
+            _, missing = deliverables(session, req, lang)
+            return Certificate(
+                key=key,
+                version=newest.version,
+                lang=lang,
+                state=req.state,
+                deliverables=ctx["deliverables"],
+                missing=missing,
+                document=str(document_path(newest)),
+                sha256=newest.sha256,
+                unchanged=True,
+            )
         data = render(
             "acceptance",
             ctx,
@@ -235,7 +269,7 @@ def issue_certificate(
             filename=f"{key}-acceptance-v{version}.docx",
             version=version,
             lang=lang,
-            meta={"release": ctx["tag"], "issued_by": actor},
+            meta={"release": ctx["tag"], "issued_by": actor, "inputs": digest},
         )
         _, missing = deliverables(session, req, lang)
         return Certificate(

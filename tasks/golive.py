@@ -407,9 +407,33 @@ class GoLiveResult:
     document: str
     sha256: str
     tag_created: bool
+    unchanged: bool = False  # already live with this release: a re-run reports it
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _result(rel: Release, *, tag_created: bool, unchanged: bool = False) -> GoLiveResult:
+    doc = rel.document
+    assert doc is not None
+    data = rel.data or {}
+    return GoLiveResult(
+        key=rel.request.key,
+        version=rel.version,
+        tag=rel.tag,
+        commit=rel.commit_sha,
+        state=rel.request.state,
+        released_at=rel.released_at.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M"),
+        released_by=rel.released_by,
+        commits=len(rel.commits or []),
+        groups=data.get("groups", []),
+        rollback=data.get("rollback", []),
+        test_run=rel.test_run.seq if rel.test_run else 0,
+        document=str(document_path(doc)),
+        sha256=doc.sha256,
+        tag_created=tag_created,
+        unchanged=unchanged,
+    )
 
 
 def golive(
@@ -420,7 +444,11 @@ def golive(
     actor: str | None = None,
     channel: str = "cli",
 ) -> GoLiveResult:
-    """Put ``key`` live at its tested commit: tag, release record, go-live record, state."""
+    """Put ``key`` live at its tested commit: tag, release record, go-live record, state.
+
+    Run again on a request that is already live (a retried run after a crash, a second
+    click), it reports the release made instead of refusing, unless another commit is asked.
+    """
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
@@ -430,6 +458,11 @@ def golive(
         if req is None:
             raise NotFoundError(f"no request {key}")
         req = load_for_update(session, key)
+        rel = latest_release(session, req) if req.state == "live" else None
+        if rel is not None and rel.document is not None:
+            repo = project_repo(session, req)
+            if commit is None or resolve_commit(repo, commit) == rel.commit_sha:
+                return _result(rel, tag_created=False, unchanged=True)
         if req.state != "in_testing":
             raise TransitionError(
                 key, req.state, "live", "only a request in testing whose tests passed goes live"
@@ -497,23 +530,7 @@ def golive(
         created = make_tag(repo, tag, sha, message, _identity(session, actor))
         if created:
             on_rollback(session, lambda: delete_tag(repo, tag))
-        tz = get_settings().tz
-        return GoLiveResult(
-            key=key,
-            version=version,
-            tag=tag,
-            commit=sha,
-            state=req.state,
-            released_at=rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            released_by=actor,
-            commits=len(commits),
-            groups=groups,
-            rollback=steps,
-            test_run=run.seq,
-            document=str(document_path(doc)),
-            sha256=doc.sha256,
-            tag_created=created,
-        )
+        return _result(rel, tag_created=created)
 
 
 def latest_release(session: Session, req: Request) -> Release | None:

@@ -646,9 +646,65 @@ class TestResult:
     document: str
     sha256: str
     version: int
+    unchanged: bool = False  # the newest run already passed at this commit: it stands
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _result(run: TestRun, *, unchanged: bool = False) -> TestResult:
+    doc = run.document
+    assert doc is not None
+    return TestResult(
+        key=run.request.key,
+        seq=run.seq,
+        state=run.request.state,
+        passed=run.passed,
+        commit=run.commit_sha,
+        source=run.source,
+        suites=run.suites,
+        cases=run.cases,
+        failures=run.failures,
+        errors=run.errors,
+        skipped=run.skipped,
+        duration=f"{run.duration:f}",
+        exit_code=run.exit_code,
+        timed_out=run.timed_out,
+        reason=verdict_reason(run),
+        failed=list(run.failed_cases or []),
+        document=str(document_path(doc)),
+        sha256=doc.sha256,
+        version=run.seq,
+        unchanged=unchanged,
+    )
+
+
+def _standing_run(
+    session: Session,
+    req: Request,
+    sha: str,
+    command: str | None,
+    junit: Sequence[tuple[str, bytes]],
+) -> TestRun | None:
+    """The newest run when it already passed for the same inputs (commit, and command or
+    JUnit files) while the request is in testing: a re-run after a crash, or a second click,
+    then makes no second report. A failed run is always run again (that is what one does
+    after fixing the environment)."""
+    newest = session.scalar(
+        select(TestRun).where(TestRun.request_id == req.id).order_by(TestRun.seq.desc()).limit(1)
+    )
+    if newest is None or not newest.passed or req.state != "in_testing" or not sha:
+        return None
+    if newest.commit_sha != sha or newest.document is None:
+        return None
+    if junit:
+        given = sorted(sha256_bytes(data) for _, data in junit)
+        same = newest.source == "junit" and given == sorted(
+            f.get("sha256", "") for f in newest.junit_files or []
+        )
+    else:
+        same = newest.source == "command" and newest.command == command
+    return newest if same else None
 
 
 def _check_state(req: Request) -> None:
@@ -669,6 +725,7 @@ def run_tests(
     commit: str | None = None,
     timeout: float | None = None,
     reopen: bool = False,
+    again: bool = False,
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
@@ -678,7 +735,8 @@ def run_tests(
     With ``junit`` files the results of a run made elsewhere are recorded (``commit``
     names what was tested); otherwise ``command`` (or the contract's ``test_command``)
     runs in a clean worktree. ``reopen`` sends a request whose tests failed back to
-    development.
+    development. While the request is in testing, a run that already passed with the same
+    inputs stands (``unchanged``) unless ``again`` asks for another one.
     """
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
@@ -714,6 +772,9 @@ def run_tests(
         junit_paths = settings.get("junit_paths") or []
         if not isinstance(junit_paths, list):
             raise InputError("contract settings", "junit_paths", "must be a list of glob patterns")
+        standing = None if again else _standing_run(session, req, sha, command, junit)
+        if standing is not None:
+            return _result(standing, unchanged=True)
     # 2. parse or run (outside any transaction).
     outcome: CommandOutcome | None = None
     if junit:
@@ -800,27 +861,7 @@ def run_tests(
                 evidence_sha256=doc.sha256, data=event_data,
             )  # fmt: skip
         session.flush()
-        return TestResult(
-            key=req.key,
-            seq=seq,
-            state=req.state,
-            passed=run.passed,
-            commit=sha,
-            source=source,
-            suites=run.suites,
-            cases=run.cases,
-            failures=run.failures,
-            errors=run.errors,
-            skipped=run.skipped,
-            duration=f"{run.duration:f}",
-            exit_code=run.exit_code,
-            timed_out=run.timed_out,
-            reason=verdict_reason(run),
-            failed=failed,
-            document=str(document_path(doc)),
-            sha256=doc.sha256,
-            version=seq,
-        )
+        return _result(run)
 
 
 def run_tests_from_files(key: str, junit_paths: Sequence[Path] = (), **kwargs: Any) -> TestResult:

@@ -150,8 +150,11 @@ def test_returned_certificate_refusals(live, tmp_path) -> None:
                       lang="zh-CN")  # fmt: skip
     refused(other, "unknown", "not an acceptance certificate")
     assert counts() == before and state_of(live) == "live"
-    # v2 issued: v1 is stale
-    issue_certificate(live)
+    same = issue_certificate(live)  # nothing changed: v1 stands, nothing written
+    assert (same.unchanged, same.version, same.sha256) == (True, 1, v1.sha256)
+    assert counts() == before
+    # v2 issued on purpose: v1 is stale
+    assert issue_certificate(live, new_version=True).version == 2
     with pytest.raises(Refused) as err:
         accept_file(_write(tmp_path / "v1.docx", fill_certificate(Path(v1.document))))
     assert err.value.code == "stale"

@@ -240,6 +240,30 @@ def tested(submitted: str, tmp_path: Path) -> tuple[str, Path]:
     return submitted, repo.path
 
 
+def test_a_passed_run_with_the_same_inputs_stands(tested) -> None:
+    """A second click (or a re-run after a crash) makes no second run or report; a new
+    commit, other JUnit files, a failed newest run or ``again`` do run."""
+    from changeflow.tasks.testing import run_tests
+
+    key, repo_path = tested
+    before = counts()
+    same = run_tests(key)
+    assert (same.seq, same.unchanged, same.passed) == (1, True, True)
+    assert counts() == before
+    assert run_tests(key, again=True).seq == 2
+    ok = [("a.xml", JUNIT_OK)]
+    assert run_tests(key, junit=ok, commit="HEAD").seq == 3
+    assert run_tests(key, junit=ok, commit="HEAD").unchanged  # the same file again
+    fail = [("b.xml", JUNIT_FAIL)]
+    assert not run_tests(key, junit=fail, commit="HEAD").passed  # seq 4
+    again = run_tests(key, junit=fail, commit="HEAD")  # a failed run is always run again
+    assert (again.seq, again.unchanged) == (5, False)
+    from tests.gitrepo_helpers import GitRepo
+
+    GitRepo(repo_path, init=False).commit(f"{key} 修复：补充校验 @1h", {"oa/check.py": "X = 1\n"})
+    assert run_tests(key).seq == 6  # a new commit at the branch head
+
+
 def test_golive_tags_records_and_moves_to_live(tested) -> None:
     import git as gitpython
 
@@ -276,8 +300,14 @@ def test_golive_tags_records_and_moves_to_live(tested) -> None:
     with transaction() as s:
         en = docx_text(render_golive(s.scalar(select(Release)), "en"))
     assert "Go-live Record" in en and "Added" in en and "Improved" in en and "新增\n" not in en
-    with pytest.raises(TransitionError):  # already live
-        golive(key)
+    before = counts()
+    again = golive(key)  # already live: a re-run reports the release, makes nothing new
+    assert (again.unchanged, again.version, again.tag, again.sha256) == (
+        True, 1, res.tag, res.sha256
+    )  # fmt: skip
+    assert counts() == before and not again.tag_created
+    with pytest.raises(TransitionError):  # another commit is a new release: test it first
+        golive(key, commit="HEAD~1")
 
 
 def test_golive_refuses_untested_or_failed(submitted, tmp_path) -> None:
@@ -355,8 +385,10 @@ def test_release_note_kinds(subject: str, kind: str, text: str) -> None:
 
 def test_cli_test_and_golive(tested, cli, tmp_path) -> None:
     key, _ = tested
-    code, out, _ = cli("test", key, "--json")
-    assert code == 0 and json.loads(out)["seq"] == 2
+    code, out, _ = cli("test", key, "--json")  # passed at this commit already: it stands
+    assert code == 0 and json.loads(out)["seq"] == 1 and json.loads(out)["unchanged"]
+    code, out, _ = cli("test", key, "--again")
+    assert code == 0 and "#2" in out and "stands" not in out
     f = tmp_path / "r.xml"
     f.write_bytes(JUNIT_FAIL)
     code, out, _ = cli("test", key, "--junit", str(f), "--commit", "HEAD", "--json")

@@ -44,6 +44,9 @@ def test_cmd(
     reopen: bool = typer.Option(
         False, "--reopen", help="If the tests fail, send the request back to development."
     ),
+    again: bool = typer.Option(
+        False, "--again", help="Run even though the newest run passed at this commit."
+    ),
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
@@ -61,6 +64,7 @@ def test_cmd(
         commit=commit,
         timeout=timeout,
         reopen=reopen,
+        again=again,
         lang=lang,
         actor=actor,
     )
@@ -71,6 +75,9 @@ def test_cmd(
     def render() -> None:
         verdict = "[green]PASSED[/]" if res.passed else "[red]FAILED[/]"
         console.print(f"{res.key} test run #{res.seq} at {res.commit[:10] or '?'}: {verdict}")
+        if res.unchanged:
+            console.print("(this commit already passed with the same inputs: the run stands;"
+                          " --again runs the tests anyway)")  # fmt: skip
         console.print(res.reason, markup=False)
         if res.failed:
             rows = ([f["classname"] or f["suite"], f["name"], f["outcome"],
@@ -127,6 +134,9 @@ def golive_cmd(
 @app.command("acceptance")
 def acceptance_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
+    new_version: bool = typer.Option(
+        False, "--new-version", help="Issue a new version even when nothing changed."
+    ),
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
@@ -137,14 +147,15 @@ def acceptance_cmd(
     from changeflow.tasks.acceptance import issue_certificate
 
     _pdf_first(pdf)
-    res = issue_certificate(key, lang=lang, actor=actor)
+    res = issue_certificate(key, lang=lang, actor=actor, new_version=new_version)
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
 
     def render() -> None:
         rows = ([d["no"], d["name"], d["version"], d["ident"]] for d in res.deliverables)
-        console.print(table(f"{key} acceptance certificate v{res.version}",
+        same = " (unchanged: nothing new since, this version stands)" if res.unchanged else ""
+        console.print(table(f"{key} acceptance certificate v{res.version}{same}",
                             ["no", "deliverable", "version", "identifier"], rows))  # fmt: skip
         if res.missing:
             console.print(
