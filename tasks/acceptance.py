@@ -192,26 +192,17 @@ class Certificate:
         return dict(self.__dict__)
 
 
-def _inputs_digest(ctx: dict[str, Any]) -> str:
-    """What the certificate says, less its version and date of issue."""
-    import hashlib
-    import json
-
-    body = {k: v for k, v in ctx.items() if k not in ("version", "issued")}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def issue_certificate(
     key: str, *, lang: str | None = None, actor: str | None = None, new_version: bool = False
 ) -> Certificate:
     """Issue the next version of the acceptance certificate (验收单) of a live request.
 
     When the newest certificate in this language already says the same (same release,
-    deliverables, requirements and tests), it stands: a retried run after a crash never
-    sends the client a second identical certificate; ``new_version`` issues one anyway."""
+    deliverables, requirements, tests and template), it stands: a retried run after a crash
+    never sends the client a second identical certificate; ``new_version`` issues one anyway."""
     from changeflow.db.types import utcnow
 
-    from .wordkit import clean, render
+    from .wordkit import clean, document_digest, render
 
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
@@ -228,7 +219,10 @@ def issue_certificate(
         version = next_version(session, req, KIND, lang)
         issued = utcnow().replace(microsecond=0)
         ctx = certificate_context(session, req, version, lang, issued)
-        digest = _inputs_digest(ctx)
+        # what the certificate says, less its version and date of issue
+        digest = document_digest(
+            "acceptance", lang, {k: v for k, v in ctx.items() if k not in ("version", "issued")}
+        )
         newest = session.scalar(
             select(Document)
             .where(Document.request_id == req.id, Document.kind == KIND, Document.lang == lang)

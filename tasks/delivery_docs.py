@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -575,25 +574,11 @@ def content_digest(docx: bytes) -> str:
     return h.hexdigest()
 
 
-def _template_sha(name: str, lang: str) -> str:
-    from .wordkit import template_path
-
-    return hashlib.sha256(template_path(name, lang).read_bytes()).hexdigest()
-
-
 def input_digest(kind: str, lang: str, ctx: dict[str, Any], inputs: DocInputs, part: str) -> str:
-    payload = {
-        "kind": kind,
-        "lang": lang,
-        "template": _template_sha(kind, lang),
-        "context": ctx,
-        "notes": part,
-        "screenshots": [(s.sha256, s.caption) for s in inputs.screenshots]
-        if kind == "manual"
-        else [],
-    }
-    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    from .wordkit import document_digest
+
+    shots = [(s.sha256, s.caption) for s in inputs.screenshots] if kind == "manual" else []
+    return document_digest(kind, lang, {"context": ctx, "notes": part, "screenshots": shots})
 
 
 def render_doc(

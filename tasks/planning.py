@@ -701,23 +701,22 @@ def make_plan(
 
 def _inputs_digest(items: list[Estimate], start: date, lang: str, contract: Contract) -> str:
     """What a plan is made from: two runs with the same digest make the same plan."""
-    import hashlib
-    import json
+    from .wordkit import document_digest
 
-    basis = {
-        "items": [
-            [e.requirement_no, e.phase, e.role, e.title, str(e.person_days), e.assignee]
-            for e in items
-        ],
-        "start": start.isoformat(),
-        "lang": lang,
-        "contract": contract.code,
-        "rates": contract.day_rates,
-        "tax": str(contract.tax_rate),
-    }
-    return hashlib.sha256(
-        json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
+    return document_digest(
+        "plan",
+        lang,
+        {
+            "items": [
+                [e.requirement_no, e.phase, e.role, e.title, str(e.person_days), e.assignee]
+                for e in items
+            ],
+            "start": start.isoformat(),
+            "contract": contract.code,
+            "rates": contract.day_rates,
+            "tax": str(contract.tax_rate),
+        },
+    )
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:

@@ -200,6 +200,20 @@ def template_path(name: str, lang: str | None = None) -> Path:
     return path
 
 
+def document_digest(name: str, lang: str, inputs: Mapping[str, Any]) -> str:
+    """What a document of template ``name`` is made from, as one sha256: the inputs and
+    the template file itself. Two runs with the same digest make the same document, so a
+    re-run (a retried flow, a second click) keeps the version already made; an edit of the
+    template in Word makes a new one."""
+    import hashlib
+    import json
+
+    template = hashlib.sha256(template_path(name, lang).read_bytes()).hexdigest()
+    payload = {**inputs, "kind": name, "lang": lang, "template": template}
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 class _CompiledCache:
     """Compiled Jinja templates by source: docxtpl calls ``from_string`` on every render,
     and compiling the same template XML again is the largest part of a render."""

@@ -222,3 +222,30 @@ def test_certificate_filled_and_resaved_by_libreoffice_is_accepted(live, tmp_pat
     res = accept_document(resaved, "returned-by-lo.docx")
     assert res["decision"] == "reject" and res["state"] == "in_development"
     assert "报表需按季度" in _events(live)[-1]["reason"]
+
+
+def test_an_edited_template_makes_a_new_certificate(
+    live: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead edits the certificate template in Word: the next issue is a new version
+    even though nothing else changed (the template is one of the inputs)."""
+    import shutil
+
+    import docx
+
+    from changeflow.settings import get_settings, reset_settings
+    from changeflow.tasks.acceptance import issue_certificate
+
+    assert issue_certificate(live).version == 1
+    templates = tmp_path / "templates"
+    shutil.copytree(get_settings().template_root / "zh-CN", templates / "zh-CN")
+    monkeypatch.setenv("CHANGEFLOW_TEMPLATES_DIR", str(templates))
+    reset_settings()
+    assert issue_certificate(live).unchanged  # the same template, copied: v1 stands
+    path = templates / "zh-CN" / "acceptance.docx"
+    d = docx.Document(str(path))
+    d.add_paragraph("本单一式两份。")
+    d.save(str(path))
+    again = issue_certificate(live)
+    assert (again.version, again.unchanged) == (2, False)
+    assert "本单一式两份。" in docx_text(Path(again.document))
