@@ -26,7 +26,7 @@ def _setup(home: Path) -> None:
     from changeflow.db.session import dispose_engines
     from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     reset_settings()
     dispose_engines()
@@ -55,8 +55,13 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
 
-    from changeflow.tasks.approval import approve_document
-    from changeflow.tasks.signed import check_content, read_returned, sign_document, verify_stored
+    from changeflow.tasks.signoff import (
+        approve_document,
+        check_content,
+        read_returned,
+        sign_document,
+        verify_stored,
+    )
 
     n = 10 if quick else 40
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,7 +22,7 @@ def _domain_stages() -> list[Any]:
     """The demo's stages with every flow call replaced by its domain function."""
     from changeflow import demo_lifecycle as dl
     from changeflow.demo import DemoRun, _examples, step_setup
-    from changeflow.tasks import acceptance, approval, delivery_docs, gitsync, golive, testing
+    from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import read_taskbook
@@ -43,10 +43,10 @@ def _domain_stages() -> list[Any]:
         zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
         filled = dl._fill(dl._newest_document(key, "plan"), {
             zh["decision"]: "同意", zh["approver"]: "王芳",
-            zh["date"]: approval.today_local().isoformat(), zh["comment"]: "同意",
+            zh["date"]: signoff.today_local().isoformat(), zh["comment"]: "同意",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
-        approval.process_inbox()
+        signoff.process_inbox()
 
     def step_sync(run: DemoRun) -> None:
         gitsync.sync()
@@ -65,13 +65,13 @@ def _domain_stages() -> list[Any]:
     def step_acceptance(run: DemoRun) -> None:
         key = run.keys["main"]
         cert = acceptance.issue_certificate(key, actor="李明").as_dict()
-        labels = acceptance.signoff_labels("zh-CN")
+        labels = signoff.printed_labels("zh-CN")
         filled = dl._fill(Path(cert["document"]), {
             labels["decision"]: "通过", labels["approver"]: "王芳",
-            labels["date"]: approval.today_local().isoformat(), labels["comment"]: "同意验收",
+            labels["date"]: signoff.today_local().isoformat(), labels["comment"]: "同意验收",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-验收单-回签.docx")
-        approval.process_inbox()
+        signoff.process_inbox()
 
     return [step_setup, step_intake, step_plan, step_approval, dl.step_repository,
             dl.step_kickoff, dl.step_commits, step_sync, step_test, step_docs, step_golive,

@@ -88,7 +88,7 @@ def _use(home: Path, db_url: str) -> None:
     from changeflow.db.session import dispose_engines
     from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     os.environ["CHANGEFLOW_HOME"] = str(home)
     os.environ["CHANGEFLOW_DATABASE_URL"] = db_url
@@ -150,8 +150,8 @@ def _floor(files: list[Path], tmp: Path) -> tuple[float, float]:
     process (over the first FLOOR_SAMPLE of the same files: the per-request cost does not
     depend on how many, and the whole stack in one process would take minutes)."""
     from changeflow.settings import get_settings
-    from changeflow.tasks.approval import process_inbox
     from changeflow.tasks.planbatch import plan_many
+    from changeflow.tasks.signoff import process_inbox
 
     with pg_database() as url:
         _use(tmp / "floor", url)

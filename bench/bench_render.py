@@ -23,7 +23,7 @@ def _plan_fixture(home: Path) -> tuple[str, Any]:
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
     from changeflow.tasks.planning import make_plan
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     reset_settings()
     dispose_engines()

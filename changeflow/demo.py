@@ -59,7 +59,7 @@ def step_setup(run: DemoRun) -> None:
     from changeflow.db.migrate import upgrade
     from changeflow.settings import get_settings
     from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     s = get_settings()
     upgrade(s.db_url)

@@ -226,7 +226,7 @@ def step_plan(run: DemoRun) -> None:
 def step_approval(run: DemoRun) -> None:
     """王芳 fills the plan's approval table and mails it back; the inbox records it."""
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import today_local
 
     key = run.keys["main"]
     zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
@@ -349,8 +349,8 @@ def step_golive(run: DemoRun) -> None:
 def step_acceptance(run: DemoRun) -> None:
     """The certificate is issued; 王芳 signs it off (通过) and mails it back."""
     from changeflow.flows.delivery import AcceptanceInput, acceptance
-    from changeflow.tasks.acceptance import signoff_labels
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import printed_labels as signoff_labels
+    from changeflow.tasks.signoff import today_local
 
     key = run.keys["main"]
     r = acceptance(request=AcceptanceInput(key=key), issued_by="李明")

@@ -76,8 +76,8 @@ def evidence_path(name: str) -> Path:
 
 
 def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
-    from changeflow.tasks.approval import record_decision
     from changeflow.tasks.inputs import read_limited
+    from changeflow.tasks.signoff import record_decision
 
     path = evidence_path(form.evidence_file) if form.evidence_file else None
     data = read_limited(path) if path else None
@@ -129,7 +129,7 @@ def record_decision(
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
-    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.signoff import process_inbox
 
     return process_inbox(Path(folder) if folder else None).as_dict()
 

@@ -1,18 +1,15 @@
-"""Acceptance (验收): the certificate we issue after go-live, and the client's returned copy.
+"""Acceptance (验收): the certificate we issue after go-live.
 
 The certificate lists the deliverables (documents with their versions, the release tag)
-in tables covered by the signature (tasks/signed.py); the client fills its sign-off table
-and returns it. The returned file goes through the SAME verified path as a plan approval
-(``tasks.approval.approve_document``: signature, unchanged tables compared with the stored
-copy, newest version only, once only, the decision and the state change in one
-transaction with the archived evidence). Accepted: the request is ``accepted`` (final).
-Not accepted: back to ``in_testing`` with the client's reasons, or on to
-``in_development`` when the client wrote so under "return to".
+in tables covered by the signature; the client fills its sign-off table and returns it.
+The returned copy is read and recorded by the signed round trip (``tasks.signoff``: its
+kinds table says an accepted certificate makes the request ``accepted`` (final), a rejected
+one sends it back to ``in_testing``, or to ``in_development`` when the client wrote so under
+退回至).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,36 +22,17 @@ from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, next_version, put_document
-from changeflow.docs_templates.tpl_acceptance import RETURN_TO, SIGNOFF_FIELDS, TITLE
+from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from .approval import Signable, approve_document, register_signable
-from .inputs import clean_text, open_docx, read_limited
-from .signed import Refused, normalise, read_returned, sign_document, signoff_field, table_rows
+from .inputs import clean_text
+from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line
 
 KIND = "acceptance"
 
 
-def _reject_to(data: bytes, source: str) -> str | None:
-    return read_return_to(data, source)
-
-
-SPEC = Signable(
-    KIND, "live", "accepted", "in_testing", ("验收单", "acceptance certificate"),
-    reject_to=_reject_to,
-)  # fmt: skip
-register_signable(SPEC)
-
-# Labels every version of the returned-document reader knows (the plan's sign-off labels):
-# used for a field whose acceptance label (验收结论, 验收人) the reader does not know yet.
-FALLBACK_LABELS = {
-    "decision": ("决定", "Decision"),
-    "approver": ("审批人", "Approver"),
-    "date": ("日期", "Date"),
-    "comment": ("意见", "Comment"),
-}
 # deliverable kinds in the order they are listed: kind -> (zh-CN, en)
 DELIVERABLES: dict[str, tuple[str, str]] = {
     "plan": ("实施计划和费用预算", "Implementation plan and cost budget"),
@@ -63,27 +41,10 @@ DELIVERABLES: dict[str, tuple[str, str]] = {
     "manual": ("用户手册", "User manual"),
     "golive": ("上线记录", "Go-live record"),
 }
-RETURN_VALUES = {
-    "测试": "in_testing",
-    "testing": "in_testing",
-    "test": "in_testing",
-    "开发": "in_development",
-    "development": "in_development",
-    "dev": "in_development",
-}
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh-CN" else pair[1]
-
-
-def signoff_labels(lang: str) -> dict[str, str]:
-    """The sign-off labels to print: 验收结论/验收人 when the reader recognises them."""
-    out = {}
-    for name, pair in SIGNOFF_FIELDS.items():
-        label = _pick(pair, lang)
-        out[name] = label if signoff_field(label) == name else _pick(FALLBACK_LABELS[name], lang)
-    return out
 
 
 # --- issuing the certificate -----------------------------------------------------------
@@ -152,7 +113,7 @@ def certificate_context(
     contract = req.contract
     rows, _ = deliverables(session, req, lang)
     run = rel.test_run
-    labels = signoff_labels(lang)
+    labels = printed_labels(lang)
     return {
         "key": req.key,
         "title": req.title,
@@ -278,61 +239,11 @@ def issue_certificate(
         )
 
 
-# --- the returned certificate --------------------------------------------------------------
-
-
-def _return_to_labels() -> set[str]:
-    out = set()
-    for label in (*RETURN_TO, "退回至", "return to"):
-        key = normalise(label).lower().rstrip(":：").strip()
-        out.add(key)
-        out.add(re.sub(r"\s*\(.*?\)\s*", "", key).strip())
-    return out
-
-
-def read_return_to(data: bytes, source: str) -> str | None:
-    """The state a not-accepted request returns to, from the sign-off table (None: blank)."""
-    doc = open_docx(data, source)
-    labels = _return_to_labels()
-    value = None
-    for t in doc.tables:
-        for row in table_rows(t._tbl):
-            if row and normalise(row[0]).lower().rstrip(":：").strip() in labels:
-                value = " ".join(c for c in row[1:] if c != row[0]).strip()
-    if not value:
-        return None
-    bare = normalise(value).lower().strip(" .。")
-    if bare in RETURN_VALUES:
-        return RETURN_VALUES[bare]
-    raise Refused(
-        source,
-        "return to",
-        f"'{value[:40]}' is neither 测试 (testing) nor 开发 (development)",
-        "decision",
-    )
-
-
-def accept_document(
-    data: bytes, source: str, *, filename: str | None = None, actor: str = "changeflow"
-) -> dict[str, Any]:
-    """Verify a returned acceptance certificate and record the client's decision."""
-    peek = read_returned(data, source)
-    if peek.kind != KIND:
-        raise Refused(
-            source,
-            "kind",
-            f"this is a returned {peek.kind}, not an acceptance certificate"
-            " (use 'changeflow approve' for it)",
-            "unknown",
-        )
-    read_return_to(data, source)  # a bad 退回至 value is refused before anything is written
-    result = approve_document(data, source, filename=filename, actor=actor)
-    out = result.as_dict()
-    out["returned_to"] = None if result.decision == "approve" else out["state"]
-    return out
-
-
-def accept_file(path: Path, *, actor: str = "changeflow") -> dict[str, Any]:
-    """``changeflow accept FILE``."""
-    data = read_limited(Path(path))
-    return accept_document(data, str(path), filename=Path(path).name, actor=actor)
+__all__ = [
+    "DELIVERABLES",
+    "KIND",
+    "Certificate",
+    "certificate_context",
+    "deliverables",
+    "issue_certificate",
+]

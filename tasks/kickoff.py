@@ -26,7 +26,7 @@ from changeflow.db.planning import Plan
 from changeflow.db.session import on_rollback, transaction
 from changeflow.errors import ChangeflowError, InputError, TransitionError
 
-from .approval import today_local
+from .signoff import today_local
 
 BRANCH_PREFIX = "cr/"
 

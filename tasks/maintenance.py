@@ -862,81 +862,21 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
     }
 
 
-def dispatch_canonical_lines(doc: Any) -> list[str]:
-    """What the client may not change: every table but the dispatch sign-off table."""
-    from .signed import table_rows
-
-    lines: list[str] = []
-    n = 0
-    for tbl in doc.tables:  # body-level tables only
-        rows = table_rows(tbl._tbl)
-        if _signoff_values(rows) is not None:
-            continue
-        n += 1
-        lines.append(f"#{n}")
-        lines.extend(" | ".join(r) for r in rows if any(r))
-    return lines
-
-
-def _signoff_labels() -> dict[str, set[str]]:
-    import re
-
-    from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
-
-    from .signed import normalise
-
-    out: dict[str, set[str]] = {}
-    for name, pair in SIGNOFF_FIELDS.items():
-        variants = set()
-        for label in pair:
-            key = normalise(label).lower().rstrip(":：").strip()
-            variants |= {key, re.sub(r"\s*\(.*?\)\s*", "", key).strip()}
-        out[name] = variants
-    out["accepted"] |= {"服务是否验收", "是否验收", "验收", "accepted"}
-    out["signer"] |= {"签字", "签名", "验收人", "signer", "signature"}
-    out["feedback"] |= {"意见", "反馈", "comments"}
-    return out
-
-
-def _signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
-    """Label -> value when ``rows`` are the dispatch sign-off table (3+ of its labels)."""
-    from .signed import normalise
-
-    labels = _signoff_labels()
-    values: dict[str, str] = {}
-    for r in rows:
-        if not r:
-            continue
-        key = normalise(r[0]).lower().rstrip(":：").strip()
-        for name, variants in labels.items():
-            if key in variants:
-                rest = [c for c in r[1:] if c != r[0]]
-                values[name] = normalise(" ".join(c for c in rest if c), nfkc=False)
-    return values if len(values) >= 3 else None
-
-
 def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     """Render, sign and store the order's document (a new version each time).
 
-    The signature (``tasks.signed``) covers every table but the sign-off table, so the
+    The signature (``tasks.signoff``) covers every table but the sign-off table, so the
     client's entries there do not break it while any change above does.
     """
     from changeflow.db.store import next_version, put_document
 
-    from .signed import content_digest, signed_properties
-    from .wordkit import read_custom_properties, render, write_custom_properties
+    from .signoff import sign_document
+    from .wordkit import render
 
     version = next_version(session, None, "dispatch", lang)
 
     def sign(doc: Any) -> None:
-        digest = content_digest(dispatch_canonical_lines(doc))
-        props = read_custom_properties(doc)
-        props.update(
-            signed_properties(
-                kind="dispatch", request=order.number, version=version, lang=lang, digest=digest
-            )
-        )
-        write_custom_properties(doc, props)
+        sign_document(doc, kind="dispatch", request=order.number, version=version, lang=lang)
 
     title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
     data = render(
@@ -1173,101 +1113,59 @@ def list_dispatch(contract: str | None = None, state: str | None = None) -> list
 
 # --- the client's sign-off, read back through the verified path ---------------------------
 
-_TICKS = "☑☒✓✔√■▣●◉✅"
 
-
-def parse_accepted(text: str, source: str) -> bool:
-    """是/否 (yes/no), typed or ticked (☑是 ☐否)."""
-    import re
-
-    from changeflow.docs_templates.tpl_dispatch import ACCEPT_WORDS
-
-    from .signed import Refused, normalise
-
-    t = normalise(text).lower()
-    if not t:
-        raise Refused(source, "accepted", "is blank: write 是 or 否 (yes/no)", "decision")
-    words = {w: v for v, ws in ACCEPT_WORDS.items() for w in ws}
-    bare = t.strip(" .。!！,，;；" + _TICKS)
-    if bare in words:
-        return words[bare]
-    alts = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    ticked = {words[m.group(1)] for m in re.finditer(rf"[{_TICKS}]\s*({alts})", t)}
-    if not ticked:
-        ticked = {words[m.group(1)] for m in re.finditer(rf"({alts})\s*[{_TICKS}]", t)}
-    if len(ticked) == 1:
-        return ticked.pop()
-    raise Refused(source, "accepted", f"'{text}' is not 是 or 否 (yes or no)", "decision")
-
-
-def parse_satisfaction(text: str, source: str) -> int:
-    import re
-
-    from .signed import Refused, normalise
-
-    t = normalise(text)
-    stars = t.count("★")
-    if stars and not re.sub(r"[★☆\s]", "", t):
-        return stars
-    m = re.fullmatch(r"([1-5])\s*(分|points?|/\s*5)?", t.lower())
-    if not m:
-        raise Refused(
-            source, "satisfaction", f"'{text}' is not a score from 1 to 5", "satisfaction"
-        )
-    return int(m.group(1))
-
-
-def signoff_dispatch(
-    path: Any, *, actor: str = "changeflow", channel: str = "document", now: datetime | None = None
-) -> dict[str, Any]:
-    """Read a returned dispatch order: signature, unchanged tables, sign-off values; record
-    them with the returned file, all in one transaction."""
+def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
+    """``changeflow dispatch signoff FILE``: a returned dispatch order, read and recorded
+    through the signed round trip (``tasks.signoff``) like every signed document."""
     from pathlib import Path
 
-    from changeflow.db.models import Document
-    from changeflow.db.store import document_path, put_document, sha256_bytes
+    from .inputs import read_limited
+    from .signoff import Refused, approve_document, read_returned
 
-    from .inputs import clean_text, open_docx, read_limited
-    from .signed import (
-        P_KIND,
-        P_REQUEST,
-        P_VERSION,
-        Refused,
-        content_digest,
-        describe_changes,
-        parse_date,
-        signature_of,
-    )
-
-    now = now or utcnow()
     path = Path(path)
     source = str(path)
     data = read_limited(path)
-    doc = open_docx(data, source)
-    props = signature_of(doc, source)
-    if props[P_KIND] != "dispatch":
+    returned = read_returned(data, source)
+    if returned.kind != "dispatch":
         raise Refused(
-            source, "kind", f"is a {props[P_KIND]} document, not a dispatch order", "unknown"
+            source, "kind", f"is a {returned.kind} document, not a dispatch order", "unknown"
         )
-    number = props[P_REQUEST]
-    lines = dispatch_canonical_lines(doc)
-    raw = None
-    for tbl in doc.tables:
-        from .signed import table_rows
+    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    with transaction() as s:
+        return dispatch_view(_dispatch(s, result.key))
 
-        raw = _signoff_values(table_rows(tbl._tbl, nfkc=False)) or raw
-    if raw is None:
-        raise Refused(
-            source, "sign-off", "has no sign-off table (服务是否验收/满意度/签字人/日期)", "signoff"
-        )
+
+def record_dispatch_signoff(
+    returned: Any, spec: Any, data: bytes, *, filename: str, actor: str
+) -> Any:
+    """The dispatch order's recorder (declared in ``tasks.signoff.kinds``): the client's
+    sign-off values, the returned file and the order's event, in one transaction."""
+    from changeflow.db.models import Document
+    from changeflow.db.store import document_path, put_document, sha256_bytes
+
+    from .inputs import clean_text, open_docx
+    from .signoff import (
+        DecisionResult,
+        Refused,
+        check_content,
+        dispatch_canonical_lines,
+        parse_accepted,
+        parse_date,
+        parse_satisfaction,
+    )
+
+    source = returned.source
+    number = returned.request
+    raw = returned.signoff_raw
+    version = returned.version
+    sha = sha256_bytes(data)
     with transaction() as s:
         order = _dispatch(s, number, lock=True)
-        version = int(props[P_VERSION])
         sent = s.scalar(
             select(Document).where(
                 Document.kind == "dispatch",
                 Document.version == version,
-                Document.lang == props["changeflow.lang"],
+                Document.lang == returned.lang,
             )
         )
         if sent is None or (sent.meta or {}).get("dispatch") != order.number:
@@ -1279,14 +1177,7 @@ def signoff_dispatch(
         sent_lines = dispatch_canonical_lines(
             open_docx(document_path(sent).read_bytes(), sent.path)
         )
-        if lines != sent_lines or content_digest(lines) != props["changeflow.digest"]:
-            raise Refused(
-                source,
-                "content",
-                f"the tables differ from dispatch order {number} as sent"
-                f" ({describe_changes(sent_lines, lines)})",
-                "edited",
-            )
+        check_content(returned, sent_lines)
         if order.state in ("signed", "cancelled"):
             raise Refused(
                 source, "state", f"dispatch order {number} is {order.state} already", "decided"
@@ -1297,7 +1188,7 @@ def signoff_dispatch(
         if not signer:
             raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
         signed_on = parse_date(raw.get("date", ""), source)
-        returned = put_document(
+        stored = put_document(
             s,
             data,
             kind="dispatch-returned",
@@ -1307,22 +1198,35 @@ def signoff_dispatch(
         )
         order.accepted, order.satisfaction, order.signer = accepted, score, signer
         order.feedback = clean_text(raw.get("feedback", ""), 4000)
-        order.signed_on, order.signed_document = signed_on, returned
+        order.signed_on, order.signed_document = signed_on, stored
         _dispatch_event(
             s,
             order,
             "signed",
             actor=actor,
-            channel=channel,
+            channel="document",
             reason=("accepted" if accepted else "not accepted") + f", satisfaction {score}",
-            evidence_sha256=sha256_bytes(data),
+            evidence_sha256=sha,
             data={"signer": signer, "raw": raw},
         )
         s.flush()
-        view = dispatch_view(order)
+        result = DecisionResult(
+            key=order.number,
+            kind="dispatch",
+            version=version,
+            decision="approve" if accepted else "reject",
+            state=order.state,
+            approver=signer,
+            decided_on=signed_on,
+            comment=order.feedback,
+            channel="document",
+            evidence_sha256=sha,
+            evidence=stored.path,
+            approval_id=0,
+        )
         code = order.contract.code
-    check_quota(code, now=now)
-    return view
+    check_quota(code)
+    return result
 
 
 def staff_evaluation(contract: str | None = None) -> list[dict[str, Any]]:

@@ -961,7 +961,7 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
 def render_plan(plan: Plan, *, lang: str) -> bytes:
     from changeflow.docs_templates.labels import PLAN_TITLE
 
-    from .signed import sign_document
+    from .signoff import sign_document
     from .wordkit import render
 
     title = _pick(PLAN_TITLE, lang)

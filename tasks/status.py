@@ -64,6 +64,9 @@ def list_requests(state: str | None = None) -> list[dict[str, Any]]:
 def load_sections() -> dict[str, Section]:
     import importlib
 
+    from .signoff import status_section
+
+    SECTIONS.setdefault("approval", status_section)
     for name in SECTION_MODULES:
         importlib.import_module(name)
     return SECTIONS

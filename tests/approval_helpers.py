@@ -44,7 +44,7 @@ def fill(
     edit: Callable[[Any], None] | None = None,
 ) -> bytes:
     """The plan with its approval table filled in; ``edit(document)`` changes more."""
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import today_local
 
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     d = docx.Document(io.BytesIO(data))

@@ -90,7 +90,7 @@ def db(cf_home: Path) -> str:
     """A migrated SQLite database with the signing secret in place; returns its URL."""
     from changeflow.db.migrate import upgrade
     from changeflow.settings import get_settings
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     url = get_settings().db_url
     upgrade(url)

@@ -166,8 +166,8 @@ def fill_certificate(
     import docx
 
     from changeflow.docs_templates.tpl_acceptance import RETURN_TO
-    from changeflow.tasks.acceptance import signoff_labels
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import printed_labels as signoff_labels
+    from changeflow.tasks.signoff import today_local
 
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     d = docx.Document(io.BytesIO(data))

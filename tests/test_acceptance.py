@@ -79,7 +79,8 @@ def test_issue_refused_unless_live(submitted) -> None:
 
 
 def test_accepted_closes_the_request(live) -> None:
-    from changeflow.tasks.acceptance import accept_document, issue_certificate
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
 
     cert = issue_certificate(live)
     filled = fill_certificate(Path(cert.document), comment="同意验收 <&>")
@@ -98,7 +99,8 @@ def test_accepted_closes_the_request(live) -> None:
 @pytest.mark.parametrize(("back", "state"), [("", "in_testing"), ("开发", "in_development"),
                                              ("测试", "in_testing")])  # fmt: skip
 def test_not_accepted_goes_back_with_the_reasons(live, back, state) -> None:
-    from changeflow.tasks.acceptance import accept_document, issue_certificate
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
 
     cert = issue_certificate(live)
     filled = fill_certificate(
@@ -113,8 +115,8 @@ def test_not_accepted_goes_back_with_the_reasons(live, back, state) -> None:
 def test_returned_certificate_refusals(live, tmp_path) -> None:
     import docx
 
-    from changeflow.tasks.acceptance import accept_document, accept_file, issue_certificate
-    from changeflow.tasks.signed import Refused
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import Refused, accept_document, accept_file
 
     v1 = issue_certificate(live)
     before = counts()
@@ -144,7 +146,7 @@ def test_returned_certificate_refusals(live, tmp_path) -> None:
             "重做")  # fmt: skip
     refused(b"not a docx", None, "zip")
     # a plan or any other signed document is not a certificate
-    from changeflow.tasks.signed import sign_docx
+    from changeflow.tasks.signoff import sign_docx
 
     other = sign_docx(Path(v1.document).read_bytes(), kind="plan", request=live, version=1,
                       lang="zh-CN")  # fmt: skip
@@ -212,7 +214,8 @@ def test_cli_acceptance_and_accept(live, cli, tmp_path) -> None:
 
 def test_certificate_filled_and_resaved_by_libreoffice_is_accepted(live, tmp_path) -> None:
     """A client using LibreOffice: the signature and the tables survive its re-save."""
-    from changeflow.tasks.acceptance import accept_document, issue_certificate
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
     from tests.approval_helpers import libreoffice_resave
 
     cert = issue_certificate(live)

@@ -76,8 +76,7 @@ def _write(tmp_path: Path, data: bytes, name: str = "returned.docx") -> Path:
 
 def _refused(cli, path: Path, code: str, *words: str) -> str:
     """The CLI refuses with exit 2 naming the file; nothing is written anywhere."""
-    from changeflow.tasks.approval import approve_file
-    from changeflow.tasks.signed import Refused
+    from changeflow.tasks.signoff import Refused, approve_file
 
     before = counts()
     with pytest.raises(InputError) as info:
@@ -100,7 +99,7 @@ def _refused(cli, path: Path, code: str, *words: str) -> str:
 
 def test_issued_plan_carries_a_verifiable_signature(planned: str) -> None:
     from changeflow.tasks.inputs import open_docx
-    from changeflow.tasks.signed import canonical_lines, content_digest, signature_of
+    from changeflow.tasks.signoff import canonical_lines, content_digest, signature_of
     from changeflow.tasks.wordkit import read_custom_properties
 
     path = plan_path(planned)
@@ -167,7 +166,7 @@ def test_english_plan_and_english_labels(submitted: str, cli, tmp_path: Path) ->
 
 def test_libreoffice_resaved_document_round_trips(planned: str, cli, tmp_path: Path) -> None:
     from changeflow.tasks.inputs import open_docx
-    from changeflow.tasks.signed import canonical_lines
+    from changeflow.tasks.signoff import canonical_lines
 
     filled = fill(plan_path(planned), comment="同意  （盖章后扫描件另寄）")
     resaved = libreoffice_resave(filled, tmp_path)
@@ -193,7 +192,7 @@ def test_older_key_still_verifies_after_rotation(planned: str, cli, tmp_path: Pa
     assert rc == 0 and json.loads(out) == {"signing_key": "k2", "keys": ["k1", "k2"]}
     rc, out, err = cli("approve", str(_write(tmp_path, data)), "--json")
     assert rc == 0, err
-    from changeflow.tasks.signed import signature_of
+    from changeflow.tasks.signoff import signature_of
 
     make_plan(planned)  # approved -> planned again: v2 is signed with the new key
     d = docx.Document(str(plan_path(planned, 2)))
@@ -227,12 +226,12 @@ def test_refuses_a_signature_from_another_installation(
 ) -> None:
     """Someone with a copy of the software but not our secret signs an edited plan."""
     from changeflow.settings import reset_settings
-    from changeflow.tasks.signed import sign_docx
+    from changeflow.tasks.signoff import sign_docx
 
     edited = fill(plan_path(planned), edit=lambda d: replace_cell(d, "2,400.00", "24.00"))
     monkeypatch.setenv("CHANGEFLOW_SECRET_FILE", str(tmp_path / "other.key"))
     reset_settings()
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     ensure_secret()
     forged = sign_docx(edited, kind="plan", request=planned, version=1, lang="zh-CN")
@@ -368,7 +367,7 @@ def test_same_file_twice_is_one_decision(planned: str, cli, tmp_path: Path) -> N
 
 
 def test_two_threads_at_once_give_one_decision(planned: str, tmp_path: Path) -> None:
-    from changeflow.tasks.approval import approve_file
+    from changeflow.tasks.signoff import approve_file
 
     path = _write(tmp_path, fill(plan_path(planned)))
     results, errors = [], []
@@ -433,10 +432,10 @@ def test_two_processes_at_once_give_one_decision(planned: str, tmp_path: Path) -
 
 def test_concurrent_ingestion_on_postgres(pg_url: str, tmp_path: Path) -> None:
     from changeflow.db.migrate import upgrade
-    from changeflow.tasks.approval import approve_file
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     upgrade(pg_url)
     ensure_secret()
@@ -472,7 +471,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def test_recorded_decision_with_a_scan(planned: str, cli, tmp_path: Path) -> None:
     from changeflow.db.store import sha256_bytes
     from changeflow.settings import get_settings
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import today_local
 
     scan = _write(tmp_path, PDF + "盖章扫描件".encode(), "盖章审批单.pdf")
     args = [
@@ -502,7 +501,7 @@ def test_recorded_decision_with_a_scan(planned: str, cli, tmp_path: Path) -> Non
 
 
 def test_recorded_decision_by_phone_without_a_file(planned: str) -> None:
-    from changeflow.tasks.approval import record_decision, today_local
+    from changeflow.tasks.signoff import record_decision, today_local
 
     res = record_decision(planned, "reject", "王芳", today_local(), "电话：预算需压缩到 1.5 万")
     assert res.state == "rejected" and res.evidence is None and res.channel == "ui"
@@ -520,7 +519,7 @@ def test_recorded_decision_by_phone_without_a_file(planned: str) -> None:
     ],
 )
 def test_recorded_decision_refuses_bad_evidence(planned: str, name, data, words) -> None:
-    from changeflow.tasks.approval import record_decision, today_local
+    from changeflow.tasks.signoff import record_decision, today_local
 
     before = counts()
     with pytest.raises(InputError) as info:
@@ -548,7 +547,7 @@ def test_decision_cli_needs_exactly_one_choice(planned: str, cli) -> None:
 def test_canonical_content_ignores_run_splits_and_spacing(planned: str) -> None:
     """What Word/WPS do on save (runs split, spaces doubled, full-width digits) is not an
     edit; a changed digit is."""
-    from changeflow.tasks.signed import canonical_lines
+    from changeflow.tasks.signoff import canonical_lines
 
     d = docx.Document(str(plan_path(planned)))
     sent = canonical_lines(d)

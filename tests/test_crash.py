@@ -141,7 +141,7 @@ def _setup(world: World) -> str:
     from changeflow.db.session import transaction
     from changeflow.settings import get_settings
     from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     upgrade(get_settings().db_url)
     ensure_secret()

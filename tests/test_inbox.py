@@ -96,7 +96,7 @@ def test_same_file_twice_through_the_inbox_is_one_decision(submitted: str, cli) 
 
 
 def test_two_inbox_passes_at_once_take_each_file_once(submitted: str) -> None:
-    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.signoff import process_inbox
 
     make_plan(submitted)
     box = _inbox()
@@ -122,7 +122,7 @@ def test_two_inbox_passes_at_once_take_each_file_once(submitted: str) -> None:
 
 
 def test_file_still_being_copied_waits_for_the_next_pass(submitted: str) -> None:
-    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.signoff import process_inbox
 
     (_inbox() / "new.yaml").write_text("client: x\n", "utf-8")
     assert process_inbox(settle_seconds=60).items == []
@@ -166,7 +166,7 @@ def test_record_decision_flow_with_evidence_from_the_inbox(
     from changeflow.db.session import transaction
     from changeflow.db.store import sha256_bytes
     from changeflow.flows.approval import DecisionInput, record_decision
-    from changeflow.tasks.approval import today_local
+    from changeflow.tasks.signoff import today_local
     from tests.prefect_fixtures import read_artifacts
 
     make_plan(submitted)
@@ -195,7 +195,7 @@ def test_record_decision_flow_with_evidence_from_the_inbox(
     md = next(a for a in read_artifacts(state.state_details.flow_run_id) if a.type == "markdown")
     assert "王芳" in md.data and "kickoff" in md.data
     # the inbox pass leaves the evidence folder alone
-    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.signoff import process_inbox
 
     assert process_inbox(settle_seconds=0).items == []
 
@@ -227,7 +227,7 @@ def test_kickoff_flow_after_ui_decision(
     import git
 
     from changeflow.flows.approval import kickoff
-    from changeflow.tasks.approval import record_decision, today_local
+    from changeflow.tasks.signoff import record_decision, today_local
     from tests.test_kickoff import Sink, _free_port, _set_repo, _start
 
     repo = git.Repo.init(tmp_path / "oa", initial_branch="main")
@@ -254,7 +254,7 @@ def test_kickoff_flow_after_ui_decision(
 
 
 def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) -> None:
-    from changeflow.tasks import approval
+    from changeflow.tasks.signoff import inbox as approval
 
     make_plan(submitted)
     work = _inbox() / ".processing"

@@ -84,7 +84,7 @@ def _set_repo(path: str | None) -> None:
 
 
 def _approve(key: str, tmp_path: Path) -> None:
-    from changeflow.tasks.approval import approve_file
+    from changeflow.tasks.signoff import approve_file
 
     p = tmp_path / "returned.docx"
     p.write_bytes(fill(plan_path(key)))
@@ -204,13 +204,13 @@ def test_mail_failure_keeps_the_kickoff_and_a_rerun_sends_it(
 
 
 def test_late_approval_moves_the_schedule(submitted: str, repo: git.Repo, tmp_path: Path) -> None:
-    from changeflow.tasks.approval import today_local
     from changeflow.tasks.kickoff import kickoff
+    from changeflow.tasks.signoff import today_local
 
     _set_repo(repo.working_tree_dir)
     make_plan(submitted, start=date(2026, 11, 2))  # planned to start before today
     p = tmp_path / "r.docx"
-    from changeflow.tasks.approval import approve_file
+    from changeflow.tasks.signoff import approve_file
 
     p.write_bytes(fill(plan_path(submitted)))
     approve_file(p)

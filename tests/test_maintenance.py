@@ -338,6 +338,29 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
     assert ev[0]["feedback"] == ["PG-2026-0001: 响应及时，很满意"]
 
 
+def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> None:
+    """The inbox knows every signable kind from the one table: a returned dispatch order
+    dropped there is read and recorded like one given to ``dispatch signoff``."""
+    from changeflow.settings import get_settings
+    from changeflow.tasks.signoff import process_inbox
+
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
+                         actual_end="2026-11-24 11:35")  # fmt: skip
+    inbox = get_settings().inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_signoff(stored(order["document"]), inbox / "派工单-回签.docx",
+                 {"accepted": "是", "satisfaction": "4", "feedback": "处理及时",
+                  "signer": "王芳", "date": "2026-11-24"})  # fmt: skip
+    report = process_inbox(settle_seconds=0)
+    [item] = report.items
+    assert item.outcome == "decision", item.detail
+    assert item.key == order["number"] and "by 王芳" in item.detail
+    [v] = mt.list_dispatch()
+    assert v["state"] == "signed" and v["accepted"] is True and v["satisfaction"] == 4
+    assert (inbox / "done" / "派工单-回签.docx").exists()
+
+
 @pytest.mark.parametrize(
     ("values", "field"),
     [

@@ -249,7 +249,7 @@ def test_backup_restore_round_trip_postgres(pg_url: str, tmp_path: Path, cli) ->
     from changeflow.db.migrate import upgrade
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     upgrade(pg_url)
     ensure_secret()

@@ -108,7 +108,7 @@ def test_two_batches_at_once_on_postgres_plan_each_request_once(pg_url: str) -> 
     from changeflow.db.migrate import upgrade
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.planbatch import plan_many
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
     from tests.conftest import EXAMPLES
 
     upgrade(pg_url)

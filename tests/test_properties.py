@@ -186,7 +186,7 @@ def test_taskbook_docx_round_trip(data: dict[str, Any]) -> None:
 @example("同意不同意")
 @example("")
 def test_decision_is_approve_reject_or_refused(text: str) -> None:
-    from changeflow.tasks.signed import Refused, parse_decision
+    from changeflow.tasks.signoff import Refused, parse_decision
 
     try:
         assert parse_decision(text, "returned.docx") in ("approve", "reject")
@@ -201,7 +201,7 @@ def test_decision_is_approve_reject_or_refused(text: str) -> None:
     st.sampled_from(["", " ", "☑"]),
 )
 def test_decision_spellings_read_back(word: str, tail: str, tick: str) -> None:
-    from changeflow.tasks.signed import parse_decision
+    from changeflow.tasks.signoff import parse_decision
 
     want = "reject" if word.lower().startswith(("不", "reject")) else "approve"
     assert parse_decision(f"{tick}{word}{tail}", "r.docx") == want
@@ -210,7 +210,7 @@ def test_decision_spellings_read_back(word: str, tail: str, tick: str) -> None:
 @SETTINGS
 @given(st.text(max_size=60))
 def test_signoff_date_parser_total(text: str) -> None:
-    from changeflow.tasks.signed import Refused, parse_date
+    from changeflow.tasks.signoff import Refused, parse_date
 
     try:
         assert isinstance(parse_date(text, "r.docx"), dt.date)
@@ -225,7 +225,7 @@ DATE_FORMS = ["{:%Y-%m-%d}", "{:%Y/%m/%d}", "{:%Y年%m月%d日}", "{:%Y%m%d}",
 @SETTINGS
 @given(dates, st.sampled_from(DATE_FORMS))
 def test_signoff_date_forms_read_back(day: dt.date, form: str) -> None:
-    from changeflow.tasks.signed import parse_date
+    from changeflow.tasks.signoff import parse_date
 
     text = form.format(day, d=day)
     assert parse_date(text, "r.docx") == day

@@ -129,7 +129,7 @@ def test_two_workers_run_each_flow_run_exactly_once(
     from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
     from changeflow.tasks.taskbook import TaskBook
 
     store = tmp_path / "shared-store"  # on several machines: one NFS/SMB mount, same path

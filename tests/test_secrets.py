@@ -200,7 +200,7 @@ def test_full_demo_leaks_no_secret(prefect_server: str, cf_home: Path, tmp_path:
 
 def test_secret_files_are_owner_only(db: str, tmp_path: Path, cli) -> None:
     from changeflow.settings import get_settings
-    from changeflow.tasks.signing import rotate
+    from changeflow.tasks.signoff.keys import rotate
 
     path = get_settings().secret_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -708,7 +708,7 @@ def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     from changeflow.tasks import weekly
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     root = Path(__file__).resolve().parents[1] / "examples"
     upgrade(pg_url)

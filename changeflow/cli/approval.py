@@ -9,7 +9,6 @@ import typer
 
 from changeflow.cli.common import JsonOpt, app, console, emit, table
 from changeflow.errors import InputError
-from changeflow.tasks import approval as _approval  # noqa: F401  (its `status` section)
 
 secret_app = typer.Typer(help="The installation's signing secret.", no_args_is_help=True)
 app.add_typer(secret_app, name="secret")
@@ -37,7 +36,7 @@ def approve(
     as_json: bool = JsonOpt,
 ) -> None:
     """Record the decision a client wrote into the document we sent (同意/不同意)."""
-    from changeflow.tasks.approval import approve_file
+    from changeflow.tasks.signoff import approve_file
 
     result = approve_file(file, actor=actor, expect_key=key).as_dict()
     emit(result, as_json, lambda: console.print(_decision_line(result), markup=False))
@@ -58,8 +57,8 @@ def decision(
     as_json: bool = JsonOpt,
 ) -> None:
     """Record a decision given by phone, mail or on paper, with its evidence file."""
-    from changeflow.tasks.approval import record_decision
     from changeflow.tasks.inputs import read_limited
+    from changeflow.tasks.signoff import record_decision
 
     if approve == reject:
         raise InputError(
@@ -86,7 +85,7 @@ def inbox(
     as_json: bool = JsonOpt,
 ) -> None:
     """One pass over the inbox: task books to intake, returned documents to approval."""
-    from changeflow.tasks.approval import process_inbox
+    from changeflow.tasks.signoff import process_inbox
 
     report = process_inbox(folder, settle_seconds=0)
     data = report.as_dict()
@@ -141,7 +140,7 @@ def kickoff(
 @secret_app.command("rotate")
 def secret_rotate(as_json: bool = JsonOpt) -> None:
     """Sign with a new key from now on; documents signed with older keys still verify."""
-    from changeflow.tasks.signing import load_keys, rotate
+    from changeflow.tasks.signoff.keys import load_keys, rotate
 
     kid = rotate()
     data = {"signing_key": kid, "keys": [k for k, _ in load_keys()]}

@@ -18,7 +18,7 @@ app.add_typer(contract_app, name="contract")
 def init(as_json: bool = JsonOpt) -> None:
     """Create or upgrade the database, the document store, the inbox and the signing secret."""
     from changeflow.db.migrate import upgrade
-    from changeflow.tasks.signing import ensure_secret
+    from changeflow.tasks.signoff.keys import ensure_secret
 
     s = get_settings()
     for folder in (s.home_dir, s.store_dir, s.inbox):

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.common import JsonOpt, app, console, emit, table
-from changeflow.tasks import acceptance as _acceptance  # noqa: F401  (its signable kind)
 from changeflow.tasks import testing as _testing  # noqa: F401  (its `status` section)
 
 LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
@@ -179,7 +178,7 @@ def accept_cmd(
 ) -> None:
     """Record a returned acceptance certificate after verifying it (signature, unchanged
     tables): accepted -> 'accepted'; not accepted -> back to testing or development."""
-    from changeflow.tasks.acceptance import accept_file
+    from changeflow.tasks.signoff import accept_file
 
     res = accept_file(file, actor=actor)
 

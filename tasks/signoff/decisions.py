@@ -6,18 +6,17 @@ signed document version and one per evidence file (unique constraints on ``appro
 request row locked (PostgreSQL) or the write lock taken first (SQLite); a process that loses
 a race retries once and then finds the other's decision.
 
-The inbox is the one door for files a client sends: a filled task book goes to intake, a
-returned signed document to verification, anything else is refused with its reason.
+A returned document of any kind goes through ``approve_document``: the file is read and
+verified (``reading``), then handed to the recorder its kind declares (``kinds``): the
+request kinds (plan, acceptance certificate) are recorded here, a dispatch order by the
+maintenance room, with the same checks.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -31,65 +30,24 @@ from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document, safe_name, sha256_bytes
-from changeflow.db.types import utcnow
-from changeflow.errors import (
-    ChangeflowError,
-    ConflictError,
-    InputError,
-    NotFoundError,
-    TransitionError,
-)
+from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 
-from .inputs import clean_text, read_limited
-from .signed import (
+from ..inputs import clean_text, read_limited
+from .kinds import Signable, signable
+from .reading import (
     Decision,
-    Refused,
     Returned,
     check_content,
     parse_date,
     parse_signoff,
+    read_return_to,
     read_returned,
     verify_stored,
 )
+from .refused import Refused
 
 Channel = Literal["document", "ui", "cli"]
-
-
-@dataclass(frozen=True)
-class Signable:
-    """A kind of document a client signs, and what its decision does to the request."""
-
-    kind: str
-    awaiting: str  # the state the request is in while we wait for the decision
-    on_approve: str
-    on_reject: str
-    name: tuple[str, str]  # (zh-CN, en)
-    # Where a rejection goes when the document itself says so (e.g. the acceptance
-    # certificate's 退回至 row): ``reject_to(data, source)`` -> a state, or None for on_reject.
-    reject_to: Callable[[bytes, str], str | None] | None = None
-
-
-SIGNABLE: dict[str, Signable] = {
-    "plan": Signable("plan", "planned", "approved", "rejected", ("实施计划和费用预算", "plan")),
-}
-# Modules that register further signable kinds; imported before any lookup so a worker
-# process that never imported them still recognises their documents (inbox, decisions).
-SIGNABLE_MODULES = ("changeflow.tasks.acceptance",)
-
-
-def register_signable(spec: Signable) -> None:
-    """Acceptance certificates and dispatch orders register here when they arrive."""
-    SIGNABLE[spec.kind] = spec
-
-
-def signable(kind: str | None) -> Signable | None:
-    """The registered kind, after loading every module that registers one."""
-    import importlib
-
-    for name in SIGNABLE_MODULES:
-        importlib.import_module(name)
-    return SIGNABLE.get(kind) if kind else None
 
 
 @dataclass
@@ -307,9 +265,12 @@ def approve_document(
     filename: str | None = None,
     actor: str = "changeflow",
     expect_key: str | None = None,
+    returned: Returned | None = None,
 ) -> DecisionResult:
-    """Verify a returned signed document and record the decision written in it."""
-    returned = read_returned(data, source)
+    """Verify a returned signed document of any kind and record the decision written in it.
+
+    ``returned``: the file already read (the inbox reads each file once)."""
+    returned = returned if returned is not None else read_returned(data, source)
     spec = signable(returned.kind)
     if spec is None:
         raise Refused(source, "kind", f"a '{returned.kind}' document takes no decision", "unknown")
@@ -320,9 +281,16 @@ def approve_document(
             f"this is the {returned.kind} of {returned.request}, not of {expect_key}",
             "other-request",
         )
-    sha = sha256_bytes(data)
     name = filename or Path(source).name
-    return _retrying(lambda: _approve_once(returned, spec, data, sha, name, actor, source))
+    return spec.record()(returned, spec, data, filename=name, actor=actor)
+
+
+def record_returned(
+    returned: Returned, spec: Signable, data: bytes, *, filename: str, actor: str
+) -> DecisionResult:
+    """The recorder of the request kinds (plan, acceptance certificate)."""
+    sha = sha256_bytes(data)
+    return _retrying(lambda: _approve_once(returned, spec, data, sha, filename, actor))
 
 
 def _approve_once(
@@ -332,7 +300,6 @@ def _approve_once(
     sha: str,
     name: str,
     actor: str,
-    source_file: str,
 ) -> DecisionResult:
     source = returned.source
     with transaction() as session:
@@ -365,7 +332,9 @@ def _approve_once(
                 f" sent since: only the newest version can be decided",
                 "stale",
             )
-        check_content(returned, verify_stored(document_path(sent).read_bytes(), str(sent.path)))
+        check_content(
+            returned, verify_stored(document_path(sent).read_bytes(), str(sent.path), spec.kind)
+        )
         done = _decided(session, req, spec.kind, returned.version)
         if done is not None:
             if done.evidence_sha256 == sha:  # SQLite has no row lock: it committed meanwhile
@@ -375,8 +344,8 @@ def _approve_once(
         signoff = parse_signoff(returned.signoff_raw, source)
         _check_date(source, signoff.decided_on, sent)
         reject_target = None
-        if signoff.decision == "reject" and spec.reject_to is not None:
-            reject_target = spec.reject_to(data, source_file)
+        if signoff.decision == "reject" and spec.returns_to and returned.doc is not None:
+            reject_target = read_return_to(returned.doc, source)
         approval = _record(
             session,
             req,
@@ -465,7 +434,7 @@ def record_decision(
     """
     source = "decision form" if channel == "ui" else "changeflow decision"
     spec = signable(kind)
-    if spec is None:
+    if spec is None or spec.subject != "request":
         raise InputError(source, "kind", f"'{kind}' is not a document a client decides on")
     if decision not in ("approve", "reject"):
         raise InputError(source, "decision", "must be approve (同意) or reject (不同意)")
@@ -536,186 +505,40 @@ def record_decision(
     return _retrying(once)
 
 
-# --- the inbox --------------------------------------------------------------------------
-
-Outcome = Literal["intake", "decision", "duplicate", "refused", "retry"]
+# --- the returned acceptance certificate ---------------------------------------------------
 
 
-@dataclass
-class InboxItem:
-    file: str
-    outcome: Outcome
-    detail: str
-    key: str | None = None
-    moved_to: str | None = None
-
-
-@dataclass
-class InboxReport:
-    folder: str
-    items: list[InboxItem] = field(default_factory=list)
-
-    @property
-    def refused(self) -> list[InboxItem]:
-        return [i for i in self.items if i.outcome == "refused"]
-
-    @property
-    def retry(self) -> list[InboxItem]:
-        return [i for i in self.items if i.outcome == "retry"]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"folder": self.folder, "items": [asdict(i) for i in self.items]}
-
-
-TASKBOOK_KIND = "taskbook-form"
-SKIP_PREFIXES = ("~$", ".~lock", ".")
-STALE_CLAIM_SECONDS = 600  # a claimed file this old belongs to a pass that died
-
-
-def classify(path: Path, data: bytes) -> str:
-    """'taskbook', 'signed' or raises InputError: what a file in the inbox is."""
-    from .signed import P_MAC
-    from .wordkit import read_custom_properties
-
-    source = str(path)
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return "taskbook"
-    if suffix != ".docx":
-        raise InputError(
+def accept_document(
+    data: bytes, source: str, *, filename: str | None = None, actor: str = "changeflow"
+) -> dict[str, Any]:
+    """Verify a returned acceptance certificate and record the client's decision."""
+    peek = read_returned(data, source)
+    if peek.kind != "acceptance":
+        raise Refused(
             source,
-            "file",
-            "is neither a task book (.docx from our template, or .yaml) nor a document we"
-            " issued (.docx)",
+            "kind",
+            f"this is a returned {peek.kind}, not an acceptance certificate"
+            " (use 'changeflow approve' for it)",
+            "unknown",
         )
-    from .inputs import open_docx
-
-    doc = open_docx(data, source)
-    props = read_custom_properties(doc)
-    if props.get(P_MAC) or any(k.startswith("changeflow.digest") for k in props):
-        return "signed"
-    if props.get("changeflow.kind") == TASKBOOK_KIND:
-        return "taskbook"
-    if signable(props.get("changeflow.kind")) is not None:
-        return "signed"  # a document of ours that lost its signature: refused there
-    from .taskbook import parse_docx
-
-    try:
-        parse_docx(data, source)
-    except InputError:
-        raise InputError(
-            source,
-            "file",
-            "is a Word file but neither a task book from our template nor a document we issued",
-        ) from None
-    return "taskbook"
+    # a bad 退回至 value is refused before anything is written
+    read_return_to(peek.doc, source)  # type: ignore[arg-type]
+    result = approve_document(data, source, filename=filename, actor=actor, returned=peek)
+    out = result.as_dict()
+    out["returned_to"] = None if result.decision == "approve" else out["state"]
+    return out
 
 
-def _unique_target(folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    n = 1
-    while target.exists() or target.with_name(target.name + ".reason.txt").exists():
-        target = folder / f"{Path(name).stem}.{n}{Path(name).suffix}"
-        n += 1
-    return target
-
-
-def process_inbox(
-    folder: Path | None = None, *, actor: str = "inbox", settle_seconds: float = 2.0
-) -> InboxReport:
-    """One pass over the inbox. Each file is claimed (renamed into ``.processing/``) so two
-    passes at once never handle the same file; it ends in ``done/`` or in ``refused/``
-    beside ``<name>.reason.txt``. A file that could not be handled for a passing reason
-    (a conflict, a missing configuration) goes back to the inbox for the next pass."""
-    from .inputs import load_yaml
-    from .intake import intake
-    from .taskbook import parse_docx, validate
-
-    inbox = Path(folder or get_settings().inbox)
-    inbox.mkdir(parents=True, exist_ok=True)
-    work, done, refused = inbox / ".processing", inbox / "done", inbox / "refused"
-    work.mkdir(exist_ok=True)
-    report = InboxReport(str(inbox))
-    now = time.time()
-    for left in work.iterdir():  # a pass that died mid-file: put it back for this pass
-        if left.is_file() and now - left.stat().st_ctime > STALE_CLAIM_SECONDS:
-            with contextlib.suppress(OSError):
-                os.replace(left, inbox / left.name)
-    for path in sorted(inbox.iterdir()):
-        if not path.is_file() or path.name.startswith(SKIP_PREFIXES):
-            continue
-        try:
-            if now - path.stat().st_mtime < settle_seconds:
-                continue  # still being copied in; next pass
-            claimed = work / path.name
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            continue  # another pass took it
-        source = str(path)
-        try:
-            data = read_limited(claimed)
-            what = classify(path, data)
-            if what == "taskbook":
-                if path.suffix.lower() == ".docx":
-                    book = validate(parse_docx(data, source), source)
-                else:
-                    book = validate(load_yaml(data, source), source)
-                res = intake(
-                    book,
-                    source=source,
-                    original=data,
-                    filename=path.name,
-                    actor=actor,
-                    channel="document",
-                )
-                item = InboxItem(path.name, "intake", f"task book taken in as {res.key}", res.key)
-            else:
-                dec = approve_document(data, source, filename=path.name, actor=actor)
-                verb = "approved" if dec.decision == "approve" else "not approved"
-                if dec.duplicate:
-                    item = InboxItem(
-                        path.name,
-                        "duplicate",
-                        f"already recorded: {dec.kind} v{dec.version} {verb} by {dec.approver}",
-                        dec.key,
-                    )
-                else:
-                    item = InboxItem(
-                        path.name,
-                        "decision",
-                        f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
-                        f" {dec.decided_on}; {dec.key} is now {dec.state}",
-                        dec.key,
-                    )
-            target = _unique_target(done, path.name)
-            os.replace(claimed, target)
-            item.moved_to = str(target)
-        except (InputError, NotFoundError, TransitionError) as exc:
-            target = _unique_target(refused, path.name)
-            os.replace(claimed, target)
-            reason = str(exc)
-            code = getattr(exc, "code", "file" if isinstance(exc, InputError) else "state")
-            target.with_name(target.name + ".reason.txt").write_text(
-                f"{path.name}\nrefused ({code}): {reason}\n"
-                f"at {utcnow().astimezone(get_settings().tz):%Y-%m-%d %H:%M} (Asia/Shanghai)\n",
-                encoding="utf-8",
-            )
-            item = InboxItem(path.name, "refused", reason, moved_to=str(target))
-        except ChangeflowError as exc:  # conflict, configuration: try again next pass
-            os.replace(claimed, path)
-            item = InboxItem(path.name, "retry", str(exc))
-        except BaseException:
-            os.replace(claimed, path)
-            raise
-        report.items.append(item)
-    return report
+def accept_file(path: Path, *, actor: str = "changeflow") -> dict[str, Any]:
+    """``changeflow accept FILE``."""
+    data = read_limited(Path(path))
+    return accept_document(data, str(path), filename=Path(path).name, actor=actor)
 
 
 # --- ``changeflow status KEY`` ------------------------------------------------------------
 
 
-def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     """Decisions recorded for the request, and its kick-off."""
     from changeflow.db.approval import Kickoff
 
@@ -737,12 +560,3 @@ def _status_section(session: Session, request: Request) -> dict[str, Any] | None
     if k is not None:
         out["kickoff"] = f"{k.branch} at {k.base_commit[:10]}, {k.planned_start} - {k.planned_end}"
     return out
-
-
-def _register_status() -> None:
-    from .status import section
-
-    section("approval")(_status_section)
-
-
-_register_status()

@@ -1,0 +1,169 @@
+"""The signed round trip: we send a signed .docx, the client returns it filled in.
+
+One room for every document a client signs (plan and budget, acceptance certificate,
+dispatch order), from the key that signs it to the decision its return records:
+
+- ``keys``: the installation's HMAC key file, with rotation;
+- ``text``, ``content``: the visible content we sign, read the same way on the way out and
+  on the way back, and the account of what changed;
+- ``labels``: one label table for every sign-off table;
+- ``kinds``: ONE declared table of every signable kind, its states and its recorder;
+- ``sealing``: the signature properties we write and their verification;
+- ``reading``: a returned file's checks, its content against what we sent, the sign-off
+  values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction);
+- ``decisions``: recording a decision (returned document or the lead's form) in one
+  transaction with its audit record and the archived evidence;
+- ``inbox``: the folder a client's files land in, each file classified once.
+
+Layers inside go one way: text < labels < kinds < content < keys < sealing < reading <
+decisions < inbox. Other rooms import from this package, not from its modules.
+"""
+
+from __future__ import annotations
+
+from . import keys
+from .content import (
+    canonical_lines,
+    cell_text,
+    content_digest,
+    describe_changes,
+    dispatch_canonical_lines,
+    table_rows,
+)
+from .decisions import (
+    EVIDENCE_TYPES,
+    Channel,
+    DecisionResult,
+    accept_document,
+    accept_file,
+    approve_document,
+    approve_file,
+    check_evidence,
+    record_decision,
+    record_returned,
+    status_section,
+    today_local,
+)
+from .inbox import (
+    SKIP_PREFIXES,
+    STALE_CLAIM_SECONDS,
+    TASKBOOK_KIND,
+    InboxItem,
+    InboxReport,
+    classify,
+    process_inbox,
+)
+from .kinds import KINDS, Signable, signable
+from .labels import (
+    dispatch_signoff_values,
+    form_labels,
+    is_signoff,
+    printed_labels,
+    return_to_labels,
+    signoff_field,
+)
+from .reading import (
+    RETURN_VALUES,
+    Decision,
+    Returned,
+    SignOff,
+    check_content,
+    parse_accepted,
+    parse_date,
+    parse_decision,
+    parse_satisfaction,
+    parse_signoff,
+    read_return_to,
+    read_returned,
+    read_signoff_cells,
+    verify_stored,
+)
+from .refused import Refused
+from .sealing import (
+    KEY_PATTERN,
+    P_DIGEST,
+    P_KID,
+    P_KIND,
+    P_LANG,
+    P_MAC,
+    P_REQUEST,
+    P_SCHEME,
+    P_VERSION,
+    SIGNED,
+    lines_of,
+    sign_document,
+    sign_docx,
+    signature_of,
+    signed_properties,
+)
+from .text import label_key, normalise
+
+__all__ = [
+    "EVIDENCE_TYPES",
+    "KEY_PATTERN",
+    "KINDS",
+    "P_DIGEST",
+    "P_KID",
+    "P_KIND",
+    "P_LANG",
+    "P_MAC",
+    "P_REQUEST",
+    "P_SCHEME",
+    "P_VERSION",
+    "RETURN_VALUES",
+    "SIGNED",
+    "SKIP_PREFIXES",
+    "STALE_CLAIM_SECONDS",
+    "TASKBOOK_KIND",
+    "Channel",
+    "Decision",
+    "DecisionResult",
+    "InboxItem",
+    "InboxReport",
+    "Refused",
+    "Returned",
+    "SignOff",
+    "Signable",
+    "accept_document",
+    "accept_file",
+    "approve_document",
+    "approve_file",
+    "canonical_lines",
+    "cell_text",
+    "check_content",
+    "check_evidence",
+    "classify",
+    "content_digest",
+    "describe_changes",
+    "dispatch_canonical_lines",
+    "dispatch_signoff_values",
+    "form_labels",
+    "is_signoff",
+    "keys",
+    "label_key",
+    "lines_of",
+    "normalise",
+    "parse_accepted",
+    "parse_date",
+    "parse_decision",
+    "parse_satisfaction",
+    "parse_signoff",
+    "printed_labels",
+    "process_inbox",
+    "read_return_to",
+    "read_returned",
+    "read_signoff_cells",
+    "record_decision",
+    "record_returned",
+    "return_to_labels",
+    "sign_document",
+    "sign_docx",
+    "signable",
+    "signature_of",
+    "signed_properties",
+    "signoff_field",
+    "status_section",
+    "table_rows",
+    "today_local",
+    "verify_stored",
+]  # fmt: skip

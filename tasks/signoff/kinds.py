@@ -1,0 +1,58 @@
+"""Every kind of document a client signs, in ONE declared table.
+
+A kind says which sign-off table it carries (``form``, see ``labels``), what the decision
+is recorded on (a request, or a dispatch order), the state its subject waits in, where an
+approval and a rejection take it, and the function that records the decision (named, not
+imported: it lives with its subject, and naming it here keeps this table the one place that
+knows every kind without importing the rooms that use it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Signable:
+    """A kind of document a client signs, and what its decision does."""
+
+    kind: str
+    name: tuple[str, str]  # (zh-CN, en)
+    form: Literal["decision", "dispatch"]  # the sign-off table it carries
+    subject: Literal["request", "dispatch"]  # what the decision is recorded on
+    awaiting: str  # the state the subject is in while we wait for the decision
+    on_approve: str
+    on_reject: str
+    # the sign-off table has a 退回至 row naming where a rejection goes (acceptance)
+    returns_to: bool = False
+    # "module:function" that records a verified returned document of this kind
+    recorder: str = "changeflow.tasks.signoff.decisions:record_returned"
+
+    def record(self) -> Callable[..., Any]:
+        module, _, name = self.recorder.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+KINDS: dict[str, Signable] = {
+    "plan": Signable(
+        "plan", ("实施计划和费用预算", "plan"), "decision", "request",
+        "planned", "approved", "rejected",
+    ),
+    "acceptance": Signable(
+        "acceptance", ("验收单", "acceptance certificate"), "decision", "request",
+        "live", "accepted", "in_testing", returns_to=True,
+    ),
+    "dispatch": Signable(
+        "dispatch", ("派工单", "dispatch order"), "dispatch", "dispatch",
+        "done", "signed", "signed",
+        recorder="changeflow.tasks.maintenance:record_dispatch_signoff",
+    ),
+}  # fmt: skip
+
+
+def signable(kind: str | None) -> Signable | None:
+    """The declared kind, or None for a document that takes no decision."""
+    return KINDS.get(kind) if kind else None

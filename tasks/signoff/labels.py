@@ -1,0 +1,123 @@
+"""One label table for every sign-off a client fills: plan approval, acceptance, dispatch.
+
+The builders in ``docs_templates`` print the labels (``APPROVAL_FIELDS``, the acceptance
+certificate's ``SIGNOFF_FIELDS`` and ``RETURN_TO``, the dispatch order's ``SIGNOFF_FIELDS``);
+the reader here knows those and the spellings a client writes instead (签字, 备注, ...).
+Two forms exist: the *decision* form (plan and acceptance certificate: decision, approver,
+date, comment, and the certificate's 退回至 row) and the *dispatch* form (accepted,
+satisfaction, feedback, signer, date). Which form a kind uses is declared in ``kinds``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .text import label_key, normalise
+
+# Labels every version of the returned-document reader knows (the plan's sign-off labels):
+# printed for a field whose own label (验收结论, 验收人) the reader would not know.
+FALLBACK_LABELS = {
+    "decision": ("决定", "Decision"),
+    "approver": ("审批人", "Approver"),
+    "date": ("日期", "Date"),
+    "comment": ("意见", "Comment"),
+}
+# Spellings a client writes instead of the printed label, per form and field.
+EXTRA_LABELS: dict[str, dict[str, set[str]]] = {
+    "decision": {
+        "decision": {"决定", "审批决定", "审批结果", "decision", "验收结论", "acceptance decision"},
+        "approver": {"审批人签字", "签字", "approved by", "验收人", "accepted by"},
+        "date": {"验收日期", "acceptance date"},
+        "comment": {"审批意见", "备注", "comments", "remarks", "验收意见"},
+    },
+    "dispatch": {
+        "accepted": {"服务是否验收", "是否验收", "验收", "accepted"},
+        "signer": {"签字", "签名", "验收人", "signer", "signature"},
+        "feedback": {"意见", "反馈", "comments"},
+    },
+}
+RETURN_TO_EXTRA = ("退回至", "return to")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh-CN" else pair[1]
+
+
+def _variants(pair: tuple[str, ...]) -> set[str]:
+    """A printed label as typed, and without its bracketed hint (决定（同意/不同意）-> 决定)."""
+    out: set[str] = set()
+    for label in pair:
+        full = label_key(label)
+        out.add(full)
+        out.add(re.sub(r"\s*\(.*?\)\s*", "", full).strip())
+    return out
+
+
+@cache
+def form_labels(form: str) -> dict[str, frozenset[str]]:
+    """Field name -> every label the reader takes for it, in the sign-off ``form``."""
+    if form == "decision":
+        from changeflow.docs_templates.labels import APPROVAL_FIELDS
+
+        printed = APPROVAL_FIELDS
+    elif form == "dispatch":
+        from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
+
+        printed = SIGNOFF_FIELDS
+    else:
+        raise KeyError(form)
+    return {
+        name: frozenset(_variants(pair) | EXTRA_LABELS[form].get(name, set()))
+        for name, pair in printed.items()
+    }
+
+
+@cache
+def return_to_labels() -> frozenset[str]:
+    from changeflow.docs_templates.tpl_acceptance import RETURN_TO
+
+    return frozenset(_variants((*RETURN_TO, *RETURN_TO_EXTRA)))
+
+
+def signoff_field(label: str, form: str = "decision") -> str | None:
+    """The sign-off field a label names in ``form``, or None."""
+    key = label_key(label)
+    for name, variants in form_labels(form).items():
+        if key in variants:
+            return name
+    return None
+
+
+def is_signoff(rows: list[list[str]]) -> bool:
+    """A decision sign-off table: at least two rows whose first cell is a sign-off label."""
+    names = {signoff_field(r[0]) for r in rows if r}
+    names.discard(None)
+    return len(names) >= 2
+
+
+def dispatch_signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
+    """Label -> value when ``rows`` are the dispatch sign-off table (3+ of its labels)."""
+    labels = form_labels("dispatch")
+    values: dict[str, str] = {}
+    for r in rows:
+        if not r:
+            continue
+        key = label_key(r[0])
+        for name, variants in labels.items():
+            if key in variants:
+                rest = [c for c in r[1:] if c != r[0]]
+                values[name] = normalise(" ".join(c for c in rest if c), nfkc=False)
+    return values if len(values) >= 3 else None
+
+
+def printed_labels(lang: str) -> dict[str, str]:
+    """The acceptance certificate's sign-off labels to print: 验收结论/验收人 when the reader
+    recognises them, else the plan's."""
+    from changeflow.docs_templates.tpl_acceptance import SIGNOFF_FIELDS
+
+    out = {}
+    for name, pair in SIGNOFF_FIELDS.items():
+        label = _pick(pair, lang)
+        out[name] = label if signoff_field(label) == name else _pick(FALLBACK_LABELS[name], lang)
+    return out

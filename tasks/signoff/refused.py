@@ -1,0 +1,19 @@
+"""The one error of the sign-off room: a returned document we will not record."""
+
+from __future__ import annotations
+
+from changeflow.errors import InputError
+
+
+class Refused(InputError):
+    """A returned document we will not record; ``code`` says which class of refusal.
+
+    Codes: ``file`` (fails the checks), ``unsigned``, ``forged``, ``edited``, ``stale``,
+    ``other-request``, ``unknown`` (no such request or document), ``decided`` (already
+    decided), ``state`` (request not awaiting this decision), ``decision``, ``approver``,
+    ``date``, ``signoff`` (no sign-off table), ``satisfaction``.
+    """
+
+    def __init__(self, source: str, field: str, problem: str, code: str) -> None:
+        super().__init__(source, field, problem)
+        self.code = code
