@@ -2,9 +2,9 @@
 
 The client accepts each service on its dispatch order (根据派工单验收服务的情况): the last
 table is a plain two-column sign-off table keyed by ``SIGNOFF_FIELDS`` (服务是否验收,
-满意度, 意见反馈, 签字人, 日期); ``tasks.maintenance`` reads it back by these labels
-through the verified path of ``tasks.signed``. Labels live here so builder and reader
-share them.
+满意度, 意见反馈, 签字人, 日期); ``tasks.signoff`` reads it back by these labels (its
+one label table) like every signed document. Labels live here so builder and reader share
+them.
 """
 
 from __future__ import annotations

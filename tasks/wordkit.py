@@ -272,7 +272,7 @@ def render(
     ``<``, ``&`` and ``{{ }}`` in a requirement show as typed. ``post(docx_document)`` may
     add structure docxtpl cannot (pictures, Markdown-built sections) before saving;
     ``finish(docx_document)`` runs last, after fonts and properties (e.g.
-    ``tasks.signed.sign_document``), so the file is opened and saved only once.
+    ``tasks.signoff.sign_document``), so the file is opened and saved only once.
     """
     from docxtpl import DocxTemplate
 

@@ -48,7 +48,7 @@ KINDS: dict[str, Signable] = {
     "dispatch": Signable(
         "dispatch", ("派工单", "dispatch order"), "dispatch", "dispatch",
         "done", "signed", "signed",
-        recorder="changeflow.tasks.maintenance:record_dispatch_signoff",
+        recorder="changeflow.tasks.maintenance.dispatch_signoff:record_dispatch_signoff",
     ),
 }  # fmt: skip
 

@@ -1,0 +1,106 @@
+"""Small helpers every room of the maintenance service uses: times in and out, the
+contract and the staff named, a fault by its key.
+
+``find_contract`` and ``find_staff`` are look-ups that other packages may share later.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from changeflow.db.lifecycle import load_for_update
+from changeflow.db.maintenance import Fault
+from changeflow.db.models import Contract, Person, Request
+from changeflow.db.types import utcnow
+from changeflow.errors import InputError, NotFoundError
+from changeflow.settings import get_settings
+
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of the machine and the caller may differ a bit
+
+
+def parse_when(
+    value: str | datetime | None,
+    source: str,
+    field: str,
+    *,
+    now: datetime | None = None,
+) -> datetime:
+    """An ISO time (a time without a zone is local, Asia/Shanghai) -> aware; None -> now.
+
+    A time in the future is refused: clocks are stamped when things happened.
+    """
+    now = now or utcnow()
+    if value is None or value == "":
+        return now
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(
+                source, field, f"'{value}' is not a time like 2026-11-20T17:00 or 2026-11-20 17:00"
+            ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=get_settings().tz)
+    if when > now + FUTURE_SLACK:
+        raise InputError(source, field, f"{value} is in the future")
+    return when
+
+
+def show(dt: datetime | None) -> str | None:
+    """Local time for people: '2026-11-23 09:30 周一'."""
+    if dt is None:
+        return None
+    loc = dt.astimezone(get_settings().tz)
+    return loc.strftime("%Y-%m-%d %H:%M ") + "一二三四五六日"[loc.weekday()]
+
+
+def iso_local(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(get_settings().tz).isoformat()
+
+
+def find_contract(session: Session, code: str | None, on: date, source: str) -> Contract:
+    """The contract named, or the one contract whose period covers ``on``."""
+    if code:
+        contract = session.scalar(select(Contract).where(Contract.code == code))
+        if contract is None:
+            raise InputError(source, "contract", f"no contract '{code}' (changeflow contract show)")
+        return contract
+    active = session.scalars(
+        select(Contract).where(Contract.start_date <= on, Contract.end_date >= on)
+    ).all()
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise InputError(
+            source, "contract", f"no contract covers {on}; load one or name it with --contract"
+        )
+    codes = ", ".join(c.code for c in active)
+    raise InputError(source, "contract", f"several contracts cover {on} ({codes}): name one")
+
+
+def find_staff(session: Session, name: str, source: str, field: str) -> Person:
+    """One of our staff by name or git alias."""
+    wanted = name.strip().lower()
+    for p in session.scalars(select(Person).where(Person.client_id.is_(None))):
+        if wanted in {p.name.lower(), *(a.lower() for a in p.git_aliases or [])}:
+            return p
+    raise InputError(source, field, f"'{name}' is not one of our staff")
+
+
+def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:
+    req = (
+        load_for_update(session, key)
+        if lock
+        else session.scalar(select(Request).where(Request.key == key))
+    )
+    if req is None:
+        raise NotFoundError(f"no request {key} (see: changeflow fault list)")
+    fault = session.scalar(select(Fault).where(Fault.request_id == req.id))
+    if req.kind != "fault" or fault is None:
+        raise InputError(key, "key", f"{key} is a {req.kind} request, not a fault")
+    return req, fault

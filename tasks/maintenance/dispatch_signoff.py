@@ -1,0 +1,134 @@
+"""The client's sign-off of a dispatch order: what recording it does to the order.
+
+The returned file is read and verified by the signed round trip (``tasks.signoff``: the
+signature, the content against the version we sent, the sign-off table's 是/否,
+satisfaction, signer and date); its kinds table names ``record_dispatch_signoff`` as the
+dispatch order's recorder, so the inbox and ``changeflow dispatch signoff FILE`` take the
+same path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from changeflow.db.session import transaction
+
+from .dispatch_record import _dispatch, _dispatch_event, dispatch_view
+from .quota import check_quota
+
+
+def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
+    """``changeflow dispatch signoff FILE``: a returned dispatch order, read and recorded
+    through the signed round trip (``tasks.signoff``) like every signed document."""
+    from pathlib import Path
+
+    from ..inputs import read_limited
+    from ..signoff import Refused, approve_document, read_returned
+
+    path = Path(path)
+    source = str(path)
+    data = read_limited(path)
+    returned = read_returned(data, source)
+    if returned.kind != "dispatch":
+        raise Refused(
+            source, "kind", f"is a {returned.kind} document, not a dispatch order", "unknown"
+        )
+    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    with transaction() as s:
+        return dispatch_view(_dispatch(s, result.key))
+
+
+def record_dispatch_signoff(
+    returned: Any, spec: Any, data: bytes, *, filename: str, actor: str
+) -> Any:
+    """The dispatch order's recorder (declared in ``tasks.signoff.kinds``): the client's
+    sign-off values, the returned file and the order's event, in one transaction."""
+    from changeflow.db.models import Document
+    from changeflow.db.store import document_path, put_document, sha256_bytes
+
+    from ..inputs import clean_text, open_docx
+    from ..signoff import (
+        DecisionResult,
+        Refused,
+        check_content,
+        dispatch_canonical_lines,
+        parse_accepted,
+        parse_date,
+        parse_satisfaction,
+    )
+
+    source = returned.source
+    number = returned.request
+    raw = returned.signoff_raw
+    version = returned.version
+    sha = sha256_bytes(data)
+    with transaction() as s:
+        order = _dispatch(s, number, lock=True)
+        sent = s.scalar(
+            select(Document).where(
+                Document.kind == "dispatch",
+                Document.version == version,
+                Document.lang == returned.lang,
+            )
+        )
+        if sent is None or (sent.meta or {}).get("dispatch") != order.number:
+            raise Refused(
+                source, "version", f"no issued dispatch order {number} v{version}", "unknown"
+            )
+        if order.document_id != sent.id:
+            raise Refused(source, "version", f"v{version} was replaced by a newer version", "stale")
+        sent_lines = dispatch_canonical_lines(
+            open_docx(document_path(sent).read_bytes(), sent.path)
+        )
+        check_content(returned, sent_lines)
+        if order.state in ("signed", "cancelled"):
+            raise Refused(
+                source, "state", f"dispatch order {number} is {order.state} already", "decided"
+            )
+        accepted = parse_accepted(raw.get("accepted", ""), source)
+        score = parse_satisfaction(raw.get("satisfaction", ""), source)
+        signer = clean_text(raw.get("signer", ""), 120)
+        if not signer:
+            raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
+        signed_on = parse_date(raw.get("date", ""), source)
+        stored = put_document(
+            s,
+            data,
+            kind="dispatch-returned",
+            request=None,
+            filename=f"{order.number}-signed.docx",
+            meta={"dispatch": order.number, "version": version},
+        )
+        order.accepted, order.satisfaction, order.signer = accepted, score, signer
+        order.feedback = clean_text(raw.get("feedback", ""), 4000)
+        order.signed_on, order.signed_document = signed_on, stored
+        _dispatch_event(
+            s,
+            order,
+            "signed",
+            actor=actor,
+            channel="document",
+            reason=("accepted" if accepted else "not accepted") + f", satisfaction {score}",
+            evidence_sha256=sha,
+            data={"signer": signer, "raw": raw},
+        )
+        s.flush()
+        result = DecisionResult(
+            key=order.number,
+            kind="dispatch",
+            version=version,
+            decision="approve" if accepted else "reject",
+            state=order.state,
+            approver=signer,
+            decided_on=signed_on,
+            comment=order.feedback,
+            channel="document",
+            evidence_sha256=sha,
+            evidence=stored.path,
+            approval_id=0,
+        )
+        code = order.contract.code
+    check_quota(code)
+    return result

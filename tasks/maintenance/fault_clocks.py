@@ -1,0 +1,117 @@
+"""The clocks of one fault: the rule copied onto it, its pauses, when each clock stopped,
+the state of both clocks, and the views (and labels) shown for them.
+
+The clock arithmetic itself is in ``tasks/sla.py``; this room applies it to a stored
+``Fault``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from changeflow.db.maintenance import Fault
+from changeflow.db.models import Request
+
+from .. import sla
+from ..calendar import WorkingCalendar, calendar_for
+from .common import iso_local, show
+
+# labels of the clocks and severities, in notices, reports and the fault record
+CLOCK_ZH = {"response": "首次响应", "onsite": "到场"}
+CLOCK_EN = {"response": "first response", "onsite": "on site"}
+SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
+
+
+def fault_rule(fault: Fault) -> sla.SeverityRule:
+    """The rule copied onto the fault when it was reported."""
+    return sla.SeverityRule(
+        sla.ClockRule(fault.response_minutes, fault.response_clock),
+        sla.ClockRule(fault.onsite_minutes, fault.onsite_clock),
+    )
+
+
+def pauses_of(fault: Fault) -> list[sla.Pause]:
+    return [sla.Pause(p.started_at, p.ended_at) for p in fault.pauses]
+
+
+def stops(fault: Fault) -> dict[str, datetime | None]:
+    """When each clock stopped: a response is also made by arriving or resolving; being on
+    site is not needed once the fault is resolved (remotely)."""
+    response = fault.responded_at or fault.onsite_at or fault.resolved_at
+    onsite = fault.onsite_at or fault.resolved_at
+    return {"response": response, "onsite": onsite}
+
+
+def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.ClockState]:
+    rule, pauses, stopped = fault_rule(fault), pauses_of(fault), stops(fault)
+    return {
+        name: sla.clock_state(
+            name,
+            fault.reported_at,
+            rule.clock(name),
+            fault.warn_at,
+            cal,
+            pauses=pauses,
+            stopped_at=stopped[name],
+            now=now,
+        )
+        for name in sla.CLOCK_NAMES
+    }
+
+
+def _refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
+    """Keep the stored due times (for listing and queries) in step with the pauses."""
+    rule, pauses, stopped = fault_rule(fault), pauses_of(fault), stops(fault)
+    for name in sla.CLOCK_NAMES:
+        r = rule.clock(name)
+        due = sla.paused_due(fault.reported_at, r.duration, r.clock, cal, pauses, stopped[name])
+        setattr(fault, f"{name}_due", due.at if due else None)
+        if due is not None:
+            setattr(fault, f"{name}_provisional", due.provisional)
+
+
+def clock_view(state: sla.ClockState) -> dict[str, Any]:
+    return {
+        "minutes": state.minutes,
+        "clock": state.clock,
+        "due": iso_local(state.due),
+        "due_local": show(state.due),
+        "provisional": state.provisional,
+        "warn_at": iso_local(state.warn_due),
+        "stopped_at": iso_local(state.stopped_at),
+        "status": state.status,
+        "used_minutes": round(state.used.total_seconds() / 60, 1),
+    }
+
+
+def fault_view(
+    session: Session, req: Request, fault: Fault, now: datetime, cal: WorkingCalendar | None = None
+) -> dict[str, Any]:
+    cal = cal or calendar_for(session, fault.contract)
+    states = clocks(fault, cal, now)
+    return {
+        "key": req.key,
+        "title": req.title,
+        "state": req.state,
+        "severity": fault.severity,
+        "system": fault.system,
+        "reporter": fault.reporter,
+        "contract": fault.contract.code,
+        "reported_at": iso_local(fault.reported_at),
+        "responded_at": iso_local(fault.responded_at),
+        "response_mode": fault.response_mode,
+        "onsite_at": iso_local(fault.onsite_at),
+        "resolved_at": iso_local(fault.resolved_at),
+        "closed_at": iso_local(fault.closed_at),
+        "engineer": fault.engineer.name if fault.engineer else None,
+        "paused": any(p.ended_at is None for p in fault.pauses),
+        "pauses": [
+            {"from": iso_local(p.started_at), "to": iso_local(p.ended_at), "reason": p.reason}
+            for p in fault.pauses
+        ],
+        "response": clock_view(states["response"]),
+        "onsite": clock_view(states["onsite"]),
+    }

@@ -1,0 +1,460 @@
+"""Faults: reporting one (both clocks start), stamping its clocks (response, on site,
+resolved, closed), pausing and resuming them while we wait for the client, the details
+the staff enter, reading and listing faults, the clocks in ``changeflow status KEY``, and
+the fault record document (fault.docx).
+
+Waiting for the client is modelled twice on purpose: the fault moves to ``on_hold`` (so
+the lifecycle and the timeline show it) and a ``FaultPause`` row keeps the exact span,
+which the clocks leave out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from changeflow.db.lifecycle import FINAL, INITIAL, record_creation, transition
+from changeflow.db.maintenance import Fault, FaultPause
+from changeflow.db.models import Request
+from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
+from changeflow.errors import ConflictError, InputError, TransitionError
+from changeflow.settings import get_settings
+
+from .. import sla
+from ..calendar import WorkingCalendar, calendar_for
+from ..status import section
+from .common import _fault, find_contract, find_staff, parse_when, show
+from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, _refresh_dues, clocks, fault_view
+
+# --- reporting a fault -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaultReport:
+    """What a fault report gives back: enough for the CLI line and the UI artifact."""
+
+    key: str
+    severity: str
+    title: str
+    contract: str
+    reported_at: datetime
+    response_due: datetime
+    response_provisional: bool
+    onsite_due: datetime
+    onsite_provisional: bool
+    view: dict[str, Any]
+
+
+def report_fault(
+    *,
+    severity: str,
+    title: str,
+    reported_at: str | datetime | None = None,
+    system: str = "",
+    description: str = "",
+    reporter: str = "",
+    contract: str | None = None,
+    engineer: str | None = None,
+    actor: str = "changeflow",
+    channel: str = "cli",
+    source: str = "fault report",
+    now: datetime | None = None,
+) -> FaultReport:
+    """Record a fault (a request in 'reported') and start both clocks."""
+    from ..inputs import clean_text
+    from ..intake import next_key
+
+    now = now or utcnow()
+    sev = sla.parse_severity(severity, source)
+    title = clean_text(title or "", 300).strip()
+    if not title:
+        raise InputError(source, "title", "is required")
+    when = parse_when(reported_at, source, "reported_at", now=now)
+    tz = get_settings().tz
+    for _attempt in range(5):
+        try:
+            with transaction() as s:
+                k = find_contract(s, contract, when.astimezone(tz).date(), source)
+                policy = sla.policy_for(k)
+                rule = policy.rule(sev)
+                year = when.astimezone(tz).year
+                key, seq = next_key(s, year)
+                req = Request(
+                    key=key,
+                    year=year,
+                    seq=seq,
+                    kind="fault",
+                    client=k.client,
+                    contract=k,
+                    title=title,
+                    description=clean_text(description or ""),
+                    requester=clean_text(reporter or "", 120),
+                    priority="high" if sev == "crash" else "medium",
+                    submitted_on=when.astimezone(tz).date(),
+                    state=INITIAL["fault"],
+                )
+                s.add(req)
+                s.flush()
+                fault = Fault(
+                    request_id=req.id,
+                    contract=k,
+                    severity=sev,
+                    system=clean_text(system or "", 120),
+                    reporter=clean_text(reporter or "", 120),
+                    reported_at=when,
+                    response_minutes=rule.response.minutes,
+                    response_clock=rule.response.clock,
+                    onsite_minutes=rule.onsite.minutes,
+                    onsite_clock=rule.onsite.clock,
+                    warn_at=policy.warn_at,
+                    engineer=find_staff(s, engineer, source, "engineer") if engineer else None,
+                )
+                s.add(fault)
+                cal = calendar_for(s, k)
+                _refresh_dues(fault, cal)
+                s.flush()
+                record_creation(
+                    s, req, actor=actor, channel=channel, reason=f"fault reported ({sev})"
+                )
+                view = fault_view(s, req, fault, now, cal)
+                assert fault.response_due is not None and fault.onsite_due is not None
+                return FaultReport(
+                    key=key,
+                    severity=sev,
+                    title=title,
+                    contract=k.code,
+                    reported_at=when,
+                    response_due=fault.response_due,
+                    response_provisional=fault.response_provisional,
+                    onsite_due=fault.onsite_due,
+                    onsite_provisional=fault.onsite_provisional,
+                    view=view,
+                )
+        except IntegrityError as exc:
+            if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
+                raise
+    raise ConflictError("could not allocate a request key after 5 tries; try again")
+
+
+# --- stamping the clocks -----------------------------------------------------------------
+
+STAMPS = {
+    "respond": ("responded", "responded_at"),
+    "onsite": ("on_site", "onsite_at"),
+    "resolve": ("resolved", "resolved_at"),
+    "close": ("closed", "closed_at"),
+}
+
+
+def stamp(
+    key: str,
+    what: str,
+    *,
+    at: str | datetime | None = None,
+    mode: str = "",
+    note: str = "",
+    actor: str = "changeflow",
+    channel: str = "cli",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a response, the arrival on site, the resolution or the closing of a fault."""
+    if what not in STAMPS:
+        raise InputError("fault", "action", f"'{what}' is not one of {', '.join(STAMPS)}")
+    target, attr = STAMPS[what]
+    now = now or utcnow()
+    source = f"fault {key}"
+    when = parse_when(at, source, "at", now=now)
+    with transaction() as s:
+        req, fault = _fault(s, key, lock=True)
+        if req.state == "on_hold":
+            raise TransitionError(
+                key, req.state, target, "resume it first: changeflow fault resume"
+            )
+        if when < fault.reported_at:
+            raise InputError(
+                source, "at", f"{show(when)} is before the report ({show(fault.reported_at)})"
+            )
+        for earlier in ("responded_at", "onsite_at", "resolved_at"):
+            if earlier == attr:
+                break
+            prev = getattr(fault, earlier)
+            if prev is not None and when < prev:
+                raise InputError(source, "at", f"{show(when)} is before {earlier} ({show(prev)})")
+        last_pause = max((p.ended_at for p in fault.pauses if p.ended_at), default=None)
+        if last_pause is not None and when < last_pause:
+            raise InputError(
+                source, "at", f"{show(when)} is inside a pause (ended {show(last_pause)})"
+            )
+        reopened = req.state == "resolved" and target == "on_site"
+        transition(
+            s,
+            req,
+            target,
+            actor=actor,
+            reason=note or what,
+            channel=channel,
+            data={"at": when.isoformat(), "mode": mode},
+        )
+        if reopened:
+            fault.resolved_at = None
+        if getattr(fault, attr) is None or target == "closed":
+            setattr(fault, attr, when)
+        if what == "respond":
+            fault.response_mode = mode or "phone"
+        elif fault.responded_at is None and what in ("onsite", "resolve"):
+            fault.responded_at = when
+            fault.response_mode = "onsite" if what == "onsite" else (mode or "remote")
+        cal = calendar_for(s, fault.contract)
+        _refresh_dues(fault, cal)
+        s.flush()
+        return fault_view(s, req, fault, now, cal)
+
+
+def pause(
+    key: str,
+    *,
+    at: str | datetime | None = None,
+    reason: str = "waiting for the client",
+    actor: str = "changeflow",
+    channel: str = "cli",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Stop the running clocks while we wait for the client (fault goes on_hold)."""
+    now = now or utcnow()
+    source = f"fault {key}"
+    when = parse_when(at, source, "at", now=now)
+    with transaction() as s:
+        req, fault = _fault(s, key, lock=True)
+        if req.state in FINAL or req.state == "on_hold":
+            raise TransitionError(key, req.state, "on_hold", "nothing to pause")
+        if when < fault.reported_at:
+            raise InputError(source, "at", f"{show(when)} is before the report")
+        last = max((p.ended_at for p in fault.pauses if p.ended_at), default=None)
+        if last is not None and when < last:
+            raise InputError(source, "at", f"{show(when)} is before the last pause ended")
+        transition(
+            s,
+            req,
+            "on_hold",
+            actor=actor,
+            reason=reason,
+            channel=channel,
+            data={"at": when.isoformat(), "pause": "start"},
+        )
+        fault.pauses.append(FaultPause(started_at=when, reason=reason, actor=actor))
+        cal = calendar_for(s, fault.contract)
+        _refresh_dues(fault, cal)
+        s.flush()
+        return fault_view(s, req, fault, now, cal)
+
+
+def resume(
+    key: str,
+    *,
+    at: str | datetime | None = None,
+    reason: str = "client answered",
+    actor: str = "changeflow",
+    channel: str = "cli",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Restart the clocks: the due times move by the time paused."""
+    now = now or utcnow()
+    source = f"fault {key}"
+    when = parse_when(at, source, "at", now=now)
+    with transaction() as s:
+        req, fault = _fault(s, key, lock=True)
+        open_ = [p for p in fault.pauses if p.ended_at is None]
+        if req.state != "on_hold" or not open_:
+            raise TransitionError(key, req.state, req.held_from or "resume", "it is not paused")
+        if when < open_[0].started_at:
+            raise InputError(source, "at", f"{show(when)} is before the pause began")
+        target = req.held_from or INITIAL["fault"]
+        transition(
+            s,
+            req,
+            target,
+            actor=actor,
+            reason=reason,
+            channel=channel,
+            data={"at": when.isoformat(), "pause": "end"},
+        )
+        open_[0].ended_at = when
+        cal = calendar_for(s, fault.contract)
+        _refresh_dues(fault, cal)
+        s.flush()
+        return fault_view(s, req, fault, now, cal)
+
+
+def record_fault_details(
+    key: str,
+    *,
+    assessment: str | None = None,
+    test_report: str | None = None,
+    solution: str | None = None,
+    steps: Sequence[str] | None = None,
+    breach_cause: str | None = None,
+    actor: str = "changeflow",
+) -> dict[str, Any]:
+    """What the staff enter for the fault record: assessment, tests, solution, steps."""
+    from ..inputs import clean_text
+
+    with transaction() as s:
+        req, fault = _fault(s, key, lock=True)
+        for name, value in (
+            ("assessment", assessment),
+            ("test_report", test_report),
+            ("solution", solution),
+            ("breach_cause", breach_cause),
+        ):
+            if value is not None:
+                setattr(fault, name, clean_text(value))
+        if steps is not None:
+            fault.steps = [clean_text(x, 2000) for x in steps if x and x.strip()]
+        req.updated_at = utcnow()
+        s.flush()
+        return fault_view(s, req, fault, utcnow())
+
+
+def get_fault(key: str, now: datetime | None = None) -> dict[str, Any]:
+    with transaction() as s:
+        req, fault = _fault(s, key)
+        return fault_view(s, req, fault, now or utcnow())
+
+
+def list_faults(open_only: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every fault (or the open ones) with both clocks as of ``now``."""
+    now = now or utcnow()
+    with transaction() as s:
+        q = select(Request, Fault).join(Fault, Fault.request_id == Request.id)
+        if open_only:
+            q = q.where(Request.state.not_in(("resolved", *FINAL)))
+        q = q.order_by(Fault.reported_at)
+        cals: dict[int, WorkingCalendar] = {}
+        out = []
+        for req, fault in s.execute(q).all():
+            cal = cals.get(fault.contract_id)
+            if cal is None:
+                cal = cals[fault.contract_id] = calendar_for(s, fault.contract)
+            out.append(fault_view(s, req, fault, now, cal))
+        return out
+
+
+@section("sla")
+def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+    """The clocks in ``changeflow status KEY`` of a fault."""
+    if request.kind != "fault":
+        return None
+    fault = session.scalar(select(Fault).where(Fault.request_id == request.id))
+    if fault is None:
+        return None
+    v = fault_view(session, request, fault, utcnow())
+    return {
+        "severity": v["severity"],
+        "system": v["system"],
+        "response due": f"{v['response']['due_local']} ({v['response']['status']})",
+        "on site due": f"{v['onsite']['due_local']} ({v['onsite']['status']})",
+        "paused": v["paused"],
+    }
+
+
+# --- the fault record document -------------------------------------------------------------
+
+
+def fault_record(
+    key: str, *, lang: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Render and store the fault record (fault.docx) from what the staff entered."""
+    from changeflow.db.store import put_document
+
+    from ..wordkit import render
+
+    now = now or utcnow()
+    lang = lang or get_settings().lang
+    zh = lang == "zh-CN"
+    with transaction() as s:
+        req, fault = _fault(s, key)
+        cal = calendar_for(s, fault.contract)
+        states = clocks(fault, cal, now)
+        result = {
+            sla.MET: ("达标", "met"),
+            sla.BREACHED: ("超时", "breached"),
+            sla.AT_RISK: ("即将超时", "at risk"),
+            sla.RUNNING: ("计时中", "running"),
+            sla.PAUSED: ("暂停", "paused"),
+        }
+
+        def lim(c: sla.ClockState) -> str:
+            kind = (
+                ("服务时间" if zh else "service hours")
+                if c.clock == sla.SERVICE
+                else ("全天" if zh else "around the clock")
+            )
+            return (
+                f"{c.minutes} {'分钟' if zh else 'min'}（{kind}）"
+                if zh
+                else f"{c.minutes} min ({kind})"
+            )
+
+        def lines(text: str) -> list[str]:
+            return [x for x in (text or "").splitlines() if x.strip()] or ["-"]
+
+        ctx = {
+            "key": req.key,
+            "title": req.title,
+            "client": fault.contract.client.name,
+            "contract": fault.contract.code,
+            "system": fault.system or "-",
+            "severity": SEVERITY_LABEL[fault.severity].split()[0 if zh else 1],
+            "reporter": fault.reporter or "-",
+            "reported_at": show(fault.reported_at)[:16],
+            "engineer": fault.engineer.name if fault.engineer else "-",
+            "resolved_at": (show(fault.resolved_at) or "-")[:16],
+            "clocks": [
+                {
+                    "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                    "limit": lim(c),
+                    "due": (show(c.due) or "-")[:16] + (" *" if c.provisional else ""),
+                    "actual": (show(c.stopped_at) or "-")[:16],
+                    "result": result[c.status][0 if zh else 1],
+                }
+                for n, c in states.items()
+            ],
+            "pauses": [
+                {
+                    "start": show(p.started_at)[:16],
+                    "end": (show(p.ended_at) or "-")[:16],
+                    "reason": p.reason,
+                }
+                for p in fault.pauses
+            ],
+            "assessment": lines(fault.assessment),
+            "test_report": lines(fault.test_report),
+            "solution": lines(fault.solution),
+            "steps": [{"no": i, "text": t} for i, t in enumerate(fault.steps or [], start=1)]
+            or [{"no": "-", "text": "-"}],
+        }
+        title = ("故障处理记录 " if zh else "Fault Record ") + req.key
+        data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
+        doc = put_document(
+            s,
+            data,
+            kind="fault-record",
+            request=req,
+            filename=f"{req.key}-fault.docx",
+            lang=lang,
+            meta={"severity": fault.severity},
+        )
+        return {
+            "key": req.key,
+            "path": doc.path,
+            "version": doc.version,
+            "lang": lang,
+            "sha256": doc.sha256,
+        }

@@ -1,0 +1,216 @@
+"""Who is told and how: the duty staff, mail, and watching the clocks (``sla_watch``):
+a warning and a breach notice per clock, once each, delivered after the commit and
+retried when the mail fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from changeflow.db.lifecycle import FINAL
+from changeflow.db.maintenance import Fault
+from changeflow.db.models import Contract, Person, Request
+from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
+
+from .. import sla
+from ..calendar import WorkingCalendar, calendar_for
+from .common import find_staff, show
+from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks, fault_view
+
+# --- who is told: the duty staff, and mail ------------------------------------------------
+
+
+def duty_staff(session: Session, contract: Contract) -> list[Person]:
+    """``contract.settings.duty`` (names) or our active engineers plus our project lead."""
+    names = (contract.settings or {}).get("duty")
+    if names:
+        src = f"contract {contract.code}"
+        return [find_staff(session, str(n), src, "settings.duty") for n in names]
+    people = [
+        p
+        for p in session.scalars(
+            select(Person).where(Person.client_id.is_(None), Person.active.is_(True))
+        )
+        if "engineer" in (p.roles or [])
+    ]
+    if contract.our_lead is not None and contract.our_lead not in people:
+        people.append(contract.our_lead)
+    return people
+
+
+def _addresses(people: Sequence[Person | None]) -> list[str]:
+    out: list[str] = []
+    for p in people:
+        if p is not None and p.email and p.email not in out:
+            out.append(p.email)
+    return out
+
+
+def send(to: Sequence[str], subject: str, body: str, key: str) -> None:
+    """One mail through ``tasks/mail.send_mail`` (idempotent by ``key``); plain SMTP from the
+    settings until that module exists."""
+    try:
+        from ..mail import send_mail  # type: ignore[import-not-found]
+    except ImportError:
+        send_mail = _send_smtp
+    send_mail(to=list(to), subject=subject, body=body, idempotency_key=key)
+
+
+def _send_smtp(*, to: list[str], subject: str, body: str, idempotency_key: str) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    from changeflow.errors import ConfigError
+
+    st = get_settings()
+    if not st.smtp_host:
+        raise ConfigError("no SMTP server configured: set CHANGEFLOW_SMTP_HOST")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = st.mail_from, ", ".join(to), subject
+    msg["Message-ID"] = f"<{idempotency_key}@changeflow>"
+    msg.set_content(body)
+    smtp_cls = smtplib.SMTP_SSL if st.smtp_security == "tls" else smtplib.SMTP
+    with smtp_cls(st.smtp_host, st.smtp_port, timeout=30) as smtp:
+        if st.smtp_security == "starttls":
+            smtp.starttls()
+        if st.smtp_user and st.smtp_password:
+            smtp.login(st.smtp_user, st.smtp_password.get_secret_value())
+        smtp.send_message(msg)
+
+
+# --- watching the clocks -----------------------------------------------------------------
+
+LEVEL_ZH = {"warning": "预警", "breach": "超时"}
+
+
+def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[str, str]:
+    c = view[clock]
+    subject = (
+        f"[SLA {LEVEL_ZH[notice_level]} {notice_level}] {view['key']} "
+        f"{CLOCK_ZH[clock]} {CLOCK_EN[clock]} due {c['due_local']}"
+    )
+    verb = {"response": "respond", "onsite": "onsite"}[clock]
+    body = "\n".join(
+        [
+            f"{view['key']}  {view['title']}",
+            f"级别 Severity: {SEVERITY_LABEL[view['severity']]}",
+            f"系统 System: {view['system'] or '-'}",
+            f"报告时间 Reported: {show(datetime.fromisoformat(view['reported_at']))}",
+            f"时限 Clock: {CLOCK_ZH[clock]} / {CLOCK_EN[clock]}, {c['minutes']} min ({c['clock']})",
+            f"到期 Due: {c['due_local']}{' (暂定 provisional)' if c['provisional'] else ''}",
+            f"已用 Used: {c['used_minutes']} min",
+            "",
+            (
+                "已超过合同规定的响应时间。 The contract's time has passed."
+                if notice_level == "breach"
+                else "即将超过合同规定的响应时间。 The contract's time is about to pass."
+            ),
+            f"changeflow fault {verb} {view['key']}",
+        ]
+    )
+    return subject, body
+
+
+def sla_watch(now: datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Warn the duty staff at ``warn_at`` of a running clock and at its breach, once each.
+
+    The ``SlaNotice`` row (unique per fault, clock and level) is the 'once': it is written
+    first, the mail goes out after the commit, and a failed mail is retried on the next run.
+    A clock first seen already breached gets only the breach notice. ``dry_run`` lists what
+    would be sent and writes and sends nothing.
+    """
+    from changeflow.db.maintenance import SlaNotice
+
+    now = now or utcnow()
+    created: list[dict[str, Any]] = []
+    checked = 0
+    with transaction() as s:
+        q = (
+            select(Request, Fault)
+            .join(Fault, Fault.request_id == Request.id)
+            .where(Request.state.not_in(("resolved", *FINAL)))
+        )
+        cals: dict[int, WorkingCalendar] = {}
+        for req, fault in s.execute(q).all():
+            checked += 1
+            cal = cals.get(fault.contract_id)
+            if cal is None:
+                cal = cals[fault.contract_id] = calendar_for(s, fault.contract)
+            have = {
+                (n.clock, n.level)
+                for n in s.scalars(select(SlaNotice).where(SlaNotice.fault_id == fault.id))
+            }
+            for name, st in clocks(fault, cal, now).items():
+                if st.status not in (sla.AT_RISK, sla.BREACHED) or st.due is None:
+                    continue
+                level = "breach" if st.status == sla.BREACHED else "warning"
+                if (name, level) in have or (level == "warning" and (name, "breach") in have):
+                    continue
+                if dry_run:
+                    created.append({"key": req.key, "clock": name, "level": level})
+                    continue
+                try:
+                    with s.begin_nested():
+                        s.add(SlaNotice(fault_id=fault.id, clock=name, level=level, due_at=st.due))
+                except IntegrityError:  # another watcher wrote it first
+                    continue
+                created.append({"key": req.key, "clock": name, "level": level})
+    if dry_run:
+        return {"checked": checked, "created": created, "sent": [], "failed": [], "dry_run": True}
+    sent, failed = deliver_notices(now)
+    return {"checked": checked, "created": created, "sent": sent, "failed": failed}
+
+
+def deliver_notices(
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Send every notice not sent yet; each is claimed by one watcher before its mail."""
+    from sqlalchemy import update
+
+    from changeflow.db.maintenance import SlaNotice
+
+    now = now or utcnow()
+    sent: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    with transaction() as s:
+        pending = s.scalars(select(SlaNotice.id).where(SlaNotice.sent_at.is_(None))).all()
+    for nid in pending:
+        with transaction() as s:
+            claimed = s.execute(
+                update(SlaNotice)
+                .where(SlaNotice.id == nid, SlaNotice.sent_at.is_(None))
+                .values(sent_at=now)
+            ).rowcount
+            if not claimed:
+                continue
+            notice = s.get(SlaNotice, nid)
+            assert notice is not None
+            fault = notice.fault
+            view = fault_view(s, fault.request, fault, now)
+            people = [*duty_staff(s, fault.contract), fault.engineer]
+            to = _addresses(people)
+            notice.recipients = to
+            subject, body = _notice_mail(notice.level, notice.clock, view)
+            info = {"key": view["key"], "clock": notice.clock, "level": notice.level, "to": to}
+        try:
+            if not to:
+                raise InputError(f"contract {view['contract']}", "duty", "no duty staff with email")
+            send(to, subject, body, f"sla-{view['key']}-{info['clock']}-{info['level']}")
+        except Exception as exc:  # keep it pending: the next run tries again
+            with transaction() as s:
+                n = s.get(SlaNotice, nid)
+                assert n is not None
+                n.sent_at, n.error = None, str(exc)[:2000]
+            failed.append({**info, "error": str(exc)})
+        else:
+            sent.append(info)
+    return sent, failed

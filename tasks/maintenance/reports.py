@@ -1,0 +1,195 @@
+"""Reports on the clocks: the monthly SLA report (and its Markdown), and the breaches of
+a period for other reports (the weekly report).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from changeflow.db.maintenance import Fault
+from changeflow.db.models import Request
+from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
+
+from .. import sla
+from ..calendar import WorkingCalendar, calendar_for
+from .common import find_contract, show
+from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
+
+# --- the monthly SLA report ---------------------------------------------------------------
+
+
+def _month(text: str) -> tuple[date, date]:
+    try:
+        y, m = (int(x) for x in str(text).strip().split("-"))
+        first = date(y, m, 1)
+    except ValueError:
+        raise InputError("sla report", "month", f"'{text}' is not a month like 2026-11") from None
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def sla_report(
+    month: str, contract: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Faults reported in ``month``: met % per clock, average and worst times (clock time,
+    pauses left out), and every breach with its recorded cause."""
+    now = now or utcnow()
+    tz = get_settings().tz
+    first, last = _month(month)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
+    with transaction() as s:
+        q = (
+            select(Request, Fault)
+            .join(Fault, Fault.request_id == Request.id)
+            .where(
+                Fault.reported_at >= start, Fault.reported_at < end, Request.state != "cancelled"
+            )
+            .order_by(Fault.reported_at)
+        )
+        if contract:
+            q = q.where(Fault.contract_id == find_contract(s, contract, first, "sla report").id)
+        cals: dict[int, WorkingCalendar] = {}
+        stats = {
+            n: {"faults": 0, "met": 0, "breached": 0, "open": 0, "minutes": []}
+            for n in sla.CLOCK_NAMES
+        }
+        severities: dict[str, int] = {}
+        breaches = []
+        for req, fault in s.execute(q).all():
+            cal = cals.get(fault.contract_id)
+            if cal is None:
+                cal = cals[fault.contract_id] = calendar_for(s, fault.contract)
+            severities[fault.severity] = severities.get(fault.severity, 0) + 1
+            for name, st in clocks(fault, cal, now).items():
+                c = stats[name]
+                c["faults"] += 1
+                if st.stopped_at is not None:
+                    c["minutes"].append(st.used.total_seconds() / 60)
+                if st.status == sla.MET:
+                    c["met"] += 1
+                elif st.status == sla.BREACHED:
+                    c["breached"] += 1
+                    over = (st.used - st.limit).total_seconds() / 60
+                    breaches.append(
+                        {
+                            "key": req.key,
+                            "title": req.title,
+                            "severity": fault.severity,
+                            "clock": name,
+                            "due": show(st.due),
+                            "stopped_at": show(st.stopped_at),
+                            "over_minutes": round(over, 1),
+                            "cause": fault.breach_cause or "(cause not recorded)",
+                        }
+                    )
+                else:
+                    c["open"] += 1
+        clocks_out = {}
+        for name, c in stats.items():
+            decided = c["met"] + c["breached"]
+            mins = c.pop("minutes")
+            clocks_out[name] = {
+                **c,
+                "met_percent": round(100 * c["met"] / decided, 1) if decided else None,
+                "average_minutes": round(sum(mins) / len(mins), 1) if mins else None,
+                "worst_minutes": round(max(mins), 1) if mins else None,
+            }
+        return {
+            "month": f"{first:%Y-%m}",
+            "contract": contract,
+            "faults": sum(severities.values()),
+            "by_severity": severities,
+            "clocks": clocks_out,
+            "breaches": breaches,
+        }
+
+
+def report_markdown(r: dict[str, Any]) -> str:
+    """The report as Markdown (Prefect artifact, mail body)."""
+
+    def cell(v: Any) -> str:
+        return "-" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"# SLA 月报 SLA report {r['month']}",
+        "",
+        f"故障数 Faults: {r['faults']}  "
+        + "  ".join(f"{SEVERITY_LABEL.get(k, k)}: {v}" for k, v in r["by_severity"].items()),
+        "",
+        "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open | 达标率 Met % |"
+        " 平均 Avg (min) | 最长 Worst (min) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, c in r["clocks"].items():
+        lines.append(
+            f"| {CLOCK_ZH[name]} {CLOCK_EN[name]} | {c['faults']} | {c['met']} | {c['breached']}"
+            f" | {c['open']} | {cell(c['met_percent'])} | {cell(c['average_minutes'])}"
+            f" | {cell(c['worst_minutes'])} |"
+        )
+    lines += ["", "## 超时明细 Breaches", ""]
+    if not r["breaches"]:
+        lines.append("无 None.")
+    else:
+        lines += [
+            "| 编号 Key | 故障 Fault | 时限 Clock | 到期 Due | 实际 Actual"
+            " | 超出 Over (min) | 原因 Cause |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for b in r["breaches"]:
+            lines.append(
+                f"| {b['key']} | {cell(b['title'])} | {CLOCK_EN[b['clock']]} | {cell(b['due'])}"
+                f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
+            )
+    return "\n".join(lines)
+
+
+# --- for other reports (weekly report) -----------------------------------------------------
+
+
+def breaches_between(
+    session: Session,
+    first: datetime,
+    last: datetime,
+    *,
+    client_id: int | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Clocks whose due time fell in [first, last) and that were (or are) breached, by the
+    same rules as the watch and the monthly report (pauses, remote resolution, a visit
+    counting as the response)."""
+    now = now or utcnow()
+    q = (
+        select(Request, Fault)
+        .join(Fault, Fault.request_id == Request.id)
+        .where(Fault.reported_at < last, Request.state != "cancelled")
+    )
+    if client_id is not None:
+        q = q.where(Request.client_id == client_id)
+    out = []
+    cals: dict[int, WorkingCalendar] = {}
+    for req, fault in session.execute(q.order_by(Fault.reported_at)).all():
+        cal = cals.get(fault.contract_id)
+        if cal is None:
+            cal = cals[fault.contract_id] = calendar_for(session, fault.contract)
+        for name, st in clocks(fault, cal, now).items():
+            if st.status == sla.BREACHED and st.due is not None and first <= st.due < last:
+                out.append(
+                    {
+                        "key": req.key,
+                        "title": req.title,
+                        "severity": fault.severity,
+                        "clock": name,
+                        "due": st.due,
+                        "done": st.stopped_at,
+                        "cause": fault.breach_cause,
+                    }
+                )
+    return out
