@@ -3,7 +3,7 @@
 The deliverables (documents with their versions, the release tag) sit in tables, which
 the signature's canonical content covers: the client cannot change them in the returned
 file. The sign-off table's labels are context values (``tasks.signoff.printed_labels``)
-so they always match what the returned-document reader (tasks/signed.py) recognises.
+so they always match what the returned-document reader (tasks/signoff/) recognises.
 """
 
 from __future__ import annotations

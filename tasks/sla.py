@@ -2,7 +2,7 @@
 
 The contract (响应时间) gives two clocks per fault: the first response (phone or online) and
 the arrival on site. Each clock counts either ``always`` (around the clock) or ``service``
-(only in the contract's service hours, from ``tasks/calendar.py``). Defaults, used for any
+(only in the contract's service hours, from ``tasks/calendar/``). Defaults, used for any
 key a contract leaves out::
 
     crash:     {response_minutes: 30, response_clock: always,  onsite_minutes: 360,  onsite_clock: always}

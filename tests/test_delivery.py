@@ -94,8 +94,9 @@ def test_junit_refusals(data: bytes, field: str, problem: str) -> None:
 
 def test_junit_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     from changeflow.tasks import testing
+    from changeflow.tasks.testing import junit
 
-    monkeypatch.setattr(testing, "JUNIT_MAX_BYTES", 1000)
+    monkeypatch.setattr(junit, "JUNIT_MAX_BYTES", 1000)
     with pytest.raises(InputError, match="limit"):
         testing.parse_junit(b"<testsuite>" + b" " * 2000 + b"</testsuite>", "big.xml")
 

@@ -194,10 +194,11 @@ def test_screenshot_refusals(data: bytes, problem: str) -> None:
 
 def test_screenshot_limits(monkeypatch) -> None:
     from changeflow.tasks import delivery_docs as dd
+    from changeflow.tasks.delivery_docs import screenshots
 
     with pytest.raises(InputError, match="pixels"):
         dd.check_screenshot(png(13_000, 2), "wide.png")
-    monkeypatch.setattr(dd, "MAX_SCREENSHOT_BYTES", 100)
+    monkeypatch.setattr(screenshots, "MAX_SCREENSHOT_BYTES", 100)
     with pytest.raises(InputError, match="limit"):
         dd.check_screenshot(png(), "big.png")
 

@@ -1,0 +1,82 @@
+"""The calendar from the database: ``calendar_for`` loads the imported official years and a
+contract's own overrides (an extra day off, an extra workday, other hours on one day);
+``set_contract_day`` records one such override.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import TYPE_CHECKING, Any
+
+from changeflow.errors import InputError
+
+from .days import SRC_CONTRACT, SRC_OFFICIAL, DayOverride
+from .hours import _contract_hours
+from .working_calendar import WorkingCalendar
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from changeflow.db.models import Contract
+
+
+def calendar_for(session: Session, contract: Contract | None = None) -> WorkingCalendar:
+    """The calendar of ``contract`` (or the default service) with every override loaded."""
+    from sqlalchemy import select
+
+    from changeflow.db.planning import CalendarOverride, CalendarYear
+
+    years = session.scalars(select(CalendarYear.year)).all()
+    official = {
+        o.day: DayOverride(o.kind, o.name, o.start, o.end)
+        for o in session.scalars(
+            select(CalendarOverride).where(
+                CalendarOverride.contract_id.is_(None),
+                CalendarOverride.source == SRC_OFFICIAL,
+            )
+        )
+    }
+    own: dict[date, DayOverride] = {}
+    kwargs: dict[str, Any] = {}
+    label = "default"
+    if contract is not None:
+        own = {
+            o.day: DayOverride(o.kind, o.name, o.start, o.end)
+            for o in session.scalars(
+                select(CalendarOverride).where(CalendarOverride.contract_id == contract.id)
+            )
+        }
+        start, end, windows, breaks = _contract_hours(contract)
+        kwargs = {"start": start, "end": end, "windows": windows, "breaks": breaks}
+        label = contract.code
+    return WorkingCalendar(
+        official=official, official_years=years, contract=own, label=label, **kwargs
+    )
+
+
+def set_contract_day(
+    session: Session,
+    contract: Contract,
+    day: date,
+    kind: str,
+    name: str = "",
+    start: time | None = None,
+    end: time | None = None,
+) -> None:
+    """Add or replace a contract's override for one day (extra day off / workday / hours)."""
+    from sqlalchemy import select
+
+    from changeflow.db.planning import CalendarOverride
+
+    if kind not in ("workday", "holiday"):
+        raise InputError(f"contract {contract.code}", "kind", "must be 'workday' or 'holiday'")
+    row = session.scalar(
+        select(CalendarOverride).where(
+            CalendarOverride.contract_id == contract.id, CalendarOverride.day == day
+        )
+    )
+    if row is None:
+        row = CalendarOverride(contract_id=contract.id, day=day, source=SRC_CONTRACT)
+        session.add(row)
+    row.kind, row.name, row.start, row.end = kind, name, start, end
+    session.flush()

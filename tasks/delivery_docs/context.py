@@ -1,0 +1,169 @@
+"""What the technical document and the user manual show: the request's requirements, its
+(approved) plan, the modules changed by the linked commits, the test run and the release.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from changeflow.db.models import Request
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
+
+from .common import _pick
+
+
+def _plan(session: Session, req: Request) -> Any:
+    """The approved plan version if there is one, else the newest."""
+    from changeflow.db.planning import Plan
+
+    plans = session.scalars(
+        select(Plan).where(Plan.request_id == req.id).order_by(Plan.version.desc())
+    ).all()
+    if not plans:
+        return None
+    try:
+        from changeflow.db.approval import Approval
+
+        ok = session.scalar(
+            select(Approval.subject_version)
+            .where(Approval.request_id == req.id, Approval.subject_kind == "plan",
+                   Approval.decision == "approve")
+            .order_by(Approval.subject_version.desc())
+        )  # fmt: skip
+    except Exception:  # approvals not installed
+        ok = None
+    return next((p for p in plans if p.version == ok), plans[0])
+
+
+def _commits(session: Session, req: Request) -> list[dict[str, Any]]:
+    from changeflow.db.git import Commit, CommitLink
+
+    rows = session.scalars(
+        select(Commit)
+        .join(CommitLink, CommitLink.commit_id == Commit.id)
+        .where(CommitLink.request_id == req.id, Commit.reachable.is_(True))
+        .order_by(Commit.committed_at, Commit.id)
+    ).all()
+    return [
+        {
+            "sha": c.sha,
+            "date": c.authored_at,
+            "author": c.author_name,
+            "subject": (c.message or "").splitlines()[0] if c.message else "",
+            "paths": [p for p in (c.paths or "").splitlines() if p],
+            "merge": c.is_merge,
+        }
+        for c in rows
+    ]
+
+
+def _commits_from_git(session: Session, req: Request) -> list[dict[str, Any]]:
+    """The commits a go-live now would include, read from the contract's repository."""
+    from ..golive import included_commits
+    from ..testing import project_repo, release_commit
+
+    try:
+        repo = project_repo(session, req)
+        sha = release_commit(session, req, repo, None)
+        found, _ = included_commits(session, req, repo, sha)
+    except InputError:
+        return []
+    return [{**c, "date": datetime.fromisoformat(c["date"])} for c in reversed(found)]
+
+
+def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, Any], datetime]:
+    """The template context (without the version) and the time the inputs are from."""
+    from ..golive import group_modules, latest_release, localise_groups, localise_modules
+    from ..planning import PHASE_LABELS, ROLE_LABELS, pd_text
+    from ..testing import latest_run, tests_line
+
+    tz = get_settings().tz
+    contract = req.contract
+    plan = _plan(session, req)
+    commits = _commits(session, req)
+    release = latest_release(session, req)
+    run = latest_run(session, req)
+    paths = sorted({p for c in commits for p in c["paths"]})
+    modules = group_modules(paths, lang)
+    if not commits and release is not None:  # not synced: what the go-live read from git
+        modules = localise_modules((release.data or {}).get("modules", []), lang)
+        commits = [
+            {**c, "date": datetime.fromisoformat(c["date"]), "paths": []}
+            for c in reversed(release.commits or [])
+        ]
+    elif not commits:  # not synced, not released: read the request's commits from git
+        commits = _commits_from_git(session, req)
+        modules = group_modules(sorted({p for c in commits for p in c["paths"]}), lang)
+    times = [req.created_at]
+    times += [c["date"] for c in commits]
+    if plan is not None:
+        times.append(plan.created_at)
+    if release is not None:
+        times.append(release.released_at)
+    if run is not None:
+        times.append(run.created_at)
+    when = max(t for t in times if t is not None).astimezone(UTC).replace(microsecond=0)
+    none = _pick(("（无）", "(none)"), lang)
+    our = contract.our_lead if contract else None
+    phases = (plan.data or {}).get("phases", {}) if plan is not None else {}
+    ctx = {
+        "key": req.key,
+        "title": req.title,
+        "client": req.client.name if req.client else "",
+        "contract": f"{contract.code} {contract.title}" if contract else "",
+        "issued": when.astimezone(tz).date().isoformat(),
+        "description": req.description or "",
+        "plan_version": f"v{plan.version}" if plan is not None else none,
+        "release": f"v{release.version} ({release.tag})" if release is not None else none,
+        "requirements": [
+            {"no": r.no, "text": r.text, "acceptance": r.acceptance or "—"}
+            for r in req.requirements
+        ],
+        "phases": [
+            {
+                "phase": _pick(PHASE_LABELS.get(p, (p, p)), lang),
+                "start": v.get("start", ""),
+                "end": v.get("end", ""),
+            }
+            for p, v in phases.items()
+        ],
+        "items": [
+            {
+                "seq": it.seq,
+                "title": it.title,
+                "role": _pick(ROLE_LABELS.get(it.role, (it.role, it.role)), lang),
+                "assignee": it.assignee.name if it.assignee else "—",
+                "person_days": pd_text(it.person_days),
+            }
+            for it in (plan.items if plan is not None else [])
+        ],
+        "modules": [
+            {"name": m["name"], "files": m["files"], "paths": "\n".join(m.get("paths", [])[:30])}
+            for m in modules
+        ],
+        "commits": [
+            {
+                "sha": c["sha"][:8],
+                "date": c["date"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "author": c["author"],
+                "subject": c["subject"],
+            }
+            for c in commits
+        ],
+        "tests": tests_line(run, lang) if run is not None else none,
+        "tag": release.tag if release is not None else none,
+        "commit": release.commit_sha if release is not None else none,
+        "rollback": (release.data or {}).get("rollback", []) if release is not None else [],
+        "groups": localise_groups((release.data or {}).get("groups", []), lang)
+        if release is not None
+        else [],
+        "our_lead": our.name if our else "",
+        "our_phone": (our.phone or "") if our else "",
+        "our_email": (our.email or "") if our else "",
+    }
+    return ctx, when

@@ -1,0 +1,88 @@
+"""Implementation plan and cost budget (实施计划和费用预算): estimate, cost, schedule, version.
+
+A lead can always start from a plan: without an estimates file the work items come from the
+task book's requirements through the contract's estimation defaults (person-days per role by
+priority; built-in defaults when the contract has none). ``export_estimates`` writes the
+current estimate as YAML for editing, ``make_plan(..., estimates=...)`` reads it back.
+
+Each plan is a new version, written in one transaction with its document and the request's
+move to ``planned``; older versions stay as they were, and only the newest can be approved
+(``latest_plan``).
+
+Rooms:
+
+* ``common``: labels of phases, milestones, roles, priorities; today's date;
+* ``estimating``: work items in person-days, the estimation defaults;
+* ``estimates_file``: the estimates YAML file, read and exported;
+* ``budget``: the money lines (day rate x person-days, tax, total);
+* ``scheduling``: the items placed on the working calendar;
+* ``versions``: plan versions (the newest is the one that may be approved);
+* ``document``: the plan document, rendered and signed;
+* ``making``: making and recording a plan version (``make_plan``, ``plan_from_file``);
+* ``status_section``: the plan in ``changeflow status KEY`` (registered at import).
+"""
+
+from __future__ import annotations
+
+from . import status_section  # noqa: F401  (registers the "plan" status section at import)
+from .budget import Budget, cost
+from .common import (
+    MILESTONE_LABELS,
+    PHASE_LABELS,
+    PRIORITY_LABELS,
+    ROLE_LABELS,
+    today_local,
+)
+from .document import ASSUMPTIONS, EXCLUSIONS, plan_context, render_plan
+from .estimates_file import export_estimates, parse_estimates, read_estimates_file
+from .estimating import (
+    BUILTIN_DEFAULTS,
+    HALF,
+    MAX_ITEMS,
+    MAX_PERSON_DAYS,
+    ROLE_FALLBACK,
+    ROLE_PHASE,
+    Estimate,
+    default_estimates,
+    pd_text,
+)
+from .making import PLANNABLE_FROM, make_plan, plan_from_file, plan_summary
+from .scheduling import Schedule, Slot, resource_of, schedule
+from .versions import get_plan, is_latest, latest_plan
+
+__all__ = [
+    "ASSUMPTIONS",
+    "BUILTIN_DEFAULTS",
+    "EXCLUSIONS",
+    "HALF",
+    "MAX_ITEMS",
+    "MAX_PERSON_DAYS",
+    "MILESTONE_LABELS",
+    "PHASE_LABELS",
+    "PLANNABLE_FROM",
+    "PRIORITY_LABELS",
+    "ROLE_FALLBACK",
+    "ROLE_LABELS",
+    "ROLE_PHASE",
+    "Budget",
+    "Estimate",
+    "Schedule",
+    "Slot",
+    "cost",
+    "default_estimates",
+    "export_estimates",
+    "get_plan",
+    "is_latest",
+    "latest_plan",
+    "make_plan",
+    "parse_estimates",
+    "pd_text",
+    "plan_context",
+    "plan_from_file",
+    "plan_summary",
+    "read_estimates_file",
+    "render_plan",
+    "resource_of",
+    "schedule",
+    "today_local",
+]

@@ -1,0 +1,174 @@
+"""The plan document (实施计划和费用预算): its context, assumptions and exclusions, rendered
+and signed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from changeflow.db.planning import Plan
+from changeflow.settings import get_settings
+
+from ..calendar import PROVISIONAL_NOTE
+from ..money import capital, fmt
+from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, _pick, today_local
+from .estimating import pd_text
+
+
+def _marker(plan: Plan) -> Any:
+    """date -> text, with '*' when the date rests on the provisional calendar."""
+    raw = (plan.data or {}).get("first_provisional")
+    first = date.fromisoformat(raw) if raw else None
+
+    def show(day: date | None) -> str:
+        if day is None:
+            return ""
+        return day.isoformat() + ("*" if first is not None and day >= first else "")
+
+    return show
+
+
+ASSUMPTIONS = {
+    "zh-CN": [
+        "工作量以人日计（每人日按合同服务时间计），按合同约定的各角色人日单价计费。",
+        "进度按中国法定节假日和调休安排排定，每人每个工作日最多安排一人日工作。",
+        "甲方在需求分析阶段确认需求，在测试阶段提供测试环境和测试数据，并按时组织验收。",
+        "需求如有变更，按变更后的工作量重新出具计划和预算（新版本）。",
+    ],
+    "en": [
+        "Effort is counted in person-days (one person-day = one day of the contract's service"
+        " hours) and charged at the contract's day rate per role.",
+        "The schedule follows China's statutory holidays and make-up workdays; each person"
+        " carries at most one person-day of work per working day.",
+        "The client confirms requirements during analysis, provides a test environment and"
+        " test data during testing, and arranges acceptance on time.",
+        "Changed requirements lead to a new plan and budget (a new version).",
+    ],
+}
+EXCLUSIONS = {
+    "zh-CN": [
+        "第三方软件、硬件及其许可费用不在本预算内。",
+        "本计划范围以外的需求及数据迁移、历史数据整理。",
+        "合同约定服务时间以外的加班和现场驻场（另行约定）。",
+    ],
+    "en": [
+        "Third-party software, hardware and licence fees are not part of this budget.",
+        "Requirements outside this plan's scope, data migration and clean-up of old data.",
+        "Work outside the contract's service hours and on-site residence (agreed separately).",
+    ],
+}
+
+
+def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
+    """Everything the template shows, already formatted (the template only places text)."""
+    req = plan.request
+    contract = req.contract
+    tz = get_settings().tz
+    reqs = {r.no: r for r in req.requirements}
+    per_role = (plan.data or {}).get("per_role", {})
+    phases = (plan.data or {}).get("phases", {})
+
+    def role(r: str) -> str:
+        return _pick(ROLE_LABELS[r], lang) if r in ROLE_LABELS else r
+
+    pct = (plan.tax_rate * 100).normalize()
+    _d = _marker(plan)
+    return {
+        "lang": lang,
+        "key": req.key,
+        "title": req.title,
+        "client": req.client.name if req.client else "",
+        "contract": f"{contract.code} {contract.title}" if contract else "",
+        "requester": req.requester,
+        "version": plan.version,
+        "issued": plan.created_at.astimezone(tz).date().isoformat()
+        if plan.created_at
+        else today_local().isoformat(),
+        "our_lead": contract.our_lead.name if contract and contract.our_lead else "",
+        "requirements": [
+            {
+                "no": r.no,
+                "text": r.text,
+                "priority": _pick(PRIORITY_LABELS.get(r.priority, (r.priority, r.priority)), lang),
+                "acceptance": r.acceptance,
+            }
+            for r in req.requirements
+        ],
+        "items": [
+            {
+                "seq": it.seq,
+                "req": str(it.requirement_no) if it.requirement_no in reqs else "—",
+                "phase": _pick(PHASE_LABELS[it.phase], lang),
+                "title": it.title,
+                "role": role(it.role),
+                "assignee": it.assignee.name
+                if it.assignee
+                else ("待定" if lang == "zh-CN" else "TBD"),
+                "person_days": pd_text(it.person_days),
+                "rate": fmt(it.day_rate),
+                "amount": fmt(it.amount),
+                "start": _d(it.start_date),
+                "end": _d(it.end_date),
+            }
+            for it in plan.items
+        ],
+        "roles": [
+            {"role": role(r), "person_days": v["person_days"], "amount": fmt(Decimal(v["amount"]))}
+            for r, v in per_role.items()
+        ],
+        "person_days": pd_text(plan.person_days),
+        "subtotal": fmt(plan.subtotal),
+        "tax_rate": f"{pct:f}%",
+        "tax": fmt(plan.tax),
+        "total": fmt(plan.total),
+        "total_capital": capital(plan.total),
+        "currency": plan.currency,
+        "phases": [
+            {
+                "phase": _pick(PHASE_LABELS[p], lang),
+                "start": _d(date.fromisoformat(v["start"])),
+                "end": _d(date.fromisoformat(v["end"])),
+            }
+            for p, v in phases.items()
+        ],
+        "milestones": [{"name": m.name, "day": _d(m.day)} for m in plan.milestones],
+        "start": _d(plan.start_date),
+        "end": _d(plan.end_date),
+        "calendar_days": plan.calendar_days,
+        "working_days": plan.working_days,
+        "provisional": plan.provisional,
+        "provisional_note": PROVISIONAL_NOTE[lang] if plan.provisional else "",
+        "provisional_years": ", ".join(map(str, (plan.data or {}).get("provisional_years", []))),
+        "assumptions": ASSUMPTIONS[lang],
+        "exclusions": EXCLUSIONS[lang],
+    }
+
+
+def render_plan(plan: Plan, *, lang: str) -> bytes:
+    from changeflow.docs_templates.labels import PLAN_TITLE
+
+    from ..signoff import sign_document
+    from ..wordkit import render
+
+    title = _pick(PLAN_TITLE, lang)
+    # Signed so the client's returned copy can be verified (tasks/signoff/); signing in
+    # ``finish`` keeps it to one open and one save of the document.
+    return render(
+        "plan",
+        plan_context(plan, lang),
+        lang=lang,
+        title=f"{title} {plan.request.key} v{plan.version}",
+        subject=plan.request.title,
+        custom_properties={
+            "changeflow.kind": "plan",
+            "changeflow.request": plan.request.key,
+            "changeflow.plan_version": str(plan.version),
+            "changeflow.lang": lang,
+            "changeflow.total": format(plan.total, "f"),
+        },
+        finish=lambda doc: sign_document(
+            doc, kind="plan", request=plan.request.key, version=plan.version, lang=lang
+        ),
+    )

@@ -1,0 +1,297 @@
+"""Recording a run: parse the JUnit files or run the command (outside any transaction),
+then write the run, its test report and the state change in one transaction. A run moves a
+request in development to ``in_testing``; a failing run keeps it there (``reopen`` sends it
+back to development); a run that already passed with the same inputs stands.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from changeflow.db.delivery import TestRun
+from changeflow.db.lifecycle import load_for_update, transition
+from changeflow.db.models import Request
+from changeflow.db.session import transaction
+from changeflow.db.store import document_path, put_document, sha256_bytes
+from changeflow.db.types import utcnow
+from changeflow.errors import InputError, NotFoundError, TransitionError
+from changeflow.settings import get_settings
+
+from ..inputs import clean_text
+from .common import actor_name
+from .junit import JUnitResult, parse_junit, parse_junit_many, read_junit_files
+from .report import render_report
+from .repository import _maybe_repo, _plain_sha, git, project_repo, release_commit, resolve_commit
+from .runner import DEFAULT_TIMEOUT, CommandOutcome, run_command
+from .runs import verdict_reason
+
+TESTABLE = ("in_development", "in_testing")
+
+
+def _environment(source: str, timeout: float | None, repo: Path | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if source == "command":
+        env["os"] = platform.platform()
+        env["python"] = platform.python_version()
+        if repo is not None:
+            with suppress(Exception):
+                env["git"] = git(repo, "--version").removeprefix("git version ").strip()
+        env["host"] = socket.gethostname()
+        env["worktree"] = "git worktree (clean checkout of the commit)"
+        env["timeout"] = f"{timeout:g} s"
+    return env
+
+
+@dataclass
+class TestResult:
+    __test__ = False
+
+    key: str
+    seq: int
+    state: str
+    passed: bool
+    commit: str
+    source: str
+    suites: int
+    cases: int
+    failures: int
+    errors: int
+    skipped: int
+    duration: str
+    exit_code: int | None
+    timed_out: bool
+    reason: str
+    failed: list[dict[str, Any]]
+    document: str
+    sha256: str
+    version: int
+    unchanged: bool = False  # the newest run already passed at this commit: it stands
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _result(run: TestRun, *, unchanged: bool = False) -> TestResult:
+    doc = run.document
+    assert doc is not None
+    return TestResult(
+        key=run.request.key,
+        seq=run.seq,
+        state=run.request.state,
+        passed=run.passed,
+        commit=run.commit_sha,
+        source=run.source,
+        suites=run.suites,
+        cases=run.cases,
+        failures=run.failures,
+        errors=run.errors,
+        skipped=run.skipped,
+        duration=f"{run.duration:f}",
+        exit_code=run.exit_code,
+        timed_out=run.timed_out,
+        reason=verdict_reason(run),
+        failed=list(run.failed_cases or []),
+        document=str(document_path(doc)),
+        sha256=doc.sha256,
+        version=run.seq,
+        unchanged=unchanged,
+    )
+
+
+def _standing_run(
+    session: Session,
+    req: Request,
+    sha: str,
+    command: str | None,
+    junit: Sequence[tuple[str, bytes]],
+) -> TestRun | None:
+    """The newest run when it already passed for the same inputs (commit, and command or
+    JUnit files) while the request is in testing: a re-run after a crash, or a second click,
+    then makes no second report. A failed run is always run again (that is what one does
+    after fixing the environment)."""
+    newest = session.scalar(
+        select(TestRun).where(TestRun.request_id == req.id).order_by(TestRun.seq.desc()).limit(1)
+    )
+    if newest is None or not newest.passed or req.state != "in_testing" or not sha:
+        return None
+    if newest.commit_sha != sha or newest.document is None:
+        return None
+    if junit:
+        given = sorted(sha256_bytes(data) for _, data in junit)
+        same = newest.source == "junit" and given == sorted(
+            f.get("sha256", "") for f in newest.junit_files or []
+        )
+    else:
+        same = newest.source == "command" and newest.command == command
+    return newest if same else None
+
+
+def _check_state(req: Request) -> None:
+    if req.state not in TESTABLE:
+        raise TransitionError(
+            req.key,
+            req.state,
+            "in_testing",
+            "tests are recorded for a request in development or in testing",
+        )
+
+
+def run_tests(
+    key: str,
+    *,
+    junit: Sequence[tuple[str, bytes]] = (),
+    command: str | None = None,
+    commit: str | None = None,
+    timeout: float | None = None,
+    reopen: bool = False,
+    again: bool = False,
+    lang: str | None = None,
+    actor: str | None = None,
+    channel: str = "cli",
+) -> TestResult:
+    """Test ``key`` at its release commit and record the run with its test report.
+
+    With ``junit`` files the results of a run made elsewhere are recorded (``commit``
+    names what was tested); otherwise ``command`` (or the contract's ``test_command``)
+    runs in a clean worktree. ``reopen`` sends a request whose tests failed back to
+    development. While the request is in testing, a run that already passed with the same
+    inputs stands (``unchanged``) unless ``again`` asks for another one.
+    """
+    lang = lang or get_settings().lang
+    if lang not in ("zh-CN", "en"):
+        raise InputError("--lang", "lang", "must be zh-CN or en")
+    actor = clean_text(actor or actor_name(), 120) or "changeflow"
+    # 1. what to run, where (read-only): refuse early, before minutes of testing.
+    with transaction() as session:
+        req = session.scalar(select(Request).where(Request.key == key))
+        if req is None:
+            raise NotFoundError(f"no request {key}")
+        _check_state(req)
+        settings = dict(req.contract.settings or {}) if req.contract else {}
+        if junit:
+            repo: Path | None = _maybe_repo(session, req)
+            sha = ""
+            if commit:
+                sha = resolve_commit(repo, commit) if repo else _plain_sha(commit)
+            elif repo is not None:
+                with suppress(InputError):
+                    sha = release_commit(session, req, repo, None)
+        else:
+            command = (command or settings.get("test_command") or "").strip()
+            if not command:
+                raise InputError(
+                    key,
+                    "test_command",
+                    "no test command: set settings.test_command in the contract, pass"
+                    " --command, or give --junit files",
+                )
+            repo = project_repo(session, req)
+            sha = release_commit(session, req, repo, commit)
+        limit = float(timeout or settings.get("test_timeout_seconds") or DEFAULT_TIMEOUT)
+        junit_paths = settings.get("junit_paths") or []
+        if not isinstance(junit_paths, list):
+            raise InputError("contract settings", "junit_paths", "must be a list of glob patterns")
+        standing = None if again else _standing_run(session, req, sha, command, junit)
+        if standing is not None:
+            return _result(standing, unchanged=True)
+    # 2. parse or run (outside any transaction).
+    outcome: CommandOutcome | None = None
+    if junit:
+        parsed = parse_junit_many(junit)
+        source = "junit"
+    else:
+        assert command is not None and repo is not None
+        outcome = run_command(repo, sha, command, timeout=limit, junit_paths=junit_paths)
+        parsed = JUnitResult()
+        for name, data in outcome.junit:
+            try:
+                parsed.merge(parse_junit(data, name))
+            except InputError as exc:
+                outcome.output += f"\n[changeflow] JUnit file ignored: {exc}"
+        source = "command"
+    env = parsed.environment | _environment(source, limit, repo)
+    # 3. record: the run, its report and the state change in one transaction.
+    with transaction() as session:
+        req = load_for_update(session, key)
+        _check_state(req)
+        seq = (
+            session.scalar(select(func.max(TestRun.seq)).where(TestRun.request_id == req.id)) or 0
+        ) + 1
+        failed = [
+            {
+                "suite": f.suite,
+                "name": f.name,
+                "classname": f.classname,
+                "outcome": f.outcome,
+                "message": f.message,
+            }
+            for f in parsed.failed
+        ]
+        ok_exit = outcome is None or (outcome.exit_code == 0 and not outcome.timed_out)
+        run = TestRun(
+            request=req,
+            seq=seq,
+            commit_sha=sha,
+            repo_path=str(repo) if repo else "",
+            source=source,
+            command=command or "" if outcome else "",
+            exit_code=outcome.exit_code if outcome else None,
+            timed_out=outcome.timed_out if outcome else False,
+            suites=parsed.suites,
+            cases=parsed.cases,
+            failures=parsed.failures,
+            errors=parsed.errors,
+            skipped=parsed.skipped,
+            duration=parsed.duration
+            if parsed.duration > 0 or outcome is None
+            else outcome.seconds,  # JUnit times too small to show: the command's time
+            passed=ok_exit and parsed.failures == 0 and parsed.errors == 0,
+            output_excerpt=outcome.output if outcome else "",
+            failed_cases=failed,
+            environment=env,
+            junit_files=parsed.files,
+            created_by=actor,
+            created_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        data = render_report(run, lang)
+        doc = put_document(
+            session,
+            data,
+            kind="testreport",
+            request=req,
+            filename=f"{req.key}-testreport-v{seq}.docx",
+            version=seq,
+            lang=lang,
+            meta={"test_run": seq, "commit": sha, "passed": run.passed},
+        )
+        run.document = doc
+        reason = f"test run #{seq} at {sha[:10] or 'an unnamed commit'} {verdict_reason(run)}"
+        event_data = {"test_run": seq, "commit": sha, "passed": run.passed}
+        if req.state == "in_development":
+            transition(
+                session, req, "in_testing", actor=actor, reason=reason, channel=channel,
+                evidence_sha256=doc.sha256, data=event_data,
+            )  # fmt: skip
+        if reopen and not run.passed:
+            transition(
+                session, req, "in_development", actor=actor, reason=reason, channel=channel,
+                evidence_sha256=doc.sha256, data=event_data,
+            )  # fmt: skip
+        session.flush()
+        return _result(run)
+
+
+def run_tests_from_files(key: str, junit_paths: Sequence[Path] = (), **kwargs: Any) -> TestResult:
+    """``changeflow test KEY --junit FILE ...``: read the files (size-limited) first."""
+    return run_tests(key, junit=read_junit_files(junit_paths), **kwargs)
