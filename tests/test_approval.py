@@ -111,7 +111,9 @@ def test_issued_plan_carries_a_verifiable_signature(planned: str) -> None:
     assert props["changeflow.digest"] == content_digest(canonical_lines(d))
     lines = canonical_lines(d)
     assert any("2,400.00" in line for line in lines)  # amounts are in the canonical content
-    assert not any("审批人" in line for line in lines)  # the sign-off table is not
+    # the whole document is signed: the scope's text and the sign-off table's labels too,
+    # but not the cells the client fills in
+    assert "审批人 | ＿" in lines and any(line.startswith("¶ ") for line in lines)
     assert read_custom_properties(d)["changeflow.total"]  # the planner's own properties stay
 
 

@@ -4,8 +4,9 @@ One room for every document a client signs (plan and budget, acceptance certific
 dispatch order), from the key that signs it to the decision its return records:
 
 - ``keys``: the installation's HMAC key file, with rotation;
-- ``text``, ``content``: the visible content we sign, read the same way on the way out and
-  on the way back, and the account of what changed;
+- ``text``, ``visible``, ``content``: what a person sees on the page, read the same way
+  on the way out and on the way back; the canonical lines we sign (the whole document, the
+  sign-off cells masked) and the account of what changed;
 - ``labels``: one label table for every sign-off table;
 - ``kinds``: ONE declared table of every signable kind, its states and its recorder;
 - ``sealing``: the signature properties we write and their verification;
@@ -15,20 +16,19 @@ dispatch order), from the key that signs it to the decision its return records:
   transaction with its audit record and the archived evidence;
 - ``inbox``: the folder a client's files land in, each file classified once.
 
-Layers inside go one way: text < labels < kinds < content < keys < sealing < reading <
-decisions < inbox. Other rooms import from this package, not from its modules.
+Layers inside go one way: text < labels < kinds < visible < content < keys < sealing <
+reading < decisions < inbox. Other rooms import from this package, not from its modules.
 """
 
 from __future__ import annotations
 
 from . import keys
 from .content import (
+    SCHEME,
     canonical_lines,
-    cell_text,
     content_digest,
     describe_changes,
     dispatch_canonical_lines,
-    table_rows,
 )
 from .decisions import (
     EVIDENCE_TYPES,
@@ -61,6 +61,7 @@ from .labels import (
     printed_labels,
     return_to_labels,
     signoff_field,
+    signoff_row,
 )
 from .reading import (
     RETURN_VALUES,
@@ -69,6 +70,7 @@ from .reading import (
     SignOff,
     check_content,
     parse_accepted,
+    parse_choice,
     parse_date,
     parse_decision,
     parse_satisfaction,
@@ -97,6 +99,7 @@ from .sealing import (
     signed_properties,
 )
 from .text import label_key, normalise
+from .visible import Unreadable, read_visible
 
 __all__ = [
     "EVIDENCE_TYPES",
@@ -111,6 +114,7 @@ __all__ = [
     "P_SCHEME",
     "P_VERSION",
     "RETURN_VALUES",
+    "SCHEME",
     "SIGNED",
     "SKIP_PREFIXES",
     "STALE_CLAIM_SECONDS",
@@ -124,12 +128,12 @@ __all__ = [
     "Returned",
     "SignOff",
     "Signable",
+    "Unreadable",
     "accept_document",
     "accept_file",
     "approve_document",
     "approve_file",
     "canonical_lines",
-    "cell_text",
     "check_content",
     "check_evidence",
     "classify",
@@ -144,6 +148,7 @@ __all__ = [
     "lines_of",
     "normalise",
     "parse_accepted",
+    "parse_choice",
     "parse_date",
     "parse_decision",
     "parse_satisfaction",
@@ -153,6 +158,7 @@ __all__ = [
     "read_return_to",
     "read_returned",
     "read_signoff_cells",
+    "read_visible",
     "record_decision",
     "record_returned",
     "return_to_labels",
@@ -162,8 +168,8 @@ __all__ = [
     "signature_of",
     "signed_properties",
     "signoff_field",
+    "signoff_row",
     "status_section",
-    "table_rows",
     "today_local",
     "verify_stored",
-]  # fmt: skip
+]

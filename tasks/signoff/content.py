@@ -1,116 +1,114 @@
-"""The visible content of a document we sign, read the same way when we issue it and when
-it comes back.
+"""The content we sign: the whole document as a person sees it, read the same way when we
+issue it and when it comes back.
 
-The canonical content is the normalised text of every table except the sign-off table (work
-items, amounts, totals, dates all live in tables): each cell's text in NFKC form with
-whitespace collapsed, one line per non-empty row. Word, WPS and LibreOffice re-split runs,
-rewrite styles and XML on save, but leave this text alone; an edited amount changes it.
+``visible.read_visible`` reads what is on the page; here it becomes the *canonical lines*:
+every paragraph (``¶ text``), every table (a ``#n`` marker, then one line per non-empty
+row, cells separated by `` | ``), then each header and footer, all in NFKC form with
+whitespace collapsed. The sign-off table is part of it: its labels and any other row stay,
+only the cells the client fills (the value beside each sign-off label) read as ``＿``. So
+any change to what we wrote (an amount, an item, a date, a clause of the scope, a row or a
+table added) changes the lines, while the client's own writing in the sign-off cells and
+what Word, WPS and LibreOffice do on save (runs re-split, styles and XML rewritten) does not.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Callable, Iterator
-from typing import Any
 
 from docx.document import Document as DocxDocument
-from docx.oxml.ns import qn
 
-from .labels import dispatch_signoff_values, is_signoff
+from .labels import dispatch_signoff_values, is_signoff, signoff_row
 from .text import normalise, short
+from .visible import Para, Table, Unreadable, Visible, cell_text, read_visible
 
-SCHEME = "changeflow-signed-1"
-_W_TBL, _W_TR, _W_TC, _W_P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
-_W_T, _W_TAB, _W_BR = qn("w:t"), qn("w:tab"), qn("w:br")
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-
-
-def _own(el: Any, tag: str, owner: Any) -> Iterator[Any]:
-    """Descendants ``tag`` of ``el`` whose nearest enclosing table is ``owner``."""
-    for child in el.iter(tag):
-        anc = child.getparent()
-        while anc is not None and anc.tag != _W_TBL:
-            anc = anc.getparent()
-        if anc is owner:
-            yield child
+SCHEME = "changeflow-signed-2"
+# Documents issued before the whole document was signed: their digest covers only the
+# tables, so the returned copy is compared with the stored one (the same full reading on
+# both sides) and the old digest is not relied on.
+OLD_SCHEMES = ("changeflow-signed-1",)
+BLANK = "＿"
 
 
-def _paragraph_text(p: Any) -> str:
-    parts: list[str] = []
-    for el in p.iter(_W_T, _W_TAB, _W_BR):
-        anc = el.getparent()
-        skip = False
-        while anc is not None and anc is not p:
-            if anc.tag == _MC_FALLBACK:  # a drawing's fallback copy repeats its text
-                skip = True
-                break
-            anc = anc.getparent()
-        if skip:
-            continue
-        parts.append(el.text or "" if el.tag == _W_T else " ")
-    return "".join(parts)
+def read(doc: DocxDocument, form: str = "decision") -> Visible:
+    """The document as read, with its sign-off tables of ``form`` marked."""
+    vis = read_visible(doc)
+    for t in vis.tables():
+        rows = raw_rows(t)
+        t.signoff = (
+            dispatch_signoff_values(rows) is not None if form == "dispatch" else is_signoff(rows)
+        )
+    return vis
 
 
-def cell_text(tc: Any, nfkc: bool = True) -> str:
-    """All text of a cell (nested tables included), paragraphs joined by a space."""
-    return normalise(" ".join(_paragraph_text(p) for p in tc.iter(_W_P)), nfkc)
+def raw_rows(t: Table) -> list[list[str]]:
+    """The table's rows as the client wrote them (whitespace collapsed, no NFKC)."""
+    return [[normalise(cell_text(c), nfkc=False) for c in row] for row in t.rows]
 
 
-def _top_tables(doc: DocxDocument) -> list[Any]:
-    body = doc.element.body
-    out = []
-    for tbl in body.iter(_W_TBL):
-        anc = tbl.getparent()
-        while anc is not None and anc.tag != _W_TBL:
-            anc = anc.getparent()
-        if anc is None:
-            out.append(tbl)
-    return out
+def _masked_cells(t: Table, form: str) -> list[list[str]]:
+    rows = []
+    for row in t.rows:
+        cells = [_text(c.blocks, form) for c in row]
+        if t.signoff and row and signoff_row(normalise(cell_text(row[0])), form):
+            first = cells[0]
+            cells = [first] + [first if c == first else BLANK for c in cells[1:]]
+        rows.append(cells)
+    return rows
 
 
-def table_rows(tbl: Any, nfkc: bool = True) -> list[list[str]]:
-    """The table's rows as lists of normalised cell texts (merged cells counted once)."""
-    return [[cell_text(tc, nfkc) for tc in _own(tr, _W_TC, tbl)] for tr in _own(tbl, _W_TR, tbl)]
+def _text(blocks: list[Para | Table], form: str) -> str:
+    parts = []
+    for b in blocks:
+        if isinstance(b, Para):
+            parts.append(b.text)
+        else:
+            parts.extend(c for row in _masked_cells(b, form) for c in row)
+    return normalise(" ".join(p for p in parts if p))
 
 
-def canonical_lines(
-    doc: DocxDocument,
-    *,
-    top_level: bool = True,
-    skip: Callable[[list[list[str]]], bool] = is_signoff,
-) -> list[str]:
-    """The canonical content: every table but the sign-off table (``skip``), one line per
-    non-empty row, cells separated by `` | ``, tables separated by ``#<n>`` marker lines.
-
-    ``top_level``: every table not inside another table (tables in text boxes included);
-    otherwise the body's own tables only (the dispatch order's reading)."""
-    tables = _top_tables(doc) if top_level else [t._tbl for t in doc.tables]
+def lines_from(vis: Visible, form: str = "decision") -> list[str]:
     lines: list[str] = []
     n = 0
-    for tbl in tables:
-        rows = table_rows(tbl)
-        if skip(rows):
-            continue
-        n += 1
-        lines.append(f"#{n}")
-        lines.extend(" | ".join(r) for r in rows if any(r))
+
+    def emit(blocks: list[Para | Table]) -> None:
+        nonlocal n
+        for b in blocks:
+            if isinstance(b, Para):
+                t = normalise(b.text)
+                if t:
+                    lines.append(f"¶ {t}")
+            else:
+                n += 1
+                lines.append(f"#{n}")
+                lines.extend(" | ".join(r) for r in _masked_cells(b, form) if any(r))
+
+    emit(vis.body)
+    for where, blocks in vis.margins:
+        before = len(lines)
+        lines.append(f"⌂{where}")
+        emit(blocks)
+        if len(lines) == before + 1:
+            lines.pop()  # an empty header or footer says nothing
     return lines
 
 
+def canonical_lines(doc: DocxDocument, form: str = "decision") -> list[str]:
+    """The canonical content of a document whose sign-off table is of ``form``."""
+    return lines_from(read(doc, form), form)
+
+
 def dispatch_canonical_lines(doc: DocxDocument) -> list[str]:
-    """What the client may not change in a dispatch order: every table but its sign-off."""
-    return canonical_lines(
-        doc, top_level=False, skip=lambda rows: dispatch_signoff_values(rows) is not None
-    )
+    """The canonical content of a dispatch order (its sign-off table's values masked)."""
+    return canonical_lines(doc, "dispatch")
 
 
-def content_digest(lines: list[str]) -> str:
-    return hashlib.sha256(("\n".join([SCHEME, *lines])).encode()).hexdigest()
+def content_digest(lines: list[str], scheme: str = SCHEME) -> str:
+    return hashlib.sha256(("\n".join([scheme, *lines])).encode()).hexdigest()
 
 
 def describe_changes(sent: list[str], got: list[str], limit: int = 3) -> str:
-    """A short account of what differs between two canonical contents."""
+    """A short account of what differs between two canonical contents, first change first."""
     out: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=sent, b=got, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -118,20 +116,46 @@ def describe_changes(sent: list[str], got: list[str], limit: int = 3) -> str:
         if tag == "replace":
             for a, b in zip(sent[i1:i2], got[j1:j2], strict=False):
                 out.append(_changed_row(a, b))
+            out.extend(f"'{_shown(a)}' was removed" for a in sent[i1 + (j2 - j1) : i2])
+            out.extend(f"'{_shown(b)}' was added" for b in got[j1 + (i2 - i1) : j2])
         elif tag == "delete":
-            out.extend(f"'{short(a)}' was removed" for a in sent[i1:i2])
+            out.extend(f"'{_shown(a)}' was removed" for a in sent[i1:i2])
         else:
-            out.extend(f"'{short(b)}' was added" for b in got[j1:j2])
+            out.extend(f"'{_shown(b)}' was added" for b in got[j1:j2])
     more = f" (and {len(out) - limit} more)" if len(out) > limit else ""
     return "; ".join(out[:limit]) + more
+
+
+def _shown(line: str, n: int = 90) -> str:
+    """A canonical line as the client would name it (no ``¶`` marker; a table marker)."""
+    if line.startswith("¶ "):
+        line = line[2:]
+    elif line.startswith("#") and line[1:].isdigit():
+        line = f"table {line[1:]}"
+    return short(line, n)
 
 
 def _changed_row(a: str, b: str) -> str:
     """'2,400.00' became '240.00' (in the row '1 | 1 | 需求分析 …'): the cells that changed."""
     ca, cb = a.split(" | "), b.split(" | ")
-    if len(ca) != len(cb):
-        return f"'{short(a)}' became '{short(b)}'"
+    if len(ca) != len(cb) or len(ca) == 1:
+        return f"'{_shown(a)}' became '{_shown(b)}'"
     cells = [
         f"'{short(x, 40)}' became '{short(y, 40)}'" for x, y in zip(ca, cb, strict=True) if x != y
     ]
     return ", ".join(cells) + f" (in the row '{short(a, 40)}')"
+
+
+__all__ = [
+    "BLANK",
+    "OLD_SCHEMES",
+    "SCHEME",
+    "Unreadable",
+    "canonical_lines",
+    "content_digest",
+    "describe_changes",
+    "dispatch_canonical_lines",
+    "lines_from",
+    "raw_rows",
+    "read",
+]

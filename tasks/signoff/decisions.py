@@ -344,8 +344,8 @@ def _approve_once(
         signoff = parse_signoff(returned.signoff_raw, source)
         _check_date(source, signoff.decided_on, sent)
         reject_target = None
-        if signoff.decision == "reject" and spec.returns_to and returned.doc is not None:
-            reject_target = read_return_to(returned.doc, source)
+        if signoff.decision == "reject" and spec.returns_to:
+            reject_target = read_return_to(returned.signoff_raw, source)
         approval = _record(
             session,
             req,
@@ -522,7 +522,7 @@ def accept_document(
             "unknown",
         )
     # a bad 退回至 value is refused before anything is written
-    read_return_to(peek.doc, source)  # type: ignore[arg-type]
+    read_return_to(peek.signoff_raw, source)
     result = approve_document(data, source, filename=filename, actor=actor, returned=peek)
     out = result.as_dict()
     out["returned_to"] = None if result.decision == "approve" else out["state"]

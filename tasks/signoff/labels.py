@@ -121,3 +121,13 @@ def printed_labels(lang: str) -> dict[str, str]:
         label = _pick(pair, lang)
         out[name] = label if signoff_field(label) == name else _pick(FALLBACK_LABELS[name], lang)
     return out
+
+
+def signoff_row(label: str, form: str = "decision") -> str | None:
+    """The field a sign-off table's row is for, by its first cell (None: not a sign-off row).
+
+    The decision form also has the acceptance certificate's 退回至 row (``return_to``)."""
+    name = signoff_field(label, form)
+    if name is None and form == "decision" and label_key(label) in return_to_labels():
+        return "return_to"
+    return name

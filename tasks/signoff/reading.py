@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from docx.document import Document as DocxDocument
 
 from ..inputs import clean_text, open_docx
-from .content import _top_tables, content_digest, describe_changes, table_rows
-from .labels import dispatch_signoff_values, is_signoff, return_to_labels, signoff_field
+from .content import OLD_SCHEMES, SCHEME, content_digest, describe_changes, lines_from
+from .content import read as read_content
+from .labels import signoff_row
 from .refused import Refused
 from .sealing import (
     KEY_PATTERN,
@@ -26,11 +27,13 @@ from .sealing import (
     P_KIND,
     P_LANG,
     P_REQUEST,
+    P_SCHEME,
     P_VERSION,
-    lines_of,
+    form_of,
     signature_of,
 )
-from .text import label_key, normalise, short
+from .text import normalise, short
+from .visible import Table, Unreadable, Visible, cell_text
 
 Decision = Literal["approve", "reject"]
 
@@ -63,27 +66,47 @@ class Returned:
     doc: DocxDocument | None = field(default=None, repr=False)
 
 
-def read_signoff_cells(doc: DocxDocument, form: str = "decision") -> dict[str, str] | None:
-    """Label -> value of the (last) sign-off table of ``form``, raw text; None if none."""
-    if form == "dispatch":
-        raw = None
-        for tbl in doc.tables:
-            raw = dispatch_signoff_values(table_rows(tbl._tbl, nfkc=False)) or raw
-        return raw
-    found = None
-    for tbl in _top_tables(doc):
-        rows = table_rows(tbl, nfkc=False)
-        if not is_signoff(rows):
+def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dict[str, str]:
+    """Field -> what the client wrote, from the document's ONE sign-off table of ``form``.
+
+    Refused: no sign-off table; two of them, or a field written twice (two decisions in
+    one file); a sign-off cell holding a table or a picture (the cells take text only)."""
+    tables = [t for t in vis.tables() if t.signoff]
+    if not tables:
+        raise Refused(source, "sign-off", SIGNOFF_MISSING[form], "signoff")
+    if len(tables) > 1:
+        raise Refused(
+            source,
+            "sign-off",
+            f"holds {len(tables)} sign-off tables: two decisions in one file; return the"
+            " document we sent with its one sign-off table filled in",
+            "decision",
+        )
+    values: dict[str, str] = {}
+    for row in tables[0].rows:
+        if not row:
             continue
-        values: dict[str, str] = {}
-        for r in rows:
-            name = signoff_field(r[0]) if r else None
-            if name is None:
-                continue
-            rest = [c for c in r[1:] if c != r[0]]
-            values[name] = " ".join(c for c in rest if c)
-        found = values
-    return found
+        label = normalise(cell_text(row[0]), nfkc=False)
+        name = signoff_row(label, form)
+        if name is None:
+            continue
+        if name in values:
+            raise Refused(
+                source,
+                name,
+                f"is filled in twice ('{short(label, 30)}' rows): two decisions in one file",
+                "decision",
+            )
+        for cell in row[1:]:
+            if any(isinstance(b, Table) for b in cell.blocks) or "[图片" in cell_text(cell):
+                raise Refused(
+                    source,
+                    name,
+                    "holds a table or a picture: the sign-off cells take text only",
+                    "decision",
+                )
+        values[name] = normalise(" ".join(cell_text(c) for c in row[1:]), nfkc=False)
+    return values
 
 
 SIGNOFF_MISSING = {
@@ -94,20 +117,29 @@ SIGNOFF_MISSING = {
 }
 
 
-def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> Returned:
-    """Check the file, verify its signature and that its own tables still match the
-    signed digest. The comparison with the stored copy needs the database (decisions).
-    ``doc``: the file already opened (by the inbox), so it is not parsed twice."""
-    from .kinds import signable
+def _read(doc: DocxDocument, source: str, form: str) -> tuple[Visible, list[str]]:
+    try:
+        vis = read_content(doc, form)
+    except Unreadable as exc:
+        raise Refused(
+            source,
+            "content",
+            f"contains {exc.what}, which cannot be verified against what we sent: return the"
+            " document we sent with only its sign-off table filled in",
+            "unreadable",
+        ) from None
+    return vis, lines_from(vis, form)
 
+
+def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> Returned:
+    """Check the file, verify its signature, read what it shows and its sign-off values.
+    The comparison with the stored copy needs the database (``decisions``).
+    ``doc``: the file already opened (by the inbox), so it is not parsed twice."""
     doc = doc if doc is not None else open_docx(data, source)
     props = signature_of(doc, source)
-    spec = signable(props[P_KIND])
-    form = spec.form if spec is not None else "decision"
-    lines = lines_of(doc, props[P_KIND])
-    signoff = read_signoff_cells(doc, form)
-    if signoff is None:
-        raise Refused(source, "sign-off", SIGNOFF_MISSING[form], "signoff")
+    form = form_of(props[P_KIND])
+    vis, lines = _read(doc, source, form)
+    signoff = read_signoff_cells(vis, source, form)
     return Returned(
         source=source,
         kind=props[P_KIND],
@@ -124,8 +156,11 @@ def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> 
 
 
 def check_content(returned: Returned, sent_lines: list[str]) -> None:
-    """Refuse when the visible tables differ from what we sent (amounts, items, dates)."""
-    if returned.lines == sent_lines and content_digest(sent_lines) == returned.digest:
+    """Refuse when what the document shows differs from what we sent (outside the
+    sign-off cells), naming the first changed place."""
+    scheme = returned.properties.get(P_SCHEME, SCHEME)
+    same_digest = scheme in OLD_SCHEMES or content_digest(sent_lines) == returned.digest
+    if returned.lines == sent_lines and same_digest:
         return
     keys = {k for line in returned.lines for k in KEY_PATTERN.findall(line)}
     if keys and returned.request not in keys:
@@ -140,26 +175,31 @@ def check_content(returned: Returned, sent_lines: list[str]) -> None:
     raise Refused(
         returned.source,
         "content",
-        f"the tables differ from the {what} v{returned.version} we sent"
-        f" ({describe_changes(sent_lines, returned.lines)}); amounts, items and dates cannot be"
-        " changed in the returned file: ask for a new version instead",
+        f"differs from the {what} v{returned.version} we sent"
+        f" ({describe_changes(sent_lines, returned.lines)}); only the sign-off cells may be"
+        " filled in: ask for a new version instead",
         "edited",
     )
 
 
 def verify_stored(data: bytes, source: str, kind: str = "plan") -> list[str]:
     """Canonical content of a stored (sent) document."""
-    return lines_of(open_docx(data, source), kind)
+    form = form_of(kind)
+    return _read(open_docx(data, source), source, form)[1]
 
 
 # --- the sign-off values -------------------------------------------------------------------
 
-_TICK = "☑☒✓✔√■▣●◉✅"
+# Boxes as people fill them: ticked, empty, and marks that could mean either (refused).
+TICKED = "☑☒✓✔√■▣●◉✅"
+EMPTY = "☐□❑❒○◯◻⬜"
+CROSSED = "✗✘×xX"
 _DATE_FORMS = (
     re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$"),
     re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+_FILLER = re.compile(r"[\s.。!！,，;；:：、()（）\[\]【】/|]+")
 
 
 def _spellings() -> dict[str, Decision]:
@@ -175,32 +215,75 @@ def _spellings() -> dict[str, Decision]:
     return out
 
 
-def parse_decision(text: str, source: str) -> Decision:
-    """同意/不同意 (approve/reject), typed or ticked; anything else is refused."""
+def parse_choice(text: str, options: dict[str, Any], source: str, fld: str, hint: str) -> Any:
+    """The one option a client chose: typed alone (同意), or ticked among boxes, the box
+    before or after its word (☑同意 ☐不同意, 同意☑ 不同意☐, 是☑ 否☐). Both or none
+    ticked, a box that belongs to no word, a cross, or other words beside are unclear."""
     t = normalise(text).lower()
     if not t:
-        raise Refused(
-            source, "decision", "is blank: write 同意 or 不同意 (approve/reject)", "decision"
-        )
-    spellings = _spellings()
-    bare = t.strip(" .。!！,，;；:：" + _TICK)
-    if bare in spellings:
-        return spellings[bare]
-    words = "|".join(sorted(map(re.escape, spellings), key=len, reverse=True))
-    # a tick before the word (☑同意 ☐不同意); only if there is none, a tick after it
-    ticked = {spellings[m.group(1)] for m in re.finditer(rf"[{_TICK}]\s*({words})", t)}
-    if not ticked:
-        ticked = {spellings[m.group(1)] for m in re.finditer(rf"({words})\s*[{_TICK}]", t)}
-    if len(ticked) == 1:
-        return ticked.pop()
-    if not ticked and any(box in t for box in "□☐"):
-        raise Refused(source, "decision", f"'{text}': no box is ticked", "decision")
+        raise Refused(source, fld, f"is blank: write {hint}", "decision")
+    bare = _FILLER.sub(" ", t).strip()
+    if bare in options:
+        return options[bare]
+    words = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+    token = re.compile(rf"({words})|([{TICKED}])|([{EMPTY}])|([{CROSSED}])")
+    tokens: list[tuple[str, Any]] = []
+    pos = 0
+    for m in token.finditer(t):
+        if _FILLER.sub("", t[pos : m.start()]):
+            return _unclear(text, source, fld, hint)  # other words beside the options
+        pos = m.end()
+        if m.group(1):
+            tokens.append(("word", options[m.group(1)]))
+        elif m.group(2):
+            tokens.append(("box", True))
+        elif m.group(3):
+            tokens.append(("box", False))
+        else:
+            return _unclear(text, source, fld, hint)
+    if _FILLER.sub("", t[pos:]) or not tokens:
+        return _unclear(text, source, fld, hint)
+    kinds = [k for k, _ in tokens]
+    if "box" not in kinds:
+        return _unclear(text, source, fld, hint)
+    # pair each box with its word: boxes before their words, or after them, never mixed
+    first = kinds[0]
+    if len(tokens) % 2 or any(k != (first if i % 2 == 0 else _other(first))
+                              for i, k in enumerate(kinds)):  # fmt: skip
+        return _unclear(text, source, fld, hint)
+    pairs = [tokens[i : i + 2] for i in range(0, len(tokens), 2)]
+    chosen = set()
+    for pair in pairs:
+        box = next(v for k, v in pair if k == "box")
+        word = next(v for k, v in pair if k == "word")
+        if box:
+            chosen.add(word)
+    if len(chosen) == 1:
+        return chosen.pop()
+    if not chosen:
+        raise Refused(source, fld, f"'{short(text, 60)}': no box is ticked", "decision")
+    raise Refused(
+        source, fld, f"'{short(text, 60)}': more than one box is ticked ({hint})", "decision"
+    )
+
+
+def _other(kind: str) -> str:
+    return "box" if kind == "word" else "word"
+
+
+def _unclear(text: str, source: str, fld: str, hint: str) -> Any:
     raise Refused(
         source,
+        fld,
+        f"'{short(text, 60)}' is not a clear decision: write exactly {hint}",
         "decision",
-        f"'{short(text, 60)}' is not a clear decision:"
-        " write exactly 同意 or 不同意 (approve or reject)",
-        "decision",
+    )
+
+
+def parse_decision(text: str, source: str) -> Decision:
+    """同意/不同意 (approve/reject), typed or ticked; anything else is refused."""
+    return parse_choice(
+        text, _spellings(), source, "decision", "同意 or 不同意 (approve or reject)"
     )
 
 
@@ -229,24 +312,13 @@ def parse_signoff(raw: dict[str, str], source: str) -> SignOff:
     return SignOff(decision, approver, decided_on, comment, dict(raw))
 
 
-def read_return_to(doc: DocxDocument, source: str) -> str | None:
-    """The state a not-accepted request returns to, from the sign-off table (None: blank)."""
-    labels = return_to_labels()
-    value = None
-    for t in doc.tables:
-        for row in table_rows(t._tbl):
-            if row and label_key(row[0]) in labels:
-                value = " ".join(c for c in row[1:] if c != row[0]).strip()
+def read_return_to(raw: dict[str, str], source: str) -> str | None:
+    """The state a not-accepted request returns to, from the sign-off's 退回至 (None: blank)."""
+    value = raw.get("return_to", "").strip()
     if not value:
         return None
-    bare = normalise(value).lower().strip(" .。")
-    if bare in RETURN_VALUES:
-        return RETURN_VALUES[bare]
-    raise Refused(
-        source,
-        "return to",
-        f"'{value[:40]}' is neither 测试 (testing) nor 开发 (development)",
-        "decision",
+    return parse_choice(
+        value, RETURN_VALUES, source, "return to", "测试 (testing) or 开发 (development)"
     )
 
 
@@ -261,23 +333,11 @@ RETURN_VALUES = {
 
 
 def parse_accepted(text: str, source: str) -> bool:
-    """是/否 (yes/no), typed or ticked (☑是 ☐否)."""
+    """是/否 (yes/no), typed or ticked (☑是 ☐否, 是☑ 否☐)."""
     from changeflow.docs_templates.tpl_dispatch import ACCEPT_WORDS
 
-    t = normalise(text).lower()
-    if not t:
-        raise Refused(source, "accepted", "is blank: write 是 or 否 (yes/no)", "decision")
     words = {w: v for v, ws in ACCEPT_WORDS.items() for w in ws}
-    bare = t.strip(" .。!！,，;；" + _TICK)
-    if bare in words:
-        return words[bare]
-    alts = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    ticked = {words[m.group(1)] for m in re.finditer(rf"[{_TICK}]\s*({alts})", t)}
-    if not ticked:
-        ticked = {words[m.group(1)] for m in re.finditer(rf"({alts})\s*[{_TICK}]", t)}
-    if len(ticked) == 1:
-        return ticked.pop()
-    raise Refused(source, "accepted", f"'{text}' is not 是 or 否 (yes or no)", "decision")
+    return parse_choice(text, words, source, "accepted", "是 or 否 (yes or no)")
 
 
 def parse_satisfaction(text: str, source: str) -> int:

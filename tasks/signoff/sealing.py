@@ -17,7 +17,7 @@ from docx.document import Document as DocxDocument
 
 from ..wordkit import read_custom_properties, write_custom_properties
 from . import keys
-from .content import SCHEME, canonical_lines, content_digest, dispatch_canonical_lines
+from .content import OLD_SCHEMES, SCHEME, canonical_lines, content_digest
 from .kinds import signable
 from .refused import Refused
 
@@ -36,16 +36,21 @@ KEY_PATTERN = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}\b")
 
 def lines_of(doc: DocxDocument, kind: str) -> list[str]:
     """The signed content of a document of ``kind``, by the sign-off table it carries."""
+    return canonical_lines(doc, form_of(kind))
+
+
+def form_of(kind: str) -> str:
+    """The sign-off table a kind carries (``decision`` for kinds that take none)."""
     spec = signable(kind)
-    if spec is not None and spec.form == "dispatch":
-        return dispatch_canonical_lines(doc)
-    return canonical_lines(doc)
+    return spec.form if spec is not None else "decision"
 
 
-def _message(kind: str, request: str, version: int, lang: str, digest: str) -> bytes:
+def _message(
+    kind: str, request: str, version: int, lang: str, digest: str, scheme: str = SCHEME
+) -> bytes:
     return "\n".join(
         [
-            SCHEME,
+            scheme,
             f"kind={kind}",
             f"request={request}",
             f"version={version}",
@@ -116,13 +121,15 @@ def signature_of(doc: DocxDocument, source: str) -> dict[str, str]:
         raise Refused(
             source, "signature", f"signature incomplete (missing {', '.join(missing)})", "forged"
         )
-    if props[P_SCHEME] != SCHEME:
+    if props[P_SCHEME] not in (SCHEME, *OLD_SCHEMES):
         raise Refused(source, "signature", f"unknown signature scheme {props[P_SCHEME]}", "forged")
     try:
         version = int(props[P_VERSION])
     except ValueError:
         raise Refused(source, "signature", "version is not a number", "forged") from None
-    msg = _message(props[P_KIND], props[P_REQUEST], version, props[P_LANG], props[P_DIGEST])
+    msg = _message(
+        props[P_KIND], props[P_REQUEST], version, props[P_LANG], props[P_DIGEST], props[P_SCHEME]
+    )
     if not keys.verify(msg, props[P_KID], props[P_MAC]):
         raise Refused(
             source,
