@@ -27,7 +27,7 @@ Rooms (a package in the style of Prefect's ``cli/deploy/``; this file only re-ex
 * ``week`` - weeks and the report-day rule (parse_week, ReportRule, report_due,
   should_send_now, clients_due ...), and for now the look-ups ``active_contract`` and
   ``find_client``;
-* ``facts`` - the data: ``build_week`` and its queries;
+* ``facts`` - the data: ``build_week`` and one query function per fact (a package);
 * ``document`` - the burn-up chart, the template context, the Word report, the markdown view;
 * ``making`` - making, recording and listing report versions (``make_report``,
   ``scheduled_reports``, ``stored_report``, ``report_rows``, ``mail_key``);
