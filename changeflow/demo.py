@@ -72,8 +72,8 @@ def step_intake(run: DemoRun) -> None:
     from prefect import flow
 
     from changeflow.flows.intake import intake
+    from changeflow.flows.units import intake_file
     from changeflow.tasks.taskbook import read_taskbook
-    from changeflow.tasks.units import intake_file
 
     # The client's filled .docx arrives as a file (the inbox path); the lead also enters a
     # task book in the UI form (the intake flow): both go through the same domain function.
