@@ -85,8 +85,8 @@ def _final_state(key: str) -> str:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
+    from changeflow.cli.serving import ensure_server
     from changeflow.demo import run_demo
-    from changeflow.server import ensure_server
 
     repeat = 2 if quick else 3
     saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "PREFECT_API_URL", "PREFECT_HOME")}

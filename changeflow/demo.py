@@ -126,7 +126,7 @@ def run_demo(out: Path, *, use_server: bool = True, stages: list[Step] | None = 
     run = DemoRun(out)
     server = None
     if use_server:
-        from changeflow.server import ensure_server
+        from changeflow.cli.serving import ensure_server
 
         server = ensure_server(prefect_home=home / "prefect")
         run.server_url = server.ui_url

@@ -20,7 +20,7 @@ from changeflow.cli import demo  # noqa: F401  isort: skip
 from changeflow.cli import maintenance  # noqa: F401  isort: skip
 from changeflow.cli import ops  # noqa: F401  isort: skip
 from changeflow.cli import planning  # noqa: F401  isort: skip
-from changeflow.cli import server  # noqa: F401  isort: skip
+from changeflow.cli import up  # noqa: F401  isort: skip
 from changeflow.cli import weekly  # noqa: F401  isort: skip
 from changeflow.cli import git  # noqa: F401  isort: skip
 

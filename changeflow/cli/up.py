@@ -61,8 +61,8 @@ def up(
     limit: int = typer.Option(None, help="At most this many flow runs at once here."),
 ) -> None:
     """Start (or find) the Prefect server, create the deployments and run them until Ctrl-C."""
+    from changeflow.cli.serving import ensure_server, start_executor
     from changeflow.flows.deployments import DEPLOYMENTS
-    from changeflow.server import ensure_server, start_executor
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     signal.signal(signal.SIGTERM, _raise_interrupt)  # a service manager's stop = Ctrl-C
