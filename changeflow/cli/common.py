@@ -1,4 +1,4 @@
-"""Shared pieces of the CLI: the app, JSON/rich output, one-line errors."""
+"""Shared pieces of the CLI commands: JSON/rich output, one-line errors."""
 
 from __future__ import annotations
 
@@ -18,13 +18,6 @@ from changeflow.jsonout import to_jsonable
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-app = typer.Typer(
-    name="changeflow",
-    help="Development and maintenance requests of an OA service contract (changeflow).",
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    add_completion=False,
-)
 console = Console()
 err_console = Console(stderr=True)
 

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 
 
-@app.command()
 def demo(
     out: Path = typer.Option(
         Path("demo-out"), help="Folder for the demo's database and documents."
@@ -35,3 +34,8 @@ def demo(
             console.print(f"Flow runs were reported to the Prefect server at {run.server_url}")
 
     emit(data, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to ``app``."""
+    app.command()(demo)

@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import app, console, err_console, table
+from changeflow.cli.common import console, err_console, table
 
 
 def _raise_interrupt(*_: Any) -> None:
@@ -42,7 +42,6 @@ def _wait_interruptible(ex: Any) -> bool:
         return False
 
 
-@app.command()
 def up(
     host: str = typer.Option(None, help="Address to bind (default 127.0.0.1: this machine only)."),
     port: int = typer.Option(None, help="Port of the server and UI (default 4200)."),
@@ -107,3 +106,8 @@ def up(
     else:
         console.print(f"Prefect server left running at {server.api_url} (not started here).")
     sys.exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``up`` to ``app``."""
+    app.command()(up)
