@@ -17,8 +17,9 @@ def demo(
     as_json: bool = JsonOpt,
 ) -> None:
     """Run the sample contract's requests through the lifecycle and print what it made."""
-    from changeflow.demo import run_demo
     from changeflow.tasks.status import list_requests
+
+    from .runner import run_demo
 
     run = run_demo(out, use_server=server)
     requests = list_requests()
