@@ -20,8 +20,8 @@ from bench.common import row
 
 def _domain_stages() -> list[Any]:
     """The demo's stages with every flow call replaced by its domain function."""
-    from changeflow import demo_lifecycle as dl
-    from changeflow.demo import DemoRun, _examples, step_setup
+    from changeflow.cli import demo as dl
+    from changeflow.cli.demo import DemoRun, _examples, step_setup
     from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
@@ -56,7 +56,7 @@ def _domain_stages() -> list[Any]:
 
     def step_docs(run: DemoRun) -> None:
         shot = delivery_docs.check_screenshot(dl._screenshot(), "请假单界面.png")
-        delivery_docs.make_docs(run.keys["main"], notes=dl.NOTES, screenshots=[shot],
+        delivery_docs.make_docs(run.keys["main"], notes=dl.design_notes(), screenshots=[shot],
                                 actor="张伟")  # fmt: skip
 
     def step_golive(run: DemoRun) -> None:
@@ -85,8 +85,8 @@ def _final_state(key: str) -> str:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from changeflow.demo import run_demo
-    from changeflow.server import ensure_server
+    from changeflow.cli.demo import run_demo
+    from changeflow.cli.serving import ensure_server
 
     repeat = 2 if quick else 3
     saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "PREFECT_API_URL", "PREFECT_HOME")}

@@ -269,8 +269,8 @@ def _reachable() -> None:
 def run(quick: bool) -> list[dict[str, Any]]:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from changeflow.cli.serving import ensure_server, ensure_work_pool, start_executor
     from changeflow.flows.deployments import WORK_POOL
-    from changeflow.server import ensure_server, ensure_work_pool, start_executor
     from changeflow.settings import get_settings
 
     _reachable()

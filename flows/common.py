@@ -24,7 +24,7 @@ def publish_markdown(key: str, markdown: str, description: str = "") -> None:
 def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str = "") -> None:
     from prefect.artifacts import create_table_artifact
 
-    from changeflow.cli.common import to_jsonable
+    from changeflow.jsonout import to_jsonable
 
     create_table_artifact(
         table=[to_jsonable(dict(r)) for r in rows], key=artifact_key(key), description=description

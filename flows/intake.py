@@ -18,7 +18,7 @@ def intake(
     taken_in_by: str = Field("project lead", title="经办人 Taken in by", max_length=120),
 ) -> dict[str, Any]:
     """Create the request in 'submitted' from a task book entered in the form."""
-    from changeflow.tasks.units import intake_task_book
+    from .units import intake_task_book
 
     result = intake_task_book(taskbook, source="Prefect form", actor=taken_in_by, channel="ui")
     lines = [

@@ -23,7 +23,7 @@ def backup(
     """
     from pathlib import Path
 
-    from changeflow.tasks.units import run_backup
+    from .units import run_backup
 
     result = run_backup(Path(out_dir) if out_dir else None, keep=keep)
     data = result.summary()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import EXAMPLES
 from tests.gitrepo_helpers import GitRepo
 
 PASSING_TEST = "def test_leave_days():\n    assert 1 + 2 == 3\n"
@@ -15,32 +16,9 @@ FAILING_TEST = (
     "def test_approver_required():\n    assert None is not None, 'approver <&> missing'\n"
 )
 
-# A tiny test runner for projects without pytest: writes JUnit itself.
-RUNNER = """\
-import sys, time
-from xml.sax.saxutils import quoteattr
-cases = []
-import checks
-for name in sorted(n for n in dir(checks) if n.startswith("check_")):
-    t = time.perf_counter()
-    try:
-        getattr(checks, name)()
-        cases.append((name, None, time.perf_counter() - t))
-    except AssertionError as exc:
-        cases.append((name, str(exc), time.perf_counter() - t))
-failed = [c for c in cases if c[1] is not None]
-with open(sys.argv[1], "w", encoding="utf-8") as f:
-    f.write('<?xml version="1.0" encoding="utf-8"?>\\n')
-    f.write(f'<testsuite name="checks" tests="{len(cases)}" failures="{len(failed)}">')
-    for name, msg, secs in cases:
-        f.write(f'<testcase classname="checks" name="{name}" time="{secs:.3f}">')
-        if msg is not None:
-            f.write(f'<failure message={quoteattr(msg)}/>')
-        f.write("</testcase>")
-    f.write("</testsuite>")
-print(f"{len(cases)} checks, {len(failed)} failed")
-sys.exit(1 if failed else 0)
-"""
+# A tiny test runner for projects without pytest: writes JUnit itself (the demo's sample
+# client project has it, see examples/client-project/).
+RUNNER = (EXAMPLES / "client-project" / "run_checks.py").read_text(encoding="utf-8")
 
 
 def pytest_command() -> str:
@@ -166,8 +144,7 @@ def fill_certificate(
     import docx
 
     from changeflow.docs_templates.tpl_acceptance import RETURN_TO
-    from changeflow.tasks.signoff import printed_labels as signoff_labels
-    from changeflow.tasks.signoff import today_local
+    from changeflow.tasks.signoff import printed_labels, today_local
 
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     d = docx.Document(io.BytesIO(data))
@@ -178,7 +155,7 @@ def fill_certificate(
         "comment": comment,
         "return_to": return_to,
     }
-    labels = {text: name for name, text in signoff_labels(lang).items()}
+    labels = {text: name for name, text in printed_labels(lang).items()}
     labels[RETURN_TO[0] if lang == "zh-CN" else RETURN_TO[1]] = "return_to"
     filled = 0
     for table in d.tables:

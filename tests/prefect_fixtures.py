@@ -19,7 +19,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from changeflow.server import ensure_server
+    from changeflow.cli.serving import ensure_server
 
     home = Path(tmp_path_factory.mktemp("prefect-home"))
     saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}

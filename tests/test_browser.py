@@ -51,7 +51,7 @@ def _local(url: str) -> bool:
 @pytest.fixture
 def served(prefect_server: str, contract: str, tmp_path: Path) -> Iterator[str]:
     """The registry's deployments served (as by ``changeflow up``) for this test's home."""
-    from changeflow.server import start_executor
+    from changeflow.cli.serving import start_executor
 
     ex = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
     try:

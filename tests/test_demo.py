@@ -10,7 +10,7 @@ pytestmark = pytest.mark.prefect
 
 
 def test_demo_runs_and_writes_documents(prefect_server: str, cf_home: Path, tmp_path: Path) -> None:
-    from changeflow.demo import run_demo, step_intake, step_setup
+    from changeflow.cli.demo import run_demo, step_intake, step_setup
     from changeflow.tasks.status import list_requests
 
     out = tmp_path / "demo-out"

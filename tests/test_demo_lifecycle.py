@@ -1,4 +1,4 @@
-"""The demo's lifecycle stages (changeflow/demo_lifecycle.py) after setup and intake: the
+"""The demo's lifecycle stages (changeflow/cli/demo/lifecycle.py) after setup and intake: the
 main request ends accepted, every stage's document is written, the release is tagged."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None:
     import git as gitpython
 
-    from changeflow import demo
+    from changeflow.cli import demo
     from changeflow.tasks.status import request_status
 
     out = tmp_path / "demo-out"

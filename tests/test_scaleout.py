@@ -54,7 +54,7 @@ def shared_server(
     prefect_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A Prefect server on PostgreSQL that refuses requests without the basic-auth string."""
-    from changeflow.server import ensure_server
+    from changeflow.cli.serving import ensure_server
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)  # not the session's server
     monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", prefect_db)
@@ -99,8 +99,8 @@ def test_unauthenticated_clients_are_refused(shared_server: str) -> None:
 
 
 def _deploy_from_prefect_yaml(api_url: str) -> None:
+    from changeflow.cli.serving import ensure_work_pool
     from changeflow.flows.deployments import ROOT, WORK_POOL
-    from changeflow.server import ensure_work_pool
 
     asyncio.run(ensure_work_pool(WORK_POOL))
     env = {**os.environ, "PREFECT_API_URL": api_url}
@@ -120,12 +120,12 @@ def test_two_workers_run_each_flow_run_exactly_once(
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
     from sqlalchemy import func, select
 
+    from changeflow.cli.serving import start_executor
     from changeflow.db.migrate import upgrade
     from changeflow.db.models import Document, Request
     from changeflow.db.planning import Plan
     from changeflow.db.session import transaction
     from changeflow.db.store import document_path
-    from changeflow.server import start_executor
     from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake

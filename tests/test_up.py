@@ -77,7 +77,7 @@ def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> No
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from changeflow.server import healthy
+    from changeflow.cli.serving import healthy
 
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -139,8 +139,8 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
+    from changeflow.cli.serving import start_executor
     from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
-    from changeflow.server import start_executor
 
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
     try:

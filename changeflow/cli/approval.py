@@ -7,11 +7,10 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
 secret_app = typer.Typer(help="The installation's signing secret.", no_args_is_help=True)
-app.add_typer(secret_app, name="secret")
 
 
 def _decision_line(d: dict) -> str:
@@ -28,7 +27,6 @@ def _decision_line(d: dict) -> str:
     return line
 
 
-@app.command()
 def approve(
     file: Path = typer.Argument(..., help="The returned plan (.docx) with its approval table."),
     key: str = typer.Option(None, "--key", help="Refuse unless the file is for this request."),
@@ -42,7 +40,6 @@ def approve(
     emit(result, as_json, lambda: console.print(_decision_line(result), markup=False))
 
 
-@app.command()
 def decision(
     key: str = typer.Argument(..., help="Request key, e.g. CR-2026-0001."),
     approve: bool = typer.Option(False, "--approve", help="The client approved (同意)."),
@@ -79,7 +76,6 @@ def decision(
     emit(result, as_json, lambda: console.print(_decision_line(result), markup=False))
 
 
-@app.command()
 def inbox(
     folder: Path = typer.Option(None, "--folder", help="Inbox folder (default: settings)."),
     as_json: bool = JsonOpt,
@@ -112,7 +108,6 @@ def inbox(
         raise typer.Exit(2 if report.refused else 5)
 
 
-@app.command()
 def kickoff(
     key: str = typer.Argument(..., help="Request key of an approved plan."),
     actor: str = typer.Option("changeflow", help="Who starts it (for the audit trail)."),
@@ -149,3 +144,12 @@ def secret_rotate(as_json: bool = JsonOpt) -> None:
         as_json,
         lambda: console.print(f"now signing with {kid}; verifying with {', '.join(data['keys'])}"),
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``secret``, ``approve``, ``decision``, ``inbox`` and ``kickoff`` to ``app``."""
+    app.add_typer(secret_app, name="secret")
+    app.command()(approve)
+    app.command()(decision)
+    app.command()(inbox)
+    app.command()(kickoff)

@@ -1,4 +1,4 @@
-"""Shared pieces of the CLI: the app, JSON/rich output, one-line errors."""
+"""Shared pieces of the CLI commands: JSON/rich output, one-line errors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -16,37 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from changeflow.errors import ChangeflowError
+from changeflow.jsonout import to_jsonable
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-app = typer.Typer(
-    name="changeflow",
-    help="Development and maintenance requests of an OA service contract (changeflow).",
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    add_completion=False,
-)
 console = Console()
 err_console = Console(stderr=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-
-
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "model_dump"):
-        return to_jsonable(value.model_dump(mode="json"))
-    return value
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> None:

@@ -7,14 +7,12 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.settings import get_settings
 
 contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
-app.add_typer(contract_app, name="contract")
 
 
-@app.command()
 def init(as_json: bool = JsonOpt) -> None:
     """Create or upgrade the database, the document store, the inbox and the signing secret."""
     from changeflow.db.migrate import upgrade
@@ -35,7 +33,6 @@ def init(as_json: bool = JsonOpt) -> None:
     emit(data, as_json, lambda: console.print(table("changeflow init", ["", ""], data.items())))
 
 
-@app.command()
 def intake(
     file: Path = typer.Argument(..., help="Task book: the filled .docx template or YAML."),
     actor: str = typer.Option("changeflow", help="Who takes it in (for the audit trail)."),
@@ -52,7 +49,6 @@ def intake(
     )
 
 
-@app.command()
 def status(
     key: str = typer.Argument(None, help="A request key such as CR-2026-0001; omit for all."),
     state: str = typer.Option(None, help="Only requests in this state."),
@@ -158,3 +154,11 @@ def contract_show(
             console.print(table(f"Contract {c['code']}", ["", ""], rows))
 
     emit(items if not ident else items[0], as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``contract``, ``init``, ``intake`` and ``status`` to ``app``."""
+    app.add_typer(contract_app, name="contract")
+    app.command()(init)
+    app.command()(intake)
+    app.command()(status)

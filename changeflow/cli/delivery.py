@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.tasks import testing as _testing  # noqa: F401  (its `status` section)
 
 LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
@@ -29,7 +29,6 @@ def _pdf(key: str, kind: str, version: int, lang: str | None) -> str:
     return str(export_pdf(key, kind, version, lang))
 
 
-@app.command("test")
 def test_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     junit: list[Path] = typer.Option(
@@ -92,7 +91,6 @@ def test_cmd(
         sys.exit(1)
 
 
-@app.command("golive")
 def golive_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     commit: str = typer.Option(
@@ -130,7 +128,6 @@ def golive_cmd(
     emit(data, as_json, render)
 
 
-@app.command("acceptance")
 def acceptance_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     new_version: bool = typer.Option(
@@ -170,7 +167,6 @@ def acceptance_cmd(
     emit(data, as_json, render)
 
 
-@app.command("accept")
 def accept_cmd(
     file: Path = typer.Argument(..., help="The acceptance certificate the client returned."),
     actor: str = typer.Option("changeflow", "--actor", help="Who records it (audit trail)."),
@@ -196,7 +192,6 @@ def accept_cmd(
     emit(res, as_json, render)
 
 
-@app.command("docs")
 def docs_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     notes: Path = typer.Option(
@@ -229,3 +224,12 @@ def docs_cmd(
         console.print(table(f"{key} documents", ["document", "version", "", "file"], rows))
 
     emit(data, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``test``, ``golive``, ``acceptance``, ``accept`` and ``docs`` to ``app``."""
+    app.command("test")(test_cmd)
+    app.command("golive")(golive_cmd)
+    app.command("acceptance")(acceptance_cmd)
+    app.command("accept")(accept_cmd)
+    app.command("docs")(docs_cmd)

@@ -6,12 +6,11 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.errors import InputError, NotFoundError
 from changeflow.tasks import gitsync as _gitsync  # noqa: F401  (its `status` section)
 
 repo_app = typer.Typer(help="Client project repositories followed by the git sync.")
-app.add_typer(repo_app, name="repo")
 
 
 def _aliases(items: list[str]) -> dict[str, str]:
@@ -112,7 +111,6 @@ def repo_list(as_json: bool = JsonOpt) -> None:
     )
 
 
-@app.command("sync")
 def sync_cmd(
     repo: str = typer.Option(
         None, "--repo", help="Repository name, URL or path (a new path is registered)."
@@ -142,7 +140,6 @@ def sync_cmd(
     emit(data, as_json, render)
 
 
-@app.command("progress")
 def progress_cmd(
     key: str = typer.Argument(..., help="Request key, e.g. CR-2026-0001."),
     as_json: bool = JsonOpt,
@@ -159,3 +156,10 @@ def progress_cmd(
         console.print(table("Authors", cols, ([a[c] for c in cols] for a in p["authors"])))
 
     emit(p, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``repo``, ``sync`` and ``progress`` to ``app``."""
+    app.add_typer(repo_app, name="repo")
+    app.command("sync")(sync_cmd)
+    app.command("progress")(progress_cmd)

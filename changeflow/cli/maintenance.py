@@ -8,10 +8,9 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
-app.add_typer(fault_app, name="fault")
 
 ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
 AtOpt = typer.Option(None, "--at", help="When (ISO time, local if no zone); default now.")
@@ -251,7 +250,6 @@ def fault_record_cmd(
 dispatch_app = typer.Typer(
     help="Dispatch orders (派工单) and the client's sign-off.", no_args_is_help=True
 )
-app.add_typer(dispatch_app, name="dispatch")
 
 
 def _order_line(v: dict[str, Any]) -> None:
@@ -440,15 +438,14 @@ def dispatch_evaluation(
 # --- contract usage ------------------------------------------------------------------------
 
 
-def _contract_app() -> typer.Typer:
-    """The ``contract`` group made by the core commands (we add ``usage`` to it)."""
+def _contract_app(app: typer.Typer) -> typer.Typer:
+    """The ``contract`` group the core commands added to ``app`` (we add ``usage`` to it)."""
     for group in app.registered_groups:
         if group.name == "contract" and group.typer_instance is not None:
             return group.typer_instance
     raise RuntimeError("the 'contract' command group is missing")
 
 
-@_contract_app().command("usage")
 def contract_usage_cmd(
     ident: str = typer.Argument(None, help="Contract code; default: the one in force."),
     as_json: bool = JsonOpt,
@@ -469,7 +466,6 @@ def contract_usage_cmd(
 # --- run log -------------------------------------------------------------------------------
 
 runlog_app = typer.Typer(help="The daily run log (运行日志).", no_args_is_help=True)
-app.add_typer(runlog_app, name="runlog")
 
 
 @runlog_app.command("add")
@@ -553,7 +549,6 @@ def runlog_list(
 # --- SLA report ----------------------------------------------------------------------------
 
 sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
-app.add_typer(sla_app, name="sla")
 
 
 @sla_app.command("report")
@@ -583,3 +578,12 @@ def sla_watch_cmd(as_json: bool = JsonOpt) -> None:
             f" sent {len(r['sent'])}, failed {len(r['failed'])}"
         ),
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fault``, ``dispatch``, ``contract usage``, ``runlog`` and ``sla`` to ``app``."""
+    app.add_typer(fault_app, name="fault")
+    app.add_typer(dispatch_app, name="dispatch")
+    _contract_app(app).command("usage")(contract_usage_cmd)
+    app.add_typer(runlog_app, name="runlog")
+    app.add_typer(sla_app, name="sla")

@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 
 from changeflow import faults
-from changeflow.cli.common import JsonOpt, app, console, emit, err_console, table
+from changeflow.cli.common import JsonOpt, console, emit, err_console, table
 
 faults.install()  # crash tests only: a no-op unless CHANGEFLOW_FAULT_INJECT is set
 
 
-@app.command()
 def backup(
     out: Path = typer.Option(None, "--out", help="Folder for backups (default <home>/backups)."),
     keep: int = typer.Option(None, "--keep", min=1, help="Keep only the N newest backups there."),
@@ -37,7 +36,6 @@ def backup(
     emit(data, as_json, render)
 
 
-@app.command()
 def restore(
     backup_dir: Path = typer.Argument(..., metavar="BACKUP", help="A backup folder."),
     into: Path = typer.Option(
@@ -69,7 +67,6 @@ def restore(
     emit(data, as_json, render)
 
 
-@app.command()
 def doctor(as_json: bool = JsonOpt) -> None:
     """Check records against files and the audit trail; exit non-zero listing what is wrong."""
     from changeflow.tasks.doctor import DoctorFailed, diagnose
@@ -91,3 +88,10 @@ def doctor(as_json: bool = JsonOpt) -> None:
     emit(data, as_json, render)
     if not report.ok:
         raise DoctorFailed(f"doctor found {report.problem_count} problem(s)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``backup``, ``restore`` and ``doctor`` to ``app``."""
+    app.command()(backup)
+    app.command()(restore)
+    app.command()(doctor)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
 
@@ -18,7 +18,6 @@ def _date(value: str, name: str) -> date:
         raise InputError("command line", name, f"'{value}' is not a date like 2026-12-01") from None
 
 
-@app.command("calendar")
 def calendar_cmd(
     first: str = typer.Argument(..., metavar="FROM|import", help="First day (YYYY-MM-DD)."),
     second: str = typer.Argument(..., metavar="TO|FILE", help="Last day, or the file to import."),
@@ -98,7 +97,6 @@ def calendar_cmd(
     emit(data, as_json, render)
 
 
-@app.command("plan")
 def plan_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     estimates: Path = typer.Option(None, "--estimates", help="Estimates YAML (see export)."),
@@ -175,7 +173,6 @@ def plan_cmd(
     emit(result, as_json, render)
 
 
-@app.command("plan-batch")
 def plan_batch_cmd(
     keys: list[str] = typer.Argument(
         None, help="Request keys (default: every request still in 'submitted')."
@@ -221,3 +218,10 @@ def plan_batch_cmd(
             file=sys.stderr,
         )
         raise typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``calendar``, ``plan`` and ``plan-batch`` to ``app``."""
+    app.command("calendar")(calendar_cmd)
+    app.command("plan")(plan_cmd)
+    app.command("plan-batch")(plan_batch_cmd)

@@ -6,10 +6,9 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 
 report_app = typer.Typer(help="Reports to the client: the weekly report (项目周报).")
-app.add_typer(report_app, name="report")
 
 
 @report_app.command("weekly")
@@ -101,3 +100,8 @@ def weekly_cmd(
             )
 
     emit(out, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to ``app``."""
+    app.add_typer(report_app, name="report")

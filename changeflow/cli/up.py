@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import app, console, err_console, table
+from changeflow.cli.common import console, err_console, table
 
 
 def _raise_interrupt(*_: Any) -> None:
@@ -42,7 +42,6 @@ def _wait_interruptible(ex: Any) -> bool:
         return False
 
 
-@app.command()
 def up(
     host: str = typer.Option(None, help="Address to bind (default 127.0.0.1: this machine only)."),
     port: int = typer.Option(None, help="Port of the server and UI (default 4200)."),
@@ -61,8 +60,8 @@ def up(
     limit: int = typer.Option(None, help="At most this many flow runs at once here."),
 ) -> None:
     """Start (or find) the Prefect server, create the deployments and run them until Ctrl-C."""
+    from changeflow.cli.serving import ensure_server, start_executor
     from changeflow.flows.deployments import DEPLOYMENTS
-    from changeflow.server import ensure_server, start_executor
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     signal.signal(signal.SIGTERM, _raise_interrupt)  # a service manager's stop = Ctrl-C
@@ -107,3 +106,8 @@ def up(
     else:
         console.print(f"Prefect server left running at {server.api_url} (not started here).")
     sys.exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``up`` to ``app``."""
+    app.command()(up)

@@ -215,7 +215,7 @@ def start_executor(
     for k, v in FAST_POLL_ENV.items():
         env.setdefault(k, v)
     env.update(extra_env or {})
-    cmd = [sys.executable, "-m", "changeflow.server", mode, "--ready", str(ready)]
+    cmd = [sys.executable, "-m", "changeflow.cli.serving", mode, "--ready", str(ready)]
     cmd += ["--pool", pool or WORK_POOL]
     cmd += [] if deploy else ["--no-deploy"]
     cmd += [] if limit is None else ["--limit", str(limit)]
@@ -361,11 +361,11 @@ async def _work(ready: Path, pool: str, deploy: bool, limit: int | None) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Child entry point of ``changeflow up``: ``python -m changeflow.server serve|worker``."""
+    """Child entry point of ``changeflow up``: ``python -m changeflow.cli.serving serve|worker``."""
     import argparse
     import asyncio
 
-    p = argparse.ArgumentParser(prog="python -m changeflow.server")
+    p = argparse.ArgumentParser(prog="python -m changeflow.cli.serving")
     p.add_argument("mode", choices=["serve", "worker"])
     p.add_argument("--ready", type=Path, required=True)
     p.add_argument("--pool", default="changeflow")

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, app, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, table
 
 
-@app.command()
 def demo(
     out: Path = typer.Option(
         Path("demo-out"), help="Folder for the demo's database and documents."
@@ -18,8 +17,9 @@ def demo(
     as_json: bool = JsonOpt,
 ) -> None:
     """Run the sample contract's requests through the lifecycle and print what it made."""
-    from changeflow.demo import run_demo
     from changeflow.tasks.status import list_requests
+
+    from .runner import run_demo
 
     run = run_demo(out, use_server=server)
     requests = list_requests()
@@ -35,3 +35,8 @@ def demo(
             console.print(f"Flow runs were reported to the Prefect server at {run.server_url}")
 
     emit(data, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to ``app``."""
+    app.command()(demo)

@@ -9,32 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@dataclass
-class DemoRun:
-    out: Path
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)
-    server_url: str | None = None
-
-    def step(self, stage: str, what: str, result: str) -> None:
-        self.rows.append({"stage": stage, "what": what, "result": result})
-
-
-Step = Callable[[DemoRun], None]
-
-
-def _examples() -> Path:
-    if (EXAMPLES / "contract.yaml").is_file():
-        return EXAMPLES
-    raise FileNotFoundError("the examples/ folder of the checkout is needed for the demo")
+from .common import DemoRun, Step
+from .lifecycle import LIFECYCLE
+from .start import step_intake, step_setup
 
 
 def fresh_home(out: Path) -> Path:
@@ -55,46 +34,8 @@ def fresh_home(out: Path) -> Path:
     return home
 
 
-def step_setup(run: DemoRun) -> None:
-    from changeflow.db.migrate import upgrade
-    from changeflow.settings import get_settings
-    from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signoff.keys import ensure_secret
-
-    s = get_settings()
-    upgrade(s.db_url)
-    ensure_secret()
-    done = load_contract_file(_examples() / "contract.yaml")
-    run.step("setup", "database, contract", f"{s.db_url}; contract {', '.join(done['contracts'])}")
-
-
-def step_intake(run: DemoRun) -> None:
-    from prefect import flow
-
-    from changeflow.flows.intake import intake
-    from changeflow.tasks.taskbook import read_taskbook
-    from changeflow.tasks.units import intake_file
-
-    # The client's filled .docx arrives as a file (the inbox path); the lead also enters a
-    # task book in the UI form (the intake flow): both go through the same domain function.
-    @flow(name="intake-file")
-    def intake_docx(path: str) -> dict[str, Any]:
-        return intake_file(Path(path), actor="demo", channel="document").__dict__
-
-    docx_result = intake_docx(str(_examples() / "taskbook.docx"))
-    run.keys["main"] = docx_result["key"]
-    run.step("intake", "task book (.docx)", f"{docx_result['key']} submitted")
-    book, _ = read_taskbook(_examples() / "taskbook.yaml")
-    book = book.model_copy(update={"project": book.project + "（表单录入）"})
-    form_result = intake(taskbook=book, taken_in_by="李明")
-    run.keys["form"] = form_result["key"]
-    run.step("intake", "task book (UI form)", f"{form_result['key']} submitted")
-
-
 def _stages() -> list[Step]:
-    """Setup and intake here; plan to acceptance in ``demo_lifecycle``."""
-    from changeflow.demo_lifecycle import LIFECYCLE
-
+    """Setup and intake (``start``), then plan to acceptance (``lifecycle``)."""
     return [step_setup, step_intake, *LIFECYCLE]
 
 
@@ -126,7 +67,7 @@ def run_demo(out: Path, *, use_server: bool = True, stages: list[Step] | None = 
     run = DemoRun(out)
     server = None
     if use_server:
-        from changeflow.server import ensure_server
+        from changeflow.cli.serving import ensure_server
 
         server = ensure_server(prefect_home=home / "prefect")
         run.server_url = server.ui_url

@@ -1,0 +1,65 @@
+"""``changeflow demo``: the sample contract's requests carried through the whole lifecycle.
+
+Rooms, from the bottom:
+
+- ``common``: the run's record (``DemoRun``) and the examples folder;
+- ``sample``: the sample client project (``examples/client-project/``), its git commits, the
+  design notes (``examples/design-notes.md``) and the drawn screenshot;
+- ``client``: what the client does with our documents (fill in, mail back) and an inbox pass;
+- ``start``: setup and intake; ``lifecycle``: plan to acceptance;
+- ``runner``: a fresh home, every stage in order, the documents copied out (``run_demo``);
+- ``command``: the ``demo`` command (``register(app)``).
+"""
+
+from __future__ import annotations
+
+from .client import _fill, _newest_document, _to_inbox
+from .command import demo, register
+from .common import EXAMPLES, DemoRun, Step, _examples
+from .lifecycle import (
+    LIFECYCLE,
+    step_acceptance,
+    step_approval,
+    step_commits,
+    step_docs,
+    step_golive,
+    step_kickoff,
+    step_plan,
+    step_repository,
+    step_sync,
+    step_test,
+)
+from .runner import collect_documents, fresh_home, run_demo
+from .sample import _screenshot, design_notes, project_file
+from .start import step_intake, step_setup
+
+__all__ = [
+    "EXAMPLES",
+    "LIFECYCLE",
+    "DemoRun",
+    "Step",
+    "_examples",
+    "_fill",
+    "_newest_document",
+    "_screenshot",
+    "_to_inbox",
+    "collect_documents",
+    "demo",
+    "design_notes",
+    "fresh_home",
+    "project_file",
+    "register",
+    "run_demo",
+    "step_acceptance",
+    "step_approval",
+    "step_commits",
+    "step_docs",
+    "step_golive",
+    "step_intake",
+    "step_kickoff",
+    "step_plan",
+    "step_repository",
+    "step_setup",
+    "step_sync",
+    "step_test",
+]

@@ -1,0 +1,89 @@
+"""The sample client project: the OA system whose git repository the demo builds in
+``<out>/repo``, and the design notes its developers write.
+
+The project's files are ``examples/client-project/`` (the leave workflow, its checks and a
+tiny test runner that writes JUnit XML); the notes are ``examples/design-notes.md``. Commits
+are made with the git CLI as the developers would, with Chinese messages that name the
+request and time logs (``@2h``). The leave form's screenshot is drawn (no browser here).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+from .common import _examples
+
+PROJECT = "client-project"
+
+
+def project_file(rel: str) -> str:
+    """The text of ``examples/client-project/<rel>``, as the demo commits it."""
+    return (_examples() / PROJECT / rel).read_text(encoding="utf-8")
+
+
+def design_notes() -> str:
+    """The developers' notes: the technical design, then a '# 用户手册' section (the manual)."""
+    return (_examples() / "design-notes.md").read_text(encoding="utf-8")
+
+
+ZHANG_WEI = ("Zhang Wei", "zhang.wei@contractor.example")
+LI_MING = ("Li Ming", "li.ming@contractor.example")
+
+
+def _git(repo: Path, *args: str, when: datetime | None = None, stdin: str | None = None,
+         author: tuple[str, str] = ZHANG_WEI) -> str:  # fmt: skip
+    import subprocess
+
+    env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when.isoformat()
+    name, email = author
+    proc = subprocess.run(
+        ["git", "-c", f"user.name={name}", "-c", f"user.email={email}", *args],
+        cwd=repo,
+        input=stdin.encode("utf-8") if stdin is not None else None,
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def _commit(repo: Path, message: str, files: dict[str, str], when: datetime,
+            author: tuple[str, str]) -> None:  # fmt: skip
+    for rel, text in files.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        _git(repo, "add", "--", rel)
+    _git(repo, "commit", "-q", "-F", "-", when=when, stdin=message, author=author)
+
+
+def _screenshot() -> bytes:
+    """A picture of the leave form (drawn, as the demo has no browser)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig = plt.figure(figsize=(6.4, 4), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 640)
+    ax.set_ylim(400, 0)
+    ax.axis("off")
+    ax.add_patch(Rectangle((0, 0), 640, 400, color="#f3f6fa"))
+    ax.add_patch(Rectangle((0, 0), 640, 48, color="#1f4e79"))
+    ax.text(16, 30, "OA  Leave request", color="white", fontsize=14)
+    for i, label in enumerate(("Type", "From", "To", "Days")):
+        ax.text(40, 100 + i * 50, label, fontsize=11)
+        ax.add_patch(Rectangle((140, 80 + i * 50), 300, 30, fill=False, ec="#888888"))
+    ax.add_patch(Rectangle((140, 300), 120, 36, color="#2e7d32"))
+    ax.text(172, 324, "Submit", color="white", fontsize=11)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,2 @@
+def remaining(balance, taken):
+    return balance - taken

@@ -1,0 +1,1 @@
+SELECT dept, month, SUM(days) FROM leave GROUP BY dept, month;

@@ -1,0 +1,122 @@
+"""``build_week``: the facts of one client's week gathered and put together as the report's
+data (plain data: dates, Decimals, lists and dicts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from changeflow.db.models import Client, Person
+
+from ..week import shift_week
+from .activity import (
+    client_requests,
+    distinct_commits,
+    period_activity,
+    period_hours_total,
+    shown_requests,
+)
+from .burnup import _burnup
+from .days import day_cells, days_out
+from .people import people_of, week_people_out
+from .period import _pd, report_period
+from .plans import newest_plans, next_week_items
+from .progress import (
+    delay_risks,
+    first_arrivals,
+    hours_to_date,
+    request_progress,
+    working_days,
+)
+from .service import _run_log_days, _sla_breaches
+
+
+def build_week(
+    session: Session,
+    client: Client,
+    week: str,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows for ``client`` and ``week``, as plain data."""
+    period = report_period(session, client, week)
+    contract, rule, due, per_day = period.contract, period.rule, period.due, period.per_day
+    reqs = client_requests(session, period)
+    act = period_activity(session, period)
+    arrivals = first_arrivals(session, period)
+    plans = newest_plans(session, period)
+    shown, active_ids = shown_requests(reqs, act)
+    days = days_out(
+        period,
+        reqs,
+        day_cells(period, act),
+        _run_log_days(session, contract, period.start, period.end),
+    )
+    week_people, req_people = people_of(reqs, act)
+    cum_hours, hours_by_day = hours_to_date(session, period, shown)
+    wd = working_days(period, plans, shown)
+    requests_out = request_progress(period, reqs, shown, plans, arrivals, cum_hours, req_people, wd)
+    generated = (now or datetime.now(period.tz)).astimezone(period.tz)
+    risks = delay_risks(requests_out)
+    risks.extend(_sla_breaches(session, client.id, period.t0, period.t1, period.tz, generated))
+    next_week = next_week_items(period, reqs, shown, plans)
+    people_out = week_people_out(week_people)
+    chart = _burnup(
+        wd,
+        [(plans.plans[r], plans.items[plans.plans[r].id]) for r in shown if r in plans.plans],
+        hours_by_day,
+        per_day,
+        period.end,
+    )
+    week_hours = period_hours_total(act)
+    week_days_in = [d for d in days if d["in_week"]]
+    provisional = any(d["provisional"] for d in days)
+    return {
+        "client": {"id": client.id, "code": client.code, "name": client.name},
+        "contract": (
+            {"id": contract.id, "code": contract.code, "title": contract.title}
+            if contract
+            else None
+        ),
+        "client_lead": _person_out(contract.lead if contract else None),
+        "our_lead": _person_out(contract.our_lead if contract else None),
+        "week": week,
+        "week_start": period.mon,
+        "week_end": period.sun,
+        "period_start": period.start,
+        "period_end": period.end,
+        "rule": {"cron": rule.cron, "weekday": rule.weekday, "at": rule.at.strftime("%H:%M")},
+        "due_at": due,
+        "report_day": due.date() if due else None,
+        "generated_at": generated,
+        "working_days": sum(1 for d in week_days_in if d["working"]),
+        "days_off": [d for d in week_days_in if not d["working"]],
+        "days": days,
+        "requests": requests_out,
+        "people": people_out,
+        "risks": risks,
+        "next_week": {
+            "week": shift_week(week, 1),
+            "start": period.next_mon,
+            "end": period.next_sun,
+            "items": next_week,
+        },
+        "totals": {
+            "commits": distinct_commits(act),
+            "hours": week_hours,
+            "person_days": _pd(week_hours, per_day),
+            "requests": len(shown),
+            "active_requests": len(active_ids),
+            "people": len(people_out),
+        },
+        "hours_per_day": per_day,
+        "provisional": provisional,
+        "chart": chart,
+        "empty": not act.commits and not act.hours and not act.events and not act.documents,
+    }
+
+
+def _person_out(p: Person | None) -> dict[str, Any] | None:
+    return {"name": p.name, "email": p.email} if p is not None else None

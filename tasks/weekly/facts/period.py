@@ -1,0 +1,130 @@
+"""The period a report covers (the day after the previous report day up to this Sunday) with
+the contract, calendar and report rule that apply, and the small helpers every fact uses."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from changeflow.db.models import Client, Contract, Request
+from changeflow.settings import get_settings
+
+from ...calendar import WorkingCalendar, calendar_for
+from ..week import ReportRule, active_contract, due_at, due_day, rule_for, shift_week, week_days
+
+
+@dataclass(frozen=True)
+class Period:
+    """One client's report week: its days, its report day and what applies to it."""
+
+    client: Client
+    week: str
+    contract: Contract | None  # in force on the week's Sunday (else the newest)
+    cal: WorkingCalendar
+    rule: ReportRule
+    due: datetime | None  # when the report is due; None: the week has no working day
+    mon: date
+    sun: date
+    start: date  # the day after the previous report day
+    end: date  # this week's Sunday
+    per_day: Decimal  # hours per person-day
+    tz: Any
+    t0: datetime  # start .. end as UTC instants, [t0, t1)
+    t1: datetime
+
+    @property
+    def next_mon(self) -> date:
+        return self.mon + timedelta(days=7)
+
+    @property
+    def next_sun(self) -> date:
+        return self.sun + timedelta(days=7)
+
+    def request_ids(self) -> Select[Any]:
+        """The ids of the client's requests, for ``IN (...)``."""
+        return select(Request.id).where(Request.client_id == self.client.id)
+
+
+def report_period(session: Session, client: Client, week: str) -> Period:
+    """The period ``client``'s report of ``week`` covers."""
+    tz = get_settings().tz
+    mon, sun = week_days(week)
+    contract = active_contract(session, client, sun)
+    cal = calendar_for(session, contract)
+    rule = rule_for(contract)
+    due = due_at(cal, rule, week)
+    start = _period_start(cal, rule, week)
+    end = sun
+    per_day = (contract.hours_per_service_day if contract else None) or Decimal(8)
+    t0 = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
+    t1 = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return Period(
+        client=client,
+        week=week,
+        contract=contract,
+        cal=cal,
+        rule=rule,
+        due=due,
+        mon=mon,
+        sun=sun,
+        start=start,
+        end=end,
+        per_day=per_day,
+        tz=tz,
+        t0=t0,
+        t1=t1,
+    )
+
+
+def _sum_groups(rows: Sequence[Any]) -> dict[Any, Decimal]:
+    """(key..., hours_text, count) rows -> exact Decimal sum per key."""
+    out: dict[Any, Decimal] = defaultdict(Decimal)
+    for *key, hours, n in rows:
+        out[key[0] if len(key) == 1 else tuple(key)] += Decimal(hours) * n
+    return out
+
+
+def _pd(hours: Decimal, per_day: Decimal) -> Decimal:
+    return (hours / per_day).quantize(Decimal("0.01")) if per_day else Decimal(0)
+
+
+class _WorkingDays:
+    """Working days of a range as a sorted list: counts and positions by bisection."""
+
+    def __init__(self, cal: WorkingCalendar, first: date, last: date) -> None:
+        self.days = [d.day for d in cal.days(first, last) if d.working]
+        self.first, self.last = first, last
+
+    def upto(self, day: date) -> int:
+        """Working days on or before ``day`` in the range."""
+        return bisect_right(self.days, day)
+
+    def between(self, first: date, last: date) -> int:
+        """Working days from ``first`` to ``last`` inclusive (0 if last < first)."""
+        if last < first:
+            return 0
+        return self.upto(last) - self.upto(first - timedelta(days=1))
+
+
+def _period_start(cal: WorkingCalendar, rule: ReportRule, week: str) -> date:
+    """The day after the previous report day (up to 6 weeks back), else this Monday."""
+    mon, _ = week_days(week)
+    for back in range(1, 7):
+        prev = due_day(cal, rule, shift_week(week, -back))
+        if prev is not None:
+            return min(prev + timedelta(days=1), mon)
+    return mon
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,226 @@
+"""Progress against the newest plan: time logged to date, person-days planned to date, the
+milestones (done when the request first reaches the state that ends the phase) and their
+delay in working days, and the risks that follow (a late milestone, far behind plan)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from changeflow.db.git import Commit, TimeEntry
+from changeflow.db.models import RequestEvent
+
+from .activity import reachable_or_manual
+from .people import request_people_out
+from .period import Period, _as_utc, _pd, _WorkingDays
+from .plans import Plans
+
+# the state whose first arrival ends a phase (analysis has none: never judged late)
+PHASE_DONE = {
+    "development": ("in_testing", "live", "accepted"),
+    "testing": ("live", "accepted"),
+    "golive": ("live", "accepted"),
+    "acceptance": ("accepted",),
+}
+
+
+def first_arrivals(session: Session, period: Period) -> dict[int, dict[str, date]]:
+    """First arrival in each state (milestone completion), whole history up to the period end:
+    request id -> state -> local day."""
+    arrivals: dict[int, dict[str, date]] = defaultdict(dict)
+    for rid, state, first_at in session.execute(
+        select(RequestEvent.request_id, RequestEvent.to_state, func.min(RequestEvent.at))
+        .where(RequestEvent.request_id.in_(period.request_ids()), RequestEvent.at < period.t1)
+        .group_by(RequestEvent.request_id, RequestEvent.to_state)
+    ):
+        arrivals[rid][state] = _as_utc(first_at).astimezone(period.tz).date()
+    return arrivals
+
+
+def hours_to_date(
+    session: Session, period: Period, shown: list[int]
+) -> tuple[dict[int, Decimal], dict[date, Decimal]]:
+    """Cumulative hours per request up to the end of the period, and per day for the shown
+    requests (the burn-up)."""
+    cum_rows = session.execute(
+        select(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours, func.count())
+        .outerjoin(Commit, Commit.id == TimeEntry.commit_id)
+        .where(
+            TimeEntry.request_id.in_(period.request_ids()),
+            reachable_or_manual(),
+            TimeEntry.day <= period.end,
+        )
+        .group_by(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours)
+    ).all()
+    cum_hours: dict[int, Decimal] = defaultdict(Decimal)
+    hours_by_day: dict[date, Decimal] = defaultdict(Decimal)
+    shown_set = set(shown)
+    for rid, day, hours, n in cum_rows:
+        h = Decimal(hours) * n
+        cum_hours[rid] += h
+        if rid in shown_set:
+            hours_by_day[day] += h
+    return cum_hours, hours_by_day
+
+
+def working_days(period: Period, plans: Plans, shown: list[int]) -> _WorkingDays:
+    """The working days from the first plan start (or the period start) to the last plan end
+    (at least the end of next week)."""
+    start, end, sun = period.start, period.end, period.sun
+    plan_first = min((plans.plans[r].start_date for r in shown if r in plans.plans), default=start)
+    plan_last = max((plans.plans[r].end_date for r in shown if r in plans.plans), default=end)
+    return _WorkingDays(
+        period.cal, min(plan_first, start), max(plan_last, end, sun + timedelta(days=7))
+    )
+
+
+def request_progress(
+    period: Period,
+    reqs: dict[int, Any],
+    shown: list[int],
+    plans: Plans,
+    arrivals: dict[int, dict[str, date]],
+    cum_hours: dict[int, Decimal],
+    req_people: dict[int, dict[str, dict[str, Any]]],
+    wd: _WorkingDays,
+) -> list[dict[str, Any]]:
+    """Per shown request (faults aside: they show in the days and the risks): planned and
+    done person-days, progress, slip and milestones as of the period end."""
+    per_day = period.per_day
+    ref_day = period.end
+    requests_out = []
+    for rid in shown:
+        r = reqs[rid]
+        if r.kind == "fault":  # faults show in the days and the risks, not as progress
+            continue
+        plan = plans.plans.get(rid)
+        done_pd = _pd(cum_hours.get(rid, Decimal(0)), per_day)
+        planned = planned_now = None
+        ms_out: list[dict[str, Any]] = []
+        max_slip = 0
+        if plan is not None:
+            planned = plan.person_days
+            planned_now = Decimal(0)
+            for it in plans.items[plan.id]:
+                planned_now += _planned_share(wd, it, ref_day)
+            planned_now = planned_now.quantize(Decimal("0.01"))
+            ms_out, max_slip = milestones_of(
+                wd, plans.miles[plan.id], arrivals.get(rid, {}), r.state, ref_day
+            )
+        pct = None
+        if planned:
+            pct = (done_pd / planned * 100).quantize(Decimal("0.1"))
+        behind = None
+        if planned_now is not None:
+            behind = (done_pd - planned_now).quantize(Decimal("0.01"))
+        requests_out.append(
+            {
+                "key": r.key,
+                "title": r.title,
+                "kind": r.kind,
+                "state": r.state,
+                "plan_version": plan.version if plan else None,
+                "plan_start": plan.start_date if plan else None,
+                "plan_end": plan.end_date if plan else None,
+                "planned_person_days": planned,
+                "planned_to_date": planned_now,
+                "done_person_days": done_pd,
+                "hours_logged": cum_hours.get(rid, Decimal(0)),
+                "progress_pct": pct,
+                "ahead_person_days": behind,
+                "slip_working_days": max_slip,
+                "milestones": ms_out,
+                "people": request_people_out(req_people, rid),
+            }
+        )
+    return requests_out
+
+
+def milestones_of(
+    wd: _WorkingDays,
+    miles: list[Any],
+    arrived: dict[str, date],
+    state: str,
+    ref_day: date,
+) -> tuple[list[dict[str, Any]], int]:
+    """A plan's milestones with their status (done, late, open, untracked) and slip in
+    working days, and the largest slip of those not done."""
+    ms_out = []
+    max_slip = 0
+    for m in miles:
+        done_on = _done_on(arrived, m.phase)
+        slip = 0
+        status = "open" if m.phase in PHASE_DONE else "untracked"
+        if done_on is not None:
+            slip = wd.between(m.day + timedelta(days=1), done_on)
+            status = "done"
+        elif m.phase in PHASE_DONE and ref_day > m.day and state not in ("cancelled", "on_hold"):
+            slip = wd.between(m.day + timedelta(days=1), ref_day)
+            status = "late" if slip > 0 else "open"
+        max_slip = max(max_slip, slip if status != "done" else 0)
+        ms_out.append(
+            {
+                "phase": m.phase,
+                "name": m.name,
+                "day": m.day,
+                "done_on": done_on,
+                "slip_working_days": slip,
+                "status": status,
+                "provisional": bool(m.provisional),
+            }
+        )
+    return ms_out, max_slip
+
+
+def delay_risks(requests_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plan's risks, request by request: each late milestone, then being behind plan
+    (done under 80 % of the person-days planned to date while in development or testing)."""
+    risks: list[dict[str, Any]] = []
+    for r in requests_out:
+        for m in r["milestones"]:
+            if m["status"] == "late":
+                risks.append(
+                    {
+                        "key": r["key"],
+                        "kind": "late_milestone",
+                        "phase": m["phase"],
+                        "name": m["name"],
+                        "day": m["day"],
+                        "slip_working_days": m["slip_working_days"],
+                    }
+                )
+        planned_now, done_pd = r["planned_to_date"], r["done_person_days"]
+        if (
+            planned_now is not None
+            and planned_now > 0
+            and done_pd < planned_now * Decimal("0.8")
+            and r["state"] in ("in_development", "in_testing")
+        ):
+            risks.append(
+                {"key": r["key"], "kind": "behind_plan", "planned": planned_now, "done": done_pd}
+            )
+    return risks
+
+
+def _done_on(arrived: dict[str, date], phase: str) -> date | None:
+    days = [arrived[s] for s in PHASE_DONE.get(phase, ()) if s in arrived]
+    return min(days) if days else None
+
+
+def _planned_share(wd: _WorkingDays, it: Any, day: date) -> Decimal:
+    """Person-days of a work item planned to be done by the end of ``day`` (even spread)."""
+    if it.start_date is None or it.end_date is None:
+        return Decimal(0)
+    if day >= it.end_date:
+        return it.person_days
+    if day < it.start_date:
+        return Decimal(0)
+    total = wd.between(it.start_date, it.end_date)
+    if total == 0:
+        return it.person_days
+    return it.person_days * wd.between(it.start_date, day) / total
