@@ -125,7 +125,9 @@ def test_file_still_being_copied_waits_for_the_next_pass(submitted: str) -> None
     from changeflow.tasks.signoff import process_inbox
 
     (_inbox() / "new.yaml").write_text("client: x\n", "utf-8")
-    assert process_inbox(settle_seconds=60).items == []
+    report = process_inbox(settle_seconds=60)
+    assert [(i.file, i.outcome) for i in report.items] == [("new.yaml", "waiting")]
+    assert report.counts == {"done": 0, "refused": 0, "waiting": 1}
     assert _names(_inbox()) == ["new.yaml"]
 
 

@@ -48,20 +48,19 @@ def record_dispatch_signoff(
     from changeflow.db.models import Document
     from changeflow.db.store import document_path, put_document, sha256_bytes
 
-    from ..inputs import clean_text, open_docx
+    from ..inputs import clean_text
     from ..signoff import (
         DecisionResult,
         Refused,
         check_content,
-        dispatch_canonical_lines,
         parse_accepted,
         parse_date,
         parse_satisfaction,
+        verify_stored,
     )
 
     source = returned.source
     number = returned.request
-    raw = returned.signoff_raw
     version = returned.version
     sha = sha256_bytes(data)
     with transaction() as s:
@@ -79,10 +78,9 @@ def record_dispatch_signoff(
             )
         if order.document_id != sent.id:
             raise Refused(source, "version", f"v{version} was replaced by a newer version", "stale")
-        sent_lines = dispatch_canonical_lines(
-            open_docx(document_path(sent).read_bytes(), sent.path)
-        )
+        sent_lines = verify_stored(document_path(sent).read_bytes(), sent.path, "dispatch")
         check_content(returned, sent_lines)
+        raw = returned.signoff_raw
         if order.state in ("signed", "cancelled"):
             raise Refused(
                 source, "state", f"dispatch order {number} is {order.state} already", "decided"

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
+import uuid
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +31,7 @@ from .kinds import signable
 from .reading import read_returned
 from .sealing import P_MAC
 
-Outcome = Literal["intake", "decision", "duplicate", "refused", "retry"]
+Outcome = Literal["intake", "decision", "duplicate", "refused", "retry", "waiting"]
 
 
 @dataclass
@@ -53,13 +56,37 @@ class InboxReport:
     def retry(self) -> list[InboxItem]:
         return [i for i in self.items if i.outcome == "retry"]
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many files went where: done (taken in, decided, already recorded), refused,
+        and left for the next pass (still arriving, or to try again)."""
+        out = {"done": 0, "refused": 0, "waiting": 0}
+        for i in self.items:
+            key = {"refused": "refused", "retry": "waiting", "waiting": "waiting"}.get(
+                i.outcome, "done"
+            )
+            out[key] += 1
+        return out
+
+    def summary(self) -> str:
+        c = self.counts
+        return f"{c['done']} done, {c['refused']} refused, {c['waiting']} left for the next pass"
+
     def as_dict(self) -> dict[str, Any]:
-        return {"folder": self.folder, "items": [asdict(i) for i in self.items]}
+        return {
+            "folder": self.folder,
+            "items": [asdict(i) for i in self.items],
+            "counts": self.counts,
+        }
 
 
 TASKBOOK_KIND = "taskbook-form"
 SKIP_PREFIXES = ("~$", ".~lock", ".")
 STALE_CLAIM_SECONDS = 600  # a claimed file this old belongs to a pass that died
+# A .docx that does not open as a complete package yet is still arriving, unless it has not
+# changed for this long: then it is taken (and refused as truncated, with the reason).
+INCOMPLETE_GRACE_SECONDS = 300
+_CLAIM = re.compile(r"^c[0-9a-f]{12}~(.+)$")
 
 
 def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
@@ -107,13 +134,67 @@ def _unique_target(folder: Path, name: str) -> Path:
     return target
 
 
+def _claim_name(name: str) -> str:
+    """A name in ``.processing/`` no other claim has: two files of one name never meet."""
+    return f"c{uuid.uuid4().hex[:12]}~{name}"
+
+
+def original_name(claimed: Path) -> str:
+    m = _CLAIM.match(claimed.name)
+    return m.group(1) if m else claimed.name
+
+
+def _return_leftovers(inbox: Path, work: Path, now: float) -> None:
+    """Files a pass that died had claimed go back to the inbox under their own name (or a
+    free variant of it), to be taken again by this pass."""
+    for left in work.iterdir():
+        if left.is_file() and now - left.stat().st_ctime > STALE_CLAIM_SECONDS:
+            with contextlib.suppress(OSError):
+                os.replace(left, _unique_target(inbox, original_name(left)))
+
+
+def _complete(path: Path) -> bool:
+    """A .docx whose zip directory can be read: the copy has reached its end."""
+    if path.suffix.lower() != ".docx":
+        return True
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.infolist()
+        return True
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _settled(paths: list[Path], settle_seconds: float) -> tuple[list[Path], list[Path]]:
+    """(files that have stopped changing, files still arriving). A file has stopped when
+    neither its size nor its modification time changed for ``settle_seconds`` and, for a
+    .docx, it opens as a complete package (a copy that stalls midway is waited for, up to
+    ``INCOMPLETE_GRACE_SECONDS``)."""
+    ready, arriving = [], []
+    for p in paths:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue  # another pass took it
+        age = time.time() - st.st_mtime
+        if age < settle_seconds or (not _complete(p) and age < INCOMPLETE_GRACE_SECONDS):
+            arriving.append(p)
+        else:
+            ready.append(p)
+    return ready, arriving
+
+
 def process_inbox(
     folder: Path | None = None, *, actor: str = "inbox", settle_seconds: float = 2.0
 ) -> InboxReport:
-    """One pass over the inbox. Each file is claimed (renamed into ``.processing/``) so two
-    passes at once never handle the same file; it ends in ``done/`` or in ``refused/``
-    beside ``<name>.reason.txt``. A file that could not be handled for a passing reason
-    (a conflict, a missing configuration) goes back to the inbox for the next pass."""
+    """One pass over the inbox; no file is ever lost.
+
+    A file is taken only once it has stopped changing (``_settled``); one still arriving is
+    left for the next pass. Each taken file is claimed (renamed into ``.processing/`` under
+    a name no other claim has) so two passes at once never handle the same file; it ends in
+    ``done/`` or in ``refused/`` beside ``<name>.reason.txt``. A file that could not be
+    handled for a passing reason (a conflict, a missing configuration) goes back to the
+    inbox for the next pass, and so do the claims of a pass that died."""
     from ..inputs import load_yaml
     from ..intake import intake
     from ..taskbook import parse_docx, validate
@@ -123,18 +204,18 @@ def process_inbox(
     work, done, refused = inbox / ".processing", inbox / "done", inbox / "refused"
     work.mkdir(exist_ok=True)
     report = InboxReport(str(inbox))
-    now = time.time()
-    for left in work.iterdir():  # a pass that died mid-file: put it back for this pass
-        if left.is_file() and now - left.stat().st_ctime > STALE_CLAIM_SECONDS:
-            with contextlib.suppress(OSError):
-                os.replace(left, inbox / left.name)
-    for path in sorted(inbox.iterdir()):
-        if not path.is_file() or path.name.startswith(SKIP_PREFIXES):
-            continue
+    _return_leftovers(inbox, work, time.time())
+    candidates = [
+        p for p in sorted(inbox.iterdir()) if p.is_file() and not p.name.startswith(SKIP_PREFIXES)
+    ]
+    ready, arriving = _settled(candidates, settle_seconds)
+    for path in arriving:
+        report.items.append(
+            InboxItem(path.name, "waiting", "still arriving (it changed or is incomplete)")
+        )
+    for path in ready:
+        claimed = work / _claim_name(path.name)
         try:
-            if now - path.stat().st_mtime < settle_seconds:
-                continue  # still being copied in; next pass
-            claimed = work / path.name
             os.rename(path, claimed)
         except FileNotFoundError:
             continue  # another pass took it
@@ -192,10 +273,10 @@ def process_inbox(
             )
             item = InboxItem(path.name, "refused", reason, moved_to=str(target))
         except ChangeflowError as exc:  # conflict, configuration: try again next pass
-            os.replace(claimed, path)
+            os.replace(claimed, _unique_target(inbox, path.name))
             item = InboxItem(path.name, "retry", str(exc))
         except BaseException:
-            os.replace(claimed, path)
+            os.replace(claimed, _unique_target(inbox, path.name))
             raise
         report.items.append(item)
     return report

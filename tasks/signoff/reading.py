@@ -61,7 +61,7 @@ class Returned:
     digest: str
     kid: str
     lines: list[str]
-    signoff_raw: dict[str, str]
+    signoff_raw: dict[str, str]  # what the client wrote in the one sign-off table
     properties: dict[str, str]
     doc: DocxDocument | None = field(default=None, repr=False)
 
@@ -80,7 +80,7 @@ def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dic
             "sign-off",
             f"holds {len(tables)} sign-off tables: two decisions in one file; return the"
             " document we sent with its one sign-off table filled in",
-            "decision",
+            "two-decisions",
         )
     values: dict[str, str] = {}
     for row in tables[0].rows:
@@ -95,7 +95,7 @@ def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dic
                 source,
                 name,
                 f"is filled in twice ('{short(label, 30)}' rows): two decisions in one file",
-                "decision",
+                "two-decisions",
             )
         for cell in row[1:]:
             if any(isinstance(b, Table) for b in cell.blocks) or "[图片" in cell_text(cell):

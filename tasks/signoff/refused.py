@@ -11,7 +11,9 @@ class Refused(InputError):
     Codes: ``file`` (fails the checks), ``unsigned``, ``forged``, ``edited``, ``stale``,
     ``other-request``, ``unknown`` (no such request or document), ``decided`` (already
     decided), ``state`` (request not awaiting this decision), ``decision``, ``approver``,
-    ``date``, ``signoff`` (no sign-off table), ``satisfaction``.
+    ``date``, ``signoff`` (no sign-off table), ``two-decisions`` (two sign-off tables, or a
+    field filled twice), ``unreadable`` (something the reader cannot account for),
+    ``satisfaction``.
     """
 
     def __init__(self, source: str, field: str, problem: str, code: str) -> None:
