@@ -1,11 +1,13 @@
 """What ``changeflow status`` shows: all requests, or one with its timeline.
 
-Other capabilities add a section to one request's status by appending a function to
-``SECTIONS`` (e.g. plan totals, git progress, SLA clocks).
+Beside the request's own record, one request's status has a section per capability (plan
+totals, decisions, git progress, tests and releases, SLA clocks), declared in ``SECTIONS``
+below: one list, in the order shown, never filled by importing a module.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,23 +20,23 @@ from changeflow.errors import NotFoundError
 from changeflow.settings import get_settings
 
 Section = Callable[[Session, Request], dict[str, Any] | None]
-SECTIONS: dict[str, Section] = {}
-# Modules that register a section; imported when a status is asked for, so the sections
-# do not depend on which modules a process happened to import before.
-SECTION_MODULES = (
-    "changeflow.tasks.planning",
-    "changeflow.tasks.gitsync",
-    "changeflow.tasks.testing",
-    "changeflow.tasks.maintenance",
+# (name in the status, "module:function" that returns the section or None). Named, not
+# imported: the rooms below are loaded only when a request's status is asked for.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("plan", "changeflow.tasks.planning.status_section:status_section"),
+    ("approval", "changeflow.tasks.signoff.decisions:status_section"),
+    ("git", "changeflow.tasks.gitsync.progress:status_section"),
+    ("delivery", "changeflow.tasks.testing.status_section:status_section"),
+    ("sla", "changeflow.tasks.maintenance.faults:status_section"),
 )
 
 
-def section(name: str) -> Callable[[Section], Section]:
-    def register(fn: Section) -> Section:
-        SECTIONS[name] = fn
-        return fn
-
-    return register
+def sections() -> list[tuple[str, Section]]:
+    out = []
+    for name, ref in SECTIONS:
+        module, _, fn = ref.partition(":")
+        out.append((name, getattr(importlib.import_module(module), fn)))
+    return out
 
 
 def local(dt: Any) -> str | None:
@@ -61,19 +63,7 @@ def list_requests(state: str | None = None) -> list[dict[str, Any]]:
         ]
 
 
-def load_sections() -> dict[str, Section]:
-    import importlib
-
-    from .signoff import status_section
-
-    SECTIONS.setdefault("approval", status_section)
-    for name in SECTION_MODULES:
-        importlib.import_module(name)
-    return SECTIONS
-
-
 def request_status(key: str) -> dict[str, Any]:
-    load_sections()
     with transaction() as s:
         r = s.scalar(select(Request).where(Request.key == key))
         if r is None:
@@ -119,7 +109,7 @@ def request_status(key: str) -> dict[str, Any]:
                 for d in docs
             ],
         }
-        for name, fn in SECTIONS.items():
+        for name, fn in sections():
             part = fn(s, r)
             if part is not None:
                 out[name] = part

@@ -178,7 +178,7 @@ def progress_for(keys: Iterable[str], url: str | None = None) -> list[dict[str, 
 # --------------------------------------------------------------------------- status section
 
 
-def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     """The git part of ``changeflow status KEY`` (nothing when no commit is linked yet)."""
     p = request_progress(session, request.key)
     if not p["commits"] and not p["merges"] and not p["hours_logged"]:
@@ -200,13 +200,6 @@ def _status_section(session: Session, request: Request) -> dict[str, Any] | None
         or None,
     }
 
-
-try:
-    from changeflow.tasks.status import section as _section
-
-    _section("git")(_status_section)
-except ImportError:  # pragma: no cover - status module not there
-    pass
 
 
 ACTIVE_STATES = ("approved", "in_development", "in_testing", "live")

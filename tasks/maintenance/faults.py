@@ -29,7 +29,6 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
-from ..status import section
 from .common import _fault, find_contract, find_staff, parse_when, show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, _refresh_dues, clocks, fault_view
 
@@ -346,8 +345,7 @@ def list_faults(open_only: bool = False, now: datetime | None = None) -> list[di
         return out
 
 
-@section("sla")
-def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     """The clocks in ``changeflow status KEY`` of a fault."""
     if request.kind != "fault":
         return None

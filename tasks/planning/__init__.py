@@ -19,12 +19,11 @@ Rooms:
 * ``versions``: plan versions (the newest is the one that may be approved);
 * ``document``: the plan document, rendered and signed;
 * ``making``: making and recording a plan version (``make_plan``, ``plan_from_file``);
-* ``status_section``: the plan in ``changeflow status KEY`` (registered at import).
+* ``status_section``: the plan in ``changeflow status KEY`` (listed in ``tasks.status``).
 """
 
 from __future__ import annotations
 
-from . import status_section  # noqa: F401  (registers the "plan" status section at import)
 from .budget import Budget, cost
 from .common import (
     MILESTONE_LABELS,

@@ -13,7 +13,7 @@ from .estimating import pd_text
 from .versions import latest_plan
 
 
-def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     plan = latest_plan(session, request)
     if plan is None:
         return None
@@ -26,11 +26,3 @@ def _status_section(session: Session, request: Request) -> dict[str, Any] | None
         "milestones": ", ".join(f"{m.name} {m.day}" for m in plan.milestones),
     }
 
-
-def _register_status_section() -> None:
-    from ..status import section
-
-    section("plan")(_status_section)
-
-
-_register_status_section()

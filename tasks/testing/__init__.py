@@ -24,13 +24,12 @@ Rooms:
 * ``runs``: recorded runs as other stages read them (verdict, one line, summary);
 * ``report``: the test report document;
 * ``recording``: recording a run with its report and the state change (``run_tests``);
-* ``status_section``: test runs and releases in ``changeflow status KEY`` (registered at
-  import).
+* ``status_section``: test runs and releases in ``changeflow status KEY`` (listed in
+  ``tasks.status``).
 """
 
 from __future__ import annotations
 
-from . import status_section  # noqa: F401  (registers the "delivery" status section at import)
 from .common import actor_name
 from .junit import (
     JUNIT_MAX_BYTES,

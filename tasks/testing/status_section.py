@@ -13,12 +13,10 @@ from changeflow.db.delivery import Release, TestRun
 from changeflow.db.models import Request
 from changeflow.settings import get_settings
 
-from ..status import section
 from .runs import run_summary
 
 
-@section("delivery")
-def _status_section(session: Session, request: Request) -> dict[str, Any] | None:
+def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     runs = session.scalars(
         select(TestRun).where(TestRun.request_id == request.id).order_by(TestRun.seq)
     ).all()
