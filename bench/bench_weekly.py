@@ -191,6 +191,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         from changeflow.db.session import dispose_engines, transaction
         from changeflow.settings import get_settings, reset_settings
         from changeflow.tasks import weekly
+        from changeflow.tasks.directory import find_client
 
         reset_settings()
         dispose_engines()
@@ -200,7 +201,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             week = setup["week"]
             print(f"   {setup} ({info['commits']} commits)", file=sys.stderr)
             with transaction(url) as s:
-                cl = weekly.find_client(s, "DEMO")
+                cl = find_client(s, "DEMO")
                 data = weekly.build_week(s, cl, week)
             context = weekly.report_context(data, version=1, lang="zh-CN")
             shown = len(data["requests"])
@@ -208,7 +209,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
             def data_only() -> None:
                 with transaction(url) as s:
-                    weekly.build_week(s, weekly.find_client(s, "DEMO"), week)
+                    weekly.build_week(s, find_client(s, "DEMO"), week)
 
             full_s, floor_s, data_s, sql_s = [], [], [], []
             weekly.make_report(week, "DEMO", url=url)  # warm-up: imports, matplotlib fonts

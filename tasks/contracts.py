@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
@@ -82,33 +81,6 @@ class ContractFile(_Strict):
     clients: list[ClientIn] = Field(default_factory=list)
     staff: list[PersonIn] = Field(default_factory=list)
     contracts: list[ContractIn] = Field(default_factory=list)
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"\s+", "", name).lower()
-
-
-def find_client(session: Session, name: str, source: str = "task book") -> Client:
-    """Match a client by code, name or alias (spaces and case ignored)."""
-    wanted = _norm(name)
-    for client in session.scalars(select(Client)):
-        if wanted in {_norm(client.code), _norm(client.name), *map(_norm, client.aliases or [])}:
-            return client
-    raise InputError(
-        source,
-        "client",
-        f"unknown client '{name}'; load its contract first: changeflow contract load FILE.yaml",
-    )
-
-
-def current_contract(session: Session, client: Client, on: date) -> Contract | None:
-    contracts = session.scalars(
-        select(Contract).where(Contract.client_id == client.id).order_by(Contract.start_date)
-    ).all()
-    for c in contracts:
-        if c.start_date <= on <= c.end_date:
-            return c
-    return contracts[-1] if contracts else None
 
 
 def _upsert_person(session: Session, client: Client | None, p: PersonIn) -> Person:

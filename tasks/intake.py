@@ -21,7 +21,7 @@ from changeflow.db.store import put_document, sha256_bytes
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 
-from .contracts import current_contract, find_client
+from .directory import client_contract, find_client
 from .taskbook import TaskBook, read_taskbook
 
 
@@ -80,7 +80,7 @@ def _create(
         seq=seq,
         kind=book.kind,
         client=client,
-        contract=current_contract(session, client, book.date),
+        contract=client_contract(session, client, book.date),
         title=book.project,
         description=book.background,
         requester=book.requested_by,

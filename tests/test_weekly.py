@@ -117,9 +117,10 @@ def _docx(path: str) -> tuple[str, list[list[list[str]]], Any]:
 def _build(week: str, client: str = "DEMO") -> dict[str, Any]:
     from changeflow.db.session import transaction
     from changeflow.tasks import weekly
+    from changeflow.tasks.directory import find_client
 
     with transaction() as s:
-        return weekly.build_week(s, weekly.find_client(s, client), week)
+        return weekly.build_week(s, find_client(s, client), week)
 
 
 # --- weeks and the report day ----------------------------------------------------------------

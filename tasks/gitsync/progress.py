@@ -201,7 +201,6 @@ def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     }
 
 
-
 ACTIVE_STATES = ("approved", "in_development", "in_testing", "live")
 
 

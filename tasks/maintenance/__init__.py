@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from .common import (
     FUTURE_SLACK,
-    find_contract,
-    find_staff,
     iso_local,
     parse_when,
     show,
@@ -112,8 +110,6 @@ __all__ = [
     "fault_record",
     "fault_rule",
     "fault_view",
-    "find_contract",
-    "find_staff",
     "get_fault",
     "iso_local",
     "list_dispatch",

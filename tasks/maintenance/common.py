@@ -1,19 +1,17 @@
-"""Small helpers every room of the maintenance service uses: times in and out, the
-contract and the staff named, a fault by its key.
-
-``find_contract`` and ``find_staff`` are look-ups that other packages may share later.
+"""Small helpers every room of the maintenance service uses: times in and out, a fault by
+its key. The contract and the staff named are found by ``tasks.directory``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.maintenance import Fault
-from changeflow.db.models import Contract, Person, Request
+from changeflow.db.models import Request
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
@@ -61,35 +59,6 @@ def show(dt: datetime | None) -> str | None:
 
 def iso_local(dt: datetime | None) -> str | None:
     return None if dt is None else dt.astimezone(get_settings().tz).isoformat()
-
-
-def find_contract(session: Session, code: str | None, on: date, source: str) -> Contract:
-    """The contract named, or the one contract whose period covers ``on``."""
-    if code:
-        contract = session.scalar(select(Contract).where(Contract.code == code))
-        if contract is None:
-            raise InputError(source, "contract", f"no contract '{code}' (changeflow contract show)")
-        return contract
-    active = session.scalars(
-        select(Contract).where(Contract.start_date <= on, Contract.end_date >= on)
-    ).all()
-    if len(active) == 1:
-        return active[0]
-    if not active:
-        raise InputError(
-            source, "contract", f"no contract covers {on}; load one or name it with --contract"
-        )
-    codes = ", ".join(c.code for c in active)
-    raise InputError(source, "contract", f"several contracts cover {on} ({codes}): name one")
-
-
-def find_staff(session: Session, name: str, source: str, field: str) -> Person:
-    """One of our staff by name or git alias."""
-    wanted = name.strip().lower()
-    for p in session.scalars(select(Person).where(Person.client_id.is_(None))):
-        if wanted in {p.name.lower(), *(a.lower() for a in p.git_aliases or [])}:
-            return p
-    raise InputError(source, field, f"'{name}' is not one of our staff")
 
 
 def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:

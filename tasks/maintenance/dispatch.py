@@ -23,7 +23,8 @@ from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 
-from .common import find_contract, find_staff, parse_when, show
+from ..directory import find_contract, find_staff
+from .common import parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
 from .notices import duty_staff
 from .quota import check_quota

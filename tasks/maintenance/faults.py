@@ -29,7 +29,8 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
-from .common import _fault, find_contract, find_staff, parse_when, show
+from ..directory import find_contract, find_staff
+from .common import _fault, parse_when, show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, _refresh_dues, clocks, fault_view
 
 # --- reporting a fault -------------------------------------------------------------------

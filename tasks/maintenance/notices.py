@@ -23,7 +23,8 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
-from .common import find_staff, show
+from ..directory import find_staff
+from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks, fault_view
 
 # --- who is told: the duty staff, and mail ------------------------------------------------

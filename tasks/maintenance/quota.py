@@ -18,7 +18,7 @@ from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
-from .common import find_contract
+from ..directory import find_contract
 from .dispatch_record import worked_minutes
 from .notices import _addresses, duty_staff, send
 

@@ -19,7 +19,8 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
-from .common import find_contract, show
+from ..directory import find_contract
+from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
 
 # --- the monthly SLA report ---------------------------------------------------------------

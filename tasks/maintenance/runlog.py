@@ -19,7 +19,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
-from .common import find_contract
+from ..directory import find_contract
 from .notices import _addresses, duty_staff, send
 
 

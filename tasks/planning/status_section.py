@@ -25,4 +25,3 @@ def status_section(session: Session, request: Request) -> dict[str, Any] | None:
         "total": f"{fmt(plan.total)} {plan.currency} ({capital(plan.total)})",
         "milestones": ", ".join(f"{m.name} {m.day}" for m in plan.milestones),
     }
-

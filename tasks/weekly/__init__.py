@@ -25,8 +25,7 @@ Why it is shaped like this:
 Rooms (a package in the style of Prefect's ``cli/deploy/``; this file only re-exports):
 
 * ``week`` - weeks and the report-day rule (parse_week, ReportRule, report_due,
-  should_send_now, clients_due ...), and for now the look-ups ``active_contract`` and
-  ``find_client``;
+  should_send_now, clients_due ...);
 * ``facts`` - the data: ``build_week`` and one query function per fact (a package);
 * ``document`` - the burn-up chart, the template context, the Word report, the markdown view;
 * ``making`` - making, recording and listing report versions (``make_report``,
@@ -58,13 +57,11 @@ from .week import (
     DOW_NAMES,
     WEEK_RE,
     ReportRule,
-    active_contract,
     already_sent,
     clients_due,
     current_week,
     due_at,
     due_day,
-    find_client,
     parse_cron,
     parse_week,
     report_due,
@@ -93,7 +90,6 @@ __all__ = [
     "WEEK_RE",
     "ReportRule",
     "_cjk_font",  # private, but tests/test_weekly.py imports it from here
-    "active_contract",
     "already_sent",
     "build_week",
     "chart_png",
@@ -101,7 +97,6 @@ __all__ = [
     "current_week",
     "due_at",
     "due_day",
-    "find_client",
     "mail_body",
     "mail_key",
     "make_report",

@@ -15,9 +15,10 @@ from changeflow.db.weekly import WeeklyReport
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
+from ..directory import find_client
 from .document import KIND, render_report, report_markdown
 from .facts import build_week
-from .week import clients_due, current_week, find_client, parse_week, week_label
+from .week import clients_due, current_week, parse_week, week_label
 
 
 def mail_key(client_code: str, week: str, version: int) -> str:
@@ -43,7 +44,7 @@ def make_report(
     y, w = parse_week(week)
     week = week_label(y, w)
     with transaction(url) as session:
-        cl = find_client(session, client)
+        cl = find_client(session, client, "--client")
         data = build_week(session, cl, week, now=now)
         version = (
             session.scalar(
@@ -116,7 +117,7 @@ def scheduled_reports(
     now = now or datetime.now(get_settings().tz)
     targets: list[tuple[str, str, int | None]] = []
     with transaction(url) as s:
-        only = find_client(s, client).id if client else None
+        only = find_client(s, client, "--client").id if client else None
         for cl, week in clients_due(s, now):
             if only is not None and cl.id != only:
                 continue
@@ -174,7 +175,7 @@ def report_rows(client: str | None = None, week: str | None = None, url: str | N
     with transaction(url) as s:
         q = select(WeeklyReport).order_by(WeeklyReport.week.desc(), WeeklyReport.version.desc())
         if client:
-            q = q.where(WeeklyReport.client_id == find_client(s, client).id)
+            q = q.where(WeeklyReport.client_id == find_client(s, client, "--client").id)
         if week:
             y, w = parse_week(week)
             q = q.where(WeeklyReport.week == week_label(y, w))

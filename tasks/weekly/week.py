@@ -1,8 +1,6 @@
 """Weeks and the report day: ISO weeks (Asia/Shanghai), the contract's weekly cron line, the
 report day moved off days off, and whether a client's report is due now.
-
-``active_contract`` and ``find_client`` are look-ups the other rooms share; they stay here for
-now.
+The client's contract on a day comes from the one look-up home, ``tasks.directory``.
 """
 
 from __future__ import annotations
@@ -11,15 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.models import Client, Contract
 from changeflow.db.weekly import WeeklyReport
-from changeflow.errors import InputError, NotFoundError
+from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..calendar import WorkingCalendar, calendar_for
+from ..directory import client_contract
 
 DEFAULT_CRON = "0 15 * * 5"  # Friday 15:00 Asia/Shanghai
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -127,21 +126,10 @@ def due_at(cal: WorkingCalendar, rule: ReportRule, week: str) -> datetime | None
     return datetime.combine(day, rule.at, tzinfo=get_settings().tz)
 
 
-def active_contract(session: Session, client: Client, on: date) -> Contract | None:
-    """The client's contract in force on ``on`` (else its newest one)."""
-    rows = session.scalars(
-        select(Contract).where(Contract.client_id == client.id).order_by(Contract.start_date.desc())
-    ).all()
-    for c in rows:
-        if c.start_date <= on <= c.end_date:
-            return c
-    return rows[0] if rows else None
-
-
 def report_due(session: Session, client: Client, week: str) -> datetime | None:
     """When ``client``'s report of ``week`` is due (aware, Shanghai); None: no working day."""
     _mon, sun = week_days(week)
-    contract = active_contract(session, client, sun)
+    contract = client_contract(session, client, sun)
     return due_at(calendar_for(session, contract), rule_for(contract), week)
 
 
@@ -181,33 +169,8 @@ def clients_due(session: Session, now: datetime) -> list[tuple[Client, str]]:
     week = week_of(now.astimezone(get_settings().tz).date())
     _, sun = week_days(week)
     for client in session.scalars(select(Client).order_by(Client.code)):
-        if active_contract(session, client, sun) is None:
+        if client_contract(session, client, sun) is None:
             continue
         if should_send_now(session, client, now):
             out.append((client, week))
     return out
-
-
-def find_client(session: Session, ref: str | None) -> Client:
-    """A client by code, name, alias or id; without ``ref`` the only client there is."""
-    if ref is None:
-        clients = session.scalars(select(Client).order_by(Client.code)).all()
-        if len(clients) == 1:
-            return clients[0]
-        if not clients:
-            raise NotFoundError("no client yet; load a contract: changeflow contract load FILE")
-        raise InputError(
-            "--client",
-            "client",
-            f"several clients ({', '.join(c.code for c in clients)}): name one",
-        )
-    ref = ref.strip()
-    c = session.scalar(select(Client).where(or_(Client.code == ref, Client.name == ref)))
-    if c is None and ref.isdigit():
-        c = session.get(Client, int(ref))
-    if c is None:
-        for cand in session.scalars(select(Client)):
-            if ref in (cand.aliases or []):
-                return cand
-        raise NotFoundError(f"no client {ref}")
-    return c

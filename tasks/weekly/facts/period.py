@@ -18,7 +18,8 @@ from changeflow.db.models import Client, Contract, Request
 from changeflow.settings import get_settings
 
 from ...calendar import WorkingCalendar, calendar_for
-from ..week import ReportRule, active_contract, due_at, due_day, rule_for, shift_week, week_days
+from ...directory import client_contract
+from ..week import ReportRule, due_at, due_day, rule_for, shift_week, week_days
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def report_period(session: Session, client: Client, week: str) -> Period:
     """The period ``client``'s report of ``week`` covers."""
     tz = get_settings().tz
     mon, sun = week_days(week)
-    contract = active_contract(session, client, sun)
+    contract = client_contract(session, client, sun)
     cal = calendar_for(session, contract)
     rule = rule_for(contract)
     due = due_at(cal, rule, week)
