@@ -41,7 +41,7 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
     from changeflow.tasks.intake import intake
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import validate
-    from tests.approval_helpers import fill
+    from tests.support.approval import fill
 
     book = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
     out = []

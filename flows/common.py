@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from changeflow.mdtext import md  # noqa: F401  (flows import it from here)
 from changeflow.settings import get_settings
 
 
@@ -43,13 +44,6 @@ def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
             key=artifact_key(key, d["kind"]),
             description=f"sha256 {d['sha256']}",
         )
-
-
-def md(text: object) -> str:
-    """Text safe inside a markdown table cell: pipes escaped, and ``<``/``>``/``&`` as
-    entities so the UI shows ``<online booking>`` instead of dropping it as a tag."""
-    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return out.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _faults() -> None:

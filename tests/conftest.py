@@ -136,4 +136,4 @@ def cli(cf_home: Path):
     return run
 
 
-from tests.prefect_fixtures import prefect_server  # noqa: E402,F401  (session fixture)
+from tests.support.prefect import prefect_server  # noqa: E402,F401  (session fixture)

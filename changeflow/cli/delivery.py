@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.common import JsonOpt, console, emit, table
-from changeflow.tasks import testing as _testing  # noqa: F401  (its `status` section)
 
 LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
 ActorOpt = typer.Option(None, "--actor", help="Who does it (audit trail; default: you).")

@@ -8,7 +8,6 @@ import typer
 
 from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.errors import InputError, NotFoundError
-from changeflow.tasks import gitsync as _gitsync  # noqa: F401  (its `status` section)
 
 repo_app = typer.Typer(help="Client project repositories followed by the git sync.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from changeflow.db import all_models  # noqa: F401  (registers every table)
+from changeflow.db import all_models  # noqa: F401  (the models Alembic compares with)
 from changeflow.db.base import Base
 
 config = context.config

@@ -414,7 +414,7 @@ def render_report(data: dict[str, Any], *, version: int, lang: str) -> bytes:
 
 def report_markdown(data: dict[str, Any], *, version: int, lang: str = "zh-CN") -> str:
     """A short markdown view for the Prefect UI (both languages in the headings)."""
-    from changeflow.flows.common import md
+    from changeflow.mdtext import md
 
     ctx = report_context(data, version=version, lang=lang)
     lines = [

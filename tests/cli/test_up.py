@@ -1,0 +1,160 @@
+"""``changeflow up`` as a lead runs it: one server, found again by a second ``up``; Ctrl-C lets
+a running flow run finish, then stops what this ``up`` started and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.helpers import sample_taskbook
+from tests.support.prefect import free_port
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+def _start_up(args: list[str], env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
+    with open(out, "wb") as f:
+        return subprocess.Popen(
+            [sys.executable, "-m", "changeflow", "up", *args],
+            stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True,  # so only ``up`` gets our Ctrl-C, as from a terminal
+        )  # fmt: skip
+
+
+def _wait_for(out: Path, text: str, proc: subprocess.Popen[bytes], timeout: float = 150) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = out.read_text(errors="replace")
+        if text in content:
+            return content
+        assert proc.poll() is None, f"up exited early:\n{content}"
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} not printed:\n{out.read_text(errors='replace')}")
+
+
+def _processes_with(marker: str) -> list[int]:
+    """PIDs whose environment mentions ``marker`` (this test's own Prefect home)."""
+    found = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit() and int(p.name) != os.getpid():
+            try:
+                if marker.encode() in (p / "environ").read_bytes():
+                    found.append(int(p.name))
+            except OSError:
+                continue
+    return found
+
+
+def contract_home() -> Path:
+    from changeflow.settings import get_settings
+
+    return get_settings().home_dir
+
+
+def _state_in_server_db(home: Path, run_id: object) -> tuple[str, str] | None:
+    """The run's state as the (stopped) server recorded it in its SQLite database."""
+    import sqlite3
+
+    db = home / "prefect" / "prefect.db"
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT state_type, state_name FROM flow_run WHERE id = ?", (str(run_id),)
+        ).fetchone()
+    return tuple(row) if row else None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from changeflow.cli.serving import healthy
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    home = tmp_path / "prefect-home-up"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(home), "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
+    first = _start_up(["--port", str(port)], env, tmp_path / "up1.out")
+    try:
+        text = _wait_for(tmp_path / "up1.out", "Ctrl-C to stop", first)
+        assert "(started here)" in text and f"http://127.0.0.1:{port}/v2/deployments" in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=5) as r:
+            assert json.load(r)["api_url"] == api  # the UI calls this server, not :4200
+
+        second = _start_up(["--port", str(port)], env, tmp_path / "up2.out")
+        text2 = _wait_for(tmp_path / "up2.out", "Ctrl-C to stop", second)
+        assert "already running, reused" in text2
+        second.send_signal(signal.SIGINT)
+        assert second.wait(90) == 0
+        assert "left running" in (tmp_path / "up2.out").read_text()
+        assert healthy(api)
+
+        with temporary_settings({PREFECT_API_URL: api}):
+            book = json.loads(json.dumps(sample_taskbook(), default=str))
+            run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=0)
+            with get_client(sync_client=True) as client:
+                deadline = time.monotonic() + 60
+                while client.read_flow_run(run.id).state_type.value == "SCHEDULED":
+                    assert time.monotonic() < deadline, "the served deployment never took it"
+                    time.sleep(0.1)
+                first.send_signal(signal.SIGINT)  # Ctrl-C while the run is in flight
+                state = client.read_flow_run(run.id).state
+                print(f"Ctrl-C sent with the run {state.name}")
+                assert first.wait(120) == 0
+    finally:
+        for p in (first, locals().get("second")):
+            if p is not None and p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    out = (tmp_path / "up1.out").read_text()
+    assert "Prefect server stopped." in out, out
+    assert not healthy(api)
+    assert _processes_with(str(tmp_path)) == []  # no server, runner or flow process left
+    final = _state_in_server_db(contract_home(), run.id)
+    assert final == ("COMPLETED", "Completed"), final  # finished, not cancelled or crashed
+    from sqlalchemy import select
+
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.title == sample_taskbook()["project"]))
+        assert req is not None and req.state == "submitted"
+
+
+def test_worker_mode_applies_portable_deployments_and_runs_them(
+    prefect_server: str, contract: str, tmp_path: Path
+) -> None:
+    """``up --worker``: the deployments go to the process pool with prefect.yaml's pull step,
+    and a flow run started from the UI/API completes on the worker."""
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    from changeflow.cli.serving import start_executor
+    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
+
+    worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
+    try:
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("intake/intake")
+            assert dep.work_pool_name == WORK_POOL
+            assert dep.pull_steps == PULL_STEPS and dep.entrypoint == "flows/intake.py:intake"
+            assert dep.path is None  # nothing absolute from this machine
+            assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
+                "项目任务书 Task book"
+            )
+        book = json.loads(json.dumps(sample_taskbook(), default=str))
+        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        assert run.state is not None and run.state.is_completed(), run.state
+    finally:
+        worker.stop(timeout=60)
+    assert not worker.running()

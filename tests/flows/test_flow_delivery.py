@@ -1,0 +1,94 @@
+"""The delivery flows on a real Prefect server: test -> docs -> golive -> acceptance, with
+their artifacts; a failing test run and a refused go-live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.delivery import (
+    make_project,
+    point_contract,
+    pytest_command,
+    state_of,
+    to_development,
+)
+from tests.support.helpers import counts
+from tests.support.prefect import read_artifacts
+
+pytestmark = pytest.mark.prefect
+
+
+def _arts(state) -> dict[str, str]:
+    """Artifact key -> its data (links read back as markdown)."""
+    return {a.key: str(a.data) for a in read_artifacts(state.state_details.flow_run_id)}
+
+
+def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
+    from changeflow.flows import delivery as fl
+    from changeflow.settings import get_settings
+
+    repo = make_project(tmp_path / "oa", submitted)
+    point_contract(repo.path, test_command=pytest_command())
+    to_development(submitted)
+
+    state = fl.test(request=fl.TestInput(key=submitted), tested_by="张伟", return_state=True)
+    assert state.is_completed()
+    r = state.result()
+    assert r["passed"] and r["state"] == "in_testing"
+    arts = _arts(state)
+    key = submitted.lower()
+    assert "通过 PASSED" in arts[f"test-{key}"]
+    assert "all passed" in arts[f"test-{key}-cases"]
+    assert "testreport-v1.docx" in arts[f"test-{key}-testreport"]
+
+    folder = get_settings().inbox / fl.DELIVERY_DIR
+    folder.mkdir(parents=True)
+    from tests.support.delivery import png
+
+    (folder / "screen.png").write_bytes(png())
+    notes = "# 设计\n\n- 要点 **一**\n\n# 用户手册\n\n步骤"
+    form = fl.DocsInput(key=submitted, notes_markdown=notes, screenshots=["screen.png"])
+    state = fl.docs(request=form, written_by="李明", return_state=True)
+    assert state.is_completed()
+    assert [d["kind"] for d in state.result()] == ["techdoc", "manual"]
+    arts = _arts(state)
+    assert "techdoc-v1.docx" in arts[f"docs-{key}-techdoc"]
+    assert "manual-v1.docx" in arts[f"docs-{key}-manual"]
+
+    state = fl.golive(request=fl.GoLiveInput(key=submitted), released_by="张伟",
+                      return_state=True)  # fmt: skip
+    assert state.is_completed() and state_of(submitted) == "live"
+    arts = _arts(state)
+    assert f"release/{submitted}-v1" in arts[f"golive-{key}"]
+    assert "git checkout" in arts[f"golive-{key}-rollback"]
+
+    state = fl.acceptance(request=fl.AcceptanceInput(key=submitted), return_state=True)
+    assert state.is_completed()
+    kinds = [d["kind"] for d in state.result()["deliverables"]]
+    assert kinds == ["testreport", "techdoc", "manual", "golive", "release"]
+
+
+def test_failing_tests_and_refusals_in_flows(prefect_server, submitted, tmp_path) -> None:
+    from changeflow.flows import delivery as fl
+
+    repo = make_project(tmp_path / "oa", submitted, failing=True)
+    point_contract(repo.path, test_command=pytest_command())
+    to_development(submitted)
+    state = fl.test(request=fl.TestInput(key=submitted), return_state=True)
+    assert state.is_completed()
+    r = state.result()
+    assert not r["passed"] and r["state"] == "in_testing"
+    arts = _arts(state)
+    key = submitted.lower()
+    assert "test_approver_required" in arts[f"test-{key}-cases"]
+    assert "不通过 FAILED" in arts[f"test-{key}"]
+    before = counts()
+    state = fl.golive(request=fl.GoLiveInput(key=submitted), return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    state = fl.test(request=fl.TestInput(key=submitted, junit_files=["../../etc/passwd"]),
+                    return_state=True)  # fmt: skip
+    assert state.is_failed() and not state.is_crashed()
+    assert counts() == before and state_of(submitted) == "in_testing"
+    assert Path(repo.path).is_dir()

@@ -1,0 +1,191 @@
+"""Helpers of the delivery tests: a sample client project in a real git repository, the
+contract pointed at it, a request moved along the real state machine, documents read back."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import EXAMPLES
+from tests.support.gitrepo import GitRepo
+
+PASSING_TEST = "def test_leave_days():\n    assert 1 + 2 == 3\n"
+FAILING_TEST = (
+    "def test_approver_required():\n    assert None is not None, 'approver <&> missing'\n"
+)
+
+# A tiny test runner for projects without pytest: writes JUnit itself (the demo's sample
+# client project has it, see examples/client-project/).
+RUNNER = (EXAMPLES / "client-project" / "run_checks.py").read_text(encoding="utf-8")
+
+
+def pytest_command() -> str:
+    return f"{sys.executable} -m pytest -q -p no:cacheprovider --junitxml={{junit}}"
+
+
+def make_project(path: Path, key: str, *, failing: bool = False) -> GitRepo:
+    """The client's OA project with a few commits linked to ``key`` (Chinese messages)."""
+    repo = GitRepo(path)
+    repo.commit(
+        "初始化 OA 项目",
+        {"oa/__init__.py": "", "tests/test_base.py": PASSING_TEST, "README.md": "# OA\n"},
+        when="2026-07-01T10:00:00+08:00",
+    )
+    repo.branch(f"cr/{key}")  # the development branch of the request
+    repo.commit(
+        f"{key} 新增：请假审批流程增加分管领导节点 @2h",
+        {"oa/leave/flow.py": "NODES = ['dept', 'vp']\n"},
+        author=("Zhang Wei", "zhang.wei@contractor.example"),
+        when="2026-07-02T10:00:00+08:00",
+    )
+    files: dict[str, str | bytes] = {"oa/leave/sync.py": "DAYS = 5\n"}
+    if failing:
+        files["tests/test_leave.py"] = FAILING_TEST
+    repo.commit(
+        f"{key} 修复：审批通过后同步考勤 <年假> & {{{{ days }}}} {{% if %}} @1h30m",
+        files,
+        author=("Zhang Wei", "zhang.wei@contractor.example"),
+        when="2026-07-03T10:00:00+08:00",
+    )
+    repo.commit(
+        f"perf: 统计报表查询加索引 ({key})",
+        {"report/stats.sql": "CREATE INDEX i ON leave(day);\n"},
+        author=("Li Ming", "li.ming@contractor.example"),
+        when="2026-07-04T10:00:00+08:00",
+    )
+    return repo
+
+
+def point_contract(repo: Path | None, **settings: Any) -> None:
+    """Set the sample contract's repository and settings (test_command...)."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        c = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        assert c is not None
+        c.repo_path = str(repo) if repo else None
+        c.settings = dict(c.settings or {}) | settings
+
+
+def advance(key: str, *states: str, actor: str = "test") -> None:
+    """Move a request along the real state machine (the stages before ours)."""
+    from changeflow.db.lifecycle import load_for_update, transition
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        req = load_for_update(s, key)
+        for st in states:
+            transition(s, req, st, actor=actor, reason="test setup")
+
+
+def to_development(key: str) -> None:
+    advance(key, "planned", "approved", "in_development")
+
+
+def state_of(key: str) -> str:
+    from sqlalchemy import select
+
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        return s.scalar(select(Request.state).where(Request.key == key)) or ""
+
+
+def docx_text(path_or_bytes: Path | bytes) -> str:
+    """Every paragraph and table cell of a .docx, read back with python-docx."""
+    import docx
+
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    doc = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def east_asia_fonts(path: Path) -> dict[str, str | None]:
+    """w:eastAsia of docDefaults, Normal and Heading 1 (None when missing)."""
+    import docx
+    from docx.oxml.ns import qn
+
+    doc = docx.Document(str(path))
+    styles = doc.styles.element
+    out: dict[str, str | None] = {}
+    rfonts = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    out["docDefaults"] = rfonts.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+    for sid in ("Normal", "Heading1"):
+        for st in styles.findall(qn("w:style")):
+            if st.get(qn("w:styleId")) == sid:
+                rpr = st.find(qn("w:rPr"))
+                rf = rpr.find(qn("w:rFonts")) if rpr is not None else None
+                out[sid] = rf.get(qn("w:eastAsia")) if rf is not None else None
+                if rf is not None and rf.get(qn("w:eastAsiaTheme")):
+                    out[sid] = "theme"
+    return out
+
+
+def fill_certificate(
+    source: Path | bytes,
+    decision: str = "通过",
+    approver: str = "王芳",
+    date: str | None = None,
+    comment: str = "功能符合验收标准，同意验收。",
+    return_to: str = "",
+    lang: str = "zh-CN",
+) -> bytes:
+    """The acceptance certificate with its sign-off table typed in, as a client does."""
+    import docx
+
+    from changeflow.docs_templates.tpl_acceptance import RETURN_TO
+    from changeflow.tasks.signoff import printed_labels, today_local
+
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    d = docx.Document(io.BytesIO(data))
+    values = {
+        "decision": decision,
+        "approver": approver,
+        "date": today_local().isoformat() if date is None else date,
+        "comment": comment,
+        "return_to": return_to,
+    }
+    labels = {text: name for name, text in printed_labels(lang).items()}
+    labels[RETURN_TO[0] if lang == "zh-CN" else RETURN_TO[1]] = "return_to"
+    filled = 0
+    for table in d.tables:
+        for row in table.rows:
+            name = labels.get(row.cells[0].text.strip())
+            if name is not None and len(row.cells) == 2:
+                row.cells[1].text = values[name]
+                filled += 1
+    assert filled == 5, "sign-off table not found in the certificate"
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def png(width: int = 320, height: int = 200) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 80, 120)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def go_live(key: str, tmp_path: Path) -> str:
+    """The request taken to live at its tested commit (a real project and test run)."""
+    from changeflow.tasks.golive import golive
+    from changeflow.tasks.testing import run_tests
+
+    repo = make_project(tmp_path / "oa", key)
+    point_contract(repo.path, test_command=pytest_command())
+    to_development(key)
+    assert run_tests(key, actor="张伟").passed
+    golive(key, actor="张伟")
+    return key

@@ -1,0 +1,121 @@
+"""The house rules, checked on the source: layers one way, no import circle, rooms small.
+
+- ``db`` imports no other layer; ``tasks`` never ``flows`` or ``changeflow.cli`` (nor
+  Prefect); ``flows`` never ``changeflow.cli``;
+- no circle among the project's modules (imports at module level);
+- no module under ``tasks/`` over 700 lines;
+- registries are declared: nothing imports a module only for what importing it registers.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = {
+    "changeflow": "changeflow",
+    "db": "changeflow.db",
+    "tasks": "changeflow.tasks",
+    "flows": "changeflow.flows",
+    "docs_templates": "changeflow.docs_templates",
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for top, pkg in LAYERS.items():
+        for p in (ROOT / top).rglob("*.py"):
+            if "migrations" in p.parts or ".venv" in p.parts:
+                continue
+            parts = [x for x in p.relative_to(ROOT / top).with_suffix("").parts if x != "__init__"]
+            out[".".join([pkg, *parts])] = p
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path, *, module_level: bool) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if module_level else list(ast.walk(tree))
+    is_pkg = path.name == "__init__.py"
+    out: set[str] = set()
+    for n in nodes:
+        if isinstance(n, ast.ImportFrom):
+            if n.level:
+                base = name.split(".") if is_pkg else name.split(".")[:-1]
+                base = base[: len(base) - (n.level - 1)]
+                target = ".".join(base + ([n.module] if n.module else []))
+            else:
+                target = n.module or ""
+            for a in n.names:
+                cand = f"{target}.{a.name}"
+                out.add(cand if cand in MODULES else target)
+        elif isinstance(n, ast.Import):
+            out.update(a.name for a in n.names)
+    return out
+
+
+def test_layers_go_one_way() -> None:
+    bad = []
+    for name, path in MODULES.items():
+        deps = _imports(name, path, module_level=False)
+        for d in deps:
+            if name.startswith("changeflow.db") and d.startswith(
+                ("changeflow.tasks", "changeflow.flows", "changeflow.cli")
+            ):
+                bad.append((name, d))
+            if name.startswith("changeflow.tasks") and (
+                d.startswith(("changeflow.flows", "changeflow.cli")) or d.split(".")[0] == "prefect"
+            ):
+                bad.append((name, d))
+            if name.startswith("changeflow.flows") and d.startswith("changeflow.cli"):
+                bad.append((name, d))
+    # the one allowed Prefect import in tasks/: a mail password kept as a Prefect Secret block
+    bad = [b for b in bad if b != ("changeflow.tasks.mail", "prefect.blocks.system")]
+    assert bad == []
+
+
+def test_no_import_circle() -> None:
+    graph = {
+        n: {d for d in _imports(n, p, module_level=True) if d in MODULES and d != n}
+        for n, p in MODULES.items()
+    }
+    state: dict[str, int] = {}
+    circles: list[list[str]] = []
+
+    def visit(u: str, stack: list[str]) -> None:
+        state[u] = 1
+        stack.append(u)
+        for v in sorted(graph[u]):
+            if state.get(v) == 1:
+                circles.append([*stack[stack.index(v) :], v])
+            elif v not in state:
+                visit(v, stack)
+        stack.pop()
+        state[u] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [])
+    assert circles == []
+
+
+def test_rooms_under_tasks_are_small() -> None:
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "tasks").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700
+    }
+    assert big == {}
+
+
+def test_no_import_for_its_side_effects() -> None:
+    """``import x  # noqa: F401`` only to fill a registry is how registries used to fill."""
+    offenders = []
+    for p in [*MODULES.values(), *(ROOT / "changeflow" / "cli").rglob("*.py")]:
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            if "noqa: F401" in line and ("register" in line or "section" in line):
+                offenders.append(f"{p.relative_to(ROOT)}:{i}")
+    assert offenders == []

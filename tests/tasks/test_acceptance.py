@@ -1,0 +1,243 @@
+"""Acceptance: the certificate we issue, and the returned copy through the same verified
+path as a plan approval (signature, unchanged tables, newest version, once only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from changeflow.errors import InputError, TransitionError
+from tests.support.delivery import (
+    docx_text,
+    east_asia_fonts,
+    fill_certificate,
+    go_live,
+    state_of,
+)
+from tests.support.helpers import counts
+
+HOSTILE = "A < B && C > D {{ 7*7 }} {% if x %}boom{% endif %} \x0bend\x00"
+HOSTILE_SHOWN = "A < B && C > D {{ 7*7 }} {% if x %}boom{% endif %} end"
+
+
+@pytest.fixture
+def live(submitted: str, tmp_path: Path) -> str:
+    """A request that went live at its tested commit."""
+    return go_live(submitted, tmp_path)
+
+
+def _events(key: str) -> list[dict]:
+    from changeflow.tasks.status import request_status
+
+    return request_status(key)["timeline"]
+
+
+def test_certificate_lists_the_deliverables_and_is_signed(live) -> None:
+    import docx
+
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.wordkit import read_custom_properties
+
+    cert = issue_certificate(live, actor="李明")
+    assert cert.version == 1 and cert.state == "live"
+    assert [d["kind"] for d in cert.deliverables] == ["testreport", "golive", "release"]
+    assert cert.missing == ["plan", "techdoc", "manual"]
+    text = docx_text(Path(cert.document))
+    for expected in ("验收单", live, "测试报告", "上线记录", f"release/{live}-v1", "王芳", "李明",
+                     "请假超过 3 天增加分管领导审批节点", "第 1 次测试通过", "退回至"):  # fmt: skip
+        assert expected in text, expected
+    props = read_custom_properties(docx.Document(cert.document))
+    assert props["changeflow.kind"] == "acceptance" and props["changeflow.request"] == live
+    assert props["changeflow.mac"] and props["changeflow.release"] == f"release/{live}-v1"
+    assert east_asia_fonts(Path(cert.document)) == {
+        "docDefaults": "SimSun",
+        "Normal": "SimSun",
+        "Heading1": "SimHei",
+    }
+
+
+def test_issue_refused_unless_live(submitted) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+
+    before = counts()
+    with pytest.raises(TransitionError, match="submitted"):
+        issue_certificate(submitted)
+    assert counts() == before
+
+
+def test_accepted_closes_the_request(live) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
+
+    cert = issue_certificate(live)
+    filled = fill_certificate(Path(cert.document), comment="同意验收 <&>")
+    res = accept_document(filled, "returned.docx", actor="inbox")
+    assert res["decision"] == "approve" and res["state"] == "accepted"
+    assert res["returned_to"] is None and state_of(live) == "accepted"
+    last = _events(live)[-1]
+    assert (last["from"], last["to"], last["actor"], last["channel"]) == (
+        "live", "accepted", "王芳", "document",
+    )  # fmt: skip
+    assert "同意验收 <&>" in last["reason"]
+    again = accept_document(filled, "returned-again.docx")
+    assert again["duplicate"] is True and state_of(live) == "accepted"
+
+
+@pytest.mark.parametrize(("back", "state"), [("", "in_testing"), ("开发", "in_development"),
+                                             ("测试", "in_testing")])  # fmt: skip
+def test_not_accepted_goes_back_with_the_reasons(live, back, state) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
+
+    cert = issue_certificate(live)
+    filled = fill_certificate(
+        Path(cert.document), decision="不通过", comment="统计报表按月汇总不对", return_to=back
+    )
+    res = accept_document(filled, "returned.docx")
+    assert res["decision"] == "reject" and res["state"] == state == state_of(live)
+    reasons = " ".join(e["reason"] for e in _events(live)[-2:])
+    assert "统计报表按月汇总不对" in reasons
+
+
+def test_returned_certificate_refusals(live, tmp_path) -> None:
+    import docx
+
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import Refused, accept_document, accept_file
+
+    v1 = issue_certificate(live)
+    before = counts()
+
+    def refused(data: bytes, code: str | None = None, match: str = "") -> None:
+        with pytest.raises(InputError) as err:
+            accept_document(data, "back.docx")
+        if code:
+            assert getattr(err.value, "code", None) == code, err.value
+        assert match in str(err.value)
+
+    # the release tag edited in the deliverables table
+    edited = fill_certificate(Path(v1.document))
+    d = docx.Document(__import__("io").BytesIO(edited))
+    for t in d.tables:
+        for row in t.rows:
+            for cell in row.cells:
+                if cell.text.startswith(f"release/{live}-v1 @"):
+                    cell.text = f"release/{live}-v9 @ 000000000000"
+    buf = __import__("io").BytesIO()
+    d.save(buf)
+    refused(buf.getvalue(), "edited", "v9")
+    refused(fill_certificate(Path(v1.document), decision="也许"), "decision")
+    refused(fill_certificate(Path(v1.document), approver=""), "approver")
+    refused(fill_certificate(Path(v1.document), date="明天"), "date")
+    refused(fill_certificate(Path(v1.document), decision="不通过", return_to="重做"), "decision",
+            "重做")  # fmt: skip
+    refused(b"not a docx", None, "zip")
+    # a plan or any other signed document is not a certificate
+    from changeflow.tasks.signoff import sign_docx
+
+    other = sign_docx(Path(v1.document).read_bytes(), kind="plan", request=live, version=1,
+                      lang="zh-CN")  # fmt: skip
+    refused(other, "unknown", "not an acceptance certificate")
+    assert counts() == before and state_of(live) == "live"
+    same = issue_certificate(live)  # nothing changed: v1 stands, nothing written
+    assert (same.unchanged, same.version, same.sha256) == (True, 1, v1.sha256)
+    assert counts() == before
+    # v2 issued on purpose: v1 is stale
+    assert issue_certificate(live, new_version=True).version == 2
+    with pytest.raises(Refused) as err:
+        accept_file(_write(tmp_path / "v1.docx", fill_certificate(Path(v1.document))))
+    assert err.value.code == "stale"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_hostile_text_renders_as_typed_in_every_document(live, tmp_path) -> None:
+    """Requirement text and a title with markup, template tags and control characters."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+    from changeflow.tasks.acceptance import issue_certificate
+
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.key == live))
+        req.title = "标题 " + HOSTILE
+        req.requirements[0].text = HOSTILE
+        req.requirements[0].acceptance = "</w:t><w:t>injected & <b>"
+    cert = issue_certificate(live)
+    text = docx_text(Path(cert.document))
+    assert HOSTILE_SHOWN in text and "标题 " + HOSTILE_SHOWN in text
+    assert "</w:t><w:t>injected & <b>" in text
+    assert "\x0b" not in text and "\x00" not in text
+    # the test report and the go-live record of the same request, both languages
+    from changeflow.db.delivery import Release, TestRun
+    from changeflow.tasks.golive import render_golive
+    from changeflow.tasks.testing import render_report
+
+    with transaction() as s:
+        run = s.scalar(select(TestRun))
+        rel = s.scalar(select(Release))
+        for lang in ("zh-CN", "en"):
+            report = docx_text(render_report(run, lang))
+            assert HOSTILE_SHOWN in report and "</w:t><w:t>injected & <b>" in report
+            assert "标题 " + HOSTILE_SHOWN in docx_text(render_golive(rel, lang))
+
+
+def test_cli_acceptance_and_accept(live, cli, tmp_path) -> None:
+    code, out, _ = cli("acceptance", live, "--json")
+    assert code == 0
+    cert = json.loads(out)
+    f = _write(tmp_path / "back.docx", fill_certificate(Path(cert["document"])))
+    code, out, _ = cli("accept", str(f), "--json")
+    assert code == 0 and json.loads(out)["state"] == "accepted"
+    code, _, err = cli("accept", str(tmp_path / "missing.docx"))
+    assert code == 2 and "missing.docx" in err
+    code, _, err = cli("acceptance", live)
+    assert code == 4
+
+
+def test_certificate_filled_and_resaved_by_libreoffice_is_accepted(live, tmp_path) -> None:
+    """A client using LibreOffice: the signature and the tables survive its re-save."""
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.signoff import accept_document
+    from tests.support.approval import libreoffice_resave
+
+    cert = issue_certificate(live)
+    filled = fill_certificate(Path(cert.document), decision="不通过", comment="报表需按季度",
+                              return_to="开发")  # fmt: skip
+    resaved = libreoffice_resave(filled, tmp_path)
+    res = accept_document(resaved, "returned-by-lo.docx")
+    assert res["decision"] == "reject" and res["state"] == "in_development"
+    assert "报表需按季度" in _events(live)[-1]["reason"]
+
+
+def test_an_edited_template_makes_a_new_certificate(
+    live: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead edits the certificate template in Word: the next issue is a new version
+    even though nothing else changed (the template is one of the inputs)."""
+    import shutil
+
+    import docx
+
+    from changeflow.settings import get_settings, reset_settings
+    from changeflow.tasks.acceptance import issue_certificate
+
+    assert issue_certificate(live).version == 1
+    templates = tmp_path / "templates"
+    shutil.copytree(get_settings().template_root / "zh-CN", templates / "zh-CN")
+    monkeypatch.setenv("CHANGEFLOW_TEMPLATES_DIR", str(templates))
+    reset_settings()
+    assert issue_certificate(live).unchanged  # the same template, copied: v1 stands
+    path = templates / "zh-CN" / "acceptance.docx"
+    d = docx.Document(str(path))
+    d.add_paragraph("本单一式两份。")
+    d.save(str(path))
+    again = issue_certificate(live)
+    assert (again.version, again.unchanged) == (2, False)
+    assert "本单一式两份。" in docx_text(Path(again.document))

@@ -1,0 +1,284 @@
+"""Technical document and user manual: Markdown as real Word structure, screenshots checked
+by their bytes, reproducible versions; PDF export through LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from changeflow.errors import ConfigError, InputError, TransitionError
+from tests.support.delivery import (
+    docx_text,
+    east_asia_fonts,
+    make_project,
+    png,
+    point_contract,
+    pytest_command,
+    to_development,
+)
+from tests.support.helpers import counts
+
+NOTES = """# 总体设计
+
+请假流程在 **审批引擎** 中新增 *分管领导* 节点，配置见 `leave.yaml`，详见 [规范](https://example.com/spec)。
+
+<script>alert(1)</script> 与 {{ 7*7 }} 和 {% if x %} 原样显示 & < > \x0b
+
+## 数据表
+
+| 字段 | 类型 | 说明 |
+|---|:---:|--:|
+| leave_id | int | 主键 |
+| days | decimal | 天数 <5> |
+
+## 接口
+
+1. 提交请假单
+2. 审批
+   - 部门经理
+   - 分管领导
+
+```python
+def sync(days: int) -> None:
+    notify("分管领导")
+```
+
+> 注意：调休日按工作日计算。
+
+# 用户手册
+
+## 提交请假
+
+1. 打开 **OA → 请假**。
+2. 填写天数，点击“提交”。
+"""
+
+
+def jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 100), (200, 80, 20)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def testing(submitted: str, tmp_path: Path) -> str:
+    """A request in testing (tests passed), commits in its repository."""
+    from changeflow.tasks.testing import run_tests
+
+    repo = make_project(tmp_path / "oa", submitted)
+    point_contract(repo.path, test_command=pytest_command())
+    to_development(submitted)
+    assert run_tests(submitted).passed
+    return submitted
+
+
+def _files(tmp_path: Path) -> tuple[Path, list[Path]]:
+    notes = tmp_path / "notes.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    a, b = tmp_path / "请假单.png", tmp_path / "审批.jpg"
+    a.write_bytes(png())
+    b.write_bytes(jpeg())
+    return notes, [a, b]
+
+
+def _styles(path: str) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in docx.Document(path).paragraphs]
+
+
+def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
+    from changeflow.tasks.delivery_docs import make_docs_from_files
+
+    notes, shots = _files(tmp_path)
+    tech, manual = make_docs_from_files(testing, notes_path=notes, screenshot_paths=shots)
+    assert (tech.kind, tech.version, tech.new) == ("techdoc", 1, True)
+    styles = _styles(tech.document)
+    assert ("Heading 2", "总体设计") in styles and ("Heading 3", "数据表") in styles
+    assert ("List Bullet 2", "部门经理") in styles
+    assert any(t.startswith("1. 提交请假单") for _, t in styles)
+    text = docx_text(Path(tech.document))
+    assert "<script>alert(1)</script> 与 {{ 7*7 }} 和 {% if x %} 原样显示 & < >" in text
+    assert "\x0b" not in text and "(https://example.com/spec)" in text
+    d = docx.Document(tech.document)
+    para = next(p for p in d.paragraphs if "审批引擎" in p.text)
+    assert any(r.bold and r.text == "审批引擎" for r in para.runs)
+    assert any(r.italic and r.text == "分管领导" for r in para.runs)
+    assert any(r.font.name == "Consolas" and r.text == "leave.yaml" for r in para.runs)
+    code = [p for p in d.paragraphs if p.text.startswith("def sync")]
+    assert code and code[0].runs[0].font.name == "Consolas"
+    table = next(t for t in d.tables if t.cell(0, 0).text == "字段")
+    assert [c.text for c in table.rows[2].cells] == ["days", "decimal", "天数 <5>"]
+    assert table.cell(0, 0).paragraphs[0].runs[0].bold
+    # the changed modules from the commits, and the plan/requirements
+    assert "oa/leave/flow.py" in text and "report/stats.sql" in text
+    assert "请假超过 3 天增加分管领导审批节点" in text
+    assert "提交请假" not in [t for _, t in styles]  # the manual part went to the manual
+    assert east_asia_fonts(Path(tech.document))["Heading1"] == "SimHei"
+
+    mtext = docx_text(Path(manual.document))
+    assert "用户手册" in mtext and "功能 1：请假超过 3 天增加分管领导审批节点" in mtext
+    assert ("Heading 3", "提交请假") in _styles(manual.document)
+    assert "总体设计" not in mtext
+    md = docx.Document(manual.document)
+    assert len(md.inline_shapes) == 2
+    assert "图 1  请假单" in mtext and "图 2  审批" in mtext
+    widths = [s.width.mm for s in md.inline_shapes]
+    assert all(0 < w <= 150.5 for w in widths)
+
+
+def test_versions_change_only_with_the_inputs(testing, tmp_path) -> None:
+    from sqlalchemy import select
+
+    from changeflow.db.models import Document, Request
+    from changeflow.db.session import transaction
+    from changeflow.tasks.delivery_docs import content_digest, docs_context, make_docs, render_doc
+
+    first = make_docs(testing, notes=NOTES)
+    again = make_docs(testing, notes=NOTES)
+    assert [(r.version, r.new) for r in again] == [(1, False), (1, False)]
+    assert [r.sha256 for r in again] == [r.sha256 for r in first]
+    # the same inputs rendered again: the same content (times come from the inputs)
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.key == testing))
+        ctx, when = docs_context(s, req, "zh-CN")
+    one = render_doc("techdoc", ctx, version=1, lang="zh-CN", when=when, notes="x",
+                     screenshots=(), author="a")  # fmt: skip
+    two = render_doc("techdoc", ctx, version=1, lang="zh-CN", when=when, notes="x",
+                     screenshots=(), author="a")  # fmt: skip
+    assert content_digest(one) == content_digest(two)
+    core = docx.Document(io.BytesIO(one)).core_properties
+    assert core.created.replace(tzinfo=None) == when.replace(tzinfo=None)
+    # changed design notes: a new technical document; the manual's inputs did not change
+    new_design = "# 总体设计\n\n改了。\n\n# 用户手册\n\n" + NOTES.split("# 用户手册\n\n", 1)[1]
+    changed = make_docs(testing, notes=new_design)
+    assert [(r.kind, r.version, r.new) for r in changed] == [
+        ("techdoc", 2, True), ("manual", 1, False)
+    ]  # fmt: skip
+    with transaction() as s:
+        kinds = s.scalars(select(Document.kind).where(Document.kind.in_(["techdoc", "manual"])))
+        assert sorted(kinds) == ["manual", "techdoc", "techdoc"]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "empty"),
+        (b"GIF89a" + b"\0" * 100, "not a PNG or JPEG"),
+        (b"<svg onload=alert(1)/>", "not a PNG or JPEG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 10, "damaged"),
+        (b"\xff\xd8\xff" + b"\0" * 10, "damaged"),
+    ],
+)
+def test_screenshot_refusals(data: bytes, problem: str) -> None:
+    from changeflow.tasks.delivery_docs import check_screenshot
+
+    with pytest.raises(InputError) as err:
+        check_screenshot(data, "shot.png")
+    assert err.value.field == "screenshot" and problem in err.value.problem
+
+
+def test_screenshot_limits(monkeypatch) -> None:
+    from changeflow.tasks import delivery_docs as dd
+    from changeflow.tasks.delivery_docs import screenshots
+
+    with pytest.raises(InputError, match="pixels"):
+        dd.check_screenshot(png(13_000, 2), "wide.png")
+    monkeypatch.setattr(screenshots, "MAX_SCREENSHOT_BYTES", 100)
+    with pytest.raises(InputError, match="limit"):
+        dd.check_screenshot(png(), "big.png")
+
+
+def test_docs_refusals_write_nothing(submitted, tmp_path) -> None:
+    from changeflow.tasks.delivery_docs import make_docs, make_docs_from_files
+
+    before = counts()
+    with pytest.raises(TransitionError):
+        make_docs(submitted)
+    to_development(submitted)
+    before = counts()
+    bad = tmp_path / "notes.md"
+    bad.write_bytes("说明".encode("gbk"))
+    with pytest.raises(InputError, match="UTF-8"):
+        make_docs_from_files(submitted, notes_path=bad)
+    fake = tmp_path / "shot.png"
+    fake.write_text("not a picture")
+    with pytest.raises(InputError, match="PNG or JPEG"):
+        make_docs_from_files(submitted, screenshot_paths=[fake])
+    assert counts() == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("#*_`>|-1. \n[]()!<&{}%xy中\x0b\t")), max_size=300))
+def test_any_markdown_gives_a_valid_document(text: str) -> None:
+    from changeflow.tasks.delivery_docs import write_markdown
+
+    d = docx.Document()
+    anchor = d.add_paragraph("marker")._p
+    write_markdown(d, anchor, text)
+    buf = io.BytesIO()
+    d.save(buf)
+    docx.Document(io.BytesIO(buf.getvalue()))  # opens again
+
+
+def test_cli_docs_and_pdf(testing, tmp_path, cli, monkeypatch) -> None:
+    notes, shots = _files(tmp_path)
+    args = ["docs", testing, "--notes", str(notes)]
+    for s in shots:
+        args += ["--screenshot", str(s)]
+    code, out, _ = cli(*args, "--json")
+    assert code == 0 and [d["kind"] for d in json.loads(out)] == ["techdoc", "manual"]
+    before = counts()
+    monkeypatch.setenv("CHANGEFLOW_SOFFICE", "/nonexistent/soffice")
+    code, _, err = cli("docs", testing, "--pdf")
+    assert code == 6 and "LibreOffice" in err
+    assert counts() == before
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        pytest.skip("LibreOffice is not installed")
+    monkeypatch.delenv("CHANGEFLOW_SOFFICE")
+    code, out, _ = cli(*args, "--pdf", "--json")
+    assert code == 0
+    pdfs = [Path(d["pdf"]) for d in json.loads(out)]
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+
+
+def test_pdf_missing_libreoffice_is_a_config_error(monkeypatch) -> None:
+    from changeflow.tasks.pdf import docx_to_pdf
+
+    monkeypatch.setenv("CHANGEFLOW_SOFFICE", "/nonexistent/soffice")
+    with pytest.raises(ConfigError, match="apt-get install"):
+        docx_to_pdf(b"PK", "x.docx")
+    monkeypatch.delenv("CHANGEFLOW_SOFFICE")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ConfigError, match="not installed"):
+        docx_to_pdf(b"PK", "x.docx")
+
+
+def test_modules_from_synced_commits(testing, tmp_path) -> None:
+    """After 'changeflow sync' the modules and commits come from the linked commits."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks.delivery_docs import make_docs
+    from changeflow.tasks.gitsync import sync
+
+    with transaction() as s:
+        repo = s.scalar(select(Contract.repo_path))
+    results = sync(repo)
+    assert testing in results[0].requests
+    (tech,) = make_docs(testing, kinds=("techdoc",))
+    d = docx.Document(tech.document)
+    modules = next(t for t in d.tables if t.cell(0, 0).text == "模块")
+    rows = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in modules.rows[1:]}
+    assert rows["oa"][0] == "2" and "oa/leave/sync.py" in rows["oa"][1]
+    assert rows["report"] == ("1", "report/stats.sql")
+    commits = next(t for t in d.tables if t.cell(0, 0).text == "提交")
+    assert any("新增：请假审批流程增加分管领导节点" in r.cells[3].text for r in commits.rows)

@@ -1,0 +1,625 @@
+"""Maintenance service end to end: faults and their clocks through the CLI and the domain
+functions, on a real SQLite database (and PostgreSQL where configured)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from changeflow.errors import InputError, TransitionError
+from changeflow.tasks import maintenance as mt
+from tests.support.helpers import counts
+from tests.support.maintenance import fill_signoff, stored
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+# --- faults through the CLI --------------------------------------------------------------
+
+
+def test_cli_report_prints_key_and_both_due_times(contract: str, cli) -> None:
+    code, out, err = cli(
+        "fault", "report", "--severity", "non-crash", "--reported-at", "2026-11-20T17:00",
+        "--title", "邮件服务器异常", "--system", "mail",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "CR-2026-0001" in out
+    assert "2026-11-23 09:30" in out and "2026-11-21 17:00" in out
+    code, out, err = cli(
+        "fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
+        "--title", "服务器崩溃", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["key"] == "CR-2026-0002" and v["severity"] == "crash"
+    assert v["response"]["due"] == "2026-11-25T02:30:00+08:00"
+    assert v["onsite"]["due"] == "2026-11-25T08:00:00+08:00"
+    assert v["response"]["provisional"] is False
+
+
+def test_cli_stamps_the_clocks(contract: str, cli) -> None:
+    cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
+        "--title", "数据库损坏")  # fmt: skip
+    key = "CR-2026-0001"
+    code, out, err = cli("fault", "respond", key, "--at", "2026-11-25 02:20", "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["state"] == "responded" and v["response"]["status"] == "met"
+    code, out, _ = cli("fault", "onsite", key, "--at", "2026-11-25 08:10", "--json")
+    v = json.loads(out)
+    assert v["state"] == "on_site" and v["onsite"]["status"] == "breached"
+    code, out, _ = cli("fault", "resolve", key, "--at", "2026-11-25 10:00", "--json")
+    assert json.loads(out)["state"] == "resolved"
+    code, out, _ = cli("fault", "list", "--open", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = cli("fault", "list", "--json")
+    assert [f["key"] for f in json.loads(out)] == [key]
+    code, out, _ = cli("status", key, "--json")
+    assert code == 0 and json.loads(out)["sla"]["severity"] == "crash"
+    states = [e["to"] for e in json.loads(out)["timeline"]]
+    assert states == ["reported", "responded", "on_site", "resolved"]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--severity", "huge", "--title", "x"], "severity"),
+        (["--severity", "crash", "--title", "  "], "title"),
+        (["--severity", "crash", "--title", "x", "--reported-at", "yesterday"], "reported_at"),
+        (["--severity", "crash", "--title", "x", "--reported-at", "2099-01-01T00:00"],
+         "reported_at"),
+        (["--severity", "crash", "--title", "x", "--reported-at", "2025-01-01T00:00"],
+         "contract"),
+        (["--severity", "crash", "--title", "x", "--contract", "NOPE"], "contract"),
+        (["--severity", "crash", "--title", "x", "--engineer", "Nobody"], "engineer"),
+    ],
+)  # fmt: skip
+def test_cli_bad_report_exit_2_writes_nothing(contract: str, cli, args: list[str], field: str):
+    before = counts()
+    code, _out, err = cli("fault", "report", "--reported-at", "2026-11-20T10:00", *args)
+    assert code == 2, err
+    assert field in err
+    assert counts() == before
+
+
+def test_stamp_order_and_states_are_checked(contract: str) -> None:
+    r = mt.report_fault(severity="crash", title="t", reported_at=at("2026-11-25 02:00"))
+    with pytest.raises(InputError, match="before the report"):
+        mt.stamp(r.key, "respond", at=at("2026-11-25 01:00"))
+    mt.stamp(r.key, "respond", at=at("2026-11-25 02:10"))
+    with pytest.raises(InputError, match="before responded_at"):
+        mt.stamp(r.key, "onsite", at=at("2026-11-25 02:05"))
+    with pytest.raises(TransitionError):
+        mt.stamp(r.key, "respond", at=at("2026-11-25 02:15"))  # already responded
+    with pytest.raises(TransitionError):
+        mt.stamp(r.key, "close", at=at("2026-11-25 02:15"))  # not resolved yet
+
+
+def test_onsite_without_a_call_counts_as_the_response(contract: str) -> None:
+    r = mt.report_fault(severity="non-crash", title="t", reported_at=at("2026-11-24 10:00"))
+    v = mt.stamp(r.key, "onsite", at=at("2026-11-24 10:50"))
+    assert v["response"]["status"] == "met" and v["response_mode"] == "onsite"
+    assert v["onsite"]["status"] == "met"
+
+
+def test_remote_resolution_stops_the_onsite_clock(contract: str) -> None:
+    r = mt.report_fault(severity="non-crash", title="t", reported_at=at("2026-11-24 10:00"))
+    mt.stamp(r.key, "respond", at=at("2026-11-24 10:20"), mode="online")
+    v = mt.stamp(r.key, "resolve", at=at("2026-11-24 15:00"))
+    assert v["onsite"]["status"] == "met" and v["onsite_at"] is None
+
+
+# --- pause and resume --------------------------------------------------------------------
+
+
+def test_pause_and_resume_through_the_cli(contract: str, cli) -> None:
+    cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
+        "--title", "邮件服务器异常")  # fmt: skip
+    key = "CR-2026-0001"
+    code, out, err = cli("fault", "pause", key, "--at", "2026-11-25 02:10", "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["state"] == "on_hold" and v["paused"]
+    assert v["response"]["due"] is None and v["response"]["status"] == "paused"
+    code, _, err = cli("fault", "respond", key, "--at", "2026-11-25 02:20")
+    assert code == 4 and "resume it first" in err
+    code, out, err = cli("fault", "resume", key, "--at", "2026-11-25 02:40", "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["state"] == "reported" and not v["paused"]
+    assert v["response"]["due"] == "2026-11-25T03:00:00+08:00"
+    assert v["onsite"]["due"] == "2026-11-25T08:30:00+08:00"
+    code, _, err = cli("fault", "resume", key)
+    assert code == 4  # not paused any more
+    from changeflow.tasks.status import request_status
+
+    info = request_status(key)
+    assert [e["to"] for e in info["timeline"]] == ["reported", "on_hold", "reported"]
+
+
+def test_provisional_due_times_are_marked(contract: str, cli) -> None:
+    # reported in the last hour of 2026: the response is due in 2027, not published yet
+    r = mt.report_fault(
+        severity="non-crash",
+        title="年末故障",
+        reported_at=at("2026-12-31 17:00"),
+        now=at("2026-12-31 17:01"),
+    )
+    assert r.response_due == at("2027-01-04 09:30") and r.response_provisional
+    assert not r.onsite_provisional
+    code, out, _ = cli("fault", "show", r.key)
+    assert code == 0 and "*provisional" in out and "calendar import" in out
+
+
+def test_contract_sla_policy_is_copied_onto_the_fault(contract: str) -> None:
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    first = mt.report_fault(severity="crash", title="a", reported_at=at("2026-11-25 02:00"))
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == contract))
+        k.sla_policy = {"crash": {"response_minutes": 15}}
+    second = mt.report_fault(severity="crash", title="b", reported_at=at("2026-11-25 02:00"))
+    assert second.response_due == at("2026-11-25 02:15")
+    assert mt.get_fault(first.key)["response"]["due"] == "2026-11-25T02:30:00+08:00"
+
+
+# --- watching the clocks: mails through a real SMTP server -------------------------------
+
+
+@pytest.fixture
+def smtp(cf_home, monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server (aiosmtpd) on a free local port; yields the received messages."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    from changeflow.settings import reset_settings
+    from tests.support.prefect import free_port
+
+    received: list[email.message.EmailMessage] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            msg["X-Rcpt"] = ", ".join(envelope.rcpt_tos)
+            received.append(msg)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CHANGEFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(port))
+    monkeypatch.setenv("CHANGEFLOW_SMTP_SECURITY", "none")
+    reset_settings()
+    yield received
+    controller.stop()
+
+
+def test_watch_warns_then_breaches_once_each(contract: str, smtp) -> None:
+    r = mt.report_fault(
+        severity="crash", title="服务器崩溃", reported_at=at("2026-11-25 02:00"),
+        now=at("2026-11-25 02:01"),
+    )  # fmt: skip
+    assert mt.sla_watch(now=at("2026-11-25 02:10"))["created"] == []
+    assert smtp == []
+    dry = mt.sla_watch(now=at("2026-11-25 02:25"), dry_run=True)
+    assert dry["created"] == [{"key": r.key, "clock": "response", "level": "warning"}]
+    assert smtp == []  # nothing sent, nothing recorded: the real run below still warns
+    out = mt.sla_watch(now=at("2026-11-25 02:25"))  # 83 % of 30 minutes
+    assert out["created"] == [{"key": r.key, "clock": "response", "level": "warning"}]
+    assert len(smtp) == 1
+    msg = smtp[0]
+    assert "预警" in msg["Subject"] and r.key in msg["Subject"]
+    assert "zhang.wei@contractor.example" in msg["X-Rcpt"]  # the engineer on duty
+    assert "li.ming@contractor.example" in msg["X-Rcpt"]  # our project lead
+    assert "2026-11-25 02:30" in msg.get_content()
+    # the next run (5 minutes later, still before the breach) sends nothing again
+    assert mt.sla_watch(now=at("2026-11-25 02:29"))["sent"] == []
+    assert len(smtp) == 1
+    out = mt.sla_watch(now=at("2026-11-25 02:31"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("response", "breach")]
+    assert len(smtp) == 2 and "超时" in smtp[1]["Subject"]
+    for minute in ("02:36", "02:41"):
+        assert mt.sla_watch(now=at(f"2026-11-25 {minute}"))["sent"] == []
+    assert len(smtp) == 2
+    # responding stops the response clock; the on-site clock warns at 80 % of 6 hours
+    mt.stamp(r.key, "respond", at=at("2026-11-25 02:45"), now=at("2026-11-25 02:46"))
+    out = mt.sla_watch(now=at("2026-11-25 06:48"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("onsite", "warning")]
+    mt.stamp(r.key, "onsite", at=at("2026-11-25 07:30"), now=at("2026-11-25 07:31"))
+    assert mt.sla_watch(now=at("2026-11-25 09:00"))["sent"] == []
+    assert len(smtp) == 3
+
+
+def test_watch_skips_paused_clocks_and_retries_a_failed_mail(contract: str, smtp, monkeypatch):
+    from changeflow.settings import reset_settings
+
+    r = mt.report_fault(
+        severity="crash", title="邮件服务器异常", reported_at=at("2026-11-25 02:00"),
+        now=at("2026-11-25 02:01"),
+    )  # fmt: skip
+    mt.pause(r.key, at=at("2026-11-25 02:05"), now=at("2026-11-25 02:06"))
+    assert mt.sla_watch(now=at("2026-11-25 05:00"))["created"] == []
+    mt.resume(r.key, at=at("2026-11-25 05:00"), now=at("2026-11-25 05:00"))
+    # 5 min used before the pause: warning at 24 min used -> 05:19, breach at 05:25
+    good_port = os.environ["CHANGEFLOW_SMTP_PORT"]
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", "1")  # nobody listens there
+    reset_settings()
+    out = mt.sla_watch(now=at("2026-11-25 05:20"))
+    assert out["created"] and out["failed"] and not out["sent"]
+    assert smtp == []
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", good_port)
+    reset_settings()
+    out = mt.sla_watch(now=at("2026-11-25 05:21"))
+    assert [(n["clock"], n["level"]) for n in out["sent"]] == [("response", "warning")]
+    assert len(smtp) == 1
+
+
+# --- dispatch orders and the client's sign-off -------------------------------------------
+
+
+def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp_path) -> None:
+    import docx
+
+    code, out, err = cli(
+        "dispatch", "create", "--kind", "weekly-visit", "--planned-start", "2026-11-25 14:00",
+        "--staff", "张伟", "--work", "巡检服务器\n验证备份 <A & B>", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    order = json.loads(out)
+    assert order["number"] == "PG-2026-0001" and order["state"] == "planned"
+    assert order["planned_end"] == "2026-11-25T17:30:00+08:00"
+    sent = stored(order["document"])
+    text = "\n".join(
+        c.text for t in docx.Document(str(sent)).tables for r in t.rows for c in r.cells
+    )
+    assert "PG-2026-0001" in text and "张伟" in text and "验证备份 <A & B>" in text
+    assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text
+    code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
+                         "--end", "2026-11-25 17:35", "--json")  # fmt: skip
+    assert code == 0, err and json.loads(out)["worked_minutes"] == 210
+    filled = fill_signoff(
+        sent, tmp_path / "returned.docx",
+        {"accepted": "是", "satisfaction": "5", "feedback": "响应及时，很满意",
+         "signer": "王芳", "date": "2026-11-25"},
+    )  # fmt: skip
+    code, out, err = cli("dispatch", "signoff", str(filled), "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["state"] == "signed" and v["accepted"] is True and v["satisfaction"] == 5
+    assert v["signer"] == "王芳" and v["feedback"] == "响应及时，很满意"
+    # the same file again: already signed, nothing written
+    before = counts()
+    code, _, err = cli("dispatch", "signoff", str(filled))
+    assert code == 2 and "signed already" in err
+    assert counts() == before
+    ev = mt.staff_evaluation()
+    assert ev[0]["staff"] == "张伟" and ev[0]["average_satisfaction"] == Decimal("5.00")
+    assert ev[0]["feedback"] == ["PG-2026-0001: 响应及时，很满意"]
+
+
+def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> None:
+    """The inbox knows every signable kind from the one table: a returned dispatch order
+    dropped there is read and recorded like one given to ``dispatch signoff``."""
+    from changeflow.settings import get_settings
+    from changeflow.tasks.signoff import process_inbox
+
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
+                         actual_end="2026-11-24 11:35")  # fmt: skip
+    inbox = get_settings().inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_signoff(stored(order["document"]), inbox / "派工单-回签.docx",
+                 {"accepted": "是", "satisfaction": "4", "feedback": "处理及时",
+                  "signer": "王芳", "date": "2026-11-24"})  # fmt: skip
+    report = process_inbox(settle_seconds=0)
+    [item] = report.items
+    assert item.outcome == "decision", item.detail
+    assert item.key == order["number"] and "by 王芳" in item.detail
+    [v] = mt.list_dispatch()
+    assert v["state"] == "signed" and v["accepted"] is True and v["satisfaction"] == 4
+    assert (inbox / "done" / "派工单-回签.docx").exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"accepted": "", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"}, "accepted"),
+        ({"accepted": "也许", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"},
+         "accepted"),
+        ({"accepted": "是", "satisfaction": "6", "signer": "王芳", "date": "2026-11-25"},
+         "satisfaction"),
+        ({"accepted": "是", "satisfaction": "4", "signer": "", "date": "2026-11-25"}, "signer"),
+        ({"accepted": "是", "satisfaction": "4", "signer": "王芳", "date": "昨天"}, "date"),
+    ],
+)  # fmt: skip
+def test_bad_signoff_is_refused_and_nothing_written(contract, tmp_path, values, field) -> None:
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    filled = fill_signoff(stored(order["document"]), tmp_path / "r.docx", values)
+    before = counts()
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(filled)
+    assert err.value.field == field
+    assert counts() == before
+
+
+def test_signoff_refuses_edited_tables_and_unsigned_files(contract, tmp_path) -> None:
+    import docx
+
+    order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    src = stored(order["document"])
+    doc = docx.Document(str(src))
+    doc.tables[0].rows[5].cells[1].text = "李明"  # staff changed
+    doc.save(str(tmp_path / "edited.docx"))
+    filled = fill_signoff(tmp_path / "edited.docx", tmp_path / "e2.docx",
+                          {"accepted": "是", "satisfaction": "3", "signer": "王芳",
+                           "date": "2026-11-24"})  # fmt: skip
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(filled)
+    assert err.value.field == "content" and "李明" in str(err.value)
+    plain = docx.Document()
+    plain.add_paragraph("x")
+    plain.save(str(tmp_path / "plain.docx"))
+    with pytest.raises(InputError) as err:
+        mt.signoff_dispatch(tmp_path / "plain.docx")
+    assert err.value.field == "signature"
+
+
+def test_signoff_ticks_and_not_accepted(contract, tmp_path) -> None:
+    order = mt.create_dispatch(kind="change", planned_start="2026-11-24 10:00", staff=["李明"],
+                               work_content="新增请假流程表单")  # fmt: skip
+    filled = fill_signoff(
+        stored(order["document"]), tmp_path / "r.docx",
+        {"accepted": "☐是 ☑否", "satisfaction": "★★", "feedback": "表单字段不全",
+         "signer": "王芳", "date": "2026年11月24日"},
+    )  # fmt: skip
+    v = mt.signoff_dispatch(filled)
+    assert v["accepted"] is False and v["satisfaction"] == 2
+    assert mt.staff_evaluation()[0]["not_accepted"] == 1
+
+
+def test_emergency_dispatch_from_a_fault(contract: str) -> None:
+    r = mt.report_fault(severity="crash", title="服务器崩溃", reported_at=at("2026-11-25 02:00"),
+                        engineer="张伟")  # fmt: skip
+    v = mt.emergency_dispatch(r.key)
+    assert v["kind"] == "emergency" and v["requests"] == [r.key] and v["staff"] == ["张伟"]
+    with pytest.raises(InputError):
+        mt.create_dispatch(kind="party", planned_start="2026-11-24 10:00", staff=["张伟"])
+    with pytest.raises(InputError):
+        mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["Nobody"])
+
+
+# --- the contract's quota ----------------------------------------------------------------
+
+
+def test_quota_arithmetic_and_alerts_once(contract: str, smtp) -> None:
+    # 24 service days of 8 hours = 192 hours; each order below is 8 hours = 1 day
+    def day_of_work(d: str) -> None:
+        o = mt.create_dispatch(kind="remote", planned_start=f"{d} 09:00", staff=["张伟"])
+        mt.complete_dispatch(o["number"], actual_start=f"{d} 09:00", actual_end=f"{d} 17:00")
+
+    days = [f"2026-{m:02d}-{d:02d}" for m in (9, 10, 11) for d in range(1, 29, 3)][:19]
+    for d in days:
+        day_of_work(d)
+    u = mt.contract_usage("OA-2026", today=at("2026-11-28 10:00").date())
+    assert u["days_used"] == Decimal("19.00") and u["days_left"] == Decimal("5.00")
+    assert u["used_percent"] == Decimal("79.2") and u["alert_level"] is None
+    assert u["per_month"] == {"2026-09": Decimal("10.00"), "2026-10": Decimal("9.00")}
+    assert u["fee_per_service_day"] == Decimal("833.33")
+    assert u["annual_fee"] == Decimal("20000.00") and u["days_to_renewal"] == 185
+    assert smtp == []
+    # half a day more: 19.5 / 24 = 81.3 % -> the 80 % alert, once
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-02 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-02 09:00",
+                         actual_end="2026-11-02 13:00")  # fmt: skip
+    assert len(smtp) == 1 and "80%" in smtp[0]["Subject"]
+    assert mt.check_quota("OA-2026")["alerts_sent"] == []
+    for d in ("2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09"):
+        day_of_work(d)
+    u = mt.contract_usage("OA-2026")
+    assert u["days_used"] == Decimal("24.50") and u["days_left"] == Decimal("-0.50")
+    assert u["alert_level"] == 100
+    assert [m["Subject"].count("100%") for m in smtp] == [0, 1]  # 100 % once, 80 % not again
+
+
+def test_worked_minutes_override_and_cancelled_orders(contract: str) -> None:
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-24 09:00",
+                         actual_end="2026-11-24 17:00", worked_minutes=120)  # fmt: skip
+    c = mt.create_dispatch(kind="remote", planned_start="2026-11-25 09:00", staff=["张伟"])
+    mt.cancel_dispatch(c["number"], reason="client postponed")
+    u = mt.contract_usage("OA-2026")
+    assert u["hours_used"] == Decimal("2.00") and u["days_used"] == Decimal("0.25")
+
+
+# --- run log -----------------------------------------------------------------------------
+
+
+def test_run_log_and_reminder_once(contract: str, smtp, cli) -> None:
+    code, out, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "张伟",
+                         "--check", "服务器巡检", "--check", "邮件队列", "--backups-verified",
+                         "--json")  # fmt: skip
+    assert code == 0, err and json.loads(out)["backups_verified"] is True
+    code, _, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "张伟")
+    assert code == 2 and "already" in err
+    # Friday 2026-11-27 after 17:30: Tue-Fri have no entry (Mon has one)
+    out = mt.run_log_reminder(now=at("2026-11-27 18:00"), lookback_days=4)
+    assert [d.isoformat() for d in out["sent"][0]["days"]] == [
+        "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]  # fmt: skip
+    assert len(smtp) == 1 and "2026-11-24" in smtp[0].get_content()
+    assert mt.run_log_reminder(now=at("2026-11-27 18:05"), lookback_days=4)["sent"] == []
+    assert len(smtp) == 1
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-29", "--json")
+    info = json.loads(out)
+    assert [e["day"] for e in info["entries"]] == ["2026-11-23"]
+    assert info["missing"] == ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
+
+
+# --- SLA report and fault record ---------------------------------------------------------
+
+
+def test_monthly_sla_report(contract: str, cli) -> None:
+    a = mt.report_fault(severity="crash", title="a", reported_at=at("2026-11-25 02:00"))
+    mt.stamp(a.key, "respond", at=at("2026-11-25 02:20"))
+    mt.stamp(a.key, "onsite", at=at("2026-11-25 09:00"))  # 7 h: breached
+    mt.record_fault_details(a.key, breach_cause="夜间无人值守，工程师路途远")
+    b = mt.report_fault(severity="non-crash", title="b", reported_at=at("2026-11-24 10:00"))
+    mt.stamp(b.key, "respond", at=at("2026-11-24 10:50"))  # 50 service minutes
+    mt.stamp(b.key, "onsite", at=at("2026-11-24 15:00"))
+    mt.report_fault(severity="crash", title="october", reported_at=at("2026-10-25 02:00"))
+    code, out, err = cli("sla", "report", "--month", "2026-11", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["faults"] == 2
+    assert r["clocks"]["response"]["met"] == 2 and r["clocks"]["response"]["met_percent"] == 100.0
+    assert r["clocks"]["response"]["average_minutes"] == 35.0
+    assert r["clocks"]["response"]["worst_minutes"] == 50.0
+    assert r["clocks"]["onsite"]["breached"] == 1 and r["clocks"]["onsite"]["met_percent"] == 50.0
+    assert r["breaches"][0]["cause"] == "夜间无人值守，工程师路途远"
+    assert r["breaches"][0]["over_minutes"] == 60.0
+    code, _, err = cli("sla", "report", "--month", "2026-13")
+    assert code == 2 and "month" in err
+
+
+def test_fault_record_document(contract: str, cli) -> None:
+    import docx
+
+    r = mt.report_fault(severity="crash", title="数据库损坏", reported_at=at("2026-11-25 02:00"),
+                        system="OA 数据库", engineer="张伟")  # fmt: skip
+    mt.stamp(r.key, "respond", at=at("2026-11-25 02:20"))
+    mt.record_fault_details(
+        r.key, assessment="索引页损坏，影响流程表", test_report="DBCC 检查 3 个错误",
+        solution="从夜间备份恢复并重放日志", steps=["停止 OA 服务", "恢复备份", "验证 <表> & 索引"],
+    )  # fmt: skip
+    code, out, err = cli("fault", "record", r.key, "--json")
+    assert code == 0, err
+    doc = docx.Document(str(stored(json.loads(out)["path"])))
+    text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    for want in (
+        "数据库损坏",
+        "索引页损坏",
+        "DBCC",
+        "从夜间备份恢复",
+        "验证 <表> & 索引",
+        "达标",
+        "张伟",
+    ):
+        assert want in text, want
+    assert doc.core_properties.title == f"故障处理记录 {r.key}"
+
+
+# --- weekly visits -----------------------------------------------------------------------
+
+
+def test_weekly_visits_on_schedule_once_and_not_on_holidays(contract: str) -> None:
+    # the sample contract visits on Wednesdays at 14:00
+    out = mt.plan_weekly_visits(now=at("2026-11-30 08:30"), days_ahead=7)  # a Monday
+    assert [o["planned_start"] for o in out["created"]] == ["2026-12-02T14:00:00+08:00"]
+    assert out["created"][0]["kind"] == "weekly-visit"
+    assert out["created"][0]["planned_end"] == "2026-12-02T17:30:00+08:00"
+    again = mt.plan_weekly_visits(now=at("2026-11-30 09:00"), days_ahead=7)
+    assert again["created"] == [] and len(again["existing"]) == 1
+    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not
+    out = mt.plan_weekly_visits(now=at("2026-09-28 08:30"), days_ahead=10)
+    assert [o["planned_start"][:10] for o in out["created"]] == ["2026-09-30"]
+    assert [str(x["day"]) for x in out["skipped"]] == ["2026-10-07"]
+
+
+# --- the flows on a real Prefect server --------------------------------------------------
+
+
+@pytest.mark.prefect
+def test_fault_flow_from_the_form(prefect_server: str, contract: str) -> None:
+    from changeflow.flows.maintenance import FaultInput, fault
+    from tests.support.prefect import read_artifacts
+
+    form = FaultInput(severity="non-crash", title="邮件服务器异常", system="mail",
+                      reported_at=at("2026-11-20 17:00"))  # fmt: skip
+    state = fault(report=form, taken_by="李明", return_state=True)
+    assert state.is_completed()
+    v = state.result()
+    assert v["response"]["due"] == "2026-11-23T09:30:00+08:00"
+    info = mt.get_fault(v["key"])
+    assert info["state"] == "reported"
+    arts = read_artifacts(state.state_details.flow_run_id)
+    assert any("2026-11-23 09:30" in (a.data or "") for a in arts if a.type == "markdown")
+    before = counts()
+    bad = FaultInput(severity="crash", title="x", contract="NOPE")
+    state = fault(report=bad, return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    assert counts() == before
+
+
+@pytest.mark.prefect
+def test_sla_watch_and_report_flows(prefect_server: str, contract: str, smtp) -> None:
+    from changeflow.db.types import utcnow
+    from changeflow.flows.maintenance import sla_report, sla_watch
+
+    now = utcnow()
+    r = mt.report_fault(
+        severity="crash", title="服务器崩溃", reported_at=now - timedelta(minutes=25)
+    )
+    state = sla_watch(return_state=True)
+    assert state.is_completed()
+    assert [(n["key"], n["level"]) for n in state.result()["sent"]] == [(r.key, "warning")]
+    assert sla_watch(return_state=True).result()["sent"] == []
+    assert len(smtp) == 1
+    month = now.astimezone(SH).strftime("%Y-%m")
+    state = sla_report(month=month, return_state=True)
+    assert state.is_completed() and state.result()["faults"] == 1
+
+
+def test_cli_usage_list_evaluation_and_details(contract: str, cli) -> None:
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
+    code, out, err = cli("dispatch", "done", o["number"], "--start", "2026-11-24 09:00",
+                         "--end", "2026-11-24 13:00")  # fmt: skip
+    assert code == 0, err
+    code, out, err = cli("contract", "usage", "OA-2026", "--json")
+    assert code == 0, err
+    u = json.loads(out)
+    assert u["days_used"] == "0.50" and u["days_left"] == "23.50"
+    assert u["per_month"] == {"2026-11": "0.50"} and u["annual_fee"] == "20000.00"
+    code, out, _ = cli("dispatch", "list", "--json")
+    assert [r["number"] for r in json.loads(out)] == [o["number"]]
+    code, out, _ = cli("dispatch", "evaluation", "--json")
+    assert json.loads(out)[0]["orders"] == 1
+    code, _, err = cli("dispatch", "done", o["number"], "--start", "2026-11-24 13:00",
+                       "--end", "2026-11-24 09:00")  # fmt: skip
+    assert code == 2 and "actual_end" in err
+    code, _, err = cli("contract", "usage", "NOPE")
+    assert code == 2
+    cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
+        "--title", "t")  # fmt: skip
+    code, out, err = cli("fault", "details", "CR-2026-0001", "--assessment", "磁盘满",
+                         "--step", "清理日志", "--step", "扩容", "--cause", "夜间",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli("fault", "respond", "CR-2099-0001")
+    assert code == 3
+
+
+def test_breaches_between_follow_the_clock_rules(contract: str) -> None:
+    from changeflow.db.session import transaction
+
+    a = mt.report_fault(severity="non-crash", title="a", reported_at=at("2026-11-24 10:00"))
+    mt.stamp(a.key, "respond", at=at("2026-11-24 10:30"))
+    mt.stamp(a.key, "resolve", at=at("2026-11-24 12:00"))  # remotely: on-site clock met
+    b = mt.report_fault(severity="crash", title="b", reported_at=at("2026-11-25 02:00"))
+    mt.stamp(b.key, "onsite", at=at("2026-11-25 09:00"))  # response by the visit: late too
+    with transaction() as s:
+        got = mt.breaches_between(s, at("2026-11-23 00:00"), at("2026-11-30 00:00"))
+    assert [(x["key"], x["clock"]) for x in got] == [(b.key, "response"), (b.key, "onsite")]

@@ -1,0 +1,753 @@
+"""The weekly report (项目周报): real git repos synced by the git-sync code, real plans from the
+plan code, the real working calendar (National Day 2026, make-up workdays), a real SMTP
+server (aiosmtpd) receiving the mail, the .docx read back with python-docx."""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from email import policy
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+from sqlalchemy import func, select
+
+from changeflow.errors import InputError
+from tests.support.gitrepo import GitRepo
+
+SH = ZoneInfo("Asia/Shanghai")
+ZW = ("Zhang Wei", "zhang.wei@contractor.example")  # 张伟 (git alias "Zhang Wei")
+LM = ("liming", "ming.li@contractor.example")  # 李明 (git aliases liming / ming.li@...)
+D = date.fromisoformat
+
+
+def at(text: str) -> datetime:
+    """A Shanghai wall-clock time as an aware datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+# --- fixtures: a request in development with a plan, commits and logged time ---------------
+
+
+def _move(key: str, target: str, when: str, actor: str = "李明") -> None:
+    from changeflow.db.lifecycle import load_for_update, transition
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        req = load_for_update(s, key)
+        transition(s, req, target, actor=actor, reason=f"to {target}", at=at(when))
+
+
+def _sync(path: Path, url: str) -> None:
+    from changeflow.tasks import gitsync
+
+    gitsync.sync(str(path), url=url)
+
+
+@pytest.fixture
+def project(submitted: str, db: str, tmp_path: Path) -> dict[str, Any]:
+    return make_project(submitted, db, tmp_path)
+
+
+def make_project(key: str, db: str, tmp_path: Path) -> dict[str, Any]:
+    """CR in development since 2026-09-14 with plan v1 (default estimates) and a git history
+    across the Mid-autumn and National Day holidays of 2026, in Chinese."""
+    from changeflow.tasks.planning import make_plan
+
+    plan = make_plan(key, start=D("2026-09-14"), lang="zh-CN", actor="李明")
+    _move(key, "approved", "2026-09-11T10:00:00")
+    _move(key, "in_development", "2026-09-14T09:00:00")
+    repo = GitRepo(tmp_path / "oa")
+    c = repo.commit
+    c(
+        f"{key} 请假审批：增加分管领导审批节点 @6h",
+        {"a.txt": "1"},
+        author=ZW,
+        when="2026-09-14T10:00:00+08:00",
+    )
+    c(
+        f"{key} 需求分析：整理请假流程 @4h",
+        {"b.txt": "1"},
+        author=LM,
+        when="2026-09-15T11:00:00+08:00",
+    )
+    c(f"{key} 考勤接口对接 @8h", {"a.txt": "2"}, author=ZW, when="2026-09-18T16:00:00+08:00")
+    # Sunday 2026-09-20 is a make-up workday (National Day), after W38's Friday report
+    c(
+        f"{key} 调休日：修复审批节点排序 @7h",
+        {"a.txt": "3"},
+        author=ZW,
+        when="2026-09-20T14:00:00+08:00",
+    )
+    c(f"{key} 年假余额同步 @8h", {"c.txt": "1"}, author=ZW, when="2026-09-22T10:00:00+08:00")
+    c(
+        f"{key} 单元测试 <script>&amp; @3h",
+        {"c.txt": "2"},
+        author=ZW,
+        when="2026-09-28T15:30:00+08:00",
+    )
+    c(f"{key} 审批流程联调 @8h", {"d.txt": "1"}, author=ZW, when="2026-09-29T10:00:00+08:00")
+    c(
+        f"{key} 统计报表：按部门汇总 @6h",
+        {"e.txt": "1"},
+        author=ZW,
+        when="2026-09-30T10:00:00+08:00",
+    )
+    c(f"{key} 假期中处理紧急问题 @2h", {"e.txt": "2"}, author=LM, when="2026-10-03T20:00:00+08:00")
+    c("无关提交：更新依赖", {"f.txt": "1"}, author=ZW, when="2026-09-29T11:00:00+08:00")
+    _sync(repo.path, db)
+    return {"key": key, "plan": plan, "repo": repo, "url": db}
+
+
+def _docx(path: str) -> tuple[str, list[list[list[str]]], Any]:
+    d = docx.Document(path)
+    text = "\n".join(p.text for p in d.paragraphs)
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+    return text, tables, d
+
+
+def _build(week: str, client: str = "DEMO") -> dict[str, Any]:
+    from changeflow.db.session import transaction
+    from changeflow.tasks import weekly
+    from changeflow.tasks.directory import find_client
+
+    with transaction() as s:
+        return weekly.build_week(s, find_client(s, client), week)
+
+
+# --- weeks and the report day ----------------------------------------------------------------
+
+
+def test_parse_week_and_bad_input() -> None:
+    from changeflow.tasks import weekly
+
+    assert weekly.parse_week("2026-W48") == (2026, 48)
+    assert weekly.week_days("2026-W40") == (D("2026-09-28"), D("2026-10-04"))
+    assert weekly.week_of(D("2026-10-02")) == "2026-W40"
+    for bad in ("2026-48", "2026-W54", "W48", ""):
+        with pytest.raises(InputError) as e:
+            weekly.parse_week(bad)
+        assert e.value.field == "week"
+    with pytest.raises(InputError) as e:
+        weekly.parse_cron("0 15 * * 1-5", "contract OA-2026")
+    assert "weekly_report_cron" in str(e.value)
+    r = weekly.parse_cron("30 16 * * thu")
+    assert (r.weekday, r.at.hour, r.at.minute) == (4, 16, 30)
+    assert weekly.parse_cron("0 9 * * 0").weekday == 7
+
+
+@pytest.mark.parametrize(
+    ("week", "due"),
+    [
+        ("2026-W38", "2026-09-18T15:00"),  # an ordinary Friday (Sunday 09-20 is a make-up day)
+        ("2026-W39", "2026-09-24T15:00"),  # Friday 09-25 Mid-autumn Festival -> Thursday
+        ("2026-W40", "2026-09-30T15:00"),  # Friday 10-02 National Day -> Wednesday 09-30
+        ("2026-W41", "2026-10-09T15:00"),  # Mon-Wed off, Sat 10-10 make-up: Friday as usual
+        ("2026-W08", None),  # Spring Festival: no working day, no report
+        ("2026-W09", "2026-02-27T15:00"),
+    ],
+)
+def test_report_due_moves_off_holidays(contract: str, week: str, due: str | None) -> None:
+    from changeflow.db.models import Client
+    from changeflow.db.session import transaction
+    from changeflow.tasks import weekly
+
+    with transaction() as s:
+        cl = s.scalar(select(Client).where(Client.code == "DEMO"))
+        got = weekly.report_due(s, cl, week)
+        assert (got.strftime("%Y-%m-%dT%H:%M") if got else None) == due
+        if got is not None:
+            assert got.tzinfo is not None and got.utcoffset().total_seconds() == 8 * 3600
+
+
+def test_should_send_now_once_a_week_never_on_a_holiday(contract: str) -> None:
+    from changeflow.db.models import Client
+    from changeflow.db.session import transaction
+    from changeflow.db.weekly import WeeklyReport
+    from changeflow.tasks import weekly
+
+    with transaction() as s:
+        cl = s.scalar(select(Client).where(Client.code == "DEMO"))
+        # the daily 15:00 trigger of W40: only Wednesday 09-30 (Friday 10-02 is National Day)
+        hits = [
+            d
+            for d in (
+                "2026-09-28",
+                "2026-09-29",
+                "2026-09-30",
+                "2026-10-01",
+                "2026-10-02",
+                "2026-10-03",
+                "2026-10-04",
+            )
+            if weekly.should_send_now(s, cl, at(f"{d}T15:00:00"))
+        ]
+        assert hits == ["2026-09-30"]
+        assert not weekly.should_send_now(s, cl, at("2026-09-30T14:59:00"))
+        assert weekly.should_send_now(s, cl, at("2026-09-30T16:10:00"))  # a late trigger
+        assert [c.code for c, _ in weekly.clients_due(s, at("2026-09-30T15:00:05"))] == ["DEMO"]
+        # once a version of the week is sent, the week is done
+        s.add(
+            WeeklyReport(
+                client_id=cl.id,
+                week="2026-W40",
+                version=1,
+                period_start=D("2026-09-26"),
+                period_end=D("2026-10-04"),
+                lang="zh-CN",
+                mail_key="k",
+                mail_state="sent",
+                summary={},
+            )
+        )
+        s.flush()
+        assert not weekly.should_send_now(s, cl, at("2026-09-30T15:00:00"))
+
+
+def test_contract_cron_is_configurable(contract: str) -> None:
+    from changeflow.db.models import Client, Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks import weekly
+
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        k.settings = {**k.settings, "weekly_report_cron": "30 16 * * 4"}
+    with transaction() as s:
+        cl = s.scalar(select(Client).where(Client.code == "DEMO"))
+        assert weekly.report_due(s, cl, "2026-W48") == at("2026-11-26T16:30:00")
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        k.settings = {**k.settings, "weekly_report_cron": "every friday"}
+    with transaction() as s, pytest.raises(InputError) as e:
+        weekly.report_due(s, s.scalar(select(Client).where(Client.code == "DEMO")), "2026-W48")
+    assert e.value.source == "contract OA-2026"
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+def test_holiday_week_national_day(project: dict[str, Any]) -> None:
+    """W40: report Wednesday 09-30; days off 10-01..04 listed with their reason; the holiday
+    commit of 10-03 still shows on its day; the unlinked commit does not."""
+    key = project["key"]
+    data = _build("2026-W40")
+    assert data["due_at"] == at("2026-09-30T15:00:00")
+    # the period starts the day after the previous report day (Thursday 09-24, W39)
+    assert data["period_start"] == D("2026-09-25")
+    assert data["working_days"] == 3
+    off = {d["date"]: d["reason_zh"] for d in data["days_off"]}
+    assert set(off) == {D("2026-10-01"), D("2026-10-02"), D("2026-10-03"), D("2026-10-04")}
+    assert "国庆节" in off[D("2026-10-02")]
+    by_day = {d["date"]: d for d in data["days"]}
+    (row,) = by_day[D("2026-09-29")]["requests"]
+    assert row["key"] == key
+    assert [c["message"] for c in row["commits"]] == [f"{key} 审批流程联调 @8h"]
+    assert row["commits"][0]["author"] == "张伟"
+    assert row["hours"] == Decimal(8)
+    assert by_day[D("2026-10-03")]["requests"][0]["hours"] == Decimal(2)
+    # days off of last week after its report, with nothing recorded, are not listed
+    assert min(by_day) == D("2026-09-28")
+    assert data["totals"]["commits"] == 4
+    assert data["totals"]["hours"] == Decimal(19)
+    assert data["totals"]["person_days"] == Decimal("2.38")
+    (req,) = data["requests"]
+    assert req["state"] == "in_development"
+    assert req["planned_person_days"] == Decimal(project["plan"]["person_days"])
+    # everything logged up to the period end: 6+4+8+7+8+3+8+6+2 = 52 h = 6.5 person-days
+    assert req["done_person_days"] == Decimal("6.50")
+    assert req["planned_to_date"] > req["done_person_days"]
+    names = {p["name"]: p for p in data["people"]}
+    assert set(names) == {"张伟", "李明"}
+    assert names["张伟"]["days"] == 3 and names["李明"]["hours"] == Decimal(2)
+    assert data["chart"] and len(data["chart"]["planned"]) == len(data["chart"]["days"])
+
+
+def test_makeup_workday_after_report_goes_to_next_week(project: dict[str, Any]) -> None:
+    """Sunday 2026-09-20 is a make-up workday after W38's Friday report: W39 reports it."""
+    w38 = _build("2026-W38")
+    assert w38["due_at"] == at("2026-09-18T15:00:00")
+    sunday = next(d for d in w38["days"] if d["date"] == D("2026-09-20"))
+    assert sunday["working"] and sunday["kind"] == "makeup_workday"
+    w39 = _build("2026-W39")
+    assert w39["period_start"] == D("2026-09-19")
+    first = w39["days"][0]
+    assert first["date"] == D("2026-09-20") and not first["in_week"] and first["working"]
+    assert first["requests"][0]["commits"][0]["message"].endswith("修复审批节点排序 @7h")
+    assert w39["working_days"] == 4  # Friday 09-25 Mid-autumn Festival
+    assert [d["date"] for d in w39["days_off"]] == [
+        D("2026-09-25"),
+        D("2026-09-26"),
+        D("2026-09-27"),
+    ]
+
+
+def test_empty_week(contract: str) -> None:
+    from changeflow.tasks import weekly
+
+    r = weekly.make_report("2026-W48", "DEMO", lang="zh-CN", actor="李明")
+    data = r["data"]
+    assert data["empty"] and data["requests"] == [] and data["totals"]["commits"] == 0
+    assert data["chart"] is None
+    text, _tables, d = _docx(r["document"])
+    assert "本统计期间没有代码提交" in text
+    assert "暂无" in text and "下周无计划工作项" in text
+    assert not d.inline_shapes
+
+
+def test_late_milestone_is_a_risk(project: dict[str, Any]) -> None:
+    """Still in development after the development milestone: late by working days."""
+    from changeflow.db.planning import Milestone, Plan
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        dev = s.scalar(select(Milestone.day).join(Plan).where(Milestone.phase == "development"))
+    week = f"{dev.isocalendar()[0]}-W{dev.isocalendar()[1] + 2:02d}"
+    data = _build(week)
+    (req,) = data["requests"]
+    late = [m for m in req["milestones"] if m["phase"] == "development"]
+    assert late[0]["status"] == "late" and late[0]["slip_working_days"] > 0
+    assert req["slip_working_days"] == max(
+        m["slip_working_days"] for m in req["milestones"] if m["status"] != "done"
+    )
+    assert any(x["kind"] == "late_milestone" for x in data["risks"])
+    # moving on to testing marks it done on that day
+    _move(project["key"], "in_testing", f"{dev.isoformat()}T17:00:00")
+    data = _build(week)
+    m = next(m for m in data["requests"][0]["milestones"] if m["phase"] == "development")
+    assert m["status"] == "done" and m["slip_working_days"] == 0
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+def test_report_document_zh_and_en(project: dict[str, Any]) -> None:
+    from changeflow.tasks import weekly
+    from changeflow.tasks.wordkit import read_custom_properties
+
+    key = project["key"]
+    r = weekly.make_report("2026-W40", "DEMO", lang="zh-CN", actor="李明")
+    assert r["version"] == 1 and r["mail_key"] == "weekly-report/DEMO/2026-W40/v1"
+    _text, tables, d = _docx(r["document"])
+    flat = "\n".join("|".join(row) for t in tables for row in t)
+    assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
+    assert "示例集团有限公司" in flat and "2026-09-30 15:00" in flat
+    assert "2026-10-02 周五|否|节假日：国庆节" in flat
+    assert f"{key} 审批流程联调 @8h（张伟）" in flat
+    assert "<script>&amp;" in flat  # user text stays text
+    assert "开发中" in flat and "张伟" in flat
+    assert len(d.inline_shapes) == 1  # the burn-up chart
+    props = read_custom_properties(d)
+    assert props["changeflow.week"] == "2026-W40" and props["changeflow.version"] == "1"
+    en = weekly.make_report("2026-W40", "DEMO", lang="en", actor="Li Ming")
+    assert en["version"] == 2
+    _text, tables, d = _docx(en["document"])
+    flat = "\n".join("|".join(row) for t in tables for row in t)
+    assert "holiday: National Day" in flat and "In development" in flat
+    assert "Weekly Project Report" in d.core_properties.title
+
+
+def test_rerun_makes_a_new_version(project: dict[str, Any]) -> None:
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+    from changeflow.db.weekly import WeeklyReport
+    from changeflow.tasks import weekly
+
+    a = weekly.make_report("2026-W40", "DEMO")
+    b = weekly.make_report("2026-W40", "DEMO")
+    assert (a["version"], b["version"]) == (1, 2)
+    assert a["document"] != b["document"] and a["mail_key"] != b["mail_key"]
+    with transaction() as s:
+        assert s.scalar(select(func.count()).select_from(WeeklyReport)) == 2
+        kinds = s.scalars(select(Document.kind).where(Document.kind == weekly.KIND)).all()
+        assert len(kinds) == 2
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_report_weekly(project: dict[str, Any], cli) -> None:
+    code, out, err = cli("report", "weekly", "--week", "2026-W40", "--client", "DEMO", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["week"] == "2026-W40" and data["version"] == 1 and data["mail"] is None
+    assert data["due_at"].startswith("2026-09-30T15:00:00+08:00")
+    assert [d["date"] for d in data["days_off"]][:2] == ["2026-10-01", "2026-10-02"]
+    assert data["requests"][0]["key"] == project["key"]
+    assert Path(data["document"]).is_file()
+    code, out, err = cli("report", "weekly", "--week", "2026-W60", "--json")
+    assert code == 2 and "week" in err and out == ""
+    code, out, err = cli("report", "weekly", "--client", "NOPE")
+    assert code != 0 and "NOPE" in err
+
+
+# --- mail through a real SMTP server (aiosmtpd, STARTTLS, AUTH) ---------------------------
+
+
+class Mailbox:
+    """Every message the SMTP server accepted: (envelope sender, recipients, raw bytes)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[str] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def parsed(self, i: int = -1) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.messages[i][2], policy=policy.default)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (trusted through SSL_CERT_FILE in the test)."""
+    import ipaddress
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    crt, pem = folder / "cert.pem", folder / "key.pem"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return crt, pem
+
+
+SMTP_USER, SMTP_PASSWORD = "lead-mailer", "s3cret-do-not-log"
+
+
+@pytest.fixture
+def smtp(
+    cf_home: Path, monkeypatch: pytest.MonkeyPatch, tls_cert: tuple[Path, Path]
+) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 requiring STARTTLS and a login; settings point at it."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from changeflow.settings import reset_settings
+
+    box = Mailbox()
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = data.login.decode() == SMTP_USER and data.password.decode() == SMTP_PASSWORD
+        if ok:
+            box.logins.append(data.login.decode())
+        return AuthResult(success=ok)
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(tls_cert[0]), str(tls_cert[1]))
+    port = _free_port()
+    ctl = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=ctx,
+        require_starttls=True,
+        authenticator=check,
+        auth_required=True,
+    )
+    ctl.start()
+    box.port = port
+    for k, v in {
+        "CHANGEFLOW_SMTP_HOST": "127.0.0.1",
+        "CHANGEFLOW_SMTP_PORT": str(port),
+        "CHANGEFLOW_SMTP_SECURITY": "starttls",
+        "CHANGEFLOW_SMTP_USER": SMTP_USER,
+        "CHANGEFLOW_SMTP_PASSWORD": SMTP_PASSWORD,
+        "CHANGEFLOW_MAIL_FROM": "changeflow@contractor.example",
+        "SSL_CERT_FILE": str(tls_cert[0]),
+    }.items():
+        monkeypatch.setenv(k, v)
+    reset_settings()
+    try:
+        yield box
+    finally:
+        ctl.stop()
+
+
+def _report_row(report_id: int) -> Any:
+    from changeflow.db.session import transaction
+    from changeflow.db.weekly import WeeklyReport
+
+    with transaction() as s:
+        row = s.get(WeeklyReport, report_id)
+        s.expunge(row)
+        return row
+
+
+def test_mail_reaches_the_client_lead_with_the_report(
+    project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.tasks import weekly
+
+    made = weekly.make_report("2026-W40", "DEMO", lang="zh-CN", actor="李明")
+    res = weekly.send_report(made["id"])
+    assert res["sent"] and res["status"] == "sent"
+    assert len(smtp.messages) == 1 and smtp.logins == [SMTP_USER]
+    sender, rcpts, _raw = smtp.messages[0]
+    assert sender == "changeflow@contractor.example"
+    assert sorted(rcpts) == ["li.ming@contractor.example", "wang.fang@client.example"]
+    msg = smtp.parsed()
+    assert msg["Subject"] == "项目周报 示例集团有限公司 2026-W40（第 1 版）"
+    assert msg["X-Changeflow-Key"] == "weekly-report/DEMO/2026-W40/v1"
+    assert "王芳：您好" in msg.get_body(("plain",)).get_content()
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "DEMO-2026-W40-v1-weekly.docx"
+    d = docx.Document(io.BytesIO(att.get_content()))
+    assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
+    assert Path(made["document"]).read_bytes() == att.get_content()
+    row = _report_row(made["id"])
+    assert row.mail_state == "sent" and row.sent_at is not None and row.mail_attempts == 1
+
+
+def test_rerun_never_mails_the_week_twice_by_accident(
+    project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.tasks import weekly
+
+    v1 = weekly.make_report("2026-W40", "DEMO")
+    assert weekly.send_report(v1["id"])["sent"]
+    again = weekly.send_report(v1["id"])  # a retried task / a second run of the same version
+    assert not again["sent"] and again["status"] == "already-sent"
+    v2 = weekly.make_report("2026-W40", "DEMO")  # a re-run makes a new version...
+    assert v2["version"] == 2
+    skipped = weekly.send_report(v2["id"])  # ...which is not mailed without resend
+    assert skipped["status"] == "skipped" and "v1" in skipped["reason"]
+    assert len(smtp.messages) == 1
+    fixed = weekly.send_report(v2["id"], resend=True)  # a deliberate correction
+    assert fixed["sent"] and len(smtp.messages) == 2
+    assert smtp.parsed()["X-Changeflow-Key"] == "weekly-report/DEMO/2026-W40/v2"
+    assert not weekly.send_report(v2["id"], resend=True)["sent"]
+    assert len(smtp.messages) == 2
+
+
+def test_send_failure_keeps_the_report_and_hides_the_password(
+    project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changeflow.settings import reset_settings
+    from changeflow.tasks import weekly
+
+    made = weekly.make_report("2026-W40", "DEMO")
+    dead = _free_port()  # nobody listens there
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(dead))
+    reset_settings()
+    with pytest.raises(Exception) as e:
+        weekly.send_report(made["id"])
+    assert SMTP_PASSWORD not in str(e.value) and str(dead) in str(e.value)
+    row = _report_row(made["id"])
+    assert row.mail_state == "failed" and row.mail_attempts == 1
+    assert SMTP_PASSWORD not in row.mail_error
+    assert Path(made["document"]).is_file()  # the report stays stored
+    assert smtp.messages == []
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(smtp.port))  # the server is back: retry
+    reset_settings()
+    assert weekly.send_report(made["id"])["sent"]
+    assert len(smtp.messages) == 1 and _report_row(made["id"]).mail_attempts == 2
+
+
+def test_missing_lead_email_is_a_clear_error(project: dict[str, Any], smtp: Mailbox) -> None:
+    from changeflow.db.models import Person
+    from changeflow.db.session import transaction
+    from changeflow.tasks import weekly
+
+    with transaction() as s:
+        s.scalar(select(Person).where(Person.name == "王芳")).email = None
+    made = weekly.make_report("2026-W40", "DEMO")
+    with pytest.raises(InputError) as e:
+        weekly.send_report(made["id"])
+    assert e.value.source == "contract OA-2026" and e.value.field == "client_lead.email"
+
+
+# --- the schedule rule and the flow --------------------------------------------------------
+
+
+def test_scheduled_reports_once_on_the_report_day(project: dict[str, Any], smtp: Mailbox) -> None:
+    from changeflow.tasks import weekly
+
+    # Friday 2026-10-02 is National Day: nothing then, nothing on Tuesday either
+    assert weekly.scheduled_reports(now=at("2026-10-02T15:00:00")) == []
+    assert weekly.scheduled_reports(now=at("2026-09-29T15:00:00")) == []
+    (first,) = weekly.scheduled_reports(now=at("2026-09-30T15:00:01"))
+    assert (first["week"], first["version"]) == ("2026-W40", 1)
+    (again,) = weekly.scheduled_reports(now=at("2026-09-30T15:05:00"))  # a retried run
+    assert again["id"] == first["id"] and again["markdown"] == first["markdown"]
+    weekly.send_report(first["id"])
+    assert weekly.scheduled_reports(now=at("2026-09-30T16:00:00")) == []
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.prefect
+def test_flow_publishes_mails_and_reruns_without_duplicate_mail(
+    prefect_server: str, project: dict[str, Any], smtp: Mailbox
+) -> None:
+    from changeflow.flows.weekly import WeeklyInput, weekly_report
+    from tests.support.prefect import read_artifacts
+
+    params = WeeklyInput(week="2026-W40", client="DEMO")
+    state = weekly_report(params, return_state=True)
+    assert state.is_completed(), state.message
+    (rep,) = state.result()["reports"]
+    assert rep["version"] == 1 and rep["mail"]["status"] == "sent"
+    assert len(smtp.messages) == 1
+    arts = read_artifacts(state.state_details.flow_run_id)
+    md = next(a for a in arts if a.type == "markdown")
+    assert "2026-W40" in md.data and "示例集团有限公司" in md.data and "国庆节" in md.data
+    assert any(a.type == "table" for a in arts)
+    state = weekly_report(params, return_state=True)  # the same week again
+    assert state.is_completed()
+    (rep,) = state.result()["reports"]
+    assert rep["version"] == 2 and rep["mail"]["status"] == "skipped"
+    assert len(smtp.messages) == 1
+    # on a day that is not a report day the scheduled run does nothing
+    state = weekly_report(WeeklyInput(scheduled=True), return_state=True)
+    assert state.is_completed() and state.result() == {"reports": []}
+
+
+@pytest.mark.prefect
+def test_flow_send_failure_is_retried_then_fails_with_report_stored(
+    prefect_server: str, project: dict[str, Any], smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changeflow.flows.weekly import WeeklyInput, weekly_report
+    from changeflow.settings import reset_settings
+    from changeflow.tasks import weekly
+
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(_free_port()))
+    reset_settings()
+    params = WeeklyInput(week="2026-W40", client="DEMO", mail_retries=1, retry_delay_seconds=0)
+    state = weekly_report(params, return_state=True)
+    assert state.is_failed() and not state.is_crashed()
+    assert "mail failed" in state.message and SMTP_PASSWORD not in state.message
+    (row,) = weekly.report_rows("DEMO", "2026-W40")
+    assert row["mail_state"] == "failed" and row["version"] == 1
+    assert _report_row(row["id"]).mail_attempts == 2  # first try + one retry
+    assert Path(weekly.stored_report(row["id"])["document"]).is_file()
+    assert smtp.messages == []
+
+
+def test_cli_send_once(project: dict[str, Any], smtp: Mailbox, cli) -> None:
+    code, out, err = cli("report", "weekly", "--week", "2026-W40", "--client", "DEMO", "--send",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["mail"]["status"] == "sent" and len(smtp.messages) == 1
+    code, out, err = cli("report", "weekly", "--week", "2026-W40", "--send", "--json")
+    assert code == 0 and json.loads(out)["mail"]["status"] == "skipped"
+    assert json.loads(out)["version"] == 2 and len(smtp.messages) == 1
+
+
+def test_sla_breach_and_run_log_from_maintenance(project: dict[str, Any]) -> None:
+    """A crash fault nobody answered within 30 minutes is a risk of its week; the working
+    days show whether the daily run log (运行日志) was written."""
+    from changeflow.tasks import maintenance, weekly
+
+    f = maintenance.report_fault(
+        severity="crash", title="邮件服务器异常", reported_at=at("2026-09-29T10:00:00"),
+        contract="OA-2026", actor="值班", now=at("2026-09-29T10:00:00"),
+    )  # fmt: skip
+    maintenance.add_run_log(day="2026-09-28", author="张伟", checks=["服务器巡检"],
+                            contract="OA-2026")  # fmt: skip
+    data = _build("2026-W40")
+    (risk,) = [x for x in data["risks"] if x["kind"] == "sla_breach" and x["clock"] == "response"]
+    assert risk["key"] == f.key and risk["due"] == at("2026-09-29T10:30:00")
+    logs = {d["date"]: d["run_log"] for d in data["days"]}
+    assert logs[D("2026-09-28")] is True and logs[D("2026-09-29")] is False
+    assert logs[D("2026-10-02")] is None  # a holiday needs no run log
+    r = weekly.make_report("2026-W40", "DEMO")
+    _text, tables, _d = _docx(r["document"])
+    flat = "\n".join("|".join(row) for t in tables for row in t)
+    assert "2026-09-28 周一|是|工作日|✓" in flat and "2026-09-29 周二|是|工作日|未填写" in flat
+    assert f"{f.key}（邮件服务器异常）：首次响应时限 2026-09-29 10:30 已超时" in _text
+    assert f.key not in [q["key"] for q in data["requests"]]
+
+
+def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The same aggregates on PostgreSQL (exact hours, the holiday week, the document)."""
+    from changeflow.db.migrate import upgrade
+    from changeflow.tasks import weekly
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.intake import intake_file
+    from changeflow.tasks.signoff.keys import ensure_secret
+
+    root = Path(__file__).resolve().parents[2] / "examples"
+    upgrade(pg_url)
+    ensure_secret()
+    load_contract_file(root / "contract.yaml")
+    key = intake_file(root / "taskbook.yaml").key
+    make_project(key, pg_url, tmp_path)
+    data = _build("2026-W40")
+    assert data["totals"]["hours"] == Decimal(19) and data["totals"]["commits"] == 4
+    assert data["requests"][0]["done_person_days"] == Decimal("6.50")
+    assert data["days_off"][0]["date"] == D("2026-10-01")
+    r = weekly.make_report("2026-W40", "DEMO")
+    assert r["version"] == 1 and Path(r["document"]).is_file()
+
+
+def test_chart_finds_a_cjk_font_installed_after_matplotlib_cached_its_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A font cache built before fonts-noto-cjk was installed knows no CJK font: the chart
+    must still find one on disk instead of drawing empty boxes."""
+    from matplotlib import font_manager
+
+    from changeflow.tasks.weekly import CJK_FILE_HINTS, _cjk_font
+
+    on_disk = [
+        f for f in font_manager.findSystemFonts()
+        if any(h in Path(f).name.lower() for h in CJK_FILE_HINTS)
+    ]  # fmt: skip
+    if not on_disk:
+        pytest.skip("no CJK font installed on this machine (CI installs fonts-noto-cjk)")
+    fm = font_manager.fontManager
+    stale = [e for e in fm.ttflist if not any(h in Path(e.fname).name.lower()
+                                              for h in CJK_FILE_HINTS)]  # fmt: skip
+    monkeypatch.setattr(fm, "ttflist", stale)  # as the stale cache has it
+    fm._findfont_cached.cache_clear()
+    try:
+        name = _cjk_font(font_manager)
+        assert name is not None
+        assert any(h in Path(font_manager.findfont(name)).name.lower() for h in CJK_FILE_HINTS)
+    finally:
+        fm._findfont_cached.cache_clear()
