@@ -90,7 +90,7 @@ def inbox(
         as_json,
         lambda: console.print(
             table(
-                f"Inbox {report.folder}",
+                f"Inbox {report.folder}: {report.summary()}",
                 ["file", "outcome", "key", "detail"],
                 ([i.file, i.outcome, i.key, i.detail] for i in report.items),
             )

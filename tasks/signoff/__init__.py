@@ -45,6 +45,7 @@ from .decisions import (
     today_local,
 )
 from .inbox import (
+    INCOMPLETE_GRACE_SECONDS,
     SKIP_PREFIXES,
     STALE_CLAIM_SECONDS,
     TASKBOOK_KIND,
@@ -103,6 +104,7 @@ from .visible import Unreadable, read_visible
 
 __all__ = [
     "EVIDENCE_TYPES",
+    "INCOMPLETE_GRACE_SECONDS",
     "KEY_PATTERN",
     "KINDS",
     "P_DIGEST",

@@ -325,6 +325,7 @@ class _Reader:
     def run(self, r: Any, part: Any, pstyle: str | None) -> list[str]:
         rpr = r.find(_w("rPr"))
         hidden = self._hidden(rpr, pstyle)
+        font = _run_font(rpr)
         struck = rpr is not None and (
             bool(_flag(rpr.find(_w("strike")))) or bool(_flag(rpr.find(_w("dstrike"))))
         )
@@ -345,7 +346,7 @@ class _Reader:
             if hidden:
                 continue
             if tag == _w("t"):
-                out.append(child.text or "")
+                out.append(_in_font(child.text or "", font))
             elif tag in (_w("tab"), _w("br"), _w("cr"), _w("ptab")):
                 out.append(" ")
             elif tag == _w("noBreakHyphen"):
@@ -611,6 +612,35 @@ def _copy(el: Any) -> Any:
 def _field_name(instr: str) -> str:
     words = instr.strip().split()
     return words[0].upper().lstrip("\\") if words else ""
+
+
+def _run_font(rpr: Any) -> str:
+    """The run's own font (ascii, else hAnsi), lower case; '' when it names none."""
+    if rpr is None:
+        return ""
+    fonts = rpr.find(_w("rFonts"))
+    if fonts is None:
+        return ""
+    return (fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or "").strip().lower()
+
+
+def _in_font(text: str, font: str) -> str:
+    """Text typed in a symbol font shows that font's glyphs (LibreOffice writes a Wingdings
+    tick as the character F0FE in a Wingdings run, not as ``w:sym``)."""
+    table = SYMBOL_FONTS.get(font)
+    if table is None or not text:
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if not (code < 0x100 or 0xF000 <= code <= 0xF0FF):
+            out.append(ch)  # CJK and the rest are drawn by the run's East Asian font
+            continue
+        low = code - 0xF000 if code >= 0xF000 else code
+        if low not in table:
+            raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
+        out.append(table[low])
+    return "".join(out)
 
 
 def _symbol(sym: Any) -> str:

@@ -267,3 +267,75 @@ def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) 
     report = approval.process_inbox(settle_seconds=0)
     assert [(i.file, i.outcome) for i in report.items] == [("left.docx", "decision")]
     assert _names(work) == []
+
+
+# --- the inbox never loses a file -------------------------------------------------------
+
+
+def test_a_copy_still_arriving_waits_until_it_is_complete(submitted: str) -> None:
+    """Half a .docx (a copy in progress over a slow share) is left for the next pass, not
+    refused as truncated; once complete it is taken."""
+    from changeflow.tasks.signoff import process_inbox
+
+    make_plan(submitted)
+    data = fill(plan_path(submitted))
+    target = _inbox() / "回签.docx"
+    target.write_bytes(data[: len(data) // 2])
+    report = process_inbox(settle_seconds=0)
+    assert [(i.file, i.outcome) for i in report.items] == [("回签.docx", "waiting")]
+    assert _names(_inbox()) == ["回签.docx"] and _names(_inbox() / "refused") == []
+    target.write_bytes(data)
+    report = process_inbox(settle_seconds=0)
+    assert [(i.file, i.outcome) for i in report.items] == [("回签.docx", "decision")]
+    assert states()[submitted] == "approved"
+
+
+def test_an_incomplete_file_left_unchanged_for_long_is_refused_with_its_reason(
+    submitted: str,
+) -> None:
+    import os
+    import time
+
+    from changeflow.tasks.signoff import INCOMPLETE_GRACE_SECONDS, process_inbox
+
+    make_plan(submitted)
+    data = fill(plan_path(submitted))
+    target = _inbox() / "cut.docx"
+    target.write_bytes(data[:5000])
+    old = time.time() - INCOMPLETE_GRACE_SECONDS - 60
+    os.utime(target, (old, old))
+    report = process_inbox(settle_seconds=0)
+    [item] = report.items
+    assert item.outcome == "refused" and "cut.docx" in item.detail
+    assert report.counts == {"done": 0, "refused": 1, "waiting": 0}
+    assert (_inbox() / "refused" / "cut.docx.reason.txt").exists()
+
+
+def test_a_new_file_named_like_a_dead_pass_claim_loses_nothing(submitted: str, monkeypatch) -> None:
+    """A pass died holding 'r.docx'; a new 'r.docx' arrived meanwhile. Both are taken: the
+    claim returns under a free name, nothing is overwritten."""
+    from changeflow.tasks.signoff import inbox as inbox_room
+
+    make_plan(submitted)
+    work = _inbox() / ".processing"
+    work.mkdir()
+    (work / "cabcdef012345~r.docx").write_bytes(fill(plan_path(submitted)))
+    import docx
+
+    other = docx.Document()
+    other.add_paragraph("会议纪要")  # a Word file, but neither a task book nor ours: refused
+    other.save(str(_inbox() / "r.docx"))
+    monkeypatch.setattr(inbox_room, "STALE_CLAIM_SECONDS", -1)
+    report = inbox_room.process_inbox(settle_seconds=0)
+    outcomes = sorted((i.file, i.outcome) for i in report.items)
+    assert outcomes == [("r.1.docx", "decision"), ("r.docx", "refused")], outcomes
+    assert report.counts == {"done": 1, "refused": 1, "waiting": 0}
+    assert _names(work) == [] and _names(_inbox()) == []
+    assert states()[submitted] == "approved"
+
+
+def test_two_claims_of_one_name_never_collide(submitted: str) -> None:
+    from changeflow.tasks.signoff.inbox import _claim_name, original_name
+
+    a, b = _claim_name("回签.docx"), _claim_name("回签.docx")
+    assert a != b and original_name(Path(a)) == original_name(Path(b)) == "回签.docx"

@@ -164,3 +164,30 @@ def test_corpus_covers_every_class_of_the_issue() -> None:
                    "two decision rows", "不 drawn as a symbol character",
                    "decision in a text box (shape and VML copy)"):  # fmt: skip
         assert needed in klasses, needed
+
+
+GENUINE_RESAVED = [
+    c
+    for c in PLAN
+    if c.klass
+    in (
+        "box after the word (同意☑ 不同意☐)",
+        "Wingdings boxes after the word",
+        "decision in a text box (shape and VML copy)",
+        "不 drawn as a symbol character",
+    )
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in GENUINE_RESAVED])
+def test_genuine_filling_resaved_by_libreoffice(
+    case: Returned, submitted: str, cli, tmp_path: Path
+) -> None:
+    """A client on LibreOffice: the same filling, opened and saved again, reads the same."""
+    from tests.support.approval import libreoffice_resave
+
+    path = tmp_path / "回签.docx"
+    path.write_bytes(libreoffice_resave(_plan_file(submitted, case), tmp_path))
+    code, out, err = cli("approve", str(path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["decision"] == case.value
