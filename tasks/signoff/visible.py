@@ -251,7 +251,7 @@ class _Reader:
             elif tag in _SILENT:
                 continue
             else:
-                raise Unreadable(f"an element the reader does not know ({_local(tag)})")
+                _unknown(child)
         return out
 
     def table(self, tbl: Any, part: Any) -> Table:
@@ -319,7 +319,7 @@ class _Reader:
             elif tag in _SILENT:
                 continue
             else:
-                raise Unreadable(f"an element the reader does not know ({_local(tag)})")
+                _unknown(child)
         return out
 
     def run(self, r: Any, part: Any, pstyle: str | None) -> list[str]:
@@ -374,7 +374,7 @@ class _Reader:
             elif tag in _SILENT:
                 continue
             else:
-                raise Unreadable(f"an element the reader does not know ({_local(tag)})")
+                _unknown(child)
         text = "".join(out)
         if struck and text.strip():
             return [f"~~{text}~~"]
@@ -612,6 +612,21 @@ def _copy(el: Any) -> Any:
 def _field_name(instr: str) -> str:
     words = instr.strip().split()
     return words[0].upper().lstrip("\\") if words else ""
+
+
+# What shows on a page: an element the reader does not know holding any of these is refused.
+_VISIBLE = {
+    _w("t"), _w("sym"), _w("drawing"), _w("pict"), _w("object"), _w("txbxContent"),
+    f"{{{A}}}blip", f"{{{V}}}imagedata", f"{{{V}}}textpath", f"{{{M}}}t", _w("altChunk"),
+}  # fmt: skip
+
+
+def _unknown(el: Any) -> None:
+    """An element the reader does not know: harmless when nothing in it shows (a vendor's
+    bookkeeping, e.g. WPS or Word extensions), refused by name when it holds text or a
+    picture the reader would otherwise not see."""
+    if any(d.tag in _VISIBLE for d in el.iter()):
+        raise Unreadable(f"an element the reader does not know ({_local(el.tag)})")
 
 
 def _run_font(rpr: Any) -> str:
