@@ -157,4 +157,9 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
         assert run.state is not None and run.state.is_completed(), run.state
     finally:
         worker.stop(timeout=60)
+        # the session's server is shared: leave no worker-mode deployments behind for the
+        # tests that serve the same names afterwards
+        with get_client(sync_client=True) as client:
+            for dep in client.read_deployments():
+                client.delete_deployment(dep.id)
     assert not worker.running()
