@@ -175,7 +175,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ r.changes }}",
             "{{ r.docs }}",
         ],
-        [22, 25, 62, 13, 23, 15],
+        [22, 28, 61, 13, 22, 14],
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)
@@ -194,7 +194,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ q.slip }}",
             "{{ q.people }}",
         ],
-        [36, 15, 15, 16, 15, 15, 17, 31],
+        [30, 13, 17, 17, 14, 14, 20, 35],
     )
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
@@ -215,7 +215,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ m.slip }}",
             "{{ m.status }}",
         ],
-        [25, 40, 25, 25, 22, 23],
+        [28, 37, 25, 25, 22, 23],
     )
     doc.add_heading(pick(T["h_people"], lang), level=1)
     weekly_table(
@@ -251,7 +251,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ n.end }}",
             "{{ n.person_days }}",
         ],
-        [25, 41, 16, 18, 22, 24, 14],
+        [28, 38, 16, 18, 22, 24, 14],
     )
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))

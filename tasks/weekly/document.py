@@ -91,7 +91,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     ax.axvline(ref, color="#555555", linestyle="--", linewidth=0.9)
     top = max([v for v in ch["planned"] if v is not None] + [1.0])
     ax.annotate(
-        _pick(("报告日 ", "report day "), lang) + ref.strftime("%m-%d"),
+        _pick(("统计截至 ", "as of "), lang) + ref.strftime("%m-%d"),
         xy=(ref, top),
         xytext=(3, -2),
         textcoords="offset points",

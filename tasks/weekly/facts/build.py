@@ -59,7 +59,7 @@ def build_week(
         generated.date(),
     )
     week_people, req_people = people_of(reqs, act)
-    cum_hours, hours_by_day, by_req_day = hours_to_date(session, period, shown)
+    cum_hours, hours_by_day, by_req_day = hours_to_date(session, period, shown, as_of)
     wd = working_days(period, plans, shown)
     requests_out = request_progress(
         period, reqs, shown, plans, arrivals, cum_hours, req_people, wd, as_of, by_req_day

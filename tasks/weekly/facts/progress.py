@@ -48,17 +48,17 @@ def first_arrivals(session: Session, period: Period) -> dict[int, dict[str, date
 
 
 def hours_to_date(
-    session: Session, period: Period, shown: list[int]
+    session: Session, period: Period, shown: list[int], as_of: date | None = None
 ) -> tuple[dict[int, Decimal], dict[date, Decimal], dict[int, dict[date, Decimal]]]:
-    """Cumulative hours per request up to the end of the period, per day for the shown
-    requests (the burn-up), and per request and day."""
+    """Cumulative hours per request up to ``as_of`` (default: the end of the period), per day
+    for the shown requests (the burn-up), and per request and day."""
     cum_rows = session.execute(
         select(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours, func.count())
         .outerjoin(Commit, Commit.id == TimeEntry.commit_id)
         .where(
             TimeEntry.request_id.in_(period.request_ids()),
             reachable_or_manual(),
-            TimeEntry.day <= period.end,
+            TimeEntry.day <= (as_of or period.end),
         )
         .group_by(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours)
     ).all()
