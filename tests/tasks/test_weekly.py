@@ -970,3 +970,54 @@ def test_milestone_past_its_day_is_done_or_late(project: dict[str, Any]) -> None
             assert m["status"] in ("done", "late"), m
             if m["status"] == "late":
                 assert m["slip_working_days"] > 0
+
+
+def test_author_added_to_staff_after_the_sync_is_counted_under_the_staff_name(
+    project: dict[str, Any],
+) -> None:
+    """An author the sync did not know, made one of our staff later (by e-mail, a git alias
+    for the other spelling): one person, under the staff name, commits and hours together."""
+    from changeflow.db.models import Person
+    from changeflow.db.session import transaction
+
+    key, repo = project["key"], project["repo"]
+    repo.commit(
+        f"{key} 新人提交 @2h",
+        {"k.txt": "1"},
+        author=("Zhou Jie", "zj@home.example"),
+        when="2026-10-08T10:00:00+08:00",
+    )
+    repo.commit(
+        f"{key} 新人联调 @3h",
+        {"k.txt": "2"},
+        author=("ZHOU Jie", "zhou.jie@contractor.example"),
+        when="2026-10-09T10:00:00+08:00",
+    )
+    _sync(repo.path, project["url"])
+    before = {p["name"] for p in _build_at("2026-W41", "2026-10-12T09:00:00")["people"]}
+    assert "周杰" not in before and {"Zhou Jie", "ZHOU Jie"} <= before  # two identities
+    with transaction() as s:
+        s.add(
+            Person(
+                name="周杰",
+                email="zhou.jie@contractor.example",
+                git_aliases=["zj@home.example"],
+                roles=["developer"],
+            )
+        )
+    data = _build_at("2026-W41", "2026-10-12T09:00:00")
+    names = {p["name"]: p for p in data["people"]}
+    assert "周杰" in names and not {"Zhou Jie", "ZHOU Jie"} & set(names)
+    assert (names["周杰"]["commits"], names["周杰"]["hours"]) == (2, Decimal(5))
+
+
+def test_cancelled_request_is_closed_and_not_planned(project: dict[str, Any]) -> None:
+    key = project["key"]
+    _move(key, "cancelled", "2026-09-30T17:00:00")
+    data = _build("2026-W40")
+    (req,) = data["requests"]  # still shown: it had activity in the week
+    assert req["closed"] and req["state"] == "cancelled"
+    assert req["slip_working_days"] == 0 and req["ahead_person_days"] is None
+    assert all(m["status"] in ("done", "closed") for m in req["milestones"])
+    assert data["next_week"]["items"] == []
+    assert not [x for x in data["risks"] if x["key"] == key]
