@@ -33,6 +33,15 @@ T = {
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
         (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
     ],
+    "cover_as_of": (
+        ("进度截至", "Progress as of"),
+        (
+            "{{ as_of }}{% if days_to_come %}（本周尚有 {{ days_to_come }} 天未到，"
+            "以后的版本替代本版本）{% endif %}",
+            "{{ as_of }}{% if days_to_come %} ({{ days_to_come }} day(s) of the week still to"
+            " come; a later version replaces this one){% endif %}",
+        ),
+    ),
     "cover_en_version": "v{{ version }} (made {{ generated }})",
     "cover_en_week": "{{ week }} ({{ week_start }} — {{ week_end }})",
     "h_summary": ("一、本周概况", "1. Summary"),
@@ -62,21 +71,20 @@ T = {
         ("日期", "Date"),
         ("需求", "Request"),
         ("代码提交（作者）", "Commits (author)"),
-        ("工时（小时）", "Hours"),
+        ("工时", "Hours"),
         ("阶段变化", "Stage changes"),
         ("文档", "Documents"),
     ],
     "h_progress": ("四、需求进度", "4. Progress of each request"),
     "progress_cols": [
         ("需求", "Request"),
-        ("名称", "Title"),
         ("阶段", "Stage"),
         ("计划人日", "Planned PD"),
         ("计划至今", "Planned to date"),
-        ("已完成人日", "Done PD"),
+        ("已完成", "Done PD"),
         ("完成率", "Done %"),
-        ("滞后（工作日）", "Slip (wd)"),
-        ("人员（本期天数/工时）", "People (days/hours this period)"),
+        ("滞后工作日", "Behind (wd)"),
+        ("人员（天数/工时）", "People (days/hours)"),
     ],
     "h_chart": ("进度图（计划与实际累计人日）", "Progress chart (planned vs actual person-days)"),
     "h_milestones": ("里程碑", "Milestones"),
@@ -90,7 +98,7 @@ T = {
         ("里程碑", "Milestone"),
         ("计划日期", "Due"),
         ("完成日期", "Done on"),
-        ("滞后（工作日）", "Slip (working days)"),
+        ("滞后工作日", "Late (working days)"),
         ("状态", "Status"),
     ],
     "h_people": ("五、参与人员", "5. People involved"),
@@ -130,6 +138,7 @@ def weekly(lang: str) -> DocxDocument:
     if lang != "zh-CN":
         cover[2] = (cover[2][0], T["cover_en_week"])
         cover[5] = (cover[5][0], T["cover_en_version"])
+    cover.append((pick(T["cover_as_of"][0], lang), pick(T["cover_as_of"][1], lang)))
     pairs(doc, cover, mm=(45, 115))
 
     doc.add_heading(pick(T["h_summary"], lang), level=1)
@@ -166,7 +175,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ r.changes }}",
             "{{ r.docs }}",
         ],
-        [22, 25, 68, 11, 20, 14],
+        [22, 28, 61, 13, 22, 14],
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)
@@ -176,8 +185,7 @@ def weekly(lang: str) -> DocxDocument:
         "q",
         "requests",
         [
-            "{{ q.key }}",
-            "{{ q.title }}",
+            "{{ q.key }}\n{{ q.title }}",
             "{{ q.state }}",
             "{{ q.planned }}",
             "{{ q.planned_to_date }}",
@@ -186,7 +194,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ q.slip }}",
             "{{ q.people }}",
         ],
-        [21, 31, 14, 13, 14, 14, 13, 13, 27],
+        [30, 13, 17, 17, 14, 14, 20, 35],
     )
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
@@ -207,7 +215,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ m.slip }}",
             "{{ m.status }}",
         ],
-        [25, 40, 25, 25, 22, 23],
+        [28, 37, 25, 25, 22, 23],
     )
     doc.add_heading(pick(T["h_people"], lang), level=1)
     weekly_table(
@@ -243,7 +251,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ n.end }}",
             "{{ n.person_days }}",
         ],
-        [25, 50, 18, 18, 18, 18, 13],
+        [28, 38, 16, 18, 22, 24, 14],
     )
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))

@@ -81,23 +81,48 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
             linewidth=1.8,
             label=_pick(("实际（累计人日）", "Actual (cumulative person-days)"), lang),
         )
-    ax.axvline(ch["ref_day"], color="#888888", linestyle="--", linewidth=0.8)
+    from datetime import timedelta
+
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    for d in ch.get("off", []):  # days off, shaded: the planned line is flat over them
+        ax.axvspan(d - timedelta(hours=12), d + timedelta(hours=12), color="#eeeeee", lw=0)
+    ref = ch["ref_day"]
+    ax.axvline(ref, color="#555555", linestyle="--", linewidth=0.9)
+    top = max([v for v in ch["planned"] if v is not None] + [1.0])
+    ax.annotate(
+        _pick(("统计截至 ", "as of "), lang) + ref.strftime("%m-%d"),
+        xy=(ref, top),
+        xytext=(3, -2),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#333333",
+        fontfamily=family,
+    )
     ax.set_ylabel(_pick(("人日", "person-days"), lang), fontfamily=family)
     ax.set_title(
-        _pick(("进度燃起图：计划与实际", "Burn-up: planned vs actual"), lang),
+        _pick(
+            (
+                "进度燃起图：计划与实际（按工作日历）",
+                "Burn-up: planned vs actual (working calendar)",
+            ),
+            lang,
+        ),
         fontfamily=family,
     )
     ax.grid(True, linewidth=0.3)
-    leg = ax.legend(loc="upper left", fontsize=8)
+    leg = ax.legend(loc="lower right", fontsize=8)
     if family:
         for t in leg.get_texts():
             t.set_fontfamily(family)
-    from matplotlib.dates import DateFormatter
-
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=9))
     ax.xaxis.set_major_formatter(DateFormatter("%m-%d"))
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
     ax.tick_params(axis="y", labelsize=8)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.18)  # tight_layout: +0.2 s
+    ax.set_xlim(xs[0], xs[-1])
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.12)  # tight_layout: +0.2 s
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
@@ -168,8 +193,8 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         reason = d["reason_zh"] if zh else d["reason"]
         if d["report_day"]:
             reason += "（报告日）" if zh else " (report day)"
-        if not d["in_week"]:
-            reason += "（上期报告后）" if zh else " (after the last report)"
+        if d["future"]:
+            reason += "（尚未到来）" if zh else " (still to come)"
         days.append(
             {
                 "date": label,
@@ -179,15 +204,19 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 "reason": reason,
                 "run_log": {True: "✓", False: _pick(("未填写", "missing"), lang), None: ""}[
                     d["run_log"]
-                ],
+                ]
+                if not d["future"] or d["run_log"]
+                else _pick(("未到", "to come"), lang),
             }
         )
-        if not d["requests"] and d["working"] and d["in_week"]:
+        if not d["requests"] and d["working"]:
             rows.append(
                 {
                     "date": label,
                     "key": "-",
-                    "commits": _pick(("无记录", "nothing recorded"), lang),
+                    "commits": _pick(("尚未到来", "still to come"), lang)
+                    if d["future"]
+                    else _pick(("无记录", "nothing recorded"), lang),
                     "hours": "-",
                     "changes": "",
                     "docs": "",
@@ -234,9 +263,13 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 "planned_to_date": _num(r["planned_to_date"]),
                 "done": _num(r["done_person_days"]),
                 "pct": f"{r['progress_pct']}%" if r["progress_pct"] is not None else "-",
-                "slip": str(r["slip_working_days"])
-                if r["planned_person_days"] is not None
-                else "-",
+                "slip": (
+                    _pick(("已关闭", "closed"), lang)
+                    if r.get("closed")
+                    else str(r["slip_working_days"])
+                    if r["planned_person_days"] is not None
+                    else "-"
+                ),
                 "people": "\n".join(
                     f"{p['name']} {p['days']}天/{_num(p['hours'])}h"
                     if zh
@@ -256,7 +289,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 "done": ("已完成", "done"),
                 "late": ("已延误", "late"),
                 "open": ("进行中", "open"),
-                "untracked": ("—", "—"),
+                "closed": ("已关闭", "closed"),
             }[m["status"]]
             milestones.append(
                 {
@@ -265,7 +298,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     or _pick(PHASE_LABELS.get(m["phase"], (m["phase"],) * 2), lang),
                     "day": m["day"].isoformat() + ("*" if m["provisional"] else ""),
                     "done_on": _fmt_date(m["done_on"], lang) if m["done_on"] else "-",
-                    "slip": "-" if m["status"] == "untracked" else str(m["slip_working_days"]),
+                    "slip": "-" if m["status"] == "closed" else str(m["slip_working_days"]),
                     "status": _pick(status, lang),
                 }
             )
@@ -303,6 +336,8 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
             else _pick(("本周无工作日，无需报告", "no working day this week: no report due"), lang)
         ),
         "generated": f"{data['generated_at']:%Y-%m-%d %H:%M}",
+        "as_of": data["as_of"].isoformat(),
+        "days_to_come": data.get("days_to_come", 0),
         "version": version,
         "our_lead": (data["our_lead"] or {}).get("name", "-"),
         "client_lead": (data["client_lead"] or {}).get("name", "-"),
@@ -353,11 +388,11 @@ def _risk_text(x: dict[str, Any], lang: str) -> str:
         )
     if x["kind"] == "behind_plan":
         return (
-            f"{x['key']}：进度落后于计划（计划至今 {_num(x['planned'])} 人日，"
-            f"实际 {_num(x['done'])} 人日）"
+            f"{x['key']}：进度落后于计划 {x.get('behind_working_days', 0)} 个工作日"
+            f"（计划至今 {_num(x['planned'])} 人日，实际 {_num(x['done'])} 人日）"
             if zh
-            else f"{x['key']}: behind plan ({_num(x['planned'])} person-days planned to date,"
-            f" {_num(x['done'])} done)"
+            else f"{x['key']}: {x.get('behind_working_days', 0)} working day(s) behind plan"
+            f" ({_num(x['planned'])} person-days planned to date, {_num(x['done'])} done)"
         )
     if x["kind"] == "sla_breach":
         names = {"response": ("首次响应", "first response"), "onsite": ("到场", "on-site")}

@@ -41,19 +41,44 @@ def client_requests(session: Session, period: Period) -> dict[int, Any]:
     }
 
 
-def period_commits(session: Session, period: Period) -> list[Any]:
-    """Commits of the period, per request (reachable ones only: a rebased commit counts once)."""
-    return session.execute(
+class People:
+    """One name per person: an author is the person the git sync mapped (names, e-mails, case,
+    ``.mailmap``, the repository's aliases), else one of our staff or the client's people whose
+    e-mail, git alias or unique name is the identity (a person added after the sync), else an
+    outside author under the identity, shown by the first author name git gave for it."""
+
+    def __init__(self, session: Session) -> None:
+        from ...gitsync.linking import Identities
+
+        self.by_key = Identities(session, {}).by_key
+        self.names = dict(session.execute(select(Person.id, Person.name)).all())
+        self.outside: dict[str, str] = {}
+
+    def name(self, person_id: int | None, identity: str, author_name: str | None) -> str:
+        if person_id is None:
+            person_id = self.by_key.get((identity or "").strip().casefold(), ("", None))[1]
+        if person_id is not None and person_id in self.names:
+            return self.names[person_id]
+        key = (identity or author_name or "").strip().casefold()
+        return self.outside.setdefault(key, (author_name or identity or "?").strip())
+
+
+def period_commits(session: Session, period: Period, people: People | None = None) -> list[Any]:
+    """Commits of the period, per request (reachable ones only: a rebased commit counts once),
+    each author resolved to one name (``People``)."""
+    people = people or People(session)
+    rows = session.execute(
         select(
             CommitLink.request_id,
             Commit.author_day,
             Commit.sha,
             func.substr(Commit.message, 1, 400),
-            func.coalesce(Person.name, Commit.author_name),
+            Commit.person_id,
+            Commit.identity,
+            Commit.author_name,
             Commit.is_merge,
         )
         .join(Commit, Commit.id == CommitLink.commit_id)
-        .outerjoin(Person, Person.id == Commit.person_id)
         .where(
             CommitLink.request_id.in_(period.request_ids()),
             Commit.reachable,
@@ -62,6 +87,10 @@ def period_commits(session: Session, period: Period) -> list[Any]:
         )
         .order_by(Commit.author_day, Commit.authored_at, Commit.id)
     ).all()
+    return [
+        (rid, day, sha, msg, people.name(pid, ident, author), merge)
+        for rid, day, sha, msg, pid, ident, author, merge in rows
+    ]
 
 
 def reachable_or_manual() -> Any:
@@ -69,21 +98,41 @@ def reachable_or_manual() -> Any:
     return or_(TimeEntry.commit_id.is_(None), Commit.reachable)
 
 
-def period_hours(session: Session, period: Period) -> list[Any]:
-    """Hours of the period per request, day and person, grouped by their exact text."""
-    who = func.coalesce(Person.name, TimeEntry.identity)
-    return session.execute(
-        select(TimeEntry.request_id, TimeEntry.day, who, TimeEntry.hours, func.count())
+def period_hours(session: Session, period: Period, people: People | None = None) -> list[Any]:
+    """Hours of the period per request, day and person (the same names as the commits'),
+    grouped by their exact text."""
+    people = people or People(session)
+    author = func.coalesce(Commit.author_name, TimeEntry.identity)
+    rows = session.execute(
+        select(
+            TimeEntry.request_id,
+            TimeEntry.day,
+            TimeEntry.person_id,
+            TimeEntry.identity,
+            author,
+            TimeEntry.hours,
+            func.count(),
+        )
         .outerjoin(Commit, Commit.id == TimeEntry.commit_id)
-        .outerjoin(Person, Person.id == TimeEntry.person_id)
         .where(
             TimeEntry.request_id.in_(period.request_ids()),
             reachable_or_manual(),
             TimeEntry.day >= period.start,
             TimeEntry.day <= period.end,
         )
-        .group_by(TimeEntry.request_id, TimeEntry.day, who, TimeEntry.hours)
+        .group_by(
+            TimeEntry.request_id,
+            TimeEntry.day,
+            TimeEntry.person_id,
+            TimeEntry.identity,
+            author,
+            TimeEntry.hours,
+        )
     ).all()
+    return [
+        (rid, day, people.name(pid, ident, name), hours, n)
+        for rid, day, pid, ident, name, hours, n in rows
+    ]
 
 
 def stage_changes(session: Session, period: Period) -> list[Any]:
@@ -123,9 +172,10 @@ def period_documents(session: Session, period: Period) -> list[Any]:
 
 def period_activity(session: Session, period: Period) -> Activity:
     """Commits, hours, stage changes and documents of the period."""
+    people = People(session)
     return Activity(
-        commits=period_commits(session, period),
-        hours=period_hours(session, period),
+        commits=period_commits(session, period, people),
+        hours=period_hours(session, period, people),
         events=stage_changes(session, period),
         documents=period_documents(session, period),
     )

@@ -3,7 +3,7 @@ data (plain data: dates, Decimals, lists and dicts)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,17 +48,22 @@ def build_week(
     arrivals = first_arrivals(session, period)
     plans = newest_plans(session, period)
     shown, active_ids = shown_requests(reqs, act)
+    generated = (now or datetime.now(period.tz)).astimezone(period.tz)
+    # the report's day: progress is as of the day it is made, at most the week's Sunday
+    as_of = max(min(generated.date(), period.end), period.start - timedelta(days=1))
     days = days_out(
         period,
         reqs,
         day_cells(period, act),
         _run_log_days(session, contract, period.start, period.end),
+        generated.date(),
     )
     week_people, req_people = people_of(reqs, act)
-    cum_hours, hours_by_day = hours_to_date(session, period, shown)
+    cum_hours, hours_by_day, by_req_day = hours_to_date(session, period, shown, as_of)
     wd = working_days(period, plans, shown)
-    requests_out = request_progress(period, reqs, shown, plans, arrivals, cum_hours, req_people, wd)
-    generated = (now or datetime.now(period.tz)).astimezone(period.tz)
+    requests_out = request_progress(
+        period, reqs, shown, plans, arrivals, cum_hours, req_people, wd, as_of, by_req_day
+    )
     risks = delay_risks(requests_out)
     risks.extend(_sla_breaches(session, client.id, period.t0, period.t1, period.tz, generated))
     next_week = next_week_items(period, reqs, shown, plans)
@@ -68,7 +73,7 @@ def build_week(
         [(plans.plans[r], plans.items[plans.plans[r].id]) for r in shown if r in plans.plans],
         hours_by_day,
         per_day,
-        period.end,
+        as_of,
     )
     week_hours = period_hours_total(act)
     week_days_in = [d for d in days if d["in_week"]]
@@ -91,6 +96,8 @@ def build_week(
         "due_at": due,
         "report_day": due.date() if due else None,
         "generated_at": generated,
+        "as_of": as_of,
+        "days_to_come": sum(1 for d in days if d["future"]),
         "working_days": sum(1 for d in week_days_in if d["working"]),
         "days_off": [d for d in week_days_in if not d["working"]],
         "days": days,

@@ -1,9 +1,11 @@
-"""The burn-up chart's data: planned against actual cumulative person-days per working day."""
+"""The burn-up chart's data: planned against actual cumulative person-days on the working
+calendar. Values are computed per working day and carried flat over the days off between
+them, so the planned line never climbs across a holiday and reads at the report's day what
+the progress table says."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +22,8 @@ def _burnup(
     per_day: Decimal,
     ref_day: date,
 ) -> dict[str, Any] | None:
-    """Planned vs actual cumulative person-days per working day (difference arrays)."""
+    """Planned (difference arrays over the working days, flat over days off) vs actual (the
+    hours booked up to each calendar day) cumulative person-days."""
     if not plans and not hours_by_day:
         return None
     first = min(
@@ -62,18 +65,22 @@ def _burnup(
         rate += diff[i]
         acc += rate
         planned.append(round(acc, 3))
-    actual: list[float | None] = []
-    done = float(sum((h for d, h in hours_by_day.items() if d < axis[0]), Decimal(0)))
-    by_axis: dict[int, float] = defaultdict(float)
-    for d, h in hours_by_day.items():
-        if d < axis[0] or d > ref_day:
-            continue
-        i = bisect_right(axis, d) - 1  # hours on a day off count on the working day before
-        by_axis[max(i, 0)] += float(h)
-    for i, d in enumerate(axis):
-        if d > ref_day:
-            actual.append(None)
-            continue
-        done += by_axis.get(i, 0.0)
-        actual.append(round(done / float(per_day), 3))
-    return {"days": axis, "planned": planned, "actual": actual, "ref_day": ref_day}
+    before = sum((h for d, h in hours_by_day.items() if d < axis[0]), Decimal(0))
+    # every calendar day of the span: a day off carries the working day before it
+    days, p_out, a_out, off = [], [], [], []
+    d, i = axis[0], 0
+    while d <= axis[-1] or (d <= ref_day and d <= last):
+        while i + 1 < len(axis) and axis[i + 1] <= d:
+            i += 1
+        working = d == axis[i]
+        days.append(d)
+        p_out.append(planned[i])
+        if d <= ref_day:
+            before += hours_by_day.get(d, Decimal(0))
+            a_out.append(round(float(before / per_day), 3) if per_day else 0.0)
+        else:
+            a_out.append(None)
+        if not working:
+            off.append(d)
+        d += timedelta(days=1)
+    return {"days": days, "planned": p_out, "actual": a_out, "ref_day": ref_day, "off": off}

@@ -1,6 +1,6 @@
 """Each day's development status: per day and request the commits, hours, people, stage
-changes and documents; and the day list (working or not and why, the report day, the run
-log) with those rows."""
+changes and documents; and the day list (working or not and why, the report day, not yet
+happened, the run log) with those rows."""
 
 from __future__ import annotations
 
@@ -76,33 +76,37 @@ def days_out(
     reqs: dict[int, Any],
     cell: dict[tuple[date, int], dict[str, Any]],
     run_logs: set[date],
+    today: date,
 ) -> list[dict[str, Any]]:
-    """The days of the period in order: every day of the week, and the days before Monday
-    (after the previous report) that are working days or have something recorded."""
-    mon, sun, due = period.mon, period.sun, period.due
+    """The seven days of the week in order; a day after ``today`` (the day the report is
+    made) has not happened yet and says so rather than "nothing recorded"."""
+    due = period.due
     days_info = {d.day: d for d in period.cal.days(period.start, period.end)}
     days = []
     for d in sorted(days_info):
         info = days_info[d]
-        in_week = mon <= d <= sun
         rows = [
             {"key": reqs[rid].key, "title": reqs[rid].title, **_cell_out(cell[(d, rid)])}
             for rid in sorted({rid for (dd, rid) in cell if dd == d}, key=lambda r: reqs[r].key)
         ]
-        if not in_week and not rows and not info.working:
-            continue
+        future = d > today
         days.append(
             {
                 "date": d,
                 "weekday": d.isoweekday(),
-                "in_week": in_week,
+                "in_week": True,  # the period is the ISO week (see period.py)
+                "future": future,
                 "working": info.working,
                 "kind": info.kind,
                 "reason": info.reason,
                 "reason_zh": info.reason_zh,
                 "provisional": info.provisional,
                 "report_day": due is not None and d == due.date(),
-                "run_log": d in run_logs if (info.working or d in run_logs) else None,
+                "run_log": (
+                    None
+                    if future and d not in run_logs
+                    else (d in run_logs if (info.working or d in run_logs) else None)
+                ),
                 "requests": rows,
             }
         )

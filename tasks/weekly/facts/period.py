@@ -1,5 +1,11 @@
-"""The period a report covers (the day after the previous report day up to this Sunday) with
-the contract, calendar and report rule that apply, and the small helpers every fact uses."""
+"""The period a report covers with the contract, calendar and report rule that apply, and the
+small helpers every fact uses.
+
+The period rule: a report of an ISO week covers exactly that week, Monday to Sunday
+(Asia/Shanghai), whatever day it is made or due. Weeks never overlap, so a commit, an hour
+and a day are in one week's report only; every version of a week covers the same span (a
+version made on the report day shows the days still to come as such, a later version of
+the week replaces it and adds nothing to the next week)."""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from changeflow.settings import get_settings
 
 from ...calendar import WorkingCalendar, calendar_for
 from ...directory import client_contract
-from ..week import ReportRule, due_at, due_day, rule_for, shift_week, week_days
+from ..week import ReportRule, due_at, rule_for, week_days
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class Period:
     due: datetime | None  # when the report is due; None: the week has no working day
     mon: date
     sun: date
-    start: date  # the day after the previous report day
+    start: date  # this week's Monday (the period is the ISO week)
     end: date  # this week's Sunday
     per_day: Decimal  # hours per person-day
     tz: Any
@@ -62,8 +68,7 @@ def report_period(session: Session, client: Client, week: str) -> Period:
     cal = calendar_for(session, contract)
     rule = rule_for(contract)
     due = due_at(cal, rule, week)
-    start = _period_start(cal, rule, week)
-    end = sun
+    start, end = mon, sun
     per_day = (contract.hours_per_service_day if contract else None) or Decimal(8)
     t0 = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
     t1 = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
@@ -113,16 +118,6 @@ class _WorkingDays:
         if last < first:
             return 0
         return self.upto(last) - self.upto(first - timedelta(days=1))
-
-
-def _period_start(cal: WorkingCalendar, rule: ReportRule, week: str) -> date:
-    """The day after the previous report day (up to 6 weeks back), else this Monday."""
-    mon, _ = week_days(week)
-    for back in range(1, 7):
-        prev = due_day(cal, rule, shift_week(week, -back))
-        if prev is not None:
-            return min(prev + timedelta(days=1), mon)
-    return mon
 
 
 def _as_utc(value: Any) -> datetime:

@@ -1,19 +1,27 @@
-"""The plans: the newest plan of each request with its work items and milestones, and next
-week's plan (the work items that overlap next week)."""
+"""The plans: the newest plan of each request with its work items and milestones, on the dates
+kick-off froze when development started from it (``kickoff.schedule``: the plan's own dates,
+or moved as a whole when the approval came after the planned start); and next week's plan
+(the work items of open requests that overlap next week)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from changeflow.db.approval import Kickoff
 from changeflow.db.models import Person
 from changeflow.db.planning import Milestone, Plan, WorkItem
 
 from .period import Period
+
+# requests that are over: shown with their final figures, never in next week's plan
+CLOSED_STATES = ("accepted", "cancelled", "rejected", "closed")
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ def newest_plans(session: Session, period: Period) -> Plans:
         for it in session.execute(
             select(
                 WorkItem.plan_id,
+                WorkItem.seq,
                 WorkItem.phase,
                 WorkItem.role,
                 WorkItem.title,
@@ -81,19 +90,80 @@ def newest_plans(session: Session, period: Period) -> Plans:
             .order_by(Milestone.plan_id, Milestone.day)
         ):
             miles[m.plan_id].append(m)
-    return Plans(plans, items, miles)
+    return _frozen(session, plans, items, miles)
+
+
+def _frozen(
+    session: Session,
+    plans: dict[int, Any],
+    items: dict[int, list[Any]],
+    miles: dict[int, list[Any]],
+) -> Plans:
+    """The plans with the dates kick-off froze for their version (one query)."""
+    if not plans:
+        return Plans(plans, items, miles)
+    wanted = {(p.request_id, p.version): p for p in plans.values()}
+    frozen = {
+        (rid, v): (start, end, sched or {})
+        for rid, v, start, end, sched in session.execute(
+            select(
+                Kickoff.request_id,
+                Kickoff.plan_version,
+                Kickoff.planned_start,
+                Kickoff.planned_end,
+                Kickoff.schedule,
+            ).where(Kickoff.request_id.in_([p.request_id for p in plans.values()]))
+        )
+        if (rid, v) in wanted
+    }
+    out_plans, out_items, out_miles = dict(plans), dict(items), dict(miles)
+    for (rid, v), (start, end, sched) in frozen.items():
+        p = wanted[(rid, v)]
+        out_plans[rid] = SimpleNamespace(**{**p._asdict(), "start_date": start, "end_date": end})
+        slots = {
+            it.get("seq"): (_day(it.get("start")), _day(it.get("end")))
+            for it in sched.get("items", [])
+        }
+        out_items[p.id] = [
+            SimpleNamespace(
+                **{
+                    **it._asdict(),
+                    "start_date": slots.get(it.seq, (it.start_date, it.end_date))[0],
+                    "end_date": slots.get(it.seq, (it.start_date, it.end_date))[1],
+                }
+            )
+            for it in items.get(p.id, [])
+        ]
+        days = {m.get("phase"): _day(m.get("day")) for m in sched.get("milestones", [])}
+        out_miles[p.id] = sorted(
+            (
+                SimpleNamespace(**{**m._asdict(), "day": days.get(m.phase) or m.day})
+                for m in miles.get(p.id, [])
+            ),
+            key=lambda m: m.day,
+        )
+    return Plans(out_plans, defaultdict(list, out_items), defaultdict(list, out_miles))
+
+
+def _day(text: Any) -> date | None:
+    if isinstance(text, date) or text is None:
+        return text
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 def next_week_items(
     period: Period, reqs: dict[int, Any], shown: list[int], plans: Plans
 ) -> list[dict[str, Any]]:
-    """Work items of the shown requests' plans (faults aside) that overlap next week, by
-    start day and key."""
+    """Work items of the shown open requests' plans (faults and closed requests aside) that
+    overlap next week, by start day and key."""
     next_mon, next_sun = period.next_mon, period.next_sun
     next_week: list[dict[str, Any]] = []
     for rid in shown:
         r = reqs[rid]
-        if r.kind == "fault":
+        if r.kind == "fault" or r.state in CLOSED_STATES or r.state == "on_hold":
             continue
         plan = plans.plans.get(rid)
         if plan is None:

@@ -1,6 +1,10 @@
-"""Progress against the newest plan: time logged to date, person-days planned to date, the
-milestones (done when the request first reaches the state that ends the phase) and their
-delay in working days, and the risks that follow (a late milestone, far behind plan)."""
+"""Progress against the newest plan (on kick-off's frozen dates), as of the report's day (the
+day it is made, at most the week's Sunday): person-days planned to date on working days,
+done from booked time, the delay in working days read from those same two numbers, the
+milestones (done when the request first reaches the state that ends the phase; analysis,
+which no state ends, when the booked time reached what was planned up to its day; else late
+once past their day) and the risks that follow. Accepted and cancelled requests are closed:
+shown with their final figures, accepted at 100 %."""
 
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ from changeflow.db.models import RequestEvent
 from .activity import reachable_or_manual
 from .people import request_people_out
 from .period import Period, _as_utc, _pd, _WorkingDays
-from .plans import Plans
+from .plans import CLOSED_STATES, Plans
 
 # the state whose first arrival ends a phase (analysis has none: never judged late)
-PHASE_DONE = {
+PHASE_DONE: dict[str, tuple[str, ...]] = {
+    "analysis": ("in_testing", "live", "accepted"),
     "development": ("in_testing", "live", "accepted"),
     "testing": ("live", "accepted"),
     "golive": ("live", "accepted"),
@@ -43,29 +48,31 @@ def first_arrivals(session: Session, period: Period) -> dict[int, dict[str, date
 
 
 def hours_to_date(
-    session: Session, period: Period, shown: list[int]
-) -> tuple[dict[int, Decimal], dict[date, Decimal]]:
-    """Cumulative hours per request up to the end of the period, and per day for the shown
-    requests (the burn-up)."""
+    session: Session, period: Period, shown: list[int], as_of: date | None = None
+) -> tuple[dict[int, Decimal], dict[date, Decimal], dict[int, dict[date, Decimal]]]:
+    """Cumulative hours per request up to ``as_of`` (default: the end of the period), per day
+    for the shown requests (the burn-up), and per request and day."""
     cum_rows = session.execute(
         select(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours, func.count())
         .outerjoin(Commit, Commit.id == TimeEntry.commit_id)
         .where(
             TimeEntry.request_id.in_(period.request_ids()),
             reachable_or_manual(),
-            TimeEntry.day <= period.end,
+            TimeEntry.day <= (as_of or period.end),
         )
         .group_by(TimeEntry.request_id, TimeEntry.day, TimeEntry.hours)
     ).all()
     cum_hours: dict[int, Decimal] = defaultdict(Decimal)
     hours_by_day: dict[date, Decimal] = defaultdict(Decimal)
+    by_req_day: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     shown_set = set(shown)
     for rid, day, hours, n in cum_rows:
         h = Decimal(hours) * n
         cum_hours[rid] += h
+        by_req_day[rid][day] += h
         if rid in shown_set:
             hours_by_day[day] += h
-    return cum_hours, hours_by_day
+    return cum_hours, hours_by_day, by_req_day
 
 
 def working_days(period: Period, plans: Plans, shown: list[int]) -> _WorkingDays:
@@ -88,42 +95,55 @@ def request_progress(
     cum_hours: dict[int, Decimal],
     req_people: dict[int, dict[str, dict[str, Any]]],
     wd: _WorkingDays,
+    as_of: date,
+    by_req_day: dict[int, dict[date, Decimal]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per shown request (faults aside: they show in the days and the risks): planned and
-    done person-days, progress, slip and milestones as of the period end."""
+    done person-days, progress, delay and milestones as of ``as_of``."""
     per_day = period.per_day
-    ref_day = period.end
     requests_out = []
     for rid in shown:
         r = reqs[rid]
         if r.kind == "fault":  # faults show in the days and the risks, not as progress
             continue
+        closed = r.state in CLOSED_STATES
         plan = plans.plans.get(rid)
         done_pd = _pd(cum_hours.get(rid, Decimal(0)), per_day)
         planned = planned_now = None
         ms_out: list[dict[str, Any]] = []
-        max_slip = 0
+        ms_slip = behind_days = 0
         if plan is not None:
+            its = plans.items[plan.id]
             planned = plan.person_days
-            planned_now = Decimal(0)
-            for it in plans.items[plan.id]:
-                planned_now += _planned_share(wd, it, ref_day)
-            planned_now = planned_now.quantize(Decimal("0.01"))
-            ms_out, max_slip = milestones_of(
-                wd, plans.miles[plan.id], arrivals.get(rid, {}), r.state, ref_day
+            planned_now = planned_by(wd, its, as_of)
+            if r.state == "accepted":
+                planned_now = planned
+            daily = (by_req_day or {}).get(rid, {})
+            ms_out, ms_slip = milestones_of(
+                wd,
+                plans.miles[plan.id],
+                arrivals.get(rid, {}),
+                r.state,
+                as_of,
+                reached=lambda day, _its=its, _d=daily: _reached_on(wd, _its, _d, per_day, day),
             )
+            if not closed:
+                behind_days = behind_working_days(wd, its, done_pd, as_of)
         pct = None
-        if planned:
-            pct = (done_pd / planned * 100).quantize(Decimal("0.1"))
-        behind = None
-        if planned_now is not None:
-            behind = (done_pd - planned_now).quantize(Decimal("0.01"))
+        if r.state == "accepted":
+            pct = Decimal("100.0")
+        elif planned:
+            pct = min(done_pd / planned * 100, Decimal(100)).quantize(Decimal("0.1"))
+        ahead = None
+        if planned_now is not None and not closed:
+            ahead = (done_pd - planned_now).quantize(Decimal("0.01"))
         requests_out.append(
             {
                 "key": r.key,
                 "title": r.title,
                 "kind": r.kind,
                 "state": r.state,
+                "closed": closed,
                 "plan_version": plan.version if plan else None,
                 "plan_start": plan.start_date if plan else None,
                 "plan_end": plan.end_date if plan else None,
@@ -132,13 +152,51 @@ def request_progress(
                 "done_person_days": done_pd,
                 "hours_logged": cum_hours.get(rid, Decimal(0)),
                 "progress_pct": pct,
-                "ahead_person_days": behind,
-                "slip_working_days": max_slip,
+                "ahead_person_days": ahead,
+                "behind_working_days": behind_days,
+                "milestone_slip_working_days": ms_slip,
+                "slip_working_days": max(behind_days, ms_slip),
                 "milestones": ms_out,
                 "people": request_people_out(req_people, rid),
             }
         )
     return requests_out
+
+
+def planned_by(wd: _WorkingDays, items: list[Any], day: date) -> Decimal:
+    """Person-days the plan's items planned to be done by the end of ``day``."""
+    return sum((_planned_share(wd, it, day) for it in items), Decimal(0)).quantize(Decimal("0.01"))
+
+
+def behind_working_days(wd: _WorkingDays, items: list[Any], done_pd: Decimal, as_of: date) -> int:
+    """How many working days behind the plan the booked time is: from the last working day by
+    which the plan had planned no more than what is done, up to ``as_of``."""
+    if done_pd >= planned_by(wd, items, as_of):
+        return 0
+    i = wd.upto(as_of) - 1
+    while i >= 0 and planned_by(wd, items, wd.days[i]) > done_pd:
+        i -= 1
+    start = wd.days[i] + timedelta(days=1) if i >= 0 else wd.first
+    return wd.between(start, as_of)
+
+
+def _reached_on(
+    wd: _WorkingDays,
+    items: list[Any],
+    daily: dict[date, Decimal],
+    per_day: Decimal,
+    day: date,
+) -> date | None:
+    """The first day the booked time reached what the plan planned by ``day``, if it did."""
+    target = planned_by(wd, items, day)
+    if target <= 0:
+        return None
+    acc = Decimal(0)
+    for d in sorted(daily):
+        acc += daily[d]
+        if _pd(acc, per_day) >= target:
+            return d
+    return None
 
 
 def milestones_of(
@@ -147,22 +205,33 @@ def milestones_of(
     arrived: dict[str, date],
     state: str,
     ref_day: date,
+    reached: Any = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A plan's milestones with their status (done, late, open, untracked) and slip in
-    working days, and the largest slip of those not done."""
+    """A plan's milestones with their status (done, late, open, closed) and delay in working
+    days, and the largest delay of those not done. ``reached(day)``: the day the booked time
+    reached what was planned by ``day`` (for analysis, which no state ends)."""
     ms_out = []
     max_slip = 0
     for m in miles:
         done_on = _done_on(arrived, m.phase)
+        if done_on is None and m.phase == "analysis" and reached is not None:
+            done_on = reached(m.day)
+            if done_on is not None and done_on > ref_day:
+                done_on = None
         slip = 0
-        status = "open" if m.phase in PHASE_DONE else "untracked"
+        status = "open"
         if done_on is not None:
             slip = wd.between(m.day + timedelta(days=1), done_on)
             status = "done"
-        elif m.phase in PHASE_DONE and ref_day > m.day and state not in ("cancelled", "on_hold"):
+        elif state == "accepted":
+            status = "done"
+        elif state in CLOSED_STATES:
+            status = "closed"
+        elif ref_day > m.day and state != "on_hold":
             slip = wd.between(m.day + timedelta(days=1), ref_day)
             status = "late" if slip > 0 else "open"
-        max_slip = max(max_slip, slip if status != "done" else 0)
+        if status not in ("done", "closed"):
+            max_slip = max(max_slip, slip)
         ms_out.append(
             {
                 "phase": m.phase,
@@ -202,7 +271,13 @@ def delay_risks(requests_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and r["state"] in ("in_development", "in_testing")
         ):
             risks.append(
-                {"key": r["key"], "kind": "behind_plan", "planned": planned_now, "done": done_pd}
+                {
+                    "key": r["key"],
+                    "kind": "behind_plan",
+                    "planned": planned_now,
+                    "done": done_pd,
+                    "behind_working_days": r["behind_working_days"],
+                }
             )
     return risks
 
