@@ -50,6 +50,9 @@ def fault_report(
         None, "--contract", help="Contract code; default: the one in force."
     ),
     engineer: str = typer.Option(None, "--engineer", help="Our engineer on duty for it."),
+    onsite_by: str = typer.Option(
+        None, "--onsite-by", help="On-site time the client asked for (根据甲方要求): the deadline."
+    ),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -65,6 +68,7 @@ def fault_report(
         reporter=reporter,
         contract=contract,
         engineer=engineer,
+        onsite_by=onsite_by,
         actor=actor,
         source="changeflow fault report",
     )
