@@ -284,6 +284,11 @@ def dispatch_create(
     location: str = typer.Option("", "--location"),
     request: list[str] = typer.Option(None, "--request", help="Linked request/fault key (repeat)."),
     contract: str = typer.Option(None, "--contract"),
+    mode: str = typer.Option("", "--mode", help="Service mode: on-site | remote | phone."),
+    skill: list[str] = typer.Option(None, "--skill", help="A skill required (repeat; §5)."),
+    on_day_off: bool = typer.Option(
+        False, "--on-day-off", help="Planned on a day off on purpose (the document says so)."
+    ),
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
@@ -308,6 +313,9 @@ def dispatch_create(
         location=location,
         requests=request or [],
         contract=contract,
+        service_mode=mode,
+        skills=skill or [],
+        on_day_off=on_day_off,
         lang=lang,
         actor=actor,
         source="changeflow dispatch create",
@@ -318,14 +326,24 @@ def dispatch_create(
 @dispatch_app.command("done")
 def dispatch_done(
     number: str,
-    start: str = typer.Option(..., "--start", help="Actual start (ISO time)."),
-    end: str = typer.Option(..., "--end", help="Actual end (ISO time)."),
-    minutes: int = typer.Option(None, "--minutes", help="Service minutes, if not end - start."),
+    start: str = typer.Option(None, "--start", help="Actual start (ISO time)."),
+    end: str = typer.Option(None, "--end", help="Actual end (ISO time)."),
+    minutes: int = typer.Option(
+        None, "--minutes", help="Service minutes per engineer (instead of start-end; no cap)."
+    ),
+    overtime: int = typer.Option(
+        None, "--overtime-minutes", help="Overtime per engineer, if not from start-end."
+    ),
+    engineer: list[str] = typer.Option(
+        None, "--engineer", help="Who worked (repeat); default everyone on the order."
+    ),
     work: str = typer.Option(None, "--work", help="Work content as done."),
+    lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Record when the work was done (counts against the contract's service days)."""
+    """Record the work as done: issues the order's next version (actual times, work as done,
+    service time charged) for the client to sign; counts once the client accepts it."""
     from changeflow.tasks.maintenance import complete_dispatch
 
     v = complete_dispatch(
@@ -333,10 +351,24 @@ def dispatch_done(
         actual_start=start,
         actual_end=end,
         worked_minutes=minutes,
+        overtime_minutes=overtime,
+        engineers=engineer or None,
         work_content=work,
+        lang=lang,
         actor=actor,
     )
-    emit(v, as_json, lambda: _order_line(v))
+
+    def render() -> None:
+        _order_line(v)
+        for w in v["work"]:
+            console.print(
+                f"  {w['engineer']}: service {w['service_minutes']} min,"
+                f" overtime {w['overtime_minutes']} min",
+                markup=False,
+            )
+        console.print(f"  v{v['version']}: {v['document']} (send this one to sign)", markup=False)
+
+    emit(v, as_json, render)
 
 
 @dispatch_app.command("cancel")
@@ -460,9 +492,27 @@ def contract_usage_cmd(
     u = contract_usage(ident)
 
     def render() -> None:
-        rows = [(k, v) for k, v in u.items() if k not in ("per_month", "per_cycle")]
+        lists = ("per_month", "per_cycle", "cycles", "awaiting_acceptance", "not_accepted")
+        rows = [(k, v) for k, v in u.items() if k not in lists]
         console.print(table(f"Contract {u['contract']} usage", ["", ""], rows))
         console.print(table("Service days per month", ["month", "days"], u["per_month"].items()))
+        console.print(
+            table(
+                f"Service cycle ({u['service_cycle']})",
+                ["cycle", "used", "allowance", "over"],
+                ([c["cycle"], c["used"], c["allowance"], "!" if c["over"] else ""]
+                 for c in u["cycles"]),
+            )
+        )  # fmt: skip
+        for name in ("awaiting_acceptance", "not_accepted"):
+            if u[name]:
+                console.print(
+                    table(
+                        name.replace("_", " "),
+                        ["order", "state", "days", "title"],
+                        ([r["number"], r["state"], r["days"], r["title"]] for r in u[name]),
+                    )
+                )
 
     emit(u, as_json, render)
 
