@@ -130,6 +130,7 @@ def dispatch(
     if rows:
         publish_table("dispatch-weekly", rows, "Weekly visits")
     print(f"{len(out['created'])} created, {len(out['existing'])} existed, "
+          f"{len(out.get('moved', []))} moved off a day off, "
           f"{len(out['skipped'])} skipped (day off)")  # fmt: skip
     return out
 

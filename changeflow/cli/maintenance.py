@@ -576,7 +576,7 @@ def runlog_list(
     info = list_run_log(contract, day(first, "from"), day(last, "to"))
 
     def render() -> None:
-        cols = ["day", "author", "checks", "backups_verified", "incidents", "changes"]
+        cols = ["day", "author", "checks", "backups", "backup note", "incidents", "changes"]
         console.print(
             table(
                 f"Run log {info['contract']}",
@@ -586,7 +586,8 @@ def runlog_list(
                         e["day"],
                         e["author"],
                         "; ".join(e["checks"]),
-                        e["backups_verified"],
+                        "yes" if e["backups_verified"] else "no",
+                        e["backup_note"],
                         e["incidents"],
                         e["changes"],
                     ]

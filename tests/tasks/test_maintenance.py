@@ -613,6 +613,24 @@ def test_run_log_and_reminder_once(contract: str, smtp, cli) -> None:
     assert info["missing"] == ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
 
 
+def test_run_log_one_entry_per_engineer_and_day_by_our_staff(contract: str, cli) -> None:
+    mt.add_run_log(day="2026-11-23", author="张伟", checks=["服务器巡检"])
+    # a second engineer on the same day stands beside the first (neither refused nor lost)
+    mt.add_run_log(day="2026-11-23", author="li ming", backups_verified=True,
+                   backup_note="异地备份已校验 sha256")  # fmt: skip
+    code, _, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "王芳")
+    assert code == 2 and "author" in err and "not one of our staff" in err  # a client contact
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-23", "--json")
+    entries = json.loads(out)["entries"]
+    assert [(e["author"], e["backup_note"]) for e in entries] == [
+        ("张伟", ""), ("李明", "异地备份已校验 sha256")
+    ]  # fmt: skip
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-23")
+    assert code == 0 and "sha256" in out and "backup" in out  # the note is shown (wrapped)
+    replaced = mt.add_run_log(day="2026-11-23", author="张伟", checks=["邮件队列"], replace=True)
+    assert replaced["checks"] == ["邮件队列"]
+
+
 # --- SLA report and fault record ---------------------------------------------------------
 
 
@@ -677,10 +695,30 @@ def test_weekly_visits_on_schedule_once_and_not_on_holidays(contract: str) -> No
     assert out["created"][0]["planned_end"] == "2026-12-02T17:30:00+08:00"
     again = mt.plan_weekly_visits(now=at("2026-11-30 09:00"), days_ahead=7)
     assert again["created"] == [] and len(again["existing"]) == 1
-    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not
+    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not:
+    # that visit moves to Thursday 10-08 and the order says so
     out = mt.plan_weekly_visits(now=at("2026-09-28 08:30"), days_ahead=10)
-    assert [o["planned_start"][:10] for o in out["created"]] == ["2026-09-30"]
-    assert [str(x["day"]) for x in out["skipped"]] == ["2026-10-07"]
+    assert [o["planned_start"] for o in out["created"]] == [
+        "2026-09-30T14:00:00+08:00", "2026-10-08T14:00:00+08:00"
+    ]  # fmt: skip
+    assert [(str(x["day"]), str(x["to"])) for x in out["moved"]] == [("2026-10-07", "2026-10-08")]
+    assert out["skipped"] == [] and "顺延至 2026-10-08" in out["created"][1]["work_content"]
+    assert not out["created"][1]["on_day_off"]
+
+
+def test_weekly_visit_never_twice_for_a_slot(contract: str, tmp_path) -> None:
+    out = mt.plan_weekly_visits(now=at("2026-10-05 08:30"), days_ahead=3)  # slot 10-07
+    [o] = out["created"]
+    mt.complete_dispatch(o["number"], actual_start="2026-10-08 14:00",
+                         actual_end="2026-10-08 17:30", now=at("2026-10-08 18:00"))  # fmt: skip
+    accept(o["number"], tmp_path)
+    # run again on the moved day before the visit time, and the next morning
+    for now in ("2026-10-06 09:00", "2026-10-07 10:00"):
+        again = mt.plan_weekly_visits(now=at(now), days_ahead=3)
+        assert again["created"] == [] and [str(x["day"]) for x in again["existing"]] == [
+            "2026-10-07"
+        ]
+    assert [v["number"] for v in mt.list_dispatch()] == [o["number"]]
 
 
 # --- the flows on a real Prefect server --------------------------------------------------
