@@ -159,15 +159,19 @@ def sla_report(
     ),
     contract: str | None = Field(None, title="服务合同 Contract"),
 ) -> dict[str, Any]:
-    """Monthly SLA report: met %, average and worst times, breaches with their causes."""
+    """Monthly SLA report: met %, average and worst times, breaches with their causes, and
+    the Word statement for the client (对账单)."""
     from changeflow.db.types import utcnow
     from changeflow.settings import get_settings
-    from changeflow.tasks.maintenance import report_markdown
-    from changeflow.tasks.maintenance import sla_report as report
+    from changeflow.tasks.maintenance import report_markdown, sla_report_document
 
     if not month:
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
-    r = _unit(report, "sla-report")(month, contract)
-    publish_markdown(f"sla-report-{month}", report_markdown(r), f"SLA report {month}")
+    r = _unit(sla_report_document, "sla-report")(month, contract)
+    text = report_markdown(r) + (
+        f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n\n"
+        "下一步 Next: send the statement to the client to confirm."
+    )
+    publish_markdown(f"sla-report-{month}", text, f"SLA report {month}")
     return r

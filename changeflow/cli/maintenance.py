@@ -169,7 +169,43 @@ def fault_show(key: str, as_json: bool = JsonOpt) -> None:
     from changeflow.tasks.maintenance import get_fault
 
     v = get_fault(key)
-    emit(v, as_json, lambda: _fault_lines(v))
+    emit(v, as_json, lambda: _fault_full(v))
+
+
+def _fault_full(v: dict[str, Any]) -> None:
+    """Everything recorded on a fault: the clocks with their rule, the stamps, the pauses
+    with their reasons, and the fault record's text."""
+    _fault_lines(v)
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    for name in ("response", "onsite"):
+        c = v[name]
+        say(
+            f"  {name} clock: {c['minutes']} min ({c['clock']}), used {c['used_minutes']} min,"
+            f" stopped {c['stopped_at'] or '-'}"
+        )
+    for label, field in (
+        ("contract", "contract"),
+        ("system", "system"),
+        ("reporter", "reporter"),
+        ("engineer", "engineer"),
+        ("reported", "reported_at"),
+        ("on site asked by client", "onsite_requested"),
+        ("responded", "responded_at"),
+        ("response mode", "response_mode"),
+        ("on site", "onsite_at"),
+        ("resolved", "resolved_at"),
+        ("closed", "closed_at"),
+        ("breach cause", "breach_cause"),
+        ("description", "description"),
+        ("assessment", "assessment"),
+        ("test report", "test_report"),
+        ("solution", "solution"),
+    ):
+        say(f"  {label}: {v.get(field) or '-'}")
+    for i, step in enumerate(v.get("steps") or [], start=1):
+        say(f"  step {i}: {step}")
+    for p in v["pauses"]:
+        say(f"  paused {p['from']} .. {p['to'] or 'open'}: {p['reason'] or '-'}")
 
 
 @fault_app.command("list")
@@ -181,7 +217,14 @@ def fault_list(
     from changeflow.tasks.maintenance import list_faults
 
     rows = list_faults(open_only)
-    cols = ["key", "severity", "state", "title", "reported", "response due", "on site due"]
+    cols = ["key", "severity", "state", "title", "reported", "response due", "response",
+            "on site due", "on site"]  # fmt: skip
+
+    def due(c: dict[str, Any]) -> str:
+        if c["due"] is None:
+            return f"paused ({c['used_minutes']}/{c['minutes']} min)"
+        return c["due_local"][:16] + (" *" if c["provisional"] else "")
+
     emit(
         rows,
         as_json,
@@ -196,8 +239,10 @@ def fault_list(
                         r["state"],
                         r["title"],
                         r["reported_at"][:16].replace("T", " "),
-                        _due(r["response"]),
-                        _due(r["onsite"]),
+                        due(r["response"]),
+                        r["response"]["status"],
+                        due(r["onsite"]),
+                        r["onsite"]["status"],
                     ]
                     for r in rows
                 ),
@@ -610,13 +655,24 @@ sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
 def sla_report_cmd(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     contract: str = typer.Option(None, "--contract"),
+    docx: bool = typer.Option(
+        False, "--docx", help="Also make the Word statement for the client (对账单)."
+    ),
+    lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Monthly SLA report: met %, average and worst times, breaches with causes."""
-    from changeflow.tasks.maintenance import report_markdown, sla_report
+    """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
+    as open; with --docx the Word statement the client receives and confirms."""
+    from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
-    r = sla_report(month, contract)
-    emit(r, as_json, lambda: console.print(report_markdown(r), markup=False, highlight=False))
+    r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
+
+    def render() -> None:
+        console.print(report_markdown(r), markup=False, highlight=False)
+        if docx:
+            console.print(f"\n{r['path']} (v{r['version']})", markup=False)
+
+    emit(r, as_json, render)
 
 
 @sla_app.command("watch")

@@ -23,6 +23,11 @@ from .common import iso_local, show
 CLOCK_ZH = {"response": "首次响应", "onsite": "到场"}
 CLOCK_EN = {"response": "first response", "onsite": "on site"}
 SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
+CLOCK_KIND_LABEL = {
+    sla.ALWAYS: ("全天计时", "around the clock"),
+    sla.SERVICE: ("服务时间", "service hours"),
+    sla.WORKING_DAYS: ("工作日全天", "around the clock on working days"),
+}
 
 
 def fault_rule(fault: Fault) -> sla.SeverityRule:
@@ -119,6 +124,12 @@ def fault_view(
         "resolved_at": iso_local(fault.resolved_at),
         "closed_at": iso_local(fault.closed_at),
         "engineer": fault.engineer.name if fault.engineer else None,
+        "description": req.description,
+        "assessment": fault.assessment,
+        "test_report": fault.test_report,
+        "solution": fault.solution,
+        "steps": list(fault.steps or []),
+        "breach_cause": fault.breach_cause,
         "paused": any(p.ended_at is None for p in fault.pauses),
         "pauses": [
             {"from": iso_local(p.started_at), "to": iso_local(p.ended_at), "reason": p.reason}

@@ -31,7 +31,15 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
 from .common import _fault, parse_when, show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, _refresh_dues, clocks, fault_view
+from .fault_clocks import (
+    CLOCK_EN,
+    CLOCK_KIND_LABEL,
+    CLOCK_ZH,
+    SEVERITY_LABEL,
+    _refresh_dues,
+    clocks,
+    fault_view,
+)
 
 # --- reporting a fault -------------------------------------------------------------------
 
@@ -410,11 +418,7 @@ def fault_record(
         }
 
         def lim(c: sla.ClockState) -> str:
-            kind = (
-                ("服务时间" if zh else "service hours")
-                if c.clock == sla.SERVICE
-                else ("全天" if zh else "around the clock")
-            )
+            kind = CLOCK_KIND_LABEL.get(c.clock, (c.clock, c.clock))[0 if zh else 1]
             return (
                 f"{c.minutes} {'分钟' if zh else 'min'}（{kind}）"
                 if zh
@@ -435,6 +439,10 @@ def fault_record(
             "reported_at": show(fault.reported_at)[:16],
             "engineer": fault.engineer.name if fault.engineer else "-",
             "resolved_at": (show(fault.resolved_at) or "-")[:16],
+            "closed_at": (show(fault.closed_at) or "-")[:16],
+            "onsite_requested": (show(fault.onsite_requested) or "-")[:16],
+            "response_mode": fault.response_mode or "-",
+            "breach_cause": fault.breach_cause or "-",
             "clocks": [
                 {
                     "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],

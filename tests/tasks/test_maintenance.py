@@ -657,6 +657,42 @@ def test_monthly_sla_report(contract: str, cli) -> None:
     assert code == 2 and "month" in err
 
 
+def test_open_fault_is_open_in_the_report_and_the_statement(contract, cli, tmp_path) -> None:
+    import docx
+
+    a = mt.report_fault(severity="non-crash", title="流程卡住", reported_at=at("2026-09-24 17:00"),
+                        now=at("2026-09-24 17:01"))  # fmt: skip
+    mt.stamp(a.key, "respond", at=at("2026-09-28 09:10"), mode="phone")
+    mt.pause(a.key, at=at("2026-09-28 10:00"), reason="等待甲方提供日志",
+             now=at("2026-09-28 10:00"))  # fmt: skip
+    mt.resume(a.key, at=at("2026-09-29 10:00"), now=at("2026-09-29 10:00"))
+    b = mt.report_fault(severity="crash", title="服务器崩溃", reported_at=at("2026-09-29 10:00"),
+                        now=at("2026-09-29 10:00"))  # fmt: skip
+    one = mt.sla_report("2026-09", "OA-2026", now=at("2026-09-30 10:00"))
+    two = mt.sla_report("2026-09", "OA-2026", now=at("2026-10-09 10:00"))
+    for r in (one, two):  # open clocks are open, not breached, and do not grow into breaches
+        assert r["clocks"]["onsite"]["open"] == 2 and r["clocks"]["onsite"]["breached"] == 0
+        assert r["clocks"]["response"]["met"] == 1 and r["clocks"]["response"]["open"] == 1
+        assert r["breaches"] == []
+    assert two["clocks"]["onsite"]["overdue"] == 2
+    o = mt.create_dispatch(kind="change", planned_start="2026-09-14 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-09-14 09:00",
+                         actual_end="2026-09-15 17:30")  # fmt: skip
+    accept(o["number"], tmp_path)
+    code, out, err = cli("sla", "report", "--month", "2026-09", "--contract", "OA-2026",
+                         "--docx", "--json")  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["service_days"]["month_days"] == "2.00" and r["version"] == 1
+    path = stored(r["path"])
+    d = docx.Document(str(path))
+    text = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
+    assert a.key in text and b.key in text and "等待甲方提供日志" in text
+    assert "未结" in text and "工作日全天" in text and "对账结果（无异议/有异议）" in text
+    assert "2.00" in text  # the month's service days
+    assert "{{" not in text and "{%" not in text
+
+
 def test_fault_record_document(contract: str, cli) -> None:
     import docx
 
