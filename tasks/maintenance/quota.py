@@ -21,6 +21,7 @@ from changeflow.settings import get_settings
 from ..directory import find_contract
 from .dispatch_record import counts_for_quota, overtime_minutes, worked_minutes
 from .notices import _addresses, duty_staff, send
+from .robots import notify_robots
 
 QUOTA_LEVELS = (80, 100)
 TWO = Decimal("0.01")
@@ -190,9 +191,11 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         ).all()
         to = _addresses([k.our_lead, *duty_staff(s, k)])
         jobs = [(a.id, a.level) for a in pending]
+        robot_settings = dict(k.settings or {})
         for a in pending:
             a.sent_at = now  # claimed; reset below when the mail fails
     sent = []
+    robots: list[dict[str, list[str]]] = []
     for aid, lv in jobs:
         subject = (
             f"[服务天数 {lv}% quota] {usage['contract']}: 已用 {usage['days_used']} /"
@@ -208,9 +211,10 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
                 raise InputError(f"contract {usage['contract']}", "our_lead", "no one with email")
             send(to, subject, body, f"quota-{usage['contract']}-{usage['period']}-{lv}")
             sent.append(lv)
+            robots.append(notify_robots(robot_settings, f"contract {usage['contract']}", subject))
         except Exception as exc:
             with transaction() as s:
                 a = s.get(QuotaAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
-    return {**usage, "alerts_sent": sent}
+    return {**usage, "alerts_sent": sent, "robots": robots}
