@@ -32,7 +32,8 @@ class FaultInput(BaseModel):
     severity: Literal["crash", "non-crash"] = Field(
         title="故障级别 Severity",
         description=(
-            "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃 (1 小时 / 24 小时)"
+            "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃"
+            " (1 小时服务时间 / 24 小时工作日)"
         ),
     )
     title: str = Field(title="故障现象 What is wrong", min_length=1, max_length=300)
@@ -44,6 +45,11 @@ class FaultInput(BaseModel):
     )
     contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
     engineer: str | None = Field(None, title="值班工程师 Engineer on duty", max_length=120)
+    onsite_by: datetime | None = Field(
+        None,
+        title="甲方要求到场时间 On site as the client asks",
+        description="根据甲方要求；留空按合同时限 / empty: the contract's time",
+    )
 
 
 @flow(name="fault", log_prints=True)
@@ -63,6 +69,7 @@ def fault(
         reporter=report.reporter,
         contract=report.contract,
         engineer=report.engineer,
+        onsite_by=report.onsite_by,
         actor=taken_by,
         channel="ui",
         source="Prefect form",
