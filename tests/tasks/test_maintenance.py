@@ -577,6 +577,9 @@ def test_signoff_before_the_work_and_orders_on_days_off(contract: str, tmp_path)
                                 actual_end="2026-10-03 12:00")  # fmt: skip
     assert done["worked_minutes"] == 0 and done["overtime_minutes"] == 120  # all overtime
     assert done["version"] == 2  # versions per order, not across orders
+    again = mt.complete_dispatch(v["number"], actual_start="2026-10-03 10:00",
+                                 actual_end="2026-10-03 11:00")  # corrected: v3  # fmt: skip
+    assert again["version"] == 3 and again["overtime_minutes"] == 60 and len(again["work"]) == 1
 
 
 def test_worked_minutes_override_and_cancelled_orders(contract: str, tmp_path) -> None:
