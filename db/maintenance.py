@@ -60,6 +60,8 @@ class Fault(Base):
     onsite_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_mode: Mapped[str] = mapped_column(String(20), default="")  # phone|online|onsite
+    # the on-site time the client asked for (根据甲方要求): then the on-site deadline
+    onsite_requested: Mapped[datetime | None] = mapped_column(UTCDateTime)
     onsite_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,7 +134,11 @@ class DispatchOrder(Base):
     planned_end: Mapped[datetime] = mapped_column(UTCDateTime)
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    worked_minutes: Mapped[int | None] = mapped_column(Integer)  # counts against the quota
+    worked_minutes: Mapped[int | None] = mapped_column(Integer)  # service time, all engineers
+    overtime_minutes: Mapped[int | None] = mapped_column(Integer)  # outside service hours
+    service_mode: Mapped[str] = mapped_column(String(20), default="")  # on-site|remote|phone
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # skills required (§5)
+    on_day_off: Mapped[bool] = mapped_column(Boolean, default=False)  # planned on a day off
     schedule_key: Mapped[str | None] = mapped_column(String(80), unique=True)  # weekly runs
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="")
@@ -160,6 +166,29 @@ class DispatchOrder(Base):
     events: Mapped[list[DispatchEvent]] = relationship(
         back_populates="order", order_by="DispatchEvent.id", cascade="all, delete-orphan"
     )
+    work: Mapped[list[DispatchWork]] = relationship(
+        back_populates="order", order_by="DispatchWork.id", cascade="all, delete-orphan"
+    )
+
+
+class DispatchWork(Base):
+    """One engineer's worked time on a dispatch order: the part in service hours on working
+    days (counted against the service days) and the part outside them (overtime, apart)."""
+
+    __tablename__ = "dispatch_work"
+    __table_args__ = (UniqueConstraint("order_id", "person_id", name="dispatch_work_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("dispatch_order.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    service_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    overtime_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[bool] = mapped_column(Boolean, default=False)  # minutes typed in
+
+    order: Mapped[DispatchOrder] = relationship(back_populates="work")
+    person: Mapped[Person] = relationship()
 
 
 class DispatchStaff(Base):
@@ -232,7 +261,9 @@ class RunLogEntry(Base):
     """One service day's run log (运行日志): checks, backups verified, incidents, changes."""
 
     __tablename__ = "run_log_entry"
-    __table_args__ = (UniqueConstraint("contract_id", "day", name="run_log_entry_day"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "day", "author", name="run_log_entry_author_day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)

@@ -28,9 +28,19 @@ INFO = [
     (("计划结束时间", "Planned end"), "{{ planned_end }}"),
     (("服务地点", "Location"), "{{ location }}"),
     (("关联请求/故障", "Linked requests / faults"), "{{ requests }}"),
+    (("服务方式", "Service mode"), "{{ mode }}"),
+    (("所需技能", "Skills required"), "{{ skills }}"),
+    (("非工作日服务", "On a day off"), "{{ day_off }}"),
 ]
 H_WORK = ("一、工作内容", "1. Work content")
-H_SIGNOFF = ("二、服务验收", "2. Acceptance of the service")
+H_DONE = ("二、实际完成情况", "2. Work as done")
+DONE = [
+    (("实际开始时间", "Actual start"), "{{ actual_start }}"),
+    (("实际结束时间", "Actual end"), "{{ actual_end }}"),
+    (("计入服务时间", "Service time charged"), "{{ charged }}"),
+]
+H_STAFF_TIME = ("各服务人员时间", "Time per engineer")
+H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
     "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
     "意见反馈、签字人和日期，保存后将本文件发回。请不要修改左栏的文字和上方的表格。",
@@ -69,6 +79,16 @@ def dispatch(lang: str) -> DocxDocument:
     cell = t.rows[0].cells[0]
     cell.paragraphs[0].text = "{%p for line in work_lines %}"
     cell.add_paragraph("{{ line }}")
+    cell.add_paragraph("{%p endfor %}")
+    widths(t, [160])
+    doc.add_heading(pick(H_DONE, lang), level=1)
+    pairs(doc, [(pick(k, lang), v) for k, v in DONE], mm=(55, 105))
+    doc.add_paragraph(pick(H_STAFF_TIME, lang))
+    t = doc.add_table(rows=1, cols=1)
+    t.style = "Table Grid"
+    cell = t.rows[0].cells[0]
+    cell.paragraphs[0].text = "{%p for row in work_rows %}"
+    cell.add_paragraph("{{ row }}")
     cell.add_paragraph("{%p endfor %}")
     widths(t, [160])
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)

@@ -22,7 +22,11 @@ INFO = [
     (("报告人", "Reported by"), "{{ reporter }}"),
     (("报告时间", "Reported at"), "{{ reported_at }}"),
     (("处理工程师", "Engineer"), "{{ engineer }}"),
+    (("甲方要求到场时间", "On site as the client asked"), "{{ onsite_requested }}"),
+    (("首次响应方式", "Response mode"), "{{ response_mode }}"),
     (("解决时间", "Resolved at"), "{{ resolved_at }}"),
+    (("关闭时间", "Closed at"), "{{ closed_at }}"),
+    (("超时原因", "Breach cause"), "{{ breach_cause }}"),
 ]
 H_SLA = ("一、响应时间执行情况", "1. Response times")
 SLA_COLS = [

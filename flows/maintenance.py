@@ -32,7 +32,8 @@ class FaultInput(BaseModel):
     severity: Literal["crash", "non-crash"] = Field(
         title="故障级别 Severity",
         description=(
-            "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃 (1 小时 / 24 小时)"
+            "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃"
+            " (1 小时服务时间 / 24 小时工作日)"
         ),
     )
     title: str = Field(title="故障现象 What is wrong", min_length=1, max_length=300)
@@ -44,6 +45,11 @@ class FaultInput(BaseModel):
     )
     contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
     engineer: str | None = Field(None, title="值班工程师 Engineer on duty", max_length=120)
+    onsite_by: datetime | None = Field(
+        None,
+        title="甲方要求到场时间 On site as the client asks",
+        description="根据甲方要求；留空按合同时限 / empty: the contract's time",
+    )
 
 
 @flow(name="fault", log_prints=True)
@@ -63,6 +69,7 @@ def fault(
         reporter=report.reporter,
         contract=report.contract,
         engineer=report.engineer,
+        onsite_by=report.onsite_by,
         actor=taken_by,
         channel="ui",
         source="Prefect form",
@@ -130,6 +137,7 @@ def dispatch(
     if rows:
         publish_table("dispatch-weekly", rows, "Weekly visits")
     print(f"{len(out['created'])} created, {len(out['existing'])} existed, "
+          f"{len(out.get('moved', []))} moved off a day off, "
           f"{len(out['skipped'])} skipped (day off)")  # fmt: skip
     return out
 
@@ -158,15 +166,19 @@ def sla_report(
     ),
     contract: str | None = Field(None, title="服务合同 Contract"),
 ) -> dict[str, Any]:
-    """Monthly SLA report: met %, average and worst times, breaches with their causes."""
+    """Monthly SLA report: met %, average and worst times, breaches with their causes, and
+    the Word statement for the client (对账单)."""
     from changeflow.db.types import utcnow
     from changeflow.settings import get_settings
-    from changeflow.tasks.maintenance import report_markdown
-    from changeflow.tasks.maintenance import sla_report as report
+    from changeflow.tasks.maintenance import report_markdown, sla_report_document
 
     if not month:
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
-    r = _unit(report, "sla-report")(month, contract)
-    publish_markdown(f"sla-report-{month}", report_markdown(r), f"SLA report {month}")
+    r = _unit(sla_report_document, "sla-report")(month, contract)
+    text = report_markdown(r) + (
+        f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n\n"
+        "下一步 Next: send the statement to the client to confirm."
+    )
+    publish_markdown(f"sla-report-{month}", text, f"SLA report {month}")
     return r

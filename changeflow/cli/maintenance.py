@@ -50,6 +50,9 @@ def fault_report(
         None, "--contract", help="Contract code; default: the one in force."
     ),
     engineer: str = typer.Option(None, "--engineer", help="Our engineer on duty for it."),
+    onsite_by: str = typer.Option(
+        None, "--onsite-by", help="On-site time the client asked for (根据甲方要求): the deadline."
+    ),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -65,6 +68,7 @@ def fault_report(
         reporter=reporter,
         contract=contract,
         engineer=engineer,
+        onsite_by=onsite_by,
         actor=actor,
         source="changeflow fault report",
     )
@@ -165,7 +169,43 @@ def fault_show(key: str, as_json: bool = JsonOpt) -> None:
     from changeflow.tasks.maintenance import get_fault
 
     v = get_fault(key)
-    emit(v, as_json, lambda: _fault_lines(v))
+    emit(v, as_json, lambda: _fault_full(v))
+
+
+def _fault_full(v: dict[str, Any]) -> None:
+    """Everything recorded on a fault: the clocks with their rule, the stamps, the pauses
+    with their reasons, and the fault record's text."""
+    _fault_lines(v)
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    for name in ("response", "onsite"):
+        c = v[name]
+        say(
+            f"  {name} clock: {c['minutes']} min ({c['clock']}), used {c['used_minutes']} min,"
+            f" stopped {c['stopped_at'] or '-'}"
+        )
+    for label, field in (
+        ("contract", "contract"),
+        ("system", "system"),
+        ("reporter", "reporter"),
+        ("engineer", "engineer"),
+        ("reported", "reported_at"),
+        ("on site asked by client", "onsite_requested"),
+        ("responded", "responded_at"),
+        ("response mode", "response_mode"),
+        ("on site", "onsite_at"),
+        ("resolved", "resolved_at"),
+        ("closed", "closed_at"),
+        ("breach cause", "breach_cause"),
+        ("description", "description"),
+        ("assessment", "assessment"),
+        ("test report", "test_report"),
+        ("solution", "solution"),
+    ):
+        say(f"  {label}: {v.get(field) or '-'}")
+    for i, step in enumerate(v.get("steps") or [], start=1):
+        say(f"  step {i}: {step}")
+    for p in v["pauses"]:
+        say(f"  paused {p['from']} .. {p['to'] or 'open'}: {p['reason'] or '-'}")
 
 
 @fault_app.command("list")
@@ -177,7 +217,14 @@ def fault_list(
     from changeflow.tasks.maintenance import list_faults
 
     rows = list_faults(open_only)
-    cols = ["key", "severity", "state", "title", "reported", "response due", "on site due"]
+    cols = ["key", "severity", "state", "title", "reported", "response due", "response",
+            "on site due", "on site"]  # fmt: skip
+
+    def due(c: dict[str, Any]) -> str:
+        if c["due"] is None:
+            return f"paused ({c['used_minutes']}/{c['minutes']} min)"
+        return c["due_local"][:16] + (" *" if c["provisional"] else "")
+
     emit(
         rows,
         as_json,
@@ -192,8 +239,10 @@ def fault_list(
                         r["state"],
                         r["title"],
                         r["reported_at"][:16].replace("T", " "),
-                        _due(r["response"]),
-                        _due(r["onsite"]),
+                        due(r["response"]),
+                        r["response"]["status"],
+                        due(r["onsite"]),
+                        r["onsite"]["status"],
                     ]
                     for r in rows
                 ),
@@ -280,6 +329,11 @@ def dispatch_create(
     location: str = typer.Option("", "--location"),
     request: list[str] = typer.Option(None, "--request", help="Linked request/fault key (repeat)."),
     contract: str = typer.Option(None, "--contract"),
+    mode: str = typer.Option("", "--mode", help="Service mode: on-site | remote | phone."),
+    skill: list[str] = typer.Option(None, "--skill", help="A skill required (repeat; §5)."),
+    on_day_off: bool = typer.Option(
+        False, "--on-day-off", help="Planned on a day off on purpose (the document says so)."
+    ),
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
@@ -304,6 +358,9 @@ def dispatch_create(
         location=location,
         requests=request or [],
         contract=contract,
+        service_mode=mode,
+        skills=skill or [],
+        on_day_off=on_day_off,
         lang=lang,
         actor=actor,
         source="changeflow dispatch create",
@@ -314,14 +371,24 @@ def dispatch_create(
 @dispatch_app.command("done")
 def dispatch_done(
     number: str,
-    start: str = typer.Option(..., "--start", help="Actual start (ISO time)."),
-    end: str = typer.Option(..., "--end", help="Actual end (ISO time)."),
-    minutes: int = typer.Option(None, "--minutes", help="Service minutes, if not end - start."),
+    start: str = typer.Option(None, "--start", help="Actual start (ISO time)."),
+    end: str = typer.Option(None, "--end", help="Actual end (ISO time)."),
+    minutes: int = typer.Option(
+        None, "--minutes", help="Service minutes per engineer (instead of start-end; no cap)."
+    ),
+    overtime: int = typer.Option(
+        None, "--overtime-minutes", help="Overtime per engineer, if not from start-end."
+    ),
+    engineer: list[str] = typer.Option(
+        None, "--engineer", help="Who worked (repeat); default everyone on the order."
+    ),
     work: str = typer.Option(None, "--work", help="Work content as done."),
+    lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Record when the work was done (counts against the contract's service days)."""
+    """Record the work as done: issues the order's next version (actual times, work as done,
+    service time charged) for the client to sign; counts once the client accepts it."""
     from changeflow.tasks.maintenance import complete_dispatch
 
     v = complete_dispatch(
@@ -329,10 +396,24 @@ def dispatch_done(
         actual_start=start,
         actual_end=end,
         worked_minutes=minutes,
+        overtime_minutes=overtime,
+        engineers=engineer or None,
         work_content=work,
+        lang=lang,
         actor=actor,
     )
-    emit(v, as_json, lambda: _order_line(v))
+
+    def render() -> None:
+        _order_line(v)
+        for w in v["work"]:
+            console.print(
+                f"  {w['engineer']}: service {w['service_minutes']} min,"
+                f" overtime {w['overtime_minutes']} min",
+                markup=False,
+            )
+        console.print(f"  v{v['version']}: {v['document']} (send this one to sign)", markup=False)
+
+    emit(v, as_json, render)
 
 
 @dispatch_app.command("cancel")
@@ -456,9 +537,27 @@ def contract_usage_cmd(
     u = contract_usage(ident)
 
     def render() -> None:
-        rows = [(k, v) for k, v in u.items() if k not in ("per_month", "per_cycle")]
+        lists = ("per_month", "per_cycle", "cycles", "awaiting_acceptance", "not_accepted")
+        rows = [(k, v) for k, v in u.items() if k not in lists]
         console.print(table(f"Contract {u['contract']} usage", ["", ""], rows))
         console.print(table("Service days per month", ["month", "days"], u["per_month"].items()))
+        console.print(
+            table(
+                f"Service cycle ({u['service_cycle']})",
+                ["cycle", "used", "allowance", "over"],
+                ([c["cycle"], c["used"], c["allowance"], "!" if c["over"] else ""]
+                 for c in u["cycles"]),
+            )
+        )  # fmt: skip
+        for name in ("awaiting_acceptance", "not_accepted"):
+            if u[name]:
+                console.print(
+                    table(
+                        name.replace("_", " "),
+                        ["order", "state", "days", "title"],
+                        ([r["number"], r["state"], r["days"], r["title"]] for r in u[name]),
+                    )
+                )
 
     emit(u, as_json, render)
 
@@ -522,7 +621,7 @@ def runlog_list(
     info = list_run_log(contract, day(first, "from"), day(last, "to"))
 
     def render() -> None:
-        cols = ["day", "author", "checks", "backups_verified", "incidents", "changes"]
+        cols = ["day", "author", "checks", "backups", "backup note", "incidents", "changes"]
         console.print(
             table(
                 f"Run log {info['contract']}",
@@ -532,7 +631,8 @@ def runlog_list(
                         e["day"],
                         e["author"],
                         "; ".join(e["checks"]),
-                        e["backups_verified"],
+                        "yes" if e["backups_verified"] else "no",
+                        e["backup_note"],
                         e["incidents"],
                         e["changes"],
                     ]
@@ -555,13 +655,24 @@ sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
 def sla_report_cmd(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     contract: str = typer.Option(None, "--contract"),
+    docx: bool = typer.Option(
+        False, "--docx", help="Also make the Word statement for the client (对账单)."
+    ),
+    lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Monthly SLA report: met %, average and worst times, breaches with causes."""
-    from changeflow.tasks.maintenance import report_markdown, sla_report
+    """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
+    as open; with --docx the Word statement the client receives and confirms."""
+    from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
-    r = sla_report(month, contract)
-    emit(r, as_json, lambda: console.print(report_markdown(r), markup=False, highlight=False))
+    r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
+
+    def render() -> None:
+        console.print(report_markdown(r), markup=False, highlight=False)
+        if docx:
+            console.print(f"\n{r['path']} (v{r['version']})", markup=False)
+
+    emit(r, as_json, render)
 
 
 @sla_app.command("watch")

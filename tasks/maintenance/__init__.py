@@ -16,9 +16,11 @@ Rooms (each imports only the ones below it):
   signed document issued, the engineers' evaluation
 - ``dispatch_signoff``: the client's sign-off, recorded on the order (read by ``tasks.signoff``)
 - ``quota``: the contract's quota of service days and its alerts
+- ``worktime``: one engineer's worked time split into service time and overtime
 - ``dispatch_record``: one order's record: look-up, numbering, events, worked time, view
 - ``runlog``: the daily run log (运行日志) and its reminder
-- ``reports``: the monthly SLA report, and the breaches of a period for other reports
+- ``reports``: the monthly SLA report (and its Word statement for the client), and the
+  breaches of a period for other reports
 - ``notices``: the duty staff, mail, and watching the clocks (``sla_watch``)
 - ``fault_clocks``: the clocks of one fault and their views and labels
 - ``common``: small shared helpers (times, the contract and staff named, a fault by key)
@@ -71,7 +73,7 @@ from .faults import (
 )
 from .notices import LEVEL_ZH, deliver_notices, duty_staff, send, sla_watch
 from .quota import QUOTA_LEVELS, TWO, check_quota, contract_usage
-from .reports import breaches_between, report_markdown, sla_report
+from .reports import breaches_between, report_markdown, sla_report, sla_report_document
 from .runlog import (
     add_run_log,
     list_run_log,
@@ -132,6 +134,7 @@ __all__ = [
     "show",
     "signoff_dispatch",
     "sla_report",
+    "sla_report_document",
     "sla_watch",
     "staff_evaluation",
     "stamp",

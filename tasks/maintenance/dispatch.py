@@ -23,6 +23,7 @@ from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 
+from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
 from .common import parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
@@ -52,6 +53,64 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         "location": order.location or "-",
         "requests": ", ".join(sorted(link.request.key for link in order.links)) or "-",
         "work_lines": lines,
+        **_done_context(order, zh),
+    }
+
+
+MODE_LABELS = {
+    "on-site": ("现场服务", "On site"),
+    "remote": ("远程服务", "Remote"),
+    "phone": ("电话支持", "Phone"),
+}
+SERVICE_MODES = tuple(MODE_LABELS)
+
+
+def _done_context(order: Any, zh: bool) -> dict[str, Any]:
+    """Mode, skills, the day-off note and, once done, the actual times and time charged."""
+    sep = "、" if zh else ", "
+    mode = MODE_LABELS.get(order.service_mode or "")
+    per_day = Decimal(order.contract.hours_per_service_day)
+    work = []
+    for w in order.work:
+        days = (Decimal(w.service_minutes) / 60 / per_day).quantize(Decimal("0.01"))
+        span = (
+            f"{show(w.started_at)[:16]} - {show(w.ended_at)[:16]}"
+            if w.started_at and w.ended_at
+            else ("按填报分钟" if zh else "minutes entered")
+        )
+        work.append(
+            f"{w.person.name}: {span}; "
+            + (
+                f"服务时间 {w.service_minutes} 分钟（{days} 服务天），"
+                f"加班 {w.overtime_minutes} 分钟"
+                if zh
+                else f"service {w.service_minutes} min ({days} service days),"
+                f" overtime {w.overtime_minutes} min"
+            )
+        )
+    total = sum(w.service_minutes for w in order.work)
+    over = sum(w.overtime_minutes for w in order.work)
+    total_days = (Decimal(total) / 60 / per_day).quantize(Decimal("0.01"))
+    done = order.actual_start is not None or bool(order.work)
+    return {
+        "mode": (mode[0 if zh else 1] if mode else "-"),
+        "skills": sep.join(order.skills or []) or "-",
+        "day_off": (
+            ("是：非工作日服务" if zh else "yes: service on a day off")
+            if order.on_day_off
+            else ("否" if zh else "no")
+        ),
+        "done": done,
+        "actual_start": show(order.actual_start)[:16] if order.actual_start else "-",
+        "actual_end": show(order.actual_end)[:16] if order.actual_end else "-",
+        "work_rows": work or ["-"],
+        "charged": (
+            f"{total} 分钟 = {total_days} 服务天（加班 {over} 分钟另计）"
+            if zh
+            else f"{total} min = {total_days} service days (overtime {over} min apart)"
+        )
+        if done
+        else "-",
     }
 
 
@@ -61,12 +120,12 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     The signature (``tasks.signoff``) covers every table but the sign-off table, so the
     client's entries there do not break it while any change above does.
     """
-    from changeflow.db.store import next_version, put_document
+    from changeflow.db.store import put_document
 
     from ..signoff import sign_document
     from ..wordkit import render
 
-    version = next_version(session, None, "dispatch", lang)
+    version = order_version(session, order.number, lang) + 1
 
     def sign(doc: Any) -> None:
         sign_document(doc, kind="dispatch", request=order.number, version=version, lang=lang)
@@ -92,6 +151,26 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     )
     order.document = stored
     return stored
+
+
+def order_version(session: Session, number: str, lang: str) -> int:
+    """The latest version issued of one order's document (0 before the first): versions
+    count per order (v1, v2 of PG-2026-0008), not across orders."""
+    from sqlalchemy import func
+
+    from changeflow.db.models import Document
+
+    return (
+        session.scalar(
+            select(func.max(Document.version)).where(
+                Document.kind == "dispatch",
+                Document.request_id.is_(None),
+                Document.lang == lang,
+                Document.path.like(f"%/v%-{lang}-{number}.docx"),
+            )
+        )
+        or 0
+    )
 
 
 def _parse_planned(
@@ -121,18 +200,28 @@ def create_dispatch(
     requests: Sequence[str] = (),
     contract: str | None = None,
     schedule_key: str | None = None,
+    service_mode: str = "",
+    skills: Sequence[str] = (),
+    on_day_off: bool = False,
     lang: str | None = None,
     actor: str = "changeflow",
     channel: str = "cli",
     source: str = "dispatch order",
 ) -> dict[str, Any]:
-    """A dispatch order with its signed document, in one transaction."""
+    """A dispatch order with its signed document, in one transaction. An order planned on
+    a day off needs ``on_day_off`` (and the document says so)."""
     from changeflow.db.maintenance import DISPATCH_KINDS, DispatchLink, DispatchOrder, DispatchStaff
 
     from ..inputs import clean_text
 
     if kind not in DISPATCH_KINDS:
         raise InputError(source, "kind", f"'{kind}' is not one of {', '.join(DISPATCH_KINDS)}")
+    mode = (service_mode or ("remote" if kind == "remote" else "on-site")).strip().lower()
+    if mode not in SERVICE_MODES:
+        raise InputError(
+            source, "service_mode", f"'{mode}' is not one of {', '.join(SERVICE_MODES)}"
+        )
+    skill_list = [clean_text(x, 60).strip() for x in skills if x and x.strip()]
     start = _parse_planned(planned_start, source, "planned_start")
     lang = lang or get_settings().lang
     tz = get_settings().tz
@@ -160,6 +249,15 @@ def create_dispatch(
         )
         if end <= start:
             raise InputError(source, "planned_end", "is not after planned_start")
+        cal = calendar_for(s, k)
+        day = start.astimezone(tz).date()
+        if not cal.is_working_day(day) and not on_day_off:
+            why = cal.day_info(day).reason
+            raise InputError(
+                source,
+                "planned_start",
+                f"{day} is a day off ({why}): plan it on a working day or pass --on-day-off",
+            )
         people = [find_staff(s, n, source, "staff") for n in staff if n.strip()]
         if not people:
             people = [
@@ -192,6 +290,9 @@ def create_dispatch(
             planned_end=end,
             schedule_key=schedule_key,
             created_by=actor,
+            service_mode=mode,
+            skills=skill_list,
+            on_day_off=not cal.is_working_day(day),
         )
         seen: set[int] = set()
         for i, p in enumerate(people, start=1):
@@ -221,6 +322,7 @@ def emergency_dispatch(
     """An emergency visit for a fault, planned from now."""
     return create_dispatch(
         kind="emergency",
+        on_day_off=True,  # an emergency goes whatever the day (the document says so)
         planned_start=utcnow().replace(second=0, microsecond=0),
         requests=[fault_key],
         staff=staff,
@@ -233,32 +335,82 @@ def emergency_dispatch(
 def complete_dispatch(
     number: str,
     *,
-    actual_start: str | datetime,
-    actual_end: str | datetime,
+    actual_start: str | datetime | None = None,
+    actual_end: str | datetime | None = None,
     worked_minutes: int | None = None,
+    overtime_minutes: int | None = None,
+    engineers: Sequence[str] | None = None,
     work_content: str | None = None,
+    lang: str | None = None,
     actor: str = "changeflow",
     channel: str = "cli",
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Record when the work was actually done (the time counts against the quota)."""
+    """Record the work as done and issue the order's next version with the actual times,
+    the work as done and the service time charged: that version is the one the client
+    signs. Each engineer (default: everyone on the order) gets the worked time split into
+    service time and overtime (``worktime.split_work``); ``worked_minutes`` (per engineer,
+    no one-day cap) replaces the service time computed from the span."""
+    from changeflow.db.maintenance import DispatchWork
+
     from ..inputs import clean_text
+    from .worktime import split_work
 
     now = now or utcnow()
     source = f"dispatch {number}"
-    a = parse_when(actual_start, source, "actual_start", now=now)
-    b = parse_when(actual_end, source, "actual_end", now=now)
-    if b <= a:
+    a = parse_when(actual_start, source, "actual_start", now=now) if actual_start else None
+    b = parse_when(actual_end, source, "actual_end", now=now) if actual_end else None
+    if (a is None) != (b is None):
+        raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
+    if a is None and worked_minutes is None:
+        raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
+    if a is not None and b is not None and b <= a:
         raise InputError(source, "actual_end", "is not after actual_start")
-    if worked_minutes is not None and not 0 <= worked_minutes <= 24 * 60:
-        raise InputError(source, "worked_minutes", "must be 0..1440")
+    for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
+        if val is not None and not 0 <= val <= 366 * 24 * 60:
+            raise InputError(source, name, "must be 0 or more minutes (at most a year)")
+    lang = lang or get_settings().lang
     with transaction() as s:
         order = _dispatch(s, number, lock=True)
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
+        on_order = {st.person.name: st.person for st in order.staff}
+        if engineers:
+            people = []
+            for n in engineers:
+                p = find_staff(s, n, source, "engineers")
+                if p.name not in on_order:
+                    raise InputError(source, "engineers", f"{p.name} is not on {order.number}")
+                people.append(p)
+        else:
+            people = list(on_order.values())
+        cal = calendar_for(s, order.contract)
+        per_day = Decimal(order.contract.hours_per_service_day)
+        order.work.clear()
+        s.flush()
+        for p in people:
+            if a is not None and b is not None:
+                sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
+                service, over = sp.service_minutes, sp.overtime_minutes
+            else:
+                service, over = 0, 0
+            if worked_minutes is not None:
+                service = worked_minutes
+            if overtime_minutes is not None:
+                over = overtime_minutes
+            order.work.append(
+                DispatchWork(
+                    person=p,
+                    started_at=a,
+                    ended_at=b,
+                    service_minutes=service,
+                    overtime_minutes=over,
+                    entered=worked_minutes is not None,
+                )
+            )
         order.actual_start, order.actual_end = a, b
-        if worked_minutes is not None:
-            order.worked_minutes = worked_minutes
+        order.worked_minutes = sum(w.service_minutes for w in order.work)
+        order.overtime_minutes = sum(w.overtime_minutes for w in order.work)
         if work_content is not None:
             order.work_content = clean_text(work_content)
         _dispatch_event(
@@ -268,8 +420,16 @@ def complete_dispatch(
             actor=actor,
             channel=channel,
             reason="work done",
-            data={"actual_start": a.isoformat(), "actual_end": b.isoformat()},
+            data={
+                "actual_start": a.isoformat() if a else None,
+                "actual_end": b.isoformat() if b else None,
+                "service_minutes": order.worked_minutes,
+                "overtime_minutes": order.overtime_minutes,
+                "engineers": [p.name for p in people],
+            },
         )
+        s.flush()
+        _issue_dispatch_document(s, order, lang)
         s.flush()
         view = dispatch_view(order)
         contract_code = order.contract.code

@@ -66,17 +66,26 @@ def _dispatch_event(
 
 
 def worked_minutes(order: Any) -> int:
-    """Service time of an order for the quota: what was entered, else the actual span, else
-    (once the client accepted it) the planned span; nothing for a cancelled one."""
+    """Service time of an order, all engineers together: the sum of each engineer's service
+    time recorded by ``dispatch done`` (nothing before that, nothing once cancelled)."""
     if order.state == "cancelled":
         return 0
-    if order.worked_minutes is not None:
-        return int(order.worked_minutes)
-    if order.actual_start and order.actual_end:
-        return int((order.actual_end - order.actual_start).total_seconds() // 60)
-    if order.state == "signed":
-        return int((order.planned_end - order.planned_start).total_seconds() // 60)
-    return 0
+    if order.work:
+        return sum(int(w.service_minutes) for w in order.work)
+    return int(order.worked_minutes or 0)
+
+
+def overtime_minutes(order: Any) -> int:
+    if order.state == "cancelled":
+        return 0
+    if order.work:
+        return sum(int(w.overtime_minutes) for w in order.work)
+    return int(order.overtime_minutes or 0)
+
+
+def counts_for_quota(order: Any) -> bool:
+    """Only a service the client accepted on the signed order counts."""
+    return order.state == "signed" and order.accepted is True
 
 
 def dispatch_view(order: Any) -> dict[str, Any]:
@@ -95,7 +104,23 @@ def dispatch_view(order: Any) -> dict[str, Any]:
         "actual_start": iso_local(order.actual_start),
         "actual_end": iso_local(order.actual_end),
         "worked_minutes": worked_minutes(order),
+        "overtime_minutes": overtime_minutes(order),
+        "work": [
+            {
+                "engineer": w.person.name,
+                "start": iso_local(w.started_at),
+                "end": iso_local(w.ended_at),
+                "service_minutes": w.service_minutes,
+                "overtime_minutes": w.overtime_minutes,
+                "entered": w.entered,
+            }
+            for w in order.work
+        ],
+        "service_mode": order.service_mode,
+        "skills": list(order.skills or []),
+        "on_day_off": order.on_day_off,
         "document": order.document.path if order.document else None,
+        "version": order.document.version if order.document else None,
         "accepted": order.accepted,
         "satisfaction": order.satisfaction,
         "feedback": order.feedback,

@@ -65,14 +65,21 @@ def record_dispatch_signoff(
     sha = sha256_bytes(data)
     with transaction() as s:
         order = _dispatch(s, number, lock=True)
-        sent = s.scalar(
-            select(Document).where(
-                Document.kind == "dispatch",
-                Document.version == version,
-                Document.lang == returned.lang,
-            )
+        sent = next(
+            (
+                d
+                for d in s.scalars(
+                    select(Document).where(
+                        Document.kind == "dispatch",
+                        Document.version == version,
+                        Document.lang == returned.lang,
+                    )
+                )
+                if (d.meta or {}).get("dispatch") == order.number
+            ),
+            None,
         )
-        if sent is None or (sent.meta or {}).get("dispatch") != order.number:
+        if sent is None:
             raise Refused(
                 source, "version", f"no issued dispatch order {number} v{version}", "unknown"
             )
@@ -91,6 +98,20 @@ def record_dispatch_signoff(
         if not signer:
             raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
         signed_on = parse_date(raw.get("date", ""), source)
+        worked_to = order.actual_end or max(
+            (w.ended_at for w in order.work if w.ended_at), default=None
+        )
+        if worked_to is not None:
+            from changeflow.settings import get_settings
+
+            done_on = worked_to.astimezone(get_settings().tz).date()
+            if signed_on < done_on:
+                raise Refused(
+                    source,
+                    "date",
+                    f"{signed_on} is before the work was done ({done_on}): sign on or after it",
+                    "date",
+                )
         stored = put_document(
             s,
             data,

@@ -23,6 +23,11 @@ from .common import iso_local, show
 CLOCK_ZH = {"response": "首次响应", "onsite": "到场"}
 CLOCK_EN = {"response": "first response", "onsite": "on site"}
 SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
+CLOCK_KIND_LABEL = {
+    sla.ALWAYS: ("全天计时", "around the clock"),
+    sla.SERVICE: ("服务时间", "service hours"),
+    sla.WORKING_DAYS: ("工作日全天", "around the clock on working days"),
+}
 
 
 def fault_rule(fault: Fault) -> sla.SeverityRule:
@@ -46,9 +51,12 @@ def stops(fault: Fault) -> dict[str, datetime | None]:
 
 
 def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.ClockState]:
+    """Both clocks at ``now``: the on-site one is never due before the response one, and a
+    time the client asked for on site is the on-site deadline."""
     rule, pauses, stopped = fault_rule(fault), pauses_of(fault), stops(fault)
-    return {
-        name: sla.clock_state(
+    out: dict[str, sla.ClockState] = {}
+    for name in sla.CLOCK_NAMES:
+        out[name] = sla.clock_state(
             name,
             fault.reported_at,
             rule.clock(name),
@@ -57,17 +65,25 @@ def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.C
             pauses=pauses,
             stopped_at=stopped[name],
             now=now,
+            not_before=out["response"].due if name == "onsite" else None,
+            fixed_due=fault.onsite_requested if name == "onsite" else None,
         )
-        for name in sla.CLOCK_NAMES
-    }
+    return out
 
 
 def _refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
     """Keep the stored due times (for listing and queries) in step with the pauses."""
     rule, pauses, stopped = fault_rule(fault), pauses_of(fault), stops(fault)
+    response_due = None
     for name in sla.CLOCK_NAMES:
         r = rule.clock(name)
         due = sla.paused_due(fault.reported_at, r.duration, r.clock, cal, pauses, stopped[name])
+        if name == "onsite" and fault.onsite_requested is not None:
+            due = sla.Due(fault.onsite_requested, False)
+        elif name == "onsite" and due is not None and response_due and due.at < response_due:
+            due = sla.Due(response_due, due.provisional)
+        if name == "response":
+            response_due = due.at if due else None
         setattr(fault, f"{name}_due", due.at if due else None)
         if due is not None:
             setattr(fault, f"{name}_provisional", due.provisional)
@@ -103,10 +119,17 @@ def fault_view(
         "reported_at": iso_local(fault.reported_at),
         "responded_at": iso_local(fault.responded_at),
         "response_mode": fault.response_mode,
+        "onsite_requested": iso_local(fault.onsite_requested),
         "onsite_at": iso_local(fault.onsite_at),
         "resolved_at": iso_local(fault.resolved_at),
         "closed_at": iso_local(fault.closed_at),
         "engineer": fault.engineer.name if fault.engineer else None,
+        "description": req.description,
+        "assessment": fault.assessment,
+        "test_report": fault.test_report,
+        "solution": fault.solution,
+        "steps": list(fault.steps or []),
+        "breach_cause": fault.breach_cause,
         "paused": any(p.ended_at is None for p in fault.pauses),
         "pauses": [
             {"from": iso_local(p.started_at), "to": iso_local(p.ended_at), "reason": p.reason}

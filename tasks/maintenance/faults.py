@@ -31,7 +31,15 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
 from .common import _fault, parse_when, show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, _refresh_dues, clocks, fault_view
+from .fault_clocks import (
+    CLOCK_EN,
+    CLOCK_KIND_LABEL,
+    CLOCK_ZH,
+    SEVERITY_LABEL,
+    _refresh_dues,
+    clocks,
+    fault_view,
+)
 
 # --- reporting a fault -------------------------------------------------------------------
 
@@ -62,12 +70,14 @@ def report_fault(
     reporter: str = "",
     contract: str | None = None,
     engineer: str | None = None,
+    onsite_by: str | datetime | None = None,
     actor: str = "changeflow",
     channel: str = "cli",
     source: str = "fault report",
     now: datetime | None = None,
 ) -> FaultReport:
-    """Record a fault (a request in 'reported') and start both clocks."""
+    """Record a fault (a request in 'reported') and start both clocks. ``onsite_by`` is the
+    on-site time the client asked for (根据甲方要求): it is then the on-site deadline."""
     from ..inputs import clean_text
     from ..intake import next_key
 
@@ -78,6 +88,9 @@ def report_fault(
         raise InputError(source, "title", "is required")
     when = parse_when(reported_at, source, "reported_at", now=now)
     tz = get_settings().tz
+    asked = _parse_ahead(onsite_by, source, "onsite_by") if onsite_by else None
+    if asked is not None and asked <= when:
+        raise InputError(source, "onsite_by", "is not after the time the fault was reported")
     for _attempt in range(5):
         try:
             with transaction() as s:
@@ -114,6 +127,7 @@ def report_fault(
                     onsite_minutes=rule.onsite.minutes,
                     onsite_clock=rule.onsite.clock,
                     warn_at=policy.warn_at,
+                    onsite_requested=asked,
                     engineer=find_staff(s, engineer, source, "engineer") if engineer else None,
                 )
                 s.add(fault)
@@ -141,6 +155,20 @@ def report_fault(
             if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
                 raise
     raise ConflictError("could not allocate a request key after 5 tries; try again")
+
+
+def _parse_ahead(value: str | datetime, source: str, field: str) -> datetime:
+    """A time that may lie ahead (local if it has no zone)."""
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(
+                source, field, f"'{value}' is not a time like 2026-09-29 14:00"
+            ) from None
+    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
 
 
 # --- stamping the clocks -----------------------------------------------------------------
@@ -390,11 +418,7 @@ def fault_record(
         }
 
         def lim(c: sla.ClockState) -> str:
-            kind = (
-                ("服务时间" if zh else "service hours")
-                if c.clock == sla.SERVICE
-                else ("全天" if zh else "around the clock")
-            )
+            kind = CLOCK_KIND_LABEL.get(c.clock, (c.clock, c.clock))[0 if zh else 1]
             return (
                 f"{c.minutes} {'分钟' if zh else 'min'}（{kind}）"
                 if zh
@@ -415,6 +439,10 @@ def fault_record(
             "reported_at": show(fault.reported_at)[:16],
             "engineer": fault.engineer.name if fault.engineer else "-",
             "resolved_at": (show(fault.resolved_at) or "-")[:16],
+            "closed_at": (show(fault.closed_at) or "-")[:16],
+            "onsite_requested": (show(fault.onsite_requested) or "-")[:16],
+            "response_mode": fault.response_mode or "-",
+            "breach_cause": fault.breach_cause or "-",
             "clocks": [
                 {
                     "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],

@@ -26,6 +26,7 @@ from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_staff
 from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks, fault_view
+from .robots import notify_robots
 
 # --- who is told: the duty staff, and mail ------------------------------------------------
 
@@ -202,6 +203,7 @@ def deliver_notices(
             notice.recipients = to
             subject, body = _notice_mail(notice.level, notice.clock, view)
             info = {"key": view["key"], "clock": notice.clock, "level": notice.level, "to": to}
+            robot_settings = dict(fault.contract.settings or {})
         try:
             if not to:
                 raise InputError(f"contract {view['contract']}", "duty", "no duty staff with email")
@@ -213,5 +215,17 @@ def deliver_notices(
                 n.sent_at, n.error = None, str(exc)[:2000]
             failed.append({**info, "error": str(exc)})
         else:
+            # the group robots after the mail, once (a robot failure is recorded, not retried:
+            # the mail, the notice of record, went out)
+            robots = notify_robots(
+                robot_settings, f"contract {view['contract']}", subject + "\n" + body
+            )
+            if robots["sent"] or robots["failed"]:
+                info = {**info, "robots": robots}
+            if robots["failed"]:
+                with transaction() as s:
+                    n = s.get(SlaNotice, nid)
+                    assert n is not None
+                    n.error = ("robots: " + "; ".join(robots["failed"]))[:2000]
             sent.append(info)
     return sent, failed

@@ -4,8 +4,8 @@ cycle, with the fee and the renewal; alerts at 80 % and 100 %.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -19,16 +19,39 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..directory import find_contract
-from .dispatch_record import worked_minutes
+from .dispatch_record import counts_for_quota, overtime_minutes, worked_minutes
 from .notices import _addresses, duty_staff, send
+from .robots import notify_robots
 
 QUOTA_LEVELS = (80, 100)
 TWO = Decimal("0.01")
 
 
-def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
-    from decimal import ROUND_HALF_UP
+def _cycle_of(when: date, cycle: str) -> str:
+    if cycle == "week":
+        y, w, _ = when.isocalendar()
+        return f"{y}-W{w:02d}"
+    return when.strftime("%Y-%m")
 
+
+def _cycles(first: date, last: date, cycle: str) -> list[str]:
+    """Every cycle (month or ISO week) of the contract period, in order."""
+    out: list[str] = []
+    d = first
+    while d <= last:
+        c = _cycle_of(d, cycle)
+        if not out or out[-1] != c:
+            out.append(c)
+        d += timedelta(days=1)
+    return out
+
+
+def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
+    """Service days of the contract year: only services the client accepted on a signed
+    dispatch order count (service time in service hours on working days, per engineer,
+    ``worktime``); done or refused ones are listed apart; per month and per cycle of the
+    service cycle with its allowance; the forecast date the days run out at the current
+    rate."""
     from changeflow.db.maintenance import DispatchOrder
 
     from ..money import money
@@ -38,9 +61,9 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
     orders = [
         o
         for o in session.scalars(
-            select(DispatchOrder).where(
-                DispatchOrder.contract_id == contract.id, DispatchOrder.state != "cancelled"
-            )
+            select(DispatchOrder)
+            .where(DispatchOrder.contract_id == contract.id, DispatchOrder.state != "cancelled")
+            .order_by(DispatchOrder.planned_start, DispatchOrder.id)
         )
         if first <= (o.actual_start or o.planned_start).astimezone(tz).date() <= last
     ]
@@ -49,27 +72,51 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
     def days(minutes: int) -> Decimal:
         return (Decimal(minutes) / 60 / per_hour_day).quantize(TWO, ROUND_HALF_UP)
 
-    minutes = 0
+    minutes = overtime = 0
     per_month: dict[str, int] = {}
     per_cycle: dict[str, int] = {}
+    awaiting: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    counted = 0
     for o in orders:
         m = worked_minutes(o)
-        if not m:
+        row = {"number": o.number, "state": o.state, "days": days(m), "title": o.title}
+        if not counts_for_quota(o):
+            if o.state == "signed":
+                refused.append(row)
+            elif m:
+                awaiting.append(row)
             continue
+        counted += 1
         minutes += m
-        when = (o.actual_start or o.planned_start).astimezone(tz)
+        overtime += overtime_minutes(o)
+        when = (o.actual_start or o.planned_start).astimezone(tz).date()
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
-        if contract.service_cycle == "week":
-            y, w, _ = when.isocalendar()
-            cycle = f"{y}-W{w:02d}"
-        else:
-            cycle = when.strftime("%Y-%m")
-        per_cycle[cycle] = per_cycle.get(cycle, 0) + m
+        c = _cycle_of(when, contract.service_cycle)
+        per_cycle[c] = per_cycle.get(c, 0) + m
     quota = Decimal(contract.service_days_per_year)
     used = days(minutes)
     pct = (used / quota * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if quota else Decimal(0)
     level = max((lv for lv in QUOTA_LEVELS if pct >= lv), default=None)
-    cycles_per_year = 52 if contract.service_cycle == "week" else 12
+    cycles = _cycles(first, last, contract.service_cycle)
+    allowance = (quota / len(cycles)).quantize(TWO, ROUND_HALF_UP) if cycles else Decimal(0)
+    cycle_rows = [
+        {
+            "cycle": c,
+            "used": days(per_cycle.get(c, 0)),
+            "allowance": allowance,
+            "over": days(per_cycle.get(c, 0)) > allowance,
+        }
+        for c in cycles
+        if c in per_cycle or c == _cycle_of(min(max(today, first), last), contract.service_cycle)
+    ]
+    elapsed = (min(today, last) - first).days + 1
+    forecast = None
+    if used > 0 and elapsed > 0 and used < quota:
+        rate = used / elapsed  # service days per calendar day so far
+        forecast = min(today, last) + timedelta(days=int((quota - used) / rate))
+    elif used >= quota and quota:
+        forecast = "exhausted"
     return {
         "contract": contract.code,
         "client": contract.client.name,
@@ -77,15 +124,20 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
         "service_days_per_year": quota,
         "hours_per_service_day": per_hour_day,
         "service_cycle": contract.service_cycle,
-        "allowance_per_cycle": (quota / cycles_per_year).quantize(TWO, ROUND_HALF_UP),
-        "orders_counted": sum(1 for o in orders if worked_minutes(o)),
+        "allowance_per_cycle": allowance,
+        "orders_counted": counted,
         "hours_used": (Decimal(minutes) / 60).quantize(TWO, ROUND_HALF_UP),
         "days_used": used,
         "days_left": (quota - used).quantize(TWO),
         "used_percent": pct,
         "alert_level": level,
+        "overtime_hours": (Decimal(overtime) / 60).quantize(TWO, ROUND_HALF_UP),
         "per_month": {k: days(v) for k, v in sorted(per_month.items())},
         "per_cycle": {k: days(v) for k, v in sorted(per_cycle.items())},
+        "cycles": cycle_rows,
+        "forecast_exhausted_on": forecast,
+        "awaiting_acceptance": awaiting,
+        "not_accepted": refused,
         "annual_fee": money(contract.annual_fee),
         "currency": contract.currency,
         "fee_per_service_day": money(Decimal(contract.annual_fee) / quota) if quota else None,
@@ -139,25 +191,30 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         ).all()
         to = _addresses([k.our_lead, *duty_staff(s, k)])
         jobs = [(a.id, a.level) for a in pending]
+        robot_settings = dict(k.settings or {})
         for a in pending:
             a.sent_at = now  # claimed; reset below when the mail fails
     sent = []
+    robots: list[dict[str, list[str]]] = []
     for aid, lv in jobs:
         subject = (
             f"[服务天数 {lv}% quota] {usage['contract']}: 已用 {usage['days_used']} /"
             f" {usage['service_days_per_year']} 天 days used"
         )
         body = "\n".join(
-            f"{k_}: {v}" for k_, v in usage.items() if k_ not in ("per_month", "per_cycle")
+            f"{k_}: {v}"
+            for k_, v in usage.items()
+            if k_ not in ("per_month", "per_cycle", "cycles", "awaiting_acceptance", "not_accepted")
         )
         try:
             if not to:
                 raise InputError(f"contract {usage['contract']}", "our_lead", "no one with email")
             send(to, subject, body, f"quota-{usage['contract']}-{usage['period']}-{lv}")
             sent.append(lv)
+            robots.append(notify_robots(robot_settings, f"contract {usage['contract']}", subject))
         except Exception as exc:
             with transaction() as s:
                 a = s.get(QuotaAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
-    return {**usage, "alerts_sent": sent}
+    return {**usage, "alerts_sent": sent, "robots": robots}

@@ -5,6 +5,7 @@ a period for other reports (the weekly report).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -39,8 +40,11 @@ def _month(text: str) -> tuple[date, date]:
 def sla_report(
     month: str, contract: str | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Faults reported in ``month``: met % per clock, average and worst times (clock time,
-    pauses left out), and every breach with its recorded cause."""
+    """Faults reported in ``month``: met % per clock (of the clocks decided), average and
+    worst times (clock time, pauses left out), every breach with its recorded cause, each
+    fault with its clocks and pauses, and the month's service days. A clock not stopped
+    yet is open (with its elapsed clock time and whether it is already past due), never
+    counted as breached: its figure would grow each run."""
     now = now or utcnow()
     tz = get_settings().tz
     first, last = _month(month)
@@ -55,28 +59,56 @@ def sla_report(
             )
             .order_by(Fault.reported_at)
         )
-        if contract:
-            q = q.where(Fault.contract_id == find_contract(s, contract, first, "sla report").id)
+        k = find_contract(s, contract, first, "sla report") if contract else None
+        if k is not None:
+            q = q.where(Fault.contract_id == k.id)
         cals: dict[int, WorkingCalendar] = {}
         stats = {
-            n: {"faults": 0, "met": 0, "breached": 0, "open": 0, "minutes": []}
+            n: {"faults": 0, "met": 0, "breached": 0, "open": 0, "overdue": 0, "minutes": []}
             for n in sla.CLOCK_NAMES
         }
         severities: dict[str, int] = {}
         breaches = []
+        faults = []
         for req, fault in s.execute(q).all():
             cal = cals.get(fault.contract_id)
             if cal is None:
                 cal = cals[fault.contract_id] = calendar_for(s, fault.contract)
             severities[fault.severity] = severities.get(fault.severity, 0) + 1
+            row: dict[str, Any] = {
+                "key": req.key,
+                "title": req.title,
+                "severity": fault.severity,
+                "reported_at": show(fault.reported_at),
+                "state": req.state,
+                "cause": fault.breach_cause,
+                "pauses": [
+                    {"from": show(p.started_at), "to": show(p.ended_at), "reason": p.reason}
+                    for p in fault.pauses
+                ],
+                "clocks": {},
+            }
             for name, st in clocks(fault, cal, now).items():
                 c = stats[name]
                 c["faults"] += 1
-                if st.stopped_at is not None:
-                    c["minutes"].append(st.used.total_seconds() / 60)
+                used = round(st.used.total_seconds() / 60, 1)
+                row["clocks"][name] = {
+                    "minutes": st.minutes,
+                    "clock": st.clock,
+                    "due": show(st.due),
+                    "stopped_at": show(st.stopped_at),
+                    "status": st.status if st.stopped_at is not None else "open",
+                    "past_due": st.stopped_at is None and st.status == sla.BREACHED,
+                    "used_minutes": used,
+                }
+                if st.stopped_at is None:
+                    c["open"] += 1
+                    c["overdue"] += st.status == sla.BREACHED
+                    continue
+                c["minutes"].append(st.used.total_seconds() / 60)
                 if st.status == sla.MET:
                     c["met"] += 1
-                elif st.status == sla.BREACHED:
+                else:
                     c["breached"] += 1
                     over = (st.used - st.limit).total_seconds() / 60
                     breaches.append(
@@ -87,12 +119,11 @@ def sla_report(
                             "clock": name,
                             "due": show(st.due),
                             "stopped_at": show(st.stopped_at),
-                            "over_minutes": round(over, 1),
+                            "over_minutes": round(max(over, 0), 1),
                             "cause": fault.breach_cause or "(cause not recorded)",
                         }
                     )
-                else:
-                    c["open"] += 1
+            faults.append(row)
         clocks_out = {}
         for name, c in stats.items():
             decided = c["met"] + c["breached"]
@@ -103,13 +134,36 @@ def sla_report(
                 "average_minutes": round(sum(mins) / len(mins), 1) if mins else None,
                 "worst_minutes": round(max(mins), 1) if mins else None,
             }
+        service = None
+        if k is not None or contract is None:
+            from .quota import _usage
+
+            try:
+                kk = k or find_contract(s, None, first, "sla report")
+            except InputError:
+                kk = None
+            if kk is not None:
+                u = _usage(s, kk, last)
+                service = {
+                    "contract": kk.code,
+                    "client": kk.client.name,
+                    "month_days": u["per_month"].get(f"{first:%Y-%m}", Decimal("0.00")),
+                    "allowance_per_cycle": u["allowance_per_cycle"],
+                    "service_cycle": u["service_cycle"],
+                    "days_used": u["days_used"],
+                    "days_left": u["days_left"],
+                    "service_days_per_year": u["service_days_per_year"],
+                }
         return {
             "month": f"{first:%Y-%m}",
             "contract": contract,
+            "as_of": show(now),
             "faults": sum(severities.values()),
             "by_severity": severities,
             "clocks": clocks_out,
             "breaches": breaches,
+            "fault_rows": faults,
+            "service_days": service,
         }
 
 
@@ -125,15 +179,15 @@ def report_markdown(r: dict[str, Any]) -> str:
         f"故障数 Faults: {r['faults']}  "
         + "  ".join(f"{SEVERITY_LABEL.get(k, k)}: {v}" for k, v in r["by_severity"].items()),
         "",
-        "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open | 达标率 Met % |"
-        " 平均 Avg (min) | 最长 Worst (min) |",
+        "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open (已过期 past due)"
+        " | 达标率 Met % | 平均 Avg (min) | 最长 Worst (min) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, c in r["clocks"].items():
         lines.append(
             f"| {CLOCK_ZH[name]} {CLOCK_EN[name]} | {c['faults']} | {c['met']} | {c['breached']}"
-            f" | {c['open']} | {cell(c['met_percent'])} | {cell(c['average_minutes'])}"
-            f" | {cell(c['worst_minutes'])} |"
+            f" | {c['open']} ({c['overdue']}) | {cell(c['met_percent'])}"
+            f" | {cell(c['average_minutes'])} | {cell(c['worst_minutes'])} |"
         )
     lines += ["", "## 超时明细 Breaches", ""]
     if not r["breaches"]:
@@ -150,6 +204,128 @@ def report_markdown(r: dict[str, Any]) -> str:
                 f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
             )
     return "\n".join(lines)
+
+
+# --- the monthly SLA statement for the client (a Word document) ---------------------------
+
+RESULT_LABEL = {
+    sla.MET: ("达标", "met"),
+    sla.BREACHED: ("超时", "breached"),
+    "open": ("未结", "open"),
+}
+
+
+def sla_report_document(
+    month: str, contract: str | None = None, *, lang: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Render and store the monthly SLA statement (sla-report.docx) the client receives:
+    each fault's clocks, pauses and reasons, breaches and causes, open clocks as open with
+    their elapsed time, the month's service days, and a confirmation table."""
+    from changeflow.db.store import put_document
+
+    from ..wordkit import render
+    from .fault_clocks import CLOCK_KIND_LABEL
+
+    lang = lang or get_settings().lang
+    zh = lang == "zh-CN"
+    i = 0 if zh else 1
+    r = sla_report(month, contract, now)
+    sd = r["service_days"] or {}
+    minute = "分钟" if zh else "min"
+    rows, pauses = [], []
+    for f in r["fault_rows"]:
+        for name, c in f["clocks"].items():
+            if c["status"] == "open":
+                result = (
+                    f"{RESULT_LABEL['open'][i]}（{'已用' if zh else 'used'} {c['used_minutes']}"
+                )
+                result += f" {minute}" + ("，已过期" if zh else ", past due") * c["past_due"] + "）"
+                if not zh:
+                    result = result.replace("（", " (").replace("）", ")")
+            else:
+                result = f"{RESULT_LABEL[c['status']][i]} ({c['used_minutes']} {minute})"
+            rows.append(
+                {
+                    "key": f["key"],
+                    "title": f["title"],
+                    "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
+                    "rule": f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}",
+                    "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
+                    "actual": (c["stopped_at"] or "-")[5:16] or "-",
+                    "result": result,
+                }
+            )
+        for p in f["pauses"]:
+            pauses.append(
+                {
+                    "key": f["key"],
+                    "start": (p["from"] or "-")[5:16] or "-",
+                    "end": (p["to"] or "")[5:16] or ("未结束" if zh else "still open"),
+                    "reason": p["reason"] or "-",
+                }
+            )
+    empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
+    ctx = {
+        "month": r["month"],
+        "contract": sd.get("contract", contract or "-"),
+        "client": sd.get("client", "-"),
+        "as_of": r["as_of"][:16],
+        "faults": r["faults"],
+        "month_days": sd.get("month_days", "-"),
+        "year_days": (
+            f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
+        ),
+        "summary": [
+            {
+                "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                "faults": c["faults"],
+                "met": c["met"],
+                "breached": c["breached"],
+                "open": f"{c['open']} ({c['overdue']})",
+                "percent": "-" if c["met_percent"] is None else f"{c['met_percent']}%",
+            }
+            for n, c in r["clocks"].items()
+        ],
+        "rows": rows or [empty_row],
+        "pauses": pauses or [{"key": "-", "start": "-", "end": "-", "reason": "-"}],
+        "breaches": [
+            {
+                "key": b["key"],
+                "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
+                "over": b["over_minutes"],
+                "cause": b["cause"],
+            }
+            for b in r["breaches"]
+        ]
+        or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
+    }
+    title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
+    data = render("sla-report", ctx, lang=lang, title=title, subject=ctx["contract"])
+    filename = f"SLA-{ctx['contract']}-{r['month']}.docx"
+    with transaction() as s:
+        from sqlalchemy import func
+
+        from changeflow.db.models import Document
+
+        last = s.scalar(  # versions per contract and month (v2 = the month issued again)
+            select(func.max(Document.version)).where(
+                Document.kind == "sla-report",
+                Document.request_id.is_(None),
+                Document.lang == lang,
+                Document.path.like(f"%/v%-{lang}-{filename}"),
+            )
+        )
+        doc = put_document(
+            s,
+            data,
+            kind="sla-report",
+            request=None,
+            filename=filename,
+            version=(last or 0) + 1,
+            lang=lang,
+            meta={"month": r["month"], "contract": ctx["contract"]},
+        )
+        return {**r, "path": doc.path, "version": doc.version, "sha256": doc.sha256}
 
 
 # --- for other reports (weekly report) -----------------------------------------------------

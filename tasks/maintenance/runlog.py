@@ -1,4 +1,5 @@
-"""The daily run log (运行日志): one entry per service day, the entries and missing working
+"""The daily run log (运行日志): one entry per engineer and service day (authors are our
+staff), the entries and missing working
 days of a period, and the reminder to the duty staff.
 """
 
@@ -19,7 +20,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
-from ..directory import find_contract
+from ..directory import find_contract, find_staff
 from .notices import _addresses, duty_staff, send
 
 
@@ -48,7 +49,9 @@ def add_run_log(
     contract: str | None = None,
     replace: bool = False,
 ) -> dict[str, Any]:
-    """The run log of one service day; a second entry for the day needs ``replace``."""
+    """One engineer's run log of one service day; the author must be one of our staff (a
+    client contact is refused); the same engineer's second entry for the day needs
+    ``replace``; another engineer's entry for the day stands beside it."""
     from changeflow.db.maintenance import RunLogEntry
 
     from ..inputs import clean_text
@@ -71,15 +74,21 @@ def add_run_log(
         raise InputError(source, "author", "is required")
     with transaction() as s:
         k = find_contract(s, contract, d, source)
+        person = find_staff(s, author, source, "author")
         entry = s.scalar(
-            select(RunLogEntry).where(RunLogEntry.contract_id == k.id, RunLogEntry.day == d)
+            select(RunLogEntry).where(
+                RunLogEntry.contract_id == k.id,
+                RunLogEntry.day == d,
+                RunLogEntry.author == person.name,
+            )
         )
         if entry is not None and not replace:
-            raise InputError(source, "day", f"{d} has a run log entry already (use --replace)")
+            raise InputError(
+                source, "day", f"{person.name} has a run log entry for {d} already (use --replace)"
+            )
         if entry is None:
-            entry = RunLogEntry(contract=k, day=d)
+            entry = RunLogEntry(contract=k, day=d, author=person.name)
             s.add(entry)
-        entry.author = clean_text(author, 120)
         entry.checks = [clean_text(c, 500) for c in checks if c and c.strip()]
         entry.backups_verified = bool(backups_verified)
         entry.backup_note = clean_text(backup_note or "")
@@ -102,7 +111,7 @@ def run_log_entries(
             RunLogEntry.day >= first,
             RunLogEntry.day <= last,
         )
-        .order_by(RunLogEntry.day)
+        .order_by(RunLogEntry.day, RunLogEntry.author)
     )
     return [run_log_view(e) for e in session.scalars(q)]
 

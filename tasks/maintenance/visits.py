@@ -52,13 +52,16 @@ def weekly_visit_rule(contract: Contract) -> dict[str, Any] | None:
 
 def plan_weekly_visits(now: datetime | None = None, days_ahead: int = 7) -> dict[str, Any]:
     """Dispatch orders for every contract's fixed weekly visit in the coming ``days_ahead``
-    days; a visit falling on a day off is skipped (and reported). Running it again creates
-    nothing twice (one schedule key per contract and day)."""
+    days; a visit falling on a day off moves to the next working day (same time) and says
+    so on the order. Running it again creates nothing twice: the schedule key is the slot's
+    own day (contract and the day the visit was due), whatever day it moved to, and an
+    order that holds it (planned, done, signed or cancelled) is never made again."""
     now = now or utcnow()
     tz = get_settings().tz
     today = now.astimezone(tz).date()
-    todo: list[tuple[str, datetime, dict[str, Any]]] = []
+    todo: list[tuple[str, datetime, dict[str, Any], Any, str]] = []
     skipped: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
     with transaction() as s:
         for k in s.scalars(select(Contract).order_by(Contract.code)):
             rule = weekly_visit_rule(k)
@@ -72,12 +75,22 @@ def plan_weekly_visits(now: datetime | None = None, days_ahead: int = 7) -> dict
                 start = datetime.combine(d, rule["time"], tzinfo=tz)
                 if start < now:
                     continue
+                note = ""
                 if not cal.is_working_day(d):
-                    skipped.append({"contract": k.code, "day": d, "why": cal.day_info(d).reason})
-                    continue
-                todo.append((k.code, start, rule))
+                    to = cal.next_working_day(d)
+                    info = cal.day_info(d)
+                    if to > k.end_date:
+                        skipped.append({"contract": k.code, "day": d, "why": info.reason})
+                        continue
+                    note = (
+                        f"原定 {d}（{info.reason_zh}）顺延至 {to} "
+                        f"(moved from {d}, {info.reason}, to the next working day {to})"
+                    )
+                    moved.append({"contract": k.code, "day": d, "to": to, "why": info.reason})
+                    start = datetime.combine(to, rule["time"], tzinfo=tz)
+                todo.append((k.code, start, rule, d, note))
     created, existing = [], []
-    for code, start, rule in todo:
+    for code, start, rule, slot, note in todo:
         try:
             created.append(
                 create_dispatch(
@@ -86,14 +99,14 @@ def plan_weekly_visits(now: datetime | None = None, days_ahead: int = 7) -> dict
                     planned_end=start + timedelta(minutes=rule["minutes"]),
                     staff=rule["staff"],
                     location=rule["location"],
-                    work_content=rule["work"],
+                    work_content=rule["work"] + (f"\n{note}" if note else ""),
                     contract=code,
-                    schedule_key=f"{code}:weekly:{start.date().isoformat()}",
+                    schedule_key=f"{code}:weekly:{slot.isoformat()}",
                     actor="dispatch flow",
                     channel="flow",
                     source=f"contract {code} weekly visit",
                 )
             )
         except (ConflictError, IntegrityError):
-            existing.append({"contract": code, "day": start.date()})
-    return {"created": created, "existing": existing, "skipped": skipped}
+            existing.append({"contract": code, "day": slot})
+    return {"created": created, "existing": existing, "moved": moved, "skipped": skipped}

@@ -33,7 +33,7 @@ def test_cli_report_prints_key_and_both_due_times(contract: str, cli) -> None:
     )  # fmt: skip
     assert code == 0, err
     assert "CR-2026-0001" in out
-    assert "2026-11-23 09:30" in out and "2026-11-21 17:00" in out
+    assert "2026-11-23 09:30" in out and "2026-11-23 17:00" in out
     code, out, err = cli(
         "fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
         "--title", "服务器崩溃", "--json",
@@ -155,7 +155,8 @@ def test_provisional_due_times_are_marked(contract: str, cli) -> None:
         now=at("2026-12-31 17:01"),
     )
     assert r.response_due == at("2027-01-04 09:30") and r.response_provisional
-    assert not r.onsite_provisional
+    # the on-site clock skips 2027's days off, which are a guess until published
+    assert r.onsite_due >= r.response_due and r.onsite_provisional
     code, out, _ = cli("fault", "show", r.key)
     assert code == 0 and "*provisional" in out and "calendar import" in out
 
@@ -173,6 +174,31 @@ def test_contract_sla_policy_is_copied_onto_the_fault(contract: str) -> None:
     second = mt.report_fault(severity="crash", title="b", reported_at=at("2026-11-25 02:00"))
     assert second.response_due == at("2026-11-25 02:15")
     assert mt.get_fault(first.key)["response"]["due"] == "2026-11-25T02:30:00+08:00"
+
+
+def test_thursday_before_mid_autumn_fault_and_a_client_requested_time(contract: str, cli) -> None:
+    r = mt.report_fault(
+        severity="non-crash", title="流程卡住", reported_at=at("2026-09-24 17:00"),
+        now=at("2026-09-24 17:01"),
+    )  # fmt: skip
+    assert r.response_due == at("2026-09-28 09:30")
+    assert r.onsite_due == at("2026-09-28 17:00")  # not the holiday 09-25
+    code, out, err = cli(
+        "fault", "report", "--severity", "non-crash", "--reported-at", "2026-09-24 17:00",
+        "--title", "表单报错", "--onsite-by", "2026-09-29 14:00", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    v = json.loads(out)
+    assert v["onsite"]["due"] == "2026-09-29T14:00:00+08:00"
+    assert v["onsite_requested"] == "2026-09-29T14:00:00+08:00"
+    mt.stamp(v["key"], "respond", at=at("2026-09-28 09:10"), mode="phone")
+    mt.stamp(v["key"], "onsite", at=at("2026-09-29 13:40"))
+    assert mt.get_fault(v["key"])["onsite"]["status"] == "met"
+    code, _, err = cli(
+        "fault", "report", "--severity", "non-crash", "--reported-at", "2026-09-24 17:00",
+        "--title", "x", "--onsite-by", "2026-09-24 16:00",
+    )  # fmt: skip
+    assert code == 2 and "onsite_by" in err
 
 
 # --- watching the clocks: mails through a real SMTP server -------------------------------
@@ -291,7 +317,26 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
     assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text
     code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
                          "--end", "2026-11-25 17:35", "--json")  # fmt: skip
-    assert code == 0, err and json.loads(out)["worked_minutes"] == 210
+    assert code == 0, err
+    done = json.loads(out)
+    # 14:05-17:30 in service hours, 5 minutes after closing is overtime
+    assert done["worked_minutes"] == 205 and done["overtime_minutes"] == 5
+    assert done["version"] == 2 and done["document"] != order["document"]
+    text = "\n".join(
+        c.text
+        for t in docx.Document(str(stored(done["document"]))).tables
+        for r in t.rows
+        for c in r.cells
+    )
+    assert "2026-11-25 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
+    # the client signs what happened: the planned version is refused once done
+    stale = fill_signoff(
+        sent, tmp_path / "stale.docx",
+        {"accepted": "是", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"},
+    )  # fmt: skip
+    code, _, err = cli("dispatch", "signoff", str(stale))
+    assert code == 2 and "replaced by a newer version" in err
+    sent = stored(done["document"])
     filled = fill_signoff(
         sent, tmp_path / "returned.docx",
         {"accepted": "是", "satisfaction": "5", "feedback": "响应及时，很满意",
@@ -319,11 +364,12 @@ def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> N
     from changeflow.tasks.signoff import process_inbox
 
     order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
-    mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
-                         actual_end="2026-11-24 11:35")  # fmt: skip
+    done = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
+                                actual_end="2026-11-24 11:35")  # fmt: skip
+    assert done["version"] == 2
     inbox = get_settings().inbox
     inbox.mkdir(parents=True, exist_ok=True)
-    fill_signoff(stored(order["document"]), inbox / "派工单-回签.docx",
+    fill_signoff(stored(done["document"]), inbox / "派工单-回签.docx",
                  {"accepted": "是", "satisfaction": "4", "feedback": "处理及时",
                   "signer": "王芳", "date": "2026-11-24"})  # fmt: skip
     report = process_inbox(settle_seconds=0)
@@ -332,7 +378,10 @@ def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> N
     assert item.key == order["number"] and "by 王芳" in item.detail
     [v] = mt.list_dispatch()
     assert v["state"] == "signed" and v["accepted"] is True and v["satisfaction"] == 4
+    assert v["version"] == 2 and v["worked_minutes"] == 90  # the signed version is the done one
     assert (inbox / "done" / "派工单-回签.docx").exists()
+    u = mt.contract_usage("OA-2026", today=at("2026-11-28 10:00").date())
+    assert u["days_used"] == Decimal("0.19") and u["orders_counted"] == 1
 
 
 @pytest.mark.parametrize(
@@ -406,40 +455,138 @@ def test_emergency_dispatch_from_a_fault(contract: str) -> None:
 # --- the contract's quota ----------------------------------------------------------------
 
 
-def test_quota_arithmetic_and_alerts_once(contract: str, smtp) -> None:
-    # 24 service days of 8 hours = 192 hours; each order below is 8 hours = 1 day
-    def day_of_work(d: str) -> None:
-        o = mt.create_dispatch(kind="remote", planned_start=f"{d} 09:00", staff=["张伟"])
-        mt.complete_dispatch(o["number"], actual_start=f"{d} 09:00", actual_end=f"{d} 17:00")
+def accept(number: str, folder, *, accepted: bool = True, on: str | None = None) -> dict:
+    """The client signs the order's latest version (as returned through ``dispatch signoff``)."""
+    [v] = [o for o in mt.list_dispatch() if o["number"] == number]
+    day = on or (v["actual_end"] or v["planned_end"])[:10]
+    filled = fill_signoff(
+        stored(v["document"]), folder / f"{number}-signed.docx",
+        {"accepted": "是" if accepted else "否", "satisfaction": "4", "signer": "王芳",
+         "date": day},
+    )  # fmt: skip
+    return mt.signoff_dispatch(filled)
 
-    days = [f"2026-{m:02d}-{d:02d}" for m in (9, 10, 11) for d in range(1, 29, 3)][:19]
-    for d in days:
-        day_of_work(d)
-    u = mt.contract_usage("OA-2026", today=at("2026-11-28 10:00").date())
-    assert u["days_used"] == Decimal("19.00") and u["days_left"] == Decimal("5.00")
-    assert u["used_percent"] == Decimal("79.2") and u["alert_level"] is None
-    assert u["per_month"] == {"2026-09": Decimal("10.00"), "2026-10": Decimal("9.00")}
-    assert u["fee_per_service_day"] == Decimal("833.33")
-    assert u["annual_fee"] == Decimal("20000.00") and u["days_to_renewal"] == 185
-    assert smtp == []
-    # half a day more: 19.5 / 24 = 81.3 % -> the 80 % alert, once
-    o = mt.create_dispatch(kind="remote", planned_start="2026-11-02 09:00", staff=["张伟"])
-    mt.complete_dispatch(o["number"], actual_start="2026-11-02 09:00",
-                         actual_end="2026-11-02 13:00")  # fmt: skip
-    assert len(smtp) == 1 and "80%" in smtp[0]["Subject"]
+
+def test_service_days_from_worked_service_time(contract: str, tmp_path) -> None:
+    # Monday 2026-09-14 09:00 .. Friday 09-18 17:30, one engineer: 5 days of the contract's 8 h
+    one = mt.create_dispatch(kind="change", planned_start="2026-09-14 09:00", staff=["张伟"])
+    v = mt.complete_dispatch(one["number"], actual_start="2026-09-14 09:00",
+                             actual_end="2026-09-18 17:30")  # fmt: skip
+    assert v["worked_minutes"] == 5 * 480 and v["overtime_minutes"] == 0
+    # not counted before the client accepts it; listed as awaiting acceptance
+    u = mt.contract_usage("OA-2026", today=at("2026-09-30 10:00").date())
+    assert u["days_used"] == Decimal("0.00")
+    assert [r["number"] for r in u["awaiting_acceptance"]] == [one["number"]]
+    accept(one["number"], tmp_path)
+    u = mt.contract_usage("OA-2026", today=at("2026-09-30 10:00").date())
+    assert u["days_used"] == Decimal("5.00")
+    # two engineers, Monday 10-12 .. Friday 10-16: 10 days
+    two = mt.create_dispatch(kind="change", planned_start="2026-10-12 09:00",
+                             staff=["张伟", "李明"])  # fmt: skip
+    v = mt.complete_dispatch(two["number"], actual_start="2026-10-12 09:00",
+                             actual_end="2026-10-16 17:30")  # fmt: skip
+    assert [w["service_minutes"] for w in v["work"]] == [2400, 2400]
+    accept(two["number"], tmp_path)
+    # a long day: 08:00-19:00 is 8 h of service (the day's cap) and 2.5 h overtime apart
+    late = mt.create_dispatch(kind="remote", planned_start="2026-10-19 08:00", staff=["张伟"])
+    v = mt.complete_dispatch(late["number"], actual_start="2026-10-19 08:00",
+                             actual_end="2026-10-19 19:00")  # fmt: skip
+    assert v["worked_minutes"] == 480 and v["overtime_minutes"] == 150
+    accept(late["number"], tmp_path)
+    # a week that holds the National Day days off: only the working days count
+    hol = mt.create_dispatch(kind="change", planned_start="2026-09-30 09:00", staff=["张伟"])
+    v = mt.complete_dispatch(hol["number"], actual_start="2026-09-30 09:00",
+                             actual_end="2026-10-09 17:30")  # fmt: skip
+    assert v["worked_minutes"] == 3 * 480  # 09-30, 10-08, 10-09
+    # refused by the client: listed apart, not counted
+    accept(hol["number"], tmp_path, accepted=False)
+    u = mt.contract_usage("OA-2026", today=at("2026-10-31 10:00").date())
+    assert u["days_used"] == Decimal("16.00") and u["overtime_hours"] == Decimal("2.50")
+    assert [r["number"] for r in u["not_accepted"]] == [hol["number"]]
+    assert u["per_month"] == {"2026-09": Decimal("5.00"), "2026-10": Decimal("11.00")}
+    # the monthly allowance: 24 days / 12 months = 2 a month; both months are over it
+    assert u["allowance_per_cycle"] == Decimal("2.00")
+    rows = {c["cycle"]: c for c in u["cycles"]}
+    assert rows["2026-09"]["over"] and rows["2026-10"]["used"] == Decimal("11.00")
+    # 16 days in 123 days (07-01 .. 10-31): the 8 left last 61 more days at that rate
+    assert u["forecast_exhausted_on"] == at("2026-12-31 00:00").date()
+
+
+def test_minutes_entered_without_a_one_day_cap_and_alerts_once(contract, smtp, tmp_path):
+    o = mt.create_dispatch(kind="change", planned_start="2026-11-02 09:00", staff=["张伟"])
+    v = mt.complete_dispatch(o["number"], worked_minutes=int(19.5 * 480))  # 19.5 days
+    assert v["worked_minutes"] == 9360 and v["work"][0]["entered"]
+    assert smtp == []  # not accepted yet: no alert
+    accept(o["number"], tmp_path, on="2026-11-20")
+    assert len(smtp) == 1 and "80%" in smtp[0]["Subject"]  # 81.3 %: crossed, once
     assert mt.check_quota("OA-2026")["alerts_sent"] == []
-    for d in ("2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09"):
-        day_of_work(d)
+    o = mt.create_dispatch(kind="change", planned_start="2026-11-09 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-09 09:00",
+                         actual_end="2026-11-13 17:30")  # fmt: skip
+    accept(o["number"], tmp_path)
     u = mt.contract_usage("OA-2026")
     assert u["days_used"] == Decimal("24.50") and u["days_left"] == Decimal("-0.50")
-    assert u["alert_level"] == 100
+    assert u["alert_level"] == 100 and u["forecast_exhausted_on"] == "exhausted"
     assert [m["Subject"].count("100%") for m in smtp] == [0, 1]  # 100 % once, 80 % not again
+    assert mt.check_quota("OA-2026")["alerts_sent"] == []
 
 
-def test_worked_minutes_override_and_cancelled_orders(contract: str) -> None:
+def test_weekly_service_cycle_allowance(contract: str) -> None:
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        s.scalar(select(Contract).where(Contract.code == contract)).service_cycle = "week"
+    u = mt.contract_usage("OA-2026", today=at("2026-11-25 10:00").date())
+    # 2026-07-01 .. 2027-06-30 touches 53 ISO weeks: 24 / 53
+    assert u["allowance_per_cycle"] == Decimal("0.45")
+    assert [c["cycle"] for c in u["cycles"]] == ["2026-W48"]
+
+
+def test_signoff_before_the_work_and_orders_on_days_off(contract: str, tmp_path) -> None:
+    o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-11-24 09:00",
+                         actual_end="2026-11-24 12:00")  # fmt: skip
+    before = counts()
+    with pytest.raises(InputError) as err:
+        accept(o["number"], tmp_path, on="2026-11-23")
+    assert err.value.field == "date" and "before the work was done" in str(err.value)
+    assert counts() == before
+    with pytest.raises(InputError) as err:
+        mt.create_dispatch(kind="remote", planned_start="2026-10-03 10:00", staff=["张伟"])
+    assert err.value.field == "planned_start" and "--on-day-off" in str(err.value)
+    v = mt.create_dispatch(
+        kind="remote",
+        planned_start="2026-10-03 10:00",
+        staff=["张伟"],
+        on_day_off=True,
+        service_mode="remote",
+        skills=["Linux", "PostgreSQL"],
+    )
+    assert v["on_day_off"] and v["skills"] == ["Linux", "PostgreSQL"] and v["version"] == 1
+    import docx
+
+    text = "\n".join(
+        c.text for t in docx.Document(str(stored(v["document"]))).tables
+        for r in t.rows for c in r.cells
+    )  # fmt: skip
+    assert "是：非工作日服务" in text and "Linux、PostgreSQL" in text and "远程服务" in text
+    done = mt.complete_dispatch(v["number"], actual_start="2026-10-03 10:00",
+                                actual_end="2026-10-03 12:00")  # fmt: skip
+    assert done["worked_minutes"] == 0 and done["overtime_minutes"] == 120  # all overtime
+    assert done["version"] == 2  # versions per order, not across orders
+    again = mt.complete_dispatch(v["number"], actual_start="2026-10-03 10:00",
+                                 actual_end="2026-10-03 11:00")  # corrected: v3  # fmt: skip
+    assert again["version"] == 3 and again["overtime_minutes"] == 60 and len(again["work"]) == 1
+
+
+def test_worked_minutes_override_and_cancelled_orders(contract: str, tmp_path) -> None:
     o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
     mt.complete_dispatch(o["number"], actual_start="2026-11-24 09:00",
                          actual_end="2026-11-24 17:00", worked_minutes=120)  # fmt: skip
+    accept(o["number"], tmp_path)
     c = mt.create_dispatch(kind="remote", planned_start="2026-11-25 09:00", staff=["张伟"])
     mt.cancel_dispatch(c["number"], reason="client postponed")
     u = mt.contract_usage("OA-2026")
@@ -469,6 +616,24 @@ def test_run_log_and_reminder_once(contract: str, smtp, cli) -> None:
     assert info["missing"] == ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]
 
 
+def test_run_log_one_entry_per_engineer_and_day_by_our_staff(contract: str, cli) -> None:
+    mt.add_run_log(day="2026-11-23", author="张伟", checks=["服务器巡检"])
+    # a second engineer on the same day stands beside the first (neither refused nor lost)
+    mt.add_run_log(day="2026-11-23", author="li ming", backups_verified=True,
+                   backup_note="异地备份已校验 sha256")  # fmt: skip
+    code, _, err = cli("runlog", "add", "--day", "2026-11-23", "--author", "王芳")
+    assert code == 2 and "author" in err and "not one of our staff" in err  # a client contact
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-23", "--json")
+    entries = json.loads(out)["entries"]
+    assert [(e["author"], e["backup_note"]) for e in entries] == [
+        ("张伟", ""), ("李明", "异地备份已校验 sha256")
+    ]  # fmt: skip
+    code, out, _ = cli("runlog", "list", "--from", "2026-11-23", "--to", "2026-11-23")
+    assert code == 0 and "sha256" in out and "backup" in out  # the note is shown (wrapped)
+    replaced = mt.add_run_log(day="2026-11-23", author="张伟", checks=["邮件队列"], replace=True)
+    assert replaced["checks"] == ["邮件队列"]
+
+
 # --- SLA report and fault record ---------------------------------------------------------
 
 
@@ -493,6 +658,42 @@ def test_monthly_sla_report(contract: str, cli) -> None:
     assert r["breaches"][0]["over_minutes"] == 60.0
     code, _, err = cli("sla", "report", "--month", "2026-13")
     assert code == 2 and "month" in err
+
+
+def test_open_fault_is_open_in_the_report_and_the_statement(contract, cli, tmp_path) -> None:
+    import docx
+
+    a = mt.report_fault(severity="non-crash", title="流程卡住", reported_at=at("2026-09-24 17:00"),
+                        now=at("2026-09-24 17:01"))  # fmt: skip
+    mt.stamp(a.key, "respond", at=at("2026-09-28 09:10"), mode="phone")
+    mt.pause(a.key, at=at("2026-09-28 10:00"), reason="等待甲方提供日志",
+             now=at("2026-09-28 10:00"))  # fmt: skip
+    mt.resume(a.key, at=at("2026-09-29 10:00"), now=at("2026-09-29 10:00"))
+    b = mt.report_fault(severity="crash", title="服务器崩溃", reported_at=at("2026-09-29 10:00"),
+                        now=at("2026-09-29 10:00"))  # fmt: skip
+    one = mt.sla_report("2026-09", "OA-2026", now=at("2026-09-30 10:00"))
+    two = mt.sla_report("2026-09", "OA-2026", now=at("2026-10-09 10:00"))
+    for r in (one, two):  # open clocks are open, not breached, and do not grow into breaches
+        assert r["clocks"]["onsite"]["open"] == 2 and r["clocks"]["onsite"]["breached"] == 0
+        assert r["clocks"]["response"]["met"] == 1 and r["clocks"]["response"]["open"] == 1
+        assert r["breaches"] == []
+    assert two["clocks"]["onsite"]["overdue"] == 2
+    o = mt.create_dispatch(kind="change", planned_start="2026-09-14 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-09-14 09:00",
+                         actual_end="2026-09-15 17:30")  # fmt: skip
+    accept(o["number"], tmp_path)
+    code, out, err = cli("sla", "report", "--month", "2026-09", "--contract", "OA-2026",
+                         "--docx", "--json")  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["service_days"]["month_days"] == "2.00" and r["version"] == 1
+    path = stored(r["path"])
+    d = docx.Document(str(path))
+    text = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
+    assert a.key in text and b.key in text and "等待甲方提供日志" in text
+    assert "未结" in text and "工作日全天" in text and "对账结果（无异议/有异议）" in text
+    assert "2.00" in text  # the month's service days
+    assert "{{" not in text and "{%" not in text
 
 
 def test_fault_record_document(contract: str, cli) -> None:
@@ -533,10 +734,30 @@ def test_weekly_visits_on_schedule_once_and_not_on_holidays(contract: str) -> No
     assert out["created"][0]["planned_end"] == "2026-12-02T17:30:00+08:00"
     again = mt.plan_weekly_visits(now=at("2026-11-30 09:00"), days_ahead=7)
     assert again["created"] == [] and len(again["existing"]) == 1
-    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not
+    # National Day week: Wednesday 2026-09-30 is a workday, Wednesday 2026-10-07 is not:
+    # that visit moves to Thursday 10-08 and the order says so
     out = mt.plan_weekly_visits(now=at("2026-09-28 08:30"), days_ahead=10)
-    assert [o["planned_start"][:10] for o in out["created"]] == ["2026-09-30"]
-    assert [str(x["day"]) for x in out["skipped"]] == ["2026-10-07"]
+    assert [o["planned_start"] for o in out["created"]] == [
+        "2026-09-30T14:00:00+08:00", "2026-10-08T14:00:00+08:00"
+    ]  # fmt: skip
+    assert [(str(x["day"]), str(x["to"])) for x in out["moved"]] == [("2026-10-07", "2026-10-08")]
+    assert out["skipped"] == [] and "顺延至 2026-10-08" in out["created"][1]["work_content"]
+    assert not out["created"][1]["on_day_off"]
+
+
+def test_weekly_visit_never_twice_for_a_slot(contract: str, tmp_path) -> None:
+    out = mt.plan_weekly_visits(now=at("2026-10-05 08:30"), days_ahead=3)  # slot 10-07
+    [o] = out["created"]
+    mt.complete_dispatch(o["number"], actual_start="2026-10-08 14:00",
+                         actual_end="2026-10-08 17:30", now=at("2026-10-08 18:00"))  # fmt: skip
+    accept(o["number"], tmp_path)
+    # run again on the moved day before the visit time, and the next morning
+    for now in ("2026-10-06 09:00", "2026-10-07 10:00"):
+        again = mt.plan_weekly_visits(now=at(now), days_ahead=3)
+        assert again["created"] == [] and [str(x["day"]) for x in again["existing"]] == [
+            "2026-10-07"
+        ]
+    assert [v["number"] for v in mt.list_dispatch()] == [o["number"]]
 
 
 # --- the flows on a real Prefect server --------------------------------------------------
@@ -583,7 +804,7 @@ def test_sla_watch_and_report_flows(prefect_server: str, contract: str, smtp) ->
     assert state.is_completed() and state.result()["faults"] == 1
 
 
-def test_cli_usage_list_evaluation_and_details(contract: str, cli) -> None:
+def test_cli_usage_list_evaluation_and_details(contract: str, cli, cf_home) -> None:
     o = mt.create_dispatch(kind="remote", planned_start="2026-11-24 09:00", staff=["张伟"])
     code, out, err = cli("dispatch", "done", o["number"], "--start", "2026-11-24 09:00",
                          "--end", "2026-11-24 13:00")  # fmt: skip
@@ -591,8 +812,14 @@ def test_cli_usage_list_evaluation_and_details(contract: str, cli) -> None:
     code, out, err = cli("contract", "usage", "OA-2026", "--json")
     assert code == 0, err
     u = json.loads(out)
+    assert u["days_used"] == "0.00" and u["awaiting_acceptance"][0]["days"] == "0.50"
+    accept(o["number"], cf_home)
+    code, out, err = cli("contract", "usage", "OA-2026", "--json")
+    u = json.loads(out)
     assert u["days_used"] == "0.50" and u["days_left"] == "23.50"
     assert u["per_month"] == {"2026-11": "0.50"} and u["annual_fee"] == "20000.00"
+    code, out, err = cli("contract", "usage", "OA-2026")
+    assert code == 0 and "Service cycle (month)" in out and "2026-11" in out
     code, out, _ = cli("dispatch", "list", "--json")
     assert [r["number"] for r in json.loads(out)] == [o["number"]]
     code, out, _ = cli("dispatch", "evaluation", "--json")

@@ -31,11 +31,12 @@ def _dispatch_file(case: Returned, tmp_path: Path) -> tuple[str, bytes]:
     from tests.support.maintenance import fill_signoff, stored
 
     order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
-    mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
-                         actual_end="2026-11-24 11:35")  # fmt: skip
+    done = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",
+                                actual_end="2026-11-24 11:35")  # fmt: skip
     values = {"accepted": "是", "satisfaction": "4", "feedback": "及时", "signer": "王芳",
               "date": "2026-11-24", **(case.signoff or {})}  # fmt: skip
-    out = fill_signoff(stored(order["document"]), tmp_path / "filled.docx", values)
+    # the client signs the version issued when the work was done (it has the actual times)
+    out = fill_signoff(stored(done["document"]), tmp_path / "filled.docx", values)
     return order["number"], case.edit(out.read_bytes())
 
 

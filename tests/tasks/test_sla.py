@@ -28,7 +28,7 @@ POLICY = sla.load_policy(
             "response_minutes": 60,
             "response_clock": "service",
             "onsite_minutes": 1440,
-            "onsite_clock": "always",
+            "onsite_clock": "working-days",
         },
         "warn_at": 0.8,
     }
@@ -57,7 +57,8 @@ def dues(severity: str, reported: str, cal: WorkingCalendar) -> tuple[datetime, 
 def test_non_crash_friday_evening_is_due_monday_0930(cal: WorkingCalendar) -> None:
     response, onsite, prov = dues("non_crash", "2026-11-20 17:00", cal)  # a Friday
     assert response == at("2026-11-23 09:30")  # 30 min on Friday, 30 on Monday
-    assert onsite == at("2026-11-21 17:00")  # 24 hours around the clock
+    # 24 hours around the clock on working days: 7 h on Friday, 17 h on Monday
+    assert onsite == at("2026-11-23 17:00")
     assert not prov
 
 
@@ -79,7 +80,105 @@ def test_national_day_2026_holidays_are_skipped(cal: WorkingCalendar) -> None:
     # 2026-09-30 is a Wednesday; 10-01..10-07 are the National Day holidays
     response, onsite, _ = dues("non_crash", "2026-09-30 17:00", cal)
     assert response == at("2026-10-08 09:30")
-    assert onsite == at("2026-10-01 17:00")  # on-site clock runs through holidays
+    assert onsite == at("2026-10-08 17:00")  # 7 h on 09-30, the holidays skipped, 17 h
+
+
+# --- the three calendar kinds on the 2026 calendar (issue 18) ------------------------------
+
+
+def test_thursday_before_mid_autumn_non_crash(cal: WorkingCalendar) -> None:
+    # 2026-09-24 is a Thursday; 09-25..09-27 are the Mid-Autumn days off
+    response, onsite, prov = dues("non_crash", "2026-09-24 17:00", cal)
+    assert response == at("2026-09-28 09:30")  # 30 min Thursday, 30 min Monday
+    assert onsite == at("2026-09-28 17:00")  # 7 h Thursday, 17 h Monday: not the holiday
+    assert onsite >= response and not prov
+
+
+def test_thursday_before_mid_autumn_crash_runs_around_the_clock(cal: WorkingCalendar) -> None:
+    response, onsite, _ = dues("crash", "2026-09-24 17:00", cal)
+    assert response == at("2026-09-24 17:30")
+    assert onsite == at("2026-09-24 23:00")
+
+
+def test_make_up_saturday_counts_for_both_calendar_kinds(cal: WorkingCalendar) -> None:
+    # 2026-10-10 is a Saturday worked in exchange for National Day (调休)
+    response, onsite, _ = dues("non_crash", "2026-10-09 17:00", cal)
+    assert response == at("2026-10-10 09:30")
+    assert onsite == at("2026-10-10 17:00")
+    # a plain Saturday is skipped: 2026-10-17
+    response, onsite, _ = dues("non_crash", "2026-10-16 17:00", cal)
+    assert response == at("2026-10-19 09:30")
+    assert onsite == at("2026-10-19 17:00")
+
+
+def test_make_up_sunday_before_mid_autumn(cal: WorkingCalendar) -> None:
+    response, onsite, _ = dues("non_crash", "2026-09-19 12:00", cal)  # Saturday, day off
+    assert response == at("2026-09-20 10:00")  # the make-up Sunday opens at 09:00
+    assert onsite == at("2026-09-21 00:00")  # Sunday 00:00 + 24 h
+
+
+def test_fault_paused_over_national_day(cal: WorkingCalendar) -> None:
+    rule = POLICY.rule("non_crash")
+    pauses = [sla.Pause(at("2026-09-30 11:00"), at("2026-10-08 10:00"))]
+    onsite = sla.clock_state(
+        "onsite", at("2026-09-30 10:00"), rule.onsite, POLICY.warn_at, cal,
+        pauses=pauses, now=at("2026-10-08 12:00"),
+    )  # fmt: skip
+    # 1 h used before the pause; the pause's working-day time (13 h + 10 h) is added:
+    # 23 h left after 10-08 10:00 -> 14 h on 10-08, 9 h on 10-09
+    assert onsite.due == at("2026-10-09 09:00")
+    assert onsite.used == timedelta(hours=3)
+    assert onsite.status == sla.RUNNING
+    response = sla.clock_state(
+        "response", at("2026-09-30 10:00"), rule.response, POLICY.warn_at, cal,
+        pauses=pauses, now=at("2026-10-08 12:00"),
+    )  # fmt: skip
+    # 1 h of service time used up by 11:00, the pause began at the due time: breach stands
+    assert response.status == sla.BREACHED
+
+
+def test_onsite_is_never_due_before_the_response() -> None:
+    cal = WorkingCalendar(tz=SH)
+    wall = sla.load_policy({"non_crash": {"onsite_clock": "always"}})  # a contract's reading
+    rule = wall.rule("non_crash")
+    start, now = at("2026-09-24 17:00"), at("2026-09-24 18:00")
+    response = sla.clock_state("response", start, rule.response, wall.warn_at, cal, now=now)
+    raw = sla.due_at(start, rule.onsite.duration, rule.onsite.clock, cal).at
+    assert raw == at("2026-09-25 17:00") < response.due  # what the wall clock alone says
+    onsite = sla.clock_state(
+        "onsite", start, rule.onsite, wall.warn_at, cal, now=now, not_before=response.due
+    )
+    assert onsite.due == response.due == at("2026-09-28 09:30")
+
+
+def test_client_requested_onsite_time_is_the_deadline(cal: WorkingCalendar) -> None:
+    rule = POLICY.rule("non_crash")
+    start = at("2026-09-24 17:00")
+    asked = at("2026-09-29 14:00")  # 根据甲方要求: Tuesday afternoon
+    state = sla.clock_state(
+        "onsite", start, rule.onsite, POLICY.warn_at, cal,
+        now=at("2026-09-29 13:00"), fixed_due=asked,
+    )  # fmt: skip
+    assert state.due == asked and state.status == sla.AT_RISK
+    met = sla.clock_state(
+        "onsite", start, rule.onsite, POLICY.warn_at, cal,
+        now=at("2026-09-30 09:00"), stopped_at=at("2026-09-29 13:50"), fixed_due=asked,
+    )  # fmt: skip
+    assert met.status == sla.MET
+
+
+@pytest.mark.parametrize("word", ["working-days", "working_days", "Working-Days"])
+def test_working_days_clock_words(word: str) -> None:
+    p = sla.load_policy({"crash": {"onsite_clock": word}})
+    assert p.crash.onsite.clock == sla.WORKING_DAYS
+
+
+def test_working_days_bulk_equals_single(cal: WorkingCalendar) -> None:
+    starts = [at("2026-09-24 17:00"), at("2026-10-09 17:00"), at("2026-10-03 11:00")]
+    bulk = sla.due_times(starts, timedelta(hours=24), sla.WORKING_DAYS, cal)
+    assert [d.at for d in bulk] == [
+        at("2026-09-28 17:00"), at("2026-10-10 17:00"), at("2026-10-09 00:00")
+    ]  # fmt: skip
 
 
 def test_non_crash_reported_on_a_holiday_starts_at_the_next_opening(cal: WorkingCalendar) -> None:

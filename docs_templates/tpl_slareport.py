@@ -1,0 +1,117 @@
+"""Builder of the monthly SLA statement (SLA 月度服务对账单 / Monthly SLA Statement): the
+month's faults with each clock (its rule, due time, actual time, result), the pauses and
+their reasons, the breaches with their causes, open clocks shown as open with their elapsed
+time, and the month's service days; a confirmation table for the client (对账确认)."""
+
+from __future__ import annotations
+
+from docx.document import Document as DocxDocument
+
+from changeflow.tasks.wordkit import write_custom_properties
+
+from .build import builder, new_document, pick, trim_styles
+from .tables import loop_table, pairs, widths
+
+TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
+INFO = [
+    (("统计月份", "Month"), "{{ month }}"),
+    (("服务合同", "Contract"), "{{ contract }}"),
+    (("委托单位（甲方）", "Client"), "{{ client }}"),
+    (("统计截至", "As of"), "{{ as_of }}"),
+    (("本月故障数", "Faults this month"), "{{ faults }}"),
+    (("本月服务天数", "Service days this month"), "{{ month_days }}"),
+    (("年度服务天数（已用/剩余/合计）", "Service days of the year (used/left/total)"),
+     "{{ year_days }}"),
+]  # fmt: skip
+H_SUMMARY = ("一、响应时间汇总", "1. Response times, summary")
+SUMMARY_COLS = [
+    ("时限", "Clock"),
+    ("故障", "Faults"),
+    ("达标", "Met"),
+    ("超时", "Breached"),
+    ("未结（已过期）", "Open (past due)"),
+    ("达标率", "Met %"),
+]
+H_FAULTS = ("二、故障明细", "2. Faults")
+FAULT_COLS = [
+    ("编号", "Key"),
+    ("故障", "Fault"),
+    ("时限", "Clock"),
+    ("规定", "Rule"),
+    ("到期（月-日 时:分）", "Due (MM-DD hh:mm)"),
+    ("实际", "Actual"),
+    ("结果", "Result"),
+]
+H_PAUSES = ("三、计时暂停（等待甲方）", "3. Clocks paused (waiting for the client)")
+PAUSE_COLS = [("编号", "Key"), ("开始", "From"), ("结束", "To"), ("原因", "Reason")]
+H_BREACHES = ("四、超时原因", "4. Breaches and their causes")
+BREACH_COLS = [
+    ("编号", "Key"),
+    ("时限", "Clock"),
+    ("超出（分钟）", "Over (min)"),
+    ("原因", "Cause"),
+]
+H_CONFIRM = ("五、甲方确认", "5. The client's confirmation")
+CONFIRM_INTRO = (
+    "请甲方核对上述记录，在下表右栏填写对账结果（“无异议”或“有异议”）、意见、签字人和日期，保存后将本文件发回。",
+    "Please check the records above and fill in the right-hand cells: result ('agreed' or"
+    " 'disputed'), remarks, signer and date; save and send this file back.",
+)
+CONFIRM_FIELDS = [
+    ("对账结果（无异议/有异议）", "Result (agreed/disputed)"),
+    ("意见", "Remarks"),
+    ("签字人", "Signed by"),
+    ("日期", "Date"),
+]
+
+
+@builder("sla-report")
+def sla_report(lang: str) -> DocxDocument:
+    doc = new_document(pick(TITLE, lang), lang)
+    pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(70, 90))
+    doc.add_heading(pick(H_SUMMARY, lang), level=1)
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in SUMMARY_COLS],
+        "c",
+        "summary",
+        ["{{ c.name }}", "{{ c.faults }}", "{{ c.met }}", "{{ c.breached }}", "{{ c.open }}",
+         "{{ c.percent }}"],
+    )  # fmt: skip
+    widths(t, [34, 22, 22, 22, 32, 28])
+    doc.add_heading(pick(H_FAULTS, lang), level=1)
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in FAULT_COLS],
+        "r",
+        "rows",
+        ["{{ r.key }}", "{{ r.title }}", "{{ r.clock }}", "{{ r.rule }}", "{{ r.due }}",
+         "{{ r.actual }}", "{{ r.result }}"],
+    )  # fmt: skip
+    widths(t, [28, 28, 18, 26, 20, 20, 20])
+    doc.add_heading(pick(H_PAUSES, lang), level=1)
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in PAUSE_COLS],
+        "p",
+        "pauses",
+        ["{{ p.key }}", "{{ p.start }}", "{{ p.end }}", "{{ p.reason }}"],
+    )
+    widths(t, [28, 34, 34, 64])
+    doc.add_heading(pick(H_BREACHES, lang), level=1)
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in BREACH_COLS],
+        "b",
+        "breaches",
+        ["{{ b.key }}", "{{ b.clock }}", "{{ b.over }}", "{{ b.cause }}"],
+    )
+    widths(t, [28, 24, 24, 84])
+    doc.add_heading(pick(H_CONFIRM, lang), level=1)
+    doc.add_paragraph(pick(CONFIRM_INTRO, lang))
+    pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS], mm=(70, 90))
+    trim_styles(doc)
+    write_custom_properties(
+        doc, {"changeflow.kind": "sla-report-template", "changeflow.lang": lang}
+    )
+    return doc
