@@ -45,10 +45,10 @@ def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
     from changeflow.tasks.planning import make_plan
 
     keys = _take_in(3)
-    make_plan(keys[0])  # already planned: not waiting
+    make_plan(keys[0], issue=True)  # already planned: not waiting
     report_fault(severity="non-crash", title="打印机无法连接")  # a fault: never planned
     assert waiting_keys() == keys[1:]
-    report = plan_many(actor="李明")
+    report = plan_many(actor="李明", issue=True)
     assert [(i.key, i.outcome, i.version) for i in report.items] == [
         (keys[1], "planned", 1),
         (keys[2], "planned", 1),
@@ -58,7 +58,7 @@ def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
     assert {k: v for k, v in _plans_per_request().items() if k in keys} == {
         keys[0]: 1, keys[1]: 1, keys[2]: 1
     }  # fmt: skip
-    again = plan_many(keys)  # the same inputs again: every plan stands
+    again = plan_many(keys, issue=True)  # the same inputs again: every plan stands
     assert [i.outcome for i in again.items] == ["unchanged"] * 3
     assert plan_many().items == []  # nothing waits any more
 
