@@ -40,6 +40,7 @@ from .document import render_plan
 from .economics import economics, extra_rates, service_days_before
 from .estimates_file import parse_estimates, read_estimates_file
 from .estimating import Estimate, default_estimates, pd_text
+from .history import apply_history
 from .scheduling import schedule
 from .staffing import (
     approval_lead_days,
@@ -72,6 +73,16 @@ def _estimates_for(
     if estimates is not None:
         return parse_estimates(session, estimates, source, req, contract, lang), source
     return default_estimates(session, req, contract, lang), "defaults"
+
+
+def _suggested(
+    session: Session, req: Request, contract: Contract, items: list[Estimate], source: str
+) -> tuple[list[Estimate], str, list[dict[str, Any]]]:
+    """Without an estimates file, the defaults adjusted by similar past requirements."""
+    if source != "defaults":
+        return items, source, []
+    items, notes = apply_history(session, req, contract, items)
+    return items, ("history" if notes else source), notes
 
 
 def make_plan(
@@ -114,6 +125,7 @@ def make_plan(
         if contract is None:
             raise InputError(key, "contract", "the request has no contract; day rates come from it")
         items, source = _estimates_for(session, req, contract, estimates, estimates_source, lang)
+        items, source, suggestions = _suggested(session, req, contract, items, source)
         cal = calendar_for(session, contract)
         today = today_local()
         lead = approval_lead_days(contract)
@@ -171,7 +183,7 @@ def make_plan(
             total=budget.total,
             currency=contract.currency or "CNY",
             provisional=sched.provisional,
-            estimates_source=Path(source).name if source != "defaults" else source,
+            estimates_source=Path(source).name if source not in ("defaults", "history") else source,
             lang=lang,
             created_by=actor,
             status="draft",
@@ -182,6 +194,7 @@ def make_plan(
                     if not who.endswith(" (TBD)")
                 },
                 "service_days": econ,
+                "suggestions": suggestions,
                 "busy_elsewhere": busy,
                 "late": late,
                 "desired_date": req.desired_date.isoformat() if req.desired_date else None,
@@ -433,6 +446,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "phases": (plan.data or {}).get("phases", {}),
         "service_days": (plan.data or {}).get("service_days"),
         "busy_elsewhere": (plan.data or {}).get("busy_elsewhere", []),
+        "suggestions": (plan.data or {}).get("suggestions", []),
         "late": (plan.data or {}).get("late"),
         "items": [
             {

@@ -738,3 +738,77 @@ def test_past_and_too_early_starts_are_refused(submitted: str, cli, monkeypatch)
     _counting_contract(approval_lead_days="two")
     with pytest.raises(InputError, match="approval_lead_days"):
         make_plan(submitted)
+
+
+# --- estimates learned from history ----------------------------------------------------------
+
+
+def _book(key: str, ratio: Decimal) -> None:
+    """Book ``ratio`` x the planned person-days of each person as time on ``key``."""
+    from changeflow.db.git import TimeEntry
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning.staffing import approved_plan
+
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.key == key))
+        plan = approved_plan(s, req)
+        per_person: dict[int, Decimal] = {}
+        for it in plan.items:
+            per_person[it.assignee_id] = per_person.get(it.assignee_id, Decimal(0)) + it.person_days
+        for pid, pd in per_person.items():
+            s.add(TimeEntry(request_id=req.id, person_id=pid, identity=str(pid),
+                            day=plan.start_date, hours=pd * ratio * 8, token="@test"))  # fmt: skip
+
+
+def test_suggestions_from_history_reproduce_a_known_ratio(contract: str) -> None:
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.signoff import record_decision, today_local
+    from tests.support.delivery import advance
+
+    past = _take_in(3)
+    for key in past:  # all planned from the defaults, then done
+        make_plan(key, issue=True)
+        record_decision(key, "approve", "王芳", today_local(), channel="cli")
+    for key in past:
+        advance(key, "in_development", "in_testing", "live", "accepted")
+        _book(key, Decimal("1.5"))  # every piece of work took 1.5 x its plan
+    (new,) = _take_in(1)
+    r = make_plan(new)
+    assert r["estimates"] == "history" and r["status"] == "draft"
+    notes = {(n["requirement"], n["role"]): n for n in r["suggestions"]}
+    assert len(notes) == 9  # three requirements x analyst, developer, tester
+    for n in notes.values():
+        assert n["ratio"] == {"low": "1.50", "median": "1.50", "high": "1.50"}
+        assert n["based_on"] == [f"{k} #{n['requirement']}" for k in past]
+        expected = Decimal(n["default"]) * Decimal("1.5")
+        assert abs(Decimal(n["person_days"]) - expected) <= Decimal("0.25")
+    assert notes[(1, "developer")]["person_days"] == "7.5"  # 5 planned, 7.5 taken
+    items = {(i["requirement"], i["role"]): i for i in r["items"]}
+    assert items[(1, "developer")]["person_days"] == "7.5"  # the draft carries it
+    assert items[(None, "engineer")]["person_days"] == "1"  # whole-request items: defaults
+    # the suggestion stays in the draft for the lead: the document shows only the numbers
+    text, tables, _ = _doc_text(r["document"])
+    assert "1.50" not in text and past[0] not in "\n".join(
+        "|".join(row) for t in tables for row in t
+    )
+
+
+def test_suggest_prefers_similar_words_and_keeps_defaults_without_history() -> None:
+    from changeflow.tasks.planning.history import Past, suggest, words
+
+    def p(key: str, text: str, planned: str, actual: str) -> Past:
+        return Past(key, 1, text, "developer", Decimal(planned), Decimal(actual),
+                    words=words(text))  # fmt: skip
+
+    history = [
+        p("A", "与财务系统集成，同步报销凭证", "3", "9"),
+        p("B", "财务系统集成：付款状态回写", "3", "8"),
+        p("C", "报销单必须上传发票附件", "5", "1"),
+    ]
+    got = suggest("与财务系统集成，推送报销单", "", ["developer", "tester"], history)
+    assert set(got) == {"developer"}  # no tester history: the defaults stand for it
+    dev = got["developer"]
+    assert dev.based_on[:2] == ["A #1", "B #1"] and "C #1" not in dev.based_on
+    assert dev.person_days in (Decimal("8.5"), Decimal("8.0"), Decimal("9.0"))
+    assert suggest("完全无关的需求", "", ["developer"], history) == {}
