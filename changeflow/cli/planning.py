@@ -195,6 +195,14 @@ def plan_cmd(
                 f"busy elsewhere: {b['who']} {b['from']} - {b['to']} ({b['days']} d): {b['what']}",
                 markup=False,
             )
+        for n in result.get("suggestions") or []:
+            r = n["ratio"]
+            console.print(
+                f"from history: req {n['requirement']} {n['role']} {n['default']} ->"
+                f" {n['person_days']} pd (actual/planned {r['low']}..{r['high']},"
+                f" median {r['median']}; based on {', '.join(n['based_on'])})",
+                markup=False,
+            )
         late = result.get("late")
         if late:
             console.print(

@@ -277,6 +277,39 @@ def planned_service_days(
     }
 
 
+def booked_service_days(
+    session: Session, contract: Contract, *, first: date | None = None, last: date | None = None
+) -> dict[str, Any]:
+    """Time booked on the contract's development requests (``@2h`` tokens of linked
+    commits), in service days, between ``first`` and ``last`` (default: the contract's
+    period). For ``contract usage`` beside ``planned_service_days``: ``{"days": Decimal,
+    "hours": Decimal, "requests": {key: Decimal days}}``."""
+    from changeflow.db.git import TimeEntry
+
+    first = first or contract.start_date
+    last = last or contract.end_date
+    per_day = Decimal(contract.hours_per_service_day) or Decimal(8)
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    for key, h in session.execute(
+        select(Request.key, TimeEntry.hours)
+        .join(Request, TimeEntry.request_id == Request.id)
+        .where(
+            Request.contract_id == contract.id,
+            Request.kind.in_(("dev", "change")),
+            TimeEntry.day >= first,
+            TimeEntry.day <= last,
+        )
+    ):
+        hours[key] += Decimal(h)
+    two = Decimal("0.01")
+    total = sum(hours.values(), Decimal(0))
+    return {
+        "days": (total / per_day).quantize(two),
+        "hours": total,
+        "requests": {k: (v / per_day).quantize(two) for k, v in sorted(hours.items())},
+    }
+
+
 def planning_settings(contract: Contract) -> dict[str, Any]:
     raw = (contract.settings or {}).get("planning") or {}
     if not isinstance(raw, dict):

@@ -676,6 +676,8 @@ def test_a_draft_cannot_be_approved_or_sent(submitted: str, cli) -> None:
 
     r = make_plan(submitted, start=D("2026-11-30"))
     assert r["status"] == "draft" and _state(submitted) == "submitted"
+    code, out, _ = cli("status", submitted, "--json")
+    assert code == 0 and "draft" in json.dumps(json.loads(out), ensure_ascii=False)
     _, tables, d = _doc_text(r["document"])
     for section in d.sections:  # 草稿 on every page
         assert section.header.paragraphs[0].text.startswith("草稿 DRAFT")
@@ -773,6 +775,16 @@ def test_suggestions_from_history_reproduce_a_known_ratio(contract: str) -> None
     for key in past:
         advance(key, "in_development", "in_testing", "live", "accepted")
         _book(key, Decimal("1.5"))  # every piece of work took 1.5 x its plan
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning import booked_service_days, planned_service_days
+
+    with transaction() as s:  # what contract usage counts: planned and booked
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        booked = booked_service_days(s, k)
+        planned = planned_service_days(s, k)
+    assert booked["days"] == Decimal("85.50")  # 3 x 19 planned x 1.5
+    assert planned["days"] == 57 and set(planned["requests"]) == set(past)
     (new,) = _take_in(1)
     r = make_plan(new)
     assert r["estimates"] == "history" and r["status"] == "draft"
