@@ -142,18 +142,16 @@ def plan_cmd(
         return
     if lang is not None and lang not in ("zh-CN", "en"):
         raise InputError("command line", "--lang", "must be zh-CN or en")
-    if issue and estimates is None and start is None and lang is None and not new_version:
-        result = planning.issue_plan(key, actor=actor)
-    else:
-        result = planning.plan_from_file(
-            key,
-            estimates_path=estimates,
-            start=_date(start, "--start") if start else None,
-            lang=lang,
-            actor=actor,
-            new_version=new_version,
-            issue=issue,
-        )
+    # --issue alone signs the newest draft as reviewed (or drafts and signs one if none)
+    result = planning.plan_from_file(
+        key,
+        estimates_path=estimates,
+        start=_date(start, "--start") if start else None,
+        lang=lang,
+        actor=actor,
+        new_version=new_version,
+        issue=issue,
+    )
 
     def render() -> None:
         cols = ["#", "req", "phase", "role", "who", "pd", "amount", "start", "end"]

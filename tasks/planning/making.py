@@ -107,12 +107,30 @@ def make_plan(
     client a second, identical version. ``backdated`` records a plan agreed earlier (e.g.
     from paper): its start is not checked against today.
     """
+    asked_lang = lang
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
     actor = actor or _actor()
     with transaction() as session:
         req = load_for_update(session, key)
+        newest = latest_plan(session, req)
+        if (
+            issue
+            and estimates is None
+            and start is None
+            and not new_version
+            and newest is not None
+            and newest.status == "draft"
+            and asked_lang in (None, newest.lang)
+        ):
+            # Issue what the lead reviewed (maybe edited from a file), not fresh defaults.
+            _issue(session, req, newest, actor=actor, channel=channel, today=today_local())
+            doc = newest.document
+            return plan_summary(newest) | {
+                "document": str(document_path(doc)) if doc else None,
+                "sha256": doc.sha256 if doc else None,
+            }
         if not is_allowed(req.kind, req.state, "planned", req.held_from) or req.kind == "fault":
             raise TransitionError(
                 key,
@@ -145,7 +163,6 @@ def make_plan(
         busy = busy_during(booked, people, sched.start, sched.end, cal)
         late = _late(req.desired_date, sched.end, cal)
         digest = _inputs_digest(items, sched.start, lang, contract, sched.load, econ)
-        newest = latest_plan(session, req)
         if (
             not new_version
             and newest is not None

@@ -824,3 +824,24 @@ def test_suggest_prefers_similar_words_and_keeps_defaults_without_history() -> N
     assert dev.based_on[:2] == ["A #1", "B #1"] and "C #1" not in dev.based_on
     assert dev.person_days in (Decimal("8.5"), Decimal("8.0"), Decimal("9.0"))
     assert suggest("完全无关的需求", "", ["developer"], history) == {}
+
+
+def test_the_lead_edits_the_draft_and_issues_what_was_reviewed(
+    submitted: str, cli, tmp_path
+) -> None:
+    code, out, err = cli("plan", submitted, "--start", "2026-09-07", "--json")
+    assert code == 0 and json.loads(out)["status"] == "draft", err
+    est = tmp_path / "est.yaml"
+    assert cli("plan", submitted, "--export-estimates", str(est))[0] == 0
+    doc = yaml.safe_load(est.read_text("utf-8"))
+    doc["items"][3]["person_days"] = "8"  # the lead: 5 developer-days are not enough
+    est.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    code, out, err = cli("plan", submitted, "--estimates", str(est), "--start", "2026-09-07")
+    assert code == 0, err
+    assert "DRAFT" in out and "--issue" in out
+    code, out, err = cli("plan", submitted, "--issue", "--json")
+    assert code == 0, err
+    issued = json.loads(out)
+    assert issued["version"] == 2 and issued["status"] == "issued"
+    assert issued["items"][3]["person_days"] == "8" and issued["person_days"] == "22"
+    assert issued["estimates"] == "est.yaml" and _state(submitted) == "planned"
