@@ -121,16 +121,11 @@ def make_plan(
             and start is None
             and not new_version
             and newest is not None
-            and newest.status == "draft"
             and asked_lang in (None, newest.lang)
         ):
-            # Issue what the lead reviewed (maybe edited from a file), not fresh defaults.
-            _issue(session, req, newest, actor=actor, channel=channel, today=today_local())
-            doc = newest.document
-            return plan_summary(newest) | {
-                "document": str(document_path(doc)) if doc else None,
-                "sha256": doc.sha256 if doc else None,
-            }
+            done = _issue_newest(session, req, newest, actor=actor, channel=channel)
+            if done is not None:
+                return done
         if not is_allowed(req.kind, req.state, "planned", req.held_from) or req.kind == "fault":
             raise TransitionError(
                 key,
@@ -151,6 +146,7 @@ def make_plan(
         if start is not None and not backdated:
             check_start(key, start, today, earliest, lead)
         first = cal.roll_forward(start or earliest)
+        lock_people(session, (e.assignee for e in items if e.assignee))
         booked = booked_elsewhere(session, cal, exclude_request_id=req.id, first=first)
         sched = schedule(items, cal, first, busy=booked.halves)
         counts = development_counts(contract)
@@ -291,6 +287,60 @@ def make_plan(
         return plan_summary(plan) | {"document": str(document_path(doc)), "sha256": doc.sha256}
 
 
+def _issue_newest(
+    session: Session, req: Request, newest: Plan, *, actor: str, channel: str
+) -> dict[str, Any] | None:
+    """``--issue`` alone: sign the draft the lead reviewed (maybe edited from a file), not
+    fresh defaults; an issued plan still waiting for the decision stands. A draft made from
+    the defaults that no longer fits (another plan took its days, or its start is now too
+    early) is made again instead (None: go on and make it)."""
+    today = today_local()
+    if newest.status == "issued":
+        if req.state != "planned":
+            return None
+        doc = newest.document
+        return plan_summary(newest) | {
+            "unchanged": True,
+            "document": str(document_path(doc)) if doc else None,
+            "sha256": doc.sha256 if doc else None,
+        }
+    if newest.estimates_source in ("defaults", "history") and not _fits(
+        session, req, newest, today
+    ):
+        return None
+    _issue(session, req, newest, actor=actor, channel=channel, today=today)
+    doc = newest.document
+    return plan_summary(newest) | {
+        "document": str(document_path(doc)) if doc else None,
+        "sha256": doc.sha256 if doc else None,
+    }
+
+
+def _fits(session: Session, req: Request, plan: Plan, today: date) -> bool:
+    """Whether ``plan`` could be issued today: its start allowed, nobody double-booked."""
+    cal = calendar_for(session, req.contract)
+    lead = approval_lead_days(req.contract)
+    backdated = (plan.data or {}).get("backdated")
+    if not backdated and plan.start_date < earliest_start(cal, today, lead):
+        return False
+    lock_people(session, plan_load(plan, cal))
+    booked = booked_elsewhere(session, cal, exclude_request_id=req.id, first=plan.start_date)
+    return not double_booked(plan_load(plan, cal), booked)
+
+
+def lock_people(session: Session, names: Any) -> None:
+    """Lock our staff rows of ``names`` (PostgreSQL; SQLite serialises writers anyway) so
+    two requests planned at once read each other's holds before they write their own."""
+    names = sorted(set(names))
+    if names:
+        session.execute(
+            select(Person.id)
+            .where(Person.client_id.is_(None), Person.name.in_(names))
+            .order_by(Person.id)
+            .with_for_update()
+        ).all()
+
+
 def earliest_start(cal: Any, today: date, lead: int) -> date:
     """The first day a plan may start: the working day after ``lead`` working days from
     tomorrow (lead 0: the next working day)."""
@@ -340,6 +390,7 @@ def _issue(
     if not (plan.data or {}).get("backdated"):
         lead = approval_lead_days(contract)
         check_start(key, plan.start_date, today, earliest_start(cal, today, lead), lead)
+    lock_people(session, plan_load(plan, cal))
     booked = booked_elsewhere(session, cal, exclude_request_id=req.id, first=plan.start_date)
     clashes = double_booked(plan_load(plan, cal), booked)
     if clashes:
