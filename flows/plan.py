@@ -20,6 +20,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from .common import md, publish_markdown, publish_table
 
 
+class EstimateRow(BaseModel):
+    """One work item of the estimate, as a row of the form's table."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    requirement: int | None = Field(None, title="需求序号 Requirement no. (空: 整个请求)")
+    phase: Literal["analysis", "development", "testing", "golive", "acceptance"] = Field(
+        title="阶段 Phase"
+    )
+    role: str = Field(title="角色 Role", min_length=1, max_length=40)
+    person_days: str = Field(title="人日 Person-days", min_length=1, max_length=10)
+    assignee: str | None = Field(None, title="人员 Who", max_length=120)
+    title: str | None = Field(None, title="工作内容 Work", max_length=200)
+
+
 class PlanInput(BaseModel):
     """The form a project lead fills in the UI ("Custom run")."""
 
@@ -45,6 +60,12 @@ class PlanInput(BaseModel):
         ),
         max_length=200_000,
     )
+    estimates_table: list[EstimateRow] = Field(
+        default_factory=list,
+        title="工作量估算表 Estimates (table)",
+        description="每行一项工作 / one work item a row (instead of the YAML)",
+        max_length=500,
+    )
     lang: Literal["zh-CN", "en"] = Field("zh-CN", title="文档语言 Document language")
     issue: bool = Field(
         False,
@@ -56,13 +77,33 @@ class PlanInput(BaseModel):
     )
 
 
+def form_estimates(request: PlanInput) -> tuple[bytes | None, str]:
+    """The estimates the form carries (YAML text or table rows) as an estimates file."""
+    import yaml
+
+    from changeflow.errors import InputError
+
+    if request.estimates_yaml and request.estimates_table:
+        raise InputError(
+            "Prefect form", "estimates_table", "fill in the YAML or the table, not both"
+        )
+    if request.estimates_table:
+        rows = [r.model_dump(exclude_none=True) for r in request.estimates_table]
+        doc = {"request": request.key, "items": rows}
+        return yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"), "Prefect form: table"
+    if request.estimates_yaml:
+        return request.estimates_yaml.encode("utf-8"), "Prefect form: estimates_yaml"
+    return None, "defaults"
+
+
 def _make_plan(request: PlanInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.planning import make_plan
 
+    data, source = form_estimates(request)
     return make_plan(
         request.key,
-        estimates=request.estimates_yaml.encode("utf-8") if request.estimates_yaml else None,
-        estimates_source="Prefect form: estimates_yaml",
+        estimates=data,
+        estimates_source=source,
         start=request.start,
         lang=request.lang,
         actor=actor,

@@ -847,3 +847,30 @@ def test_the_lead_edits_the_draft_and_issues_what_was_reviewed(
     assert issued["version"] == 2 and issued["status"] == "issued"
     assert issued["items"][3]["person_days"] == "8" and issued["person_days"] == "22"
     assert issued["estimates"] == "est.yaml" and _state(submitted) == "planned"
+
+
+def test_the_form_table_of_estimates_is_read_like_the_file(submitted: str) -> None:
+    from changeflow.flows.plan import EstimateRow, PlanInput, form_estimates
+    from changeflow.tasks.planning import make_plan
+
+    rows = [
+        EstimateRow(requirement=1, phase="analysis", role="analyst", person_days="1.5",
+                    assignee="李明"),
+        EstimateRow(requirement=1, phase="development", role="developer", person_days="6",
+                    assignee="张伟", title="发票附件校验"),
+        EstimateRow(phase="acceptance", role="project_lead", person_days="0.5"),
+    ]  # fmt: skip
+    form = PlanInput(key=submitted, estimates_table=rows, start=D("2026-09-07"))
+    data, source = form_estimates(form)
+    r = make_plan(submitted, estimates=data, estimates_source=source, start=D("2026-09-07"))
+    got = [(i["requirement"], i["role"], i["person_days"], i["assignee"]) for i in r["items"]]
+    assert got == [(1, "analyst", "1.5", "李明"), (1, "developer", "6", "张伟"),
+                   (None, "project_lead", "0.5", None)]  # fmt: skip
+    assert r["items"][1]["title"] == "发票附件校验" and r["estimates"] == "Prefect form: table"
+    with pytest.raises(InputError, match="not both"):
+        form_estimates(PlanInput(key=submitted, estimates_table=rows, estimates_yaml="items: []"))
+    bad = PlanInput(key=submitted, estimates_table=[EstimateRow(phase="testing", role="qa",
+                    person_days="1")])  # fmt: skip
+    data, source = form_estimates(bad)
+    with pytest.raises(InputError, match=r"items\[0\].role.*no day rate for 'qa'"):
+        make_plan(submitted, estimates=data, estimates_source=source)
