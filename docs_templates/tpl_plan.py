@@ -81,7 +81,7 @@ T = {
         ("角色", "Role"),
         ("人员", "Who"),
         ("人日", "P-days"),
-        ("年费内人日", "Covered"),
+        ("年费内人日", "In fee"),
         ("人日单价（元）", "Day rate (CNY)"),
         ("金额（元）", "Amount (CNY)"),
     ],
@@ -177,7 +177,7 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.rate }}",
             "{{ it.amount }}",
         ],
-        mm=[9, 9, 17, 30, 18, 12, 12, 12, 19, 22],
+        mm=[10, 9, 17, 28, 18, 12, 12, 15, 18, 21],
     )
     doc.add_heading(pick(T["h_roles"], lang), level=2)
     loop_table(
