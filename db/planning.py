@@ -1,5 +1,5 @@
 """Planning records: the working-calendar overrides, plan versions, their work items and
-milestones.
+milestones, and our staff's days away.
 
 Overrides live in the database (not in code) because the official holiday schedule of a
 new year is published late (around November) and contracts may agree extra days off or
@@ -96,6 +96,11 @@ class Plan(Base):
     lang: Mapped[str] = mapped_column(String(10), default="zh-CN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="")
+    # draft: unsigned, 草稿 on every page, neither sendable nor approvable; issued: signed,
+    # the version the client approves (``changeflow plan KEY --issue``)
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="issued")
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per-role totals, phases
 
@@ -124,6 +129,8 @@ class WorkItem(Base):
     person_days: Mapped[Decimal] = mapped_column(Exact)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     day_rate: Mapped[Decimal] = mapped_column(Exact)
+    # person-days covered by the contract's annual fee (the rest is billed: amount)
+    covered_days: Mapped[Decimal] = mapped_column(Exact, default=Decimal(0), server_default="0")
     amount: Mapped[Decimal] = mapped_column(Exact)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -146,3 +153,23 @@ class Milestone(Base):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
+
+
+class StaffAway(Base):
+    """Days a person of our staff is not available for plans (leave, other duties); every
+    plan schedules around them (``changeflow staff away NAME FROM TO``)."""
+
+    __tablename__ = "staff_away"
+    __table_args__ = (
+        UniqueConstraint("person_id", "first_day", "last_day", name="staff_away_span"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship()

@@ -34,6 +34,28 @@ T = {
             "",  # filled per language below
         ),
         (("预算总额（含税）", "Budget total (incl. tax)"), "¥{{ total }}"),
+        (("合同服务天数", "Service days"), "{{ sd_cover }}"),
+    ],
+    "late": (
+        "注意：按现有人员安排，计划完成日 {{ end }} 晚于期望完成日期 {{ desired }}"
+        " {{ late.calendar_days }} 个日历日（{{ late.working_days }} 个工作日）。",
+        "Note: with the staff available, the plan ends on {{ end }}, {{ late.calendar_days }}"
+        " calendar days ({{ late.working_days }} working days) after the desired date"
+        " {{ desired }}.",
+    ),
+    "h_service": ("合同服务天数与费用", "Service days and fee"),
+    "h_busy": ("人员在其他工作中的安排", "Staff busy elsewhere"),
+    "busy_intro": (
+        "以下日期相关人员已被其他已签发/已批准的计划或休假占用，本计划已避开：",
+        "On these days the people are held by other issued or approved plans or are away;"
+        " this plan works around them:",
+    ),
+    "busy_cols": [
+        ("人员", "Who"),
+        ("占用原因", "Held by"),
+        ("自", "From"),
+        ("至", "To"),
+        ("天数", "Days"),
     ],
     "duration": (
         "{{ calendar_days }} 个日历日（{{ working_days }} 个工作日）",
@@ -59,6 +81,7 @@ T = {
         ("角色", "Role"),
         ("人员", "Who"),
         ("人日", "P-days"),
+        ("年费内人日", "In fee"),
         ("人日单价（元）", "Day rate (CNY)"),
         ("金额（元）", "Amount (CNY)"),
     ],
@@ -112,6 +135,10 @@ def plan(lang: str) -> DocxDocument:
     cover[8] = (cover[8][0], pick(T["duration"], lang))
     pairs(doc, cover, mm=(55, 105))
 
+    doc.add_paragraph("{%p if late %}")
+    doc.add_paragraph(pick(T["late"], lang)).runs[0].bold = True
+    doc.add_paragraph("{%p endif %}")
+
     doc.add_paragraph("{%p if provisional %}")
     p = doc.add_paragraph()
     run = p.add_run("* " + pick(T["prov_title"], lang) + "（{{ provisional_years }}）"
@@ -146,10 +173,11 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.role }}",
             "{{ it.assignee }}",
             "{{ it.person_days }}",
+            "{{ it.covered }}",
             "{{ it.rate }}",
             "{{ it.amount }}",
         ],
-        mm=[10, 9, 20, 34, 20, 12, 13, 19, 23],
+        mm=[10, 9, 17, 28, 18, 12, 12, 15, 18, 21],
     )
     doc.add_heading(pick(T["h_roles"], lang), level=2)
     loop_table(
@@ -162,6 +190,12 @@ def plan(lang: str) -> DocxDocument:
     )
     doc.add_heading(pick(T["h_totals"], lang), level=2)
     pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 105))
+    doc.add_paragraph("{%p if sd %}")
+    doc.add_heading(pick(T["h_service"], lang), level=2)
+    doc.add_paragraph("{{ sd_note }}")
+    sd_cols = [pick(("项目", "Item"), lang), pick(("数值", "Value"), lang)]
+    loop_table(doc, sd_cols, "s", "sd", ["{{ s.label }}", "{{ s.value }}"], mm=[80, 80])
+    doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_schedule"], lang), level=1)
     doc.add_paragraph(pick(T["schedule_intro"], lang))
@@ -192,6 +226,19 @@ def plan(lang: str) -> DocxDocument:
         mm=[12, 72, 20, 28, 28],
     )
 
+    doc.add_paragraph("{%p if busy %}")
+    doc.add_heading(pick(T["h_busy"], lang), level=2)
+    doc.add_paragraph(pick(T["busy_intro"], lang))
+    loop_table(
+        doc,
+        [pick(c, lang) for c in T["busy_cols"]],
+        "b",
+        "busy",
+        ["{{ b.who }}", "{{ b.what }}", "{{ b.from }}", "{{ b.to }}", "{{ b.days }}"],
+        mm=[25, 55, 30, 30, 20],
+    )
+    doc.add_paragraph("{%p endif %}")
+
     doc.add_heading(pick(T["h_assumptions"], lang), level=1)
     doc.add_paragraph("{%p for a in assumptions %}")
     doc.add_paragraph("{{ a }}", style="List Bullet")
@@ -201,11 +248,13 @@ def plan(lang: str) -> DocxDocument:
     doc.add_paragraph("{{ a }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
 
+    doc.add_paragraph("{%p if not draft %}")
     doc.add_heading(pick(T["h_approval"], lang), level=1)
     doc.add_paragraph(pick(T["approval_intro"], lang))
     approval = [(pick(pair, lang), "") for pair in labels.APPROVAL_FIELDS.values()]
     t = pairs(doc, approval, mm=(55, 105))
     t.rows[-1].height = Mm(30)
+    doc.add_paragraph("{%p endif %}")
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "plan-template", "changeflow.lang": lang})
     return doc

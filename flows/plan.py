@@ -20,6 +20,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from .common import md, publish_markdown, publish_table
 
 
+class EstimateRow(BaseModel):
+    """One work item of the estimate, as a row of the form's table."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    requirement: int | None = Field(None, title="需求序号 Requirement no. (空: 整个请求)")
+    phase: Literal["analysis", "development", "testing", "golive", "acceptance"] = Field(
+        title="阶段 Phase"
+    )
+    role: str = Field(title="角色 Role", min_length=1, max_length=40)
+    person_days: str = Field(title="人日 Person-days", min_length=1, max_length=10)
+    assignee: str | None = Field(None, title="人员 Who", max_length=120)
+    title: str | None = Field(None, title="工作内容 Work", max_length=200)
+
+
 class PlanInput(BaseModel):
     """The form a project lead fills in the UI ("Custom run")."""
 
@@ -45,20 +60,55 @@ class PlanInput(BaseModel):
         ),
         max_length=200_000,
     )
+    estimates_table: list[EstimateRow] = Field(
+        default_factory=list,
+        title="工作量估算表 Estimates (table)",
+        description="每行一项工作 / one work item a row (instead of the YAML)",
+        max_length=500,
+    )
     lang: Literal["zh-CN", "en"] = Field("zh-CN", title="文档语言 Document language")
+    issue: bool = Field(
+        False,
+        title="签发 Issue (sign: the version the client approves)",
+        description=(
+            "不勾选：生成草稿供审核（未签名，不可发送或审批）；勾选：签发最新草稿 / unticked: a"
+            " draft to review (unsigned, not sendable or approvable); ticked: issue it"
+        ),
+    )
+
+
+def form_estimates(request: PlanInput) -> tuple[bytes | None, str]:
+    """The estimates the form carries (YAML text or table rows) as an estimates file."""
+    import yaml
+
+    from changeflow.errors import InputError
+
+    if request.estimates_yaml and request.estimates_table:
+        raise InputError(
+            "Prefect form", "estimates_table", "fill in the YAML or the table, not both"
+        )
+    if request.estimates_table:
+        rows = [r.model_dump(exclude_none=True) for r in request.estimates_table]
+        doc = {"request": request.key, "items": rows}
+        return yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"), "Prefect form: table"
+    if request.estimates_yaml:
+        return request.estimates_yaml.encode("utf-8"), "Prefect form: estimates_yaml"
+    return None, "defaults"
 
 
 def _make_plan(request: PlanInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.planning import make_plan
 
+    data, source = form_estimates(request)
     return make_plan(
         request.key,
-        estimates=request.estimates_yaml.encode("utf-8") if request.estimates_yaml else None,
-        estimates_source="Prefect form: estimates_yaml",
+        estimates=data,
+        estimates_source=source,
         start=request.start,
         lang=request.lang,
         actor=actor,
         channel="ui",
+        issue=request.issue,
     )
 
 
@@ -78,6 +128,7 @@ def budget_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "角色 Role": it["role"],
                 "人员 Who": it["assignee"] or "TBD",
                 "人日 Person-days": it["person_days"],
+                "年费内 Covered": it.get("covered_days", "0"),
                 "单价 Day rate": it["day_rate"],
                 "金额 Amount": it["amount"],
                 "开始 Start": it["start"] + star,
@@ -101,7 +152,8 @@ def summary_markdown(result: dict[str, Any]) -> str:
 
     star = "*" if result["provisional"] else ""
     lines = [
-        f"# {result['key']} 实施计划和费用预算 v{result['version']}",
+        f"# {result['key']} 实施计划和费用预算 v{result['version']}"
+        + (" （草稿 DRAFT）" if result.get("status") == "draft" else ""),
         "",
         f"- 总计（含税）Total incl. tax: **¥{fmt(result['total'])}**"
         f" （人民币{result['total_capital']}）",
@@ -121,6 +173,35 @@ def summary_markdown(result: dict[str, Any]) -> str:
     ]
     if result["provisional"]:
         lines += ["", f"\\* {PROVISIONAL_NOTE['zh-CN']}", "", f"\\* {PROVISIONAL_NOTE['en']}"]
+    sd = result.get("service_days")
+    if sd:
+        lines += [
+            "",
+            f"- 合同服务天数 Service days ({md(sd['period'])}): 剩余 left {sd['before']} →"
+            f" {sd['after']}; 本计划使用 uses {sd['uses']}; 年费覆盖 covered {sd['covered']}"
+            f" · 另行计费 billed {sd['billed']} 人日 person-days",
+        ]
+    late = result.get("late")
+    if late:
+        lines += [
+            "",
+            f"**晚于期望日期 Misses the desired date {late['desired']}** by"
+            f" {late['calendar_days']} 日历日 calendar days ({late['working_days']}"
+            " 工作日 working days)",
+        ]
+    for b in result.get("busy_elsewhere") or []:
+        lines.append(
+            f"- {md(b['who'])} 其他安排 busy elsewhere {b['from']} — {b['to']}: {md(b['what'])}"
+        )
+    key = result["key"]
+    if result.get("status") == "draft":
+        nxt = (
+            f"审核草稿后签发 review the draft, then issue it: `changeflow plan {key} --issue`"
+            " (or run this flow with 签发 Issue ticked)"
+        )
+    else:
+        nxt = "将签发的计划发给甲方审批 send the issued plan to the client for approval"
+    lines += ["", f"下一步 Next: {nxt}"]
     return "\n".join(lines)
 
 
@@ -129,7 +210,8 @@ def plan(
     request: PlanInput,
     planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
 ) -> dict[str, Any]:
-    """Make plan version n+1 with its Word document; the request moves to 'planned'."""
+    """Draft plan version n+1 with its Word document (草稿); with "issue" ticked, sign it:
+    the version the client approves, and the request moves to 'planned'."""
     result = make_plan_task(request, planned_by)
     slug = f"plan-{result['key']}"
     publish_table(slug + "-budget", budget_rows(result), f"Budget of {result['key']}")
@@ -156,13 +238,20 @@ class PlanBatchInput(BaseModel):
         max_length=5000,
     )
     lang: Literal["zh-CN", "en"] = Field("zh-CN", title="文档语言 Document language")
+    issue: bool = Field(
+        False, title="逐个签发 Issue each in turn (each schedules around the ones before)"
+    )
 
 
 def _plan_many(batch: PlanBatchInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.planbatch import plan_many
 
     return plan_many(
-        batch.request_keys or None, lang=batch.lang, actor=actor, channel="ui"
+        batch.request_keys or None,
+        lang=batch.lang,
+        actor=actor,
+        channel="ui",
+        issue=batch.issue,
     ).as_dict()
 
 

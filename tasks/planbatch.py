@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from changeflow.db.models import Request
+from changeflow.db.planning import Plan
 from changeflow.db.session import transaction
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 
@@ -61,12 +62,17 @@ class PlanBatch:
 
 
 def waiting_keys() -> list[str]:
-    """Development and change requests in ``submitted``, oldest first: those without a plan."""
+    """Development and change requests in ``submitted`` without a plan (not even a draft),
+    oldest first."""
     with transaction() as s:
         return list(
             s.scalars(
                 select(Request.key)
-                .where(Request.state == "submitted", Request.kind.in_(("dev", "change")))
+                .where(
+                    Request.state == "submitted",
+                    Request.kind.in_(("dev", "change")),
+                    ~select(Plan.id).where(Plan.request_id == Request.id).exists(),
+                )
                 .order_by(Request.id)
             )
         )
@@ -78,16 +84,19 @@ def plan_many(
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
+    issue: bool = False,
 ) -> PlanBatch:
-    """Plan each of ``keys`` (default: every waiting request) with the contract's default
-    estimates from the next working day; a key given twice is planned once."""
+    """Draft a plan for each of ``keys`` (default: every waiting request) with the
+    contract's default estimates from the earliest start; a key given twice is planned
+    once. With ``issue`` each is issued in turn, so each schedules around the ones before
+    it (drafts hold nobody's days)."""
     if keys is not None and len(keys) > MAX_KEYS:
         raise InputError("keys", "keys", f"{len(keys)} keys; at most {MAX_KEYS} in one batch")
     todo = list(dict.fromkeys(k.strip() for k in keys)) if keys else waiting_keys()
     batch = PlanBatch()
     for key in todo:
         try:
-            res = make_plan(key, lang=lang, actor=actor, channel=channel)
+            res = make_plan(key, lang=lang, actor=actor, channel=channel, issue=issue)
         except (InputError, NotFoundError, TransitionError, ConflictError) as exc:
             batch.items.append(BatchItem(key, "refused", str(exc)))
             continue
@@ -97,6 +106,7 @@ def plan_many(
                 key,
                 "unchanged" if unchanged else "planned",
                 ("plan v{v} stands" if unchanged else "plan v{v} made").format(v=res["version"])
+                + (" (draft)" if res["status"] == "draft" else " (issued)")
                 + f", {res['total']} CNY, {res['start']} - {res['end']}",
                 version=res["version"],
                 total=res["total"],

@@ -1,4 +1,5 @@
-"""Calendar and plan commands: ``changeflow calendar`` and ``changeflow plan``."""
+"""Calendar, plan and staff commands: ``changeflow calendar``, ``changeflow plan`` (draft,
+review, ``--issue``), ``changeflow plan-batch`` and ``changeflow staff away``."""
 
 from __future__ import annotations
 
@@ -109,12 +110,22 @@ def plan_cmd(
     new_version: bool = typer.Option(
         False, "--new-version", help="Make a new version even when nothing changed."
     ),
+    issue: bool = typer.Option(
+        False,
+        "--issue",
+        help="Sign the plan: the version the client approves (the newest draft, or a new"
+        " one from --estimates/--start).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Make the next version of a request's implementation plan and cost budget.
+    """Draft the next version of a request's implementation plan and cost budget; --issue
+    signs it for the client.
 
-    While the request is still 'planned', the same estimates, start and language keep the
-    current version (say so with --new-version to issue another one anyway).
+    A draft is unsigned, marked 草稿 on every page, and can be neither sent nor approved:
+    review it, edit the estimates (--export-estimates FILE, then --estimates FILE), then
+    `plan KEY --issue`. The same estimates, start and language keep the current version
+    (--new-version makes another one anyway). Starts in the past or before the client can
+    approve (settings.planning.approval_lead_days, working days) are refused.
     """
     from changeflow.tasks import planning
 
@@ -131,6 +142,7 @@ def plan_cmd(
         return
     if lang is not None and lang not in ("zh-CN", "en"):
         raise InputError("command line", "--lang", "must be zh-CN or en")
+    # --issue alone signs the newest draft as reviewed (or drafts and signs one if none)
     result = planning.plan_from_file(
         key,
         estimates_path=estimates,
@@ -138,6 +150,7 @@ def plan_cmd(
         lang=lang,
         actor=actor,
         new_version=new_version,
+        issue=issue,
     )
 
     def render() -> None:
@@ -157,7 +170,9 @@ def plan_cmd(
             for i in result["items"]
         )
         same = " (unchanged: same inputs, this version stands)" if result.get("unchanged") else ""
-        console.print(table(f"{result['key']} plan v{result['version']}{same}", cols, rows))
+        status = "DRAFT 草稿" if result["status"] == "draft" else "issued"
+        title = f"{result['key']} plan v{result['version']} ({status}){same}"
+        console.print(table(title, cols, rows))
         console.print(
             f"total {result['total']} CNY (tax {result['tax']}) · {result['total_capital']}\n"
             f"{result['start']} - {result['end']}: {result['calendar_days']} calendar days, "
@@ -165,10 +180,44 @@ def plan_cmd(
             f"document: {result['document']}",
             markup=False,
         )
+        sd = result.get("service_days")
+        if sd:
+            console.print(
+                f"service days ({sd['period']}): left {sd['before']} -> {sd['after']},"
+                f" this plan uses {sd['uses']}; covered by the fee {sd['covered']},"
+                f" billed {sd['billed']} person-days ({sd['billed_amount']} CNY excl. tax)",
+                markup=False,
+            )
+        for b in result.get("busy_elsewhere") or []:
+            console.print(
+                f"busy elsewhere: {b['who']} {b['from']} - {b['to']} ({b['days']} d): {b['what']}",
+                markup=False,
+            )
+        for n in result.get("suggestions") or []:
+            r = n["ratio"]
+            console.print(
+                f"from history: req {n['requirement']} {n['role']} {n['default']} ->"
+                f" {n['person_days']} pd (actual/planned {r['low']}..{r['high']},"
+                f" median {r['median']}; based on {', '.join(n['based_on'])})",
+                markup=False,
+            )
+        late = result.get("late")
+        if late:
+            console.print(
+                f"misses the desired date {late['desired']} by {late['calendar_days']} calendar"
+                f" day(s) ({late['working_days']} working day(s))",
+                markup=False,
+            )
         if result["provisional"]:
             from changeflow.tasks.calendar import PROVISIONAL_NOTE
 
             console.print("* " + PROVISIONAL_NOTE["en"], markup=False)
+        if result["status"] == "draft":
+            console.print(
+                f"next: review the draft, edit with --export-estimates/--estimates, then"
+                f" changeflow plan {result['key']} --issue",
+                markup=False,
+            )
 
     emit(result, as_json, render)
 
@@ -179,6 +228,9 @@ def plan_batch_cmd(
     ),
     lang: str = typer.Option(None, "--lang", help="Document language: zh-CN or en."),
     actor: str = typer.Option(None, help="Who makes the plans (audit trail)."),
+    issue: bool = typer.Option(
+        False, "--issue", help="Issue each plan in turn (each schedules around the ones before)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Draft the plans of every waiting request (or the KEYS given), one version each.
@@ -192,7 +244,7 @@ def plan_batch_cmd(
 
     if lang is not None and lang not in ("zh-CN", "en"):
         raise InputError("command line", "--lang", "must be zh-CN or en")
-    report = plan_many(keys or None, lang=lang, actor=actor)
+    report = plan_many(keys or None, lang=lang, actor=actor, issue=issue)
     data = report.as_dict()
     emit(
         data,
@@ -220,8 +272,57 @@ def plan_batch_cmd(
         raise typer.Exit(2)
 
 
+def staff_away_cmd(
+    name: str = typer.Argument(None, help="One of our staff (empty: list the days away)."),
+    first: str = typer.Argument(None, metavar="FROM", help="First day away (YYYY-MM-DD)."),
+    last: str = typer.Argument(None, metavar="TO", help="Last day away (YYYY-MM-DD)."),
+    reason: str = typer.Option("", "--reason", help="Leave, training, other duties..."),
+    actor: str = typer.Option("changeflow", help="Who records it."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record a person's days off (leave, other duties): `staff away NAME FROM TO`.
+
+    Every plan made afterwards schedules around them; without FROM and TO, lists the days
+    away (of NAME, or of everyone).
+    """
+    from changeflow.tasks.planning import list_away, set_away
+
+    if first is None and last is None:
+        rows = list_away(name)
+        emit(
+            {"away": rows},
+            as_json,
+            lambda: console.print(
+                table(
+                    "Days away",
+                    ["name", "from", "to", "reason"],
+                    ([r["name"], r["from"], r["to"], r["reason"]] for r in rows),
+                )
+                if rows
+                else "no days away recorded"
+            ),
+        )
+        return
+    if name is None or first is None or last is None:
+        raise InputError("command line", "TO", "give NAME FROM TO (or nothing, to list)")
+    done = set_away(name, _date(first, "FROM"), _date(last, "TO"), reason=reason, actor=actor)
+    emit(
+        done,
+        as_json,
+        lambda: console.print(
+            f"{done['name']} away {done['from']} - {done['to']}"
+            + (f" ({done['reason']})" if done["reason"] else "")
+            + "; plans made from now on schedule around it",
+            markup=False,
+        ),
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``calendar``, ``plan`` and ``plan-batch`` to ``app``."""
+    """Add ``calendar``, ``plan``, ``plan-batch`` and ``staff away`` to ``app``."""
     app.command("calendar")(calendar_cmd)
     app.command("plan")(plan_cmd)
     app.command("plan-batch")(plan_batch_cmd)
+    staff = typer.Typer(help="Our staff's availability for plans.", no_args_is_help=True)
+    staff.command("away")(staff_away_cmd)
+    app.add_typer(staff, name="staff")

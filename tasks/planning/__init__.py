@@ -5,9 +5,10 @@ task book's requirements through the contract's estimation defaults (person-days
 priority; built-in defaults when the contract has none). ``export_estimates`` writes the
 current estimate as YAML for editing, ``make_plan(..., estimates=...)`` reads it back.
 
-Each plan is a new version, written in one transaction with its document and the request's
-move to ``planned``; older versions stay as they were, and only the newest can be approved
-(``latest_plan``).
+Each plan is a new version, first a draft (unsigned, 草稿 on every page, neither sendable
+nor approvable) that the lead reviews and edits; issuing it signs it, in one transaction
+with the request's move to ``planned``. Older versions stay as they were, and only the
+newest issued one can be approved.
 
 Rooms:
 
@@ -18,7 +19,11 @@ Rooms:
 * ``scheduling``: the items placed on the working calendar;
 * ``versions``: plan versions (the newest is the one that may be approved);
 * ``document``: the plan document, rendered and signed;
-* ``making``: making and recording a plan version (``make_plan``, ``plan_from_file``);
+* ``staffing``: one staff calendar across requests (what other plans hold, days away),
+  the planned service days of approved plans (``planned_service_days``, for quota);
+* ``economics``: the contract's service days and fee in the plan (covered vs billed);
+* ``making``: drafting and issuing a plan version (``make_plan``, ``issue_plan``,
+  ``plan_from_file``);
 * ``status_section``: the plan in ``changeflow status KEY`` (listed in ``tasks.status``).
 """
 
@@ -33,6 +38,7 @@ from .common import (
     today_local,
 )
 from .document import ASSUMPTIONS, EXCLUSIONS, plan_context, render_plan
+from .economics import economics, service_days_before
 from .estimates_file import export_estimates, parse_estimates, read_estimates_file
 from .estimating import (
     BUILTIN_DEFAULTS,
@@ -45,15 +51,33 @@ from .estimating import (
     default_estimates,
     pd_text,
 )
-from .making import PLANNABLE_FROM, make_plan, plan_from_file, plan_summary
+from .making import (
+    PLANNABLE_FROM,
+    earliest_start,
+    issue_plan,
+    make_plan,
+    plan_from_file,
+    plan_summary,
+)
 from .scheduling import Schedule, Slot, resource_of, schedule
+from .staffing import (
+    APPROVED_STATES,
+    HOLDING_STATES,
+    booked_elsewhere,
+    booked_service_days,
+    list_away,
+    planned_service_days,
+    set_away,
+)
 from .versions import get_plan, is_latest, latest_plan
 
 __all__ = [
+    "APPROVED_STATES",
     "ASSUMPTIONS",
     "BUILTIN_DEFAULTS",
     "EXCLUSIONS",
     "HALF",
+    "HOLDING_STATES",
     "MAX_ITEMS",
     "MAX_PERSON_DAYS",
     "MILESTONE_LABELS",
@@ -67,21 +91,30 @@ __all__ = [
     "Estimate",
     "Schedule",
     "Slot",
+    "booked_elsewhere",
+    "booked_service_days",
     "cost",
     "default_estimates",
+    "earliest_start",
+    "economics",
     "export_estimates",
     "get_plan",
     "is_latest",
+    "issue_plan",
     "latest_plan",
+    "list_away",
     "make_plan",
     "parse_estimates",
     "pd_text",
     "plan_context",
     "plan_from_file",
     "plan_summary",
+    "planned_service_days",
     "read_estimates_file",
     "render_plan",
     "resource_of",
     "schedule",
+    "service_days_before",
+    "set_away",
     "today_local",
 ]

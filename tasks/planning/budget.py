@@ -18,6 +18,8 @@ class Budget:
 
     day_rates: list[Decimal]
     amounts: list[Decimal]
+    covered: list[Decimal]  # person-days of each item covered by the annual fee
+    billed: list[Decimal]  # person-days of each item billed at the day rate
     per_role: dict[str, dict[str, Decimal]]
     person_days: Decimal
     subtotal: Decimal
@@ -26,17 +28,44 @@ class Budget:
     total: Decimal
 
 
-def cost(estimates: list[Estimate], contract: Contract) -> Budget:
-    """Day rate x person-days per item; tax on the subtotal; the lines add up to the total."""
+def cover(estimates: list[Estimate], order: list[int], days_left: Decimal) -> list[Decimal]:
+    """Person-days of each item covered by the fee: the service days left go to the items
+    in the order they are worked (``order``: item indexes by start day)."""
+    covered = [Decimal(0)] * len(estimates)
+    left = max(Decimal(0), days_left)
+    for i in order:
+        take = min(left, estimates[i].person_days)
+        covered[i] = take
+        left -= take
+    return covered
+
+
+def cost(
+    estimates: list[Estimate],
+    contract: Contract,
+    covered: list[Decimal] | None = None,
+    extra_rates: dict[str, str] | None = None,
+) -> Budget:
+    """Day rate x billed person-days per item (the days the fee covers cost nothing; the
+    rest at ``extra_rates`` by role, else the contract's day rate); tax on the subtotal;
+    the lines add up to the total."""
     src = f"contract {contract.code}"
-    rates, amounts = [], []
+    covered = covered or [Decimal(0)] * len(estimates)
+    rates, amounts, billed = [], [], []
     per_role: dict[str, dict[str, Decimal]] = {}
-    for e in estimates:
+    for e, cov in zip(estimates, covered, strict=True):
+        fld = f"settings.planning.extra_day_rates.{e.role}"
         try:
-            rate = money(contract.day_rate(e.role))
-        except (TypeError, ValueError):
-            raise InputError(src, f"day_rates.{e.role}", "is not an amount") from None
-        amount = times(e.person_days, rate)
+            if extra_rates and e.role in extra_rates:
+                rate = money(extra_rates[e.role])
+            else:
+                fld = f"day_rates.{e.role}"
+                rate = money(contract.day_rate(e.role))
+        except (TypeError, ValueError, ArithmeticError):
+            raise InputError(src, fld, "is not an amount") from None
+        bill = e.person_days - cov
+        billed.append(bill)
+        amount = times(bill, rate)
         rates.append(rate)
         amounts.append(amount)
         r = per_role.setdefault(e.role, {"person_days": Decimal(0), "amount": ZERO})
@@ -50,6 +79,8 @@ def cost(estimates: list[Estimate], contract: Contract) -> Budget:
     return Budget(
         rates,
         amounts,
+        covered,
+        billed,
         per_role,
         sum((e.person_days for e in estimates), Decimal(0)),
         subtotal,

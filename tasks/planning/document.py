@@ -61,7 +61,62 @@ EXCLUSIONS = {
 }
 
 
-def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
+def _service_days(plan: Plan, lang: str) -> dict[str, Any]:
+    """The service-day and fee section (``Plan.data["service_days"]``), formatted."""
+    sd = (plan.data or {}).get("service_days")
+    zh = lang == "zh-CN"
+    if not sd:
+        return {"sd": None, "sd_cover": "—"}
+    if sd["counts"]:
+        cover = (
+            f"本计划使用 {sd['uses']} 天；合同年度剩余 {sd['before']} 天 → {sd['after']} 天"
+            if zh
+            else f"this plan uses {sd['uses']}; days left {sd['before']} → {sd['after']}"
+        )
+        note = (
+            f"开发工作计入合同服务天数：年费覆盖 {sd['covered']} 人日，超出部分 {sd['billed']}"
+            f" 人日按人日单价另行计费（¥{fmt(Decimal(sd['billed_amount']))}，不含税）。"
+            if zh
+            else f"Development counts against the service days: the annual fee covers"
+            f" {sd['covered']} person-days; the {sd['billed']} person-days beyond are billed"
+            f" at the day rates (¥{fmt(Decimal(sd['billed_amount']))} excl. tax)."
+        )
+    else:
+        cover = (
+            "开发工作不计入合同服务天数，全部另行计费"
+            if zh
+            else "development does not count against the service days; all billed"
+        )
+        note = (
+            "按合同约定，项目开发不占用年度服务天数，本计划全部工作量按人日单价计费。"
+            if zh
+            else "Under the contract, development does not use the annual service days: all"
+            " work in this plan is billed at the day rates."
+        )
+    rows = [
+        (("合同年度", "Contract year"), sd["period"]),
+        (("年费（元）", "Annual fee (CNY)"), "¥" + fmt(Decimal(sd["annual_fee"]))),
+        (("年度服务天数", "Service days a year"), sd["quota"]),
+        (("日常维护已用（派工单）", "Used by maintenance (dispatch orders)"), sd["maintenance"]),
+        (("其他已批准计划已用", "Used by other approved plans"), sd["other_plans"]),
+        (("本计划前剩余", "Left before this plan"), sd["before"]),
+        (("本计划使用", "This plan uses"), sd["uses"]),
+        (("本计划后剩余", "Left after this plan"), sd["after"]),
+        (("年费覆盖（人日）", "Covered by the annual fee (person-days)"), sd["covered"]),
+        (("另行计费（人日）", "Billed extra (person-days)"), sd["billed"]),
+        (
+            ("另行计费金额（不含税）", "Billed amount (excl. tax)"),
+            "¥" + fmt(Decimal(sd["billed_amount"])),
+        ),
+    ]
+    return {
+        "sd": [{"label": _pick(k, lang), "value": v} for k, v in rows],
+        "sd_cover": cover,
+        "sd_note": note,
+    }
+
+
+def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
     """Everything the template shows, already formatted (the template only places text)."""
     req = plan.request
     contract = req.contract
@@ -75,7 +130,13 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
 
     pct = (plan.tax_rate * 100).normalize()
     _d = _marker(plan)
-    return {
+    data = plan.data or {}
+    late = data.get("late")
+    return _service_days(plan, lang) | {
+        "draft": draft,
+        "late": late,
+        "desired": late["desired"] if late else "",
+        "busy": data.get("busy_elsewhere", []),
         "lang": lang,
         "key": req.key,
         "title": req.title,
@@ -108,6 +169,7 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
                 else ("待定" if lang == "zh-CN" else "TBD"),
                 "person_days": pd_text(it.person_days),
                 "rate": fmt(it.day_rate),
+                "covered": pd_text(it.covered_days) if it.covered_days else "0",
                 "amount": fmt(it.amount),
                 "start": _d(it.start_date),
                 "end": _d(it.end_date),
@@ -146,13 +208,52 @@ def plan_context(plan: Plan, lang: str) -> dict[str, Any]:
     }
 
 
-def render_plan(plan: Plan, *, lang: str) -> bytes:
+DRAFT_MARK = (
+    "草稿 DRAFT — 未签发，仅供内部审核，不可发送或审批",
+    "DRAFT 草稿 — not issued: for internal review, not to be sent or approved",
+)
+
+
+def _mark_draft(doc: Any, lang: str) -> None:
+    """草稿 in the header of every page (every section, first pages included)."""
+    from docx.shared import Pt, RGBColor
+
+    text = _pick(DRAFT_MARK, lang)
+    for section in doc.sections:
+        for header in (section.header, section.first_page_header, section.even_page_header):
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p.text = ""
+            run = p.add_run(text)
+            run.bold = True
+            run.font.size = Pt(12)
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
+def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
+    """The plan document: a draft is unsigned with 草稿 on every page; an issued plan is
+    signed (tasks/signoff/) so the client's returned copy can be verified."""
     from changeflow.docs_templates.labels import PLAN_TITLE
 
     from ..signoff import sign_document
     from ..wordkit import render
 
     title = _pick(PLAN_TITLE, lang)
+    if draft:
+        return render(
+            "plan",
+            plan_context(plan, lang, draft=True),
+            lang=lang,
+            title=f"{title} {plan.request.key} v{plan.version} ({_pick(('草稿', 'draft'), lang)})",
+            subject=plan.request.title,
+            custom_properties={
+                "changeflow.kind": "plan-draft",
+                "changeflow.request": plan.request.key,
+                "changeflow.plan_version": str(plan.version),
+                "changeflow.lang": lang,
+            },
+            finish=lambda doc: _mark_draft(doc, lang),
+        )
     # Signed so the client's returned copy can be verified (tasks/signoff/); signing in
     # ``finish`` keeps it to one open and one save of the document.
     return render(

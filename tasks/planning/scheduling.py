@@ -32,6 +32,7 @@ class Schedule:
     provisional: bool
     first_provisional: date | None = None  # dates from this day on rest on a guess
     resources: dict[str, list[int]] = field(default_factory=dict)  # who -> item indexes
+    load: dict[str, dict[date, int]] = field(default_factory=dict)  # who -> day -> half-days
 
 
 def resource_of(e: Estimate) -> str:
@@ -39,18 +40,44 @@ def resource_of(e: Estimate) -> str:
     return e.assignee or f"{e.role} (TBD)"
 
 
-def schedule(estimates: list[Estimate], cal: WorkingCalendar, start: date) -> Schedule:
+MAX_SEARCH_DAYS = 3 * 366  # a person with no free day in three years: refuse, don't loop
+
+
+def schedule(
+    estimates: list[Estimate],
+    cal: WorkingCalendar,
+    start: date,
+    busy: dict[str, dict[date, int]] | None = None,
+) -> Schedule:
     """Place the items on working days, phase after phase; one person-day per person a day.
 
     Work is counted in half days. A phase starts on the working day after the previous
     phase ends; inside a phase, one person's items follow each other (no overlap) while
-    different people work in parallel. Milestones are the phases' last (working) days.
+    different people work in parallel. ``busy`` (person -> day -> half-days) is what other
+    plans and days away already hold: a person works only in what is left of a day.
+    Milestones are the phases' last (working) days.
     """
+    busy = busy or {}
     first = cal.roll_forward(start)
-    cursor: dict[str, tuple[date, int]] = {}  # resource -> (day, half-days used that day)
+    cursor: dict[str, date] = {}  # resource -> the day its next item may start
+    load: dict[str, dict[date, int]] = defaultdict(dict)
     slots: list[Slot | None] = [None] * len(estimates)
     phases: dict[str, Slot] = {}
     resources: dict[str, list[int]] = defaultdict(list)
+
+    def free(who: str, day: date) -> int:
+        return 2 - busy.get(who, {}).get(day, 0) - load[who].get(day, 0)
+
+    def next_free(who: str, day: date) -> date:
+        limit = day.toordinal() + MAX_SEARCH_DAYS
+        while free(who, day) <= 0:
+            day = cal.next_working_day(day)
+            if day.toordinal() > limit:
+                raise InputError(
+                    "schedule", who, f"has no free working day within three years of {start}"
+                )
+        return day
+
     phase_start = first
     for phase in PHASES:
         idx = [i for i, e in enumerate(estimates) if e.phase == phase]
@@ -62,21 +89,17 @@ def schedule(estimates: list[Estimate], cal: WorkingCalendar, start: date) -> Sc
             e = estimates[i]
             who = resource_of(e)
             resources[who].append(i)
-            day, used = cursor.get(who, (phase_start, 0))
-            if day < phase_start:
-                day, used = phase_start, 0
-            if used >= 2:
-                day, used = cal.next_working_day(day), 0
+            day = next_free(who, max(phase_start, cursor.get(who, phase_start)))
             halves = int(e.person_days * 2)
             item_start = day
             while True:
-                take = min(2 - used, halves)
+                take = min(free(who, day), halves)
+                load[who][day] = load[who].get(day, 0) + take
                 halves -= take
-                used += take
                 if halves == 0:
                     break
-                day, used = cal.next_working_day(day), 0
-            cursor[who] = (day, used)
+                day = next_free(who, cal.next_working_day(day))
+            cursor[who] = day
             slots[i] = Slot(item_start, day, False)
             phase_end = max(phase_end, day)
         phases[phase] = Slot(phase_start, phase_end, False)
@@ -108,4 +131,5 @@ def schedule(estimates: list[Estimate], cal: WorkingCalendar, start: date) -> Sc
         first_prov is not None,
         first_prov,
         dict(resources),
+        {who: dict(days) for who, days in load.items()},
     )

@@ -146,6 +146,27 @@ def _already(source: str, a: Approval) -> Refused:
     )
 
 
+def _refuse_draft(source: str, session: Session, req: Request, sent: int | None) -> None:
+    """A plan that exists only as a draft was never sent: there is nothing to decide on
+    (a draft has no signed document; an issued older version stays decidable)."""
+    from changeflow.db.planning import Plan
+
+    draft = session.scalar(
+        select(Plan.version)
+        .where(Plan.request_id == req.id, Plan.status == "draft")
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+    if draft is not None and sent is None:
+        raise Refused(
+            source,
+            "request",
+            f"plan v{draft} of {req.key} is a draft (not issued, not sent): issue it first"
+            f" with changeflow plan {req.key} --issue",
+            "draft",
+        )
+
+
 def _check_state(source: str, req: Request, spec: Signable) -> None:
     if req.state != spec.awaiting:
         raise Refused(
@@ -463,6 +484,8 @@ def record_decision(
                         )
                     return _result(same, duplicate=True)
             newest = _newest_version(session, req, spec.kind)
+            if spec.kind == "plan":
+                _refuse_draft(source, session, req, newest)
             if newest is None:
                 raise Refused(
                     source,

@@ -13,7 +13,7 @@ class Refused(InputError):
     decided), ``state`` (request not awaiting this decision), ``decision``, ``approver``,
     ``date``, ``signoff`` (no sign-off table), ``two-decisions`` (two sign-off tables, or a
     field filled twice), ``unreadable`` (something the reader cannot account for),
-    ``satisfaction``.
+    ``satisfaction``, ``draft`` (a plan that was only drafted, never issued).
     """
 
     def __init__(self, source: str, field: str, problem: str, code: str) -> None:

@@ -119,6 +119,8 @@ def make_plan(key: str, **kw: Any) -> Path:
     from changeflow.tasks.planning import make_plan as _make
 
     kw.setdefault("new_version", True)  # each call sends the client a new version
+    kw.setdefault("issue", True)  # signed: the version the client approves
+    kw.setdefault("backdated", True)  # tests pick starts around fixed holiday weeks
     _make(key, **kw)
     return plan_path(key)
 

@@ -217,7 +217,7 @@ TEST_COMMAND = f"{sys.executable} run_checks.py {{junit}}"
 STAGES: list[Stage] = [
     Stage("intake", lambda tmp, key: ["intake", str(EXAMPLES / "taskbook.docx")],
           ("already taken in",)),
-    Stage("plan", lambda tmp, key: ["plan", key]),
+    Stage("plan", lambda tmp, key: ["plan", key, "--issue"]),
     Stage("approve", lambda tmp, key: ["approve", _returned_plan(tmp, key)]),
     # The team mail is sent at most once: a run killed after claiming it cannot know whether
     # the SMTP server took it, so the re-run says so instead of sending again.

@@ -158,7 +158,9 @@ def test_two_workers_run_each_flow_run_exactly_once(
         try:
             t0 = time.monotonic()
             runs = [
-                run_deployment("plan/plan", parameters={"request": {"key": k}}, timeout=0)
+                run_deployment(
+                    "plan/plan", parameters={"request": {"key": k, "issue": True}}, timeout=0
+                )
                 for k in keys
             ]
             ids = [r.id for r in runs]

@@ -45,10 +45,10 @@ def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
     from changeflow.tasks.planning import make_plan
 
     keys = _take_in(3)
-    make_plan(keys[0])  # already planned: not waiting
+    make_plan(keys[0], issue=True)  # already planned: not waiting
     report_fault(severity="non-crash", title="打印机无法连接")  # a fault: never planned
     assert waiting_keys() == keys[1:]
-    report = plan_many(actor="李明")
+    report = plan_many(actor="李明", issue=True)
     assert [(i.key, i.outcome, i.version) for i in report.items] == [
         (keys[1], "planned", 1),
         (keys[2], "planned", 1),
@@ -58,7 +58,7 @@ def test_plans_every_waiting_request_and_leaves_the_rest(contract: str) -> None:
     assert {k: v for k, v in _plans_per_request().items() if k in keys} == {
         keys[0]: 1, keys[1]: 1, keys[2]: 1
     }  # fmt: skip
-    again = plan_many(keys)  # the same inputs again: every plan stands
+    again = plan_many(keys, issue=True)  # the same inputs again: every plan stands
     assert [i.outcome for i in again.items] == ["unchanged"] * 3
     assert plan_many().items == []  # nothing waits any more
 
@@ -130,7 +130,38 @@ def test_two_batches_at_once_on_postgres_plan_each_request_once(pg_url: str) -> 
     outcomes = sorted(i.outcome for r in reports for i in r.items)
     assert outcomes == ["planned"] * 12 + ["unchanged"] * 12
     assert _plans_per_request() == dict.fromkeys(keys, 1)
+    assert set(states().values()) == {"submitted"}  # drafts: nothing sent yet
+    # both batches issue at once, in opposite orders: one issued version each, and the
+    # shared staff calendar holds (the staff rows are locked while a plan reads the holds)
+    reports.clear()
+    barrier.reset()
+
+    def issue(order: list[str]) -> None:
+        barrier.wait()
+        reports.append(plan_many(order, issue=True))
+
+    threads = [threading.Thread(target=issue, args=(o,)) for o in (keys, keys[::-1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    outcomes = sorted(i.outcome for r in reports for i in r.items)
+    assert outcomes == ["planned"] * 12 + ["unchanged"] * 12, [
+        (i.key, i.outcome, i.detail) for r in reports for i in r.items
+    ]
     assert set(states().values()) == {"planned"}
+    from changeflow.db.planning import Plan
+    from changeflow.db.session import transaction
+
+    per_day: dict[tuple[str, str], int] = {}
+    with transaction() as s:
+        issued = list(s.scalars(select(Plan).where(Plan.status == "issued")))
+        assert len({p.request_id for p in issued}) == len(issued) == 12
+        for p in issued:
+            for who, days in p.data["load"].items():
+                for day, h in days.items():
+                    per_day[(who, day)] = per_day.get((who, day), 0) + h
+    assert max(per_day.values()) <= 2
 
 
 @pytest.mark.postgres

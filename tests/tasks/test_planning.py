@@ -16,6 +16,15 @@ from sqlalchemy import func, select
 from changeflow.errors import InputError, TransitionError
 
 D = date.fromisoformat
+TODAY = date(2026, 9, 1)  # a Tuesday: the fixed starts below lie ahead of it
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans are made "on" TODAY, so starts chosen around holiday weeks are in the future."""
+    from changeflow.tasks.planning import making
+
+    monkeypatch.setattr(making, "today_local", lambda: TODAY)
 
 
 def _doc_text(path: str | Path) -> tuple[str, list[list[list[str]]], docx.document.Document]:
@@ -57,7 +66,7 @@ def _state(key: str) -> str:
 def test_default_plan_costs_and_document(submitted: str) -> None:
     from changeflow.tasks.planning import make_plan
 
-    r = make_plan(submitted, start=D("2026-11-30"), lang="zh-CN", actor="lead")
+    r = make_plan(submitted, start=D("2026-11-30"), lang="zh-CN", actor="lead", issue=True)
     # sample task book: priorities high, medium, low; built-in defaults; OA-2026 day rates
     # analyst 1200: 2 + 1 + 0.5 = 3.5 pd = 4200; developer 1000: 5 + 3 + 1.5 = 9500;
     # tester 800: 2 + 1.5 + 0.5 = 3200; engineer 900: 1 = 900; project lead 1500: 1 = 1500
@@ -76,7 +85,8 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     assert "¥19,300.00" in flat and "¥1,158.00" in flat and "6%" in flat
     items = next(t for t in tables if t[0][0] == "序号" and "金额（元）" in t[0])
     assert len(items) == 1 + 11  # header + one row per work item
-    assert items[1][6] == "2" and items[1][7] == "1,200.00" and items[1][8] == "2,400.00"
+    assert items[1][6] == "2" and items[1][7] == "0"  # nothing covered by the fee
+    assert items[1][8] == "1,200.00" and items[1][9] == "2,400.00"
     assert "*" not in flat  # nothing provisional
     # the approval table: labels on the left, empty cells on the right
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
@@ -99,7 +109,7 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
 def test_english_document(submitted: str) -> None:
     from changeflow.tasks.planning import make_plan
 
-    r = make_plan(submitted, start=D("2026-11-30"), lang="en")
+    r = make_plan(submitted, start=D("2026-11-30"), lang="en", issue=True)
     _, tables, d = _doc_text(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
     assert "Implementation Plan and Cost Budget" in d.core_properties.title
@@ -248,9 +258,9 @@ def test_versions_and_state_moves(submitted: str) -> None:
     from changeflow.db.session import transaction
     from changeflow.tasks.planning import get_plan, is_latest, latest_plan, make_plan
 
-    one = make_plan(submitted, start=D("2026-11-30"))
+    one = make_plan(submitted, start=D("2026-11-30"), issue=True)
     sha_one = Path(one["document"]).read_bytes()
-    two = make_plan(submitted, start=D("2026-12-07"), lang="en")
+    two = make_plan(submitted, start=D("2026-12-07"), lang="en", issue=True)
     assert (one["version"], two["version"]) == (1, 2)
     assert Path(one["document"]).read_bytes() == sha_one  # older versions stay as written
     with transaction() as s:
@@ -262,7 +272,7 @@ def test_versions_and_state_moves(submitted: str) -> None:
         assert is_latest(s, newest)
         assert req.state == "planned"
         transition(s, req, "rejected", actor="client", reason="too expensive")
-    three = make_plan(submitted, start=D("2026-12-07"))
+    three = make_plan(submitted, start=D("2026-12-07"), issue=True)
     assert three["version"] == 3 and _state(submitted) == "planned"
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == submitted))
@@ -412,7 +422,7 @@ def test_plan_document_bytes_open_from_store(submitted: str) -> None:
     from changeflow.db.store import document_path
     from changeflow.tasks.planning import make_plan
 
-    make_plan(submitted, start=D("2026-11-30"))
+    make_plan(submitted, start=D("2026-11-30"), issue=True)
     with transaction() as s:
         doc = s.scalar(select(Document).where(Document.kind == "plan"))
         assert doc.version == 1 and doc.lang == "zh-CN" and doc.meta["total"] == "20458.00"
@@ -429,7 +439,7 @@ def test_plan_flow_publishes_budget(prefect_server: str, submitted: str) -> None
     from tests.support.prefect import read_artifacts
 
     state = plan(
-        request=PlanInput(key=submitted, start=D("2026-12-21")), planned_by="李明",
+        request=PlanInput(key=submitted, start=D("2026-12-21"), issue=True), planned_by="李明",
         return_state=True,
     )  # fmt: skip
     assert state.is_completed(), state.message
@@ -470,3 +480,397 @@ def test_same_inputs_keep_the_plan_unless_a_new_version_is_asked(submitted: str)
     assert other_start["version"] == 2 and "unchanged" not in other_start
     forced = make_plan(submitted, start=date(2026, 12, 2), new_version=True)
     assert forced["version"] == 3
+
+
+# --- one staff calendar across requests (issue 22) -----------------------------------------
+
+
+def _take_in(n: int, **over) -> list[str]:
+    from changeflow.tasks.intake import intake
+    from changeflow.tasks.taskbook import TaskBook
+    from tests.support.helpers import sample_taskbook
+
+    base = sample_taskbook() | over
+    return [
+        intake(TaskBook.model_validate(base | {"project": f"共享人员 {i}"}), source="test").key
+        for i in range(n)
+    ]
+
+
+def _loads() -> dict[str, dict[str, dict[str, int]]]:
+    """key -> person -> day -> half-days, of the newest issued plan of every request."""
+    from changeflow.db.models import Request
+    from changeflow.db.planning import Plan
+    from changeflow.db.session import transaction
+
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    with transaction() as s:
+        for plan in s.scalars(select(Plan).where(Plan.status == "issued").order_by(Plan.id)):
+            out[s.get(Request, plan.request_id).key] = plan.data["load"]
+    return out
+
+
+def _per_person_day(loads: dict[str, dict[str, dict[str, int]]]) -> dict[tuple[str, str], int]:
+    total: dict[tuple[str, str], int] = {}
+    for per_person in loads.values():
+        for who, days in per_person.items():
+            for day, h in days.items():
+                total[(who, day)] = total.get((who, day), 0) + h
+    return total
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_requests_planned_in_turn_never_double_book(contract: str, n: int) -> None:
+    from changeflow.tasks.planning import make_plan
+
+    keys = _take_in(n)
+    results = [make_plan(k, issue=True) for k in keys]
+    loads = _loads()
+    assert set(loads) == set(keys)
+    per_day = _per_person_day(loads)
+    assert per_day and max(per_day.values()) <= 2  # nobody over one person-day, any day
+    # the same people work on every plan, so without the shared calendar they would clash
+    assert all({"张伟", "李明"} <= set(loads[k]) for k in keys)
+    # each later plan says where its people are busy elsewhere: the earlier requests
+    for i, r in enumerate(results[1:], start=1):
+        held = {b["what"] for b in r["busy_elsewhere"]}
+        assert held & set(keys[:i]), r["busy_elsewhere"]
+        assert r["end"] > results[0]["end"]
+    # a draft made before another plan was issued no longer fits: issuing it is refused
+    more = _take_in(2)
+    make_plan(more[0])  # a draft holds nobody's days
+    make_plan(more[1], issue=True)
+    from changeflow.tasks.planning import issue_plan
+
+    before = _counts()
+    with pytest.raises(InputError, match=rf"also held on .* by .*{more[1]}.*make a new draft"):
+        issue_plan(more[0])
+    assert _counts() == before and _state(more[0]) == "submitted"
+    # --issue alone: a draft from the defaults that no longer fits is made again around it
+    again = make_plan(more[0], issue=True)
+    assert again["version"] == 2 and again["status"] == "issued"
+    assert max(_per_person_day(_loads()).values()) <= 2
+
+
+def test_a_persons_leave_moves_the_work(submitted: str, cli) -> None:
+    from changeflow.tasks.planning import make_plan
+
+    first = make_plan(submitted, start=D("2026-09-07"))
+    dev = [i for i in first["items"] if i["assignee"] == "张伟"]
+    day_one = D(dev[0]["start"])
+    assert day_one == D("2026-09-11")  # after 3.5 analysis days of 李明 (09-07 .. 09-10)
+    code, out, err = cli("staff", "away", "张伟", "2026-09-11", "2026-09-15", "--reason", "年假")
+    assert code == 0, err
+    assert "张伟 away 2026-09-11 - 2026-09-15" in out
+    second = make_plan(submitted, start=D("2026-09-07"))
+    assert second["version"] == 2  # the calendar changed: a new draft
+    from changeflow.db.planning import Plan
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        load = s.scalar(select(Plan).where(Plan.version == 2)).data["load"]
+    days = set(load["张伟"])
+    assert not days & {"2026-09-11", "2026-09-14", "2026-09-15"}
+    assert min(days) == "2026-09-16"  # the work moved to the day after the leave
+    assert second["end"] > first["end"]
+    assert {"who": "张伟", "what": "away: 年假", "from": "2026-09-11", "to": "2026-09-15",
+            "days": "3"} in second["busy_elsewhere"]  # fmt: skip
+    code, out, err = cli("staff", "away", "--json")
+    assert code == 0 and json.loads(out)["away"][0]["reason"] == "年假"
+    code, out, err = cli("staff", "away", "王五", "2026-09-09", "2026-09-11")
+    assert code == 2 and "王五" in err
+    code, out, err = cli("staff", "away", "张伟", "2026-09-11", "2026-09-09")
+    assert code == 2 and "before FROM" in err
+
+
+def test_a_plan_that_misses_the_desired_date_says_by_how_much(contract: str) -> None:
+    from changeflow.tasks.planning import make_plan
+
+    (key,) = _take_in(1, desired_date="2026-09-18")
+    r = make_plan(key, start=D("2026-09-07"))
+    end = D(r["end"])
+    assert end > D("2026-09-18")
+    late = r["late"]
+    assert late["desired"] == "2026-09-18" and late["calendar_days"] == (end - D("2026-09-18")).days
+    from changeflow.db.session import transaction
+    from changeflow.tasks.calendar import calendar_for
+
+    with transaction() as s:
+        cal = calendar_for(s)
+        assert late["working_days"] == cal.working_days_between(D("2026-09-19"), end)
+    text, _, _ = _doc_text(r["document"])
+    assert f"晚于期望完成日期 2026-09-18 {late['calendar_days']} 个日历日" in text
+    (ok,) = _take_in(1, desired_date="2027-06-30")
+    assert make_plan(ok, start=D("2026-09-07"))["late"] is None
+
+
+def _counting_contract(**planning) -> None:
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        k.settings = dict(k.settings or {}) | {"planning": planning}
+
+
+def test_service_days_and_fee_add_up_against_the_contract(contract: str) -> None:
+    from changeflow.tasks.planning import make_plan, planned_service_days
+    from changeflow.tasks.signoff import record_decision, today_local
+
+    _counting_contract(development_counts=True, extra_day_rates={"developer": "1100.00"})
+    one, two = _take_in(2)
+    first = make_plan(one, issue=True)
+    sd = first["service_days"]
+    # 24 service days a year, nothing used yet: the fee covers all 19 person-days
+    assert (sd["quota"], sd["before"], sd["uses"], sd["after"]) == ("24", "24", "19", "5")
+    assert (sd["covered"], sd["billed"], first["total"]) == ("19", "0", "0.00")
+    record_decision(one, "approve", "王芳", today_local(), channel="cli")
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        used = planned_service_days(s, k)
+    assert used == {"days": Decimal("19"), "counts": True, "requests": {one: Decimal("19")}}
+
+    second = make_plan(two, issue=True)
+    sd = second["service_days"]
+    assert (sd["other_plans"], sd["before"], sd["uses"], sd["after"]) == ("19", "5", "19", "-14")
+    assert (sd["covered"], sd["billed"]) == ("5", "14")
+    items = second["items"]
+    assert sum(Decimal(i["covered_days"]) for i in items) == 5
+    # the covered days go to the work done first (analysis), the rest is billed
+    assert [i["covered_days"] for i in items[:3]] == ["2", "1", "0.5"]
+    billed = Decimal(0)
+    for i in items:
+        pd = Decimal(i["person_days"]) - Decimal(i["covered_days"])
+        rate = Decimal("1100.00") if i["role"] == "developer" else Decimal(i["day_rate"])
+        assert Decimal(i["day_rate"]) == rate
+        assert Decimal(i["amount"]) == (pd * rate).quantize(Decimal("0.01"))
+        billed += Decimal(i["amount"])
+    assert Decimal(second["subtotal"]) == billed == Decimal(sd["billed_amount"])
+    assert Decimal(second["total"]) == billed + Decimal(second["tax"])
+    _, tables, _ = _doc_text(second["document"])
+    flat = "\n".join("|".join(row) for t in tables for row in t)
+    assert "本计划使用 19 天；合同年度剩余 5 天 → -14 天" in flat  # on the cover
+    assert "年费覆盖（人日）|5" in flat and "另行计费（人日）|14" in flat
+    assert "其他已批准计划已用|19" in flat
+
+
+def test_development_outside_the_service_days_is_all_billed(submitted: str) -> None:
+    from changeflow.tasks.planning import make_plan
+
+    r = make_plan(submitted, start=D("2026-11-30"))
+    sd = r["service_days"]
+    assert sd["counts"] is False and sd["uses"] == "0" and sd["covered"] == "0"
+    assert sd["billed"] == "19" and r["total"] == "20458.00"
+    _, tables, _ = _doc_text(r["document"])
+    assert "开发工作不计入合同服务天数，全部另行计费" in "\n".join(
+        "|".join(row) for t in tables for row in t
+    )
+
+
+def test_a_draft_cannot_be_approved_or_sent(submitted: str, cli) -> None:
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.signoff import Refused, approve_document, record_decision, today_local
+
+    r = make_plan(submitted, start=D("2026-11-30"))
+    assert r["status"] == "draft" and _state(submitted) == "submitted"
+    code, out, _ = cli("status", submitted, "--json")
+    assert code == 0 and "draft" in json.dumps(json.loads(out), ensure_ascii=False)
+    _, tables, d = _doc_text(r["document"])
+    for section in d.sections:  # 草稿 on every page
+        assert section.header.paragraphs[0].text.startswith("草稿 DRAFT")
+        assert section.first_page_header.paragraphs[0].text.startswith("草稿 DRAFT")
+    from changeflow.docs_templates.labels import APPROVAL_FIELDS
+
+    labels = {v[0] for v in APPROVAL_FIELDS.values()}
+    assert not any(row[0] in labels for t in tables for row in t)  # no sign-off table
+    with transaction() as s:
+        kinds = [doc.kind for doc in s.scalars(select(Document).where(Document.kind.like("plan%")))]
+    assert kinds == ["plan-draft"]  # nothing signed, nothing to send
+    before = _counts()
+    with pytest.raises(Refused, match=r"is a draft.*--issue") as e:
+        record_decision(submitted, "approve", "王芳", today_local(), channel="cli")
+    assert e.value.code == "draft"
+    with pytest.raises(Refused):
+        approve_document(Path(r["document"]).read_bytes(), "returned.docx")
+    assert _counts() == before and _state(submitted) == "submitted"
+    # the lead issues it: signed, the version the client approves
+    code, out, err = cli("plan", submitted, "--issue", "--json")
+    assert code == 0, err
+    issued = json.loads(out)
+    assert issued["status"] == "issued" and issued["version"] == 1
+    assert _state(submitted) == "planned"
+    from changeflow.tasks.signoff.reading import read_returned
+
+    assert read_returned(Path(issued["document"]).read_bytes(), "sent.docx").kind == "plan"
+    _, _, d = _doc_text(issued["document"])
+    assert (
+        not d.sections[0].header.paragraphs or "草稿" not in d.sections[0].header.paragraphs[0].text
+    )
+    code, out, err = cli("plan", submitted, "--issue", "--json")  # again: it stands
+    assert code == 0 and json.loads(out)["unchanged"] is True
+
+
+def test_past_and_too_early_starts_are_refused(submitted: str, cli, monkeypatch) -> None:
+    from changeflow.tasks.planning import issue_plan, make_plan, making
+
+    before = _counts()
+    with pytest.raises(InputError, match=r"2026-08-31 is in the past \(today is 2026-09-01\)"):
+        make_plan(submitted, start=D("2026-08-31"))
+    # approval lead time 2 working days (the default): 09-02 and 09-03, earliest 09-04
+    with pytest.raises(
+        InputError, match=r"lead time of 2 working day.*earliest start is 2026-09-04"
+    ):
+        make_plan(submitted, start=D("2026-09-03"))
+    code, _, err = cli("plan", submitted, "--start", "2025-01-06")
+    assert code == 2 and "2025-01-06 is in the past" in err
+    assert _counts() == before
+    r = make_plan(submitted)  # the default start is the earliest allowed
+    assert r["start"] == "2026-09-04"
+    _counting_contract(approval_lead_days=0)
+    assert make_plan(submitted, new_version=True)["start"] == "2026-09-02"
+    ok = make_plan(submitted, start=D("2026-09-04"))
+    # days pass before the lead issues it: the start is now too early
+    monkeypatch.setattr(making, "today_local", lambda: D("2026-09-04"))
+    with pytest.raises(InputError, match="2026-09-04 is before the client can approve"):
+        issue_plan(submitted)
+    assert ok["status"] == "draft" and _state(submitted) == "submitted"
+    _counting_contract(approval_lead_days="two")
+    with pytest.raises(InputError, match="approval_lead_days"):
+        make_plan(submitted)
+
+
+# --- estimates learned from history ----------------------------------------------------------
+
+
+def _book(key: str, ratio: Decimal) -> None:
+    """Book ``ratio`` x the planned person-days of each person as time on ``key``."""
+    from changeflow.db.git import TimeEntry
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning.staffing import approved_plan
+
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.key == key))
+        plan = approved_plan(s, req)
+        per_person: dict[int, Decimal] = {}
+        for it in plan.items:
+            per_person[it.assignee_id] = per_person.get(it.assignee_id, Decimal(0)) + it.person_days
+        for pid, pd in per_person.items():
+            s.add(TimeEntry(request_id=req.id, person_id=pid, identity=str(pid),
+                            day=plan.start_date, hours=pd * ratio * 8, token="@test"))  # fmt: skip
+
+
+def test_suggestions_from_history_reproduce_a_known_ratio(contract: str) -> None:
+    from changeflow.tasks.planning import make_plan
+    from changeflow.tasks.signoff import record_decision, today_local
+    from tests.support.delivery import advance
+
+    past = _take_in(3)
+    for key in past:  # all planned from the defaults, then done
+        make_plan(key, issue=True)
+        record_decision(key, "approve", "王芳", today_local(), channel="cli")
+    for key in past:
+        advance(key, "in_development", "in_testing", "live", "accepted")
+        _book(key, Decimal("1.5"))  # every piece of work took 1.5 x its plan
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks.planning import booked_service_days, planned_service_days
+
+    with transaction() as s:  # what contract usage counts: planned and booked
+        k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+        booked = booked_service_days(s, k)
+        planned = planned_service_days(s, k)
+    assert booked["days"] == Decimal("85.50")  # 3 x 19 planned x 1.5
+    assert planned["days"] == 57 and set(planned["requests"]) == set(past)
+    (new,) = _take_in(1)
+    r = make_plan(new)
+    assert r["estimates"] == "history" and r["status"] == "draft"
+    notes = {(n["requirement"], n["role"]): n for n in r["suggestions"]}
+    assert len(notes) == 9  # three requirements x analyst, developer, tester
+    for n in notes.values():
+        assert n["ratio"] == {"low": "1.50", "median": "1.50", "high": "1.50"}
+        assert n["based_on"] == [f"{k} #{n['requirement']}" for k in past]
+        expected = Decimal(n["default"]) * Decimal("1.5")
+        assert abs(Decimal(n["person_days"]) - expected) <= Decimal("0.25")
+    assert notes[(1, "developer")]["person_days"] == "7.5"  # 5 planned, 7.5 taken
+    items = {(i["requirement"], i["role"]): i for i in r["items"]}
+    assert items[(1, "developer")]["person_days"] == "7.5"  # the draft carries it
+    assert items[(None, "engineer")]["person_days"] == "1"  # whole-request items: defaults
+    # the suggestion stays in the draft for the lead: the document shows only the numbers
+    text, tables, _ = _doc_text(r["document"])
+    assert "1.50" not in text and past[0] not in "\n".join(
+        "|".join(row) for t in tables for row in t
+    )
+
+
+def test_suggest_prefers_similar_words_and_keeps_defaults_without_history() -> None:
+    from changeflow.tasks.planning.history import Past, suggest, words
+
+    def p(key: str, text: str, planned: str, actual: str) -> Past:
+        return Past(key, 1, text, "developer", Decimal(planned), Decimal(actual),
+                    words=words(text))  # fmt: skip
+
+    history = [
+        p("A", "与财务系统集成，同步报销凭证", "3", "9"),
+        p("B", "财务系统集成：付款状态回写", "3", "8"),
+        p("C", "报销单必须上传发票附件", "5", "1"),
+    ]
+    got = suggest("与财务系统集成，推送报销单", "", ["developer", "tester"], history)
+    assert set(got) == {"developer"}  # no tester history: the defaults stand for it
+    dev = got["developer"]
+    assert dev.based_on[:2] == ["A #1", "B #1"] and "C #1" not in dev.based_on
+    assert dev.person_days in (Decimal("8.5"), Decimal("8.0"), Decimal("9.0"))
+    assert suggest("完全无关的需求", "", ["developer"], history) == {}
+
+
+def test_the_lead_edits_the_draft_and_issues_what_was_reviewed(
+    submitted: str, cli, tmp_path
+) -> None:
+    code, out, err = cli("plan", submitted, "--start", "2026-09-07", "--json")
+    assert code == 0 and json.loads(out)["status"] == "draft", err
+    est = tmp_path / "est.yaml"
+    assert cli("plan", submitted, "--export-estimates", str(est))[0] == 0
+    doc = yaml.safe_load(est.read_text("utf-8"))
+    doc["items"][3]["person_days"] = "8"  # the lead: 5 developer-days are not enough
+    est.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    code, out, err = cli("plan", submitted, "--estimates", str(est), "--start", "2026-09-07")
+    assert code == 0, err
+    assert "DRAFT" in out and "--issue" in out
+    code, out, err = cli("plan", submitted, "--issue", "--json")
+    assert code == 0, err
+    issued = json.loads(out)
+    assert issued["version"] == 2 and issued["status"] == "issued"
+    assert issued["items"][3]["person_days"] == "8" and issued["person_days"] == "22"
+    assert issued["estimates"] == "est.yaml" and _state(submitted) == "planned"
+
+
+def test_the_form_table_of_estimates_is_read_like_the_file(submitted: str) -> None:
+    from changeflow.flows.plan import EstimateRow, PlanInput, form_estimates
+    from changeflow.tasks.planning import make_plan
+
+    rows = [
+        EstimateRow(requirement=1, phase="analysis", role="analyst", person_days="1.5",
+                    assignee="李明"),
+        EstimateRow(requirement=1, phase="development", role="developer", person_days="6",
+                    assignee="张伟", title="发票附件校验"),
+        EstimateRow(phase="acceptance", role="project_lead", person_days="0.5"),
+    ]  # fmt: skip
+    form = PlanInput(key=submitted, estimates_table=rows, start=D("2026-09-07"))
+    data, source = form_estimates(form)
+    r = make_plan(submitted, estimates=data, estimates_source=source, start=D("2026-09-07"))
+    got = [(i["requirement"], i["role"], i["person_days"], i["assignee"]) for i in r["items"]]
+    assert got == [(1, "analyst", "1.5", "李明"), (1, "developer", "6", "张伟"),
+                   (None, "project_lead", "0.5", None)]  # fmt: skip
+    assert r["items"][1]["title"] == "发票附件校验" and r["estimates"] == "Prefect form: table"
+    with pytest.raises(InputError, match="not both"):
+        form_estimates(PlanInput(key=submitted, estimates_table=rows, estimates_yaml="items: []"))
+    bad = PlanInput(key=submitted, estimates_table=[EstimateRow(phase="testing", role="qa",
+                    person_days="1")])  # fmt: skip
+    data, source = form_estimates(bad)
+    with pytest.raises(InputError, match=r"items\[0\].role.*no day rate for 'qa'"):
+        make_plan(submitted, estimates=data, estimates_source=source)
