@@ -48,7 +48,7 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
     out = []
     for _ in range(n):
         key = intake(validate(book, "bench"), source="bench").key
-        stored = Path(make_plan(key)["document"]).read_bytes()
+        stored = Path(make_plan(key, issue=True)["document"]).read_bytes()
         out.append((fill(stored), stored))
     return out
 

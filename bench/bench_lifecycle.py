@@ -34,7 +34,7 @@ def _domain_stages() -> list[Any]:
         run.keys["form"] = intake(book, actor="李明", channel="ui").key
 
     def step_plan(run: DemoRun) -> None:
-        make_plan(run.keys["main"], actor="李明")
+        make_plan(run.keys["main"], actor="李明", issue=True)
 
     def step_approval(run: DemoRun) -> None:
         from changeflow.docs_templates.labels import APPROVAL_FIELDS

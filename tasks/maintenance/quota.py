@@ -117,6 +117,22 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
         forecast = min(today, last) + timedelta(days=int((quota - used) / rate))
     elif used >= quota and quota:
         forecast = "exhausted"
+    from ..planning import booked_service_days, planned_service_days
+
+    planned = planned_service_days(session, contract)
+    booked = booked_service_days(session, contract)
+    development = {
+        "counts_against_service_days": planned["counts"],
+        "planned_days": planned["days"],  # approved plans' person-days
+        "booked_days": booked["days"],  # time booked on the requests' commits
+        "per_request": {
+            k: {"planned": planned["requests"].get(k), "booked": booked["requests"].get(k)}
+            for k in sorted({*planned["requests"], *booked["requests"]})
+        },
+        "days_left_after_planned": (quota - used - planned["days"]).quantize(TWO)
+        if planned["counts"]
+        else None,
+    }
     return {
         "contract": contract.code,
         "client": contract.client.name,
@@ -136,6 +152,7 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
         "per_cycle": {k: days(v) for k, v in sorted(per_cycle.items())},
         "cycles": cycle_rows,
         "forecast_exhausted_on": forecast,
+        "development": development,
         "awaiting_acceptance": awaiting,
         "not_accepted": refused,
         "annual_fee": money(contract.annual_fee),

@@ -874,3 +874,20 @@ def test_the_form_table_of_estimates_is_read_like_the_file(submitted: str) -> No
     data, source = form_estimates(bad)
     with pytest.raises(InputError, match=r"items\[0\].role.*no day rate for 'qa'"):
         make_plan(submitted, estimates=data, estimates_source=source)
+
+
+def test_contract_usage_counts_approved_plans_and_booked_time(submitted: str, tmp_path) -> None:
+    """``contract usage`` beside the dispatch orders' service days: the approved plans'
+    person-days (planned) and the time booked on the requests (actual)."""
+    from changeflow.tasks.maintenance import contract_usage
+    from changeflow.tasks.planning import make_plan
+    from tests.support.approval import approve
+
+    before = contract_usage("OA-2026")["development"]
+    assert before["planned_days"] == 0 and before["per_request"] == {}
+    plan = make_plan(submitted, issue=True)
+    approve(submitted, tmp_path)
+    dev = contract_usage("OA-2026")["development"]
+    assert dev["planned_days"] == Decimal(str(plan["person_days"])) > 0
+    assert dev["per_request"][submitted]["planned"] == dev["planned_days"]
+    assert dev["booked_days"] == 0  # nothing synced from git yet

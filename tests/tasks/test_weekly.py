@@ -63,7 +63,9 @@ def make_project(key: str, db: str, tmp_path: Path) -> dict[str, Any]:
     across the Mid-autumn and National Day holidays of 2026, in Chinese."""
     from changeflow.tasks.planning import make_plan
 
-    plan = make_plan(key, start=D("2026-09-14"), lang="zh-CN", actor="李明")
+    plan = make_plan(
+        key, start=D("2026-09-14"), lang="zh-CN", actor="李明", issue=True, backdated=True
+    )
     _move(key, "approved", "2026-09-11T10:00:00")
     _move(key, "in_development", "2026-09-14T09:00:00")
     repo = GitRepo(tmp_path / "oa")

@@ -26,7 +26,7 @@ def step_plan(run: DemoRun) -> None:
     from changeflow.flows.plan import PlanInput, plan
 
     key = run.keys["main"]
-    result = plan(request=PlanInput(key=key), planned_by="李明")
+    result = plan(request=PlanInput(key=key, issue=True), planned_by="李明")
     what = f"¥{result['total']}, {result['start']} - {result['end']}; {result['state']}"
     run.step("plan", f"{key} plan v{result['version']}", what)
 
