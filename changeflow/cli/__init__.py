@@ -24,7 +24,7 @@ from changeflow.cli import (
     up,
     weekly,
 )
-from changeflow.cli.common import fail
+from changeflow.cli.common import fail, guard_database
 from changeflow.errors import ChangeflowError
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
 ]
 for register in COMMANDS:
     register(app)
+guard_database(app)  # before init, in the wrong folder: one line, nothing created
 
 
 def main() -> None:
