@@ -45,7 +45,7 @@ def intake(
     emit(
         result.__dict__,
         as_json,
-        lambda: console.print(f"{result.key}  {result.title}  ({result.state})", markup=False),
+        lambda: console.print(result.summary(), markup=False, highlight=False),
     )
 
 
@@ -63,7 +63,9 @@ def status(
         emit(
             rows,
             as_json,
-            lambda: console.print(table("Requests", cols, ([r[c] for c in cols] for r in rows))),
+            lambda: console.print(
+                table("Requests", cols, ([r[c] for c in cols] for r in rows), by_char=["title"])
+            ),
         )
         return
     info = request_status(key)
