@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -37,16 +39,53 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> 
         console.print(data)
 
 
+class CharWrap:
+    """A cell that wraps at any character (Chinese has no spaces to wrap at), at the width
+    the table gives it, and never cuts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_measure__(self, console: Console, options: Any) -> Any:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        longest = max((cell_len(line) for line in self.text.splitlines() or [""]), default=0)
+        return Measurement(min(4, longest), longest)
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Any]:
+        from rich.cells import get_character_cell_size
+        from rich.text import Text
+
+        width = max(options.max_width, 2)
+        for line in self.text.splitlines() or [""]:
+            row, used = "", 0
+            for ch in line:
+                w = get_character_cell_size(ch)
+                if used + w > width and row:
+                    yield Text(row)
+                    row, used = "", 0
+                row, used = row + ch, used + w
+            yield Text(row)
+
+
 def table(
-    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], by_char: Sequence[str] = ()
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    by_char: Sequence[str] = (),
+    whole: Sequence[str] = (),
 ) -> Table:
-    """A table whose cells wrap instead of being cut; the ``by_char`` columns (Chinese titles)
-    wrap at any character, not only at spaces."""
+    """A table whose cells wrap instead of being cut: the ``by_char`` columns (Chinese titles)
+    at any character, the ``whole`` ones (keys, states, dates) never, the rest at spaces."""
     t = Table(title=title, show_lines=False)
     for c in columns:
-        t.add_column(c, overflow="fold", no_wrap=c in by_char)
+        t.add_column(c, overflow="fold", no_wrap=c in whole)
     for r in rows:
-        t.add_row(*["" if v is None else str(to_jsonable(v)) for v in r])
+        cells: list[Any] = ["" if v is None else str(to_jsonable(v)) for v in r]
+        t.add_row(
+            *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]
+        )
     return t
 
 
@@ -58,10 +97,9 @@ def fail(exc: ChangeflowError) -> NoReturn:
 
 # --- the database a command needs ------------------------------------------------------------
 
-# Commands that work without a changeflow database (paths as typed: "init", "secret rotate").
-NO_DATABASE = {"init", "up", "demo", "restore", "secret"}
-# Commands that need a database but report an old revision themselves (the doctor lists it).
-ANY_REVISION = {"doctor"}
+# Commands that work without a changeflow database (paths as typed: "init", "secret rotate");
+# the doctor reports a missing or old database itself, among every other problem it finds.
+NO_DATABASE = {"init", "up", "demo", "restore", "secret", "doctor"}
 
 
 def _home_note() -> str:
@@ -166,4 +204,29 @@ def guard_database(app: typer.Typer) -> None:
             continue
         if getattr(info.callback, "__wrapped__", None) is not None:
             continue  # guarded already
-        info.callback = _guarded(info.callback, check_revision=path[0] not in ANY_REVISION)
+        info.callback = _guarded(info.callback, check_revision=True)
+
+
+class PlainUsage(typer.core.TyperCommand):
+    """Usage lines with the placeholders people read: ``plan KEY``, ``accept FILE``,
+    ``status [KEY]`` (typer writes ``{key}`` for a required argument)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        def plain(piece: str) -> str:
+            m = re.fullmatch(r"\{([^{}]+)\}(\.\.\.)?", piece)
+            if m:  # a name (key) in capitals; a metavar given (FROM|import) as written
+                name = m[1].upper() if re.fullmatch(r"[a-z_]+", m[1]) else m[1]
+                return name + (m[2] or "")
+            m = re.fullmatch(r"\[([a-z_]+)\](\.\.\.)?", piece)
+            if m:
+                return f"[{m[1].upper()}]" + (m[2] or "")
+            return piece
+
+        return [plain(p) for p in super().collect_usage_pieces(ctx)]
+
+
+def name_placeholders(app: typer.Typer) -> None:
+    """Every command's usage line says KEY and FILE (see ``PlainUsage``)."""
+    for info, _path in command_paths(app):
+        if info.cls in (None, typer.core.TyperCommand):
+            info.cls = PlainUsage

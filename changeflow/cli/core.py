@@ -30,7 +30,19 @@ def init(as_json: bool = JsonOpt) -> None:
         "inbox": s.inbox,
         "secret_file": secret,
     }
-    emit(data, as_json, lambda: console.print(table("changeflow init", ["", ""], data.items())))
+    rows = [
+        ("database", s.db_url),
+        ("schema revisions", ", ".join(revisions)),
+        ("document store", s.store_dir),
+        ("inbox", s.inbox),
+        ("signing secret", secret),
+    ]
+
+    def render() -> None:
+        console.print(table("changeflow init", ["part", "where"], rows), highlight=False)
+        console.print("next: changeflow contract load FILE.yaml  (e.g. examples/contract.yaml)")
+
+    emit(data, as_json, render)
 
 
 def intake(
@@ -64,7 +76,13 @@ def status(
             rows,
             as_json,
             lambda: console.print(
-                table("Requests", cols, ([r[c] for c in cols] for r in rows), by_char=["title"])
+                table(
+                    "Requests",
+                    cols,
+                    ([r[c] for c in cols] for r in rows),
+                    by_char=["title", "client"],
+                    whole=["key", "kind", "state"],
+                )
             ),
         )
         return

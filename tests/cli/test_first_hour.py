@@ -132,3 +132,81 @@ def test_commands_without_database_stay_usable(elsewhere: Path) -> None:
     result = CliRunner().invoke(app, ["status", "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
     assert not (elsewhere / "var").exists()
+
+
+# --- output a person reads ------------------------------------------------------------------
+
+
+def test_version() -> None:
+    from changeflow import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"changeflow {__version__}"
+
+
+def test_help_lists_commands_in_lifecycle_order() -> None:
+    from changeflow.cli import HELP_ORDER
+
+    top = list(typer.main.get_command(app).commands)
+    assert sorted(top) == sorted(HELP_ORDER), "every command is placed in HELP_ORDER"
+    out = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    shown = [ln.split()[1] for ln in out.splitlines()
+             if ln.startswith("│ ") and ln[2:3] != " " and ln.split()[1] in top]  # fmt: skip
+    assert shown == HELP_ORDER
+    for a, b in (("init", "intake"), ("test", "docs"), ("docs", "golive"), ("accept", "report"),
+                 ("intake", "fault"), ("sla", "demo")):  # fmt: skip
+        assert shown.index(a) < shown.index(b)
+
+
+@pytest.mark.parametrize("path", [p for p, c in LEAVES if any(
+    x.param_type_name == "argument" for x in c.params)], ids=" ".join)  # fmt: skip
+def test_usage_lines_have_real_placeholders(path) -> None:
+    out = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).output
+    usage = next(ln for ln in out.splitlines() if "Usage:" in ln)
+    assert "{" not in usage and "}" not in usage, usage
+    words = usage.split("[OPTIONS]", 1)[1].split()
+    assert words and all(w.strip("[].").split("|")[0].isupper() for w in words), usage
+
+
+def test_plan_and_accept_usage() -> None:
+    def usage(*cmd: str) -> str:
+        out = CliRunner().invoke(app, [*cmd, "--help"], env={"COLUMNS": "200"}).output
+        return " ".join(next(ln for ln in out.splitlines() if "Usage:" in ln).split())
+
+    assert usage("plan") == "Usage: changeflow plan [OPTIONS] KEY"
+    assert usage("accept") == "Usage: changeflow accept [OPTIONS] FILE"
+    assert usage("status") == "Usage: changeflow status [OPTIONS] [KEY]"
+
+
+def test_init_table_has_headers_and_next_step(cli) -> None:
+    code, out, _ = cli("init")
+    assert code == 0
+    assert "part" in out and "where" in out and "schema revisions" in out
+    assert "signing secret" in out and "next: changeflow contract load" in out
+
+
+def test_contract_usage_reads_as_words(contract: str, cli) -> None:
+    code, out, _ = cli("contract", "usage")
+    assert code == 0
+    assert "service days used" in out and "fee per service day" in out
+    assert "days_used" not in out and "fee_per_service_day" not in out
+
+
+def test_status_wraps_titles_by_character_never_cuts(contract: str, cli, monkeypatch) -> None:
+    from changeflow.tasks.intake import intake
+    from changeflow.tasks.taskbook import validate
+    from tests.support.helpers import sample_taskbook
+
+    title = "OA 请假审批流程改造与考勤系统年假余额同步及统计报表（按部门、按月）"
+    book = validate({**sample_taskbook(), "project": title}, "test")
+    key = intake(book, source="test").key
+    for columns in ("80", "120"):
+        monkeypatch.setenv("COLUMNS", columns)
+        code, out, _ = cli("status")
+        assert code == 0 and "…" not in out
+        lines = [ln for ln in out.splitlines() if "│" in ln]
+        cells = [ln.split("│")[4].strip() for ln in lines]  # the title column
+        assert "".join(cells).replace(" ", "") == title.replace(" ", ""), (columns, out)
+        first = next(ln for ln in lines if key in ln).split("│")[4].strip()
+        # wrapped by character: the first line is filled, not broken at the space after "OA"
+        assert len(first) > 3, out
