@@ -105,6 +105,22 @@ def demo_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
+def _port_lock() -> Iterator[None]:
+    """Held from choosing a port until the server on it answers: a second demo starting at
+    the same moment then finds the port taken and picks another (on one machine)."""
+    import fcntl
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / "changeflow-demo-port.lock"
+    with open(path, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def quiet_prefect(verbose: bool) -> Iterator[None]:
     """Prefect's console log lines (``View at …``, ``Finished in state …``) only if verbose;
     what it sends to the server (the UI's logs) is unchanged."""
@@ -146,8 +162,11 @@ def run_demo(
         from changeflow.cli.serving import ensure_server, healthy
 
         configured = os.environ.get("PREFECT_API_URL")
-        port = None if configured and healthy(configured) else demo_port()
-        server = ensure_server(port=port, prefect_home=home / "prefect")
+        if configured and healthy(configured):
+            server = ensure_server(prefect_home=home / "prefect")
+        else:
+            with _port_lock():  # two demos starting at once never pick the same port
+                server = ensure_server(port=demo_port(), prefect_home=home / "prefect")
         run.server_url = server.ui_url
     try:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
