@@ -77,6 +77,15 @@ def demo(
 
     emit(data, as_json, render)
     if run.server is not None:
+        import signal
+
+        def stop(_sig: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # Ctrl-C (also when started with SIGINT ignored, as a background job) and a plain
+        # kill both stop the server the demo started, never leaving it behind.
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         try:
             console.print(
                 f"Prefect UI with the demo's runs: {run.server_url}/runs (Ctrl-C stops the server)",
