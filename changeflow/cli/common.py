@@ -160,7 +160,8 @@ def database_problem(check_revision: bool = True) -> str | None:
         except Exception as exc:  # any driver error is one line for the user
             return f"cannot reach the changeflow database at {place}: {str(exc).splitlines()[0]}"
     if not current:
-        return f"no changeflow database at {place} (no changeflow tables; {_home_note()}); {make}"
+        note = _home_note() if url.get_backend_name() == "sqlite" else "CHANGEFLOW_DATABASE_URL"
+        return f"no changeflow database at {place} (no changeflow tables; {note}); {make}"
     want = heads()
     if check_revision and sorted(current) != want:
         return (

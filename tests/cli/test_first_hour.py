@@ -210,3 +210,18 @@ def test_status_wraps_titles_by_character_never_cuts(contract: str, cli, monkeyp
         first = next(ln for ln in lines if key in ln).split("│")[4].strip()
         # wrapped by character: the first line is filled, not broken at the space after "OA"
         assert len(first) > 3, out
+
+
+def test_postgresql_without_schema_and_unreachable(pg_url: str, cli, monkeypatch) -> None:
+    from changeflow.db.session import dispose_engines
+    from changeflow.settings import reset_settings
+
+    code, _, err = cli("fault", "list")
+    assert code == 6 and "no changeflow database at postgresql+psycopg://" in err
+    assert "CHANGEFLOW_DATABASE_URL" in err and "changeflow init" in err
+    assert cli("init")[0] == 0 and cli("fault", "list")[0] == 0
+    monkeypatch.setenv("CHANGEFLOW_DATABASE_URL", pg_url.rsplit("/", 1)[0] + "/cf_nowhere_db")
+    reset_settings()
+    dispose_engines()
+    code, _, err = cli("status")
+    assert code == 6 and "cannot reach the changeflow database" in err and "\n" not in err
