@@ -100,6 +100,7 @@ def status(
                     [q["no"], q["text"], q["priority"], q["acceptance"]]
                     for q in info["requirements"]
                 ),
+                by_char=["requirement", "acceptance"],
             )
         )
         console.print(
