@@ -130,8 +130,8 @@ class TaskBook(BaseModel):
 
 
 def _problem(err: Any) -> tuple[str, str]:
-    field = ".".join(str(p) for p in err["loc"]) or "document"
-    msg = err["msg"].removeprefix("Value error, ")
+    field = ".".join(str(p) if str(p).isprintable() else repr(p) for p in err["loc"]) or "document"
+    msg = " ".join(err["msg"].removeprefix("Value error, ").split())
     if err["type"] == "missing":
         msg = "is required but missing"
     elif err["type"] == "too_short" and field == "requirements":
