@@ -34,6 +34,16 @@ class IntakeResult:
     state: str
     document_path: str | None
     sha256: str | None
+    contract: str | None = None  # the contract code it falls under (by the task book's date)
+    requirements: int = 0  # how many requirement rows were read
+
+    def summary(self) -> str:
+        """What a person reads after intake: the key, the match, the count and the next step."""
+        under = f"contract {self.contract}" if self.contract else "no contract in force"
+        return (
+            f"{self.key} {self.title} ({self.state}): client {self.client}, {under},"
+            f" {self.requirements} requirement(s); next: changeflow plan {self.key}"
+        )
 
 
 # One number for the transaction-level advisory lock that serialises key allocation on
@@ -124,6 +134,8 @@ def _create(
         state=request.state,
         document_path=doc.path if doc else None,
         sha256=sha,
+        contract=request.contract.code if request.contract else None,
+        requirements=len(request.requirements),
     )
 
 

@@ -129,21 +129,28 @@ class TaskBook(BaseModel):
         return v
 
 
+def _problem(err: Any) -> tuple[str, str]:
+    field = ".".join(str(p) if str(p).isprintable() else repr(p) for p in err["loc"]) or "document"
+    msg = " ".join(err["msg"].removeprefix("Value error, ").split())
+    if err["type"] == "missing":
+        msg = "is required but missing"
+    elif err["type"] == "too_short" and field == "requirements":
+        msg = "the requirements table is empty"
+    return field, msg
+
+
 def validate(data: Any, source: str) -> TaskBook:
-    """Validate raw data into a TaskBook; the first problem becomes one InputError."""
+    """Validate raw data into a TaskBook; every bad field is named in one InputError (its
+    ``field`` and ``problem`` are the first; the message lists them all, in form order)."""
     if not isinstance(data, dict):
         raise InputError(source, "document", "expected a mapping of task-book fields")
     try:
         return TaskBook.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "document"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is required but missing"
-        elif err["type"] == "too_short" and field == "requirements":
-            msg = "the requirements table is empty"
-        raise InputError(source, field, msg) from None
+        problems = [_problem(err) for err in exc.errors()]
+        field, msg = problems[0]
+        rest = "".join(f"; {f}: {m}" for f, m in problems[1:])
+        raise InputError(source, field, msg + rest) from None
 
 
 # --- reading a filled .docx -----------------------------------------------------------

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 import typer
+import typer.core
 
 from changeflow.cli import (
     approval,
@@ -24,8 +25,34 @@ from changeflow.cli import (
     up,
     weekly,
 )
-from changeflow.cli.common import fail
+from changeflow.cli.common import fail, guard_database, name_placeholders
 from changeflow.errors import ChangeflowError
+
+# ``--help`` lists the commands as a request meets them (a group and a command may interleave,
+# which registration order alone cannot do); tests/cli/test_first_hour.py checks that every
+# registered command is named here.
+HELP_ORDER = [
+    "init", "contract", "intake", "status", "calendar", "plan", "plan-batch", "approve",
+    "decision", "inbox", "kickoff", "repo", "sync", "progress", "test", "docs", "golive",
+    "acceptance", "accept", "report", "fault", "dispatch", "runlog", "sla", "secret", "backup",
+    "restore", "doctor", "up", "demo",
+]  # fmt: skip
+
+
+class LifecycleGroup(typer.core.TyperGroup):
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(HELP_ORDER)}
+        return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from changeflow import __version__
+
+        typer.echo(f"changeflow {__version__}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     name="changeflow",
@@ -33,7 +60,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     add_completion=False,
+    cls=LifecycleGroup,
 )
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Development and maintenance requests of an OA service contract (changeflow)."""
+
 
 # The command modules, in lifecycle order (maintenance adds ``contract usage`` to core's group).
 COMMANDS: list[Callable[[typer.Typer], None]] = [
@@ -50,6 +88,8 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
 ]
 for register in COMMANDS:
     register(app)
+guard_database(app)  # before init, in the wrong folder: one line, nothing created
+name_placeholders(app)  # usage lines say KEY and FILE, not {key}
 
 
 def main() -> None:
@@ -61,4 +101,4 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "HELP_ORDER", "app", "main"]

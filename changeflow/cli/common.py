@@ -1,14 +1,19 @@
-"""Shared pieces of the CLI commands: JSON/rich output, one-line errors."""
+"""Shared pieces of the CLI commands: JSON/rich output, one-line errors, and the check that
+the database a command needs is there (and current) before the command touches it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -34,12 +39,53 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> 
         console.print(data)
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+class CharWrap:
+    """A cell that wraps at any character (Chinese has no spaces to wrap at), at the width
+    the table gives it, and never cuts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_measure__(self, console: Console, options: Any) -> Any:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        longest = max((cell_len(line) for line in self.text.splitlines() or [""]), default=0)
+        return Measurement(min(4, longest), longest)
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Any]:
+        from rich.cells import get_character_cell_size
+        from rich.text import Text
+
+        width = max(options.max_width, 2)
+        for line in self.text.splitlines() or [""]:
+            row, used = "", 0
+            for ch in line:
+                w = get_character_cell_size(ch)
+                if used + w > width and row:
+                    yield Text(row)
+                    row, used = "", 0
+                row, used = row + ch, used + w
+            yield Text(row)
+
+
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    by_char: Sequence[str] = (),
+    whole: Sequence[str] = (),
+) -> Table:
+    """A table whose cells wrap instead of being cut: the ``by_char`` columns (Chinese titles)
+    at any character, the ``whole`` ones (keys, states, dates) never, the rest at spaces."""
     t = Table(title=title, show_lines=False)
     for c in columns:
-        t.add_column(c)
+        t.add_column(c, overflow="fold", no_wrap=c in whole)
     for r in rows:
-        t.add_row(*["" if v is None else str(to_jsonable(v)) for v in r])
+        cells: list[Any] = ["" if v is None else str(to_jsonable(v)) for v in r]
+        t.add_row(
+            *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]
+        )
     return t
 
 
@@ -47,3 +93,141 @@ def fail(exc: ChangeflowError) -> NoReturn:
     """One clear line on stderr, the error's exit code."""
     err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
     sys.exit(exc.exit_code)
+
+
+# --- the database a command needs ------------------------------------------------------------
+
+# Commands that work without a changeflow database (paths as typed: "init", "secret rotate");
+# the doctor reports a missing or old database itself, among every other problem it finds.
+NO_DATABASE = {"init", "up", "demo", "restore", "secret", "doctor"}
+
+
+def _home_note() -> str:
+    home = os.environ.get("CHANGEFLOW_HOME")
+    return f"CHANGEFLOW_HOME={home}" if home else "CHANGEFLOW_HOME is not set, so ./var is used"
+
+
+def database_problem(check_revision: bool = True) -> str | None:
+    """Why the configured database cannot serve a command, in one line; None when it can.
+
+    Looks without creating anything: a missing SQLite file is not made (nor its folder), an
+    existing one is opened read-only.
+    """
+    import sqlite3
+
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy import make_url
+
+    from changeflow.db.migrate import heads
+    from changeflow.settings import get_settings
+
+    s = get_settings()
+    url = make_url(s.db_url)
+    make = "make one with `changeflow init` (or set CHANGEFLOW_HOME to the folder that has one)"
+    current: list[str]
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        place = str(path)
+        if not url.database or url.database == ":memory:":
+            return None
+        if not path.is_file():
+            return f"no changeflow database at {place} ({_home_note()}); {make}"
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                current = (
+                    [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+                    if "alembic_version" in tables
+                    else []
+                )
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            return f"cannot read the changeflow database at {place}: {exc}"
+    else:
+        from changeflow.db.session import get_engine
+
+        place = url.render_as_string(hide_password=True)
+        try:
+            with get_engine(s.db_url).connect() as conn:
+                has = sa_inspect(conn).has_table("alembic_version")
+                current = (
+                    [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+                    if has
+                    else []
+                )
+        except Exception as exc:  # any driver error is one line for the user
+            return f"cannot reach the changeflow database at {place}: {str(exc).splitlines()[0]}"
+    if not current:
+        note = _home_note() if url.get_backend_name() == "sqlite" else "CHANGEFLOW_DATABASE_URL"
+        return f"no changeflow database at {place} (no changeflow tables; {note}); {make}"
+    want = heads()
+    if check_revision and sorted(current) != want:
+        return (
+            f"the changeflow database at {place} is at revision {', '.join(sorted(current))},"
+            f" this changeflow needs {', '.join(want)}: run `changeflow init` to upgrade it"
+        )
+    return None
+
+
+def require_database(check_revision: bool = True) -> None:
+    from changeflow.errors import ConfigError
+
+    problem = database_problem(check_revision)
+    if problem:
+        raise ConfigError(problem)
+
+
+def _guarded(callback: Callable[..., Any], check_revision: bool) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        require_database(check_revision)
+        return callback(*args, **kwargs)
+
+    return run
+
+
+def command_paths(app: typer.Typer, prefix: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple]]:
+    """Every registered command of ``app`` with its path (("fault", "report"), ...)."""
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        yield info, (*prefix, name)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            yield from command_paths(group.typer_instance, (*prefix, group.name or ""))
+
+
+def guard_database(app: typer.Typer) -> None:
+    """Every command that needs the database first checks it is there and current."""
+    for info, path in command_paths(app):
+        if path[0] in NO_DATABASE or " ".join(path) in NO_DATABASE or info.callback is None:
+            continue
+        if getattr(info.callback, "__wrapped__", None) is not None:
+            continue  # guarded already
+        info.callback = _guarded(info.callback, check_revision=True)
+
+
+class PlainUsage(typer.core.TyperCommand):
+    """Usage lines with the placeholders people read: ``plan KEY``, ``accept FILE``,
+    ``status [KEY]`` (typer writes ``{key}`` for a required argument)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        def plain(piece: str) -> str:
+            m = re.fullmatch(r"\{([^{}]+)\}(\.\.\.)?", piece)
+            if m:  # a name (key) in capitals; a metavar given (FROM|import) as written
+                name = m[1].upper() if re.fullmatch(r"[a-z_]+", m[1]) else m[1]
+                return name + (m[2] or "")
+            m = re.fullmatch(r"\[([a-z_]+)\](\.\.\.)?", piece)
+            if m:
+                return f"[{m[1].upper()}]" + (m[2] or "")
+            return piece
+
+        return [plain(p) for p in super().collect_usage_pieces(ctx)]
+
+
+def name_placeholders(app: typer.Typer) -> None:
+    """Every command's usage line says KEY and FILE (see ``PlainUsage``)."""
+    for info, _path in command_paths(app):
+        if info.cls in (None, typer.core.TyperCommand):
+            info.cls = PlainUsage

@@ -30,7 +30,19 @@ def init(as_json: bool = JsonOpt) -> None:
         "inbox": s.inbox,
         "secret_file": secret,
     }
-    emit(data, as_json, lambda: console.print(table("changeflow init", ["", ""], data.items())))
+    rows = [
+        ("database", s.db_url),
+        ("schema revisions", ", ".join(revisions)),
+        ("document store", s.store_dir),
+        ("inbox", s.inbox),
+        ("signing secret", secret),
+    ]
+
+    def render() -> None:
+        console.print(table("changeflow init", ["part", "where"], rows), highlight=False)
+        console.print("next: changeflow contract load FILE.yaml  (e.g. examples/contract.yaml)")
+
+    emit(data, as_json, render)
 
 
 def intake(
@@ -45,7 +57,7 @@ def intake(
     emit(
         result.__dict__,
         as_json,
-        lambda: console.print(f"{result.key}  {result.title}  ({result.state})", markup=False),
+        lambda: console.print(result.summary(), markup=False, highlight=False),
     )
 
 
@@ -63,7 +75,15 @@ def status(
         emit(
             rows,
             as_json,
-            lambda: console.print(table("Requests", cols, ([r[c] for c in cols] for r in rows))),
+            lambda: console.print(
+                table(
+                    "Requests",
+                    cols,
+                    ([r[c] for c in cols] for r in rows),
+                    by_char=["title", "client"],
+                    whole=["key", "kind", "state"],
+                )
+            ),
         )
         return
     info = request_status(key)
@@ -80,6 +100,7 @@ def status(
                     [q["no"], q["text"], q["priority"], q["acceptance"]]
                     for q in info["requirements"]
                 ),
+                by_char=["requirement", "acceptance"],
             )
         )
         console.print(

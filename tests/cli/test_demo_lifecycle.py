@@ -1,5 +1,7 @@
-"""The demo's lifecycle stages (changeflow/cli/demo/lifecycle.py) after setup and intake: the
-main request ends accepted, every stage's document is written, the release is tagged."""
+"""The whole demo (the README's first command): the main request ends accepted with every
+stage's document and the release tagged; the maintenance month (two faults with their clocks,
+a weekly visit signed off by the client, the run log, the service days used), the weekly
+report and the SLA report; the summary names every document with its kind and path."""
 
 from __future__ import annotations
 
@@ -33,6 +35,59 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     tags = {t.name for t in gitpython.Repo(out / "repo").tags}
     assert tags == {f"release/{key}-v1"}
     stages = [r["stage"] for r in run.rows]
-    assert stages.index("golive") < stages.index("docs") < stages.index("acceptance")
+    assert stages.index("test") < stages.index("docs") < stages.index("golive")  # as the README
+    assert stages.index("golive") < stages.index("acceptance")
     assert st["delivery"]["test_runs"][0]["passed"] is True
     assert Path(out / "contract.yaml").is_file()
+    # the maintenance month
+    from changeflow.tasks.maintenance import contract_usage, get_fault, list_dispatch
+
+    crash, other = run.keys["faults"].split(",")
+    c, o = get_fault(crash), get_fault(other)
+    assert (c["severity"], c["state"], o["state"]) == ("crash", "closed", "closed")
+    assert c["response"]["status"] == "breached" and c["onsite"]["status"] == "met"
+    (order,) = list_dispatch()
+    assert order["kind"] == "weekly-visit" and order["state"] == "signed"
+    assert order["satisfaction"] == 5
+    assert contract_usage()["days_used"] > 0
+    assert "run log" in stages and "service days" in stages
+    # every document in the summary, with its kind and a path that exists
+    kinds = [d["kind"] for d in run.documents]
+    for kind in ("fault-record", "dispatch", "dispatch-returned", "weekly-report",
+                 "sla report (Markdown)"):  # fmt: skip
+        assert kind in kinds, kind
+    assert kinds.count("fault-record") == 2
+    assert all(Path(d["path"]).is_file() for d in run.documents)
+    copied = set((out / "documents").rglob("*.docx")) | set((out / "reports").rglob("*.md"))
+    assert {Path(d["path"]) for d in run.documents} == copied
+    sla = next(Path(d["path"]) for d in run.documents if d["kind"].startswith("sla"))
+    text = sla.read_text(encoding="utf-8")
+    assert crash in text and "值班电话转接失败" in text
+
+
+def test_readme_first_command_summary(prefect_server, tmp_path) -> None:
+    """``changeflow demo --out demo-out`` as the README runs it, in its own process: quiet
+    (no Prefect log lines), and its summary names every document with its kind and path."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANGEFLOW_")}
+    env |= {"PREFECT_API_URL": prefect_server, "COLUMNS": "200"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "changeflow", "demo", "--out", "demo-out"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "View at" not in proc.stderr and "Finished in state" not in proc.stderr
+    out = proc.stdout
+    for name in ("task book (项目任务书)", "implementation plan and budget", "test report",
+                 "go-live record", "technical document", "user manual", "acceptance certificate",
+                 "fault record", "dispatch order (派工单), returned signed", "weekly report",
+                 "sla report (Markdown)"):  # fmt: skip
+        assert name in out, name
+    for path in (tmp_path / "demo-out" / "documents").rglob("*.docx"):
+        assert str(path.relative_to(tmp_path)) in out, path
+    assert "reports/sla-report-" in out
+    # the server answering PREFECT_API_URL stays up: its address is worth printing
+    assert f"{prefect_server.removesuffix('/api')}/runs" in out

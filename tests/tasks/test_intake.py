@@ -251,3 +251,41 @@ def test_hostile_text_is_kept_as_text(contract: str, tmp_path: Path) -> None:
         assert req.title == "A < B && C {{ 7*7 }} {% if x %}</w:t>"
     reread = docx.Document(str(path))
     assert "{{ 7*7 }}" in reread.tables[0].rows[0].cells[1].text
+
+
+# --- what a person reads ------------------------------------------------------------------
+
+
+def test_intake_names_client_contract_count_and_next_step(contract: str, cli) -> None:
+    code, out, err = cli("intake", str(EXAMPLES / "taskbook.yaml"))
+    assert code == 0, err
+    line = " ".join(out.split())
+    assert "CR-2026-0001" in line and "client 示例集团有限公司" in line
+    assert "contract OA-2026" in line and "3 requirement(s)" in line
+    assert "next: changeflow plan CR-2026-0001" in line
+    code, out, _ = cli("intake", str(EXAMPLES / "taskbook.docx"), "--json")
+    data = yaml.safe_load(out)
+    assert data["contract"] == "OA-2026" and data["requirements"] == 3
+
+
+def test_every_bad_field_is_named_at_once(contract: str, tmp_path: Path, cli) -> None:
+    data = sample_taskbook()
+    data["kind"] = "maybe"  # 需求类型
+    data["priority"] = "asap"  # 优先级
+    data["requirements"][1]["priority"] = "soon"
+    path = _yaml(tmp_path, "bad.yaml", data)
+    before = counts()
+    code, _, err = cli("intake", str(path))
+    assert code == 2 and "\n" not in err.strip()
+    for field, value in (("kind", "maybe"), ("priority", "asap"),
+                         ("requirements.1.priority", "soon")):  # fmt: skip
+        assert f"{field}: '{value}'" in err, (field, err)
+    assert counts() == before
+
+
+def test_unknown_client_lists_known_names_and_aliases(contract: str, tmp_path: Path, cli) -> None:
+    data = sample_taskbook()
+    data["client"] = "无名公司"
+    code, _, err = cli("intake", str(_yaml(tmp_path, "who.yaml", data)))
+    assert code == 2 and "unknown client '无名公司'" in err
+    assert "示例集团有限公司 (DEMO" in err and "示例集团" in err and "Demo Group Ltd." in err

@@ -7,7 +7,10 @@ Rooms, from the bottom:
   design notes (``examples/design-notes.md``) and the drawn screenshot;
 - ``client``: what the client does with our documents (fill in, mail back) and an inbox pass;
 - ``start``: setup and intake; ``lifecycle``: plan to acceptance;
-- ``runner``: a fresh home, every stage in order, the documents copied out (``run_demo``);
+- ``maintenance``: the maintenance month (faults, a signed-off weekly visit, the run log, the
+  service days used) and the reports (the weekly report, the monthly SLA report);
+- ``runner``: a fresh home, its own Prefect server (or the one ``PREFECT_API_URL`` names),
+  every stage in order, quiet unless verbose, the documents copied out (``run_demo``);
 - ``command``: the ``demo`` command (``register(app)``).
 """
 
@@ -29,13 +32,16 @@ from .lifecycle import (
     step_sync,
     step_test,
 )
-from .runner import collect_documents, fresh_home, run_demo
+from .maintenance import MAINTENANCE, REPORTS
+from .runner import collect_documents, demo_port, fresh_home, run_demo
 from .sample import _screenshot, design_notes, project_file
 from .start import step_intake, step_setup
 
 __all__ = [
     "EXAMPLES",
     "LIFECYCLE",
+    "MAINTENANCE",
+    "REPORTS",
     "DemoRun",
     "Step",
     "_examples",
@@ -45,6 +51,7 @@ __all__ = [
     "_to_inbox",
     "collect_documents",
     "demo",
+    "demo_port",
     "design_notes",
     "fresh_home",
     "project_file",

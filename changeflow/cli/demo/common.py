@@ -21,6 +21,9 @@ class DemoRun:
     rows: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     server_url: str | None = None
+    server: Any = None  # the Prefect server it started and keeps (``keep_server``), if any
+    documents: list[dict[str, Any]] = field(default_factory=list)  # kind, path, request
+    extra_documents: list[tuple[str, Path]] = field(default_factory=list)  # not in the store
 
     def step(self, stage: str, what: str, result: str) -> None:
         self.rows.append({"stage": stage, "what": what, "result": result})

@@ -1,6 +1,6 @@
 """The demo's lifecycle stages after intake: plan, the client's approval by a returned
 document, kick-off, commits in a sample repository, sync, tests, documents, go-live and
-acceptance by a returned certificate.
+acceptance by a returned certificate, in the README's order (docs before go-live).
 
 Each stage calls what a lead uses (the flows of the Prefect UI; the inbox for returned
 documents), on the demo's own database under ``<out>/var``. The sample client project
@@ -184,7 +184,7 @@ LIFECYCLE = [
     step_commits,
     step_sync,
     step_test,
-    step_golive,
     step_docs,
+    step_golive,
     step_acceptance,
 ]
