@@ -54,15 +54,17 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     # every document in the summary, with its kind and a path that exists
     kinds = [d["kind"] for d in run.documents]
     for kind in ("fault-record", "dispatch", "dispatch-returned", "weekly-report",
-                 "sla report (Markdown)"):  # fmt: skip
+                 "sla-report"):  # fmt: skip
         assert kind in kinds, kind
     assert kinds.count("fault-record") == 2
     assert all(Path(d["path"]).is_file() for d in run.documents)
-    copied = set((out / "documents").rglob("*.docx")) | set((out / "reports").rglob("*.md"))
+    copied = set((out / "documents").rglob("*.docx"))
     assert {Path(d["path"]) for d in run.documents} == copied
-    sla = next(Path(d["path"]) for d in run.documents if d["kind"].startswith("sla"))
-    text = sla.read_text(encoding="utf-8")
-    assert crash in text and "值班电话转接失败" in text
+    sla = next(Path(d["path"]) for d in run.documents if d["kind"] == "sla-report")
+    from tests.support.delivery import docx_text
+
+    text = docx_text(sla)
+    assert crash in text and "SLA 月度服务对账单" in text
 
 
 def test_readme_first_command_summary(prefect_server, tmp_path) -> None:
@@ -84,10 +86,9 @@ def test_readme_first_command_summary(prefect_server, tmp_path) -> None:
     for name in ("task book (项目任务书)", "implementation plan and budget", "test report",
                  "go-live record", "technical document", "user manual", "acceptance certificate",
                  "fault record", "dispatch order (派工单), returned signed", "weekly report",
-                 "sla report (Markdown)"):  # fmt: skip
+                 "monthly SLA statement"):  # fmt: skip
         assert name in out, name
     for path in (tmp_path / "demo-out" / "documents").rglob("*.docx"):
         assert str(path.relative_to(tmp_path)) in out, path
-    assert "reports/sla-report-" in out
     # the server answering PREFECT_API_URL stays up: its address is worth printing
     assert f"{prefect_server.removesuffix('/api')}/runs" in out

@@ -11,6 +11,7 @@ working day before, so every stamp lies in the past and the clocks are those the
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from .client import _fill, _inbox_pass, _to_inbox
 from .common import DemoRun
@@ -96,11 +97,14 @@ def step_dispatch(run: DemoRun) -> None:
         requests=faults, actor="李明", channel="ui",
     )  # fmt: skip
     number = order["number"]
-    complete_dispatch(number, actual_start=day + timedelta(minutes=5),
-                      actual_end=day + timedelta(hours=3, minutes=35), actor="张伟")  # fmt: skip
+    # done: the order's next version carries the actual times; that is the one signed
+    done = complete_dispatch(
+        number, actual_start=day + timedelta(minutes=5),
+        actual_end=day + timedelta(hours=3, minutes=35), actor="张伟",
+    )  # fmt: skip
     run.step("dispatch", f"{number} weekly visit", f"{day:%Y-%m-%d %H:%M}, 张伟; done")
     labels = {name: pair[0] for name, pair in SIGNOFF_FIELDS.items()}
-    sent = get_settings().store_dir / order["document"]
+    sent = get_settings().store_dir / done["document"]
     filled = _fill(sent, {
         labels["accepted"]: "是",
         labels["satisfaction"]: "5",
@@ -141,19 +145,14 @@ def step_weekly(run: DemoRun) -> None:
 
 
 def step_sla_report(run: DemoRun) -> None:
-    """The monthly SLA report of the faults' month, as Markdown beside the documents."""
+    """The monthly SLA statement (SLA 月度服务对账单) of the faults' month, as the Word
+    document the client receives (stored like every document, so the summary lists it)."""
     from changeflow.flows.maintenance import sla_report
     from changeflow.settings import get_settings
-    from changeflow.tasks.maintenance import report_markdown
 
     month = (_now() - timedelta(hours=26)).astimezone(get_settings().tz).strftime("%Y-%m")
     r = sla_report(month=month)
-    folder = run.out / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"sla-report-{month}.md"
-    path.write_text(report_markdown(r), encoding="utf-8")
-    run.extra_documents.append(("sla report (Markdown)", path))
-    run.step("sla report", month, f"{path.name}")
+    run.step("sla report", month, f"{Path(r['path']).name} v{r['version']}")
 
 
 MAINTENANCE = [step_faults, step_dispatch, step_runlog, step_usage]
