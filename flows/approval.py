@@ -53,16 +53,21 @@ class DecisionInput(BaseModel):
         None,
         title="证据文件 Evidence file",
         description=(
-            "先把扫描件或邮件（.pdf .png .jpg .tif .eml .msg）存入收件箱的 evidence 文件夹，"
-            "再在此填写文件名 / save the scan or mail into the inbox's evidence folder first,"
-            " then type its file name here"
+            "在交回页面上传扫描件或邮件（.pdf .png .jpg .tif .eml .msg）后填写其编号（或收件箱"
+            " evidence 文件夹中的文件名） / hand the scan or mail in on the hand-in page and"
+            " enter its upload id (or a file name in the inbox's evidence folder)"
         ),
         max_length=200,
     )
 
 
 def evidence_path(name: str) -> Path:
-    """The named file inside ``<inbox>/evidence/``; nothing outside it is ever read."""
+    """An upload id from the hand-in page, or the named file inside ``<inbox>/evidence/``;
+    nothing outside them is ever read."""
+    if name.isdigit():
+        from changeflow.tasks.uploads import upload_path
+
+        return upload_path(int(name), "evidence")
     folder = (get_settings().inbox / EVIDENCE_DIR).resolve()
     src = "decision form"
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -92,7 +97,8 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
         actor=actor,
         channel="ui",
     )
-    if path is not None and path.exists():
+    in_folder = path is not None and path.parent.name == EVIDENCE_DIR
+    if path is not None and in_folder and path.exists():
         done = path.parent / "done"
         done.mkdir(exist_ok=True)
         os.replace(path, done / path.name)

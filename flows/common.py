@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from changeflow.mdtext import md  # noqa: F401  (flows import it from here)
-from changeflow.settings import get_settings
+from changeflow.mdtext import md
 
 
 def artifact_key(*parts: str) -> str:
@@ -32,14 +33,45 @@ def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str 
     )
 
 
+DOCS_URL_ENV = "CHANGEFLOW_DOCS_URL"  # set by ``changeflow up`` (its document service)
+DEFAULT_DOCS_URL = "http://127.0.0.1:4210"
+
+
+def docs_base() -> str:
+    return (os.environ.get(DOCS_URL_ENV) or DEFAULT_DOCS_URL).rstrip("/")
+
+
+def document_url(path: str) -> str:
+    """The http(s) address of a recorded document (by its id, never its path) on the document
+    service; ``path`` is the store-relative path the domain functions return."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        doc_id = s.scalar(select(Document.id).where(Document.path == str(path)))
+    if doc_id is None:
+        raise LookupError(f"no document recorded at {path}")
+    return f"{docs_base()}/documents/{doc_id}"
+
+
+def document_link(path: str, text: str | None = None) -> str:
+    """A markdown link to a recorded document, for artifacts."""
+    return f"[{md(text or Path(path).name)}]({document_url(path)})"
+
+
+def hand_in_url() -> str:
+    return f"{docs_base()}/hand-in"
+
+
 def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
-    """One link artifact per document made, pointing at the file in the store."""
+    """One link artifact per document made, opening it from the document service."""
     from prefect.artifacts import create_link_artifact
 
-    root = get_settings().store_dir
     for d in docs:
         create_link_artifact(
-            link=(root / d["path"]).as_uri(),
+            link=document_url(d["path"]),
             link_text=f"{d['kind']} v{d['version']} ({d.get('lang', '')})",
             key=artifact_key(key, d["kind"]),
             description=f"sha256 {d['sha256']}",

@@ -36,7 +36,12 @@ KEY_FIELD = {
 
 
 def delivery_file(name: str, field: str) -> Path:
-    """The named file inside ``<inbox>/delivery/``; nothing outside it is ever read."""
+    """An upload id from the hand-in page, or the named file inside ``<inbox>/delivery/``;
+    nothing outside them is ever read."""
+    if name.isdigit():
+        from changeflow.tasks.uploads import upload_path
+
+        return upload_path(int(name), "junit" if field == "junit_files" else "screenshot")
     folder = (get_settings().inbox / DELIVERY_DIR).resolve()
     src = "Prefect form"
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -79,8 +84,8 @@ class TestInput(BaseModel):
     junit_files: list[str] = Field(
         default_factory=list,
         title="JUnit 结果文件 JUnit files",
-        description="已存入收件箱 delivery 文件夹的文件名 / file names in the inbox's delivery"
-        " folder (a run made elsewhere)",
+        description="交回页面上传后的编号（或收件箱 delivery 文件夹中的文件名） / upload ids"
+        " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=50,
     )
     timeout_seconds: int | None = Field(
@@ -183,8 +188,8 @@ class DocsInput(BaseModel):
     screenshots: list[str] = Field(
         default_factory=list,
         title="截图 Screenshots",
-        description="已存入收件箱 delivery 文件夹的 PNG/JPEG 文件名 / PNG or JPEG file names in"
-        " the inbox's delivery folder",
+        description="交回页面上传 PNG/JPEG 后的编号（或 delivery 文件夹中的文件名） / upload ids"
+        " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=20,
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
