@@ -87,3 +87,34 @@ def _faults() -> None:
 
 
 _faults()
+
+
+def next_line(deployment: str | None, what: str = "") -> str:
+    """The closing line of every artifact: what to do next and the deployment to run."""
+    if deployment is None:
+        return f"\n下一步 Next: {what or '无 nothing: this step is complete'}"
+    return f"\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+
+
+def outcome(line: str, data: Any = None) -> Any:
+    """The run's final state: Completed with its one bilingual line as the state message."""
+    from prefect.states import Completed
+
+    print(line)
+    return Completed(message=line, data=data)
+
+
+def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
+    """A failed run as one bilingual line (the state message) and a markdown artifact; no
+    traceback. Use for the project's own errors (bad input, wrong state, not found)."""
+    from prefect.states import Failed
+
+    line = f"失败 Failed: {exc}".replace("\n", " ")[:900]
+    publish_markdown(
+        artifact_key("failed", step, key or ""),
+        f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
+        + next_line(step, "改正表单后重新运行 / correct the form, then"),
+        "Failed run",
+    )
+    print(line)
+    return Failed(message=line)

@@ -123,7 +123,7 @@ def test_lead_runs_intake_from_the_ui(page: object, served: str, shots: Path) ->
     pg.get_by_role("menuitem", name="Custom run").click()  # type: ignore[attr-defined]
     box = pg.get_by_role  # type: ignore[attr-defined]
     project = "OA 会议室预约 Meeting-room booking"
-    expect(box("main").get_by_text("项目任务书 Task book", exact=True)).to_be_visible()
+    expect(box("main").get_by_text("项目任务书 Task book *", exact=True)).to_be_visible()
     box("textbox", name="项目名称 Project").fill(project)
     box("textbox", name="委托单位 Client").fill("示例集团有限公司")
     box("textbox", name="联系人 Contact person").fill("王芳")
