@@ -22,10 +22,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from changeflow.errors import InputError
+from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
-from .common import md, publish_markdown, publish_table
+from .common import md, next_line, outcome, publish_markdown, publish_table, refused, run_name
 
 EVIDENCE_DIR = "evidence"
 
@@ -108,13 +108,20 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
 record_task = task(_record, name="record-decision", cache_policy=NO_CACHE)
 
 
-@flow(name="record-decision", log_prints=True)
+@flow(
+    name="record-decision",
+    flow_run_name=run_name("record-decision", "decision", "key"),
+    log_prints=True,
+)
 def record_decision(
     decision: DecisionInput,
     recorded_by: str = Field("project lead", title="经办人 Recorded by", max_length=120),
 ) -> dict[str, Any]:
     """Record a client's decision given by phone, mail or on paper (盖章扫描件)."""
-    res = record_task(decision, recorded_by)
+    try:
+        res = record_task(decision, recorded_by)
+    except ChangeflowError as exc:
+        return refused("record-decision", exc, decision.key)
     verb = "同意 approved" if res["decision"] == "approve" else "不同意 not approved"
     lines = [
         f"# {res['key']} · {res['kind']} v{res['version']}: {verb}",
@@ -127,11 +134,14 @@ def record_decision(
     ]
     if res["duplicate"]:
         lines.insert(1, "_已记录过，未重复记录 Already recorded: nothing new._")
-    if res["decision"] == "approve" and not res["duplicate"]:
-        lines.append("\n下一步 Next: run the **kickoff** deployment for this request.")
+    if res["state"] == "approved":
+        lines.append(next_line("kickoff", "开始开发 / start development:"))
+    elif res["state"] == "accepted":
+        lines.append(next_line(None, "需求已验收 the request is accepted"))
+    else:
+        lines.append(next_line("plan", "按客户意见修改 / revise as the client asked:"))
     publish_markdown(f"decision-{res['key']}", "\n".join(lines), "Client decision")
-    print(f"{res['key']}: {res['decision']} by {res['approver']} -> {res['state']}")
-    return res
+    return outcome(f"{res['key']}: {verb} by {res['approver']} -> {res['state']}", res)
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
@@ -189,13 +199,16 @@ def _kickoff(key: str, actor: str) -> dict[str, Any]:
 kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
 
 
-@flow(name="kickoff", log_prints=True)
+@flow(name="kickoff", flow_run_name="kickoff {key}", log_prints=True)
 def kickoff(
     key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
     started_by: str = Field("project lead", title="经办人 Started by", max_length=120),
 ) -> dict[str, Any]:
     """Start development of an approved request: branch cr/<key>, frozen dates, team mail."""
-    res = kickoff_task(key, started_by)
+    try:
+        res = kickoff_task(key, started_by)
+    except ChangeflowError as exc:
+        return refused("kickoff", exc, key)
     mail = res["mail"]
     lines = [
         f"# {key} · 开始开发 Kick-off",
@@ -205,13 +218,18 @@ def kickoff(
         f"- 团队 Team: {', '.join(res['team'])}",
         f"- 邮件 Mail: {mail['status']} {md(mail.get('error', ''))}",
         f"- 状态 State: **{res['state']}**",
+        next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]
     publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
     if mail["status"] not in ("sent", "already-sent"):
-        raise InputError(
+        return refused(
+            "kickoff",
+            InputError(
+                key,
+                "mail",
+                f"development started, but the team mail was not sent: {mail['error']};"
+                " run kickoff again once mail works",
+            ),
             key,
-            "mail",
-            f"development started, but the team mail was not sent: {mail['error']};"
-            " run kickoff again once mail works",
         )
-    return res
+    return outcome(f"{key} 已开工 started: branch {res['branch']} -> {res['state']}", res)

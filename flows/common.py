@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from changeflow.mdtext import md
+from changeflow.settings import get_settings
 
 
 def artifact_key(*parts: str) -> str:
@@ -41,24 +42,31 @@ def docs_base() -> str:
     return (os.environ.get(DOCS_URL_ENV) or DEFAULT_DOCS_URL).rstrip("/")
 
 
-def document_url(path: str) -> str:
+def document_url(path: str | Path) -> str | None:
     """The http(s) address of a recorded document (by its id, never its path) on the document
-    service; ``path`` is the store-relative path the domain functions return."""
+    service; ``path`` is what the domain functions return (store-relative or absolute in the
+    store). None when no document is recorded there."""
     from sqlalchemy import select
 
     from changeflow.db.models import Document
     from changeflow.db.session import transaction
 
+    rel = Path(path)
+    if rel.is_absolute():
+        try:
+            rel = rel.resolve().relative_to(get_settings().store_dir)
+        except ValueError:
+            return None
     with transaction() as s:
-        doc_id = s.scalar(select(Document.id).where(Document.path == str(path)))
-    if doc_id is None:
-        raise LookupError(f"no document recorded at {path}")
-    return f"{docs_base()}/documents/{doc_id}"
+        doc_id = s.scalar(select(Document.id).where(Document.path == rel.as_posix()))
+    return None if doc_id is None else f"{docs_base()}/documents/{doc_id}"
 
 
-def document_link(path: str, text: str | None = None) -> str:
-    """A markdown link to a recorded document, for artifacts."""
-    return f"[{md(text or Path(path).name)}]({document_url(path)})"
+def document_link(path: str | Path, text: str | None = None) -> str:
+    """A markdown link to a recorded document, for artifacts (the name alone if unknown)."""
+    name = md(text or Path(path).name)
+    url = document_url(path)
+    return f"[{name}]({url})" if url else name
 
 
 def hand_in_url() -> str:
@@ -70,8 +78,11 @@ def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
     from prefect.artifacts import create_link_artifact
 
     for d in docs:
+        url = document_url(d["path"])
+        if url is None:
+            continue
         create_link_artifact(
-            link=document_url(d["path"]),
+            link=url,
             link_text=f"{d['kind']} v{d['version']} ({d.get('lang', '')})",
             key=artifact_key(key, d["kind"]),
             description=f"sha256 {d['sha256']}",
@@ -96,12 +107,39 @@ def next_line(deployment: str | None, what: str = "") -> str:
     return f"\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
 
 
-def outcome(line: str, data: Any = None) -> Any:
-    """The run's final state: Completed with its one bilingual line as the state message."""
+def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
+    """The run's final state: Completed with its one bilingual line as the state message;
+    ``name`` renames the run (``<step> <key>`` once the key exists, e.g. after intake)."""
     from prefect.states import Completed
 
+    if name:
+        rename_run(name)
     print(line)
     return Completed(message=line, data=data)
+
+
+def rename_run(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    run_id = flow_run.get_id()
+    if run_id:
+        with get_client(sync_client=True) as c:
+            c.update_flow_run(run_id, name=name[:200])
+
+
+def run_name(step: str, *path: str) -> Any:
+    """A ``flow_run_name`` callable: ``<step> <value of the parameter at path>``."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        value: Any = flow_run.parameters
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        return f"{step} {value}" if value else step
+
+    return name
 
 
 def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
@@ -117,4 +155,4 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
         "Failed run",
     )
     print(line)
-    return Failed(message=line)
+    return Failed(message=line, data=exc)

@@ -4,6 +4,8 @@ refusals as one bilingual line and an artifact, never a traceback."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.conftest import EXAMPLES
@@ -72,3 +74,31 @@ def test_the_contract_from_yaml_text(prefect_server: str, db: str) -> None:
     assert state.is_completed(), state.message
     assert "OA-2026" in state.message and "\n" not in state.message
     assert "下一步 Next:" in _markdown(state)
+
+
+def test_a_plan_cannot_start_in_the_past() -> None:
+    from pydantic import ValidationError
+
+    from changeflow.flows.plan import PlanInput
+
+    with pytest.raises(ValidationError, match="is in the past"):
+        PlanInput(key="CR-2026-0001", start=date(2025, 1, 6))
+    assert PlanInput(key="CR-2026-0001").start is None
+
+
+def test_intake_names_its_run_by_the_new_key(prefect_server: str, contract: str) -> None:
+    from changeflow.flows.intake import intake
+    from changeflow.tasks.taskbook import TaskBook
+    from tests.support.helpers import sample_taskbook
+
+    state = intake(taskbook=TaskBook.model_validate(sample_taskbook()), return_state=True)
+    key = state.result()["key"]
+    assert _run_name(state) == f"intake {key}"
+    assert state.message.startswith(f"{key} 已录入 taken in:") and "\n" not in state.message
+    assert _markdown(state).rstrip().splitlines()[-1].startswith("下一步 Next:")
+
+
+def test_manual_weekly_runs_do_not_send_by_default() -> None:
+    from changeflow.flows.weekly import WeeklyInput
+
+    assert WeeklyInput().send is False
