@@ -20,12 +20,22 @@ from typing import Any, Literal
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
-from .common import md, next_line, outcome, publish_markdown, publish_table, refused, run_name
+from .common import (
+    bilingual_choice,
+    code_of,
+    md,
+    next_line,
+    outcome,
+    publish_markdown,
+    publish_table,
+    refused,
+    run_name,
+)
 
 EVIDENCE_DIR = "evidence"
 
@@ -41,9 +51,13 @@ class DecisionInput(BaseModel):
         min_length=3,
         max_length=20,
     )
-    decision: Literal["approve", "reject"] = Field(
-        title="决定 Decision（approve 同意 / reject 不同意）",
-    )
+    decision: Literal["approve 同意", "reject 不同意"] = Field(title="决定 Decision")
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _bilingual(cls, v: object) -> object:
+        return bilingual_choice(v, ("approve 同意", "reject 不同意"))
+
     approver: str = Field(
         title="审批人 Approver", description="甲方审批人姓名", min_length=1, max_length=120
     )
@@ -88,7 +102,7 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
     data = read_limited(path) if path else None
     result = record_decision(
         form.key,
-        form.decision,
+        code_of(form.decision),
         form.approver,
         form.decided_on,
         form.comment,

@@ -156,3 +156,18 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
     )
     print(line)
     return Failed(message=line, data=exc)
+
+
+def bilingual_choice(value: object, choices: tuple[str, ...]) -> object:
+    """A form choice shows "code 中文" (e.g. "crash 系统崩溃"); the plain code is accepted too
+    (API callers, older runs)."""
+    if isinstance(value, str):
+        for c in choices:
+            if value.strip() == c.split(" ")[0]:
+                return c
+    return value
+
+
+def code_of(choice: str) -> str:
+    """The domain's value of a bilingual choice: "crash 系统崩溃" -> "crash"."""
+    return choice.split(" ")[0]
