@@ -107,8 +107,9 @@ PAGE = """<!doctype html>
 label{{display:block;margin:.6em 0 .2em}} .ok{{color:#176e2c}} .refused{{color:#b3261e}}
 #result{{font-weight:bold;padding:.5em 0}}</style></head><body>
 <h1>交回文件 Hand in a file</h1>
-<p>客户回签的计划、验收单、派工单或任务书，与收件箱同样核验；审批凭证、JUnit 结果和截图
-登记后得到编号，在表单中填写该编号。 What a client returned goes through the inbox's own
+<p>客户回签的计划、验收单、派工单或任务书，与收件箱同样核验；审批凭证、JUnit 结果和截图<!--
+-->登记后得到编号，在表单中填写该编号。
+What a client returned goes through the inbox's own
 checks; evidence scans, JUnit files and screenshots get an id to enter in the forms.</p>
 {result}
 <form method="post" action="hand-in" enctype="multipart/form-data">

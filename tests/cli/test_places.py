@@ -18,8 +18,9 @@ def relative_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for name in PLACES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CHANGEFLOW_CONFIG", "changeflow.toml")
-    (tmp_path / "changeflow.toml").write_text('inbox_dir = "shared/inbox"\n', encoding="utf-8")
+    monkeypatch.setenv("CHANGEFLOW_CONFIG", "changeflow.toml")  # relative, as by default
+    (tmp_path / "changeflow.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("CHANGEFLOW_INBOX_DIR", "shared/inbox")  # a relative setting
     reset_settings()
     yield tmp_path
     reset_settings()

@@ -278,7 +278,7 @@ def test_lead_plans_downloads_and_hands_in_the_signed_plan(
     box("link", name=re.compile(rf"^MARKDOWN plan-{key.lower()}(?!-)")).click()
     doc_link = box("link", name=f"{key} plan v1.docx")
     expect(doc_link).to_be_visible()
-    expect(box("main").get_by_text(re.compile("^下一步 Next:"))).to_be_visible()
+    expect(box("main").get_by_text(re.compile("^下一步 Next:")).first).to_be_visible()
     pg.screenshot(path=str(shots / "ui-plan.png"))  # type: ignore[attr-defined]
     href = doc_link.get_attribute("href")
     assert href.startswith(f"{docs_service}/documents/"), href
