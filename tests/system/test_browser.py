@@ -306,3 +306,69 @@ def test_lead_plans_downloads_and_hands_in_the_signed_plan(
     box("button", name="交回 Hand in").click()
     expect(result).to_contain_text("Refused: notes.txt")
     assert states()[key] == "approved"
+
+
+def test_lead_moves_a_fault_through_its_steps_in_the_ui(
+    page: object, served: str, contract: str, shots: Path, tmp_path: Path
+) -> None:
+    """fault (bilingual severity choice), then respond, resolve and close from their forms."""
+    from playwright.sync_api import expect
+
+    from changeflow.tasks.maintenance import get_fault, list_faults
+
+    pg = page
+    box = pg.get_by_role  # type: ignore[attr-defined]
+    _custom_run(pg, served, "fault")
+    box("button", name=re.compile("Select 故障级别 Severity")).first.click()
+    box("option", name="crash 系统崩溃").click()
+    box("textbox", name="故障现象 What is wrong").fill("OA 无法登录 login fails")
+    box("textbox", name="报告人 Reported by").fill("王芳")
+    try:
+        _submit_and_wait_any(pg, served)
+    except AssertionError:
+        log = (tmp_path / "serve.log").read_text(errors="replace")[-4000:]
+        raise AssertionError(f"fault run not completed; serve log:\n{log}") from None
+    (fault,) = list_faults()
+    key = fault["key"]
+    timings = []
+    for step in ("respond", "resolve", "close"):
+        _custom_run(pg, served, step)
+        box("textbox", name="编号 Key").fill(key)
+        _run_id, seconds = _submit_and_wait(pg, served, f"{step} {key}")
+        timings.append(f"{step} {seconds:.1f} s")
+        box("tab", name="Artifacts").click()
+        expect(
+            box("link", name=re.compile(rf"^MARKDOWN {step}-{key.lower()}")).first
+        ).to_be_visible()
+    print(f"fault {key} Submit to Completed: {', '.join(timings)}")
+    pg.screenshot(path=str(shots / "ui-fault-close.png"))  # type: ignore[attr-defined]
+    assert get_fault(key)["state"] == "closed"
+
+
+def _submit_and_wait_any(pg: object, served: str) -> None:
+    """Submit a form whose run keeps its generated name; wait until Completed."""
+    box = pg.get_by_role  # type: ignore[attr-defined]
+    with pg.expect_response(  # type: ignore[attr-defined]
+        lambda r: r.request.method == "POST" and r.url.endswith("/create_flow_run")
+    ) as created:
+        box("button", name="Submit").click()
+    assert created.value.status == 201, created.value.text()
+    name = created.value.json()["name"]
+    _wait_named(pg, served, created.value.json()["id"], name)
+
+
+def _wait_named(pg: object, served: str, run_id: str, name: str) -> None:
+    from playwright.sync_api import expect
+
+    box = pg.get_by_role  # type: ignore[attr-defined]
+    started = time.monotonic()
+    pg.goto(f"{served}/v2/runs/flow-run/{run_id}")  # type: ignore[attr-defined]
+    crumb = box("navigation", name="breadcrumb")
+    expect(crumb.get_by_text(name)).to_be_visible()
+    done = box("main").get_by_text("Completed", exact=True).first
+    while not done.is_visible():
+        assert time.monotonic() - started < 180, f"{name} not Completed within 3 minutes"
+        assert not box("main").get_by_text(re.compile("^(Failed|Crashed)$")).count()
+        pg.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        pg.reload()  # type: ignore[attr-defined]
+        expect(crumb.get_by_text(name)).to_be_visible()  # the page is back
