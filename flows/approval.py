@@ -20,12 +20,22 @@ from typing import Any, Literal
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.errors import InputError
+from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
-from .common import md, publish_markdown, publish_table
+from .common import (
+    bilingual_choice,
+    code_of,
+    md,
+    next_line,
+    outcome,
+    publish_markdown,
+    publish_table,
+    refused,
+    run_name,
+)
 
 EVIDENCE_DIR = "evidence"
 
@@ -41,9 +51,13 @@ class DecisionInput(BaseModel):
         min_length=3,
         max_length=20,
     )
-    decision: Literal["approve", "reject"] = Field(
-        title="决定 Decision（approve 同意 / reject 不同意）",
-    )
+    decision: Literal["approve 同意", "reject 不同意"] = Field(title="决定 Decision")
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _bilingual(cls, v: object) -> object:
+        return bilingual_choice(v, ("approve 同意", "reject 不同意"))
+
     approver: str = Field(
         title="审批人 Approver", description="甲方审批人姓名", min_length=1, max_length=120
     )
@@ -53,16 +67,21 @@ class DecisionInput(BaseModel):
         None,
         title="证据文件 Evidence file",
         description=(
-            "先把扫描件或邮件（.pdf .png .jpg .tif .eml .msg）存入收件箱的 evidence 文件夹，"
-            "再在此填写文件名 / save the scan or mail into the inbox's evidence folder first,"
-            " then type its file name here"
+            "在交回页面上传扫描件或邮件（.pdf .png .jpg .tif .eml .msg）后填写其编号（或收件箱"
+            " evidence 文件夹中的文件名） / hand the scan or mail in on the hand-in page and"
+            " enter its upload id (or a file name in the inbox's evidence folder)"
         ),
         max_length=200,
     )
 
 
 def evidence_path(name: str) -> Path:
-    """The named file inside ``<inbox>/evidence/``; nothing outside it is ever read."""
+    """An upload id from the hand-in page, or the named file inside ``<inbox>/evidence/``;
+    nothing outside them is ever read."""
+    if name.isdigit():
+        from changeflow.tasks.uploads import upload_path
+
+        return upload_path(int(name), "evidence")
     folder = (get_settings().inbox / EVIDENCE_DIR).resolve()
     src = "decision form"
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -83,7 +102,7 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
     data = read_limited(path) if path else None
     result = record_decision(
         form.key,
-        form.decision,
+        code_of(form.decision),
         form.approver,
         form.decided_on,
         form.comment,
@@ -92,7 +111,8 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
         actor=actor,
         channel="ui",
     )
-    if path is not None and path.exists():
+    in_folder = path is not None and path.parent.name == EVIDENCE_DIR
+    if path is not None and in_folder and path.exists():
         done = path.parent / "done"
         done.mkdir(exist_ok=True)
         os.replace(path, done / path.name)
@@ -102,13 +122,20 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
 record_task = task(_record, name="record-decision", cache_policy=NO_CACHE)
 
 
-@flow(name="record-decision", log_prints=True)
+@flow(
+    name="record-decision",
+    flow_run_name=run_name("record-decision", "decision", "key"),
+    log_prints=True,
+)
 def record_decision(
     decision: DecisionInput,
     recorded_by: str = Field("project lead", title="经办人 Recorded by", max_length=120),
 ) -> dict[str, Any]:
     """Record a client's decision given by phone, mail or on paper (盖章扫描件)."""
-    res = record_task(decision, recorded_by)
+    try:
+        res = record_task(decision, recorded_by)
+    except ChangeflowError as exc:
+        return refused("record-decision", exc, decision.key)
     verb = "同意 approved" if res["decision"] == "approve" else "不同意 not approved"
     lines = [
         f"# {res['key']} · {res['kind']} v{res['version']}: {verb}",
@@ -121,11 +148,14 @@ def record_decision(
     ]
     if res["duplicate"]:
         lines.insert(1, "_已记录过，未重复记录 Already recorded: nothing new._")
-    if res["decision"] == "approve" and not res["duplicate"]:
-        lines.append("\n下一步 Next: run the **kickoff** deployment for this request.")
+    if res["state"] == "approved":
+        lines.append(next_line("kickoff", "开始开发 / start development:"))
+    elif res["state"] == "accepted":
+        lines.append(next_line(None, "需求已验收 the request is accepted"))
+    else:
+        lines.append(next_line("plan", "按客户意见修改 / revise as the client asked:"))
     publish_markdown(f"decision-{res['key']}", "\n".join(lines), "Client decision")
-    print(f"{res['key']}: {res['decision']} by {res['approver']} -> {res['state']}")
-    return res
+    return outcome(f"{res['key']}: {verb} by {res['approver']} -> {res['state']}", res)
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
@@ -183,13 +213,16 @@ def _kickoff(key: str, actor: str) -> dict[str, Any]:
 kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
 
 
-@flow(name="kickoff", log_prints=True)
+@flow(name="kickoff", flow_run_name="kickoff {key}", log_prints=True)
 def kickoff(
     key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
     started_by: str = Field("project lead", title="经办人 Started by", max_length=120),
 ) -> dict[str, Any]:
     """Start development of an approved request: branch cr/<key>, frozen dates, team mail."""
-    res = kickoff_task(key, started_by)
+    try:
+        res = kickoff_task(key, started_by)
+    except ChangeflowError as exc:
+        return refused("kickoff", exc, key)
     mail = res["mail"]
     lines = [
         f"# {key} · 开始开发 Kick-off",
@@ -199,13 +232,18 @@ def kickoff(
         f"- 团队 Team: {', '.join(res['team'])}",
         f"- 邮件 Mail: {mail['status']} {md(mail.get('error', ''))}",
         f"- 状态 State: **{res['state']}**",
+        next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]
     publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
     if mail["status"] not in ("sent", "already-sent"):
-        raise InputError(
+        return refused(
+            "kickoff",
+            InputError(
+                key,
+                "mail",
+                f"development started, but the team mail was not sent: {mail['error']};"
+                " run kickoff again once mail works",
+            ),
             key,
-            "mail",
-            f"development started, but the team mail was not sent: {mail['error']};"
-            " run kickoff again once mail works",
         )
-    return res
+    return outcome(f"{key} 已开工 started: branch {res['branch']} -> {res['state']}", res)

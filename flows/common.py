@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from changeflow.mdtext import md  # noqa: F401  (flows import it from here)
+from changeflow.mdtext import md
 from changeflow.settings import get_settings
 
 
@@ -32,14 +34,55 @@ def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str 
     )
 
 
+DOCS_URL_ENV = "CHANGEFLOW_DOCS_URL"  # set by ``changeflow up`` (its document service)
+DEFAULT_DOCS_URL = "http://127.0.0.1:4210"
+
+
+def docs_base() -> str:
+    return (os.environ.get(DOCS_URL_ENV) or DEFAULT_DOCS_URL).rstrip("/")
+
+
+def document_url(path: str | Path) -> str | None:
+    """The http(s) address of a recorded document (by its id, never its path) on the document
+    service; ``path`` is what the domain functions return (store-relative or absolute in the
+    store). None when no document is recorded there."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+
+    rel = Path(path)
+    if rel.is_absolute():
+        try:
+            rel = rel.resolve().relative_to(get_settings().store_dir)
+        except ValueError:
+            return None
+    with transaction() as s:
+        doc_id = s.scalar(select(Document.id).where(Document.path == rel.as_posix()))
+    return None if doc_id is None else f"{docs_base()}/documents/{doc_id}"
+
+
+def document_link(path: str | Path, text: str | None = None) -> str:
+    """A markdown link to a recorded document, for artifacts (the name alone if unknown)."""
+    name = md(text or Path(path).name)
+    url = document_url(path)
+    return f"[{name}]({url})" if url else name
+
+
+def hand_in_url() -> str:
+    return f"{docs_base()}/hand-in"
+
+
 def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
-    """One link artifact per document made, pointing at the file in the store."""
+    """One link artifact per document made, opening it from the document service."""
     from prefect.artifacts import create_link_artifact
 
-    root = get_settings().store_dir
     for d in docs:
+        url = document_url(d["path"])
+        if url is None:
+            continue
         create_link_artifact(
-            link=(root / d["path"]).as_uri(),
+            link=url,
             link_text=f"{d['kind']} v{d['version']} ({d.get('lang', '')})",
             key=artifact_key(key, d["kind"]),
             description=f"sha256 {d['sha256']}",
@@ -55,3 +98,76 @@ def _faults() -> None:
 
 
 _faults()
+
+
+def next_line(deployment: str | None, what: str = "") -> str:
+    """The closing line of every artifact: what to do next and the deployment to run."""
+    if deployment is None:
+        return f"\n下一步 Next: {what or '无 nothing: this step is complete'}"
+    return f"\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+
+
+def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
+    """The run's final state: Completed with its one bilingual line as the state message;
+    ``name`` renames the run (``<step> <key>`` once the key exists, e.g. after intake)."""
+    from prefect.states import Completed
+
+    if name:
+        rename_run(name)
+    print(line)
+    return Completed(message=line, data=data)
+
+
+def rename_run(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    run_id = flow_run.get_id()
+    if run_id:
+        with get_client(sync_client=True) as c:
+            c.update_flow_run(run_id, name=name[:200])
+
+
+def run_name(step: str, *path: str) -> Any:
+    """A ``flow_run_name`` callable: ``<step> <value of the parameter at path>``."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        value: Any = flow_run.parameters
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        return f"{step} {value}" if value else step
+
+    return name
+
+
+def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
+    """A failed run as one bilingual line (the state message) and a markdown artifact; no
+    traceback. Use for the project's own errors (bad input, wrong state, not found)."""
+    from prefect.states import Failed
+
+    line = f"失败 Failed: {exc}".replace("\n", " ")[:900]
+    publish_markdown(
+        artifact_key("failed", step, key or ""),
+        f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
+        + next_line(step, "改正表单后重新运行 / correct the form, then"),
+        "Failed run",
+    )
+    print(line)
+    return Failed(message=line, data=exc)
+
+
+def bilingual_choice(value: object, choices: tuple[str, ...]) -> object:
+    """A form choice shows "code 中文" (e.g. "crash 系统崩溃"); the plain code is accepted too
+    (API callers, older runs)."""
+    if isinstance(value, str):
+        for c in choices:
+            if value.strip() == c.split(" ")[0]:
+                return c
+    return value
+
+
+def code_of(choice: str) -> str:
+    """The domain's value of a bilingual choice: "crash 系统崩溃" -> "crash"."""
+    return choice.split(" ")[0]

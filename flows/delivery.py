@@ -20,10 +20,21 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from changeflow.errors import InputError
+from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
-from .common import md, publish_documents, publish_markdown, publish_table
+from .common import (
+    document_link,
+    hand_in_url,
+    md,
+    next_line,
+    outcome,
+    publish_documents,
+    publish_markdown,
+    publish_table,
+    refused,
+    run_name,
+)
 
 DELIVERY_DIR = "delivery"
 Lang = Literal["zh-CN", "en"]
@@ -36,7 +47,12 @@ KEY_FIELD = {
 
 
 def delivery_file(name: str, field: str) -> Path:
-    """The named file inside ``<inbox>/delivery/``; nothing outside it is ever read."""
+    """An upload id from the hand-in page, or the named file inside ``<inbox>/delivery/``;
+    nothing outside them is ever read."""
+    if name.isdigit():
+        from changeflow.tasks.uploads import upload_path
+
+        return upload_path(int(name), "junit" if field == "junit_files" else "screenshot")
     folder = (get_settings().inbox / DELIVERY_DIR).resolve()
     src = "Prefect form"
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -79,8 +95,8 @@ class TestInput(BaseModel):
     junit_files: list[str] = Field(
         default_factory=list,
         title="JUnit 结果文件 JUnit files",
-        description="已存入收件箱 delivery 文件夹的文件名 / file names in the inbox's delivery"
-        " folder (a run made elsewhere)",
+        description="交回页面上传后的编号（或收件箱 delivery 文件夹中的文件名） / upload ids"
+        " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=50,
     )
     timeout_seconds: int | None = Field(
@@ -137,16 +153,24 @@ def test_markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@flow(name="test", log_prints=True)
+@flow(name="test", flow_run_name=run_name("test", "request", "key"), log_prints=True)
 def test(
     request: TestInput,
     tested_by: str = Field("tester", title="测试人员 Tested by", max_length=120),
 ) -> dict[str, Any]:
     """Run the client project's tests at the release commit (or record JUnit files) and
     write the test report; failing tests keep the request in testing and say why."""
-    r = run_tests_task(request, tested_by)
+    try:
+        r = run_tests_task(request, tested_by)
+    except ChangeflowError as exc:
+        return refused("test", exc, request.key)
     slug = f"test-{r['key']}"
-    publish_markdown(slug, test_markdown(r), f"Test run #{r['seq']}")
+    after = (
+        next_line("docs", "编写文档 / write the documents:")
+        if r["passed"]
+        else next_line("test", "修复后 / after the fix,")
+    )
+    publish_markdown(slug, test_markdown(r) + "\n" + after, f"Test run #{r['seq']}")
     rows = [
         {
             "序号 No.": i,
@@ -160,8 +184,8 @@ def test(
     publish_table(slug + "-cases", rows, "Failed cases")
     publish_documents(slug, [_doc_link(r["document"], "testreport", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
-    print(f"{r['key']} test run #{r['seq']}: {r['reason']}")
-    return r
+    verdict = "通过 passed" if r["passed"] else "未通过 failed"
+    return outcome(f"{r['key']} 测试 test run #{r['seq']} {verdict}: {r['reason']}", r)
 
 
 # --- docs ------------------------------------------------------------------------------
@@ -183,8 +207,8 @@ class DocsInput(BaseModel):
     screenshots: list[str] = Field(
         default_factory=list,
         title="截图 Screenshots",
-        description="已存入收件箱 delivery 文件夹的 PNG/JPEG 文件名 / PNG or JPEG file names in"
-        " the inbox's delivery folder",
+        description="交回页面上传 PNG/JPEG 后的编号（或 delivery 文件夹中的文件名） / upload ids"
+        " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=20,
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
@@ -207,21 +231,24 @@ def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
 make_docs_task = task(_docs, name="make-docs", cache_policy=NO_CACHE)
 
 
-@flow(name="docs", log_prints=True)
+@flow(name="docs", flow_run_name=run_name("docs", "request", "key"), log_prints=True)
 def docs(
     request: DocsInput,
     written_by: str = Field("developer", title="编制人 Written by", max_length=120),
 ) -> list[dict[str, Any]]:
     """Make the technical document (技术文档) and the user manual (用户手册); unchanged
     inputs keep the current version."""
-    results = make_docs_task(request, written_by)
+    try:
+        results = make_docs_task(request, written_by)
+    except ChangeflowError as exc:
+        return refused("docs", exc, request.key)
     names = {"techdoc": "技术文档 Technical document", "manual": "用户手册 User manual"}
     rows = [
         {
             "文档 Document": names[r["kind"]],
             "版本 Version": f"v{r['version']}",
             "新版本 New": "是 yes" if r["new"] else "否 unchanged",
-            "文件 File": r["document"],
+            "文件 File": document_link(r["document"]),
         }
         for r in results
     ]
@@ -231,12 +258,13 @@ def docs(
         slug + "-summary",
         "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
                   + [f"- {r['文档 Document']}: **{r['版本 Version']}** ({r['新版本 New']})"
-                     for r in rows]),
+                     f" {r['文件 File']}" for r in rows] + [next_line("golive")]),
         "Documents made",
     )  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], r["kind"], r["version"], r["lang"],
                                        r["sha256"]) for r in results])  # fmt: skip
-    return results
+    made = ", ".join(f"{r['kind']} v{r['version']}" for r in results)
+    return outcome(f"{request.key} 文档 documents: {made}", results)
 
 
 # --- go-live ---------------------------------------------------------------------------
@@ -266,14 +294,17 @@ def _golive(form: GoLiveInput, actor: str) -> dict[str, Any]:
 golive_task = task(_golive, name="go-live", cache_policy=NO_CACHE)
 
 
-@flow(name="golive", log_prints=True)
+@flow(name="golive", flow_run_name=run_name("golive", "request", "key"), log_prints=True)
 def golive(
     request: GoLiveInput,
     released_by: str = Field("engineer", title="实施人 Done by", max_length=120),
 ) -> dict[str, Any]:
     """Tag release/<key>-v<n> on the tested commit, write the go-live record (上线记录);
     the request moves to 'live'."""
-    r = golive_task(request, released_by)
+    try:
+        r = golive_task(request, released_by)
+    except ChangeflowError as exc:
+        return refused("golive", exc, request.key)
     lines = [
         f"# {r['key']} 上线 Go-live v{r['version']}",
         "",
@@ -287,14 +318,15 @@ def golive(
         lines.extend(f"- {md(n)}" for n in g["notes"])
         lines.append("")
     slug = f"golive-{r['key']}"
+    lines.append(f"- 文档 Document: {document_link(r['document'], 'golive.docx')}")
+    lines.append(next_line("acceptance", "签发验收单 / issue the acceptance certificate:"))
     publish_markdown(slug, "\n".join(lines), f"Go-live v{r['version']}")
     publish_table(slug + "-rollback",
                   [{"步骤 Step": i, "回退步骤 Rollback": s}
                    for i, s in enumerate(r["rollback"], start=1)], "Rollback steps")  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], "golive", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
-    print(f"{r['key']} v{r['version']} live: {r['tag']} at {r['commit'][:10]}")
-    return r
+    return outcome(f"{r['key']} v{r['version']} 已上线 live: {r['tag']} -> {r['state']}", r)
 
 
 # --- acceptance ------------------------------------------------------------------------
@@ -323,14 +355,17 @@ def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
 issue_task = task(_issue, name="issue-acceptance", cache_policy=NO_CACHE)
 
 
-@flow(name="acceptance", log_prints=True)
+@flow(name="acceptance", flow_run_name=run_name("acceptance", "request", "key"), log_prints=True)
 def acceptance(
     request: AcceptanceInput,
     issued_by: str = Field("project lead", title="签发人 Issued by", max_length=120),
 ) -> dict[str, Any]:
     """Issue the acceptance certificate (验收单) of a live request; the client's returned
     copy is recorded from the inbox (or 'changeflow accept FILE')."""
-    r = issue_task(request, issued_by)
+    try:
+        r = issue_task(request, issued_by)
+    except ChangeflowError as exc:
+        return refused("acceptance", exc, request.key)
     slug = f"acceptance-{r['key']}"
     rows = [{"序号 No.": d["no"], "交付物 Deliverable": d["name"], "版本 Version": d["version"],
              "标识 Identifier": d["ident"]} for d in r["deliverables"]]  # fmt: skip
@@ -340,10 +375,14 @@ def acceptance(
         slug,
         f"# {r['key']} 验收单 Acceptance certificate v{r['version']}\n\n"
         f"- 交付物 Deliverables: {len(rows)} · 尚缺 Not yet made: {missing}\n"
-        f"- 请发送给甲方，回签文件放入收件箱 / send it to the client; the returned copy goes"
-        f" into the inbox\n- 文档 Document: `{md(r['document'])}`",
+        f"- 文档 Document: {document_link(r['document'], 'acceptance.docx')}\n"
+        + next_line(
+            None,
+            f"下载验收单发给甲方；回签后在交回页面上传 ({hand_in_url()}) / download it, send it to"
+            " the client and hand the signed copy in on the hand-in page",
+        ),
         "Acceptance certificate",
     )
     publish_documents(slug, [_doc_link(r["document"], "acceptance", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
-    return r
+    return outcome(f"{r['key']} 验收单已签发 acceptance certificate v{r['version']} issued", r)

@@ -91,6 +91,17 @@ NIGHTLY = Every(cron="30 2 * * *")  # backup
 # (flow, deployment name, what a lead reads in the UI, schedule)
 DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment(
+        "changeflow.flows.steps:contract",
+        "contract",
+        "合同：粘贴 YAML 新建或更新客户、人员、合同（含代码库 repo_path）。 Create or update the"
+        " clients, people and contracts from YAML text, the repository included.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:repo_add",
+        "repo-add",
+        "登记客户代码库，供同步提交使用。 Register a client repository for the git sync.",
+    ),
+    Deployment(
         "changeflow.flows.intake:intake",
         "intake",
         "录入项目任务书，需求进入“已提交”。 Take in a client's task book: the request starts "
@@ -146,6 +157,51 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "报告故障（系统崩溃/非崩溃），开始首次响应和到场计时。 Report a fault; both response "
         "clocks start.",
         titles={"report": "故障报告 Fault report"},
+    ),
+    Deployment(
+        "changeflow.flows.steps:respond",
+        "respond",
+        "故障首次响应（电话/远程/现场），响应计时停止。 First response to a fault.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:onsite",
+        "onsite",
+        "工程师到场，到场计时停止。 The engineer arrived on site.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:resolve",
+        "resolve",
+        "故障已解决。 The fault is resolved.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:close",
+        "close",
+        "关闭已解决的故障。 Close a resolved fault.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:pause",
+        "pause",
+        "等待客户时暂停计时。 Pause the clocks while waiting for the client.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:resume",
+        "resume",
+        "恢复计时（截止时间顺延）。 Resume the clocks; due times move on.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:dispatch_create",
+        "dispatch-create",
+        "生成派工单（远程/紧急/变更/上门）及其签字文档。 A dispatch order with its document.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:dispatch_done",
+        "dispatch-done",
+        "登记派工单的实际工作时间。 Record when a dispatch order's work was done.",
+    ),
+    Deployment(
+        "changeflow.flows.steps:run_log_add",
+        "run-log-add",
+        "填写某服务日的运行日志。 The run log of one service day.",
     ),
     Deployment(
         "changeflow.flows.maintenance:sla_watch",
@@ -325,7 +381,24 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
             prop["title"] = title
             if description and not prop.get("description"):
                 prop["description"] = description
+    mark_required(schema)
     return schema
+
+
+REQUIRED_MARK = " *"
+
+
+def mark_required(schema: dict[str, Any]) -> None:
+    """Required fields end their label with " *" (the UI does not mark them), in the form
+    and in every model it uses."""
+    for part in [schema, *(schema.get("definitions") or {}).values()]:
+        props = part.get("properties") or {}
+        for name in part.get("required") or []:
+            prop = props.get(name)
+            if isinstance(prop, dict):
+                title = prop.get("title") or name
+                if not title.endswith(REQUIRED_MARK):
+                    prop["title"] = title + REQUIRED_MARK
 
 
 def portable_pull() -> Any:

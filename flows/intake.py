@@ -7,20 +7,24 @@ from typing import Any
 from prefect import flow
 from pydantic import Field
 
+from changeflow.errors import ChangeflowError
 from changeflow.tasks.taskbook import TaskBook
 
-from .common import md, publish_markdown
+from .common import md, next_line, outcome, publish_markdown, refused, run_name
 
 
-@flow(name="intake", log_prints=True)
+@flow(name="intake", flow_run_name=run_name("intake", "taskbook", "project"), log_prints=True)
 def intake(
     taskbook: TaskBook,
     taken_in_by: str = Field("project lead", title="经办人 Taken in by", max_length=120),
-) -> dict[str, Any]:
+) -> Any:
     """Create the request in 'submitted' from a task book entered in the form."""
     from .units import intake_task_book
 
-    result = intake_task_book(taskbook, source="Prefect form", actor=taken_in_by, channel="ui")
+    try:
+        result = intake_task_book(taskbook, source="Prefect form", actor=taken_in_by, channel="ui")
+    except ChangeflowError as exc:
+        return refused("intake", exc)
     lines = [
         f"# {result.key} · {md(result.title)}",
         f"- 委托单位 Client: {result.client}",
@@ -29,7 +33,11 @@ def intake(
         "| 序号 No. | 需求 Requirement | 优先级 Priority |",
         "|---|---|---|",
         *[f"| {r.no} | {md(r.text)} | {r.priority} |" for r in taskbook.requirements],
+        next_line("plan", f"编制计划 / make the plan of {result.key}:"),
     ]
     publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")
-    print(f"{result.key} taken in: {result.title}")
-    return result.__dict__
+    return outcome(
+        f"{result.key} 已录入 taken in: {result.title} -> {result.state}",
+        result.__dict__,
+        name=f"intake {result.key}",
+    )

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .common import md, publish_markdown, publish_table
+from .common import bilingual_choice, code_of, md, publish_markdown, publish_table
 
 
 def _unit(fn: Any, name: str) -> Any:
@@ -29,7 +29,7 @@ class FaultInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, title="故障报告 Fault")
 
-    severity: Literal["crash", "non-crash"] = Field(
+    severity: Literal["crash 系统崩溃", "non-crash 非系统崩溃"] = Field(
         title="故障级别 Severity",
         description=(
             "crash 系统崩溃 (30 分钟响应 / 6 小时到场)；non-crash 非系统崩溃"
@@ -51,6 +51,11 @@ class FaultInput(BaseModel):
         description="根据甲方要求；留空按合同时限 / empty: the contract's time",
     )
 
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _bilingual(cls, v: object) -> object:
+        return bilingual_choice(v, ("crash 系统崩溃", "non-crash 非系统崩溃"))
+
 
 @flow(name="fault", log_prints=True)
 def fault(
@@ -61,7 +66,7 @@ def fault(
     from changeflow.tasks.maintenance import report_fault
 
     r = _unit(report_fault, "report-fault")(
-        severity=report.severity,
+        severity=code_of(report.severity),
         title=report.title,
         reported_at=report.reported_at,
         system=report.system,

@@ -15,9 +15,21 @@ from typing import Annotated, Any, Literal
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .common import md, publish_markdown, publish_table
+from changeflow.errors import ChangeflowError
+
+from .common import (
+    document_link,
+    hand_in_url,
+    md,
+    next_line,
+    outcome,
+    publish_markdown,
+    publish_table,
+    refused,
+    run_name,
+)
 
 
 class EstimateRow(BaseModel):
@@ -75,6 +87,21 @@ class PlanInput(BaseModel):
             " draft to review (unsigned, not sendable or approvable); ticked: issue it"
         ),
     )
+
+    @field_validator("start")
+    @classmethod
+    def _not_in_the_past(cls, v: date | None) -> date | None:
+        from datetime import datetime
+
+        from changeflow.settings import get_settings
+
+        today = datetime.now(get_settings().tz).date()
+        if v is not None and v < today:
+            raise ValueError(
+                f"开始日期 Start date {v} 已过去 is in the past (today is {today}); leave it"
+                " empty for the next working day"
+            )
+        return v
 
 
 def form_estimates(request: PlanInput) -> tuple[bytes | None, str]:
@@ -151,6 +178,7 @@ def summary_markdown(result: dict[str, Any]) -> str:
     from changeflow.tasks.money import fmt
 
     star = "*" if result["provisional"] else ""
+    doc = document_link(result["document"], f"{result['key']} plan v{result['version']}.docx")
     lines = [
         f"# {result['key']} 实施计划和费用预算 v{result['version']}"
         + (" （草稿 DRAFT）" if result.get("status") == "draft" else ""),
@@ -162,7 +190,7 @@ def summary_markdown(result: dict[str, Any]) -> str:
         f"- 周期 Schedule: {result['start']} — {result['end']}{star}"
         f", {result['calendar_days']} 日历日 calendar days, {result['working_days']}"
         " 工作日 working days",
-        f"- 状态 State: **{result['state']}** · 文档 Document: `{md(result['document'])}`",
+        f"- 状态 State: **{result['state']}** · 文档 Document: {doc}",
         "",
         "| 阶段 Phase | 开始 Start | 结束 End |",
         "|---|---|---|",
@@ -205,22 +233,44 @@ def summary_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@flow(name="plan", log_prints=True)
+@flow(name="plan", flow_run_name=run_name("plan", "request", "key"), log_prints=True)
 def plan(
     request: PlanInput,
     planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
 ) -> dict[str, Any]:
     """Draft plan version n+1 with its Word document (草稿); with "issue" ticked, sign it:
     the version the client approves, and the request moves to 'planned'."""
-    result = make_plan_task(request, planned_by)
+    try:
+        result = make_plan_task(request, planned_by)
+    except ChangeflowError as exc:
+        return refused("plan", exc, request.key)
     slug = f"plan-{result['key']}"
     publish_table(slug + "-budget", budget_rows(result), f"Budget of {result['key']}")
-    publish_markdown(slug, summary_markdown(result), f"Plan v{result['version']}")
-    print(
-        f"{result['key']} plan v{result['version']}: {result['total']} CNY,"
-        f" {result['start']} - {result['end']}; document {result['document']}"
+    publish_markdown(
+        slug,
+        summary_markdown(result)
+        + "\n"
+        + (
+            next_line(
+                "plan",
+                "审核草稿（可修改工作量估算），然后勾选“签发 Issue”再运行 / review the draft"
+                " (edit the estimates if needed), then run plan again with Issue ticked:",
+            )
+            if result.get("status") == "draft"
+            else next_line(
+                "kickoff",
+                f"下载计划发给客户；客户签字后在交回页面上传 ({hand_in_url()})，然后 / download"
+                " the plan, send it to the client, hand the signed copy in on the hand-in"
+                " page, then",
+            )
+        ),
+        f"Plan v{result['version']}",
     )
-    return result
+    return outcome(
+        f"{result['key']} 计划 plan v{result['version']}: ¥{result['total']},"
+        f" {result['start']} - {result['end']} -> {result['state']}",
+        result,
+    )
 
 
 class PlanBatchInput(BaseModel):

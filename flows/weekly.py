@@ -12,9 +12,10 @@ schedule at that time too (``30 16 * * *``); the other trigger is a no-op for th
 
 A scheduled run is idempotent: it reuses the report the schedule already made for the week
 (a retried run sends that one, whose mail key is already recorded) instead of making a new
-version. A run by hand makes a new version every time and mails it only if the week was not
-mailed yet (or with ``resend``: a deliberate correction). A send failure is retried by the
-task; then the run fails while the report stays stored.
+version. A run by hand makes a new version every time and mails it only when "send" is
+ticked (off by default) and the week was not mailed yet (or with ``resend``: a deliberate
+correction). A send failure is retried by the task; then the run fails while the report
+stays stored.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ class WeeklyInput(BaseModel):
         description="代码、名称或编号；留空为全部客户 / code, name or id; empty: every client",
         max_length=200,
     )
-    send: bool = Field(True, title="发送邮件 Send mail", description="发给甲方项目负责人")
+    send: bool = Field(
+        False,
+        title="发送邮件 Send mail",
+        description="手动运行默认不发送；定时运行在报告日发送 / a run by hand does not mail"
+        " unless ticked; the scheduled run mails on the report day",
+    )
     resend: bool = Field(
         False,
         title="重发新版本 Resend",
@@ -125,7 +131,8 @@ def _auto_scheduled() -> bool:
 @flow(name="weekly-report", log_prints=True)
 def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     """Make the week's report per client, publish it, and mail it to the client's lead."""
-    if params.scheduled or _auto_scheduled():
+    scheduled = params.scheduled or _auto_scheduled()
+    if scheduled:
         made = make_task(params.week, params.client, params.lang, True)
     else:
         made = []
@@ -142,7 +149,7 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     for r in made:
         publish_markdown(f"weekly-{r['client']}-{r['week']}", r["markdown"], "项目周报 Weekly")
         mail: dict[str, Any] | None = None
-        if params.send:
+        if params.send or scheduled:  # only the scheduled run sends by itself
             state = sender(r["id"], params.resend, params.smtp_password_block, return_state=True)
             if state.is_completed():
                 mail = state.result()

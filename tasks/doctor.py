@@ -225,6 +225,35 @@ def check_secret(place: Place) -> Check:
     return c
 
 
+def checkout_root() -> Path:
+    """The folder holding ``tasks/`` and ``flows/``: where served flow runs work."""
+    return Path(__file__).resolve().parent.parent
+
+
+def stray_checkout_database(place: Place | None = None) -> Path | None:
+    """A ``var/`` database inside the checkout that is not the configured one: what a flow
+    run made when it resolved the default ``./var`` in the checkout instead of the work
+    folder (records there are invisible to the lead)."""
+    place = place or Place.current()
+    stray = checkout_root() / "var" / "changeflow.db"
+    if not stray.is_file():
+        return None
+    if place.is_sqlite and place.sqlite_path.resolve() == stray.resolve():
+        return None
+    return stray
+
+
+def check_checkout(place: Place) -> Check:
+    c = Check("checkout")
+    stray = stray_checkout_database(place)
+    if stray is not None:
+        c.problem(
+            f"{stray} is a database inside the checkout, not the configured one"
+            f" ({place.shown_url}): flow runs once wrote there; move what it holds or delete it"
+        )
+    return c
+
+
 def diagnose(place: Place | None = None) -> Report:
     """Run every check against ``place`` (default: the configured installation)."""
     from changeflow.db.session import transaction
@@ -248,4 +277,5 @@ def diagnose(place: Place | None = None) -> Report:
             broken.problem(f"cannot read the records ({type(exc).__name__}): {exc.args[0]}"[:300])
             checks.append(broken)
     checks.append(check_secret(place))
+    checks.append(check_checkout(place))
     return Report(place.shown_url, checks)

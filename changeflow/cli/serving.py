@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,161 @@ def ensure_server(
         time.sleep(0.3)
     Server(api_url, proc).stop()
     raise ConfigError(f"the Prefect server did not answer within {wait:.0f} s (log {log_path})")
+
+
+# --- Places: absolute before anything runs elsewhere -------------------------------------------
+#
+# Flow runs work in the checkout (the pull step), so a relative setting such as the default
+# ``./var`` would resolve there. ``up`` resolves every setting that names a place once, where it
+# was started, and puts the absolute values in its environment: the executor, the document
+# service and every flow-run process inherit them (a process worker passes its environment on).
+
+PLACE_VARS = (
+    "CHANGEFLOW_HOME",
+    "CHANGEFLOW_DATABASE_URL",
+    "CHANGEFLOW_DOCUMENTS_DIR",
+    "CHANGEFLOW_INBOX_DIR",
+    "CHANGEFLOW_SECRET_FILE",
+    "CHANGEFLOW_CONFIG",
+    "CHANGEFLOW_TEMPLATES_DIR",
+)
+
+
+def absolute_db_url(url: str) -> str:
+    """A SQLite URL with a relative file made absolute; other URLs unchanged."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return url
+    if Path(u.database).is_absolute():
+        return url
+    return u.set(database=str(Path(u.database).resolve())).render_as_string(hide_password=False)
+
+
+def place_env() -> dict[str, str]:
+    """The settings that name places, absolute as seen from the current directory."""
+    s = get_settings()
+    env = {
+        "CHANGEFLOW_HOME": str(s.home_dir),
+        "CHANGEFLOW_DATABASE_URL": absolute_db_url(s.db_url),
+        "CHANGEFLOW_DOCUMENTS_DIR": str(s.store_dir),
+        "CHANGEFLOW_INBOX_DIR": str(s.inbox),
+        "CHANGEFLOW_SECRET_FILE": str(s.secret_path),
+    }
+    config = Path(os.environ.get("CHANGEFLOW_CONFIG", "changeflow.toml"))
+    if config.is_file():
+        env["CHANGEFLOW_CONFIG"] = str(config.resolve())
+    if s.templates_dir:
+        env["CHANGEFLOW_TEMPLATES_DIR"] = str(s.template_root)
+    return env
+
+
+def pin_places() -> dict[str, str]:
+    """Make the place settings absolute in this process's environment (and its children's)."""
+    from changeflow.settings import reset_settings
+
+    env = place_env()
+    os.environ.update(env)
+    reset_settings()
+    return env
+
+
+# --- Another ``up`` already serving ------------------------------------------------------------
+
+SERVED_RECENTLY_SECONDS = 90  # a runner polls every few seconds; Prefect's own "Ready" is 60 s
+
+
+def serving_elsewhere(api_url: str, mode: str = "serve") -> str | None:
+    """Which of our deployments another process is serving right now (not paused, polled
+    in the last ``SERVED_RECENTLY_SECONDS``), as one line; None when nobody is. For a
+    worker only served (not work-pool) deployments count: several workers share a pool."""
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from changeflow.flows.deployments import DEPLOYMENTS
+
+    names = [d.name for d in DEPLOYMENTS]
+    now = datetime.now(UTC)
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as c:
+        found = c.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
+        )
+    live = [
+        d for d in found
+        if not d.paused and d.last_polled is not None
+        and (now - d.last_polled).total_seconds() < SERVED_RECENTLY_SECONDS
+        and (mode == "serve" or not d.work_pool_name)
+    ]  # fmt: skip
+    if not live:
+        return None
+    return f"{len(live)} deployment(s) (e.g. {live[0].name}) are served by a running changeflow up"
+
+
+# --- The document service (documents by id, the hand-in page) ---------------------------------
+
+
+@dataclass
+class DocService:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/hand-in", timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True  # 401 with auth set: it is up
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def start_docservice(host: str, port: int, *, log_path: Path | None = None,
+                     wait: float = 30) -> DocService:  # fmt: skip
+    """Start the document service in its own session; return once it answers."""
+    from changeflow.cli.docservice import docs_url
+
+    url = docs_url(host, port)
+    if _answers(url):
+        raise ConfigError(f"port {port} is taken (something answers at {url}); choose"
+                          " another with --docs-port")  # fmt: skip
+    log_path = log_path or get_settings().home_dir / "prefect" / "documents.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "changeflow.cli.docservice", "--host", host, "--port", str(port)]
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env={**os.environ}, start_new_session=True,
+    )  # fmt: skip
+    log.close()
+    svc = DocService(url, proc, log_path)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-800:]
+            raise ConfigError(f"the document service exited at start (log {log_path}):\n{tail}")
+        if _answers(url):
+            return svc
+        time.sleep(0.2)
+    svc.stop()
+    raise ConfigError(f"the document service did not answer within {wait:.0f} s ({log_path})")
 
 
 # --- Running the deployments: ``serve`` in-process, or a process worker on a work pool ----------

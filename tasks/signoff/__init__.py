@@ -53,6 +53,7 @@ from .inbox import (
     InboxReport,
     classify,
     process_inbox,
+    take_in,
 )
 from .kinds import KINDS, Signable, signable
 from .labels import (
@@ -172,6 +173,7 @@ __all__ = [
     "signoff_field",
     "signoff_row",
     "status_section",
+    "take_in",
     "today_local",
     "verify_stored",
 ]

@@ -184,6 +184,53 @@ def _settled(paths: list[Path], settle_seconds: float) -> tuple[list[Path], list
     return ready, arriving
 
 
+def take_in(path: Path, data: bytes, *, actor: str = "inbox") -> InboxItem:
+    """One file a client sent, by the inbox and the hand-in page alike: a task book taken in,
+    a returned document verified and its decision recorded (outcome 'intake', 'decision' or
+    'duplicate'). Raises InputError, NotFoundError or TransitionError for a file refused (with
+    the reason; nothing is recorded), another ChangeflowError for one to try again."""
+    from ..inputs import load_yaml
+    from ..intake import intake
+    from ..taskbook import parse_docx, validate
+
+    source = str(path)
+    what, doc = classify(path, data)
+    if what == "taskbook":
+        if path.suffix.lower() == ".docx":
+            book = validate(parse_docx(data, source), source)
+        else:
+            book = validate(load_yaml(data, source), source)
+        res = intake(
+            book,
+            source=source,
+            original=data,
+            filename=path.name,
+            actor=actor,
+            channel="document",
+        )
+        item = InboxItem(path.name, "intake", f"task book taken in as {res.key}", res.key)
+    else:
+        returned = read_returned(data, source, doc)
+        dec = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+        verb = "approved" if dec.decision == "approve" else "not approved"
+        if dec.duplicate:
+            item = InboxItem(
+                path.name,
+                "duplicate",
+                f"already recorded: {dec.kind} v{dec.version} {verb} by {dec.approver}",
+                dec.key,
+            )
+        else:
+            item = InboxItem(
+                path.name,
+                "decision",
+                f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
+                f" {dec.decided_on}; {dec.key} is now {dec.state}",
+                dec.key,
+            )
+    return item
+
+
 def process_inbox(
     folder: Path | None = None, *, actor: str = "inbox", settle_seconds: float = 2.0
 ) -> InboxReport:
@@ -195,10 +242,6 @@ def process_inbox(
     ``done/`` or in ``refused/`` beside ``<name>.reason.txt``. A file that could not be
     handled for a passing reason (a conflict, a missing configuration) goes back to the
     inbox for the next pass, and so do the claims of a pass that died."""
-    from ..inputs import load_yaml
-    from ..intake import intake
-    from ..taskbook import parse_docx, validate
-
     inbox = Path(folder or get_settings().inbox)
     inbox.mkdir(parents=True, exist_ok=True)
     work, done, refused = inbox / ".processing", inbox / "done", inbox / "refused"
@@ -219,45 +262,9 @@ def process_inbox(
             os.rename(path, claimed)
         except FileNotFoundError:
             continue  # another pass took it
-        source = str(path)
         try:
             data = read_limited(claimed)
-            what, doc = classify(path, data)
-            if what == "taskbook":
-                if path.suffix.lower() == ".docx":
-                    book = validate(parse_docx(data, source), source)
-                else:
-                    book = validate(load_yaml(data, source), source)
-                res = intake(
-                    book,
-                    source=source,
-                    original=data,
-                    filename=path.name,
-                    actor=actor,
-                    channel="document",
-                )
-                item = InboxItem(path.name, "intake", f"task book taken in as {res.key}", res.key)
-            else:
-                returned = read_returned(data, source, doc)
-                dec = approve_document(
-                    data, source, filename=path.name, actor=actor, returned=returned
-                )
-                verb = "approved" if dec.decision == "approve" else "not approved"
-                if dec.duplicate:
-                    item = InboxItem(
-                        path.name,
-                        "duplicate",
-                        f"already recorded: {dec.kind} v{dec.version} {verb} by {dec.approver}",
-                        dec.key,
-                    )
-                else:
-                    item = InboxItem(
-                        path.name,
-                        "decision",
-                        f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
-                        f" {dec.decided_on}; {dec.key} is now {dec.state}",
-                        dec.key,
-                    )
+            item = take_in(path, data, actor=actor)
             target = _unique_target(done, path.name)
             os.replace(claimed, target)
             item.moved_to = str(target)

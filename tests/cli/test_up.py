@@ -53,12 +53,6 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def contract_home() -> Path:
-    from changeflow.settings import get_settings
-
-    return get_settings().home_dir
-
-
 def _state_in_server_db(home: Path, run_id: object) -> tuple[str, str] | None:
     """The run's state as the (stopped) server recorded it in its SQLite database."""
     import sqlite3
@@ -71,33 +65,89 @@ def _state_in_server_db(home: Path, run_id: object) -> tuple[str, str] | None:
     return tuple(row) if row else None
 
 
+PLACES = ("CHANGEFLOW_HOME", "CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR",
+          "CHANGEFLOW_INBOX_DIR", "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_CONFIG",
+          "CHANGEFLOW_DOCS_URL", "PREFECT_API_URL")  # fmt: skip
+
+
+def _fresh_work_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A work folder as a new lead makes one: no absolute home anywhere, ``init`` and
+    ``contract load`` run inside it."""
+    from tests.conftest import EXAMPLES
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in PLACES}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect-home-up"),
+            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
+    for args in (["init"], ["contract", "load", str(EXAMPLES / "contract.yaml")]):
+        done = subprocess.run([sys.executable, "-m", "changeflow", *args], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (work / "var" / "changeflow.db").is_file()
+    return work, env
+
+
+def _start_up_in(work: Path, args: list[str], env: dict[str, str], out: Path):
+    with open(out, "wb") as f:
+        return subprocess.Popen(
+            [sys.executable, "-m", "changeflow", "up", *args], cwd=work,
+            stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def _paused(api: str) -> dict[str, bool]:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as c:
+        return {d.name: d.paused for d in c.read_deployments()}
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
-def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> None:
+def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Path) -> None:
+    """``up`` from a fresh work folder (relative ``./var``): a flow run from the UI/API
+    writes into that folder's database, never into the checkout; a second ``up`` refuses
+    with the address and leaves the first one's deployments served and unpaused."""
+    import sqlite3
+
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from changeflow.cli.serving import healthy
+    from changeflow.flows.deployments import ROOT
 
-    port = free_port()
+    checkout_db = ROOT / "var" / "changeflow.db"
+    checkout_before = checkout_db.stat().st_mtime_ns if checkout_db.exists() else None
+    work, env = _fresh_work_folder(tmp_path)
+    port, docs_port = free_port(), free_port()
     api = f"http://127.0.0.1:{port}/api"
-    home = tmp_path / "prefect-home-up"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {"PREFECT_HOME": str(home), "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
-    first = _start_up(["--port", str(port)], env, tmp_path / "up1.out")
+    args = ["--port", str(port), "--docs-port", str(docs_port)]
+    first = _start_up_in(work, args, env, tmp_path / "up1.out")
     try:
         text = _wait_for(tmp_path / "up1.out", "Ctrl-C to stop", first)
         assert "(started here)" in text and f"http://127.0.0.1:{port}/v2/deployments" in text
+        assert f"Home {work / 'var'}" in text, text
+        assert f"http://127.0.0.1:{docs_port}/hand-in" in text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=5) as r:
             assert json.load(r)["api_url"] == api  # the UI calls this server, not :4200
+        with urllib.request.urlopen(f"http://127.0.0.1:{docs_port}/hand-in", timeout=5) as r:
+            assert "交回文件 Hand in" in r.read().decode()
 
-        second = _start_up(["--port", str(port)], env, tmp_path / "up2.out")
-        text2 = _wait_for(tmp_path / "up2.out", "Ctrl-C to stop", second)
-        assert "already running, reused" in text2
-        second.send_signal(signal.SIGINT)
-        assert second.wait(90) == 0
-        assert "left running" in (tmp_path / "up2.out").read_text()
+        second = subprocess.run(
+            [sys.executable, "-m", "changeflow", "up", "--port", str(port), "--docs-port",
+             str(free_port())], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert second.returncode == 6, second
+        assert f"http://127.0.0.1:{port}/v2/deployments" in second.stderr, second.stderr
+        assert "served by a running changeflow up" in second.stderr
+        assert "Traceback" not in second.stderr
         assert healthy(api)
+        paused = _paused(api)
+        assert paused and not any(paused.values()), paused  # nothing the first serves paused
 
         with temporary_settings({PREFECT_API_URL: api}):
             book = json.loads(json.dumps(sample_taskbook(), default=str))
@@ -112,23 +162,20 @@ def test_up_serves_reuses_and_stops_cleanly(contract: str, tmp_path: Path) -> No
                 print(f"Ctrl-C sent with the run {state.name}")
                 assert first.wait(120) == 0
     finally:
-        for p in (first, locals().get("second")):
-            if p is not None and p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
     out = (tmp_path / "up1.out").read_text()
     assert "Prefect server stopped." in out, out
     assert not healthy(api)
     assert _processes_with(str(tmp_path)) == []  # no server, runner or flow process left
-    final = _state_in_server_db(contract_home(), run.id)
+    final = _state_in_server_db(work / "var", run.id)
     assert final == ("COMPLETED", "Completed"), final  # finished, not cancelled or crashed
-    from sqlalchemy import select
-
-    from changeflow.db.models import Request
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        req = s.scalar(select(Request).where(Request.title == sample_taskbook()["project"]))
-        assert req is not None and req.state == "submitted"
+    with sqlite3.connect(work / "var" / "changeflow.db") as conn:
+        rows = conn.execute("SELECT state FROM request WHERE title = ?",
+                            (sample_taskbook()["project"],)).fetchall()  # fmt: skip
+    assert rows == [("submitted",)]  # in the work folder's database
+    after = checkout_db.stat().st_mtime_ns if checkout_db.exists() else None
+    assert after == checkout_before  # the checkout's var/ untouched (none made)
 
 
 def test_worker_mode_applies_portable_deployments_and_runs_them(
@@ -150,7 +197,7 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
             assert dep.pull_steps == PULL_STEPS and dep.entrypoint == "flows/intake.py:intake"
             assert dep.path is None  # nothing absolute from this machine
             assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
-                "项目任务书 Task book"
+                "项目任务书 Task book *"
             )
         book = json.loads(json.dumps(sample_taskbook(), default=str))
         run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)

@@ -25,6 +25,23 @@ def _arts(state) -> dict[str, str]:
     return {a.key: str(a.data) for a in read_artifacts(state.state_details.flow_run_id)}
 
 
+def _opens(link: str, name: str) -> None:
+    """A link artifact is an http URL by document id, and the document service serves that
+    id as the file named ``name``."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from changeflow.cli.docservice import create_app
+
+    m = re.search(r"\((http://[^)]+/documents/(\d+))\)", link)
+    assert m and "file://" not in link, link
+    with TestClient(create_app()) as c:
+        r = c.get(f"/documents/{m.group(2)}")
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    assert name in r.headers["content-disposition"], r.headers
+
+
 def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     from changeflow.flows import delivery as fl
     from changeflow.settings import get_settings
@@ -41,7 +58,7 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     key = submitted.lower()
     assert "通过 PASSED" in arts[f"test-{key}"]
     assert "all passed" in arts[f"test-{key}-cases"]
-    assert "testreport-v1.docx" in arts[f"test-{key}-testreport"]
+    _opens(arts[f"test-{key}-testreport"], "testreport-v1.docx")
 
     folder = get_settings().inbox / fl.DELIVERY_DIR
     folder.mkdir(parents=True)
@@ -54,8 +71,8 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     assert state.is_completed()
     assert [d["kind"] for d in state.result()] == ["techdoc", "manual"]
     arts = _arts(state)
-    assert "techdoc-v1.docx" in arts[f"docs-{key}-techdoc"]
-    assert "manual-v1.docx" in arts[f"docs-{key}-manual"]
+    _opens(arts[f"docs-{key}-techdoc"], "techdoc-v1.docx")
+    _opens(arts[f"docs-{key}-manual"], "manual-v1.docx")
 
     state = fl.golive(request=fl.GoLiveInput(key=submitted), released_by="张伟",
                       return_state=True)  # fmt: skip

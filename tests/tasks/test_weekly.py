@@ -649,7 +649,7 @@ def test_flow_publishes_mails_and_reruns_without_duplicate_mail(
     from changeflow.flows.weekly import WeeklyInput, weekly_report
     from tests.support.prefect import read_artifacts
 
-    params = WeeklyInput(week="2026-W40", client="DEMO")
+    params = WeeklyInput(week="2026-W40", client="DEMO", send=True)
     state = weekly_report(params, return_state=True)
     assert state.is_completed(), state.message
     (rep,) = state.result()["reports"]
@@ -679,7 +679,9 @@ def test_flow_send_failure_is_retried_then_fails_with_report_stored(
 
     monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(_free_port()))
     reset_settings()
-    params = WeeklyInput(week="2026-W40", client="DEMO", mail_retries=1, retry_delay_seconds=0)
+    params = WeeklyInput(
+        week="2026-W40", client="DEMO", send=True, mail_retries=1, retry_delay_seconds=0
+    )
     state = weekly_report(params, return_state=True)
     assert state.is_failed() and not state.is_crashed()
     assert "mail failed" in state.message and SMTP_PASSWORD not in state.message
