@@ -32,7 +32,7 @@ from changeflow.errors import ChangeflowError
 # which registration order alone cannot do); tests/cli/test_first_hour.py checks that every
 # registered command is named here.
 HELP_ORDER = [
-    "init", "contract", "intake", "status", "calendar", "plan", "plan-batch", "approve",
+    "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
     "decision", "inbox", "kickoff", "repo", "sync", "progress", "test", "docs", "golive",
     "acceptance", "accept", "report", "fault", "dispatch", "runlog", "sla", "secret", "backup",
     "restore", "doctor", "up", "demo",
