@@ -36,6 +36,9 @@ def test_cmd(
     command: str = typer.Option(
         None, "--command", help="Test command (default: the contract's settings.test_command)."
     ),
+    cases: Path = typer.Option(
+        None, "--cases", help="Test-plan YAML file of manual test cases, recorded with the run."
+    ),
     commit: str = typer.Option(None, "--commit", help="Commit tested (default: release commit)."),
     timeout: float = typer.Option(None, "--timeout", help="Seconds before the run is killed."),
     reopen: bool = typer.Option(
@@ -57,6 +60,7 @@ def test_cmd(
     res = run_tests_from_files(
         key,
         list(junit or []),
+        cases_path=cases,
         command=command,
         commit=commit,
         timeout=timeout,
@@ -81,6 +85,10 @@ def test_cmd(
                      (f["message"] or "").splitlines()[0][:80] if f["message"] else ""]
                     for f in res.failed)  # fmt: skip
             console.print(table("Failed cases", ["suite", "case", "kind", "message"], rows))
+        if res.requirements:
+            rows = ([f"{r['no']}", r["result_text"], ", ".join(c["case"] for c in r["cases"])
+                     or "—"] for r in res.requirements)  # fmt: skip
+            console.print(table("Requirements", ["no", "result", "cases"], rows))
         console.print(f"state: {res.state}; report: {res.document}", markup=False)
         if pdf:
             console.print(f"PDF: {data['pdf']}", markup=False)
