@@ -187,6 +187,12 @@ class DocsInput(BaseModel):
         " the inbox's delivery folder",
         max_length=20,
     )
+    draft: bool = Field(
+        False,
+        title="草稿 Draft",
+        description="缺少必需章节（待补充）时仍出草稿，每页标注草稿，不能列入验收单 / issue a"
+        " draft though required sections are missing; never on an acceptance certificate",
+    )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
 
 
@@ -200,7 +206,8 @@ def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
         path = delivery_file(name, "screenshots")
         shots.append(check_screenshot(read_limited(path, 5 * 1024 * 1024), str(path)))
     results = make_docs(form.key, notes=notes, notes_name="Prefect form",
-                        screenshots=shots, lang=form.lang, actor=actor)  # fmt: skip
+                        screenshots=shots, lang=form.lang, actor=actor,
+                        draft=form.draft)  # fmt: skip
     return [r.__dict__ for r in results]
 
 
@@ -221,6 +228,8 @@ def docs(
             "文档 Document": names[r["kind"]],
             "版本 Version": f"v{r['version']}",
             "新版本 New": "是 yes" if r["new"] else "否 unchanged",
+            "草稿 Draft": "是 yes" if r["draft"] else "否 no",
+            "待补充 Missing": "、".join(r["missing"]) or "—",
             "文件 File": r["document"],
         }
         for r in results
