@@ -83,6 +83,14 @@ class TestInput(BaseModel):
         " folder (a run made elsewhere)",
         max_length=50,
     )
+    cases_file: str | None = Field(
+        None,
+        title="手工测试用例 Manual test cases",
+        description="已存入收件箱 delivery 文件夹的测试计划 YAML（用例、需求、步骤、预期、结果）/"
+        " a test-plan YAML file in the inbox's delivery folder (case, requirement, steps,"
+        " expected, result)",
+        max_length=200,
+    )
     timeout_seconds: int | None = Field(
         None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
     )
@@ -102,6 +110,7 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
     res = run_tests_from_files(
         form.key,
         files,
+        cases_path=delivery_file(form.cases_file, "cases_file") if form.cases_file else None,
         command=form.command or None,
         commit=form.commit or None,
         timeout=form.timeout_seconds,
@@ -158,6 +167,17 @@ def test(
         for i, f in enumerate(r["failed"], start=1)
     ] or [{"结论 Result": "全部通过 all passed", "用例 Cases": r["cases"]}]
     publish_table(slug + "-cases", rows, "Failed cases")
+    trace = [
+        {
+            "需求 Req.": f"{t['no']} {t['text']}",
+            "用例 Cases": "；".join(f"{c['case']} {c['outcome_text']}" for c in t["cases"]) or "—",
+            "结果 Result": t["result_text"],
+            "提交 Commits": " ".join(t["commits"]) or "—",
+        }
+        for t in r.get("requirements", [])
+    ]
+    if trace:
+        publish_table(slug + "-trace", trace, "Traceability: requirement -> cases -> result")
     publish_documents(slug, [_doc_link(r["document"], "testreport", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
     print(f"{r['key']} test run #{r['seq']}: {r['reason']}")
