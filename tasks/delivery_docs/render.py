@@ -15,7 +15,7 @@ from .screenshots import Screenshot, write_screenshots
 
 DRAFT = ("（草稿）", " (DRAFT)")
 DRAFT_HEADER = (
-    "草稿：尚有待补充的章节，不作为交付物，不得列入验收单",
+    "尚有待补充的章节，不作为交付物，不得列入验收单",
     "DRAFT: sections still to be completed; not a deliverable, not for an acceptance certificate",
 )
 

@@ -182,7 +182,10 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     ok, why = conclusion(run, trace, lang)
     verdict = _pick(("通过", "PASSED"), lang) if ok else _pick(("不通过", "NOT PASSED"), lang)
     cases = current_cases(session, req, run)
-    linked = [c for c in cases if c.requirement_no is not None]
+    linked = sorted(
+        (c for c in cases if c.requirement_no is not None),
+        key=lambda c: (c.requirement_no or 0, c.kind, c.seq),
+    )
     unlinked = len(cases) - len(linked)
     settings = dict(contract.settings or {}) if contract else {}
     kinds = {"failure": ("失败", "failure"), "error": ("错误", "error")}
