@@ -533,3 +533,35 @@ def test_bad_test_plans_are_refused_writing_nothing(submitted, tmp_path, plan, f
         run_tests_from_files(submitted, [junit], cases_path=f, commit="abc1234def")
     assert field in str(exc.value)
     assert counts() == before
+
+
+def test_the_english_report_traces_too(submitted) -> None:
+    from changeflow.tasks.testing import run_tests
+
+    to_development(submitted)
+    res = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def", lang="en")
+    assert [r["result_text"] for r in res.requirements] == ["passed", "failed", "passed"]
+    text = docx_text(Path(res.document))
+    assert "4. Result per requirement" in text and "requirement(s) 2 failed" in text
+    assert "Req. 2" in text and "7. Sign-off" in text
+
+
+def test_defects_found_and_fixed_in_the_cycle(submitted) -> None:
+    from changeflow.tasks.testing import run_tests
+
+    to_development(submitted)
+    first = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def")
+    assert not first.passed
+    fixed = JUNIT_TRACED.replace('<failure message="余额未减少">trace</failure>'.encode(), b"")
+    second = run_tests(submitted, junit=[("t.xml", fixed)], commit="abc1234def")
+    assert second.passed and second.seq == 2
+    import docx
+
+    d = docx.Document(second.document)
+    table = next(t for t in d.tables if [c.text for c in t.rows[0].cells][5:6] == ["处理情况"])
+    (row,) = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert row[1] == "oa.SyncTest::同步年假[需求2]" and row[2] == "需求2"
+    assert row[3] == "第 1 次测试" and row[4] == "余额未减少"
+    assert row[5] == "已修复（第 2 次测试通过）"
+    text = docx_text(Path(second.document))
+    assert "全部 3 项需求测试通过" in text
