@@ -478,7 +478,7 @@ def test_a_requirement_without_a_case_is_untested_and_the_report_not_passed(
     text = docx_text(Path(res.document))
     assert "测试结论 | 不通过" in text or "不通过" in text.split("六、测试结论")[1][:40]
     assert "需求 1、2、3 未测" in text  # ... but nothing checked a requirement: not 通过
-    assert "合同未约定甲方测试环境" in text
+    assert "甲方测试服务器 oa-test（与生产同配置）" in text  # the contract's, not our machine
 
 
 def test_manual_cases_recorded_from_a_test_plan_file(submitted, tmp_path, cli) -> None:
@@ -538,12 +538,14 @@ def test_bad_test_plans_are_refused_writing_nothing(submitted, tmp_path, plan, f
 def test_the_english_report_traces_too(submitted) -> None:
     from changeflow.tasks.testing import run_tests
 
+    point_contract(None, test_environment={})
     to_development(submitted)
     res = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def", lang="en")
     assert [r["result_text"] for r in res.requirements] == ["passed", "failed", "passed"]
     text = docx_text(Path(res.document))
     assert "4. Result per requirement" in text and "requirement(s) 2 failed" in text
     assert "Req. 2" in text and "7. Sign-off" in text
+    assert "the contract names no client test environment" in text
 
 
 def test_defects_found_and_fixed_in_the_cycle(submitted) -> None:
