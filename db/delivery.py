@@ -80,3 +80,30 @@ class Release(Base):
     request: Mapped[Request] = relationship()
     test_run: Mapped[TestRun | None] = relationship()
     document: Mapped[Document | None] = relationship()
+
+
+class TestCase(Base):
+    """One test case of a run, automated (from JUnit) or manual (from a test-plan file),
+    with the requirement number it checks (``None``: linked to no requirement)."""
+
+    __tablename__ = "test_case"
+    __test__ = False  # not a pytest test class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the run
+    kind: Mapped[str] = mapped_column(String(10))  # auto | manual
+    case_id: Mapped[str] = mapped_column(String(120), default="")  # the plan's case id
+    requirement_no: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    classname: Mapped[str] = mapped_column(String(300), default="")
+    steps: Mapped[str] = mapped_column(Text, default="")
+    expected: Mapped[str] = mapped_column(Text, default="")
+    actual: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(10))  # passed | failure | error | skipped
+    message: Mapped[str] = mapped_column(Text, default="")
+    tester: Mapped[str] = mapped_column(String(120), default="")
+    tested_on: Mapped[str] = mapped_column(String(10), default="")  # YYYY-MM-DD (manual)
+
+    run: Mapped[TestRun] = relationship()

@@ -41,18 +41,21 @@ T: dict[str, Any] = {
         (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
         (("签发日期", "Issued"), "{{ issued }}"),
     ],
-    "h_reqs": ("一、需求与验收标准", "1. Requirements and acceptance criteria"),
+    "h_reqs": ("一、需求与测试结果", "1. Requirements and their test results"),
     "req_cols": [
         ("序号", "No."),
         ("需求描述", "Requirement"),
         ("验收标准", "Acceptance criterion"),
+        ("用例数", "Cases"),
+        ("测试结果", "Test result"),
     ],
     "h_deliverables": ("二、交付物清单", "2. Deliverables"),
     "deliv_cols": [
         ("序号", "No."),
         ("交付物", "Deliverable"),
+        ("文件名", "File name"),
         ("版本", "Version"),
-        ("标识", "Identifier"),
+        ("SHA-256", "SHA-256"),
     ],
     "h_tests": ("三、测试与上线", "3. Tests and go-live"),
     "tests": [
@@ -85,8 +88,8 @@ def acceptance(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["req_cols"]],
         "r",
         "requirements",
-        ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}"],
-        [12, 80, 68],
+        ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}", "{{ r.cases }}", "{{ r.result }}"],
+        [12, 64, 54, 12, 18],
     )
 
     doc.add_heading(d.pick(T["h_deliverables"], lang), level=1)
@@ -95,8 +98,9 @@ def acceptance(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["deliv_cols"]],
         "x",
         "deliverables",
-        ["{{ x.no }}", "{{ x.name }}", "{{ x.version }}", "{{ x.ident }}"],
-        [12, 50, 20, 78],
+        ["{{ x.no }}", "{{ x.name }}", "{{ x.file }}", "{{ x.version }}", "{{ x.ident }}"],
+        [10, 30, 50, 12, 58],
+        size=8,
     )
 
     doc.add_heading(d.pick(T["h_tests"], lang), level=1)

@@ -1,7 +1,9 @@
 """Builder of the test report template (测试报告 / Test Report).
 
 Every value arrives formatted from ``tasks.testing.report_context``; the template only
-places text: cover, summary, environment, requirements checked, failed cases, output.
+places text, after GB/T 8567-2006's test report outline: cover, scope and basis, the
+client-side environment, the cases, the result per requirement, defects, conclusion,
+sign-off of both parties; how the run was made is appendix A.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from docx.document import Document as DocxDocument
+from docx.shared import Mm
 
 from changeflow.tasks.wordkit import write_custom_properties
 
@@ -28,7 +31,48 @@ T: dict[str, Any] = {
         (("测试结论", "Result"), "{{ verdict }}"),
     ],
     "cover_en_version": "v{{ version }} (test run {{ seq }})",
-    "h_summary": ("一、测试概要", "1. Summary"),
+    "h_scope": ("一、测试范围与依据", "1. Scope and basis"),
+    "basis": ("测试依据：", "Basis:"),
+    "h_client_env": ("二、测试环境", "2. Test environment"),
+    "client_env_note": (
+        "测试在甲方环境（合同约定）中进行：",
+        "The tests ran in the client's environment agreed in the contract:",
+    ),
+    "env_cols": [("项目", "Item"), ("内容", "Value")],
+    "h_cases": ("三、测试用例", "3. Test cases"),
+    "case_cols": [
+        ("编号", "No."),
+        ("需求", "Req."),
+        ("用例", "Case"),
+        ("步骤/预期", "Steps / expected"),
+        ("结果", "Result"),
+    ],
+    "no_cases": ("（没有关联到需求的测试用例）", "(no test case linked to a requirement)"),
+    "h_reqs": ("四、需求测试结果", "4. Result per requirement"),
+    "req_cols": [
+        ("序号", "No."),
+        ("需求描述", "Requirement"),
+        ("验收标准", "Acceptance criterion"),
+        ("测试用例", "Cases"),
+        ("结果", "Result"),
+    ],
+    "h_defects": ("五、缺陷及修复情况", "5. Defects found and fixed"),
+    "defect_cols": [
+        ("序号", "No."),
+        ("用例", "Case"),
+        ("需求", "Req."),
+        ("发现于", "Found in"),
+        ("现象", "Symptom"),
+        ("处理情况", "Status"),
+        ("修复提交", "Fix commits"),
+    ],
+    "no_defects": ("本测试周期未发现缺陷。", "No defect was found in this test cycle."),
+    "h_conclusion": ("六、测试结论", "6. Conclusion"),
+    "conclusion": [(("测试结论", "Result"), "{{ verdict }}")],
+    "h_sign": ("七、签署", "7. Sign-off"),
+    "sign_cols": [("", ""), ("乙方（承建单位）", "Contractor"), ("甲方（委托单位）", "Client")],
+    "sign_rows": [("签字", "Signature"), ("日期", "Date")],
+    "h_appendix": ("附录 A　执行记录", "Appendix A. How the run was made"),
     "summary": [
         (("测试方式", "Source"), "{{ source }}"),
         (("测试命令", "Command"), "{{ command }}"),
@@ -43,16 +87,8 @@ T: dict[str, Any] = {
         (("耗时", "Duration"), "{{ duration }}"),
         (("退出码", "Exit code"), "{{ exit_code }}"),
     ],
-    "verdict_note": ("{{ verdict_note }}", "{{ verdict_note }}"),
-    "h_env": ("二、测试环境", "2. Environment"),
-    "env_cols": [("项目", "Item"), ("内容", "Value")],
-    "h_reqs": ("三、需求与验收标准", "3. Requirements and acceptance criteria"),
-    "req_cols": [
-        ("序号", "No."),
-        ("需求描述", "Requirement"),
-        ("验收标准", "Acceptance criterion"),
-    ],
-    "h_failed": ("四、失败用例", "4. Failed cases"),
+    "h_env": ("执行环境（乙方）", "Where it ran (contractor)"),
+    "h_failed": ("失败用例", "Failed cases"),
     "failed_cols": [
         ("序号", "No."),
         ("测试套件", "Suite"),
@@ -61,9 +97,9 @@ T: dict[str, Any] = {
         ("信息", "Message"),
     ],
     "no_failed": ("本次测试没有失败的用例。", "No test case failed in this run."),
-    "h_output": ("五、输出摘录", "5. Output excerpt"),
+    "h_output": ("输出摘录", "Output excerpt"),
     "no_output": ("（无输出）", "(no output)"),
-    "h_files": ("附：JUnit 结果文件", "Appendix: JUnit result files"),
+    "h_files": ("JUnit 结果文件", "JUnit result files"),
     "file_cols": [("文件", "File"), ("SHA-256", "SHA-256")],
 }
 
@@ -78,30 +114,61 @@ def testreport(lang: str) -> DocxDocument:
     d.pairs(doc, cover)
     doc.add_paragraph("{{ verdict_note }}")
 
-    doc.add_heading(d.pick(T["h_summary"], lang), level=1)
-    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["summary"]])
+    doc.add_heading(d.pick(T["h_scope"], lang), level=1)
+    doc.add_paragraph("{{ scope }}")
+    doc.add_paragraph(d.pick(T["basis"], lang))
+    d.bullets(doc, "b", "basis", "{{ b }}")
 
-    doc.add_heading(d.pick(T["h_env"], lang), level=1)
-    d.loop_table(
-        doc,
-        [d.pick(c, lang) for c in T["env_cols"]],
-        "e",
-        "environment",
-        ["{{ e.name }}", "{{ e.value }}"],
-        [50, 110],
-    )
+    doc.add_heading(d.pick(T["h_client_env"], lang), level=1)
+    doc.add_paragraph(d.pick(T["client_env_note"], lang))
+    env_cols = [d.pick(c, lang) for c in T["env_cols"]]
+    d.loop_table(doc, env_cols, "e", "client_env", ["{{ e.name }}", "{{ e.value }}"], [50, 110])
+
+    doc.add_heading(d.pick(T["h_cases"], lang), level=1)
+    d.tag(doc, "{%p if case_rows %}")
+    d.loop_table(doc, [d.pick(c, lang) for c in T["case_cols"]], "c", "case_rows",
+                 ["{{ c.no }}", "{{ c.req }}", "{{ c.case }}", "*steps", "{{ c.result }}"],
+                 [14, 16, 50, 62, 18])  # fmt: skip
+    d.tag(doc, "{%p else %}")
+    doc.add_paragraph(d.pick(T["no_cases"], lang))
+    d.tag(doc, "{%p endif %}")
+    d.tag(doc, "{%p if unlinked_note %}")
+    doc.add_paragraph("{{ unlinked_note }}")
+    d.tag(doc, "{%p endif %}")
 
     doc.add_heading(d.pick(T["h_reqs"], lang), level=1)
-    d.loop_table(
-        doc,
-        [d.pick(c, lang) for c in T["req_cols"]],
-        "r",
-        "requirements",
-        ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}"],
-        [12, 80, 68],
-    )
+    d.loop_table(doc, [d.pick(c, lang) for c in T["req_cols"]], "r", "trace",
+                 ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}", "{{ r.cases }}",
+                  "{{ r.result }}"], [12, 45, 40, 45, 18])  # fmt: skip
 
-    doc.add_heading(d.pick(T["h_failed"], lang), level=1)
+    doc.add_heading(d.pick(T["h_defects"], lang), level=1)
+    d.tag(doc, "{%p if defects %}")
+    d.loop_table(doc, [d.pick(c, lang) for c in T["defect_cols"]], "x", "defects",
+                 ["{{ x.no }}", "{{ x.case }}", "{{ x.req }}", "{{ x.found }}", "{{ x.message }}",
+                  "{{ x.status }}", "{{ x.fixes }}"], [10, 36, 14, 20, 38, 24, 18])  # fmt: skip
+    d.tag(doc, "{%p else %}")
+    doc.add_paragraph(d.pick(T["no_defects"], lang))
+    d.tag(doc, "{%p endif %}")
+
+    doc.add_heading(d.pick(T["h_conclusion"], lang), level=1)
+    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["conclusion"]])
+    doc.add_paragraph("{{ verdict_note }}")
+
+    doc.add_heading(d.pick(T["h_sign"], lang), level=1)
+    sign = doc.add_table(rows=1 + len(T["sign_rows"]), cols=3)
+    sign.style = "Table Grid"
+    d.header_row(sign, [d.pick(c, lang) or " " for c in T["sign_cols"]])
+    for row, label in zip(sign.rows[1:], T["sign_rows"], strict=True):
+        row.cells[0].text = d.pick(label, lang)
+        row.height = Mm(14)
+    d.widths(sign, [30, 65, 65])
+
+    doc.add_heading(d.pick(T["h_appendix"], lang), level=1)
+    d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["summary"]])
+    doc.add_heading(d.pick(T["h_env"], lang), level=2)
+    d.loop_table(doc, env_cols, "e", "environment", ["{{ e.name }}", "{{ e.value }}"], [50, 110])
+
+    doc.add_heading(d.pick(T["h_failed"], lang), level=2)
     d.tag(doc, "{%p if failed %}")
     d.loop_table(
         doc,
@@ -115,7 +182,7 @@ def testreport(lang: str) -> DocxDocument:
     doc.add_paragraph(d.pick(T["no_failed"], lang))
     d.tag(doc, "{%p endif %}")
 
-    doc.add_heading(d.pick(T["h_output"], lang), level=1)
+    doc.add_heading(d.pick(T["h_output"], lang), level=2)
     d.tag(doc, "{%p if output %}")
     d.mono_lines(doc, "line", "output")
     d.tag(doc, "{%p else %}")

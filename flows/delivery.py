@@ -99,6 +99,14 @@ class TestInput(BaseModel):
         " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=50,
     )
+    cases_file: str | None = Field(
+        None,
+        title="手工测试用例 Manual test cases",
+        description="已存入收件箱 delivery 文件夹的测试计划 YAML（用例、需求、步骤、预期、结果）/"
+        " a test-plan YAML file in the inbox's delivery folder (case, requirement, steps,"
+        " expected, result)",
+        max_length=200,
+    )
     timeout_seconds: int | None = Field(
         None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
     )
@@ -118,6 +126,7 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
     res = run_tests_from_files(
         form.key,
         files,
+        cases_path=delivery_file(form.cases_file, "cases_file") if form.cases_file else None,
         command=form.command or None,
         commit=form.commit or None,
         timeout=form.timeout_seconds,
@@ -182,6 +191,17 @@ def test(
         for i, f in enumerate(r["failed"], start=1)
     ] or [{"结论 Result": "全部通过 all passed", "用例 Cases": r["cases"]}]
     publish_table(slug + "-cases", rows, "Failed cases")
+    trace = [
+        {
+            "需求 Req.": f"{t['no']} {t['text']}",
+            "用例 Cases": "；".join(f"{c['case']} {c['outcome_text']}" for c in t["cases"]) or "—",
+            "结果 Result": t["result_text"],
+            "提交 Commits": " ".join(t["commits"]) or "—",
+        }
+        for t in r.get("requirements", [])
+    ]
+    if trace:
+        publish_table(slug + "-trace", trace, "Traceability: requirement -> cases -> result")
     publish_documents(slug, [_doc_link(r["document"], "testreport", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
     verdict = "通过 passed" if r["passed"] else "未通过 failed"
@@ -211,6 +231,12 @@ class DocsInput(BaseModel):
         " from the hand-in page (or file names in the inbox's delivery folder)",
         max_length=20,
     )
+    draft: bool = Field(
+        False,
+        title="草稿 Draft",
+        description="缺少必需章节（待补充）时仍出草稿，每页标注草稿，不能列入验收单 / issue a"
+        " draft though required sections are missing; never on an acceptance certificate",
+    )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
 
 
@@ -224,7 +250,8 @@ def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
         path = delivery_file(name, "screenshots")
         shots.append(check_screenshot(read_limited(path, 5 * 1024 * 1024), str(path)))
     results = make_docs(form.key, notes=notes, notes_name="Prefect form",
-                        screenshots=shots, lang=form.lang, actor=actor)  # fmt: skip
+                        screenshots=shots, lang=form.lang, actor=actor,
+                        draft=form.draft)  # fmt: skip
     return [r.__dict__ for r in results]
 
 
@@ -248,6 +275,8 @@ def docs(
             "文档 Document": names[r["kind"]],
             "版本 Version": f"v{r['version']}",
             "新版本 New": "是 yes" if r["new"] else "否 unchanged",
+            "草稿 Draft": "是 yes" if r["draft"] else "否 no",
+            "待补充 Missing": "、".join(r["missing"]) or "—",
             "文件 File": document_link(r["document"]),
         }
         for r in results

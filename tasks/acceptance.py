@@ -1,7 +1,10 @@
 """Acceptance (验收): the certificate we issue after go-live.
 
-The certificate lists the deliverables (documents with their versions, the release tag)
-in tables covered by the signature; the client fills its sign-off table and returns it.
+The certificate lists a row per requirement with its test result (the traceability of the
+release's test run) and the deliverables (the stored files by their exact names, versions
+and SHA-256, and the release tag) in tables covered by the signature; it is refused while
+a requirement is 未测 (or 不通过) or a listed document is a draft (草稿); the client
+fills its sign-off table and returns it.
 The returned copy is read and recorded by the signed round trip (``tasks.signoff``: its
 kinds table says an accepted certificate makes the request ``accepted`` (final), a rejected
 one sends it back to ``in_testing``, or to ``in_development`` when the client wrote so under
@@ -28,7 +31,7 @@ from changeflow.settings import get_settings
 
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
-from .testing import actor_name, tests_line
+from .testing import actor_name, tests_line, traceability
 
 KIND = "acceptance"
 
@@ -61,8 +64,8 @@ def _newest(session: Session, req: Request, kind: str, lang: str) -> Document | 
 
 
 def _shown_name(doc: Document) -> str:
-    """The stored file's name without the store's ``v<n>-<lang>-`` prefix."""
-    return Path(doc.path).name.removeprefix(f"v{doc.version}-{doc.lang}-")
+    """The stored file's exact name (as in the document store and the files sent)."""
+    return Path(doc.path).name
 
 
 def deliverables(
@@ -82,8 +85,10 @@ def deliverables(
             {
                 "kind": kind,
                 "name": _pick(names, lang),
+                "file": _shown_name(doc),
                 "version": f"v{doc.version}",
-                "ident": f"{_shown_name(doc)} · SHA-256 {doc.sha256[:16]}",
+                "ident": doc.sha256,
+                "draft": bool((doc.meta or {}).get("draft")),
             }
         )
     rel = latest_release(session, req)
@@ -92,8 +97,10 @@ def deliverables(
             {
                 "kind": "release",
                 "name": _pick(("发布标签（程序代码）", "Release tag (code)"), lang),
+                "file": rel.tag,
                 "version": f"v{rel.version}",
-                "ident": f"{rel.tag} @ {rel.commit_sha[:12]}",
+                "ident": f"commit {rel.commit_sha}",
+                "draft": False,
             }
         )
     for i, r in enumerate(rows, start=1):
@@ -114,6 +121,23 @@ def certificate_context(
     rows, _ = deliverables(session, req, lang)
     run = rel.test_run
     labels = printed_labels(lang)
+    trace = traceability(session, req, lang, run)
+    drafts = [f"{r['name']} {r['version']} ({r['file']})" for r in rows if r["draft"]]
+    if drafts:
+        raise TransitionError(
+            req.key, req.state, "accepted",
+            f"a draft (草稿) cannot be a deliverable: {'; '.join(drafts)} — issue it without"
+            " --draft first (changeflow docs KEY --notes FILE)",
+        )  # fmt: skip
+    open_ = [r for r in trace if r["result"] != "passed"]
+    if open_:
+        nums = ", ".join(f"需求{r['no']} {r['result_text']}" for r in open_)
+        raise TransitionError(
+            req.key, req.state, "accepted",
+            f"every requirement must pass its tests first: {nums} (link a test case by a"
+            " JUnit property 'requirement' or the number in its name, or record manual"
+            " cases with changeflow test KEY --cases FILE)",
+        )  # fmt: skip
     return {
         "key": req.key,
         "title": req.title,
@@ -126,8 +150,14 @@ def certificate_context(
         "client_lead": contract.lead.name if contract and contract.lead else "",
         "issued": issued.astimezone(tz).date().isoformat(),
         "requirements": [
-            {"no": r.no, "text": r.text, "acceptance": r.acceptance or "—"}
-            for r in req.requirements
+            {
+                "no": r["no"],
+                "text": r["text"],
+                "acceptance": r["acceptance"],
+                "cases": str(len(r["cases"])),
+                "result": r["result_text"],
+            }
+            for r in trace
         ],
         "deliverables": rows,
         "tests": tests_line(run, lang) if run else "—",

@@ -36,6 +36,9 @@ def test_cmd(
     command: str = typer.Option(
         None, "--command", help="Test command (default: the contract's settings.test_command)."
     ),
+    cases: Path = typer.Option(
+        None, "--cases", help="Test-plan YAML file of manual test cases, recorded with the run."
+    ),
     commit: str = typer.Option(None, "--commit", help="Commit tested (default: release commit)."),
     timeout: float = typer.Option(None, "--timeout", help="Seconds before the run is killed."),
     reopen: bool = typer.Option(
@@ -57,6 +60,7 @@ def test_cmd(
     res = run_tests_from_files(
         key,
         list(junit or []),
+        cases_path=cases,
         command=command,
         commit=commit,
         timeout=timeout,
@@ -81,6 +85,10 @@ def test_cmd(
                      (f["message"] or "").splitlines()[0][:80] if f["message"] else ""]
                     for f in res.failed)  # fmt: skip
             console.print(table("Failed cases", ["suite", "case", "kind", "message"], rows))
+        if res.requirements:
+            rows = ([f"{r['no']}", r["result_text"], ", ".join(c["case"] for c in r["cases"])
+                     or "—"] for r in res.requirements)  # fmt: skip
+            console.print(table("Requirements", ["no", "result", "cases"], rows))
         console.print(f"state: {res.state}; report: {res.document}", markup=False)
         if pdf:
             console.print(f"PDF: {data['pdf']}", markup=False)
@@ -201,26 +209,43 @@ def docs_cmd(
     screenshot: list[Path] = typer.Option(
         None, "--screenshot", help="PNG or JPEG screenshot for the manual (repeatable)."
     ),
+    draft: bool = typer.Option(
+        False,
+        "--draft",
+        help="Issue even though required sections are missing (待补充): a draft, marked 草稿"
+        " on every page, that cannot go into an acceptance certificate.",
+    ),
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Make the technical document (技术文档) and the user manual (用户手册); a new version
-    only when their inputs changed."""
+    """Make the technical document (技术文档) and the user manual (用户手册) from the notes'
+    sections; a new version only when their inputs changed. Missing sections are refused
+    (exit code 2) unless --draft."""
     from changeflow.tasks.delivery_docs import make_docs_from_files
 
     _pdf_first(pdf)
     results = make_docs_from_files(
-        key, notes_path=notes, screenshot_paths=list(screenshot or []), lang=lang, actor=actor
+        key,
+        notes_path=notes,
+        screenshot_paths=list(screenshot or []),
+        lang=lang,
+        actor=actor,
+        draft=draft,
     )
     data = [r.__dict__ | ({"pdf": _pdf(key, r.kind, r.version, r.lang)} if pdf else {})
             for r in results]  # fmt: skip
 
     def render() -> None:
-        rows = ([d["kind"], f"v{d['version']}", "new" if d["new"] else "unchanged",
-                 d.get("pdf") or d["document"]] for d in data)  # fmt: skip
+        rows = ([d["kind"], f"v{d['version']}" + (" 草稿 draft" if d["draft"] else ""),
+                 "new" if d["new"] else "unchanged", d.get("pdf") or d["document"]]
+                for d in data)  # fmt: skip
         console.print(table(f"{key} documents", ["document", "version", "", "file"], rows))
+        for d in data:
+            if d["missing"]:
+                console.print(f"{d['kind']}: 待补充 (missing) {', '.join(d['missing'])}",
+                              markup=False)  # fmt: skip
 
     emit(data, as_json, render)
 

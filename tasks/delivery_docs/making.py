@@ -26,6 +26,7 @@ from ..inputs import clean_text
 from .common import _CONTROL
 from .context import docs_context
 from .notes import read_notes, split_notes
+from .outline import MANUAL, ROLES, TECHDOC, compose, fill
 from .render import render_doc
 from .screenshots import Screenshot, read_screenshots
 
@@ -51,11 +52,52 @@ def content_digest(docx: bytes) -> str:
     return h.hexdigest()
 
 
-def input_digest(kind: str, lang: str, ctx: dict[str, Any], inputs: DocInputs, part: str) -> str:
+def input_digest(
+    kind: str, lang: str, ctx: dict[str, Any], inputs: DocInputs, part: str, draft: bool = False
+) -> str:
     from ..wordkit import document_digest
 
     shots = [(s.sha256, s.caption) for s in inputs.screenshots] if kind == "manual" else []
-    return document_digest(kind, lang, {"context": ctx, "notes": part, "screenshots": shots})
+    return document_digest(
+        kind, lang, {"context": ctx, "notes": part, "screenshots": shots, "draft": draft}
+    )
+
+
+@dataclass
+class Outlined:
+    """A document's notes laid on its outline: the Markdown to place, what is missing."""
+
+    notes: str
+    rollback: str
+    missing: list[str]
+
+
+def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
+    """The technical document's sections 引言 ... 出错处理 (and 回退方案: the notes', else
+    the go-live record's steps), or the manual's 引言, 运行环境, a chapter per role, 常见问题,
+    版本说明 (the notes', else the request's description in the client's words)."""
+    pick = 0 if lang == "zh-CN" else 1
+    if kind == "techdoc":
+        filled = fill(part, TECHDOC, lang)
+        outline = TECHDOC[:-1]  # 回退方案 comes after the file list
+        steps = ctx.get("rollback") or []
+        rollback = filled.sections.get("rollback", "").strip() or "\n".join(
+            f"{i}. {s}" for i, s in enumerate(steps, start=1)
+        )
+        missing = list(filled.missing)
+        if not rollback:
+            missing.append(TECHDOC[-1].title[pick])
+        return Outlined(compose(filled, outline, lang), rollback, missing)
+    filled = fill(part, MANUAL, lang)
+    changes = ctx.get("description", "").strip()
+    reqs = "\n".join(f"- {r['text']}" for r in ctx.get("requirements", []))
+    if reqs:
+        changes += ("\n\n本版本提供：\n\n" if lang == "zh-CN" else "\n\nThis version:\n\n") + reqs
+    missing = list(filled.missing)
+    if not filled.extra:
+        missing.insert(2 if len(missing) >= 2 else len(missing), ROLES[1][pick])
+    text = compose(filled, MANUAL, lang, roles_after="env", fallback={"changes": changes})
+    return Outlined(text, "", missing)
 
 
 @dataclass
@@ -68,6 +110,8 @@ class DocResult:
     sha256: str
     content_digest: str
     input_digest: str
+    draft: bool = False
+    missing: list[str] = field(default_factory=list)  # sections shown as 待补充
 
 
 def make_docs(
@@ -79,9 +123,12 @@ def make_docs(
     lang: str | None = None,
     actor: str | None = None,
     kinds: Sequence[str] = KINDS,
+    draft: bool = False,
 ) -> list[DocResult]:
     """Make the technical document and the user manual of ``key`` (new versions only when
-    their inputs changed), in one transaction."""
+    their inputs changed), in one transaction. A required section the notes do not cover
+    shows 待补充; issuing with one missing needs ``draft`` (草稿 on every page, never on an
+    acceptance certificate), else nothing is written and the error names the sections."""
     from ..testing import actor_name
 
     lang = lang or get_settings().lang
@@ -105,9 +152,25 @@ def make_docs(
                 " until the request is accepted"
             )  # fmt: skip
         ctx, when = docs_context(session, req, lang)
+        shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang) for k in kinds}
+        if not draft:
+            gaps = [
+                f"{_KIND_NAMES[k][0 if lang == 'zh-CN' else 1]}: {', '.join(o.missing)}"
+                for k, o in shaped.items()
+                if o.missing
+            ]
+            if gaps:
+                raise InputError(
+                    notes_name or "--notes",
+                    "sections",
+                    "missing (待补充) " + "; ".join(gaps)
+                    + " — write them in the notes, or pass --draft to issue a draft",
+                )  # fmt: skip
         for kind in kinds:
-            part = design if kind == "techdoc" else manual
-            digest = input_digest(kind, lang, ctx, inputs, part)
+            shape = shaped[kind]
+            is_draft = draft and bool(shape.missing)
+            part = shape.notes + "\n\n" + shape.rollback
+            digest = input_digest(kind, lang, ctx, inputs, part, is_draft)
             newest = session.scalar(
                 select(Document)
                 .where(Document.request_id == req.id, Document.kind == kind,
@@ -116,7 +179,7 @@ def make_docs(
                 .limit(1)
             )  # fmt: skip
             if newest is not None and (newest.meta or {}).get("input_digest") == digest:
-                out.append(_result(newest, new=False))
+                out.append(_result(newest, new=False, missing=shape.missing))
                 continue
             version = (newest.version + 1) if newest is not None else 1
             data = render_doc(
@@ -125,9 +188,11 @@ def make_docs(
                 version=version,
                 lang=lang,
                 when=when,
-                notes=part,
+                notes=shape.notes,
                 screenshots=inputs.screenshots if kind == "manual" else (),
                 author=author,
+                rollback=shape.rollback,
+                draft=is_draft,
             )
             doc = put_document(
                 session,
@@ -144,13 +209,18 @@ def make_docs(
                     "screenshots": [s.name for s in inputs.screenshots] if kind == "manual"
                     else [],
                     "author": author,
+                    "draft": is_draft,
+                    "missing": shape.missing,
                 },
             )  # fmt: skip
-            out.append(_result(doc, new=True))
+            out.append(_result(doc, new=True, missing=shape.missing))
     return out
 
 
-def _result(doc: Document, *, new: bool) -> DocResult:
+_KIND_NAMES = {"techdoc": ("技术文档", "technical document"), "manual": ("用户手册", "manual")}
+
+
+def _result(doc: Document, *, new: bool, missing: list[str] | None = None) -> DocResult:
     meta = doc.meta or {}
     return DocResult(
         kind=doc.kind,
@@ -161,6 +231,8 @@ def _result(doc: Document, *, new: bool) -> DocResult:
         sha256=doc.sha256,
         content_digest=meta.get("content_digest", ""),
         input_digest=meta.get("input_digest", ""),
+        draft=bool(meta.get("draft")),
+        missing=list(missing if missing is not None else meta.get("missing", [])),
     )
 
 
@@ -171,8 +243,9 @@ def make_docs_from_files(
     screenshot_paths: Sequence[Path] = (),
     lang: str | None = None,
     actor: str | None = None,
+    draft: bool = False,
 ) -> list[DocResult]:
-    """``changeflow docs KEY [--notes FILE.md] [--screenshot FILE ...]``."""
+    """``changeflow docs KEY [--notes FILE.md] [--screenshot FILE ...] [--draft]``."""
     notes = read_notes(notes_path)
     shots = read_screenshots(list(screenshot_paths))
     return make_docs(
@@ -182,4 +255,5 @@ def make_docs_from_files(
         screenshots=shots,
         lang=lang,
         actor=actor,
+        draft=draft,
     )

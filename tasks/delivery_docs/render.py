@@ -10,7 +10,31 @@ from typing import Any
 
 from .common import _pick
 from .markdown import write_markdown
+from .outline import TODO
 from .screenshots import Screenshot, write_screenshots
+
+DRAFT = ("（草稿）", " (DRAFT)")
+DRAFT_HEADER = (
+    "尚有待补充的章节，不作为交付物，不得列入验收单",
+    "DRAFT: sections still to be completed; not a deliverable, not for an acceptance certificate",
+)
+
+
+def mark_draft(doc: Any, lang: str) -> None:
+    """草稿 in the header of every page (first, odd and even pages of every section)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    for section in doc.sections:
+        for header in (section.header, section.first_page_header, section.even_page_header):
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            prefix = "草稿 DRAFT　" if lang == "zh-CN" else "DRAFT　"
+            run = p.add_run(prefix + _pick(DRAFT_HEADER, lang))
+            run.bold = True
+            run.font.size = Pt(10.5)
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
 
 def render_doc(
@@ -23,12 +47,17 @@ def render_doc(
     notes: str,
     screenshots: Sequence[Screenshot],
     author: str,
+    rollback: str = "",
+    draft: bool = False,
 ) -> bytes:
-    """Render the technical document or the manual with its Markdown part and pictures."""
+    """Render the technical document or the manual with its Markdown part (the outline's
+    sections, composed by ``outline.compose``) and pictures; a draft says 草稿 in the header
+    of every page and beside its title."""
     from changeflow.docs_templates.tpl_manual import TITLE as MANUAL_TITLE
     from changeflow.docs_templates.tpl_techdoc import (
         MANUAL_MARKER,
         NOTES_MARKER,
+        ROLLBACK_MARKER,
         SCREENSHOTS_MARKER,
     )
     from changeflow.docs_templates.tpl_techdoc import TITLE as TECH_TITLE
@@ -48,10 +77,13 @@ def render_doc(
             if marker in (NOTES_MARKER, MANUAL_MARKER):
                 which = "techdoc" if marker == NOTES_MARKER else "manual"
                 if notes.strip():
-                    write_markdown(doc, p._p, notes)
+                    write_markdown(doc, p._p, notes, base_heading=1)
                 else:
                     doc_p = doc.add_paragraph(_pick(empty[which], lang))
                     p._p.addprevious(doc_p._p)
+                p._p.getparent().remove(p._p)
+            elif marker == ROLLBACK_MARKER:
+                write_markdown(doc, p._p, rollback or _pick(TODO, lang))
                 p._p.getparent().remove(p._p)
             elif marker == SCREENSHOTS_MARKER:
                 if screenshots:
@@ -60,13 +92,15 @@ def render_doc(
                     doc_p = doc.add_paragraph(_pick(empty["shots"], lang))
                     p._p.addprevious(doc_p._p)
                 p._p.getparent().remove(p._p)
+        if draft:
+            mark_draft(doc, lang)
 
     title = _pick(TECH_TITLE if kind == "techdoc" else MANUAL_TITLE, lang)
     return render(
         kind,
         ctx | {"version": version, "author": author},
         lang=lang,
-        title=f"{title} {ctx['key']} v{version}",
+        title=f"{title} {ctx['key']} v{version}" + (_pick(DRAFT, lang) if draft else ""),
         subject=clean(ctx["title"]),
         author=author,
         when=when,
@@ -76,5 +110,6 @@ def render_doc(
             "changeflow.request": ctx["key"],
             "changeflow.version": str(version),
             "changeflow.lang": lang,
+            "changeflow.draft": "true" if draft else "false",
         },
     )

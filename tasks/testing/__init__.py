@@ -22,7 +22,10 @@ Rooms:
 * ``repository``: the client project's repository and the release commit;
 * ``runner``: running the test command at a commit in a clean worktree;
 * ``runs``: recorded runs as other stages read them (verdict, one line, summary);
-* ``report``: the test report document;
+* ``cases``: test cases traced to requirements (JUnit property or name convention) and
+  manual cases from a test-plan YAML file;
+* ``trace``: the traceability matrix (requirement -> cases -> result -> commits);
+* ``report``: the test report document (GB/T 8567 outline);
 * ``recording``: recording a run with its report and the state change (``run_tests``);
 * ``status_section``: test runs and releases in ``changeflow status KEY`` (listed in
   ``tasks.status``).
@@ -30,6 +33,7 @@ Rooms:
 
 from __future__ import annotations
 
+from .cases import DEFAULT_PATTERN, ManualCase, name_pattern, parse_plan, read_plan
 from .common import actor_name
 from .junit import (
     JUNIT_MAX_BYTES,
@@ -53,8 +57,10 @@ from .runner import (
     run_command,
 )
 from .runs import failure_summary, latest_run, run_summary, tests_line, verdict_reason
+from .trace import matrix_lines, requirement_result, traceability, untested
 
 __all__ = [
+    "DEFAULT_PATTERN",
     "DEFAULT_TIMEOUT",
     "EXCERPT_HEAD",
     "EXCERPT_TAIL",
@@ -66,24 +72,32 @@ __all__ = [
     "CaseOutcome",
     "CommandOutcome",
     "JUnitResult",
+    "ManualCase",
     "TestResult",
     "actor_name",
     "excerpt",
     "failure_summary",
     "git",
     "latest_run",
+    "matrix_lines",
+    "name_pattern",
     "parse_junit",
     "parse_junit_many",
+    "parse_plan",
     "project_repo",
     "read_junit_files",
+    "read_plan",
     "release_commit",
     "render_report",
     "report_context",
+    "requirement_result",
     "resolve_commit",
     "run_command",
     "run_summary",
     "run_tests",
     "run_tests_from_files",
     "tests_line",
+    "traceability",
+    "untested",
     "verdict_reason",
 ]

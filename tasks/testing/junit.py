@@ -32,6 +32,7 @@ class CaseOutcome:
     outcome: str  # passed | failure | error | skipped
     message: str = ""
     seconds: Decimal = Decimal("0")
+    requirement: str = ""  # the case's JUnit property ``requirement``, as written
 
 
 @dataclass
@@ -45,6 +46,7 @@ class JUnitResult:
     skipped: int = 0
     duration: Decimal = Decimal("0")
     failed: list[CaseOutcome] = field(default_factory=list)
+    every: list[CaseOutcome] = field(default_factory=list)  # every case, in file order
     environment: dict[str, str] = field(default_factory=dict)
     files: list[dict[str, str]] = field(default_factory=list)
 
@@ -56,6 +58,7 @@ class JUnitResult:
         self.skipped += other.skipped
         self.duration += other.duration
         self.failed.extend(other.failed)
+        self.every.extend(other.every)
         for k, v in other.environment.items():
             self.environment.setdefault(k, v)
         self.files.extend(other.files)
@@ -139,6 +142,21 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
                 message = child.get("message") or (child.text or "").strip()
         secs = _seconds(case.get("time"), source, f"testcase {case.get('name', '')[:40]}")
         case_seconds += secs
+        requirement = ""
+        for prop in case.iter("{*}property"):
+            if (prop.get("name") or "").strip().lower() == "requirement":
+                requirement = _text(prop.get("value"), 40)
+                break
+        this = CaseOutcome(
+            suite=_text(suite, 200),
+            name=_text(case.get("name"), 300),
+            classname=_text(case.get("classname"), 300),
+            outcome=outcome,
+            message=_text(message, 2000) if outcome != "passed" else "",
+            seconds=secs,
+            requirement=requirement,
+        )
+        result.every.append(this)
         if outcome == "passed":
             continue
         if outcome == "skipped":
@@ -148,16 +166,7 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
             result.failures += 1
         else:
             result.errors += 1
-        result.failed.append(
-            CaseOutcome(
-                suite=_text(suite, 200),
-                name=_text(case.get("name"), 300),
-                classname=_text(case.get("classname"), 300),
-                outcome=outcome,
-                message=_text(message, 2000),
-                seconds=secs,
-            )
-        )
+        result.failed.append(this)
     if result.cases == 0:
         raise InputError(source, "testcase", "contains no test cases: nothing was tested")
     total = root.get("time")
@@ -177,6 +186,9 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
         if first.get(attr):
             result.environment[label] = _text(first.get(attr), 200)
     for prop in root.iter("{*}property"):
+        owner = prop.getparent().getparent() if prop.getparent() is not None else None
+        if owner is not None and _local(owner) == "testcase":
+            continue  # a case's own property (requirement ...), not the environment
         if len(result.environment) < 20:
             name, value = prop.get("name"), prop.get("value")
             if name and value is not None:

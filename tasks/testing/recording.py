@@ -10,14 +10,14 @@ import platform
 import socket
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from changeflow.db.delivery import TestRun
+from changeflow.db.delivery import TestCase, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
@@ -27,6 +27,7 @@ from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from ..inputs import clean_text
+from .cases import MAX_STORED_CASES, ManualCase, name_pattern, read_plan, requirement_of
 from .common import actor_name
 from .junit import JUnitResult, parse_junit, parse_junit_many, read_junit_files
 from .report import render_report
@@ -75,15 +76,23 @@ class TestResult:
     sha256: str
     version: int
     unchanged: bool = False  # the newest run already passed at this commit: it stands
+    requirements: list[dict[str, Any]] = field(default_factory=list)  # traceability rows
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _result(run: TestRun, *, unchanged: bool = False) -> TestResult:
+    from sqlalchemy.orm import object_session
+
+    from .trace import traceability
+
     doc = run.document
     assert doc is not None
+    session = object_session(run)
+    assert session is not None
     return TestResult(
+        requirements=traceability(session, run.request, doc.lang, run),
         key=run.request.key,
         seq=run.seq,
         state=run.request.state,
@@ -157,6 +166,7 @@ def run_tests(
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
+    cases: Sequence[ManualCase] = (),
 ) -> TestResult:
     """Test ``key`` at its release commit and record the run with its test report.
 
@@ -164,7 +174,8 @@ def run_tests(
     names what was tested); otherwise ``command`` (or the contract's ``test_command``)
     runs in a clean worktree. ``reopen`` sends a request whose tests failed back to
     development. While the request is in testing, a run that already passed with the same
-    inputs stands (``unchanged``) unless ``again`` asks for another one.
+    inputs stands (``unchanged``) unless ``again`` asks for another one. ``cases`` are the
+    manual test cases of a test-plan file, recorded with the run.
     """
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
@@ -177,6 +188,16 @@ def run_tests(
             raise NotFoundError(f"no request {key}")
         _check_state(req)
         settings = dict(req.contract.settings or {}) if req.contract else {}
+        pattern = name_pattern(settings)
+        numbers = {r.no for r in req.requirements}
+        for i, mc in enumerate(cases, start=1):
+            if mc.requirement_no not in numbers:
+                raise InputError(
+                    "--cases",
+                    f"cases[{i}].requirement",
+                    f"{mc.case_id}: {key} has no requirement {mc.requirement_no}"
+                    f" (it has {', '.join(str(n) for n in sorted(numbers)) or 'none'})",
+                )
         if junit:
             repo: Path | None = _maybe_repo(session, req)
             sha = ""
@@ -200,7 +221,7 @@ def run_tests(
         junit_paths = settings.get("junit_paths") or []
         if not isinstance(junit_paths, list):
             raise InputError("contract settings", "junit_paths", "must be a list of glob patterns")
-        standing = None if again else _standing_run(session, req, sha, command, junit)
+        standing = None if again or cases else _standing_run(session, req, sha, command, junit)
         if standing is not None:
             return _result(standing, unchanged=True)
     # 2. parse or run (outside any transaction).
@@ -264,6 +285,7 @@ def run_tests(
         )
         session.add(run)
         session.flush()
+        _record_cases(session, run, parsed, cases, pattern)
         data = render_report(run, lang)
         doc = put_document(
             session,
@@ -292,6 +314,59 @@ def run_tests(
         return _result(run)
 
 
-def run_tests_from_files(key: str, junit_paths: Sequence[Path] = (), **kwargs: Any) -> TestResult:
-    """``changeflow test KEY --junit FILE ...``: read the files (size-limited) first."""
-    return run_tests(key, junit=read_junit_files(junit_paths), **kwargs)
+def _record_cases(
+    session: Session,
+    run: TestRun,
+    parsed: JUnitResult,
+    manual: Sequence[ManualCase],
+    pattern: Any,
+) -> None:
+    """The run's cases, each with the requirement it checks (automated ones capped)."""
+    seq = 0
+    for c in parsed.every[:MAX_STORED_CASES]:
+        seq += 1
+        session.add(
+            TestCase(
+                run_id=run.id,
+                request_id=run.request_id,
+                seq=seq,
+                kind="auto",
+                requirement_no=requirement_of(c.requirement, f"{c.classname} {c.name}", pattern),
+                name=c.name,
+                classname=c.classname,
+                outcome=c.outcome,
+                message=c.message,
+            )
+        )
+    for m in manual:
+        seq += 1
+        session.add(
+            TestCase(
+                run_id=run.id,
+                request_id=run.request_id,
+                seq=seq,
+                kind="manual",
+                case_id=m.case_id,
+                requirement_no=m.requirement_no,
+                name=m.name,
+                steps=m.steps,
+                expected=m.expected,
+                actual=m.actual,
+                outcome=m.outcome,
+                tester=m.tester,
+                tested_on=m.tested_on,
+            )
+        )
+    session.flush()
+
+
+def run_tests_from_files(
+    key: str,
+    junit_paths: Sequence[Path] = (),
+    cases_path: Path | None = None,
+    **kwargs: Any,
+) -> TestResult:
+    """``changeflow test KEY --junit FILE ... [--cases PLAN.yaml]``: read the files
+    (size-limited) first."""
+    cases = read_plan(cases_path) if cases_path else []
+    return run_tests(key, junit=read_junit_files(junit_paths), cases=cases, **kwargs)

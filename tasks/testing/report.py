@@ -1,14 +1,156 @@
-"""The test report document (测试报告) of a recorded run."""
+"""The test report document (测试报告) of a recorded run, after the test-report outline of
+GB/T 8567-2006: scope and basis, the client-side test environment (the contract's
+``settings.test_environment``, not the machine that ran the tests), the cases table, a result
+per requirement, the defects found and fixed in this cycle, the conclusion (never 通过 while
+a requirement is 未测 or 不通过) and the sign-off of both parties. How the run was made
+(command, commit, build machine) is an appendix."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from changeflow.db.delivery import TestRun
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
 from .common import _pick
 from .runs import verdict_reason
+from .trace import OUTCOME, case_label, current_cases, traceability
+
+_FIX = ("fix", "修复", "bug", "缺陷")
+
+
+def client_environment(settings: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """The client-side test environment the contract names (``settings.test_environment``:
+    a mapping of item -> value, or a list of lines)."""
+    env = settings.get("test_environment")
+    if isinstance(env, dict) and env:
+        return [{"name": str(k), "value": str(v)} for k, v in env.items()]
+    if isinstance(env, list) and env:
+        return [{"name": str(i), "value": str(v)} for i, v in enumerate(env, start=1)]
+    return [
+        {
+            "name": _pick(("（未约定）", "(not agreed)"), lang),
+            "value": _pick(
+                ("合同未约定甲方测试环境（合同设置 test_environment）",
+                 "the contract names no client test environment (setting test_environment)"),
+                lang,
+            ),
+        }
+    ]  # fmt: skip
+
+
+def _case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for i, c in enumerate(cases, start=1):
+        if c.kind == "manual":
+            steps = [line for line in (c.steps or "—").splitlines() if line.strip()]
+            if c.expected:
+                steps.append(_pick(("预期：", "Expected: "), lang) + c.expected)
+            if c.actual:
+                steps.append(_pick(("实际：", "Actual: "), lang) + c.actual)
+            who = " / ".join(x for x in (c.tester, c.tested_on) if x)
+            if who:
+                steps.append(_pick(("测试人/日期：", "Tester/date: "), lang) + who)
+        else:
+            steps = [_pick(("自动化用例（JUnit）", "automated (JUnit)"), lang)]
+            if c.message:
+                steps.append(c.message.splitlines()[0][:200])
+        rows.append(
+            {
+                "no": f"{'M' if c.kind == 'manual' else 'A'}{i}",
+                "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang),
+                "case": case_label(c),
+                "steps": steps,
+                "result": _pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
+            }
+        )
+    return rows
+
+
+def defects(session: Session, run: TestRun, lang: str) -> list[dict[str, str]]:
+    """Cases that failed in a run of this cycle up to ``run``: when found, and whether (and by
+    which commits) they are fixed as of ``run``."""
+    from changeflow.db.git import Commit, CommitLink
+
+    earlier = session.scalars(
+        select(TestCase)
+        .join(TestRun, TestRun.id == TestCase.run_id)
+        .where(TestRun.request_id == run.request_id, TestRun.seq <= run.seq,
+               TestCase.outcome.in_(("failure", "error")))
+        .order_by(TestRun.seq, TestCase.seq)
+    ).all()  # fmt: skip
+    now = {case_label(c): c.outcome for c in current_cases(session, run.request, run)}
+    commits = session.scalars(
+        select(Commit)
+        .join(CommitLink, CommitLink.commit_id == Commit.id)
+        .where(CommitLink.request_id == run.request_id)
+        .order_by(Commit.committed_at)
+    ).all()
+    seen: dict[str, dict[str, str]] = {}
+    for c in earlier:
+        label = case_label(c)
+        if label in seen:
+            continue
+        fixed = now.get(label) == "passed"
+        found_at = c.run.created_at
+        fixes = [
+            k.sha[:10]
+            for k in commits
+            if found_at <= k.committed_at <= run.created_at
+            and any(w in (k.message or "").lower() for w in _FIX)
+        ]
+        seen[label] = {
+            "no": str(len(seen) + 1),
+            "case": label,
+            "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang)
+            if c.requirement_no is not None
+            else "—",
+            "found": _pick((f"第 {c.run.seq} 次测试", f"run #{c.run.seq}"), lang),
+            "message": (c.message or "").splitlines()[0][:200] if c.message else "—",
+            "status": (
+                _pick(
+                    (f"已修复（第 {run.seq} 次测试通过）", f"fixed (passes in run #{run.seq})"),
+                    lang,
+                )
+                if fixed
+                else _pick(("未修复", "open"), lang)
+            ),
+            "fixes": " ".join(fixes) or "—",
+        }
+    return list(seen.values())
+
+
+def conclusion(run: TestRun, rows: list[dict[str, Any]], lang: str) -> tuple[bool, str]:
+    """(passed, why): 通过 only when the run passed and every requirement passed."""
+    untested = [r["no"] for r in rows if r["result"] == "untested"]
+    failed = [r["no"] for r in rows if r["result"] == "failed"]
+    ok = run.passed and not untested and not failed
+    if ok:
+        return True, _pick(
+            (f"全部 {len(rows)} 项需求测试通过，所有用例通过。",
+             f"All {len(rows)} requirements passed; every test case passed."),
+            lang,
+        )  # fmt: skip
+    parts = []
+    if failed:
+        nums = "、".join(str(n) for n in failed)
+        parts.append(_pick((f"需求 {nums} 不通过", f"requirement(s) {nums} failed"), lang))
+    if untested:
+        nums = "、".join(str(n) for n in untested)
+        parts.append(
+            _pick((f"需求 {nums} 未测（没有测试用例）", f"requirement(s) {nums} not tested"), lang)
+        )
+    if not run.passed:
+        parts.append(
+            _pick(("自动化测试未通过：", "the automated run failed: "), lang)
+            + verdict_reason(run).removeprefix("failed: ")
+        )
+    sep = "；" if lang == "zh-CN" else "; "
+    return False, _pick(("结论：不通过。", "Result: not passed. "), lang) + sep.join(parts)
+
 
 REPORT_LINES = 80
 
@@ -34,7 +176,18 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     req = run.request
     tz = get_settings().tz
     contract = req.contract
-    verdict = _pick(("通过", "PASSED"), lang) if run.passed else _pick(("不通过", "FAILED"), lang)
+    session = object_session(run)
+    assert session is not None
+    trace = traceability(session, req, lang, run)
+    ok, why = conclusion(run, trace, lang)
+    verdict = _pick(("通过", "PASSED"), lang) if ok else _pick(("不通过", "NOT PASSED"), lang)
+    cases = current_cases(session, req, run)
+    linked = sorted(
+        (c for c in cases if c.requirement_no is not None),
+        key=lambda c: (c.requirement_no or 0, c.kind, c.seq),
+    )
+    unlinked = len(cases) - len(linked)
+    settings = dict(contract.settings or {}) if contract else {}
     kinds = {"failure": ("失败", "failure"), "error": ("错误", "error")}
     output_lines = [line[:200] for line in (run.output_excerpt or "").splitlines()]
     if len(output_lines) > REPORT_LINES:
@@ -55,12 +208,65 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "tested_at": run.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "tester": run.created_by,
         "verdict": verdict,
-        "verdict_note": (
-            _pick(("结论：全部用例通过。", "Result: every test case passed."), lang)
-            if run.passed
-            else _pick(("结论：测试未通过。原因：", "Result: the tests failed. Why: "), lang)
-            + verdict_reason(run).removeprefix("failed: ")
+        "verdict_note": why,
+        "scope": _pick(
+            (
+                f"本报告记录“{req.title}”（{req.key}）第 {run.seq} 次测试的结果，覆盖任务书所列"
+                f" {len(trace)} 项需求。",
+                f"This report records test run {run.seq} of '{req.title}' ({req.key}), covering"
+                f" the {len(trace)} requirements of the task book.",
+            ),
+            lang,
         ),
+        "basis": [
+            _pick(
+                (
+                    f"《{req.title}》任务书及其需求与验收标准",
+                    f"The task book of '{req.title}' with its requirements and acceptance criteria",
+                ),
+                lang,
+            ),
+            _pick(
+                (
+                    f"服务合同 {contract.code} {contract.title}" if contract else "服务合同",
+                    f"Service contract {contract.code} {contract.title}"
+                    if contract
+                    else "The service contract",
+                ),
+                lang,
+            ),
+            _pick(
+                (
+                    "GB/T 8567-2006《计算机软件文档编制规范》测试报告格式",
+                    "GB/T 8567-2006, test report outline",
+                ),
+                lang,
+            ),
+        ],
+        "client_env": client_environment(settings, lang),
+        "case_rows": _case_rows(linked, lang),
+        "unlinked_note": _pick(
+            (
+                f"另有 {unlinked} 个自动化用例未关联需求（回归测试），计入附录 A 的统计。",
+                f"{unlinked} more automated cases check no single requirement (regression);"
+                " they are counted in appendix A.",
+            ),
+            lang,
+        )
+        if unlinked
+        else "",
+        "trace": [
+            {
+                "no": r["no"],
+                "text": r["text"],
+                "acceptance": r["acceptance"],
+                "cases": ("；" if lang == "zh-CN" else "; ").join(c["case"] for c in r["cases"])
+                or _pick(("（无测试用例）", "(no test case)"), lang),
+                "result": r["result_text"],
+            }
+            for r in trace
+        ],
+        "defects": defects(session, run, lang),
         "source": _pick(("执行测试命令", "test command run by changeflow"), lang)
         if run.source == "command"
         else _pick(("导入 JUnit 结果文件", "JUnit files from a run made elsewhere"), lang),

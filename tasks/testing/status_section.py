@@ -1,5 +1,5 @@
-"""Test runs and releases in ``changeflow status KEY``: registered as the "delivery" section
-at import.
+"""Test runs, the traceability matrix and releases in ``changeflow status KEY`` (the
+"delivery" section of ``tasks.status.SECTIONS``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from changeflow.db.models import Request
 from changeflow.settings import get_settings
 
 from .runs import run_summary
+from .trace import matrix_lines, traceability
 
 
 def status_section(session: Session, request: Request) -> dict[str, Any] | None:
@@ -26,7 +27,12 @@ def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     if not runs and not releases:
         return None
     tz = get_settings().tz
+    lang = get_settings().lang
+    matrix = traceability(session, request, lang)
     return {
+        # requirement -> cases -> latest result -> commits, one line per requirement
+        "traceability": "\n".join(matrix_lines(matrix)),
+        "matrix": matrix,
         "test_runs": [run_summary(r) for r in runs],
         "releases": [
             {

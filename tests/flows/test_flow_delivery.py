@@ -3,11 +3,14 @@ their artifacts; a failing test run and a refused go-live."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLES
 from tests.support.delivery import (
+    TEST_PLAN,
     make_project,
     point_contract,
     pytest_command,
@@ -49,8 +52,12 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     repo = make_project(tmp_path / "oa", submitted)
     point_contract(repo.path, test_command=pytest_command())
     to_development(submitted)
+    folder = get_settings().inbox / fl.DELIVERY_DIR
+    folder.mkdir(parents=True)
+    (folder / "plan.yaml").write_text(TEST_PLAN, encoding="utf-8")
 
-    state = fl.test(request=fl.TestInput(key=submitted), tested_by="张伟", return_state=True)
+    form = fl.TestInput(key=submitted, cases_file="plan.yaml")
+    state = fl.test(request=form, tested_by="张伟", return_state=True)
     assert state.is_completed()
     r = state.result()
     assert r["passed"] and r["state"] == "in_testing"
@@ -59,13 +66,17 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     assert "通过 PASSED" in arts[f"test-{key}"]
     assert "all passed" in arts[f"test-{key}-cases"]
     _opens(arts[f"test-{key}-testreport"], "testreport-v1.docx")
+    trace = json.loads(arts[f"test-{key}-trace"])
+    assert [t["结果 Result"] for t in trace] == ["通过", "通过", "通过"]
+    assert "M2 审批通过后考勤系统年假余额减少 通过" in trace[1]["用例 Cases"]
 
-    folder = get_settings().inbox / fl.DELIVERY_DIR
-    folder.mkdir(parents=True)
     from tests.support.delivery import png
 
     (folder / "screen.png").write_bytes(png())
-    notes = "# 设计\n\n- 要点 **一**\n\n# 用户手册\n\n步骤"
+    sparse = fl.DocsInput(key=submitted, notes_markdown="# 总体设计\n\n要点", screenshots=[])
+    state = fl.docs(request=sparse, written_by="李明", return_state=True)
+    assert state.is_failed()  # required sections missing, no draft asked for
+    notes = (EXAMPLES / "design-notes.md").read_text(encoding="utf-8")
     form = fl.DocsInput(key=submitted, notes_markdown=notes, screenshots=["screen.png"])
     state = fl.docs(request=form, written_by="李明", return_state=True)
     assert state.is_completed()

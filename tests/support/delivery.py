@@ -178,14 +178,53 @@ def png(width: int = 320, height: int = 200) -> bytes:
     return buf.getvalue()
 
 
+# Manual test cases of the sample task book's three requirements (a test-plan file).
+TEST_PLAN = """cases:
+  - case: M1
+    requirement: 1
+    title: 请假 4 天经部门经理和分管领导两级审批
+    steps: 1. 申请人提交 4 天年假 2. 部门经理同意 3. 分管领导同意
+    expected: 流程经过部门经理与分管领导两级审批
+    actual: 与预期一致
+    result: 通过
+    tester: 王芳
+    date: 2026-07-05
+  - case: M2
+    requirement: 2
+    title: 审批通过后考勤系统年假余额减少
+    steps: 审批通过 2 天年假后查看考勤系统
+    expected: 5 分钟内余额减少 2 天
+    actual: 3 分钟后余额减少 2 天
+    result: 通过
+    tester: 王芳
+    date: 2026-07-05
+  - case: M3
+    requirement: 3
+    title: 请假统计报表与考勤系统导出一致
+    steps: 按部门、按月打开报表，与考勤系统导出对比
+    expected: 数字一致
+    actual: 一致
+    result: 通过
+    tester: 王芳
+    date: 2026-07-05
+"""
+
+
+def manual_cases() -> list:
+    from changeflow.tasks.testing import parse_plan
+
+    return parse_plan(TEST_PLAN.encode("utf-8"), "plan.yaml")
+
+
 def go_live(key: str, tmp_path: Path) -> str:
-    """The request taken to live at its tested commit (a real project and test run)."""
+    """The request taken to live at its tested commit (a real project and test run, with
+    manual cases for every requirement)."""
     from changeflow.tasks.golive import golive
     from changeflow.tasks.testing import run_tests
 
     repo = make_project(tmp_path / "oa", key)
     point_contract(repo.path, test_command=pytest_command())
     to_development(key)
-    assert run_tests(key, actor="张伟").passed
+    assert run_tests(key, actor="张伟", cases=manual_cases()).passed
     golive(key, actor="张伟")
     return key

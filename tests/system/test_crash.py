@@ -170,7 +170,10 @@ def _develop(world: World, key: str) -> None:
     repo.git.checkout(f"cr/{key}")
     files = {
         "run_checks.py": RUNNER,
-        "checks.py": "def check_leave_days():\n    assert 1 + 2 == 3\n",
+        # one check per requirement of the task book (the number in the name traces it)
+        "checks.py": "".join(
+            f"def check_leave_req{n}():\n    assert 1 + 2 == 3\n\n\n" for n in (1, 2, 3)
+        ),
         "oa/leave.py": "NODES = ['dept', 'vp']\n",
     }
     for name, text in files.items():
@@ -224,7 +227,7 @@ STAGES: list[Stage] = [
     Stage("kickoff", lambda tmp, key: ["kickoff", key], ("team mail not sent",)),
     Stage("sync", lambda tmp, key: ["sync"], prepare=_develop),
     Stage("test", lambda tmp, key: ["test", key, "--command", TEST_COMMAND]),
-    Stage("docs", lambda tmp, key: ["docs", key]),
+    Stage("docs", lambda tmp, key: ["docs", key, "--notes", str(EXAMPLES / "design-notes.md")]),
     Stage("golive", lambda tmp, key: ["golive", key]),
     Stage("acceptance", lambda tmp, key: ["acceptance", key]),
     Stage("accept", lambda tmp, key: ["accept", _returned_certificate(tmp, key)]),

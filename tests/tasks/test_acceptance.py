@@ -123,8 +123,8 @@ def test_returned_certificate_refusals(live, tmp_path) -> None:
     for t in d.tables:
         for row in t.rows:
             for cell in row.cells:
-                if cell.text.startswith(f"release/{live}-v1 @"):
-                    cell.text = f"release/{live}-v9 @ 000000000000"
+                if cell.text == f"release/{live}-v1":
+                    cell.text = f"release/{live}-v9"
     buf = __import__("io").BytesIO()
     d.save(buf)
     refused(buf.getvalue(), "edited", "v9")
@@ -241,3 +241,67 @@ def test_an_edited_template_makes_a_new_certificate(
     again = issue_certificate(live)
     assert (again.version, again.unchanged) == (2, False)
     assert "本单一式两份。" in docx_text(Path(again.document))
+
+
+# --- a row per requirement; exact deliverables; refused while untested or a draft --------
+
+
+def test_certificate_rows_per_requirement_and_exact_deliverables(live) -> None:
+    import docx
+    from sqlalchemy import select
+
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+    from changeflow.db.store import document_path
+    from changeflow.tasks.acceptance import issue_certificate
+
+    cert = issue_certificate(live)
+    d = docx.Document(cert.document)
+    reqs = next(t for t in d.tables if t.cell(0, 4).text == "测试结果")
+    assert [[c.text for c in r.cells][::4] for r in reqs.rows[1:]] == [
+        ["1", "通过"], ["2", "通过"], ["3", "通过"]
+    ]  # fmt: skip
+    deliv = next(t for t in d.tables if t.cell(0, 2).text == "文件名")
+    with transaction() as s:
+        report = s.scalar(select(Document).where(Document.kind == "testreport"))
+        assert report is not None
+        stored = document_path(report)
+        sha = report.sha256
+    row = next(r for r in deliv.rows if r.cells[1].text == "测试报告")
+    assert row.cells[2].text == stored.name and stored.is_file()  # the exact stored name
+    assert row.cells[4].text == sha and len(sha) == 64
+
+
+def test_certificate_refused_while_a_requirement_is_untested(submitted, tmp_path) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.golive import golive
+    from changeflow.tasks.testing import run_tests
+    from tests.support.delivery import make_project, point_contract, pytest_command, to_development
+
+    repo = make_project(tmp_path / "oa", submitted)
+    point_contract(repo.path, test_command=pytest_command())
+    to_development(submitted)
+    two = [c for c in __import__("tests.support.delivery").support.delivery.manual_cases()
+           if c.requirement_no != 3]  # fmt: skip
+    res = run_tests(submitted, cases=two)
+    assert res.passed and [r["result_text"] for r in res.requirements] == ["通过", "通过", "未测"]
+    assert "需求 3 未测" in docx_text(Path(res.document))
+    golive(submitted)
+    before = counts()
+    with pytest.raises(TransitionError, match="需求3 未测"):
+        issue_certificate(submitted)
+    assert counts() == before
+
+
+def test_a_draft_cannot_be_listed_on_a_certificate(live, cli, tmp_path) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.delivery_docs import make_docs
+
+    (tech,) = make_docs(live, notes="# 总体设计\n\n只写了这一节。", kinds=("techdoc",), draft=True)
+    assert tech.draft and "接口设计" in tech.missing
+    before = counts()
+    with pytest.raises(TransitionError, match="draft"):
+        issue_certificate(live)
+    code, _, err = cli("acceptance", live)
+    assert code != 0 and "草稿" in err
+    assert counts() == before

@@ -411,3 +411,159 @@ def test_cli_test_and_golive(tested, cli, tmp_path) -> None:
     assert code == 4  # live: not testable any more
     code, _, err = cli("test", "CR-2099-9999", "--junit", str(bad))
     assert code == 3
+
+
+# --- requirements traced: cases, manual test plans, the matrix, the report --------------
+
+JUNIT_TRACED = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="oa" time="1">
+  <testcase classname="oa.LeaveTest" name="test_req1_four_days_two_levels" time="0.1"/>
+  <testcase classname="oa.SyncTest" name="同步年假[需求2]" time="0.1">
+    <failure message="余额未减少">trace</failure>
+  </testcase>
+  <testcase classname="oa.Misc" name="totals" time="0.1">
+    <properties><property name="requirement" value="3"/></properties>
+  </testcase>
+  <testcase classname="oa.Misc" name="frequency3" time="0.1"/>
+</testsuite>""".encode()
+
+PLAN = """cases:
+  - case: M1
+    requirement: 2
+    title: 审批通过后考勤余额减少
+    steps: |
+      1. 申请人提交 2 天年假
+      2. 审批人通过
+    expected: 5 分钟内考勤系统余额减少 2 天
+    actual: 与预期一致
+    result: 通过
+    tester: 李四
+    date: 2026-11-30
+"""
+
+
+def test_cases_are_linked_by_property_or_name(submitted, tmp_path) -> None:
+    from sqlalchemy import select
+
+    from changeflow.db.models import Request
+    from changeflow.db.session import transaction
+    from changeflow.tasks.testing import run_tests
+    from changeflow.tasks.testing.trace import traceability
+
+    to_development(submitted)
+    res = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def")
+    rows = {r["no"]: r for r in res.requirements}
+    assert rows[1]["result"] == "passed"
+    assert rows[2]["result"] == "failed"  # a failing case shows in its requirement's row
+    assert rows[2]["cases"][0]["case"] == "oa.SyncTest::同步年假[需求2]"
+    assert rows[3]["result"] == "passed"  # by the JUnit property, not "frequency3"
+    assert [c["case"] for c in rows[3]["cases"]] == ["oa.Misc::totals"]
+    with transaction() as s:
+        req = s.scalar(select(Request).where(Request.key == submitted))
+        assert [r["result_text"] for r in traceability(s, req)] == ["通过", "不通过", "通过"]
+    text = docx_text(Path(res.document))
+    assert "四、需求测试结果" in text and "不通过" in text
+    assert "需求 2 不通过" in text  # the conclusion names it
+
+
+def test_a_requirement_without_a_case_is_untested_and_the_report_not_passed(
+    submitted, tmp_path
+) -> None:
+    from changeflow.tasks.testing import run_tests
+
+    to_development(submitted)
+    res = run_tests(submitted, junit=[("ok.xml", JUNIT_OK)], commit="abc1234def")
+    assert res.passed  # every automated case passed ...
+    assert [r["result_text"] for r in res.requirements] == ["未测", "未测", "未测"]
+    text = docx_text(Path(res.document))
+    assert "测试结论 | 不通过" in text or "不通过" in text.split("六、测试结论")[1][:40]
+    assert "需求 1、2、3 未测" in text  # ... but nothing checked a requirement: not 通过
+    assert "甲方测试服务器 oa-test（与生产同配置）" in text  # the contract's, not our machine
+
+
+def test_manual_cases_recorded_from_a_test_plan_file(submitted, tmp_path, cli) -> None:
+    point_contract(None, test_environment={"浏览器": "Chrome 120（甲方办公电脑）",
+                                           "服务器": "甲方测试服务器 oa-test"})  # fmt: skip
+    to_development(submitted)
+    junit = tmp_path / "t.xml"
+    junit.write_bytes(
+        JUNIT_TRACED.replace(b"<failure", b"<skipped").replace(b"</failure", b"</skipped")
+    )
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN, encoding="utf-8")
+    out = cli("test", submitted, "--junit", str(junit), "--cases", str(plan),
+              "--commit", "abc1234def", "--json")  # fmt: skip
+    assert out[0] == 0, out
+    data = json.loads(out[1])
+    rows = {r["no"]: r for r in data["requirements"]}
+    assert rows[2]["result"] == "passed"  # skipped automated case, passing manual case
+    assert [c["case"] for c in rows[2]["cases"]][-1] == "M1 审批通过后考勤余额减少"
+    text = docx_text(Path(data["document"]))
+    assert "申请人提交 2 天年假" in text and "预期：5 分钟内考勤系统余额减少 2 天" in text
+    assert "甲方测试服务器 oa-test" in text
+    assert "全部 3 项需求测试通过" in text
+    # a later run without --cases keeps the manual result
+    again = cli("test", submitted, "--junit", str(junit), "--commit", "abc1234def", "--again",
+                "--json")  # fmt: skip
+    assert json.loads(again[1])["requirements"][1]["result"] == "passed"
+    code, shown, _ = cli("status", submitted)
+    assert code == 0 and "traceability" in shown and "M1" in shown and "需求2 通过" in shown
+
+
+@pytest.mark.parametrize(
+    ("plan", "field"),
+    [
+        ("cases: []\n", "cases"),
+        ("cases:\n  - requirement: 1\n    result: 通过\n", "cases[1].case"),
+        ("cases:\n  - case: M1\n    result: 通过\n", "cases[1].requirement"),
+        ("cases:\n  - case: M1\n    requirement: 1\n    result: 好\n", "cases[1].result"),
+        ("cases:\n  - case: M1\n    requirement: 9\n    result: 通过\n", "cases[1].requirement"),
+    ],
+)
+def test_bad_test_plans_are_refused_writing_nothing(submitted, tmp_path, plan, field) -> None:
+    from changeflow.tasks.testing import run_tests_from_files
+
+    to_development(submitted)
+    f = tmp_path / "plan.yaml"
+    f.write_text(plan, encoding="utf-8")
+    junit = tmp_path / "t.xml"
+    junit.write_bytes(JUNIT_OK)
+    before = counts()
+    with pytest.raises(InputError) as exc:
+        run_tests_from_files(submitted, [junit], cases_path=f, commit="abc1234def")
+    assert field in str(exc.value)
+    assert counts() == before
+
+
+def test_the_english_report_traces_too(submitted) -> None:
+    from changeflow.tasks.testing import run_tests
+
+    point_contract(None, test_environment={})
+    to_development(submitted)
+    res = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def", lang="en")
+    assert [r["result_text"] for r in res.requirements] == ["passed", "failed", "passed"]
+    text = docx_text(Path(res.document))
+    assert "4. Result per requirement" in text and "requirement(s) 2 failed" in text
+    assert "Req. 2" in text and "7. Sign-off" in text
+    assert "the contract names no client test environment" in text
+
+
+def test_defects_found_and_fixed_in_the_cycle(submitted) -> None:
+    from changeflow.tasks.testing import run_tests
+
+    to_development(submitted)
+    first = run_tests(submitted, junit=[("t.xml", JUNIT_TRACED)], commit="abc1234def")
+    assert not first.passed
+    fixed = JUNIT_TRACED.replace('<failure message="余额未减少">trace</failure>'.encode(), b"")
+    second = run_tests(submitted, junit=[("t.xml", fixed)], commit="abc1234def")
+    assert second.passed and second.seq == 2
+    import docx
+
+    d = docx.Document(second.document)
+    table = next(t for t in d.tables if [c.text for c in t.rows[0].cells][5:6] == ["处理情况"])
+    (row,) = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert row[1] == "oa.SyncTest::同步年假[需求2]" and row[2] == "需求2"
+    assert row[3] == "第 1 次测试" and row[4] == "余额未减少"
+    assert row[5] == "已修复（第 2 次测试通过）"
+    text = docx_text(Path(second.document))
+    assert "全部 3 项需求测试通过" in text

@@ -25,7 +25,11 @@ from tests.support.delivery import (
 )
 from tests.support.helpers import counts
 
-NOTES = """# 总体设计
+NOTES = """# 引言
+
+本文档说明请假审批变更的设计，读者为甲方信息中心运维人员。
+
+# 总体设计
 
 请假流程在 **审批引擎** 中新增 *分管领导* 节点，配置见 `leave.yaml`，详见 [规范](https://example.com/spec)。
 
@@ -52,12 +56,47 @@ def sync(days: int) -> None:
 
 > 注意：调休日按工作日计算。
 
+# 接口设计
+
+审批通过后调用考勤系统 `POST /api/balance`。
+
+# 数据设计
+
+新增字段 `leave.vp_approved`，迁移脚本 `0042_vp.sql`。
+
+# 部署与配置
+
+`leave.yaml` 中 `vp_threshold_days: 3`。
+
+# 出错处理
+
+考勤系统不可用时重试 3 次并通知管理员。
+
+# 回退方案
+
+1. 回退到上一发布标签。
+2. 执行 `0042_vp_down.sql`。
+
 # 用户手册
 
-## 提交请假
+## 引言
+
+本手册供申请人和审批人使用。
+
+## 运行环境
+
+Chrome 100 以上，甲方内网。
+
+## 申请人
+
+### 提交请假
 
 1. 打开 **OA → 请假**。
 2. 填写天数，点击“提交”。
+
+## 常见问题
+
+问：提交后能撤回吗？答：审批前可以撤回。
 """
 
 
@@ -101,7 +140,10 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
     tech, manual = make_docs_from_files(testing, notes_path=notes, screenshot_paths=shots)
     assert (tech.kind, tech.version, tech.new) == ("techdoc", 1, True)
     styles = _styles(tech.document)
-    assert ("Heading 2", "总体设计") in styles and ("Heading 3", "数据表") in styles
+    assert ("Heading 1", "二、总体设计") in styles and ("Heading 2", "数据表") in styles
+    assert ("Heading 1", "一、引言") in styles and ("Heading 1", "六、出错处理") in styles
+    assert ("Heading 1", "七、变更文件清单") in styles and ("Heading 1", "八、回退方案") in styles
+    assert not tech.missing and not tech.draft
     assert ("List Bullet 2", "部门经理") in styles
     assert any(t.startswith("1. 提交请假单") for _, t in styles)
     text = docx_text(Path(tech.document))
@@ -119,13 +161,17 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
     assert table.cell(0, 0).paragraphs[0].runs[0].bold
     # the changed modules from the commits, and the plan/requirements
     assert "oa/leave/flow.py" in text and "report/stats.sql" in text
-    assert "请假超过 3 天增加分管领导审批节点" in text
+    assert "待补充" not in text and "草稿" not in text
     assert "提交请假" not in [t for _, t in styles]  # the manual part went to the manual
     assert east_asia_fonts(Path(tech.document))["Heading1"] == "SimHei"
 
     mtext = docx_text(Path(manual.document))
-    assert "用户手册" in mtext and "功能 1：请假超过 3 天增加分管领导审批节点" in mtext
-    assert ("Heading 3", "提交请假") in _styles(manual.document)
+    mstyles = _styles(manual.document)
+    assert "用户手册" in mtext and ("Heading 1", "三、申请人") in mstyles
+    assert ("Heading 2", "提交请假") in mstyles and ("Heading 1", "四、常见问题") in mstyles
+    # 版本说明 in the client's words: the request's description and requirements
+    assert ("Heading 1", "五、版本说明") in mstyles
+    assert "请假超过 3 天增加分管领导审批节点" in mtext
     assert "总体设计" not in mtext
     md = docx.Document(manual.document)
     assert len(md.inline_shapes) == 2
@@ -157,7 +203,7 @@ def test_versions_change_only_with_the_inputs(testing, tmp_path) -> None:
     core = docx.Document(io.BytesIO(one)).core_properties
     assert core.created.replace(tzinfo=None) == when.replace(tzinfo=None)
     # changed design notes: a new technical document; the manual's inputs did not change
-    new_design = "# 总体设计\n\n改了。\n\n# 用户手册\n\n" + NOTES.split("# 用户手册\n\n", 1)[1]
+    new_design = NOTES.replace("请假流程在", "改了。请假流程在")
     changed = make_docs(testing, notes=new_design)
     assert [(r.kind, r.version, r.new) for r in changed] == [
         ("techdoc", 2, True), ("manual", 1, False)
@@ -274,7 +320,7 @@ def test_modules_from_synced_commits(testing, tmp_path) -> None:
         repo = s.scalar(select(Contract.repo_path))
     results = sync(repo)
     assert testing in results[0].requests
-    (tech,) = make_docs(testing, kinds=("techdoc",))
+    (tech,) = make_docs(testing, kinds=("techdoc",), draft=True)
     d = docx.Document(tech.document)
     modules = next(t for t in d.tables if t.cell(0, 0).text == "模块")
     rows = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in modules.rows[1:]}
@@ -282,3 +328,74 @@ def test_modules_from_synced_commits(testing, tmp_path) -> None:
     assert rows["report"] == ("1", "report/stats.sql")
     commits = next(t for t in d.tables if t.cell(0, 0).text == "提交")
     assert any("新增：请假审批流程增加分管领导节点" in r.cells[3].text for r in commits.rows)
+
+
+# --- the outlines: 待补充, --draft, 草稿 on every page ------------------------------------
+
+SPARSE = """# 总体设计
+
+审批引擎按天数选择审批人。
+
+# 用户手册
+
+## 审批人
+
+1. 打开待办，点击“同意”。
+"""
+
+
+def test_missing_sections_are_refused_without_draft(testing, tmp_path, cli) -> None:
+    notes = tmp_path / "sparse.md"
+    notes.write_text(SPARSE, encoding="utf-8")
+    before = counts()
+    code, _, err = cli("docs", testing, "--notes", str(notes))
+    assert code == 2 and "sparse.md" in err and "--draft" in err
+    assert "接口设计" in err and "数据设计" in err and "常见问题" in err
+    assert "总体设计" not in err.split("用户手册")[0]  # the notes cover it
+    assert counts() == before  # nothing written
+
+
+def test_a_draft_shows_todo_and_says_so_on_every_page(testing, tmp_path, cli) -> None:
+    notes = tmp_path / "sparse.md"
+    notes.write_text(SPARSE, encoding="utf-8")
+    code, out, _ = cli("docs", testing, "--notes", str(notes), "--draft", "--json")
+    assert code == 0
+    tech, manual = json.loads(out)
+    assert tech["draft"] and manual["draft"]
+    assert tech["missing"] == ["引言", "接口设计", "数据设计", "部署与配置", "出错处理", "回退方案"]
+    assert manual["missing"] == ["引言", "运行环境", "常见问题"]
+    styles = _styles(tech["document"])
+    i = styles.index(("Heading 1", "三、接口设计"))
+    assert styles[i + 1][1] == "待补充"
+    assert ("Heading 1", "二、总体设计") in styles
+    assert (
+        styles[styles.index(("Heading 1", "二、总体设计")) + 1][1] == "审批引擎按天数选择审批人。"
+    )
+    for path in (tech["document"], manual["document"]):
+        d = docx.Document(path)
+        assert d.core_properties.title.endswith("（草稿）")
+        for section in d.sections:
+            for header in (section.header, section.first_page_header, section.even_page_header):
+                assert "草稿" in header.paragraphs[0].text
+    assert ("Heading 1", "三、审批人") in _styles(manual["document"])
+    # the same notes without --draft after a draft: still refused
+    code, _, _ = cli("docs", testing, "--notes", str(notes))
+    assert code == 2
+    # complete notes: a final version, no 草稿
+    full = tmp_path / "full.md"
+    full.write_text(NOTES, encoding="utf-8")
+    code, out, _ = cli("docs", testing, "--notes", str(full), "--json")
+    tech2 = json.loads(out)[0]
+    assert code == 0 and tech2["version"] == 2 and not tech2["draft"]
+    d = docx.Document(tech2["document"])
+    assert all("草稿" not in (s.header.paragraphs[0].text if s.header.paragraphs else "")
+               for s in d.sections)  # fmt: skip
+
+
+def test_outline_headings_with_numbers_and_aliases() -> None:
+    from changeflow.tasks.delivery_docs.outline import TECHDOC, fill
+
+    f = fill("# 1. 概述\n\n说明\n\n# 三、接口\n\n考勤接口\n\n# 其他\n\nx", TECHDOC, "zh-CN")
+    assert f.sections["intro"] == "说明" and f.sections["interfaces"] == "考勤接口"
+    assert f.extra == [("其他", "x")]
+    assert f.missing == ["总体设计", "数据设计", "部署与配置", "出错处理"]

@@ -36,7 +36,7 @@ DOORS: dict[str, tuple[str, ...]] = {
     "accept": ("accept", "{file}"),  # the returned acceptance certificate
     "dispatch": ("dispatch", "signoff", "{file}"),  # the returned dispatch order
     "junit": ("test", "{key}", "--junit", "{file}"),  # JUnit XML of a test run elsewhere
-    "notes": ("docs", "{key}", "--notes", "{file}"),  # design notes (Markdown)
+    "notes": ("docs", "{key}", "--notes", "{file}", "--draft"),  # design notes (Markdown)
 }
 # Every generic Word case is also sent to these doors (any .docx a client returns).
 WORD_DOORS = ("approve", "accept", "dispatch")

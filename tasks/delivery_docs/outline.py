@@ -1,0 +1,149 @@
+"""The outlines of the technical document and the user manual (after GB/T 8567-2006's
+design-description and user-manual outlines), filled from the team's Markdown notes by
+heading.
+
+A section of the notes is a heading at the notes' top level (``# 接口设计``; a leading
+number such as ``三、`` or ``3.`` is ignored) and everything up to the next such heading.
+A section the notes do not cover shows 待补充 and is reported as missing; in the manual,
+a top-level heading that is not one of its sections is a chapter for a role (申请人,
+审批人, 管理员 ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .markdown import _md_parser
+
+TODO = ("待补充", "To be completed")
+_NUMBERING = re.compile(r"^\s*(?:第?[一二三四五六七八九十\d]+[章节]?[、.．:：\s]+)")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: tuple[str, str]
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+
+
+TECHDOC: tuple[Section, ...] = (
+    Section("intro", ("引言", "Introduction"), ("概述", "introduction", "overview")),
+    Section(
+        "design", ("总体设计", "Overall design"), ("架构设计", "overall design", "architecture")
+    ),
+    Section(
+        "interfaces", ("接口设计", "Interface design"), ("接口", "interfaces", "interface design")
+    ),
+    Section(
+        "data", ("数据设计", "Data design"), ("数据与迁移", "数据库设计", "data", "data design")
+    ),
+    Section(
+        "deploy",
+        ("部署与配置", "Deployment and configuration"),
+        ("部署", "配置", "deployment", "configuration"),
+    ),
+    Section("errors", ("出错处理", "Error handling"), ("异常处理", "错误处理", "error handling")),
+    Section("rollback", ("回退方案", "Rollback"), ("回滚方案", "rollback"), required=False),
+)
+MANUAL: tuple[Section, ...] = (
+    Section("intro", ("引言", "Introduction"), ("概述", "introduction", "overview")),
+    Section("env", ("运行环境", "Environment"), ("环境要求", "environment")),
+    Section(
+        "faq", ("常见问题", "Questions and answers"), ("问题解答", "faq", "questions and answers")
+    ),
+    Section("changes", ("版本说明", "What changed"), ("更新说明", "what changed"), required=False),
+)
+ROLES = ("roles", ("操作说明（按角色）", "Instructions per role"))
+
+
+def _norm(title: str) -> str:
+    return _NUMBERING.sub("", title).strip().rstrip(":：").strip().lower()
+
+
+def _match(title: str, outline: tuple[Section, ...]) -> Section | None:
+    t = _norm(title)
+    for s in outline:
+        if t in {s.title[0].lower(), s.title[1].lower(), *(a.lower() for a in s.aliases)}:
+            return s
+    return None
+
+
+def _shift(body: str, by: int) -> str:
+    """Headings of a section's body moved ``by`` levels up (outside code fences)."""
+    if by <= 0:
+        return body
+    out, fence = [], False
+    for line in body.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        m = None if fence else re.match(r"^(#{2,6})(\s)", line)
+        if m:
+            line = "#" * max(len(m.group(1)) - by, 2) + line[len(m.group(1)) :]
+        out.append(line)
+    return "\n".join(out)
+
+
+@dataclass
+class Filled:
+    """The notes laid on an outline: the sections found, extra chapters, what is missing."""
+
+    sections: dict[str, str] = field(default_factory=dict)  # key -> Markdown body
+    extra: list[tuple[str, str]] = field(default_factory=list)  # (title, body)
+    missing: list[str] = field(default_factory=list)  # titles (zh-CN / en by lang)
+
+
+def fill(text: str, outline: tuple[Section, ...], lang: str) -> Filled:
+    tokens = _md_parser().parse(text)
+    lines = text.split("\n")
+    heads = [
+        (int(tok.tag[1]), tok.map[0], tokens[i + 1].content.strip())
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.map is not None
+    ]
+    out = Filled()
+    if heads:
+        top = min(h[0] for h in heads)
+        tops = [h for h in heads if h[0] == top]
+        for n, (_, line, title) in enumerate(tops):
+            end = tops[n + 1][1] if n + 1 < len(tops) else len(lines)
+            body = _shift("\n".join(lines[line + 1 : end]).strip("\n"), top - 1)
+            s = _match(title, outline)
+            if s is not None:
+                out.sections[s.key] = body
+            else:
+                out.extra.append((_NUMBERING.sub("", title).strip(), body))
+    pick = 0 if lang == "zh-CN" else 1
+    out.missing = [
+        s.title[pick] for s in outline if s.required and not out.sections.get(s.key, "").strip()
+    ]
+    return out
+
+
+def compose(
+    filled: Filled,
+    outline: tuple[Section, ...],
+    lang: str,
+    *,
+    roles_after: str | None = None,
+    fallback: dict[str, str] | None = None,
+) -> str:
+    """The outline as one Markdown text: a level-1 heading per section, numbered, its body
+    or 待补充; with ``roles_after`` the extra chapters (roles) follow that section."""
+    pick = 0 if lang == "zh-CN" else 1
+    fallback = fallback or {}
+    numbers = "一二三四五六七八九十"
+    parts: list[str] = []
+
+    def head(title: str) -> str:
+        n = len(parts)
+        return f"# {numbers[n]}、{title}" if lang == "zh-CN" else f"# {n + 1}. {title}"
+
+    for s in outline:
+        body = filled.sections.get(s.key, "").strip() or fallback.get(s.key, "").strip()
+        parts.append(f"{head(s.title[pick])}\n\n{body or TODO[pick]}\n")
+        if roles_after == s.key:
+            for title, body in filled.extra:
+                parts.append(f"{head(title)}\n\n{body.strip() or TODO[pick]}\n")
+    return "\n".join(parts)

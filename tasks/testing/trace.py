@@ -1,0 +1,144 @@
+"""The traceability matrix of a request: requirement -> test cases -> latest result ->
+commits. Automated cases come from the newest run; manual cases are the newest record of
+each case id (a later run without ``--cases`` keeps the manual results already recorded).
+
+A requirement's result: 未测 (no case, or every case skipped), 不通过 (a case failed),
+通过 (every case that ran passed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from changeflow.db.delivery import TestCase, TestRun
+from changeflow.db.models import Request
+
+from .cases import name_pattern, requirement_of
+
+RESULT = {
+    "passed": ("通过", "passed"),
+    "failed": ("不通过", "failed"),
+    "untested": ("未测", "not tested"),
+}
+OUTCOME = {
+    "passed": ("通过", "passed"),
+    "failure": ("不通过", "failed"),
+    "error": ("不通过", "error"),
+    "skipped": ("未测", "not run"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh-CN" else pair[1]
+
+
+def current_cases(session: Session, req: Request, run: TestRun | None = None) -> list[TestCase]:
+    """The cases that stand as of ``run`` (default: the newest): its automated cases and the
+    newest record of every manual case up to it."""
+    runs = select(TestRun.id).where(TestRun.request_id == req.id)
+    if run is None:
+        run = session.scalar(
+            select(TestRun).where(TestRun.request_id == req.id).order_by(TestRun.seq.desc())
+        )
+        if run is None:
+            return []
+    upto = runs.where(TestRun.seq <= run.seq)
+    auto = session.scalars(
+        select(TestCase)
+        .where(TestCase.run_id == run.id, TestCase.kind == "auto")
+        .order_by(TestCase.seq)
+    ).all()
+    manual = session.scalars(
+        select(TestCase)
+        .join(TestRun, TestRun.id == TestCase.run_id)
+        .where(TestCase.run_id.in_(upto), TestCase.kind == "manual")
+        .order_by(TestRun.seq, TestCase.seq)
+    ).all()
+    newest: dict[str, TestCase] = {}
+    for c in manual:
+        newest[c.case_id] = c
+    return [*auto, *newest.values()]
+
+
+def requirement_result(cases: list[TestCase]) -> str:
+    ran = [c for c in cases if c.outcome != "skipped"]
+    if not ran:
+        return "untested"
+    return "failed" if any(c.outcome in ("failure", "error") for c in ran) else "passed"
+
+
+def _commits_by_requirement(session: Session, req: Request) -> dict[int, list[str]]:
+    """Short shas of the request's linked commits whose message names a requirement."""
+    from changeflow.db.git import Commit, CommitLink
+
+    settings = dict(req.contract.settings or {}) if req.contract else {}
+    pattern = name_pattern(settings)
+    out: dict[int, list[str]] = {}
+    rows = session.scalars(
+        select(Commit)
+        .join(CommitLink, CommitLink.commit_id == Commit.id)
+        .where(CommitLink.request_id == req.id)
+        .order_by(Commit.committed_at, Commit.id)
+    ).all()
+    for c in rows:
+        for m in pattern.finditer(c.message or ""):
+            no = requirement_of("", m.group(0), pattern)
+            if no is not None and c.sha[:10] not in out.setdefault(no, []):
+                out[no].append(c.sha[:10])
+    return out
+
+
+def case_label(c: TestCase) -> str:
+    if c.kind == "manual":
+        return f"{c.case_id} {c.name}".strip()
+    return f"{c.classname}::{c.name}" if c.classname else c.name
+
+
+def traceability(
+    session: Session, req: Request, lang: str = "zh-CN", run: TestRun | None = None
+) -> list[dict[str, Any]]:
+    """One row per requirement: its cases, its result, the commits naming it."""
+    cases = current_cases(session, req, run)
+    commits = _commits_by_requirement(session, req)
+    rows = []
+    for r in req.requirements:
+        mine = [c for c in cases if c.requirement_no == r.no]
+        result = requirement_result(mine)
+        rows.append(
+            {
+                "no": r.no,
+                "text": r.text,
+                "acceptance": r.acceptance or "—",
+                "result": result,
+                "result_text": _pick(RESULT[result], lang),
+                "cases": [
+                    {
+                        "kind": c.kind,
+                        "case": case_label(c),
+                        "outcome": c.outcome,
+                        "outcome_text": _pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
+                        "run": c.run.seq,
+                    }
+                    for c in mine
+                ],
+                "commits": commits.get(r.no, []),
+            }
+        )
+    return rows
+
+
+def untested(rows: list[dict[str, Any]]) -> list[int]:
+    return [r["no"] for r in rows if r["result"] == "untested"]
+
+
+def matrix_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The matrix as text lines (status, artifacts)."""
+    out = []
+    for r in rows:
+        cases = ", ".join(f"{c['case']} {c['outcome_text']}" for c in r["cases"]) or "—"
+        commits = " ".join(r["commits"]) or "—"
+        out.append(f"需求{r['no']} {r['result_text']}: {cases}; commits {commits}")
+    return out
