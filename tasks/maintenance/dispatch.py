@@ -25,7 +25,7 @@ from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
-from .common import parse_when, show
+from .common import parse_ahead, parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
 from .notices import duty_staff
 from .quota import check_quota
@@ -173,21 +173,6 @@ def order_version(session: Session, number: str, lang: str) -> int:
     )
 
 
-def _parse_planned(
-    value: str | datetime | None, source: str, field: str
-) -> datetime:  # planned times may lie ahead
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value or "").strip())
-        except ValueError:
-            raise InputError(
-                source, field, f"'{value}' is not a time like 2026-12-02 14:00"
-            ) from None
-    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
-
-
 def create_dispatch(
     *,
     kind: str,
@@ -222,7 +207,7 @@ def create_dispatch(
             source, "service_mode", f"'{mode}' is not one of {', '.join(SERVICE_MODES)}"
         )
     skill_list = [clean_text(x, 60).strip() for x in skills if x and x.strip()]
-    start = _parse_planned(planned_start, source, "planned_start")
+    start = parse_ahead(planned_start, source, "planned_start")
     lang = lang or get_settings().lang
     tz = get_settings().tz
     with transaction() as s:
@@ -243,7 +228,7 @@ def create_dispatch(
                 raise InputError(source, "requests", f"{req.key} is another client's request")
         minutes = DEFAULT_VISIT_MINUTES if kind == "weekly-visit" else DEFAULT_ORDER_MINUTES
         end = (
-            _parse_planned(planned_end, source, "planned_end")
+            parse_ahead(planned_end, source, "planned_end")
             if planned_end
             else start + timedelta(minutes=minutes)
         )

@@ -30,7 +30,7 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
-from .common import _fault, parse_when, show
+from .common import _fault, parse_ahead, parse_when, show
 from .fault_clocks import (
     CLOCK_EN,
     CLOCK_KIND_LABEL,
@@ -88,7 +88,7 @@ def report_fault(
         raise InputError(source, "title", "is required")
     when = parse_when(reported_at, source, "reported_at", now=now)
     tz = get_settings().tz
-    asked = _parse_ahead(onsite_by, source, "onsite_by") if onsite_by else None
+    asked = parse_ahead(onsite_by, source, "onsite_by") if onsite_by else None
     if asked is not None and asked <= when:
         raise InputError(source, "onsite_by", "is not after the time the fault was reported")
     for _attempt in range(5):
@@ -155,20 +155,6 @@ def report_fault(
             if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
                 raise
     raise ConflictError("could not allocate a request key after 5 tries; try again")
-
-
-def _parse_ahead(value: str | datetime, source: str, field: str) -> datetime:
-    """A time that may lie ahead (local if it has no zone)."""
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise InputError(
-                source, field, f"'{value}' is not a time like 2026-09-29 14:00"
-            ) from None
-    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
 
 
 # --- stamping the clocks -----------------------------------------------------------------
