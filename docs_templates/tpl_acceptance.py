@@ -16,7 +16,7 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import builder, new_document, trim_styles
+from .build import new_document, trim_styles
 
 TITLE = ("验收单", "Acceptance Certificate")
 # field -> (zh-CN, en); the labels the client sees in the sign-off table.
@@ -76,7 +76,6 @@ T: dict[str, Any] = {
 }
 
 
-@builder("acceptance")
 def acceptance(lang: str) -> DocxDocument:
     """The certificate we issue after go-live; the client signs it off and returns it."""
     doc = new_document(d.pick(TITLE, lang), lang)

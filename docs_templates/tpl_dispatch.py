@@ -13,7 +13,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick, trim_styles
+from .build import new_document, pick, trim_styles
 from .tables import pairs, widths
 
 TITLE = ("派工单", "Dispatch Order")
@@ -68,7 +68,6 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-@builder("dispatch")
 def dispatch(lang: str) -> DocxDocument:
     """The dispatch order the engineer takes along and the client signs."""
     doc = new_document(pick(TITLE, lang), lang)

@@ -8,7 +8,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick, trim_styles
+from .build import new_document, pick, trim_styles
 from .tables import loop_table, pairs, widths
 
 TITLE = ("故障处理记录", "Fault Record")
@@ -57,7 +57,6 @@ def _text_box(doc: DocxDocument, var: str) -> None:
     widths(t, [160])
 
 
-@builder("fault")
 def fault(lang: str) -> DocxDocument:
     """The record of one fault, from what the staff entered."""
     doc = new_document(pick(TITLE, lang), lang)

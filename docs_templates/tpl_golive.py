@@ -14,7 +14,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import builder, new_document, trim_styles
+from .build import new_document, trim_styles
 
 TITLE = ("上线记录", "Go-live Record")
 T: dict[str, Any] = {
@@ -52,7 +52,6 @@ T: dict[str, Any] = {
 }
 
 
-@builder("golive")
 def golive(lang: str) -> DocxDocument:
     """The record of one go-live: what went live, when, by whom, and how to roll back."""
     doc = new_document(d.pick(TITLE, lang), lang)

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import builder, new_document, trim_styles
+from .build import new_document, trim_styles
 from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, keep_markdown_styles
 
 TITLE = ("用户手册", "User Manual")
@@ -38,7 +38,6 @@ T: dict[str, Any] = {
 }
 
 
-@builder("manual")
 def manual(lang: str) -> DocxDocument:
     """The user manual of a request's new and changed functions."""
     doc = new_document(d.pick(TITLE, lang), lang)

@@ -13,7 +13,7 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import builder, new_document, pick, trim_styles
+from .build import new_document, pick, trim_styles
 from .tables import loop_table, pairs
 
 T = {
@@ -127,7 +127,6 @@ T = {
 }
 
 
-@builder("plan")
 def plan(lang: str) -> DocxDocument:
     """The plan and budget we send; the client fills its approval table and returns it."""
     doc = new_document(pick(labels.PLAN_TITLE, lang), lang)

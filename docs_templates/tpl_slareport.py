@@ -9,7 +9,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick, trim_styles
+from .build import new_document, pick, trim_styles
 from .tables import loop_table, pairs, widths
 
 TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
@@ -65,7 +65,6 @@ CONFIRM_FIELDS = [
 ]
 
 
-@builder("sla-report")
 def sla_report(lang: str) -> DocxDocument:
     doc = new_document(pick(TITLE, lang), lang)
     pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(70, 90))

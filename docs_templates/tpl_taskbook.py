@@ -7,10 +7,9 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import builder, grid, new_document, pick
+from .build import grid, new_document, pick
 
 
-@builder("taskbook")
 def taskbook(lang: str) -> DocxDocument:
     """The blank task book (项目任务书) a client fills in Word and sends back."""
     doc = new_document(pick(labels.TITLE, lang), lang)

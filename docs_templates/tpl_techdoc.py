@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import builder, new_document, trim_styles
+from .build import new_document, trim_styles
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"
@@ -59,7 +59,6 @@ def keep_markdown_styles(doc: DocxDocument) -> None:
     d.tag(doc, "{%p endif %}")
 
 
-@builder("techdoc")
 def techdoc(lang: str) -> DocxDocument:
     """The technical document after GB/T 8567's design-description outline: 引言 ... 出错处理
     from the notes (at the marker), then 变更文件清单 by module and 回退方案."""

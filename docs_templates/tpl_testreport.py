@@ -16,7 +16,7 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import builder, new_document, trim_styles
+from .build import new_document, trim_styles
 
 TITLE = ("测试报告", "Test Report")
 T: dict[str, Any] = {
@@ -104,7 +104,6 @@ T: dict[str, Any] = {
 }
 
 
-@builder("testreport")
 def testreport(lang: str) -> DocxDocument:
     """The test report of one test run of a request at one commit."""
     doc = new_document(d.pick(TITLE, lang), lang)

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import builder, new_document, pick, trim_styles
+from .build import new_document, pick, trim_styles
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'
@@ -130,7 +130,6 @@ T = {
 }
 
 
-@builder("weekly")
 def weekly(lang: str) -> DocxDocument:
     """The weekly report our project lead sends the client's project lead on Fridays."""
     doc = new_document(pick(TITLE, lang), lang)

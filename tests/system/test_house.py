@@ -119,3 +119,15 @@ def test_no_import_for_its_side_effects() -> None:
             if "noqa: F401" in line and ("register" in line or "section" in line):
                 offenders.append(f"{p.relative_to(ROOT)}:{i}")
     assert offenders == []
+
+
+def test_every_template_builder_is_declared_and_builds() -> None:
+    """The template builders are one declared table (docs_templates/build.py BUILDERS): every
+    ``tpl_*.py`` is in it, and each entry makes a document in both languages."""
+    from changeflow.docs_templates.build import BUILDERS, LANGS, builder_of
+
+    modules = {p.stem for p in (ROOT / "docs_templates").glob("tpl_*.py")}
+    assert {ref.partition(":")[0] for ref in BUILDERS.values()} == modules
+    for name in BUILDERS:
+        for lang in LANGS:
+            assert builder_of(name)(lang).paragraphs, (name, lang)
