@@ -46,7 +46,14 @@ def test_doctor_clean_installation(submitted: str, cli) -> None:
     report = json.loads(out)
     assert code == 0 and report["ok"] and report["problems"] == 0
     names = [c["name"] for c in report["checks"]]
-    assert names == ["migrations", "documents", "orphan-files", "audit-trail", "signing-secret"]
+    assert names == [
+        "migrations",
+        "documents",
+        "orphan-files",
+        "audit-trail",
+        "signing-secret",
+        "checkout",
+    ]
 
 
 def test_doctor_names_every_problem(submitted: str, cli) -> None:
