@@ -3,7 +3,7 @@ process workers, with our database and the Prefect server both on PostgreSQL (N 
 
 The way a lead handles a stack: the files land in the inbox; ``inbox`` flow runs take them
 in (each pass claims files one at a time by renaming them, so passes at once never take a
-file twice); then ``plan-batch`` flow runs draft every plan, the keys split between runs.
+file twice); then ``plan-batch`` flow runs issue every plan, the keys split between runs.
 RUNS runs of each flow are submitted at once to two workers (WORKER_LIMIT runs each).
 
 Every run must complete exactly once and leave exactly its rows: N requests, each with one
@@ -159,7 +159,7 @@ def _floor(files: list[Path], tmp: Path) -> tuple[float, float]:
         t0 = time.perf_counter()
         report = process_inbox(actor="bench")
         t1 = time.perf_counter()
-        batch = plan_many(actor="bench")
+        batch = plan_many(actor="bench", issue=True)
         t2 = time.perf_counter()
         assert len(report.items) == len(files) and not report.refused and not report.retry
         assert len(batch.of("planned")) == len(files), batch.as_dict()["refused"]
@@ -317,7 +317,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     shards = [keys[i::RUNS] for i in range(RUNS)]
                     ids2 = _submit(
                         "plan-batch/plan-batch",
-                        [{"batch": {"request_keys": k}, "planned_by": "bench"} for k in shards],
+                        [
+                            {"batch": {"request_keys": k, "issue": True}, "planned_by": "bench"}
+                            for k in shards
+                        ],
                     )
                     plan_runs = _wait(ids2, timeout=120 + 2 * n)
                     t2 = time.perf_counter()
