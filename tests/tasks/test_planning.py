@@ -860,7 +860,7 @@ def test_the_form_table_of_estimates_is_read_like_the_file(submitted: str) -> No
                     assignee="张伟", title="发票附件校验"),
         EstimateRow(phase="acceptance", role="project_lead", person_days="0.5"),
     ]  # fmt: skip
-    form = PlanInput(key=submitted, estimates_table=rows, start=D("2026-09-07"))
+    form = PlanInput(key=submitted, estimates_table=rows)
     data, source = form_estimates(form)
     r = make_plan(submitted, estimates=data, estimates_source=source, start=D("2026-09-07"))
     got = [(i["requirement"], i["role"], i["person_days"], i["assignee"]) for i in r["items"]]
