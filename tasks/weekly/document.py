@@ -61,7 +61,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    family = _cjk_font(font_manager) if lang == "zh-CN" else None
+    family = cjk_font(font_manager) if lang == "zh-CN" else None
     fig = Figure(figsize=(7.2, 3.2), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     xs = ch["days"]
@@ -139,7 +139,7 @@ CJK_FAMILIES = (
 CJK_FILE_HINTS = ("cjk", "wqy", "sourcehan", "simhei", "msyh")
 
 
-def _cjk_font(font_manager: Any) -> str | None:
+def cjk_font(font_manager: Any) -> str | None:
     """A font family that has Chinese glyphs, or None. A font installed after matplotlib
     built its font cache is not in that cache: then the system's font files are scanned once
     and the CJK ones added, rather than drawing empty boxes until someone deletes the cache."""

@@ -756,7 +756,7 @@ def test_chart_finds_a_cjk_font_installed_after_matplotlib_cached_its_list(
     must still find one on disk instead of drawing empty boxes."""
     from matplotlib import font_manager
 
-    from changeflow.tasks.weekly import CJK_FILE_HINTS, _cjk_font
+    from changeflow.tasks.weekly import CJK_FILE_HINTS, cjk_font
 
     on_disk = [
         f for f in font_manager.findSystemFonts()
@@ -770,7 +770,7 @@ def test_chart_finds_a_cjk_font_installed_after_matplotlib_cached_its_list(
     monkeypatch.setattr(fm, "ttflist", stale)  # as the stale cache has it
     fm._findfont_cached.cache_clear()
     try:
-        name = _cjk_font(font_manager)
+        name = cjk_font(font_manager)
         assert name is not None
         assert any(h in Path(font_manager.findfont(name)).name.lower() for h in CJK_FILE_HINTS)
     finally:

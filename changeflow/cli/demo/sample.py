@@ -63,12 +63,28 @@ def _commit(repo: Path, message: str, files: dict[str, str], when: datetime,
 
 
 def _screenshot() -> bytes:
-    """A picture of the leave form (drawn, as the demo has no browser)."""
+    """A picture of the leave form (drawn, as the demo has no browser): in Chinese, as the
+    client's OA shows it, when a CJK font is installed; else with English labels."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib import font_manager
     from matplotlib import pyplot as plt
     from matplotlib.patches import Rectangle
+
+    from changeflow.tasks.weekly import cjk_font
+
+    family = cjk_font(font_manager)
+    if family:
+        plt.rcParams["font.family"] = [family]
+        title, labels, submit = (
+            "OA 请假申请",
+            ("请假类型", "开始日期", "结束日期", "请假天数"),
+            "提交",
+        )
+    else:
+        title, submit = "OA  Leave request", "Submit"
+        labels = ("Type", "From", "To", "Days")
 
     fig = plt.figure(figsize=(6.4, 4), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -77,13 +93,14 @@ def _screenshot() -> bytes:
     ax.axis("off")
     ax.add_patch(Rectangle((0, 0), 640, 400, color="#f3f6fa"))
     ax.add_patch(Rectangle((0, 0), 640, 48, color="#1f4e79"))
-    ax.text(16, 30, "OA  Leave request", color="white", fontsize=14)
-    for i, label in enumerate(("Type", "From", "To", "Days")):
+    ax.text(16, 30, title, color="white", fontsize=14)
+    for i, label in enumerate(labels):
         ax.text(40, 100 + i * 50, label, fontsize=11)
         ax.add_patch(Rectangle((140, 80 + i * 50), 300, 30, fill=False, ec="#888888"))
     ax.add_patch(Rectangle((140, 300), 120, 36, color="#2e7d32"))
-    ax.text(172, 324, "Submit", color="white", fontsize=11)
+    ax.text(172, 324, submit, color="white", fontsize=11)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
+    plt.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
     return buf.getvalue()
