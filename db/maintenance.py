@@ -291,3 +291,80 @@ class RunLogReminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class CycleAlert(Base):
+    """The alert that one month's (or week's) service days crossed the cycle's allowance
+    (the contract's service cycle), sent once per contract, cycle and level."""
+
+    __tablename__ = "cycle_alert"
+    __table_args__ = (UniqueConstraint("contract_id", "cycle", "level", name="cycle_alert_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    cycle: Mapped[str] = mapped_column(String(10))  # 2026-09 | 2026-W40
+    level: Mapped[int] = mapped_column(Integer)  # 100: the allowance crossed
+    days_used: Mapped[Decimal] = mapped_column(Exact)
+    allowance: Mapped[Decimal] = mapped_column(Exact)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+STATEMENT_STATES = ("issued", "agreed", "disputed")
+
+
+class SlaStatement(Base):
+    """One issued version of a contract's monthly SLA statement (SLA 月度服务对账单) and the
+    client's confirmation written in its sign-off table (无异议/有异议, remarks, signer, date)."""
+
+    __tablename__ = "sla_statement"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "month", "version", name="sla_statement_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), index=True)  # OA-2026/2026-09
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # 2026-09
+    version: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(12), default="issued")
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(120), default="")
+    agreed: Mapped[bool | None] = mapped_column(Boolean)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    signer: Mapped[str] = mapped_column(String(120), default="")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    contract: Mapped[Contract] = relationship()
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
+    events: Mapped[list[SlaStatementEvent]] = relationship(
+        back_populates="statement", order_by="SlaStatementEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class SlaStatementEvent(Base):
+    """Audit trail of a statement (issued, agreed, disputed), written in its transaction."""
+
+    __tablename__ = "sla_statement_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("sla_statement.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20), default="cli")
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    statement: Mapped[SlaStatement] = relationship(back_populates="events")

@@ -57,12 +57,19 @@ CONFIRM_INTRO = (
     "Please check the records above and fill in the right-hand cells: result ('agreed' or"
     " 'disputed'), remarks, signer and date; save and send this file back.",
 )
-CONFIRM_FIELDS = [
-    ("对账结果（无异议/有异议）", "Result (agreed/disputed)"),
-    ("意见", "Remarks"),
-    ("签字人", "Signed by"),
-    ("日期", "Date"),
-]
+# field -> (zh-CN label, English label): the confirmation table, read back by these labels
+# (``tasks.signoff.labels``, form ``statement``)
+CONFIRM_FIELDS: dict[str, tuple[str, str]] = {
+    "result": ("对账结果（无异议/有异议）", "Result (agreed/disputed)"),
+    "remarks": ("意见", "Remarks"),
+    "signer": ("签字人", "Signed by"),
+    "date": ("日期", "Date"),
+}
+# what the client writes (or ticks) in the result cell
+RESULT_WORDS = {
+    True: ("无异议", "确认", "同意", "一致", "agreed", "agree", "confirmed", "yes"),
+    False: ("有异议", "不同意", "不一致", "disputed", "dispute", "not agreed", "no"),
+}
 
 
 def sla_report(lang: str) -> DocxDocument:
@@ -108,7 +115,7 @@ def sla_report(lang: str) -> DocxDocument:
     widths(t, [28, 24, 24, 84])
     doc.add_heading(pick(H_CONFIRM, lang), level=1)
     doc.add_paragraph(pick(CONFIRM_INTRO, lang))
-    pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS], mm=(70, 90))
+    pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS.values()], mm=(70, 90))
     trim_styles(doc)
     write_custom_properties(
         doc, {"changeflow.kind": "sla-report-template", "changeflow.lang": lang}

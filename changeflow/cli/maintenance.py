@@ -707,9 +707,59 @@ def sla_report_cmd(
     def render() -> None:
         console.print(report_markdown(r), markup=False, highlight=False)
         if docx:
-            console.print(f"\n{r['path']} (v{r['version']})", markup=False)
+            console.print(
+                f"\n{r['path']} (statement {r['subject']} v{r['version']}: send it to the"
+                " client to confirm; record the returned file with the inbox or"
+                " changeflow sla confirm FILE)",
+                markup=False,
+            )
 
     emit(r, as_json, render)
+
+
+@sla_app.command("confirm")
+def sla_confirm_cmd(
+    file: Path = typer.Argument(
+        ..., help="The SLA statement .docx the client filled and returned."
+    ),
+    actor: str = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record the client's confirmation of a monthly SLA statement (无异议/有异议), read back
+    from the returned file (verified signature, unchanged content, newest version)."""
+    from changeflow.tasks.maintenance import confirm_statement
+
+    v = confirm_statement(file, actor=actor)
+    emit(
+        v,
+        as_json,
+        lambda: console.print(
+            f"{v['subject']} v{v['version']}: {v['state']} by {v['signer']} on {v['signed_on']}"
+            + (f" ({v['remarks']})" if v["remarks"] else "")
+            + (" (already recorded)" if v["duplicate"] else ""),
+            markup=False,
+        ),
+    )
+
+
+@sla_app.command("statements")
+def sla_statements_cmd(
+    contract: str = typer.Option(None, "--contract"),
+    month: str = typer.Option(None, "--month", help="YYYY-MM"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Issued monthly statements and whether the client confirmed them."""
+    from changeflow.tasks.maintenance import list_statements
+
+    rows = list_statements(contract, month)
+    cols = ["subject", "version", "state", "signer", "signed_on", "remarks", "document"]
+    emit(
+        rows,
+        as_json,
+        lambda: console.print(
+            table("SLA statements", cols, ([r[c] or "-" for c in cols] for r in rows))
+        ),
+    )
 
 
 @sla_app.command("watch")

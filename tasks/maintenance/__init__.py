@@ -19,8 +19,9 @@ Rooms (each imports only the ones below it):
 - ``worktime``: one engineer's worked time split into service time and overtime
 - ``dispatch_record``: one order's record: look-up, numbering, events, worked time, view
 - ``runlog``: the daily run log (运行日志) and its reminder
-- ``reports``: the monthly SLA report (and its Word statement for the client), and the
-  breaches of a period for other reports
+- ``statement``: the monthly SLA statement for the client (Word, signed), and the
+  client's confirmation of it read back (a signable kind of ``tasks.signoff``)
+- ``reports``: the monthly SLA report, and the breaches of a period for other reports
 - ``notices``: the duty staff, mail, and watching the clocks (``sla_watch``)
 - ``fault_clocks``: the clocks of one fault and their views and labels
 - ``common``: small shared helpers (times, the contract and staff named, a fault by key)
@@ -73,7 +74,7 @@ from .faults import (
 )
 from .notices import LEVEL_ZH, deliver_notices, duty_staff, send, sla_watch
 from .quota import QUOTA_LEVELS, TWO, check_quota, contract_usage
-from .reports import breaches_between, report_markdown, sla_report, sla_report_document
+from .reports import breaches_between, report_markdown, sla_report
 from .runlog import (
     add_run_log,
     list_run_log,
@@ -81,6 +82,13 @@ from .runlog import (
     run_log_entries,
     run_log_reminder,
     run_log_view,
+)
+from .statement import (
+    confirm_statement,
+    list_statements,
+    record_statement,
+    sla_report_document,
+    statement_view,
 )
 from .visits import plan_weekly_visits, weekly_visit_rule
 
@@ -103,6 +111,7 @@ __all__ = [
     "clock_view",
     "clocks",
     "complete_dispatch",
+    "confirm_statement",
     "contract_usage",
     "create_dispatch",
     "deliver_notices",
@@ -117,6 +126,7 @@ __all__ = [
     "list_dispatch",
     "list_faults",
     "list_run_log",
+    "list_statements",
     "missing_run_log_days",
     "parse_when",
     "pause",
@@ -124,6 +134,7 @@ __all__ = [
     "plan_weekly_visits",
     "record_dispatch_signoff",
     "record_fault_details",
+    "record_statement",
     "report_fault",
     "report_markdown",
     "resume",
@@ -138,6 +149,7 @@ __all__ = [
     "sla_watch",
     "staff_evaluation",
     "stamp",
+    "statement_view",
     "stops",
     "weekly_visit_rule",
     "worked_minutes",

@@ -1,5 +1,6 @@
 """Reports on the clocks: the monthly SLA report (and its Markdown), and the breaches of
-a period for other reports (the weekly report).
+a period for other reports (the weekly report). The Word statement the client confirms is
+in ``statement``.
 """
 
 from __future__ import annotations
@@ -204,128 +205,6 @@ def report_markdown(r: dict[str, Any]) -> str:
                 f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
             )
     return "\n".join(lines)
-
-
-# --- the monthly SLA statement for the client (a Word document) ---------------------------
-
-RESULT_LABEL = {
-    sla.MET: ("达标", "met"),
-    sla.BREACHED: ("超时", "breached"),
-    "open": ("未结", "open"),
-}
-
-
-def sla_report_document(
-    month: str, contract: str | None = None, *, lang: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
-    """Render and store the monthly SLA statement (sla-report.docx) the client receives:
-    each fault's clocks, pauses and reasons, breaches and causes, open clocks as open with
-    their elapsed time, the month's service days, and a confirmation table."""
-    from changeflow.db.store import put_document
-
-    from ..wordkit import render
-    from .fault_clocks import CLOCK_KIND_LABEL
-
-    lang = lang or get_settings().lang
-    zh = lang == "zh-CN"
-    i = 0 if zh else 1
-    r = sla_report(month, contract, now)
-    sd = r["service_days"] or {}
-    minute = "分钟" if zh else "min"
-    rows, pauses = [], []
-    for f in r["fault_rows"]:
-        for name, c in f["clocks"].items():
-            if c["status"] == "open":
-                result = (
-                    f"{RESULT_LABEL['open'][i]}（{'已用' if zh else 'used'} {c['used_minutes']}"
-                )
-                result += f" {minute}" + ("，已过期" if zh else ", past due") * c["past_due"] + "）"
-                if not zh:
-                    result = result.replace("（", " (").replace("）", ")")
-            else:
-                result = f"{RESULT_LABEL[c['status']][i]} ({c['used_minutes']} {minute})"
-            rows.append(
-                {
-                    "key": f["key"],
-                    "title": f["title"],
-                    "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
-                    "rule": f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}",
-                    "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
-                    "actual": (c["stopped_at"] or "-")[5:16] or "-",
-                    "result": result,
-                }
-            )
-        for p in f["pauses"]:
-            pauses.append(
-                {
-                    "key": f["key"],
-                    "start": (p["from"] or "-")[5:16] or "-",
-                    "end": (p["to"] or "")[5:16] or ("未结束" if zh else "still open"),
-                    "reason": p["reason"] or "-",
-                }
-            )
-    empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
-    ctx = {
-        "month": r["month"],
-        "contract": sd.get("contract", contract or "-"),
-        "client": sd.get("client", "-"),
-        "as_of": r["as_of"][:16],
-        "faults": r["faults"],
-        "month_days": sd.get("month_days", "-"),
-        "year_days": (
-            f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
-        ),
-        "summary": [
-            {
-                "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
-                "faults": c["faults"],
-                "met": c["met"],
-                "breached": c["breached"],
-                "open": f"{c['open']} ({c['overdue']})",
-                "percent": "-" if c["met_percent"] is None else f"{c['met_percent']}%",
-            }
-            for n, c in r["clocks"].items()
-        ],
-        "rows": rows or [empty_row],
-        "pauses": pauses or [{"key": "-", "start": "-", "end": "-", "reason": "-"}],
-        "breaches": [
-            {
-                "key": b["key"],
-                "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
-                "over": b["over_minutes"],
-                "cause": b["cause"],
-            }
-            for b in r["breaches"]
-        ]
-        or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
-    }
-    title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
-    data = render("sla-report", ctx, lang=lang, title=title, subject=ctx["contract"])
-    filename = f"SLA-{ctx['contract']}-{r['month']}.docx"
-    with transaction() as s:
-        from sqlalchemy import func
-
-        from changeflow.db.models import Document
-
-        last = s.scalar(  # versions per contract and month (v2 = the month issued again)
-            select(func.max(Document.version)).where(
-                Document.kind == "sla-report",
-                Document.request_id.is_(None),
-                Document.lang == lang,
-                Document.path.like(f"%/v%-{lang}-{filename}"),
-            )
-        )
-        doc = put_document(
-            s,
-            data,
-            kind="sla-report",
-            request=None,
-            filename=filename,
-            version=(last or 0) + 1,
-            lang=lang,
-            meta={"month": r["month"], "contract": ctx["contract"]},
-        )
-        return {**r, "path": doc.path, "version": doc.version, "sha256": doc.sha256}
 
 
 # --- for other reports (weekly report) -----------------------------------------------------

@@ -1,7 +1,8 @@
 """The signed round trip: we send a signed .docx, the client returns it filled in.
 
 One room for every document a client signs (plan and budget, acceptance certificate,
-dispatch order), from the key that signs it to the decision its return records:
+dispatch order, monthly SLA statement), from the key that signs it to the decision its
+return records:
 
 - ``keys``: the installation's HMAC key file, with rotation;
 - ``text``, ``visible``, ``content``: what a person sees on the page, read the same way
@@ -59,11 +60,13 @@ from .kinds import KINDS, Signable, signable
 from .labels import (
     dispatch_signoff_values,
     form_labels,
+    is_form_signoff,
     is_signoff,
     printed_labels,
     return_to_labels,
     signoff_field,
     signoff_row,
+    signoff_values,
 )
 from .reading import (
     RETURN_VALUES,
@@ -72,6 +75,7 @@ from .reading import (
     SignOff,
     check_content,
     parse_accepted,
+    parse_agreed,
     parse_choice,
     parse_date,
     parse_decision,
@@ -145,12 +149,14 @@ __all__ = [
     "dispatch_canonical_lines",
     "dispatch_signoff_values",
     "form_labels",
+    "is_form_signoff",
     "is_signoff",
     "keys",
     "label_key",
     "lines_of",
     "normalise",
     "parse_accepted",
+    "parse_agreed",
     "parse_choice",
     "parse_date",
     "parse_decision",
@@ -172,6 +178,7 @@ __all__ = [
     "signed_properties",
     "signoff_field",
     "signoff_row",
+    "signoff_values",
     "status_section",
     "take_in",
     "today_local",

@@ -18,7 +18,7 @@ import hashlib
 
 from docx.document import Document as DocxDocument
 
-from .labels import dispatch_signoff_values, is_signoff, signoff_row
+from .labels import is_form_signoff, signoff_row
 from .text import normalise, short
 from .visible import Para, Table, Unreadable, Visible, cell_text, read_visible
 
@@ -35,9 +35,7 @@ def read(doc: DocxDocument, form: str = "decision") -> Visible:
     vis = read_visible(doc)
     for t in vis.tables():
         rows = raw_rows(t)
-        t.signoff = (
-            dispatch_signoff_values(rows) is not None if form == "dispatch" else is_signoff(rows)
-        )
+        t.signoff = is_form_signoff(rows, form)
     return vis
 
 

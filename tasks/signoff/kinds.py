@@ -1,10 +1,10 @@
 """Every kind of document a client signs, in ONE declared table.
 
 A kind says which sign-off table it carries (``form``, see ``labels``), what the decision
-is recorded on (a request, or a dispatch order), the state its subject waits in, where an
-approval and a rejection take it, and the function that records the decision (named, not
-imported: it lives with its subject, and naming it here keeps this table the one place that
-knows every kind without importing the rooms that use it).
+is recorded on (a request, a dispatch order, a monthly SLA statement), the state its
+subject waits in, where an approval and a rejection take it, and the function that records
+the decision (named, not imported: it lives with its subject, and naming it here keeps this
+table the one place that knows every kind without importing the rooms that use it).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ class Signable:
 
     kind: str
     name: tuple[str, str]  # (zh-CN, en)
-    form: Literal["decision", "dispatch"]  # the sign-off table it carries
-    subject: Literal["request", "dispatch"]  # what the decision is recorded on
+    form: Literal["decision", "dispatch", "statement"]  # the sign-off table it carries
+    # what the decision is recorded on: a request, a dispatch order, a monthly statement
+    subject: Literal["request", "dispatch", "statement"]
     awaiting: str  # the state the subject is in while we wait for the decision
     on_approve: str
     on_reject: str
@@ -49,6 +50,11 @@ KINDS: dict[str, Signable] = {
         "dispatch", ("派工单", "dispatch order"), "dispatch", "dispatch",
         "done", "signed", "signed",
         recorder="changeflow.tasks.maintenance.dispatch_signoff:record_dispatch_signoff",
+    ),
+    "sla-report": Signable(
+        "sla-report", ("SLA 月度服务对账单", "monthly SLA statement"), "statement", "statement",
+        "issued", "agreed", "disputed",
+        recorder="changeflow.tasks.maintenance.statement:record_statement",
     ),
 }  # fmt: skip
 

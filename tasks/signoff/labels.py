@@ -1,11 +1,14 @@
-"""One label table for every sign-off a client fills: plan approval, acceptance, dispatch.
+"""One label table for every sign-off a client fills: plan approval, acceptance, dispatch,
+the monthly SLA statement.
 
 The builders in ``docs_templates`` print the labels (``APPROVAL_FIELDS``, the acceptance
 certificate's ``SIGNOFF_FIELDS`` and ``RETURN_TO``, the dispatch order's ``SIGNOFF_FIELDS``);
 the reader here knows those and the spellings a client writes instead (签字, 备注, ...).
 Two forms exist: the *decision* form (plan and acceptance certificate: decision, approver,
-date, comment, and the certificate's 退回至 row) and the *dispatch* form (accepted,
-satisfaction, feedback, signer, date). Which form a kind uses is declared in ``kinds``.
+date, comment, and the certificate's 退回至 row), the *dispatch* form (accepted,
+satisfaction, feedback, signer, date) and the *statement* form of the monthly SLA statement
+(对账结果 无异议/有异议, remarks, signer, date; ``tpl_slareport.CONFIRM_FIELDS``). Which
+form a kind uses is declared in ``kinds``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ EXTRA_LABELS: dict[str, dict[str, set[str]]] = {
         "signer": {"签字", "签名", "验收人", "signer", "signature"},
         "feedback": {"意见", "反馈", "comments"},
     },
+    "statement": {
+        "result": {"对账结果", "对账意见", "核对结果", "确认结果", "result", "reconciliation"},
+        "remarks": {"备注", "意见", "异议说明", "remarks", "comments"},
+        "signer": {"签字", "签名", "确认人", "signer", "signature", "confirmed by"},
+        "date": {"确认日期", "签字日期", "date"},
+    },
 }
+# How many of a form's labels make a table its sign-off table (the decision form: two)
+MIN_ROWS = {"decision": 2, "dispatch": 3, "statement": 3}
 RETURN_TO_EXTRA = ("退回至", "return to")
 
 
@@ -65,6 +76,10 @@ def form_labels(form: str) -> dict[str, frozenset[str]]:
         from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
 
         printed = SIGNOFF_FIELDS
+    elif form == "statement":
+        from changeflow.docs_templates.tpl_slareport import CONFIRM_FIELDS
+
+        printed = CONFIRM_FIELDS
     else:
         raise KeyError(form)
     return {
@@ -96,9 +111,21 @@ def is_signoff(rows: list[list[str]]) -> bool:
     return len(names) >= 2
 
 
+def is_form_signoff(rows: list[list[str]], form: str) -> bool:
+    """``rows`` are the sign-off table of ``form`` (``MIN_ROWS`` of its labels or more)."""
+    if form == "decision":
+        return is_signoff(rows)
+    return signoff_values(rows, form) is not None
+
+
 def dispatch_signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
     """Label -> value when ``rows`` are the dispatch sign-off table (3+ of its labels)."""
-    labels = form_labels("dispatch")
+    return signoff_values(rows, "dispatch")
+
+
+def signoff_values(rows: list[list[str]], form: str) -> dict[str, str] | None:
+    """Field -> value when ``rows`` are the sign-off table of ``form``, else None."""
+    labels = form_labels(form)
     values: dict[str, str] = {}
     for r in rows:
         if not r:
@@ -108,7 +135,7 @@ def dispatch_signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
             if key in variants:
                 rest = [c for c in r[1:] if c != r[0]]
                 values[name] = normalise(" ".join(c for c in rest if c), nfkc=False)
-    return values if len(values) >= 3 else None
+    return values if len(values) >= MIN_ROWS[form] else None
 
 
 def printed_labels(lang: str) -> dict[str, str]:

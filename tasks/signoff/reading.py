@@ -114,6 +114,7 @@ SIGNOFF_MISSING = {
         "has no sign-off table (决定/审批人/日期/意见); it was removed or its labels changed"
     ),
     "dispatch": "has no sign-off table (服务是否验收/满意度/签字人/日期)",
+    "statement": "has no confirmation table (对账结果/意见/签字人/日期)",
 }
 
 
@@ -163,7 +164,8 @@ def check_content(returned: Returned, sent_lines: list[str]) -> None:
     if returned.lines == sent_lines and same_digest:
         return
     keys = {k for line in returned.lines for k in KEY_PATTERN.findall(line)}
-    if keys and returned.request not in keys:
+    # a subject that is not a key (a statement: OA-2026/2026-09) is not named by one
+    if keys and KEY_PATTERN.fullmatch(returned.request) and returned.request not in keys:
         raise Refused(
             returned.source,
             "request",
@@ -171,7 +173,10 @@ def check_content(returned: Returned, sent_lines: list[str]) -> None:
             f" {returned.request}: a signature copied onto another request's document",
             "other-request",
         )
-    what = "dispatch order" if returned.kind == "dispatch" else returned.kind
+    from .kinds import signable
+
+    spec = signable(returned.kind)
+    what = spec.name[1] if spec is not None else returned.kind
     raise Refused(
         returned.source,
         "content",
@@ -338,6 +343,14 @@ def parse_accepted(text: str, source: str) -> bool:
 
     words = {w: v for v, ws in ACCEPT_WORDS.items() for w in ws}
     return parse_choice(text, words, source, "accepted", "是 or 否 (yes or no)")
+
+
+def parse_agreed(text: str, source: str) -> bool:
+    """无异议/有异议 (agreed/disputed), typed or ticked (☑无异议 ☐有异议)."""
+    from changeflow.docs_templates.tpl_slareport import RESULT_WORDS
+
+    words = {w: v for v, ws in RESULT_WORDS.items() for w in ws}
+    return parse_choice(text, words, source, "result", "无异议 or 有异议 (agreed or disputed)")
 
 
 def parse_satisfaction(text: str, source: str) -> int:

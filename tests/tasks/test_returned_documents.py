@@ -1,5 +1,5 @@
 """The returned-document corpus (tests/support/hostile/returned.py) through every door that reads a
-returned file: ``approve``, ``accept``, ``dispatch signoff`` and the inbox.
+returned file: ``approve``, ``accept``, ``dispatch signoff``, ``sla confirm`` and the inbox.
 
 Refused: exit code 2, one line naming the file, the field and the change, the request (or
 order) still waiting, nothing written. Recorded: the decision the file shows.
@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.helpers import all_counts
-from tests.support.hostile.returned import ACCEPTANCE, CASES, DISPATCH, PLAN, Returned
+from tests.support.hostile.returned import (
+    ACCEPTANCE,
+    CASES,
+    DISPATCH,
+    PLAN,
+    STATEMENT,
+    Returned,
+)
 
 
 def _id(c: Returned) -> str:
@@ -109,6 +116,60 @@ def test_returned_dispatch_order(case: Returned, contract: str, cli, tmp_path: P
         assert v["accepted"] is case.value
 
 
+def _statement_file(case: Returned, tmp_path: Path) -> tuple[str, bytes]:
+    """September 2026's statement with a breached clock (and its cause) and the month's
+    service days, its confirmation table filled in as the client does."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from changeflow.tasks import maintenance as mt
+    from tests.support.maintenance import fill_signoff, fill_statement, stored
+
+    sh = ZoneInfo("Asia/Shanghai")
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=sh)
+
+    f = mt.report_fault(severity="crash", title="服务器崩溃", reported_at=at("2026-09-23 02:00"),
+                        now=at("2026-09-23 02:00"))  # fmt: skip
+    mt.stamp(f.key, "respond", at=at("2026-09-23 02:20"))
+    mt.stamp(f.key, "onsite", at=at("2026-09-23 09:00"))  # 7 h: breached
+    mt.record_fault_details(f.key, breach_cause="夜间无人值守，工程师路途远")
+    o = mt.create_dispatch(kind="change", planned_start="2026-09-14 09:00", staff=["张伟"])
+    mt.complete_dispatch(o["number"], actual_start="2026-09-14 09:00",
+                         actual_end="2026-09-15 17:30")  # fmt: skip
+    fill_signoff(
+        stored(mt.list_dispatch()[0]["document"]),
+        tmp_path / "o.docx",
+        {"accepted": "是", "satisfaction": "5", "signer": "王芳", "date": "2026-09-15"},
+    )
+    mt.signoff_dispatch(tmp_path / "o.docx")
+    r = mt.sla_report_document("2026-09", "OA-2026", now=at("2026-10-09 10:00"))
+    from changeflow.tasks.signoff import today_local
+
+    values = {"result": "无异议", "remarks": "", "signer": "王芳",
+              "date": today_local().isoformat(), **(case.signoff or {})}  # fmt: skip
+    out = fill_statement(stored(r["path"]), tmp_path / "filled-statement.docx", values)
+    return r["subject"], case.edit(out.read_bytes())
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in STATEMENT])
+def test_returned_sla_statement(case: Returned, contract: str, cli, tmp_path: Path) -> None:
+    subject, data = _statement_file(case, tmp_path)
+    path = tmp_path / "对账单-回签.docx"
+    path.write_bytes(data)
+    before = all_counts()
+    code, out, err = cli("sla", "confirm", str(path), "--json")
+    if case.expect == "refused":
+        _refused(code, err, path, case)
+        assert all_counts() == before
+    else:
+        assert code == 0, err
+        v = json.loads(out)
+        assert v["subject"] == subject and v["agreed"] is case.value
+        assert v["state"] == ("agreed" if case.value else "disputed")
+
+
 def test_the_plan_corpus_through_the_inbox(submitted: str, tmp_path: Path) -> None:
     """Every refused class ends in refused/ with its reason and the request stays planned;
     then a genuine filling in another layout is recorded. Every file ends in one place."""
@@ -156,7 +217,7 @@ def test_the_plan_corpus_through_the_inbox(submitted: str, tmp_path: Path) -> No
 def test_corpus_covers_every_class_of_the_issue() -> None:
     klasses = {c.klass for c in CASES}
     assert len(CASES) >= 35
-    assert {c.kind for c in CASES} == {"plan", "acceptance", "dispatch"}
+    assert {c.kind for c in CASES} == {"plan", "acceptance", "dispatch", "sla-report"}
     for needed in ("amount drawn with symbol characters",
                    "amount in the fallback branch of alternate content",
                    "totals hidden, a new table carrying the sign-off labels",

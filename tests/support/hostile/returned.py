@@ -2,8 +2,8 @@
 class of the verification's attack surface, built from the project's own genuine documents.
 
 Each case starts from a genuine document we issued (plan v1 of the sample request, the
-acceptance certificate, a dispatch order), filled in as the client would, and then edits the
-saved XML. A case says what must happen:
+acceptance certificate, a dispatch order, a monthly SLA statement), filled in as the client
+would, and then edits the saved XML. A case says what must happen:
 
 - ``refused``: nothing recorded, one line naming ``field`` and containing ``words``;
 - ``recorded``: the decision ``value`` is recorded (a genuine filling in another layout).
@@ -29,7 +29,7 @@ Edit = Callable[[bytes], bytes]
 
 @dataclass(frozen=True)
 class Returned:
-    kind: str  # plan | acceptance | dispatch
+    kind: str  # plan | acceptance | dispatch | sla-report
     klass: str
     edit: Edit
     expect: str = "refused"  # or "recorded"
@@ -361,4 +361,28 @@ DISPATCH: list[Returned] = [
         {}, "满意度"), field="sign-off", words="two decisions"),
 ]  # fmt: skip
 
-CASES = PLAN + ACCEPTANCE + DISPATCH
+R = {"result": "{RESULT}"}  # the statement's result cell, drawn by the edit
+
+STATEMENT: list[Returned] = [
+    Returned("sla-report", "☑无异议 ☐有异议 (box before the word)", fill_placeholder(
+        "RESULT", t("☑无异议 ☐有异议")), "recorded", value=True, signoff=R),
+    Returned("sla-report", "无异议☐ 有异议☑ with the dispute in the remarks", fill_placeholder(
+        "RESULT", t("无异议☐ 有异议☑")), "recorded", value=False,
+        signoff={**R, "remarks": "CR 故障到场时间应为 09-28 16:00"}),
+    Returned("sla-report", "both boxes ticked", fill_placeholder(
+        "RESULT", t("☑无异议 ☑有异议")), field="result", words="more than one", signoff=R),
+    Returned("sla-report", "a breached clock turned into met", xml_edit(
+        lambda x: x.replace("超时 (", "达标 (", 1)), field="content", words="达标"),
+    Returned("sla-report", "the month's service days lowered", xml_edit(
+        lambda x: x.replace(">2.00<", ">1.00<", 1)), field="content", words="1.00"),
+    Returned("sla-report", "a breach cause rewritten", xml_edit(
+        lambda x: x.replace("夜间无人值守", "甲方原因", 1)), field="content", words="甲方原因"),
+    Returned("sla-report", "the breaches table hidden", xml_edit(
+        hide_table("超出（分钟）")), field="content", words="removed"),
+    Returned("sla-report", "two confirmation tables", duplicate_signoff_table(
+        {}, "对账结果"), field="sign-off", words="two decisions"),
+    Returned("sla-report", "disputed without a word", fill_placeholder(
+        "RESULT", t("有异议")), field="remarks", words="blank", signoff=R),
+]  # fmt: skip
+
+CASES = PLAN + ACCEPTANCE + DISPATCH + STATEMENT

@@ -1,0 +1,413 @@
+"""The monthly SLA statement (SLA 月度服务对账单) the client receives and confirms.
+
+``sla_report_document`` renders the month's report (``reports.sla_report``) as a Word
+statement, signs it like every document a client signs (``tasks.signoff``: kind
+``sla-report``, subject ``<contract>/<month>``, versions per contract and month) and records
+the issued version (``SlaStatement``) with its event. The client fills the confirmation
+table (对账结果 无异议/有异议, 意见, 签字人, 日期) and sends the file back; the inbox, the
+hand-in page and ``changeflow sla confirm FILE`` all reach ``record_statement`` (named as
+the kind's recorder in ``tasks.signoff.kinds``), which checks the signature, the content
+against the version we sent, that it is the newest version and still waiting, the date, and
+records the confirmation, the returned file and the event in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from changeflow.db.session import transaction
+from changeflow.settings import get_settings
+
+from .. import sla
+from ..directory import find_contract
+from .common import iso_local
+from .fault_clocks import CLOCK_EN, CLOCK_ZH
+from .reports import _month, sla_report
+
+KIND = "sla-report"
+RESULT_LABEL = {
+    sla.MET: ("达标", "met"),
+    sla.BREACHED: ("超时", "breached"),
+    "open": ("未结", "open"),
+}
+STATE_LABEL = {
+    "issued": ("待甲方确认", "waiting for the client"),
+    "agreed": ("甲方无异议", "agreed by the client"),
+    "disputed": ("甲方有异议", "disputed by the client"),
+}
+
+
+def subject_of(contract: str, month: str) -> str:
+    """What a statement is signed for: ``OA-2026/2026-09``."""
+    return f"{contract}/{month}"
+
+
+def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The template's context from the month's report."""
+    from .fault_clocks import CLOCK_KIND_LABEL
+
+    zh = lang == "zh-CN"
+    i = 0 if zh else 1
+    sd = r["service_days"] or {}
+    minute = "分钟" if zh else "min"
+    rows, pauses = [], []
+    for f in r["fault_rows"]:
+        for name, c in f["clocks"].items():
+            if c["status"] == "open":
+                result = (
+                    f"{RESULT_LABEL['open'][i]}（{'已用' if zh else 'used'} {c['used_minutes']}"
+                )
+                result += f" {minute}" + ("，已过期" if zh else ", past due") * c["past_due"] + "）"
+                if not zh:
+                    result = result.replace("（", " (").replace("）", ")")
+            else:
+                result = f"{RESULT_LABEL[c['status']][i]} ({c['used_minutes']} {minute})"
+            rows.append(
+                {
+                    "key": f["key"],
+                    "title": f["title"],
+                    "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
+                    "rule": f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}",
+                    "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
+                    "actual": (c["stopped_at"] or "-")[5:16] or "-",
+                    "result": result,
+                }
+            )
+        for p in f["pauses"]:
+            pauses.append(
+                {
+                    "key": f["key"],
+                    "start": (p["from"] or "-")[5:16] or "-",
+                    "end": (p["to"] or "")[5:16] or ("未结束" if zh else "still open"),
+                    "reason": p["reason"] or "-",
+                }
+            )
+    empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
+    return {
+        "month": r["month"],
+        "contract": sd.get("contract", r["contract"] or "-"),
+        "client": sd.get("client", "-"),
+        "as_of": r["as_of"][:16],
+        "faults": r["faults"],
+        "month_days": sd.get("month_days", "-"),
+        "year_days": (
+            f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
+        ),
+        "summary": [
+            {
+                "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                "faults": c["faults"],
+                "met": c["met"],
+                "breached": c["breached"],
+                "open": f"{c['open']} ({c['overdue']})",
+                "percent": "-" if c["met_percent"] is None else f"{c['met_percent']}%",
+            }
+            for n, c in r["clocks"].items()
+        ],
+        "rows": rows or [empty_row],
+        "pauses": pauses or [{"key": "-", "start": "-", "end": "-", "reason": "-"}],
+        "breaches": [
+            {
+                "key": b["key"],
+                "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
+                "over": b["over_minutes"],
+                "cause": b["cause"],
+            }
+            for b in r["breaches"]
+        ]
+        or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
+    }
+
+
+def sla_report_document(
+    month: str,
+    contract: str | None = None,
+    *,
+    lang: str | None = None,
+    now: datetime | None = None,
+    actor: str = "changeflow",
+    channel: str = "cli",
+) -> dict[str, Any]:
+    """Render, sign and store the monthly SLA statement of one contract (default: the one
+    in force in that month) and record the issued version, in one transaction: each
+    fault's clocks, pauses and reasons, breaches and causes, open clocks as open with their
+    elapsed time, the month's service days, and the confirmation table the client fills."""
+    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
+    from changeflow.db.store import put_document
+
+    from ..signoff import sign_document
+    from ..wordkit import render
+
+    lang = lang or get_settings().lang
+    first, _ = _month(month)
+    with transaction() as s:
+        code = find_contract(s, contract, first, "sla report").code
+    r = sla_report(month, code, now)
+    ctx = _context(r, lang)
+    subject = subject_of(code, r["month"])
+    with transaction() as s:
+        k = find_contract(s, code, first, "sla report")
+        last = s.scalar(
+            select(func.max(SlaStatement.version)).where(
+                SlaStatement.contract_id == k.id, SlaStatement.month == r["month"]
+            )
+        )
+        version = (last or 0) + 1
+
+        def sign(doc: Any) -> None:
+            sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
+
+        zh = lang == "zh-CN"
+        title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
+        data = render(KIND, ctx, lang=lang, title=title, subject=code, finish=sign)
+        doc = put_document(
+            s,
+            data,
+            kind=KIND,
+            request=None,
+            filename=f"SLA-{code}-{r['month']}.docx",
+            version=version,
+            lang=lang,
+            meta={"month": r["month"], "contract": code, "statement": subject},
+        )
+        st = SlaStatement(
+            subject=subject,
+            contract=k,
+            month=r["month"],
+            version=version,
+            lang=lang,
+            state="issued",
+            document=doc,
+            issued_by=actor,
+        )
+        st.events.append(
+            SlaStatementEvent(
+                from_state=None,
+                to_state="issued",
+                actor=actor,
+                channel=channel,
+                reason=f"statement {subject} v{version} issued",
+                data={"faults": r["faults"], "as_of": r["as_of"], "document": doc.path},
+            )
+        )
+        s.add(st)
+        s.flush()
+        return {
+            **r,
+            "contract": code,
+            "subject": subject,
+            "path": doc.path,
+            "version": version,
+            "sha256": doc.sha256,
+            "state": "issued",
+        }
+
+
+def statement_view(st: Any) -> dict[str, Any]:
+    return {
+        "subject": st.subject,
+        "contract": st.contract.code,
+        "month": st.month,
+        "version": st.version,
+        "lang": st.lang,
+        "state": st.state,
+        "document": st.document.path,
+        "issued_at": iso_local(st.issued_at),
+        "agreed": st.agreed,
+        "remarks": st.remarks,
+        "signer": st.signer,
+        "signed_on": st.signed_on,
+        "signed_document": st.signed_document.path if st.signed_document else None,
+    }
+
+
+def first_day(month: str | None) -> Any:
+    from datetime import date
+
+    return _month(month)[0] if month else date.today()
+
+
+def list_statements(contract: str | None = None, month: str | None = None) -> list[dict]:
+    """Every issued statement (newest version last), with the client's confirmation."""
+    from changeflow.db.maintenance import SlaStatement
+
+    with transaction() as s:
+        q = select(SlaStatement).order_by(SlaStatement.month, SlaStatement.version)
+        if contract:
+            k = find_contract(s, contract, first_day(month), "sla statements")
+            q = q.where(SlaStatement.contract_id == k.id)
+        if month:
+            q = q.where(SlaStatement.month == f"{_month(month)[0]:%Y-%m}")
+        return [statement_view(st) for st in s.scalars(q)]
+
+
+def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
+    """``changeflow sla confirm FILE``: the statement the client returned, read and recorded
+    through the signed round trip like every signed document (the inbox takes it too)."""
+    from pathlib import Path
+
+    from ..inputs import read_limited
+    from ..signoff import Refused, approve_document, read_returned
+
+    path = Path(path)
+    source = str(path)
+    data = read_limited(path)
+    returned = read_returned(data, source)
+    if returned.kind != KIND:
+        raise Refused(
+            source, "kind", f"is a {returned.kind} document, not an SLA statement", "unknown"
+        )
+    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    from changeflow.db.maintenance import SlaStatement
+
+    with transaction() as s:
+        st = s.scalar(
+            select(SlaStatement).where(
+                SlaStatement.subject == result.key, SlaStatement.version == result.version
+            )
+        )
+        return {**statement_view(st), "duplicate": result.duplicate}
+
+
+def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, actor: str) -> Any:
+    """The statement's recorder (declared in ``tasks.signoff.kinds``): the client's
+    confirmation (agreed or disputed, remarks, signer, date), the returned file and the
+    statement's event, in one transaction. The same file again is a duplicate (nothing new);
+    an older version, a changed content, a statement already confirmed, a date before the
+    statement was issued or in the future, a dispute without a word, are refused."""
+    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
+    from changeflow.db.store import document_path, put_document, sha256_bytes
+
+    from ..inputs import clean_text
+    from ..signoff import (
+        DecisionResult,
+        Refused,
+        check_content,
+        parse_agreed,
+        parse_date,
+        today_local,
+        verify_stored,
+    )
+
+    source = returned.source
+    sha = sha256_bytes(data)
+    tz = get_settings().tz
+
+    def result(st: Any, stored_path: str | None, duplicate: bool = False) -> DecisionResult:
+        return DecisionResult(
+            key=st.subject,
+            kind=KIND,
+            version=st.version,
+            decision="approve" if st.agreed else "reject",
+            state=st.state,
+            approver=st.signer,
+            decided_on=st.signed_on,
+            comment=st.remarks,
+            channel="document",
+            evidence_sha256=st.evidence_sha256,
+            evidence=stored_path,
+            approval_id=0,
+            duplicate=duplicate,
+        )
+
+    with transaction() as s:
+        st = s.scalar(
+            select(SlaStatement)
+            .where(
+                SlaStatement.subject == returned.request,
+                SlaStatement.version == returned.version,
+                SlaStatement.lang == returned.lang,
+            )
+            .with_for_update()
+        )
+        if st is None:
+            raise Refused(
+                source,
+                "version",
+                f"we have no record of sending the SLA statement {returned.request}"
+                f" v{returned.version}",
+                "unknown",
+            )
+        if st.evidence_sha256 == sha:
+            return result(st, st.signed_document.path if st.signed_document else None, True)
+        newest = s.scalar(
+            select(func.max(SlaStatement.version)).where(
+                SlaStatement.contract_id == st.contract_id, SlaStatement.month == st.month
+            )
+        )
+        if newest and st.version < newest:
+            raise Refused(
+                source,
+                "version",
+                f"this is the SLA statement {st.subject} v{st.version}, but v{newest} has been"
+                " sent since: only the newest version can be confirmed",
+                "stale",
+            )
+        check_content(returned, verify_stored(document_path(st.document).read_bytes(),
+                                              st.document.path, KIND))  # fmt: skip
+        if st.state != "issued":
+            verb = "agreed to" if st.agreed else "disputed"
+            raise Refused(
+                source,
+                "result",
+                f"the SLA statement {st.subject} v{st.version} was already {verb} by"
+                f" {st.signer} on {st.signed_on}; nothing new was recorded",
+                "decided",
+            )
+        raw = returned.signoff_raw
+        agreed = parse_agreed(raw.get("result", ""), source)
+        remarks = clean_text(raw.get("remarks", ""), 4000)
+        signer = clean_text(raw.get("signer", ""), 120)
+        if not signer:
+            raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
+        signed_on = parse_date(raw.get("date", ""), source)
+        issued_on = st.issued_at.astimezone(tz).date()
+        if signed_on < issued_on:
+            raise Refused(
+                source,
+                "date",
+                f"{signed_on} is before the statement v{st.version} was issued ({issued_on})",
+                "date",
+            )
+        if signed_on > today_local() + timedelta(days=1):
+            raise Refused(source, "date", f"{signed_on} is in the future", "date")
+        if not agreed and not remarks:
+            raise Refused(
+                source,
+                "remarks",
+                "is blank: a disputed statement needs the remarks saying what is disputed"
+                " (有异议时请在意见栏写明)",
+                "decision",
+            )
+        stored = put_document(
+            s,
+            data,
+            kind=f"{KIND}-returned",
+            request=None,
+            filename=f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
+            version=st.version,
+            lang=st.lang,
+            meta={"statement": st.subject, "version": st.version, "original_name": filename},
+        )
+        before = st.state
+        st.state = "agreed" if agreed else "disputed"
+        st.agreed, st.remarks, st.signer, st.signed_on = agreed, remarks, signer, signed_on
+        st.signed_document, st.evidence_sha256 = stored, sha
+        st.events.append(
+            SlaStatementEvent(
+                from_state=before,
+                to_state=st.state,
+                actor=actor,
+                channel="document",
+                reason=f"statement v{st.version} {'agreed' if agreed else 'disputed'} by"
+                f" {signer} on {signed_on}" + (f": {remarks}" if remarks else ""),
+                evidence_sha256=sha,
+                data={"signer": signer, "raw": dict(raw), "kid": returned.kid,
+                      "source": filename, "evidence_document": stored.path},
+            )
+        )  # fmt: skip
+        s.flush()
+        return result(st, stored.path)
