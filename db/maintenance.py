@@ -368,3 +368,27 @@ class SlaStatementEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     statement: Mapped[SlaStatement] = relationship(back_populates="events")
+
+
+class RobotDelivery(Base):
+    """One notice for one group robot (WeCom, DingTalk, Feishu): the unique row makes it
+    once; kept until delivered, tried again on a passing failure, never sent again once
+    delivered. Holds the names of the environment variables with the robot's address and
+    secret, never the address or the secret."""
+
+    __tablename__ = "robot_delivery"
+    __table_args__ = (UniqueConstraint("key", "robot", name="robot_delivery_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))  # the notice: sla-CR-2026-0001-onsite-breach
+    robot: Mapped[str] = mapped_column(String(40), index=True)  # kind:digest of the address
+    robot_name: Mapped[str] = mapped_column(String(200))  # kind@host, for people
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind, url_env, secret_env
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")

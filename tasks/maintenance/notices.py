@@ -1,6 +1,7 @@
 """Who is told and how: the duty staff, mail, and watching the clocks (``sla_watch``):
 a warning and a breach notice per clock, once each, delivered after the commit and
-retried when the mail fails.
+retried when the mail fails; the group robots' messages go through their outbox
+(``robot_outbox``), queued with the notice and tried again until delivered.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_staff
 from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks, fault_view
-from .robots import notify_robots
+from .robot_outbox import deliver_robots, queue_robots, robot_results
 
 # --- who is told: the duty staff, and mail ------------------------------------------------
 
@@ -169,7 +170,12 @@ def sla_watch(now: datetime | None = None, dry_run: bool = False) -> dict[str, A
     if dry_run:
         return {"checked": checked, "created": created, "sent": [], "failed": [], "dry_run": True}
     sent, failed = deliver_notices(now)
-    return {"checked": checked, "created": created, "sent": sent, "failed": failed}
+    # every robot message still owed (this run's, and earlier runs' passing failures)
+    robots = deliver_robots(now)
+    for info in (*sent, *failed):
+        info["robots"] = robot_results(robots, info["robot_key"])
+    return {"checked": checked, "created": created, "sent": sent, "failed": failed,
+            "robots": robots}  # fmt: skip
 
 
 def deliver_notices(
@@ -202,12 +208,20 @@ def deliver_notices(
             to = _addresses(people)
             notice.recipients = to
             subject, body = _notice_mail(notice.level, notice.clock, view)
-            info = {"key": view["key"], "clock": notice.clock, "level": notice.level, "to": to}
-            robot_settings = dict(fault.contract.settings or {})
+            key = f"sla-{view['key']}-{notice.clock}-{notice.level}"
+            info = {"key": view["key"], "clock": notice.clock, "level": notice.level, "to": to,
+                    "robot_key": key}  # fmt: skip
+            # the robots' messages, queued with the claim (once per robot, whatever the mail)
+            queued = queue_robots(
+                s, fault.contract.settings, f"contract {view['contract']}", key,
+                subject + "\n" + body,
+            )  # fmt: skip
+            if queued["failed"]:
+                notice.error = ("robots: " + "; ".join(queued["failed"]))[:2000]
         try:
             if not to:
                 raise InputError(f"contract {view['contract']}", "duty", "no duty staff with email")
-            send(to, subject, body, f"sla-{view['key']}-{info['clock']}-{info['level']}")
+            send(to, subject, body, key)
         except Exception as exc:  # keep it pending: the next run tries again
             with transaction() as s:
                 n = s.get(SlaNotice, nid)
@@ -215,17 +229,5 @@ def deliver_notices(
                 n.sent_at, n.error = None, str(exc)[:2000]
             failed.append({**info, "error": str(exc)})
         else:
-            # the group robots after the mail, once (a robot failure is recorded, not retried:
-            # the mail, the notice of record, went out)
-            robots = notify_robots(
-                robot_settings, f"contract {view['contract']}", subject + "\n" + body
-            )
-            if robots["sent"] or robots["failed"]:
-                info = {**info, "robots": robots}
-            if robots["failed"]:
-                with transaction() as s:
-                    n = s.get(SlaNotice, nid)
-                    assert n is not None
-                    n.error = ("robots: " + "; ".join(robots["failed"]))[:2000]
             sent.append(info)
     return sent, failed

@@ -21,7 +21,7 @@ from changeflow.settings import get_settings
 from ..directory import find_contract
 from .dispatch_record import counts_for_quota, overtime_minutes, worked_minutes
 from .notices import _addresses, duty_staff, send
-from .robots import notify_robots
+from .robot_outbox import deliver_robots, queue_robots, robot_results
 
 QUOTA_LEVELS = (80, 100)
 TWO = Decimal("0.01")
@@ -208,16 +208,14 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         ).all()
         to = _addresses([k.our_lead, *duty_staff(s, k)])
         jobs = [(a.id, a.level) for a in pending]
-        robot_settings = dict(k.settings or {})
         for a in pending:
             a.sent_at = now  # claimed; reset below when the mail fails
+            # the robots' message, queued with the claim (once per robot)
+            queue_robots(s, k.settings, f"contract {k.code}", _quota_key(usage, a.level),
+                         _quota_subject(usage, a.level))  # fmt: skip
     sent = []
-    robots: list[dict[str, list[str]]] = []
     for aid, lv in jobs:
-        subject = (
-            f"[服务天数 {lv}% quota] {usage['contract']}: 已用 {usage['days_used']} /"
-            f" {usage['service_days_per_year']} 天 days used"
-        )
+        subject = _quota_subject(usage, lv)
         body = "\n".join(
             f"{k_}: {v}"
             for k_, v in usage.items()
@@ -226,12 +224,24 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         try:
             if not to:
                 raise InputError(f"contract {usage['contract']}", "our_lead", "no one with email")
-            send(to, subject, body, f"quota-{usage['contract']}-{usage['period']}-{lv}")
+            send(to, subject, body, _quota_key(usage, lv))
             sent.append(lv)
-            robots.append(notify_robots(robot_settings, f"contract {usage['contract']}", subject))
         except Exception as exc:
             with transaction() as s:
                 a = s.get(QuotaAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
+    out = deliver_robots(now)
+    robots = [robot_results(out, _quota_key(usage, lv)) for _, lv in jobs]
     return {**usage, "alerts_sent": sent, "robots": robots}
+
+
+def _quota_key(usage: dict[str, Any], level: int) -> str:
+    return f"quota-{usage['contract']}-{usage['period']}-{level}"
+
+
+def _quota_subject(usage: dict[str, Any], level: int) -> str:
+    return (
+        f"[服务天数 {level}% quota] {usage['contract']}: 已用 {usage['days_used']} /"
+        f" {usage['service_days_per_year']} 天 days used"
+    )

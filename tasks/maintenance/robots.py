@@ -22,6 +22,14 @@ Limits: WeCom text <= 2048 bytes, DingTalk text <= 20,000 bytes, Feishu body <= 
 cut at a character boundary with a mark); about 20 messages a minute per robot (a message
 over the limit is deferred, not sent). Errors name the robot by kind and host, never the
 URL's query or the secret.
+
+Failures are told apart (``send_robot``): ``Transient`` (HTTP 5xx, a timeout, the
+connection refused or reset: tried again), ``RateLimited`` (HTTP 429 or the vendor's
+"too fast" answer: WeCom 45009, DingTalk 130101, Feishu 9499/11232: deferred, never hammered)
+and a plain ``RobotError`` (a wrong key or signature, a bad message: not tried again).
+``send_with_retries`` tries a transient failure again at once a few times; what is still
+not delivered is kept and tried on the next run by the outbox (``robot_outbox``), which
+also keeps the rate limit across processes and never sends a delivered message again.
 """  # noqa: E501
 
 from __future__ import annotations
@@ -53,6 +61,22 @@ class Robot:
     kind: str
     url: str
     secret: str | None = None
+    url_env: str = ""  # the environment variables it was read from (kept in the outbox)
+    secret_env: str = ""
+
+    @property
+    def ident(self) -> str:
+        """One robot (one webhook), for the outbox and the rate limit: kind and a digest
+        of the address (two robots on one vendor host are two robots)."""
+        return f"{self.kind}:{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
+
+    @property
+    def spec(self) -> dict[str, str]:
+        """Where to find it again: the variable names only, never the address or secret."""
+        out = {"kind": self.kind, "url_env": self.url_env}
+        if self.secret_env:
+            out["secret_env"] = self.secret_env
+        return out
 
     @property
     def name(self) -> str:
@@ -67,8 +91,28 @@ class RobotError(Exception):
     """A robot refused or could not be reached (the message names no secret)."""
 
 
-class Deferred(RobotError):
-    """Over the robot's rate limit: not sent now."""
+class Transient(RobotError):
+    """Not delivered for a passing reason (HTTP 5xx, timeout, connection): try again."""
+
+
+class RateLimited(Transient):
+    """The robot said "too fast" (HTTP 429 or the vendor's code): try again later."""
+
+    def __init__(self, message: str, wait_seconds: float = 60) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class Deferred(RateLimited):
+    """Over the robot's rate limit on our side: not sent now."""
+
+
+# the vendors' "sending too fast" answers, and how long they throttle (DingTalk: 10 minutes)
+RATE_LIMIT_CODES = {
+    "wecom": {45009: 60},
+    "dingtalk": {130101: 600},
+    "feishu": {9499: 60, 11232: 60},
+}
 
 
 def robots_of(settings: Mapping[str, Any] | None, source: str) -> list[Robot]:
@@ -96,7 +140,7 @@ def robots_of(settings: Mapping[str, Any] | None, source: str) -> list[Robot]:
                 raise InputError(
                     source, f"{field}.secret_env", f"environment variable '{secret_env}' is empty"
                 )
-        out.append(Robot(r["kind"], url, secret))
+        out.append(Robot(r["kind"], url, secret, url_env, str(r.get("secret_env") or "")))
     return out
 
 
@@ -170,6 +214,8 @@ class RateLimit:
 
 
 LIMIT = RateLimit()
+TIMEOUT = 10.0  # seconds for one post
+RETRY_PAUSES = (0.5, 2.0)  # between the tries of one delivery (3 tries in all)
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -181,12 +227,15 @@ def send_robot(
     *,
     limit: RateLimit | None = None,
     now: float | None = None,
-    timeout: float = 10,
+    timeout: float | None = None,
 ) -> None:
-    """Post one text message; raise ``Deferred`` over the rate limit, ``RobotError`` when
-    the robot refuses (its answer's code) or cannot be reached."""
+    """Post one text message. Raises ``Deferred`` over our rate limit, ``RateLimited`` when
+    the robot says too fast, ``Transient`` when it could not take it now (5xx, timeout,
+    connection), ``RobotError`` when it refuses (a wrong key or signature: its code)."""
+    import urllib.error
+
     limit = limit or LIMIT
-    if not limit.take(robot.url):
+    if not limit.take(robot.ident):
         raise Deferred(f"{robot.name}: over {limit.per_minute} messages a minute, deferred")
     url, body = request_for(robot, text, time.time() if now is None else now)
     req = urllib.request.Request(
@@ -195,15 +244,57 @@ def send_robot(
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
+    try:  # the URL (with its key) and the secret stay out of every message
+        with urllib.request.urlopen(req, timeout=TIMEOUT if timeout is None else timeout) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 429:
+            raise RateLimited(f"{robot.name}: HTTP 429 too many requests") from None
+        if exc.code >= 500:
+            raise Transient(f"{robot.name}: HTTP {exc.code}") from None
+        raise RobotError(f"{robot.name}: HTTP {exc.code}") from None
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:  # timeout, refused, reset
+        why = getattr(exc, "reason", exc)
+        raise Transient(f"{robot.name}: {type(why).__name__}") from None
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            answer = json.loads(resp.read() or b"{}")
-    except Exception as exc:  # the URL (with its key) stays out of the message
-        raise RobotError(f"{robot.name}: {type(exc).__name__}") from None
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        raise Transient(f"{robot.name}: the answer is not JSON") from None
     code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
     if code not in (0, "0", None):
         msg = answer.get("errmsg") or answer.get("msg") or answer.get("StatusMessage") or ""
+        try:
+            wait = RATE_LIMIT_CODES[robot.kind].get(int(code))
+        except (TypeError, ValueError):
+            wait = None
+        if wait is not None:
+            raise RateLimited(f"{robot.name}: too fast ({code} {msg})".strip(), wait)
         raise RobotError(f"{robot.name}: refused ({code} {msg})".strip())
+
+
+def send_with_retries(
+    robot: Robot,
+    text: str,
+    *,
+    limit: RateLimit | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    pauses: tuple[float, ...] | None = None,
+) -> int:
+    """Send, trying a transient failure again after each of ``pauses`` (a rate-limit answer
+    is not tried again now: waiting is the point). Returns the tries it took; raises the
+    last error."""
+    pauses = RETRY_PAUSES if pauses is None else pauses
+    for n in range(len(pauses) + 1):
+        try:
+            send_robot(robot, text, limit=limit)
+            return n + 1
+        except RateLimited:
+            raise
+        except Transient:
+            if n == len(pauses):
+                raise
+            sleep(pauses[n])
+    raise AssertionError("unreachable")
 
 
 def notify_robots(

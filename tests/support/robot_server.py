@@ -1,6 +1,10 @@
 """A local HTTP server playing WeCom, DingTalk and Feishu group robots: it checks each
 vendor's signature independently of the code under test (its own HMAC code, the vendors'
-documented recipe) and keeps every message it accepted."""
+documented recipe) and keeps every message it accepted.
+
+``script[kind]`` plays failures first, one per request, none accepted: ``"500"`` (HTTP 500),
+``"429"`` (HTTP 429), ``"slow"`` (answers after ``delay`` seconds, past the client's
+timeout, with a 504), ``"too-fast"`` (the vendor's rate-limit answer)."""
 
 from __future__ import annotations
 
@@ -20,9 +24,14 @@ FEISHU_SECRET = "feishu-secret-5b2d"
 
 
 class RobotServer:
+    TOO_FAST = {"wecom": 45009, "dingtalk": 130101, "feishu": 9499}
+
     def __init__(self) -> None:
         self.accepted: list[tuple[str, dict]] = []
         self.refused: list[tuple[str, str]] = []
+        self.script: dict[str, list[str]] = {}
+        self.played: list[tuple[str, str]] = []
+        self.delay = 1.0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +44,26 @@ class RobotServer:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 body = json.loads(raw or b"{}")
                 kind = url.path.strip("/")
+                todo = outer.script.get(kind) or []
+                if todo:
+                    act = todo.pop(0)
+                    outer.played.append((kind, act))
+                    if act == "slow":
+                        time.sleep(outer.delay)
+                    if act in ("500", "429", "slow"):
+                        self.send_response({"500": 500, "429": 429, "slow": 504}[act])
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    code = outer.TOO_FAST[kind]
+                    answer = {"errcode": code, "errmsg": "send too fast"} if kind != "feishu" else {
+                        "code": code, "msg": "too many request"}  # fmt: skip
+                    data = json.dumps(answer).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 problem = outer.check(kind, q, body, len(raw))
                 if problem:
                     outer.refused.append((kind, problem))

@@ -3,7 +3,7 @@ that checks each vendor's signature with its own code."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -159,3 +159,161 @@ def test_sla_breach_reaches_the_robots_once(contract, server, robot_env, monkeyp
         assert again["sent"] == [] and len(server.accepted) == 3
     finally:
         ctl.stop()
+
+
+# --- the outbox: tried again, never twice, the rate limit across runs ---------------------
+
+
+@pytest.fixture
+def watched(contract, server, robot_env, monkeypatch):
+    """The sample contract with the three robots, a real SMTP sink, fast retries."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.settings import reset_settings
+    from tests.support.smtp import Sink, free_port, start_smtp
+
+    sink = Sink()
+    port = free_port()
+    ctl = start_smtp(sink, port)
+    monkeypatch.setenv("CHANGEFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(port))
+    reset_settings()
+    monkeypatch.setattr(rb, "TIMEOUT", 0.4)
+    monkeypatch.setattr(rb, "RETRY_PAUSES", (0.01, 0.01))
+    server.delay = 0.8
+    with transaction() as s:
+        k = s.scalar(select(Contract).where(Contract.code == contract))
+        k.settings = {**(k.settings or {}), **robot_env}
+    yield sink
+    ctl.stop()
+
+
+def breach(minute: int = 40) -> tuple[str, datetime]:
+    from changeflow.tasks import maintenance as mt
+
+    r = mt.report_fault(severity="crash", title="服务器崩溃",
+                        reported_at=datetime(2026, 11, 25, 2, 0, tzinfo=SH),
+                        now=datetime(2026, 11, 25, 2, 1, tzinfo=SH))  # fmt: skip
+    return r.key, datetime(2026, 11, 25, 2, minute, tzinfo=SH)
+
+
+def deliveries() -> dict[str, tuple[str, int]]:
+    from changeflow.db.maintenance import RobotDelivery
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        return {d.robot_name.split("@")[0]: (d.state, d.attempts)
+                for d in s.query(RobotDelivery).order_by(RobotDelivery.id)}  # fmt: skip
+
+
+def test_transient_failures_are_tried_again_and_sent_once(watched, server) -> None:
+    """DingTalk answers 500 then times out, then takes it (3 tries in the run); WeCom says
+    "too fast" (deferred to the next run a minute later); Feishu takes it at once. Each
+    robot gets the notice exactly once, the mail went once."""
+    from changeflow.tasks import maintenance as mt
+
+    key, now = breach()
+    server.script = {"dingtalk": ["500", "slow"], "wecom": ["too-fast"]}
+    out = mt.sla_watch(now=now)
+    [n] = out["sent"]
+    assert sorted(n["robots"]["sent"]) == sorted(
+        [f"dingtalk@{server.base[7:]}", f"feishu@{server.base[7:]}"])  # fmt: skip
+    assert [k for k, _ in server.accepted] == ["dingtalk", "feishu"]
+    assert server.played == [("wecom", "too-fast"), ("dingtalk", "500"), ("dingtalk", "slow")]
+    assert deliveries() == {"wecom": ("pending", 1), "dingtalk": ("sent", 3),
+                            "feishu": ("sent", 1)}  # fmt: skip
+    assert "too fast" in n["robots"]["failed"][0]
+    # 30 s later the WeCom robot is still throttled: nothing posted
+    mt.sla_watch(now=now + timedelta(seconds=30))
+    assert len(server.accepted) == 2
+    later = mt.sla_watch(now=now + timedelta(minutes=2))
+    assert later["sent"] == [] and [r["outcome"] for r in later["robots"]] == ["sent"]
+    assert sorted(k for k, _ in server.accepted) == ["dingtalk", "feishu", "wecom"]
+    assert key in server.accepted[2][1]["text"]["content"]
+    mt.sla_watch(now=now + timedelta(minutes=10))
+    assert len(server.accepted) == 3 and len(watched.messages) == 1  # never twice
+
+
+def test_a_failure_past_the_run_is_tried_on_later_runs_then_given_up(watched, server):
+    from changeflow.tasks import maintenance as mt
+
+    _, now = breach()
+    server.script = {"feishu": ["500"] * 4, "wecom": ["500"] * 9}
+    mt.sla_watch(now=now)
+    assert deliveries()["feishu"] == ("pending", 3) and deliveries()["wecom"] == ("pending", 3)
+    mt.sla_watch(now=now + timedelta(seconds=30))  # not due yet (1 minute's pause)
+    assert deliveries()["feishu"] == ("pending", 3)
+    mt.sla_watch(now=now + timedelta(minutes=1))
+    assert deliveries()["feishu"] == ("sent", 5)  # the 5th post went through
+    mt.sla_watch(now=now + timedelta(minutes=4))
+    assert deliveries()["wecom"] == ("failed", 9)  # given up, with the reason
+    mt.sla_watch(now=now + timedelta(hours=2))
+    assert sorted(k for k, _ in server.accepted) == ["dingtalk", "feishu"]
+    assert [a for k, a in server.played if k == "wecom"] == ["500"] * 9
+
+
+def test_a_refusal_is_not_tried_again(watched, server, monkeypatch) -> None:
+    from changeflow.tasks import maintenance as mt
+
+    monkeypatch.setenv("CF_T_DING_SECRET", "SECwrong")
+    _, now = breach()
+    mt.sla_watch(now=now)
+    mt.sla_watch(now=now + timedelta(hours=1))
+    assert deliveries()["dingtalk"] == ("failed", 1)
+    assert [k for k, _ in server.refused] == ["dingtalk"]  # posted once, refused, kept
+
+
+def test_rate_limit_across_runs_and_a_post_cut_off_is_not_resent(robot_env, server, db):
+    """25 messages for one robot: 20 in the first minute, the other 5 a minute later,
+    counted from the outbox (another process's posts count too)."""
+    from changeflow.db.maintenance import RobotDelivery
+    from changeflow.db.session import transaction
+    from changeflow.tasks.maintenance.robot_outbox import deliver_robots, queue_robots
+
+    wecom = {"robots": robot_env["robots"][:1]}
+    with transaction() as s:
+        for i in range(25):
+            queue_robots(s, wecom, "contract T", f"k{i}", f"m{i}")
+        queue_robots(s, wecom, "contract T", "k0", "m0 again")  # the same notice: nothing
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=SH)
+    first = deliver_robots(now)
+    assert [r["outcome"] for r in first].count("sent") == 20 and len(server.accepted) == 20
+    assert [r["outcome"] for r in first].count("deferred") == 5
+    deliver_robots(now + timedelta(seconds=59))
+    assert len(server.accepted) == 20
+    deliver_robots(now + timedelta(seconds=61))
+    texts = [b["text"]["content"] for _, b in server.accepted]
+    assert sorted(texts) == sorted(f"m{i}" for i in range(25))  # each once
+    with transaction() as s:  # a process died while posting this one
+        queue_robots(s, wecom, "contract T", "cut", "cut off")
+        d = s.query(RobotDelivery).filter_by(key="cut").one()
+        d.state, d.claimed_at = "sending", now
+    deliver_robots(now + timedelta(minutes=11))
+    with transaction() as s:
+        d = s.query(RobotDelivery).filter_by(key="cut").one()
+        assert d.state == "failed" and "not sent again" in d.error
+    assert len(server.accepted) == 25
+
+
+def test_secrets_never_in_logs_rows_or_results(watched, server, monkeypatch, caplog, capsys):
+    import logging
+
+    from changeflow.db.maintenance import RobotDelivery, SlaNotice
+    from changeflow.db.session import transaction
+    from changeflow.tasks import maintenance as mt
+
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("CF_T_FEISHU_SECRET", "wrong-feishu-secret")
+    server.script = {"dingtalk": ["500"] * 3, "wecom": ["slow"] * 3}
+    _, now = breach()
+    out = mt.sla_watch(now=now)
+    with transaction() as s:
+        rows = [(d.spec, d.error, d.robot, d.robot_name) for d in s.query(RobotDelivery)]
+        rows += [(n.error,) for n in s.query(SlaNotice)]
+    seen = " ".join([repr(out), repr(rows), caplog.text, *capsys.readouterr()])
+    assert "HTTP 500" in seen and "sign match fail" in seen
+    for secret in (WECOM_KEY, DING_TOKEN, DING_SECRET, FEISHU_SECRET, "wrong-feishu-secret",
+                   "access_token", "?key="):  # fmt: skip
+        assert secret not in seen, secret

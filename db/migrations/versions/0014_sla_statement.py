@@ -1,5 +1,6 @@
-"""service accounting: the client's confirmation of the monthly SLA statement, and the
-alert when a month's (or week's) service days cross the cycle's allowance
+"""service accounting: the client's confirmation of the monthly SLA statement, the alert
+when a month's (or week's) service days cross the cycle's allowance, and the group robots'
+outbox (each notice once per robot, tried again until delivered)
 
 Revision ID: 0014
 Revises: 0012
@@ -106,8 +107,32 @@ def upgrade() -> None:
             batch_op.f("ix_sla_statement_event_statement_id"), ["statement_id"], unique=False
         )
 
+    op.create_table(
+        "robot_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("robot", sa.String(length=40), nullable=False),
+        sa.Column("robot_name", sa.String(length=200), nullable=False),
+        sa.Column("spec", sa.JSON(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", changeflow.db.types.UTCDateTime(), nullable=False),
+        sa.Column("next_try_at", changeflow.db.types.UTCDateTime(), nullable=True),
+        sa.Column("claimed_at", changeflow.db.types.UTCDateTime(), nullable=True),
+        sa.Column("sent_at", changeflow.db.types.UTCDateTime(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_robot_delivery")),
+        sa.UniqueConstraint("key", "robot", name="robot_delivery_once"),
+    )
+    with op.batch_alter_table("robot_delivery", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_robot_delivery_robot"), ["robot"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("robot_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_robot_delivery_robot"))
+    op.drop_table("robot_delivery")
     with op.batch_alter_table("sla_statement_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sla_statement_event_statement_id"))
     op.drop_table("sla_statement_event")
