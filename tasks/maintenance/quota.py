@@ -1,5 +1,7 @@
 """The contract's quota of service days: what the dispatch orders used, per month and
-cycle, with the fee and the renewal; alerts at 80 % and 100 %.
+cycle, with the fee and the renewal; alerts at 80 % and 100 % of the year, and when a
+cycle's (month's or week's) service days cross the cycle's allowance; once each, by mail
+and the group robots.
 """
 
 from __future__ import annotations
@@ -231,9 +233,79 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
                 a = s.get(QuotaAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
+    cycles_sent = _check_cycles(contract, usage, now)
     out = deliver_robots(now)
     robots = [robot_results(out, _quota_key(usage, lv)) for _, lv in jobs]
-    return {**usage, "alerts_sent": sent, "robots": robots}
+    robots += [robot_results(out, _cycle_key(usage, c)) for c in cycles_sent]
+    return {**usage, "alerts_sent": sent, "cycle_alerts_sent": cycles_sent, "robots": robots}
+
+
+def _cycle_key(usage: dict[str, Any], cycle: str) -> str:
+    return f"cycle-{usage['contract']}-{cycle}-100"
+
+
+def _cycle_subject(usage: dict[str, Any], cycle: str, used: Decimal) -> str:
+    unit = "周 week" if usage["service_cycle"] == "week" else "月 month"
+    return (
+        f"[服务周期超额 cycle allowance] {usage['contract']} {cycle}: 本{unit} 已用 {used} 天,"
+        f" 超过额度 {usage['allowance_per_cycle']} 天 (over the cycle's allowance)"
+    )
+
+
+def _check_cycles(contract: str, usage: dict[str, Any], now: datetime) -> list[str]:
+    """Alert once per cycle (month or ISO week of the contract's service cycle) whose
+    accepted service days went over the cycle's allowance; a failed mail is tried again on
+    the next check. Returns the cycles whose alert mail went out now."""
+    from changeflow.db.maintenance import CycleAlert
+
+    allowance = usage["allowance_per_cycle"]
+    over = {c: d for c, d in usage["per_cycle"].items() if allowance and d > allowance}
+    with transaction() as s:
+        k = find_contract(s, contract, now.astimezone(get_settings().tz).date(), "quota")
+        have = set(s.scalars(select(CycleAlert.cycle).where(CycleAlert.contract_id == k.id)).all())
+        for cycle, used in over.items():
+            if cycle in have:
+                continue
+            try:
+                with s.begin_nested():
+                    s.add(CycleAlert(contract_id=k.id, cycle=cycle, level=100, days_used=used,
+                                     allowance=allowance))  # fmt: skip
+            except IntegrityError:
+                pass
+        pending = s.scalars(
+            select(CycleAlert).where(CycleAlert.contract_id == k.id, CycleAlert.sent_at.is_(None))
+        ).all()
+        to = _addresses([k.our_lead, *duty_staff(s, k)])
+        jobs = [(a.id, a.cycle, Decimal(a.days_used)) for a in pending]
+        for a in pending:
+            a.sent_at = now  # claimed; reset below when the mail fails
+            queue_robots(s, k.settings, f"contract {k.code}", _cycle_key(usage, a.cycle),
+                         _cycle_subject(usage, a.cycle, Decimal(a.days_used)))  # fmt: skip
+    sent = []
+    for aid, cycle, used in jobs:
+        subject = _cycle_subject(usage, cycle, used)
+        body = "\n".join(
+            [
+                subject,
+                f"service cycle: {usage['service_cycle']}",
+                f"allowance per cycle: {allowance}",
+                f"days used in {cycle}: {used}",
+                f"days used this year: {usage['days_used']} / {usage['service_days_per_year']}",
+                f"days left: {usage['days_left']}",
+                f"changeflow contract usage {usage['contract']}",
+            ]
+        )
+        try:
+            if not to:
+                raise InputError(f"contract {usage['contract']}", "our_lead", "no one with email")
+            send(to, subject, body, _cycle_key(usage, cycle))
+            sent.append(cycle)
+        except Exception as exc:
+            with transaction() as s:
+                a = s.get(CycleAlert, aid)
+                assert a is not None
+                a.sent_at, a.error = None, str(exc)[:2000]
+    return sent
 
 
 def _quota_key(usage: dict[str, Any], level: int) -> str:

@@ -518,7 +518,11 @@ def test_minutes_entered_without_a_one_day_cap_and_alerts_once(contract, smtp, t
     assert v["worked_minutes"] == 9360 and v["work"][0]["entered"]
     assert smtp == []  # not accepted yet: no alert
     accept(o["number"], tmp_path, on="2026-11-20")
-    assert len(smtp) == 1 and "80%" in smtp[0]["Subject"]  # 81.3 %: crossed, once
+    year = [m for m in smtp if "quota]" in m["Subject"]]
+    assert len(year) == 1 and "80%" in year[0]["Subject"]  # 81.3 %: crossed, once
+    # November alone is over its allowance (2 days a month): told once too
+    [cycle] = [m for m in smtp if "cycle allowance" in m["Subject"]]
+    assert "2026-11" in cycle["Subject"] and "19.50" in cycle["Subject"]
     assert mt.check_quota("OA-2026")["alerts_sent"] == []
     o = mt.create_dispatch(kind="change", planned_start="2026-11-09 09:00", staff=["张伟"])
     mt.complete_dispatch(o["number"], actual_start="2026-11-09 09:00",
@@ -527,7 +531,9 @@ def test_minutes_entered_without_a_one_day_cap_and_alerts_once(contract, smtp, t
     u = mt.contract_usage("OA-2026")
     assert u["days_used"] == Decimal("24.50") and u["days_left"] == Decimal("-0.50")
     assert u["alert_level"] == 100 and u["forecast_exhausted_on"] == "exhausted"
-    assert [m["Subject"].count("100%") for m in smtp] == [0, 1]  # 100 % once, 80 % not again
+    year = [m for m in smtp if "quota]" in m["Subject"]]
+    assert [m["Subject"].count("100%") for m in year] == [0, 1]  # 100 % once, 80 % not again
+    assert len([m for m in smtp if "cycle allowance" in m["Subject"]]) == 1  # November once
     assert mt.check_quota("OA-2026")["alerts_sent"] == []
 
 

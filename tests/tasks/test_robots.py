@@ -317,3 +317,57 @@ def test_secrets_never_in_logs_rows_or_results(watched, server, monkeypatch, cap
     for secret in (WECOM_KEY, DING_TOKEN, DING_SECRET, FEISHU_SECRET, "wrong-feishu-secret",
                    "access_token", "?key="):  # fmt: skip
         assert secret not in seen, secret
+
+
+def test_cycle_allowance_crossed_alerts_once_each_by_mail_and_robots(watched, server, tmp_path):
+    """24 days a year in 12 monthly cycles: 2.00 a month. September crosses it with its
+    second order (once, not again with the third); October crosses it on its own; a week's
+    allowance when the contract's cycle is the week."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+    from changeflow.tasks import maintenance as mt
+    from tests.support.maintenance import fill_signoff, stored
+
+    def order(start: str, end: str) -> dict:
+        o = mt.create_dispatch(kind="change", planned_start=start, staff=["张伟"])
+        v = mt.complete_dispatch(o["number"], actual_start=start, actual_end=end)
+        fill_signoff(stored(v["document"]), tmp_path / f"{o['number']}.docx",
+                     {"accepted": "是", "satisfaction": "4", "signer": "王芳",
+                      "date": end[:10]})  # fmt: skip
+        mt.signoff_dispatch(tmp_path / f"{o['number']}.docx")
+        return v
+
+    def alerts() -> list[str]:
+        import email
+        import email.policy
+
+        subjects = [str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"])
+                    for _, _, raw in watched.messages]  # fmt: skip
+        return [x for x in subjects if "cycle allowance" in x]
+
+    order("2026-09-14 09:00", "2026-09-14 17:30")  # 1 day: within 2.00
+    assert alerts() == [] and server.accepted == []
+    order("2026-09-15 09:00", "2026-09-16 17:30")  # 3 days in September: over
+    [subject] = alerts()
+    assert "2026-09" in subject and "3.00" in subject and "2.00" in subject
+    robots = [b for k, b in server.accepted]
+    assert len(robots) == 3 and all("2026-09" in str(b) for b in robots)
+    order("2026-09-17 09:00", "2026-09-17 17:30")  # still over: not told again
+    assert len(alerts()) == 1 and len(server.accepted) == 3
+    order("2026-10-12 09:00", "2026-10-14 17:30")  # October: 3 days, its own alert
+    assert len(alerts()) == 2 and "2026-10" in alerts()[1] and len(server.accepted) == 6
+    u = mt.contract_usage("OA-2026", today=datetime(2026, 10, 31, tzinfo=SH).date())
+    rows = {c["cycle"]: c for c in u["cycles"]}
+    assert rows["2026-09"]["over"] and rows["2026-09"]["used"] == Decimal("4.00")
+    # the week as the service cycle: 24 / 53 = 0.45 a week; the week of 10-19 crosses it
+    with transaction() as s:
+        s.scalar(select(Contract).where(Contract.code == "OA-2026")).service_cycle = "week"
+    order("2026-10-19 09:00", "2026-10-19 12:00")  # 0.38 day: within the week's 0.45
+    assert len(alerts()) == 2 + 2  # the weeks already over (W38, W42) told now, once each
+    assert "2026-W38" in alerts()[2] and "2026-W42" in alerts()[3]
+    order("2026-10-20 09:00", "2026-10-20 10:00")  # W43: 0.5 > 0.45
+    assert "2026-W43" in alerts()[-1] and len(alerts()) == 5
