@@ -14,7 +14,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from .build import new_document, pick, trim_styles
-from .tables import pairs, widths
+from .tables import loop_table, pairs, widths
 
 TITLE = ("派工单", "Dispatch Order")
 INFO = [
@@ -39,7 +39,19 @@ DONE = [
     (("实际结束时间", "Actual end"), "{{ actual_end }}"),
     (("计入服务时间", "Service time charged"), "{{ charged }}"),
 ]
-H_STAFF_TIME = ("各服务人员时间", "Time per engineer")
+H_STAFF_TIME = (
+    "各服务人员时间（服务时间为工作日服务时段内的时间，其余为加班，另计）",
+    "Time per engineer (service time: within service hours on working days;"
+    " the rest is overtime, apart)",
+)
+STAFF_TIME_COLS = [
+    ("服务人员", "Engineer"),
+    ("开始", "Start"),
+    ("结束", "End"),
+    ("服务时间（分钟）", "Service (min)"),
+    ("服务天", "Service days"),
+    ("加班（分钟）", "Overtime (min)"),
+]
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
     "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
@@ -83,13 +95,15 @@ def dispatch(lang: str) -> DocxDocument:
     doc.add_heading(pick(H_DONE, lang), level=1)
     pairs(doc, [(pick(k, lang), v) for k, v in DONE], mm=(55, 105))
     doc.add_paragraph(pick(H_STAFF_TIME, lang))
-    t = doc.add_table(rows=1, cols=1)
-    t.style = "Table Grid"
-    cell = t.rows[0].cells[0]
-    cell.paragraphs[0].text = "{%p for row in work_rows %}"
-    cell.add_paragraph("{{ row }}")
-    cell.add_paragraph("{%p endfor %}")
-    widths(t, [160])
+    loop_table(
+        doc,
+        [pick(c, lang) for c in STAFF_TIME_COLS],
+        "w",
+        "work_rows",
+        ["{{ w.name }}", "{{ w.start }}", "{{ w.end }}", "{{ w.service }}", "{{ w.days }}",
+         "{{ w.overtime }}"],
+        mm=[26, 34, 34, 24, 20, 22],
+    )  # fmt: skip
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
     pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))

@@ -382,6 +382,12 @@ def dispatch_done(
     engineer: list[str] = typer.Option(
         None, "--engineer", help="Who worked (repeat); default everyone on the order."
     ),
+    span: list[str] = typer.Option(
+        None,
+        "--span",
+        help="One engineer's own time (repeat): 'NAME=START..END' (张伟=2026-09-14 09:00.."
+        "2026-09-18 17:30) or 'NAME=MINUTES[+OVERTIME]' (李明=960+120).",
+    ),
     work: str = typer.Option(None, "--work", help="Work content as done."),
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
@@ -398,6 +404,7 @@ def dispatch_done(
         worked_minutes=minutes,
         overtime_minutes=overtime,
         engineers=engineer or None,
+        spans=span or None,
         work_content=work,
         lang=lang,
         actor=actor,
@@ -406,8 +413,13 @@ def dispatch_done(
     def render() -> None:
         _order_line(v)
         for w in v["work"]:
+            when = (
+                f"{w['start'][:16].replace('T', ' ')} .. {w['end'][:16].replace('T', ' ')}, "
+                if w["start"] and w["end"]
+                else "minutes entered, "
+            )
             console.print(
-                f"  {w['engineer']}: service {w['service_minutes']} min,"
+                f"  {w['engineer']}: {when}service {w['service_minutes']} min,"
                 f" overtime {w['overtime_minutes']} min",
                 markup=False,
             )

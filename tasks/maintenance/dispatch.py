@@ -8,7 +8,7 @@ client's sign-off back is in ``dispatch_signoff``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -73,20 +73,18 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
     work = []
     for w in order.work:
         days = (Decimal(w.service_minutes) / 60 / per_day).quantize(Decimal("0.01"))
-        span = (
-            f"{show(w.started_at)[:16]} - {show(w.ended_at)[:16]}"
-            if w.started_at and w.ended_at
-            else ("按填报分钟" if zh else "minutes entered")
-        )
+        timed = w.started_at is not None and w.ended_at is not None
         work.append(
-            f"{w.person.name}: {span}; "
-            + (
-                f"服务时间 {w.service_minutes} 分钟（{days} 服务天），"
-                f"加班 {w.overtime_minutes} 分钟"
-                if zh
-                else f"service {w.service_minutes} min ({days} service days),"
-                f" overtime {w.overtime_minutes} min"
-            )
+            {
+                "name": w.person.name,
+                "start": show(w.started_at)[:16]
+                if timed
+                else ("按填报分钟" if zh else "minutes entered"),
+                "end": show(w.ended_at)[:16] if timed else "-",
+                "service": w.service_minutes,
+                "days": days,
+                "overtime": w.overtime_minutes,
+            }
         )
     total = sum(w.service_minutes for w in order.work)
     over = sum(w.overtime_minutes for w in order.work)
@@ -103,7 +101,8 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         "done": done,
         "actual_start": show(order.actual_start)[:16] if order.actual_start else "-",
         "actual_end": show(order.actual_end)[:16] if order.actual_end else "-",
-        "work_rows": work or ["-"],
+        "work_rows": work
+        or [{k: "-" for k in ("name", "start", "end", "service", "days", "overtime")}],
         "charged": (
             f"{total} 分钟 = {total_days} 服务天（加班 {over} 分钟另计）"
             if zh
@@ -325,6 +324,7 @@ def complete_dispatch(
     worked_minutes: int | None = None,
     overtime_minutes: int | None = None,
     engineers: Sequence[str] | None = None,
+    spans: Sequence[str | Mapping[str, Any]] | None = None,
     work_content: str | None = None,
     lang: str | None = None,
     actor: str = "changeflow",
@@ -332,27 +332,39 @@ def complete_dispatch(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Record the work as done and issue the order's next version with the actual times,
-    the work as done and the service time charged: that version is the one the client
-    signs. Each engineer (default: everyone on the order) gets the worked time split into
-    service time and overtime (``worktime.split_work``); ``worked_minutes`` (per engineer,
-    no one-day cap) replaces the service time computed from the span."""
+    the work as done and each engineer's time charged: that version is the one the client
+    signs. Either each engineer's own time (``spans``: ``NAME=START..END`` or
+    ``NAME=MINUTES[+OVERTIME]``, ``worktime.parse_span``), or one span (or minutes) for
+    everyone named in ``engineers`` (default: everyone on the order). A span is split into
+    service time (service hours on working days, the contract's hours a day at most) and
+    overtime (``worktime.split_work``), per engineer; ``worked_minutes`` (per engineer, no
+    one-day cap) replaces the service time computed from the span."""
     from changeflow.db.maintenance import DispatchWork
 
     from ..inputs import clean_text
-    from .worktime import split_work
+    from .worktime import MAX_MINUTES, parse_span, split_work
 
     now = now or utcnow()
     source = f"dispatch {number}"
     a = parse_when(actual_start, source, "actual_start", now=now) if actual_start else None
     b = parse_when(actual_end, source, "actual_end", now=now) if actual_end else None
+    entries = [parse_span(x, source, now=now) for x in spans or ()]
+    if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
+                    or engineers):  # fmt: skip
+        raise InputError(
+            source,
+            "span",
+            "give each engineer's time with --span, or one --start/--end (or --minutes) for"
+            " everyone, not both",
+        )
     if (a is None) != (b is None):
         raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
-    if a is None and worked_minutes is None:
+    if not entries and a is None and worked_minutes is None:
         raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
     if a is not None and b is not None and b <= a:
         raise InputError(source, "actual_end", "is not after actual_start")
     for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
-        if val is not None and not 0 <= val <= 366 * 24 * 60:
+        if val is not None and not 0 <= val <= MAX_MINUTES:
             raise InputError(source, name, "must be 0 or more minutes (at most a year)")
     lang = lang or get_settings().lang
     with transaction() as s:
@@ -360,37 +372,59 @@ def complete_dispatch(
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
         on_order = {st.person.name: st.person for st in order.staff}
-        if engineers:
-            people = []
-            for n in engineers:
-                p = find_staff(s, n, source, "engineers")
-                if p.name not in on_order:
-                    raise InputError(source, "engineers", f"{p.name} is not on {order.number}")
-                people.append(p)
-        else:
-            people = list(on_order.values())
         cal = calendar_for(s, order.contract)
         per_day = Decimal(order.contract.hours_per_service_day)
+
+        def on_this_order(name: str, fld: str) -> Any:
+            p = find_staff(s, name, source, fld)
+            if p.name not in on_order:
+                raise InputError(source, fld, f"{p.name} is not on {order.number}")
+            return p
+
+        # (person, start, end, service minutes, overtime minutes, minutes entered)
+        rows: list[tuple[Any, datetime | None, datetime | None, int, int, bool]] = []
+        if entries:
+            for e in entries:
+                p = on_this_order(e.name, f"span {e.name}")
+                if any(r[0].id == p.id for r in rows):
+                    raise InputError(source, f"span {p.name}", "is given twice")
+                if e.start is not None and e.end is not None:
+                    sp = split_work(e.start, e.end, cal, per_day, on_day_off=order.on_day_off)
+                    rows.append((p, e.start, e.end, sp.service_minutes, sp.overtime_minutes,
+                                 False))  # fmt: skip
+                else:
+                    rows.append((p, None, None, e.minutes or 0, e.overtime or 0, True))
+            starts = [r[1] for r in rows if r[1] is not None]
+            ends = [r[2] for r in rows if r[2] is not None]
+            a, b = (min(starts), max(ends)) if starts else (None, None)
+        else:
+            people = (
+                [on_this_order(n, "engineers") for n in engineers]
+                if engineers
+                else list(on_order.values())
+            )
+            for p in people:
+                if a is not None and b is not None:
+                    sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
+                    service, over = sp.service_minutes, sp.overtime_minutes
+                else:
+                    service, over = 0, 0
+                if worked_minutes is not None:
+                    service = worked_minutes
+                if overtime_minutes is not None:
+                    over = overtime_minutes
+                rows.append((p, a, b, service, over, worked_minutes is not None))
         order.work.clear()
         s.flush()
-        for p in people:
-            if a is not None and b is not None:
-                sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
-                service, over = sp.service_minutes, sp.overtime_minutes
-            else:
-                service, over = 0, 0
-            if worked_minutes is not None:
-                service = worked_minutes
-            if overtime_minutes is not None:
-                over = overtime_minutes
+        for p, start, end, service, over, entered in rows:
             order.work.append(
                 DispatchWork(
                     person=p,
-                    started_at=a,
-                    ended_at=b,
+                    started_at=start,
+                    ended_at=end,
                     service_minutes=service,
                     overtime_minutes=over,
-                    entered=worked_minutes is not None,
+                    entered=entered,
                 )
             )
         order.actual_start, order.actual_end = a, b
@@ -410,7 +444,18 @@ def complete_dispatch(
                 "actual_end": b.isoformat() if b else None,
                 "service_minutes": order.worked_minutes,
                 "overtime_minutes": order.overtime_minutes,
-                "engineers": [p.name for p in people],
+                "engineers": [r[0].name for r in rows],
+                "work": [
+                    {
+                        "engineer": p.name,
+                        "start": st.isoformat() if st else None,
+                        "end": en.isoformat() if en else None,
+                        "service_minutes": sv,
+                        "overtime_minutes": ov,
+                        "entered": ent,
+                    }
+                    for p, st, en, sv, ov, ent in rows
+                ],
             },
         )
         s.flush()

@@ -14,15 +14,75 @@ the contract's day is 8).
 
 Minutes entered by hand (``dispatch done --minutes``) are taken as service minutes without a
 one-day cap (work over several days entered as one figure).
+
+Each engineer may have their own time on one order (``dispatch done --span``, ``parse_span``):
+``张伟=2026-09-14 09:00..2026-09-18 17:30`` (split as above, for that engineer alone) or
+``李明=960`` / ``李明=960+120`` (service minutes, and overtime minutes apart).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from changeflow.errors import InputError
 
 from ..calendar import WorkingCalendar
+from .common import parse_when
+
+SPAN_HELP = (
+    "NAME=START..END (张伟=2026-09-14 09:00..2026-09-18 17:30) or NAME=MINUTES[+OVERTIME]"
+    " (李明=960+120)"
+)
+MAX_MINUTES = 366 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Span:
+    """One engineer's own time on an order: a start and end, or minutes entered."""
+
+    name: str
+    start: datetime | None = None
+    end: datetime | None = None
+    minutes: int | None = None  # service minutes entered (no one-day cap)
+    overtime: int | None = None  # overtime minutes entered
+
+
+def parse_span(value: str | Mapping[str, Any], source: str, *, now: datetime) -> Span:
+    """``NAME=START..END`` or ``NAME=MINUTES[+OVERTIME]`` (or a mapping with ``engineer``,
+    ``start`` and ``end``, or ``minutes`` and ``overtime``); one clear line when unclear."""
+    if isinstance(value, Mapping):
+        name = str(value.get("engineer") or "").strip()
+        start, end = value.get("start"), value.get("end")
+        minutes, overtime = value.get("minutes"), value.get("overtime")
+        text = f"{name}=" + (f"{start}..{end}" if start or end else f"{minutes}+{overtime or 0}")
+    else:
+        text = str(value).strip()
+    name, sep, rest = text.partition("=")
+    name, rest = name.strip(), rest.strip()
+    if not sep or not name or not rest:
+        raise InputError(source, "span", f"'{text}' is not {SPAN_HELP}")
+    fld = f"span {name}"
+    if ".." in rest:
+        a_txt, _, b_txt = (x.strip() for x in rest.partition(".."))
+        if not a_txt or not b_txt:
+            raise InputError(source, fld, f"'{rest}' needs a start and an end: {SPAN_HELP}")
+        a = parse_when(a_txt, source, fld, now=now)
+        b = parse_when(b_txt, source, fld, now=now)
+        if b <= a:
+            raise InputError(source, fld, f"ends ({b_txt}) not after it starts ({a_txt})")
+        return Span(name, a, b)
+    m = re.fullmatch(r"(\d+)\s*(?:\+\s*(\d+))?", rest)
+    if not m:
+        raise InputError(source, fld, f"'{rest}' is not {SPAN_HELP}")
+    minutes, overtime = int(m.group(1)), int(m.group(2) or 0)
+    if minutes > MAX_MINUTES or overtime > MAX_MINUTES:
+        raise InputError(source, fld, "must be at most a year of minutes")
+    return Span(name, minutes=minutes, overtime=overtime)
 
 
 @dataclass(frozen=True)

@@ -512,6 +512,62 @@ def test_service_days_from_worked_service_time(contract: str, tmp_path) -> None:
     assert u["forecast_exhausted_on"] == at("2026-12-31 00:00").date()
 
 
+def test_each_engineer_own_span_on_one_order(contract: str, cli, tmp_path) -> None:
+    """``dispatch done --span``: each engineer's own start and end on one order, split per
+    engineer into service time (service hours on working days) and overtime; the done
+    version shows each engineer's row; the client signs it and it counts."""
+    import docx
+
+    o = mt.create_dispatch(kind="change", planned_start="2026-09-14 09:00",
+                           staff=["张伟", "李明"])  # fmt: skip
+    num = o["number"]
+    code, out, err = cli(
+        "dispatch", "done", num, "--span", "张伟=2026-09-14 09:00..2026-09-18 17:30",
+        "--span", "李明=2026-09-16 13:00..2026-09-16 20:00", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    v = json.loads(out)
+    by = {w["engineer"]: w for w in v["work"]}
+    assert (by["张伟"]["service_minutes"], by["张伟"]["overtime_minutes"]) == (2400, 0)
+    assert (by["李明"]["service_minutes"], by["李明"]["overtime_minutes"]) == (270, 150)
+    assert by["李明"]["start"] == "2026-09-16T13:00:00+08:00"
+    assert v["actual_start"] == "2026-09-14T09:00:00+08:00"
+    assert v["actual_end"] == "2026-09-18T17:30:00+08:00"
+    assert v["worked_minutes"] == 2670 and v["overtime_minutes"] == 150 and v["version"] == 2
+    d = docx.Document(str(stored(v["document"])))
+    rows = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+    assert ["张伟", "2026-09-14 09:00", "2026-09-18 17:30", "2400", "5.00", "0"] in rows
+    assert ["李明", "2026-09-16 13:00", "2026-09-16 20:00", "270", "0.56", "150"] in rows
+    assert any("2670 分钟 = 5.56 服务天（加班 150 分钟另计）" in r for r in rows)
+    # one engineer's minutes entered instead (no one-day cap), the other's span
+    code, out, err = cli("dispatch", "done", num, "--span", "张伟=2026-09-14 09:00..2026-09-18"
+                         " 17:30", "--span", "李明=960+120", "--json")  # fmt: skip
+    assert code == 0, err
+    v = json.loads(out)
+    by = {w["engineer"]: w for w in v["work"]}
+    assert (by["李明"]["service_minutes"], by["李明"]["overtime_minutes"]) == (960, 120)
+    assert by["李明"]["entered"] and by["李明"]["start"] is None and v["version"] == 3
+    rows = [[c.text for c in r.cells] for t in docx.Document(str(stored(v["document"]))).tables
+            for r in t.rows]  # fmt: skip
+    assert ["李明", "按填报分钟", "-", "960", "2.00", "120"] in rows
+    before = counts()
+    for args, words in [
+        (["--span", "王强=2026-09-14 09:00..2026-09-14 17:30"], "no one"),
+        (["--span", "张伟=600", "--span", "张伟=60"], "given twice"),
+        (["--span", "张伟=2026-09-14 17:00..2026-09-14 09:00"], "not after it starts"),
+        (["--span", "张伟=a lot"], "NAME=START..END"),
+        (["--span", "张伟=600", "--start", "2026-09-14 09:00", "--end", "2026-09-14 17:00"],
+         "not both"),
+    ]:  # fmt: skip
+        code, _, err = cli("dispatch", "done", num, *args)
+        assert code == 2 and "span" in err and (words in err or "not on" in err), err
+    assert counts() == before
+    accept(num, tmp_path, on="2026-09-18")
+    u = mt.contract_usage("OA-2026", today=at("2026-09-30 10:00").date())
+    assert u["days_used"] == Decimal("7.00")  # 2400 + 960 minutes of 8-hour days
+    assert u["overtime_hours"] == Decimal("2.00")
+
+
 def test_minutes_entered_without_a_one_day_cap_and_alerts_once(contract, smtp, tmp_path):
     o = mt.create_dispatch(kind="change", planned_start="2026-11-02 09:00", staff=["张伟"])
     v = mt.complete_dispatch(o["number"], worked_minutes=int(19.5 * 480))  # 19.5 days
