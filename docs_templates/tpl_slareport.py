@@ -1,7 +1,8 @@
 """Builder of the monthly SLA statement (SLA 月度服务对账单 / Monthly SLA Statement): the
 month's faults with each clock (its rule, due time, actual time, result), the pauses and
 their reasons, the breaches with their causes, open clocks shown as open with their elapsed
-time, and the month's service days; a confirmation table for the client (对账确认)."""
+time, the month's service days and its dispatch orders (counted or not); a confirmation
+table for the client (对账确认), read back by ``CONFIRM_FIELDS``."""
 
 from __future__ import annotations
 
@@ -51,7 +52,17 @@ BREACH_COLS = [
     ("超出（分钟）", "Over (min)"),
     ("原因", "Cause"),
 ]
-H_CONFIRM = ("五、甲方确认", "5. The client's confirmation")
+H_ORDERS = ("五、本月服务（派工单）", "5. Services this month (dispatch orders)")
+ORDER_COLS = [
+    ("派工单号", "Order"),
+    ("服务事项", "Service"),
+    ("日期", "Date"),
+    ("服务人员", "Staff"),
+    ("服务天", "Service days"),
+    ("加班（小时）", "Overtime (h)"),
+    ("甲方验收", "Accepted"),
+]
+H_CONFIRM = ("六、甲方确认", "6. The client's confirmation")
 CONFIRM_INTRO = (
     "请甲方核对上述记录，在下表右栏填写对账结果（“无异议”或“有异议”）、意见、签字人和日期，保存后将本文件发回。",
     "Please check the records above and fill in the right-hand cells: result ('agreed' or"
@@ -113,6 +124,16 @@ def sla_report(lang: str) -> DocxDocument:
         ["{{ b.key }}", "{{ b.clock }}", "{{ b.over }}", "{{ b.cause }}"],
     )
     widths(t, [28, 24, 24, 84])
+    doc.add_heading(pick(H_ORDERS, lang), level=1)
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in ORDER_COLS],
+        "o",
+        "orders",
+        ["{{ o.number }}", "{{ o.title }}", "{{ o.day }}", "{{ o.staff }}", "{{ o.days }}",
+         "{{ o.overtime }}", "{{ o.accepted }}"],
+    )  # fmt: skip
+    widths(t, [26, 38, 20, 22, 18, 18, 18])
     doc.add_heading(pick(H_CONFIRM, lang), level=1)
     doc.add_paragraph(pick(CONFIRM_INTRO, lang))
     pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS.values()], mm=(70, 90))

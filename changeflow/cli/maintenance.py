@@ -572,8 +572,8 @@ def contract_usage_cmd(
     u = contract_usage(ident)
 
     def render() -> None:
-        lists = ("per_month", "per_cycle", "cycles", "awaiting_acceptance", "not_accepted",
-                 "development")  # fmt: skip
+        lists = ("per_month", "per_cycle", "cycles", "orders", "awaiting_acceptance",
+                 "not_accepted", "development")  # fmt: skip
         rows = [(USAGE_LABELS.get(k, k.replace("_", " ")), "-" if v is None else v)
                 for k, v in u.items() if k not in lists]  # fmt: skip
         console.print(table(f"Contract {u['contract']} usage", ["item", "value"], rows))

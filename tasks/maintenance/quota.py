@@ -48,12 +48,15 @@ def _cycles(first: date, last: date, cycle: str) -> list[str]:
     return out
 
 
-def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
+def _usage(
+    session: Session, contract: Contract, today: date, *, until: date | None = None
+) -> dict[str, Any]:
     """Service days of the contract year: only services the client accepted on a signed
     dispatch order count (service time in service hours on working days, per engineer,
     ``worktime``); done or refused ones are listed apart; per month and per cycle of the
     service cycle with its allowance; the forecast date the days run out at the current
-    rate."""
+    rate. ``until``: count only the work done up to that day (a month's statement shows the
+    year as it stood at the month's end)."""
     from changeflow.db.maintenance import DispatchOrder
 
     from ..money import money
@@ -67,7 +70,9 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
             .where(DispatchOrder.contract_id == contract.id, DispatchOrder.state != "cancelled")
             .order_by(DispatchOrder.planned_start, DispatchOrder.id)
         )
-        if first <= (o.actual_start or o.planned_start).astimezone(tz).date() <= last
+        if first
+        <= (o.actual_start or o.planned_start).astimezone(tz).date()
+        <= min(last, until or last)
     ]
     per_hour_day = Decimal(contract.hours_per_service_day)
 
@@ -80,9 +85,15 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
     awaiting: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     counted = 0
+    listed: list[dict[str, Any]] = []
     for o in orders:
         m = worked_minutes(o)
-        row = {"number": o.number, "state": o.state, "days": days(m), "title": o.title}
+        when = (o.actual_start or o.planned_start).astimezone(tz).date()
+        row = {"number": o.number, "state": o.state, "days": days(m), "title": o.title,
+               "day": when, "accepted": o.accepted,
+               "overtime_hours": (Decimal(overtime_minutes(o)) / 60).quantize(TWO, ROUND_HALF_UP),
+               "engineers": [w.person.name for w in o.work]}  # fmt: skip
+        listed.append(row)
         if not counts_for_quota(o):
             if o.state == "signed":
                 refused.append(row)
@@ -92,7 +103,6 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
         counted += 1
         minutes += m
         overtime += overtime_minutes(o)
-        when = (o.actual_start or o.planned_start).astimezone(tz).date()
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
         c = _cycle_of(when, contract.service_cycle)
         per_cycle[c] = per_cycle.get(c, 0) + m
@@ -155,6 +165,7 @@ def _usage(session: Session, contract: Contract, today: date) -> dict[str, Any]:
         "cycles": cycle_rows,
         "forecast_exhausted_on": forecast,
         "development": development,
+        "orders": listed,
         "awaiting_acceptance": awaiting,
         "not_accepted": refused,
         "annual_fee": money(contract.annual_fee),
@@ -221,7 +232,15 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         body = "\n".join(
             f"{k_}: {v}"
             for k_, v in usage.items()
-            if k_ not in ("per_month", "per_cycle", "cycles", "awaiting_acceptance", "not_accepted")
+            if k_
+            not in (
+                "per_month",
+                "per_cycle",
+                "cycles",
+                "orders",
+                "awaiting_acceptance",
+                "not_accepted",
+            )
         )
         try:
             if not to:

@@ -83,6 +83,7 @@ def sla_report(
                 "reported_at": show(fault.reported_at),
                 "state": req.state,
                 "cause": fault.breach_cause,
+                "onsite_requested": show(fault.onsite_requested),
                 "pauses": [
                     {"from": show(p.started_at), "to": show(p.ended_at), "reason": p.reason}
                     for p in fault.pauses
@@ -144,7 +145,8 @@ def sla_report(
             except InputError:
                 kk = None
             if kk is not None:
-                u = _usage(s, kk, last)
+                u = _usage(s, kk, last, until=last)  # the year as it stood at the month's end
+                month = f"{first:%Y-%m}"
                 service = {
                     "contract": kk.code,
                     "client": kk.client.name,
@@ -154,6 +156,8 @@ def sla_report(
                     "days_used": u["days_used"],
                     "days_left": u["days_left"],
                     "service_days_per_year": u["service_days_per_year"],
+                    # the month's dispatch orders: counted (accepted), not accepted, waiting
+                    "orders": [o for o in u["orders"] if f"{o['day']:%Y-%m}" == month],
                 }
         return {
             "month": f"{first:%Y-%m}",

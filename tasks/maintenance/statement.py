@@ -65,12 +65,16 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                     result = result.replace("（", " (").replace("）", ")")
             else:
                 result = f"{RESULT_LABEL[c['status']][i]} ({c['used_minutes']} {minute})"
+            rule = f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}"
+            if name == "onsite" and f.get("onsite_requested"):
+                asked = f["onsite_requested"][5:16]
+                rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
             rows.append(
                 {
                     "key": f["key"],
                     "title": f["title"],
                     "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
-                    "rule": f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}",
+                    "rule": rule,
                     "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
                     "actual": (c["stopped_at"] or "-")[5:16] or "-",
                     "result": result,
@@ -86,7 +90,25 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 }
             )
     empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
+    sep = "、" if zh else ", "
+    verdict = {True: ("是", "yes"), False: ("否（不计）", "no (not counted)"),
+               "done": ("待验收（不计）", "waiting (not counted)"),
+               "planned": ("未完成（不计）", "not done (not counted)")}  # fmt: skip
+    orders = [
+        {
+            "number": o["number"],
+            "title": o["title"],
+            "day": o["day"].isoformat()[5:],
+            "staff": sep.join(o["engineers"]) or "-",
+            "days": o["days"],
+            "overtime": o["overtime_hours"],
+            "accepted": verdict[bool(o["accepted"]) if o["state"] == "signed" else o["state"]][i],
+        }
+        for o in sd.get("orders", [])
+    ]
     return {
+        "orders": orders
+        or [{k: "-" for k in ("number", "title", "day", "staff", "days", "overtime", "accepted")}],
         "month": r["month"],
         "contract": sd.get("contract", r["contract"] or "-"),
         "client": sd.get("client", "-"),

@@ -60,6 +60,16 @@ def test_issue_fill_hand_in_through_the_inbox(contract: str, cli, tmp_path: Path
     from changeflow.tasks.signoff import process_inbox
 
     september(tmp_path)
+    # October's work is not in September's statement (the year as it stood at its end)
+    o = mt.create_dispatch(kind="change", planned_start="2026-10-12 09:00", staff=["张伟"])
+    v = mt.complete_dispatch(o["number"], actual_start="2026-10-12 09:00",
+                             actual_end="2026-10-12 17:30")  # fmt: skip
+    fill_signoff(
+        stored(v["document"]),
+        tmp_path / "oct.docx",
+        {"accepted": "是", "satisfaction": "5", "signer": "王芳", "date": "2026-10-12"},
+    )
+    mt.signoff_dispatch(tmp_path / "oct.docx")
     code, out, err = cli("sla", "report", "--month", "2026-09", "--docx", "--json")
     assert code == 0, err
     r = json.loads(out)
@@ -68,6 +78,10 @@ def test_issue_fill_hand_in_through_the_inbox(contract: str, cli, tmp_path: Path
     text = "\n".join(c.text for t in docx.Document(str(sent)).tables for w in t.rows
                      for c in w.cells)  # fmt: skip
     assert "对账结果（无异议/有异议）" in text and "夜间无人值守，工程师路途远" in text
+    assert "2.00 / 22.00 / 24" in text  # used / left / total at September's end
+    rows = [[c.text for c in w.cells] for t in docx.Document(str(sent)).tables for w in t.rows]
+    assert ["PG-2026-0001", "变更工作", "09-14", "张伟", "2.00", "0.00", "是"] in rows
+    assert not any("PG-2026-0002" in c for r in rows for c in r)
     inbox = get_settings().inbox
     inbox.mkdir(parents=True, exist_ok=True)
     fill_statement(sent, inbox / "9月对账单-已确认.docx",
@@ -168,3 +182,38 @@ def test_statement_resaved_by_libreoffice_is_recorded(contract: str, tmp_path: P
     path.write_bytes(libreoffice_resave(filled.read_bytes(), tmp_path))
     v = mt.confirm_statement(path)
     assert v["state"] == "agreed"
+
+
+def test_september_october_simulation(cf_home, monkeypatch, tmp_path: Path) -> None:
+    """examples/sla_simulation.py, the issue's simulated September-October 2026, shows what
+    the client checks counted right."""
+    import importlib.util
+    from decimal import Decimal
+
+    for name in ("CHANGEFLOW_SMTP_HOST", "CHANGEFLOW_SMTP_PORT", "CHANGEFLOW_SMTP_SECURITY"):
+        monkeypatch.delenv(name, raising=False)  # what the simulation sets is undone after
+    path = Path(__file__).parents[2] / "examples" / "sla_simulation.py"
+    spec = importlib.util.spec_from_file_location("sla_simulation", path)
+    assert spec and spec.loader
+    sim = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sim)
+    out = sim.simulate(tmp_path / "home")
+    faults = {f["title"][:6]: f for f in out["faults"]}
+    thursday = faults["流程审批卡住"]
+    assert thursday["response"] == ("2026-09-28T09:30", "met")
+    assert thursday["onsite"] == ("2026-09-28T17:00", "met")  # not the holiday 09-25
+    assert faults["表单报错（甲"]["onsite"][0] == "2026-09-29T10:00"  # the client's time
+    assert faults["考勤同步失败"]["onsite"] == ("2026-10-08T15:00", "met")  # National Day
+    assert out["week_breaches"] == [(faults["数据库连接池"]["key"], "onsite")]
+    u = out["usage"]
+    assert u["per_month"] == {"2026-09": Decimal("8.56"), "2026-10": Decimal("12.00")}
+    assert [r["number"] for r in u["not_accepted"]] == ["PG-2026-0003"]
+    assert out["quota_alerts"] == [(80, "20.56")]
+    assert [c[0] for c in out["cycle_alerts"]] == ["2026-09", "2026-10"]
+    assert len(out["mail_subjects"]) == 3
+    assert all(o == "decision" for _, o, _ in out["inbox"])
+    assert out["visits"]["moved"][0]["to"].isoformat() == "2026-10-08"
+    assert out["visits_again"]["created"] == []
+    s = out["statement"]
+    assert s["clocks"]["onsite"]["met"] == 4 and s["clocks"]["onsite"]["open"] == 1
+    assert [x["state"] for x in out["statements"]] == ["agreed"]
