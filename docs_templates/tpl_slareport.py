@@ -134,9 +134,14 @@ def sla_report(lang: str) -> DocxDocument:
          "{{ o.overtime }}", "{{ o.accepted }}"],
     )  # fmt: skip
     widths(t, [26, 38, 20, 22, 18, 18, 18])
-    doc.add_heading(pick(H_CONFIRM, lang), level=1)
-    doc.add_paragraph(pick(CONFIRM_INTRO, lang))
-    pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS.values()], mm=(70, 90))
+    # the confirmation stays on one page with its heading and the request above it
+    doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True
+    doc.add_paragraph(pick(CONFIRM_INTRO, lang)).paragraph_format.keep_with_next = True
+    t = pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS.values()], mm=(70, 90))
+    for row in t.rows[:-1]:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
     trim_styles(doc)
     write_custom_properties(
         doc, {"changeflow.kind": "sla-report-template", "changeflow.lang": lang}
