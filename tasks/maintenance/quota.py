@@ -252,10 +252,13 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
                 a = s.get(QuotaAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
-    cycles_sent = _check_cycles(contract, usage, now)
-    out = deliver_robots(now)
+    cycles_sent, cycles_claimed = _check_cycles(contract, usage, now)
+    # this check's own alerts now (the watch run posts whatever else is owed)
+    mine = [_quota_key(usage, lv) for _, lv in jobs]
+    mine += [_cycle_key(usage, c) for c in cycles_claimed]
+    out = deliver_robots(now, keys=mine) if mine else []
     robots = [robot_results(out, _quota_key(usage, lv)) for _, lv in jobs]
-    robots += [robot_results(out, _cycle_key(usage, c)) for c in cycles_sent]
+    robots += [robot_results(out, _cycle_key(usage, c)) for c in cycles_claimed]
     return {**usage, "alerts_sent": sent, "cycle_alerts_sent": cycles_sent, "robots": robots}
 
 
@@ -271,10 +274,13 @@ def _cycle_subject(usage: dict[str, Any], cycle: str, used: Decimal) -> str:
     )
 
 
-def _check_cycles(contract: str, usage: dict[str, Any], now: datetime) -> list[str]:
+def _check_cycles(
+    contract: str, usage: dict[str, Any], now: datetime
+) -> tuple[list[str], list[str]]:
     """Alert once per cycle (month or ISO week of the contract's service cycle) whose
     accepted service days went over the cycle's allowance; a failed mail is tried again on
-    the next check. Returns the cycles whose alert mail went out now."""
+    the next check. Returns the cycles whose alert mail went out now, and every cycle
+    whose alert this check claimed (its robots' messages are queued)."""
     from changeflow.db.maintenance import CycleAlert
 
     allowance = usage["allowance_per_cycle"]
@@ -324,7 +330,7 @@ def _check_cycles(contract: str, usage: dict[str, Any], now: datetime) -> list[s
                 a = s.get(CycleAlert, aid)
                 assert a is not None
                 a.sent_at, a.error = None, str(exc)[:2000]
-    return sent
+    return sent, [cycle for _, cycle, _ in jobs]
 
 
 def _quota_key(usage: dict[str, Any], level: int) -> str:

@@ -89,10 +89,12 @@ def _backoff(attempts: int) -> timedelta:
 def deliver_robots(
     now: datetime | None = None,
     *,
+    keys: list[str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     pauses: tuple[float, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """Post every queued robot message that is due; one row per delivery tried:
+    """Post every queued robot message that is due (``keys``: only those notices'; the
+    watch run posts everything owed); one row per delivery tried:
     ``{key, robot, outcome: sent|deferred|retry|failed, error}``."""
     from changeflow.db.maintenance import RobotDelivery
 
@@ -106,14 +108,13 @@ def deliver_robots(
         ):
             d.state = "failed"
             d.error = "interrupted while sending: not sent again (it may have arrived)"
-        due = s.scalars(
-            select(RobotDelivery.id)
-            .where(
-                RobotDelivery.state == "pending",
-                or_(RobotDelivery.next_try_at.is_(None), RobotDelivery.next_try_at <= now),
-            )
-            .order_by(RobotDelivery.id)
-        ).all()
+        q = select(RobotDelivery.id).where(
+            RobotDelivery.state == "pending",
+            or_(RobotDelivery.next_try_at.is_(None), RobotDelivery.next_try_at <= now),
+        )
+        if keys is not None:
+            q = q.where(RobotDelivery.key.in_(keys))
+        due = s.scalars(q.order_by(RobotDelivery.id)).all()
     for did in due:
         with transaction() as s:
             claimed = s.execute(
