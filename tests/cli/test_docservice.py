@@ -151,3 +151,45 @@ def test_uploads_get_ids_the_forms_accept(client, db: str) -> None:
     assert r2.status_code == 200
     page = client.get("/hand-in")
     assert page.status_code == 200 and "下一步 Next" in page.text
+
+
+def test_a_confirmed_sla_statement_handed_in_is_recorded(client, contract: str) -> None:
+    """The monthly statement the client confirmed, through the hand-in page (the inbox's
+    door): recorded as agreed; a copy with a changed figure is refused with the reason."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from changeflow.tasks import maintenance as mt
+    from changeflow.tasks.signoff import today_local
+    from tests.support.maintenance import fill_statement, stored
+
+    sh = ZoneInfo("Asia/Shanghai")
+    f = mt.report_fault(severity="crash", title="服务器崩溃",
+                        reported_at=datetime(2026, 9, 23, 2, 0, tzinfo=sh),
+                        now=datetime(2026, 9, 23, 2, 1, tzinfo=sh))  # fmt: skip
+    mt.stamp(f.key, "respond", at=datetime(2026, 9, 23, 2, 20, tzinfo=sh))
+    r = mt.sla_report_document("2026-09", "OA-2026")
+    src = stored(r["path"])
+    out = fill_statement(src, src.with_name("filled.docx"),
+                         {"result": "无异议", "signer": "王芳",
+                          "date": today_local().isoformat()})  # fmt: skip
+    data = out.read_bytes()
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    for t in d.tables:
+        for row in t.rows:
+            for c in row.cells:
+                if c.text == "达标 (20.0 分钟)":
+                    c.text = "达标 (2.0 分钟)"
+    buf = io.BytesIO()
+    d.save(buf)
+    bad = _hand_in(client, "returned", "对账单.docx", buf.getvalue())
+    assert bad.status_code in (200, 400, 422) and "content" in bad.text and "2.0" in bad.text
+    assert mt.list_statements()[0]["state"] == "issued"
+    ok = _hand_in(client, "returned", "对账单.docx", data)
+    assert ok.status_code == 200, ok.text
+    assert "by 王芳" in ok.text and "OA-2026/2026-09 is now agreed" in ok.text
+    assert mt.list_statements()[0]["state"] == "agreed"
