@@ -2,9 +2,9 @@
 
 What a client returned (a signed plan, acceptance certificate, dispatch order or monthly SLA
 statement, a task book) goes through the inbox's own door, ``signoff.take_in``: the same
-checks, the same verification, the same records. Evidence scans, JUnit files and screenshots are checked by
-the same functions the CLI uses and kept in the document store as an *upload* with an id;
-the flows' forms take that id instead of a file name on the server.
+checks, the same verification, the same records. Evidence scans, JUnit files and
+screenshots are checked by the same functions the CLI uses and kept in the document store as
+an *upload* with an id; the flows' forms take that id instead of a file name on the server.
 """
 
 from __future__ import annotations
