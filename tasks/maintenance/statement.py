@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from changeflow.db.session import transaction
+from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from .. import sla
@@ -432,4 +433,48 @@ def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, ac
             )
         )  # fmt: skip
         s.flush()
-        return result(st, stored.path)
+        out = result(st, stored.path)
+        dispute = None if agreed else (st.id, st.contract.code, st.month, st.version)
+    if dispute is not None:
+        _tell_dispute(*dispute, signer=signer, signed_on=signed_on, remarks=remarks)
+    return out
+
+
+def _tell_dispute(
+    statement_id: int, contract: str, month: str, version: int, *, signer: str,
+    signed_on: Any, remarks: str,
+) -> None:  # fmt: skip
+    """A disputed statement is told to our project lead and the duty staff by mail (once:
+    the mail's key is the statement version); a failed mail is noted on the statement's
+    trail, the dispute itself stays recorded."""
+    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
+
+    from .notices import _addresses, duty_staff, send
+
+    subject = f"[对账单有异议 statement disputed] {contract} {month} v{version}: {signer}"
+    body = "\n".join(
+        [
+            subject,
+            f"签字人 Signed by: {signer}, {signed_on}",
+            f"意见 Remarks: {remarks}",
+            f"changeflow sla statements --month {month}",
+        ]
+    )
+    with transaction() as s:
+        st = s.get(SlaStatement, statement_id)
+        assert st is not None
+        to = _addresses([st.contract.our_lead, *duty_staff(s, st.contract)])
+    try:
+        if not to:
+            raise InputError(f"contract {contract}", "our_lead", "no one with email")
+        send(to, subject, body, f"statement-{contract}-{month}-v{version}-disputed")
+    except Exception as exc:  # the dispute is recorded; say the mail did not go
+        with transaction() as s:
+            st = s.get(SlaStatement, statement_id)
+            assert st is not None
+            st.events.append(
+                SlaStatementEvent(
+                    from_state=st.state, to_state=st.state, actor="changeflow",
+                    channel="mail", reason=f"the dispute mail was not sent: {exc}"[:2000],
+                )
+            )  # fmt: skip

@@ -122,7 +122,7 @@ def test_issue_fill_hand_in_through_the_inbox(contract: str, cli, tmp_path: Path
     assert code == 2 and "already agreed to by 王芳" in err
 
 
-def test_disputed_stale_and_early_statements(contract: str, cli, tmp_path: Path) -> None:
+def test_disputed_stale_and_early_statements(contract: str, cli, tmp_path: Path, monkeypatch):
     september(tmp_path)
     one = mt.sla_report_document("2026-09", now=at("2026-10-09 10:00"))
     two = mt.sla_report_document("2026-09", now=at("2026-10-10 10:00"))  # issued again
@@ -152,10 +152,29 @@ def test_disputed_stale_and_early_statements(contract: str, cli, tmp_path: Path)
         {"result": "无异议☐ 有异议☑", "remarks": "09-23 故障到场超时系甲方机房门禁原因",
          "signer": "王芳", "date": today()},
     )  # fmt: skip
-    code, out, err = cli("sla", "confirm", str(disputed), "--json")
+    from changeflow.settings import reset_settings
+    from tests.support.smtp import Sink, free_port, start_smtp
+
+    sink, port = Sink(), free_port()
+    ctl = start_smtp(sink, port)
+    monkeypatch.setenv("CHANGEFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(port))
+    reset_settings()
+    try:
+        code, out, err = cli("sla", "confirm", str(disputed), "--json")
+    finally:
+        ctl.stop()
     assert code == 0, err
     v = json.loads(out)
     assert v["state"] == "disputed" and v["agreed"] is False and "门禁" in v["remarks"]
+    # our lead is told of the dispute, with the client's remarks
+    [(_, to, raw)] = sink.messages
+    assert "li.ming@contractor.example" in to
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert "statement disputed" in str(msg["Subject"]) and "门禁" in msg.get_content()
     # a dispatch order is not a statement (and the other way round)
     with pytest.raises(InputError) as e:
         mt.signoff_dispatch(disputed)
