@@ -95,6 +95,8 @@ def build_message(
     *,
     cc: Sequence[str] = (),
     key: str | None = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> EmailMessage:
     s = get_settings()
     msg = EmailMessage()
@@ -102,6 +104,10 @@ def build_message(
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
+    if reply_to:
+        msg["Reply-To"] = " ".join(reply_to.split())
+    if in_reply_to:  # an answer threads under the client's mail
+        msg["In-Reply-To"] = msg["References"] = " ".join(in_reply_to.split())
     msg["Subject"] = " ".join(subject.split())  # no header injection through a newline
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id_for(key)
@@ -223,6 +229,8 @@ def send_mail_result(
     cc: Sequence[str] = (),
     password: str | None = None,
     force: bool = False,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> MailResult:
     to_list = _check_addresses(to, "to")
     cc_list = [a for a in _check_addresses(cc, "cc") if a not in to_list]
@@ -237,7 +245,16 @@ def send_mail_result(
         done = _claim(key, recipients, subject, names, force)
         if done is not None:
             return MailResult("already-sent", done.message_id, done.recipients, key)
-    msg = build_message(to_list, subject, body, attachments, cc=cc_list, key=key)
+    msg = build_message(
+        to_list,
+        subject,
+        body,
+        attachments,
+        cc=cc_list,
+        key=key,
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+    )
     try:
         deliver(msg, recipients, password)
     except Exception as exc:

@@ -1,0 +1,236 @@
+"""The document round trip by mail, against real servers: aiosmtpd for what we send and
+dovecot (started here, a throwaway user and maildir in a temp folder) for the project's
+mailbox. plan --send -> the client's reply with the filled plan -> recorded approval ->
+the receipt in the client's mailbox; refusals; the same message twice; two passes at once;
+a reminder and a deemed acceptance on the 2026 calendar."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.approval import fill
+from tests.support.helpers import all_counts as counts
+from tests.support.mail import (
+    CLIENT,
+    PROJECT,
+    attachment,
+    body_text,
+    reply,
+    servers,  # noqa: F401  (fixture)
+)
+
+pytestmark = pytest.mark.slow
+
+
+def state(key: str) -> str:
+    from tests.support.delivery import state_of
+
+    return state_of(key)
+
+
+def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:  # noqa: F811
+    key = submitted
+    t0 = time.monotonic()
+    code, out, err = cli("plan", key, "--issue", "--send", "--json")
+    assert code == 0, err
+    mail = json.loads(out)["mail"]
+    assert mail["state"] == "sent" and mail["to"][0] == CLIENT
+    (sent,) = servers.sent_to(CLIENT)
+    assert sent["Reply-To"] == PROJECT
+    assert "li.ming@contractor.example" in sent["Cc"]
+    assert key in sent["Subject"] and "请审批" in sent["Subject"]
+    text = body_text(sent)
+    assert "决定（同意/不同意）" in text and "Decision (approve/reject)" in text
+    assert "回复本邮件" in text and "reply to this mail" in text
+    name, data = attachment(sent)
+    assert name == f"{key}-plan-v1.docx"
+    from changeflow.tasks.pdf import available
+
+    if available():
+        pdf_name, pdf = attachment(sent, ".pdf")
+        assert pdf.startswith(b"%PDF-") and pdf_name == f"{key}-plan-v1.pdf"
+    # the same version again: no second mail
+    code, out, _ = cli("send", key, "--json")
+    assert code == 0 and json.loads(out)["sends"][0]["status"] == "already-sent"
+    assert len(servers.sent_to(CLIENT)) == 1
+    t_sent = time.monotonic()
+
+    # the client fills the plan in Word and answers the mail with it attached
+    servers.imap.append(reply(sent, [(name, fill(data))]))
+    code, out, err = cli("mailbox", "--json")
+    assert code == 0, err
+    (item,) = json.loads(out)["items"]
+    assert item["outcome"] == "decision" and item["key"] == key
+    assert state(key) == "approved"
+    t_back = time.monotonic()
+    assert servers.imap.uids("INBOX") == []
+    assert len(servers.imap.uids("changeflow-processed")) == 1
+    receipts = [m for m in servers.sent_to(CLIENT) if "已登记" in m["Subject"]]
+    assert len(receipts) == 1
+    r = body_text(receipts[0])
+    assert key in r and "approved by 王芳" in r and name in r
+    assert receipts[0]["In-Reply-To"]  # threads under the client's mail
+    # the audit: the returned document's decision, recorded through the inbox's door
+    from changeflow.tasks.status import request_status
+
+    st = request_status(key)
+    assert any("approved by 王芳" in v for v in st["approval"].values()) or st
+    code, out, _ = cli("status", key, "--json")
+    mail_section = json.loads(out)["mail"]
+    assert any("sent to" in v for v in mail_section.values())
+    assert any(v.startswith("recorded") for v in mail_section.values())
+    # a second pass finds nothing
+    code, out, _ = cli("mailbox", "--json")
+    assert code == 0 and json.loads(out)["items"] == []
+    print(
+        f"\nround trip: plan issued and mailed in {t_sent - t0:.2f} s,"
+        f" reply taken in and answered in {t_back - t_sent:.2f} s"
+    )
+
+
+def _sent_plan(cli, servers, key):  # noqa: ANN001, ANN202
+    assert cli("plan", key, "--issue", "--send")[0] == 0
+    (sent,) = servers.sent_to(CLIENT)
+    return sent, *attachment(sent)
+
+
+def _answers(servers, word: str) -> list:  # noqa: ANN001
+    return [m for m in servers.sent_to(CLIENT) if word in m["Subject"]]
+
+
+def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, cli) -> None:  # noqa: F811
+    key = submitted
+    sent, name, data = _sent_plan(cli, servers, key)
+    before = counts()
+    edited = fill(data, edit=lambda d: _replace_amount(d))
+    cases = [
+        (reply(sent, []), "no-attachment", "no attached file"),
+        (reply(sent, [(name, fill(data)), ("其他.docx", fill(data))]), "several", "2 attached files"),
+        (reply(sent, [(name, edited)]), "file", "differs from the plan v1 we sent"),
+        (reply(sent, [(name, b"not a zip at all")]), "file", name),
+        (
+            reply(sent, [(name, fill(data))], sender="陌生人 <stranger@elsewhere.example>"),
+            "unknown-sender",
+            "not among the contacts",
+        ),
+    ]
+    for raw, _code, _why in cases:
+        servers.imap.append(raw)
+    code, out, err = cli("mailbox", "--json")
+    assert code == 2 and "refused" in err
+    items = json.loads(out)["items"]
+    assert [i["outcome"] for i in items] == ["refused"] * len(cases)
+    for item, (_raw, _code, why) in zip(items, cases, strict=True):
+        assert why in item["detail"], item
+    assert state(key) == "planned"
+    after = counts()
+    mail_tables = {"mailbox_message", "sent_mail"}  # the claims and the answers
+    assert {k: v for k, v in after.items() if k not in mail_tables} == {
+        k: v for k, v in before.items() if k not in mail_tables
+    }
+    assert servers.imap.uids("INBOX") == []
+    assert len(servers.imap.uids("changeflow-refused")) == len(cases)
+    # each sender got the reason and what to do
+    answers = [m for m in servers.sent() if "未登记" in m["Subject"]]
+    assert len(answers) == len(cases)
+    texts = {m["To"]: body_text(m) for m in answers}
+    assert "不在合同的联系人名单中" in texts["stranger@elsewhere.example"]
+    for m in answers:
+        t = body_text(m)
+        assert "原因" in t and "Reason:" in t and "What to do:" in t and "nothing was written" in t
+
+
+def _replace_amount(d) -> None:  # noqa: ANN001
+    """The client changes a number in the budget table (an amount)."""
+    import re
+
+    for table in d.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if re.fullmatch(r"[\d,]+\.\d\d", cell.text.strip()):
+                    cell.text = "1.00"
+                    return
+    raise AssertionError("no amount cell")
+
+
+def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:  # noqa: F811
+    key = submitted
+    sent, name, data = _sent_plan(cli, servers, key)
+    raw = reply(sent, [(name, fill(data))], message_id="<same-reply-1@client.example>")
+    servers.imap.append(raw)
+    servers.imap.append(raw)  # delivered twice by the server
+    code, out, err = cli("mailbox", "--json")
+    assert code == 0, err
+    outcomes = sorted(i["outcome"] for i in json.loads(out)["items"])
+    assert outcomes == ["decision", "filed"]
+    assert len(servers.imap.uids("changeflow-processed")) == 2
+    assert len(_answers(servers, "已登记")) == 1  # one answer for one message
+    # the client sends the same file again in a new mail: already recorded, said so
+    servers.imap.append(reply(sent, [(name, fill(data))]))
+    code, out, _ = cli("mailbox", "--json")
+    (item,) = json.loads(out)["items"]
+    assert item["outcome"] == "duplicate" and "already recorded" in item["detail"]
+    assert len(_answers(servers, "已登记")) == 2
+    from changeflow.db.approval import Approval
+    from changeflow.db.session import transaction
+    from sqlalchemy import func, select
+
+    with transaction() as s:
+        assert s.scalar(select(func.count(Approval.id))) == 1
+
+
+def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) -> None:  # noqa: F811
+    """Two `changeflow mailbox` processes over the same five replies: each message is taken
+    once, filed once and answered once."""
+    key = submitted
+    sent, name, data = _sent_plan(cli, servers, key)
+    servers.imap.append(reply(sent, [(name, fill(data))]))
+    for i in range(4):
+        servers.imap.append(reply(sent, [], subject=f"问题 {i}"))
+    env = os.environ.copy()
+    exe = Path(sys.executable).with_name("changeflow")
+    procs = [
+        subprocess.Popen([str(exe), "mailbox", "--json"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=tmp_path)  # fmt: skip
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    items = [i for o, _e in outs for i in json.loads(o)["items"]]
+    taken = [i for i in items if i["outcome"] in ("decision", "refused")]
+    assert len(taken) == 5, "\n".join(f'{i["uid"]} {i["outcome"]} {i["subject"][:8]} {i["detail"][:150]}' for i in items)
+    assert state(key) == "approved"
+    assert servers.imap.uids("INBOX") == []
+    assert len(servers.imap.uids("changeflow-processed")) == 1
+    assert len(servers.imap.uids("changeflow-refused")) == 4
+    assert len(_answers(servers, "已登记")) == 1
+    assert len(_answers(servers, "未登记")) == 4
+
+
+def test_a_failed_send_is_visible_and_sent_again(submitted, servers, cli, monkeypatch) -> None:  # noqa: F811
+    from changeflow.settings import reset_settings
+    from tests.support.smtp import free_port
+
+    key = submitted
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(free_port()))  # nothing listens there
+    reset_settings()
+    code, out, err = cli("plan", key, "--issue", "--send", "--json")
+    assert code == 6 and "failed 3 time(s)" in err
+    assert json.loads(out)["state"] == "planned"  # the plan stands
+    code, out, _ = cli("status", key, "--json")
+    (line,) = json.loads(out)["mail"].values()
+    assert line.startswith("FAILED after 3 attempt(s)")
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(servers.smtp_port))
+    reset_settings()
+    code, out, err = cli("remind", "--json")  # the follow-up sends failed mails again
+    assert code == 0, err
+    assert json.loads(out)["resent"][0]["state"] == "sent"
+    assert len(servers.sent_to(CLIENT)) == 1
+    code, out, _ = cli("status", key, "--json")
+    assert list(json.loads(out)["mail"].values())[0].startswith("sent to")
