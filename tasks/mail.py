@@ -53,13 +53,18 @@ def smtp_password() -> str | None:
     block = getattr(s, "smtp_password_block", None) or os.environ.get(SECRET_BLOCK_ENV)
     if not block:
         return None
+    return secret_block(block, "SMTP password")
+
+
+def secret_block(block: str, what: str) -> str:
+    """A password kept as a Prefect Secret block (the SMTP and the IMAP password alike)."""
     try:
         from prefect.blocks.system import Secret
 
         value = Secret.load(block).get()
     except Exception as exc:
         raise ConfigError(
-            f"cannot load SMTP password from Prefect Secret block '{block}' ({type(exc).__name__})"
+            f"cannot load {what} from Prefect Secret block '{block}' ({type(exc).__name__})"
         ) from None
     return str(value)
 

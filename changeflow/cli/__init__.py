@@ -34,9 +34,9 @@ from changeflow.errors import ChangeflowError
 # registered command is named here.
 HELP_ORDER = [
     "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
-    "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync", "progress", "test", "docs", "golive",
-    "acceptance", "accept", "report", "fault", "dispatch", "runlog", "sla", "secret", "backup",
-    "restore", "doctor", "up", "demo",
+    "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
+    "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
+    "runlog", "sla", "secret", "backup", "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 

@@ -63,7 +63,9 @@ def send_cmd(
     elif target:
         ids = [newest_for(target, kind)]
     else:
-        raise InputError("changeflow send", "TARGET", "name a request, an order, --document or --failed")
+        raise InputError(
+            "changeflow send", "TARGET", "name a request, an order, --document or --failed"
+        )
     sends = send_if_wanted_all(ids, actor=actor)
 
     def render() -> None:
@@ -76,7 +78,10 @@ def send_cmd(
     emit({"sends": sends}, as_json, render)
     bad = [m for m in sends if m.get("state") == "failed"]
     if bad:
-        print(f"error: {len(bad)} mail(s) failed: " + "; ".join(m["error"] for m in bad), file=sys.stderr)
+        print(
+            f"error: {len(bad)} mail(s) failed: " + "; ".join(m["error"] for m in bad),
+            file=sys.stderr,
+        )
         raise typer.Exit(6)
 
 
@@ -94,9 +99,11 @@ def mailbox_cmd(as_json: bool = JsonOpt) -> None:
                 table(
                     f"mailbox {report.folder}",
                     ["from", "subject", "outcome", "key", "detail", "answer"],
-                    ([i.sender, i.subject, i.outcome, i.key or "", i.detail, i.answer]
-                     for i in report.items),
-                )  # fmt: skip
+                    (
+                        [i.sender, i.subject, i.outcome, i.key or "", i.detail, i.answer]
+                        for i in report.items
+                    ),
+                )
             )
         console.print(report.summary(), markup=False)
 

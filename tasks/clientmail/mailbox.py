@@ -19,6 +19,7 @@ One pass (``read_mailbox``), safe to run twice at once and to re-run after a cra
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -36,7 +37,13 @@ from changeflow.db.models import Person, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import safe_name
 from changeflow.db.types import utcnow
-from changeflow.errors import ChangeflowError, ConfigError, InputError, NotFoundError, TransitionError
+from changeflow.errors import (
+    ChangeflowError,
+    ConfigError,
+    InputError,
+    NotFoundError,
+    TransitionError,
+)
 from changeflow.settings import get_settings
 
 from .texts import recorded_answer, refused_answer
@@ -82,7 +89,11 @@ class MailboxReport:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"folder": self.folder, "items": [asdict(i) for i in self.items], "counts": self.counts}
+        return {
+            "folder": self.folder,
+            "items": [asdict(i) for i in self.items],
+            "counts": self.counts,
+        }
 
 
 class Refusal(InputError):
@@ -100,15 +111,9 @@ def imap_password() -> str | None:
     block = s.imap_password_block or os.environ.get(SECRET_BLOCK_ENV)
     if not block:
         return None
-    try:
-        from prefect.blocks.system import Secret
+    from ..mail import secret_block
 
-        return str(Secret.load(block).get())
-    except Exception as exc:
-        raise ConfigError(
-            f"cannot load the IMAP password from Prefect Secret block '{block}'"
-            f" ({type(exc).__name__})"
-        ) from None
+    return secret_block(block, "the IMAP password")
 
 
 def connect() -> Any:
@@ -122,7 +127,9 @@ def connect() -> Any:
             " (CHANGEFLOW_IMAP_PASSWORD, _PORT, _SECURITY ssl|starttls|plain, _FOLDER)"
         )
     password = imap_password() or ""
-    cls = {"ssl": MailBox, "starttls": MailBoxStartTls, "plain": MailBoxUnencrypted}[s.imap_security]
+    cls = {"ssl": MailBox, "starttls": MailBoxStartTls, "plain": MailBoxUnencrypted}[
+        s.imap_security
+    ]
     where = f"{s.imap_host}:{s.imap_port_effective} ({s.imap_security})"
     try:
         box = cls(s.imap_host, s.imap_port_effective, timeout=30)
@@ -207,7 +214,7 @@ def contact_of(address: str) -> Person | None:
         return p
 
 
-def allow_for(contact: Person):  # noqa: ANN201
+def allow_for(contact: Person):
     """The check ``take_in`` asks before recording: the file is the sender's client's."""
     from changeflow.db.maintenance import DispatchOrder
 
@@ -229,8 +236,7 @@ def allow_for(contact: Person):  # noqa: ANN201
         if client_id is not None and client_id != contact.client_id:
             raise Refusal(
                 "sender",
-                f"{ident} belongs to another client; {contact.email} is a contact of"
-                " another one",
+                f"{ident} belongs to another client; {contact.email} is a contact of another one",
                 "other-client",
             )
 
@@ -317,9 +323,7 @@ def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
         )
     a = files[0]
     name = safe_name(a.filename or "attachment")
-    item = take_in(
-        Path(name), a.payload, actor=f"mailbox {sender}", allow=allow_for(contact)
-    )
+    item = take_in(Path(name), a.payload, actor=f"mailbox {sender}", allow=allow_for(contact))
     return item.outcome, item.detail, item.key, name, ""
 
 
@@ -372,7 +376,11 @@ def take_message(box: Any, msg: Any) -> MailItem:
         outcome, detail, req_key, name, code = _decide(msg, sender)
     except (Refusal, InputError, NotFoundError, TransitionError) as exc:
         code = getattr(exc, "code", "file")
-        code = code if code in ("no-attachment", "several", "unknown-sender", "other-client") else "file"
+        code = (
+            code
+            if code in ("no-attachment", "several", "unknown-sender", "other-client")
+            else "file"
+        )
         files = attachments(msg)
         name = safe_name(files[0].filename or "attachment") if len(files) == 1 else ""
         outcome, detail, req_key = "refused", str(exc), None
@@ -435,8 +443,6 @@ def read_mailbox(limit: int = MAX_MESSAGES) -> MailboxReport:
                     MailItem(uid, "", "", "skipped", f"{type(exc).__name__}: {exc}")
                 )
     finally:
-        try:
+        with contextlib.suppress(Exception):
             box.logout()
-        except Exception:
-            pass
     return report

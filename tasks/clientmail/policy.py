@@ -50,7 +50,9 @@ def sends_by_default(contract: Contract | None) -> bool:
     value = _section(contract, "client_mail").get("send", False)
     if not isinstance(value, bool):
         assert contract is not None
-        raise InputError(f"contract {contract.code}", "settings.client_mail.send", "is not true/false")
+        raise InputError(
+            f"contract {contract.code}", "settings.client_mail.send", "is not true/false"
+        )
     return value
 
 

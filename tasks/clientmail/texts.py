@@ -54,7 +54,9 @@ def covering_mail(
     """Subject line and body of the mail that carries a document to the client."""
     zh_name, en_name = NAMES[kind]
     zh_ask, en_ask = ASK[kind]
-    line = f"【{zh_ask} {en_ask.capitalize()}】{subject} {zh_name} v{version} / {en_name} v{version}"
+    line = (
+        f"【{zh_ask} {en_ask.capitalize()}】{subject} {zh_name} v{version} / {en_name} v{version}"
+    )
     zh_f, en_f = _fields(kind)
     where = f"（{reply_to}）" if reply_to else ""
     where_en = f" ({reply_to})" if reply_to else ""
@@ -65,7 +67,8 @@ def covering_mail(
         zh_fill = (
             "请在 Word 文件末尾的签署表右栏填写：\n"
             + "".join(f"  · {f}\n" for f in zh_f)
-            + "决定可直接填写，也可在选项前打勾（☑）。除签署表外请勿改动文档内容，否则将被拒收。\n\n"
+            + "决定可直接填写，也可在选项前打勾（☑）。"
+            "除签署表外请勿改动文档内容，否则将被拒收。\n\n"
             f"填好后请直接回复本邮件{where}，附上填好的 .docx 文件（每封邮件只附一个文件），"
             "不必改名。我们收到后自动登记，并回信告知登记结果。"
         )
@@ -115,7 +118,7 @@ def reminder_mail(
     if deemed_on and clause:
         zh += f"\n\n按合同条款“{clause}”，如 {deemed_on} 前未提出异议，将视同验收。"
         en += (
-            f"\n\nUnder the contract's clause \"{clause}\", without an objection by {deemed_on}"
+            f'\n\nUnder the contract\'s clause "{clause}", without an objection by {deemed_on}'
             " the delivery is deemed accepted."
         )
     return line, f"{zh}\n\n{our_name}" + SEP + f"{en}\n\n{our_name}"
@@ -124,9 +127,12 @@ def reminder_mail(
 def recorded_answer(subject: str, file: str, detail: str, key: str | None) -> tuple[str, str]:
     """The receipt: what was recorded, for which request, by whom."""
     line = f"【已登记 Recorded】{key or ''} {file}".replace("  ", " ")
-    zh = f"您好！\n\n您的邮件“{subject}”所附文件 {file} 已登记：\n  {detail}\n\n如有疑问请回复本邮件。"
+    zh = (
+        f"您好！\n\n您的邮件“{subject}”所附文件 {file} 已登记：\n  {detail}\n\n"
+        "如有疑问请回复本邮件。"
+    )
     en = (
-        f"Hello,\n\nthe file {file} attached to your mail \"{subject}\" was recorded:\n"
+        f'Hello,\n\nthe file {file} attached to your mail "{subject}" was recorded:\n'
         f"  {detail}\n\nReply to this mail with any question."
     )
     return line, zh + SEP + en
@@ -173,7 +179,7 @@ def refused_answer(subject: str, file: str | None, reason: str, code: str) -> tu
         f"怎么办：{todo_zh}"
     )
     en = (
-        f"Hello,\n\n{of_en}your mail \"{subject}\" was not recorded; nothing was written.\n"
+        f'Hello,\n\n{of_en}your mail "{subject}" was not recorded; nothing was written.\n'
         f"Reason: {reason}\n\nWhat to do: {todo_en}"
     )
     return line, zh + SEP + en

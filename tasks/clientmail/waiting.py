@@ -19,7 +19,7 @@ from sqlalchemy import select
 from changeflow.db.approval import Approval
 from changeflow.db.clientmail import ClientSend, MailboxMessage
 from changeflow.db.lifecycle import load_for_update
-from changeflow.db.models import Document, Request
+from changeflow.db.models import Document
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
@@ -100,7 +100,9 @@ def deemed_on(session: Any, row: ClientSend) -> date | None:
     return cal.add_working_days(_sent_day(row), clause.working_days)
 
 
-def remind(row_id: int, *, now: datetime | None = None, actor: str = "changeflow") -> dict[str, Any]:
+def remind(
+    row_id: int, *, now: datetime | None = None, actor: str = "changeflow"
+) -> dict[str, Any]:
     """The one reminder of a send: the document again to the client's contact (Reply-To
     the mailbox), and a note to our lead. At most once (keys in ``sent_mail``)."""
     from ..mail import send_mail_result
@@ -108,7 +110,7 @@ def remind(row_id: int, *, now: datetime | None = None, actor: str = "changeflow
     with transaction() as s:
         row = s.get(ClientSend, row_id)
         assert row is not None and row.contract is not None
-        to, cc, name, ours = recipients(row.contract)
+        to, _cc, name, ours = recipients(row.contract)
         days = remind_after(row.contract)
         last_day = deemed_on(s, row) if row.kind == "acceptance" else None
         clause = deemed_acceptance(row.contract) if last_day else None
@@ -136,7 +138,8 @@ def remind(row_id: int, *, now: datetime | None = None, actor: str = "changeflow
         send_mail_result(
             [lead.email],
             f"【已提醒甲方 Client reminded】{view['subject']} {zh} v{view['version']}",
-            f"{view['subject']} 的{zh}（第 {view['version']} 版）于 {sent_on} 发给 {', '.join(to)}，"
+            f"{view['subject']} 的{zh}（第 {view['version']} 版）于 {sent_on}"
+            f" 发给 {', '.join(to)}，"
             f"{days} 个工作日未回复，已发送一次提醒。\n\nThe {en} v{view['version']} of"
             f" {view['subject']} went to {', '.join(to)} on {sent_on}; no answer after {days}"
             " working days: one reminder was sent.\n",

@@ -38,7 +38,7 @@ class Imap:
             "CHANGEFLOW_IMAP_PASSWORD": self.password,
         }
 
-    def mailbox(self):  # noqa: ANN201
+    def mailbox(self):
         from imap_tools import MailBoxUnencrypted
 
         return MailBoxUnencrypted(self.host, self.port).login(self.user, self.password)
@@ -116,7 +116,9 @@ namespace inbox {{
 """
 
 
-def start_imap(root: Path, user: str = "project@contractor.example", password: str = "s3cret-imap") -> Imap:
+def start_imap(
+    root: Path, user: str = "project@contractor.example", password: str = "s3cret-imap"
+) -> Imap:
     if not Path(DOVECOT).exists():
         pytest.skip(
             "dovecot is not installed (apt-get install -y --no-install-recommends dovecot-imapd):"
@@ -127,7 +129,6 @@ def start_imap(root: Path, user: str = "project@contractor.example", password: s
         (root / sub).mkdir(exist_ok=True)
     (root / "users").write_text(f"{user}:{{PLAIN}}{password}\n", encoding="utf-8")
     port = free_port()
-    import grp
 
     me = getpass.getuser()
     login = internal = me
@@ -155,7 +156,7 @@ def start_imap(root: Path, user: str = "project@contractor.example", password: s
     conf = root / "dovecot.conf"
     conf.write_text(
         CONF.format(
-            root=root, me=me, login=login, internal=internal, group=grp.getgrgid(os.getgid()).gr_name, uid=uid,
+            root=root, me=me, login=login, internal=internal, uid=uid,
             gid=gid, port=port, homes=homes,
         ),
         encoding="utf-8",
@@ -174,7 +175,11 @@ def start_imap(root: Path, user: str = "project@contractor.example", password: s
         except Exception as exc:
             if proc.poll() is not None or time.monotonic() > deadline:
                 err = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
-                log = (root / "dovecot.log").read_text(errors="replace") if (root / "dovecot.log").exists() else ""
+                log = (
+                    (root / "dovecot.log").read_text(errors="replace")
+                    if (root / "dovecot.log").exists()
+                    else ""
+                )
                 imap.stop()
                 raise RuntimeError(f"dovecot did not start: {exc}\n{err}\n{log[-2000:]}") from None
             time.sleep(0.2)

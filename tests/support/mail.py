@@ -96,7 +96,9 @@ def reply(
         m["In-Reply-To"] = to_msg["Message-ID"]
     m.set_content(body)
     for name, data in files:
-        maintype, subtype = (DOCX if name.endswith(".docx") else "application/octet-stream").split("/")
+        maintype, subtype = (DOCX if name.endswith(".docx") else "application/octet-stream").split(
+            "/"
+        )
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return m.as_bytes()
 

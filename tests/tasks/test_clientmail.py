@@ -17,14 +17,7 @@ import pytest
 
 from tests.support.approval import fill
 from tests.support.helpers import all_counts as counts
-from tests.support.mail import (
-    CLIENT,
-    PROJECT,
-    attachment,
-    body_text,
-    reply,
-    servers,  # noqa: F401  (fixture)
-)
+from tests.support.mail import CLIENT, PROJECT, attachment, body_text, reply
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +28,7 @@ def state(key: str) -> str:
     return state_of(key)
 
 
-def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:  # noqa: F811
+def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:
     key = submitted
     t0 = time.monotonic()
     code, out, err = cli("plan", key, "--issue", "--send", "--json")
@@ -95,24 +88,28 @@ def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:  # noqa: F811
     )
 
 
-def _sent_plan(cli, servers, key):  # noqa: ANN001, ANN202
+def _sent_plan(cli, servers, key):
     assert cli("plan", key, "--issue", "--send")[0] == 0
     (sent,) = servers.sent_to(CLIENT)
     return sent, *attachment(sent)
 
 
-def _answers(servers, word: str) -> list:  # noqa: ANN001
+def _answers(servers, word: str) -> list:
     return [m for m in servers.sent_to(CLIENT) if word in m["Subject"]]
 
 
-def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, cli) -> None:  # noqa: F811
+def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, cli) -> None:
     key = submitted
     sent, name, data = _sent_plan(cli, servers, key)
     before = counts()
     edited = fill(data, edit=lambda d: _replace_amount(d))
     cases = [
         (reply(sent, []), "no-attachment", "no attached file"),
-        (reply(sent, [(name, fill(data)), ("其他.docx", fill(data))]), "several", "2 attached files"),
+        (
+            reply(sent, [(name, fill(data)), ("其他.docx", fill(data))]),
+            "several",
+            "2 attached files",
+        ),
         (reply(sent, [(name, edited)]), "file", "differs from the plan v1 we sent"),
         (reply(sent, [(name, b"not a zip at all")]), "file", name),
         (
@@ -147,7 +144,7 @@ def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, 
         assert "原因" in t and "Reason:" in t and "What to do:" in t and "nothing was written" in t
 
 
-def _replace_amount(d) -> None:  # noqa: ANN001
+def _replace_amount(d) -> None:
     """The client changes a number in the budget table (an amount)."""
     import re
 
@@ -160,7 +157,7 @@ def _replace_amount(d) -> None:  # noqa: ANN001
     raise AssertionError("no amount cell")
 
 
-def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:  # noqa: F811
+def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:
     key = submitted
     sent, name, data = _sent_plan(cli, servers, key)
     raw = reply(sent, [(name, fill(data))], message_id="<same-reply-1@client.example>")
@@ -178,15 +175,16 @@ def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:
     (item,) = json.loads(out)["items"]
     assert item["outcome"] == "duplicate" and "already recorded" in item["detail"]
     assert len(_answers(servers, "已登记")) == 2
+    from sqlalchemy import func, select
+
     from changeflow.db.approval import Approval
     from changeflow.db.session import transaction
-    from sqlalchemy import func, select
 
     with transaction() as s:
         assert s.scalar(select(func.count(Approval.id))) == 1
 
 
-def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) -> None:  # noqa: F811
+def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) -> None:
     """Two `changeflow mailbox` processes over the same five replies: each message is taken
     once, filed once and answered once."""
     key = submitted
@@ -197,14 +195,21 @@ def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) 
     env = os.environ.copy()
     exe = Path(sys.executable).with_name("changeflow")
     procs = [
-        subprocess.Popen([str(exe), "mailbox", "--json"], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, cwd=tmp_path)  # fmt: skip
+        subprocess.Popen(
+            [str(exe), "mailbox", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=120) for p in procs]
     items = [i for o, _e in outs for i in json.loads(o)["items"]]
     taken = [i for i in items if i["outcome"] in ("decision", "refused")]
-    assert len(taken) == 5, "\n".join(f'{i["uid"]} {i["outcome"]} {i["subject"][:8]} {i["detail"][:150]}' for i in items)
+    assert len(taken) == 5, "\n".join(
+        f"{i['uid']} {i['outcome']} {i['subject'][:8]} {i['detail'][:150]}" for i in items
+    )
     assert state(key) == "approved"
     assert servers.imap.uids("INBOX") == []
     assert len(servers.imap.uids("changeflow-processed")) == 1
@@ -213,7 +218,7 @@ def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) 
     assert len(_answers(servers, "未登记")) == 4
 
 
-def test_a_failed_send_is_visible_and_sent_again(submitted, servers, cli, monkeypatch) -> None:  # noqa: F811
+def test_a_failed_send_is_visible_and_sent_again(submitted, servers, cli, monkeypatch) -> None:
     from changeflow.settings import reset_settings
     from tests.support.smtp import free_port
 
@@ -233,4 +238,4 @@ def test_a_failed_send_is_visible_and_sent_again(submitted, servers, cli, monkey
     assert json.loads(out)["resent"][0]["state"] == "sent"
     assert len(servers.sent_to(CLIENT)) == 1
     code, out, _ = cli("status", key, "--json")
-    assert list(json.loads(out)["mail"].values())[0].startswith("sent to")
+    assert next(iter(json.loads(out)["mail"].values())).startswith("sent to")
