@@ -299,6 +299,26 @@ def _finish(row_id: int, **values: Any) -> None:
             setattr(row, k, v)
 
 
+_KEY = re.compile(r"\b[A-Z]{2}-\d{4}-\d{4}\b")
+
+
+def answered_request(msg: Any, subject: str) -> str | None:
+    """The request a mail is about when nothing was recorded from it: the document mail it
+    answers (In-Reply-To), else a key in its subject. A refused reply is still an answer."""
+    from changeflow.db.clientmail import ClientSend
+
+    parent = " ".join((msg.obj.get("In-Reply-To") or "").split())
+    with transaction() as s:
+        if parent:
+            row = s.scalar(select(ClientSend).where(ClientSend.message_id == parent))
+            if row is not None and row.request is not None:
+                return row.request.key
+        for key in _KEY.findall(subject):
+            if s.scalar(select(Request.id).where(Request.key == key)) is not None:
+                return key
+    return None
+
+
 # --- one message ---------------------------------------------------------------------------
 
 
@@ -391,6 +411,8 @@ def take_message(box: Any, msg: Any) -> MailItem:
         _release(row_id)
         raise
     refused = outcome == "refused"
+    if req_key is None:
+        req_key = answered_request(msg, subject)
     folder = s.imap_refused_folder if refused else s.imap_processed_folder
     _finish(
         row_id,

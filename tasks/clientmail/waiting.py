@@ -132,7 +132,7 @@ def remind(
     with transaction() as s:
         row = s.get(ClientSend, row_id)
         assert row is not None
-        row.reminded_at, row.reminder_key = row.reminded_at or utcnow(), key
+        row.reminded_at, row.reminder_key = row.reminded_at or now or utcnow(), key
     if lead is not None and lead.email:
         zh, en = NAMES[view["kind"]]
         send_mail_result(
