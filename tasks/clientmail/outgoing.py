@@ -343,7 +343,11 @@ def send_if_wanted(
             doc = s.get(Document, doc_id)
             if doc is None:
                 raise NotFoundError(f"no document {doc_id}")
-            if not wants_send(None, _target(s, doc).contract):
+            try:
+                contract = _target(s, doc).contract
+            except NotFoundError:  # a statement of no single contract: only when asked
+                return None
+            if not wants_send(None, contract):
                 return None
     try:
         return send_document(doc_id, actor=actor)
