@@ -17,9 +17,9 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -114,7 +114,7 @@ def build_message(
     if in_reply_to:  # an answer threads under the client's mail
         msg["In-Reply-To"] = msg["References"] = " ".join(in_reply_to.split())
     msg["Subject"] = " ".join(subject.split())  # no header injection through a newline
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = format_datetime(datetime.now(s.tz))  # the client's time (Asia/Shanghai)
     msg["Message-ID"] = message_id_for(key)
     if key:
         msg["X-Changeflow-Key"] = " ".join(key.split())

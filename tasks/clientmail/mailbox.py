@@ -319,6 +319,36 @@ def answered_request(msg: Any, subject: str) -> str | None:
     return None
 
 
+def sha256_of(msg: Any) -> str | None:
+    files = attachments(msg)
+    return hashlib.sha256(files[0].payload).hexdigest() if len(files) == 1 else None
+
+
+def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
+    """(the recorded decision in Chinese, the receipt's subject): request, what, by whom."""
+    from changeflow.db.approval import Approval
+
+    from .texts import NAMES
+
+    if outcome == "intake":
+        return (
+            f"任务书已登记为 {key}，我们将据此编制实施计划和费用预算。",
+            f"任务书 task book {key}",
+        )
+    with transaction() as s:
+        a = s.scalar(select(Approval).where(Approval.evidence_sha256 == sha)) if sha else None
+        if a is None:
+            return "", f"{key or ''}"
+        zh, _en = NAMES.get(a.subject_kind, (a.subject_kind, a.subject_kind))
+        verb = ("同意", "approved") if a.decision == "approve" else ("不同意", "not approved")
+        again = "（此前已登记，未重复登记）" if outcome == "duplicate" else ""
+        return (
+            f"{a.request.key}「{a.request.title}」{zh}第 {a.subject_version} 版：{a.approver}"
+            f" {verb[0]}（{a.decided_on}），请求状态现为 {a.request.state}{again}",
+            f"{a.request.key} {zh} v{a.subject_version}：{verb[0]} {verb[1]}",
+        )
+
+
 # --- one message ---------------------------------------------------------------------------
 
 
@@ -392,10 +422,11 @@ def take_message(box: Any, msg: Any) -> MailItem:
                 other.request_key, other.attachment, target,
             )  # fmt: skip
         return MailItem(msg.uid, sender, subject, "skipped", "another pass is taking it")
+    why = ""
     try:
         outcome, detail, req_key, name, code = _decide(msg, sender)
     except (Refusal, InputError, NotFoundError, TransitionError) as exc:
-        code = getattr(exc, "code", "file")
+        code = why = getattr(exc, "code", "file")
         code = (
             code
             if code in ("no-attachment", "several", "unknown-sender", "other-client")
@@ -420,15 +451,16 @@ def take_message(box: Any, msg: Any) -> MailItem:
         detail=detail[:4000],
         request_key=req_key,
         attachment=name[:300],
-        data={"code": code, "uid": msg.uid},
+        data={"code": code, "why": why, "uid": msg.uid},
     )
     if is_automatic(msg):
         answer = "not answered (an automatic mail)"
     else:
         if refused:
-            line, body = refused_answer(subject, name or None, detail, code)
+            line, body = refused_answer(subject, name or None, detail, code, why)
         else:
-            line, body = recorded_answer(subject, name, detail, req_key)
+            zh_detail, what = receipt(outcome, req_key, sha256_of(msg))
+            line, body = recorded_answer(subject, name, detail, req_key, zh_detail, what)
         answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
     try:
         _move(box, msg.uid, folder)

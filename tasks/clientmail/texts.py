@@ -124,11 +124,13 @@ def reminder_mail(
     return line, f"{zh}\n\n{our_name}" + SEP + f"{en}\n\n{our_name}"
 
 
-def recorded_answer(subject: str, file: str, detail: str, key: str | None) -> tuple[str, str]:
+def recorded_answer(
+    subject: str, file: str, detail: str, key: str | None, zh_detail: str, what: str
+) -> tuple[str, str]:
     """The receipt: what was recorded, for which request, by whom."""
-    line = f"【已登记 Recorded】{key or ''} {file}".replace("  ", " ")
+    line = f"【已登记 Recorded】{what or key or file}"
     zh = (
-        f"您好！\n\n您的邮件“{subject}”所附文件 {file} 已登记：\n  {detail}\n\n"
+        f"您好！\n\n您的邮件“{subject}”所附文件 {file} 已登记：\n  {zh_detail or detail}\n\n"
         "如有疑问请回复本邮件。"
     )
     en = (
@@ -168,14 +170,43 @@ WHAT_TO_DO: dict[str, tuple[str, str]] = {
 }
 
 
-def refused_answer(subject: str, file: str | None, reason: str, code: str) -> tuple[str, str]:
-    """The refusal: the reason in plain words and what to do; nothing was recorded."""
+# why, in plain Chinese words, by the refusal's code (the inbox's, or the mailbox's own)
+REASON_ZH: dict[str, str] = {
+    "no-attachment": "邮件没有附件",
+    "several": "邮件附有多个文件",
+    "unknown-sender": "发件地址不在合同联系人名单中",
+    "other-client": "文件属于另一家单位的请求",
+    "edited": "文档内容与我们发送的版本不一致（签署表以外的内容被修改）",
+    "unsigned": "文件不是我们签发的原件（没有签名）",
+    "forged": "文件的签名与我们签发的不符",
+    "stale": "这不是最新版本，请使用我们最近发送的版本",
+    "decided": "该文档的决定已登记过",
+    "state": "该请求当前不在等待这一决定",
+    "date": "签署日期有误",
+    "two-decisions": "决定填写了两次或勾选了两个选项",
+    "decision": "签署表中的决定未填写或无法识别",
+    "approver": "签署表中未填写审批人",
+    "signoff": "找不到签署表",
+    "unreadable": "文档中有无法核对的内容（如嵌入对象）",
+    "unknown": "找不到对应的请求或文档",
+    "draft": "该计划是草稿，尚未签发",
+    "file": "文件无法读取或不是我们的 .docx（可能已损坏、加密、为旧版 .doc 或其他格式）",
+}
+
+
+def refused_answer(
+    subject: str, file: str | None, reason: str, code: str, why: str = ""
+) -> tuple[str, str]:
+    """The refusal: the reason in plain words and what to do; nothing was recorded.
+    ``why``: the finer code of the refusal (edited, stale...) for the Chinese reason."""
     todo_zh, todo_en = WHAT_TO_DO.get(code, WHAT_TO_DO["file"])
+    reason_zh = REASON_ZH.get(why) or REASON_ZH.get(code) or REASON_ZH["file"]
     line = f"【未登记 Not recorded】{subject}"[:200]
     of = f"所附文件 {file} " if file else ""
     of_en = f"the file {file} attached to " if file else ""
     zh = (
-        f"您好！\n\n您的邮件“{subject}”{of}未能登记，未记录任何内容。\n原因：{reason}\n\n"
+        f"您好！\n\n您的邮件“{subject}”{of}未能登记，未记录任何内容。\n原因：{reason_zh}。\n"
+        f"（{reason}）\n\n"
         f"怎么办：{todo_zh}"
     )
     en = (

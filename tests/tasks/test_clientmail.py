@@ -139,6 +139,9 @@ def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, 
     assert len(answers) == len(cases)
     texts = {m["To"]: body_text(m) for m in answers}
     assert "不在合同的联系人名单中" in texts["stranger@elsewhere.example"]
+    client_texts = [body_text(m) for m in answers if CLIENT in m["To"]]
+    assert any("原因：文档内容与我们发送的版本不一致" in t for t in client_texts)
+    assert any("原因：邮件附有多个文件" in t for t in client_texts)
     for m in answers:
         t = body_text(m)
         assert "原因" in t and "Reason:" in t and "What to do:" in t and "nothing was written" in t
