@@ -58,7 +58,7 @@ class MailItem:
     uid: str
     sender: str
     subject: str
-    outcome: str  # recorded | duplicate | refused | skipped | retry | filed
+    outcome: str  # intake | decision | duplicate (take_in's) | refused | skipped | retry | filed
     detail: str
     key: str | None = None
     attachment: str = ""
@@ -75,9 +75,13 @@ class MailboxReport:
     def counts(self) -> dict[str, int]:
         out = {"recorded": 0, "refused": 0, "waiting": 0, "filed": 0}
         for i in self.items:
-            k = {"duplicate": "recorded", "retry": "waiting", "skipped": "waiting"}.get(
-                i.outcome, i.outcome
-            )
+            k = {
+                "decision": "recorded",
+                "intake": "recorded",
+                "duplicate": "recorded",
+                "retry": "waiting",
+                "skipped": "waiting",
+            }.get(i.outcome, i.outcome)
             out[k] = out.get(k, 0) + 1
         return out
 

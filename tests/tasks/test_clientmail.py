@@ -61,6 +61,7 @@ def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:
     assert code == 0, err
     (item,) = json.loads(out)["items"]
     assert item["outcome"] == "decision" and item["key"] == key
+    assert json.loads(out)["counts"]["recorded"] == 1
     assert state(key) == "approved"
     t_back = time.monotonic()
     assert servers.imap.uids("INBOX") == []
