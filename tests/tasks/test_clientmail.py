@@ -243,3 +243,48 @@ def test_a_failed_send_is_visible_and_sent_again(submitted, servers, cli, monkey
     assert len(servers.sent_to(CLIENT)) == 1
     code, out, _ = cli("status", key, "--json")
     assert next(iter(json.loads(out)["mail"].values())).startswith("sent to")
+
+
+def test_dispatch_order_and_sla_statement_go_by_mail_and_the_contract_default(
+    submitted, servers, cli, tmp_path
+) -> None:
+    """--send on a dispatch order (both versions), on the monthly SLA statement, and the
+    contract's client_mail.send making sending the default (--no-send still wins)."""
+    import yaml
+
+    from tests.conftest import EXAMPLES
+
+    code, out, err = cli(
+        "dispatch", "create", "--kind", "weekly-visit", "--planned-start", "2026-11-25 14:00",
+        "--staff", "张伟", "--work", "巡检服务器", "--send", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["mail"]["state"] == "sent"
+    code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
+                         "--end", "2026-11-25 17:30", "--send", "--json")  # fmt: skip
+    assert code == 0, err
+    orders = [m for m in servers.sent_to(CLIENT) if "PG-2026-0001" in m["Subject"]]
+    assert len(orders) == 2 and all("派工单" in m["Subject"] for m in orders)
+    assert "满意度（1-5）" in body_text(orders[1])  # what to fill, from the sign-off labels
+    assert attachment(orders[1])[0] == "PG-2026-0001.docx"
+    code, out, err = cli("sla", "report", "--month", "2026-11", "--contract", "OA-2026",
+                         "--send", "--json")  # fmt: skip
+    assert code == 0, err
+    (stmt,) = [m for m in servers.sent_to(CLIENT) if "SLA" in m["Subject"]]
+    assert "请核对" in stmt["Subject"] and attachment(stmt)[0].startswith("SLA-OA-2026-2026-11")
+    # the contract says: send what is issued
+    data = yaml.safe_load((EXAMPLES / "contract.yaml").read_text(encoding="utf-8"))
+    data["contracts"][0]["settings"]["client_mail"] = {"send": True}
+    path = tmp_path / "contract.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert cli("contract", "load", str(path))[0] == 0
+    n = len(servers.sent())
+    code, out, err = cli("plan", submitted, "--issue", "--no-send", "--json")
+    assert code == 0 and json.loads(out)["mail"] is None and len(servers.sent()) == n
+    code, out, err = cli("plan", submitted, "--issue", "--json")  # the issued plan, unasked
+    assert code == 0, err
+    assert json.loads(out)["mail"]["state"] == "sent"
+    assert len(servers.sent_to(CLIENT)) == 4
+    # a draft is never sent
+    code, _out, err = cli("plan", submitted, "--new-version", "--send")
+    assert code == 2 and "a draft never goes to the client" in err
