@@ -50,8 +50,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from tests.support.mail import mail_env, reply
     from tests.support.smtp import Sink, free_port, start_smtp
 
-    n = 8 if quick else 25
-    rounds = 2 if quick else 3
+    # every plan holds our two staff's days: about 50 plans fill their next three years
+    n = 6 if quick else 12
+    rounds = 2
     with tempfile.TemporaryDirectory() as tmp:
         _setup(Path(tmp) / "var")
         imap = start_imap(Path(tmp) / "dovecot", user="project@contractor.example")
@@ -92,7 +93,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         row(f"mailbox pass, per reply with a filled plan (claim, verify, record, answer, file;"
             f" {n} a pass)", passes,
             "bulk IMAP fetch + take_in of the same files in one process, per file", floors,
-            target="< 0.5 s a reply", per_minute=round(60 / min(passes))),
+            target="<= 2x", per_minute=round(60 / min(passes))),
     ]  # fmt: skip
 
 
