@@ -188,10 +188,13 @@ def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:
         assert s.scalar(select(func.count(Approval.id))) == 1
 
 
-def test_two_mailbox_passes_at_once(submitted, servers, cli, cf_home, tmp_path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_two_mailbox_passes_at_once(database, request, servers, cli, tmp_path) -> None:
     """Two `changeflow mailbox` processes over the same five replies: each message is taken
-    once, filed once and answered once."""
-    key = submitted
+    once, filed once and answered once (SQLite, and PostgreSQL when configured)."""
+    if database == "postgres":
+        request.getfixturevalue("pg_url")
+    key = request.getfixturevalue("submitted")
     sent, name, data = _sent_plan(cli, servers, key)
     servers.imap.append(reply(sent, [(name, fill(data))]))
     for i in range(4):
