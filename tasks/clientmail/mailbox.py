@@ -46,6 +46,7 @@ from changeflow.errors import (
 )
 from changeflow.settings import get_settings
 
+from ..inputs import MAX_FILE_BYTES
 from .texts import recorded_answer, refused_answer
 
 STALE_CLAIM = timedelta(minutes=10)  # a claim this old belongs to a pass that died
@@ -377,6 +378,13 @@ def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
         )
     a = files[0]
     name = safe_name(a.filename or "attachment")
+    size = len(a.payload or b"")
+    if not 0 < size <= MAX_FILE_BYTES:  # the inbox's own limit (read_limited)
+        raise Refusal(
+            "attachment",
+            f"{name} is {size} bytes; a file must be 1 to {MAX_FILE_BYTES} bytes",
+            "file",
+        )
     item = take_in(Path(name), a.payload, actor=f"mailbox {sender}", allow=allow_for(contact))
     return item.outcome, item.detail, item.key, name, ""
 

@@ -113,6 +113,7 @@ def test_refusals_each_get_a_clear_answer_and_write_nothing(submitted, servers, 
         ),
         (reply(sent, [(name, edited)]), "file", "differs from the plan v1 we sent"),
         (reply(sent, [(name, b"not a zip at all")]), "file", name),
+        (reply(sent, [("空.docx", b"")]), "file", "is 0 bytes"),
         (
             reply(sent, [(name, fill(data))], sender="陌生人 <stranger@elsewhere.example>"),
             "unknown-sender",
@@ -164,7 +165,8 @@ def _replace_amount(d) -> None:
 def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:
     key = submitted
     sent, name, data = _sent_plan(cli, servers, key)
-    raw = reply(sent, [(name, fill(data))], message_id="<same-reply-1@client.example>")
+    filled = fill(data)
+    raw = reply(sent, [(name, filled)], message_id="<same-reply-1@client.example>")
     servers.imap.append(raw)
     servers.imap.append(raw)  # delivered twice by the server
     code, out, err = cli("mailbox", "--json")
@@ -174,11 +176,17 @@ def test_same_message_twice_and_a_resent_reply(submitted, servers, cli) -> None:
     assert len(servers.imap.uids("changeflow-processed")) == 2
     assert len(_answers(servers, "已登记")) == 1  # one answer for one message
     # the client sends the same file again in a new mail: already recorded, said so
-    servers.imap.append(reply(sent, [(name, fill(data))]))
+    servers.imap.append(reply(sent, [(name, filled)]))
     code, out, _ = cli("mailbox", "--json")
     (item,) = json.loads(out)["items"]
     assert item["outcome"] == "duplicate" and "already recorded" in item["detail"]
     assert len(_answers(servers, "已登记")) == 2
+    # another filled copy of the decided version: refused, saying it was decided already
+    servers.imap.append(reply(sent, [(name, fill(data, comment="再次确认"))]))
+    code, out, _ = cli("mailbox", "--json")
+    (item,) = json.loads(out)["items"]
+    assert code == 2 and item["outcome"] == "refused" and "already approved" in item["detail"]
+    assert "该文档的决定已登记过" in body_text(_answers(servers, "未登记")[-1])
     from sqlalchemy import func, select
 
     from changeflow.db.approval import Approval
