@@ -91,7 +91,7 @@ def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:
 
 def _sent_plan(cli, servers, key):
     assert cli("plan", key, "--issue", "--send")[0] == 0
-    (sent,) = servers.sent_to(CLIENT)
+    (sent,) = [m for m in servers.sent_to(CLIENT) if "请审批" in m["Subject"]]
     return sent, *attachment(sent)
 
 
@@ -299,3 +299,43 @@ def test_dispatch_order_and_sla_statement_go_by_mail_and_the_contract_default(
     # a draft is never sent
     code, _out, err = cli("plan", submitted, "--new-version", "--send")
     assert code == 2 and "a draft never goes to the client" in err
+
+
+def test_a_task_book_by_mail_and_another_clients_file(submitted, servers, cli, tmp_path) -> None:
+    """A contact mails a filled task book: taken in (intake), receipt with the new key; a
+    contact of another client mailing DEMO's plan is refused, nothing written."""
+    import yaml
+
+    from tests.conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "contract.yaml").read_text(encoding="utf-8"))
+    data["clients"].append({"code": "OTHER", "name": "另一家公司", "contacts": [
+        {"name": "孙丽", "email": "sun.li@other.example", "roles": ["project_lead"]}]})  # fmt: skip
+    path = tmp_path / "contract.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert cli("contract", "load", str(path))[0] == 0
+    servers.imap.append(
+        reply(None, [("任务书.docx", (EXAMPLES / "taskbook.docx").read_bytes())], subject="新需求")
+    )
+    code, out, err = cli("mailbox", "--json")
+    assert code == 0, err
+    (item,) = json.loads(out)["items"]
+    assert item["outcome"] == "intake" and item["key"] == "CR-2026-0002"
+    (receipt,) = [m for m in servers.sent_to(CLIENT) if "已登记" in m["Subject"]]
+    assert "任务书已登记为 CR-2026-0002" in body_text(receipt)
+
+    sent, name, filled = _sent_plan(cli, servers, submitted)
+    before = counts()
+    servers.imap.append(reply(sent, [(name, fill(filled))], sender="孙丽 <sun.li@other.example>"))
+    code, out, _ = cli("mailbox", "--json")
+    (item,) = json.loads(out)["items"]
+    assert (
+        code == 2 and item["outcome"] == "refused" and "belongs to another client" in item["detail"]
+    )
+    assert state(submitted) == "planned"
+    after = counts()
+    assert {k: v for k, v in after.items() if k not in ("mailbox_message", "sent_mail")} == {
+        k: v for k, v in before.items() if k not in ("mailbox_message", "sent_mail")
+    }
+    (answer,) = [m for m in servers.sent() if "sun.li@other.example" in m["To"]]
+    assert "文件属于另一家单位的请求" in body_text(answer)
