@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     )
     mail_from: str = "changeflow@localhost"
 
+    # The project's mailbox (IMAP): clients reply to it with the documents they signed.
+    imap_host: str | None = None
+    imap_port: int | None = Field(None, description="Default 993 for ssl, 143 otherwise.")
+    imap_security: Literal["ssl", "starttls", "plain"] = "ssl"
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None  # like smtp_password: environment or toml, never logged
+    imap_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the IMAP password."
+    )
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "changeflow-processed"
+    imap_refused_folder: str = "changeflow-refused"
+    mailbox_address: str | None = Field(
+        None, description="The project mailbox's address: Reply-To of documents we send."
+    )
+
     prefect_port: int = 4200
     prefect_host: str = "127.0.0.1"
 
@@ -82,6 +98,20 @@ class Settings(BaseSettings):
     @property
     def secret_path(self) -> Path:
         return (self.secret_file or self.home_dir / "secret.key").expanduser().resolve()
+
+    @property
+    def imap_port_effective(self) -> int:
+        return self.imap_port or (993 if self.imap_security == "ssl" else 143)
+
+    @property
+    def reply_to(self) -> str | None:
+        """Where clients answer: the project mailbox (its address, else its user if that is
+        an address)."""
+        if self.mailbox_address:
+            return self.mailbox_address
+        if self.imap_user and "@" in self.imap_user:
+            return self.imap_user
+        return None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,6 +2,7 @@
 
 from . import (
     approval,  # noqa: F401
+    clientmail,  # noqa: F401
     delivery,  # noqa: F401
     git,  # noqa: F401
     maintenance,  # noqa: F401

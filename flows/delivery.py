@@ -35,6 +35,7 @@ from .common import (
     refused,
     run_name,
 )
+from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
 
 DELIVERY_DIR = "delivery"
 Lang = Literal["zh-CN", "en"]
@@ -371,6 +372,7 @@ class AcceptanceInput(BaseModel):
         title="签发新版本 New version",
         description="内容未变时也签发新版本 / issue a new version even when nothing changed",
     )
+    send: bool = Field(False, title=SEND_TITLE, description=SEND_HELP)
 
 
 def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
@@ -393,6 +395,7 @@ def acceptance(
     copy is recorded from the inbox (or 'changeflow accept FILE')."""
     try:
         r = issue_task(request, issued_by)
+        mail = r["mail"] = send_task(r["document"], request.send, issued_by)
     except ChangeflowError as exc:
         return refused("acceptance", exc, request.key)
     slug = f"acceptance-{r['key']}"
@@ -405,6 +408,7 @@ def acceptance(
         f"# {r['key']} 验收单 Acceptance certificate v{r['version']}\n\n"
         f"- 交付物 Deliverables: {len(rows)} · 尚缺 Not yet made: {missing}\n"
         f"- 文档 Document: {document_link(r['document'], 'acceptance.docx')}\n"
+        + mail_markdown(mail)
         + next_line(
             None,
             f"下载验收单发给甲方；回签后在交回页面上传 ({hand_in_url()}) / download it, send it to"
@@ -414,4 +418,7 @@ def acceptance(
     )
     publish_documents(slug, [_doc_link(r["document"], "acceptance", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
+    failed = mail_failed("acceptance", mail, r["key"])
+    if failed is not None:
+        return failed
     return outcome(f"{r['key']} 验收单已签发 acceptance certificate v{r['version']} issued", r)

@@ -87,6 +87,8 @@ HOURLY_IN_SERVICE_HOURS = Every(cron="0 9-17 * * 1-5")  # sync
 FRIDAY_AFTERNOON = Every(cron="0 15 * * 5")  # weekly-report
 MONDAY_MORNING = Every(cron="30 8 * * 1")  # dispatch
 NIGHTLY = Every(cron="30 2 * * *")  # backup
+FIVE_MINUTES_IN_SERVICE_HOURS = Every(cron="*/5 9-17 * * 1-5")  # mailbox
+WORKING_MORNINGS = Every(cron="30 9 * * 1-5")  # client-followup
 
 # (flow, deployment name, what a lead reads in the UI, schedule)
 DEPLOYMENTS: tuple[Deployment, ...] = (
@@ -136,6 +138,27 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "处理收件箱：任务书入库、回签文件登记审批、其余拒收并说明原因。 Take in every file a "
         "client sent: task books, returned documents; refuse the rest with a reason.",
         EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        "changeflow.flows.mail:mailbox",
+        "mailbox",
+        "读取项目邮箱：回复邮件的附件经收件箱同样的检查登记（任务书入库、回签文件登记决定），邮件归档并回信。"
+        " Read the project's mailbox: each reply's attachment through the inbox's checks, the"
+        " mail filed and the sender answered.",
+        FIVE_MINUTES_IN_SERVICE_HOURS,
+    ),
+    Deployment(
+        "changeflow.flows.mail:client_followup",
+        "client-followup",
+        "等待甲方：未回复的计划或验收单提醒一次（通知我方负责人），重发失败邮件，列出按合同视同验收的请求。"
+        " Waiting for the client: one reminder, failed mails again, deemed acceptances due.",
+        WORKING_MORNINGS,
+    ),
+    Deployment(
+        "changeflow.flows.mail:deemed_acceptance",
+        "deemed-acceptance",
+        "按合同“逾期视同验收”条款登记验收（发出日期和提醒为证据）。 Record an acceptance deemed"
+        " given by the contract's clause, with the dates and the reminder as evidence.",
     ),
     Deployment(
         "changeflow.flows.approval:kickoff",

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .common import bilingual_choice, code_of, md, publish_markdown, publish_table
+from .mail import mail_markdown, send_field, send_task
 
 
 def _unit(fn: Any, name: str) -> Any:
@@ -170,6 +171,7 @@ def sla_report(
         pattern=r"^\d{4}-\d{2}$",
     ),
     contract: str | None = Field(None, title="服务合同 Contract"),
+    send: bool = send_field(),
 ) -> dict[str, Any]:
     """Monthly SLA report: met %, average and worst times, breaches with their causes, and
     the Word statement for the client (对账单)."""
@@ -181,9 +183,14 @@ def sla_report(
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
     r = _unit(sla_report_document, "sla-report")(month, contract)
-    text = report_markdown(r) + (
-        f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n\n"
-        "下一步 Next: send the statement to the client to confirm."
+    mail = r["mail"] = send_task(r["path"], send, "sla-report")
+    text = (
+        report_markdown(r)
+        + f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n"
+        + mail_markdown(mail)
+        + ("\n下一步 Next: send the statement to the client to confirm." if not mail else "")
     )
     publish_markdown(f"sla-report-{month}", text, f"SLA report {month}")
+    if mail and mail.get("state") == "failed":
+        raise RuntimeError(f"SLA statement made, but its mail failed: {mail['error']}")
     return r

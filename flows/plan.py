@@ -17,7 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.errors import ChangeflowError
+from changeflow.errors import ChangeflowError, InputError
 
 from .common import (
     document_link,
@@ -30,6 +30,7 @@ from .common import (
     refused,
     run_name,
 )
+from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
 
 
 class EstimateRow(BaseModel):
@@ -87,6 +88,8 @@ class PlanInput(BaseModel):
             " draft to review (unsigned, not sendable or approvable); ticked: issue it"
         ),
     )
+
+    send: bool = Field(False, title=SEND_TITLE, description=SEND_HELP)
 
     @field_validator("start")
     @classmethod
@@ -242,13 +245,26 @@ def plan(
     the version the client approves, and the request moves to 'planned'."""
     try:
         result = make_plan_task(request, planned_by)
+        if result.get("status") == "draft" and request.send:
+            raise InputError(
+                request.key,
+                "send",
+                f"plan v{result['version']} is a draft (kept, not sent): tick 签发 Issue too",
+            )
+        mail = (
+            send_task(result["document"], request.send, planned_by)
+            if result.get("status") != "draft"
+            else None
+        )
     except ChangeflowError as exc:
         return refused("plan", exc, request.key)
+    result["mail"] = mail
     slug = f"plan-{result['key']}"
     publish_table(slug + "-budget", budget_rows(result), f"Budget of {result['key']}")
     publish_markdown(
         slug,
         summary_markdown(result)
+        + mail_markdown(mail)
         + "\n"
         + (
             next_line(
@@ -266,6 +282,9 @@ def plan(
         ),
         f"Plan v{result['version']}",
     )
+    failed = mail_failed("plan", mail, result["key"])
+    if failed is not None:
+        return failed
     return outcome(
         f"{result['key']} 计划 plan v{result['version']}: ¥{result['total']},"
         f" {result['start']} - {result['end']} -> {result['state']}",

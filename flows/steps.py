@@ -21,6 +21,7 @@ from pydantic import Field
 from changeflow.errors import ChangeflowError
 
 from .common import md, next_line, outcome, publish_markdown, refused
+from .mail import send_field
 
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip
@@ -236,25 +237,32 @@ def dispatch_create(
     work_content: str = Field("", title="工作内容 Work", max_length=5000),
     requests: list[str] | None = Field(None, title="相关编号 Request keys"),
     done_by: str = BY,
+    send: bool = send_field(),
 ) -> Any:
     """A dispatch order with its document for the client to sign."""
     from changeflow.tasks.maintenance import create_dispatch
 
     from .common import document_link
+    from .mail import mail_failed, mail_markdown, send_task
 
     try:
         r = create_dispatch(kind=kind.split(" ")[0], planned_start=planned_start, staff=staff,
                             title=title, work_content=work_content, requests=requests or [],
                             actor=done_by, channel="ui", source="Prefect form")  # fmt: skip
         link = document_link(r["document"], f"派工单 Dispatch order {r['number']}")
+        mail = r["mail"] = send_task(r["document"], send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-create", exc)
     publish_markdown(
         f"dispatch-{r['number']}",
         f"# 派工单 Dispatch order {md(r['number'])}\n- 文档 Document: {link}\n"
+        + mail_markdown(mail)
         + next_line("dispatch-done", "完成后 / when the work is done,"),
         "Dispatch order",
     )
+    failed = mail_failed("dispatch-create", mail, r["number"])
+    if failed is not None:
+        return failed
     return outcome(f"派工单已生成 Dispatch order {r['number']} ({kind})", r)
 
 
@@ -265,19 +273,27 @@ def dispatch_done(
     actual_end: datetime = Field(title="实际结束 Ended"),
     work_content: str = Field("", title="工作内容 Work done", max_length=5000),
     done_by: str = BY,
+    send: bool = send_field(),
 ) -> Any:
     """Record when the work of a dispatch order was actually done."""
     from changeflow.tasks.maintenance import complete_dispatch
+
+    from .mail import mail_failed, mail_markdown, send_task
 
     try:
         r = complete_dispatch(number, actual_start=actual_start, actual_end=actual_end,
                               work_content=work_content or None, actor=done_by,
                               channel="ui")  # fmt: skip
+        mail = r["mail"] = send_task(r["document"], send, done_by) if r.get("document") else None
     except ChangeflowError as exc:
         return refused("dispatch-done", exc, number)
+    failed = mail_failed("dispatch-done", mail, number)
+    if failed is not None:
+        return failed
     publish_markdown(
         f"dispatch-done-{number}",
         f"# 派工单 Dispatch order {md(number)}: 已完成 done\n"
+        + mail_markdown(mail)
         + next_line(
             None, "客户签字的派工单在交回页面上传 / hand the signed order in on the hand-in page"
         ),

@@ -17,9 +17,9 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,13 +53,18 @@ def smtp_password() -> str | None:
     block = getattr(s, "smtp_password_block", None) or os.environ.get(SECRET_BLOCK_ENV)
     if not block:
         return None
+    return secret_block(block, "SMTP password")
+
+
+def secret_block(block: str, what: str) -> str:
+    """A password kept as a Prefect Secret block (the SMTP and the IMAP password alike)."""
     try:
         from prefect.blocks.system import Secret
 
         value = Secret.load(block).get()
     except Exception as exc:
         raise ConfigError(
-            f"cannot load SMTP password from Prefect Secret block '{block}' ({type(exc).__name__})"
+            f"cannot load {what} from Prefect Secret block '{block}' ({type(exc).__name__})"
         ) from None
     return str(value)
 
@@ -95,6 +100,8 @@ def build_message(
     *,
     cc: Sequence[str] = (),
     key: str | None = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> EmailMessage:
     s = get_settings()
     msg = EmailMessage()
@@ -102,8 +109,12 @@ def build_message(
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
+    if reply_to:
+        msg["Reply-To"] = " ".join(reply_to.split())
+    if in_reply_to:  # an answer threads under the client's mail
+        msg["In-Reply-To"] = msg["References"] = " ".join(in_reply_to.split())
     msg["Subject"] = " ".join(subject.split())  # no header injection through a newline
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = format_datetime(datetime.now(s.tz))  # the client's time (Asia/Shanghai)
     msg["Message-ID"] = message_id_for(key)
     if key:
         msg["X-Changeflow-Key"] = " ".join(key.split())
@@ -223,6 +234,8 @@ def send_mail_result(
     cc: Sequence[str] = (),
     password: str | None = None,
     force: bool = False,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> MailResult:
     to_list = _check_addresses(to, "to")
     cc_list = [a for a in _check_addresses(cc, "cc") if a not in to_list]
@@ -237,7 +250,16 @@ def send_mail_result(
         done = _claim(key, recipients, subject, names, force)
         if done is not None:
             return MailResult("already-sent", done.message_id, done.recipients, key)
-    msg = build_message(to_list, subject, body, attachments, cc=cc_list, key=key)
+    msg = build_message(
+        to_list,
+        subject,
+        body,
+        attachments,
+        cc=cc_list,
+        key=key,
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+    )
     try:
         deliver(msg, recipients, password)
     except Exception as exc:

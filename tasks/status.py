@@ -25,6 +25,7 @@ Section = Callable[[Session, Request], dict[str, Any] | None]
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("plan", "changeflow.tasks.planning.status_section:status_section"),
     ("approval", "changeflow.tasks.signoff.decisions:status_section"),
+    ("mail", "changeflow.tasks.clientmail.outgoing:status_section"),
     ("git", "changeflow.tasks.gitsync.progress:status_section"),
     ("delivery", "changeflow.tasks.testing.status_section:status_section"),
     ("sla", "changeflow.tasks.maintenance.faults:status_section"),

@@ -136,4 +136,5 @@ def cli(cf_home: Path):
     return run
 
 
+from tests.support.mail import servers  # noqa: E402,F401  (SMTP + IMAP servers)
 from tests.support.prefect import prefect_server  # noqa: E402,F401  (session fixture)

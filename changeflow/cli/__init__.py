@@ -15,6 +15,7 @@ import typer.core
 
 from changeflow.cli import (
     approval,
+    clientmail,
     core,
     delivery,
     demo,
@@ -33,9 +34,9 @@ from changeflow.errors import ChangeflowError
 # registered command is named here.
 HELP_ORDER = [
     "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
-    "decision", "inbox", "kickoff", "repo", "sync", "progress", "test", "docs", "golive",
-    "acceptance", "accept", "report", "fault", "dispatch", "runlog", "sla", "secret", "backup",
-    "restore", "doctor", "up", "demo",
+    "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
+    "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
+    "runlog", "sla", "secret", "backup", "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 
@@ -78,6 +79,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     core.register,  # init, intake, status, contract
     planning.register,  # calendar, plan, plan-batch
     approval.register,  # approve, decision, inbox, kickoff, secret
+    clientmail.register,  # send, mailbox, remind, deemed
     git.register,  # sync, progress, repo
     delivery.register,  # test, golive, acceptance, accept, docs
     weekly.register,  # report weekly

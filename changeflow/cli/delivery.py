@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
@@ -143,17 +144,21 @@ def acceptance_cmd(
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
+    send: bool = SendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Issue the acceptance certificate (验收单) of a live request: the deliverables with
-    their versions and the release tag, and a sign-off table the client fills and returns."""
+    their versions and the release tag, and a sign-off table the client fills and returns
+    (--send mails it to the client's contact)."""
     from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.clientmail import send_if_wanted
 
     _pdf_first(pdf)
     res = issue_certificate(key, lang=lang, actor=actor, new_version=new_version)
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
+    mail = data["mail"] = send_if_wanted(res.document, send, actor=actor or "changeflow")
 
     def render() -> None:
         rows = ([d["no"], d["name"], d["version"], d["ident"]] for d in res.deliverables)
@@ -165,13 +170,17 @@ def acceptance_cmd(
                 f"not yet made: {', '.join(res.missing)} (changeflow docs {key})", markup=False
             )
         console.print(f"certificate: {res.document}", markup=False)
-        console.print(
-            "Send it to the client; record the returned file with: changeflow accept FILE"
-        )
+        if mail is None:
+            console.print(
+                "Send it to the client (--send); record the returned file with: changeflow"
+                " accept FILE"
+            )
+        mail_line(mail)
         if pdf:
             console.print(f"PDF: {data['pdf']}", markup=False)
 
     emit(data, as_json, render)
+    fail_if_unsent(mail)
 
 
 def accept_cmd(

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
@@ -336,9 +337,11 @@ def dispatch_create(
     ),
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
+    send: bool = SendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Create a dispatch order and its document (signed, with the sign-off table)."""
+    """Create a dispatch order and its document (signed, with the sign-off table); --send
+    mails it to the client's contact."""
     from changeflow.errors import InputError
     from changeflow.tasks.maintenance import create_dispatch
 
@@ -365,7 +368,22 @@ def dispatch_create(
         actor=actor,
         source="changeflow dispatch create",
     )
-    emit(v, as_json, lambda: _order_line(v))
+    mail = v["mail"] = _send_order(v, send, actor)
+
+    def render() -> None:
+        _order_line(v)
+        mail_line(mail)
+
+    emit(v, as_json, render)
+    fail_if_unsent(mail)
+
+
+def _send_order(v: dict[str, Any], send: bool | None, actor: str | None) -> dict[str, Any] | None:
+    from changeflow.tasks.clientmail import send_if_wanted
+
+    if not v.get("document"):
+        return None
+    return send_if_wanted(v["document"], send, actor=actor or "changeflow")
 
 
 @dispatch_app.command("done")
@@ -391,6 +409,7 @@ def dispatch_done(
     work: str = typer.Option(None, "--work", help="Work content as done."),
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
+    send: bool = SendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record the work as done: issues the order's next version (actual times, work as done,
@@ -424,8 +443,11 @@ def dispatch_done(
                 markup=False,
             )
         console.print(f"  v{v['version']}: {v['document']} (send this one to sign)", markup=False)
+        mail_line(mail)
 
+    mail = v["mail"] = _send_order(v, send, actor)
     emit(v, as_json, render)
+    fail_if_unsent(mail)
 
 
 @dispatch_app.command("cancel")
@@ -708,13 +730,18 @@ def sla_report_cmd(
         False, "--docx", help="Also make the Word statement for the client (对账单)."
     ),
     lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
+    send: bool = SendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
-    as open; with --docx the Word statement the client receives and confirms."""
+    as open; with --docx the Word statement the client receives and confirms (--send mails
+    it to the client's contact, and implies --docx)."""
+    from changeflow.tasks.clientmail import send_if_wanted
     from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
+    docx = docx or bool(send)
     r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
+    mail = r["mail"] = send_if_wanted(r["path"], send, actor="changeflow") if docx else None
 
     def render() -> None:
         console.print(report_markdown(r), markup=False, highlight=False)
@@ -725,8 +752,10 @@ def sla_report_cmd(
                 " changeflow sla confirm FILE)",
                 markup=False,
             )
+        mail_line(mail)
 
     emit(r, as_json, render)
+    fail_if_unsent(mail)
 
 
 @sla_app.command("confirm")

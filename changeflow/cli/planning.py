@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
 from changeflow.cli.common import JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
@@ -116,10 +117,10 @@ def plan_cmd(
         help="Sign the plan: the version the client approves (the newest draft, or a new"
         " one from --estimates/--start).",
     ),
+    send: bool = SendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Draft the next version of a request's implementation plan and cost budget; --issue
-    signs it for the client.
+    """Draft the next version of a request's plan and budget; --issue signs it, --send mails it.
 
     A draft is unsigned, marked 草稿 on every page, and can be neither sent nor approved:
     review it, edit the estimates (--export-estimates FILE, then --estimates FILE), then
@@ -152,6 +153,20 @@ def plan_cmd(
         new_version=new_version,
         issue=issue,
     )
+    mail = None
+    if result["status"] == "draft":
+        if send:
+            raise InputError(
+                "command line",
+                "--send",
+                f"plan v{result['version']} of {key} is a draft (kept, not sent): a draft never"
+                f" goes to the client; issue it with: changeflow plan {key} --issue --send",
+            )
+    else:
+        from changeflow.tasks.clientmail import send_if_wanted
+
+        mail = send_if_wanted(result["document"], send, actor=actor or "changeflow")
+    result["mail"] = mail
 
     def render() -> None:
         cols = ["#", "req", "phase", "role", "who", "pd", "amount", "start", "end"]
@@ -218,8 +233,10 @@ def plan_cmd(
                 f" changeflow plan {result['key']} --issue",
                 markup=False,
             )
+        mail_line(mail)
 
     emit(result, as_json, render)
+    fail_if_unsent(mail)
 
 
 def plan_batch_cmd(

@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -184,11 +185,23 @@ def _settled(paths: list[Path], settle_seconds: float) -> tuple[list[Path], list
     return ready, arriving
 
 
-def take_in(path: Path, data: bytes, *, actor: str = "inbox") -> InboxItem:
-    """One file a client sent, by the inbox and the hand-in page alike: a task book taken in,
-    a returned document verified and its decision recorded (outcome 'intake', 'decision' or
-    'duplicate'). Raises InputError, NotFoundError or TransitionError for a file refused (with
-    the reason; nothing is recorded), another ChangeflowError for one to try again."""
+def take_in(
+    path: Path,
+    data: bytes,
+    *,
+    actor: str = "inbox",
+    allow: Callable[[str, str], None] | None = None,
+) -> InboxItem:
+    """One file a client sent, by the inbox, the hand-in page and the mailbox alike: a task
+    book taken in, a returned document verified and its decision recorded (outcome 'intake',
+    'decision' or 'duplicate'). Raises InputError, NotFoundError or TransitionError for a
+    file refused (with the reason; nothing is recorded), another ChangeflowError for one to
+    try again.
+
+    ``allow(what, ident)``, when given, is asked before anything is recorded, with
+    ("client", the task book's client) or ("request", the returned document's request key);
+    it raises InputError to refuse (the mailbox: a sender may only send their own client's
+    files)."""
     from ..inputs import load_yaml
     from ..intake import intake
     from ..taskbook import parse_docx, validate
@@ -200,6 +213,8 @@ def take_in(path: Path, data: bytes, *, actor: str = "inbox") -> InboxItem:
             book = validate(parse_docx(data, source), source)
         else:
             book = validate(load_yaml(data, source), source)
+        if allow is not None:
+            allow("client", book.client)
         res = intake(
             book,
             source=source,
@@ -211,6 +226,8 @@ def take_in(path: Path, data: bytes, *, actor: str = "inbox") -> InboxItem:
         item = InboxItem(path.name, "intake", f"task book taken in as {res.key}", res.key)
     else:
         returned = read_returned(data, source, doc)
+        if allow is not None:
+            allow("request", returned.request)
         dec = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
         verb = "approved" if dec.decision == "approve" else "not approved"
         if dec.duplicate:

@@ -3,7 +3,7 @@ when a month's (or week's) service days cross the cycle's allowance, and the gro
 outbox (each notice once per robot, tried again until delivered)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import changeflow.db.types
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
