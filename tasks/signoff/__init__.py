@@ -11,7 +11,8 @@ dispatch order), from the key that signs it to the decision its return records:
 - ``kinds``: ONE declared table of every signable kind, its states and its recorder;
 - ``sealing``: the signature properties we write and their verification;
 - ``reading``: a returned file's checks, its content against what we sent, the sign-off
-  values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction);
+  values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction) and the
+  per-row conclusions of a kind that carries them (验收结论 on each requirement row);
 - ``decisions``: recording a decision (returned document or the lead's form) in one
   transaction with its audit record and the archived evidence;
 - ``inbox``: the folder a client's files land in, each file classified once.
@@ -41,6 +42,7 @@ from .decisions import (
     check_evidence,
     record_decision,
     record_returned,
+    row_conclusions_line,
     status_section,
     today_local,
 )
@@ -55,13 +57,15 @@ from .inbox import (
     process_inbox,
     take_in,
 )
-from .kinds import KINDS, Signable, signable
+from .kinds import KINDS, Signable, rows_of, signable
 from .labels import (
     dispatch_signoff_values,
     form_labels,
     is_signoff,
     printed_labels,
     return_to_labels,
+    row_decision_column,
+    row_decision_options,
     signoff_field,
     signoff_row,
 )
@@ -69,16 +73,20 @@ from .reading import (
     RETURN_VALUES,
     Decision,
     Returned,
+    RowDecision,
     SignOff,
     check_content,
+    check_rows_accepted,
     parse_accepted,
     parse_choice,
     parse_date,
     parse_decision,
+    parse_row_decisions,
     parse_satisfaction,
     parse_signoff,
     read_return_to,
     read_returned,
+    read_row_cells,
     read_signoff_cells,
     verify_stored,
 )
@@ -129,6 +137,7 @@ __all__ = [
     "InboxReport",
     "Refused",
     "Returned",
+    "RowDecision",
     "SignOff",
     "Signable",
     "Unreadable",
@@ -139,6 +148,7 @@ __all__ = [
     "canonical_lines",
     "check_content",
     "check_evidence",
+    "check_rows_accepted",
     "classify",
     "content_digest",
     "describe_changes",
@@ -154,17 +164,23 @@ __all__ = [
     "parse_choice",
     "parse_date",
     "parse_decision",
+    "parse_row_decisions",
     "parse_satisfaction",
     "parse_signoff",
     "printed_labels",
     "process_inbox",
     "read_return_to",
     "read_returned",
+    "read_row_cells",
     "read_signoff_cells",
     "read_visible",
     "record_decision",
     "record_returned",
     "return_to_labels",
+    "row_conclusions_line",
+    "row_decision_column",
+    "row_decision_options",
+    "rows_of",
     "sign_document",
     "sign_docx",
     "signable",
