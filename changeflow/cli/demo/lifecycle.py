@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .client import _fill, _inbox_pass, _newest_document, _to_inbox
+from .client import _fill, _inbox_pass, _newest_document, _tick_rows, _to_inbox
 from .common import DemoRun, _examples
 from .sample import LI_MING, _commit, _git, _screenshot, design_notes, project_file
 
@@ -157,7 +157,8 @@ def step_golive(run: DemoRun) -> None:
 
 
 def step_acceptance(run: DemoRun) -> None:
-    """The certificate is issued; 王芳 signs it off (通过) and mails it back."""
+    """The certificate is issued; 王芳 ticks 通过 on every requirement row, signs it off
+    (通过) and mails it back."""
     from changeflow.flows.delivery import AcceptanceInput, acceptance
     from changeflow.tasks.signoff import printed_labels, today_local
 
@@ -172,7 +173,7 @@ def step_acceptance(run: DemoRun) -> None:
         labels["date"]: today_local().isoformat(),
         labels["comment"]: "功能符合验收标准，同意验收。",
     })  # fmt: skip
-    _to_inbox(filled, f"{key}-验收单-回签.docx")
+    _to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
     _inbox_pass(run, "returned certificate")
 
 
