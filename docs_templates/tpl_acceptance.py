@@ -108,7 +108,7 @@ def acceptance(lang: str) -> DocxDocument:
             "{{ r.result }}",
             d.pick(ROW_BOXES, lang),
         ],
-        [10, 50, 44, 11, 15, 30],
+        [10, 43, 40, 13, 18, 36],
     )
 
     doc.add_heading(d.pick(T["h_deliverables"], lang), level=1)

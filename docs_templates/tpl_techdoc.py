@@ -97,7 +97,7 @@ def techdoc(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_trace"], lang), level=1)
     d.loop_table(doc, [d.pick(c, lang) for c in T["trace_cols"]], "t", "trace",
                  ["{{ t.no }}", "{{ t.text }}", "{{ t.cases }}", "{{ t.result }}",
-                  "{{ t.commits }}", "{{ t.manual }}"], [10, 34, 44, 14, 26, 32])  # fmt: skip
+                  "{{ t.commits }}", "{{ t.manual }}"], [12, 32, 42, 16, 24, 34])  # fmt: skip
     keep_markdown_styles(doc)
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "techdoc-template", "changeflow.lang": lang})

@@ -148,7 +148,7 @@ def testreport(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_reqs"], lang), level=1)
     d.loop_table(doc, [d.pick(c, lang) for c in T["req_cols"]], "r", "trace",
                  ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}", "{{ r.cases }}",
-                  "{{ r.result }}", "{{ r.manual }}"], [10, 38, 34, 40, 14, 24])  # fmt: skip
+                  "{{ r.result }}", "{{ r.manual }}"], [12, 36, 34, 40, 16, 22])  # fmt: skip
 
     doc.add_heading(d.pick(T["h_defects"], lang), level=1)
     d.tag(doc, "{%p if defects %}")

@@ -87,7 +87,8 @@ def step_kickoff(run: DemoRun) -> None:
 
 
 def step_commits(run: DemoRun) -> None:
-    """Development on cr/<key>: Chinese messages naming the request, time logs."""
+    """Development on cr/<key>: Chinese messages naming the request and the requirement
+    they implement (需求N, traced in the matrix), time logs."""
     from changeflow.settings import get_settings
 
     key = run.keys["main"]
@@ -102,12 +103,12 @@ def step_commits(run: DemoRun) -> None:
         ("Li Ming", "li.ming@contractor.example"),
     )
     work = [
-        (f"{key} 新增：请假超过 3 天增加分管领导审批节点 @3h", {"oa/leave/flow.py": flow_py,
-         "checks.py": checks}, zw, 4),
-        (f"{key} 修复：审批通过后同步考勤年假余额 @2h30m", {"oa/leave/sync.py": sync_py + "\n"},
-         zw, 3),
-        (f"{key} 新增：请假统计报表（按部门、按月） @4h", {"report/leave_stats.sql": report_sql},
-         zw, 2),
+        (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1） @3h",
+         {"oa/leave/flow.py": flow_py, "checks.py": checks}, zw, 4),
+        (f"{key} 修复：审批通过后同步考勤年假余额（需求2） @2h30m",
+         {"oa/leave/sync.py": sync_py + "\n"}, zw, 3),
+        (f"{key} 新增：请假统计报表，按部门、按月（需求3） @4h",
+         {"report/leave_stats.sql": report_sql}, zw, 2),
         (f"优化：统计报表查询加索引 refs #{key.rsplit('-', 1)[1].lstrip('0')} @1h",
          {"report/leave_stats.sql": report_sql + "CREATE INDEX leave_dept ON leave(dept);\n"},
          lm, 1),
