@@ -171,3 +171,33 @@ def test_coverage_markers() -> None:
     assert coverage(text, name_pattern({})) == {
         1: ["三、申请人"], 2: ["三、申请人"], 3: ["三、申请人 › 导出 [REQ-3]"]
     }  # fmt: skip
+
+
+def test_a_screenshot_named_in_a_chapter_stands_there_with_its_caption(tested, tmp_path):
+    """![caption](file.png) in a role chapter places that uploaded screenshot there, numbered
+    and captioned; the others stay in the appendix, numbered on."""
+    import docx
+
+    from changeflow.tasks.delivery_docs import check_screenshot, make_docs
+    from tests.support.delivery import png
+
+    notes = NOTES.replace(
+        "1. 打开 **OA → 请假**。\n",
+        "1. 打开 **OA → 请假**。\n\n![新建请假单界面](form.png)\n\n![外部图片](http://x/y.png)\n",
+    )
+    shots = [check_screenshot(png(), "form.png"), check_screenshot(png(300, 150), "审批.png")]
+    [manual] = make_docs(tested, notes=notes, screenshots=shots, kinds=("manual",))
+    d = docx.Document(manual.document)
+    texts = [p.text for p in d.paragraphs]
+    chapter = texts.index("三、申请人")
+    first = texts.index("图 1  新建请假单界面")
+    assert chapter < first < texts.index("四、审批人")  # in the applicant's chapter
+    assert "[外部图片]" in texts  # an image that is not a screenshot: its alt text only
+    appendix = texts.index("附录　界面截图")
+    assert texts.index("图 2  审批") > appendix
+    assert len(d.inline_shapes) == 2
+    # every screenshot placed in a chapter: no empty appendix
+    [again] = make_docs(tested, notes=notes, screenshots=shots[:1], kinds=("manual",))
+    texts = [p.text for p in docx.Document(again.document).paragraphs]
+    assert "图 1  新建请假单界面" in texts
+    assert "附录　界面截图" not in texts, texts
