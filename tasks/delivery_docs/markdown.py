@@ -186,6 +186,7 @@ class MarkdownWriter:
         """Place the screenshot a paragraph consisting of one image names; False if not."""
         import dataclasses
         from pathlib import PurePosixPath
+        from urllib.parse import unquote
 
         from .screenshots import write_screenshots
 
@@ -194,7 +195,8 @@ class MarkdownWriter:
         if len(shown) != 1 or shown[0].type != "image" or not self.pictures:
             return False
         img = shown[0]
-        name = PurePosixPath(str(img.attrs.get("src") or "")).name
+        # markdown-it percent-encodes a destination (请假单界面.png -> %E8%AF%B7...)
+        name = PurePosixPath(unquote(str(img.attrs.get("src") or ""))).name
         shot = self.pictures.get(name)
         if shot is None:
             return False

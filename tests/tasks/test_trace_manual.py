@@ -183,9 +183,9 @@ def test_a_screenshot_named_in_a_chapter_stands_there_with_its_caption(tested, t
 
     notes = NOTES.replace(
         "1. 打开 **OA → 请假**。\n",
-        "1. 打开 **OA → 请假**。\n\n![新建请假单界面](form.png)\n\n![外部图片](http://x/y.png)\n",
+        "1. 打开 **OA → 请假**。\n\n![新建请假单界面](请假单.png)\n\n![外部图片](http://x/y.png)\n",
     )
-    shots = [check_screenshot(png(), "form.png"), check_screenshot(png(300, 150), "审批.png")]
+    shots = [check_screenshot(png(), "请假单.png"), check_screenshot(png(300, 150), "审批.png")]
     [manual] = make_docs(tested, notes=notes, screenshots=shots, kinds=("manual",))
     d = docx.Document(manual.document)
     texts = [p.text for p in d.paragraphs]
