@@ -189,3 +189,19 @@ def test_rows_ticked_survive_a_libreoffice_resave(live, tmp_path) -> None:
     data = libreoffice_resave(fill_certificate(_cert(live)), tmp_path)
     assert _hand_in(data, tmp_path).outcome == "decision"
     assert state_of(live) == "accepted"
+
+
+def test_the_english_certificate_rows(live, tmp_path) -> None:
+    from changeflow.tasks.acceptance import issue_certificate
+
+    cert = issue_certificate(live, lang="en", actor="Li Ming")
+    d = docx.Document(cert.document)
+    t = next(t for t in d.tables if t.rows[0].cells[-1].text == "Acceptance")
+    assert {r.cells[-1].text for r in t.rows[1:]} == {"☐ passed ☐ failed"}
+    data = fill_certificate(Path(cert.document), decision="accept", lang="en",
+                            rows={1: "passed", 2: "passed", 3: "failed"})  # fmt: skip
+    line = _refused(data, tmp_path, live, "需求3 验收结论 (requirement 3)", "不通过 (failed)")
+    assert "accepting needs 通过 ticked on every requirement row" in line
+    item = _hand_in(fill_certificate(Path(cert.document), decision="accept", lang="en",
+                                     rows="passed"), tmp_path)  # fmt: skip
+    assert item.outcome == "decision" and state_of(live) == "accepted"
