@@ -1,4 +1,6 @@
-"""Client approval: signing a plan, verifying a returned one, recording the decision.
+"""Client approval: signing a plan, verifying a returned one, recording the decision; and
+verifying a returned acceptance certificate with its per-row 验收结论 (the requirements
+table's conclusion cells masked and read back row by row).
 
 Floors, measured in the same run:
 - signing: python-docx saving the same document (what rendering pays anyway);
@@ -53,12 +55,37 @@ def _planned(n: int) -> list[tuple[bytes, bytes]]:
     return out
 
 
+def _certificate(tmp: Path) -> tuple[bytes, bytes]:
+    """A live request's certificate: (returned with every row ticked 通过, stored)."""
+    from changeflow.tasks.acceptance import issue_certificate
+    from changeflow.tasks.inputs import load_yaml
+    from changeflow.tasks.intake import intake
+    from changeflow.tasks.taskbook import validate
+    from tests.support.delivery import fill_certificate, go_live
+
+    book = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
+    key = intake(validate(book, "bench"), source="bench").key
+    go_live(key, tmp / "cert")
+    stored = Path(issue_certificate(key, actor="bench").document).read_bytes()
+    return fill_certificate(stored), stored
+
+
+def _read_both(blobs: tuple[bytes, bytes]) -> None:
+    import docx
+
+    for blob in blobs:
+        d = docx.Document(io.BytesIO(blob))
+        [p.text for p in d.paragraphs]
+        [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
 
     from changeflow.tasks.signoff import (
         approve_document,
         check_content,
+        parse_row_decisions,
         read_returned,
         sign_document,
         verify_stored,
@@ -98,6 +125,17 @@ def run(quick: bool) -> list[dict[str, Any]]:
             approve_document(data, "bench.docx")
 
         record_s = timed(record, repeat=n)
+        cert = _certificate(Path(tmp))
+
+        def verify_cert() -> None:
+            r = read_returned(cert[0], "c.docx")
+            check_content(r, verify_stored(cert[1], "s.docx", "acceptance"))
+            assert [x.conclusion for x in parse_row_decisions(r.rows_raw, "c.docx")] == [
+                "passed"
+            ] * 3
+
+        cert_s = timed(verify_cert, repeat=n, warmup=2)
+        cert_floor = timed(lambda: _read_both(cert), repeat=n, warmup=2)
     return [
         row("sign a plan document (the whole page as shown + HMAC properties)", sign_s,
             "python-docx save of the same document", save_s, target="-"),
@@ -108,6 +146,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
             record_s, "python-docx open + read paragraphs and tables of both files", floor_s,
             target="-",
             per_second=round(1 / min(record_s), 1)),
+        row("verify a returned acceptance certificate (as a plan, and 验收结论 read per row)",
+            cert_s, "python-docx open + read paragraphs and tables of both files", cert_floor,
+            target="-"),
     ]  # fmt: skip
 
 

@@ -28,6 +28,15 @@ SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
 }
 # Where a request goes when it is not accepted; read from the same table.
 RETURN_TO = ("退回至（测试/开发）", "Return to (testing/development)")
+# The client's conclusion per requirement row: a column of the requirements table whose
+# cells the client ticks (tasks/signoff reads it back by this header; the rest of the row
+# stays signed), with the two choices it offers.
+ROW_DECISION = ("验收结论", "Acceptance")
+ROW_DECISION_VALUES: dict[str, tuple[str, str]] = {
+    "passed": ("通过", "passed"),
+    "failed": ("不通过", "failed"),
+}
+ROW_BOXES = ("☐通过 ☐不通过", "☐ passed ☐ failed")
 T: dict[str, Any] = {
     "cover": [
         (("请求编号", "Request"), "{{ key }}"),
@@ -48,6 +57,7 @@ T: dict[str, Any] = {
         ("验收标准", "Acceptance criterion"),
         ("用例数", "Cases"),
         ("测试结果", "Test result"),
+        ROW_DECISION,
     ],
     "h_deliverables": ("二、交付物清单", "2. Deliverables"),
     "deliv_cols": [
@@ -65,10 +75,13 @@ T: dict[str, Any] = {
     ],
     "h_signoff": ("四、甲方验收", "4. Client's acceptance"),
     "signoff_intro": (
-        "请在下表右栏填写{{ l_decision }}（“通过”或“不通过”）、{{ l_approver }}、日期和意见；"
+        "请在“一、需求与测试结果”表的“验收结论”一栏逐项勾选“通过”或“不通过”（把 ☐ 改为 ☑），"
+        "再在下表右栏填写{{ l_decision }}（“通过”或“不通过”）、{{ l_approver }}、日期和意见；"
         "不通过时请写明原因，并在“退回至”一栏填写“测试”或“开发”。保存后将本文件发回。"
         "请不要修改左栏文字和上面的表格。",
-        "Please fill in the right-hand cells: {{ l_decision }} ('accept' or 'reject'),"
+        "Please tick 'passed' or 'failed' on every row of table 1 under 'Acceptance' (turn ☐"
+        " into ☑), then fill in the right-hand cells below: {{ l_decision }} ('accept' or"
+        " 'reject'),"
         " {{ l_approver }}, date and comment; when not accepted, give the reasons and write"
         " 'testing' or 'development' under 'Return to'. Save and send this file back. Do not"
         " change the labels on the left or the tables above.",
@@ -87,8 +100,15 @@ def acceptance(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["req_cols"]],
         "r",
         "requirements",
-        ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}", "{{ r.cases }}", "{{ r.result }}"],
-        [12, 64, 54, 12, 18],
+        [
+            "{{ r.no }}",
+            "{{ r.text }}",
+            "{{ r.acceptance }}",
+            "{{ r.cases }}",
+            "{{ r.result }}",
+            d.pick(ROW_BOXES, lang),
+        ],
+        [10, 43, 40, 13, 18, 36],
     )
 
     doc.add_heading(d.pick(T["h_deliverables"], lang), level=1)

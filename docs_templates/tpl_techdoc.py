@@ -47,6 +47,16 @@ T: dict[str, Any] = {
         (("发布标签", "Release tag"), "{{ tag }}"),
         (("发布提交", "Release commit"), "{{ commit }}"),
     ],
+    # GB/T 8567's 需求的可追踪性: requirement -> cases -> result -> commits -> manual sections
+    "h_trace": ("九、需求的可追踪性", "9. Requirements traceability"),
+    "trace_cols": [
+        ("需求", "Req."),
+        ("需求描述", "Requirement"),
+        ("测试用例（结果）", "Test cases (result)"),
+        ("测试结果", "Result"),
+        ("相关提交", "Commits"),
+        ("用户手册章节", "Manual sections"),
+    ],
 }
 
 
@@ -61,7 +71,8 @@ def keep_markdown_styles(doc: DocxDocument) -> None:
 
 def techdoc(lang: str) -> DocxDocument:
     """The technical document after GB/T 8567's design-description outline: 引言 ... 出错处理
-    from the notes (at the marker), then 变更文件清单 by module and 回退方案."""
+    from the notes (at the marker), then 变更文件清单 by module, 回退方案 and the
+    traceability matrix (需求的可追踪性)."""
     doc = new_document(d.pick(TITLE, lang), lang)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
 
@@ -82,6 +93,11 @@ def techdoc(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_rollback"], lang), level=1)
     doc.add_paragraph(ROLLBACK_MARKER)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["release"]])
+
+    doc.add_heading(d.pick(T["h_trace"], lang), level=1)
+    d.loop_table(doc, [d.pick(c, lang) for c in T["trace_cols"]], "t", "trace",
+                 ["{{ t.no }}", "{{ t.text }}", "{{ t.cases }}", "{{ t.result }}",
+                  "{{ t.commits }}", "{{ t.manual }}"], [12, 32, 42, 16, 24, 34])  # fmt: skip
     keep_markdown_styles(doc)
     trim_styles(doc)
     write_custom_properties(doc, {"changeflow.kind": "techdoc-template", "changeflow.lang": lang})

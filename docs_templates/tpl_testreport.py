@@ -48,6 +48,11 @@ T: dict[str, Any] = {
         ("结果", "Result"),
     ],
     "no_cases": ("（没有关联到需求的测试用例）", "(no test case linked to a requirement)"),
+    "warnings": (
+        "注意：下列用例指向任务书中没有的需求编号，未计入任何需求：",
+        "Note: these cases name a requirement number the task book does not have; they count"
+        " for no requirement:",
+    ),
     "h_reqs": ("四、需求测试结果", "4. Result per requirement"),
     "req_cols": [
         ("序号", "No."),
@@ -55,6 +60,7 @@ T: dict[str, Any] = {
         ("验收标准", "Acceptance criterion"),
         ("测试用例", "Cases"),
         ("结果", "Result"),
+        ("手册章节", "Manual sections"),
     ],
     "h_defects": ("五、缺陷及修复情况", "5. Defects found and fixed"),
     "defect_cols": [
@@ -134,11 +140,15 @@ def testreport(lang: str) -> DocxDocument:
     d.tag(doc, "{%p if unlinked_note %}")
     doc.add_paragraph("{{ unlinked_note }}")
     d.tag(doc, "{%p endif %}")
+    d.tag(doc, "{%p if warnings %}")
+    doc.add_paragraph(d.pick(T["warnings"], lang))
+    d.bullets(doc, "w", "warnings", "{{ w }}")
+    d.tag(doc, "{%p endif %}")
 
     doc.add_heading(d.pick(T["h_reqs"], lang), level=1)
     d.loop_table(doc, [d.pick(c, lang) for c in T["req_cols"]], "r", "trace",
                  ["{{ r.no }}", "{{ r.text }}", "{{ r.acceptance }}", "{{ r.cases }}",
-                  "{{ r.result }}"], [12, 45, 40, 45, 18])  # fmt: skip
+                  "{{ r.result }}", "{{ r.manual }}"], [12, 36, 34, 40, 16, 22])  # fmt: skip
 
     doc.add_heading(d.pick(T["h_defects"], lang), level=1)
     d.tag(doc, "{%p if defects %}")

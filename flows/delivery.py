@@ -160,6 +160,8 @@ def test_markdown(r: dict[str, Any]) -> str:
         f"- 状态 State: **{r['state']}**",
         f"- 文档 Document: `{md(r['document'])}`",
     ]
+    if r.get("warnings"):
+        lines += ["", "## ⚠ 警告 Warnings", ""] + [f"- {md(w)}" for w in r["warnings"]]
     return "\n".join(lines)
 
 
@@ -180,6 +182,8 @@ def test(
         if r["passed"]
         else next_line("test", "修复后 / after the fix,")
     )
+    for w in r.get("warnings", []):
+        print(f"警告 warning: {w}")
     publish_markdown(slug, test_markdown(r) + "\n" + after, f"Test run #{r['seq']}")
     rows = [
         {
@@ -198,11 +202,13 @@ def test(
             "用例 Cases": "；".join(f"{c['case']} {c['outcome_text']}" for c in t["cases"]) or "—",
             "结果 Result": t["result_text"],
             "提交 Commits": " ".join(t["commits"]) or "—",
+            "手册章节 Manual": "、".join(t.get("manual") or []) or "—",
         }
         for t in r.get("requirements", [])
     ]
     if trace:
-        publish_table(slug + "-trace", trace, "Traceability: requirement -> cases -> result")
+        what = "Traceability: requirement -> cases -> result -> commits -> manual"
+        publish_table(slug + "-trace", trace, what)
     publish_documents(slug, [_doc_link(r["document"], "testreport", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
     verdict = "通过 passed" if r["passed"] else "未通过 failed"
@@ -284,6 +290,16 @@ def docs(
     ]
     slug = f"docs-{request.key}"
     publish_table(slug, rows, "Documents")
+    trace = next((r["trace"] for r in results if r.get("trace")), [])
+    if trace:
+        publish_table(slug + "-trace", [
+            {"需求 Req.": f"{t['no']} {t['text']}", "用例 Cases": t["cases"],
+             "结果 Result": t["result"], "提交 Commits": t["commits"],
+             "手册章节 Manual": t["manual"]}
+            for t in trace
+        ], "Traceability: requirement -> cases -> result -> commits -> manual")  # fmt: skip
+    for w in sorted({w for r in results for w in r.get("warnings", [])}):
+        print(f"警告 warning: {w}")
     publish_markdown(
         slug + "-summary",
         "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]

@@ -90,6 +90,8 @@ def test_cmd(
             rows = ([f"{r['no']}", r["result_text"], ", ".join(c["case"] for c in r["cases"])
                      or "—"] for r in res.requirements)  # fmt: skip
             console.print(table("Requirements", ["no", "result", "cases"], rows))
+        for w in res.warnings:
+            console.print(f"warning: {w}", markup=False, style="yellow")
         console.print(f"state: {res.state}; report: {res.document}", markup=False)
         if pdf:
             console.print(f"PDF: {data['pdf']}", markup=False)
@@ -255,6 +257,8 @@ def docs_cmd(
             if d["missing"]:
                 console.print(f"{d['kind']}: 待补充 (missing) {', '.join(d['missing'])}",
                               markup=False)  # fmt: skip
+        for w in sorted({w for d in data for w in d.get("warnings", [])}):
+            console.print(f"warning: {w}", markup=False, style="yellow")
 
     emit(data, as_json, render)
 

@@ -23,10 +23,10 @@ from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from ..inputs import clean_text
-from .common import _CONTROL
+from .common import _CONTROL, _pick
 from .context import docs_context
 from .notes import read_notes, split_notes
-from .outline import MANUAL, ROLES, TECHDOC, compose, fill
+from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
 from .render import render_doc
 from .screenshots import Screenshot, read_screenshots
 
@@ -112,6 +112,12 @@ class DocResult:
     input_digest: str
     draft: bool = False
     missing: list[str] = field(default_factory=list)  # sections shown as 待补充
+    # requirement no -> manual sections covering it (the manual's notes; see outline.coverage)
+    covers: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. a section naming requirement 9
+    # the traceability matrix as the technical document shows it (requirement -> cases ->
+    # result -> commits -> manual sections)
+    trace: list[dict[str, Any]] = field(default_factory=list)
 
 
 def make_docs(
@@ -153,6 +159,8 @@ def make_docs(
             )  # fmt: skip
         ctx, when = docs_context(session, req, lang)
         shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang) for k in kinds}
+        covers, warnings = _covers(session, req, shaped, lang)
+        trace = _trace(session, req, lang, covers)
         if not draft:
             gaps = [
                 f"{_KIND_NAMES[k][0 if lang == 'zh-CN' else 1]}: {', '.join(o.missing)}"
@@ -170,7 +178,13 @@ def make_docs(
             shape = shaped[kind]
             is_draft = draft and bool(shape.missing)
             part = shape.notes + "\n\n" + shape.rollback
-            digest = input_digest(kind, lang, ctx, inputs, part, is_draft)
+            kctx = ctx | {"trace": trace} if kind == "techdoc" else ctx
+            digest = input_digest(kind, lang, kctx, inputs, part, is_draft)
+            extra = {"trace": trace, "warnings": warnings} | (
+                {"covers": {str(n): v for n, v in (covers or {}).items()}}
+                if kind == "manual"
+                else {}
+            )
             newest = session.scalar(
                 select(Document)
                 .where(Document.request_id == req.id, Document.kind == kind,
@@ -179,12 +193,15 @@ def make_docs(
                 .limit(1)
             )  # fmt: skip
             if newest is not None and (newest.meta or {}).get("input_digest") == digest:
-                out.append(_result(newest, new=False, missing=shape.missing))
+                if kind == "manual" and "covers" not in (newest.meta or {}):
+                    # made before the manual's coverage was kept: the same notes, so record it
+                    newest.meta = {**(newest.meta or {}), "covers": extra["covers"]}
+                out.append(_result(newest, new=False, missing=shape.missing, **extra))
                 continue
             version = (newest.version + 1) if newest is not None else 1
             data = render_doc(
                 kind,
-                ctx,
+                kctx,
                 version=version,
                 lang=lang,
                 when=when,
@@ -211,16 +228,74 @@ def make_docs(
                     "author": author,
                     "draft": is_draft,
                     "missing": shape.missing,
+                    **({"covers": extra["covers"]} if kind == "manual" else {}),
                 },
             )  # fmt: skip
-            out.append(_result(doc, new=True, missing=shape.missing))
+            out.append(_result(doc, new=True, missing=shape.missing, **extra))
     return out
 
 
 _KIND_NAMES = {"techdoc": ("技术文档", "technical document"), "manual": ("用户手册", "manual")}
 
 
-def _result(doc: Document, *, new: bool, missing: list[str] | None = None) -> DocResult:
+def _covers(
+    session: Any, req: Request, shaped: dict[str, Outlined], lang: str
+) -> tuple[dict[int, list[str]] | None, list[str]]:
+    """Requirement no -> manual sections: from the manual being made, else the newest stored
+    one (None: no manual yet); and a warning per requirement number the task book lacks."""
+    from ..testing import manual_sections, name_pattern
+
+    if "manual" not in shaped:
+        return manual_sections(session, req, lang), []
+    settings = dict(req.contract.settings or {}) if req.contract else {}
+    found = coverage(shaped["manual"].notes, name_pattern(settings))
+    known = {r.no for r in req.requirements}
+    have = "、".join(str(n) for n in sorted(known)) or "—"
+    warnings = [
+        f"用户手册“{'、'.join(where)}”指向需求{n}，任务书没有该需求（只有需求 {have}）"
+        f" / the manual's section {', '.join(where)} names requirement {n}, which the task"
+        f" book does not have"
+        for n, where in sorted(found.items())
+        if n not in known
+    ]
+    return {n: w for n, w in found.items() if n in known}, warnings
+
+
+def _trace(
+    session: Any, req: Request, lang: str, covers: dict[int, list[str]] | None
+) -> list[dict[str, Any]]:
+    """The traceability matrix as the technical document shows it (one text per column)."""
+    from ..testing import latest_run, traceability
+
+    zh = lang == "zh-CN"
+    sep = "；" if zh else "; "
+    rows = []
+    for r in traceability(session, req, lang, latest_run(session, req), manual=covers):
+        rows.append(
+            {
+                "no": r["no"],
+                "text": r["text"],
+                "cases": sep.join(f"{c['case']}（{c['outcome_text']}）" if zh
+                                  else f"{c['case']} ({c['outcome_text']})"
+                                  for c in r["cases"])
+                or _pick(("（无测试用例）", "(no test case)"), lang),
+                "result": r["result_text"],
+                "commits": " ".join(r["commits"]) or "—",
+                "manual": ("、" if zh else ", ").join(r["manual"]) or "—",
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _result(
+    doc: Document,
+    *,
+    new: bool,
+    missing: list[str] | None = None,
+    covers: dict[str, list[str]] | None = None,
+    warnings: list[str] | None = None,
+    trace: list[dict[str, Any]] | None = None,
+) -> DocResult:
     meta = doc.meta or {}
     return DocResult(
         kind=doc.kind,
@@ -233,6 +308,9 @@ def _result(doc: Document, *, new: bool, missing: list[str] | None = None) -> Do
         input_digest=meta.get("input_digest", ""),
         draft=bool(meta.get("draft")),
         missing=list(missing if missing is not None else meta.get("missing", [])),
+        covers=dict(covers if covers is not None else meta.get("covers", {})),
+        warnings=list(warnings or []),
+        trace=list(trace or []),
     )
 
 

@@ -27,10 +27,25 @@ def _md_parser() -> Any:
 
 
 class MarkdownWriter:
-    """Writes markdown-it tokens as paragraphs, lists and tables before ``anchor``."""
+    """Writes markdown-it tokens as paragraphs, lists and tables before ``anchor``.
 
-    def __init__(self, doc: Any, anchor: Any, base_heading: int = 2) -> None:
+    ``pictures``: the screenshots given with the notes, by file name; a paragraph that is
+    only an image naming one (``![新建请假单](请假单界面.png)``) places that picture there
+    with its numbered caption (the alt text, else the screenshot's own); ``placed`` lists
+    them in order. Any other image shows as its alt text (nothing is fetched)."""
+
+    def __init__(
+        self,
+        doc: Any,
+        anchor: Any,
+        base_heading: int = 2,
+        pictures: dict[str, Any] | None = None,
+        lang: str = "zh-CN",
+    ) -> None:
         self.doc, self.anchor, self.base = doc, anchor, base_heading
+        self.pictures = pictures or {}
+        self.lang = lang
+        self.placed: list[str] = []
         self.lists: list[dict[str, Any]] = []  # {"ordered": bool, "n": int}
         self.quote = 0
         # style name -> id, looked up once (python-docx searches every style per lookup)
@@ -129,6 +144,9 @@ class MarkdownWriter:
                 self.inline(p, tokens[i + 1].children or [])
                 i += 3
                 continue
+            if t == "paragraph_open" and self._picture(tokens[i + 1].children or []):
+                i += 3
+                continue
             if t == "paragraph_open":
                 p = (
                     self._list_paragraph()
@@ -163,6 +181,31 @@ class MarkdownWriter:
             elif t == "html_block":  # not produced with html off; shown as text if it is
                 self._para().add_run(_CONTROL.sub("", tok.content))
             i += 1
+
+    def _picture(self, children: Sequence[Any]) -> bool:
+        """Place the screenshot a paragraph consisting of one image names; False if not."""
+        import dataclasses
+        from pathlib import PurePosixPath
+        from urllib.parse import unquote
+
+        from .screenshots import write_screenshots
+
+        shown = [c for c in children if not (c.type == "text" and not c.content.strip())]
+        shown = [c for c in shown if c.type not in ("softbreak", "hardbreak")]
+        if len(shown) != 1 or shown[0].type != "image" or not self.pictures:
+            return False
+        img = shown[0]
+        # markdown-it percent-encodes a destination (请假单界面.png -> %E8%AF%B7...)
+        name = PurePosixPath(unquote(str(img.attrs.get("src") or ""))).name
+        shot = self.pictures.get(name)
+        if shot is None:
+            return False
+        alt = _CONTROL.sub("", img.content or "").strip()
+        if alt:
+            shot = dataclasses.replace(shot, caption=alt[:200])
+        write_screenshots(self.doc, self.anchor, [shot], self.lang, start=len(self.placed) + 1)
+        self.placed.append(name)
+        return True
 
     def _list_paragraph(self) -> Any:
         depth = len(self.lists)
@@ -248,6 +291,16 @@ def _shade(p: Any) -> None:
     ppr.append(shd)
 
 
-def write_markdown(doc: Any, anchor: Any, text: str, base_heading: int = 2) -> None:
-    """Replace the paragraph element ``anchor`` by ``text`` rendered as Word structure."""
-    MarkdownWriter(doc, anchor, base_heading).write(_md_parser().parse(text))
+def write_markdown(
+    doc: Any,
+    anchor: Any,
+    text: str,
+    base_heading: int = 2,
+    pictures: dict[str, Any] | None = None,
+    lang: str = "zh-CN",
+) -> list[str]:
+    """Write ``text`` as Word structure before the paragraph element ``anchor``; returns the
+    names of the ``pictures`` placed in it (see ``MarkdownWriter``)."""
+    writer = MarkdownWriter(doc, anchor, base_heading, pictures, lang)
+    writer.write(_md_parser().parse(text))
+    return writer.placed

@@ -7,12 +7,18 @@ number such as ``三、`` or ``3.`` is ignored) and everything up to the next su
 A section the notes do not cover shows 待补充 and is reported as missing; in the manual,
 a top-level heading that is not one of its sections is a chapter for a role (申请人,
 审批人, 管理员 ...).
+
+The manual's sections name the requirements they cover (``coverage``): a heading holding a
+requirement number by the contract's convention (``提交请假单（需求1）``, ``[需求2]``,
+``REQ-3``), or a line of its own ``对应需求：1、2`` (also 涉及需求, 相关需求, 覆盖需求,
+``Requirements: 1, 2``) under the heading of the section it belongs to.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .markdown import _md_parser
 
@@ -147,3 +153,62 @@ def compose(
             for title, body in filled.extra:
                 parts.append(f"{head(title)}\n\n{body.strip() or TODO[pick]}\n")
     return "\n".join(parts)
+
+
+# A line of its own naming the requirements its section covers.
+COVERS = re.compile(
+    r"^\s*[（(【\[]?\s*(?:对应需求|涉及需求|相关需求|覆盖需求|requirements?|covers)\s*[:：]\s*"
+    r"((?:(?:需求|req\.?\s*)?\d+\s*[、,，/和及与and\s]*)+)[）)】\]]?[。.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def coverage(text: str, pattern: re.Pattern[str]) -> dict[int, list[str]]:
+    """Requirement no -> the sections of the composed Markdown ``text`` that cover it, each
+    named by its chapter and, when deeper, its section (``三、申请人 › 提交请假单``), in the
+    order they appear. ``pattern`` is the contract's convention for a number in a name."""
+    tokens = _md_parser().parse(text)
+    out: dict[int, list[str]] = {}
+    stack: list[tuple[int, str]] = []  # (level, title) of the headings above
+
+    def label() -> str:
+        titles = [t for _, t in stack]
+        return " › ".join(titles[:1] + titles[-1:] if len(titles) > 1 else titles)
+
+    def add(numbers: list[int]) -> None:
+        if not stack:
+            return
+        where = label()
+        for n in numbers:
+            if where not in out.setdefault(n, []):
+                out[n].append(where)
+
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            level = int(tok.tag[1])
+            title = _plain_inline(tokens[i + 1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            add(_numbers_in(title, pattern))
+        elif tok.type == "inline" and i > 0 and tokens[i - 1].type == "paragraph_open":
+            for line in _plain_inline(tok).split("\n"):
+                m = COVERS.match(line)
+                if m:
+                    add([int(n) for n in re.findall(r"\d+", m.group(1))])
+    return out
+
+
+def _numbers_in(title: str, pattern: re.Pattern[str]) -> list[int]:
+    return [int(m.group(1)) for m in pattern.finditer(title) if m.group(1).isdigit()]
+
+
+def _plain_inline(tok: Any) -> str:
+    """An inline token's text without its Markdown (``**需求1**`` reads 需求1)."""
+    parts = []
+    for c in tok.children or []:
+        if c.type in ("text", "code_inline"):
+            parts.append(c.content)
+        elif c.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts).strip() if parts else tok.content.strip()

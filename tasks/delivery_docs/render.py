@@ -13,6 +13,7 @@ from .markdown import write_markdown
 from .outline import TODO
 from .screenshots import Screenshot, write_screenshots
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DRAFT = ("（草稿）", " (DRAFT)")
 DRAFT_HEADER = (
     "尚有待补充的章节，不作为交付物，不得列入验收单",
@@ -54,6 +55,7 @@ def render_doc(
     sections, composed by ``outline.compose``) and pictures; a draft says 草稿 in the header
     of every page and beside its title."""
     from changeflow.docs_templates.tpl_manual import TITLE as MANUAL_TITLE
+    from changeflow.docs_templates.tpl_manual import T as MANUAL_T
     from changeflow.docs_templates.tpl_techdoc import (
         MANUAL_MARKER,
         NOTES_MARKER,
@@ -70,6 +72,9 @@ def render_doc(
         "shots": ("（未提供截图）", "(no screenshots given)"),
     }
 
+    pictures = {s.name: s for s in screenshots} if kind == "manual" else {}
+    placed: list[str] = []
+
     def post(tpl: Any) -> None:
         doc = tpl.docx
         for p in list(doc.paragraphs):
@@ -77,7 +82,10 @@ def render_doc(
             if marker in (NOTES_MARKER, MANUAL_MARKER):
                 which = "techdoc" if marker == NOTES_MARKER else "manual"
                 if notes.strip():
-                    write_markdown(doc, p._p, notes, base_heading=1)
+                    placed.extend(
+                        write_markdown(doc, p._p, notes, base_heading=1, pictures=pictures,
+                                       lang=lang)
+                    )  # fmt: skip
                 else:
                     doc_p = doc.add_paragraph(_pick(empty[which], lang))
                     p._p.addprevious(doc_p._p)
@@ -86,8 +94,19 @@ def render_doc(
                 write_markdown(doc, p._p, rollback or _pick(TODO, lang))
                 p._p.getparent().remove(p._p)
             elif marker == SCREENSHOTS_MARKER:
-                if screenshots:
-                    write_screenshots(doc, p._p, screenshots, lang)
+                rest = [s for s in screenshots if s.name not in placed]
+                if rest:  # the pictures the chapters did not place, numbered on
+                    write_screenshots(doc, p._p, rest, lang, start=len(placed) + 1)
+                elif screenshots:  # every picture stands in its chapter: no appendix
+                    head = p._p.getprevious()
+                    appendix = _pick(MANUAL_T["h_screens"], lang)
+                    shown = (
+                        "".join(t.text or "" for t in head.iter(f"{{{W_NS}}}t"))
+                        if head is not None
+                        else ""
+                    )
+                    if head is not None and shown.strip() == appendix:
+                        head.getparent().remove(head)
                 else:
                     doc_p = doc.add_paragraph(_pick(empty["shots"], lang))
                     p._p.addprevious(doc_p._p)

@@ -72,8 +72,11 @@ def read_screenshots(paths: Sequence[Path]) -> list[Screenshot]:
     return [check_screenshot(read_limited(Path(p), MAX_SCREENSHOT_BYTES), str(p)) for p in paths]
 
 
-def write_screenshots(doc: Any, anchor: Any, shots: Sequence[Screenshot], lang: str) -> None:
-    for n, shot in enumerate(shots, start=1):
+def write_screenshots(
+    doc: Any, anchor: Any, shots: Sequence[Screenshot], lang: str, start: int = 1
+) -> None:
+    """Each picture centred with its numbered caption (图 n), before ``anchor``."""
+    for n, shot in enumerate(shots, start=start):
         p = doc.add_paragraph()
         anchor.addprevious(p._p)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -12,7 +12,8 @@ return records:
 - ``kinds``: ONE declared table of every signable kind, its states and its recorder;
 - ``sealing``: the signature properties we write and their verification;
 - ``reading``: a returned file's checks, its content against what we sent, the sign-off
-  values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction);
+  values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction) and the
+  per-row conclusions of a kind that carries them (验收结论 on each requirement row);
 - ``decisions``: recording a decision (returned document or the lead's form) in one
   transaction with its audit record and the archived evidence;
 - ``inbox``: the folder a client's files land in, each file classified once.
@@ -42,6 +43,7 @@ from .decisions import (
     check_evidence,
     record_decision,
     record_returned,
+    row_conclusions_line,
     status_section,
     today_local,
 )
@@ -56,7 +58,7 @@ from .inbox import (
     process_inbox,
     take_in,
 )
-from .kinds import KINDS, Signable, signable
+from .kinds import KINDS, Signable, rows_of, signable
 from .labels import (
     dispatch_signoff_values,
     form_labels,
@@ -64,6 +66,8 @@ from .labels import (
     is_signoff,
     printed_labels,
     return_to_labels,
+    row_decision_column,
+    row_decision_options,
     signoff_field,
     signoff_row,
     signoff_values,
@@ -72,17 +76,21 @@ from .reading import (
     RETURN_VALUES,
     Decision,
     Returned,
+    RowDecision,
     SignOff,
     check_content,
+    check_rows_accepted,
     parse_accepted,
     parse_agreed,
     parse_choice,
     parse_date,
     parse_decision,
+    parse_row_decisions,
     parse_satisfaction,
     parse_signoff,
     read_return_to,
     read_returned,
+    read_row_cells,
     read_signoff_cells,
     verify_stored,
 )
@@ -133,6 +141,7 @@ __all__ = [
     "InboxReport",
     "Refused",
     "Returned",
+    "RowDecision",
     "SignOff",
     "Signable",
     "Unreadable",
@@ -143,6 +152,7 @@ __all__ = [
     "canonical_lines",
     "check_content",
     "check_evidence",
+    "check_rows_accepted",
     "classify",
     "content_digest",
     "describe_changes",
@@ -160,17 +170,23 @@ __all__ = [
     "parse_choice",
     "parse_date",
     "parse_decision",
+    "parse_row_decisions",
     "parse_satisfaction",
     "parse_signoff",
     "printed_labels",
     "process_inbox",
     "read_return_to",
     "read_returned",
+    "read_row_cells",
     "read_signoff_cells",
     "read_visible",
     "record_decision",
     "record_returned",
     "return_to_labels",
+    "row_conclusions_line",
+    "row_decision_column",
+    "row_decision_options",
+    "rows_of",
     "sign_document",
     "sign_docx",
     "signable",

@@ -5,7 +5,8 @@ issue it and when it comes back.
 every paragraph (``¶ text``), every table (a ``#n`` marker, then one line per non-empty
 row, cells separated by `` | ``), then each header and footer, all in NFKC form with
 whitespace collapsed. The sign-off table is part of it: its labels and any other row stay,
-only the cells the client fills (the value beside each sign-off label) read as ``＿``. So
+only the cells the client fills (the value beside each sign-off label, and in a kind that
+carries one, each row's cell of the per-row conclusion column 验收结论) read as ``＿``. So
 any change to what we wrote (an amount, an item, a date, a clause of the scope, a row or a
 table added) changes the lines, while the client's own writing in the sign-off cells and
 what Word, WPS and LibreOffice do on save (runs re-split, styles and XML rewritten) does not.
@@ -18,9 +19,9 @@ import hashlib
 
 from docx.document import Document as DocxDocument
 
-from .labels import is_form_signoff, signoff_row
+from .labels import is_form_signoff, row_decision_column, signoff_row
 from .text import normalise, short
-from .visible import Para, Table, Unreadable, Visible, cell_text, read_visible
+from .visible import Cell, Para, Table, Unreadable, Visible, cell_text, read_visible
 
 SCHEME = "changeflow-signed-2"
 # Documents issued before the whole document was signed: their digest covers only the
@@ -30,13 +31,24 @@ OLD_SCHEMES = ("changeflow-signed-1",)
 BLANK = "＿"
 
 
-def read(doc: DocxDocument, form: str = "decision") -> Visible:
-    """The document as read, with its sign-off tables of ``form`` marked."""
+def read(doc: DocxDocument, form: str = "decision", rows: bool = False) -> Visible:
+    """The document as read, with its sign-off tables of ``form`` marked; with ``rows``
+    (a kind with per-row conclusions) the per-row conclusion column of each table too."""
     vis = read_visible(doc)
     for t in vis.tables():
-        rows = raw_rows(t)
-        t.signoff = is_form_signoff(rows, form)
+        cells = raw_rows(t)
+        t.signoff = is_form_signoff(cells, form)
+        if rows and not t.signoff and cells:
+            t.fill_column = row_decision_column(cells[0])
     return vis
+
+
+def fill_rows(t: Table) -> list[list[Cell]]:
+    """The rows of ``t`` whose per-row conclusion cell the client fills: every row below the
+    header with the header's cells (a merged or split row is compared as it is)."""
+    if t.fill_column is None or not t.rows:
+        return []
+    return [row for row in t.rows[1:] if len(row) == len(t.rows[0])]
 
 
 def raw_rows(t: Table) -> list[list[str]]:
@@ -46,11 +58,14 @@ def raw_rows(t: Table) -> list[list[str]]:
 
 def _masked_cells(t: Table, form: str) -> list[list[str]]:
     rows = []
+    filled = {id(r) for r in fill_rows(t)}
     for row in t.rows:
         cells = [_text(c.blocks, form) for c in row]
         if t.signoff and row and signoff_row(normalise(cell_text(row[0])), form):
             first = cells[0]
             cells = [first] + [first if c == first else BLANK for c in cells[1:]]
+        elif id(row) in filled and t.fill_column is not None:
+            cells[t.fill_column] = BLANK
         rows.append(cells)
     return rows
 
@@ -91,9 +106,10 @@ def lines_from(vis: Visible, form: str = "decision") -> list[str]:
     return lines
 
 
-def canonical_lines(doc: DocxDocument, form: str = "decision") -> list[str]:
-    """The canonical content of a document whose sign-off table is of ``form``."""
-    return lines_from(read(doc, form), form)
+def canonical_lines(doc: DocxDocument, form: str = "decision", rows: bool = False) -> list[str]:
+    """The canonical content of a document whose sign-off table is of ``form`` (``rows``:
+    its per-row conclusion cells masked too)."""
+    return lines_from(read(doc, form, rows), form)
 
 
 def dispatch_canonical_lines(doc: DocxDocument) -> list[str]:
@@ -153,6 +169,7 @@ __all__ = [
     "content_digest",
     "describe_changes",
     "dispatch_canonical_lines",
+    "fill_rows",
     "lines_from",
     "raw_rows",
     "read",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +39,9 @@ from .reading import (
     Decision,
     Returned,
     check_content,
+    check_rows_accepted,
     parse_date,
+    parse_row_decisions,
     parse_signoff,
     read_return_to,
     read_returned,
@@ -65,6 +67,9 @@ class DecisionResult:
     evidence: str | None  # path in the store
     approval_id: int
     duplicate: bool = False  # True: this evidence had been recorded already, nothing new
+    # the client's conclusion per requirement row (acceptance certificate): no, conclusion
+    # (passed | failed | None: not ticked), what the cell shows
+    requirements: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +90,7 @@ def _result(a: Approval, duplicate: bool = False) -> DecisionResult:
         evidence=a.evidence_document.path if a.evidence_document else None,
         approval_id=a.id,
         duplicate=duplicate,
+        requirements=list((a.data or {}).get("requirements") or []),
     )
 
 
@@ -210,6 +216,7 @@ def _record(
     evidence_kind: str,
     data: dict[str, Any],
     reject_target: str | None = None,
+    audit: dict[str, Any] | None = None,
 ) -> Approval:
     """The decision row first (it takes SQLite's write lock and meets the unique
     constraints), then the archived evidence, the state change and its audit record."""
@@ -270,6 +277,7 @@ def _record(
             "comment": comment,
             "recorded_by": actor,
             "evidence_document": doc.path if doc else None,
+            **(audit or {}),
         },
     )
     session.flush()
@@ -363,7 +371,11 @@ def _approve_once(
             raise _already(source, done)
         _check_state(source, req, spec)
         signoff = parse_signoff(returned.signoff_raw, source)
+        rows = parse_row_decisions(returned.rows_raw, source) if spec.row_decisions else []
+        if signoff.decision == "approve":
+            check_rows_accepted(rows, source)
         _check_date(source, signoff.decided_on, sent)
+        per_row = {"requirements": [r.as_dict() for r in rows]} if rows else {}
         reject_target = None
         if signoff.decision == "reject" and spec.returns_to:
             reject_target = read_return_to(returned.signoff_raw, source)
@@ -383,8 +395,10 @@ def _approve_once(
             evidence_name=name,
             evidence_kind=f"{spec.kind}-returned",
             reject_target=reject_target,
-            data={"signoff": signoff.raw, "kid": returned.kid, "source": Path(source).name},
-        )
+            data={"signoff": signoff.raw, "kid": returned.kid, "source": Path(source).name,
+                  **per_row},
+            audit=per_row,
+        )  # fmt: skip
         return _result(approval)
 
 
@@ -560,6 +574,13 @@ def accept_file(path: Path, *, actor: str = "changeflow") -> dict[str, Any]:
 
 # --- ``changeflow status KEY`` ------------------------------------------------------------
 
+ROW_WORDS = {"passed": "通过", "failed": "不通过", None: "未勾选"}
+
+
+def row_conclusions_line(rows: list[dict[str, Any]]) -> str:
+    """需求1 通过; 需求2 不通过; 需求3 未勾选 (the client's conclusion per requirement row)."""
+    return "; ".join(f"需求{r.get('no')} {ROW_WORDS.get(r.get('conclusion'), '?')}" for r in rows)
+
 
 def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     """Decisions recorded for the request, and its kick-off."""
@@ -570,13 +591,16 @@ def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     ).all()
     if not rows:
         return None
-    out: dict[str, Any] = {
-        f"{a.subject_kind} v{a.subject_version}": (
+    out: dict[str, Any] = {}
+    for a in rows:
+        name = f"{a.subject_kind} v{a.subject_version}"
+        out[name] = (
             f"{'approved' if a.decision == 'approve' else 'rejected'} by {a.approver} on"
             f" {a.decided_on} ({a.channel})" + (f": {a.comment}" if a.comment else "")
         )
-        for a in rows
-    }
+        per_row = (a.data or {}).get("requirements") or []
+        if per_row:
+            out[f"{name} per requirement"] = row_conclusions_line(per_row)
     k = session.scalar(
         select(Kickoff).where(Kickoff.request_id == request.id).order_by(Kickoff.id.desc())
     )

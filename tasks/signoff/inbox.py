@@ -27,7 +27,7 @@ from changeflow.settings import get_settings
 
 from ..inputs import open_docx, read_limited
 from ..wordkit import read_custom_properties
-from .decisions import approve_document
+from .decisions import approve_document, row_conclusions_line
 from .kinds import signable
 from .reading import read_returned
 from .sealing import P_MAC
@@ -242,7 +242,8 @@ def take_in(
                 path.name,
                 "decision",
                 f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
-                f" {dec.decided_on}; {dec.key} is now {dec.state}",
+                f" {dec.decided_on}; {dec.key} is now {dec.state}"
+                + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else ""),
                 dec.key,
             )
     return item

@@ -29,6 +29,9 @@ class Signable:
     on_reject: str
     # the sign-off table has a 退回至 row naming where a rejection goes (acceptance)
     returns_to: bool = False
+    # its tables carry a per-row conclusion column (验收结论 on every requirement row) the
+    # client ticks: masked in the signature, read back per row (labels.row_decision_column)
+    row_decisions: bool = False
     # "module:function" that records a verified returned document of this kind
     recorder: str = "changeflow.tasks.signoff.decisions:record_returned"
 
@@ -44,7 +47,7 @@ KINDS: dict[str, Signable] = {
     ),
     "acceptance": Signable(
         "acceptance", ("验收单", "acceptance certificate"), "decision", "request",
-        "live", "accepted", "in_testing", returns_to=True,
+        "live", "accepted", "in_testing", returns_to=True, row_decisions=True,
     ),
     "dispatch": Signable(
         "dispatch", ("派工单", "dispatch order"), "dispatch", "dispatch",
@@ -62,3 +65,9 @@ KINDS: dict[str, Signable] = {
 def signable(kind: str | None) -> Signable | None:
     """The declared kind, or None for a document that takes no decision."""
     return KINDS.get(kind) if kind else None
+
+
+def rows_of(kind: str | None) -> bool:
+    """Whether documents of ``kind`` carry a per-row conclusion column."""
+    spec = signable(kind)
+    return bool(spec and spec.row_decisions)

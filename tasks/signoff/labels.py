@@ -49,6 +49,14 @@ EXTRA_LABELS: dict[str, dict[str, set[str]]] = {
 # How many of a form's labels make a table its sign-off table (the decision form: two)
 MIN_ROWS = {"decision": 2, "dispatch": 3, "statement": 3}
 RETURN_TO_EXTRA = ("退回至", "return to")
+# The per-row conclusion column (the certificate's requirements table) as clients relabel it.
+ROW_DECISION_EXTRA = ("逐项验收结论", "验收意见", "acceptance decision")
+# What a client writes in a per-row conclusion cell besides the printed choices.
+ROW_DECISION_SPELLINGS = {
+    "合格": "passed", "pass": "passed", "accepted": "passed", "同意": "passed",
+    "不合格": "failed", "未通过": "failed", "fail": "failed", "not accepted": "failed",
+    "不同意": "failed",
+}  # fmt: skip
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -93,6 +101,32 @@ def return_to_labels() -> frozenset[str]:
     from changeflow.docs_templates.tpl_acceptance import RETURN_TO
 
     return frozenset(_variants((*RETURN_TO, *RETURN_TO_EXTRA)))
+
+
+@cache
+def row_decision_labels() -> frozenset[str]:
+    """Every header the reader takes for the per-row conclusion column (验收结论)."""
+    from changeflow.docs_templates.tpl_acceptance import ROW_DECISION
+
+    return frozenset(_variants((*ROW_DECISION, *ROW_DECISION_EXTRA)))
+
+
+def row_decision_column(header: list[str]) -> int | None:
+    """The per-row conclusion column of a table, by its header row's cells (never the first
+    column, which names the row); None when it has none, or more than one."""
+    labels = row_decision_labels()
+    cols = [i for i, c in enumerate(header) if i > 0 and label_key(c) in labels]
+    return cols[0] if len(cols) == 1 else None
+
+
+@cache
+def row_decision_options() -> dict[str, str]:
+    """Spelling -> ``passed`` / ``failed`` for a per-row conclusion cell."""
+    from changeflow.docs_templates.tpl_acceptance import ROW_DECISION_VALUES
+
+    out = {normalise(w).lower(): v for v, pair in ROW_DECISION_VALUES.items() for w in pair}
+    out.update(ROW_DECISION_SPELLINGS)
+    return out
 
 
 def signoff_field(label: str, form: str = "decision") -> str | None:

@@ -3,7 +3,9 @@ we sent, and the values the client wrote in the sign-off table.
 
 Every sign-off is read here, with the labels of ``labels``: the decision form (plan and
 acceptance certificate: 决定/审批人/日期/意见, and the certificate's 退回至) and the
-dispatch order's (服务是否验收/满意度/意见反馈/签字人/日期).
+dispatch order's (服务是否验收/满意度/意见反馈/签字人/日期); and the per-row conclusions
+(验收结论 通过/不通过 on every requirement row of an acceptance certificate), with the same
+tick rule (``parse_choice``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any, Literal
 from docx.document import Document as DocxDocument
 
 from ..inputs import clean_text, open_docx
-from .content import OLD_SCHEMES, SCHEME, content_digest, describe_changes, lines_from
+from .content import OLD_SCHEMES, SCHEME, content_digest, describe_changes, fill_rows, lines_from
 from .content import read as read_content
-from .labels import signoff_row
+from .kinds import rows_of
+from .labels import row_decision_options, signoff_row
 from .refused import Refused
 from .sealing import (
     KEY_PATTERN,
@@ -64,6 +67,21 @@ class Returned:
     signoff_raw: dict[str, str]  # what the client wrote in the one sign-off table
     properties: dict[str, str]
     doc: DocxDocument | None = field(default=None, repr=False)
+    # (row, what the client wrote) of each per-row conclusion cell (acceptance certificate)
+    rows_raw: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RowDecision:
+    """The client's conclusion on one row (a requirement of the acceptance certificate)."""
+
+    row: str  # the row's first cell (the requirement number)
+    conclusion: str | None  # passed | failed | None (not ticked)
+    written: str  # what the cell shows
+
+    def as_dict(self) -> dict[str, Any]:
+        no: int | str = int(self.row) if self.row.isdigit() else self.row
+        return {"no": no, "conclusion": self.conclusion, "written": self.written}
 
 
 def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dict[str, str]:
@@ -109,6 +127,61 @@ def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dic
     return values
 
 
+def read_row_cells(vis: Visible, source: str) -> list[tuple[str, str]]:
+    """(row, text) of every per-row conclusion cell the reader marked (``content.read`` with
+    ``rows``); a cell holding a table or a picture is refused (text only)."""
+    out: list[tuple[str, str]] = []
+    for t in vis.tables():
+        col = t.fill_column
+        for row in fill_rows(t):
+            assert col is not None
+            key = normalise(cell_text(row[0]))
+            cell = row[col]
+            if any(isinstance(b, Table) for b in cell.blocks) or "[图片" in cell_text(cell):
+                raise Refused(
+                    source,
+                    _row_field(key),
+                    "holds a table or a picture: the conclusion cells take text only",
+                    "decision",
+                )
+            out.append((key, normalise(cell_text(cell), nfkc=False)))
+    return out
+
+
+def _row_field(row: str) -> str:
+    return f"需求{row} 验收结论 (requirement {row})" if row.isdigit() else f"验收结论 ({row})"
+
+
+def parse_row_decisions(rows: list[tuple[str, str]], source: str) -> list[RowDecision]:
+    """Each row's conclusion: 通过 / 不通过 typed or ticked (the one tick rule,
+    ``parse_choice``); a row left unticked is None, an unclear one is refused naming it."""
+    options = row_decision_options()
+    out = []
+    for row, text in rows:
+        value = parse_choice(
+            text, options, source, _row_field(row), "通过 or 不通过 (passed or failed)",
+            blank_ok=True,
+        )  # fmt: skip
+        out.append(RowDecision(row, value, text))
+    return out
+
+
+def check_rows_accepted(rows: list[RowDecision], source: str) -> None:
+    """An accepted certificate needs 通过 on every requirement row: the first row that says
+    不通过 or is left unticked is refused, by name."""
+    for r in rows:
+        if r.conclusion == "passed":
+            continue
+        said = "says 不通过 (failed)" if r.conclusion == "failed" else "is not ticked"
+        raise Refused(
+            source,
+            _row_field(r.row),
+            f"{said}, but the overall 验收结论 is 通过: accepting needs 通过 ticked on every"
+            " requirement row (or write 不通过 as the overall conclusion)",
+            "decision",
+        )
+
+
 SIGNOFF_MISSING = {
     "decision": (
         "has no sign-off table (决定/审批人/日期/意见); it was removed or its labels changed"
@@ -118,9 +191,11 @@ SIGNOFF_MISSING = {
 }
 
 
-def _read(doc: DocxDocument, source: str, form: str) -> tuple[Visible, list[str]]:
+def _read(
+    doc: DocxDocument, source: str, form: str, rows: bool = False
+) -> tuple[Visible, list[str]]:
     try:
-        vis = read_content(doc, form)
+        vis = read_content(doc, form, rows)
     except Unreadable as exc:
         raise Refused(
             source,
@@ -139,7 +214,8 @@ def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> 
     doc = doc if doc is not None else open_docx(data, source)
     props = signature_of(doc, source)
     form = form_of(props[P_KIND])
-    vis, lines = _read(doc, source, form)
+    rows = rows_of(props[P_KIND])
+    vis, lines = _read(doc, source, form, rows)
     signoff = read_signoff_cells(vis, source, form)
     return Returned(
         source=source,
@@ -153,6 +229,7 @@ def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> 
         signoff_raw=signoff,
         properties=props,
         doc=doc,
+        rows_raw=read_row_cells(vis, source) if rows else [],
     )
 
 
@@ -189,8 +266,7 @@ def check_content(returned: Returned, sent_lines: list[str]) -> None:
 
 def verify_stored(data: bytes, source: str, kind: str = "plan") -> list[str]:
     """Canonical content of a stored (sent) document."""
-    form = form_of(kind)
-    return _read(open_docx(data, source), source, form)[1]
+    return _read(open_docx(data, source), source, form_of(kind), rows_of(kind))[1]
 
 
 # --- the sign-off values -------------------------------------------------------------------
@@ -220,12 +296,17 @@ def _spellings() -> dict[str, Decision]:
     return out
 
 
-def parse_choice(text: str, options: dict[str, Any], source: str, fld: str, hint: str) -> Any:
+def parse_choice(
+    text: str, options: dict[str, Any], source: str, fld: str, hint: str, blank_ok: bool = False
+) -> Any:
     """The one option a client chose: typed alone (同意), or ticked among boxes, the box
     before or after its word (☑同意 ☐不同意, 同意☑ 不同意☐, 是☑ 否☐). Both or none
-    ticked, a box that belongs to no word, a cross, or other words beside are unclear."""
+    ticked, a box that belongs to no word, a cross, or other words beside are unclear.
+    With ``blank_ok`` a blank cell or one with no box ticked is None (not chosen yet)."""
     t = normalise(text).lower()
     if not t:
+        if blank_ok:
+            return None
         raise Refused(source, fld, f"is blank: write {hint}", "decision")
     bare = _FILLER.sub(" ", t).strip()
     if bare in options:
@@ -265,6 +346,8 @@ def parse_choice(text: str, options: dict[str, Any], source: str, fld: str, hint
             chosen.add(word)
     if len(chosen) == 1:
         return chosen.pop()
+    if not chosen and blank_ok:
+        return None
     if not chosen:
         raise Refused(source, fld, f"'{short(text, 60)}': no box is ticked", "decision")
     raise Refused(

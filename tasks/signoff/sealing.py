@@ -18,7 +18,7 @@ from docx.document import Document as DocxDocument
 from ..wordkit import read_custom_properties, write_custom_properties
 from . import keys
 from .content import OLD_SCHEMES, SCHEME, canonical_lines, content_digest
-from .kinds import signable
+from .kinds import rows_of, signable
 from .refused import Refused
 
 P_SCHEME = "changeflow.signature"
@@ -36,7 +36,7 @@ KEY_PATTERN = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}\b")
 
 def lines_of(doc: DocxDocument, kind: str) -> list[str]:
     """The signed content of a document of ``kind``, by the sign-off table it carries."""
-    return canonical_lines(doc, form_of(kind))
+    return canonical_lines(doc, form_of(kind), rows_of(kind))
 
 
 def form_of(kind: str) -> str:

@@ -132,6 +132,7 @@ class Cell:
 class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     signoff: bool = False  # set by the caller that knows the sign-off labels
+    fill_column: int | None = None  # a per-row column the client fills (set by the caller)
 
 
 @dataclass

@@ -24,7 +24,8 @@ Rooms:
 * ``runs``: recorded runs as other stages read them (verdict, one line, summary);
 * ``cases``: test cases traced to requirements (JUnit property or name convention) and
   manual cases from a test-plan YAML file;
-* ``trace``: the traceability matrix (requirement -> cases -> result -> commits);
+* ``trace``: the traceability matrix (requirement -> cases -> result -> commits -> manual
+  sections), and the warnings for cases naming an unknown requirement;
 * ``report``: the test report document (GB/T 8567 outline);
 * ``recording``: recording a run with its report and the state change (``run_tests``);
 * ``status_section``: test runs and releases in ``changeflow status KEY`` (listed in
@@ -57,7 +58,14 @@ from .runner import (
     run_command,
 )
 from .runs import failure_summary, latest_run, run_summary, tests_line, verdict_reason
-from .trace import matrix_lines, requirement_result, traceability, untested
+from .trace import (
+    manual_sections,
+    matrix_lines,
+    requirement_result,
+    traceability,
+    unknown_requirement_cases,
+    untested,
+)
 
 __all__ = [
     "DEFAULT_PATTERN",
@@ -79,6 +87,7 @@ __all__ = [
     "failure_summary",
     "git",
     "latest_run",
+    "manual_sections",
     "matrix_lines",
     "name_pattern",
     "parse_junit",
@@ -98,6 +107,7 @@ __all__ = [
     "run_tests_from_files",
     "tests_line",
     "traceability",
+    "unknown_requirement_cases",
     "untested",
     "verdict_reason",
 ]

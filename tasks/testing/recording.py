@@ -77,6 +77,8 @@ class TestResult:
     version: int
     unchanged: bool = False  # the newest run already passed at this commit: it stands
     requirements: list[dict[str, Any]] = field(default_factory=list)  # traceability rows
+    # cases naming a requirement number the task book does not have (counted for none)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,7 +87,7 @@ class TestResult:
 def _result(run: TestRun, *, unchanged: bool = False) -> TestResult:
     from sqlalchemy.orm import object_session
 
-    from .trace import traceability
+    from .trace import traceability, unknown_requirement_cases
 
     doc = run.document
     assert doc is not None
@@ -93,6 +95,7 @@ def _result(run: TestRun, *, unchanged: bool = False) -> TestResult:
     assert session is not None
     return TestResult(
         requirements=traceability(session, run.request, doc.lang, run),
+        warnings=unknown_requirement_cases(session, run.request, run),
         key=run.request.key,
         seq=run.seq,
         state=run.request.state,

@@ -17,7 +17,7 @@ from changeflow.settings import get_settings
 
 from .common import _pick
 from .runs import verdict_reason
-from .trace import OUTCOME, case_label, current_cases, traceability
+from .trace import OUTCOME, case_label, current_cases, traceability, unknown_requirement_cases
 
 _FIX = ("fix", "修复", "bug", "缺陷")
 
@@ -182,11 +182,15 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     ok, why = conclusion(run, trace, lang)
     verdict = _pick(("通过", "PASSED"), lang) if ok else _pick(("不通过", "NOT PASSED"), lang)
     cases = current_cases(session, req, run)
+    known = {r.no for r in req.requirements}
     linked = sorted(
-        (c for c in cases if c.requirement_no is not None),
+        (c for c in cases if c.requirement_no in known),
         key=lambda c: (c.requirement_no or 0, c.kind, c.seq),
     )
-    unlinked = len(cases) - len(linked)
+    unlinked = sum(1 for c in cases if c.requirement_no is None)
+    warnings = unknown_requirement_cases(session, req, run)
+    zh = lang == "zh-CN"
+    warnings = [w.split(" / ", 1)[0 if zh else 1] for w in warnings]
     settings = dict(contract.settings or {}) if contract else {}
     kinds = {"failure": ("失败", "failure"), "error": ("错误", "error")}
     output_lines = [line[:200] for line in (run.output_excerpt or "").splitlines()]
@@ -263,9 +267,14 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "cases": ("；" if lang == "zh-CN" else "; ").join(c["case"] for c in r["cases"])
                 or _pick(("（无测试用例）", "(no test case)"), lang),
                 "result": r["result_text"],
+                "manual": ("、" if zh else ", ").join(r["manual"])
+                or (
+                    "—" if r["manual_made"] else _pick(("（手册未编写）", "(no manual yet)"), lang)
+                ),
             }
             for r in trace
         ],
+        "warnings": warnings,
         "defects": defects(session, run, lang),
         "source": _pick(("执行测试命令", "test command run by changeflow"), lang)
         if run.source == "command"

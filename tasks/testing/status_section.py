@@ -14,7 +14,7 @@ from changeflow.db.models import Request
 from changeflow.settings import get_settings
 
 from .runs import run_summary
-from .trace import matrix_lines, traceability
+from .trace import matrix_lines, traceability, unknown_requirement_cases
 
 
 def status_section(session: Session, request: Request) -> dict[str, Any] | None:
@@ -29,10 +29,12 @@ def status_section(session: Session, request: Request) -> dict[str, Any] | None:
     tz = get_settings().tz
     lang = get_settings().lang
     matrix = traceability(session, request, lang)
+    warnings = unknown_requirement_cases(session, request)
     return {
-        # requirement -> cases -> latest result -> commits, one line per requirement
+        # requirement -> cases -> latest result -> commits -> manual sections, one line each
         "traceability": "\n".join(matrix_lines(matrix)),
         "matrix": matrix,
+        **({"warnings": warnings} if warnings else {}),
         "test_runs": [run_summary(r) for r in runs],
         "releases": [
             {

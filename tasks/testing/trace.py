@@ -1,9 +1,13 @@
 """The traceability matrix of a request: requirement -> test cases -> latest result ->
-commits. Automated cases come from the newest run; manual cases are the newest record of
-each case id (a later run without ``--cases`` keeps the manual results already recorded).
+commits -> user manual sections. Automated cases come from the newest run; manual cases are
+the newest record of each case id (a later run without ``--cases`` keeps the manual results
+already recorded); the manual sections are those the newest user manual's notes link to the
+requirement (``delivery_docs.outline.coverage``, kept in the manual's record).
 
 A requirement's result: 未测 (no case, or every case skipped), 不通过 (a case failed),
-通过 (every case that ran passed).
+通过 (every case that ran passed). A case that names a requirement number the task book does
+not have counts for none, and is reported (``unknown_requirement_cases``), never dropped
+silently.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.delivery import TestCase, TestRun
-from changeflow.db.models import Request
+from changeflow.db.models import Document, Request
 
 from .cases import name_pattern, requirement_of
 
@@ -97,12 +101,35 @@ def case_label(c: TestCase) -> str:
     return f"{c.classname}::{c.name}" if c.classname else c.name
 
 
+def manual_sections(session: Session, req: Request, lang: str) -> dict[int, list[str]] | None:
+    """Requirement no -> the sections of the newest user manual (in ``lang`` if there is
+    one) that cover it; None when no manual has been made yet."""
+    docs = session.scalars(
+        select(Document)
+        .where(Document.request_id == req.id, Document.kind == "manual")
+        .order_by(Document.version.desc(), Document.id.desc())
+    ).all()
+    doc = next((d for d in docs if d.lang == lang), docs[0] if docs else None)
+    if doc is None:
+        return None
+    covers = (doc.meta or {}).get("covers") or {}
+    return {int(k): list(v) for k, v in covers.items() if str(k).isdigit()}
+
+
 def traceability(
-    session: Session, req: Request, lang: str = "zh-CN", run: TestRun | None = None
+    session: Session,
+    req: Request,
+    lang: str = "zh-CN",
+    run: TestRun | None = None,
+    manual: dict[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per requirement: its cases, its result, the commits naming it."""
+    """One row per requirement: its cases, its result, the commits naming it, the user
+    manual's sections covering it (``manual``: given by the caller making the manual, else
+    the newest stored manual's)."""
     cases = current_cases(session, req, run)
     commits = _commits_by_requirement(session, req)
+    if manual is None:
+        manual = manual_sections(session, req, lang)
     rows = []
     for r in req.requirements:
         mine = [c for c in cases if c.requirement_no == r.no]
@@ -125,9 +152,32 @@ def traceability(
                     for c in mine
                 ],
                 "commits": commits.get(r.no, []),
+                "manual": list((manual or {}).get(r.no, [])),
+                "manual_made": manual is not None,
             }
         )
     return rows
+
+
+def unknown_requirement_cases(
+    session: Session, req: Request, run: TestRun | None = None
+) -> list[str]:
+    """One warning per case that names a requirement number the task book does not have
+    (``test_req9_...`` when it has 3): such a case counts for no requirement."""
+    known = sorted(r.no for r in req.requirements)
+    have = "、".join(str(n) for n in known) or "—"
+    out = []
+    for c in current_cases(session, req, run):
+        n = c.requirement_no
+        if n is not None and n not in known:
+            out.append(
+                f"用例 {case_label(c)} 指向需求{n}，任务书没有该需求（只有需求 {have}），"
+                "未计入任何需求"
+                f" / test case {case_label(c)} names requirement {n}, which {req.key}'s task"
+                f" book does not have (it has {', '.join(map(str, known)) or 'none'}): counted"
+                " for no requirement"
+            )
+    return out
 
 
 def untested(rows: list[dict[str, Any]]) -> list[int]:
@@ -140,5 +190,6 @@ def matrix_lines(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         cases = ", ".join(f"{c['case']} {c['outcome_text']}" for c in r["cases"]) or "—"
         commits = " ".join(r["commits"]) or "—"
-        out.append(f"需求{r['no']} {r['result_text']}: {cases}; commits {commits}")
+        manual = "、".join(r.get("manual") or []) or "—"
+        out.append(f"需求{r['no']} {r['result_text']}: {cases}; commits {commits}; manual {manual}")
     return out

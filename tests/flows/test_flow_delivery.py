@@ -84,6 +84,11 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     arts = _arts(state)
     _opens(arts[f"docs-{key}-techdoc"], "techdoc-v1.docx")
     _opens(arts[f"docs-{key}-manual"], "manual-v1.docx")
+    # the matrix to the manual's sections (the notes' 对应需求 lines)
+    trace = json.loads(arts[f"docs-{key}-trace"])
+    assert [t["手册章节 Manual"] for t in trace] == [
+        "三、申请人、四、审批人", "三、申请人、五、管理员", "五、管理员"
+    ]  # fmt: skip
 
     state = fl.golive(request=fl.GoLiveInput(key=submitted), released_by="张伟",
                       return_state=True)  # fmt: skip

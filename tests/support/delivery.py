@@ -139,8 +139,12 @@ def fill_certificate(
     comment: str = "功能符合验收标准，同意验收。",
     return_to: str = "",
     lang: str = "zh-CN",
+    rows: str | dict[int, str | None] | None = "通过",
 ) -> bytes:
-    """The acceptance certificate with its sign-off table typed in, as a client does."""
+    """The acceptance certificate with its sign-off table typed in, as a client does, and
+    each requirement row's 验收结论 ticked: ``rows`` is one answer for every row or
+    requirement no -> answer; 通过/不通过 (passed/failed) tick that box (☐ -> ☑), None
+    leaves the row unticked, anything else is typed into the cell as given."""
     import docx
 
     from changeflow.docs_templates.tpl_acceptance import RETURN_TO
@@ -165,9 +169,42 @@ def fill_certificate(
                 row.cells[1].text = values[name]
                 filled += 1
     assert filled == 5, "sign-off table not found in the certificate"
+    tick_rows(d, rows)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
+
+
+def tick_rows(d: Any, rows: str | dict[int, str | None] | None) -> int:
+    """Tick the per-row 验收结论 cells of the certificate's requirements table (as a client
+    does in Word: the ☐ before the chosen word becomes ☑); returns the rows touched."""
+    from changeflow.docs_templates.tpl_acceptance import ROW_DECISION, ROW_DECISION_VALUES
+
+    words = {w: v for v, pair in ROW_DECISION_VALUES.items() for w in pair}
+    done = 0
+    for table in d.tables:
+        header = [c.text.strip() for c in table.rows[0].cells]
+        col = next((i for i, h in enumerate(header) if i > 0 and h in ROW_DECISION), None)
+        if col is None:
+            continue
+        for row in table.rows[1:]:
+            no = int(row.cells[0].text.strip())
+            answer = rows.get(no) if isinstance(rows, dict) else rows
+            if answer is None:
+                continue
+            cell = row.cells[col]
+            if answer in words:
+                chosen = ROW_DECISION_VALUES[words[answer]]
+                shown = cell.text
+                for w in sorted({*chosen}, key=len, reverse=True):
+                    # the box in front of this exact word (不通过 holds 通过: match ☐通过 whole)
+                    shown = shown.replace(f"☐{w}", f"☑{w}", 1) if f"☐{w}" in shown else shown
+                    shown = shown.replace(f"☐ {w}", f"☑ {w}", 1)
+                cell.text = shown
+            else:
+                cell.text = answer
+            done += 1
+    return done
 
 
 def png(width: int = 320, height: int = 200) -> bytes:

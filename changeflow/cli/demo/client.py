@@ -40,6 +40,25 @@ def _fill(path: Path, values: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
+def _tick_rows(data: bytes, answer: str = "通过") -> bytes:
+    """Tick ``answer`` in every requirement row's 验收结论 cell of the certificate (the ☐
+    before the word becomes ☑, as the client does in Word)."""
+    import docx
+
+    from changeflow.docs_templates.tpl_acceptance import ROW_DECISION
+
+    d = docx.Document(io.BytesIO(data))
+    for table in d.tables:
+        header = [c.text.strip() for c in table.rows[0].cells]
+        cols = [i for i, h in enumerate(header) if i > 0 and h in ROW_DECISION]
+        for row in table.rows[1:] if cols else []:
+            cell = row.cells[cols[0]]
+            cell.text = cell.text.replace(f"☐{answer}", f"☑{answer}", 1)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
 def _newest_document(key: str, kind: str) -> Path:
     from sqlalchemy import select
 

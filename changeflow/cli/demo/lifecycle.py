@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .client import _fill, _inbox_pass, _newest_document, _to_inbox
+from .client import _fill, _inbox_pass, _newest_document, _tick_rows, _to_inbox
 from .common import DemoRun, _examples
 from .sample import LI_MING, _commit, _git, _screenshot, design_notes, project_file
 
@@ -87,7 +87,8 @@ def step_kickoff(run: DemoRun) -> None:
 
 
 def step_commits(run: DemoRun) -> None:
-    """Development on cr/<key>: Chinese messages naming the request, time logs."""
+    """Development on cr/<key>: Chinese messages naming the request and the requirement
+    they implement (需求N, traced in the matrix), time logs."""
     from changeflow.settings import get_settings
 
     key = run.keys["main"]
@@ -102,12 +103,12 @@ def step_commits(run: DemoRun) -> None:
         ("Li Ming", "li.ming@contractor.example"),
     )
     work = [
-        (f"{key} 新增：请假超过 3 天增加分管领导审批节点 @3h", {"oa/leave/flow.py": flow_py,
-         "checks.py": checks}, zw, 4),
-        (f"{key} 修复：审批通过后同步考勤年假余额 @2h30m", {"oa/leave/sync.py": sync_py + "\n"},
-         zw, 3),
-        (f"{key} 新增：请假统计报表（按部门、按月） @4h", {"report/leave_stats.sql": report_sql},
-         zw, 2),
+        (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1） @3h",
+         {"oa/leave/flow.py": flow_py, "checks.py": checks}, zw, 4),
+        (f"{key} 修复：审批通过后同步考勤年假余额（需求2） @2h30m",
+         {"oa/leave/sync.py": sync_py + "\n"}, zw, 3),
+        (f"{key} 新增：请假统计报表，按部门、按月（需求3） @4h",
+         {"report/leave_stats.sql": report_sql}, zw, 2),
         (f"优化：统计报表查询加索引 refs #{key.rsplit('-', 1)[1].lstrip('0')} @1h",
          {"report/leave_stats.sql": report_sql + "CREATE INDEX leave_dept ON leave(dept);\n"},
          lm, 1),
@@ -157,7 +158,8 @@ def step_golive(run: DemoRun) -> None:
 
 
 def step_acceptance(run: DemoRun) -> None:
-    """The certificate is issued; 王芳 signs it off (通过) and mails it back."""
+    """The certificate is issued; 王芳 ticks 通过 on every requirement row, signs it off
+    (通过) and mails it back."""
     from changeflow.flows.delivery import AcceptanceInput, acceptance
     from changeflow.tasks.signoff import printed_labels, today_local
 
@@ -172,7 +174,7 @@ def step_acceptance(run: DemoRun) -> None:
         labels["date"]: today_local().isoformat(),
         labels["comment"]: "功能符合验收标准，同意验收。",
     })  # fmt: skip
-    _to_inbox(filled, f"{key}-验收单-回签.docx")
+    _to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
     _inbox_pass(run, "returned certificate")
 
 

@@ -183,7 +183,7 @@ def duplicate_row(label: str, old: str, new: str) -> Edit:
 
     def fn(xml: str) -> str:
         for m in re.finditer(r"<w:tr>(?:(?!</w:tr>).)*</w:tr>", xml):
-            if label in m.group(0):
+            if label in m.group(0) and old in m.group(0):
                 copy = m.group(0).replace(old, new)
                 return xml[: m.start()] + copy + xml[m.start() :]
         raise AssertionError(label)
@@ -342,6 +342,18 @@ ACCEPTANCE: list[Returned] = [
              field="decision", words="two decisions", signoff={"decision": "通过"}),
     Returned("acceptance", "both boxes ticked", fill_placeholder(
         "DECISION", t("通过☑ 不通过☑")), field="decision", words="more than one", signoff=D),
+    # the per-row 验收结论: only its cells are the client's, and they must agree with 通过
+    Returned("acceptance", "accepted while a requirement row is ticked 不通过", lambda b: b,
+             field="需求2 验收结论", words="不通过",
+             signoff={"rows": {1: "通过", 2: "不通过", 3: "通过"}}),
+    Returned("acceptance", "accepted with a requirement row left unticked", lambda b: b,
+             field="需求3 验收结论", words="not ticked", signoff={"rows": {1: "通过", 2: "通过"}}),
+    Returned("acceptance", "a ticked row's requirement text changed", xml_edit(
+        lambda x: x.replace("审批通过后同步考勤系统的年假余额", "审批通过后同步考勤系统的年假余额"
+                            "（可延后）", 1)), field="content", words="可延后"),
+    Returned("acceptance", "a row's test result changed beside its box", xml_edit(
+        lambda x: re.sub(r"(新增请假统计报表.*?)>通过</w:t>", r"\1>不通过</w:t>", x, count=1,
+                         flags=re.S)), field="content", words="不通过"),
 ]  # fmt: skip
 
 DISPATCH: list[Returned] = [
