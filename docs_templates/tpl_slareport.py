@@ -9,7 +9,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
 from .tables import loop_table, pairs, widths
 
 TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
@@ -109,7 +109,7 @@ def sla_report(lang: str) -> DocxDocument:
     doc.add_heading(pick(H_CONFIRM, lang), level=1)
     doc.add_paragraph(pick(CONFIRM_INTRO, lang))
     pairs(doc, [(pick(pair, lang), "") for pair in CONFIRM_FIELDS], mm=(70, 90))
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(
         doc, {"changeflow.kind": "sla-report-template", "changeflow.lang": lang}
     )

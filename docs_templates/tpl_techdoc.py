@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import new_document, finish
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"
@@ -83,6 +83,6 @@ def techdoc(lang: str) -> DocxDocument:
     doc.add_paragraph(ROLLBACK_MARKER)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["release"]])
     keep_markdown_styles(doc)
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "techdoc-template", "changeflow.lang": lang})
     return doc

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'
@@ -255,6 +255,6 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))
     doc.add_paragraph("{%p endif %}")
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "weekly-template", "changeflow.lang": lang})
     return doc

@@ -300,7 +300,10 @@ def sla_report_document(
         or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
     }
     title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
-    data = render("sla-report", ctx, lang=lang, title=title, subject=ctx["contract"])
+    data = render(
+        "sla-report", ctx, lang=lang, title=title, subject=ctx["contract"],
+        author=_our_lead(ctx["contract"]),
+    )
     filename = f"SLA-{ctx['contract']}-{r['month']}.docx"
     with transaction() as s:
         from sqlalchemy import func
@@ -370,3 +373,15 @@ def breaches_between(
                     }
                 )
     return out
+
+
+def _our_lead(code: str) -> str | None:
+    """The contract's project lead on our side: the author of its SLA statement."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        c = s.scalar(select(Contract).where(Contract.code == code))
+        return c.our_lead.name if c is not None and c.our_lead is not None else None

@@ -18,7 +18,7 @@ import hashlib
 
 from docx.document import Document as DocxDocument
 
-from .labels import dispatch_signoff_values, is_signoff, signoff_row
+from .labels import dispatch_signoff_values, is_seal_block, is_signoff, signoff_row
 from .text import normalise, short
 from .visible import Para, Table, Unreadable, Visible, cell_text, read_visible
 
@@ -35,7 +35,8 @@ def read(doc: DocxDocument, form: str = "decision") -> Visible:
     vis = read_visible(doc)
     for t in vis.tables():
         rows = raw_rows(t)
-        t.signoff = (
+        t.seal = is_seal_block(rows)
+        t.signoff = not t.seal and (
             dispatch_signoff_values(rows) is not None if form == "dispatch" else is_signoff(rows)
         )
     return vis
@@ -50,7 +51,9 @@ def _masked_cells(t: Table, form: str) -> list[list[str]]:
     rows = []
     for row in t.rows:
         cells = [_text(c.blocks, form) for c in row]
-        if t.signoff and row and signoff_row(normalise(cell_text(row[0])), form):
+        if (t.seal and row is not t.rows[0]) or (
+            t.signoff and row and signoff_row(normalise(cell_text(row[0])), form)
+        ):
             first = cells[0]
             cells = [first] + [first if c == first else BLANK for c in cells[1:]]
         rows.append(cells)

@@ -132,6 +132,7 @@ class Cell:
 class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     signoff: bool = False  # set by the caller that knows the sign-off labels
+    seal: bool = False  # the seal block (签章栏: 甲方/乙方 × 签字/盖章/日期), set likewise
 
 
 @dataclass
