@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -89,9 +90,22 @@ def header(doc: DocxDocument, left: str = HEADER_LEFT, right: str = HEADER_RIGHT
         p.add_run(left)
         if right:
             p.add_run("\t" + right)
-            p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_MM), WD_TAB_ALIGNMENT.RIGHT)
+            tabs = p.paragraph_format.tab_stops
+            # the Header style's own stops (centre 8.25 cm, right 16.5 cm, for Letter) go
+            for pos in _style_tabs(doc, "Header"):
+                tabs.add_tab_stop(pos, WD_TAB_ALIGNMENT.CLEAR)
+            tabs.add_tab_stop(Mm(TEXT_MM), WD_TAB_ALIGNMENT.RIGHT)
         _small(p)
         _border(p, "bottom")
+
+
+def _style_tabs(doc: DocxDocument, sid: str) -> list[Any]:
+    from docx.shared import Twips
+
+    for st in doc.styles.element.findall(qn("w:style")):
+        if st.get(qn("w:styleId")) == sid:
+            return [Twips(int(t.get(qn("w:pos")))) for t in st.iter(qn("w:tab"))]
+    return []
 
 
 def _field(p: Paragraph, name: str) -> None:
@@ -140,9 +154,10 @@ def footer(doc: DocxDocument, lang: str) -> None:
 
 
 def _text_mm(text: str, size: float) -> float:
-    """Width of ``text`` on one line: a CJK character is one em, a Latin one about half."""
+    """Width of ``text`` on one line: a CJK character is one em, a Latin one 0.64 em (the
+    digits of DejaVu Sans, LibreOffice's stand-in for Calibri on a server)."""
     em = size * 25.4 / 72
-    return sum(em if ord(c) > 0x2E7F else em * 0.55 for c in text)
+    return sum(em if ord(c) > 0x2E7F else em * 0.64 for c in text)
 
 
 def header_min_mm(text: str, size: float) -> float:

@@ -75,7 +75,7 @@ def golive(lang: str) -> DocxDocument:
         "c",
         "commits",
         ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [12, 22, 30, 24, 72],
+        [10, 20, 33, 22, 61.6],  # a date and time (2026年11月30日 10:00) on one line
     )
 
     doc.add_heading(d.pick(T["h_modules"], lang), level=1)

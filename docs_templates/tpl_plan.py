@@ -228,7 +228,7 @@ def plan(lang: str) -> DocxDocument:
         "it",
         "items",
         ["{{ it.seq }}", "{{ it.title }}", "{{ it.assignee }}", "{{ it.start }}", "{{ it.end }}"],
-        mm=[12, 72, 20, 28, 28],
+        mm=[10, 60.6, 16, 30, 30],  # a date (2026年12月10日) on one line
     )
 
     doc.add_paragraph("{%p if busy %}")
@@ -240,7 +240,7 @@ def plan(lang: str) -> DocxDocument:
         "b",
         "busy",
         ["{{ b.who }}", "{{ b.what }}", "{{ b.from }}", "{{ b.to }}", "{{ b.days }}"],
-        mm=[25, 55, 30, 30, 20],
+        mm=[22, 46.6, 29, 29, 20],
     )
     doc.add_paragraph("{%p endif %}")
 

@@ -174,7 +174,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ r.changes }}",
             "{{ r.docs }}",
         ],
-        [22, 28, 61, 13, 22, 14],
+        [27, 24, 52, 12, 19, 12.6],  # a date (2026年11月30日) on one line
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)
@@ -214,7 +214,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ m.slip }}",
             "{{ m.status }}",
         ],
-        [28, 37, 25, 25, 22, 23],
+        [22, 33, 26.5, 26.5, 18, 20.6],
     )
     doc.add_heading(pick(T["h_people"], lang), level=1)
     weekly_table(
@@ -250,7 +250,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ n.end }}",
             "{{ n.person_days }}",
         ],
-        [28, 38, 16, 18, 22, 24, 14],
+        [25, 27.6, 14, 14, 26.5, 26.5, 13],
     )
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))

@@ -313,8 +313,8 @@ def test_ticked_box_is_a_decision(planned: str, cli, tmp_path: Path) -> None:
 
 
 def test_refuses_a_removed_signoff_table(planned: str, cli, tmp_path: Path) -> None:
-    def drop(d) -> None:
-        t = d.tables[-1]._tbl
+    def drop(d) -> None:  # the table the client fills (the seal block after it stays)
+        t = next(t for t in d.tables if t.rows[0].cells[0].text.startswith("决定"))._tbl
         t.getparent().remove(t)
 
     _refused(cli, _write(tmp_path, fill(plan_path(planned), edit=drop)), "signoff", "sign-off")

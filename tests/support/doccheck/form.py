@@ -38,6 +38,8 @@ from changeflow.docs_templates.house import MARGIN_MM, TEXT_MM, _text_mm, header
 SEALED_KINDS = {"plan", "testreport", "golive", "acceptance"}
 ISO_DATE = re.compile(r"(?<![\w.-])\d{4}-\d{2}-\d{2}(?![\w-])")
 CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+# what must stay on one line in a cell: a date, an amount, a number, a time
+UNBROKEN = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[¥￥]?\d[\d,.:%/-]*")
 AMOUNT = re.compile(r"^[¥￥]?-?\d[\d,]*\.\d{2}$")
 BAD_AUTHORS = {"", "changeflow", "python-docx", "python-docx-template", "docxtpl"}
 
@@ -183,7 +185,7 @@ def _table(tbl: Any, where: str, out: list[str]) -> None:
                 out.append(f"{where}: header '{text}' does not fit its {width:.1f} mm column")
             for p in tc.iter(qn("w:p")):
                 ptext = _text(p).strip()
-                for word in re.findall(r"[¥￥]?[\d][\d,.:%/-]*", ptext):
+                for word in UNBROKEN.findall(ptext):
                     if _text_mm(word, _size(tc)) + 2.4 > width + 0.3:
                         out.append(f"{where}: '{word}' is broken in its {width:.1f} mm column")
                 if AMOUNT.match(ptext):
