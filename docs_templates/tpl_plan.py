@@ -87,6 +87,7 @@ T = {
         ("金额（元）", "Amount (CNY)"),
     ],
     "h_roles": ("按角色汇总", "Totals per role"),
+    "h_detail": ("工作量与费用明细", "Work items"),
     "role_cols": [("角色", "Role"), ("人日", "Person-days"), ("金额（元）", "Amount (CNY)")],
     "h_totals": ("费用合计", "Totals"),
     "totals": [
@@ -161,6 +162,11 @@ def plan(lang: str) -> DocxDocument:
     )
 
     doc.add_heading(pick(T["h_items"], lang), level=1)
+    # the totals first, under the section heading: on the first page with the cover and
+    # the scope; the items that make them up follow
+    doc.add_heading(pick(T["h_totals"], lang), level=2)
+    pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 91.6))
+    doc.add_heading(pick(T["h_detail"], lang), level=2)
     loop_table(
         doc,
         [pick(c, lang) for c in T["item_cols"]],
@@ -179,13 +185,12 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.amount }}",
         ],
         # each column as wide as its widest value (an amount, 需求分析师) on one line, the
-        # work item takes the rest; 8 pt so the table and its totals fit on the first page
-        mm=[9, 9, 15, 34.6, 17, 9, 9, 12, 15, 17],
+        # work item takes the rest; 8 pt so a row mostly holds on two lines
+        mm=[9, 9, 15, 34.6, 17, 9, 9, 12, 15, 17]
+        if lang == "zh-CN"
+        else [9, 10.5, 13, 31.1, 16, 9, 14, 12, 15, 17],  # Req. and P-days whole
         size=8,
     )
-    # the totals right under the items (on the first page when the items fit there)
-    doc.add_heading(pick(T["h_totals"], lang), level=2)
-    pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 91.6))
     doc.add_heading(pick(T["h_roles"], lang), level=2)
     loop_table(
         doc,

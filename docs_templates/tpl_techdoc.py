@@ -74,7 +74,7 @@ def techdoc(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_commits"], lang), level=2)
     d.loop_table(doc, [d.pick(c, lang) for c in T["commit_cols"]], "c", "commits",
                  ["{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-                 [22, 30, 24, 84])  # fmt: skip
+                 [20, 33, 22, 71.6])  # fmt: skip
     d.tag(doc, "{%p else %}")
     doc.add_paragraph(d.pick(T["no_commits"], lang))
     d.tag(doc, "{%p endif %}")

@@ -193,7 +193,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ q.slip }}",
             "{{ q.people }}",
         ],
-        [30, 13, 17, 17, 14, 14, 20, 35],
+        [26, 13, 16, 16, 14, 16, 18, 27.6],
     )
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)

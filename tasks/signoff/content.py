@@ -5,7 +5,10 @@ issue it and when it comes back.
 every paragraph (``¶ text``), every table (a ``#n`` marker, then one line per non-empty
 row, cells separated by `` | ``), then each header and footer, all in NFKC form with
 whitespace collapsed. The sign-off table is part of it: its labels and any other row stay,
-only the cells the client fills (the value beside each sign-off label) read as ``＿``. So
+only the cells the client fills (the value beside each sign-off label) read as ``＿``; so do
+the cells of the seal block (签章栏: 甲方/乙方 × 签字/盖章/日期, ``labels.is_seal_block``),
+whatever is written, signed or stamped there (an electronic seal is a picture). It is not a
+second sign-off table: the decision is read from the sign-off table only. So
 any change to what we wrote (an amount, an item, a date, a clause of the scope, a row or a
 table added) changes the lines, while the client's own writing in the sign-off cells and
 what Word, WPS and LibreOffice do on save (runs re-split, styles and XML rewritten) does not.

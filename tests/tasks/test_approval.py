@@ -250,7 +250,7 @@ def test_refuses_edited_amounts_and_names_them(planned: str, cli, tmp_path: Path
 
 def test_refuses_an_added_work_item_row(planned: str, cli, tmp_path: Path) -> None:
     def add_row(d) -> None:
-        items = d.tables[2]
+        items = next(t for t in d.tables if len(t.columns) == 10)  # the work items
         row = items.add_row()
         row.cells[3].text = "额外免费工作"
 
