@@ -40,7 +40,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     from changeflow.db.session import transaction
     from changeflow.tasks.planning import latest_plan, plan_context, render_plan
-    from changeflow.tasks.wordkit import clean, template_path
+    from changeflow.tasks.wordkit import clean, house_context, template_path
 
     n = 10 if quick else 30
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,6 +53,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             req = s.scalar(select(Request).where(Request.key == key))
             plan = latest_plan(s, req)
             context = plan_context(plan, "zh-CN")
+            # the header's values, as render adds them (the house style, docs_templates/house.py)
+            context["house"] = house_context("plan", context, "实施计划和费用预算", "zh-CN")
             path = str(template_path("plan", "zh-CN"))
 
             def ours() -> None:

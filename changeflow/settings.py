@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     lang: Literal["zh-CN", "en"] = "zh-CN"
     max_upload_bytes: int = 20 * 1024 * 1024
+    company: str = Field(
+        "", description="Our company (乙方): a document's author when no staff member is named."
+    )
 
     smtp_host: str | None = None
     smtp_port: int = 25

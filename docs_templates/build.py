@@ -46,12 +46,33 @@ def builder_of(name: str) -> Builder:
     return getattr(importlib.import_module(f"{__package__}.{module}"), fn)
 
 
-def new_document(title: str, lang: str) -> DocxDocument:
+def new_document(title: str, lang: str, *, rendered: bool = True) -> DocxDocument:
+    """A template in the house style (docs_templates/house.py): A4 and margins, the header
+    (client and project | title and version; for a blank form only its title) and the
+    footer 第 X 页 共 Y 页; the builder ends with ``finish``."""
+    from . import house
+
     doc = docx.Document()
     prepare(doc, title=title, when=BUILT)
     doc.styles["Normal"].font.size = Pt(10.5)
+    house.page(doc)
+    if rendered:
+        house.header(doc)
+    else:
+        house.header(doc, left=title, right="")
+    house.footer(doc, lang)
     head = doc.add_heading(title, level=0)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return doc
+
+
+def finish(doc: DocxDocument, lang: str) -> DocxDocument:
+    """The house style over the whole built template (tables, keep-with-next), then the
+    unused styles dropped."""
+    from . import house
+
+    house.apply(doc, lang)
+    trim_styles(doc)
     return doc
 
 
@@ -83,7 +104,7 @@ def trim_styles(doc: DocxDocument) -> None:
     by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
     keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
     keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
-    keep |= {f"Heading{i}" for i in range(1, 4)} | used
+    keep |= {f"Heading{i}" for i in range(1, 4)} | {"Header", "Footer"} | used
     todo = list(keep)
     while todo:
         s = by_id.get(todo.pop())

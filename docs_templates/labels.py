@@ -55,3 +55,18 @@ APPROVAL_VALUES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "approve": (("同意",), ("approve", "approved")),
     "reject": (("不同意",), ("reject", "rejected")),
 }
+
+# The seal block (签章栏) of a deliverable both parties sign: the plan, the test report, the
+# go-live record, the acceptance certificate (docs_templates/house.seal_block). The
+# returned-document reader (tasks/signoff/labels.is_seal_block) knows it by these labels
+# and masks what is written and stamped in it.
+SEAL_CORNER = ("签章", "Sign-off")
+SEAL_PARTIES: dict[str, tuple[str, str]] = {
+    "client": ("甲方（委托单位）", "Client (Party A)"),
+    "contractor": ("乙方（承建单位）", "Contractor (Party B)"),
+}
+SEAL_ROWS: dict[str, tuple[str, str]] = {
+    "sign": ("签字", "Signature"),
+    "seal": ("盖章", "Seal"),
+    "date": ("日期", "Date"),
+}

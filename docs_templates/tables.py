@@ -127,8 +127,3 @@ def bold_paragraph(doc: DocxDocument, text: str) -> Paragraph:
     p.add_run(text).bold = True
     return p
 
-
-def signature_block(doc: DocxDocument, rows: list[tuple[str, str]]) -> Table:
-    t = pairs(doc, rows)
-    t.rows[-1].height = Mm(25)
-    return t

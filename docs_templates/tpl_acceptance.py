@@ -16,7 +16,8 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import finish, new_document
+from .house import seal_block
 
 TITLE = ("验收单", "Acceptance Certificate")
 # field -> (zh-CN, en); the labels the client sees in the sign-off table.
@@ -74,6 +75,7 @@ T: dict[str, Any] = {
         (("发布提交", "Release commit"), "{{ commit }}"),
     ],
     "h_signoff": ("四、甲方验收", "4. Client's acceptance"),
+    "seal_intro": ("双方签章：", "Signatures and seals of both parties:"),
     "signoff_intro": (
         "请在“一、需求与测试结果”表的“验收结论”一栏逐项勾选“通过”或“不通过”（把 ☐ 改为 ☑），"
         "再在下表右栏填写{{ l_decision }}（“通过”或“不通过”）、{{ l_approver }}、日期和意见；"
@@ -130,8 +132,10 @@ def acceptance(lang: str) -> DocxDocument:
     rows = [(f"{{{{ l_{name} }}}}", "") for name in SIGNOFF_FIELDS]
     rows.append((d.pick(RETURN_TO, lang), ""))
     t = d.pairs(doc, rows)
-    t.rows[3].height = Mm(30)
-    trim_styles(doc)
+    t.rows[3].height = Mm(24)
+    doc.add_paragraph(d.pick(T["seal_intro"], lang))
+    seal_block(doc, lang)
+    finish(doc, lang)
     write_custom_properties(
         doc, {"changeflow.kind": "acceptance-template", "changeflow.lang": lang}
     )

@@ -13,7 +13,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import finish, new_document, pick
 from .tables import loop_table, pairs, widths
 
 TITLE = ("派工单", "Dispatch Order")
@@ -107,6 +107,6 @@ def dispatch(lang: str) -> DocxDocument:
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
     pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "dispatch-template", "changeflow.lang": lang})
     return doc

@@ -8,7 +8,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
 from .tables import loop_table, pairs, widths
 
 TITLE = ("故障处理记录", "Fault Record")
@@ -93,6 +93,6 @@ def fault(lang: str) -> DocxDocument:
         doc, [pick(c, lang) for c in STEP_COLS], "s", "steps", ["{{ s.no }}", "{{ s.text }}"]
     )
     widths(t, [16, 144])
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "fault-template", "changeflow.lang": lang})
     return doc

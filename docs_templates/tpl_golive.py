@@ -14,7 +14,8 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import finish, new_document
+from .house import seal_block
 
 TITLE = ("上线记录", "Go-live Record")
 T: dict[str, Any] = {
@@ -44,11 +45,11 @@ T: dict[str, Any] = {
     "module_cols": [("模块", "Module"), ("文件数", "Files")],
     "h_rollback": ("四、回退步骤", "4. Rollback steps"),
     "h_confirm": ("五、上线确认", "5. Confirmation"),
-    "confirm": [
-        (("实施人签字", "Done by (signature)"), "{{ released_by }}"),
-        (("甲方确认人", "Client's confirmation"), ""),
-        (("日期", "Date"), ""),
-    ],
+    "confirm_intro": (
+        "乙方实施人 {{ released_by }} 已按上述内容完成上线；甲方确认上线结果后签章。",
+        "{{ released_by }} (contractor) made the release above; the client confirms the"
+        " result by signing below.",
+    ),
 }
 
 
@@ -74,7 +75,7 @@ def golive(lang: str) -> DocxDocument:
         "c",
         "commits",
         ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [12, 22, 30, 24, 72],
+        [10, 20, 33, 22, 61.6],  # a date and time (2026年11月30日 10:00) on one line
     )
 
     doc.add_heading(d.pick(T["h_modules"], lang), level=1)
@@ -91,7 +92,8 @@ def golive(lang: str) -> DocxDocument:
     d.bullets(doc, "s", "rollback", "{{ s }}", style="List Number")
 
     doc.add_heading(d.pick(T["h_confirm"], lang), level=1)
-    d.signature_block(doc, [(d.pick(k, lang), v) for k, v in T["confirm"]])
-    trim_styles(doc)
+    doc.add_paragraph(d.pick(T["confirm_intro"], lang))
+    seal_block(doc, lang)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "golive-template", "changeflow.lang": lang})
     return doc

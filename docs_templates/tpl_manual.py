@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import new_document, finish
 from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, keep_markdown_styles
 
 TITLE = ("用户手册", "User Manual")
@@ -50,6 +50,6 @@ def manual(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_support"], lang), level=1)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["support"]])
     keep_markdown_styles(doc)
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "manual-template", "changeflow.lang": lang})
     return doc

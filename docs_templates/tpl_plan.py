@@ -13,7 +13,8 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
+from .house import seal_block
 from .tables import loop_table, pairs
 
 T = {
@@ -86,6 +87,7 @@ T = {
         ("金额（元）", "Amount (CNY)"),
     ],
     "h_roles": ("按角色汇总", "Totals per role"),
+    "h_detail": ("工作量与费用明细", "Work items"),
     "role_cols": [("角色", "Role"), ("人日", "Person-days"), ("金额（元）", "Amount (CNY)")],
     "h_totals": ("费用合计", "Totals"),
     "totals": [
@@ -118,6 +120,7 @@ T = {
     "h_assumptions": ("四、假设与前提", "4. Assumptions"),
     "h_exclusions": ("五、不包含的内容", "5. Exclusions"),
     "h_approval": ("六、甲方审批", "6. Client approval"),
+    "seal_intro": ("双方签章：", "Signatures and seals of both parties:"),
     "approval_intro": (
         "请在下表右栏填写决定（“同意”或“不同意”）、审批人、日期和意见，保存后将本文件发回。"
         "请不要修改左栏的文字。",
@@ -159,6 +162,11 @@ def plan(lang: str) -> DocxDocument:
     )
 
     doc.add_heading(pick(T["h_items"], lang), level=1)
+    # the totals first, under the section heading: on the first page with the cover and
+    # the scope; the items that make them up follow
+    doc.add_heading(pick(T["h_totals"], lang), level=2)
+    pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 91.6))
+    doc.add_heading(pick(T["h_detail"], lang), level=2)
     loop_table(
         doc,
         [pick(c, lang) for c in T["item_cols"]],
@@ -176,7 +184,12 @@ def plan(lang: str) -> DocxDocument:
             "{{ it.rate }}",
             "{{ it.amount }}",
         ],
-        mm=[10, 9, 17, 28, 18, 12, 12, 15, 18, 21],
+        # each column as wide as its widest value (an amount, 需求分析师) on one line, the
+        # work item takes the rest; 8 pt so a row mostly holds on two lines
+        mm=[9, 9, 15, 34.6, 17, 9, 9, 12, 15, 17]
+        if lang == "zh-CN"
+        else [9, 10.5, 13, 31.1, 16, 9, 14, 12, 15, 17],  # Req. and P-days whole
+        size=8,
     )
     doc.add_heading(pick(T["h_roles"], lang), level=2)
     loop_table(
@@ -185,10 +198,8 @@ def plan(lang: str) -> DocxDocument:
         "ro",
         "roles",
         ["{{ ro.role }}", "{{ ro.person_days }}", "{{ ro.amount }}"],
-        mm=[55, 50, 55],
+        mm=[55, 45.6, 46],
     )
-    doc.add_heading(pick(T["h_totals"], lang), level=2)
-    pairs(doc, [(pick(k, lang), v) for k, v in T["totals"]], mm=(55, 105))
     doc.add_paragraph("{%p if sd %}")
     doc.add_heading(pick(T["h_service"], lang), level=2)
     doc.add_paragraph("{{ sd_note }}")
@@ -222,7 +233,7 @@ def plan(lang: str) -> DocxDocument:
         "it",
         "items",
         ["{{ it.seq }}", "{{ it.title }}", "{{ it.assignee }}", "{{ it.start }}", "{{ it.end }}"],
-        mm=[12, 72, 20, 28, 28],
+        mm=[10, 60.6, 16, 30, 30],  # a date (2026年12月10日) on one line
     )
 
     doc.add_paragraph("{%p if busy %}")
@@ -234,7 +245,7 @@ def plan(lang: str) -> DocxDocument:
         "b",
         "busy",
         ["{{ b.who }}", "{{ b.what }}", "{{ b.from }}", "{{ b.to }}", "{{ b.days }}"],
-        mm=[25, 55, 30, 30, 20],
+        mm=[22, 46.6, 29, 29, 20],
     )
     doc.add_paragraph("{%p endif %}")
 
@@ -252,8 +263,10 @@ def plan(lang: str) -> DocxDocument:
     doc.add_paragraph(pick(T["approval_intro"], lang))
     approval = [(pick(pair, lang), "") for pair in labels.APPROVAL_FIELDS.values()]
     t = pairs(doc, approval, mm=(55, 105))
-    t.rows[-1].height = Mm(30)
+    t.rows[-1].height = Mm(24)
+    doc.add_paragraph(pick(T["seal_intro"], lang))
+    seal_block(doc, lang)
     doc.add_paragraph("{%p endif %}")
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "plan-template", "changeflow.lang": lang})
     return doc

@@ -10,7 +10,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
 from .tables import loop_table, pairs, widths
 
 TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
@@ -142,7 +142,7 @@ def sla_report(lang: str) -> DocxDocument:
         for cell in row.cells:
             for para in cell.paragraphs:
                 para.paragraph_format.keep_with_next = True
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(
         doc, {"changeflow.kind": "sla-report-template", "changeflow.lang": lang}
     )

@@ -7,12 +7,12 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import grid, new_document, pick
+from .build import finish, grid, new_document, pick
 
 
 def taskbook(lang: str) -> DocxDocument:
     """The blank task book (项目任务书) a client fills in Word and sends back."""
-    doc = new_document(pick(labels.TITLE, lang), lang)
+    doc = new_document(pick(labels.TITLE, lang), lang, rendered=False)
     doc.add_paragraph(pick(labels.HINT, lang))
     doc.add_heading(pick(labels.HEADINGS["basic"], lang), level=1)
     t = doc.add_table(rows=len(labels.TASKBOOK_FIELDS), cols=2)
@@ -24,5 +24,6 @@ def taskbook(lang: str) -> DocxDocument:
     grid(doc, [pick(p, lang) for p in labels.REQUIREMENT_COLUMNS.values()], rows=5)
     doc.add_heading(pick(labels.HEADINGS["attachments"], lang), level=1)
     grid(doc, [pick(p, lang) for p in labels.ATTACHMENT_COLUMNS.values()], rows=3)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "taskbook-form", "changeflow.lang": lang})
     return doc

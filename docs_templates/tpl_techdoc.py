@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import new_document, finish
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"
@@ -85,7 +85,7 @@ def techdoc(lang: str) -> DocxDocument:
     doc.add_heading(d.pick(T["h_commits"], lang), level=2)
     d.loop_table(doc, [d.pick(c, lang) for c in T["commit_cols"]], "c", "commits",
                  ["{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-                 [22, 30, 24, 84])  # fmt: skip
+                 [20, 33, 22, 71.6])  # fmt: skip
     d.tag(doc, "{%p else %}")
     doc.add_paragraph(d.pick(T["no_commits"], lang))
     d.tag(doc, "{%p endif %}")
@@ -99,6 +99,6 @@ def techdoc(lang: str) -> DocxDocument:
                  ["{{ t.no }}", "{{ t.text }}", "{{ t.cases }}", "{{ t.result }}",
                   "{{ t.commits }}", "{{ t.manual }}"], [12, 32, 42, 16, 24, 34])  # fmt: skip
     keep_markdown_styles(doc)
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "techdoc-template", "changeflow.lang": lang})
     return doc

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from docx.document import Document as DocxDocument
-from docx.shared import Mm
 
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, trim_styles
+from .build import finish, new_document
+from .house import seal_block
 
 TITLE = ("测试报告", "Test Report")
 T: dict[str, Any] = {
@@ -76,8 +76,6 @@ T: dict[str, Any] = {
     "h_conclusion": ("六、测试结论", "6. Conclusion"),
     "conclusion": [(("测试结论", "Result"), "{{ verdict }}")],
     "h_sign": ("七、签署", "7. Sign-off"),
-    "sign_cols": [("", ""), ("乙方（承建单位）", "Contractor"), ("甲方（委托单位）", "Client")],
-    "sign_rows": [("签字", "Signature"), ("日期", "Date")],
     "h_appendix": ("附录 A　执行记录", "Appendix A. How the run was made"),
     "summary": [
         (("测试方式", "Source"), "{{ source }}"),
@@ -164,13 +162,7 @@ def testreport(lang: str) -> DocxDocument:
     doc.add_paragraph("{{ verdict_note }}")
 
     doc.add_heading(d.pick(T["h_sign"], lang), level=1)
-    sign = doc.add_table(rows=1 + len(T["sign_rows"]), cols=3)
-    sign.style = "Table Grid"
-    d.header_row(sign, [d.pick(c, lang) or " " for c in T["sign_cols"]])
-    for row, label in zip(sign.rows[1:], T["sign_rows"], strict=True):
-        row.cells[0].text = d.pick(label, lang)
-        row.height = Mm(14)
-    d.widths(sign, [30, 65, 65])
+    seal_block(doc, lang)
 
     doc.add_heading(d.pick(T["h_appendix"], lang), level=1)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["summary"]])
@@ -209,7 +201,7 @@ def testreport(lang: str) -> DocxDocument:
         [60, 100],
     )
     d.tag(doc, "{%p endif %}")
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(
         doc, {"changeflow.kind": "testreport-template", "changeflow.lang": lang}
     )

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, trim_styles
+from .build import new_document, pick, finish
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'
@@ -174,7 +174,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ r.changes }}",
             "{{ r.docs }}",
         ],
-        [22, 28, 61, 13, 22, 14],
+        [27, 24, 52, 12, 19, 12.6],  # a date (2026年11月30日) on one line
     )
 
     doc.add_heading(pick(T["h_progress"], lang), level=1)
@@ -193,7 +193,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ q.slip }}",
             "{{ q.people }}",
         ],
-        [30, 13, 17, 17, 14, 14, 20, 35],
+        [26, 13, 16, 16, 14, 16, 18, 27.6],
     )
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
@@ -214,7 +214,7 @@ def weekly(lang: str) -> DocxDocument:
             "{{ m.slip }}",
             "{{ m.status }}",
         ],
-        [28, 37, 25, 25, 22, 23],
+        [22, 33, 26.5, 26.5, 18, 20.6],
     )
     doc.add_heading(pick(T["h_people"], lang), level=1)
     weekly_table(
@@ -250,11 +250,11 @@ def weekly(lang: str) -> DocxDocument:
             "{{ n.end }}",
             "{{ n.person_days }}",
         ],
-        [28, 38, 16, 18, 22, 24, 14],
+        [25, 27.6, 14, 14, 26.5, 26.5, 13],
     )
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))
     doc.add_paragraph("{%p endif %}")
-    trim_styles(doc)
+    finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "weekly-template", "changeflow.lang": lang})
     return doc

@@ -3,6 +3,12 @@
 Each conversion uses its own throw-away LibreOffice profile (``-env:UserInstallation``):
 two conversions sharing the default profile block each other or fail silently. The PDF is
 stored beside its document (kind ``<kind>-pdf``, same version and language).
+
+Fonts: LibreOffice asks fontconfig for 宋体/黑体 (SimSun/SimHei), which a Debian server does
+not have; fontconfig's own choice from Noto CJK is the Japanese face. The process runs with
+``FONTCONFIG_FILE`` pointing at the project's alias file (docs_templates/fonts/fonts.conf,
+which includes the system configuration), so the PDF embeds Noto Serif/Sans CJK SC.
+``CHANGEFLOW_FONTCONFIG`` names another file instead.
 """
 
 from __future__ import annotations
@@ -46,6 +52,16 @@ def soffice() -> str:
     raise ConfigError(f"PDF export needs LibreOffice, which is not installed; {INSTALL_HINT}")
 
 
+def fontconfig_file() -> Path:
+    """The fontconfig file the conversion uses: the project's aliases by default."""
+    given = os.environ.get("CHANGEFLOW_FONTCONFIG")
+    if given:
+        return Path(given)
+    from importlib.resources import files
+
+    return Path(str(files("changeflow.docs_templates") / "fonts" / "fonts.conf"))
+
+
 def available() -> bool:
     try:
         soffice()
@@ -75,7 +91,7 @@ def docx_to_pdf(data: bytes, name: str = "document.docx", timeout: float = PDF_T
             str(folder / "out"),
             str(src),
         ]
-        env = dict(os.environ, HOME=str(folder))
+        env = dict(os.environ, HOME=str(folder), FONTCONFIG_FILE=str(fontconfig_file()))
         try:
             proc = subprocess.run(
                 cmd,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -89,11 +89,21 @@ def set_east_asian_fonts(doc: DocxDocument) -> None:
             )
 
 
-def set_a4(doc: DocxDocument, margin_mm: int = 25) -> None:
+# The house page (docs_templates/house.py builds it into every template): A4, top/bottom
+# 2.54 cm, left/right 3.17 cm.
+PAGE_MARGINS_MM = {"top": 25.4, "bottom": 25.4, "left": 31.7, "right": 31.7}
+
+
+def set_a4(doc: DocxDocument) -> None:
+    """A4 paper; a section still on python-docx's US Letter also gets the house margins
+    (a template that chose its own margins on A4 keeps them)."""
+    m = PAGE_MARGINS_MM
     for section in doc.sections:
+        if section.page_width == Mm(210) and section.page_height == Mm(297):
+            continue
         section.page_width, section.page_height = Mm(210), Mm(297)
-        section.left_margin = section.right_margin = Mm(margin_mm)
-        section.top_margin = section.bottom_margin = Mm(margin_mm)
+        section.left_margin, section.right_margin = Mm(m["left"]), Mm(m["right"])
+        section.top_margin, section.bottom_margin = Mm(m["top"]), Mm(m["bottom"])
 
 
 def set_core(
@@ -101,7 +111,7 @@ def set_core(
     *,
     title: str,
     subject: str = "",
-    author: str = "changeflow",
+    author: str = "",
     when: datetime | None = None,
     keywords: str = "",
 ) -> None:
@@ -114,6 +124,11 @@ def set_core(
     cp.created = cp.modified = when.astimezone(UTC).replace(tzinfo=None)
     cp.revision = 1
     cp.comments = ""
+    cp.category = ""
+    cp.content_status = ""
+    cp.identifier = ""
+    cp.language = ""
+    cp.version = ""
 
 
 def prepare(
@@ -121,7 +136,7 @@ def prepare(
     *,
     title: str,
     subject: str = "",
-    author: str = "changeflow",
+    author: str = "",
     when: datetime | None = None,
 ) -> None:
     """Fonts, paper and properties: what every document we issue gets."""
@@ -250,7 +265,9 @@ def _jinja_env() -> Any:
                     cache.items.popitem(last=False)
             return tpl
 
-    return CachingSandbox(autoescape=True)
+    env = CachingSandbox(autoescape=True)
+    env.filters["doc_date"] = doc_date  # {{ day|doc_date('zh-CN') }} in a client's template
+    return env
 
 
 def render(
@@ -260,7 +277,7 @@ def render(
     lang: str | None = None,
     title: str,
     subject: str = "",
-    author: str = "changeflow",
+    author: str | None = None,
     when: datetime | None = None,
     custom_properties: Mapping[str, str] | None = None,
     post: Any = None,
@@ -273,14 +290,25 @@ def render(
     add structure docxtpl cannot (pictures, Markdown-built sections) before saving;
     ``finish(docx_document)`` runs last, after fonts and properties (e.g.
     ``tasks.signoff.sign_document``), so the file is opened and saved only once.
+
+    The house style's data goes in here, for every document: the header's values
+    (``house``), dates in the document's language (``doc_date``), the author (the staff
+    member responsible, ``author_of``), title and subject, created and modified now; nothing
+    of the template's own properties is kept.
     """
     from docxtpl import DocxTemplate
 
+    lang = lang or get_settings().lang
     tpl = DocxTemplate(str(template_path(name, lang)))
-    tpl.render(clean(dict(context)), jinja_env=_jinja_env(), autoescape=True)
+    ctx = localise_dates(clean(dict(context)), lang)
+    ctx["house"] = house_context(name, ctx, title, lang)
+    tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
     doc = tpl.docx
+    _rendered_headers_in_place(doc)
     if post is not None:
         post(tpl)
+    house_pass(doc)
+    author = author if author is not None else author_of(ctx)
     prepare(doc, title=title, subject=subject, author=author, when=when)
     if custom_properties:
         write_custom_properties(doc, custom_properties)
@@ -289,3 +317,157 @@ def render(
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# --- the house style's data: header values, dates, author ------------------------------
+
+_ISO_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+# Context fields naming the staff member responsible for a document, in order of preference.
+AUTHOR_FIELDS = ("author", "our_lead", "released_by", "tester", "engineer", "staff")
+
+
+def doc_date(value: Any, lang: str) -> str:
+    """THE date of every document: 2026年12月2日 in zh-CN (with the time after it when
+    given), 2026-12-02 in English. Takes a date, a datetime or text holding ISO dates."""
+    if isinstance(value, datetime):
+        head = doc_date(value.date(), lang)
+        return head if (value.hour, value.minute) == (0, 0) and not value.second else (
+            f"{head} {value:%H:%M}"
+        )
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日" if lang == "zh-CN" else (
+            value.isoformat()
+        )
+    if value is None:
+        return ""
+    text = str(value)
+    if lang != "zh-CN":
+        return text
+    return _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+
+
+def localise_dates(value: Any, lang: str) -> Any:
+    """Every date in a render context in the document's form (``doc_date``)."""
+    if isinstance(value, str | date):
+        return doc_date(value, lang)
+    if isinstance(value, Mapping):
+        return {k: localise_dates(v, lang) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [localise_dates(v, lang) for v in value]
+    return value
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name")
+    text = str(value or "").strip()
+    return "" if text in ("-", "—", "None") else text
+
+
+def author_of(context: Mapping[str, Any]) -> str:
+    """The staff member responsible for a document (from its context), else the company
+    (setting ``company``), else empty: never the program's name."""
+    for name in AUTHOR_FIELDS:
+        text = _text_of(context.get(name))
+        if text:
+            return text.split("、")[0].split(",")[0].strip()
+    return get_settings().company or ""
+
+
+def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) -> dict[str, str]:
+    """The values of the house header: client, project, document title, version."""
+    client = _text_of(context.get("client"))
+    project = _text_of(context.get("title")) or _text_of(context.get("contract"))
+    if name in ("weekly", "sla-report", "dispatch"):
+        project = _text_of(context.get("contract"))
+    version = context.get("version")
+    kind_title = title
+    for known in _kind_titles(name):
+        if title.startswith(known):
+            kind_title = known
+    key = _text_of(context.get("key")) or _text_of(context.get("number"))
+    shown = f"{kind_title} {key}".strip() if key and key not in kind_title else kind_title
+    return {
+        "client": client,
+        "project": project,
+        "title": shown,
+        "version": f"v{version}" if version not in (None, "") else "",
+    }
+
+
+def _kind_titles(name: str) -> list[str]:
+    import importlib
+
+    module = {
+        "plan": "labels:PLAN_TITLE", "taskbook": "labels:TITLE",
+    }.get(name, f"tpl_{name.replace('-', '')}:TITLE")  # fmt: skip
+    mod, _, attr = module.partition(":")
+    try:
+        pair = getattr(importlib.import_module(f"changeflow.docs_templates.{mod}"), attr)
+    except (ImportError, AttributeError):
+        return []
+    return list(pair)
+
+
+def _rendered_headers_in_place(doc: DocxDocument) -> None:
+    """docxtpl puts each rendered header and footer in as a new part by changing the
+    relationship's target only; python-docx looks parts up in its own rId table, which still
+    holds the template's unrendered ones (so ``section.header`` and the signature would see
+    ``{{ house.client }}`` while the file saves the rendered text). Point that table at the
+    rendered parts."""
+    rels = doc.part.rels
+    for rid, rel in rels.items():
+        if not rel.is_external:
+            rels._target_parts_by_rId[rid] = rel._target
+
+
+_NUMBER = re.compile(r"^[¥￥]?[-+]?\d[\d,]*(\.\d+)?\s?%?$")
+_AMOUNT = re.compile(r"^[¥￥]?[-+]?\d[\d,]*\.\d{2}$")
+
+
+def house_pass(doc: DocxDocument) -> None:
+    """What the house style does to a rendered document: a table the template did not style
+    (one made from Markdown, one a client added) gets the house table style; amounts, and
+    numbers in a table with a header row, are right-aligned; a table's last row is never
+    alone on the next page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.table import Table
+
+    from changeflow.docs_templates.house import is_header_row, style_table
+
+    for tbl in list(doc.element.body.iter(qn("w:tbl"))):
+        t = Table(tbl, doc.part)
+        layout = tbl.tblPr.find(qn("w:tblLayout")) if tbl.tblPr is not None else None
+        if layout is None or layout.get(qn("w:type")) != "fixed":
+            style_table(t)
+        rows = tbl.findall(qn("w:tr"))
+        data = bool(rows) and is_header_row(rows[0])
+        for r, tr in enumerate(rows):
+            if data and r == 0:
+                continue
+            for tc in tr.findall(qn("w:tc")):
+                for p in tc.findall(qn("w:p")):
+                    text = "".join(x.text or "" for x in p.iter(qn("w:t"))).strip()
+                    if _AMOUNT.match(text) or (data and _NUMBER.match(text)):
+                        from docx.text.paragraph import Paragraph
+
+                        Paragraph(p, t).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    keep_table_ends(doc)
+
+
+def keep_table_ends(doc: DocxDocument) -> None:
+    """A table's last row never alone on the next page: the row before it keeps with it."""
+    from docx.oxml import OxmlElement
+
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        if len(rows) < 3:
+            continue
+        for p in rows[-2].iter(qn("w:p")):
+            ppr = p.get_or_add_pPr()
+            if ppr.find(qn("w:keepNext")) is None:
+                style = ppr.find(qn("w:pStyle"))
+                if style is None:
+                    ppr.insert(0, OxmlElement("w:keepNext"))
+                else:
+                    style.addnext(OxmlElement("w:keepNext"))

@@ -29,7 +29,11 @@ def mark_draft(doc: Any, lang: str) -> None:
     for section in doc.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
             header.is_linked_to_previous = False
-            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            # above the house header (client, project, title), which stays
+            first = header.paragraphs[0] if header.paragraphs else None
+            p = first.insert_paragraph_before() if first is not None and first.text else (
+                first or header.add_paragraph()
+            )
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             prefix = "草稿 DRAFT　" if lang == "zh-CN" else "DRAFT　"
             run = p.add_run(prefix + _pick(DRAFT_HEADER, lang))

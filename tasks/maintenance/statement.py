@@ -185,7 +185,10 @@ def sla_report_document(
 
         zh = lang == "zh-CN"
         title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
-        data = render(KIND, ctx, lang=lang, title=title, subject=code, finish=sign)
+        author = k.our_lead.name if k.our_lead is not None else None
+        data = render(
+            KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign
+        )
         doc = put_document(
             s,
             data,

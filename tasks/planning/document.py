@@ -222,8 +222,11 @@ def _mark_draft(doc: Any, lang: str) -> None:
     for section in doc.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
             header.is_linked_to_previous = False
-            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
-            p.text = ""
+            # above the house header (client, project, title), which stays
+            first = header.paragraphs[0] if header.paragraphs else None
+            p = first.insert_paragraph_before() if first is not None and first.text else (
+                first or header.add_paragraph()
+            )
             run = p.add_run(text)
             run.bold = True
             run.font.size = Pt(12)

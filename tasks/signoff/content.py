@@ -6,7 +6,10 @@ every paragraph (``¶ text``), every table (a ``#n`` marker, then one line per n
 row, cells separated by `` | ``), then each header and footer, all in NFKC form with
 whitespace collapsed. The sign-off table is part of it: its labels and any other row stay,
 only the cells the client fills (the value beside each sign-off label, and in a kind that
-carries one, each row's cell of the per-row conclusion column 验收结论) read as ``＿``. So
+carries one, each row's cell of the per-row conclusion column 验收结论) read as ``＿``; so do
+the cells of the seal block (签章栏: 甲方/乙方 × 签字/盖章/日期, ``labels.is_seal_block``),
+whatever is written, signed or stamped there (an electronic seal is a picture). It is not a
+second sign-off table: the decision is read from the sign-off table only. So
 any change to what we wrote (an amount, an item, a date, a clause of the scope, a row or a
 table added) changes the lines, while the client's own writing in the sign-off cells and
 what Word, WPS and LibreOffice do on save (runs re-split, styles and XML rewritten) does not.
@@ -19,7 +22,7 @@ import hashlib
 
 from docx.document import Document as DocxDocument
 
-from .labels import is_form_signoff, row_decision_column, signoff_row
+from .labels import is_form_signoff, is_seal_block, row_decision_column, signoff_row
 from .text import normalise, short
 from .visible import Cell, Para, Table, Unreadable, Visible, cell_text, read_visible
 
@@ -37,8 +40,9 @@ def read(doc: DocxDocument, form: str = "decision", rows: bool = False) -> Visib
     vis = read_visible(doc)
     for t in vis.tables():
         cells = raw_rows(t)
-        t.signoff = is_form_signoff(cells, form)
-        if rows and not t.signoff and cells:
+        t.seal = is_seal_block(cells)
+        t.signoff = not t.seal and is_form_signoff(cells, form)
+        if rows and not t.signoff and not t.seal and cells:
             t.fill_column = row_decision_column(cells[0])
     return vis
 
@@ -61,7 +65,9 @@ def _masked_cells(t: Table, form: str) -> list[list[str]]:
     filled = {id(r) for r in fill_rows(t)}
     for row in t.rows:
         cells = [_text(c.blocks, form) for c in row]
-        if t.signoff and row and signoff_row(normalise(cell_text(row[0])), form):
+        if (t.seal and row is not t.rows[0]) or (
+            t.signoff and row and signoff_row(normalise(cell_text(row[0])), form)
+        ):
             first = cells[0]
             cells = [first] + [first if c == first else BLANK for c in cells[1:]]
         elif id(row) in filled and t.fill_column is not None:

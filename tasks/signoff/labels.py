@@ -152,6 +152,29 @@ def is_form_signoff(rows: list[list[str]], form: str) -> bool:
     return signoff_values(rows, form) is not None
 
 
+@cache
+def _seal_labels() -> tuple[frozenset[str], frozenset[str]]:
+    from changeflow.docs_templates.labels import SEAL_PARTIES, SEAL_ROWS
+
+    parties = frozenset(label_key(x) for pair in SEAL_PARTIES.values() for x in pair)
+    rows = frozenset(label_key(x) for pair in SEAL_ROWS.values() for x in pair)
+    return parties, rows
+
+
+def is_seal_block(rows: list[list[str]]) -> bool:
+    """The seal block (签章栏, docs_templates/house.seal_block): a header row naming the
+    parties (甲方…/乙方…) after its first cell, and rows labelled 签字/盖章/日期 below.
+    Everything written or stamped in it is the parties' own (masked in the content)."""
+    if len(rows) < 2 or len(rows[0]) < 2:
+        return False
+    parties, labels = _seal_labels()
+    head = [label_key(c) for c in rows[0][1:] if c]
+    if not head or any(h not in parties for h in head):
+        return False
+    named = [label_key(r[0]) for r in rows[1:] if r and r[0]]
+    return len(named) >= 2 and all(n in labels for n in named)
+
+
 def dispatch_signoff_values(rows: list[list[str]]) -> dict[str, str] | None:
     """Label -> value when ``rows`` are the dispatch sign-off table (3+ of its labels)."""
     return signoff_values(rows, "dispatch")

@@ -250,7 +250,7 @@ def test_refuses_edited_amounts_and_names_them(planned: str, cli, tmp_path: Path
 
 def test_refuses_an_added_work_item_row(planned: str, cli, tmp_path: Path) -> None:
     def add_row(d) -> None:
-        items = d.tables[2]
+        items = next(t for t in d.tables if len(t.columns) == 10)  # the work items
         row = items.add_row()
         row.cells[3].text = "额外免费工作"
 
@@ -313,8 +313,8 @@ def test_ticked_box_is_a_decision(planned: str, cli, tmp_path: Path) -> None:
 
 
 def test_refuses_a_removed_signoff_table(planned: str, cli, tmp_path: Path) -> None:
-    def drop(d) -> None:
-        t = d.tables[-1]._tbl
+    def drop(d) -> None:  # the table the client fills (the seal block after it stays)
+        t = next(t for t in d.tables if t.rows[0].cells[0].text.startswith("决定"))._tbl
         t.getparent().remove(t)
 
     _refused(cli, _write(tmp_path, fill(plan_path(planned), edit=drop)), "signoff", "sign-off")

@@ -328,7 +328,7 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
         for r in t.rows
         for c in r.cells
     )
-    assert "2026-11-25 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
+    assert "2026年11月25日 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
     # the client signs what happened: the planned version is refused once done
     stale = fill_signoff(
         sent, tmp_path / "stale.docx",

@@ -91,15 +91,18 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     # the approval table: labels on the left, empty cells on the right
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
-    approval = tables[-1]
+    approval, seal = tables[-2], tables[-1]
     assert [row[0] for row in approval] == [v[0] for v in APPROVAL_FIELDS.values()]
     assert all(row[1] == "" for row in approval)
+    # then the seal block both parties sign and stamp (签章)
+    assert seal[0] == ["签章", "甲方（委托单位）", "乙方（承建单位）"]
+    assert [row[0] for row in seal[1:]] == ["签字", "盖章", "日期"]
     # real properties, A4, stored with its sha256
     from changeflow.tasks.wordkit import read_custom_properties
 
     props = read_custom_properties(d)
     assert props["changeflow.kind"] == "plan" and props["changeflow.plan_version"] == "1"
-    assert d.core_properties.author == "changeflow"
+    assert d.core_properties.author == "李明"  # the contract's project lead on our side
     assert round(d.sections[0].page_width.mm) == 210
     import hashlib
 
@@ -113,9 +116,10 @@ def test_english_document(submitted: str) -> None:
     _, tables, d = _doc_text(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
     assert "Implementation Plan and Cost Budget" in d.core_properties.title
-    assert [row[0] for row in tables[-1]] == [
+    assert [row[0] for row in tables[-2]] == [
         "Decision (approve/reject)", "Approver", "Date", "Comment"
     ]  # fmt: skip
+    assert tables[-1][0] == ["Sign-off", "Client (Party A)", "Contractor (Party B)"]
     assert "¥20,458.00" in flat and "贰万零肆佰伍拾捌元整" in flat
     assert "System live" in flat and "系统上线" not in flat  # whole-request items in English
 
@@ -217,9 +221,11 @@ def test_schedule_into_2027_is_provisional_and_says_so(submitted: str) -> None:
     text, tables, _ = _doc_text(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
     assert "changeflow calendar import" in text and "2027" in text
-    assert "2026-12-21|" in flat.replace("2026-12-21 ", "2026-12-21|")  # not starred
+    assert "2026年12月21日|" in flat.replace("2026年12月21日 ", "2026年12月21日|")  # not starred
     assert "2026-12-21*" not in flat
-    assert r["end"] + "*" in flat  # the end rests on the 2027 guess
+    from changeflow.tasks.wordkit import doc_date
+
+    assert doc_date(r["end"], "zh-CN") + "*" in flat  # the end rests on the 2027 guess
     # 2027-01-01 (New Year's Day, rule-based) is skipped
     for i in r["items"]:
         assert i["start"] != "2027-01-01" and i["end"] != "2027-01-01"
@@ -599,7 +605,7 @@ def test_a_plan_that_misses_the_desired_date_says_by_how_much(contract: str) -> 
         cal = calendar_for(s)
         assert late["working_days"] == cal.working_days_between(D("2026-09-19"), end)
     text, _, _ = _doc_text(r["document"])
-    assert f"晚于期望完成日期 2026-09-18 {late['calendar_days']} 个日历日" in text
+    assert f"晚于期望完成日期 2026年9月18日 {late['calendar_days']} 个日历日" in text
     (ok,) = _take_in(1, desired_date="2027-06-30")
     assert make_plan(ok, start=D("2026-09-07"))["late"] is None
 

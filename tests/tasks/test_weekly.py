@@ -360,8 +360,8 @@ def test_report_document_zh_and_en(project: dict[str, Any]) -> None:
     _text, tables, d = _docx(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
     assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
-    assert "示例集团有限公司" in flat and "2026-09-30 15:00" in flat
-    assert "2026-10-02 周五|否|节假日：国庆节" in flat
+    assert "示例集团有限公司" in flat and "2026年9月30日 15:00" in flat
+    assert "2026年10月2日 周五|否|节假日：国庆节" in flat
     assert f"{key} 审批流程联调 @8h（张伟）" in flat
     assert "<script>&amp;" in flat  # user text stays text
     assert "开发中" in flat and "张伟" in flat
@@ -722,8 +722,8 @@ def test_sla_breach_and_run_log_from_maintenance(project: dict[str, Any]) -> Non
     r = weekly.make_report("2026-W40", "DEMO")
     _text, tables, _d = _docx(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
-    assert "2026-09-28 周一|是|工作日|✓" in flat and "2026-09-29 周二|是|工作日|未填写" in flat
-    assert f"{f.key}（邮件服务器异常）：首次响应时限 2026-09-29 10:30 已超时" in _text
+    assert "2026年9月28日 周一|是|工作日|✓" in flat and "2026年9月29日 周二|是|工作日|未填写" in flat
+    assert f"{f.key}（邮件服务器异常）：首次响应时限 2026年9月29日 10:30 已超时" in _text
     assert f.key not in [q["key"] for q in data["requests"]]
 
 
@@ -882,7 +882,7 @@ def test_regenerated_week_replaces_and_adds_nothing_to_the_next(project: dict[st
     assert d1["as_of"] == D("2026-10-09") and d2["as_of"] == D("2026-10-11")
     _text, tables, _d = _docx(v1["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
-    assert "2026-10-10 周六|是|调休上班：国庆节（尚未到来）|未到" in flat
+    assert "2026年10月10日 周六|是|调休上班：国庆节（尚未到来）|未到" in flat
     w42 = _build_at("2026-W42", "2026-10-16T15:00:00")
     assert w42["period_start"] == D("2026-10-12") and w42["totals"]["commits"] == 0
     with transaction() as s:
