@@ -8,6 +8,7 @@ stored beside its document (kind ``<kind>-pdf``, same version and language).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -103,6 +104,10 @@ def docx_to_pdf(data: bytes, name: str = "document.docx", timeout: float = PDF_T
     return pdf
 
 
+# stores written before one file-name scheme put ``v1-zh-CN-`` in front of every name
+_LEGACY_PREFIX = re.compile(r"^v\d+-(?:zh-CN|en)-")
+
+
 def export_pdf_in(session: Session, doc: Document) -> Document:
     """The PDF of ``doc`` in the store (made once; an existing one is returned)."""
     if not doc.path.endswith(".docx"):
@@ -125,7 +130,7 @@ def export_pdf_in(session: Session, doc: Document) -> Document:
         pdf,
         kind=kind,
         request=doc.request,
-        filename=Path(src.name).with_suffix(".pdf").name.split("-", 2)[-1],
+        filename=_LEGACY_PREFIX.sub("", Path(src.name).with_suffix(".pdf").name),
         version=doc.version,
         lang=doc.lang,
         meta={"source_sha256": doc.sha256, "source_kind": doc.kind},

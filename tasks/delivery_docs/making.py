@@ -22,6 +22,7 @@ from changeflow.db.store import document_path, put_document
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
+from ..documents import document_filename
 from ..inputs import clean_text
 from .common import _CONTROL
 from .context import docs_context
@@ -199,7 +200,7 @@ def make_docs(
                 data,
                 kind=kind,
                 request=req,
-                filename=f"{key}-{kind}-v{version}.docx",
+                filename=document_filename(key, kind, version, lang),
                 version=version,
                 lang=lang,
                 meta={

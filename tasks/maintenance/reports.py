@@ -21,6 +21,7 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
+from ..documents import document_filename
 from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
 
@@ -221,7 +222,7 @@ def sla_report_document(
     """Render and store the monthly SLA statement (sla-report.docx) the client receives:
     each fault's clocks, pauses and reasons, breaches and causes, open clocks as open with
     their elapsed time, the month's service days, and a confirmation table."""
-    from changeflow.db.store import put_document
+    from changeflow.db.store import put_document, safe_name
 
     from ..wordkit import render
     from .fault_clocks import CLOCK_KIND_LABEL
@@ -301,9 +302,9 @@ def sla_report_document(
     }
     title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
     data = render("sla-report", ctx, lang=lang, title=title, subject=ctx["contract"])
-    filename = f"SLA-{ctx['contract']}-{r['month']}.docx"
+    subject = f"{ctx['contract']}-{r['month']}"
     with transaction() as s:
-        from sqlalchemy import func
+        from sqlalchemy import func, or_
 
         from changeflow.db.models import Document
 
@@ -312,7 +313,10 @@ def sla_report_document(
                 Document.kind == "sla-report",
                 Document.request_id.is_(None),
                 Document.lang == lang,
-                Document.path.like(f"%/v%-{lang}-{filename}"),
+                or_(
+                    Document.path.like(f"%/{safe_name(subject)}-%"),  # tasks.documents.names
+                    Document.path.like(f"%/v%-{lang}-SLA-{safe_name(subject)}.docx"),  # before
+                ),
             )
         )
         doc = put_document(
@@ -320,7 +324,7 @@ def sla_report_document(
             data,
             kind="sla-report",
             request=None,
-            filename=filename,
+            filename=document_filename(subject, "sla-report", (last or 0) + 1, lang),
             version=(last or 0) + 1,
             lang=lang,
             meta={"month": r["month"], "contract": ctx["contract"]},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from changeflow.db.session import transaction
@@ -87,7 +88,7 @@ def send_report(
         subject, body = mail_body(rep, rep.lang)
         attach = [
             (
-                f"{rep.client.code}-{rep.week}-v{rep.version}-weekly.docx",
+                Path(doc.path).name,  # the name it is stored and listed under
                 blob,
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )

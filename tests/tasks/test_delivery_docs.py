@@ -324,8 +324,8 @@ def test_modules_from_synced_commits(testing, tmp_path) -> None:
     d = docx.Document(tech.document)
     modules = next(t for t in d.tables if t.cell(0, 0).text == "模块")
     rows = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in modules.rows[1:]}
-    assert rows["oa"][0] == "2" and "oa/leave/sync.py" in rows["oa"][1]
-    assert rows["report"] == ("1", "report/stats.sql")
+    assert rows["oa/"][0] == "2" and "oa/leave/sync.py" in rows["oa/"][1]
+    assert rows["report/"] == ("1", "report/stats.sql")
     commits = next(t for t in d.tables if t.cell(0, 0).text == "提交")
     assert any("新增：请假审批流程增加分管领导节点" in r.cells[3].text for r in commits.rows)
 

@@ -1,0 +1,1 @@
+"""Checks of the documents a client receives: content (``content``) and form (``form``)."""
