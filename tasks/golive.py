@@ -44,6 +44,7 @@ from .documents import (
 )
 from .inputs import clean_text
 from .testing import actor_name, project_repo, resolve_commit, tests_line, verdict_reason
+from .testing.report import client_environment
 
 MAX_COMMITS = 2000
 ROOT_MODULE = ("（根目录）", "(top level)")
@@ -139,8 +140,11 @@ def group_modules(paths: Sequence[str], lang: str) -> list[dict[str, Any]]:
     for p in paths:
         counts.setdefault(module_of(p), set()).add(p)
     return [
-        {"name": _folder(name) if name else _pick(ROOT_MODULE, lang), "files": len(files),
-         "paths": sorted(files)}  # fmt: skip
+        {
+            "name": _folder(name) if name else _pick(ROOT_MODULE, lang),
+            "files": len(files),
+            "paths": sorted(files),
+        }
         for name, files in sorted(counts.items(), key=lambda kv: (kv[0] == "", kv[0]))
     ]
 
@@ -332,6 +336,11 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     contract = req.contract
     run = rel.test_run
     tests = tests_line(run, lang) if run is not None else ""
+    settings = dict(contract.settings or {}) if contract else {}
+    sep = ("：", "；") if lang == "zh-CN" else (": ", "; ")
+    environment = sep[1].join(
+        f"{e['name']}{sep[0]}{e['value']}" for e in client_environment(settings, lang)
+    )
     session = object_session(rel)
     names = Names(session, lang) if session is not None else None
 
@@ -349,6 +358,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "released_by": names.actor(rel.released_by) if names is not None else "",
         "tests": tests,
+        "test_environment": environment,  # the client's, from the contract (not our machine)
         "groups": localise_groups((rel.data or {}).get("groups", []), lang),
         "commits": [
             {

@@ -217,10 +217,10 @@ def machine_leaks(text: str) -> list[str]:
 
 def scrub_paths(text: str) -> str:
     """A line of output with every path shortened to its last part (``.../oa/flow.py`` ->
-    ``flow.py``) and placeholders dropped."""
+    ``flow.py``); the rest (a test's own message) stays as it is."""
 
     def last(m: re.Match[str]) -> str:
         parts = [p for p in re.split(r"[\\/]", m.group(0)) if p]
         return parts[-1] if parts else ""
 
-    return _PLACEHOLDER.sub("", _PATH.sub(last, text or ""))
+    return _PATH.sub(last, text or "")

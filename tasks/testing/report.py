@@ -196,10 +196,11 @@ def _environment_rows(run: TestRun, lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def test_program(command: str | None, lang: str) -> str:
+def program_shown(command: str | None, lang: str) -> str:
     """The test program a command runs (``run_checks.py``), without interpreter, paths and
     placeholders: what the client may read of our command line."""
-    words = [w for w in scrub_paths(command or "").split() if w and not w.startswith("-")]
+    words = [w for w in scrub_paths(command or "").split()
+             if w and not w.startswith("-") and "{" not in w]  # fmt: skip
     words = [w for w in words if not re.fullmatch(r"python[\d.]*|pytest|-m|\.venv", w)]
     scripts = [w for w in words if re.search(r"\.(py|sh|bat|cmd|js|ts)$", w)]
     if scripts:
@@ -307,7 +308,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "source": _pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
         if run.source == "command"
         else _pick(("导入 JUnit 结果文件", "JUnit files from a run made elsewhere"), lang),
-        "command": test_program(run.command, lang) if run.command else none,
+        "command": program_shown(run.command, lang) if run.command else none,
         "commit": run.commit_sha or _pick(("未注明", "not given"), lang),
         "repository": _pick(("合同约定的代码仓库", "the repository named in the contract"), lang)
         if run.repo_path

@@ -130,7 +130,7 @@ def test_every_demo_document_is_ready_to_send(prefect_server, cf_home, tmp_path)
     assert set(english) >= DEMO_KINDS
     found = {k: check_content(p, "en", allow) for k, p in english.items()}
     assert not any(found.values()), _report(found)
-    assert english["fault-record"].name.endswith("-fault-record-v2.docx")
+    assert english["fault-record"].name.endswith("-fault-record-v1.docx")  # versions per language
     assert english["weekly-report"].name.startswith("DEMO-") and "weekly-report-v" in (
         english["weekly-report"].name
     )
@@ -234,6 +234,7 @@ def _kinds(tmp_path: Path, data: bytes, lang: str = "zh-CN") -> set[str]:
         ("Python 3.11.2", "build-machine"),
         ("文档 testreport v1", "kind-name"),
         ("acceptance-returned v1", "kind-name"),
+        ("验收 plan v1", "kind-name"),
         ("已提交 → 已计划（changeflow）", "system-as-person"),
         ("作者 Li Ming", "english"),
         ("工作区 git worktree (clean checkout of the commit)", "english"),
@@ -264,7 +265,8 @@ def test_clean_text_passes(tmp_path) -> None:
 
 
 def test_english_is_only_a_finding_in_chinese_documents(tmp_path) -> None:
-    en = _doc(["New: leave report (Li Ming)", "Test report v1", "Bug fix: null balance"])
+    en = _doc(["New: leave report (Li Ming)", "Test report v1", "Bug fix: null balance",
+               "User manual v1"])
     assert _kinds(tmp_path, en, "en") == set()
     assert "english" in _kinds(tmp_path, en, "zh-CN")
 
@@ -285,8 +287,7 @@ def testing_live(submitted, tmp_path) -> tuple[Path, str]:
     and an author nobody in the contract has, tested with pytest and put live."""
     from changeflow.tasks.golive import golive
     from changeflow.tasks.testing import run_tests
-    from tests.support.delivery import PASSING_TEST, point_contract, pytest_command
-    from tests.support.delivery import to_development
+    from tests.support.delivery import PASSING_TEST, point_contract, pytest_command, to_development
     from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / "oa")

@@ -116,7 +116,15 @@ def test_machine_facts_are_found_and_scrubbed() -> None:
     assert machine_leaks("仓库 /tmp/pytest-1/oa")
     assert machine_leaks("新增：请假统计报表") == []
     assert scrub_paths('File "/tmp/x/oa/leave/flow.py", line 3') == 'File "flow.py", line 3'
-    assert scrub_paths("{junit} 失败") == " 失败"
+    assert scrub_paths("期望 5 天 {{ days }}") == "期望 5 天 {{ days }}"  # a message stays
+    from changeflow.tasks.testing.report import program_shown
+
+    assert program_shown("<checkout>/.venv/bin/python3 run_checks.py {junit}", "zh-CN") == (
+        "自动化测试程序 run_checks.py"
+    )
+    assert program_shown("python -m pytest --junitxml={junit}", "en") == (
+        "the project's own automated tests"
+    )
 
 
 def test_kind_names_and_labels() -> None:

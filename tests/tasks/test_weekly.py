@@ -561,6 +561,7 @@ def test_mail_reaches_the_client_lead_with_the_report(
     (att,) = list(msg.iter_attachments())
     assert att.get_filename() == "DEMO-2026-W40-项目周报-v1.docx"  # as stored and listed
     assert Path(made["document"]).name == att.get_filename()
+    assert att.get_filename() in msg.get_body(("plain",)).get_content()  # named in the text
     d = docx.Document(io.BytesIO(att.get_content()))
     assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
     assert Path(made["document"]).read_bytes() == att.get_content()

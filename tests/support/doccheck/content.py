@@ -70,7 +70,7 @@ COMMIT_PREFIX = re.compile(
 KIND_NAME = re.compile(
     r"(?<![\w-])(?:testreport|techdoc|golive|taskbook(?:-form)?|plan-draft|plan-returned"
     r"|acceptance-returned|dispatch-returned|weekly-report|sla-report|fault-record)(?![\w-])"
-    r"|(?<![\w-])(?:plan|acceptance|manual|dispatch)\s+v\d+\b"
+    r"|(?<![\w-])(?<![A-Za-z] )(?:plan|acceptance|manual|dispatch)\s+v\d+\b"
 )
 SYSTEM = re.compile(r"changeflow", re.I)
 BUILD_MACHINE = re.compile(
@@ -222,10 +222,12 @@ def check_content(path: Path | str, lang: str, allow: Iterable[str] = ()) -> lis
 
 def contract_names() -> list[str]:
     """The names a document may show in Latin letters: the contract's people and clients
-    (their names and aliases), read from the database the documents were made from."""
+    (their names and aliases) and the words of the client's test environment as the
+    contract names it (a server such as ``oa-test``), read from the database the documents
+    were made from."""
     from sqlalchemy import select
 
-    from changeflow.db.models import Client, Person
+    from changeflow.db.models import Client, Contract, Person
     from changeflow.db.session import transaction
 
     names: list[str] = []
@@ -234,4 +236,8 @@ def contract_names() -> list[str]:
         for client in s.scalars(select(Client)):
             names.append(client.name)
             names.extend(getattr(client, "aliases", None) or [])
+        for settings in s.scalars(select(Contract.settings)):
+            env = (settings or {}).get("test_environment") or {}
+            items = env.items() if isinstance(env, dict) else enumerate(env)
+            names.extend(f"{k} {v}" for k, v in items)
     return names
