@@ -22,7 +22,7 @@ from changeflow.db.store import document_path, put_document
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from ..documents import document_filename
+from ..documents import Names, document_filename
 from ..inputs import clean_text
 from .common import _CONTROL
 from .context import docs_context
@@ -153,6 +153,7 @@ def make_docs(
                 " until the request is accepted"
             )  # fmt: skip
         ctx, when = docs_context(session, req, lang)
+        shown_author = Names(session, lang).actor(author)
         shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang) for k in kinds}
         if not draft:
             gaps = [
@@ -191,7 +192,7 @@ def make_docs(
                 when=when,
                 notes=shape.notes,
                 screenshots=inputs.screenshots if kind == "manual" else (),
-                author=author,
+                author=shown_author,  # the contract's person, else 乙方 (tasks.documents)
                 rollback=shape.rollback,
                 draft=is_draft,
             )

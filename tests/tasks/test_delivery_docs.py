@@ -293,6 +293,8 @@ def test_cli_docs_and_pdf(testing, tmp_path, cli, monkeypatch) -> None:
     assert code == 0
     pdfs = [Path(d["pdf"]) for d in json.loads(out)]
     assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+    # named as the document it is made from (one scheme, tasks.documents.names)
+    assert [p.name for p in pdfs] == [f"{testing}-技术文档-v1.pdf", f"{testing}-用户手册-v1.pdf"]
 
 
 def test_pdf_missing_libreoffice_is_a_config_error(monkeypatch) -> None:
