@@ -260,13 +260,15 @@ def test_clean_text_passes(tmp_path) -> None:
     assert _kinds(tmp_path, ok) == set()
     # code is code: English there is fine, a machine path is not
     assert _kinds(tmp_path, _doc(["正文"], code="/home/dev/.venv/bin/python3 x.py")) >= {
-        "path", "command"
+        "path",
+        "command",
     }
 
 
 def test_english_is_only_a_finding_in_chinese_documents(tmp_path) -> None:
-    en = _doc(["New: leave report (Li Ming)", "Test report v1", "Bug fix: null balance",
-               "User manual v1"])
+    en = _doc(
+        ["New: leave report (Li Ming)", "Test report v1", "Bug fix: null balance", "User manual v1"]
+    )
     assert _kinds(tmp_path, en, "en") == set()
     assert "english" in _kinds(tmp_path, en, "zh-CN")
 
