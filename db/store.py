@@ -21,7 +21,7 @@ from changeflow.settings import get_settings
 from .models import Document, Request
 from .session import on_rollback
 
-_SAFE = re.compile(r"[^\w.-]+")
+_SAFE = re.compile(r"[^\w.-]+")  # also keeps names safe on Windows and in zip files
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -69,7 +69,13 @@ def put_document(
     if version is None:
         version = next_version(session, request, kind, lang)
     folder = request.key if request is not None else "_general"
-    rel = Path(folder) / kind / f"v{version}-{lang}-{safe_name(filename)}"
+    # The file keeps the name it is sent under (tasks.documents.names makes the names of
+    # the documents we issue, each unique in its folder: subject, name, version). A name
+    # already taken there (a client's returned file named like an earlier one) gets the
+    # version and language in front, so no row ever points at another row's file.
+    rel = Path(folder) / kind / safe_name(filename)
+    if session.scalar(select(Document.id).where(Document.path == rel.as_posix())) is not None:
+        rel = rel.with_name(f"v{version}-{lang}-{rel.name}")
     # The row first: its unique path claims the place in the store, so a concurrent writer
     # of the same version fails (or waits and fails) at this flush and never touches the
     # file. A file already there now is an orphan of a process killed before its commit.

@@ -79,7 +79,7 @@ T: dict[str, Any] = {
     "h_appendix": ("附录 A　执行记录", "Appendix A. How the run was made"),
     "summary": [
         (("测试方式", "Source"), "{{ source }}"),
-        (("测试命令", "Command"), "{{ command }}"),
+        (("测试程序", "Test program"), "{{ command }}"),
         (("被测提交", "Commit tested"), "{{ commit }}"),
         (("代码仓库", "Repository"), "{{ repository }}"),
         (("测试套件", "Suites"), "{{ suites }}"),
@@ -102,7 +102,7 @@ T: dict[str, Any] = {
     ],
     "no_failed": ("本次测试没有失败的用例。", "No test case failed in this run."),
     "h_output": ("输出摘录", "Output excerpt"),
-    "no_output": ("（无输出）", "(no output)"),
+    "no_output": ("（测试通过，程序输出由乙方存档备查）", "(passed; the output is kept on file)"),
     "h_files": ("JUnit 结果文件", "JUnit result files"),
     "file_cols": [("文件", "File"), ("SHA-256", "SHA-256")],
 }

@@ -13,6 +13,7 @@ one sends it back to ``in_testing``, or to ``in_development`` when the client wr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
+from .documents import document_filename, kind_name
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -36,13 +38,10 @@ from .testing import actor_name, tests_line, traceability
 KIND = "acceptance"
 
 
-# deliverable kinds in the order they are listed: kind -> (zh-CN, en)
+# deliverable kinds in the order they are listed: kind -> (zh-CN, en) (tasks.documents.names)
 DELIVERABLES: dict[str, tuple[str, str]] = {
-    "plan": ("实施计划和费用预算", "Implementation plan and cost budget"),
-    "testreport": ("测试报告", "Test report"),
-    "techdoc": ("技术文档", "Technical document"),
-    "manual": ("用户手册", "User manual"),
-    "golive": ("上线记录", "Go-live record"),
+    kind: (kind_name(kind, "zh-CN"), kind_name(kind, "en"))
+    for kind in ("plan", "testreport", "techdoc", "manual", "golive")
 }
 
 
@@ -63,9 +62,13 @@ def _newest(session: Session, req: Request, kind: str, lang: str) -> Document | 
     return (same or docs or [None])[0]
 
 
+_LEGACY_PREFIX = re.compile(r"^v\d+-(?:zh-CN|en)-")
+
+
 def _shown_name(doc: Document) -> str:
-    """The stored file's exact name (as in the document store and the files sent)."""
-    return Path(doc.path).name
+    """The stored file's exact name (as in the document store and the files sent: one
+    scheme, ``tasks.documents.names``; a file stored before it without its old prefix)."""
+    return _LEGACY_PREFIX.sub("", Path(doc.path).name)
 
 
 def deliverables(
@@ -99,7 +102,7 @@ def deliverables(
                 "name": _pick(("发布标签（程序代码）", "Release tag (code)"), lang),
                 "file": rel.tag,
                 "version": f"v{rel.version}",
-                "ident": f"commit {rel.commit_sha}",
+                "ident": f"{_pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }
         )
@@ -251,7 +254,7 @@ def issue_certificate(
             data,
             kind=KIND,
             request=req,
-            filename=f"{key}-acceptance-v{version}.docx",
+            filename=document_filename(key, KIND, version, lang),
             version=version,
             lang=lang,
             meta={"release": ctx["tag"], "issued_by": actor, "inputs": digest},

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
@@ -33,36 +33,30 @@ from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
+from .documents import (
+    CATEGORIES,
+    Names,
+    category_title,
+    change_line,
+    describe,
+    document_filename,
+    person_shown,
+)
 from .inputs import clean_text
 from .testing import actor_name, project_repo, resolve_commit, tests_line, verdict_reason
+from .testing.report import client_environment
 
 MAX_COMMITS = 2000
 ROOT_MODULE = ("（根目录）", "(top level)")
 SOURCE_ROOTS = {"src", "lib", "packages", "modules", "apps"}
 
-# kind -> (zh-CN title, English title), prefixes recognised (lower case)
-NOTE_KINDS: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
-    "added": (("新增", "Added"), ("新增", "feat", "feature")),
-    "fixed": (("修复", "Fixed"), ("修复", "fix", "bugfix", "hotfix")),
-    "improved": (("优化", "Improved"), ("优化", "update", "perf", "改进")),
-    "docs": (("文档", "Documentation"), ("文档", "docs", "doc")),
-    "other": (("其他", "Other"), ()),
-}
-_PREFIX = {p: kind for kind, (_, ps) in NOTE_KINDS.items() for p in ps}
-_EN = "|".join(sorted((re.escape(p) for p in _PREFIX if p.isascii()), key=len, reverse=True))
-_ZH = "|".join(sorted((re.escape(p) for p in _PREFIX if not p.isascii()), key=len, reverse=True))
-_EN_NOTE = re.compile(rf"^(?P<kind>{_EN})(?:\([^)]{{0,60}}\))?!?\s*[:：]\s*(?P<text>.*)$", re.I)
-_ZH_NOTE = re.compile(rf"^[\[【]?(?P<kind>{_ZH})[\]】]?\s*[:：、\s-]?\s*(?P<text>.*)$")
-_KEY_LEAD = re.compile(r"^\s*[\[【(（]?\s*[A-Z]{2,4}-\d{4}-\d{4}\s*[\]】)）]?\s*[:：,，-]?\s*")
-_KEY_TAIL = re.compile(r"\s*[\[【(（]\s*[A-Z]{2,4}-\d{4}-\d{4}\s*[\]】)）]\s*$")
-_REFS = re.compile(r"\s*[(（]?\b(?:refs?|fix(?:e[sd])?|close[sd]?)[ :]+#\d+[)）]?", re.I)
-_TIME = re.compile(r"(?<![\w@.])@\d{1,3}(?:\.\d{1,2})?(?:h(?:\d{1,2}m)?|m)?(?![\w.])")
+NOTE_KINDS = CATEGORIES  # the release notes' groups: the client-clean categories
 
 DEFAULT_ROLLBACK = {
     "zh-CN": [
         "通知甲方项目负责人及相关用户，暂停与本次变更相关的业务操作。",
         "停止 OA 应用服务，备份当前数据库和附件目录。",
-        "将程序切换回上一版本：git checkout {previous}（本次版本标签 {tag}），重新部署。",
+        "将程序切换回上一版本 {previous}（本次版本标签 {tag}），重新部署。",
         "如本次上线包含数据库变更，用上线前的备份恢复数据库。",
         "重启服务，验证登录、待办和审批流程正常。",
         "在上线记录中注明回退时间和原因，并通知甲方回退完成。",
@@ -70,8 +64,7 @@ DEFAULT_ROLLBACK = {
     "en": [
         "Tell the client's project lead and the users concerned; pause the affected work.",
         "Stop the OA application service; back up the current database and attachments.",
-        "Switch back to the previous version: git checkout {previous} (this release is {tag})"
-        " and deploy it.",
+        "Switch back to the previous version {previous} (this release is {tag}) and deploy it.",
         "If this release changed the database, restore the backup taken before the go-live.",
         "Restart the service; check login, to-do lists and the approval workflows.",
         "Write the time and the reason of the rollback on this record; tell the client.",
@@ -87,14 +80,10 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def classify(subject: str) -> tuple[str, str]:
-    """(kind, note text) of a commit subject such as ``CR-2026-0001 新增：请假审批 @2h``."""
-    text = _KEY_LEAD.sub("", subject.strip())
-    text = _KEY_TAIL.sub("", _TIME.sub("", _REFS.sub("", text)).strip()).strip()
-    for pattern in (_EN_NOTE, _ZH_NOTE):
-        m = pattern.match(text)
-        if m and m.group("text").strip():
-            return _PREFIX[m.group("kind").lower()], m.group("text").strip()
-    return "other", text
+    """(kind, note text) of a commit subject such as ``CR-2026-0001 新增：请假审批 @2h``
+    (the client-clean description: ``tasks.documents.clean.describe``)."""
+    change = describe(subject)
+    return change.kind, change.text
 
 
 def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -107,7 +96,7 @@ def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, 
         if text and text not in groups[kind]:
             groups[kind].append(text)
     return [
-        {"kind": k, "title": _pick(NOTE_KINDS[k][0], lang), "notes": notes}
+        {"kind": k, "title": category_title(k, lang), "notes": notes}
         for k, notes in groups.items()
         if notes
     ]
@@ -115,13 +104,17 @@ def group_notes(commits: Sequence[dict[str, Any]], lang: str) -> list[dict[str, 
 
 def localise_groups(groups: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Stored groups with their titles in ``lang`` (a record may be re-rendered in another)."""
-    return [g | {"title": _pick(NOTE_KINDS.get(g["kind"], NOTE_KINDS["other"])[0], lang)}
-            for g in groups]  # fmt: skip
+    return [g | {"title": category_title(g["kind"], lang)} for g in groups]
+
+
+def _folder(name: str) -> str:
+    """A module as the documents show it: a folder of the repository, ``report/``."""
+    return name if name.endswith("/") else f"{name}/"
 
 
 def localise_modules(modules: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    return [m | {"name": _pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE else dict(m)
-            for m in modules]  # fmt: skip
+    return [m | {"name": _pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE
+            else m | {"name": _folder(m["name"])} for m in modules]  # fmt: skip
 
 
 def notes_text(groups: Sequence[dict[str, Any]]) -> str:
@@ -147,7 +140,11 @@ def group_modules(paths: Sequence[str], lang: str) -> list[dict[str, Any]]:
     for p in paths:
         counts.setdefault(module_of(p), set()).add(p)
     return [
-        {"name": name or _pick(ROOT_MODULE, lang), "files": len(files), "paths": sorted(files)}
+        {
+            "name": _folder(name) if name else _pick(ROOT_MODULE, lang),
+            "files": len(files),
+            "paths": sorted(files),
+        }
         for name, files in sorted(counts.items(), key=lambda kv: (kv[0] == "", kv[0]))
     ]
 
@@ -339,6 +336,17 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     contract = req.contract
     run = rel.test_run
     tests = tests_line(run, lang) if run is not None else ""
+    settings = dict(contract.settings or {}) if contract else {}
+    sep = ("：", "；") if lang == "zh-CN" else (": ", "; ")
+    environment = sep[1].join(
+        f"{e['name']}{sep[0]}{e['value']}" for e in client_environment(settings, lang)
+    )
+    session = object_session(rel)
+    names = Names(session, lang) if session is not None else None
+
+    def who(name: str, email: str = "") -> str:
+        return names.author(name, email) if names is not None else person_shown(lang)
+
     return {
         "key": req.key,
         "title": req.title,
@@ -348,16 +356,17 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "tag": rel.tag,
         "commit": rel.commit_sha,
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "released_by": rel.released_by,
+        "released_by": names.actor(rel.released_by) if names is not None else "",
         "tests": tests,
+        "test_environment": environment,  # the client's, from the contract (not our machine)
         "groups": localise_groups((rel.data or {}).get("groups", []), lang),
         "commits": [
             {
                 "no": i,
                 "sha": c["sha"][:8],
                 "date": datetime.fromisoformat(c["date"]).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "author": c["author"],
-                "subject": c["subject"],
+                "author": who(c["author"], c.get("email", "")),
+                "subject": change_line(c["subject"], lang),
             }
             for i, c in enumerate(rel.commits or [], start=1)
         ],
@@ -490,7 +499,8 @@ def golive(
             released_by=actor,
             notes=notes_text(groups),
             commits=[
-                {k: c[k] for k in ("sha", "author", "date", "subject", "merge")} for c in commits
+                {k: c[k] for k in ("sha", "author", "email", "date", "subject", "merge")}
+                for c in commits
             ],
             data={
                 "groups": groups,
@@ -509,7 +519,7 @@ def golive(
             data,
             kind="golive",
             request=req,
-            filename=f"{key}-golive-v{version}.docx",
+            filename=document_filename(key, "golive", version, lang),
             version=version,
             lang=lang,
             meta={"tag": tag, "commit": sha, "release": version},

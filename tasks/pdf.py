@@ -14,6 +14,7 @@ which includes the system configuration), so the PDF embeds Noto Serif/Sans CJK 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -119,6 +120,10 @@ def docx_to_pdf(data: bytes, name: str = "document.docx", timeout: float = PDF_T
     return pdf
 
 
+# stores written before one file-name scheme put ``v1-zh-CN-`` in front of every name
+_LEGACY_PREFIX = re.compile(r"^v\d+-(?:zh-CN|en)-")
+
+
 def export_pdf_in(session: Session, doc: Document) -> Document:
     """The PDF of ``doc`` in the store (made once; an existing one is returned)."""
     if not doc.path.endswith(".docx"):
@@ -141,7 +146,7 @@ def export_pdf_in(session: Session, doc: Document) -> Document:
         pdf,
         kind=kind,
         request=doc.request,
-        filename=Path(src.name).with_suffix(".pdf").name.split("-", 2)[-1],
+        filename=_LEGACY_PREFIX.sub("", Path(src.name).with_suffix(".pdf").name),
         version=doc.version,
         lang=doc.lang,
         meta={"source_sha256": doc.sha256, "source_kind": doc.kind},

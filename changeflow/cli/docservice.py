@@ -90,7 +90,10 @@ def _document(doc_id: int, pdf: bool = False) -> tuple[str, str, str] | None:
             return None
         path = document_path(doc)
         key = doc.request.key if doc.request is not None else f"upload-{doc.id}"
-        return str(path), f"{key}-{doc.kind}-{path.name}", doc.media_type
+        # our documents' names start with their subject (tasks.documents.names); an upload
+        # or an older store's file gets the request key in front
+        name = path.name if path.name.startswith(key) else f"{key}-{path.name}"
+        return str(path), name, doc.media_type
 
 
 async def document(request: Request) -> Any:

@@ -34,6 +34,7 @@ Rooms:
 from __future__ import annotations
 
 from .days import (
+    CLIENT_PROVISIONAL_NOTE,
     HOLIDAY,
     MAKEUP,
     PROVISIONAL_NOTE,
@@ -60,6 +61,7 @@ from .sources import known_years
 from .working_calendar import MAX_SCAN_DAYS, WorkingCalendar
 
 __all__ = [
+    "CLIENT_PROVISIONAL_NOTE",
     "DEFAULT_END",
     "DEFAULT_START",
     "FILE_FORMAT",

@@ -22,6 +22,20 @@ PROVISIONAL_NOTE = {
         " it, import it with `changeflow calendar import FILE.yaml` and make a new plan."
     ),
 }
+# the same note as a client document says it: what we will do, not which command we run
+CLIENT_PROVISIONAL_NOTE = {
+    "zh-CN": (
+        "标“*”的日期所在年份的法定节假日安排尚未正式公布，"
+        "按规则推算（周末和法定节日，不含调休上班日），仅供参考。"
+        "国务院办公厅公布正式安排后，乙方将据此更新计划并重新发送。"
+    ),
+    "en": (
+        "Dates marked '*' fall in a year whose official holiday schedule is not published"
+        " yet; they are computed by rule (weekends and statutory holidays, without make-up"
+        " workdays) and are provisional. Once the State Council publishes it, we will update"
+        " the plan and send it again."
+    ),
+}
 WORKDAY = "workday"
 WEEKEND = "weekend"
 HOLIDAY = "holiday"

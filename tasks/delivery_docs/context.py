@@ -14,6 +14,7 @@ from changeflow.db.models import Request
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
+from ..documents import Names, change_line
 from .common import _pick
 
 
@@ -54,6 +55,8 @@ def _commits(session: Session, req: Request) -> list[dict[str, Any]]:
             "sha": c.sha,
             "date": c.authored_at,
             "author": c.author_name,
+            "email": c.author_email,
+            "person_id": c.person_id,
             "subject": (c.message or "").splitlines()[0] if c.message else "",
             "paths": [p for p in (c.paths or "").splitlines() if p],
             "merge": c.is_merge,
@@ -109,6 +112,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         times.append(run.created_at)
     when = max(t for t in times if t is not None).astimezone(UTC).replace(microsecond=0)
     none = _pick(("（无）", "(none)"), lang)
+    names = Names(session, lang)
     our = contract.our_lead if contract else None
     phases = (plan.data or {}).get("phases", {}) if plan is not None else {}
     ctx = {
@@ -150,10 +154,11 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
             {
                 "sha": c["sha"][:8],
                 "date": c["date"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "author": c["author"],
-                "subject": c["subject"],
+                "author": names.author(c["author"], c.get("email"), c.get("person_id")),
+                "subject": change_line(c["subject"], lang),
             }
             for c in commits
+            if not c.get("merge")
         ],
         "tests": tests_line(run, lang) if run is not None else none,
         "tag": release.tag if release is not None else none,

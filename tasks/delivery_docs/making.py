@@ -22,6 +22,7 @@ from changeflow.db.store import document_path, put_document
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
+from ..documents import Names, document_filename
 from ..inputs import clean_text
 from .common import _CONTROL, _pick
 from .context import docs_context
@@ -158,6 +159,7 @@ def make_docs(
                 " until the request is accepted"
             )  # fmt: skip
         ctx, when = docs_context(session, req, lang)
+        shown_author = Names(session, lang).actor(author)
         shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang) for k in kinds}
         covers, warnings = _covers(session, req, shaped, lang)
         trace = _trace(session, req, lang, covers)
@@ -207,7 +209,7 @@ def make_docs(
                 when=when,
                 notes=shape.notes,
                 screenshots=inputs.screenshots if kind == "manual" else (),
-                author=author,
+                author=shown_author,  # the contract's person, else 乙方 (tasks.documents)
                 rollback=shape.rollback,
                 draft=is_draft,
             )
@@ -216,7 +218,7 @@ def make_docs(
                 data,
                 kind=kind,
                 request=req,
-                filename=f"{key}-{kind}-v{version}.docx",
+                filename=document_filename(key, kind, version, lang),
                 version=version,
                 lang=lang,
                 meta={

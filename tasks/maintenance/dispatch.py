@@ -25,6 +25,7 @@ from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
+from ..documents import document_filename
 from .common import parse_ahead, parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
 from .notices import duty_staff
@@ -143,7 +144,7 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
         data,
         kind="dispatch",
         request=None,
-        filename=f"{order.number}.docx",
+        filename=document_filename(order.number, "dispatch", version, lang),
         version=version,
         lang=lang,
         meta={"dispatch": order.number},
@@ -155,7 +156,7 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
 def order_version(session: Session, number: str, lang: str) -> int:
     """The latest version issued of one order's document (0 before the first): versions
     count per order (v1, v2 of PG-2026-0008), not across orders."""
-    from sqlalchemy import func
+    from sqlalchemy import func, or_
 
     from changeflow.db.models import Document
 
@@ -165,7 +166,10 @@ def order_version(session: Session, number: str, lang: str) -> int:
                 Document.kind == "dispatch",
                 Document.request_id.is_(None),
                 Document.lang == lang,
-                Document.path.like(f"%/v%-{lang}-{number}.docx"),
+                or_(
+                    Document.path.like(f"%/{number}-%"),  # tasks.documents.names
+                    Document.path.like(f"%/v%-{lang}-{number}.docx"),  # stores made before it
+                ),
             )
         )
         or 0

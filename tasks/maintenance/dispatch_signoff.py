@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from changeflow.db.session import transaction
 
+from ..documents import document_filename
 from .dispatch_record import _dispatch, _dispatch_event, dispatch_view
 from .quota import check_quota
 
@@ -117,7 +118,7 @@ def record_dispatch_signoff(
             data,
             kind="dispatch-returned",
             request=None,
-            filename=f"{order.number}-signed.docx",
+            filename=document_filename(order.number, "dispatch-returned", version, returned.lang),
             meta={"dispatch": order.number, "version": version},
         )
         order.accepted, order.satisfaction, order.signer = accepted, score, signer

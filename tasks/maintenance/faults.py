@@ -23,6 +23,7 @@ from changeflow.db.lifecycle import FINAL, INITIAL, record_creation, transition
 from changeflow.db.maintenance import Fault, FaultPause
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
+from changeflow.db.store import next_version
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, TransitionError
 from changeflow.settings import get_settings
@@ -30,6 +31,7 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
+from ..documents import document_filename
 from .common import _fault, parse_ahead, parse_when, show
 from .fault_clocks import (
     CLOCK_EN,
@@ -58,6 +60,21 @@ class FaultReport:
     onsite_due: datetime
     onsite_provisional: bool
     view: dict[str, Any]
+
+
+# how the first response was made, as the fault record says it
+RESPONSE_MODES = {
+    "phone": ("电话", "phone"),
+    "remote": ("远程", "remote"),
+    "onsite": ("到场", "on site"),
+}
+
+
+def _pick_mode(mode: str | None, zh: bool) -> str:
+    if not mode:
+        return "-"
+    names = RESPONSE_MODES.get(mode, (mode, mode))
+    return names[0] if zh else names[1]
 
 
 def report_fault(
@@ -427,7 +444,7 @@ def fault_record(
             "resolved_at": (show(fault.resolved_at) or "-")[:16],
             "closed_at": (show(fault.closed_at) or "-")[:16],
             "onsite_requested": (show(fault.onsite_requested) or "-")[:16],
-            "response_mode": fault.response_mode or "-",
+            "response_mode": _pick_mode(fault.response_mode, zh),
             "breach_cause": fault.breach_cause or "-",
             "clocks": [
                 {
@@ -455,12 +472,14 @@ def fault_record(
         }
         title = ("故障处理记录 " if zh else "Fault Record ") + req.key
         data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
+        version = next_version(s, req, "fault-record", lang)
         doc = put_document(
             s,
             data,
             kind="fault-record",
             request=req,
-            filename=f"{req.key}-fault.docx",
+            filename=document_filename(req.key, "fault-record", version, lang),
+            version=version,
             lang=lang,
             meta={"severity": fault.severity},
         )

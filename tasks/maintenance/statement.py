@@ -161,6 +161,7 @@ def sla_report_document(
     from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
     from changeflow.db.store import put_document
 
+    from ..documents.names import document_filename
     from ..signoff import sign_document
     from ..wordkit import render
 
@@ -194,7 +195,7 @@ def sla_report_document(
             data,
             kind=KIND,
             request=None,
-            filename=f"SLA-{code}-{r['month']}.docx",
+            filename=document_filename(f"{code}-{r['month']}", KIND, version, lang),
             version=version,
             lang=lang,
             meta={"month": r["month"], "contract": code, "statement": subject},

@@ -11,7 +11,7 @@ from typing import Any
 from changeflow.db.planning import Plan
 from changeflow.settings import get_settings
 
-from ..calendar import PROVISIONAL_NOTE
+from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..money import capital, fmt
 from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, _pick, today_local
 from .estimating import pd_text
@@ -201,7 +201,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "calendar_days": plan.calendar_days,
         "working_days": plan.working_days,
         "provisional": plan.provisional,
-        "provisional_note": PROVISIONAL_NOTE[lang] if plan.provisional else "",
+        "provisional_note": CLIENT_PROVISIONAL_NOTE[lang] if plan.provisional else "",
         "provisional_years": ", ".join(map(str, (plan.data or {}).get("provisional_years", []))),
         "assumptions": ASSUMPTIONS[lang],
         "exclusions": EXCLUSIONS[lang],

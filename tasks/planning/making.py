@@ -33,6 +33,7 @@ from changeflow.errors import ConflictError, InputError, NotFoundError, Transiti
 from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
+from ..documents import document_filename
 from ..money import capital, fmt
 from .budget import cost, cover
 from .common import MILESTONE_LABELS, _pick, today_local
@@ -275,7 +276,7 @@ def make_plan(
             data,
             kind="plan-draft",
             request=req,
-            filename=f"{req.key}-plan-v{version}-draft.docx",
+            filename=document_filename(req.key, "plan-draft", version, lang),
             version=version,
             lang=lang,
             meta={"plan_version": version, "total": format(budget.total, "f"), "draft": True},
@@ -409,7 +410,7 @@ def _issue(
         data,
         kind="plan",
         request=req,
-        filename=f"{req.key}-plan-v{plan.version}.docx",
+        filename=document_filename(req.key, "plan", plan.version, plan.lang),
         version=plan.version,
         lang=plan.lang,
         meta={

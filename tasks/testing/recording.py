@@ -26,6 +26,7 @@ from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
+from ..documents import document_filename
 from ..inputs import clean_text
 from .cases import MAX_STORED_CASES, ManualCase, name_pattern, read_plan, requirement_of
 from .common import actor_name
@@ -295,7 +296,7 @@ def run_tests(
             data,
             kind="testreport",
             request=req,
-            filename=f"{req.key}-testreport-v{seq}.docx",
+            filename=document_filename(req.key, "testreport", seq, lang),
             version=seq,
             lang=lang,
             meta={"test_run": seq, "commit": sha, "passed": run.passed},

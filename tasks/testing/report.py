@@ -7,6 +7,7 @@ a requirement is 未测 or 不通过) and the sign-off of both parties. How the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, object_session
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
+from ..documents import Names, scrub_paths
 from .common import _pick
 from .runs import verdict_reason
 from .trace import OUTCOME, case_label, current_cases, traceability, unknown_requirement_cases
@@ -34,8 +36,7 @@ def client_environment(settings: dict[str, Any], lang: str) -> list[dict[str, st
         {
             "name": _pick(("（未约定）", "(not agreed)"), lang),
             "value": _pick(
-                ("合同未约定甲方测试环境（合同设置 test_environment）",
-                 "the contract names no client test environment (setting test_environment)"),
+                ("合同未约定甲方测试环境", "the contract names no client test environment"),
                 lang,
             ),
         }
@@ -57,7 +58,7 @@ def _case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
         else:
             steps = [_pick(("自动化用例（JUnit）", "automated (JUnit)"), lang)]
             if c.message:
-                steps.append(c.message.splitlines()[0][:200])
+                steps.append(scrub_paths(c.message.splitlines()[0][:200]))
         rows.append(
             {
                 "no": f"{'M' if c.kind == 'manual' else 'A'}{i}",
@@ -109,7 +110,7 @@ def defects(session: Session, run: TestRun, lang: str) -> list[dict[str, str]]:
             if c.requirement_no is not None
             else "—",
             "found": _pick((f"第 {c.run.seq} 次测试", f"run #{c.run.seq}"), lang),
-            "message": (c.message or "").splitlines()[0][:200] if c.message else "—",
+            "message": scrub_paths((c.message or "").splitlines()[0][:200]) if c.message else "—",
             "status": (
                 _pick(
                     (f"已修复（第 {run.seq} 次测试通过）", f"fixed (passes in run #{run.seq})"),
@@ -146,30 +147,65 @@ def conclusion(run: TestRun, rows: list[dict[str, Any]], lang: str) -> tuple[boo
     if not run.passed:
         parts.append(
             _pick(("自动化测试未通过：", "the automated run failed: "), lang)
-            + verdict_reason(run).removeprefix("failed: ")
+            + (_reason_zh(run) if lang == "zh-CN" else verdict_reason(run).removeprefix("failed: "))
         )
     sep = "；" if lang == "zh-CN" else "; "
     return False, _pick(("结论：不通过。", "Result: not passed. "), lang) + sep.join(parts)
 
 
+def _reason_zh(run: TestRun) -> str:
+    counts = f"{run.cases} 个用例，{run.failures} 个失败，{run.errors} 个错误，{run.skipped} 个跳过"
+    if run.timed_out:
+        return f"测试程序超时被终止（{counts}）"
+    if run.failed_cases:
+        names = "；".join(f.get("name") or "?" for f in run.failed_cases[:5])
+        return f"{counts}（{names}）"
+    if run.exit_code not in (None, 0):
+        return f"测试程序退出码 {run.exit_code}（{counts}）"
+    return counts
+
+
 REPORT_LINES = 80
 
 
+def _seconds(value: float | str, lang: str) -> str:
+    n = float(str(value).removesuffix("s").strip() or 0)
+    return f"{n:g} 秒" if lang == "zh-CN" else f"{n:g} s"
+
+
 def _environment_rows(run: TestRun, lang: str) -> list[dict[str, str]]:
-    names = {
-        "source": ("测试方式", "Source"),
-        "os": ("操作系统", "Operating system"),
-        "python": ("Python", "Python"),
-        "git": ("Git", "Git"),
-        "host": ("主机", "Host"),
-        "worktree": ("工作区", "Working tree"),
-        "timeout": ("超时", "Timeout"),
-        "timestamp": ("JUnit 时间戳", "JUnit timestamp"),
-    }
+    """How the contractor ran the tests, as the client may read it: where (a clean copy of the
+    commit tested), the time limit and the JUnit time stamp. The build machine's facts (its
+    operating system, Python, host name, paths) stay in our records (``changeflow status``),
+    never in the client's report (``tasks.documents``)."""
+    env = run.environment or {}
     rows = []
-    for k, v in (run.environment or {}).items():
-        rows.append({"name": _pick(names[k], lang) if k in names else k, "value": str(v)})
+    if "worktree" in env:
+        rows.append({"name": _pick(("工作区", "Working tree"), lang),
+                     "value": _pick(("被测提交的干净检出副本", "a clean checkout of the commit"),
+                                    lang)})  # fmt: skip
+    if "timeout" in env:
+        rows.append({"name": _pick(("超时限制", "Time limit"), lang),
+                     "value": _seconds(env["timeout"], lang)})  # fmt: skip
+    if "timestamp" in env:
+        rows.append({"name": _pick(("JUnit 时间戳", "JUnit timestamp"), lang),
+                     "value": str(env["timestamp"])})  # fmt: skip
+    if not rows:
+        rows.append({"name": _pick(("执行方", "Run by"), lang),
+                     "value": _pick(("乙方", "the contractor"), lang)})  # fmt: skip
     return rows
+
+
+def program_shown(command: str | None, lang: str) -> str:
+    """The test program a command runs (``run_checks.py``), without interpreter, paths and
+    placeholders: what the client may read of our command line."""
+    words = [w for w in scrub_paths(command or "").split()
+             if w and not w.startswith("-") and "{" not in w]  # fmt: skip
+    words = [w for w in words if not re.fullmatch(r"python[\d.]*|pytest|-m|\.venv", w)]
+    scripts = [w for w in words if re.search(r"\.(py|sh|bat|cmd|js|ts)$", w)]
+    if scripts:
+        return _pick(("自动化测试程序 ", "automated test program "), lang) + scripts[0]
+    return _pick(("项目自带的自动化测试", "the project's own automated tests"), lang)
 
 
 def report_context(run: TestRun, lang: str) -> dict[str, Any]:
@@ -193,7 +229,9 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     warnings = [w.split(" / ", 1)[0 if zh else 1] for w in warnings]
     settings = dict(contract.settings or {}) if contract else {}
     kinds = {"failure": ("失败", "failure"), "error": ("错误", "error")}
-    output_lines = [line[:200] for line in (run.output_excerpt or "").splitlines()]
+    # the raw output explains a failure; a passed run's output stays in our records
+    raw = "" if run.passed else (run.output_excerpt or "")
+    output_lines = [scrub_paths(line)[:200] for line in raw.splitlines()]
     if len(output_lines) > REPORT_LINES:
         cut = len(output_lines) - REPORT_LINES
         output_lines = [
@@ -210,7 +248,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "version": run.seq,
         "seq": run.seq,
         "tested_at": run.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "tester": run.created_by,
+        "tester": Names(session, lang).actor(run.created_by),
         "verdict": verdict,
         "verdict_note": why,
         "scope": _pick(
@@ -276,19 +314,21 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         ],
         "warnings": warnings,
         "defects": defects(session, run, lang),
-        "source": _pick(("执行测试命令", "test command run by changeflow"), lang)
+        "source": _pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
         if run.source == "command"
         else _pick(("导入 JUnit 结果文件", "JUnit files from a run made elsewhere"), lang),
-        "command": run.command or none,
+        "command": program_shown(run.command, lang) if run.command else none,
         "commit": run.commit_sha or _pick(("未注明", "not given"), lang),
-        "repository": run.repo_path or none,
+        "repository": _pick(("合同约定的代码仓库", "the repository named in the contract"), lang)
+        if run.repo_path
+        else none,
         "suites": run.suites,
         "cases": run.cases,
         "passed": passed_cases,
         "failures": run.failures,
         "errors": run.errors,
         "skipped": run.skipped,
-        "duration": f"{run.duration:f} s",
+        "duration": _seconds(round(run.duration, 2), lang),
         "exit_code": "—"
         if run.exit_code is None
         else str(run.exit_code)
@@ -304,12 +344,14 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "suite": f.get("classname") or f.get("suite") or "",
                 "name": f.get("name", ""),
                 "kind": _pick(kinds.get(f.get("outcome", ""), ("失败", "failure")), lang),
-                "message": f.get("message", ""),
+                "message": scrub_paths(f.get("message", "")),
             }
             for i, f in enumerate(run.failed_cases or [], start=1)
         ],
         "output": output_lines,
-        "junit_files": run.junit_files or [],
+        "junit_files": [
+            {**f, "name": scrub_paths(str(f.get("name", "")))} for f in run.junit_files or []
+        ],
     }
 
 

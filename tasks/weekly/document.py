@@ -10,7 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..calendar import PROVISIONAL_NOTE
+from ..calendar import CLIENT_PROVISIONAL_NOTE
+from ..documents import actor_shown, change_line, document_label
 from ..planning import PHASE_LABELS
 
 KIND = "weekly-report"
@@ -173,19 +174,18 @@ def _state(s: str | None, lang: str) -> str:
     return _pick(STATE_LABELS.get(s, (s, s)), lang)
 
 
-def _doc_kind(kind: str, lang: str) -> str:
-    names = {
-        "taskbook": ("项目任务书", "task book"),
-        "plan": ("实施计划和费用预算", "plan and budget"),
-        "plan-returned": ("甲方审批回执", "returned plan"),
-    }
-    return _pick(names.get(kind, (kind, kind)), lang)
+def _shown(data: dict[str, Any], lang: str) -> Any:
+    """A person as the client reads them: the contract's people by name, the system as 系统,
+    any other git identity or login as 乙方 (``tasks.documents``)."""
+    known = {n.casefold(): n for n in data.get("known_people", [])}
+    return lambda who: actor_shown(who, lang, known)
 
 
 def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str, Any]:
     """The data as the template shows it: every value already formatted text."""
     wk = WEEKDAYS[lang]
     zh = lang == "zh-CN"
+    shown = _shown(data, lang)
     days = []
     rows = []
     for d in data["days"]:
@@ -224,7 +224,9 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
             )
         for r in d["requests"]:
             commits = [
-                f"{c['message']}（{c['author']}）" if zh else f"{c['message']} ({c['author']})"
+                f"{change_line(c['message'], lang)}（{shown(c['author'])}）"
+                if zh
+                else f"{change_line(c['message'], lang)} ({shown(c['author'])})"
                 for c in r["commits"]
             ]
             if r["more_commits"]:
@@ -232,12 +234,15 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     f"……另 {r['more_commits']} 次提交" if zh else f"... {r['more_commits']} more"
                 )
             changes = [
-                f"{e['at']} {_state(e['from'], lang)} → {_state(e['to'], lang)}（{e['actor']}）"
-                if zh
-                else f"{e['at']} {_state(e['from'], lang)} → {_state(e['to'], lang)} ({e['actor']})"
+                f"{e['at']} {_state(e['from'], lang)} → {_state(e['to'], lang)}"
+                + (f"（{shown(e['actor'])}）" if zh else f" ({shown(e['actor'])})")
                 for e in r["events"]
             ]
-            docs = [f"{_doc_kind(x['kind'], lang)} v{x['version']}" for x in r["documents"]]
+            docs = [  # a draft is never sent, a PDF is the same document again
+                document_label(x["kind"], x["version"], lang)
+                for x in r["documents"]
+                if not x["kind"].endswith(("-draft", "-pdf"))
+            ]
             rows.append(
                 {
                     "date": label,
@@ -271,9 +276,9 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     else "-"
                 ),
                 "people": "\n".join(
-                    f"{p['name']} {p['days']}天/{_num(p['hours'])}h"
+                    f"{shown(p['name'])} {p['days']}天/{_num(p['hours'])}小时"
                     if zh
-                    else f"{p['name']} {p['days']}d/{_num(p['hours'])}h"
+                    else f"{shown(p['name'])} {p['days']}d/{_num(p['hours'])}h"
                     for p in r["people"]
                 ),
             }
@@ -355,7 +360,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "milestones": milestones,
         "people": [
             {
-                "name": p["name"],
+                "name": shown(p["name"]),
                 "days": str(p["days"]),
                 "hours": _num(p["hours"]),
                 "commits": str(p["commits"]),
@@ -371,7 +376,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "has_chart": bool(data.get("chart")),
         "chart": CHART_MARKER,
         "provisional": data["provisional"],
-        "provisional_note": PROVISIONAL_NOTE[lang],
+        "provisional_note": CLIENT_PROVISIONAL_NOTE[lang],
         "hours_per_day": _num(data["hours_per_day"]),
     }
 

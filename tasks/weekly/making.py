@@ -16,6 +16,7 @@ from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from ..directory import find_client
+from ..documents import document_filename
 from .document import KIND, render_report, report_markdown
 from .facts import build_week
 from .week import clients_due, current_week, parse_week, week_label
@@ -60,7 +61,7 @@ def make_report(
             blob,
             kind=KIND,
             request=None,
-            filename=f"{cl.code}-{week}-weekly.docx",
+            filename=document_filename(f"{cl.code}-{week}", KIND, version, lang),
             version=version,
             lang=lang,
             meta={"client": cl.code, "week": week, "version": version},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from changeflow.db.session import transaction
@@ -16,19 +17,21 @@ from .week import already_sent
 def mail_body(rep: WeeklyReport, lang: str) -> tuple[str, str]:
     """Subject and a short body: the report itself is the attachment."""
     client = rep.client.name
+    # the attachment by the name it is stored and listed under (tasks.documents.names)
+    name = Path(rep.document.path).name if rep.document is not None else ""
     if lang == "zh-CN":
         subject = f"项目周报 {client} {rep.week}（第 {rep.version} 版）"
         lead = rep.contract.lead.name if rep.contract and rep.contract.lead else ""
         ours = rep.contract.our_lead.name if rep.contract and rep.contract.our_lead else ""
         body = (
             f"{lead}：您好！\n\n附件为 {rep.week}（{rep.period_start} 至 {rep.period_end}）"
-            f"的项目周报，请查阅。\n\n{ours}\n"
+            f"的项目周报{f'（{name}）' if name else ''}，请查阅。\n\n{ours}\n"
         )
     else:
         subject = f"Weekly project report {client} {rep.week} (v{rep.version})"
         body = (
             f"Hello,\n\nattached is the weekly report of {rep.week} ({rep.period_start} to"
-            f" {rep.period_end}).\n"
+            f" {rep.period_end}){f' ({name})' if name else ''}.\n"
         )
     return subject, body
 
@@ -87,7 +90,7 @@ def send_report(
         subject, body = mail_body(rep, rep.lang)
         attach = [
             (
-                f"{rep.client.code}-{rep.week}-v{rep.version}-weekly.docx",
+                Path(doc.path).name,  # the name it is stored and listed under
                 blob,
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )

@@ -29,8 +29,8 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     channels = {e["to"]: e["channel"] for e in st["timeline"]}
     assert channels["approved"] == channels["accepted"] == "document"
     names = {p.name for p in (out / "documents" / key).iterdir()}
-    for kind in ("plan", "testreport", "golive", "techdoc", "manual", "acceptance"):
-        assert any(f"-{kind}-v1.docx" in n for n in names), kind
+    for name in ("实施计划和费用预算", "测试报告", "上线记录", "技术文档", "用户手册", "验收单"):
+        assert f"{key}-{name}-v1.docx" in names, name  # one scheme (tasks.documents.names)
     assert any("验收单-回签" in n for n in names) and any("实施计划-回签" in n for n in names)
     tags = {t.name for t in gitpython.Repo(out / "repo").tags}
     assert tags == {f"release/{key}-v1"}

@@ -42,7 +42,10 @@ def _opens(link: str, name: str) -> None:
     with TestClient(create_app()) as c:
         r = c.get(f"/documents/{m.group(2)}")
     assert r.status_code == 200 and r.content.startswith(b"PK")
-    assert name in r.headers["content-disposition"], r.headers
+    from urllib.parse import quote
+
+    disposition = r.headers["content-disposition"]  # a Chinese name is sent RFC 5987 encoded
+    assert name in disposition or quote(name) in disposition, r.headers
 
 
 def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
@@ -65,7 +68,7 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     key = submitted.lower()
     assert "通过 PASSED" in arts[f"test-{key}"]
     assert "all passed" in arts[f"test-{key}-cases"]
-    _opens(arts[f"test-{key}-testreport"], "testreport-v1.docx")
+    _opens(arts[f"test-{key}-testreport"], "测试报告-v1.docx")
     trace = json.loads(arts[f"test-{key}-trace"])
     assert [t["结果 Result"] for t in trace] == ["通过", "通过", "通过"]
     assert "M2 审批通过后考勤系统年假余额减少 通过" in trace[1]["用例 Cases"]
@@ -82,8 +85,8 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     assert state.is_completed()
     assert [d["kind"] for d in state.result()] == ["techdoc", "manual"]
     arts = _arts(state)
-    _opens(arts[f"docs-{key}-techdoc"], "techdoc-v1.docx")
-    _opens(arts[f"docs-{key}-manual"], "manual-v1.docx")
+    _opens(arts[f"docs-{key}-techdoc"], "技术文档-v1.docx")
+    _opens(arts[f"docs-{key}-manual"], "用户手册-v1.docx")
     # the matrix to the manual's sections (the notes' 对应需求 lines)
     trace = json.loads(arts[f"docs-{key}-trace"])
     assert [t["手册章节 Manual"] for t in trace] == [
@@ -95,7 +98,7 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     assert state.is_completed() and state_of(submitted) == "live"
     arts = _arts(state)
     assert f"release/{submitted}-v1" in arts[f"golive-{key}"]
-    assert "git checkout" in arts[f"golive-{key}-rollback"]
+    assert f"release/{submitted}-v1" in arts[f"golive-{key}-rollback"]  # the step names the tag
 
     state = fl.acceptance(request=fl.AcceptanceInput(key=submitted), return_state=True)
     assert state.is_completed()

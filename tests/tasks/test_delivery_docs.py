@@ -293,6 +293,8 @@ def test_cli_docs_and_pdf(testing, tmp_path, cli, monkeypatch) -> None:
     assert code == 0
     pdfs = [Path(d["pdf"]) for d in json.loads(out)]
     assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+    # named as the document it is made from (one scheme, tasks.documents.names)
+    assert [p.name for p in pdfs] == [f"{testing}-技术文档-v1.pdf", f"{testing}-用户手册-v1.pdf"]
 
 
 def test_pdf_missing_libreoffice_is_a_config_error(monkeypatch) -> None:
@@ -324,8 +326,8 @@ def test_modules_from_synced_commits(testing, tmp_path) -> None:
     d = docx.Document(tech.document)
     modules = next(t for t in d.tables if t.cell(0, 0).text == "模块")
     rows = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in modules.rows[1:]}
-    assert rows["oa"][0] == "2" and "oa/leave/sync.py" in rows["oa"][1]
-    assert rows["report"] == ("1", "report/stats.sql")
+    assert rows["oa/"][0] == "2" and "oa/leave/sync.py" in rows["oa/"][1]
+    assert rows["report/"] == ("1", "report/stats.sql")
     commits = next(t for t in d.tables if t.cell(0, 0).text == "提交")
     assert any("新增：请假审批流程增加分管领导节点" in r.cells[3].text for r in commits.rows)
 

@@ -220,7 +220,8 @@ def test_schedule_into_2027_is_provisional_and_says_so(submitted: str) -> None:
     assert not r["items"][0]["provisional"]  # all of it in December 2026
     text, tables, _ = _doc_text(r["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
-    assert "changeflow calendar import" in text and "2027" in text
+    assert "乙方将据此更新计划并重新发送" in text and "2027" in text
+    assert "changeflow" not in text  # the client's copy names no command
     assert "2026年12月21日|" in flat.replace("2026年12月21日 ", "2026年12月21日|")  # not starred
     assert "2026-12-21*" not in flat
     from changeflow.tasks.wordkit import doc_date

@@ -362,7 +362,8 @@ def test_report_document_zh_and_en(project: dict[str, Any]) -> None:
     assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
     assert "示例集团有限公司" in flat and "2026年9月30日 15:00" in flat
     assert "2026年10月2日 周五|否|节假日：国庆节" in flat
-    assert f"{key} 审批流程联调 @8h（张伟）" in flat
+    assert "审批流程联调（张伟）" in flat  # client-clean: no key, no time token
+    assert "@8h" not in flat and f"{key} 审批" not in flat
     assert "<script>&amp;" in flat  # user text stays text
     assert "开发中" in flat and "张伟" in flat
     assert len(d.inline_shapes) == 1  # the burn-up chart
@@ -558,7 +559,9 @@ def test_mail_reaches_the_client_lead_with_the_report(
     assert msg["X-Changeflow-Key"] == "weekly-report/DEMO/2026-W40/v1"
     assert "王芳：您好" in msg.get_body(("plain",)).get_content()
     (att,) = list(msg.iter_attachments())
-    assert att.get_filename() == "DEMO-2026-W40-v1-weekly.docx"
+    assert att.get_filename() == "DEMO-2026-W40-项目周报-v1.docx"  # as stored and listed
+    assert Path(made["document"]).name == att.get_filename()
+    assert att.get_filename() in msg.get_body(("plain",)).get_content()  # named in the text
     d = docx.Document(io.BytesIO(att.get_content()))
     assert d.core_properties.title == "项目周报 示例集团有限公司 2026-W40"
     assert Path(made["document"]).read_bytes() == att.get_content()

@@ -38,10 +38,10 @@ def step_faults(run: DemoRun) -> None:
 
     base = _now() - timedelta(hours=26)
     faults = [
-        ("crash", "OA 服务器崩溃，无法登录", "oa-web", base, (45, 150, 200, 240),
+        ("crash", "OA 服务器崩溃，无法登录", "OA 应用服务器", base, (45, 150, 200, 240),
          ["检查服务器日志，发现内存耗尽", "重启应用服务并调整内存上限", "验证登录与流程审批恢复"],
          "值班电话转接失败，首次响应晚于 30 分钟"),
-        ("non-crash", "邮件服务器异常：外发邮件延迟", "mail", base + timedelta(minutes=30),
+        ("non-crash", "邮件服务器异常：外发邮件延迟", "邮件系统", base + timedelta(minutes=30),
          (20, 240, 300, 330), ["检查邮件队列", "清理积压队列并重启投递服务"], None),
     ]  # fmt: skip
     keys = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.models import Client, Person
@@ -122,6 +123,8 @@ def build_week(
         "provisional": provisional,
         "chart": chart,
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
+        # the names of the contract's people: a client document shows anyone else as 乙方
+        "known_people": sorted(session.scalars(select(Person.name)).all()),
     }
 
 

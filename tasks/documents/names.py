@@ -1,0 +1,76 @@
+"""Every document kind's name in both languages, and the one file-name scheme.
+
+A client receives ``CR-2026-0001-实施计划和费用预算-v1.docx`` (zh-CN) or
+``CR-2026-0001-implementation-plan-v1.docx`` (en): the subject (request key, or the client
+code and week of a weekly report), the document's name in its language, its version. The
+store keeps the file under that name, the acceptance certificate lists it by that name and
+the mails attach it under it. Names are safe on Windows and in zip files (none of
+``/ \\ : * ? " < > |``, no control characters, no leading or trailing dot or space).
+"""
+
+from __future__ import annotations
+
+import re
+
+# kind -> (zh-CN name, English name, English file-name part)
+KIND_NAMES: dict[str, tuple[str, str, str]] = {
+    "taskbook": ("项目任务书", "Task book", "task-book"),
+    "taskbook-form": ("项目任务书（表单）", "Task book (form)", "task-book-form"),
+    "plan": ("实施计划和费用预算", "Implementation plan and cost budget", "implementation-plan"),
+    "plan-draft": ("实施计划和费用预算（草稿）", "Implementation plan (draft)",
+                   "implementation-plan-draft"),
+    "plan-returned": ("实施计划和费用预算（甲方回签）", "Implementation plan signed by the client",
+                      "implementation-plan-signed"),
+    "testreport": ("测试报告", "Test report", "test-report"),
+    "techdoc": ("技术文档", "Technical document", "technical-document"),
+    "manual": ("用户手册", "User manual", "user-manual"),
+    "golive": ("上线记录", "Go-live record", "go-live-record"),
+    "acceptance": ("验收单", "Acceptance certificate", "acceptance-certificate"),
+    "acceptance-returned": ("验收单（甲方回签）", "Acceptance certificate signed by the client",
+                            "acceptance-certificate-signed"),
+    "weekly-report": ("项目周报", "Weekly report", "weekly-report"),
+    "sla-report": ("SLA月度服务对账单", "SLA monthly statement", "sla-statement"),
+    "fault-record": ("故障处理记录", "Fault record", "fault-record"),
+    "dispatch": ("派工单", "Dispatch order", "dispatch-order"),
+    "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
+                          "dispatch-order-signed"),
+    "upload": ("附件", "Attachment", "attachment"),
+}  # fmt: skip
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s（）()]+')
+
+
+def kind_name(kind: str, lang: str) -> str:
+    """The kind's name in ``lang``; a PDF export is named as its source; unknown kinds get a
+    neutral name (never the internal kind string)."""
+    base = kind.removesuffix("-pdf")
+    names = KIND_NAMES.get(base)
+    if names is None:
+        return "文档" if lang == "zh-CN" else "Document"
+    return names[0] if lang == "zh-CN" else names[1]
+
+
+def document_label(kind: str, version: int | None, lang: str) -> str:
+    """How a document is named in the text: ``测试报告 第1版`` / ``Test report v1``."""
+    name = kind_name(kind, lang)
+    if version is None:
+        return name
+    return f"{name} 第{version}版" if lang == "zh-CN" else f"{name} v{version}"
+
+
+def _part(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-. ")
+
+
+def document_filename(subject: str, kind: str, version: int, lang: str, ext: str = "docx") -> str:
+    """``<subject>-<name>-v<version>.<ext>`` in the document's language, Windows/zip safe."""
+    base = kind.removesuffix("-pdf")
+    names = KIND_NAMES.get(base)
+    if names is None:
+        name = base
+    elif lang == "zh-CN":
+        name = names[0].replace("（草稿）", "-草稿").replace("（甲方回签）", "-甲方回签")
+    else:
+        name = names[2]
+    stem = "-".join(p for p in (_part(subject), _part(name), f"v{int(version)}") if p)
+    return f"{stem}.{ext.lstrip('.')}"
