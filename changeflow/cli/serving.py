@@ -427,6 +427,44 @@ async def _cancel_runs(ids: set[Any], message: str) -> None:
                 print(f"could not cancel flow run {run_id}: {exc}", flush=True)
 
 
+def made_for_other_mode(old: Any, pool: str | None) -> bool:
+    """Whether an existing deployment was made for the other way of running.
+
+    Prefect's update of an existing deployment (``RunnerDeployment.apply``, also inside
+    ``Runner.add_deployment``) sends neither its path (a private attribute) nor an unset
+    work pool, so the other mode's values survive it: a deployment made by ``up --worker``
+    (a work pool, the pull step, no path) then served by a plain ``up`` kept its pool and no
+    path, and every served run failed "Downloading flow code from storage at None"; one
+    made by ``up --serve`` kept the serving machine's path on a pool. Such a deployment is
+    replaced (deleted, then created afresh) instead of updated."""
+    if pool is None:  # to be served: no pool, no pull step, a path
+        return bool(old.work_pool_name) or bool(old.pull_steps) or old.path is None
+    return old.path is not None or old.work_pool_name != pool
+
+
+async def replace_other_mode(deployments: list[Any], pool: str | None) -> list[str]:
+    """Delete our deployments that exist on the server made for the other mode, so the
+    apply that follows creates them as this mode needs; the names deleted."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    replaced = []
+    async with get_client() as client:
+        for d in deployments:
+            try:
+                old = await client.read_deployment_by_name(f"{d.flow_name}/{d.name}")
+            except ObjectNotFound:
+                continue
+            if made_for_other_mode(old, pool):
+                await client.delete_deployment(old.id)
+                replaced.append(d.name)
+    if replaced:
+        print(f"changeflow: replaced {len(replaced)} deployment(s) made for the other mode"
+              f" ({', '.join(replaced[:5])}{'...' if len(replaced) > 5 else ''})",
+              flush=True)  # fmt: skip
+    return replaced
+
+
 async def _serve(ready: Path, limit: int | None) -> None:
     """All registry deployments served by one in-process Runner (no work pool)."""
     import asyncio
@@ -438,7 +476,9 @@ async def _serve(ready: Path, limit: int | None) -> None:
 
     name = f"changeflow-{socket.gethostname()}-{os.getpid()}"
     runner = Runner(name=name, **({"limit": limit} if limit else {}))
-    for d in runner_deployments():
+    deployments = runner_deployments()
+    await replace_other_mode(deployments, pool=None)
+    for d in deployments:
         await runner.aadd_deployment(d)
 
     async def drain() -> None:
@@ -471,20 +511,10 @@ async def _work(ready: Path, pool: str, deploy: bool, limit: int | None) -> None
 
     await ensure_work_pool(pool)
     if deploy:
-        from prefect.client.orchestration import get_client
-        from prefect.exceptions import ObjectNotFound
-
-        async with get_client() as client:
-            for d in runner_deployments(work_pool=pool):
-                # A deployment left by `up --serve` carries the serving machine's path, which
-                # an update does not clear: replace it so workers rely on the pull step only.
-                try:
-                    old = await client.read_deployment_by_name(f"{d.flow_name}/{d.name}")
-                except ObjectNotFound:
-                    old = None
-                if old is not None and old.path is not None:
-                    await client.delete_deployment(old.id)
-                await d.apply()
+        deployments = runner_deployments(work_pool=pool)
+        await replace_other_mode(deployments, pool=pool)
+        for d in deployments:
+            await d.apply()
     stop = asyncio.Event()
     in_flight: set[Any] = set()
     tasks: set[asyncio.Task[None]] = set()

@@ -182,13 +182,16 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     prefect_server: str, contract: str, tmp_path: Path
 ) -> None:
     """``up --worker``: the deployments go to the process pool with prefect.yaml's pull step,
-    and a flow run started from the UI/API completes on the worker."""
+    and a flow run started from the UI/API completes on the worker. A plain serving ``up``
+    on the same server afterwards serves them again: its runs load the flow from the
+    checkout (the worker's pool, pull step and missing path do not survive)."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
     from changeflow.cli.serving import start_executor
     from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
 
+    book = json.loads(json.dumps(sample_taskbook(), default=str))
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
     try:
         with get_client(sync_client=True) as client:
@@ -199,14 +202,22 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
             assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
                 "项目任务书 Task book *"
             )
-        book = json.loads(json.dumps(sample_taskbook(), default=str))
         run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
         assert run.state is not None and run.state.is_completed(), run.state
     finally:
         worker.stop(timeout=60)
-        # the session's server is shared: leave no worker-mode deployments behind for the
-        # tests that serve the same names afterwards
-        with get_client(sync_client=True) as client:
-            for dep in client.read_deployments():
-                client.delete_deployment(dep.id)
     assert not worker.running()
+
+    served = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
+    try:
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("intake/intake")
+            assert dep.work_pool_name is None and not dep.pull_steps, dep
+            assert dep.path is not None  # the runner loads the flow from its checkout
+        book["project"] = "served after the worker"
+        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        assert run.state is not None and run.state.is_completed(), (
+            run.state, (tmp_path / "serve.log").read_text(errors="replace")[-2000:])  # fmt: skip
+    finally:
+        served.stop(timeout=60)
+    assert "replaced" in (tmp_path / "serve.log").read_text(errors="replace")
