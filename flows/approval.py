@@ -35,6 +35,7 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    timed_name,
 )
 
 EVIDENCE_DIR = "evidence"
@@ -167,7 +168,7 @@ def _inbox(folder: str | None) -> dict[str, Any]:
 inbox_task = task(_inbox, name="inbox-pass", cache_policy=NO_CACHE)
 
 
-@flow(name="inbox", log_prints=True)
+@flow(name="inbox", flow_run_name=timed_name("inbox"), log_prints=True)
 def inbox(
     folder: str | None = Field(
         None, title="收件箱 Inbox folder", description="留空用设置 / empty: the configured inbox"

@@ -142,6 +142,19 @@ def run_name(step: str, *path: str) -> Any:
     return name
 
 
+def timed_name(step: str) -> Any:
+    """A ``flow_run_name`` callable for runs without a key (scheduled ones above all): the
+    step and the local time it ran, as a lead says it ("inbox 12-01 10:05"), not a random
+    Prefect name."""
+
+    def name() -> str:
+        from datetime import datetime
+
+        return f"{step} {datetime.now(get_settings().tz):%m-%d %H:%M}"
+
+    return name
+
+
 def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
     """A failed run as one bilingual line (the state message) and a markdown artifact; no
     traceback. Use for the project's own errors (bad input, wrong state, not found)."""

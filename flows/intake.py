@@ -8,7 +8,7 @@ from prefect import flow
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError
-from changeflow.tasks.taskbook import TaskBook
+from changeflow.tasks.taskbook import PRIORITY_FORM, TaskBook
 
 from .common import md, next_line, outcome, publish_markdown, refused, run_name
 
@@ -32,7 +32,7 @@ def intake(
         "",
         "| 序号 No. | 需求 Requirement | 优先级 Priority |",
         "|---|---|---|",
-        *[f"| {r.no} | {md(r.text)} | {r.priority} |" for r in taskbook.requirements],
+        *[f"| {r.no} | {md(r.text)} | {PRIORITY_FORM[r.priority]} |" for r in taskbook.requirements],
         next_line("plan", f"编制计划 / make the plan of {result.key}:"),
     ]
     publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")

@@ -29,6 +29,7 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    timed_name,
 )
 
 
@@ -308,7 +309,7 @@ def _plan_many(batch: PlanBatchInput, actor: str) -> dict[str, Any]:
 plan_many_task = task(_plan_many, name="make-plans", cache_policy=NO_CACHE)
 
 
-@flow(name="plan-batch", log_prints=True)
+@flow(name="plan-batch", flow_run_name=timed_name("plan-batch"), log_prints=True)
 def plan_batch(
     batch: PlanBatchInput,
     planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),

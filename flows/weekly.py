@@ -26,7 +26,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, publish_markdown, publish_table
+from .common import md, publish_markdown, publish_table, timed_name
 
 
 class WeeklyInput(BaseModel):
@@ -128,7 +128,7 @@ def _auto_scheduled() -> bool:
     return bool(ctx and ctx.flow_run and getattr(ctx.flow_run, "auto_scheduled", False))
 
 
-@flow(name="weekly-report", log_prints=True)
+@flow(name="weekly-report", flow_run_name=timed_name("weekly-report"), log_prints=True)
 def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     """Make the week's report per client, publish it, and mail it to the client's lead."""
     scheduled = params.scheduled or _auto_scheduled()

@@ -20,6 +20,19 @@ from tests.support.prefect import free_port
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
+def form_taskbook() -> dict:
+    """The sample task book as the intake form sends it (choices as the form shows them,
+    "高 high": the server checks a run's parameters against the form)."""
+    from changeflow.tasks.taskbook import KIND_FORM, PRIORITY_FORM
+
+    book = json.loads(json.dumps(sample_taskbook(), default=str))
+    book["kind"] = KIND_FORM[book["kind"]]
+    book["priority"] = PRIORITY_FORM[book["priority"]]
+    for r in book["requirements"]:
+        r["priority"] = PRIORITY_FORM[r.get("priority", "medium")]
+    return book
+
+
 def _start_up(args: list[str], env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
     with open(out, "wb") as f:
         return subprocess.Popen(
@@ -150,7 +163,7 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
         assert paused and not any(paused.values()), paused  # nothing the first serves paused
 
         with temporary_settings({PREFECT_API_URL: api}):
-            book = json.loads(json.dumps(sample_taskbook(), default=str))
+            book = form_taskbook()
             run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=0)
             with get_client(sync_client=True) as client:
                 deadline = time.monotonic() + 60
@@ -191,7 +204,7 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     from changeflow.cli.serving import start_executor
     from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
 
-    book = json.loads(json.dumps(sample_taskbook(), default=str))
+    book = form_taskbook()
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
     try:
         with get_client(sync_client=True) as client:
