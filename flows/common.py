@@ -73,6 +73,18 @@ def hand_in_url() -> str:
     return f"{docs_base()}/hand-in"
 
 
+def hand_in_line(what_zh: str, what_en: str) -> str:
+    """Where the client's signed copy goes: the hand-in page, which checks it exactly as the
+    inbox does and records the decision itself (so there is no approve-file or accept-file
+    deployment: a second door for the same file would only be a second way to get it
+    wrong). Used by every artifact whose document comes back signed."""
+    return (
+        f"下载{what_zh}发给客户；回签件在交回页面 {hand_in_url()} 上传，页面核验后直接登记"
+        f"客户的决定 / download the {what_en}, send it to the client and hand the signed copy"
+        f" in on the hand-in page: it checks the file and records the decision itself"
+    )
+
+
 def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
     """One link artifact per document made, opening it from the document service."""
     from prefect.artifacts import create_link_artifact

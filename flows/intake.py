@@ -32,7 +32,10 @@ def intake(
         "",
         "| 序号 No. | 需求 Requirement | 优先级 Priority |",
         "|---|---|---|",
-        *[f"| {r.no} | {md(r.text)} | {PRIORITY_FORM[r.priority]} |" for r in taskbook.requirements],
+        *[
+            f"| {r.no} | {md(r.text)} | {PRIORITY_FORM[r.priority]} |"
+            for r in taskbook.requirements
+        ],
         next_line("plan", f"编制计划 / make the plan of {result.key}:"),
     ]
     publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")

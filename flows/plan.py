@@ -21,7 +21,7 @@ from changeflow.errors import ChangeflowError
 
 from .common import (
     document_link,
-    hand_in_url,
+    hand_in_line,
     md,
     next_line,
     outcome,
@@ -260,9 +260,7 @@ def plan(
             if result.get("status") == "draft"
             else next_line(
                 "kickoff",
-                f"下载计划发给客户；客户签字后在交回页面上传 ({hand_in_url()})，然后 / download"
-                " the plan, send it to the client, hand the signed copy in on the hand-in"
-                " page, then",
+                hand_in_line("计划", "plan") + "; 然后 then",
             )
         ),
         f"Plan v{result['version']}",

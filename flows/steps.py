@@ -20,7 +20,7 @@ from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 
-from .common import md, next_line, outcome, publish_markdown, refused
+from .common import hand_in_line, md, next_line, outcome, publish_markdown, refused
 
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip
@@ -278,9 +278,7 @@ def dispatch_done(
     publish_markdown(
         f"dispatch-done-{number}",
         f"# 派工单 Dispatch order {md(number)}: 已完成 done\n"
-        + next_line(
-            None, "客户签字的派工单在交回页面上传 / hand the signed order in on the hand-in page"
-        ),
+        + next_line(None, hand_in_line("派工单", "dispatch order")),
         "Dispatch done",
     )
     return outcome(f"派工单已完成 Dispatch order {number} done", r)

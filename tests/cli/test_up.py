@@ -234,3 +234,38 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     finally:
         served.stop(timeout=60)
     assert "replaced" in (tmp_path / "serve.log").read_text(errors="replace")
+
+
+def test_paused_deployments_are_named_by_doctor_and_status_and_resumed_by_the_next_up(
+    prefect_server: str, contract: str, tmp_path: Path
+) -> None:
+    """A serving ``up`` that stops pauses what it served (no backlog of late runs while
+    nothing serves them). ``changeflow doctor`` fails naming the paused deployments and
+    ``changeflow status`` warns; the next serving ``up`` resumes them."""
+    from changeflow.cli.serving import deployment_health, start_executor
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "changeflow", *args], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    for _round in (1, 2):
+        ex = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
+        try:
+            health = deployment_health(prefect_server)
+            assert health is not None and health.total and not health.paused, health
+            done = cli("doctor", "--json")
+            check = {c["name"]: c for c in json.loads(done.stdout)["checks"]}["deployments"]
+            assert check["ok"] and "none paused" in check["detail"], check
+        finally:
+            ex.stop(timeout=60)
+        health = deployment_health(prefect_server)
+        assert health is not None and health.paused, health  # stopping paused them
+        done = cli("doctor", "--json")
+        assert done.returncode == 7, done
+        check = {c["name"]: c for c in json.loads(done.stdout)["checks"]}["deployments"]
+        (line,) = check["problems"]
+        assert "deployment(s) paused at" in line and "inbox" in line, line
+        done = cli("status")
+        assert done.returncode == 0 and "deployment(s) paused at" in done.stderr, done

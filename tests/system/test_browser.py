@@ -401,8 +401,10 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
                     author=("Zhang Wei", "zhang.wei@contractor.example"), when=now)  # fmt: skip
 
         open_form(pg, up, "sync")
-        submit(pg, up, "sync")
+        submit(pg, up, "^sync \\d\\d-\\d\\d \\d\\d:\\d\\d$")  # no key: named by its time
         pg.get_by_role("tab", name="Artifacts").click()
+        box("link", name=re.compile("^TABLE git-progress")).first.click()
+        expect(box("cell", name=key).first).to_be_visible()
         pg.screenshot(path=str(shots / "ui-sync.png"))
 
         open_form(pg, up, "test")
@@ -410,6 +412,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         submit(pg, up, f"test {key}")
         artifact(pg, f"test-{key.lower()}")
         expect(box("main").get_by_text(re.compile("通过 PASSED")).first).to_be_visible()
+        expect(box("link", name=f"{key} testreport v1.docx")).to_be_visible()
         pg.screenshot(path=str(shots / "ui-test.png"))
 
         open_form(pg, up, "docs")
@@ -428,8 +431,9 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         box("textbox", name="请求编号 Request key").fill(key)
         submit(pg, up, f"acceptance {key}")
         artifact(pg, f"acceptance-{key.lower()}")
+        expect(box("heading", name=re.compile(rf"^{key} 验收单 Acceptance"))).to_be_visible()
         pg.screenshot(path=str(shots / "ui-acceptance.png"))
-        cert = download(pg, re.compile(r"^acceptance\.docx$"), up.docs)
+        cert = download(pg, re.compile(rf"^{key} acceptance v1\.docx$"), up.docs)
         props = read_custom_properties(docx.Document(io.BytesIO(cert)))
         assert props["changeflow.kind"] == "acceptance" and props.get("changeflow.mac"), props
         hand_in(pg, up, f"{key}-acceptance-signed.docx", fill_certificate(cert),
