@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,6 +37,7 @@ from .common import (
     run_name,
     timed_name,
 )
+from .forms import flow
 
 EVIDENCE_DIR = "evidence"
 

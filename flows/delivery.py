@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,7 @@ from .common import (
     refused,
     run_name,
 )
+from .forms import flow
 
 DELIVERY_DIR = "delivery"
 Lang = Literal["zh-CN", "en"]

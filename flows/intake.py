@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 from changeflow.tasks.taskbook import PRIORITY_FORM, TaskBook
 
 from .common import md, next_line, outcome, publish_markdown, refused, run_name
+from .forms import flow
 
 
 @flow(name="intake", flow_run_name=run_name("intake", "taskbook", "project"), log_prints=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +30,7 @@ from .common import (
     refused,
     timed_name,
 )
+from .forms import flow
 
 
 def _unit(fn: Any, name: str) -> Any:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
 from pydantic import Field
 
 from .common import md, publish_markdown, timed_name
+from .forms import flow
 
 
 @flow(name="backup", flow_run_name=timed_name("backup"), log_prints=True)

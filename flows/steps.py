@@ -15,12 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 
 from .common import hand_in_line, md, next_line, outcome, publish_markdown, refused
+from .forms import flow
 
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip

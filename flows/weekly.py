@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from .common import md, publish_markdown, publish_table, timed_name
+from .forms import flow
 
 
 class WeeklyInput(BaseModel):
