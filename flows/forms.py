@@ -90,10 +90,10 @@ def refusal_line(schema: dict[str, Any], errors: list[dict[str, Any]]) -> str:
 
 def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """pydantic's errors for these parameters, each located from the parameter's name."""
+    import typing
+
     from pydantic import TypeAdapter, ValidationError
     from pydantic.fields import FieldInfo
-
-    import typing
 
     try:  # the flows use ``from __future__ import annotations``: hints are strings
         hints = typing.get_type_hints(fn, include_extras=True)
