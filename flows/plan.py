@@ -223,15 +223,6 @@ def summary_markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"- {md(b['who'])} 其他安排 busy elsewhere {b['from']} — {b['to']}: {md(b['what'])}"
         )
-    key = result["key"]
-    if result.get("status") == "draft":
-        nxt = (
-            f"审核草稿后签发 review the draft, then issue it: `changeflow plan {key} --issue`"
-            " (or run this flow with 签发 Issue ticked)"
-        )
-    else:
-        nxt = "将签发的计划发给甲方审批 send the issued plan to the client for approval"
-    lines += ["", f"下一步 Next: {nxt}"]
     return "\n".join(lines)
 
 

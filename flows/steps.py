@@ -35,9 +35,9 @@ AT = Field(None, title="时间 At", description="留空为现在 / empty: now (A
 def contract(
     yaml_text: str = Field(
         title="合同 YAML Contract (YAML)",
-        description="与 examples/contract.yaml 同样的内容（客户、人员、合同，含 repo_path 代码库）"
+        description="与 examples/contract.yaml 同样的内容（客户、人员、合同，含代码库 repo:）"
         " / the same content as examples/contract.yaml: clients, people, contracts with their"
-        " repo_path",
+        " repository as repo:",
         min_length=1,
         max_length=200_000,
     ),

@@ -452,6 +452,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
             box("textbox", name="编号 Key").fill(fkey)
             submit(pg, up, f"{step} {fkey}")
             artifact(pg, f"{step}-{fkey.lower()}")
+            expect(box("heading", name=re.compile(rf"^{fkey} · "))).to_be_visible()
         pg.screenshot(path=str(shots / "ui-fault-close.png"))
 
     width = max(len(n) for n, _, _ in up.timings)
