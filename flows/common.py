@@ -114,9 +114,10 @@ _faults()
 
 def next_line(deployment: str | None, what: str = "") -> str:
     """The closing line of every artifact: what to do next and the deployment to run."""
+    # a blank line first: after a list, a single newline would continue its last item
     if deployment is None:
-        return f"\n下一步 Next: {what or '无 nothing: this step is complete'}"
-    return f"\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+        return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}"
+    return f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
 
 
 def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
