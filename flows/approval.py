@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,7 +35,9 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    timed_name,
 )
+from .forms import flow
 
 EVIDENCE_DIR = "evidence"
 
@@ -167,7 +169,7 @@ def _inbox(folder: str | None) -> dict[str, Any]:
 inbox_task = task(_inbox, name="inbox-pass", cache_policy=NO_CACHE)
 
 
-@flow(name="inbox", log_prints=True)
+@flow(name="inbox", flow_run_name=timed_name("inbox"), log_prints=True)
 def inbox(
     folder: str | None = Field(
         None, title="收件箱 Inbox folder", description="留空用设置 / empty: the configured inbox"

@@ -73,6 +73,18 @@ def hand_in_url() -> str:
     return f"{docs_base()}/hand-in"
 
 
+def hand_in_line(what_zh: str, what_en: str) -> str:
+    """Where the client's signed copy goes: the hand-in page, which checks it exactly as the
+    inbox does and records the decision itself (so there is no approve-file or accept-file
+    deployment: a second door for the same file would only be a second way to get it
+    wrong). Used by every artifact whose document comes back signed."""
+    return (
+        f"下载{what_zh}发给客户；回签件在交回页面 {hand_in_url()} 上传，页面核验后直接登记"
+        f"客户的决定 / download the {what_en}, send it to the client and hand the signed copy"
+        f" in on the hand-in page: it checks the file and records the decision itself"
+    )
+
+
 def publish_documents(key: str, docs: Iterable[Mapping[str, Any]]) -> None:
     """One link artifact per document made, opening it from the document service."""
     from prefect.artifacts import create_link_artifact
@@ -102,9 +114,10 @@ _faults()
 
 def next_line(deployment: str | None, what: str = "") -> str:
     """The closing line of every artifact: what to do next and the deployment to run."""
+    # a blank line first: after a list, a single newline would continue its last item
     if deployment is None:
-        return f"\n下一步 Next: {what or '无 nothing: this step is complete'}"
-    return f"\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+        return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}"
+    return f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
 
 
 def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
@@ -138,6 +151,19 @@ def run_name(step: str, *path: str) -> Any:
         for part in path:
             value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
         return f"{step} {value}" if value else step
+
+    return name
+
+
+def timed_name(step: str) -> Any:
+    """A ``flow_run_name`` callable for runs without a key (scheduled ones above all): the
+    step and the local time it ran, as a lead says it ("inbox 12-01 10:05"), not a random
+    Prefect name."""
+
+    def name() -> str:
+        from datetime import datetime
+
+        return f"{step} {datetime.now(get_settings().tz):%m-%d %H:%M}"
 
     return name
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,7 @@ from changeflow.settings import get_settings
 
 from .common import (
     document_link,
-    hand_in_url,
+    hand_in_line,
     md,
     next_line,
     outcome,
@@ -35,6 +35,7 @@ from .common import (
     refused,
     run_name,
 )
+from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
 
 DELIVERY_DIR = "delivery"
@@ -158,11 +159,16 @@ def test_markdown(r: dict[str, Any]) -> str:
         f"- 用例 Cases {r['cases']} · 失败 Failures {r['failures']} · 错误 Errors"
         f" {r['errors']} · 跳过 Skipped {r['skipped']} · 耗时 Duration {r['duration']} s",
         f"- 状态 State: **{r['state']}**",
-        f"- 文档 Document: `{md(r['document'])}`",
+        f"- 文档 Document: {document_link(r['document'], doc_name(r, 'testreport'))}",
     ]
     if r.get("warnings"):
         lines += ["", "## ⚠ 警告 Warnings", ""] + [f"- {md(w)}" for w in r["warnings"]]
     return "\n".join(lines)
+
+
+def doc_name(r: dict[str, Any], kind: str) -> str:
+    """A document link's text, as the plan's reads: ``CR-2026-0001 acceptance v1.docx``."""
+    return f"{r['key']} {kind} v{r['version']}.docx"
 
 
 @flow(name="test", flow_run_name=run_name("test", "request", "key"), log_prints=True)
@@ -364,7 +370,7 @@ def golive(
         lines.extend(f"- {md(n)}" for n in g["notes"])
         lines.append("")
     slug = f"golive-{r['key']}"
-    lines.append(f"- 文档 Document: {document_link(r['document'], 'golive.docx')}")
+    lines.append(f"- 文档 Document: {document_link(r['document'], doc_name(r, 'golive'))}")
     lines.append(next_line("acceptance", "签发验收单 / issue the acceptance certificate:"))
     publish_markdown(slug, "\n".join(lines), f"Go-live v{r['version']}")
     publish_table(slug + "-rollback",
@@ -423,12 +429,11 @@ def acceptance(
         slug,
         f"# {r['key']} 验收单 Acceptance certificate v{r['version']}\n\n"
         f"- 交付物 Deliverables: {len(rows)} · 尚缺 Not yet made: {missing}\n"
-        f"- 文档 Document: {document_link(r['document'], 'acceptance.docx')}\n"
+        f"- 文档 Document: {document_link(r['document'], doc_name(r, 'acceptance'))}\n"
         + mail_markdown(mail)
         + next_line(
             None,
-            f"下载验收单发给甲方；回签后在交回页面上传 ({hand_in_url()}) / download it, send it to"
-            " the client and hand the signed copy in on the hand-in page",
+            hand_in_line("验收单", "certificate") + "; 需求即验收 the request is then accepted",
         ),
         "Acceptance certificate",
     )

@@ -95,7 +95,7 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment(
         "changeflow.flows.steps:contract",
         "contract",
-        "合同：粘贴 YAML 新建或更新客户、人员、合同（含代码库 repo_path）。 Create or update the"
+        "合同：粘贴 YAML 新建或更新客户、人员、合同（含代码库 repo:）。 Create or update the"
         " clients, people and contracts from YAML text, the repository included.",
     ),
     Deployment(

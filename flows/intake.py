@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError
-from changeflow.tasks.taskbook import TaskBook
+from changeflow.tasks.taskbook import PRIORITY_FORM, TaskBook
 
 from .common import md, next_line, outcome, publish_markdown, refused, run_name
+from .forms import flow
 
 
 @flow(name="intake", flow_run_name=run_name("intake", "taskbook", "project"), log_prints=True)
@@ -32,7 +32,10 @@ def intake(
         "",
         "| 序号 No. | 需求 Requirement | 优先级 Priority |",
         "|---|---|---|",
-        *[f"| {r.no} | {md(r.text)} | {r.priority} |" for r in taskbook.requirements],
+        *[
+            f"| {r.no} | {md(r.text)} | {PRIORITY_FORM[r.priority]} |"
+            for r in taskbook.requirements
+        ],
         next_line("plan", f"编制计划 / make the plan of {result.key}:"),
     ]
     publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError, InputError
 
 from .common import md, next_line, outcome, publish_markdown, publish_table, refused
+from .forms import flow
 
 SEND_TITLE = "发送给甲方 Send to the client"
 SEND_HELP = (

@@ -13,11 +13,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .common import bilingual_choice, code_of, md, publish_markdown, publish_table
+from changeflow.errors import ChangeflowError
+
+from .common import (
+    bilingual_choice,
+    code_of,
+    md,
+    next_line,
+    outcome,
+    publish_markdown,
+    publish_table,
+    refused,
+    timed_name,
+)
+from .forms import flow
 from .mail import mail_markdown, send_field, send_task
 
 
@@ -66,20 +79,23 @@ def fault(
     """Record a fault reported by phone or mail; both response clocks start."""
     from changeflow.tasks.maintenance import report_fault
 
-    r = _unit(report_fault, "report-fault")(
-        severity=code_of(report.severity),
-        title=report.title,
-        reported_at=report.reported_at,
-        system=report.system,
-        description=report.description,
-        reporter=report.reporter,
-        contract=report.contract,
-        engineer=report.engineer,
-        onsite_by=report.onsite_by,
-        actor=taken_by,
-        channel="ui",
-        source="Prefect form",
-    )
+    try:
+        r = _unit(report_fault, "report-fault")(
+            severity=code_of(report.severity),
+            title=report.title,
+            reported_at=report.reported_at,
+            system=report.system,
+            description=report.description,
+            reporter=report.reporter,
+            contract=report.contract,
+            engineer=report.engineer,
+            onsite_by=report.onsite_by,
+            actor=taken_by,
+            channel="ui",
+            source="Prefect form",
+        )
+    except ChangeflowError as exc:
+        return refused("fault", exc)
     v = r.view
     mark = {True: " \\* 暂定 provisional", False: ""}
     publish_markdown(
@@ -94,14 +110,19 @@ def fault(
                 f"- 到场 On site due: **{v['onsite']['due_local']}**"
                 f"{mark[v['onsite']['provisional']]}",
             ]
-        ),
+        )
+        + next_line("respond", "工程师响应后登记 / once the engineer has responded,"),
         "Fault reported",
     )
-    print(f"{r.key}: response due {v['response']['due_local']}, on site {v['onsite']['due_local']}")
-    return v
+    return outcome(
+        f"{r.key} 已报告 reported: response due {v['response']['due_local']}, on site"
+        f" {v['onsite']['due_local']}",
+        v,
+        name=f"fault {r.key}",
+    )
 
 
-@flow(name="sla-watch", log_prints=True)
+@flow(name="sla-watch", flow_run_name=timed_name("sla-watch"), log_prints=True)
 def sla_watch(
     dry_run: bool = Field(
         False,
@@ -125,7 +146,7 @@ def sla_watch(
     return out
 
 
-@flow(name="dispatch", log_prints=True)
+@flow(name="dispatch", flow_run_name=timed_name("dispatch"), log_prints=True)
 def dispatch(
     days_ahead: int = Field(7, title="提前天数 Days ahead", ge=0, le=31),
 ) -> dict[str, Any]:
@@ -148,7 +169,7 @@ def dispatch(
     return out
 
 
-@flow(name="run-log-reminder", log_prints=True)
+@flow(name="run-log-reminder", flow_run_name=timed_name("run-log-reminder"), log_prints=True)
 def run_log_reminder(
     lookback_days: int = Field(7, title="回看天数 Days to look back", ge=1, le=31),
 ) -> dict[str, Any]:
@@ -162,7 +183,7 @@ def run_log_reminder(
     return out
 
 
-@flow(name="sla-report", log_prints=True)
+@flow(name="sla-report", flow_run_name=timed_name("sla-report"), log_prints=True)
 def sla_report(
     month: str | None = Field(
         None,

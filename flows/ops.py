@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
 from pydantic import Field
 
-from .common import md, publish_markdown
+from .common import md, publish_markdown, timed_name
+from .forms import flow
 
 
-@flow(name="backup", log_prints=True)
+@flow(name="backup", flow_run_name=timed_name("backup"), log_prints=True)
 def backup(
     out_dir: str | None = Field(
         None, title="备份目录 Backup folder", description="Default: <home>/backups"

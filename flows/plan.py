@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,7 +21,7 @@ from changeflow.errors import ChangeflowError, InputError
 
 from .common import (
     document_link,
-    hand_in_url,
+    hand_in_line,
     md,
     next_line,
     outcome,
@@ -29,7 +29,9 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    timed_name,
 )
+from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
 
 
@@ -224,15 +226,6 @@ def summary_markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"- {md(b['who'])} 其他安排 busy elsewhere {b['from']} — {b['to']}: {md(b['what'])}"
         )
-    key = result["key"]
-    if result.get("status") == "draft":
-        nxt = (
-            f"审核草稿后签发 review the draft, then issue it: `changeflow plan {key} --issue`"
-            " (or run this flow with 签发 Issue ticked)"
-        )
-    else:
-        nxt = "将签发的计划发给甲方审批 send the issued plan to the client for approval"
-    lines += ["", f"下一步 Next: {nxt}"]
     return "\n".join(lines)
 
 
@@ -275,9 +268,7 @@ def plan(
             if result.get("status") == "draft"
             else next_line(
                 "kickoff",
-                f"下载计划发给客户；客户签字后在交回页面上传 ({hand_in_url()})，然后 / download"
-                " the plan, send it to the client, hand the signed copy in on the hand-in"
-                " page, then",
+                hand_in_line("计划", "plan") + "; 然后 then",
             )
         ),
         f"Plan v{result['version']}",
@@ -327,7 +318,7 @@ def _plan_many(batch: PlanBatchInput, actor: str) -> dict[str, Any]:
 plan_many_task = task(_plan_many, name="make-plans", cache_policy=NO_CACHE)
 
 
-@flow(name="plan-batch", log_prints=True)
+@flow(name="plan-batch", flow_run_name=timed_name("plan-batch"), log_prints=True)
 def plan_batch(
     batch: PlanBatchInput,
     planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),

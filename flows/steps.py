@@ -15,12 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow
 from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 
-from .common import md, next_line, outcome, publish_markdown, refused
+from .common import hand_in_line, md, next_line, outcome, publish_markdown, refused
+from .forms import flow
 from .mail import send_field
 
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
@@ -36,9 +36,9 @@ AT = Field(None, title="时间 At", description="留空为现在 / empty: now (A
 def contract(
     yaml_text: str = Field(
         title="合同 YAML Contract (YAML)",
-        description="与 examples/contract.yaml 同样的内容（客户、人员、合同，含 repo_path 代码库）"
+        description="与 examples/contract.yaml 同样的内容（客户、人员、合同，含代码库 repo:）"
         " / the same content as examples/contract.yaml: clients, people, contracts with their"
-        " repo_path",
+        " repository as repo:",
         min_length=1,
         max_length=200_000,
     ),
@@ -294,9 +294,7 @@ def dispatch_done(
         f"dispatch-done-{number}",
         f"# 派工单 Dispatch order {md(number)}: 已完成 done\n"
         + mail_markdown(mail)
-        + next_line(
-            None, "客户签字的派工单在交回页面上传 / hand the signed order in on the hand-in page"
-        ),
+        + next_line(None, hand_in_line("派工单", "dispatch order")),
         "Dispatch done",
     )
     return outcome(f"派工单已完成 Dispatch order {number} done", r)

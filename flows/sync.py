@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, publish_markdown, publish_table
+from .common import md, publish_markdown, publish_table, timed_name
+from .forms import flow
 
 
 class SyncInput(BaseModel):
@@ -109,7 +110,7 @@ def summary_markdown(results: list[dict[str, Any]], progress: list[dict[str, Any
     return "\n".join(lines)
 
 
-@flow(name="sync", log_prints=True)
+@flow(name="sync", flow_run_name=timed_name("sync"), log_prints=True)
 def sync(params: SyncInput = SyncInput()) -> dict[str, Any]:
     """Sync the client repositories, then publish every active request's progress."""
     results = sync_task(params)

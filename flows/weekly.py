@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, publish_markdown, publish_table
+from .common import md, publish_markdown, publish_table, timed_name
+from .forms import flow
 
 
 class WeeklyInput(BaseModel):
@@ -128,7 +129,7 @@ def _auto_scheduled() -> bool:
     return bool(ctx and ctx.flow_run and getattr(ctx.flow_run, "auto_scheduled", False))
 
 
-@flow(name="weekly-report", log_prints=True)
+@flow(name="weekly-report", flow_run_name=timed_name("weekly-report"), log_prints=True)
 def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     """Make the week's report per client, publish it, and mail it to the client's lead."""
     scheduled = params.scheduled or _auto_scheduled()

@@ -29,13 +29,32 @@ _KIND = {
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 Priority = Literal["high", "medium", "low"]
+# What the form shows and sends for each value (the Prefect UI lists an enum's values as
+# they are, so they carry both languages); the readers below accept either word or both.
+PRIORITY_FORM = {"high": "高 high", "medium": "中 medium", "low": "低 low"}
+KIND_FORM = {"dev": "开发 dev", "change": "变更 change"}
+
+
+def form_choices(choices: dict[str, str], default: str) -> dict[str, Any]:
+    """``json_schema_extra`` of a field whose form shows ``choices`` (value -> "中文 English")."""
+    return {"enum": list(choices.values()), "default": choices[default]}
+
+
+def _lookup(v: str, words: dict[str, str]) -> str | None:
+    """The value a typed word stands for: one word ("高", "high") or a form choice
+    ("高 high") whose words agree."""
+    key = v.strip().lower()
+    if key in words:
+        return words[key]
+    found = {words.get(part) for part in key.split()}
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
 def _priority(v: Any) -> Any:
     if isinstance(v, str):
-        key = v.strip().lower()
-        if key in _PRIORITY:
-            return _PRIORITY[key]
+        found = _lookup(v, _PRIORITY)
+        if found:
+            return found
         raise ValueError(f"'{v}' is not a priority (高/中/低 or high/medium/low)")
     return v
 
@@ -59,7 +78,9 @@ class RequirementIn(BaseModel):
 
     no: int = Field(ge=1, le=999, title="序号 No.")
     text: str = Field(min_length=1, max_length=4000, title="需求描述 Requirement")
-    priority: Priority = Field("medium", title="优先级 Priority")
+    priority: Priority = Field(
+        "medium", title="优先级 Priority", json_schema_extra=form_choices(PRIORITY_FORM, "medium")
+    )
     acceptance: str = Field("", max_length=4000, title="验收标准 Acceptance criterion")
 
     _p = field_validator("priority", mode="before")(_priority)
@@ -83,9 +104,11 @@ class TaskBook(BaseModel):
     requested_by: str = Field(min_length=1, max_length=120, title="提出人 Requested by")
     date: dt.date = Field(title="提出日期 Date", description="YYYY-MM-DD")
     kind: Literal["dev", "change"] = Field(
-        "dev", title="需求类型 Request type", description="dev 开发 / change 变更"
+        "dev", title="需求类型 Request type", json_schema_extra=form_choices(KIND_FORM, "dev")
     )
-    priority: Priority = Field("medium", title="优先级 Priority")
+    priority: Priority = Field(
+        "medium", title="优先级 Priority", json_schema_extra=form_choices(PRIORITY_FORM, "medium")
+    )
     desired_date: dt.date | None = Field(None, title="期望完成日期 Desired completion date")
     background: str = Field("", max_length=20000, title="项目背景 Background")
     requirements: list[RequirementIn] = Field(
@@ -100,9 +123,9 @@ class TaskBook(BaseModel):
     @classmethod
     def _kind(cls, v: Any) -> Any:
         if isinstance(v, str):
-            key = v.strip().lower()
-            if key in _KIND:
-                return _KIND[key]
+            found = _lookup(v, _KIND)
+            if found:
+                return found
             raise ValueError(f"'{v}' is not a request type (开发/变更 or dev/change)")
         return v
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, err_console, table
 from changeflow.settings import get_settings
 
 contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
@@ -61,6 +61,20 @@ def intake(
     )
 
 
+def warn_paused() -> None:
+    """One line on stderr when the deployments on the server ``up`` uses are paused (their
+    schedules make no runs); silent when none are or no server answers."""
+    from changeflow.cli.serving import deployment_health
+
+    try:
+        health = deployment_health()
+    except Exception:  # the overview never fails for the server's sake
+        return
+    problem = health.problem() if health is not None else None
+    if problem:
+        err_console.print(f"warning: {problem}", highlight=False, markup=False)
+
+
 def status(
     key: str = typer.Argument(None, help="A request key such as CR-2026-0001; omit for all."),
     state: str = typer.Option(None, help="Only requests in this state."),
@@ -85,6 +99,8 @@ def status(
                 )
             ),
         )
+        if not as_json:
+            warn_paused()
         return
     info = request_status(key)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -72,6 +73,7 @@ def doctor(as_json: bool = JsonOpt) -> None:
     from changeflow.tasks.doctor import DoctorFailed, diagnose
 
     report = diagnose()
+    report.checks.append(check_deployments())
     data = report.as_dict()
 
     def render() -> None:
@@ -88,6 +90,32 @@ def doctor(as_json: bool = JsonOpt) -> None:
     emit(data, as_json, render)
     if not report.ok:
         raise DoctorFailed(f"doctor found {report.problem_count} problem(s)")
+
+
+def check_deployments() -> Any:
+    """The Prefect side: our deployments on the server ``up`` uses, paused or not (a paused
+    deployment's schedule makes no runs: the inbox and sla-watch stop unseen). No server
+    answering is reported, not counted: ``up`` may simply not be running."""
+    from changeflow.cli.serving import deployment_health, server_address
+    from changeflow.tasks.doctor import Check
+
+    c = Check("deployments")
+    try:
+        health = deployment_health()
+    except Exception as exc:  # a server that answers health but not the API (auth, version)
+        c.detail = f"could not read the deployments at {server_address()}: {exc}"[:300]
+        return c
+    if health is None:
+        c.detail = f"no Prefect server at {server_address()} (not checked)"
+        return c
+    problem = health.problem()
+    if problem:
+        c.problem(problem)
+    else:
+        c.detail = f"{health.total} at {health.ui_url}, none paused"
+        if health.unserved:
+            c.detail += f"; {len(health.unserved)} not served right now (no changeflow up)"
+    return c
 
 
 def register(app: typer.Typer) -> None:

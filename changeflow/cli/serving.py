@@ -216,6 +216,83 @@ def serving_elsewhere(api_url: str, mode: str = "serve") -> str | None:
     return f"{len(live)} deployment(s) (e.g. {live[0].name}) are served by a running changeflow up"
 
 
+async def unpause(ids: list[Any]) -> int:
+    """Resume the paused ones of these deployments (an update leaves ``paused`` as it was);
+    how many were paused."""
+    from prefect.client.orchestration import get_client
+
+    n = 0
+    async with get_client() as client:
+        for dep_id in ids:
+            if (await client.read_deployment(dep_id)).paused:
+                await client.resume_deployment(dep_id)
+                n += 1
+    if n:
+        print(f"changeflow: {n} paused deployment(s) resumed (served again)", flush=True)
+    return n
+
+
+@dataclass
+class DeploymentHealth:
+    """Our deployments as the server sees them: which are paused (their schedules make no
+    runs) and which nothing has polled lately (a run would wait)."""
+
+    api_url: str
+    total: int
+    paused: list[str]
+    unserved: list[str]
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+    def problem(self) -> str | None:
+        if not self.paused:
+            return None
+        names = ", ".join(self.paused[:6]) + (" ..." if len(self.paused) > 6 else "")
+        return (f"{len(self.paused)} of {self.total} deployment(s) paused at {self.ui_url}"
+                f" ({names}): their schedules make no runs; start changeflow up (it resumes"
+                " what it serves) or resume them in the UI")  # fmt: skip
+
+
+def server_address() -> str:
+    """The Prefect API this installation uses: ``PREFECT_API_URL``, else ``up``'s default."""
+    s = get_settings()
+    return os.environ.get("PREFECT_API_URL") or f"http://{s.prefect_host}:{s.prefect_port}/api"
+
+
+def deployment_health(api_url: str | None = None) -> DeploymentHealth | None:
+    """Our deployments' paused/served state on the server; None when no server answers."""
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from changeflow.flows.deployments import DEPLOYMENTS
+
+    api_url = api_url or server_address()
+    if not healthy(api_url):
+        return None
+    names = [d.name for d in DEPLOYMENTS]
+    now = datetime.now(UTC)
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as c:
+        found = c.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
+        )
+    scheduled = {d.name for d in DEPLOYMENTS if d.schedule}  # named first: they stop unseen
+    ours = sorted((d for d in found if d.name in names),
+                  key=lambda d: (d.name not in scheduled, d.name))  # fmt: skip
+    return DeploymentHealth(
+        api_url,
+        len(ours),
+        [d.name for d in ours if d.paused],
+        [d.name for d in ours if not d.paused and not d.work_pool_name and (
+            d.last_polled is None
+            or (now - d.last_polled).total_seconds() >= SERVED_RECENTLY_SECONDS)],
+    )  # fmt: skip
+
+
 # --- The document service (documents by id, the hand-in page) ---------------------------------
 
 
@@ -427,6 +504,44 @@ async def _cancel_runs(ids: set[Any], message: str) -> None:
                 print(f"could not cancel flow run {run_id}: {exc}", flush=True)
 
 
+def made_for_other_mode(old: Any, pool: str | None) -> bool:
+    """Whether an existing deployment was made for the other way of running.
+
+    Prefect's update of an existing deployment (``RunnerDeployment.apply``, also inside
+    ``Runner.add_deployment``) sends neither its path (a private attribute) nor an unset
+    work pool, so the other mode's values survive it: a deployment made by ``up --worker``
+    (a work pool, the pull step, no path) then served by a plain ``up`` kept its pool and no
+    path, and every served run failed "Downloading flow code from storage at None"; one
+    made by ``up --serve`` kept the serving machine's path on a pool. Such a deployment is
+    replaced (deleted, then created afresh) instead of updated."""
+    if pool is None:  # to be served: no pool, no pull step, a path
+        return bool(old.work_pool_name) or bool(old.pull_steps) or old.path is None
+    return old.path is not None or old.work_pool_name != pool
+
+
+async def replace_other_mode(deployments: list[Any], pool: str | None) -> list[str]:
+    """Delete our deployments that exist on the server made for the other mode, so the
+    apply that follows creates them as this mode needs; the names deleted."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    replaced = []
+    async with get_client() as client:
+        for d in deployments:
+            try:
+                old = await client.read_deployment_by_name(f"{d.flow_name}/{d.name}")
+            except ObjectNotFound:
+                continue
+            if made_for_other_mode(old, pool):
+                await client.delete_deployment(old.id)
+                replaced.append(d.name)
+    if replaced:
+        print(f"changeflow: replaced {len(replaced)} deployment(s) made for the other mode"
+              f" ({', '.join(replaced[:5])}{'...' if len(replaced) > 5 else ''})",
+              flush=True)  # fmt: skip
+    return replaced
+
+
 async def _serve(ready: Path, limit: int | None) -> None:
     """All registry deployments served by one in-process Runner (no work pool)."""
     import asyncio
@@ -438,8 +553,10 @@ async def _serve(ready: Path, limit: int | None) -> None:
 
     name = f"changeflow-{socket.gethostname()}-{os.getpid()}"
     runner = Runner(name=name, **({"limit": limit} if limit else {}))
-    for d in runner_deployments():
-        await runner.aadd_deployment(d)
+    deployments = runner_deployments()
+    await replace_other_mode(deployments, pool=None)
+    ids = [await runner.aadd_deployment(d) for d in deployments]
+    await unpause(ids)  # the last serve that stopped paused them; this one serves them
 
     async def drain() -> None:
         # The Runner's own stop cancels running flow runs; here we only stop polling, wait for
@@ -471,20 +588,10 @@ async def _work(ready: Path, pool: str, deploy: bool, limit: int | None) -> None
 
     await ensure_work_pool(pool)
     if deploy:
-        from prefect.client.orchestration import get_client
-        from prefect.exceptions import ObjectNotFound
-
-        async with get_client() as client:
-            for d in runner_deployments(work_pool=pool):
-                # A deployment left by `up --serve` carries the serving machine's path, which
-                # an update does not clear: replace it so workers rely on the pull step only.
-                try:
-                    old = await client.read_deployment_by_name(f"{d.flow_name}/{d.name}")
-                except ObjectNotFound:
-                    old = None
-                if old is not None and old.path is not None:
-                    await client.delete_deployment(old.id)
-                await d.apply()
+        deployments = runner_deployments(work_pool=pool)
+        await replace_other_mode(deployments, pool=pool)
+        for d in deployments:
+            await d.apply()
     stop = asyncio.Event()
     in_flight: set[Any] = set()
     tasks: set[asyncio.Task[None]] = set()

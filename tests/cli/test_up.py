@@ -20,6 +20,19 @@ from tests.support.prefect import free_port
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
+def form_taskbook() -> dict:
+    """The sample task book as the intake form sends it (choices as the form shows them,
+    "高 high": the server checks a run's parameters against the form)."""
+    from changeflow.tasks.taskbook import KIND_FORM, PRIORITY_FORM
+
+    book = json.loads(json.dumps(sample_taskbook(), default=str))
+    book["kind"] = KIND_FORM[book["kind"]]
+    book["priority"] = PRIORITY_FORM[book["priority"]]
+    for r in book["requirements"]:
+        r["priority"] = PRIORITY_FORM[r.get("priority", "medium")]
+    return book
+
+
 def _start_up(args: list[str], env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
     with open(out, "wb") as f:
         return subprocess.Popen(
@@ -150,7 +163,7 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
         assert paused and not any(paused.values()), paused  # nothing the first serves paused
 
         with temporary_settings({PREFECT_API_URL: api}):
-            book = json.loads(json.dumps(sample_taskbook(), default=str))
+            book = form_taskbook()
             run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=0)
             with get_client(sync_client=True) as client:
                 deadline = time.monotonic() + 60
@@ -182,13 +195,16 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     prefect_server: str, contract: str, tmp_path: Path
 ) -> None:
     """``up --worker``: the deployments go to the process pool with prefect.yaml's pull step,
-    and a flow run started from the UI/API completes on the worker."""
+    and a flow run started from the UI/API completes on the worker. A plain serving ``up``
+    on the same server afterwards serves them again: its runs load the flow from the
+    checkout (the worker's pool, pull step and missing path do not survive)."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
     from changeflow.cli.serving import start_executor
     from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
 
+    book = form_taskbook()
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
     try:
         with get_client(sync_client=True) as client:
@@ -199,14 +215,57 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
             assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
                 "项目任务书 Task book *"
             )
-        book = json.loads(json.dumps(sample_taskbook(), default=str))
         run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
         assert run.state is not None and run.state.is_completed(), run.state
     finally:
         worker.stop(timeout=60)
-        # the session's server is shared: leave no worker-mode deployments behind for the
-        # tests that serve the same names afterwards
-        with get_client(sync_client=True) as client:
-            for dep in client.read_deployments():
-                client.delete_deployment(dep.id)
     assert not worker.running()
+
+    served = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
+    try:
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("intake/intake")
+            assert dep.work_pool_name is None and not dep.pull_steps, dep
+            assert dep.path is not None  # the runner loads the flow from its checkout
+        book["project"] = "served after the worker"
+        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        assert run.state is not None and run.state.is_completed(), (
+            run.state, (tmp_path / "serve.log").read_text(errors="replace")[-2000:])  # fmt: skip
+    finally:
+        served.stop(timeout=60)
+    assert "replaced" in (tmp_path / "serve.log").read_text(errors="replace")
+
+
+def test_paused_deployments_are_named_by_doctor_and_status_and_resumed_by_the_next_up(
+    prefect_server: str, contract: str, tmp_path: Path
+) -> None:
+    """A serving ``up`` that stops pauses what it served (no backlog of late runs while
+    nothing serves them). ``changeflow doctor`` fails naming the paused deployments and
+    ``changeflow status`` warns; the next serving ``up`` resumes them."""
+    from changeflow.cli.serving import deployment_health, start_executor
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "changeflow", *args], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    for _round in (1, 2):
+        ex = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
+        try:
+            health = deployment_health(prefect_server)
+            assert health is not None and health.total and not health.paused, health
+            done = cli("doctor", "--json")
+            check = {c["name"]: c for c in json.loads(done.stdout)["checks"]}["deployments"]
+            assert check["ok"] and "none paused" in check["detail"], check
+        finally:
+            ex.stop(timeout=60)
+        health = deployment_health(prefect_server)
+        assert health is not None and health.paused, health  # stopping paused them
+        done = cli("doctor", "--json")
+        assert done.returncode == 7, done
+        check = {c["name"]: c for c in json.loads(done.stdout)["checks"]}["deployments"]
+        (line,) = check["problems"]
+        assert "deployment(s) paused at" in line and "inbox" in line, line
+        done = cli("status")
+        assert done.returncode == 0 and "deployment(s) paused at" in done.stderr, done

@@ -1,0 +1,148 @@
+"""Flows whose form refusals read like the form: ``flow`` here is Prefect's ``flow`` whose
+parameter check names a field by its bilingual label, not its Python name.
+
+Prefect checks a run's parameters before the flow body runs and, when pydantic refuses them,
+fails the run with "Flow run received invalid parameters: - taskbook.project: String should
+have at least 1 character". The form said "项目名称 Project". ``FormFlow`` re-reads the same
+errors and says, in one line, ``失败 Failed: 项目任务书 Task book › 项目名称 Project: 必填或太短
+too short (String should have at least 1 character)``, with the labels the form shows (the
+registry's schema, so they match the UI exactly).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from prefect import Flow
+
+# pydantic error type -> the Chinese half of the reason (the English half is pydantic's own)
+REASONS_ZH = {
+    "missing": "必填",
+    "string_too_short": "太短或为空",
+    "string_too_long": "太长",
+    "too_short": "太少",
+    "too_long": "太多",
+    "literal_error": "不是可选的值",
+    "enum": "不是可选的值",
+    "extra_forbidden": "表单没有这个字段",
+    "date_from_datetime_parsing": "不是日期",
+    "date_parsing": "不是日期",
+    "datetime_parsing": "不是日期时间",
+    "int_parsing": "不是整数",
+    "greater_than_equal": "太小",
+    "less_than_equal": "太大",
+    "value_error": "有误",
+}
+
+
+def _resolve(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref``, ``allOf`` and an optional field's ``anyOf`` to the object's schema."""
+    for _ in range(10):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            node = (schema.get("definitions") or schema.get("$defs") or {}).get(name, {})
+        elif node.get("allOf") and len(node["allOf"]) == 1:
+            node = node["allOf"][0]
+        elif node.get("anyOf"):
+            typed = [n for n in node["anyOf"] if n.get("type") != "null"]
+            if len(typed) != 1:
+                return node
+            node = typed[0]
+        else:
+            return node
+    return node
+
+
+def label_path(schema: dict[str, Any], loc: tuple[Any, ...]) -> list[str]:
+    """The form's labels along ``loc`` (parameter, field, item number, field ...)."""
+    labels: list[str] = []
+    node: dict[str, Any] = schema
+    for part in loc:
+        node = _resolve(node, schema)
+        if isinstance(part, int):
+            node = node.get("items") or {}
+            labels.append(f"#{part + 1}")
+            continue
+        child = (node.get("properties") or {}).get(str(part))
+        if child is None:
+            labels.append(repr(str(part)))  # not a field of the form (an unknown key)
+            node = {}
+            continue
+        title = child.get("title") or str(part)
+        labels.append(title.removesuffix(" *"))
+        node = child
+    return labels
+
+
+def refusal_line(schema: dict[str, Any], errors: list[dict[str, Any]]) -> str:
+    """One line naming every refused field by its labels, with the reason in both languages."""
+    parts = []
+    for err in errors[:8]:
+        where = " › ".join(label_path(schema, tuple(err.get("loc") or ()))) or "表单 form"
+        zh = REASONS_ZH.get(str(err.get("type")), "有误")
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{where}: {zh} {msg}")
+    more = f" (+{len(errors) - 8})" if len(errors) > 8 else ""
+    return ("失败 Failed: " + "; ".join(parts) + more).replace("\n", " ")[:900]
+
+
+def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """pydantic's errors for these parameters, each located from the parameter's name."""
+    import typing
+
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic.fields import FieldInfo
+
+    try:  # the flows use ``from __future__ import annotations``: hints are strings
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception:
+        return []
+    errors: list[dict[str, Any]] = []
+    for name, param in inspect.signature(fn).parameters.items():
+        required = param.default is inspect.Parameter.empty or (
+            isinstance(param.default, FieldInfo) and param.default.is_required()
+        )
+        if name not in parameters:
+            if required:
+                errors.append({"loc": (name,), "type": "missing", "msg": "Field required"})
+            continue
+        annotation = hints.get(name, Any)
+        try:
+            TypeAdapter(annotation).validate_python(parameters[name])
+        except ValidationError as exc:
+            errors += [{**e, "loc": (name, *e["loc"])} for e in exc.errors()]
+        except Exception:  # an annotation pydantic cannot adapt: Prefect's message stands
+            return []
+    return errors
+
+
+class FormFlow(Flow):  # type: ignore[type-arg]
+    """A Prefect flow whose refused parameters are named by their form labels."""
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        from prefect.exceptions import ParameterTypeError
+
+        try:
+            return super().validate_parameters(parameters)
+        except ParameterTypeError:
+            errors = parameter_errors(self.fn, parameters)
+            if not errors:
+                raise
+            raise ParameterTypeError(refusal_line(self.form_schema(), errors)) from None
+
+    def form_schema(self) -> dict[str, Any]:
+        from .deployments import by_name, form_schema
+
+        entry = by_name().get(self.name)
+        return form_schema(self, entry.titles if entry else None)
+
+
+def flow(**kwargs: Any) -> Callable[[Callable[..., Any]], FormFlow]:
+    """``@flow(name=..., ...)`` as Prefect's, making a ``FormFlow``."""
+
+    def make(fn: Callable[..., Any]) -> FormFlow:
+        return FormFlow(fn, **kwargs)
+
+    return make
