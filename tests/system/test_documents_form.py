@@ -52,7 +52,7 @@ def demo(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
         run = run_demo(out, verbose=False)
         docs: dict[tuple[str, str], bytes] = {}
         for d in run.documents:
-            if d["kind"] in KINDS and "zh-CN" in Path(d["path"]).name:
+            if d["kind"] in KINDS and d.get("lang") == "zh-CN":
                 docs.setdefault((d["kind"], "zh-CN"), Path(d["path"]).read_bytes())
         docs |= _english(run)
         from changeflow.db.session import dispose_engines

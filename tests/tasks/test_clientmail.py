@@ -43,12 +43,12 @@ def test_plan_round_trip_by_mail(submitted, servers, cli) -> None:
     assert "决定（同意/不同意）" in text and "Decision (approve/reject)" in text
     assert "回复本邮件" in text and "reply to this mail" in text
     name, data = attachment(sent)
-    assert name == f"{key}-plan-v1.docx"
+    assert name == f"{key}-实施计划和费用预算-v1.docx"  # tasks.documents.names
     from changeflow.tasks.pdf import available
 
     if available():
         pdf_name, pdf = attachment(sent, ".pdf")
-        assert pdf.startswith(b"%PDF-") and pdf_name == f"{key}-plan-v1.pdf"
+        assert pdf.startswith(b"%PDF-") and pdf_name == f"{key}-实施计划和费用预算-v1.pdf"
     # the same version again: no second mail
     code, out, _ = cli("send", key, "--json")
     assert code == 0 and json.loads(out)["sends"][0]["status"] == "already-sent"
@@ -277,12 +277,12 @@ def test_dispatch_order_and_sla_statement_go_by_mail_and_the_contract_default(
     orders = [m for m in servers.sent_to(CLIENT) if "PG-2026-0001" in m["Subject"]]
     assert len(orders) == 2 and all("派工单" in m["Subject"] for m in orders)
     assert "满意度（1-5）" in body_text(orders[1])  # what to fill, from the sign-off labels
-    assert attachment(orders[1])[0] == "PG-2026-0001.docx"
+    assert attachment(orders[1])[0] == "PG-2026-0001-派工单-v2.docx"
     code, out, err = cli("sla", "report", "--month", "2026-11", "--contract", "OA-2026",
                          "--send", "--json")  # fmt: skip
     assert code == 0, err
     (stmt,) = [m for m in servers.sent_to(CLIENT) if "SLA" in m["Subject"]]
-    assert "请核对" in stmt["Subject"] and attachment(stmt)[0].startswith("SLA-OA-2026-2026-11")
+    assert "请核对" in stmt["Subject"] and attachment(stmt)[0] == "OA-2026-2026-11-SLA月度服务对账单-v1.docx"
     # the contract says: send what is issued
     data = yaml.safe_load((EXAMPLES / "contract.yaml").read_text(encoding="utf-8"))
     data["contracts"][0]["settings"]["client_mail"] = {"send": True}

@@ -77,11 +77,13 @@ def collect_documents(run: DemoRun) -> list[Path]:
             shutil.copyfile(document_path(doc), dst)
             copied.append(dst)
             run.documents.append({
-                "kind": doc.kind, "version": doc.version,
+                "kind": doc.kind, "version": doc.version, "lang": doc.lang,
                 "request": doc.request.key if doc.request else None, "path": dst,
             })  # fmt: skip
     for kind, path in run.extra_documents:
-        run.documents.append({"kind": kind, "version": None, "request": None, "path": path})
+        run.documents.append(
+            {"kind": kind, "version": None, "lang": None, "request": None, "path": path}
+        )
     return copied
 
 
