@@ -157,9 +157,7 @@ def _text_mm(text: str, size: float) -> float:
     """Width of ``text`` on one line: a CJK character is one em, a Latin one 0.64 em (the
     digits of DejaVu Sans, LibreOffice's stand-in for Calibri on a server)."""
     em = size * 25.4 / 72
-    return sum(
-        em if ord(c) > 0x2E7F else em * (0.32 if c in ",.:;!|'il " else 0.64) for c in text
-    )
+    return sum(em if ord(c) > 0x2E7F else em * (0.32 if c in ",.:;!|'il " else 0.64) for c in text)
 
 
 def header_min_mm(text: str, size: float) -> float:
@@ -297,7 +295,9 @@ def style_table(t: Table) -> None:
     loop = any(_is_tag_row(tr) for tr in rows)
     for i, tr in enumerate(rows):
         _row_flag(tr, "w:cantSplit")
-        keep = is_header_row(tr) or (not loop and len(rows) <= SMALL_TABLE_ROWS and i < len(rows) - 1)
+        keep = is_header_row(tr) or (
+            not loop and len(rows) <= SMALL_TABLE_ROWS and i < len(rows) - 1
+        )
         if keep:
             for p in tr.iter(qn("w:p")):
                 _keep_next(p)
@@ -317,7 +317,9 @@ def amounts_right(t: Table, columns: list[int]) -> None:
 # --- the seal block ----------------------------------------------------------------------
 
 
-def seal_block(doc: DocxDocument, lang: str, parties: tuple[str, ...] = ("client", "contractor")) -> Table:
+def seal_block(
+    doc: DocxDocument, lang: str, parties: tuple[str, ...] = ("client", "contractor")
+) -> Table:
     """签章栏: a column per party (甲方, 乙方) and the rows 签字, 盖章, 日期, tall enough to
     sign and stamp in (a seal is 4 cm across)."""
     head = [pick(labels.SEAL_CORNER, lang)] + [pick(labels.SEAL_PARTIES[p], lang) for p in parties]
@@ -350,8 +352,10 @@ def keep_headings(doc: DocxDocument) -> None:
         pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
         style = pstyle.get(qn("w:val")) if pstyle is not None else ""
         nxt = p.getnext()
-        if style.startswith("Heading") or style == "Title" or (
-            nxt is not None and nxt.tag == qn("w:tbl") and p.getparent() is body
+        if (
+            style.startswith("Heading")
+            or style == "Title"
+            or (nxt is not None and nxt.tag == qn("w:tbl") and p.getparent() is body)
         ):
             _keep_next(p)
     for sid in ("Heading1", "Heading2", "Heading3", "Title"):

@@ -126,4 +126,3 @@ def bold_paragraph(doc: DocxDocument, text: str) -> Paragraph:
     p = doc.add_paragraph()
     p.add_run(text).bold = True
     return p
-

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, finish
+from .build import finish, new_document
 from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, keep_markdown_styles
 
 TITLE = ("用户手册", "User Manual")

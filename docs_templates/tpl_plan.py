@@ -13,7 +13,7 @@ from docx.shared import Mm
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import labels
-from .build import new_document, pick, finish
+from .build import finish, new_document, pick
 from .house import seal_block
 from .tables import loop_table, pairs
 

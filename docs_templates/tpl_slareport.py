@@ -10,7 +10,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, finish
+from .build import finish, new_document, pick
 from .tables import loop_table, pairs, widths
 
 TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 from changeflow.tasks.wordkit import write_custom_properties
 
 from . import tables as d
-from .build import new_document, finish
+from .build import finish, new_document
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"

@@ -15,7 +15,7 @@ from docx.document import Document as DocxDocument
 
 from changeflow.tasks.wordkit import write_custom_properties
 
-from .build import new_document, pick, finish
+from .build import finish, new_document, pick
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'

@@ -331,12 +331,16 @@ def doc_date(value: Any, lang: str) -> str:
     given), 2026-12-02 in English. Takes a date, a datetime or text holding ISO dates."""
     if isinstance(value, datetime):
         head = doc_date(value.date(), lang)
-        return head if (value.hour, value.minute) == (0, 0) and not value.second else (
-            f"{head} {value:%H:%M}"
+        return (
+            head
+            if (value.hour, value.minute) == (0, 0) and not value.second
+            else (f"{head} {value:%H:%M}")
         )
     if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日" if lang == "zh-CN" else (
-            value.isoformat()
+        return (
+            f"{value.year}年{value.month}月{value.day}日"
+            if lang == "zh-CN"
+            else (value.isoformat())
         )
     if value is None:
         return ""

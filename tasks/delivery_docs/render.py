@@ -31,8 +31,10 @@ def mark_draft(doc: Any, lang: str) -> None:
             header.is_linked_to_previous = False
             # above the house header (client, project, title), which stays
             first = header.paragraphs[0] if header.paragraphs else None
-            p = first.insert_paragraph_before() if first is not None and first.text else (
-                first or header.add_paragraph()
+            p = (
+                first.insert_paragraph_before()
+                if first is not None and first.text
+                else (first or header.add_paragraph())
             )
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             prefix = "草稿 DRAFT　" if lang == "zh-CN" else "DRAFT　"

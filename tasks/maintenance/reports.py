@@ -22,7 +22,6 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
-from ..documents import document_filename
 from .common import show
 from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
 

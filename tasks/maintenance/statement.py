@@ -14,6 +14,7 @@ records the confirmation, the returned file and the event in one transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,6 +47,21 @@ def subject_of(contract: str, month: str) -> str:
     return f"{contract}/{month}"
 
 
+def _duration(minutes: Any, zh: bool) -> str:
+    """A clock's length or time used as the client reads it: whole hours as hours
+    (``24 小时``, not ``1440 分钟``), else minutes without a trailing ``.0``."""
+    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if m >= 60 and m % 60 == 0:
+        return f"{int(m // 60)} {'小时' if zh else 'h'}"
+    return f"{_number(m)} {'分钟' if zh else 'min'}"
+
+
+def _number(minutes: Any) -> str:
+    """Minutes to one decimal, half-up, without a trailing ``.0`` (``15``, ``2.5``)."""
+    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(int(m)) if m == m.to_integral_value() else str(m)
+
+
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
     from .fault_clocks import CLOCK_KIND_LABEL
@@ -53,20 +69,18 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     zh = lang == "zh-CN"
     i = 0 if zh else 1
     sd = r["service_days"] or {}
-    minute = "分钟" if zh else "min"
     rows, pauses = [], []
     for f in r["fault_rows"]:
         for name, c in f["clocks"].items():
             if c["status"] == "open":
-                result = (
-                    f"{RESULT_LABEL['open'][i]}（{'已用' if zh else 'used'} {c['used_minutes']}"
-                )
-                result += f" {minute}" + ("，已过期" if zh else ", past due") * c["past_due"] + "）"
-                if not zh:
-                    result = result.replace("（", " (").replace("）", ")")
+                used = f"{'已用' if zh else 'used'} {_duration(c['used_minutes'], zh)}"
+                used += ("，已过期" if zh else ", past due") * c["past_due"]
+                result = RESULT_LABEL["open"][i] + (f"（{used}）" if zh else f" ({used})")
             else:
-                result = f"{RESULT_LABEL[c['status']][i]} ({c['used_minutes']} {minute})"
-            rule = f"{c['minutes']} {minute}, {CLOCK_KIND_LABEL[c['clock']][i]}"
+                used = _duration(c["used_minutes"], zh)
+                result = RESULT_LABEL[c["status"]][i] + (f"（{used}）" if zh else f" ({used})")
+            rule = _duration(c["minutes"], zh) + ("，" if zh else ", ")
+            rule += CLOCK_KIND_LABEL[c["clock"]][i]
             if name == "onsite" and f.get("onsite_requested"):
                 asked = f["onsite_requested"][5:16]
                 rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
@@ -136,7 +150,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             {
                 "key": b["key"],
                 "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
-                "over": b["over_minutes"],
+                "over": _number(b["over_minutes"]),
                 "cause": b["cause"],
             }
             for b in r["breaches"]
@@ -180,6 +194,7 @@ def sla_report_document(
             )
         )
         version = (last or 0) + 1
+        ctx["version"] = version  # the house header shows it
 
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
@@ -187,9 +202,7 @@ def sla_report_document(
         zh = lang == "zh-CN"
         title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
         author = k.our_lead.name if k.our_lead is not None else None
-        data = render(
-            KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign
-        )
+        data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
         doc = put_document(
             s,
             data,

@@ -224,8 +224,10 @@ def _mark_draft(doc: Any, lang: str) -> None:
             header.is_linked_to_previous = False
             # above the house header (client, project, title), which stays
             first = header.paragraphs[0] if header.paragraphs else None
-            p = first.insert_paragraph_before() if first is not None and first.text else (
-                first or header.add_paragraph()
+            p = (
+                first.insert_paragraph_before()
+                if first is not None and first.text
+                else (first or header.add_paragraph())
             )
             run = p.add_run(text)
             run.bold = True

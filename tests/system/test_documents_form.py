@@ -210,8 +210,19 @@ def test_the_check_passes_a_rendered_plan(cf_home: Path) -> None:
 
 @pytest.mark.parametrize(
     "what",
-    ["footer fields", "gridCol", "cantSplit", "tblHeader", "seal block", "iso date", "author",
-     "margins", "fixed layout", "vertical header", "header"],
+    [
+        "footer fields",
+        "gridCol",
+        "cantSplit",
+        "tblHeader",
+        "seal block",
+        "iso date",
+        "author",
+        "margins",
+        "fixed layout",
+        "vertical header",
+        "header",
+    ],
 )
 def test_the_check_reports_a_form_property_taken_away(cf_home: Path, what: str) -> None:
     from docx.oxml.ns import qn
@@ -353,7 +364,9 @@ def test_pdf_carries_simplified_chinese_shapes(tmp_path: Path) -> None:
     assert ImageChops.difference(sc, jp).getbbox() is not None, "SC and JP shapes differ"
     ours = pixels(sample("SimSun", None), "simsun")
     assert ImageChops.difference(ours, sc).getbbox() is None, "宋体 -> Noto Serif CJK SC"
-    system = pixels(sample("SimSun", None), "system", {"CHANGEFLOW_FONTCONFIG": "/etc/fonts/fonts.conf"})
+    system = pixels(
+        sample("SimSun", None), "system", {"CHANGEFLOW_FONTCONFIG": "/etc/fonts/fonts.conf"}
+    )
     assert ImageChops.difference(system, sc).getbbox() is not None, (
         "without the project's aliases the shapes are not SC (the check could not fail)"
     )

@@ -97,7 +97,9 @@ def _margins(doc: Any, lang: str, out: list[str]) -> None:
             out.append(f"section {i}: footer has no {' and '.join(sorted(missing))} field")
         words = ("第", "页", "共") if lang == "zh-CN" else ("Page", "of")
         if not all(w in _text(el) for w in words):
-            out.append(f"section {i}: footer does not read {'第 X 页 共 Y 页' if lang == 'zh-CN' else 'Page X of Y'}")
+            out.append(
+                f"section {i}: footer does not read {'第 X 页 共 Y 页' if lang == 'zh-CN' else 'Page X of Y'}"
+            )
 
 
 def _properties(doc: Any, now: datetime, out: list[str]) -> None:
@@ -217,9 +219,7 @@ def _keep(doc: Any, out: list[str]) -> None:
         ppr = p.find(qn("w:pPr"))
         st = ppr.find(qn("w:pStyle")) if ppr is not None else None
         sid = st.get(qn("w:val")) if st is not None else ""
-        if sid.startswith("Heading") and not (
-            ppr.find(qn("w:keepNext")) is not None or keeps(sid)
-        ):
+        if sid.startswith("Heading") and not (ppr.find(qn("w:keepNext")) is not None or keeps(sid)):
             out.append(f"heading '{_text(p)[:30]}' not kept with the next paragraph")
 
 
