@@ -133,7 +133,7 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
     data = render(
         "dispatch",
-        _dispatch_context(order, lang),
+        {**_dispatch_context(order, lang), "version": version},  # the house header shows it
         lang=lang,
         title=title,
         subject=order.contract.code,
