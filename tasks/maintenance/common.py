@@ -5,6 +5,8 @@ its key. The contract and the staff named are found by ``tasks.directory``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,3 +90,18 @@ def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, 
     if req.kind != "fault" or fault is None:
         raise InputError(key, "key", f"{key} is a {req.kind} request, not a fault")
     return req, fault
+
+
+def clock_length(minutes: Any, zh: bool) -> str:
+    """A clock's length or time used, as client documents show it (one place for it):
+    whole hours as hours (``24 小时``, not ``1440 分钟``), else minutes without ``.0``."""
+    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if m >= 60 and m % 60 == 0:
+        return f"{int(m // 60)} {'小时' if zh else 'h'}"
+    return f"{minutes_text(m)} {'分钟' if zh else 'min'}"
+
+
+def minutes_text(minutes: Any) -> str:
+    """Minutes to one decimal, half-up, without a trailing ``.0`` (``15``, ``2.5``)."""
+    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(int(m)) if m == m.to_integral_value() else str(m)

@@ -32,7 +32,7 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
 from ..documents import document_filename
-from .common import _fault, parse_ahead, parse_when, show
+from .common import _fault, clock_length, parse_ahead, parse_when, show
 from .fault_clocks import (
     CLOCK_EN,
     CLOCK_KIND_LABEL,
@@ -423,9 +423,9 @@ def fault_record(
         def lim(c: sla.ClockState) -> str:
             kind = CLOCK_KIND_LABEL.get(c.clock, (c.clock, c.clock))[0 if zh else 1]
             return (
-                f"{c.minutes} {'分钟' if zh else 'min'}（{kind}）"
+                f"{clock_length(c.minutes, zh)}（{kind}）"
                 if zh
-                else f"{c.minutes} min ({kind})"
+                else f"{clock_length(c.minutes, zh)} ({kind})"
             )
 
         def lines(text: str) -> list[str]:

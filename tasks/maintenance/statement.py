@@ -14,7 +14,6 @@ records the confirmation, the returned file and the event in one transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..directory import find_contract
-from .common import iso_local
+from .common import clock_length, iso_local, minutes_text
 from .fault_clocks import CLOCK_EN, CLOCK_ZH
 from .reports import _month, sla_report
 
@@ -47,21 +46,6 @@ def subject_of(contract: str, month: str) -> str:
     return f"{contract}/{month}"
 
 
-def _duration(minutes: Any, zh: bool) -> str:
-    """A clock's length or time used as the client reads it: whole hours as hours
-    (``24 小时``, not ``1440 分钟``), else minutes without a trailing ``.0``."""
-    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if m >= 60 and m % 60 == 0:
-        return f"{int(m // 60)} {'小时' if zh else 'h'}"
-    return f"{_number(m)} {'分钟' if zh else 'min'}"
-
-
-def _number(minutes: Any) -> str:
-    """Minutes to one decimal, half-up, without a trailing ``.0`` (``15``, ``2.5``)."""
-    m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return str(int(m)) if m == m.to_integral_value() else str(m)
-
-
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
     from .fault_clocks import CLOCK_KIND_LABEL
@@ -73,13 +57,13 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     for f in r["fault_rows"]:
         for name, c in f["clocks"].items():
             if c["status"] == "open":
-                used = f"{'已用' if zh else 'used'} {_duration(c['used_minutes'], zh)}"
+                used = f"{'已用' if zh else 'used'} {clock_length(c['used_minutes'], zh)}"
                 used += ("，已过期" if zh else ", past due") * c["past_due"]
                 result = RESULT_LABEL["open"][i] + (f"（{used}）" if zh else f" ({used})")
             else:
-                used = _duration(c["used_minutes"], zh)
+                used = clock_length(c["used_minutes"], zh)
                 result = RESULT_LABEL[c["status"]][i] + (f"（{used}）" if zh else f" ({used})")
-            rule = _duration(c["minutes"], zh) + ("，" if zh else ", ")
+            rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
             rule += CLOCK_KIND_LABEL[c["clock"]][i]
             if name == "onsite" and f.get("onsite_requested"):
                 asked = f["onsite_requested"][5:16]
@@ -150,7 +134,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             {
                 "key": b["key"],
                 "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
-                "over": _number(b["over_minutes"]),
+                "over": minutes_text(b["over_minutes"]),
                 "cause": b["cause"],
             }
             for b in r["breaches"]
