@@ -498,8 +498,10 @@ def read_mailbox(limit: int = MAX_MESSAGES) -> MailboxReport:
             from imap_tools import AND
 
             found = list(box.fetch(AND(uid=uid), mark_seen=False, bulk=False))
-            if not found:
-                continue  # another pass filed it meanwhile
+            if not found or found[0].uid != uid or not found[0].obj.keys():
+                # another pass filed it between our listing and this fetch: the server then
+                # answers with nothing, or with a bare FETCH (flags, no headers)
+                continue
             try:
                 report.items.append(take_message(box, found[0]))
             except Exception as exc:
