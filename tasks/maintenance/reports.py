@@ -253,15 +253,3 @@ def breaches_between(
                     }
                 )
     return out
-
-
-def _our_lead(code: str) -> str | None:
-    """The contract's project lead on our side: the author of its SLA statement."""
-    from sqlalchemy import select
-
-    from changeflow.db.models import Contract
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        c = s.scalar(select(Contract).where(Contract.code == code))
-        return c.our_lead.name if c is not None and c.our_lead is not None else None
