@@ -32,7 +32,7 @@ def init(as_json: bool = JsonOpt) -> None:
     }
     rows = [
         ("database", s.db_url),
-        ("schema revisions", ", ".join(revisions)),
+        ("schema revision" if len(revisions) == 1 else "schema revisions", ", ".join(revisions)),
         ("document store", s.store_dir),
         ("inbox", s.inbox),
         ("signing secret", secret),
