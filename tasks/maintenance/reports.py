@@ -23,7 +23,7 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
 from .common import show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
+from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, asked_onsite, clocks
 
 # --- the monthly SLA report ---------------------------------------------------------------
 
@@ -83,7 +83,7 @@ def sla_report(
                 "reported_at": show(fault.reported_at),
                 "state": req.state,
                 "cause": fault.breach_cause,
-                "onsite_requested": show(fault.onsite_requested),
+                "onsite_requested": show(asked_onsite(fault)),  # when it is the deadline
                 "pauses": [
                     {"from": show(p.started_at), "to": show(p.ended_at), "reason": p.reason}
                     for p in fault.pauses

@@ -655,9 +655,8 @@ def test_service_days_and_fee_add_up_against_the_contract(contract: str) -> None
         pd = Decimal(i["person_days"]) - Decimal(i["covered_days"])
         # the item's amount is its value at the contract's rate; beyond the year's days the
         # developer's days are billed at the extra rate
-        assert Decimal(i["amount"]) == (Decimal(i["person_days"]) * Decimal(i["day_rate"])).quantize(
-            Decimal("0.01")
-        )
+        value = Decimal(i["person_days"]) * Decimal(i["day_rate"])
+        assert Decimal(i["amount"]) == value.quantize(Decimal("0.01"))
         rate = Decimal("1100.00") if i["role"] == "developer" else Decimal(i["day_rate"])
         billed += (pd * rate).quantize(Decimal("0.01"))
     assert billed == Decimal(sd["billed_amount"])
