@@ -36,6 +36,7 @@ BUILDERS: dict[str, str] = {
     "fault": "tpl_fault:fault",
     "dispatch": "tpl_dispatch:dispatch",
     "sla-report": "tpl_slareport:sla_report",
+    "settlement": "tpl_settlement:settlement",
 }
 
 

@@ -43,10 +43,16 @@ METHODS = {
     "transfer": ("转账", "bank transfer"),
 }
 _METHOD_WORDS = {
-    "cheque": "cheque", "check": "cheque", "支票": "cheque",
-    "cash": "cash", "现金": "cash",
-    "transfer": "transfer", "bank": "transfer", "转账": "transfer", "银行转账": "transfer",
-}  # fmt: skip
+    "cheque": "cheque",
+    "check": "cheque",
+    "支票": "cheque",
+    "cash": "cash",
+    "现金": "cash",
+    "transfer": "transfer",
+    "bank": "transfer",
+    "转账": "transfer",
+    "银行转账": "transfer",
+}
 STATUS = {
     "paid": ("已付清", "paid"),
     "part": ("部分已付", "part paid"),
@@ -67,7 +73,8 @@ def _contract(session: Session, code: str | None, on: date, source: str) -> Cont
 def parse_method(value: str, source: str) -> str:
     m = _METHOD_WORDS.get(str(value or "").strip().lower())
     if m is None:
-        raise InputError(source, "method", f"'{value}' is not 支票 cheque, 现金 cash or 转账 transfer")
+        words = "支票 cheque, 现金 cash or 转账 transfer"
+        raise InputError(source, "method", f"'{value}' is not {words}")
     return m
 
 
@@ -80,10 +87,14 @@ def parse_day(value: Any, source: str, field: str) -> date:
         raise InputError(source, field, f"'{value}' is not a date like 2026-07-15") from None
 
 
-def _event(s: Session, k: Contract, what: str, actor: str, channel: str, reason: str,
-           data: dict[str, Any]) -> None:  # fmt: skip
-    s.add(MoneyEvent(contract_id=k.id, what=what, actor=actor, channel=channel, reason=reason,
-                     data=data))  # fmt: skip
+def _event(
+    s: Session, k: Contract, what: str, actor: str, channel: str, reason: str, data: dict[str, Any]
+) -> None:
+    s.add(
+        MoneyEvent(
+            contract_id=k.id, what=what, actor=actor, channel=channel, reason=reason, data=data
+        )
+    )
 
 
 def parse_instalments(items: Sequence[str], source: str) -> list[tuple[date, Decimal]]:
@@ -93,8 +104,12 @@ def parse_instalments(items: Sequence[str], source: str) -> list[tuple[date, Dec
         day, sep, amount = str(text).partition("=")
         if not sep:
             raise InputError(source, f"instalment {i + 1}", f"'{text}' is not DATE=AMOUNT")
-        out.append((parse_day(day, source, f"instalment {i + 1}"),
-                    parse_money(amount, source, f"instalment {i + 1}")))  # fmt: skip
+        out.append(
+            (
+                parse_day(day, source, f"instalment {i + 1}"),
+                parse_money(amount, source, f"instalment {i + 1}"),
+            )
+        )
     return out
 
 
@@ -118,24 +133,35 @@ def set_schedule(
             raise InputError(source, "instalments", "due dates must be different and in order")
         for i, (d, a) in enumerate(instalments, start=1):
             if not k.start_date <= d <= k.end_date:
-                raise InputError(source, f"instalment {i}",
-                                 f"due {d} is outside the contract year {k.start_date} .. {k.end_date}")  # fmt: skip
+                year = f"{k.start_date} .. {k.end_date}"
+                raise InputError(
+                    source, f"instalment {i}", f"due {d} is outside the contract year {year}"
+                )
             if a <= 0:
                 raise InputError(source, f"instalment {i}", "amount must be above zero")
         got = total(a for _, a in instalments)
         if got != fee:
-            raise InputError(source, "instalments",
-                             f"add up to ¥{fmt(got)}, not the annual fee ¥{fmt(fee)}")  # fmt: skip
+            raise InputError(
+                source, "instalments", f"add up to ¥{fmt(got)}, not the annual fee ¥{fmt(fee)}"
+            )
         for old in s.scalars(select(FeeInstalment).where(FeeInstalment.contract_id == k.id)):
-            for r in s.scalars(select(PaymentReminder).where(PaymentReminder.instalment_id == old.id)):
+            q = select(PaymentReminder).where(PaymentReminder.instalment_id == old.id)
+            for r in s.scalars(q):
                 s.delete(r)
             s.delete(old)
         s.flush()
         for i, (d, a) in enumerate(instalments, start=1):
             s.add(FeeInstalment(contract_id=k.id, seq=i, due_date=d, amount=a))
         rows = [{"due": d.isoformat(), "amount": format(a, "f")} for d, a in instalments]
-        _event(s, k, "schedule", actor, channel,
-               f"fee schedule: {len(rows)} instalment(s)", {"instalments": rows})  # fmt: skip
+        _event(
+            s,
+            k,
+            "schedule",
+            actor,
+            channel,
+            f"fee schedule: {len(rows)} instalment(s)",
+            {"instalments": rows},
+        )
         return {"contract": k.code, "instalments": rows}
 
 
@@ -165,13 +191,30 @@ def issue_invoice(
             raise InputError(source, "number", f"invoice {number} is already recorded")
         if day < k.start_date:
             raise InputError(source, "date", f"{day} is before the contract year ({k.start_date})")
-        inv = Invoice(contract_id=k.id, number=number, issued_on=day, amount=value,
-                      note=clean_text(note or "", 2000), created_by=actor)  # fmt: skip
+        inv = Invoice(
+            contract_id=k.id,
+            number=number,
+            issued_on=day,
+            amount=value,
+            note=clean_text(note or "", 2000),
+            created_by=actor,
+        )
         s.add(inv)
-        _event(s, k, "invoice", actor, channel, f"invoice {number} ¥{fmt(value)} on {day}",
-               {"number": number, "date": day.isoformat(), "amount": format(value, "f")})  # fmt: skip
-        return {"contract": k.code, "number": number, "date": day.isoformat(),
-                "amount": format(value, "f")}  # fmt: skip
+        _event(
+            s,
+            k,
+            "invoice",
+            actor,
+            channel,
+            f"invoice {number} ¥{fmt(value)} on {day}",
+            {"number": number, "date": day.isoformat(), "amount": format(value, "f")},
+        )
+        return {
+            "contract": k.code,
+            "number": number,
+            "date": day.isoformat(),
+            "amount": format(value, "f"),
+        }
 
 
 def record_payment(
@@ -207,15 +250,42 @@ def record_payment(
             inv = s.scalar(select(Invoice).where(Invoice.number == invoice.strip()))
             if inv is None or inv.contract_id != k.id:
                 raise InputError(source, "invoice", f"no invoice {invoice} on contract {k.code}")
-        s.add(Payment(contract_id=k.id, received_on=day, amount=value, method=how,
-                      cheque_no=cheque_no, invoice=inv, note=clean_text(note or "", 2000),
-                      created_by=actor))  # fmt: skip
+        s.add(
+            Payment(
+                contract_id=k.id,
+                received_on=day,
+                amount=value,
+                method=how,
+                cheque_no=cheque_no,
+                invoice=inv,
+                note=clean_text(note or "", 2000),
+                created_by=actor,
+            )
+        )
         words = METHODS[how][0] + (f" {cheque_no}" if cheque_no else "")
-        _event(s, k, "payment", actor, channel, f"payment ¥{fmt(value)} on {day} ({words})",
-               {"date": day.isoformat(), "amount": format(value, "f"), "method": how,
-                "cheque_no": cheque_no, "invoice": invoice or None})  # fmt: skip
-        return {"contract": k.code, "date": day.isoformat(), "amount": format(value, "f"),
-                "method": how, "cheque_no": cheque_no, "invoice": invoice or None}  # fmt: skip
+        _event(
+            s,
+            k,
+            "payment",
+            actor,
+            channel,
+            f"payment ¥{fmt(value)} on {day} ({words})",
+            {
+                "date": day.isoformat(),
+                "amount": format(value, "f"),
+                "method": how,
+                "cheque_no": cheque_no,
+                "invoice": invoice or None,
+            },
+        )
+        return {
+            "contract": k.code,
+            "date": day.isoformat(),
+            "amount": format(value, "f"),
+            "method": how,
+            "cheque_no": cheque_no,
+            "invoice": invoice or None,
+        }
 
 
 @dataclass
@@ -254,7 +324,7 @@ def dues(session: Session, k: Contract, today: date, *, until: date | None = Non
     for seq, day, amount, iid in plan:
         take = min(paid, amount)
         paid -= take
-        status = ("paid" if take == amount else "part" if take > 0 else "due")
+        status = "paid" if take == amount else "part" if take > 0 else "due"
         if status != "paid" and day < today:
             status = "overdue"
         out.append(Due(seq, day, amount, take, status, iid))
@@ -275,7 +345,9 @@ def invoices_of(session: Session, k: Contract, *, until: date | None = None) -> 
     return list(session.scalars(q.order_by(Invoice.issued_on, Invoice.id)))
 
 
-def standing(session: Session, k: Contract, today: date, *, until: date | None = None) -> dict[str, Any]:
+def standing(
+    session: Session, k: Contract, today: date, *, until: date | None = None
+) -> dict[str, Any]:
     """The fee's standing: the schedule with what is paid, the invoices and payments, the
     totals, what is outstanding and overdue (as of ``today``; ``until`` counts up to it)."""
     ds = dues(session, k, today, until=until)
@@ -288,25 +360,42 @@ def standing(session: Session, k: Contract, today: date, *, until: date | None =
         "annual_fee": fee,
         "currency": k.currency or "CNY",
         "schedule": [
-            {"seq": d.seq, "due": d.due_date, "amount": d.amount, "paid": d.paid,
-             "outstanding": d.outstanding, "status": d.status}
+            {
+                "seq": d.seq,
+                "due": d.due_date,
+                "amount": d.amount,
+                "paid": d.paid,
+                "outstanding": d.outstanding,
+                "status": d.status,
+            }
             for d in ds
-        ],  # fmt: skip
+        ],
         "invoices": [
             {"number": i.number, "date": i.issued_on, "amount": money(i.amount), "note": i.note}
             for i in invs
         ],
         "payments": [
-            {"date": p.received_on, "amount": money(p.amount), "method": p.method,
-             "cheque_no": p.cheque_no, "invoice": p.invoice.number if p.invoice else None}
+            {
+                "date": p.received_on,
+                "amount": money(p.amount),
+                "method": p.method,
+                "cheque_no": p.cheque_no,
+                "invoice": p.invoice.number if p.invoice else None,
+            }
             for p in pays
-        ],  # fmt: skip
+        ],
         "invoiced": total(i.amount for i in invs),
         "paid": paid,
         "outstanding": max(fee - paid, ZERO),
         "overdue": total(d.outstanding for d in ds if d.status == "overdue"),
-        "next_due": next(({"due": d.due_date, "amount": d.outstanding}
-                          for d in ds if d.status in ("due", "part")), None),  # fmt: skip
+        "next_due": next(
+            (
+                {"due": d.due_date, "amount": d.outstanding}
+                for d in ds
+                if d.status in ("due", "part")
+            ),
+            None,
+        ),
     }
 
 
@@ -332,20 +421,34 @@ def remind_payments(
         if ahead is None:
             ahead = int(((k.settings or {}).get("fees") or {}).get("remind_days", REMIND_DAYS))
         if not schedule_of(s, k):  # the default once-a-year instalment, stored to remind on
-            s.add(FeeInstalment(contract_id=k.id, seq=1, due_date=k.start_date,
-                                amount=money(k.annual_fee), note="once a year (default)"))  # fmt: skip
+            s.add(
+                FeeInstalment(
+                    contract_id=k.id,
+                    seq=1,
+                    due_date=k.start_date,
+                    amount=money(k.annual_fee),
+                    note="once a year (default)",
+                )
+            )
             s.flush()
         ids = {r.seq: r.id for r in schedule_of(s, k)}
         jobs = []
         for d in dues(s, k, today):
-            kind = ("overdue" if d.status == "overdue"
-                    else "before" if d.status in ("due", "part")
-                    and d.due_date - timedelta(days=ahead) <= today else None)  # fmt: skip
+            kind = (
+                "overdue"
+                if d.status == "overdue"
+                else "before"
+                if d.status in ("due", "part") and d.due_date - timedelta(days=ahead) <= today
+                else None
+            )
             if kind is None:
                 continue
             iid = ids[d.seq]
-            r = s.scalar(select(PaymentReminder).where(
-                PaymentReminder.instalment_id == iid, PaymentReminder.kind == kind))  # fmt: skip
+            r = s.scalar(
+                select(PaymentReminder).where(
+                    PaymentReminder.instalment_id == iid, PaymentReminder.kind == kind
+                )
+            )
             if r is None:
                 r = PaymentReminder(instalment_id=iid, kind=kind)
                 s.add(r)
@@ -360,15 +463,16 @@ def remind_payments(
     sent, failed = [], []
     for rid, kind, d in jobs:
         word = "已逾期 overdue" if kind == "overdue" else "即将到期 due soon"
-        subject = (f"[年费{word}] {code} 第 {d.seq} 期 ¥{fmt(d.outstanding)}"
-                   f" 到期 due {d.due_date}")  # fmt: skip
-        body = "\n".join([
-            subject,
-            f"甲方 Client: {client}",
-            f"应付 Amount: ¥{fmt(d.amount)}; 已付 paid: ¥{fmt(d.paid)};"
-            f" 未付 outstanding: ¥{fmt(d.outstanding)}",
-            f"changeflow fee show {code}",
-        ])  # fmt: skip
+        subject = f"[年费{word}] {code} 第 {d.seq} 期 ¥{fmt(d.outstanding)} 到期 due {d.due_date}"
+        body = "\n".join(
+            [
+                subject,
+                f"甲方 Client: {client}",
+                f"应付 Amount: ¥{fmt(d.amount)}; 已付 paid: ¥{fmt(d.paid)};"
+                f" 未付 outstanding: ¥{fmt(d.outstanding)}",
+                f"changeflow fee show {code}",
+            ]
+        )
         try:
             if not to:
                 raise InputError(f"contract {code}", "our_lead", "no one with email")

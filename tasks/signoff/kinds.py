@@ -59,6 +59,11 @@ KINDS: dict[str, Signable] = {
         "issued", "agreed", "disputed",
         recorder="changeflow.tasks.maintenance.statement:record_statement",
     ),
+    "settlement": Signable(
+        "settlement", ("年度服务结算单", "annual service settlement"), "statement", "statement",
+        "issued", "agreed", "disputed",
+        recorder="changeflow.tasks.settlement.document:record_settlement",
+    ),
 }  # fmt: skip
 
 
