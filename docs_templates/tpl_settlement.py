@@ -51,6 +51,9 @@ PAYMENT_COLS = [
     ("方式", "Method"),
     ("支票号", "Cheque no."),
 ]
+CAP_SCHEDULE = ("收费计划", "Fee schedule")
+CAP_INVOICES = ("已开发票", "Invoices issued")
+CAP_PAYMENTS = ("已收款项", "Payments received")
 H_DAYS = ("二、服务天数", "2. Service days")
 DAYS = [
     (("年度服务天数", "Days bought"), "{{ d.bought }}"),
@@ -90,6 +93,7 @@ def settlement(lang: str) -> DocxDocument:
     pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(60, 100))
     doc.add_heading(pick(H_FEE, lang), level=1)
     pairs(doc, [(pick(k, lang), v) for k, v in FEE], mm=(80, 80))
+    doc.add_paragraph().add_run(pick(CAP_SCHEDULE, lang)).bold = True
     t = loop_table(
         doc,
         [pick(c, lang) for c in SCHEDULE_COLS],
@@ -98,6 +102,7 @@ def settlement(lang: str) -> DocxDocument:
         ["{{ i.seq }}", "{{ i.due }}", "{{ i.amount }}", "{{ i.paid }}", "{{ i.status }}"],
     )
     widths(t, [20, 34, 36, 36, 34])
+    doc.add_paragraph().add_run(pick(CAP_INVOICES, lang)).bold = True
     t = loop_table(
         doc,
         [pick(c, lang) for c in INVOICE_COLS],
@@ -106,6 +111,7 @@ def settlement(lang: str) -> DocxDocument:
         ["{{ v.number }}", "{{ v.date }}", "{{ v.amount }}"],
     )
     widths(t, [60, 50, 50])
+    doc.add_paragraph().add_run(pick(CAP_PAYMENTS, lang)).bold = True
     t = loop_table(
         doc,
         [pick(c, lang) for c in PAYMENT_COLS],

@@ -48,6 +48,7 @@ def summary_lines(f: dict[str, Any], lang: str) -> list[str]:
     missed = sum(x["response_missed"] + x["onsite_missed"] for x in faults.values())
     dev = f["development"]
     accepted = sum(1 for r in dev if r["accepted"])
+    delivered = sum(1 for r in dev if r["delivered"])
     first, last = f["period"]
     zh = is_zh(lang)
     if zh:
@@ -55,8 +56,8 @@ def summary_lines(f: dict[str, Any], lang: str) -> list[str]:
             f"本合同年度（{first} 至 {last}）共购买服务天数 {_d(d['days_bought'])} 天，已用"
             f" {_d(d['days_used'])} 天（日常维护 {_d(d['maintenance_days'])} 天，项目开发"
             f" {_d(d['development_days'])} 天），剩余 {_d(d['days_left'])} 天。",
-            f"全年处理故障 {n} 起，响应与到场时限超时 {missed} 次；完成项目开发 {len(dev)} 项，"
-            f"其中 {accepted} 项已验收。",
+            f"全年处理故障 {n} 起，响应与到场时限超时 {missed} 次；已批准项目开发 {len(dev)} 项，"
+            f"已交付 {delivered} 项，其中 {accepted} 项已验收。",
             f"年度服务费 ¥{fmt(fee['annual_fee'])}，已收款 ¥{fmt(fee['paid'])}，未付"
             f" ¥{fmt(fee['outstanding'])}；年费以外另行计费 ¥{fmt(f['beyond_fee'])}。",
             "续约日期：" + (str(f["renewal_date"]) if f["renewal_date"] else "合同未约定") + "。",
@@ -67,7 +68,8 @@ def summary_lines(f: dict[str, Any], lang: str) -> list[str]:
         f" {_d(d['maintenance_days'])}, development {_d(d['development_days'])});"
         f" {_d(d['days_left'])} are left.",
         f"{n} faults were handled, {missed} response or on-site times missed;"
-        f" {len(dev)} development requests delivered, {accepted} of them accepted.",
+        f" {len(dev)} development requests approved, {delivered} delivered, {accepted}"
+        " accepted.",
         f"Annual fee ¥{fmt(fee['annual_fee'])}, received ¥{fmt(fee['paid'])}, outstanding"
         f" ¥{fmt(fee['outstanding'])}; billed beyond the annual fee ¥{fmt(f['beyond_fee'])}.",
         "Renewal date: " + (str(f["renewal_date"]) if f["renewal_date"] else "none agreed") + ".",
@@ -222,7 +224,7 @@ def settlement_document(
             data,
             kind=KIND,
             request=None,
-            filename=document_filename(f"{k.code}-settlement", KIND, version, lang),
+            filename=document_filename(k.code, KIND, version, lang),
             version=version,
             lang=lang,
             meta={"contract": k.code, "statement": subject},
