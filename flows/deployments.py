@@ -254,6 +254,34 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         Every(cron="0 9 1 * *"),
     ),
     Deployment(
+        "changeflow.flows.money:payment",
+        "payment",
+        "收款登记：日期、金额、方式（支票及支票号、现金、转账）。 Record a payment the client made:"
+        " date, amount, cheque with its number, cash or bank transfer.",
+        titles={"payment": "收款 Payment"},
+    ),
+    Deployment(
+        "changeflow.flows.money:invoice",
+        "invoice",
+        "开票登记：发票号、日期、金额。 Record an invoice we issued: number, date, amount.",
+        titles={"invoice": "发票 Invoice"},
+    ),
+    Deployment(
+        "changeflow.flows.money:fee_reminder",
+        "fee-reminder",
+        "年费到期提醒：到期前及逾期时提醒我方项目负责人，各一次。 Remind our project lead before"
+        " an instalment of the annual fee falls due and when it is overdue, once each.",
+        WORKING_MORNINGS,
+    ),
+    Deployment(
+        "changeflow.flows.money:settlement",
+        "settlement",
+        "年度服务结算单：费用、服务天数、故障时限、项目开发、续约日期；合同年度最后一个月自动生成，"
+        "也可随时生成。 The year's settlement for the client to confirm: made in the contract"
+        " year's last month, and on demand.",
+        Every(cron="0 9 20 * *"),
+    ),
+    Deployment(
         "changeflow.flows.ops:backup",
         "backup",
         "灾难恢复备份：数据库与文档库，按保留份数清理。 Nightly disaster-recovery backup of the "
