@@ -204,6 +204,53 @@ def booked_service_days(
     }
 
 
+def plan_billed(plan: Plan) -> Decimal:
+    """What an approved plan bills beyond the annual fee (incl. tax): the days beyond the
+    year's when development counts, all of it when it does not."""
+    from .money import money
+
+    sd = (plan.data or {}).get("service_days") or {}
+    if sd.get("counts", False):
+        return money(sd.get("billed_total", "0"))
+    return money(plan.total)
+
+
+def development_billed(
+    session: Session, contract: Contract, first: date, last: date
+) -> dict[str, Decimal]:
+    """Request key -> what its plan approved between ``first`` and ``last`` bills beyond the
+    annual fee (the month's money in the monthly statement)."""
+    out: dict[str, Decimal] = {}
+    q = (
+        select(Approval, Request)
+        .join(Request, Approval.request_id == Request.id)
+        .where(
+            Request.contract_id == contract.id,
+            Approval.subject_kind == "plan",
+            Approval.decision == "approve",
+            Approval.decided_on >= first,
+            Approval.decided_on <= last,
+        )
+    )
+    for a, req in session.execute(q):
+        plan = session.scalar(
+            select(Plan).where(Plan.request_id == req.id, Plan.version == a.subject_version)
+        )
+        if plan is not None:
+            out[req.key] = plan_billed(plan)
+    return dict(sorted(out.items()))
+
+
+def overtime_hour_rate(contract: Contract) -> Decimal | None:
+    """``settings.fees.overtime_hour_rate`` (CNY an hour), or None: overtime not billed."""
+    from .money import parse_money
+
+    raw = ((contract.settings or {}).get("fees") or {}).get("overtime_hour_rate")
+    if raw in (None, ""):
+        return None
+    return parse_money(raw, f"contract {contract.code}", "settings.fees.overtime_hour_rate")
+
+
 # ---- the year ---------------------------------------------------------------------------
 
 

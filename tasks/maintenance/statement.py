@@ -119,6 +119,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         "year_days": (
             f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
         ),
+        "month_money": _month_money(sd, zh),
         "summary": [
             {
                 "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
@@ -143,6 +144,34 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         ]
         or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
     }
+
+
+def _month_money(sd: dict[str, Any], zh: bool) -> str:
+    """The month's money the contract ties to it: overtime billed (only at a rate the
+    contract names) and development beyond the year's days approved this month."""
+    from ..money import fmt
+
+    if not sd or "month_overtime_hours" not in sd:
+        return "-"
+    hours, rate = sd["month_overtime_hours"], sd["month_overtime_rate"]
+    if rate is None:
+        ot = (
+            f"加班 {hours} 小时（合同未约定加班费，不另计费）"
+            if zh
+            else f"overtime {hours} h (no overtime rate in the contract: not billed)"
+        )
+    else:
+        ot = (
+            f"加班 {hours} 小时 × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+            if zh
+            else f"overtime {hours} h × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+        )
+    dev = fmt(sd["month_development_billed"])
+    return ot + (
+        f"；超出年度服务天数的开发 ¥{dev}（含税）"
+        if zh
+        else f"; development beyond the year's days ¥{dev} (incl. tax)"
+    )
 
 
 def sla_report_document(

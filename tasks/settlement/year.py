@@ -24,19 +24,18 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import calendar_for
 from ..maintenance.fault_clocks import clocks
-from ..money import ZERO, money, parse_money, times, total
-from ..servicedays import APPROVED_STATES, approved_plan, service_year
+from ..money import ZERO, times, total
+from ..servicedays import (
+    APPROVED_STATES,
+    approved_plan,
+    overtime_hour_rate,
+    plan_billed,
+    service_year,
+)
 from .fees import standing
 
 TWO = Decimal("0.01")
 DELIVERED = ("live", "accepted")
-
-
-def overtime_rate(k: Contract) -> Decimal | None:
-    raw = ((k.settings or {}).get("fees") or {}).get("overtime_hour_rate")
-    if raw in (None, ""):
-        return None
-    return parse_money(raw, f"contract {k.code}", "settings.fees.overtime_hour_rate")
 
 
 def _faults(session: Session, k: Contract, now: datetime) -> dict[str, dict[str, int]]:
@@ -86,8 +85,7 @@ def _development(session: Session, k: Contract) -> list[dict[str, Any]]:
         plan = approved_plan(session, req)
         if plan is None:
             continue
-        sd = (plan.data or {}).get("service_days") or {}
-        billed = money(sd.get("billed_total", "0")) if sd.get("counts") else money(plan.total)
+        billed = plan_billed(plan)
         rows.append(
             {
                 "key": req.key,
@@ -106,7 +104,7 @@ def year_figures(session: Session, k: Contract, today: date, now: datetime) -> d
     """Every figure of the settlement, as of ``today``."""
     year = service_year(session, k)
     fee = standing(session, k, today)
-    rate = overtime_rate(k)
+    rate = overtime_hour_rate(k)
     overtime_hours = (Decimal(year.overtime_minutes) / 60).quantize(TWO)
     overtime_billed = times(overtime_hours, rate) if rate is not None else ZERO
     dev = _development(session, k)

@@ -139,6 +139,19 @@ def test_one_contract_year(contract: str, tmp_path, smtp) -> None:
 
     nov = sla_report("2026-11", "OA-2026")["service_days"]
     assert (nov["days_used"], nov["days_left"]) == (Decimal("0.75"), Decimal("23.25"))
+    # the month's money: November's overtime (780 minutes over midnight), not billed without
+    # a rate in the contract; this month's plans bill what goes beyond the year's days
+    assert nov["month_overtime_hours"] == Decimal("13.00") and nov["month_overtime_rate"] is None
+    now = sla_report(f"{today_local():%Y-%m}", "OA-2026")["service_days"]
+    assert now["month_development"] == {
+        one: Decimal("0.00"),
+        three: Decimal(c["service_days"]["billed_total"]),
+    }
+    assert Decimal(c["service_days"]["billed_total"]) > 0
+    from changeflow.tasks.maintenance.statement import _context
+
+    line = _context(sla_report("2026-11", "OA-2026"), "zh-CN")["month_money"]
+    assert line.startswith("加班 13.00 小时（合同未约定加班费，不另计费）")
     u = mt.contract_usage("OA-2026")
     assert u["development_days"] == Decimal("19.00") and u["planned_days"] == Decimal("19.00")
     assert u["development"]["per_request"][one]["done"] == Decimal("19")
