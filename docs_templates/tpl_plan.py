@@ -10,10 +10,11 @@ from __future__ import annotations
 from docx.document import Document as DocxDocument
 from docx.shared import Mm
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import pick
+from changeflow.wordparts import write_custom_properties
 
 from . import labels
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .house import seal_block
 from .tables import loop_table, pairs
 

@@ -13,9 +13,10 @@ from functools import partial
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import pick
+from changeflow.wordparts import write_custom_properties
 
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'

@@ -1,7 +1,7 @@
 """Files a lead hands in from a browser (the hand-in page of ``changeflow up``).
 
 What a client returned (a signed plan, acceptance certificate, dispatch order or monthly SLA
-statement, a task book) goes through the inbox's own door, ``signoff.take_in``: the same
+statement, a task book) goes through the inbox's own door, ``inbox.take_in``: the same
 checks, the same verification, the same records. Evidence scans, JUnit files and
 screenshots are checked by the same functions the CLI uses and kept in the document store as
 an *upload* with an id; the flows' forms take that id instead of a file name on the server.
@@ -109,7 +109,7 @@ def upload_info(upload_id: int) -> dict[str, Any] | None:
 
 def hand_in(what: str, filename: str, data: bytes, *, actor: str) -> HandIn:
     """One uploaded file, recorded or refused; never raises for a refused file."""
-    from .signoff import take_in
+    from .inbox import take_in
 
     name = Path(filename or "upload").name
     try:

@@ -274,7 +274,7 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
     from pathlib import Path
 
     from ..inputs import read_limited
-    from ..signoff import Refused, approve_document, read_returned
+    from ..signoff import Refused, read_returned, signable
 
     path = Path(path)
     source = str(path)
@@ -284,7 +284,8 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
         raise Refused(
             source, "kind", f"is a {returned.kind} document, not an SLA statement", "unknown"
         )
-    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    spec = signable(returned.kind)
+    result = record_statement(returned, spec, data, filename=path.name, actor=actor)
     from changeflow.db.maintenance import SlaStatement
 
     with transaction() as s:
@@ -297,7 +298,7 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
 
 
 def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, actor: str) -> Any:
-    """The statement's recorder (declared in ``tasks.signoff.kinds``): the client's
+    """The statement's recorder (declared in ``tasks.returned.RECORDERS``): the client's
     confirmation (agreed or disputed, remarks, signer, date), the returned file and the
     statement's event, in one transaction. The same file again is a duplicate (nothing new);
     an older version, a changed content, a statement already confirmed, a date before the

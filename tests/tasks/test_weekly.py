@@ -352,7 +352,7 @@ def test_late_milestone_is_a_risk(project: dict[str, Any]) -> None:
 
 def test_report_document_zh_and_en(project: dict[str, Any]) -> None:
     from changeflow.tasks import weekly
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     key = project["key"]
     r = weekly.make_report("2026-W40", "DEMO", lang="zh-CN", actor="李明")
