@@ -15,10 +15,6 @@ MONO = "Consolas"
 Pair = tuple[str, str]
 
 
-def pick(pair: Pair, lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
-
-
 def widths(t: Table, mm: list[float]) -> None:
     """Fixed column widths that Word and LibreOffice both honour (grid and cells)."""
     t.autofit = False

@@ -12,6 +12,7 @@ from typing import Any
 
 from docx.document import Document as DocxDocument
 
+from changeflow.bilingual import is_zh
 from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
@@ -112,7 +113,7 @@ def testreport(lang: str) -> DocxDocument:
     """The test report of one test run of a request at one commit."""
     doc = new_document(d.pick(TITLE, lang), lang)
     cover = [(d.pick(k, lang), v) for k, v in T["cover"]]
-    if lang != "zh-CN":
+    if not is_zh(lang):
         cover[4] = (cover[4][0], T["cover_en_version"])
     d.pairs(doc, cover)
     doc.add_paragraph("{{ verdict_note }}")

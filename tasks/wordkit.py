@@ -19,6 +19,7 @@ from typing import Any
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 
+from changeflow.bilingual import is_zh
 from changeflow.errors import ConfigError
 from changeflow.settings import get_settings
 from changeflow.wordparts import clean, prepare, write_custom_properties
@@ -156,15 +157,11 @@ def doc_date(value: Any, lang: str) -> str:
             else (f"{head} {value:%H:%M}")
         )
     if isinstance(value, date):
-        return (
-            f"{value.year}年{value.month}月{value.day}日"
-            if lang == "zh-CN"
-            else (value.isoformat())
-        )
+        return f"{value.year}年{value.month}月{value.day}日" if is_zh(lang) else (value.isoformat())
     if value is None:
         return ""
     text = str(value)
-    if lang != "zh-CN":
+    if not is_zh(lang):
         return text
     return _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
 
