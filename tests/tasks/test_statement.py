@@ -13,7 +13,7 @@ import pytest
 
 from changeflow.errors import InputError
 from changeflow.tasks import maintenance as mt
-from tests.support.helpers import all_counts
+from tests.support.helpers import ROOT, all_counts
 from tests.support.maintenance import fill_signoff, fill_statement, stored
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -213,7 +213,7 @@ def test_september_october_simulation(cf_home, monkeypatch, tmp_path: Path) -> N
         # what the simulation sets is undone after (a delenv of an unset name is not undone)
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
-    path = Path(__file__).parents[2] / "examples" / "sla_simulation.py"
+    path = ROOT / "examples" / "sla_simulation.py"
     spec = importlib.util.spec_from_file_location("sla_simulation", path)
     assert spec and spec.loader
     sim = importlib.util.module_from_spec(spec)

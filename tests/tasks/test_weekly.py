@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from changeflow.errors import InputError
 from tests.support.gitrepo import GitRepo
+from tests.support.helpers import ROOT
 
 SH = ZoneInfo("Asia/Shanghai")
 ZW = ("Zhang Wei", "zhang.wei@contractor.example")  # 张伟 (git alias "Zhang Wei")
@@ -740,7 +741,7 @@ def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     from changeflow.tasks.intake import intake_file
     from changeflow.tasks.signoff.keys import ensure_secret
 
-    root = Path(__file__).resolve().parents[2] / "examples"
+    root = ROOT / "examples"
     upgrade(pg_url)
     ensure_secret()
     load_contract_file(root / "contract.yaml")
