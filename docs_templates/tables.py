@@ -11,6 +11,8 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from changeflow.bilingual import pick as pick  # the builders call it as tables.pick
+
 MONO = "Consolas"
 Pair = tuple[str, str]
 
