@@ -301,17 +301,6 @@ def style_table(t: Table) -> None:
                 _keep_next(p)
 
 
-def amounts_right(t: Table, columns: list[int]) -> None:
-    """Right-align the cells of ``columns`` (amounts, numbers), header row included."""
-    for row in t.rows:
-        cells = row.cells
-        for i in columns:
-            if i < len(cells):
-                for p in cells[i].paragraphs:
-                    if not p.text.startswith("{%"):
-                        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-
 # --- the seal block ----------------------------------------------------------------------
 
 

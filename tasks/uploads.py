@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from changeflow.errors import ChangeflowError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
@@ -94,17 +94,6 @@ def upload_path(upload_id: int, what: str) -> Path:
             label = UPLOAD_KINDS[what][1]
             raise NotFoundError(f"no {label} upload with id {upload_id}; hand it in first")
         return document_path(doc)
-
-
-def upload_info(upload_id: int) -> dict[str, Any] | None:
-    from changeflow.db.models import Document
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        doc = s.get(Document, upload_id)
-        if doc is None or not doc.kind.startswith("upload-"):
-            return None
-        return {"id": doc.id, "kind": doc.kind, "name": doc.meta.get("original_name")}
 
 
 def hand_in(what: str, filename: str, data: bytes, *, actor: str) -> HandIn:

@@ -21,7 +21,6 @@ from changeflow.db.models import Contract, Person, Request
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError
-from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
@@ -60,35 +59,10 @@ def _addresses(people: Sequence[Person | None]) -> list[str]:
 
 
 def send(to: Sequence[str], subject: str, body: str, key: str) -> None:
-    """One mail through ``tasks/mail.send_mail`` (idempotent by ``key``); plain SMTP from the
-    settings until that module exists."""
-    try:
-        from ..mail import send_mail  # type: ignore[import-not-found]
-    except ImportError:
-        send_mail = _send_smtp
+    """One mail through ``tasks/mail.send_mail`` (idempotent by ``key``)."""
+    from ..mail import send_mail
+
     send_mail(to=list(to), subject=subject, body=body, idempotency_key=key)
-
-
-def _send_smtp(*, to: list[str], subject: str, body: str, idempotency_key: str) -> None:
-    import smtplib
-    from email.message import EmailMessage
-
-    from changeflow.errors import ConfigError
-
-    st = get_settings()
-    if not st.smtp_host:
-        raise ConfigError("no SMTP server configured: set CHANGEFLOW_SMTP_HOST")
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = st.mail_from, ", ".join(to), subject
-    msg["Message-ID"] = f"<{idempotency_key}@changeflow>"
-    msg.set_content(body)
-    smtp_cls = smtplib.SMTP_SSL if st.smtp_security == "tls" else smtplib.SMTP
-    with smtp_cls(st.smtp_host, st.smtp_port, timeout=30) as smtp:
-        if st.smtp_security == "starttls":
-            smtp.starttls()
-        if st.smtp_user and st.smtp_password:
-            smtp.login(st.smtp_user, st.smtp_password.get_secret_value())
-        smtp.send_message(msg)
 
 
 # --- watching the clocks -----------------------------------------------------------------
