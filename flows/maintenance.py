@@ -204,7 +204,7 @@ def sla_report(
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
     r = _unit(sla_report_document, "sla-report")(month, contract)
-    mail = r["mail"] = send_task(r["path"], send, "sla-report")
+    mail = r["mail"] = send_task(r, send, "sla-report", "path")
     text = (
         report_markdown(r)
         + f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n"

@@ -250,7 +250,7 @@ def dispatch_create(
                             title=title, work_content=work_content, requests=requests or [],
                             actor=done_by, channel="ui", source="Prefect form")  # fmt: skip
         link = document_link(r["document"], f"派工单 Dispatch order {r['number']}")
-        mail = r["mail"] = send_task(r["document"], send, done_by)
+        mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-create", exc)
     publish_markdown(
@@ -284,7 +284,7 @@ def dispatch_done(
         r = complete_dispatch(number, actual_start=actual_start, actual_end=actual_end,
                               work_content=work_content or None, actor=done_by,
                               channel="ui")  # fmt: skip
-        mail = r["mail"] = send_task(r["document"], send, done_by) if r.get("document") else None
+        mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-done", exc, number)
     failed = mail_failed("dispatch-done", mail, number)

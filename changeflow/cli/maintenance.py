@@ -368,7 +368,9 @@ def dispatch_create(
         actor=actor,
         source="changeflow dispatch create",
     )
-    mail = v["mail"] = _send_order(v, send, actor)
+    from changeflow.tasks.clientmail import send_issued
+
+    mail = v["mail"] = send_issued(v, send, actor=actor)
 
     def render() -> None:
         _order_line(v)
@@ -376,14 +378,6 @@ def dispatch_create(
 
     emit(v, as_json, render)
     fail_if_unsent(mail)
-
-
-def _send_order(v: dict[str, Any], send: bool | None, actor: str | None) -> dict[str, Any] | None:
-    from changeflow.tasks.clientmail import send_if_wanted
-
-    if not v.get("document"):
-        return None
-    return send_if_wanted(v["document"], send, actor=actor or "changeflow")
 
 
 @dispatch_app.command("done")
@@ -445,7 +439,9 @@ def dispatch_done(
         console.print(f"  v{v['version']}: {v['document']} (send this one to sign)", markup=False)
         mail_line(mail)
 
-    mail = v["mail"] = _send_order(v, send, actor)
+    from changeflow.tasks.clientmail import send_issued
+
+    mail = v["mail"] = send_issued(v, send, actor=actor)
     emit(v, as_json, render)
     fail_if_unsent(mail)
 
@@ -736,12 +732,12 @@ def sla_report_cmd(
     """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
     as open; with --docx the Word statement the client receives and confirms (--send mails
     it to the client's contact, and implies --docx)."""
-    from changeflow.tasks.clientmail import send_if_wanted
+    from changeflow.tasks.clientmail import send_issued
     from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
     docx = docx or bool(send)
     r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
-    mail = r["mail"] = send_if_wanted(r["path"], send, actor="changeflow") if docx else None
+    mail = r["mail"] = send_issued(r, send, document="path") if docx else None
 
     def render() -> None:
         console.print(report_markdown(r), markup=False, highlight=False)
