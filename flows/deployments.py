@@ -180,32 +180,32 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"report": "故障报告 Fault report"},
     ),
     Deployment(
-        steps.respond,
+        maintenance.respond,
         "respond",
         "故障首次响应（电话/远程/现场），响应计时停止。 First response to a fault.",
     ),
     Deployment(
-        steps.onsite,
+        maintenance.onsite,
         "onsite",
         "工程师到场，到场计时停止。 The engineer arrived on site.",
     ),
     Deployment(
-        steps.resolve,
+        maintenance.resolve,
         "resolve",
         "故障已解决。 The fault is resolved.",
     ),
     Deployment(
-        steps.close,
+        maintenance.close,
         "close",
         "关闭已解决的故障。 Close a resolved fault.",
     ),
     Deployment(
-        steps.pause,
+        maintenance.pause,
         "pause",
         "等待客户时暂停计时。 Pause the clocks while waiting for the client.",
     ),
     Deployment(
-        steps.resume,
+        maintenance.resume,
         "resume",
         "恢复计时（截止时间顺延）。 Resume the clocks; due times move on.",
     ),

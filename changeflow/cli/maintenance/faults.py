@@ -95,70 +95,55 @@ def fault_respond(
     _stamp("respond", key, at, mode, note, actor, as_json)
 
 
-@fault_app.command("onsite")
-def fault_onsite(
-    key: str,
-    at: str = AtOpt,
-    note: str = typer.Option("", "--note"),
-    actor: str = ActorOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Stamp the arrival on site: stops the on-site clock."""
-    _stamp("onsite", key, at, "", note, actor, as_json)
+# The stamps without a mode, one command each: (command, what it does).
+STAMPS = (
+    ("onsite", "Stamp the arrival on site: stops the on-site clock."),
+    ("resolve", "Stamp the resolution (remote or on site)."),
+    ("close", "Close a resolved fault."),
+)
+# Pausing and resuming the clocks: (command, default reason, what it does).
+PAUSES = (
+    ("pause", "waiting for the client",
+     "Pause the clocks while waiting for the client (the fault goes on_hold)."),
+    ("resume", "client answered", "Resume the clocks; the due times move by the time paused."),
+)  # fmt: skip
 
 
-@fault_app.command("resolve")
-def fault_resolve(
-    key: str,
-    at: str = AtOpt,
-    note: str = typer.Option("", "--note"),
-    actor: str = ActorOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Stamp the resolution (remote or on site)."""
-    _stamp("resolve", key, at, "", note, actor, as_json)
+def _stamp_command(what: str, doc: str) -> None:
+    def command(
+        key: str,
+        at: str = AtOpt,
+        note: str = typer.Option("", "--note"),
+        actor: str = ActorOpt,
+        as_json: bool = JsonOpt,
+    ) -> None:
+        _stamp(what, key, at, "", note, actor, as_json)
+
+    command.__doc__ = doc
+    fault_app.command(what)(command)
 
 
-@fault_app.command("close")
-def fault_close(
-    key: str,
-    at: str = AtOpt,
-    note: str = typer.Option("", "--note"),
-    actor: str = ActorOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Close a resolved fault."""
-    _stamp("close", key, at, "", note, actor, as_json)
+def _pause_command(what: str, reason_default: str, doc: str) -> None:
+    def command(
+        key: str,
+        at: str = AtOpt,
+        reason: str = typer.Option(reason_default, "--reason"),
+        actor: str = ActorOpt,
+        as_json: bool = JsonOpt,
+    ) -> None:
+        from changeflow.tasks.maintenance import pause, resume
+
+        v = (pause if what == "pause" else resume)(key, at=at, reason=reason, actor=actor)
+        emit(v, as_json, lambda: _fault_lines(v))
+
+    command.__doc__ = doc
+    fault_app.command(what)(command)
 
 
-@fault_app.command("pause")
-def fault_pause(
-    key: str,
-    at: str = AtOpt,
-    reason: str = typer.Option("waiting for the client", "--reason"),
-    actor: str = ActorOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Pause the clocks while waiting for the client (the fault goes on_hold)."""
-    from changeflow.tasks.maintenance import pause
-
-    v = pause(key, at=at, reason=reason, actor=actor)
-    emit(v, as_json, lambda: _fault_lines(v))
-
-
-@fault_app.command("resume")
-def fault_resume(
-    key: str,
-    at: str = AtOpt,
-    reason: str = typer.Option("client answered", "--reason"),
-    actor: str = ActorOpt,
-    as_json: bool = JsonOpt,
-) -> None:
-    """Resume the clocks; the due times move by the time paused."""
-    from changeflow.tasks.maintenance import resume
-
-    v = resume(key, at=at, reason=reason, actor=actor)
-    emit(v, as_json, lambda: _fault_lines(v))
+for _what, _doc in STAMPS:
+    _stamp_command(_what, _doc)
+for _what, _reason, _doc in PAUSES:
+    _pause_command(_what, _reason, _doc)
 
 
 @fault_app.command("show")
