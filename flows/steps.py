@@ -75,22 +75,11 @@ def repo_add(
     name: str = Field("", title="简称 Short name", max_length=60),
 ) -> Any:
     """Register a client repository for the git sync."""
-    from sqlalchemy import select
-
-    from changeflow.db.models import Contract
-    from changeflow.db.session import transaction
-    from changeflow.errors import NotFoundError
-    from changeflow.tasks.gitsync import add_repository
+    from changeflow.tasks.gitsync import register_repository
 
     try:
-        with transaction() as s:
-            c = s.scalar(select(Contract).where(Contract.code == contract_code))
-            if c is None:
-                raise NotFoundError(f"no contract {contract_code}")
-            repo = add_repository(
-                s, location, name=name or None, client_id=c.client_id, contract_id=c.id
-            )
-            repo_name, where = repo.name, repo.location
+        repo = register_repository(location, contract=contract_code, name=name or None)
+        repo_name, where = repo["name"], repo["location"]
     except ChangeflowError as exc:
         return refused("repo-add", exc, contract_code)
     publish_markdown(
