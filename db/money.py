@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, StateEvent
 from .models import Contract, Document
 from .types import Exact, UTCDateTime, utcnow
 
@@ -139,20 +139,13 @@ class YearSettlement(Base):
     )
 
 
-class YearSettlementEvent(Base):
+class YearSettlementEvent(StateEvent, Base):
     """Audit trail of a settlement (issued, agreed, disputed), written in its transaction."""
 
     __tablename__ = "year_settlement_event"
+    STATE_LENGTH = 12
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("year_settlement.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(String(12))
-    to_state: Mapped[str] = mapped_column(String(12))
-    actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20), default="cli")
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     statement: Mapped[YearSettlement] = relationship(back_populates="events")

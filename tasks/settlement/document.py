@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from changeflow.bilingual import is_zh, pick
+from changeflow.bilingual import SEVERITIES, is_zh, label, pick
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
@@ -27,7 +27,6 @@ from .fees import METHODS, STATUS
 from .year import year_figures
 
 KIND = "settlement"
-SEVERITY = {"crash": ("系统崩溃", "crash"), "non_crash": ("非系统崩溃", "not a crash")}
 YES_NO = {True: ("是", "yes"), False: ("否", "no")}
 
 
@@ -141,7 +140,7 @@ def _context(f: dict[str, Any], lang: str, as_of: str) -> dict[str, Any]:
             "overtime": _d(f["overtime_hours"]),
         },
         "faults": [
-            {"severity": pick(SEVERITY[sev], lang), **row} for sev, row in f["faults"].items()
+            {"severity": label(SEVERITIES, sev, lang), **row} for sev, row in f["faults"].items()
         ],
         "development": [
             {
@@ -325,7 +324,7 @@ def confirm_settlement(path: Any, *, actor: str = "changeflow") -> dict[str, Any
     from changeflow.db.money import YearSettlement
 
     from ..inputs import read_limited
-    from ..signoff import Refused, approve_document, read_returned
+    from ..signoff import Refused, read_returned, signable
 
     path = Path(path)
     data = read_limited(path)
@@ -334,7 +333,8 @@ def confirm_settlement(path: Any, *, actor: str = "changeflow") -> dict[str, Any
         raise Refused(
             str(path), "kind", f"is a {returned.kind} document, not a settlement", "unknown"
         )
-    result = approve_document(data, str(path), filename=path.name, actor=actor, returned=returned)
+    spec = signable(returned.kind)
+    result = record_settlement(returned, spec, data, filename=path.name, actor=actor)
     with transaction() as s:
         st = s.scalar(
             select(YearSettlement).where(

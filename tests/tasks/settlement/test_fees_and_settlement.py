@@ -66,7 +66,8 @@ def test_settlement_rendered_signed_and_doctored(contract: str, cli, tmp_path: P
     from changeflow.settings import get_settings
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks import settlement as st
-    from changeflow.tasks.signoff import process_inbox, today_local
+    from changeflow.tasks.inbox import process_inbox
+    from changeflow.tasks.signoff import today_local
 
     _order("2026-11-26 20:00", "2026-11-27 10:00", tmp_path)
     f = mt.report_fault(severity="crash", title="服务器崩溃", reported_at="2026-11-26 20:00")
