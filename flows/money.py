@@ -164,7 +164,7 @@ def settlement(
         r = _unit(settlement_document, "settlement-document")(contract, channel="ui")
     except ChangeflowError as exc:
         return refused("settlement", exc)
-    mail = r["mail"] = send_task(r["path"], send, "settlement")
+    mail = r["mail"] = send_task(r, send, "settlement", "path")
     publish_markdown(
         f"settlement-{r['contract'].lower()}",
         "\n".join(
