@@ -34,8 +34,7 @@ def calendar_cmd(
     examples/calendar-2027.yaml for the format.
     """
     from changeflow.db.session import transaction
-    from changeflow.tasks.calendar import PROVISIONAL_NOTE, calendar_for
-    from changeflow.tasks.contracts import get_contract
+    from changeflow.tasks.calendar import PROVISIONAL_NOTE, calendar_days
 
     if first == "import":
         from changeflow.tasks.calendar import import_official_year, parse_official_year
@@ -56,26 +55,8 @@ def calendar_cmd(
         )
         return
     start, end = _date(first, "FROM"), _date(second, "TO")
-    if end < start:
-        raise InputError("command line", "TO", "is before FROM")
-    if (end - start).days > 3660:
-        raise InputError("command line", "TO", "at most ten years at a time")
-    with transaction() as s:
-        k = get_contract(s, contract) if contract else None
-        cal = calendar_for(s, k)
-        days = [d.as_dict() for d in cal.days(start, end)]
-    prov_years = sorted({int(d["date"][:4]) for d in days if d["provisional"]})
-    data = {
-        "from": start,
-        "to": end,
-        "contract": contract,
-        "working_days": sum(1 for d in days if d["working"]),
-        "days_off": sum(1 for d in days if not d["working"]),
-        "provisional": bool(prov_years),
-        "provisional_years": prov_years,
-        "note": PROVISIONAL_NOTE["en"] if prov_years else "",
-        "days": days,
-    }
+    data = calendar_days(start, end, contract)
+    days = data["days"]
 
     def render() -> None:
         rows = (
@@ -92,7 +73,7 @@ def calendar_cmd(
         title = f"Calendar {start} - {end}" + (f" ({contract})" if contract else "")
         console.print(table(title, ["date", "周", "", "hours", "reason", "原因"], rows))
         console.print(f"{data['working_days']} working day(s), {data['days_off']} day(s) off")
-        if prov_years:
+        if data["provisional"]:
             console.print("* " + PROVISIONAL_NOTE["en"], markup=False)
             console.print("* " + PROVISIONAL_NOTE["zh-CN"], markup=False)
 
