@@ -347,78 +347,22 @@ def complete_dispatch(
     from changeflow.db.maintenance import DispatchWork
 
     from ..inputs import clean_text
-    from .worktime import MAX_MINUTES, parse_span, split_work
+    from .worktime import parse_span
 
     now = now or utcnow()
     source = f"dispatch {number}"
     a = parse_when(actual_start, source, "actual_start", now=now) if actual_start else None
     b = parse_when(actual_end, source, "actual_end", now=now) if actual_end else None
     entries = [parse_span(x, source, now=now) for x in spans or ()]
-    if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
-                    or engineers):  # fmt: skip
-        raise InputError(
-            source,
-            "span",
-            "give each engineer's time with --span, or one --start/--end (or --minutes) for"
-            " everyone, not both",
-        )
-    if (a is None) != (b is None):
-        raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
-    if not entries and a is None and worked_minutes is None:
-        raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
-    if a is not None and b is not None and b <= a:
-        raise InputError(source, "actual_end", "is not after actual_start")
-    for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
-        if val is not None and not 0 <= val <= MAX_MINUTES:
-            raise InputError(source, name, "must be 0 or more minutes (at most a year)")
+    _check_done_input(source, entries, a, b, worked_minutes, overtime_minutes, engineers)
     lang = lang or get_settings().lang
     with transaction() as s:
         order = _dispatch(s, number, lock=True)
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
-        on_order = {st.person.name: st.person for st in order.staff}
-        cal = calendar_for(s, order.contract)
-        per_day = Decimal(order.contract.hours_per_service_day)
-
-        def on_this_order(name: str, fld: str) -> Any:
-            p = find_staff(s, name, source, fld)
-            if p.name not in on_order:
-                raise InputError(source, fld, f"{p.name} is not on {order.number}")
-            return p
-
-        # (person, start, end, service minutes, overtime minutes, minutes entered)
-        rows: list[tuple[Any, datetime | None, datetime | None, int, int, bool]] = []
-        if entries:
-            for e in entries:
-                p = on_this_order(e.name, f"span {e.name}")
-                if any(r[0].id == p.id for r in rows):
-                    raise InputError(source, f"span {p.name}", "is given twice")
-                if e.start is not None and e.end is not None:
-                    sp = split_work(e.start, e.end, cal, per_day, on_day_off=order.on_day_off)
-                    rows.append((p, e.start, e.end, sp.service_minutes, sp.overtime_minutes,
-                                 False))  # fmt: skip
-                else:
-                    rows.append((p, None, None, e.minutes or 0, e.overtime or 0, True))
-            starts = [r[1] for r in rows if r[1] is not None]
-            ends = [r[2] for r in rows if r[2] is not None]
-            a, b = (min(starts), max(ends)) if starts else (None, None)
-        else:
-            people = (
-                [on_this_order(n, "engineers") for n in engineers]
-                if engineers
-                else list(on_order.values())
-            )
-            for p in people:
-                if a is not None and b is not None:
-                    sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
-                    service, over = sp.service_minutes, sp.overtime_minutes
-                else:
-                    service, over = 0, 0
-                if worked_minutes is not None:
-                    service = worked_minutes
-                if overtime_minutes is not None:
-                    over = overtime_minutes
-                rows.append((p, a, b, service, over, worked_minutes is not None))
+        rows, a, b = _work_rows(
+            s, order, source, entries, a, b, worked_minutes, overtime_minutes, engineers
+        )
         order.work.clear()
         s.flush()
         for p, start, end, service, over, entered in rows:
@@ -444,24 +388,7 @@ def complete_dispatch(
             actor=actor,
             channel=channel,
             reason="work done",
-            data={
-                "actual_start": a.isoformat() if a else None,
-                "actual_end": b.isoformat() if b else None,
-                "service_minutes": order.worked_minutes,
-                "overtime_minutes": order.overtime_minutes,
-                "engineers": [r[0].name for r in rows],
-                "work": [
-                    {
-                        "engineer": p.name,
-                        "start": st.isoformat() if st else None,
-                        "end": en.isoformat() if en else None,
-                        "service_minutes": sv,
-                        "overtime_minutes": ov,
-                        "entered": ent,
-                    }
-                    for p, st, en, sv, ov, ent in rows
-                ],
-            },
+            data=_done_data(order, rows),
         )
         s.flush()
         _issue_dispatch_document(s, order, lang)
@@ -470,6 +397,124 @@ def complete_dispatch(
         contract_code = order.contract.code
     check_quota(contract_code, now=now)
     return view
+
+
+def _check_done_input(
+    source: str,
+    entries: Sequence[Any],
+    a: datetime | None,
+    b: datetime | None,
+    worked_minutes: int | None,
+    overtime_minutes: int | None,
+    engineers: Sequence[str] | None,
+) -> None:
+    """Each engineer's time, or one time for everyone, never both; a whole, forward span."""
+    from .worktime import MAX_MINUTES
+
+    if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
+                    or engineers):  # fmt: skip
+        raise InputError(
+            source,
+            "span",
+            "give each engineer's time with --span, or one --start/--end (or --minutes) for"
+            " everyone, not both",
+        )
+    if (a is None) != (b is None):
+        raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
+    if not entries and a is None and worked_minutes is None:
+        raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
+    if a is not None and b is not None and b <= a:
+        raise InputError(source, "actual_end", "is not after actual_start")
+    for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
+        if val is not None and not 0 <= val <= MAX_MINUTES:
+            raise InputError(source, name, "must be 0 or more minutes (at most a year)")
+
+
+# (person, start, end, service minutes, overtime minutes, minutes entered)
+WorkRow = tuple[Any, datetime | None, datetime | None, int, int, bool]
+
+
+def _work_rows(
+    s: Any,
+    order: Any,
+    source: str,
+    entries: Sequence[Any],
+    a: datetime | None,
+    b: datetime | None,
+    worked_minutes: int | None,
+    overtime_minutes: int | None,
+    engineers: Sequence[str] | None,
+) -> tuple[list[WorkRow], datetime | None, datetime | None]:
+    """Each engineer's time charged (service time and overtime, ``worktime.split_work``),
+    and the order's actual start and end."""
+    from .worktime import split_work
+
+    on_order = {st.person.name: st.person for st in order.staff}
+    cal = calendar_for(s, order.contract)
+    per_day = Decimal(order.contract.hours_per_service_day)
+
+    def on_this_order(name: str, fld: str) -> Any:
+        p = find_staff(s, name, source, fld)
+        if p.name not in on_order:
+            raise InputError(source, fld, f"{p.name} is not on {order.number}")
+        return p
+
+    rows: list[WorkRow] = []
+    if entries:
+        for e in entries:
+            p = on_this_order(e.name, f"span {e.name}")
+            if any(r[0].id == p.id for r in rows):
+                raise InputError(source, f"span {p.name}", "is given twice")
+            if e.start is not None and e.end is not None:
+                sp = split_work(e.start, e.end, cal, per_day, on_day_off=order.on_day_off)
+                rows.append((p, e.start, e.end, sp.service_minutes, sp.overtime_minutes,
+                             False))  # fmt: skip
+            else:
+                rows.append((p, None, None, e.minutes or 0, e.overtime or 0, True))
+        starts = [r[1] for r in rows if r[1] is not None]
+        ends = [r[2] for r in rows if r[2] is not None]
+        a, b = (min(starts), max(ends)) if starts else (None, None)
+    else:
+        people = (
+            [on_this_order(n, "engineers") for n in engineers]
+            if engineers
+            else list(on_order.values())
+        )
+        for p in people:
+            if a is not None and b is not None:
+                sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
+                service, over = sp.service_minutes, sp.overtime_minutes
+            else:
+                service, over = 0, 0
+            if worked_minutes is not None:
+                service = worked_minutes
+            if overtime_minutes is not None:
+                over = overtime_minutes
+            rows.append((p, a, b, service, over, worked_minutes is not None))
+    return rows, a, b
+
+
+def _done_data(order: Any, rows: list[WorkRow]) -> dict[str, Any]:
+    """What the order's "done" event records."""
+    a, b = order.actual_start, order.actual_end
+    return {
+        "actual_start": a.isoformat() if a else None,
+        "actual_end": b.isoformat() if b else None,
+        "service_minutes": order.worked_minutes,
+        "overtime_minutes": order.overtime_minutes,
+        "engineers": [r[0].name for r in rows],
+        "work": [
+            {
+                "engineer": p.name,
+                "start": st.isoformat() if st else None,
+                "end": en.isoformat() if en else None,
+                "service_minutes": sv,
+                "overtime_minutes": ov,
+                "entered": ent,
+            }
+            for p, st, en, sv, ov, ent in rows
+        ],
+    }
 
 
 def cancel_dispatch(
