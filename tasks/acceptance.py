@@ -26,12 +26,12 @@ from changeflow.bilingual import pick
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, next_version, put_document
+from changeflow.db.store import document_path, next_version
 from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from .documents import document_filename, kind_name
+from .documents import kind_name, store_issued
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -246,12 +246,12 @@ def issue_certificate(
                 doc, kind=KIND, request=key, version=version, lang=lang
             ),
         )
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=key,
             kind=KIND,
             request=req,
-            filename=document_filename(key, KIND, version, lang),
             version=version,
             lang=lang,
             meta={"release": ctx["tag"], "issued_by": actor, "inputs": digest},

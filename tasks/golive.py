@@ -29,7 +29,7 @@ from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
 from changeflow.db.session import on_rollback, transaction
-from changeflow.db.store import document_path, put_document
+from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
@@ -40,8 +40,8 @@ from .documents import (
     category_title,
     change_line,
     describe,
-    document_filename,
     person_shown,
+    store_issued,
 )
 from .inputs import clean_text
 from .testing import actor_name, project_repo, resolve_commit, tests_line, verdict_reason
@@ -511,12 +511,12 @@ def golive(
         session.add(rel)
         session.flush()
         data = render_golive(rel, lang)
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=key,
             kind="golive",
             request=req,
-            filename=document_filename(key, "golive", version, lang),
             version=version,
             lang=lang,
             meta={"tag": tag, "commit": sha, "release": version},

@@ -11,6 +11,7 @@ the mails attach it under it. Names are safe on Windows and in zip files (none o
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from changeflow.bilingual import is_zh
 
@@ -76,3 +77,25 @@ def document_filename(subject: str, kind: str, version: int, lang: str, ext: str
         name = names[2]
     stem = "-".join(p for p in (_part(subject), _part(name), f"v{int(version)}") if p)
     return f"{stem}.{ext.lstrip('.')}"
+
+
+def store_issued(
+    session: Any,
+    data: bytes,
+    *,
+    subject: str,
+    kind: str,
+    version: int,
+    lang: str,
+    request: Any = None,
+    meta: dict[str, Any] | None = None,
+) -> Any:
+    """A document we issue, written to the store under the one file-name scheme
+    (``document_filename``): ``<subject>-<name>-v<version>.docx``."""
+    from changeflow.db.store import put_document
+
+    return put_document(
+        session, data, kind=kind, request=request,
+        filename=document_filename(subject, kind, version, lang),
+        version=version, lang=lang, meta=meta,
+    )  # fmt: skip

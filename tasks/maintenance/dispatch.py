@@ -26,7 +26,7 @@ from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
-from ..documents import document_filename
+from ..documents import store_issued
 from .common import parse_ahead, parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
 from .notices import duty_staff
@@ -121,7 +121,6 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     The signature (``tasks.signoff``) covers every table but the sign-off table, so the
     client's entries there do not break it while any change above does.
     """
-    from changeflow.db.store import put_document
 
     from ..signoff import sign_document
     from ..wordkit import render
@@ -140,12 +139,12 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
         subject=order.contract.code,
         finish=sign,
     )
-    stored = put_document(
+    stored = store_issued(
         session,
         data,
+        subject=order.number,
         kind="dispatch",
         request=None,
-        filename=document_filename(order.number, "dispatch", version, lang),
         version=version,
         lang=lang,
         meta={"dispatch": order.number},

@@ -29,13 +29,13 @@ from changeflow.db.lifecycle import is_allowed, load_for_update, transition
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import Milestone, Plan, WorkItem
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document
+from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
-from ..documents import document_filename
+from ..documents import store_issued
 from ..money import capital, fmt
 from .budget import cost, cover
 from .common import MILESTONE_LABELS, today_local
@@ -346,12 +346,12 @@ def _store_draft(session: Session, key: str, req: Request, plan: Plan, *, lang: 
             " nothing was written, run it again"
         ) from None
     data = render_plan(plan, lang=lang, draft=True)
-    plan.document = put_document(
+    plan.document = store_issued(
         session,
         data,
+        subject=req.key,
         kind="plan-draft",
         request=req,
-        filename=document_filename(req.key, "plan-draft", plan.version, lang),
         version=plan.version,
         lang=lang,
         meta={"plan_version": plan.version, "total": format(plan.total, "f"), "draft": True},
@@ -475,12 +475,12 @@ def _issue(
         )
     draft_doc = plan.document
     data = render_plan(plan, lang=plan.lang)
-    doc = put_document(
+    doc = store_issued(
         session,
         data,
+        subject=req.key,
         kind="plan",
         request=req,
-        filename=document_filename(req.key, "plan", plan.version, plan.lang),
         version=plan.version,
         lang=plan.lang,
         meta={

@@ -21,12 +21,12 @@ from changeflow.db.delivery import TestCase, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document, sha256_bytes
+from changeflow.db.store import document_path, sha256_bytes
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from ..documents import document_filename
+from ..documents import store_issued
 from ..inputs import clean_text
 from .cases import MAX_STORED_CASES, ManualCase, name_pattern, read_plan, requirement_of
 from .common import actor_name
@@ -352,12 +352,12 @@ def _record_run(
         session.flush()
         _record_cases(session, run, parsed, cases, pattern)
         data = render_report(run, lang)
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=req.key,
             kind="testreport",
             request=req,
-            filename=document_filename(req.key, "testreport", seq, lang),
             version=seq,
             lang=lang,
             meta={"test_run": seq, "commit": sha, "passed": run.passed},
