@@ -177,7 +177,8 @@ def test_late_approval_moves_the_schedule(submitted: str, repo: git.Repo, tmp_pa
     res = kickoff(submitted)
     assert res["shifted_from"] == "2026-11-02"
     assert res["planned_start"] > today_local()
-    assert res["mail"]["status"] == "not-sent"  # no SMTP configured here: said, not hidden
+    assert res["mail"]["status"] == "not-set-up"  # no mail settings here: said, not hidden
+    assert "CHANGEFLOW_SMTP_HOST" in res["mail"]["error"]
 
 
 # --- the mail module -------------------------------------------------------------------
