@@ -78,15 +78,50 @@ def table(
 ) -> Table:
     """A table whose cells wrap instead of being cut: the ``by_char`` columns (Chinese titles)
     at any character, the ``whole`` ones (keys, states, dates) never, the rest at spaces."""
-    t = Table(title=title, show_lines=False)
-    for c in columns:
-        t.add_column(c, overflow="fold", no_wrap=c in whole)
-    for r in rows:
-        cells: list[Any] = ["" if v is None else str(to_jsonable(v)) for v in r]
+    from rich import box
+    from rich.cells import cell_len
+
+    body = [["" if v is None else str(to_jsonable(v)) for v in r] for r in rows]
+    t = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, c in enumerate(columns):
+        values = [r[i] for r in body if i < len(r)]
+        atoms = c in whole or (c not in by_char and values and all(map(_atom, values)))
+        longest = max((cell_len(v) for v in values), default=0)
+        t.add_column(
+            c, overflow="fold", no_wrap=atoms, min_width=min(longest, 64) if atoms else None
+        )
+    for cells in body:
         t.add_row(
             *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]
         )
+    # Too wide for the terminal even so: the widest whole column (a long path) folds first,
+    # so keys and dates stay whole and no column is dropped.
+    def needed() -> int:  # each column's least width and its padding
+        return sum(
+            (col.min_width if col.no_wrap and col.min_width else max(8, cell_len(str(col.header))))
+            + 3
+            for col in t.columns
+        )
+
+    while needed() > console.width:
+        kept = [col for col in t.columns if col.min_width and col.header not in whole]
+        if not kept:
+            break
+        widest = max(kept, key=lambda col: col.min_width or 0)
+        widest.min_width, widest.no_wrap = None, False
     return t
+
+
+# What a table keeps whole at any width: keys (CR-2026-0001), dates and times, versions,
+# amounts, hashes and paths; a column of only such cells never wraps.
+_ATOM = re.compile(
+    r"[A-Z]{1,6}-\d{4}-[\w-]+|\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?\*?"
+    r"|[\d.,:%*+-]+|[0-9a-f]{7,64}|\S*/\S*|v\d+"
+)
+
+
+def _atom(text: str) -> bool:
+    return not text or bool(_ATOM.fullmatch(text.strip()))
 
 
 def fail(exc: ChangeflowError) -> NoReturn:
