@@ -94,14 +94,11 @@ def table(
         t.add_row(
             *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]
         )
+
     # Too wide for the terminal even so: the widest whole column (a long path) folds first,
     # so keys and dates stay whole and no column is dropped.
     def needed() -> int:  # each column's least width and its padding
-        return sum(
-            (col.min_width if col.no_wrap and col.min_width else max(8, cell_len(str(col.header))))
-            + 3
-            for col in t.columns
-        )
+        return sum((col.min_width if col.no_wrap and col.min_width else 5) + 3 for col in t.columns)
 
     while needed() > console.width:
         kept = [col for col in t.columns if col.min_width and col.header not in whole]

@@ -70,7 +70,9 @@ def _contract(repo: Path) -> str:
         out.append(line)
         if line.strip().startswith("our_lead:") and "contractor:" not in text:
             out.append("    contractor:                    # our company (乙方)")
-            out += [f"      {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in CONTRACTOR.items()]
+            out += [
+                f"      {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in CONTRACTOR.items()
+            ]
         if line.strip() == "settings:" and "test_command:" not in text:
             out.append(f"      test_command: {json.dumps(test, ensure_ascii=False)}"
                        "   # the repository's tests, JUnit XML to {junit}")  # fmt: skip
@@ -145,7 +147,7 @@ def lay_out(folder: Path) -> dict[str, Any]:
         (folder / "contract.yaml").write_text(_contract(repo), encoding="utf-8")
         made.append("contract.yaml")
     except BaseException:  # nothing half-written: take away what this run made
-        for name in made + [REPO]:
+        for name in [*made, REPO]:
             path = folder / name
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
