@@ -78,11 +78,10 @@ def table(
 ) -> Table:
     """A table whose cells wrap instead of being cut: the ``by_char`` columns (Chinese titles)
     at any character, the ``whole`` ones (keys, states, dates) never, the rest at spaces."""
-    from rich import box
     from rich.cells import cell_len
 
     body = [["" if v is None else str(to_jsonable(v)) for v in r] for r in rows]
-    t = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(title=title, show_lines=False)
     for i, c in enumerate(columns):
         values = [r[i] for r in body if i < len(r)]
         atoms = c in whole or (c not in by_char and values and all(map(_atom, values)))
