@@ -86,9 +86,7 @@ def table(
         values = [r[i] for r in body if i < len(r)]
         atoms = c in whole or (c not in by_char and values and all(map(_atom, values)))
         longest = max((cell_len(v) for v in values), default=0)
-        t.add_column(
-            c, overflow="fold", no_wrap=atoms, min_width=min(longest, 64) if atoms else None
-        )
+        t.add_column(c, overflow="fold", no_wrap=atoms, min_width=longest if atoms else None)
     for cells in body:
         t.add_row(
             *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]

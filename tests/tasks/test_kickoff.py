@@ -203,7 +203,7 @@ def test_send_mail_once_per_key_with_attachment(db: str, smtp: Sink) -> None:
 def test_send_mail_refuses_bad_addresses_and_missing_server(db: str) -> None:
     from changeflow.tasks.mail import send_mail
 
-    with pytest.raises(ConfigError, match="no SMTP server"):
+    with pytest.raises(ConfigError, match="mail is not set up"):
         send_mail(["a@x.example"], "s", "b")
     with pytest.raises(InputError, match="not a mail address"):
         send_mail(["a@x.example\r\nRCPT TO:<b@y>"], "s", "b")
