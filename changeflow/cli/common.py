@@ -256,7 +256,44 @@ class PlainUsage(typer.core.TyperCommand):
 
 
 def name_placeholders(app: typer.Typer) -> None:
-    """Every command's usage line says KEY and FILE (see ``PlainUsage``)."""
+    """Every command's usage line says KEY and FILE (see ``PlainUsage``), and its help reads
+    as flowing paragraphs (``flowing``)."""
     for info, _path in command_paths(app):
         if info.cls in (None, typer.core.TyperCommand):
             info.cls = PlainUsage
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            info.help = flowing(text)
+    _help_text_folds()
+    for group in app.registered_groups:
+        if group.typer_instance is not None and group.typer_instance.info.help:
+            group.typer_instance.info.help = flowing(str(group.typer_instance.info.help))
+
+
+def _help_text_folds() -> None:
+    """Help texts are never cut with an ellipsis: rich wraps a line holding Chinese one cell
+    short and the help table then cut it (``the request starts i…``); folded, every word of
+    it shows."""
+    import typer.rich_utils as ru
+
+    make = ru._make_rich_text
+    if getattr(make, "folds", False):
+        return
+
+    def folding(*args: Any, **kwargs: Any) -> Any:
+        out = make(*args, **kwargs)
+        if hasattr(out, "overflow"):
+            out.overflow = "fold"
+        return out
+
+    folding.folds = True  # type: ignore[attr-defined]
+    ru._make_rich_text = folding
+
+
+def flowing(text: str) -> str:
+    """A docstring as the terminal should wrap it: paragraphs (split at blank lines) with
+    their lines joined, so no sentence breaks where the source line happened to end."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
