@@ -49,7 +49,8 @@ def _fill_certificate(path: Path) -> None:
 
     labels = printed_labels("zh-CN")
     values = {labels["decision"]: "通过", labels["approver"]: "王芳",
-              labels["date"]: today_local().isoformat(), labels["comment"]: "同意验收。"}  # fmt: skip
+              labels["date"]: today_local().isoformat(),
+              labels["comment"]: "同意验收。"}  # fmt: skip
     path.write_bytes(_tick_rows(_fill(path, values)))
 
 
@@ -83,14 +84,15 @@ def test_walkthrough_runs_verbatim_in_a_fresh_folder(tmp_path: Path) -> None:
         if line.startswith("#"):
             for name, fill in CLIENT.items():
                 if name in line:
-                    assert (cwd / name).is_file(), f"{name}: the line before takes it from the store"
+                    assert (cwd / name).is_file(), f"{name}: taken from the store the line before"
                     fill(cwd / name)
             continue
         script = f"set -e\n{line}\npwd > '{where}'\n"
         proc = subprocess.run(
             ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
         )
-        assert proc.returncode == 0, f"{line}\n-> exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+        said_now = proc.stdout + proc.stderr
+        assert proc.returncode == 0, f"{line}\n-> exit {proc.returncode}\n{said_now}"
         outputs[line] = proc.stdout + proc.stderr
         cwd = Path(where.read_text().strip())
     said = {ln.split("#")[0].strip(): out for ln, out in outputs.items()}
