@@ -39,7 +39,8 @@ def test_mailbox_without_settings_is_not_configured_and_exits_0(cf_home, cli) ->
     assert cli("init")[0] == 0
     code, out, err = cli("mailbox")
     assert code == 0, err
-    assert "project mailbox is not set up" in " ".join(out.split()) and "CHANGEFLOW_IMAP_HOST" in out
+    said = " ".join(out.split())
+    assert "project mailbox is not set up" in said and "CHANGEFLOW_IMAP_HOST" in said
     code, out, _ = cli("mailbox", "--json")
     assert code == 0 and '"configured": false' in out
 
