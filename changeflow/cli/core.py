@@ -175,9 +175,29 @@ def status(
             if name in {"requirements", "timeline", "documents", "contact"}:
                 continue
             if isinstance(part, dict):
-                console.print(table(name, ["", ""], part.items()))
+                rows = [(k, readable(v)) for k, v in part.items()]
+                if "traceability" in part:  # the matrix in words; the structure is in --json
+                    rows = [(k, v) for k, v in rows if k != "matrix"]
+                console.print(table(name, ["", ""], rows))
 
     emit(info, as_json, render)
+
+
+def readable(value: object) -> object:
+    """A status value as a person reads it: a list of records one line each (``key value``,
+    nested structures left to --json), a list of words joined; anything else as it is."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {readable(v)}" for k, v in value.items() if not _nested(v))
+    if isinstance(value, list | tuple):
+        if all(isinstance(v, dict) for v in value):
+            return "\n".join(str(readable(v)) for v in value)
+        if not any(_nested(v) for v in value):
+            return ", ".join(str(v) for v in value)
+    return value
+
+
+def _nested(value: object) -> bool:
+    return isinstance(value, dict | list | tuple)
 
 
 @contract_app.command("load")
