@@ -437,13 +437,17 @@ def house_pass(doc: DocxDocument) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.table import Table
 
+    from changeflow.docs_templates.fit import fit_table
     from changeflow.docs_templates.house import is_header_row, style_table
 
+    width, size = text_width_mm(doc), normal_size(doc)
     for tbl in list(doc.element.body.iter(qn("w:tbl"))):
         t = Table(tbl, doc.part)
         layout = tbl.tblPr.find(qn("w:tblLayout")) if tbl.tblPr is not None else None
         if layout is None or layout.get(qn("w:type")) != "fixed":
             style_table(t)
+        if tbl.getparent() is doc.element.body:  # widths from what the cells now hold
+            fit_table(tbl, width, size)
         rows = tbl.findall(qn("w:tr"))
         data = bool(rows) and is_header_row(rows[0])
         for r, tr in enumerate(rows):
@@ -459,15 +463,31 @@ def house_pass(doc: DocxDocument) -> None:
     keep_table_ends(doc)
 
 
+def text_width_mm(doc: DocxDocument) -> float:
+    """The width between the margins of the document's first section."""
+    s = doc.sections[0]
+    if s.page_width is None or s.left_margin is None or s.right_margin is None:
+        return 146.6
+    return (s.page_width - s.left_margin - s.right_margin) / Mm(1)
+
+
+def normal_size(doc: DocxDocument) -> float:
+    size = doc.styles["Normal"].font.size
+    return size.pt if size is not None else 10.5
+
+
+KEEP_WHOLE_ROWS = 10  # a table of this many rows or fewer is kept on one page
+KEEP_END_ROWS = 3  # else its first and its last rows stay in threes: none alone on a page
+
+
 def keep_table_ends(doc: DocxDocument) -> None:
-    """A table's last row never alone on the next page: the row before it keeps with it."""
+    """No table leaves one or two rows alone: a short table is kept on one page, a longer
+    one keeps its header with the two rows after it and its last three rows together (the
+    paragraphs of a row keep with the next row)."""
     from docx.oxml import OxmlElement
 
-    for tbl in doc.element.body.iter(qn("w:tbl")):
-        rows = tbl.findall(qn("w:tr"))
-        if len(rows) < 3:
-            continue
-        for p in rows[-2].iter(qn("w:p")):
+    def keep(tr: Any) -> None:
+        for p in tr.iter(qn("w:p")):
             ppr = p.get_or_add_pPr()
             if ppr.find(qn("w:keepNext")) is None:
                 style = ppr.find(qn("w:pStyle"))
@@ -475,3 +495,17 @@ def keep_table_ends(doc: DocxDocument) -> None:
                     ppr.insert(0, OxmlElement("w:keepNext"))
                 else:
                     style.addnext(OxmlElement("w:keepNext"))
+
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        if len(rows) < 2:
+            continue
+        if len(rows) <= KEEP_WHOLE_ROWS:
+            chosen = rows[:-1]
+        else:
+            from changeflow.docs_templates.house import is_header_row
+
+            head = sum(1 for tr in rows if is_header_row(tr))
+            chosen = rows[: head + KEEP_END_ROWS - 1] + rows[-KEEP_END_ROWS:-1]
+        for tr in chosen:
+            keep(tr)
