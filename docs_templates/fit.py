@@ -115,16 +115,11 @@ def tokens(line: str) -> list[str]:
             i += 1
             continue
         m = UNBREAKABLE.match(line, i)
-        if m and not _is_wide(c):
-            piece, i = m.group(0), m.end()
-        elif m and c == "第":
+        if m and (not _is_wide(c) or c == "第"):
             piece, i = m.group(0), m.end()
         else:
-            m2 = UNBREAKABLE.match(line, i) if c.isdigit() else None
-            piece, i = (m2.group(0), m2.end()) if m2 else (c, i + 1)
-        if out and piece[0] in _CLOSING:
-            out[-1] += piece
-        elif out and out[-1][-1] in _OPENING:
+            piece, i = c, i + 1
+        if out and (piece[0] in _CLOSING or out[-1][-1] in _OPENING):
             out[-1] += piece
         else:
             out.append(piece)
@@ -258,8 +253,9 @@ def allocate(hard: list[float], masses: list[list[list[float]]], total: float) -
     """Text widths (margins excluded) summing to ``total``: each column at least ``hard``;
     then the width shared out so that the tallest cells get as few lines as they can."""
     n = len(hard)
-    soft = [max([h] + [x for cell in col for x in cell]) for h, col in zip(hard, masses,
-                                                                           strict=True)]  # fmt: skip
+    soft = [
+        max([h] + [x for cell in col for x in cell]) for h, col in zip(hard, masses, strict=True)
+    ]
     if sum(hard) >= total:
         scale = total / sum(hard) if sum(hard) else 1
         return [h * scale for h in hard]
