@@ -75,8 +75,15 @@ def _is_wide(c: str) -> bool:
     return o >= 0x2E80 or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F
 
 
-def text_mm(text: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
-    """Width of ``text`` on one line at ``size`` points."""
+MONO_EM = 1126  # every character of a monospace face (Consolas) is 0.55 em
+MONO_FONTS = ("consolas", "courier", "menlo", "mono", "monaco", "source code")
+
+
+def text_mm(text: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False) -> float:
+    """Width of ``text`` on one line at ``size`` points (``mono``: in the code face)."""
+    if mono:
+        units = sum(UPM if _is_wide(c) else MONO_EM for c in text)
+        return units / UPM * size * PT_MM
     table = _BOLD if bold else _REGULAR
     units = 0
     prev = ""
@@ -126,8 +133,10 @@ def tokens(line: str) -> list[str]:
     return out
 
 
-def longest_token_mm(line: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
-    return max((text_mm(t, size, bold) for t in tokens(line)), default=0.0)
+def longest_token_mm(
+    line: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False
+) -> float:
+    return max((text_mm(t, size, bold, mono) for t in tokens(line)), default=0.0)
 
 
 # --- reading a table ------------------------------------------------------------------------
@@ -139,6 +148,7 @@ class Cell:
     size: float
     bold: bool
     header: bool = False
+    mono: frozenset[int] = frozenset()  # the lines that hold code (a monospace run)
 
 
 def _run_size(r: object, default: float) -> tuple[float, bool]:
@@ -153,8 +163,15 @@ def _run_size(r: object, default: float) -> tuple[float, bool]:
     return size, bold
 
 
+def _is_mono(r: object) -> bool:
+    rf = r.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")  # type: ignore[attr-defined]
+    name = (rf.get(qn("w:ascii")) or "") if rf is not None else ""
+    return any(m in name.casefold() for m in MONO_FONTS)
+
+
 def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
     lines: list[str] = []
+    mono: set[int] = set()
     size, bold, seen = default, False, False
     for p in tc.iter(qn("w:p")):  # type: ignore[attr-defined]
         cur = ""
@@ -162,6 +179,8 @@ def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
             if not seen:
                 size, bold = _run_size(r, default)
                 seen = bool("".join(t.text or "" for t in r.iter(qn("w:t"))).strip())
+            if _is_mono(r):
+                mono.add(len(lines))
             for el in r:
                 if el.tag == qn("w:t"):
                     cur += el.text or ""
@@ -173,7 +192,13 @@ def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
                 elif el.tag == qn("w:noBreakHyphen"):
                     cur += "-"
         lines.append(cur)
-    return Cell([x for x in lines if x.strip()], size, bold)
+    keep = [i for i, x in enumerate(lines) if x.strip()]
+    return Cell(
+        [lines[i] for i in keep],
+        size,
+        bold,
+        mono=frozenset(n for n, i in enumerate(keep) if i in mono),
+    )
 
 
 def _is_header(tr: object) -> bool:
@@ -231,15 +256,20 @@ def column_needs(col: list[Cell]) -> tuple[float, list[list[float]]]:
         if cell.header:
             hard = max(hard, _header_min(cell))
         else:
-            for line in cell.lines:
+            for n, line in enumerate(cell.lines):
                 whole = cell.bold and len(line.strip()) <= LABEL_CHARS
                 hard = max(
                     hard,
                     text_mm(line.strip(), cell.size, True)
                     if whole
-                    else longest_token_mm(line, cell.size, cell.bold),
+                    else longest_token_mm(line, cell.size, cell.bold, n in cell.mono),
                 )
-        masses.append([text_mm(line.strip(), cell.size, cell.bold) for line in cell.lines])
+        masses.append(
+            [
+                text_mm(x.strip(), cell.size, cell.bold, n in cell.mono)
+                for n, x in enumerate(cell.lines)
+            ]
+        )
     if len(col) > 1 and not any(c.lines for c in col if not c.header):
         masses.append([FILL_IN_MM])
     return hard, masses

@@ -31,6 +31,7 @@ from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from .documents import document_filename, kind_name
+from .documents.wording import version_label
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -89,7 +90,7 @@ def deliverables(
                 "kind": kind,
                 "name": _pick(names, lang),
                 "file": _shown_name(doc),
-                "version": f"v{doc.version}",
+                "version": version_label(doc.version, lang),
                 "ident": doc.sha256,
                 "draft": bool((doc.meta or {}).get("draft")),
             }
@@ -99,9 +100,9 @@ def deliverables(
         rows.append(
             {
                 "kind": "release",
-                "name": _pick(("发布标签（程序代码）", "Release tag (code)"), lang),
-                "file": rel.tag,
-                "version": f"v{rel.version}",
+                "name": _pick(("程序代码", "Program code"), lang),
+                "file": _pick(("已部署至甲方生产环境", "deployed to production"), lang),
+                "version": version_label(rel.version, lang),
                 "ident": f"{_pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }

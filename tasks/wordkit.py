@@ -302,6 +302,10 @@ def render(
     tpl = DocxTemplate(str(template_path(name, lang)))
     ctx = localise_dates(clean(dict(context)), lang)
     ctx["house"] = house_context(name, ctx, title, lang)
+    if "version" in ctx and "version_text" not in ctx:  # 第1版 (v1): one form everywhere
+        from .documents.wording import version_label
+
+        ctx["version_text"] = version_label(ctx["version"], lang)
     tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
     doc = tpl.docx
     _rendered_headers_in_place(doc)
@@ -379,7 +383,9 @@ def author_of(context: Mapping[str, Any]) -> str:
 
 
 def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) -> dict[str, str]:
-    """The values of the house header: client, project, document title, version."""
+    """The values of the house header: client, project, document title, version (第1版)."""
+    from .documents.wording import version_label
+
     client = _text_of(context.get("client"))
     project = _text_of(context.get("title")) or _text_of(context.get("contract"))
     if name in ("weekly", "sla-report", "dispatch"):
@@ -395,7 +401,7 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
         "client": client,
         "project": project,
         "title": shown,
-        "version": f"v{version}" if version not in (None, "") else "",
+        "version": version_label(version, lang),
     }
 
 

@@ -37,7 +37,7 @@ def mark_draft(doc: Any, lang: str) -> None:
                 else (first or header.add_paragraph())
             )
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            prefix = "草稿 DRAFT　" if lang == "zh-CN" else "DRAFT　"
+            prefix = "草稿　" if lang == "zh-CN" else "DRAFT　"
             run = p.add_run(prefix + _pick(DRAFT_HEADER, lang))
             run.bold = True
             run.font.size = Pt(10.5)

@@ -29,7 +29,7 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "acceptance-returned": ("验收单（甲方回签）", "Acceptance certificate signed by the client",
                             "acceptance-certificate-signed"),
     "weekly-report": ("项目周报", "Weekly report", "weekly-report"),
-    "sla-report": ("SLA月度服务对账单", "SLA monthly statement", "sla-statement"),
+    "sla-report": ("月度服务对账单", "SLA monthly statement", "sla-statement"),
     "fault-record": ("故障处理记录", "Fault record", "fault-record"),
     "dispatch": ("派工单", "Dispatch order", "dispatch-order"),
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
@@ -55,7 +55,9 @@ def document_label(kind: str, version: int | None, lang: str) -> str:
     name = kind_name(kind, lang)
     if version is None:
         return name
-    return f"{name} 第{version}版" if lang == "zh-CN" else f"{name} v{version}"
+    from .wording import version_label
+
+    return f"{name} {version_label(version, lang)}"
 
 
 def _part(text: str) -> str:

@@ -55,7 +55,7 @@ KINDS: dict[str, Signable] = {
         recorder="changeflow.tasks.maintenance.dispatch_signoff:record_dispatch_signoff",
     ),
     "sla-report": Signable(
-        "sla-report", ("SLA 月度服务对账单", "monthly SLA statement"), "statement", "statement",
+        "sla-report", ("月度服务对账单", "monthly SLA statement"), "statement", "statement",
         "issued", "agreed", "disputed",
         recorder="changeflow.tasks.maintenance.statement:record_statement",
     ),
