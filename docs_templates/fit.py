@@ -75,7 +75,7 @@ def _is_wide(c: str) -> bool:
     return o >= 0x2E80 or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F
 
 
-MONO_EM = 1126  # every character of a monospace face (Consolas) is 0.55 em
+MONO_EM = 1240  # a monospace face: Consolas 0.55 em, its stand-ins (DejaVu/Liberation Mono) 0.6
 MONO_FONTS = ("consolas", "courier", "menlo", "mono", "monaco", "source code")
 
 
@@ -279,7 +279,9 @@ def _lines(widths: Iterable[float], w: float) -> int:
     return sum(max(1, math.ceil(x / w - 1e-6)) for x in widths)
 
 
-def allocate(hard: list[float], masses: list[list[list[float]]], total: float) -> list[float]:
+def allocate(
+    hard: list[float], masses: list[list[list[float]]], total: float, pairs: bool = False
+) -> list[float]:
     """Text widths (margins excluded) summing to ``total``: each column at least ``hard``;
     then the width shared out so that the tallest cells get as few lines as they can."""
     n = len(hard)
@@ -291,6 +293,8 @@ def allocate(hard: list[float], masses: list[list[list[float]]], total: float) -
         return [h * scale for h in hard]
     if sum(soft) <= total:  # every line on one line: the rest shared by what they hold
         rest = total - sum(soft)
+        if pairs:  # a form's labels and values: the labels as they are, the values the rest
+            return [soft[0], soft[1] + rest]
         return [x + rest * x / sum(soft) for x in soft]
 
     # Start as a browser does (each column its minimum plus a share of the rest in
@@ -345,7 +349,8 @@ def fit_table(tbl: object, total_mm: float, default_size: float = DEFAULT_SIZE) 
         h, m = column_needs(col)
         hard.append(h)
         masses.append(m)
-    text = allocate(hard, masses, total_mm - pad * len(cols))
+    pairs = len(cols) == 2 and not any(c.header for c in cols[0])
+    text = allocate(hard, masses, total_mm - pad * len(cols), pairs)
     set_grid(tbl, [w + pad for w in text])
     return True
 

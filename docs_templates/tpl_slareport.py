@@ -59,7 +59,7 @@ ORDER_COLS = [
     ("日期", "Date"),
     ("服务人员", "Staff"),
     ("服务天", "Service days"),
-    ("加班（小时）", "Overtime (h)"),
+    ("加班", "Overtime"),
     ("甲方验收", "Accepted"),
 ]
 NONE = {

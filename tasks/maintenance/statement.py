@@ -60,6 +60,18 @@ def _when(text: str | None, lang: str, missing: str = "") -> str:
     return f"{t.month}月{t.day}日 {t:%H:%M}" if lang == "zh-CN" else f"{t:%m-%d %H:%M}"
 
 
+def _overtime(hours: Any, lang: str) -> str:
+    """Overtime in the unit a reader expects (5 分钟, 1 小时 30 分钟), 无 when none."""
+    from decimal import Decimal
+
+    from ..documents.wording import minutes_label
+
+    minutes = int((Decimal(str(hours or 0)) * 60).to_integral_value())
+    if not minutes:
+        return "无" if lang == "zh-CN" else "none"
+    return minutes_label(minutes, lang)
+
+
 def _open_text(n: int, overdue: int, lang: str) -> str:
     """Clocks still running: 2, or 2（其中 1 个已过期）."""
     if not overdue:
@@ -120,7 +132,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             "day": f"{o['day'].month}月{o['day'].day}日" if zh else o["day"].isoformat()[5:],
             "staff": sep.join(o["engineers"]) or "-",
             "days": o["days"],
-            "overtime": o["overtime_hours"],
+            "overtime": _overtime(o["overtime_hours"], lang),
             "accepted": verdict[bool(o["accepted"]) if o["state"] == "signed" else o["state"]][i],
         }
         for o in sd.get("orders", [])

@@ -72,6 +72,7 @@ def test_every_page_of_every_document(prefect_server, cf_home, tmp_path) -> None
         for d in run.documents
         if str(d["path"]).endswith(".docx") and d["kind"] in DEMO_KINDS
     }
+    (tmp_path / "en").mkdir()
     english = _english_copies(run.keys["main"], tmp_path / "en")
     docs |= {f"en/{p.name}": p for p in english.values()}
     docs |= {f"busy/{k}": p for k, p in _busy_week(tmp_path).items()}
@@ -241,4 +242,3 @@ def test_every_column_holds_its_longest_unbreakable_token() -> None:
     again = docx.Document(io.BytesIO(buf.getvalue()))
     tcw = again.tables[0].rows[1].cells[0]._tc.tcPr.find(qn("w:tcW"))
     assert int(tcw.get(qn("w:w"))) == round(grid[0] * fit.TWIPS_PER_MM)
-

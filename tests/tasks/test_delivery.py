@@ -286,11 +286,12 @@ def test_golive_tags_records_and_moves_to_live(tested) -> None:
     assert kinds["fixed"] == ["审批通过后同步考勤 <年假> & {{ days }} {% if %}"]
     assert kinds["improved"] == ["统计报表查询加索引"]
     text = docx_text(Path(res.document))
-    for expected in ("上线记录", res.tag, res.commit, "张伟", "新增", "修复", "优化",
+    for expected in ("上线记录", "第1版", "张伟", "新增", "修复", "优化",
                      "请假审批流程增加分管领导节点", "<年假> & {{ days }} {% if %}",
-                     "回退步骤", "将程序切换回上一版本", "oa/", "report/",
-                     "第 1 次测试通过"):  # fmt: skip
+                     "回退步骤", "将程序切换回本次上线前的版本", "第1次测试通过"):  # fmt: skip
         assert expected in text, expected
+    for ours in (res.tag, res.commit, res.commit[:8], "oa/", "report/"):  # in our records only
+        assert ours not in text, ours
     import docx
 
     notes = [p.text for p in docx.Document(res.document).paragraphs]
