@@ -136,7 +136,9 @@ def tokens(line: str) -> list[str]:
 def longest_token_mm(
     line: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False
 ) -> float:
-    return max((text_mm(t, size, bold, mono) for t in tokens(line)), default=0.0)
+    """The widest piece of ``line`` that must not break (in code: each word whole)."""
+    pieces = line.split() if mono else tokens(line)
+    return max((text_mm(t, size, bold, mono) for t in pieces), default=0.0)
 
 
 # --- reading a table ------------------------------------------------------------------------

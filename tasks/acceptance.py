@@ -148,7 +148,7 @@ def certificate_context(
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
         "version": version,
-        "release": f"v{rel.version}",
+        "release": version_label(rel.version, lang),
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "our_lead": contract.our_lead.name if contract and contract.our_lead else "",
         "client_lead": contract.lead.name if contract and contract.lead else "",

@@ -56,7 +56,7 @@ def _case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
             if who:
                 steps.append(_pick(("测试人/日期：", "Tester/date: "), lang) + who)
         else:
-            steps = [_pick(("自动化用例（JUnit）", "automated (JUnit)"), lang)]
+            steps = [_pick(("自动化测试用例", "automated (JUnit)"), lang)]
             if c.message:
                 steps.append(scrub_paths(c.message.splitlines()[0][:200]))
         rows.append(

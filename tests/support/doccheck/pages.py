@@ -290,10 +290,10 @@ def wording(
     doc: object, pages: list[str], lang: str, allow: Iterable[str] = (), technical: bool = False
 ) -> list[Finding]:
     text = _before_appendix(pages, lang)
-    codes = {line.strip() for code in _code_texts(doc) for line in code.splitlines()}
-    for code in sorted((c for c in codes if c), key=len, reverse=True):  # whole tokens only
-        pattern = r"\s+".join(re.escape(part) for part in code.split())
-        text = re.sub(rf"(?<![\w/.]){pattern}(?![\w/.])", " ", text)
+    # code, word by word (a table's columns interleave in the PDF text), whole words only
+    words = {w for code in _code_texts(doc) for w in code.split()}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w/.]){re.escape(word)}(?![\w/.])", " ", text)
     text = re.sub(r"\S*/\S*|\S+@\S+", " ", text) if lang != "zh-CN" else text
     out = []
     rules: list[tuple[str, re.Pattern[str]]] = [
