@@ -28,7 +28,7 @@ T = {
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
         (
             ("计划周期", "Schedule"),
-            "{{ start }} — {{ end }}",
+            "{{ start }}{{ house.to }}{{ end }}",  # 至 / to (wordkit.house_context)
         ),
         (
             ("工期", "Duration"),

@@ -326,6 +326,7 @@ def render(
 # --- the house style's data: header values, dates, author ------------------------------
 
 _ISO_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+_CN_RANGE = re.compile(r"(\d日\*?)\s*(?:\.\.|—|–|~)\s*(\d{1,4}[年月])")
 # Context fields naming the staff member responsible for a document, in order of preference.
 AUTHOR_FIELDS = ("author", "our_lead", "released_by", "tester", "engineer", "staff")
 
@@ -351,7 +352,8 @@ def doc_date(value: Any, lang: str) -> str:
     text = str(value)
     if lang != "zh-CN":
         return text
-    return _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    return _CN_RANGE.sub(r"\1至\2", text)  # 2026年7月1日至2027年6月30日, not .. or —
 
 
 def localise_dates(value: Any, lang: str) -> Any:
@@ -402,6 +404,7 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
         "project": project,
         "title": shown,
         "version": version_label(version, lang),
+        "to": "至" if lang == "zh-CN" else " to ",  # a range: 2026年12月9日至2027年1月6日
     }
 
 
