@@ -136,8 +136,9 @@ def tokens(line: str) -> list[str]:
 def longest_token_mm(
     line: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False
 ) -> float:
-    """The widest piece of ``line`` that must not break (in code: each word whole)."""
-    pieces = line.split() if mono else tokens(line)
+    """The widest piece of ``line`` that must not break (code: the whole line, since a
+    layout engine breaks a code word where Chinese follows Latin)."""
+    pieces = [line.strip()] if mono else tokens(line)
     return max((text_mm(t, size, bold, mono) for t in pieces), default=0.0)
 
 

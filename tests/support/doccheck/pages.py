@@ -55,7 +55,7 @@ TECHNICAL = frozenset(
 KEY = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}\b")
 # not words: an e-mail address, a document's file name, a numbered item (A1, B12)
 NOT_WORDS = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S+\.(?:docx|pdf|xlsx|doc|png|jpg)\b|\b[A-Z]\d{1,3}\b"
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S+\.(?:docx|pdf|xlsx|doc|png|jpg)\b|\b[A-Z]\d{0,3}\b"
 )
 WHOLE = re.compile(
     r"[A-Z]{2,4}-\d{4}-\d{4}"
@@ -202,10 +202,11 @@ def _row_signature(tr: object) -> str:
     parts = []
     for tc in tr.findall(qn("w:tc"))[:2]:  # type: ignore[attr-defined]
         lines = fit.read_cell(tc).lines
+        first = _squash(lines[0]) if lines else ""
         toks = fit.tokens(lines[0]) if lines else []
         if not toks:
             break
-        parts.append(_squash(toks[0]))
+        parts.append(first if len(first) <= 6 else _squash(toks[0]))
     sig = "".join(parts)
     return sig if len(sig) >= 2 else ""
 
@@ -290,10 +291,13 @@ def wording(
     doc: object, pages: list[str], lang: str, allow: Iterable[str] = (), technical: bool = False
 ) -> list[Finding]:
     text = _before_appendix(pages, lang)
-    # code, word by word (a table's columns interleave in the PDF text), whole words only
-    words = {w for code in _code_texts(doc) for w in code.split()}
-    for word in sorted(words, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w/.]){re.escape(word)}(?![\w/.])", " ", text)
+    # code, word by word (a table's columns interleave in the PDF text), whole words only,
+    # as many times as the code holds each word
+    from collections import Counter
+
+    words = Counter(w for code in _code_texts(doc) for w in code.split())
+    for word, n in sorted(words.items(), key=lambda x: len(x[0]), reverse=True):
+        text = re.sub(rf"(?<![\w/.]){re.escape(word)}(?![\w/.])", " ", text, count=n)
     text = re.sub(r"\S*/\S*|\S+@\S+", " ", text) if lang != "zh-CN" else text
     out = []
     rules: list[tuple[str, re.Pattern[str]]] = [
