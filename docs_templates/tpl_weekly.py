@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import is_zh, pick
+from changeflow.wordparts import write_custom_properties
 
-from .build import finish, new_document, pick
+from . import weekly_tables as tables  # the tables, declared once
+from .blank import finish, new_document
 from .tables import pairs
 
 SIZE = 8.5  # the weekly report's tables are dense: a size smaller than the other documents'
@@ -80,11 +82,9 @@ T = {
 
 def weekly(lang: str) -> DocxDocument:
     """The weekly report our project lead sends the client's project lead on Fridays."""
-    from changeflow.tasks.weekly import tables  # the tables, declared once
-
     doc = new_document(pick(TITLE, lang), lang)
     cover = [(pick(k, lang), v) for k, v in T["cover"]]
-    if lang != "zh-CN":
+    if not is_zh(lang):
         cover[5] = (cover[5][0], T["cover_en_version"])
     cover.append((pick(T["cover_as_of"][0], lang), pick(T["cover_as_of"][1], lang)))
     pairs(doc, cover, mm=(45, 115))

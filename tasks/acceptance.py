@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
@@ -29,9 +30,9 @@ from changeflow.db.store import document_path, next_version, put_document
 from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.wording import version_label
 
 from .documents import document_filename, kind_name
-from .documents.wording import version_label
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -44,10 +45,6 @@ DELIVERABLES: dict[str, tuple[str, str]] = {
     kind: (kind_name(kind, "zh-CN"), kind_name(kind, "en"))
     for kind in ("plan", "testreport", "techdoc", "manual", "golive")
 }
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 # --- issuing the certificate -----------------------------------------------------------
@@ -88,7 +85,7 @@ def deliverables(
         rows.append(
             {
                 "kind": kind,
-                "name": _pick(names, lang),
+                "name": pick(names, lang),
                 "file": _shown_name(doc),
                 "version": version_label(doc.version, lang),
                 "ident": doc.sha256,
@@ -100,10 +97,10 @@ def deliverables(
         rows.append(
             {
                 "kind": "release",
-                "name": _pick(("程序代码", "Program code"), lang),
-                "file": _pick(("已部署至甲方生产环境", "deployed to production"), lang),
+                "name": pick(("程序代码", "Program code"), lang),
+                "file": pick(("已部署至甲方生产环境", "deployed to production"), lang),
                 "version": version_label(rel.version, lang),
-                "ident": f"{_pick(('提交', 'commit'), lang)} {rel.commit_sha}",
+                "ident": f"{pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }
         )
@@ -241,7 +238,7 @@ def issue_certificate(
             "acceptance",
             ctx,
             lang=lang,
-            title=f"{_pick(TITLE, lang)} {key} v{version}",
+            title=f"{pick(TITLE, lang)} {key} v{version}",
             subject=clean(req.title),
             author=actor,
             when=issued,

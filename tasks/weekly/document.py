@@ -9,39 +9,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from changeflow.bilingual import is_zh, pick
+from changeflow.bilingual import REQUEST_STATES, is_zh
+from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..documents import actor_shown, change_line, document_label
 from ..planning import PHASE_LABELS
 
 KIND = "weekly-report"
-STATE_LABELS = {
-    "submitted": ("已提交", "Submitted"),
-    "planned": ("已计划", "Planned"),
-    "rejected": ("未通过", "Rejected"),
-    "approved": ("已批准", "Approved"),
-    "in_development": ("开发中", "In development"),
-    "in_testing": ("测试中", "In testing"),
-    "live": ("已上线", "Live"),
-    "accepted": ("已验收", "Accepted"),
-    "on_hold": ("暂停", "On hold"),
-    "cancelled": ("已取消", "Cancelled"),
-    "reported": ("已报告", "Reported"),
-    "responded": ("已响应", "Responded"),
-    "on_site": ("已到场", "On site"),
-    "resolved": ("已解决", "Resolved"),
-    "closed": ("已关闭", "Closed"),
-}
+STATE_LABELS = REQUEST_STATES  # the kit's table
 WEEKDAYS = {
     "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
 TITLE = ("项目周报", "Weekly Project Report")
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pick(pair, lang)
 
 
 def _num(d: Decimal | None) -> str:
@@ -63,7 +44,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    family = cjk_font(font_manager) if lang == "zh-CN" else None
+    family = cjk_font(font_manager) if is_zh(lang) else None
     fig = Figure(figsize=(7.2, 3.2), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     xs = ch["days"]
@@ -179,9 +160,10 @@ def _shown(data: dict[str, Any], lang: str) -> Any:
 def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str, Any]:
     """The data as the template shows it: every value already formatted text; each table's
     rows made by its declaration (``tables``)."""
-    from ..documents.wording import date_range, version_label, week_label
+    from changeflow.docs_templates import weekly_tables as tables
+    from changeflow.wording import date_range, version_label, week_label
+
     from ..wordkit import doc_date
-    from . import tables
 
     zh = is_zh(lang)
     shown = _shown(data, lang)
@@ -320,7 +302,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
 def _risk_text(x: dict[str, Any], lang: str) -> str:
     from ..wordkit import doc_date
 
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     if x["kind"] == "late_milestone":
         name = x["name"] or _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang)
         when = doc_date(x["day"], lang)
@@ -394,9 +376,8 @@ def render_report(data: dict[str, Any], *, version: int, lang: str) -> bytes:
 def report_markdown(data: dict[str, Any], *, version: int, lang: str = "zh-CN") -> str:
     """A short markdown view for the Prefect UI (both languages in the headings); its
     tables are the report's own (``tables``)."""
+    from changeflow.docs_templates import weekly_tables as tables
     from changeflow.mdtext import md
-
-    from . import tables
 
     ctx = report_context(data, version=version, lang=lang)
     lines = [

@@ -4,7 +4,11 @@ function each, so every document says them the same way.
 - a version: 第1版 (English: v1);
 - a week: 第49周（11月30日至12月6日） (English: week 49 (2026-11-30 to 2026-12-06));
 - a date range: 2026年11月30日至12月6日 (English: 2026-11-30 to 2026-12-06);
-- a length: 35 分钟, 2 小时 5 分钟, 3 天 (English: 35 min, 2 h 5 min, 3 days).
+- a length: 35 分钟, 2 小时 5 分钟, 3 天 (English: 35 min, 2 h 5 min, 3 days);
+- a date: 2026年12月2日, with its time 2026年12月2日 14:05 (English: 2026-12-02).
+
+It sits at the bottom of the house (beside ``changeflow.bilingual``) so the template
+builders, the table declarations (``docs_templates``) and the tasks all use it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from changeflow.bilingual import is_zh
+
+
+def date_text(value: date | datetime | None, lang: str) -> str:
+    """THE date of a document: 2026年12月2日 (with the time after it when it has one),
+    2026-12-02 in English; empty for none (``tasks.wordkit.doc_date`` also reads text)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        head = date_text(value.date(), lang)
+        if (value.hour, value.minute) == (0, 0) and not value.second:
+            return head
+        return f"{head} {value:%H:%M}"
+    return _zh_day(value) if is_zh(lang) else value.isoformat()
 
 
 def version_label(version: int | str | None, lang: str) -> str:

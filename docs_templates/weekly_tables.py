@@ -3,7 +3,7 @@ builder (``docs_templates/tpl_weekly.py``), the render context (``document.repor
 and the Markdown view (``document.report_markdown``) read these, so a column changes here.
 
 A column's ``value`` takes one item of the report's data (``facts``) and the language and
-returns the cell's text; dates and times in the document's form (``wordkit.doc_date``).
+returns the cell's text; dates and times in the document's form (``changeflow.wording``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from changeflow.bilingual import is_zh, pick
-from changeflow.docs_templates.columns import Column, DocTable
+from changeflow.bilingual import PHASES, is_zh, pick
+from changeflow.wording import date_text as doc_date
 
-from ..planning import PHASE_LABELS
-from ..wordkit import doc_date
+from .columns import Column, DocTable
+
+PHASE_LABELS = PHASES
 
 WEEKDAYS = {
     "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
