@@ -215,7 +215,7 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
         "project": project,
         "title": shown,
         "version": version_label(version, lang),
-        "to": "至" if lang == "zh-CN" else " to ",  # a range: 2026年12月9日至2027年1月6日
+        "to": "至" if is_zh(lang) else " to ",  # a range: 2026年12月9日至2027年1月6日
     }
 
 

@@ -51,7 +51,7 @@ def _when(text: str | None, lang: str, missing: str = "") -> str:
         t = _dt.fromisoformat(text[:16].replace(" ", "T"))
     except ValueError:
         return text
-    return f"{t.month}月{t.day}日 {t:%H:%M}" if lang == "zh-CN" else f"{t:%m-%d %H:%M}"
+    return f"{t.month}月{t.day}日 {t:%H:%M}" if is_zh(lang) else f"{t:%m-%d %H:%M}"
 
 
 def _overtime(hours: Any, lang: str) -> str:
@@ -62,7 +62,7 @@ def _overtime(hours: Any, lang: str) -> str:
 
     minutes = int((Decimal(str(hours or 0)) * 60).to_integral_value())
     if not minutes:
-        return "无" if lang == "zh-CN" else "none"
+        return "无" if is_zh(lang) else "none"
     return minutes_label(minutes, lang)
 
 
@@ -70,7 +70,7 @@ def _open_text(n: int, overdue: int, lang: str) -> str:
     """Clocks still running: 2, or 2（其中 1 个已过期）."""
     if not overdue:
         return str(n)
-    return f"{n}（其中 {overdue} 个已过期）" if lang == "zh-CN" else f"{n} ({overdue} past due)"
+    return f"{n}（其中 {overdue} 个已过期）" if is_zh(lang) else f"{n} ({overdue} past due)"
 
 
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
