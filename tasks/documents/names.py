@@ -32,7 +32,7 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "acceptance-returned": ("验收单（甲方回签）", "Acceptance certificate signed by the client",
                             "acceptance-certificate-signed"),
     "weekly-report": ("项目周报", "Weekly report", "weekly-report"),
-    "sla-report": ("SLA月度服务对账单", "SLA monthly statement", "sla-statement"),
+    "sla-report": ("月度服务对账单", "SLA monthly statement", "sla-statement"),
     "settlement": ("年度服务结算单", "Annual service settlement", "annual-settlement"),
     "settlement-returned": ("年度服务结算单（甲方回签）", "Annual settlement signed by the client",
                             "annual-settlement-signed"),
@@ -61,7 +61,9 @@ def document_label(kind: str, version: int | None, lang: str) -> str:
     name = kind_name(kind, lang)
     if version is None:
         return name
-    return f"{name} 第{version}版" if is_zh(lang) else f"{name} v{version}"
+    from changeflow.wording import version_label
+
+    return f"{name} {version_label(version, lang)}"
 
 
 def _part(text: str) -> str:

@@ -94,7 +94,7 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
     done = order.actual_start is not None or bool(order.work)
     return {
         "mode": (mode[0 if zh else 1] if mode else "-"),
-        "skills": sep.join(order.skills or []) or "-",
+        "skills": sep.join(order.skills or []) or ("无特殊要求" if zh else "none in particular"),
         "day_off": (
             ("是：非工作日服务" if zh else "yes: service on a day off")
             if order.on_day_off
@@ -106,9 +106,9 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         "work_rows": work
         or [{k: "-" for k in ("name", "start", "end", "service", "days", "overtime")}],
         "charged": (
-            f"{total} 分钟 = {total_days} 服务天（加班 {over} 分钟另计）"
+            f"{total} 分钟，合 {total_days} 个服务天（另有加班 {over} 分钟）"
             if zh
-            else f"{total} min = {total_days} service days (overtime {over} min apart)"
+            else f"{total} min, that is {total_days} service days (and {over} min overtime)"
         )
         if done
         else "-",

@@ -432,9 +432,10 @@ def fault_record(
             "engineer": fault.engineer.name if fault.engineer else "-",
             "resolved_at": (show(fault.resolved_at) or "-")[:16],
             "closed_at": (show(fault.closed_at) or "-")[:16],
-            "onsite_requested": (show(fault.onsite_requested) or "-")[:16],
+            "onsite_requested": (show(fault.onsite_requested) or "")[:16]
+            or ("甲方未指定" if zh else "not set by the client"),
             "response_mode": _pick_mode(fault.response_mode, zh),
-            "breach_cause": fault.breach_cause or "-",
+            "breach_cause": fault.breach_cause or ("无超时" if zh else "no breach"),
             "clocks": [
                 {
                     "name": pick(CLOCKS[n], lang),
