@@ -54,6 +54,8 @@ VERBS = ["修复", "新增", "调整", "优化", "重构", "补充"]
 THINGS = ["请假审批表单", "公文流转节点", "会议室预约", "报表导出", "用户权限", "流程监控"]
 TIMES = ["@1h", "@2h", "@1h30m", "@45m", "@0.5", "@3h"]
 KEYS_PER_YEAR = 400
+FULL_COMMITS = 100_000
+QUICK_COMMITS = 10_000  # --quick (and the smoke test): ten weeks, built in a few seconds
 
 
 def _env() -> dict[str, str]:
@@ -295,7 +297,7 @@ def _child_sync(template: Path, work: Path, repo: Path) -> dict[str, Any]:
 def run(quick: bool) -> list[dict[str, Any]]:
     import time
 
-    n = 20_000 if quick else 100_000
+    n = QUICK_COMMITS if quick else FULL_COMMITS
     repeat = 1 if quick else 3
     t0 = time.perf_counter()
     repo, info = cached_repo(n)

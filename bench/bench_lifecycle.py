@@ -101,7 +101,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.cli.demo import run_demo
     from changeflow.cli.serving import ensure_server
 
-    repeat = 2 if quick else 3
+    repeat = 1 if quick else 3
     saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "PREFECT_API_URL", "PREFECT_HOME")}
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)

@@ -168,9 +168,9 @@ def _bare_render(context: dict[str, Any]) -> bytes:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from bench.bench_gitsync import cached_repo
+    from bench.bench_gitsync import FULL_COMMITS, QUICK_COMMITS, cached_repo
 
-    n = 20_000 if quick else 100_000
+    n = QUICK_COMMITS if quick else FULL_COMMITS
     repeat = 3 if quick else 5
     repo, info = cached_repo(n)
     with tempfile.TemporaryDirectory(prefix="bench-weekly-") as tmp:
