@@ -23,7 +23,7 @@ def _domain_stages() -> list[Any]:
     from changeflow.cli import demo as dl
     from changeflow.cli.demo import DemoRun, _examples, step_setup
     from changeflow.cli.demo.client import _tick_rows
-    from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, signoff, testing
+    from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, inbox, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import read_taskbook
@@ -47,7 +47,7 @@ def _domain_stages() -> list[Any]:
             zh["date"]: signoff.today_local().isoformat(), zh["comment"]: "同意",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
-        signoff.process_inbox()
+        inbox.process_inbox()
 
     def step_sync(run: DemoRun) -> None:
         gitsync.sync()
@@ -73,7 +73,7 @@ def _domain_stages() -> list[Any]:
         })  # fmt: skip
         # 王芳 ticks 通过 on every requirement row too, as the demo's client does
         dl._to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
-        signoff.process_inbox()
+        inbox.process_inbox()
 
     return [step_setup, step_intake, step_plan, step_approval, dl.step_repository,
             dl.step_kickoff, dl.step_commits, step_sync, step_test, step_docs, step_golive,

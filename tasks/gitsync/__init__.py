@@ -68,6 +68,7 @@ from .repositories import (
     fetch_remote,
     find_repository,
     local_path,
+    register_repository,
     repo_cache_dir,
     repository_count,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "log_ways",
     "parse_time_tokens",
     "progress_for",
+    "register_repository",
     "repo_cache_dir",
     "repository_count",
     "request_progress",
