@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -90,6 +91,40 @@ def _jinja_env() -> Any:
     return env
 
 
+class _PatchedXml:
+    """docxtpl's ``patch_xml`` (the regex passes that turn Word's XML into Jinja source:
+    a third of a plan's render) is a pure function of the part's XML, which is the same for
+    every render of a template: kept by source, like the compiled templates."""
+
+    size = 64
+    items: dict[str, str] = {}
+    lock = threading.Lock()
+
+    @classmethod
+    def get(cls, src_xml: str, patch: Callable[[str], str]) -> str:
+        with cls.lock:
+            got = cls.items.get(src_xml)
+        if got is None:
+            got = patch(src_xml)
+            with cls.lock:
+                if len(cls.items) >= cls.size:
+                    cls.items.pop(next(iter(cls.items)))
+                cls.items[src_xml] = got
+        return got
+
+
+@lru_cache(maxsize=1)
+def _template_class() -> Any:
+    """DocxTemplate with the patched XML kept (everything else is docxtpl's own)."""
+    from docxtpl import DocxTemplate
+
+    class HouseTemplate(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            return _PatchedXml.get(src_xml, super().patch_xml)
+
+    return HouseTemplate
+
+
 def render(
     name: str,
     context: Mapping[str, Any],
@@ -116,10 +151,8 @@ def render(
     member responsible, ``author_of``), title and subject, created and modified now; nothing
     of the template's own properties is kept.
     """
-    from docxtpl import DocxTemplate
-
     lang = lang or get_settings().lang
-    tpl = DocxTemplate(str(template_path(name, lang)))
+    tpl = _template_class()(str(template_path(name, lang)))
     ctx = localise_dates(clean(dict(context)), lang)
     ctx["house"] = house_context(name, ctx, title, lang)
     if "version" in ctx and "version_text" not in ctx:  # 第1版 (v1): one form everywhere
