@@ -39,7 +39,7 @@ from .texts import covering_mail
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = (1.0, 3.0)  # before the second and third attempt
-SENDABLE = ("plan", "acceptance", "dispatch", "sla-report")
+SENDABLE = ("plan", "acceptance", "dispatch", "sla-report", "settlement")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -80,6 +80,8 @@ def _target(session: Session, doc: Document) -> Target:
     contract = session.scalar(select(Contract).where(Contract.code == code))
     if contract is None:
         raise NotFoundError(f"{source}: no contract '{code}'")
+    if doc.kind == "settlement":
+        return Target("settlement", contract.code, "", contract, None)
     month = (doc.meta or {}).get("month", "")
     return Target("sla-report", f"{contract.code} {month}", "", contract, None)
 

@@ -183,8 +183,8 @@ def test_init_table_has_headers_and_next_step(cli) -> None:
     assert code == 0
     from changeflow.db.migrate import heads
 
-    assert "part" in out and "where" in out and "schema revision " in out
-    assert heads()[0] in out and len(heads()) == 1
+    [head] = heads()  # the one migration head, whatever its number
+    assert "part" in out and "where" in out and "schema revision " in out and head in out
     assert "signing secret" in out and "next: changeflow contract load" in out
 
 

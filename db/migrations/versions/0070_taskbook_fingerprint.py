@@ -3,7 +3,7 @@ same from .docx or YAML): a task book already taken in, in any format, is refuse
 its request.
 
 Revision ID: 0070
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-06 12:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0070"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
