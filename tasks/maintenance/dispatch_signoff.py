@@ -9,6 +9,7 @@ same path.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -98,7 +99,13 @@ def record_dispatch_signoff(
         signer = clean_text(raw.get("signer", ""), 120)
         if not signer:
             raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-        signed_on = parse_date(raw.get("date", ""), source)
+        from changeflow.settings import get_settings as _settings
+        from changeflow.tasks.signoff import today_local
+
+        issued_on = sent.created_at.astimezone(_settings().tz).date()
+        signed_on = parse_date(
+            raw.get("date", ""), source, window=(issued_on, today_local() + timedelta(days=1))
+        )
         worked_to = order.actual_end or max(
             (w.ended_at for w in order.work if w.ended_at), default=None
         )

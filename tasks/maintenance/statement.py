@@ -387,8 +387,10 @@ def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, ac
         signer = clean_text(raw.get("signer", ""), 120)
         if not signer:
             raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-        signed_on = parse_date(raw.get("date", ""), source)
         issued_on = st.issued_at.astimezone(tz).date()
+        signed_on = parse_date(
+            raw.get("date", ""), source, window=(issued_on, today_local() + timedelta(days=1))
+        )
         if signed_on < issued_on:
             raise Refused(
                 source,
