@@ -74,6 +74,9 @@ class Styles:
         self.by_id: dict[str, Any] = {}
         self.defaults: dict[str, Any] = {}  # style type -> default style id
         self.rpr_default: Any = None
+        self._resolved: dict[tuple[str | None, ...], bool] = {}
+        self._numpr: dict[str | None, tuple[str | None, str | None]] = {}
+        self._flags: dict[tuple[str | None, ...], tuple[bool, bool]] = {}
         try:
             root = part.styles.element
         except (KeyError, AttributeError, NotImplementedError):
@@ -125,16 +128,47 @@ class Styles:
                         )
         return sid
 
+    def run_flags(self, rpr: Any, pstyle: str | None, tstyle: str | None) -> tuple[bool, bool]:
+        """(hidden, struck through) of a run, each resolved by ``toggle``; a run with none of
+        these properties of its own is answered from its styles once per style triple."""
+        rstyle = None
+        if rpr is not None:
+            if any(rpr.find(_TAGS[p]) is not None for p in TOGGLES):
+                return self.toggle("vanish", rpr, pstyle, tstyle), (
+                    self.toggle("strike", rpr, pstyle, tstyle)
+                    or self.toggle("dstrike", rpr, pstyle, tstyle)
+                )
+            rstyle = rpr.find(_RSTYLE)
+        key = (tstyle, pstyle, rstyle.get(_VAL) if rstyle is not None else None)
+        got = self._flags.get(key)
+        if got is None:
+            got = self._flags[key] = (
+                self._through_styles("vanish", pstyle, tstyle, rstyle),
+                self._through_styles("strike", pstyle, tstyle, rstyle)
+                or self._through_styles("dstrike", pstyle, tstyle, rstyle),
+            )
+        return got
+
     def toggle(self, prop: str, rpr: Any, pstyle: str | None, tstyle: str | None) -> bool:
         """A run's effective ``prop``: direct formatting wins; else the defaults, then the
         table, paragraph and character styles. Word toggles at each style level, LibreOffice
         takes the last; when they disagree the text is refused."""
+        rstyle = None
         if rpr is not None:
-            own = flag(rpr.find(_w(prop)))
+            own = flag(rpr.find(_TAGS[prop]))
             if own is not None:
                 return own
+            rstyle = rpr.find(_RSTYLE)
+        key = (prop, tstyle, pstyle, rstyle.get(_VAL) if rstyle is not None else None)
+        got = self._resolved.get(key)
+        if got is None:
+            got = self._resolved[key] = self._through_styles(prop, pstyle, tstyle, rstyle)
+        return got
+
+    def _through_styles(
+        self, prop: str, pstyle: str | None, tstyle: str | None, rstyle: Any
+    ) -> bool:
         base = bool(flag(self.rpr_default.find(_w(prop))) if self.rpr_default is not None else None)
-        rstyle = rpr.find(_w("rStyle")) if rpr is not None else None
         levels = [
             self._level(tstyle, prop),
             self._level(pstyle or self.defaults.get("paragraph"), prop),
@@ -160,24 +194,42 @@ class Styles:
     def para_numpr(self, ppr: Any, pstyle: str | None) -> tuple[str | None, int]:
         """(numId, ilvl) of a paragraph: its own numPr, else its style chain's."""
         num_id, ilvl = None, None
-        own = ppr.find(_w("numPr")) if ppr is not None else None
+        own = ppr.find(_NUMPR) if ppr is not None else None
         if own is not None:
             num_id = _val(own.find(_w("numId")))
             ilvl = _val(own.find(_w("ilvl")))
         if num_id is None:
-            for st in self.chain(pstyle or self.defaults.get("paragraph")):
-                np_ = st.find(f"{_w('pPr')}/{_w('numPr')}")
-                if np_ is not None:
-                    num_id = _val(np_.find(_w("numId")))
-                    if ilvl is None:
-                        ilvl = _val(np_.find(_w("ilvl")))
-                    if num_id is not None:
-                        break
+            style_num, style_ilvl = self._style_numpr(pstyle)
+            num_id = style_num
+            if ilvl is None:
+                ilvl = style_ilvl
         try:
             level = int(ilvl) if ilvl is not None else 0
         except ValueError:
             level = 0
         return num_id, max(0, min(level, 8))
+
+    def _style_numpr(self, pstyle: str | None) -> tuple[str | None, str | None]:
+        """(numId, ilvl) a paragraph style gives, through its chain (cached)."""
+        if pstyle in self._numpr:
+            return self._numpr[pstyle]
+        num_id, ilvl = None, None
+        for st in self.chain(pstyle or self.defaults.get("paragraph")):
+            np_ = st.find(f"{_w('pPr')}/{_w('numPr')}")
+            if np_ is not None:
+                num_id = _val(np_.find(_w("numId")))
+                if ilvl is None:
+                    ilvl = _val(np_.find(_w("ilvl")))
+                if num_id is not None:
+                    break
+        self._numpr[pstyle] = (num_id, ilvl)
+        return num_id, ilvl
+
+
+_TAGS = {prop: _w(prop) for prop in TOGGLES}
+_RSTYLE = _w("rStyle")
+_VAL = _w("val")
+_NUMPR = _w("numPr")
 
 
 def _val(el: Any) -> str | None:

@@ -375,11 +375,8 @@ class _Reader:
     def run(self, r: Any, part: Any, pstyle: str | None) -> list[str]:
         rpr = r.find(_w("rPr"))
         tstyle = self._tstyles[-1] if self._tstyles else None
-        hidden = self.styles.toggle("vanish", rpr, pstyle, tstyle)
+        hidden, struck = self.styles.run_flags(rpr, pstyle, tstyle)
         font = _run_font(rpr)
-        struck = self.styles.toggle("strike", rpr, pstyle, tstyle) or self.styles.toggle(
-            "dstrike", rpr, pstyle, tstyle
-        )
         out: list[str] = []
         for child in r:
             tag = child.tag
