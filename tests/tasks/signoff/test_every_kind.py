@@ -136,7 +136,9 @@ def _certificate(key: str, **kw) -> bytes:
 def test_certificate_what_word_draws_and_honest_marks(live: str, cli, tmp_path) -> None:
     """On one live request, in turn: a comment, a decision cell bound to data that says
     不通过, a white rectangle over the certificate's text, a picture with no name in the
-    验收人 cell: each refused by name with nothing written; then the paper-style tick,
+    验收人 cell, a row hidden by its row properties saying another client, a numbered
+    paragraph, a paragraph hidden by its style, a text frame over the text: each refused
+    by name with nothing written; then the paper-style tick,
     a date in Chinese numerals and a signature picture beside 验收人 are recorded as meant."""
     from tests.support.delivery import state_of
 
@@ -148,6 +150,11 @@ def test_certificate_what_word_draws_and_honest_marks(live: str, cli, tmp_path) 
         (word.cover_run("通过", word.white_rectangle()), "content", ("floating shape",)),
         (lambda d: word.picture_in_cell(_certificate(live, approver=""), "验收人"),
          "approver", ("no name",)),
+        (word.hidden_row_after("委托单位（甲方）", "示例集团有限公司", "其他公司"), "content",
+         ("其他公司",)),
+        (word.numbered("双方签章"), "content", ("1. 双方签章",)),
+        (word.styled("双方签章", "Quiet", word.QUIET_STYLES), "content", ("双方签章",)),
+        (word.frame_over("双方签章"), "content", ("text frame",)),
     ]  # fmt: skip
     before = all_counts()
     for edit, fld, words in refused:

@@ -20,12 +20,7 @@ from tests.support.helpers import all_counts, states
 from tests.support.hostile.returned import EXCLUSION, TOTAL, Returned
 from tests.tasks.signoff import word
 
-QUIET_STYLES = (
-    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Secret"><w:name w:val="Secret"/>'
-    '<w:basedOn w:val="Normal"/><w:rPr><w:vanish/></w:rPr></w:style>'
-    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Quiet"><w:name w:val="Quiet"/>'
-    '<w:basedOn w:val="Secret"/></w:style>'
-)
+QUIET_STYLES = word.QUIET_STYLES
 
 
 def _normal_shows(xml: str) -> str:

@@ -245,6 +245,15 @@ def picture_in_cell(data: bytes, label: str, floating: bool = False, cm: float =
     return xml_edit(float_it)(out)
 
 
+# a paragraph style based on a hidden one: what it is applied to is not on the page
+QUIET_STYLES = (
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Secret"><w:name w:val="Secret"/>'
+    '<w:basedOn w:val="Normal"/><w:rPr><w:vanish/></w:rPr></w:style>'
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Quiet"><w:name w:val="Quiet"/>'
+    '<w:basedOn w:val="Secret"/></w:style>'
+)
+
+
 # --- numbering, styles, rows -----------------------------------------------------------------
 
 
