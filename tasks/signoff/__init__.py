@@ -5,6 +5,9 @@ dispatch order, monthly SLA statement), from the key that signs it to the decisi
 return records:
 
 - ``keys``: the installation's HMAC key file, with rotation;
+- ``drawn``, ``glyphs``: what Word draws beyond the runs' text (styles and defaults
+  resolved, list numbers, data-bound controls, comments, floating objects) and what a
+  symbol font's character shows;
 - ``text``, ``visible``, ``content``: what a person sees on the page, read the same way
   on the way out and on the way back; the canonical lines we sign (the whole document, the
   sign-off cells masked) and the account of what changed;
@@ -18,8 +21,8 @@ return records:
   transaction with its audit record and the archived evidence;
 - ``inbox``: the folder a client's files land in, each file classified once.
 
-Layers inside go one way: text < labels < kinds < visible < content < keys < sealing <
-reading < decisions < inbox. Other rooms import from this package, not from its modules.
+Layers inside go one way: text < labels < kinds < drawn < glyphs < visible < content <
+keys < sealing < reading < decisions < inbox. Other rooms import from this package, not from its modules.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@
 - floating shapes, pictures and frames in front of the text (``covering_drawing``,
   ``covering_vml``, ``covering_frame``): what lies under them is not seen.
 
-Anything it cannot resolve raises ``visible.Unreadable`` (imported lazily to keep this
-module at the bottom) with a name a client understands.
+Anything it cannot resolve raises ``Unreadable`` (defined here, at the bottom, and
+re-exported by ``visible``) with a name a client understands.
 """
 
 from __future__ import annotations
@@ -44,9 +44,15 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def unreadable(what: str) -> Exception:
-    from .visible import Unreadable
+class Unreadable(Exception):
+    """The document holds something the reader cannot account for; ``what`` names it."""
 
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def unreadable(what: str) -> Exception:
     return Unreadable(what)
 
 

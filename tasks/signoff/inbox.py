@@ -99,7 +99,7 @@ def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
     if suffix in (".yaml", ".yml"):
         return "taskbook", None
     if suffix != ".docx":
-        from ..formats import SAVE_AS_EN, SAVE_AS_ZH, not_a_docx
+        from changeflow.tasks.formats import SAVE_AS_EN, SAVE_AS_ZH, not_a_docx
 
         other = not_a_docx(data, source, unknown=False)
         if other is not None:

@@ -47,6 +47,7 @@ from .drawn import (
     DataStore,
     Numbering,
     Styles,
+    Unreadable,
     binding_of,
     comment_parts,
     control_name,
@@ -54,6 +55,7 @@ from .drawn import (
     covering_frame,
     covering_vml,
 )
+from .glyphs import in_font, run_font, symbol
 from .text import normalise
 
 W = _NSMAP["w"]
@@ -73,14 +75,6 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-class Unreadable(Exception):
-    """The document holds something the reader cannot account for; ``what`` names it."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
 # Namespaces a current editor understands: a ``mc:Choice`` requiring only these is shown.
 KNOWN_PREFIXES = {
     "wps", "wpg", "wpc", "wpi", "w14", "w15", "w16", "w16se", "w16cid", "w16cex", "w16du",
@@ -97,21 +91,6 @@ LIVE_FIELDS = {
 FOREIGN_FIELDS = {
     "INCLUDETEXT", "INCLUDEPICTURE", "LINK", "DDE", "DDEAUTO", "IMPORT", "INCLUDE", "RD",
     "AUTOTEXT", "AUTOTEXTLIST", "DATABASE", "MERGEFIELD", "NEXT", "NEXTIF", "SKIPIF",
-}  # fmt: skip
-
-# Symbol fonts: private-use code (F0xx) -> what the glyph shows.
-_DIGITS = {ord(c): c for c in " ,.-0123456789/:;()+="}
-SYMBOL_FONTS: dict[str, dict[int, str]] = {
-    "wingdings": {
-        0x6C: "●", 0x6E: "■", 0x6F: "□", 0x71: "❑", 0x72: "❒", 0x9F: "•", 0xA1: "○",
-        0xA4: "◉", 0xA8: "☐", 0xFB: "✗", 0xFC: "✓", 0xFD: "☒", 0xFE: "☑",
-    },
-    "wingdings 2": {
-        0x4F: "✗", 0x50: "✓", 0x51: "☒", 0x52: "☑", 0x53: "☒", 0x54: "☒", 0x97: "●",
-        0x99: "○", 0xA3: "☐", 0xA2: "■",
-    },
-    "symbol": {**_DIGITS, 0xB4: "×", 0xD6: "√", 0xB7: "•", 0xA5: "∞"},
-    "webdings": {0x61: "✓", 0x63: "☐", 0x67: "■", 0x72: "✗"},
 }  # fmt: skip
 
 # Elements inside a paragraph (or a run) that carry no visible text of their own.
@@ -297,7 +276,7 @@ class _Reader:
         if ppr is not None and ppr.find(_w("pStyle")) is not None:
             pstyle = ppr.find(_w("pStyle")).get(_w("val"))
         num_id, ilvl = self.styles.para_numpr(ppr, pstyle)
-        label = self.numbering.label(num_id, ilvl, self.styles, _in_font)
+        label = self.numbering.label(num_id, ilvl, self.styles, in_font)
         saved, self._covers = self._covers, []
         try:
             frame = covering_frame(ppr)
@@ -376,7 +355,7 @@ class _Reader:
         rpr = r.find(_w("rPr"))
         tstyle = self._tstyles[-1] if self._tstyles else None
         hidden, struck = self.styles.run_flags(rpr, pstyle, tstyle)
-        font = _run_font(rpr)
+        font = run_font(rpr)
         out: list[str] = []
         for child in r:
             tag = child.tag
@@ -394,7 +373,7 @@ class _Reader:
             if hidden:
                 continue
             if tag == _w("t"):
-                out.append(_in_font(child.text or "", font))
+                out.append(in_font(child.text or "", font))
             elif tag in (_w("tab"), _w("br"), _w("cr"), _w("ptab")):
                 out.append(" ")
             elif tag == _w("noBreakHyphen"):
@@ -402,7 +381,7 @@ class _Reader:
             elif tag == _w("softHyphen"):
                 continue
             elif tag == _w("sym"):
-                out.append(_symbol(child))
+                out.append(symbol(child))
             elif tag == _w("drawing"):
                 out.append(self.drawing(child, part))
             elif tag == _w("pict"):
@@ -700,49 +679,3 @@ def _unknown(el: Any) -> None:
     picture the reader would otherwise not see."""
     if any(d.tag in _VISIBLE for d in el.iter()):
         raise Unreadable(f"an element the reader does not know ({_local(el.tag)})")
-
-
-def _run_font(rpr: Any) -> str:
-    """The run's own font (ascii, else hAnsi), lower case; '' when it names none."""
-    if rpr is None:
-        return ""
-    fonts = rpr.find(_w("rFonts"))
-    if fonts is None:
-        return ""
-    return (fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or "").strip().lower()
-
-
-def _in_font(text: str, font: str) -> str:
-    """Text typed in a symbol font shows that font's glyphs (LibreOffice writes a Wingdings
-    tick as the character F0FE in a Wingdings run, not as ``w:sym``)."""
-    table = SYMBOL_FONTS.get(font)
-    if table is None or not text:
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if not (code < 0x100 or 0xF000 <= code <= 0xF0FF):
-            out.append(ch)  # CJK and the rest are drawn by the run's East Asian font
-            continue
-        low = code - 0xF000 if code >= 0xF000 else code
-        if low not in table:
-            raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-        out.append(table[low])
-    return "".join(out)
-
-
-def _symbol(sym: Any) -> str:
-    font = (sym.get(_w("font")) or "").strip().lower()
-    try:
-        code = int(sym.get(_w("char")) or "", 16)
-    except ValueError:
-        raise Unreadable("a symbol character without a code") from None
-    low = code - 0xF000 if code >= 0xF000 else code
-    table = SYMBOL_FONTS.get(font)
-    if table is not None:
-        if low in table:
-            return table[low]
-        raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-    if font.startswith(("wingdings", "webdings", "marlett", "zapf")):
-        raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-    return chr(low)
