@@ -172,8 +172,8 @@ def not_a_docx(data: bytes, source: str, unknown: bool = True) -> InputError | N
             return None
         return refusal(
             source,
-            "不是 Word .docx 文件（也不是能认出的其他格式）",
-            "is not a Word .docx file (nor any format we recognise)",
+            "不是 Word .docx 文件（不是 zip 包，也不是能认出的其他格式）",
+            "is not a Word .docx file (not a zip package, nor any format we recognise)",
             SAVE_AS_ZH,
             SAVE_AS_EN,
         )
@@ -222,8 +222,9 @@ def not_a_docx(data: bytes, source: str, unknown: bool = True) -> InputError | N
         )
     return refusal(
         source,
-        "是 zip 压缩包，不是 Word .docx",
-        "is a zip archive, not a Word .docx",
-        "请不要压缩：直接把填好的 .docx 文件作为附件发送",
-        "do not compress it: attach the filled .docx itself",
+        "是 zip 压缩包，但不是 Word 文档（没有 word/document.xml）",
+        "is a zip but not a Word document (no word/document.xml)",
+        "如果是压缩包，请不要压缩，直接把填好的 .docx 文件作为附件发送；否则" + SAVE_AS_ZH,
+        "if it is an archive, do not compress: attach the filled .docx itself; otherwise "
+        + SAVE_AS_EN,
     )
