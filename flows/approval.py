@@ -161,7 +161,7 @@ def record_decision(
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     return process_inbox(Path(folder) if folder else None).as_dict()
 

@@ -417,7 +417,7 @@ def acceptance(
     copy is recorded from the inbox (or 'changeflow accept FILE')."""
     try:
         r = issue_task(request, issued_by)
-        mail = r["mail"] = send_task(r["document"], request.send, issued_by)
+        mail = r["mail"] = send_task(r, request.send, issued_by)
     except ChangeflowError as exc:
         return refused("acceptance", exc, request.key)
     slug = f"acceptance-{r['key']}"

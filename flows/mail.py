@@ -8,7 +8,6 @@ Thin: the work is ``tasks.clientmail``; these wrap it and show it in the UI.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -33,10 +32,22 @@ def send_field() -> Any:
     return Field(False, title=SEND_TITLE, description=SEND_HELP)
 
 
-def _send(document: str | int | Path, send: bool, actor: str) -> dict[str, Any] | None:
-    from changeflow.tasks.clientmail import send_if_wanted
+def _send(
+    result: dict[str, Any],
+    send: bool,
+    actor: str,
+    document: str = "document",
+    what: str = "document",
+    hint: str = "",
+) -> dict[str, Any] | None:
+    """A document just made, sent by the one rule (``tasks.clientmail.send_issued``): the box
+    ticked sends it, unticked leaves it to the contract (client_mail.send); a draft never."""
+    from changeflow.tasks.clientmail import send_issued
 
-    return send_if_wanted(document, True if send else None, actor=actor)
+    return send_issued(
+        result, True if send else None, actor=actor, document=document, what=what,
+        source=str(result.get("key") or "form"), field="send", hint=hint,
+    )  # fmt: skip
 
 
 send_task = task(_send, name="send-to-client", cache_policy=NO_CACHE)

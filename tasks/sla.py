@@ -85,14 +85,6 @@ _SEVERITY_WORDS = {
     "非系统崩溃": "non_crash",
     "一般故障": "non_crash",
 }
-SEVERITY_ZH = {"crash": "系统崩溃", "non_crash": "非系统崩溃"}
-STATUS_ZH = {
-    MET: "达标",
-    BREACHED: "超时",
-    AT_RISK: "即将超时",
-    RUNNING: "计时中",
-    PAUSED: "暂停",
-}
 ONE_US = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,5 +1,5 @@
 """The project's mailbox: clients' replies read over IMAP (imap-tools), their attachment
-taken through the inbox's own door (``signoff.take_in``: task books to intake, signed
+taken through the inbox's own door (``inbox.take_in``: task books to intake, signed
 documents to their decision), the message filed and the sender answered.
 
 One pass (``read_mailbox``), safe to run twice at once and to re-run after a crash:
@@ -359,7 +359,7 @@ def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
 
 def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
     """Take the message's attachment in: (outcome, detail, request key, file name, code)."""
-    from ..signoff import take_in
+    from ..inbox import take_in
 
     contact = contact_of(sender)
     if contact is None:

@@ -12,6 +12,7 @@ failure is recorded on the row and shown by ``changeflow status KEY``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -356,6 +357,49 @@ def send_if_wanted(
             row = s.scalar(select(ClientSend).where(ClientSend.document_id == doc_id))
             view = send_view(row) if row is not None else {"document_id": doc_id}
         return view | {"state": "failed", "status": "failed", "error": str(exc)}
+
+
+def sendable(
+    result: Mapping[str, Any],
+    send: bool | None,
+    *,
+    document: str = "document",
+    what: str = "document",
+    source: str = "command line",
+    field: str = "--send",
+    hint: str = "",
+) -> bool:
+    """The rule after a document is made, before it is sent: a draft is never sent (asking
+    for it is refused, the draft is kept); a result without a document has nothing to send."""
+    if result.get("status") == "draft":
+        if send:
+            raise InputError(
+                source,
+                field,
+                f"{what} v{result.get('version')} of {result.get('key')} is a draft (kept, not"
+                " sent): a draft never goes to the client" + (f"; {hint}" if hint else ""),
+            )
+        return False
+    return bool(result.get(document))
+
+
+def send_issued(
+    result: Mapping[str, Any],
+    send: bool | None,
+    *,
+    actor: str | None = None,
+    document: str = "document",
+    what: str = "document",
+    source: str = "command line",
+    field: str = "--send",
+    hint: str = "",
+) -> dict[str, Any] | None:
+    """Issue, then send if wanted: the one composition every command uses. ``sendable``
+    decides whether there is anything to send, ``send_if_wanted`` whether to send it."""
+    rule = {"document": document, "what": what, "source": source, "field": field, "hint": hint}
+    if not sendable(result, send, **rule):
+        return None
+    return send_if_wanted(result[document], send, actor=actor or "changeflow")
 
 
 def send_if_wanted_all(ids: list[int], *, actor: str = "changeflow") -> list[dict[str, Any]]:

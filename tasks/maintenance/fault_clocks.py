@@ -19,16 +19,6 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from .common import iso_local, show
 
-# labels of the clocks and severities, in notices, reports and the fault record
-CLOCK_ZH = {"response": "首次响应", "onsite": "到场"}
-CLOCK_EN = {"response": "first response", "onsite": "on site"}
-SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
-CLOCK_KIND_LABEL = {
-    sla.ALWAYS: ("全天计时", "around the clock"),
-    sla.SERVICE: ("服务时间", "service hours"),
-    sla.WORKING_DAYS: ("工作日全天", "around the clock on working days"),
-}
-
 
 def fault_rule(fault: Fault) -> sla.SeverityRule:
     """The rule copied onto the fault when it was reported."""

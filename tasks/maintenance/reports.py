@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import CLOCKS, SEVERITIES, both, pick
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
@@ -23,7 +24,7 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
 from .common import show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
+from .fault_clocks import clocks
 
 # --- the monthly SLA report ---------------------------------------------------------------
 
@@ -182,7 +183,10 @@ def report_markdown(r: dict[str, Any]) -> str:
         f"# SLA 月报 SLA report {r['month']}",
         "",
         f"故障数 Faults: {r['faults']}  "
-        + "  ".join(f"{SEVERITY_LABEL.get(k, k)}: {v}" for k, v in r["by_severity"].items()),
+        + "  ".join(
+            f"{both(SEVERITIES[k]) if k in SEVERITIES else k}: {v}"
+            for k, v in r["by_severity"].items()
+        ),
         "",
         "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open (已过期 past due)"
         " | 达标率 Met % | 平均 Avg (min) | 最长 Worst (min) |",
@@ -190,7 +194,7 @@ def report_markdown(r: dict[str, Any]) -> str:
     ]
     for name, c in r["clocks"].items():
         lines.append(
-            f"| {CLOCK_ZH[name]} {CLOCK_EN[name]} | {c['faults']} | {c['met']} | {c['breached']}"
+            f"| {both(CLOCKS[name])} | {c['faults']} | {c['met']} | {c['breached']}"
             f" | {c['open']} ({c['overdue']}) | {cell(c['met_percent'])}"
             f" | {cell(c['average_minutes'])} | {cell(c['worst_minutes'])} |"
         )
@@ -205,7 +209,8 @@ def report_markdown(r: dict[str, Any]) -> str:
         ]
         for b in r["breaches"]:
             lines.append(
-                f"| {b['key']} | {cell(b['title'])} | {CLOCK_EN[b['clock']]} | {cell(b['due'])}"
+                f"| {b['key']} | {cell(b['title'])} | {pick(CLOCKS[b['clock']], 'en')}"
+                f" | {cell(b['due'])}"
                 f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
             )
     return "\n".join(lines)

@@ -18,22 +18,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from changeflow.bilingual import CLOCK_KINDS, CLOCK_STATES, CLOCKS, is_zh, pick
 from changeflow.db.session import transaction
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
-from .. import sla
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
-from .fault_clocks import CLOCK_EN, CLOCK_ZH
 from .reports import _month, sla_report
 
 KIND = "sla-report"
-RESULT_LABEL = {
-    sla.MET: ("达标", "met"),
-    sla.BREACHED: ("超时", "breached"),
-    "open": ("未结", "open"),
-}
 STATE_LABEL = {
     "issued": ("待甲方确认", "waiting for the client"),
     "agreed": ("甲方无异议", "agreed by the client"),
@@ -48,9 +42,7 @@ def subject_of(contract: str, month: str) -> str:
 
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
-    from .fault_clocks import CLOCK_KIND_LABEL
-
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     i = 0 if zh else 1
     sd = r["service_days"] or {}
     rows, pauses = [], []
@@ -59,12 +51,14 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             if c["status"] == "open":
                 used = f"{'已用' if zh else 'used'} {clock_length(c['used_minutes'], zh)}"
                 used += ("，已过期" if zh else ", past due") * c["past_due"]
-                result = RESULT_LABEL["open"][i] + (f"（{used}）" if zh else f" ({used})")
+                result = pick(CLOCK_STATES["open"], lang) + (f"（{used}）" if zh else f" ({used})")
             else:
                 used = clock_length(c["used_minutes"], zh)
-                result = RESULT_LABEL[c["status"]][i] + (f"（{used}）" if zh else f" ({used})")
+                result = pick(CLOCK_STATES[c["status"]], lang) + (
+                    f"（{used}）" if zh else f" ({used})"
+                )
             rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
-            rule += CLOCK_KIND_LABEL[c["clock"]][i]
+            rule += pick(CLOCK_KINDS[c["clock"]], lang)
             if name == "onsite" and f.get("onsite_requested"):
                 asked = f["onsite_requested"][5:16]
                 rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
@@ -72,7 +66,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 {
                     "key": f["key"],
                     "title": f["title"],
-                    "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
+                    "clock": pick(CLOCKS[name], lang),
                     "rule": rule,
                     "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
                     "actual": (c["stopped_at"] or "-")[5:16] or "-",
@@ -119,7 +113,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         ),
         "summary": [
             {
-                "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                "name": pick(CLOCKS[n], lang),
                 "faults": c["faults"],
                 "met": c["met"],
                 "breached": c["breached"],
@@ -133,7 +127,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         "breaches": [
             {
                 "key": b["key"],
-                "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
+                "clock": pick(CLOCKS[b["clock"]], lang),
                 "over": minutes_text(b["over_minutes"]),
                 "cause": b["cause"],
             }
@@ -183,7 +177,7 @@ def sla_report_document(
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
-        zh = lang == "zh-CN"
+        zh = is_zh(lang)
         title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
@@ -274,7 +268,7 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
     from pathlib import Path
 
     from ..inputs import read_limited
-    from ..signoff import Refused, approve_document, read_returned
+    from ..signoff import Refused, read_returned, signable
 
     path = Path(path)
     source = str(path)
@@ -284,7 +278,8 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
         raise Refused(
             source, "kind", f"is a {returned.kind} document, not an SLA statement", "unknown"
         )
-    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    spec = signable(returned.kind)
+    result = record_statement(returned, spec, data, filename=path.name, actor=actor)
     from changeflow.db.maintenance import SlaStatement
 
     with transaction() as s:
@@ -297,7 +292,7 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
 
 
 def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, actor: str) -> Any:
-    """The statement's recorder (declared in ``tasks.signoff.kinds``): the client's
+    """The statement's recorder (declared in ``tasks.returned.RECORDERS``): the client's
     confirmation (agreed or disputed, remarks, signer, date), the returned file and the
     statement's event, in one transaction. The same file again is a duplicate (nothing new);
     an older version, a changed content, a statement already confirmed, a date before the

@@ -8,12 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.planning import Plan
 from changeflow.settings import get_settings
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..money import capital, fmt
-from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, _pick, today_local
+from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, today_local
 from .estimating import pd_text
 
 
@@ -64,7 +65,7 @@ EXCLUSIONS = {
 def _service_days(plan: Plan, lang: str) -> dict[str, Any]:
     """The service-day and fee section (``Plan.data["service_days"]``), formatted."""
     sd = (plan.data or {}).get("service_days")
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     if not sd:
         return {"sd": None, "sd_cover": "—"}
     if sd["counts"]:
@@ -110,7 +111,7 @@ def _service_days(plan: Plan, lang: str) -> dict[str, Any]:
         ),
     ]
     return {
-        "sd": [{"label": _pick(k, lang), "value": v} for k, v in rows],
+        "sd": [{"label": pick(k, lang), "value": v} for k, v in rows],
         "sd_cover": cover,
         "sd_note": note,
     }
@@ -126,7 +127,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
     phases = (plan.data or {}).get("phases", {})
 
     def role(r: str) -> str:
-        return _pick(ROLE_LABELS[r], lang) if r in ROLE_LABELS else r
+        return pick(ROLE_LABELS[r], lang) if r in ROLE_LABELS else r
 
     pct = (plan.tax_rate * 100).normalize()
     _d = _marker(plan)
@@ -152,7 +153,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
             {
                 "no": r.no,
                 "text": r.text,
-                "priority": _pick(PRIORITY_LABELS.get(r.priority, (r.priority, r.priority)), lang),
+                "priority": pick(PRIORITY_LABELS.get(r.priority, (r.priority, r.priority)), lang),
                 "acceptance": r.acceptance,
             }
             for r in req.requirements
@@ -161,12 +162,10 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
             {
                 "seq": it.seq,
                 "req": str(it.requirement_no) if it.requirement_no in reqs else "—",
-                "phase": _pick(PHASE_LABELS[it.phase], lang),
+                "phase": pick(PHASE_LABELS[it.phase], lang),
                 "title": it.title,
                 "role": role(it.role),
-                "assignee": it.assignee.name
-                if it.assignee
-                else ("待定" if lang == "zh-CN" else "TBD"),
+                "assignee": it.assignee.name if it.assignee else ("待定" if is_zh(lang) else "TBD"),
                 "person_days": pd_text(it.person_days),
                 "rate": fmt(it.day_rate),
                 "covered": pd_text(it.covered_days) if it.covered_days else "0",
@@ -189,7 +188,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "currency": plan.currency,
         "phases": [
             {
-                "phase": _pick(PHASE_LABELS[p], lang),
+                "phase": pick(PHASE_LABELS[p], lang),
                 "start": _d(date.fromisoformat(v["start"])),
                 "end": _d(date.fromisoformat(v["end"])),
             }
@@ -218,7 +217,7 @@ def _mark_draft(doc: Any, lang: str) -> None:
     """草稿 in the header of every page (every section, first pages included)."""
     from docx.shared import Pt, RGBColor
 
-    text = _pick(DRAFT_MARK, lang)
+    text = pick(DRAFT_MARK, lang)
     for section in doc.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
             header.is_linked_to_previous = False
@@ -243,13 +242,13 @@ def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
     from ..signoff import sign_document
     from ..wordkit import render
 
-    title = _pick(PLAN_TITLE, lang)
+    title = pick(PLAN_TITLE, lang)
     if draft:
         return render(
             "plan",
             plan_context(plan, lang, draft=True),
             lang=lang,
-            title=f"{title} {plan.request.key} v{plan.version} ({_pick(('草稿', 'draft'), lang)})",
+            title=f"{title} {plan.request.key} v{plan.version} ({pick(('草稿', 'draft'), lang)})",
             subject=plan.request.title,
             custom_properties={
                 "changeflow.kind": "plan-draft",

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.lifecycle import is_allowed, load_for_update, transition
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import Milestone, Plan, WorkItem
@@ -36,7 +37,7 @@ from ..calendar import calendar_for
 from ..documents import document_filename
 from ..money import capital, fmt
 from .budget import cost, cover
-from .common import MILESTONE_LABELS, _pick, today_local
+from .common import MILESTONE_LABELS, today_local
 from .document import render_plan
 from .economics import economics, extra_rates, service_days_before
 from .estimates_file import parse_estimates, read_estimates_file
@@ -257,7 +258,7 @@ def make_plan(
             plan.milestones.append(
                 Milestone(
                     phase=phase,
-                    name=_pick(MILESTONE_LABELS[phase], lang),
+                    name=pick(MILESTONE_LABELS[phase], lang),
                     day=day,
                     provisional=prov,
                 )

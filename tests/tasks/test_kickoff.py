@@ -170,7 +170,7 @@ def test_late_approval_moves_the_schedule(submitted: str, repo: git.Repo, tmp_pa
     _set_repo(repo.working_tree_dir)
     make_plan(submitted, start=date(2026, 11, 2))  # planned to start before today
     p = tmp_path / "r.docx"
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
 
     p.write_bytes(fill(plan_path(submitted)))
     approve_file(p)

@@ -72,7 +72,7 @@ def _chinese_first(text: str) -> None:
 
 def test_inbox_reason_files_say_what_it_is_and_what_to_do(submitted: str, tmp_path) -> None:
     from changeflow.settings import get_settings
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
     from tests.support.approval import fill, make_plan
 
     files = _files(fill(make_plan(submitted)))

@@ -98,7 +98,7 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     assert seal[0] == ["签章", "甲方（委托单位）", "乙方（承建单位）"]
     assert [row[0] for row in seal[1:]] == ["签字", "盖章", "日期"]
     # real properties, A4, stored with its sha256
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     props = read_custom_properties(d)
     assert props["changeflow.kind"] == "plan" and props["changeflow.plan_version"] == "1"
@@ -681,7 +681,8 @@ def test_a_draft_cannot_be_approved_or_sent(submitted: str, cli) -> None:
     from changeflow.db.models import Document
     from changeflow.db.session import transaction
     from changeflow.tasks.planning import make_plan
-    from changeflow.tasks.signoff import Refused, approve_document, record_decision, today_local
+    from changeflow.tasks.returned import approve_document
+    from changeflow.tasks.signoff import Refused, record_decision, today_local
 
     r = make_plan(submitted, start=D("2026-11-30"))
     assert r["status"] == "draft" and _state(submitted) == "submitted"
