@@ -37,16 +37,18 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.tasks.intake import intake
     from changeflow.tasks.taskbook import parse_docx, validate
 
-    n = 20 if quick else 100
+    n = 10 if quick else 100
     data = (ROOT / "examples" / "taskbook.docx").read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         _setup(Path(tmp) / "var")
         counter = iter(range(10**9))
 
         def one() -> None:
-            # a distinct file each time (the same bytes twice are refused as a duplicate)
+            # a distinct task book each time (the same bytes, or the same project, client and
+            # requirements, twice are refused as a duplicate)
             i = next(counter)
             book = validate(parse_docx(data, "bench.docx"), "bench.docx")
+            book = book.model_copy(update={"project": f"{book.project} {i}"})
             intake(book, source="bench.docx", original=data + str(i).encode(), filename="t.docx")
 
         def floor() -> None:

@@ -130,6 +130,8 @@ class Request(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(20), index=True)
     held_from: Mapped[str | None] = mapped_column(String(20))  # state to return to from on_hold
+    # the task book's content (client, project, requirements) whatever its format: one intake
+    taskbook_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)

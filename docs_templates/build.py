@@ -19,6 +19,7 @@ from . import (
     tpl_golive,
     tpl_manual,
     tpl_plan,
+    tpl_settlement,
     tpl_slareport,
     tpl_taskbook,
     tpl_techdoc,
@@ -42,6 +43,7 @@ BUILDERS: dict[str, Builder] = {
     "fault": tpl_fault.fault,
     "dispatch": tpl_dispatch.dispatch,
     "sla-report": tpl_slareport.sla_report,
+    "settlement": tpl_settlement.settlement,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -56,6 +58,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "fault": tpl_fault.TITLE,
     "dispatch": tpl_dispatch.TITLE,
     "sla-report": tpl_slareport.TITLE,
+    "settlement": tpl_settlement.TITLE,
 }
 
 

@@ -38,6 +38,7 @@ from .common import (
     timed_name,
 )
 from .forms import flow
+from .mail import mail_note
 
 EVIDENCE_DIR = "evidence"
 
@@ -237,7 +238,7 @@ def kickoff(
         next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]
     publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
-    if mail["status"] not in ("sent", "already-sent"):
+    if mail["status"] not in ("sent", "already-sent", "not-set-up"):
         return refused(
             "kickoff",
             InputError(
@@ -248,4 +249,6 @@ def kickoff(
             ),
             key,
         )
-    return outcome(f"{key} 已开工 started: branch {res['branch']} -> {res['state']}", res)
+    return outcome(
+        f"{key} 已开工 started: branch {res['branch']} -> {res['state']}" + mail_note(mail), res
+    )

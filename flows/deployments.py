@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, ops, plan, steps, sync, weekly
+from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -250,6 +250,34 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "SLA 月报：达标率、平均与最长响应时间、超时及原因。 Monthly SLA report: met %, average "
         "and worst times, breaches with causes.",
         Every(cron="0 9 1 * *"),
+    ),
+    Deployment(
+        money.payment,
+        "payment",
+        "收款登记：日期、金额、方式（支票及支票号、现金、转账）。 Record a payment the client made:"
+        " date, amount, cheque with its number, cash or bank transfer.",
+        titles={"payment": "收款 Payment"},
+    ),
+    Deployment(
+        money.invoice,
+        "invoice",
+        "开票登记：发票号、日期、金额。 Record an invoice we issued: number, date, amount.",
+        titles={"invoice": "发票 Invoice"},
+    ),
+    Deployment(
+        money.fee_reminder,
+        "fee-reminder",
+        "年费到期提醒：到期前及逾期时提醒我方项目负责人，各一次。 Remind our project lead before"
+        " an instalment of the annual fee falls due and when it is overdue, once each.",
+        WORKING_MORNINGS,
+    ),
+    Deployment(
+        money.settlement,
+        "settlement",
+        "年度服务结算单：费用、服务天数、故障时限、项目开发、续约日期；合同年度最后一个月自动生成，"
+        "也可随时生成。 The year's settlement for the client to confirm: made in the contract"
+        " year's last month, and on demand.",
+        Every(cron="0 9 20 * *"),
     ),
     Deployment(
         ops.backup,

@@ -14,7 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from changeflow.errors import ChangeflowError, InputError
+from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
 from .common import md, next_line, outcome, publish_markdown, publish_table, refused
 from .forms import flow
@@ -53,10 +53,22 @@ def _send(
 send_task = task(_send, name="send-to-client", cache_policy=NO_CACHE)
 
 
+NOT_SET_UP = "邮件未设置 mail not set up"
+
+
+def mail_note(mail: dict[str, Any] | None) -> str:
+    """What a completed run's state message adds when mail is not set up (else nothing)."""
+    if mail and mail.get("status") == "not-set-up":
+        return f"; {NOT_SET_UP}: {mail.get('error')}"
+    return ""
+
+
 def mail_markdown(mail: dict[str, Any] | None) -> str:
     """The artifact's line on the mail (empty when nothing was sent)."""
     if not mail:
         return ""
+    if mail.get("status") == "not-set-up":
+        return f"\n- 邮件 Mail: **{NOT_SET_UP}**: {md(str(mail.get('error')))}\n"
     to = md(", ".join(mail.get("to") or []))
     if mail.get("state") == "failed":
         return f"\n- 邮件 Mail to {to}: **失败 FAILED** {md(str(mail.get('error')))}\n"
@@ -95,6 +107,10 @@ def mailbox() -> Any:
     """Read the project's mailbox: each reply's attachment through the inbox's checks (task
     books to intake, signed documents to their decision), the mail filed and answered;
     fails, naming them, if any mail was refused (each sender got the reason)."""
+    from changeflow.tasks.clientmail.mailbox import mailbox_set_up
+
+    if not mailbox_set_up():  # optional until it is set up: a completed run that says so
+        return outcome(f"{NOT_SET_UP}: {MailNotSetUp.IMAP}", {"configured": False})
     try:
         report = mailbox_task()
     except ChangeflowError as exc:

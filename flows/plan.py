@@ -32,7 +32,7 @@ from .common import (
     timed_name,
 )
 from .forms import flow
-from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
+from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
 
 
 class EstimateRow(BaseModel):
@@ -266,7 +266,7 @@ def plan(
         return failed
     return outcome(
         f"{result['key']} 计划 plan v{result['version']}: ¥{result['total']},"
-        f" {result['start']} - {result['end']} -> {result['state']}",
+        f" {result['start']} - {result['end']} -> {result['state']}" + mail_note(mail),
         result,
     )
 

@@ -111,7 +111,7 @@ def dispatch_create(
     from changeflow.tasks.maintenance import create_dispatch
 
     from .common import document_link
-    from .mail import mail_failed, mail_markdown, send_task
+    from .mail import mail_failed, mail_markdown, mail_note, send_task
 
     try:
         r = create_dispatch(kind=kind.split(" ")[0], planned_start=planned_start, staff=staff,
@@ -131,7 +131,7 @@ def dispatch_create(
     failed = mail_failed("dispatch-create", mail, r["number"])
     if failed is not None:
         return failed
-    return outcome(f"派工单已生成 Dispatch order {r['number']} ({kind})", r)
+    return outcome(f"派工单已生成 Dispatch order {r['number']} ({kind})" + mail_note(mail), r)
 
 
 @flow(name="dispatch-done", flow_run_name="dispatch-done {number}", log_prints=True)
@@ -146,7 +146,7 @@ def dispatch_done(
     """Record when the work of a dispatch order was actually done."""
     from changeflow.tasks.maintenance import complete_dispatch
 
-    from .mail import mail_failed, mail_markdown, send_task
+    from .mail import mail_failed, mail_markdown, mail_note, send_task
 
     try:
         r = complete_dispatch(number, actual_start=actual_start, actual_end=actual_end,
@@ -165,7 +165,7 @@ def dispatch_done(
         + next_line(None, hand_in_line("派工单", "dispatch order")),
         "Dispatch done",
     )
-    return outcome(f"派工单已完成 Dispatch order {number} done", r)
+    return outcome(f"派工单已完成 Dispatch order {number} done" + mail_note(mail), r)
 
 
 @flow(name="run-log-add", flow_run_name="run-log-add {day}", log_prints=True)

@@ -2,7 +2,8 @@
 recorded by the room of its subject, through ``RECORDERS``: ONE declared table, by kind.
 
 It sits above both ``signoff`` and the rooms of the subjects (``maintenance`` records a
-dispatch order and a monthly statement), so neither has to know the other.
+dispatch order and a monthly statement, ``settlement`` the year's settlement), so neither
+has to know the other.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from .inputs import read_limited
 from .maintenance.dispatch_signoff import record_dispatch_signoff
 from .maintenance.statement import record_statement
+from .settlement.document import record_settlement
 from .signoff import DecisionResult, Refused, Returned, read_returned, record_returned, signable
 
 Recorder = Callable[..., Any]
@@ -24,6 +26,7 @@ RECORDERS: dict[str, Recorder] = {
     "acceptance": record_returned,
     "dispatch": record_dispatch_signoff,
     "sla-report": record_statement,
+    "settlement": record_settlement,
 }
 
 

@@ -123,11 +123,16 @@ def kickoff(
         lambda: console.print(
             f"{key}: branch {result['branch']} in {result['repo']}, planned"
             f" {result['planned_start']} - {result['planned_end']}, state {result['state']};"
-            f" mail: {result['mail']['status']}",
+            f" mail: {result['mail']['status']}"
+            + (
+                f"\nteam not mailed: {result['mail']['error']}"
+                if result["mail"]["status"] == "not-set-up"
+                else ""
+            ),
             markup=False,
         ),
     )
-    if result["mail"]["status"] not in ("sent", "already-sent"):
+    if result["mail"]["status"] not in ("sent", "already-sent", "not-set-up"):
         print(f"error: team mail not sent: {result['mail'].get('error')}", file=sys.stderr)
         raise typer.Exit(1)
 

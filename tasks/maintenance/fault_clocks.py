@@ -28,6 +28,11 @@ def fault_rule(fault: Fault) -> sla.SeverityRule:
     )
 
 
+def asked_onsite(fault: Fault) -> datetime | None:
+    """The client's on-site time when it is the deadline (``sla.asked_onsite``)."""
+    return sla.asked_onsite(fault.severity, fault.onsite_requested)
+
+
 def pauses_of(fault: Fault) -> list[sla.Pause]:
     return [sla.Pause(p.started_at, p.ended_at) for p in fault.pauses]
 
@@ -56,7 +61,7 @@ def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.C
             stopped_at=stopped[name],
             now=now,
             not_before=out["response"].due if name == "onsite" else None,
-            fixed_due=fault.onsite_requested if name == "onsite" else None,
+            fixed_due=asked_onsite(fault) if name == "onsite" else None,
         )
     return out
 
@@ -68,10 +73,8 @@ def _refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
     for name in sla.CLOCK_NAMES:
         r = rule.clock(name)
         due = sla.paused_due(fault.reported_at, r.duration, r.clock, cal, pauses, stopped[name])
-        if name == "onsite" and fault.onsite_requested is not None:
-            due = sla.Due(fault.onsite_requested, False)
-        elif name == "onsite" and due is not None and response_due and due.at < response_due:
-            due = sla.Due(response_due, due.provisional)
+        if name == "onsite":
+            due = sla.onsite_deadline(due, asked=asked_onsite(fault), not_before=response_due)
         if name == "response":
             response_due = due.at if due else None
         setattr(fault, f"{name}_due", due.at if due else None)

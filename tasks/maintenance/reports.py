@@ -24,7 +24,7 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
 from .common import show
-from .fault_clocks import clocks
+from .fault_clocks import asked_onsite, clocks
 
 # --- the monthly SLA report ---------------------------------------------------------------
 
@@ -84,7 +84,7 @@ def sla_report(
                 "reported_at": show(fault.reported_at),
                 "state": req.state,
                 "cause": fault.breach_cause,
-                "onsite_requested": show(fault.onsite_requested),
+                "onsite_requested": show(asked_onsite(fault)),  # when it is the deadline
                 "pauses": [
                     {"from": show(p.started_at), "to": show(p.ended_at), "reason": p.reason}
                     for p in fault.pauses
@@ -149,6 +149,7 @@ def sla_report(
                 u = _usage(s, kk, last, until=last)  # the year as it stood at the month's end
                 month = f"{first:%Y-%m}"
                 service = {
+                    **_month_money(s, kk, first, last, u["orders"], month),
                     "contract": kk.code,
                     "client": kk.client.name,
                     "month_days": u["per_month"].get(f"{first:%Y-%m}", Decimal("0.00")),
@@ -171,6 +172,31 @@ def sla_report(
             "fault_rows": faults,
             "service_days": service,
         }
+
+
+def _month_money(
+    session: Session, k: Any, first: date, last: date, orders: list[dict[str, Any]], month: str
+) -> dict[str, Any]:
+    """The month's money where the contract ties money to it: overtime of the month's
+    accepted orders (billed at ``settings.fees.overtime_hour_rate`` when the contract names
+    one) and development beyond the year's days in the plans approved this month."""
+    from ..money import ZERO, times, total
+    from ..servicedays import development_billed, overtime_hour_rate
+
+    hours = sum(
+        (o["overtime_hours"] for o in orders
+         if f"{o['day']:%Y-%m}" == month and o["state"] == "signed" and o["accepted"]),
+        Decimal("0.00"),
+    )  # fmt: skip
+    rate = overtime_hour_rate(k)
+    dev = development_billed(session, k, first, last)
+    return {
+        "month_overtime_hours": hours,
+        "month_overtime_rate": rate,
+        "month_overtime_billed": times(hours, rate) if rate is not None else ZERO,
+        "month_development_billed": total(dev.values()),
+        "month_development": dev,
+    }
 
 
 def report_markdown(r: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The monthly SLA statement (SLA 月度服务对账单) the client receives and confirms.
+"""The monthly SLA statement (月度服务对账单) the client receives and confirms.
 
 ``sla_report_document`` renders the month's report (``reports.sla_report``) as a Word
 statement, signs it like every document a client signs (``tasks.signoff``: kind
@@ -13,6 +13,8 @@ records the confirmation, the returned file and the event in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +42,39 @@ def subject_of(contract: str, month: str) -> str:
     return f"{contract}/{month}"
 
 
+def _when(text: str | None, lang: str, missing: str = "") -> str:
+    """A moment of the month as the statement shows it: 12月5日 18:29 (12-05 18:29); the
+    month and year are in the heading."""
+    if not text:
+        return missing
+    from datetime import datetime as _dt
+
+    try:
+        t = _dt.fromisoformat(text[:16].replace(" ", "T"))
+    except ValueError:
+        return text
+    return f"{t.month}月{t.day}日 {t:%H:%M}" if is_zh(lang) else f"{t:%m-%d %H:%M}"
+
+
+def _overtime(hours: Any, lang: str) -> str:
+    """Overtime in the unit a reader expects (5 分钟, 1 小时 30 分钟), 无 when none."""
+    from decimal import Decimal
+
+    from changeflow.wording import minutes_label
+
+    minutes = int((Decimal(str(hours or 0)) * 60).to_integral_value())
+    if not minutes:
+        return "无" if is_zh(lang) else "none"
+    return minutes_label(minutes, lang)
+
+
+def _open_text(n: int, overdue: int, lang: str) -> str:
+    """Clocks still running: 2, or 2（其中 1 个已过期）."""
+    if not overdue:
+        return str(n)
+    return f"{n}（其中 {overdue} 个已过期）" if is_zh(lang) else f"{n} ({overdue} past due)"
+
+
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
     zh = is_zh(lang)
@@ -60,7 +95,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
             rule += pick(CLOCK_KINDS[c["clock"]], lang)
             if name == "onsite" and f.get("onsite_requested"):
-                asked = f["onsite_requested"][5:16]
+                asked = _when(f["onsite_requested"], lang)
                 rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
             rows.append(
                 {
@@ -68,8 +103,8 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                     "title": f["title"],
                     "clock": pick(CLOCKS[name], lang),
                     "rule": rule,
-                    "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
-                    "actual": (c["stopped_at"] or "-")[5:16] or "-",
+                    "due": _when(c["due"], lang),
+                    "actual": _when(c["stopped_at"], lang),
                     "result": result,
                 }
             )
@@ -77,12 +112,11 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             pauses.append(
                 {
                     "key": f["key"],
-                    "start": (p["from"] or "-")[5:16] or "-",
-                    "end": (p["to"] or "")[5:16] or ("未结束" if zh else "still open"),
+                    "start": _when(p["from"], lang),
+                    "end": _when(p["to"], lang, "未结束" if zh else "still open"),
                     "reason": p["reason"] or "-",
                 }
             )
-    empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
     sep = "、" if zh else ", "
     verdict = {True: ("是", "yes"), False: ("否（不计）", "no (not counted)"),
                "done": ("待验收（不计）", "waiting (not counted)"),
@@ -91,18 +125,17 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         {
             "number": o["number"],
             "title": o["title"],
-            "day": o["day"].isoformat()[5:],
+            "day": f"{o['day'].month}月{o['day'].day}日" if zh else o["day"].isoformat()[5:],
             "staff": sep.join(o["engineers"]) or "-",
             "days": o["days"],
-            "overtime": o["overtime_hours"],
+            "overtime": _overtime(o["overtime_hours"], lang),
             "accepted": verdict[bool(o["accepted"]) if o["state"] == "signed" else o["state"]][i],
         }
         for o in sd.get("orders", [])
     ]
     return {
-        "orders": orders
-        or [{k: "-" for k in ("number", "title", "day", "staff", "days", "overtime", "accepted")}],
-        "month": r["month"],
+        "orders": orders,
+        "month": f"{int(r['month'][:4])}年{int(r['month'][5:7])}月" if zh else r["month"],
         "contract": sd.get("contract", r["contract"] or "-"),
         "client": sd.get("client", "-"),
         "as_of": r["as_of"][:16],
@@ -111,19 +144,20 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         "year_days": (
             f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
         ),
+        "month_money": _month_money(sd, zh),
         "summary": [
             {
                 "name": pick(CLOCKS[n], lang),
                 "faults": c["faults"],
                 "met": c["met"],
                 "breached": c["breached"],
-                "open": f"{c['open']} ({c['overdue']})",
+                "open": _open_text(c["open"], c["overdue"], lang),
                 "percent": "-" if c["met_percent"] is None else f"{c['met_percent']}%",
             }
             for n, c in r["clocks"].items()
         ],
-        "rows": rows or [empty_row],
-        "pauses": pauses or [{"key": "-", "start": "-", "end": "-", "reason": "-"}],
+        "rows": rows,
+        "pauses": pauses,
         "breaches": [
             {
                 "key": b["key"],
@@ -132,9 +166,36 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 "cause": b["cause"],
             }
             for b in r["breaches"]
-        ]
-        or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
+        ],
     }
+
+
+def _month_money(sd: dict[str, Any], zh: bool) -> str:
+    """The month's money the contract ties to it: overtime billed (only at a rate the
+    contract names) and development beyond the year's days approved this month."""
+    from ..money import fmt
+
+    if not sd or "month_overtime_hours" not in sd:
+        return "-"
+    hours, rate = sd["month_overtime_hours"], sd["month_overtime_rate"]
+    if rate is None:
+        ot = (
+            f"加班 {hours} 小时（合同未约定加班费，不另计费）"
+            if zh
+            else f"overtime {hours} h (no overtime rate in the contract: not billed)"
+        )
+    else:
+        ot = (
+            f"加班 {hours} 小时 × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+            if zh
+            else f"overtime {hours} h × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+        )
+    dev = fmt(sd["month_development_billed"])
+    return ot + (
+        f"；超出年度服务天数的开发 ¥{dev}（含税）"
+        if zh
+        else f"; development beyond the year's days ¥{dev} (incl. tax)"
+    )
 
 
 def sla_report_document(
@@ -178,7 +239,7 @@ def sla_report_document(
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
         zh = is_zh(lang)
-        title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
+        title = ("月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
         doc = put_document(
@@ -291,151 +352,229 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
         return {**statement_view(st), "duplicate": result.duplicate}
 
 
+@dataclass(frozen=True)
+class Confirmable:
+    """A document the client confirms in the statement's table (对账结果, 意见, 签字人, 日期):
+    the monthly SLA statement, the year's settlement. What differs between them: the kind,
+    the table of issued versions and its events, how the versions of one series are found,
+    the name of the returned file, and what a dispute does."""
+
+    kind: str
+    name: tuple[str, str]  # (zh-CN, en) for the messages
+    noun: str  # "statement", "settlement"
+    model: Any  # SlaStatement | YearSettlement
+    event: Any  # its event model
+    series: Callable[[Any], Any]  # st -> the where-clause of its versions
+    returned_name: Callable[[Any], str]
+    # a dispute is told after the transaction: on_dispute(*dispute_args(st), signer=, ...)
+    on_dispute: Callable[..., None] | None = None
+    dispute_args: Callable[[Any], tuple[Any, ...]] = lambda st: (st.id,)
+
+
+def _statement_series(st: Any) -> Any:
+    from changeflow.db.maintenance import SlaStatement
+
+    return (SlaStatement.contract_id == st.contract_id) & (SlaStatement.month == st.month)
+
+
+def _statement() -> Confirmable:
+    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
+
+    return Confirmable(
+        KIND, ("SLA 对账单", "SLA statement"), "statement", SlaStatement, SlaStatementEvent,
+        _statement_series,
+        lambda st: f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
+        on_dispute=_tell_dispute,
+        dispute_args=lambda st: (st.id, st.contract.code, st.month, st.version),
+    )  # fmt: skip
+
+
 def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, actor: str) -> Any:
     """The statement's recorder (declared in ``tasks.returned.RECORDERS``): the client's
     confirmation (agreed or disputed, remarks, signer, date), the returned file and the
     statement's event, in one transaction. The same file again is a duplicate (nothing new);
     an older version, a changed content, a statement already confirmed, a date before the
     statement was issued or in the future, a dispute without a word, are refused."""
-    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
-    from changeflow.db.store import document_path, put_document, sha256_bytes
+    return record_confirmation(_statement(), returned, data, filename=filename, actor=actor)
 
-    from ..inputs import clean_text
-    from ..signoff import (
-        DecisionResult,
-        Refused,
-        check_content,
-        parse_agreed,
-        parse_date,
-        today_local,
-        verify_stored,
+
+def record_confirmation(
+    c: Confirmable, returned: Any, data: bytes, *, filename: str, actor: str
+) -> Any:
+    """A returned confirmation of ``c``'s kind, checked and recorded in one transaction
+    (the steps below, in order); a dispute is then told (``c.on_dispute``)."""
+    from changeflow.db.store import document_path, sha256_bytes
+
+    from ..signoff import check_content, verify_stored
+
+    source, sha = returned.source, sha256_bytes(data)
+    with transaction() as s:
+        st = _issued_version(s, c, returned)
+        if st.evidence_sha256 == sha:
+            return _result(c, st, st.signed_document.path if st.signed_document else None, True)
+        _check_newest(s, c, st, source)
+        check_content(returned, verify_stored(document_path(st.document).read_bytes(),
+                                              st.document.path, c.kind))  # fmt: skip
+        _check_waiting(c, st, source)
+        agreed, remarks, signer, signed_on = _read_confirmation(
+            returned.signoff_raw, st, source, c.noun
+        )
+        stored = _store_returned(s, c, st, data, filename)
+        _apply(c, st, returned, stored, sha, (agreed, remarks, signer, signed_on), actor,
+               filename)  # fmt: skip
+        s.flush()
+        out = _result(c, st, stored.path)
+        dispute = None if agreed or c.on_dispute is None else c.dispute_args(st)
+    if dispute is not None and c.on_dispute is not None:
+        c.on_dispute(*dispute, signer=signer, signed_on=signed_on, remarks=remarks)
+    return out
+
+
+def _result(c: Confirmable, st: Any, stored_path: str | None, duplicate: bool = False) -> Any:
+    from ..signoff import DecisionResult
+
+    return DecisionResult(
+        key=st.subject,
+        kind=c.kind,
+        version=st.version,
+        decision="approve" if st.agreed else "reject",
+        state=st.state,
+        approver=st.signer,
+        decided_on=st.signed_on,
+        comment=st.remarks,
+        channel="document",
+        evidence_sha256=st.evidence_sha256,
+        evidence=stored_path,
+        approval_id=0,
+        duplicate=duplicate,
     )
 
-    source = returned.source
-    sha = sha256_bytes(data)
-    tz = get_settings().tz
 
-    def result(st: Any, stored_path: str | None, duplicate: bool = False) -> DecisionResult:
-        return DecisionResult(
-            key=st.subject,
-            kind=KIND,
-            version=st.version,
-            decision="approve" if st.agreed else "reject",
-            state=st.state,
-            approver=st.signer,
-            decided_on=st.signed_on,
-            comment=st.remarks,
+def _issued_version(s: Any, c: Confirmable, returned: Any) -> Any:
+    """The issued version the file names (locked), or refused as unknown."""
+    from ..signoff import Refused
+
+    m = c.model
+    st = s.scalar(
+        select(m)
+        .where(m.subject == returned.request, m.version == returned.version,
+               m.lang == returned.lang)
+        .with_for_update()
+    )  # fmt: skip
+    if st is None:
+        raise Refused(
+            returned.source,
+            "version",
+            f"we have no record of sending the {c.name[1]} {returned.request} v{returned.version}",
+            "unknown",
+        )
+    return st
+
+
+def _check_newest(s: Any, c: Confirmable, st: Any, source: str) -> None:
+    from ..signoff import Refused
+
+    newest = s.scalar(select(func.max(c.model.version)).where(c.series(st)))
+    if newest and st.version < newest:
+        raise Refused(
+            source,
+            "version",
+            f"this is the {c.name[1]} {st.subject} v{st.version}, but v{newest} has been"
+            " sent since: only the newest version can be confirmed",
+            "stale",
+        )
+
+
+def _check_waiting(c: Confirmable, st: Any, source: str) -> None:
+    from ..signoff import Refused
+
+    if st.state != "issued":
+        verb = "agreed to" if st.agreed else "disputed"
+        raise Refused(
+            source,
+            "result",
+            f"the {c.name[1]} {st.subject} v{st.version} was already {verb} by"
+            f" {st.signer} on {st.signed_on}; nothing new was recorded",
+            "decided",
+        )
+
+
+def _read_confirmation(
+    raw: dict[str, str], st: Any, source: str, noun: str = "statement"
+) -> tuple[bool, str, str, Any]:
+    """The client's cells: the result, remarks (required for a dispute), signer, date (not
+    before the version was issued, not in the future)."""
+    from ..inputs import clean_text
+    from ..signoff import Refused, parse_agreed, parse_date, today_local
+
+    agreed = parse_agreed(raw.get("result", ""), source)
+    remarks = clean_text(raw.get("remarks", ""), 4000)
+    signer = clean_text(raw.get("signer", ""), 120)
+    if not signer:
+        raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
+    issued_on = st.issued_at.astimezone(get_settings().tz).date()
+    # a date written without its year (12月6日) is read only if one year fits
+    signed_on = parse_date(
+        raw.get("date", ""), source, window=(issued_on, today_local() + timedelta(days=1))
+    )
+    if signed_on < issued_on:
+        raise Refused(
+            source,
+            "date",
+            f"{signed_on} is before the {noun} v{st.version} was issued ({issued_on})",
+            "date",
+        )
+    if signed_on > today_local() + timedelta(days=1):
+        raise Refused(source, "date", f"{signed_on} is in the future", "date")
+    if not agreed and not remarks:
+        raise Refused(
+            source,
+            "remarks",
+            "is blank: a disputed statement needs the remarks saying what is disputed"
+            " (有异议时请在意见栏写明)",
+            "decision",
+        )
+    return agreed, remarks, signer, signed_on
+
+
+def _store_returned(s: Any, c: Confirmable, st: Any, data: bytes, filename: str) -> Any:
+    from changeflow.db.store import put_document
+
+    return put_document(
+        s,
+        data,
+        kind=f"{c.kind}-returned",
+        request=None,
+        filename=c.returned_name(st),
+        version=st.version,
+        lang=st.lang,
+        meta={"statement": st.subject, "version": st.version, "original_name": filename},
+    )
+
+
+def _apply(
+    c: Confirmable, st: Any, returned: Any, stored: Any, sha: str,
+    answer: tuple[bool, str, str, Any], actor: str, filename: str,
+) -> None:  # fmt: skip
+    """The confirmation written on the version, with its event."""
+    agreed, remarks, signer, signed_on = answer
+    before = st.state
+    st.state = "agreed" if agreed else "disputed"
+    st.agreed, st.remarks, st.signer, st.signed_on = agreed, remarks, signer, signed_on
+    st.signed_document, st.evidence_sha256 = stored, sha
+    st.events.append(
+        c.event(
+            from_state=before,
+            to_state=st.state,
+            actor=actor,
             channel="document",
-            evidence_sha256=st.evidence_sha256,
-            evidence=stored_path,
-            approval_id=0,
-            duplicate=duplicate,
+            reason=f"{c.name[1]} v{st.version} {'agreed' if agreed else 'disputed'} by"
+            f" {signer} on {signed_on}" + (f": {remarks}" if remarks else ""),
+            evidence_sha256=sha,
+            data={"signer": signer, "raw": dict(returned.signoff_raw), "kid": returned.kid,
+                  "source": filename, "evidence_document": stored.path},
         )
-
-    with transaction() as s:
-        st = s.scalar(
-            select(SlaStatement)
-            .where(
-                SlaStatement.subject == returned.request,
-                SlaStatement.version == returned.version,
-                SlaStatement.lang == returned.lang,
-            )
-            .with_for_update()
-        )
-        if st is None:
-            raise Refused(
-                source,
-                "version",
-                f"we have no record of sending the SLA statement {returned.request}"
-                f" v{returned.version}",
-                "unknown",
-            )
-        if st.evidence_sha256 == sha:
-            return result(st, st.signed_document.path if st.signed_document else None, True)
-        newest = s.scalar(
-            select(func.max(SlaStatement.version)).where(
-                SlaStatement.contract_id == st.contract_id, SlaStatement.month == st.month
-            )
-        )
-        if newest and st.version < newest:
-            raise Refused(
-                source,
-                "version",
-                f"this is the SLA statement {st.subject} v{st.version}, but v{newest} has been"
-                " sent since: only the newest version can be confirmed",
-                "stale",
-            )
-        check_content(returned, verify_stored(document_path(st.document).read_bytes(),
-                                              st.document.path, KIND))  # fmt: skip
-        if st.state != "issued":
-            verb = "agreed to" if st.agreed else "disputed"
-            raise Refused(
-                source,
-                "result",
-                f"the SLA statement {st.subject} v{st.version} was already {verb} by"
-                f" {st.signer} on {st.signed_on}; nothing new was recorded",
-                "decided",
-            )
-        raw = returned.signoff_raw
-        agreed = parse_agreed(raw.get("result", ""), source)
-        remarks = clean_text(raw.get("remarks", ""), 4000)
-        signer = clean_text(raw.get("signer", ""), 120)
-        if not signer:
-            raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-        issued_on = st.issued_at.astimezone(tz).date()
-        signed_on = parse_date(
-            raw.get("date", ""), source, window=(issued_on, today_local() + timedelta(days=1))
-        )
-        if signed_on < issued_on:
-            raise Refused(
-                source,
-                "date",
-                f"{signed_on} is before the statement v{st.version} was issued ({issued_on})",
-                "date",
-            )
-        if signed_on > today_local() + timedelta(days=1):
-            raise Refused(source, "date", f"{signed_on} is in the future", "date")
-        if not agreed and not remarks:
-            raise Refused(
-                source,
-                "remarks",
-                "is blank: a disputed statement needs the remarks saying what is disputed"
-                " (有异议时请在意见栏写明)",
-                "decision",
-            )
-        stored = put_document(
-            s,
-            data,
-            kind=f"{KIND}-returned",
-            request=None,
-            filename=f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
-            version=st.version,
-            lang=st.lang,
-            meta={"statement": st.subject, "version": st.version, "original_name": filename},
-        )
-        before = st.state
-        st.state = "agreed" if agreed else "disputed"
-        st.agreed, st.remarks, st.signer, st.signed_on = agreed, remarks, signer, signed_on
-        st.signed_document, st.evidence_sha256 = stored, sha
-        st.events.append(
-            SlaStatementEvent(
-                from_state=before,
-                to_state=st.state,
-                actor=actor,
-                channel="document",
-                reason=f"statement v{st.version} {'agreed' if agreed else 'disputed'} by"
-                f" {signer} on {signed_on}" + (f": {remarks}" if remarks else ""),
-                evidence_sha256=sha,
-                data={"signer": signer, "raw": dict(raw), "kid": returned.kid,
-                      "source": filename, "evidence_document": stored.path},
-            )
-        )  # fmt: skip
-        s.flush()
-        out = result(st, stored.path)
-        dispute = None if agreed else (st.id, st.contract.code, st.month, st.version)
-    if dispute is not None:
-        _tell_dispute(*dispute, signer=signer, signed_on=signed_on, remarks=remarks)
-    return out
+    )  # fmt: skip
 
 
 def _tell_dispute(

@@ -63,53 +63,90 @@ EXCLUSIONS = {
 
 
 def _service_days(plan: Plan, lang: str) -> dict[str, Any]:
-    """The service-day and fee section (``Plan.data["service_days"]``), formatted."""
+    """The service-day and fee section (``Plan.data["service_days"]``), formatted: the
+    work's value, what the year's service covers and what goes beyond it (the contract's
+    annual fee pays for the daily maintenance and the development in the agreed time)."""
     sd = (plan.data or {}).get("service_days")
-    zh = is_zh(lang)
     if not sd:
         return {"sd": None, "sd_cover": "—"}
+    fee, value = fmt(Decimal(sd["annual_fee"])), fmt(Decimal(sd.get("value", plan.subtotal)))
+    billed = fmt(Decimal(sd["billed_amount"]))
+    billed_total = fmt(Decimal(sd.get("billed_total", sd["billed_amount"])))
     if sd["counts"]:
-        cover = (
-            f"本计划使用 {sd['uses']} 天；合同年度剩余 {sd['before']} 天 → {sd['after']} 天"
-            if zh
-            else f"this plan uses {sd['uses']}; days left {sd['before']} → {sd['after']}"
+        beyond = Decimal(sd["billed"]) > 0
+        cover = pick(
+            (
+                f"本计划 {sd['uses']} 人日，年度服务覆盖 {sd['covered']} 人日"
+                + (f"，超出 {sd['billed']} 人日另行计费" if beyond else "，无需另行付费")
+                + f"；年度剩余 {sd['before']} 天 → {sd['after']} 天",
+                f"this plan {sd['uses']} person-days, {sd['covered']} covered by the year's"
+                " service"
+                + (f", {sd['billed']} beyond billed" if beyond else ", nothing to pay on top")
+                + f"; days left {sd['before']} → {sd['after']}",
+            ),
+            lang,
         )
-        note = (
-            f"开发工作计入合同服务天数：年费覆盖 {sd['covered']} 人日，超出部分 {sd['billed']}"
-            f" 人日按人日单价另行计费（¥{fmt(Decimal(sd['billed_amount']))}，不含税）。"
-            if zh
-            else f"Development counts against the service days: the annual fee covers"
-            f" {sd['covered']} person-days; the {sd['billed']} person-days beyond are billed"
-            f" at the day rates (¥{fmt(Decimal(sd['billed_amount']))} excl. tax)."
+        note = pick(
+            (
+                f"按合同约定，年度服务费（¥{fee}/年）包含日常维护和约定时间内的项目开发。"
+                f"本计划工作量价值 ¥{value}（不含税），其中 {sd['covered']} 人日由本合同年度"
+                "服务天数覆盖，不另行收费"
+                + (
+                    f"；超出年度服务天数的 {sd['billed']} 人日按人日单价另行计费"
+                    f" ¥{billed}（不含税），含税 ¥{billed_total}。"
+                    if beyond
+                    else "；本计划无需另行付费。"
+                ),
+                f"Under the contract the annual fee (¥{fee} a year) pays for the daily"
+                " maintenance and the project development in the agreed time. This plan's work"
+                f" is worth ¥{value} (excl. tax); {sd['covered']} person-days are covered by"
+                " the contract year's service days at no extra charge"
+                + (
+                    f"; the {sd['billed']} person-days beyond the year's days are billed at"
+                    f" the day rates: ¥{billed} excl. tax, ¥{billed_total} incl. tax."
+                    if beyond
+                    else "; nothing is billed on top of the annual fee."
+                ),
+            ),
+            lang,
         )
     else:
-        cover = (
-            "开发工作不计入合同服务天数，全部另行计费"
-            if zh
-            else "development does not count against the service days; all billed"
+        cover = pick(
+            (
+                "按合同约定，项目开发不占用年度服务天数，全部按人日单价计费",
+                "under the contract, development does not use the service days: all billed",
+            ),
+            lang,
         )
-        note = (
-            "按合同约定，项目开发不占用年度服务天数，本计划全部工作量按人日单价计费。"
-            if zh
-            else "Under the contract, development does not use the annual service days: all"
-            " work in this plan is billed at the day rates."
+        note = pick(
+            (
+                f"按本合同约定，项目开发不计入年度服务天数，不由年度服务费（¥{fee}/年）支付；"
+                f"本计划工作量 {sd['billed']} 人日全部按人日单价计费：¥{billed}（不含税），"
+                f"含税 ¥{billed_total}。",
+                "Under this contract, development does not use the annual service days and"
+                f" is not paid by the annual fee (¥{fee} a year): all {sd['billed']}"
+                f" person-days of this plan are billed at the day rates: ¥{billed} excl. tax,"
+                f" ¥{billed_total} incl. tax.",
+            ),
+            lang,
         )
     rows = [
         (("合同年度", "Contract year"), sd["period"]),
-        (("年费（元）", "Annual fee (CNY)"), "¥" + fmt(Decimal(sd["annual_fee"]))),
+        (("年度服务费（元）", "Annual fee (CNY)"), "¥" + fee),
         (("年度服务天数", "Service days a year"), sd["quota"]),
-        (("日常维护已用（派工单）", "Used by maintenance (dispatch orders)"), sd["maintenance"]),
-        (("其他已批准计划已用", "Used by other approved plans"), sd["other_plans"]),
+        (("日常维护已用（已验收派工单）", "Used by maintenance (accepted orders)"),
+         sd["maintenance"]),
+        (("其他已批准开发已用/已安排", "Other approved development (used or planned)"),
+         sd["other_plans"]),
         (("本计划前剩余", "Left before this plan"), sd["before"]),
         (("本计划使用", "This plan uses"), sd["uses"]),
         (("本计划后剩余", "Left after this plan"), sd["after"]),
-        (("年费覆盖（人日）", "Covered by the annual fee (person-days)"), sd["covered"]),
-        (("另行计费（人日）", "Billed extra (person-days)"), sd["billed"]),
-        (
-            ("另行计费金额（不含税）", "Billed amount (excl. tax)"),
-            "¥" + fmt(Decimal(sd["billed_amount"])),
-        ),
-    ]
+        (("工作量价值（不含税）", "The work's value (excl. tax)"), "¥" + value),
+        (("年度服务覆盖（人日）", "Covered by the year's service (person-days)"), sd["covered"]),
+        (("超出年度服务天数（人日）", "Beyond the year's days (person-days)"), sd["billed"]),
+        (("另行计费金额（不含税）", "Billed beyond the fee (excl. tax)"), "¥" + billed),
+        (("另行计费金额（含税）", "Billed beyond the fee (incl. tax)"), "¥" + billed_total),
+    ]  # fmt: skip
     return {
         "sd": [{"label": pick(k, lang), "value": v} for k, v in rows],
         "sd_cover": cover,
@@ -208,7 +245,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
 
 
 DRAFT_MARK = (
-    "草稿 DRAFT — 未签发，仅供内部审核，不可发送或审批",
+    "草稿——未签发，仅供内部审核，不可发送或审批",
     "DRAFT 草稿 — not issued: for internal review, not to be sent or approved",
 )
 

@@ -45,7 +45,11 @@ KINDS: dict[str, Signable] = {
         "done", "signed", "signed",
     ),
     "sla-report": Signable(
-        "sla-report", ("SLA 月度服务对账单", "monthly SLA statement"), "statement", "statement",
+        "sla-report", ("月度服务对账单", "monthly SLA statement"), "statement", "statement",
+        "issued", "agreed", "disputed",
+    ),
+    "settlement": Signable(
+        "settlement", ("年度服务结算单", "annual service settlement"), "statement", "statement",
         "issued", "agreed", "disputed",
     ),
 }  # fmt: skip

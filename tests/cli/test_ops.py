@@ -23,9 +23,16 @@ def _mode(p: Path) -> int:
 
 
 def _second_request() -> str:
-    from changeflow.tasks.intake import intake_file
+    """A second request from a filled .docx task book of another project (the sample one is
+    taken in already by ``submitted``: the same content again is refused as a duplicate)."""
+    import tempfile
 
-    return intake_file(EXAMPLES / "taskbook.docx").key
+    from changeflow.tasks.intake import intake_file
+    from tests.support.helpers import fill_taskbook, sample_taskbook
+
+    out = Path(tempfile.mkdtemp()) / "taskbook.docx"
+    fill_taskbook(sample_taskbook() | {"project": "OA 用车申请流程"}, out)
+    return intake_file(out).key
 
 
 def _doctor(place=None) -> dict:
@@ -263,7 +270,10 @@ def test_backup_restore_round_trip_postgres(pg_url: str, tmp_path: Path, cli) ->
     ensure_secret()
     load_contract_file(EXAMPLES / "contract.yaml")
     key = intake_file(EXAMPLES / "taskbook.docx").key
-    intake_file(EXAMPLES / "taskbook.yaml")
+    other = tmp_path / "taskbook-2.yaml"  # a second task book (the same one again is refused)
+    text = (EXAMPLES / "taskbook.yaml").read_text(encoding="utf-8")
+    other.write_text(text.replace("OA 请假审批流程改造", "OA 用车申请流程"), encoding="utf-8")
+    intake_file(other)
     code, out, _ = cli("backup", "--out", str(tmp_path / "bk"), "--json")
     assert code == 0, out
     info = json.loads(out)

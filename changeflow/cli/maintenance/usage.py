@@ -25,8 +25,16 @@ USAGE_LABELS = {
     "allowance_per_cycle": "service days per cycle",
     "orders_counted": "dispatch orders counted",
     "hours_used": "hours used",
+    "days_bought": "service days bought",
+    "maintenance_days": "used by maintenance (accepted orders)",
+    "development_days": "used by development (accepted)",
     "days_used": "service days used",
     "days_left": "service days left",
+    "planned_days": "approved development not done yet",
+    "days_free": "left after approved development",
+    "awaiting_days": "done, not signed yet (not counted)",
+    "not_accepted_days": "signed, not accepted (not counted)",
+    "development_counts": "development uses the service days",
     "used_percent": "used (%)",
     "alert_level": "alert level (%)",
     "annual_fee": "annual fee",
@@ -58,9 +66,9 @@ def contract_usage_cmd(
             table(
                 "Development (approved plans, time booked)"
                 + ("" if dev["counts_against_service_days"] else ": not counted in service days"),
-                ["request", "planned days", "booked days"],
+                ["request", "done (accepted) days", "planned days", "booked days"],
                 (
-                    [k, v["planned"] or "-", v["booked"] or "-"]
+                    [k, v["done"] or "-", v["planned"] or "-", v["booked"] or "-"]
                     for k, v in dev["per_request"].items()
                 ),
             )

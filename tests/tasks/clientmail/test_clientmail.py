@@ -284,7 +284,7 @@ def test_dispatch_order_and_sla_statement_go_by_mail_and_the_contract_default(
     (stmt,) = [m for m in servers.sent_to(CLIENT) if "SLA" in m["Subject"]]
     assert (
         "请核对" in stmt["Subject"]
-        and attachment(stmt)[0] == "OA-2026-2026-11-SLA月度服务对账单-v1.docx"
+        and attachment(stmt)[0] == "OA-2026-2026-11-月度服务对账单-v1.docx"
     )
     # the contract says: send what is issued
     data = yaml.safe_load((EXAMPLES / "contract.yaml").read_text(encoding="utf-8"))
@@ -317,9 +317,11 @@ def test_a_task_book_by_mail_and_another_clients_file(submitted, servers, cli, t
     path = tmp_path / "contract.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert cli("contract", "load", str(path))[0] == 0
-    servers.imap.append(
-        reply(None, [("任务书.docx", (EXAMPLES / "taskbook.docx").read_bytes())], subject="新需求")
-    )
+    # a new task book (the sample one is taken in already: the same again would be refused)
+    from tests.support.helpers import fill_taskbook, sample_taskbook
+
+    book = fill_taskbook(sample_taskbook() | {"project": "OA 会议室预订"}, tmp_path / "new.docx")
+    servers.imap.append(reply(None, [("任务书.docx", book.read_bytes())], subject="新需求"))
     code, out, err = cli("mailbox", "--json")
     assert code == 0, err
     (item,) = json.loads(out)["items"]
