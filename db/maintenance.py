@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 from .models import Contract, Document, Person, Request
-from .types import Exact, UTCDateTime, utcnow
+from .types import Exact, UTCDateTime, utcnow, wall_utcnow
 
 SEVERITIES = ("crash", "non_crash")
 CLOCKS = ("response", "onsite")
@@ -231,6 +231,7 @@ class DispatchEvent(Base):
     to_state: Mapped[str] = mapped_column(String(12))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(20), default="cli")
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -275,6 +276,7 @@ class RunLogEntry(Base):
     incidents: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
 
     contract: Mapped[Contract] = relationship()
 
@@ -362,6 +364,7 @@ class SlaStatementEvent(Base):
     to_state: Mapped[str] = mapped_column(String(12))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(20), default="cli")
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
-from .types import Exact, UTCDateTime, utcnow
+from .types import Exact, UTCDateTime, utcnow, wall_utcnow
 
 
 class Client(Base):
@@ -173,6 +173,7 @@ class RequestEvent(Base):
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(20), default="cli")  # cli|ui|document|flow
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -197,3 +197,13 @@ def bilingual_choice(value: object, choices: tuple[str, ...]) -> object:
 def code_of(choice: str) -> str:
     """The domain's value of a bilingual choice: "crash 系统崩溃" -> "crash"."""
     return choice.split(" ")[0]
+
+
+# The time an act really happened, on every form that records one (``tasks.acttime`` checks
+# it; a refusal names the field by this label, both languages).
+AT_LABEL = "发生时间 When it happened"
+AT_FIELD: dict[str, Any] = {
+    "default": "",
+    "title": f"{AT_LABEL}（YYYY-MM-DD HH:MM，北京时间，例 2026-11-20 17:00；空 = 现在 now）",
+    "max_length": 40,
+}

@@ -29,6 +29,7 @@ from changeflow.db.store import document_path, next_version, put_document
 from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from .documents import document_filename, kind_name
 from .inputs import clean_text
@@ -186,6 +187,7 @@ class Certificate:
         return dict(self.__dict__)
 
 
+@recorded_act("acceptance")
 def issue_certificate(
     key: str, *, lang: str | None = None, actor: str | None = None, new_version: bool = False
 ) -> Certificate:

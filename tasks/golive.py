@@ -32,6 +32,7 @@ from changeflow.db.store import document_path, put_document
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from .documents import (
     CATEGORIES,
@@ -445,6 +446,7 @@ def _result(rel: Release, *, tag_created: bool, unchanged: bool = False) -> GoLi
     )
 
 
+@recorded_act("golive")
 def golive(
     key: str,
     *,

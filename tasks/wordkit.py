@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
+from changeflow.db.types import utcnow
 from changeflow.errors import ConfigError
 from changeflow.settings import get_settings
 
@@ -116,7 +117,7 @@ def set_core(
     keywords: str = "",
 ) -> None:
     """Real core properties (python-docx otherwise says author python-docx, 2013)."""
-    when = (when or datetime.now(UTC)).replace(microsecond=0)
+    when = (when or utcnow()).replace(microsecond=0)
     cp = doc.core_properties
     title, subject, author, keywords = (clean(v)[:255] for v in (title, subject, author, keywords))
     cp.title, cp.subject, cp.author, cp.keywords = title, subject, author, keywords

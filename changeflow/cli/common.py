@@ -231,3 +231,13 @@ def name_placeholders(app: typer.Typer) -> None:
     for info, _path in command_paths(app):
         if info.cls in (None, typer.core.TyperCommand):
             info.cls = PlainUsage
+
+
+# When the act really happened (``tasks.acttime`` checks it; a refusal names --at).
+AtOpt = typer.Option(
+    None,
+    "--at",
+    metavar="TIME",
+    help="When it happened, Beijing time: 'YYYY-MM-DD HH:MM' (e.g. 2026-11-20 17:00);"
+    " default now. Not in the future, not before the previous step, within the contract.",
+)

@@ -9,12 +9,11 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
 
 ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
-AtOpt = typer.Option(None, "--at", help="When (ISO time, local if no zone); default now.")
 
 
 def _due(clock: dict[str, Any]) -> str:
@@ -338,6 +337,7 @@ def dispatch_create(
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Create a dispatch order and its document (signed, with the sign-off table); --send
@@ -367,6 +367,8 @@ def dispatch_create(
         lang=lang,
         actor=actor,
         source="changeflow dispatch create",
+        at=at,
+        at_field="--at",
     )
     mail = v["mail"] = _send_order(v, send, actor)
 
@@ -410,6 +412,7 @@ def dispatch_done(
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record the work as done: issues the order's next version (actual times, work as done,
@@ -427,6 +430,8 @@ def dispatch_done(
         work_content=work,
         lang=lang,
         actor=actor,
+        at=at,
+        at_field="--at",
     )
 
     def render() -> None:
@@ -649,6 +654,7 @@ def runlog_add(
     changes: str = typer.Option("", "--changes"),
     contract: str = typer.Option(None, "--contract"),
     replace: bool = typer.Option(False, "--replace", help="Replace the day's entry."),
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Write the run log of one service day."""
@@ -664,6 +670,8 @@ def runlog_add(
         changes=changes,
         contract=contract,
         replace=replace,
+        at=at,
+        at_field="--at",
     )
     emit(
         v, as_json, lambda: console.print(f"run log {v['contract']} {v['day']} saved", markup=False)
@@ -731,6 +739,7 @@ def sla_report_cmd(
     ),
     lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
@@ -740,7 +749,11 @@ def sla_report_cmd(
     from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
     docx = docx or bool(send)
-    r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
+    r = (
+        sla_report_document(month, contract, lang=lang, at=at, at_field="--at")
+        if docx
+        else sla_report(month, contract)
+    )
     mail = r["mail"] = send_if_wanted(r["path"], send, actor="changeflow") if docx else None
 
     def render() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
 
@@ -118,6 +118,7 @@ def plan_cmd(
         " one from --estimates/--start).",
     ),
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Draft the next version of a request's plan and budget; --issue signs it, --send mails it.
@@ -152,6 +153,8 @@ def plan_cmd(
         actor=actor,
         new_version=new_version,
         issue=issue,
+        at=at,
+        at_field="--at",
     )
     mail = None
     if result["status"] == "draft":

@@ -21,6 +21,7 @@ from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..documents import Names, document_filename
 from ..inputs import clean_text
@@ -121,6 +122,7 @@ class DocResult:
     trace: list[dict[str, Any]] = field(default_factory=list)
 
 
+@recorded_act("docs")
 def make_docs(
     key: str,
     *,
@@ -316,6 +318,7 @@ def _result(
     )
 
 
+@recorded_act("docs")
 def make_docs_from_files(
     key: str,
     *,

@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import month_end, recorded_act
 
 from .. import sla
 from ..directory import find_contract
@@ -143,6 +145,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
+@recorded_act("statement", key=None, not_before=month_end)
 def sla_report_document(
     month: str,
     contract: str | None = None,
@@ -249,9 +252,8 @@ def statement_view(st: Any) -> dict[str, Any]:
 
 
 def first_day(month: str | None) -> Any:
-    from datetime import date
 
-    return _month(month)[0] if month else date.today()
+    return _month(month)[0] if month else utcnow().astimezone(get_settings().tz).date()
 
 
 def list_statements(contract: str | None = None, month: str | None = None) -> list[dict]:

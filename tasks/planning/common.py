@@ -4,8 +4,9 @@ in both languages (``_pick`` chooses one), and today's date in the service's tim
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
+from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
 PHASE_LABELS = {
@@ -38,4 +39,4 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def today_local() -> date:
-    return datetime.now(get_settings().tz).date()
+    return utcnow().astimezone(get_settings().tz).date()
