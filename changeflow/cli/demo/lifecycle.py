@@ -112,60 +112,102 @@ def step_repository(run: DemoRun) -> None:
     run.step("repository", "sample OA project", f"repo (contract {k['code']} names it)")
 
 
-def _work(key: str) -> dict[int | None, list[tuple[str, dict[str, str], tuple[str, str]]]]:
-    """The commits of each requirement, in order: message (without the time log), files,
-    author."""
+def _work(key: str) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """The commits of each planned work item (by its title), in order: message (without the
+    time log) and files; each by the item's assignee."""
     flow_py, checks = project_file("oa/leave/flow.py"), project_file("checks.py")
     sync_py, report_sql = project_file("oa/leave/sync.py"), project_file("report/leave_stats.sql")
-    seq = key.rsplit("-", 1)[1].lstrip("0")
     return {
-        1: [(f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1）",
-             {"oa/leave/flow.py": flow_py}, ZHANG_WEI),
-            (f"{key} 测试：两级审批检查用例（需求1）", {"checks.py": checks}, ZHANG_WEI)],
-        2: [(f"{key} 修复：审批通过后同步考勤年假余额（需求2）",
-             {"oa/leave/sync.py": sync_py + "\n"}, ZHANG_WEI)],
-        3: [(f"{key} 新增：请假统计报表，按部门、按月（需求3）",
-             {"report/leave_stats.sql": report_sql}, ZHANG_WEI),
-            (f"优化：统计报表查询加索引 refs #{seq}",
+        "需求确认与方案设计": [
+            (f"{key} 文档：需求确认与方案设计（需求1-3）",
+             {"docs/design-notes.md": design_notes()}),
+        ],
+        "分管领导审批节点": [
+            (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1）",
+             {"oa/leave/flow.py": flow_py}),
+            (f"{key} 测试：两级审批与余额、报表检查用例（需求1）", {"checks.py": checks}),
+        ],
+        "考勤年假余额同步": [
+            (f"{key} 修复：审批通过后同步考勤年假余额（需求2）",
+             {"oa/leave/sync.py": sync_py + "\n"}),
+            (f"{key} 修复：与考勤接口联调，余额不为负（需求2）",
+             {"oa/leave/sync.py": sync_py + "\n\ndef never_negative(balance):\n"
+              "    return max(balance, 0)\n"}),
+        ],
+        "请假统计报表": [
+            (f"{key} 新增：请假统计报表，按部门、按月（需求3）",
+             {"report/leave_stats.sql": report_sql}),
+            (f"{key} 优化：统计报表查询加索引（需求3）",
              {"report/leave_stats.sql": report_sql
-              + "CREATE INDEX leave_dept ON leave(dept);\n"}, LI_MING)],
+              + "CREATE INDEX leave_dept ON leave(dept);\n"}),
+        ],
     }  # fmt: skip
 
 
 def _hours(h: Decimal) -> str:
-    whole, half = int(h), (h - int(h)) >= Decimal("0.5")
-    return f"@{whole}h30m" if half else f"@{whole}h"
+    whole, minutes = int(h), int((h - int(h)) * 60)
+    return f"@{whole}h{minutes}m" if minutes else f"@{whole}h"
+
+
+def _people() -> dict[str, tuple[str, str]]:
+    return {"张伟": ZHANG_WEI, "李明": LI_MING}
+
+
+def plan_commits(key: str, items: list[dict[str, Any]]) -> list[tuple[datetime, str, dict, tuple]]:
+    """Each item's commits on its planned days, in the order of the plan: a person works 8
+    hours a day (the weekly report's person-day), an item takes the hours left on its days;
+    a commit logs that day's hours on the item. Work is committed at 12:00 (a morning's) or
+    17:00, on Fridays by 14:30 (before the weekly report at 15:00)."""
+    from .month import at, working_days
+
+    work, people = _work(key), _people()
+    used: dict[tuple[str, date], Decimal] = {}
+    commits = []
+    for it in items:
+        todo = list(work.get(it["title"] or "", []))
+        who = it.get("assignee") or "张伟"
+        if not todo or it.get("start") is None:
+            continue
+        left = Decimal(it["person_days"]) * 8
+        days = working_days(date.fromisoformat(it["start"]), date.fromisoformat(it["end"]))
+        slots = []
+        for day in days:
+            free = Decimal(8) - used.get((who, day), Decimal(0))
+            take = min(free, left)
+            if take <= 0:
+                continue
+            used[(who, day)] = used.get((who, day), Decimal(0)) + take
+            left -= take
+            slots.append((day, take, used[(who, day)]))
+        for i, (day, hours, upto) in enumerate(slots):
+            mine = todo[i:] if i == len(slots) - 1 else todo[i : i + 1]
+            friday = day.weekday() == 4
+            hhmm = (
+                ("11:30" if friday else "12:00") if upto <= 4 else ("14:30" if friday else "17:00")
+            )
+            for j, (message, files) in enumerate(mine):
+                logged = hours if j == 0 else Decimal(0)
+                text = f"{message} {_hours(logged)}" if logged else message
+                when = at(day, hhmm) + timedelta(minutes=5 * j)
+                commits.append((when, text, files, people.get(who, ZHANG_WEI)))
+    commits.sort(key=lambda c: c[0])
+    return commits
 
 
 def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
-    """From the frozen schedule: each development commit on a planned day of its
-    requirement (its time log the item's person-days shared out), a sync each evening, the
-    test on the test day, the documents that afternoon, go-live that evening of the go-live
-    day, the certificate the next working day, 王芳's signature the day after."""
-    from .month import at, next_working_day, working_days
+    """From the frozen schedule: the commits on the planned days (``plan_commits``), a sync
+    after each day's work, the test on the test day, the documents that afternoon, go-live
+    in the evening of the go-live day, the certificate on the acceptance day (after
+    go-live), 王芳's signature the next working day."""
+    from .month import at, next_working_day
 
-    key = run.keys["main"]
-    work = _work(key)
-    by_title = {title: no for no, *_, title in ESTIMATES}
-    commits: list[tuple[datetime, str, dict[str, str], tuple[str, str]]] = []
     items = schedule["items"]
-    for it in items:
-        if it["phase"] != "development":
-            continue
-        todo = work.get(by_title.get(it["title"]), [])
-        days = working_days(date.fromisoformat(it["start"]), date.fromisoformat(it["end"]))
-        share = (Decimal(it["person_days"]) * 7 / max(len(todo), 1)).quantize(Decimal("0.5"))
-        share = min(share, Decimal("7.5"))  # one commit's day
-        for i, (message, files, author) in enumerate(todo):
-            day = days[min(i * len(days) // max(len(todo), 1), len(days) - 1)]
-            hhmm = "16:30" if author == LI_MING else ("11:30" if i % 2 == 0 else "17:00")
-            commits.append((at(day, hhmm), f"{message} {_hours(share)}", files, author))
-    commits.sort(key=lambda c: c[0])
+    commits = plan_commits(run.keys["main"], items)
     run.times["commits"] = commits
     phase_day = {it["phase"]: date.fromisoformat(it["start"]) for it in reversed(items)}
     test_day = phase_day["testing"]
     golive_day = phase_day["golive"]
-    cert_day = next_working_day(golive_day)
+    cert_day = max(phase_day.get("acceptance", golive_day), next_working_day(golive_day))
     run.times |= {
         "test": at(test_day, "10:00"),
         "docs": at(test_day, "15:00"),
@@ -175,7 +217,8 @@ def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
     }
     if run.timeline is not None:
         for day in sorted({c[0].date() for c in commits}):
-            run.timeline.add(at(day, "17:45"), f"commits {day}", _day_of_work(day))
+            last = max(c[0] for c in commits if c[0].date() == day)
+            run.timeline.add(last + timedelta(minutes=15), f"commits {day}", _day_of_work(day))
         for name, fn in (("test", step_test), ("docs", step_docs), ("golive", step_golive),
                          ("acceptance", step_acceptance)):  # fmt: skip
             run.timeline.add(run.times[name], name, fn)
@@ -227,7 +270,7 @@ def _day_of_work(day: date) -> Any:
         made = _commit_until(run, at(day, "23:59"))
         head = _git(run.out / "repo", "log", "-1", "--format=%h %s")
         run.step("commits", f"{day}: {made} commit(s) on cr/{run.keys['main']}", head)
-        _sync(run, at(day, "17:45"))
+        _sync(run, run.now)
 
     return event
 

@@ -30,7 +30,7 @@ FAULTS = [
      (25, 3 * 24 * 60 - 400, 3 * 24 * 60 - 310, 3 * 24 * 60 - 280),
      ["检查邮件队列", "清理积压队列并重启投递服务"], None),
 ]  # fmt: skip
-VISIT = ("14:00", "17:35")  # the contract's weekly_visit (Wednesday 14:00) to the end
+VISIT = ("14:00", "16:00")  # the contract's weekly_visit (Wednesday 14:00), two hours
 
 
 def _clock(v: dict) -> str:
@@ -124,7 +124,8 @@ def _visit_event(day: date) -> Callable[[DemoRun], None]:
         faults = _open_faults_since(start - timedelta(days=7), made)
         review = "\n复查故障处理结果：" + "、".join(faults) if faults else ""
         order = create_dispatch(
-            kind="weekly-visit", planned_start=start, staff=["张伟"], title="每周固定上门巡检",
+            kind="weekly-visit", planned_start=start, planned_end=end, staff=["张伟"],
+            title="每周固定上门巡检",
             work_content="服务器巡检\n验证灾难恢复备份" + review, location="甲方机房",
             requests=faults, actor="李明", channel="ui", at=text(made),
         )  # fmt: skip
@@ -144,7 +145,7 @@ def _visit_done(day: date, number: str, faults: list[str]) -> Callable[[DemoRun]
 
         start, end = at(day, VISIT[0]), at(day, VISIT[1])
         done = complete_dispatch(
-            number, actual_start=start + timedelta(minutes=5), actual_end=end, actor="张伟",
+            number, actual_start=start, actual_end=end, actor="张伟",
             at=text(end + timedelta(minutes=5)),
         )  # fmt: skip
         reviews = ", ".join(faults) or "-"

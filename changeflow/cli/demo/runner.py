@@ -178,7 +178,7 @@ def run_demo(
             for step in stages or _stages():
                 step(run)
         docs = collect_documents(run)
-        run.step("documents", "copied", f"{len(docs)} file(s) in {out / 'documents'}")
+        run.step("documents", "copied", f"{len(docs)} file(s) in documents/")
     finally:
         if server is not None and server.started_here:
             from prefect.logging.handlers import APILogHandler
