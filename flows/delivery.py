@@ -409,7 +409,11 @@ def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.acceptance import issue_certificate
 
     return issue_certificate(
-        form.key, lang=form.lang, actor=actor, new_version=form.new_version, at=form.at,
+        form.key,
+        lang=form.lang,
+        actor=actor,
+        new_version=form.new_version,
+        at=form.at,
         at_field=AT_LABEL,
     ).as_dict()
 
