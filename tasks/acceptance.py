@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
@@ -44,10 +45,6 @@ DELIVERABLES: dict[str, tuple[str, str]] = {
     kind: (kind_name(kind, "zh-CN"), kind_name(kind, "en"))
     for kind in ("plan", "testreport", "techdoc", "manual", "golive")
 }
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 # --- issuing the certificate -----------------------------------------------------------
@@ -88,7 +85,7 @@ def deliverables(
         rows.append(
             {
                 "kind": kind,
-                "name": _pick(names, lang),
+                "name": pick(names, lang),
                 "file": _shown_name(doc),
                 "version": f"v{doc.version}",
                 "ident": doc.sha256,
@@ -100,10 +97,10 @@ def deliverables(
         rows.append(
             {
                 "kind": "release",
-                "name": _pick(("发布标签（程序代码）", "Release tag (code)"), lang),
+                "name": pick(("发布标签（程序代码）", "Release tag (code)"), lang),
                 "file": rel.tag,
                 "version": f"v{rel.version}",
-                "ident": f"{_pick(('提交', 'commit'), lang)} {rel.commit_sha}",
+                "ident": f"{pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }
         )
@@ -242,7 +239,7 @@ def issue_certificate(
             "acceptance",
             ctx,
             lang=lang,
-            title=f"{_pick(TITLE, lang)} {key} v{version}",
+            title=f"{pick(TITLE, lang)} {key} v{version}",
             subject=clean(req.title),
             author=actor,
             when=issued,

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
@@ -73,10 +74,6 @@ DEFAULT_ROLLBACK = {
 }
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
-
-
 # --- release notes ----------------------------------------------------------------------
 
 
@@ -114,7 +111,7 @@ def _folder(name: str) -> str:
 
 
 def localise_modules(modules: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    return [m | {"name": _pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE
+    return [m | {"name": pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE
             else m | {"name": _folder(m["name"])} for m in modules]  # fmt: skip
 
 
@@ -142,7 +139,7 @@ def group_modules(paths: Sequence[str], lang: str) -> list[dict[str, Any]]:
         counts.setdefault(module_of(p), set()).add(p)
     return [
         {
-            "name": _folder(name) if name else _pick(ROOT_MODULE, lang),
+            "name": _folder(name) if name else pick(ROOT_MODULE, lang),
             "files": len(files),
             "paths": sorted(files),
         }
@@ -323,7 +320,7 @@ def rollback_steps(
     steps = settings.get("rollback_steps") or DEFAULT_ROLLBACK[lang]
     if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
         raise InputError("contract settings", "rollback_steps", "must be a list of texts")
-    prev = previous or _pick(("上一版本", "the previous version"), lang)
+    prev = previous or pick(("上一版本", "the previous version"), lang)
     return [
         clean_text(s, 1000).replace("{tag}", tag).replace("{previous}", prev)
         .replace("{commit}", commit[:10])
@@ -338,7 +335,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     run = rel.test_run
     tests = tests_line(run, lang) if run is not None else ""
     settings = dict(contract.settings or {}) if contract else {}
-    sep = ("：", "；") if lang == "zh-CN" else (": ", "; ")
+    sep = ("：", "；") if is_zh(lang) else (": ", "; ")
     environment = sep[1].join(
         f"{e['name']}{sep[0]}{e['value']}" for e in client_environment(settings, lang)
     )
@@ -386,7 +383,7 @@ def render_golive(rel: Release, lang: str) -> bytes:
         "golive",
         golive_context(rel, lang),
         lang=lang,
-        title=f"{_pick(('上线记录', 'Go-live Record'), lang)} {rel.request.key} v{rel.version}",
+        title=f"{pick(('上线记录', 'Go-live Record'), lang)} {rel.request.key} v{rel.version}",
         subject=clean(rel.request.title),
         author=rel.released_by or "changeflow",
         when=rel.released_at,

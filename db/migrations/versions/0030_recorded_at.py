@@ -3,7 +3,7 @@ and when we recorded it (``recorded_at``, the machine's clock), in every audit r
 the run log and weekly reports
 
 Revision ID: 0030
-Revises: 0015
+Revises: 0070
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import changeflow.db.types
 
 revision = "0030"
-down_revision = "0015"
+down_revision = "0070"
 branch_labels = None
 depends_on = None
 
