@@ -24,6 +24,7 @@ TABLES = {
     "request_event": "at",
     "dispatch_event": "at",
     "sla_statement_event": "at",
+    "year_settlement_event": "at",
     "run_log_entry": "created_at",
     "weekly_report": "created_at",
 }
