@@ -76,8 +76,7 @@ def taskbook_fingerprint(book: TaskBook, client_id: int) -> str:
         "client": client_id,
         "project": plain(book.project),
         "requirements": [
-            [r.no, plain(r.text), plain(r.priority), plain(r.acceptance)]
-            for r in book.requirements
+            [r.no, plain(r.text), plain(r.priority), plain(r.acceptance)] for r in book.requirements
         ],
     }
     blob = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
