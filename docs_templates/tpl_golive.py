@@ -24,9 +24,7 @@ T: dict[str, Any] = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("上线版本", "Version"), "v{{ version }}"),
-        (("发布标签", "Release tag"), "{{ tag }}"),
-        (("发布提交", "Release commit"), "{{ commit }}"),
+        (("上线版本", "Version"), "{{ version_text }}"),
         (("上线时间（北京时间）", "Date and time (Asia/Shanghai)"), "{{ released_at }}"),
         (("实施人", "Done by"), "{{ released_by }}"),
         (("测试结论", "Tests"), "{{ tests }}"),
@@ -34,18 +32,15 @@ T: dict[str, Any] = {
     ],
     "h_notes": ("一、发布说明", "1. Release notes"),
     "no_notes": ("（本次发布没有提交说明）", "(no commit messages in this release)"),
-    "h_commits": ("二、包含的提交", "2. Commits included"),
+    "h_commits": ("二、变更明细", "2. Changes included"),
     "commit_cols": [
         ("序号", "No."),
-        ("提交", "Commit"),
         ("日期", "Date"),
         ("作者", "Author"),
         ("变更内容", "Change"),
     ],
-    "h_modules": ("三、变更的模块", "3. Modules changed"),
-    "module_cols": [("模块", "Module"), ("文件数", "Files")],
-    "h_rollback": ("四、回退步骤", "4. Rollback steps"),
-    "h_confirm": ("五、上线确认", "5. Confirmation"),
+    "h_rollback": ("三、回退步骤", "3. Rollback steps"),
+    "h_confirm": ("四、上线确认", "4. Confirmation"),
     "confirm_intro": (
         "乙方实施人 {{ released_by }} 已按上述内容完成上线；甲方确认上线结果后签章。",
         "{{ released_by }} (contractor) made the release above; the client confirms the"
@@ -75,18 +70,8 @@ def golive(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["commit_cols"]],
         "c",
         "commits",
-        ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [10, 20, 33, 22, 61.6],  # a date and time (2026年11月30日 10:00) on one line
-    )
-
-    doc.add_heading(d.pick(T["h_modules"], lang), level=1)
-    d.loop_table(
-        doc,
-        [d.pick(c, lang) for c in T["module_cols"]],
-        "m",
-        "modules",
-        ["{{ m.name }}", "{{ m.files }}"],
-        [120, 40],
+        ["{{ c.no }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
+        [10, 33, 22, 81.6],  # widths from the content when rendered (docs_templates.fit)
     )
 
     doc.add_heading(d.pick(T["h_rollback"], lang), level=1)

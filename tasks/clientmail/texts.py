@@ -14,7 +14,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "plan": ("实施计划和费用预算", "implementation plan and cost budget"),
     "acceptance": ("验收单", "acceptance certificate"),
     "dispatch": ("派工单", "dispatch order"),
-    "sla-report": ("SLA 月度服务对账单", "monthly SLA statement"),
+    "sla-report": ("月度服务对账单", "monthly SLA statement"),
     "settlement": ("年度服务结算单", "annual service settlement"),
 }
 # kind -> (zh-CN, English) what the client does with it
@@ -192,6 +192,7 @@ REASON_ZH: dict[str, str] = {
     "unreadable": "文档中有无法核对的内容（如嵌入对象）",
     "unknown": "找不到对应的请求或文档",
     "draft": "该计划是草稿，尚未签发",
+    "comments": "文档含有批注：批注不会被登记，请把意见写进签署表的“意见”栏，删除批注后重新发送",
     "file": "文件无法读取或不是我们的 .docx（可能已损坏、加密、为旧版 .doc 或其他格式）",
 }
 

@@ -228,7 +228,7 @@ def step_usage(run: DemoRun) -> None:
 
 
 def step_sla_report(run: DemoRun) -> None:
-    """The monthly SLA statement (SLA 月度服务对账单) of November, issued the first working
+    """The monthly SLA statement (月度服务对账单) of November, issued the first working
     morning after the month, as the Word document the client receives."""
     from changeflow.flows.maintenance import sla_report
 

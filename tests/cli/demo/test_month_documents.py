@@ -242,7 +242,7 @@ def test_weekly_reports_each_friday_for_its_week(month) -> None:
 
 def test_statement_after_its_month_and_its_figures_match(month) -> None:
     docs = month["docs"]
-    st = one(docs, "SLA月度服务对账单")
+    st = one(docs, "月度服务对账单")
     assert st.value("统计月份") == "2026-11"
     assert when(st.value("统计截至")) >= datetime(2026, 12, 1)
     faults = [n for n in docs if "故障处理记录" in n]
