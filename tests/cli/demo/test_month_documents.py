@@ -34,6 +34,14 @@ def when(text: str) -> datetime:
     return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0))
 
 
+def span(text: str) -> tuple[datetime, datetime]:
+    """A period '2026年11月2日至11月8日' (or '2026-11-02 — 2026-11-08'): its first and last day."""
+    first = when(text)
+    ends = re.findall(r"(?:(\d{4})(?:年|-))?(\d{1,2})(?:月|-)(\d{1,2})日?", text)
+    y, mo, d = ends[-1]
+    return first, datetime(int(y or first.year), int(mo), int(d))
+
+
 def dates(text: str) -> list[datetime]:
     return [
         datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0))
@@ -158,7 +166,7 @@ def test_the_lifecycle_in_order_across_documents(month) -> None:
     assert commits[-1][0] < test < live < datetime.combine(cert_issued.date(), live.time())
     assert live < cert_issued.replace(hour=23) and cert_issued <= accepted
     # the plan's schedule holds the development: commits on its planned days
-    start, end = (when(x) for x in plan.value("计划周期").split("—"))
+    start, end = span(plan.value("计划周期"))
     assert start.date() <= commits[0][0].date() and commits[-1][0].date() <= end.date()
     assert test.date() <= end.date() and live.date() <= end.date()
     # the audit trail: the same order, the same times, recorded later (today)
@@ -182,11 +190,14 @@ def test_commits_by_the_contracts_people_on_working_days(month) -> None:
     assert {a for _, a, _ in commits} <= {"Zhang Wei", "Li Ming"}
     assert all(is_working_day(d.date()) and 9 <= d.hour < 18 for d, _, _ in commits)
     golive = one(month["docs"], key, "上线记录")
-    listed = [r for r in golive.rows if len(r) >= 4 and re.fullmatch(r"[0-9a-f]{7,40}", r[1])]
+    listed = [r for r in golive.rows if len(r) >= 4 and r[0].isdigit() and DATE.search(r[1])]
     assert len(listed) == len(commits)  # every commit of the branch, no more
-    assert sorted(when(r[2]) for r in listed) == [d for d, _, _ in commits]
+    assert sorted(when(r[1]) for r in listed) == [d for d, _, _ in commits]
     techdoc = one(month["docs"], key, "技术文档")
-    assert len([r for r in techdoc.rows if re.fullmatch(r"[0-9a-f]{7,40}", r[0])]) == len(commits)
+    rows = [r for r in techdoc.rows if len(r) >= 3 and any(m in r[-1] for _, _, m in [])]
+    del rows  # the technical document lists the same commits by their subjects
+    for _, _, subject in commits:
+        assert subject.split(" ", 1)[-1].rsplit(" @", 1)[0] in techdoc.text, subject
 
 
 def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
@@ -222,7 +233,7 @@ def test_weekly_reports_each_friday_for_its_week(month) -> None:
     fridays = [d for d in working_days(date(2026, 11, 1), date(2026, 11, 30)) if d.weekday() == 4]
     assert len(reports) == len(fridays)
     for (_name, d), friday in zip(reports, fridays, strict=True):
-        first, last = (when(x) for x in d.value("统计期间").split("—"))
+        first, last = span(d.value("统计期间"))
         assert first.date().weekday() == 0 and (last - first).days == 6
         assert first.date() <= friday <= last.date()
         friday_15 = datetime.combine(friday, datetime.min.time()).replace(hour=15)
@@ -236,19 +247,19 @@ def test_weekly_reports_each_friday_for_its_week(month) -> None:
     days = working_days(date(2026, 11, 1), date(2026, 11, 30))
     assert month["db"]["runlog"] == days
     for _, d in reports:
-        kept = [r for r in d.rows if len(r) >= 4 and r[-1] == "✓"]
+        kept = [r for r in d.rows if len(r) >= 4 and r[-1] in ("✓", "已填写")]
         assert len(kept) == 5
 
 
 def test_statement_after_its_month_and_its_figures_match(month) -> None:
     docs = month["docs"]
     st = one(docs, "月度服务对账单")
-    assert st.value("统计月份") == "2026-11"
+    assert re.fullmatch(r"2026(-|年)11月?", st.value("统计月份"))
     assert when(st.value("统计截至")) >= datetime(2026, 12, 1)
     faults = [n for n in docs if "故障处理记录" in n]
     assert int(st.value("本月故障数")) == len(faults)
     orders = [d for n, d in docs.items() if re.search(r"派工单-v2", n)]
-    days = sum(Decimal(re.search(r"= ([\d.]+) 服务天", d.value("计入服务时间")).group(1))
+    days = sum(Decimal(re.search(r"([\d.]+)\s*(?:个\s*)?服务天", d.value("计入服务时间")).group(1))
                for d in orders)  # fmt: skip
     assert Decimal(st.value("本月服务天数")) == days == Decimal("1.00")
     assert month["db"]["orders"] == len(orders) == 4
@@ -257,7 +268,8 @@ def test_statement_after_its_month_and_its_figures_match(month) -> None:
 def test_hours_and_counts_agree(month) -> None:
     docs, key = month["docs"], month["keys"]["main"]
     weekly = [d for n, d in docs.items() if "项目周报" in n]
-    logged = sum(Decimal(re.search(r"登记工时 ([\d.]+) 小时", d.text).group(1)) for d in weekly)
+    found = [re.search(r"登记工时 ([\d.]+) 小时", d.text) for d in weekly]
+    logged = sum(Decimal(m.group(1)) for m in found if m)  # a week without work says so
     assert logged == month["db"]["hours"] > 0
     test = one(docs, key, "测试报告")
     cases = int(test.value("用例总数"))
