@@ -23,6 +23,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
+from changeflow import clock
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 EAST_ASIA_FONT = "SimSun"  # 宋体; LibreOffice maps it to Noto/Source Han when absent
@@ -113,7 +115,7 @@ def set_core(
     keywords: str = "",
 ) -> None:
     """Real core properties (python-docx otherwise says author python-docx, 2013)."""
-    when = (when or datetime.now(UTC)).replace(microsecond=0)
+    when = (when or clock.utcnow()).replace(microsecond=0)  # the act's time (clock)
     cp = doc.core_properties
     title, subject, author, keywords = (clean(v)[:255] for v in (title, subject, author, keywords))
     cp.title, cp.subject, cp.author, cp.keywords = title, subject, author, keywords

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 from .models import Document, Request, RequestEvent
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, utcnow, wall_utcnow
 
 
 class Approval(Base):
@@ -42,7 +42,7 @@ class Approval(Base):
     evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("request_event.id"))
     recorded_by: Mapped[str] = mapped_column(String(120), default="")
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=wall_utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     request: Mapped[Request] = relationship()

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, utcnow, wall_utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +42,10 @@ class StateEvent:
     # after the two states (``sort_order``: a declared_attr column is made last)
     actor: Mapped[str] = mapped_column(String(120), sort_order=1)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=1)
+    # when the record was written (the machine's clock); ``at`` is when it happened
+    recorded_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=wall_utcnow, sort_order=1
+    )
     reason: Mapped[str] = mapped_column(Text, default="", sort_order=1)
     channel: Mapped[str] = mapped_column(
         String(20), default="cli", sort_order=1

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
 from .models import Contract, Document, Person, Request
-from .types import Exact, UTCDateTime, utcnow
+from .types import Exact, UTCDateTime, utcnow, wall_utcnow
 
 SEVERITIES = ("crash", "non_crash")
 CLOCKS = ("response", "onsite")
@@ -268,6 +268,7 @@ class RunLogEntry(Base):
     incidents: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
 
     contract: Mapped[Contract] = relationship()
 

@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from changeflow import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in."""
@@ -50,4 +52,10 @@ class Exact(TypeDecorator[Decimal]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The time of the act being recorded (``changeflow.clock``): now, or the time given."""
+    return clock.utcnow()
+
+
+def wall_utcnow() -> datetime:
+    """When a record was written (the machine's clock), whatever the act's time."""
+    return clock.wall_utcnow()

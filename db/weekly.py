@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 from .models import Client, Contract, Document
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, utcnow, wall_utcnow
 
 MAIL_STATES = ("not_sent", "sent", "failed", "skipped")
 
@@ -40,6 +40,7 @@ class WeeklyReport(Base):
     lang: Mapped[str] = mapped_column(String(10), default="zh-CN")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=wall_utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="")
     trigger: Mapped[str] = mapped_column(String(20), default="cli")  # cli|ui|schedule
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -26,6 +26,8 @@ from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
 from .common import (
+    AT_FIELD,
+    AT_LABEL,
     bilingual_choice,
     code_of,
     md,
@@ -76,6 +78,7 @@ class DecisionInput(BaseModel):
         ),
         max_length=200,
     )
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def evidence_path(name: str) -> Path:
@@ -113,6 +116,8 @@ def _record(form: DecisionInput, actor: str) -> dict[str, Any]:
         path.name if path else None,
         actor=actor,
         channel="ui",
+        at=form.at,
+        at_field=AT_LABEL,
     )
     in_folder = path is not None and path.parent.name == EVIDENCE_DIR
     if path is not None and in_folder and path.exists():
@@ -207,10 +212,10 @@ def inbox(
     return report
 
 
-def _kickoff(key: str, actor: str) -> dict[str, Any]:
+def _kickoff(key: str, actor: str, at: str = "") -> dict[str, Any]:
     from changeflow.tasks.kickoff import kickoff as run
 
-    return run(key, actor=actor, channel="ui")
+    return run(key, actor=actor, channel="ui", at=at, at_field=AT_LABEL)
 
 
 kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
@@ -220,10 +225,11 @@ kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
 def kickoff(
     key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
     started_by: str = Field("project lead", title="经办人 Started by", max_length=120),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> dict[str, Any]:
     """Start development of an approved request: branch cr/<key>, frozen dates, team mail."""
     try:
-        res = kickoff_task(key, started_by)
+        res = kickoff_task(key, started_by, at)
     except ChangeflowError as exc:
         return refused("kickoff", exc, key)
     mail = res["mail"]

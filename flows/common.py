@@ -206,3 +206,11 @@ KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-
             min_length=3, max_length=30)  # fmt: skip
 BY = Field("project lead", title="经办人 Done by", max_length=120)
 AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")
+# The time an act really happened, on every form that records one (``tasks.acttime`` checks
+# it; a refusal names the field by this label, both languages).
+AT_LABEL = "发生时间 When it happened"
+AT_FIELD: dict[str, Any] = {
+    "default": "",
+    "title": f"{AT_LABEL}（YYYY-MM-DD HH:MM，北京时间，例 2026-11-20 17:00；空 = 现在 now）",
+    "max_length": 40,
+}

@@ -24,6 +24,8 @@ from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
 from .common import (
+    AT_FIELD,
+    AT_LABEL,
     document_link,
     hand_in_line,
     md,
@@ -119,6 +121,7 @@ class TestInput(BaseModel):
         description="该提交已测试通过时仍再运行 / run even though this commit already passed",
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def _test(form: TestInput, actor: str) -> dict[str, Any]:
@@ -137,6 +140,8 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
         lang=form.lang,
         actor=actor,
         channel="ui",
+        at=form.at,
+        at_field=AT_LABEL,
     )
     return res.as_dict() | {"lang": form.lang}
 
@@ -251,6 +256,7 @@ class DocsInput(BaseModel):
         " draft though required sections are missing; never on an acceptance certificate",
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
@@ -264,7 +270,7 @@ def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
         shots.append(check_screenshot(read_limited(path, 5 * 1024 * 1024), str(path)))
     results = make_docs(form.key, notes=notes, notes_name="Prefect form",
                         screenshots=shots, lang=form.lang, actor=actor,
-                        draft=form.draft)  # fmt: skip
+                        draft=form.draft, at=form.at, at_field=AT_LABEL)  # fmt: skip
     return [r.__dict__ for r in results]
 
 
@@ -333,13 +339,14 @@ class GoLiveInput(BaseModel):
         max_length=100,
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def _golive(form: GoLiveInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.golive import golive as do_golive
 
     res = do_golive(form.key, commit=form.commit or None, lang=form.lang, actor=actor,
-                    channel="ui")  # fmt: skip
+                    channel="ui", at=form.at, at_field=AT_LABEL)  # fmt: skip
     return res.as_dict() | {"lang": form.lang}
 
 
@@ -395,13 +402,19 @@ class AcceptanceInput(BaseModel):
         description="内容未变时也签发新版本 / issue a new version even when nothing changed",
     )
     send: bool = Field(False, title=SEND_TITLE, description=SEND_HELP)
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def _issue(form: AcceptanceInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.acceptance import issue_certificate
 
     return issue_certificate(
-        form.key, lang=form.lang, actor=actor, new_version=form.new_version
+        form.key,
+        lang=form.lang,
+        actor=actor,
+        new_version=form.new_version,
+        at=form.at,
+        at_field=AT_LABEL,
     ).as_dict()
 
 

@@ -9,7 +9,7 @@ from pydantic import Field
 from changeflow.errors import ChangeflowError
 from changeflow.tasks.taskbook import PRIORITY_FORM, TaskBook
 
-from .common import md, next_line, outcome, publish_markdown, refused, run_name
+from .common import AT_FIELD, AT_LABEL, md, next_line, outcome, publish_markdown, refused, run_name
 from .forms import flow
 
 
@@ -17,12 +17,20 @@ from .forms import flow
 def intake(
     taskbook: TaskBook,
     taken_in_by: str = Field("project lead", title="经办人 Taken in by", max_length=120),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> Any:
     """Create the request in 'submitted' from a task book entered in the form."""
     from .units import intake_task_book
 
     try:
-        result = intake_task_book(taskbook, source="Prefect form", actor=taken_in_by, channel="ui")
+        result = intake_task_book(
+            taskbook,
+            source="Prefect form",
+            actor=taken_in_by,
+            channel="ui",
+            at=at,
+            at_field=AT_LABEL,
+        )
     except ChangeflowError as exc:
         return refused("intake", exc)
     lines = [

@@ -22,6 +22,8 @@ from changeflow.errors import ChangeflowError
 
 from .common import (
     AT,
+    AT_FIELD,
+    AT_LABEL,
     BY,
     KEY,
     bilingual_choice,
@@ -312,6 +314,7 @@ def sla_report(
     ),
     contract: str | None = Field(None, title="服务合同 Contract"),
     send: bool = send_field(),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> dict[str, Any]:
     """Monthly SLA report: met %, average and worst times, breaches with their causes, and
     the Word statement for the client (对账单)."""
@@ -322,7 +325,7 @@ def sla_report(
     if not month:
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
-    r = _unit(sla_report_document, "sla-report")(month, contract)
+    r = _unit(sla_report_document, "sla-report")(month, contract, at=at, at_field=AT_LABEL)
     mail = r["mail"] = send_task(r, send, "sla-report", "path")
     text = (
         report_markdown(r)

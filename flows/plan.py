@@ -17,9 +17,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from changeflow.db.types import utcnow
 from changeflow.errors import ChangeflowError, InputError
 
 from .common import (
+    AT_FIELD,
+    AT_LABEL,
     document_link,
     hand_in_line,
     md,
@@ -92,15 +95,15 @@ class PlanInput(BaseModel):
     )
 
     send: bool = Field(False, title=SEND_TITLE, description=SEND_HELP)
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
     @field_validator("start")
     @classmethod
     def _not_in_the_past(cls, v: date | None) -> date | None:
-        from datetime import datetime
 
         from changeflow.settings import get_settings
 
-        today = datetime.now(get_settings().tz).date()
+        today = utcnow().astimezone(get_settings().tz).date()
         if v is not None and v < today:
             raise ValueError(
                 f"开始日期 Start date {v} 已过去 is in the past (today is {today}); leave it"
@@ -139,6 +142,8 @@ def _make_plan(request: PlanInput, actor: str) -> dict[str, Any]:
         actor=actor,
         channel="ui",
         issue=request.issue,
+        at=request.at,
+        at_field=AT_LABEL,
     )
 
 

@@ -19,7 +19,17 @@ from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 
-from .common import BY, hand_in_line, md, next_line, outcome, publish_markdown, refused
+from .common import (
+    AT_FIELD,
+    AT_LABEL,
+    BY,
+    hand_in_line,
+    md,
+    next_line,
+    outcome,
+    publish_markdown,
+    refused,
+)
 from .forms import flow
 from .mail import send_field
 
@@ -106,6 +116,7 @@ def dispatch_create(
     requests: list[str] | None = Field(None, title="相关编号 Request keys"),
     done_by: str = BY,
     send: bool = send_field(),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> Any:
     """A dispatch order with its document for the client to sign."""
     from changeflow.tasks.maintenance import create_dispatch
@@ -116,7 +127,8 @@ def dispatch_create(
     try:
         r = create_dispatch(kind=kind.split(" ")[0], planned_start=planned_start, staff=staff,
                             title=title, work_content=work_content, requests=requests or [],
-                            actor=done_by, channel="ui", source="Prefect form")  # fmt: skip
+                            actor=done_by, channel="ui", source="Prefect form",
+                            at=at, at_field=AT_LABEL)  # fmt: skip
         link = document_link(r["document"], f"派工单 Dispatch order {r['number']}")
         mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
@@ -142,6 +154,7 @@ def dispatch_done(
     work_content: str = Field("", title="工作内容 Work done", max_length=5000),
     done_by: str = BY,
     send: bool = send_field(),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> Any:
     """Record when the work of a dispatch order was actually done."""
     from changeflow.tasks.maintenance import complete_dispatch
@@ -151,7 +164,7 @@ def dispatch_done(
     try:
         r = complete_dispatch(number, actual_start=actual_start, actual_end=actual_end,
                               work_content=work_content or None, actor=done_by,
-                              channel="ui")  # fmt: skip
+                              channel="ui", at=at, at_field=AT_LABEL)  # fmt: skip
         mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-done", exc, number)
@@ -177,6 +190,7 @@ def run_log_add(
     incidents: str = Field("", title="异常 Incidents", max_length=5000),
     changes: str = Field("", title="变更 Changes", max_length=5000),
     replace: bool = Field(False, title="覆盖当天记录 Replace the day's entry"),
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> Any:
     """The run log (运行日志) of one service day."""
     from changeflow.tasks.maintenance import add_run_log
@@ -184,7 +198,7 @@ def run_log_add(
     try:
         r = add_run_log(day=day, author=author, checks=checks or [],
                         backups_verified=backups_verified, incidents=incidents, changes=changes,
-                        replace=replace)  # fmt: skip
+                        replace=replace, at=at, at_field=AT_LABEL)  # fmt: skip
     except ChangeflowError as exc:
         return refused("run-log-add", exc, str(day))
     publish_markdown(

@@ -26,7 +26,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, publish_markdown, publish_table, timed_name
+from .common import AT_FIELD, AT_LABEL, md, publish_markdown, publish_table, timed_name
 from .forms import flow
 
 
@@ -60,6 +60,7 @@ class WeeklyInput(BaseModel):
         "already mailed (a correction)",
     )
     lang: Literal["zh-CN", "en"] = Field("zh-CN", title="语言 Language")
+    at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
     scheduled: bool = Field(
         False,
         title="按计划运行 Scheduled",
@@ -77,12 +78,14 @@ class WeeklyInput(BaseModel):
     retry_delay_seconds: float = Field(30, ge=0, le=3600, title="重试间隔秒 Retry delay (s)")
 
 
-def _make(week: str | None, client: str | None, lang: str, scheduled: bool) -> list[dict[str, Any]]:
+def _make(week: str | None, client: str | None, lang: str, scheduled: bool,
+          at: str = "") -> list[dict[str, Any]]:  # fmt: skip
     from changeflow.tasks import weekly
 
     if scheduled:
         return weekly.scheduled_reports(lang=lang, client=client)
-    made = weekly.make_report(week, client, lang=lang, actor="prefect", trigger="ui")
+    made = weekly.make_report(week, client, lang=lang, actor="prefect", trigger="ui", at=at,
+                              at_field=AT_LABEL)  # fmt: skip
     return [made]
 
 
@@ -138,7 +141,7 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     else:
         made = []
         for code in _clients(params.client):
-            made += make_task(params.week, code, params.lang, False)
+            made += make_task(params.week, code, params.lang, False, params.at)
     if not made:
         print("no weekly report due now (not a report day, before the report time, or sent)")
         return {"reports": []}

@@ -30,6 +30,7 @@ from changeflow.db.store import document_path, next_version
 from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
 from .documents import kind_name, store_issued
@@ -184,6 +185,7 @@ class Certificate:
         return dict(self.__dict__)
 
 
+@recorded_act("acceptance")
 def issue_certificate(
     key: str, *, lang: str | None = None, actor: str | None = None, new_version: bool = False
 ) -> Certificate:

@@ -33,6 +33,7 @@ from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
 from .documents import (
@@ -444,6 +445,7 @@ def _result(rel: Release, *, tag_created: bool, unchanged: bool = False) -> GoLi
     )
 
 
+@recorded_act("golive")
 def golive(
     key: str,
     *,

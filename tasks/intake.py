@@ -20,6 +20,7 @@ from changeflow.db.session import transaction
 from changeflow.db.store import put_document, sha256_bytes
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from .directory import client_contract, find_client
 from .taskbook import TaskBook, read_taskbook
@@ -175,6 +176,7 @@ def _create(
     )
 
 
+@recorded_act("intake", key=None)
 def intake(
     book: TaskBook,
     *,
@@ -207,6 +209,7 @@ def intake(
     raise ConflictError("could not allocate a request key after 5 tries; try again")
 
 
+@recorded_act("intake", key=None)
 def intake_file(path: Path, *, actor: str = "changeflow", channel: str = "cli") -> IntakeResult:
     """Read, check and take in a task book file (.docx or YAML)."""
     book, data = read_taskbook(path)

@@ -25,6 +25,7 @@ from changeflow.db.models import Person, Request
 from changeflow.db.planning import Plan
 from changeflow.db.session import on_rollback, transaction
 from changeflow.errors import ChangeflowError, InputError, MailNotSetUp, TransitionError
+from changeflow.tasks.acttime import recorded_act
 
 from .signoff import today_local
 
@@ -207,6 +208,7 @@ def kickoff_mail(req: Request, k: Kickoff, people: list[Person]) -> tuple[str, s
     return subject, "\n".join(lines) + "\n"
 
 
+@recorded_act("kickoff")
 def kickoff(
     key: str, *, actor: str = "changeflow", channel: str = "cli", base: str | None = None
 ) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def request_status(key: str) -> dict[str, Any]:
             "timeline": [
                 {
                     "at": local(e.at),
+                    "recorded_at": local(e.recorded_at) if e.recorded_at else None,
                     "from": e.from_state,
                     "to": e.to_state,
                     "actor": e.actor,

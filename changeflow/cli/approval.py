@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
 secret_app = typer.Typer(help="The installation's signing secret.", no_args_is_help=True)
@@ -51,6 +51,7 @@ def decision(
         None, "--evidence", help="Scan (.pdf/.png/.jpg/.tif) or saved mail (.eml/.msg)."
     ),
     actor: str = typer.Option("changeflow", help="Who records it (for the audit trail)."),
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record a decision given by phone, mail or on paper, with its evidence file."""
@@ -72,6 +73,8 @@ def decision(
         evidence.name if evidence else None,
         actor=actor,
         channel="cli",
+        at=at,
+        at_field="--at",
     ).as_dict()
     emit(result, as_json, lambda: console.print(_decision_line(result), markup=False))
 
@@ -111,12 +114,13 @@ def inbox(
 def kickoff(
     key: str = typer.Argument(..., help="Request key of an approved plan."),
     actor: str = typer.Option("changeflow", help="Who starts it (for the audit trail)."),
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Start development: branch cr/<key>, freeze the schedule, mail the team."""
     from changeflow.tasks.kickoff import kickoff as run_kickoff
 
-    result = run_kickoff(key, actor=actor)
+    result = run_kickoff(key, actor=actor, at=at, at_field="--at")
     emit(
         result,
         as_json,

@@ -297,3 +297,13 @@ def flowing(text: str) -> str:
 
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+# When the act really happened (``tasks.acttime`` checks it; a refusal names --at).
+AtOpt = typer.Option(
+    None,
+    "--at",
+    metavar="TIME",
+    help="When it happened, Beijing time: 'YYYY-MM-DD HH:MM' (e.g. 2026-11-20 17:00);"
+    " default now. Not in the future, not before the previous step, within the contract.",
+)

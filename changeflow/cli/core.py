@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 
-from changeflow.cli.common import JsonOpt, console, emit, err_console, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, err_console, table
 from changeflow.settings import get_settings
 
 contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
@@ -81,12 +81,13 @@ def init(
 def intake(
     file: Path = typer.Argument(..., help="Task book: the filled .docx template or YAML."),
     actor: str = typer.Option("changeflow", help="Who takes it in (for the audit trail)."),
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Take in a client's task book (项目任务书): the request starts in 'submitted'."""
     from changeflow.tasks.intake import intake_file
 
-    result = intake_file(file, actor=actor, channel="cli")
+    result = intake_file(file, actor=actor, channel="cli", at=at, at_field="--at")
     emit(
         result.__dict__,
         as_json,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 
 LangOpt = typer.Option(None, "--lang", help="Document language: zh-CN or en.")
 ActorOpt = typer.Option(None, "--actor", help="Who does it (audit trail; default: you).")
@@ -51,6 +51,7 @@ def test_cmd(
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Run the project's tests at the release commit (or record JUnit files) and write the
@@ -69,6 +70,8 @@ def test_cmd(
         again=again,
         lang=lang,
         actor=actor,
+        at=at,
+        at_field="--at",
     )
     data = res.as_dict()
     if pdf:
@@ -109,6 +112,7 @@ def golive_cmd(
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Go live: tag release/<key>-v<n> on the tested commit and write the go-live record
@@ -116,7 +120,7 @@ def golive_cmd(
     from changeflow.tasks.golive import golive
 
     _pdf_first(pdf)
-    res = golive(key, commit=commit, lang=lang, actor=actor)
+    res = golive(key, commit=commit, lang=lang, actor=actor, at=at, at_field="--at")
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "golive", res.version, lang)
@@ -147,6 +151,7 @@ def acceptance_cmd(
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Issue the acceptance certificate (验收单) of a live request: the deliverables with
@@ -156,7 +161,9 @@ def acceptance_cmd(
     from changeflow.tasks.clientmail import send_issued
 
     _pdf_first(pdf)
-    res = issue_certificate(key, lang=lang, actor=actor, new_version=new_version)
+    res = issue_certificate(
+        key, lang=lang, actor=actor, new_version=new_version, at=at, at_field="--at"
+    )
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
@@ -229,6 +236,7 @@ def docs_cmd(
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Make the technical document (技术文档) and the user manual (用户手册) from the notes'
@@ -244,6 +252,8 @@ def docs_cmd(
         lang=lang,
         actor=actor,
         draft=draft,
+        at=at,
+        at_field="--at",
     )
     data = [r.__dict__ | ({"pdf": _pdf(key, r.kind, r.version, r.lang)} if pdf else {})
             for r in results]  # fmt: skip

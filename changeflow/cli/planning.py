@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
 
@@ -100,6 +100,7 @@ def plan_cmd(
         " one from --estimates/--start).",
     ),
     send: bool = SendOpt,
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Draft the next version of a request's plan and budget; --issue signs it, --send mails it.
@@ -134,6 +135,8 @@ def plan_cmd(
         actor=actor,
         new_version=new_version,
         issue=issue,
+        at=at,
+        at_field="--at",
     )
     from changeflow.tasks.clientmail import send_issued
 

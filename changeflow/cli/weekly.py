@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 
 report_app = typer.Typer(help="Reports to the client: the weekly report (项目周报).")
 
@@ -23,12 +23,15 @@ def weekly_cmd(
     ),
     lang: str = typer.Option(None, "--lang", help="zh-CN or en (default: settings)."),
     actor: str = typer.Option("changeflow", help="Who makes the report (recorded)."),
+    at: str = AtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Make (and optionally mail) a client's weekly report: a new version on every run."""
     from changeflow.tasks import weekly
 
-    made = weekly.make_report(week, client, lang=lang, actor=actor, trigger="cli")
+    made = weekly.make_report(
+        week, client, lang=lang, actor=actor, trigger="cli", at=at, at_field="--at"
+    )
     mail: dict[str, Any] | None = None
     if send:
         mail = weekly.send_report(made["id"], resend=resend)

@@ -22,6 +22,7 @@ from changeflow.db.session import transaction
 from changeflow.db.store import document_path
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..documents import Names, store_issued
 from ..inputs import clean_text
@@ -122,6 +123,7 @@ class DocResult:
     trace: list[dict[str, Any]] = field(default_factory=list)
 
 
+@recorded_act("docs")
 def make_docs(
     key: str,
     *,
@@ -317,6 +319,7 @@ def _result(
     )
 
 
+@recorded_act("docs")
 def make_docs_from_files(
     key: str,
     *,

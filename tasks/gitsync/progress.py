@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from changeflow.db.git import Commit, CommitLink, TimeEntry
 from changeflow.db.models import Person, Request
 from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import NotFoundError
 from changeflow.settings import get_settings
 
@@ -127,7 +128,7 @@ def request_progress(
     if planned_person_days:
         pct = (logged / hours_per_day / planned_person_days * 100).quantize(Decimal("0.1"))
     tz = get_settings().tz
-    today = today or datetime.now(tz).date()
+    today = today or utcnow().astimezone(tz).date()
     last_day = last.astimezone(tz).date() if last else None
     slips = []
     cal = None

@@ -23,6 +23,7 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
@@ -176,6 +177,7 @@ def order_version(session: Session, number: str, lang: str) -> int:
     )
 
 
+@recorded_act("dispatch", key=None)
 def create_dispatch(
     *,
     kind: str,
@@ -320,6 +322,7 @@ def emergency_dispatch(
     )
 
 
+@recorded_act("dispatch", key=None)
 def complete_dispatch(
     number: str,
     *,

@@ -18,6 +18,7 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
@@ -37,6 +38,7 @@ def run_log_view(e: Any) -> dict[str, Any]:
     }
 
 
+@recorded_act("run log", key=None)
 def add_run_log(
     *,
     day: str | date | None = None,

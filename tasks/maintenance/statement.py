@@ -22,8 +22,10 @@ from sqlalchemy import func, select
 
 from changeflow.bilingual import CLOCK_KINDS, CLOCK_STATES, CLOCKS, is_zh, pick
 from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import month_end, recorded_act
 
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
@@ -198,6 +200,7 @@ def _month_money(sd: dict[str, Any], zh: bool) -> str:
     )
 
 
+@recorded_act("statement", key=None, not_before=month_end)
 def sla_report_document(
     month: str,
     contract: str | None = None,
@@ -304,9 +307,8 @@ def statement_view(st: Any) -> dict[str, Any]:
 
 
 def first_day(month: str | None) -> Any:
-    from datetime import date
 
-    return _month(month)[0] if month else date.today()
+    return _month(month)[0] if month else utcnow().astimezone(get_settings().tz).date()
 
 
 def list_statements(contract: str | None = None, month: str | None = None) -> list[dict]:

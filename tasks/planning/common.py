@@ -5,9 +5,10 @@ service's time zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from changeflow.bilingual import PHASES
+from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
 PHASE_LABELS = PHASES  # the kit's table, under the name the planning rooms use
@@ -30,4 +31,4 @@ PRIORITY_LABELS = {"high": ("高", "high"), "medium": ("中", "medium"), "low": 
 
 
 def today_local() -> date:
-    return datetime.now(get_settings().tz).date()
+    return utcnow().astimezone(get_settings().tz).date()

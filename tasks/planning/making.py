@@ -33,6 +33,7 @@ from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
 from ..documents import store_issued
@@ -88,6 +89,7 @@ def _suggested(
     return items, ("history" if notes else source), notes
 
 
+@recorded_act("plan")
 def make_plan(
     key: str,
     *,
@@ -510,6 +512,7 @@ def _issue(
     session.flush()
 
 
+@recorded_act("plan")
 def issue_plan(key: str, *, actor: str | None = None, channel: str = "cli") -> dict[str, Any]:
     """Issue the newest draft of ``key``: signed, the version the client approves."""
     actor = actor or _actor()
@@ -617,6 +620,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
     }
 
 
+@recorded_act("plan")
 def plan_from_file(
     key: str,
     *,

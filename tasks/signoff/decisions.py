@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,8 +30,10 @@ from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document, safe_name, sha256_bytes
+from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..inputs import clean_text, read_limited
 from .kinds import Signable, signable
@@ -95,7 +97,7 @@ def _result(a: Approval, duplicate: bool = False) -> DecisionResult:
 
 
 def today_local() -> date:
-    return datetime.now(get_settings().tz).date()
+    return utcnow().astimezone(get_settings().tz).date()
 
 
 def _retrying(fn: Any, attempts: int = 6) -> Any:
@@ -419,6 +421,7 @@ def check_evidence(data: bytes, name: str, source: str) -> None:
         raise InputError(source, "evidence", f"'{name}' is not a saved mail (no headers)")
 
 
+@recorded_act("decision")
 def record_decision(
     key: str,
     decision: Decision,

@@ -25,6 +25,7 @@ from changeflow.db.store import document_path, sha256_bytes
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act
 
 from ..documents import store_issued
 from ..inputs import clean_text
@@ -158,6 +159,7 @@ def _check_state(req: Request) -> None:
         )
 
 
+@recorded_act("test")
 def run_tests(
     key: str,
     *,

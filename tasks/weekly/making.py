@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
+from changeflow.db.types import utcnow
 from changeflow.db.weekly import WeeklyReport
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import recorded_act, week_start
 
 from ..directory import find_client
 from ..documents import document_filename
@@ -27,6 +29,7 @@ def mail_key(client_code: str, week: str, version: int) -> str:
     return f"weekly-report/{client_code}/{week}/v{version}"
 
 
+@recorded_act("weekly report", key=None, not_before=week_start)
 def make_report(
     week: str | None = None,
     client: str | None = None,
@@ -115,7 +118,7 @@ def scheduled_reports(
     """The reports a scheduled trigger at ``now`` should mail: one per client whose report is
     due and not yet mailed. A report the schedule already made this week (a retried run) is
     reused rather than made again, so its mail key, recorded as sent, stops a second mail."""
-    now = now or datetime.now(get_settings().tz)
+    now = now or utcnow().astimezone(get_settings().tz)
     targets: list[tuple[str, str, int | None]] = []
     with transaction(url) as s:
         only = find_client(s, client, "--client").id if client else None

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.models import Client, Contract
+from changeflow.db.types import utcnow
 from changeflow.db.weekly import WeeklyReport
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
@@ -61,7 +62,7 @@ def shift_week(week: str, n: int) -> str:
 
 def current_week(now: datetime | None = None) -> str:
     tz = get_settings().tz
-    return week_of((now or datetime.now(tz)).astimezone(tz).date())
+    return week_of((now or utcnow()).astimezone(tz).date())
 
 
 @dataclass(frozen=True)

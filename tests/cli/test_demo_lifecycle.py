@@ -46,9 +46,11 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     c, o = get_fault(crash), get_fault(other)
     assert (c["severity"], c["state"], o["state"]) == ("crash", "closed", "closed")
     assert c["response"]["status"] == "breached" and c["onsite"]["status"] == "met"
-    (order,) = list_dispatch()
-    assert order["kind"] == "weekly-visit" and order["state"] == "signed"
-    assert order["satisfaction"] == 5
+    orders = list_dispatch()
+    assert len(orders) == 4  # every Wednesday of November 2026
+    for order in orders:
+        assert order["kind"] == "weekly-visit" and order["state"] == "signed"
+        assert order["satisfaction"] == 5
     assert contract_usage()["days_used"] > 0
     assert "run log" in stages and "service days" in stages
     # every document in the summary, with its kind and a path that exists
@@ -75,7 +77,7 @@ def test_readme_first_command_summary(prefect_server, tmp_path) -> None:
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHANGEFLOW_")}
-    env |= {"PREFECT_API_URL": prefect_server, "COLUMNS": "200"}
+    env |= {"PREFECT_API_URL": prefect_server, "COLUMNS": "80"}
     proc = subprocess.run(
         [sys.executable, "-m", "changeflow", "demo", "--out", "demo-out"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
@@ -89,6 +91,10 @@ def test_readme_first_command_summary(prefect_server, tmp_path) -> None:
                  "monthly SLA statement"):  # fmt: skip
         assert name in out, name
     for path in (tmp_path / "demo-out" / "documents").rglob("*.docx"):
-        assert str(path.relative_to(tmp_path)) in out, path
+        assert path.name in out, path  # each file name whole, on a line of its own
+        assert f"{path.parent.relative_to(tmp_path / 'demo-out')}/" in out, path
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 80 for line in out.splitlines()), "wider than 80 columns"
     # the server answering PREFECT_API_URL stays up: its address is worth printing
     assert f"{prefect_server.removesuffix('/api')}/runs" in out

@@ -9,6 +9,8 @@ Rooms, from the bottom:
 - ``start``: setup and intake; ``lifecycle``: plan to acceptance;
 - ``maintenance``: the maintenance month (faults, a signed-off weekly visit, the run log, the
   service days used) and the reports (the weekly report, the monthly SLA report);
+- ``month``: November 2026 of the sample contract, every act at the time it happened, in
+  the order of the calendar (the default stages);
 - ``runner``: a fresh home, its own Prefect server (or the one ``PREFECT_API_URL`` names),
   every stage in order, quiet unless verbose, the documents copied out (``run_demo``);
 - ``command``: the ``demo`` command (``register(app)``).
@@ -33,6 +35,7 @@ from .lifecycle import (
     step_test,
 )
 from .maintenance import MAINTENANCE, REPORTS
+from .month import step_month
 from .runner import collect_documents, demo_port, fresh_home, run_demo
 from .sample import _screenshot, design_notes, project_file
 from .start import step_intake, step_setup
@@ -64,6 +67,7 @@ __all__ = [
     "step_golive",
     "step_intake",
     "step_kickoff",
+    "step_month",
     "step_plan",
     "step_repository",
     "step_setup",

@@ -60,20 +60,35 @@ def demo(
         "documents": docs,
     }
 
+    out_dir = Path(run.out)
+
     def rel(p: Path) -> str:
+        """A path as the reader finds it: relative to the output folder."""
         try:
-            return str(Path(p).relative_to(Path.cwd()))
+            return str(Path(p).relative_to(out_dir))
         except ValueError:
             return str(p)
 
     def render() -> None:
-        console.print(table("changeflow demo", ["stage", "what", "result"],
-                            ([r["stage"], r["what"], r["result"]] for r in run.rows)))  # fmt: skip
+        # Two columns: the stage, then what and its result on their own lines (wrapped at
+        # spaces), so keys, times and file names stay whole at 80 columns.
+        console.print(table("changeflow demo", ["stage", "what / result"],
+                            ([r["stage"], f"{r['what']}\n  {r['result']}"] for r in run.rows),
+                            whole=["stage"]))  # fmt: skip
         cols = ["key", "kind", "title", "state"]
-        console.print(table("Requests", cols, ([r[c] for c in cols] for r in requests)))
-        console.print(table(f"Documents ({len(docs)})", ["kind", "for", "path"],
-                            ([d["kind_name"], d["request"] or "", rel(d["path"])]
-                             for d in docs)))  # fmt: skip
+        console.print(table("Requests", cols, ([r[c] for c in cols] for r in requests),
+                            by_char=["title"], whole=["key", "kind", "state"]))  # fmt: skip
+        console.print(f"Documents ({len(docs)}), in {out_dir}/:", highlight=False)
+        folder = None
+        order = {str(Path(rel(d["path"])).parent): i for i, d in reversed(list(enumerate(docs)))}
+        for d in sorted(docs, key=lambda d: order[str(Path(rel(d["path"])).parent)]):
+            path = rel(d["path"])
+            here = str(Path(path).parent)
+            if here != folder:
+                folder = here
+                console.print(f"  {folder}/", highlight=False)
+            console.print(f"    {d['kind_name']}", highlight=False)
+            console.print(f"      {Path(path).name}", highlight=False, soft_wrap=True)
         if run.server_url and run.server is None:
             console.print(f"Flow runs: {run.server_url}/runs (the Prefect server stays up)")
 

@@ -24,6 +24,9 @@ class DemoRun:
     server: Any = None  # the Prefect server it started and keeps (``keep_server``), if any
     documents: list[dict[str, Any]] = field(default_factory=list)  # kind, path, request
     extra_documents: list[tuple[str, Path]] = field(default_factory=list)  # not in the store
+    now: Any = None  # the time of the event being replayed (``month``)
+    times: dict[str, Any] = field(default_factory=dict)  # when each act happens (``month``)
+    timeline: Any = None  # the month's events while they are replayed
 
     def step(self, stage: str, what: str, result: str) -> None:
         self.rows.append({"stage": stage, "what": what, "result": result})

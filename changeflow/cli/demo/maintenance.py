@@ -1,26 +1,36 @@
-"""The demo's maintenance month and reports: a crash and a non-crash fault with their clocks
-(the crash's first response late, with its cause), the fault records, the weekly fixed visit
-on a dispatch order that the client signs off through the signed round trip (the inbox), the
-run log, the service days used; then the weekly report of the demo week and the monthly SLA
-report.
+"""The demo's maintenance month (November 2026) and its reports: a crash and a non-crash fault
+with their clocks (the crash's first response late, with its cause; the mail delay across a
+weekend), the fixed Wednesday visit on a dispatch order signed off by the client through the
+signed round trip (the inbox), the run log of every working day, the weekly report of every
+Friday, the service days used and the month's SLA statement after the month ends.
 
-Times are real: the faults were reported a day before the demo runs and the visit on the latest
-working day before, so every stamp lies in the past and the clocks are those the contract states.
+``month_events`` lists them at the times they happened (``month`` replays them in order);
+the ``step_*`` functions run the same acts one after the other (a shorter demo).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .client import _fill, _inbox_pass, _to_inbox
 from .common import DemoRun
+from .month import FIRST, LAST, STATEMENT_DAY, as_of, at, later, nov, text, working_days
 
-
-def _now() -> datetime:
-    from changeflow.db.types import utcnow
-
-    return utcnow().replace(second=0, microsecond=0)
+# (severity, title, system, reported, minutes to response/on site/resolved/closed, steps,
+# cause of a breach); the crash on a Tuesday morning, the mail delay on a Friday afternoon
+# answered at once and worked on site on Monday (its clock skips the weekend).
+FAULTS = [
+    ("crash", "OA 服务器崩溃，无法登录", "OA 应用服务器", (10, "09:20"), (45, 150, 200, 240),
+     ["检查服务器日志，发现内存耗尽", "重启应用服务并调整内存上限", "验证登录与流程审批恢复"],
+     "值班电话转接失败，首次响应晚于 30 分钟"),
+    ("non-crash", "邮件服务器异常：外发邮件延迟", "邮件系统", (20, "16:40"),
+     (25, 3 * 24 * 60 - 400, 3 * 24 * 60 - 310, 3 * 24 * 60 - 280),
+     ["检查邮件队列", "清理积压队列并重启投递服务"], None),
+]  # fmt: skip
+VISIT = ("14:00", "16:00")  # the contract's weekly_visit (Wednesday 14:00), two hours
 
 
 def _clock(v: dict) -> str:
@@ -31,128 +41,245 @@ def _clock(v: dict) -> str:
     )
 
 
-def step_faults(run: DemoRun) -> None:
-    """赵强 phones in a crash and a non-crash; the duty engineer works both to closure."""
-    from changeflow.flows.maintenance import FaultInput, fault
-    from changeflow.tasks.maintenance import fault_record, get_fault, record_fault_details, stamp
+def _fault_event(spec: tuple) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        """赵强 phones the fault in; the duty engineer answers (the rest: ``_fault_worked``)."""
+        from changeflow.flows.maintenance import FaultInput, fault
+        from changeflow.tasks.maintenance import stamp
 
-    base = _now() - timedelta(hours=26)
-    faults = [
-        ("crash", "OA 服务器崩溃，无法登录", "OA 应用服务器", base, (45, 150, 200, 240),
-         ["检查服务器日志，发现内存耗尽", "重启应用服务并调整内存上限", "验证登录与流程审批恢复"],
-         "值班电话转接失败，首次响应晚于 30 分钟"),
-        ("non-crash", "邮件服务器异常：外发邮件延迟", "邮件系统", base + timedelta(minutes=30),
-         (20, 240, 300, 330), ["检查邮件队列", "清理积压队列并重启投递服务"], None),
-    ]  # fmt: skip
-    keys = []
-    for severity, title, system, at, (resp, onsite, resolve, close), steps, cause in faults:
+        severity, title, system, (day, hhmm), minutes, _steps, _cause = spec
+        reported = nov(day, hhmm)
         v = fault(
             report=FaultInput(severity=severity, title=title, system=system, reporter="赵强",
-                              reported_at=at, engineer="张伟"),
+                              reported_at=reported, engineer="张伟"),
             taken_by="李明",
         )  # fmt: skip
+        if "key" not in v:
+            raise RuntimeError(f"fault refused: {v}")
         key = v["key"]
-        keys.append(key)
-        for what, minutes in (("respond", resp), ("onsite", onsite), ("resolve", resolve),
-                              ("close", close)):  # fmt: skip
-            stamp(key, what, at=at + timedelta(minutes=minutes), actor="张伟", channel="ui")
-        record_fault_details(
-            key, assessment=f"{title}：影响全体用户" if severity == "crash" else f"{title}",
-            test_report="故障复现并修复后回归测试通过", solution=steps[-1], steps=steps,
-            breach_cause=cause, actor="张伟",
-        )  # fmt: skip
-        doc = fault_record(key)
-        run.step("fault", f"{key} {severity}: {title}", _clock(get_fault(key)))
+        run.keys["faults"] = ",".join(k for k in (run.keys.get("faults", ""), key) if k)
+        stamp(key, "respond", at=reported + timedelta(minutes=minutes[0]), actor="张伟",
+              channel="ui")  # fmt: skip
+        run.step("fault", f"{key} {severity}: {title}", f"reported {text(reported)}")
+        onsite = reported + timedelta(minutes=minutes[1])
+        later(run, onsite, f"fault {key} on site", _fault_worked(spec, key))
+
+    return event
+
+
+def _fault_worked(spec: tuple, key: str) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        """On site, resolved, closed; the fault record is written when it is closed."""
+        from changeflow.tasks.maintenance import (
+            fault_record,
+            get_fault,
+            record_fault_details,
+            stamp,
+        )
+
+        severity, title, _system, (day, hhmm), minutes, steps, cause = spec
+        reported = nov(day, hhmm)
+        for what, m in zip(("onsite", "resolve", "close"), minutes[1:], strict=True):
+            stamp(key, what, at=reported + timedelta(minutes=m), actor="张伟", channel="ui")
+        closed = reported + timedelta(minutes=minutes[-1])
+        with as_of(closed + timedelta(minutes=20), "fault record"):
+            record_fault_details(
+                key, assessment=f"{title}：影响全体用户" if severity == "crash" else title,
+                test_report="故障复现并修复后回归测试通过", solution=steps[-1], steps=steps,
+                breach_cause=cause, actor="张伟",
+            )  # fmt: skip
+            doc = fault_record(key)
+        run.step("fault", f"{key} {severity}: closed", _clock(get_fault(key)))
         run.step("fault", f"{key} fault record v{doc['version']}", doc["path"].rsplit("/", 1)[-1])
-    run.keys["faults"] = ",".join(keys)
+
+    return event
 
 
-def _visit_day() -> datetime:
-    """14:00 on the latest working day whose visit (until 17:35) is over by now."""
+def _open_faults_since(since: datetime, until: datetime) -> list[str]:
+    """The faults reported since the last visit: the visit reviews them."""
+    from sqlalchemy import select
+
+    from changeflow.db.maintenance import Fault
+    from changeflow.db.models import Request
     from changeflow.db.session import transaction
-    from changeflow.settings import get_settings
-    from changeflow.tasks.calendar import calendar_for
-    from changeflow.tasks.directory import find_contract
 
-    now = _now().astimezone(get_settings().tz)
     with transaction() as s:
-        cal = calendar_for(s, find_contract(s, None, now.date(), "demo"))
-    day = now.date() if now.hour * 60 + now.minute >= 17 * 60 + 35 else now.date() - timedelta(1)
-    while not cal.is_working_day(day):
-        day -= timedelta(days=1)
-    return datetime(day.year, day.month, day.day, 14, 0, tzinfo=now.tzinfo)
+        rows = s.execute(
+            select(Request.key)
+            .join(Fault, Fault.request_id == Request.id)
+            .where(Fault.reported_at >= since, Fault.reported_at < until)
+            .order_by(Fault.reported_at)
+        ).all()
+    return [r[0] for r in rows]
 
 
-def step_dispatch(run: DemoRun) -> None:
-    """The fixed weekly visit on a dispatch order; 王芳 signs it off and mails it back."""
-    from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
-    from changeflow.settings import get_settings
-    from changeflow.tasks.maintenance import complete_dispatch, create_dispatch
+def _visit_event(day: date) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        """The order is made the afternoon before the visit (listing the faults since the
+        last one); the visit follows (``_visit_done``)."""
+        from changeflow.tasks.maintenance import create_dispatch
 
-    day = _visit_day()
-    faults = [k for k in run.keys.get("faults", "").split(",") if k]
-    order = create_dispatch(
-        kind="weekly-visit", planned_start=day, staff=["张伟"], title="每周固定上门巡检",
-        work_content="服务器巡检\n验证灾难恢复备份\n复查故障处理结果", location="甲方机房",
-        requests=faults, actor="李明", channel="ui",
-    )  # fmt: skip
-    number = order["number"]
-    # done: the order's next version carries the actual times; that is the one signed
-    done = complete_dispatch(
-        number, actual_start=day + timedelta(minutes=5),
-        actual_end=day + timedelta(hours=3, minutes=35), actor="张伟",
-    )  # fmt: skip
-    run.step("dispatch", f"{number} weekly visit", f"{day:%Y-%m-%d %H:%M}, 张伟; done")
-    labels = {name: pair[0] for name, pair in SIGNOFF_FIELDS.items()}
-    sent = get_settings().store_dir / done["document"]
-    filled = _fill(sent, {
-        labels["accepted"]: "是",
-        labels["satisfaction"]: "5",
-        labels["feedback"]: "巡检及时，故障处理到位。",
-        labels["signer"]: "王芳",
-        labels["date"]: day.date().isoformat(),
-    })  # fmt: skip
-    _to_inbox(filled, f"{number}-派工单-回签.docx")
-    _inbox_pass(run, "returned dispatch order")
+        start, end = at(day, VISIT[0]), at(day, VISIT[1])
+        made = at(day - timedelta(days=1), "17:00")
+        faults = _open_faults_since(start - timedelta(days=7), made)
+        review = "\n复查故障处理结果：" + "、".join(faults) if faults else ""
+        order = create_dispatch(
+            kind="weekly-visit", planned_start=start, planned_end=end, staff=["张伟"],
+            title="每周固定上门巡检",
+            work_content="服务器巡检\n验证灾难恢复备份" + review, location="甲方机房",
+            requests=faults, actor="李明", channel="ui", at=text(made),
+        )  # fmt: skip
+        number = order["number"]
+        later(
+            run, end + timedelta(minutes=5), f"visit {day} done", _visit_done(day, number, faults)
+        )
+
+    return event
 
 
-def step_runlog(run: DemoRun) -> None:
-    from changeflow.tasks.maintenance import add_run_log
+def _visit_done(day: date, number: str, faults: list[str]) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        """张伟 records the visit's times; 王芳 signs the order that evening and mails it
+        back; the inbox takes it the next morning."""
+        from changeflow.tasks.maintenance import complete_dispatch
 
-    e = add_run_log(author="张伟", checks=["服务器巡检", "数据库备份检查", "邮件队列检查"],
-                    backups_verified=True, backup_note="夜间备份已恢复验证",
-                    incidents="OA 服务器崩溃、邮件外发延迟（均已关闭）")  # fmt: skip
-    run.step("run log", f"运行日志 {e['day']}", f"{len(e['checks'])} checks by {e['author']},"
-             f" backups verified: {e['backups_verified']}")  # fmt: skip
+        start, end = at(day, VISIT[0]), at(day, VISIT[1])
+        done = complete_dispatch(
+            number, actual_start=start, actual_end=end, actor="张伟",
+            at=text(end + timedelta(minutes=5)),
+        )  # fmt: skip
+        reviews = ", ".join(faults) or "-"
+        run.step("dispatch", f"{number} weekly visit",
+                 f"{text(start)} - {end:%H:%M}, 张伟; reviews {reviews}")  # fmt: skip
+        received = at(day + timedelta(days=1), "09:30")
+        later(run, received, f"visit {day} signed", _visit_signed(day, number, done, faults))
+
+    return event
+
+
+def _visit_signed(
+    day: date, number: str, done: dict, faults: list[str]
+) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
+        from changeflow.settings import get_settings
+
+        labels = {name: pair[0] for name, pair in SIGNOFF_FIELDS.items()}
+        filled = _fill(get_settings().store_dir / done["document"], {
+            labels["accepted"]: "是",
+            labels["satisfaction"]: "5",
+            labels["feedback"]: "巡检及时，故障处理到位。" if faults else "巡检及时。",
+            labels["signer"]: "王芳",
+            labels["date"]: day.isoformat(),
+        })  # fmt: skip
+        _to_inbox(filled, f"{number}-派工单-回签.docx")
+        with as_of(at(day + timedelta(days=1), "09:30"), "returned dispatch order"):
+            _inbox_pass(run, "returned dispatch order")
+
+    return event
+
+
+def _runlog_event(day: date) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        from changeflow.tasks.maintenance import add_run_log
+
+        incidents = {
+            10: "09:20 OA 服务器崩溃，13:20 已恢复并关闭",
+            23: "上周五 16:40 报修邮件外发延迟（17:05 已响应）；"
+            "今日 10:00 到场清理队列，12:00 关闭",
+        }.get(day.day, "")
+        changes = ""
+        golive = run.times.get("golive")
+        if golive is not None and golive.date() == day:
+            changes = f"晚间上线 {run.keys['main']}（请假审批流程改造）"
+        e = add_run_log(day=day, author="张伟", checks=["服务器巡检", "数据库备份检查",
+                        "邮件队列检查"], backups_verified=True, backup_note="夜间备份已恢复验证",
+                        incidents=incidents, changes=changes,
+                        at=text(run.now))  # fmt: skip
+        run.step("run log", f"运行日志 {e['day']}", f"{len(e['checks'])} checks by {e['author']}")
+
+    return event
+
+
+def _weekly_event(friday: date) -> Callable[[DemoRun], None]:
+    def event(run: DemoRun) -> None:
+        from changeflow.flows.weekly import WeeklyInput, weekly_report
+        from changeflow.tasks.weekly.week import week_of
+
+        res = weekly_report(
+            params=WeeklyInput(week=week_of(friday), send=False, at=text(at(friday, "15:00")))
+        )
+        if not res.get("reports"):
+            raise RuntimeError(f"weekly report refused: {res}")
+        for r in res["reports"]:
+            run.step("weekly report", f"{r['client']} {r['week']} v{r['version']}",
+                     r["document"].rsplit("/", 1)[-1])  # fmt: skip
+
+    return event
 
 
 def step_usage(run: DemoRun) -> None:
     from changeflow.tasks.maintenance import contract_usage
 
-    u = contract_usage()
+    u = contract_usage(today=LAST)
     run.step("service days", f"contract {u['contract']}",
              f"{u['days_used']} of {u['service_days_per_year']} service days used"
              f" ({u['hours_used']} h), {u['days_left']} left")  # fmt: skip
 
 
-def step_weekly(run: DemoRun) -> None:
-    from changeflow.flows.weekly import WeeklyInput, weekly_report
-
-    res = weekly_report(params=WeeklyInput(send=False))
-    for r in res["reports"]:
-        run.step("weekly report", f"{r['client']} {r['week']} v{r['version']}",
-                 r["document"].rsplit("/", 1)[-1])  # fmt: skip
-
-
 def step_sla_report(run: DemoRun) -> None:
-    """The monthly SLA statement (月度服务对账单) of the faults' month, as the Word
-    document the client receives (stored like every document, so the summary lists it)."""
+    """The monthly SLA statement (月度服务对账单) of November, issued the first working
+    morning after the month, as the Word document the client receives."""
     from changeflow.flows.maintenance import sla_report
-    from changeflow.settings import get_settings
 
-    month = (_now() - timedelta(hours=26)).astimezone(get_settings().tz).strftime("%Y-%m")
-    r = sla_report(month=month)
+    month = f"{FIRST:%Y-%m}"
+    r = sla_report(month=month, at=text(at(STATEMENT_DAY, "10:00")))
+    if "path" not in r:
+        raise RuntimeError(f"statement refused: {r}")
     run.step("sla report", month, f"{Path(r['path']).name} v{r['version']}")
+
+
+def month_events() -> list[tuple[datetime, str, Callable[[DemoRun], None]]]:
+    """Every maintenance event of the month at its time."""
+    days = working_days(FIRST, LAST)
+    events: list[tuple[datetime, str, Callable[[DemoRun], Any]]] = []
+    for spec in FAULTS:
+        day, hhmm = spec[3]
+        events.append((nov(day, hhmm), f"fault {spec[0]}", _fault_event(spec)))
+    for day in days:
+        friday = day.weekday() == 4
+        events.append((at(day, "14:30" if friday else "17:20"), "run log", _runlog_event(day)))
+        if day.weekday() == 2:  # the contract's fixed visit: Wednesday
+            made = at(day - timedelta(days=1), "17:00")
+            events.append((made, f"visit {day}", _visit_event(day)))
+        if friday:
+            events.append((at(day, "15:00"), f"weekly {day}", _weekly_event(day)))
+    events.append((at(STATEMENT_DAY, "10:00"), "service days", step_usage))
+    events.append((at(STATEMENT_DAY, "10:05"), "statement", step_sla_report))
+    return events
+
+
+# The same acts one after the other (without the month's calendar): the crash and the mail
+# delay, the first visit of the month, one run-log day, the usage; the first Friday's weekly
+# report and the statement.
+
+
+def step_faults(run: DemoRun) -> None:
+    for spec in FAULTS:
+        _fault_event(spec)(run)
+
+
+def step_dispatch(run: DemoRun) -> None:
+    _visit_event(date(2026, 11, 25))(run)
+
+
+def step_runlog(run: DemoRun) -> None:
+    run.now = at(date(2026, 11, 30), "17:20")
+    _runlog_event(date(2026, 11, 30))(run)
+
+
+def step_weekly(run: DemoRun) -> None:
+    _weekly_event(date(2026, 11, 27))(run)
 
 
 MAINTENANCE = [step_faults, step_dispatch, step_runlog, step_usage]

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .common import DemoRun, Step
-from .lifecycle import LIFECYCLE
-from .maintenance import MAINTENANCE, REPORTS
-from .start import step_intake, step_setup
+from .lifecycle import step_repository
+from .month import step_month
+from .start import step_setup
 
 DEFAULT_PORT = 4200
 
@@ -45,9 +45,10 @@ def fresh_home(out: Path) -> Path:
 
 
 def _stages() -> list[Step]:
-    """Setup and intake (``start``), plan to acceptance (``lifecycle``), the maintenance month
-    and the reports (``maintenance``)."""
-    return [step_setup, step_intake, *LIFECYCLE, *MAINTENANCE, *REPORTS]
+    """Setup (``start``), the client's repository, then November 2026 replayed in the order
+    it happened (``month``): intake, plan to acceptance (``lifecycle``), the maintenance
+    month and the reports (``maintenance``)."""
+    return [step_setup, step_repository, step_month]
 
 
 def _folder(doc: Any) -> str:
@@ -177,7 +178,7 @@ def run_demo(
             for step in stages or _stages():
                 step(run)
         docs = collect_documents(run)
-        run.step("documents", "copied", f"{len(docs)} file(s) in {out / 'documents'}")
+        run.step("documents", "copied", f"{len(docs)} file(s) in documents/")
     finally:
         if server is not None and server.started_here:
             from prefect.logging.handlers import APILogHandler

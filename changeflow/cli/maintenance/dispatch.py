@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.common import AtOpt as RecordedAtOpt
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 from .common import ActorOpt
@@ -54,6 +55,7 @@ def dispatch_create(
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     send: bool = SendOpt,
+    at: str = RecordedAtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Create a dispatch order and its document (signed, with the sign-off table); --send
@@ -83,6 +85,8 @@ def dispatch_create(
         lang=lang,
         actor=actor,
         source="changeflow dispatch create",
+        at=at,
+        at_field="--at",
     )
     from changeflow.tasks.clientmail import send_issued
 
@@ -120,6 +124,7 @@ def dispatch_done(
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     send: bool = SendOpt,
+    at: str = RecordedAtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record the work as done: issues the order's next version (actual times, work as done,
@@ -137,6 +142,8 @@ def dispatch_done(
         work_content=work,
         lang=lang,
         actor=actor,
+        at=at,
+        at_field="--at",
     )
 
     def render() -> None:

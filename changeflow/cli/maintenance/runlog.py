@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from changeflow.cli.common import AtOpt as RecordedAtOpt
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 runlog_app = typer.Typer(help="The daily run log (运行日志).", no_args_is_help=True)
@@ -20,6 +21,7 @@ def runlog_add(
     changes: str = typer.Option("", "--changes"),
     contract: str = typer.Option(None, "--contract"),
     replace: bool = typer.Option(False, "--replace", help="Replace the day's entry."),
+    at: str = RecordedAtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Write the run log of one service day."""
@@ -35,6 +37,8 @@ def runlog_add(
         changes=changes,
         contract=contract,
         replace=replace,
+        at=at,
+        at_field="--at",
     )
     emit(
         v, as_json, lambda: console.print(f"run log {v['contract']} {v['day']} saved", markup=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.common import AtOpt as RecordedAtOpt
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 from .common import ActorOpt
@@ -24,6 +25,7 @@ def sla_report_cmd(
     ),
     lang: str = typer.Option(None, "--lang", help="zh-CN | en (default: settings)."),
     send: bool = SendOpt,
+    at: str = RecordedAtOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Monthly SLA report: met %, average and worst times, breaches with causes, open clocks
@@ -33,7 +35,11 @@ def sla_report_cmd(
     from changeflow.tasks.maintenance import report_markdown, sla_report, sla_report_document
 
     docx = docx or bool(send)
-    r = sla_report_document(month, contract, lang=lang) if docx else sla_report(month, contract)
+    r = (
+        sla_report_document(month, contract, lang=lang, at=at, at_field="--at")
+        if docx
+        else sla_report(month, contract)
+    )
     mail = r["mail"] = send_issued(r, send, document="path") if docx else None
 
     def render() -> None:

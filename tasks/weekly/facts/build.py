@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.models import Client, Person
+from changeflow.db.types import utcnow
 
 from ..week import shift_week
 from .activity import (
@@ -49,7 +50,7 @@ def build_week(
     arrivals = first_arrivals(session, period)
     plans = newest_plans(session, period)
     shown, active_ids = shown_requests(reqs, act)
-    generated = (now or datetime.now(period.tz)).astimezone(period.tz)
+    generated = (now or utcnow()).astimezone(period.tz)
     # the report's day: progress is as of the day it is made, at most the week's Sunday
     as_of = max(min(generated.date(), period.end), period.start - timedelta(days=1))
     days = days_out(
