@@ -74,6 +74,19 @@ def _doc_link(path: str, kind: str, version: int, lang: str, sha256: str) -> dic
 # --- test ------------------------------------------------------------------------------
 
 
+class ManualResult(BaseModel):
+    """The result of one manual test case of the cases file (docs/test-cases.md)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    case: str = Field(title="用例编号 Case", min_length=1, max_length=120)
+    result: Literal["通过", "不通过", "未测"] = Field(title="结果 Result")
+    actual: str = Field("", title="实际结果 Actual result", max_length=4000)
+    tester: str = Field("", title="测试人员 Tester", max_length=120)
+    date: str = Field("", title="测试日期 Date (YYYY-MM-DD)", max_length=10)
+    defect: str = Field("", title="缺陷 Defect", max_length=2000)
+
+
 class TestInput(BaseModel):
     """What to test: the project's command at the release commit, or JUnit files."""
 
@@ -109,6 +122,12 @@ class TestInput(BaseModel):
         " expected, result)",
         max_length=200,
     )
+    manual_results: list[ManualResult] = Field(
+        default_factory=list,
+        title="手工测试结果 Manual results",
+        description="用例文件中手工用例的结果 / results of the cases file's manual cases",
+        max_length=500,
+    )
     timeout_seconds: int | None = Field(
         None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
     )
@@ -129,6 +148,7 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
         form.key,
         files,
         cases_path=delivery_file(form.cases_file, "cases_file") if form.cases_file else None,
+        result_rows=[{k: v for k, v in r.model_dump().items() if v} for r in form.manual_results],
         command=form.command or None,
         commit=form.commit or None,
         timeout=form.timeout_seconds,

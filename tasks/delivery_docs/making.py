@@ -25,7 +25,7 @@ from changeflow.settings import get_settings
 from ..documents import Names, document_filename
 from ..inputs import clean_text
 from .common import _CONTROL, _pick
-from .context import docs_context
+from .context import docs_context, revision_history
 from .notes import read_notes, split_notes
 from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
 from .render import render_doc
@@ -203,7 +203,7 @@ def make_docs(
             version = (newest.version + 1) if newest is not None else 1
             data = render_doc(
                 kind,
-                kctx,
+                kctx | {"history": revision_history(session, req)},
                 version=version,
                 lang=lang,
                 when=when,

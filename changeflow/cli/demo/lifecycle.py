@@ -104,7 +104,8 @@ def step_commits(run: DemoRun) -> None:
     )
     work = [
         (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1） @3h",
-         {"oa/leave/flow.py": flow_py, "checks.py": checks}, zw, 4),
+         {"oa/leave/flow.py": flow_py, "checks.py": checks,
+          "test-cases.yaml": project_file("test-cases.yaml")}, zw, 4),
         (f"{key} 修复：审批通过后同步考勤年假余额（需求2） @2h30m",
          {"oa/leave/sync.py": sync_py + "\n"}, zw, 3),
         (f"{key} 新增：请假统计报表，按部门、按月（需求3） @4h",
@@ -130,9 +131,18 @@ def step_sync(run: DemoRun) -> None:
 
 
 def step_test(run: DemoRun) -> None:
-    from changeflow.flows.delivery import TestInput, test
+    from changeflow.flows.delivery import ManualResult, TestInput, test
+    from changeflow.settings import get_settings
 
-    r = test(request=TestInput(key=run.keys["main"]), tested_by="张伟")
+    day = datetime.now(get_settings().tz).date().isoformat()
+    # the cases file's manual cases, run by the client's tester in their test environment
+    manual = [
+        ManualResult(case="TC-2-2", result="通过", tester="王芳", date=day,
+                     actual="审批通过 3 分钟后考勤系统余额由 10 天减为 8 天"),
+        ManualResult(case="TC-3-2", result="通过", actual="11 月 6 个部门的请假天数与考勤导出一致",
+                     tester="王芳", date=day),
+    ]  # fmt: skip
+    r = test(request=TestInput(key=run.keys["main"], manual_results=manual), tested_by="张伟")
     run.step("test", f"test run #{r['seq']} at {r['commit'][:10]}", f"{r['reason']}; {r['state']}")
 
 
