@@ -342,6 +342,43 @@ def docs(
 # --- go-live ---------------------------------------------------------------------------
 
 
+class InstallStep(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    at: str = Field(title="时间 Time", max_length=40)
+    action: str = Field(title="步骤 Step", max_length=500)
+    by: str = Field(title="执行人 By", max_length=120)
+
+
+class InstallBackup(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(title="备份人 Backed up by", max_length=120)
+    at: str = Field(title="备份时间 When", max_length=40)
+    where: str = Field(title="存放位置 Where kept", max_length=500)
+
+
+class InstallAccess(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(title="测试人 Tested by", max_length=120)
+    at: str = Field(title="测试时间 When", max_length=40)
+    result: str = Field(title="测试结果 Result", max_length=500)
+
+
+class InstallRecord(BaseModel):
+    """The install/upgrade record of a go-live (上线记录): environment check, backup, steps,
+    access test, the engineer."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    engineer: str = Field("", title="实施工程师 Engineer", max_length=120)
+    checks: list[str] = Field(default_factory=list, title="环境检查 Environment checks")
+    backup: InstallBackup | None = Field(None, title="生产备份 Production backup")
+    steps: list[InstallStep] = Field(default_factory=list, title="实施步骤 Steps performed")
+    access: InstallAccess | None = Field(None, title="访问测试 Access test")
+
+
 class GoLiveInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -352,14 +389,16 @@ class GoLiveInput(BaseModel):
         description="留空则为最近一次测试通过的提交 / empty: the commit the newest test run passed",
         max_length=100,
     )
+    install: InstallRecord | None = Field(None, title="安装/升级记录 Install record")
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
 
 
 def _golive(form: GoLiveInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.golive import golive as do_golive
 
+    install = form.install.model_dump() if form.install else None
     res = do_golive(form.key, commit=form.commit or None, lang=form.lang, actor=actor,
-                    channel="ui")  # fmt: skip
+                    channel="ui", install=install)  # fmt: skip
     return res.as_dict() | {"lang": form.lang}
 
 

@@ -160,6 +160,12 @@ def golive_cmd(
     commit: str = typer.Option(
         None, "--commit", help="Commit to release (default: the one the newest test run passed)."
     ),
+    install: Path = typer.Option(
+        None,
+        "--install",
+        help="Install/upgrade record (YAML: engineer, checks, backup, steps, access;"
+        " docs/deliverables.md). Without it the go-live record is a draft.",
+    ),
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
@@ -170,7 +176,12 @@ def golive_cmd(
     from changeflow.tasks.golive import golive
 
     _pdf_first(pdf)
-    res = golive(key, commit=commit, lang=lang, actor=actor)
+    record = None
+    if install is not None:
+        from changeflow.tasks.inputs import load_yaml, read_limited
+
+        record = load_yaml(read_limited(install, 256 * 1024), str(install))
+    res = golive(key, commit=commit, lang=lang, actor=actor, install=record)
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "golive", res.version, lang)

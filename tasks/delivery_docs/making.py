@@ -231,10 +231,20 @@ def make_docs(
                     "draft": is_draft,
                     "missing": shape.missing,
                     **({"covers": extra["covers"]} if kind == "manual" else {}),
+                    # what the go-live record takes from the design notes (data, deployment)
+                    **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
                 },
             )  # fmt: skip
             out.append(_result(doc, new=True, missing=shape.missing, **extra))
     return out
+
+
+def design_sections(design: str, lang: str) -> dict[str, str]:
+    """The design notes' data, deployment and rollback sections (Markdown)."""
+    from .outline import TECHDOC, fill
+
+    found = fill(design, TECHDOC, lang).sections if design.strip() else {}
+    return {k: found[k] for k in ("data", "deploy", "rollback") if found.get(k, "").strip()}
 
 
 _KIND_NAMES = {"techdoc": ("技术文档", "technical document"), "manual": ("用户手册", "manual")}

@@ -160,9 +160,33 @@ def step_docs(run: DemoRun) -> None:
 
 
 def step_golive(run: DemoRun) -> None:
-    from changeflow.flows.delivery import GoLiveInput, golive
+    from changeflow.flows.delivery import (
+        GoLiveInput,
+        InstallAccess,
+        InstallBackup,
+        InstallRecord,
+        InstallStep,
+        golive,
+    )
+    from changeflow.settings import get_settings
 
-    r = golive(request=GoLiveInput(key=run.keys["main"]), released_by="张伟")
+    day = datetime.now(get_settings().tz).date().isoformat()
+    install = InstallRecord(  # the engineer's install record of the evening's upgrade
+        engineer="张伟",
+        checks=["生产服务器磁盘空间、内存充足", "OA 应用与数据库版本与甲方测试环境一致",
+                "考勤系统接口账号在生产环境可用", "已通知各部门 19:00-20:00 暂停提交请假单"],
+        backup=InstallBackup(by="张伟", at=f"{day} 19:00",
+                             where="甲方备份服务器 oa-backup（OA 程序目录与 oa 数据库全量备份）"),
+        steps=[InstallStep(at=f"{day} 19:10", action="执行数据库迁移脚本，leave 表新增两个字段",
+                           by="张伟"),
+               InstallStep(at=f"{day} 19:20", action="发布新版本程序包并重启 OA 应用服务",
+                           by="张伟"),
+               InstallStep(at=f"{day} 19:30", action="设置分管领导审批阈值 3 天及考勤系统地址",
+                           by="张伟")],
+        access=InstallAccess(by="王芳", at=f"{day} 19:45",
+                             result="登录、提交 4 天请假单、两级审批、余额同步均正常"),
+    )  # fmt: skip
+    r = golive(request=GoLiveInput(key=run.keys["main"], install=install), released_by="张伟")
     run.step("golive", r["tag"], f"{r['released_at']} (Asia/Shanghai), {r['commits']} commits;"
              f" {r['state']}")  # fmt: skip
 

@@ -50,6 +50,36 @@ OUTLINES: dict[str, list[Part]] = {
         Part("notes", "6　注解", "6 Notes"),
         Part("sign-off", "签署", "Sign-off", 1, (("测试人员", "Tester"), ("审核", "Reviewed by"))),
     ],
+    # an install/upgrade record (the contract's rule for installs and upgrades)
+    "golive": [
+        Part("environment-check", "一、上线前环境检查", "1. Environment check"),
+        Part("backup", "二、生产系统与数据备份确认", "2. Production backup confirmed", 1,
+             (("备份存放位置", "Where it is kept"),)),
+        Part("database-changes", "三、数据库变更", "3. Database changes"),
+        Part("steps", "四、实施步骤", "4. Steps performed"),
+        Part("access-test", "五、上线后访问测试", "5. Access test after the release"),
+        Part("release-notes", "六、发布说明", "6. Release notes"),
+        Part("rollback", "九、回退条件与回退步骤", "9. Rollback trigger and steps", 1,
+             (("回退条件", "When to roll back"),)),
+        Part("confirmation", "十、上线确认", "10. Confirmation", 1,
+             (("甲方", "Client"), ("乙方", "Contractor"))),
+    ],
+    # 验收单: what a 验收报告 usually holds (GB/T 28035; common practice)
+    "acceptance": [
+        Part("basis", "验收依据", "Basis of acceptance", 2, (("任务书", "task book"),
+             ("实施计划", "plan"), ("服务合同", "contract"))),
+        Part("members", "验收组成员", "Acceptance members", 2),
+        Part("requirements", "一、需求与测试结果", "1. Requirements", 1,
+             (("验收结论", "Acceptance"),)),
+        Part("deliverables", "二、交付物清单", "2. Deliverables"),
+        Part("open-items", "遗留问题及约定完成日期", "Open items and agreed dates", 2),
+        Part("handover", "移交清单", "Handover", 2, (("源代码", "Source code"),
+             ("培训", "Training"))),
+        Part("maintenance", "维护期", "Maintenance", 2),
+        Part("settlement", "费用结算", "Settlement", 2),
+        Part("sign-off", "四、甲方验收", "4. Client's acceptance", 1,
+             (("甲方", "Client"), ("乙方", "Contractor"))),
+    ],
 }  # fmt: skip
 
 
@@ -140,3 +170,32 @@ def case_rows_complete(path: Path, lang: str) -> list[str]:
                 if not cells[j] or cells[j].startswith(gaps):
                     out.append(f"case {cells[0]}: no {head[j]}")
     return out
+
+
+def without_section(path: Path, heading: str, *, keep_heading: bool = False) -> bytes:
+    """The document with the section under a heading (starting with ``heading``) emptied,
+    or removed with its heading: what each required-part rule must find."""
+    import io
+
+    d = docx.Document(str(path))
+    body = d.element.body
+    kids = list(body.iterchildren())
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    start, mine, end = None, "", len(kids) - 1  # the last child is the section properties
+    for i, el in enumerate(kids):
+        style = el.find(f".//{w}pStyle") if el.tag == f"{w}p" else None
+        level = style.get(f"{w}val") if style is not None else ""
+        text = "".join(el.itertext()).strip()
+        if start is None:
+            if level.startswith("Heading") and text.startswith(heading):
+                start, mine = i, level
+        elif level.startswith("Heading") and level <= mine:
+            end = i
+            break
+    if start is None:
+        raise ValueError(f"no heading {heading!r}")
+    for el in kids[start + (1 if keep_heading else 0) : end]:
+        body.remove(el)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()

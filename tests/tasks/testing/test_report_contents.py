@@ -4,7 +4,6 @@ report whose cases lack steps or expected results is a draft that says what is m
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import docx
@@ -17,7 +16,13 @@ from tests.support.delivery import (
     pytest_command,
     to_development,
 )
-from tests.support.doccheck.kinds import OUTLINES, case_rows_complete, check_kind, is_draft
+from tests.support.doccheck.kinds import (
+    OUTLINES,
+    case_rows_complete,
+    check_kind,
+    is_draft,
+    without_section,
+)
 
 JUNIT_PLAIN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="oa" tests="1"><testcase classname="oa.LeaveTest" name="approve" time="1"/>
@@ -103,29 +108,7 @@ def test_no_case_at_all_is_a_draft_naming_the_requirements(submitted) -> None:
 
 
 def _without(path: Path, heading: str, *, keep_heading: bool) -> bytes:
-    """The document with a heading's section emptied (or the heading removed too)."""
-    d = docx.Document(str(path))
-    body = d.element.body
-    kids = list(body.iterchildren())
-    start = None
-    for i, el in enumerate(kids):
-        text = "".join(el.itertext()).strip()
-        style = el.find(".//{*}pStyle")
-        level = style.get(f"{{{el.nsmap['w']}}}val") if style is not None else ""
-        if start is None and level.startswith("Heading") and text.startswith(heading):
-            start, mine = i, level
-            continue
-        if start is not None and level.startswith("Heading") and level <= mine:
-            end = i
-            break
-    else:
-        end = len(kids) - 1
-    assert start is not None, heading
-    for el in kids[start + (1 if keep_heading else 0) : end]:
-        body.remove(el)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+    return without_section(path, heading, keep_heading=keep_heading)
 
 
 PARTS = [p for p in OUTLINES["testreport"] if p.name != "defect-statistics"]
