@@ -46,6 +46,7 @@ def sign_lines(doc: DocxDocument, lang: str, roles: list[tuple[tuple[str, str], 
         row.cells[1].text = name
         row.height = Mm(12)
     d.widths(t, [30, 40, 60, 30])
+    doc.add_paragraph()  # two tables that touch become one in Word
 
 
 def named_sign_lines(doc: DocxDocument, lang: str, seq: str) -> None:

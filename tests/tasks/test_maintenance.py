@@ -782,7 +782,7 @@ def test_fault_record_document(contract: str, cli) -> None:
         "张伟",
     ):
         assert want in text, want
-    assert doc.core_properties.title == f"故障处理记录 {r.key}"
+    assert doc.core_properties.title == f"故障处理记录 {r.key}（草稿）"  # no root cause yet
 
 
 # --- weekly visits -----------------------------------------------------------------------

@@ -34,18 +34,26 @@ def _clock(v: dict) -> str:
 def step_faults(run: DemoRun) -> None:
     """赵强 phones in a crash and a non-crash; the duty engineer works both to closure."""
     from changeflow.flows.maintenance import FaultInput, fault
+    from changeflow.settings import get_settings
     from changeflow.tasks.maintenance import fault_record, get_fault, record_fault_details, stamp
 
     base = _now() - timedelta(hours=26)
     faults = [
         ("crash", "OA 服务器崩溃，无法登录", "OA 应用服务器", base, (45, 150, 200, 240),
          ["检查服务器日志，发现内存耗尽", "重启应用服务并调整内存上限", "验证登录与流程审批恢复"],
-         "值班电话转接失败，首次响应晚于 30 分钟"),
+         "值班电话转接失败，首次响应晚于 30 分钟",
+         ("附件预览进程未释放内存，连续运行 20 天后耗尽内存导致应用服务崩溃",
+          "重启应用服务释放内存，将应用内存上限由 4 GB 调整为 8 GB，并为附件预览进程设置超时回收",
+          "增加内存使用率监控（超过 80% 告警）；每月例行巡检时检查长期运行的进程")),
         ("non-crash", "邮件服务器异常：外发邮件延迟", "邮件系统", base + timedelta(minutes=30),
-         (20, 240, 300, 330), ["检查邮件队列", "清理积压队列并重启投递服务"], None),
+         (20, 240, 300, 330), ["检查邮件队列", "清理积压队列并重启投递服务"], None,
+         ("一封带大附件的群发邮件反复投递失败，堵塞了外发队列",
+          "清理积压队列中的失败邮件并重启投递服务，外发恢复正常",
+          "设置单封邮件附件大小上限 20 MB，群发邮件改由通知公告发布")),
     ]  # fmt: skip
     keys = []
-    for severity, title, system, at, (resp, onsite, resolve, close), steps, cause in faults:
+    for severity, title, system, at, (resp, onsite, resolve, close), steps, cause, why in faults:
+        root, solution, prevention = why
         v = fault(
             report=FaultInput(severity=severity, title=title, system=system, reporter="赵强",
                               reported_at=at, engineer="张伟"),
@@ -58,8 +66,11 @@ def step_faults(run: DemoRun) -> None:
             stamp(key, what, at=at + timedelta(minutes=minutes), actor="张伟", channel="ui")
         record_fault_details(
             key, assessment=f"{title}：影响全体用户" if severity == "crash" else f"{title}",
-            test_report="故障复现并修复后回归测试通过", solution=steps[-1], steps=steps,
-            breach_cause=cause, actor="张伟",
+            test_report="故障复现并修复后回归测试通过", solution=solution, steps=steps,
+            breach_cause=cause, root_cause=root, prevention=prevention, confirmed_by="赵强",
+            confirmed_on=(at + timedelta(minutes=close)).astimezone(get_settings().tz)
+            .date().isoformat(),
+            confirmation="已恢复正常使用，确认处理完毕", actor="张伟",
         )  # fmt: skip
         doc = fault_record(key)
         run.step("fault", f"{key} {severity}: {title}", _clock(get_fault(key)))

@@ -1,5 +1,6 @@
 """contents of the deliverables: a test case's description as the client reads it (title,
-precondition, input) and the defect a manual case found
+precondition, input) and the defect a manual case found; a fault's root cause, prevention
+and the client's confirmation
 
 Revision ID: 0040
 Revises: 0015
@@ -24,13 +25,24 @@ _CASE = (
 )
 
 
+_FAULT = (
+    ("root_cause", sa.Text()),
+    ("prevention", sa.Text()),
+    ("confirmed_by", sa.String(length=120)),
+    ("confirmed_on", sa.String(length=40)),
+    ("confirmation", sa.Text()),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("test_case") as batch:
-        for name, kind in _CASE:
-            batch.add_column(sa.Column(name, kind, nullable=False, server_default=""))
+    for table, columns in (("test_case", _CASE), ("fault", _FAULT)):
+        with op.batch_alter_table(table) as batch:
+            for name, kind in columns:
+                batch.add_column(sa.Column(name, kind, nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("test_case") as batch:
-        for name, _ in reversed(_CASE):
-            batch.drop_column(name)
+    for table, columns in (("fault", _FAULT), ("test_case", _CASE)):
+        with op.batch_alter_table(table) as batch:
+            for name, _ in reversed(columns):
+                batch.drop_column(name)

@@ -80,6 +80,19 @@ OUTLINES: dict[str, list[Part]] = {
         Part("sign-off", "四、甲方验收", "4. Client's acceptance", 1,
              (("甲方", "Client"), ("乙方", "Contractor"))),
     ],
+    # 故障处理记录: the contract's 故障评估和测试报告、解决方案和排错步骤, and what a fault record
+    # normally holds besides (root cause, prevention, the client's confirmation, signatures)
+    "fault-record": [
+        Part("response-times", "一、响应时间执行情况", "1. Response times"),
+        Part("assessment", "故障评估", "Assessment", 2),
+        Part("root-cause", "根本原因", "Root cause", 2),
+        Part("test-report", "测试报告", "Test report", 2),
+        Part("solution", "三、解决方案", "3. Solution"),
+        Part("steps", "四、排错步骤", "4. Troubleshooting steps"),
+        Part("prevention", "五、预防措施", "5. Measures against recurrence"),
+        Part("confirmation", "六、甲方确认", "6. Client's confirmation", 1,
+             (("甲方确认人", "Confirmed by"), ("处理工程师", "Engineer"))),
+    ],
 }  # fmt: skip
 
 
@@ -112,8 +125,16 @@ def is_draft(path: Path) -> bool:
     return any(b.text.startswith(DRAFT_MARK) for b in first)
 
 
+EMPTY = ("", "-", "—", "（无）", "(none)")
+
+
 def _filled_rows(t: Table) -> int:
-    return sum(1 for row in t.rows[1:] if any(c.text.strip() for c in row.cells[1:]))
+    """Rows under the header with a value (a one-row or one-column table: its cells);
+    a dash or （无） is no value."""
+    rows = t.rows[1:] if len(t.rows) > 1 else t.rows
+    return sum(
+        1 for row in rows if any(c.text.strip() not in EMPTY for c in (row.cells[1:] or row.cells))
+    )
 
 
 def check_kind(path: Path, kind: str, lang: str) -> list[str]:
