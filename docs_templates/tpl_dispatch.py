@@ -55,9 +55,9 @@ STAFF_TIME_COLS = [
 ]
 STAFF_SIGN = [(("服务人员", "Engineer(s)"), "{{ staff }}")]
 NOT_DONE = (
-    "本派工单为计划版本。服务完成后，乙方出具填写实际完成情况的版本，由甲方验收签字。",
+    "本派工单为计划版本。服务完成后，乙方出具填写实际完成情况的版本，请甲方在该版本上验收签字。",
     "This is the planned order. When the service is done we issue the version with the work"
-    " as done, which the client accepts and signs.",
+    " as done: please accept and sign that version.",
 )
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
@@ -113,12 +113,12 @@ def dispatch(lang: str) -> DocxDocument:
     )  # fmt: skip
     doc.add_paragraph("{%p if done %}")
     sign_lines(doc, lang, STAFF_SIGN)
-    doc.add_heading(pick(H_SIGNOFF, lang), level=1)
-    doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
-    pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph(pick(NOT_DONE, lang))
     doc.add_paragraph("{%p endif %}")
+    doc.add_heading(pick(H_SIGNOFF, lang), level=1)
+    doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
+    pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
     finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "dispatch-template", "changeflow.lang": lang})
     return doc
