@@ -82,8 +82,8 @@ def _read_both(blobs: tuple[bytes, bytes]) -> None:
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
 
+    from changeflow.tasks.returned import approve_document
     from changeflow.tasks.signoff import (
-        approve_document,
         check_content,
         parse_row_decisions,
         read_returned,

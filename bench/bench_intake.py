@@ -44,9 +44,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
         counter = iter(range(10**9))
 
         def one() -> None:
-            # a distinct file each time (the same bytes twice are refused as a duplicate)
+            # a distinct task book each time (the same bytes, or the same project, client and
+            # requirements, twice are refused as a duplicate)
             i = next(counter)
             book = validate(parse_docx(data, "bench.docx"), "bench.docx")
+            book = book.model_copy(update={"project": f"{book.project} {i}"})
             intake(book, source="bench.docx", original=data + str(i).encode(), filename="t.docx")
 
         def floor() -> None:

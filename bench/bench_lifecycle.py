@@ -22,7 +22,7 @@ def _domain_stages() -> list[Any]:
     """The demo's stages with every flow call replaced by its domain function."""
     from changeflow.cli import demo as dl
     from changeflow.cli.demo import DemoRun, _examples, step_setup
-    from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, signoff, testing
+    from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, inbox, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import read_taskbook
@@ -46,7 +46,7 @@ def _domain_stages() -> list[Any]:
             zh["date"]: signoff.today_local().isoformat(), zh["comment"]: "同意",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
-        signoff.process_inbox()
+        inbox.process_inbox()
 
     def step_sync(run: DemoRun) -> None:
         gitsync.sync()
@@ -71,7 +71,7 @@ def _domain_stages() -> list[Any]:
             labels["date"]: signoff.today_local().isoformat(), labels["comment"]: "同意验收",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-验收单-回签.docx")
-        signoff.process_inbox()
+        inbox.process_inbox()
 
     return [step_setup, step_intake, step_plan, step_approval, dl.step_repository,
             dl.step_kickoff, dl.step_commits, step_sync, step_test, step_docs, step_golive,

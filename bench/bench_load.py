@@ -150,8 +150,8 @@ def _floor(files: list[Path], tmp: Path) -> tuple[float, float]:
     process (over the first FLOOR_SAMPLE of the same files: the per-request cost does not
     depend on how many, and the whole stack in one process would take minutes)."""
     from changeflow.settings import get_settings
+    from changeflow.tasks.inbox import process_inbox
     from changeflow.tasks.planbatch import plan_many
-    from changeflow.tasks.signoff import process_inbox
 
     with pg_database() as url:
         _use(tmp / "floor", url)

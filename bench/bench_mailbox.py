@@ -64,7 +64,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             from imap_tools import AND
 
             from changeflow.tasks.clientmail.mailbox import read_mailbox
-            from changeflow.tasks.signoff import take_in
+            from changeflow.tasks.inbox import take_in
 
             passes, floors = [], []
             for _ in range(rounds):

@@ -45,13 +45,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.settings import get_settings
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks.maintenance.statement import _context
-    from changeflow.tasks.signoff import (
-        approve_document,
-        check_content,
-        read_returned,
-        today_local,
-        verify_stored,
-    )
+    from changeflow.tasks.returned import approve_document
+    from changeflow.tasks.signoff import check_content, read_returned, today_local, verify_stored
     from changeflow.tasks.wordkit import template_path
     from tests.support.maintenance import fill_statement
 

@@ -38,3 +38,59 @@ def label(table: Mapping[str, Pair], key: str, lang: str | None) -> str:
     """``key``'s label from ``table`` in ``lang``; an unknown key shows as itself."""
     pair = table.get(key)
     return pick(pair, lang) if pair else key
+
+
+# --- the label tables a person reads ------------------------------------------------------
+
+# the states of a request (development) and of a fault (maintenance)
+REQUEST_STATES: dict[str, Pair] = {
+    "submitted": ("已提交", "Submitted"),
+    "planned": ("已计划", "Planned"),
+    "rejected": ("未通过", "Rejected"),
+    "approved": ("已批准", "Approved"),
+    "in_development": ("开发中", "In development"),
+    "in_testing": ("测试中", "In testing"),
+    "live": ("已上线", "Live"),
+    "accepted": ("已验收", "Accepted"),
+    "on_hold": ("暂停", "On hold"),
+    "cancelled": ("已取消", "Cancelled"),
+    "reported": ("已报告", "Reported"),
+    "responded": ("已响应", "Responded"),
+    "on_site": ("已到场", "On site"),
+    "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+}
+# the phases of a plan
+PHASES: dict[str, Pair] = {
+    "analysis": ("需求分析", "Analysis"),
+    "development": ("设计开发", "Development"),
+    "testing": ("测试", "Testing"),
+    "golive": ("上线", "Go-live"),
+    "acceptance": ("验收", "Acceptance"),
+}
+# a fault's severity
+SEVERITIES: dict[str, Pair] = {
+    "crash": ("系统崩溃", "crash"),
+    "non_crash": ("非系统崩溃", "non-crash"),
+}
+# a fault's SLA clocks, and how each counts (keys: ``tasks.sla.ALWAYS`` ...)
+CLOCKS: dict[str, Pair] = {
+    "response": ("首次响应", "first response"),
+    "onsite": ("到场", "on site"),
+}
+CLOCK_KINDS: dict[str, Pair] = {
+    "always": ("全天计时", "around the clock"),
+    "service": ("服务时间", "service hours"),
+    "working-days": ("工作日全天", "around the clock on working days"),
+}
+# a clock's state and outcome (keys: ``tasks.sla.MET`` ...; "open" in a monthly statement)
+CLOCK_STATES: dict[str, Pair] = {
+    "met": ("达标", "met"),
+    "breached": ("超时", "breached"),
+    "at_risk": ("即将超时", "at risk"),
+    "running": ("计时中", "running"),
+    "paused": ("暂停", "paused"),
+    "open": ("未结", "open"),
+}
+# the level of an SLA notice
+NOTICE_LEVELS: dict[str, Pair] = {"warning": ("预警", "warning"), "breach": ("超时", "breach")}

@@ -48,3 +48,22 @@ class ConfigError(ChangeflowError):
     """Settings or environment that make the command impossible (missing secret, no server)."""
 
     exit_code = 6
+
+
+class MailNotSetUp(ConfigError):
+    """No mail settings at all: mail is optional until it is set up, so the steps that would
+    mail say so once (this text) and succeed; a mail server that is set up but fails is a
+    plain ``ConfigError`` (retried, exit 6)."""
+
+    SMTP = (
+        "mail is not set up: set CHANGEFLOW_SMTP_HOST (and _PORT, _SECURITY, _USER, _PASSWORD,"
+        " CHANGEFLOW_MAIL_FROM) in the environment or changeflow.toml (docs/admin.md, Mail)"
+    )
+    IMAP = (
+        "the project mailbox is not set up: set CHANGEFLOW_IMAP_HOST and CHANGEFLOW_IMAP_USER"
+        " (and _PASSWORD, _SECURITY) in the environment or changeflow.toml (docs/admin.md,"
+        " Mail); nothing was read"
+    )
+
+    def __init__(self, message: str = SMTP) -> None:
+        super().__init__(message)

@@ -124,9 +124,12 @@ class Settings(BaseSettings):
     def template_root(self) -> Path:
         if self.templates_dir:
             return self.templates_dir.expanduser().resolve()
-        from changeflow import docs_templates
+        # found, not imported: the templates' package sits above the settings
+        from importlib.util import find_spec
 
-        return Path(docs_templates.__file__).parent
+        spec = find_spec("changeflow.docs_templates")
+        assert spec is not None and spec.origin is not None
+        return Path(spec.origin).parent
 
 
 @lru_cache(maxsize=1)

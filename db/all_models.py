@@ -7,6 +7,7 @@ from . import (
     git,  # noqa: F401
     maintenance,  # noqa: F401
     models,  # noqa: F401
+    money,  # noqa: F401
     planning,  # noqa: F401
     weekly,  # noqa: F401
 )

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, StateEvent
 from .models import Contract, Document, Person, Request
 from .types import Exact, UTCDateTime, utcnow
 
@@ -227,21 +227,14 @@ class DispatchLink(Base):
     request: Mapped[Request] = relationship()
 
 
-class DispatchEvent(Base):
+class DispatchEvent(StateEvent, Base):
     """Audit trail of a dispatch order, written in the transaction of each change."""
 
     __tablename__ = "dispatch_event"
+    STATE_LENGTH = 12
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("dispatch_order.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(String(12))
-    to_state: Mapped[str] = mapped_column(String(12))
-    actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20), default="cli")
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     order: Mapped[DispatchOrder] = relationship(back_populates="events")
 
@@ -358,21 +351,14 @@ class SlaStatement(Base):
     )
 
 
-class SlaStatementEvent(Base):
+class SlaStatementEvent(StateEvent, Base):
     """Audit trail of a statement (issued, agreed, disputed), written in its transaction."""
 
     __tablename__ = "sla_statement_event"
+    STATE_LENGTH = 12
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("sla_statement.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(String(12))
-    to_state: Mapped[str] = mapped_column(String(12))
-    actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20), default="cli")
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     statement: Mapped[SlaStatement] = relationship(back_populates="events")
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, StateEvent
 from .types import Exact, UTCDateTime, utcnow
 
 
@@ -130,6 +130,8 @@ class Request(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(20), index=True)
     held_from: Mapped[str | None] = mapped_column(String(20))  # state to return to from on_hold
+    # the task book's content (client, project, requirements) whatever its format: one intake
+    taskbook_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -162,21 +164,13 @@ class Requirement(Base):
     request: Mapped[Request] = relationship(back_populates="requirements")
 
 
-class RequestEvent(Base):
+class RequestEvent(StateEvent, Base):
     """The audit trail: every state change, written in the same transaction as the change."""
 
     __tablename__ = "request_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
-    actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20), default="cli")  # cli|ui|document|flow
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     request: Mapped[Request] = relationship(back_populates="events")
 

@@ -7,134 +7,70 @@ Templates edited by hand in Word are fine too: then do not run this over them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import docx
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 
-from changeflow.tasks.wordkit import prepare
+from . import (
+    labels,
+    tpl_acceptance,
+    tpl_dispatch,
+    tpl_fault,
+    tpl_golive,
+    tpl_manual,
+    tpl_plan,
+    tpl_settlement,
+    tpl_slareport,
+    tpl_taskbook,
+    tpl_techdoc,
+    tpl_testreport,
+    tpl_weekly,
+)
 
 HERE = Path(__file__).parent
 LANGS = ("zh-CN", "en")
-BUILT = datetime(2026, 11, 1, tzinfo=UTC)
 Builder = Callable[[str], DocxDocument]
-# Every shipped template and the builder that makes it ("module:function" in this package):
-# one declared table, not filled by importing the modules.
-BUILDERS: dict[str, str] = {
-    "taskbook": "tpl_taskbook:taskbook",
-    "plan": "tpl_plan:plan",
-    "testreport": "tpl_testreport:testreport",
-    "techdoc": "tpl_techdoc:techdoc",
-    "manual": "tpl_manual:manual",
-    "golive": "tpl_golive:golive",
-    "acceptance": "tpl_acceptance:acceptance",
-    "weekly": "tpl_weekly:weekly",
-    "fault": "tpl_fault:fault",
-    "dispatch": "tpl_dispatch:dispatch",
-    "sla-report": "tpl_slareport:sla_report",
+# Every shipped template and the builder that makes it: one declared table.
+BUILDERS: dict[str, Builder] = {
+    "taskbook": tpl_taskbook.taskbook,
+    "plan": tpl_plan.plan,
+    "testreport": tpl_testreport.testreport,
+    "techdoc": tpl_techdoc.techdoc,
+    "manual": tpl_manual.manual,
+    "golive": tpl_golive.golive,
+    "acceptance": tpl_acceptance.acceptance,
+    "weekly": tpl_weekly.weekly,
+    "fault": tpl_fault.fault,
+    "dispatch": tpl_dispatch.dispatch,
+    "sla-report": tpl_slareport.sla_report,
+    "settlement": tpl_settlement.settlement,
+}
+# Each template's document title (中文, English): the house header shows it before the key.
+TITLES: dict[str, tuple[str, str]] = {
+    "taskbook": labels.TITLE,
+    "plan": labels.PLAN_TITLE,
+    "testreport": tpl_testreport.TITLE,
+    "techdoc": tpl_techdoc.TITLE,
+    "manual": tpl_manual.TITLE,
+    "golive": tpl_golive.TITLE,
+    "acceptance": tpl_acceptance.TITLE,
+    "weekly": tpl_weekly.TITLE,
+    "fault": tpl_fault.TITLE,
+    "dispatch": tpl_dispatch.TITLE,
+    "sla-report": tpl_slareport.TITLE,
+    "settlement": tpl_settlement.TITLE,
 }
 
 
 def builder_of(name: str) -> Builder:
-    import importlib
-
-    module, _, fn = BUILDERS[name].partition(":")
-    return getattr(importlib.import_module(f"{__package__}.{module}"), fn)
-
-
-def new_document(title: str, lang: str, *, rendered: bool = True) -> DocxDocument:
-    """A template in the house style (docs_templates/house.py): A4 and margins, the header
-    (client and project | title and version; for a blank form only its title) and the
-    footer 第 X 页 共 Y 页; the builder ends with ``finish``."""
-    from . import house
-
-    doc = docx.Document()
-    prepare(doc, title=title, when=BUILT)
-    doc.styles["Normal"].font.size = Pt(10.5)
-    house.page(doc)
-    if rendered:
-        house.header(doc)
-    else:
-        house.header(doc, left=title, right="")
-    house.footer(doc, lang)
-    head = doc.add_heading(title, level=0)
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    return doc
-
-
-def finish(doc: DocxDocument, lang: str) -> DocxDocument:
-    """The house style over the whole built template (tables, keep-with-next), then the
-    unused styles dropped."""
-    from . import house
-
-    house.apply(doc, lang)
-    trim_styles(doc)
-    return doc
-
-
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
-
-
-def grid(doc: DocxDocument, header: list[str], rows: int) -> None:
-    t = doc.add_table(rows=1 + rows, cols=len(header))
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-
-
-def trim_styles(doc: DocxDocument) -> None:
-    """Drop latent styles and every style the document does not use (styles.xml of the
-    default template is ~438 KB, mostly table styles: saving it is ~40% of a render)."""
-    styles = doc.styles.element
-    latent = styles.find(qn("w:latentStyles"))
-    if latent is not None:
-        styles.remove(latent)
-    body = doc.element.body
-    used: set[str] = set()
-    for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
-        for el in body.iter(qn(tag)):
-            used.add(el.get(qn("w:val")))
-    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
-    keep = {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
-    keep |= {"Normal", "TableGrid", "TableNormal", "ListBullet", "Title"}
-    keep |= {f"Heading{i}" for i in range(1, 4)} | {"Header", "Footer"} | used
-    todo = list(keep)
-    while todo:
-        s = by_id.get(todo.pop())
-        if s is None:
-            continue
-        for ref in ("w:basedOn", "w:next", "w:link"):
-            el = s.find(qn(ref))
-            if el is not None and el.get(qn("w:val")) not in keep:
-                keep.add(el.get(qn("w:val")))
-                todo.append(el.get(qn("w:val")))
-    for sid, s in by_id.items():
-        if sid not in keep:
-            styles.remove(s)
-    # Word 2010's copy of every style (438 KB) and the default template's thumbnail (a
-    # picture of some other document) are not needed by any reader.
-    for rid, rel in list(doc.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            doc.part.drop_rel(rid)
-    pkg = doc.part.package
-    for rid, rel in list(pkg.rels.items()):
-        if rel.reltype.endswith("/thumbnail"):
-            del pkg.rels[rid]
+    return BUILDERS[name]
 
 
 def build(names: list[str] | None = None) -> list[Path]:
     out = []
-    for name in BUILDERS:
+    for name, fn in BUILDERS.items():
         if names and name not in names:
             continue
-        fn = builder_of(name)
         for lang in LANGS:
             path = HERE / lang / f"{name}.docx"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +82,7 @@ def build(names: list[str] | None = None) -> list[Path]:
 if __name__ == "__main__":
     import sys
 
-    # Run through the package module (the builders import it as ``.build``).
+    # Run through the package module, so the builders' modules are loaded once.
     from changeflow.docs_templates import build as package_build
 
     for p in package_build.build(sys.argv[1:] or None):

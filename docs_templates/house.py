@@ -34,6 +34,8 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from changeflow.bilingual import is_zh, pick
+
 from . import labels
 
 PAGE_MM = (210.0, 297.0)
@@ -46,10 +48,6 @@ FOOTER_TEXT = {"zh-CN": ("第 ", " 页 共 ", " 页"), "en": ("Page ", " of ", "
 # The header of a rendered document: values from ``wordkit.house_context``.
 HEADER_LEFT = "{{ house.client }}{% if house.project %}　{{ house.project }}{% endif %}"
 HEADER_RIGHT = "{{ house.title }}{% if house.version %}　{{ house.version }}{% endif %}"
-
-
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 # --- page, header, footer ----------------------------------------------------------------
@@ -134,7 +132,7 @@ def _field(p: Paragraph, name: str) -> None:
 
 def footer(doc: DocxDocument, lang: str) -> None:
     """第 X 页 共 Y 页 (Page X of Y), centred, with PAGE and NUMPAGES fields."""
-    before, middle, after = FOOTER_TEXT["zh-CN" if lang == "zh-CN" else "en"]
+    before, middle, after = FOOTER_TEXT["zh-CN" if is_zh(lang) else "en"]
     for s in doc.sections:
         f = s.footer
         f.is_linked_to_previous = False
@@ -301,17 +299,6 @@ def style_table(t: Table) -> None:
         if keep:
             for p in tr.iter(qn("w:p")):
                 _keep_next(p)
-
-
-def amounts_right(t: Table, columns: list[int]) -> None:
-    """Right-align the cells of ``columns`` (amounts, numbers), header row included."""
-    for row in t.rows:
-        cells = row.cells
-        for i in columns:
-            if i < len(cells):
-                for p in cells[i].paragraphs:
-                    if not p.text.startswith("{%"):
-                        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 # --- the seal block ----------------------------------------------------------------------

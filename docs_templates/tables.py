@@ -11,12 +11,10 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from changeflow.bilingual import pick as pick  # the builders call it as tables.pick
+
 MONO = "Consolas"
 Pair = tuple[str, str]
-
-
-def pick(pair: Pair, lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 def widths(t: Table, mm: list[float]) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 from docx.document import Document as DocxDocument
 from docx.shared import Mm
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
-from .build import finish, new_document
+from .blank import finish, new_document
 from .house import seal_block
 
 TITLE = ("验收单", "Acceptance Certificate")

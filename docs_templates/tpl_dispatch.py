@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import pick
+from changeflow.wordparts import write_custom_properties
 
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .parts import sign_lines
 from .tables import loop_table, pairs, widths
 

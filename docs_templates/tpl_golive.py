@@ -11,10 +11,10 @@ from typing import Any
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
-from .build import finish, new_document
+from .blank import finish, new_document
 from .house import seal_block
 from .parts import draft_notice
 

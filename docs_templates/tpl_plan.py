@@ -10,10 +10,11 @@ from __future__ import annotations
 from docx.document import Document as DocxDocument
 from docx.shared import Mm
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import is_zh, pick
+from changeflow.wordparts import write_custom_properties
 
 from . import labels
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .house import seal_block
 from .parts import sign_lines
 from .tables import bold_paragraph, loop_table, pairs
@@ -160,7 +161,7 @@ def plan(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p if provisional %}")
     p = doc.add_paragraph()
     run = p.add_run("* " + pick(T["prov_title"], lang) + "（{{ provisional_years }}）"
-                    if lang == "zh-CN" else "* " + pick(T["prov_title"], lang)
+                    if is_zh(lang) else "* " + pick(T["prov_title"], lang)
                     + " ({{ provisional_years }})")  # fmt: skip
     run.bold = True
     doc.add_paragraph("{{ provisional_note }}")
@@ -203,7 +204,7 @@ def plan(lang: str) -> DocxDocument:
         # each column as wide as its widest value (an amount, 需求分析师) on one line, the
         # work item takes the rest; 8 pt so a row mostly holds on two lines
         mm=[9, 9, 15, 34.6, 17, 9, 9, 12, 15, 17]
-        if lang == "zh-CN"
+        if is_zh(lang)
         else [9, 10.5, 13, 31.1, 16, 9, 14, 12, 15, 17],  # Req. and P-days whole
         size=8,
     )

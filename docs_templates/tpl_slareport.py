@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import pick
+from changeflow.wordparts import write_custom_properties
 
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .tables import loop_table, pairs, widths
 
 TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
@@ -23,6 +24,7 @@ INFO = [
     (("本月服务天数", "Service days this month"), "{{ month_days }}"),
     (("年度服务天数（已用/剩余/合计）", "Service days of the year (used/left/total)"),
      "{{ year_days }}"),
+    (("本月年费以外费用", "This month's money beyond the annual fee"), "{{ month_money }}"),
 ]  # fmt: skip
 H_SUMMARY = ("一、响应时间汇总", "1. Response times, summary")
 SUMMARY_COLS = [

@@ -5,10 +5,11 @@ from __future__ import annotations
 from docx.document import Document as DocxDocument
 from docx.shared import Mm
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import pick
+from changeflow.wordparts import write_custom_properties
 
 from . import labels
-from .build import finish, grid, new_document, pick
+from .blank import finish, grid, new_document
 
 
 def taskbook(lang: str) -> DocxDocument:

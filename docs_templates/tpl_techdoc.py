@@ -12,10 +12,10 @@ from typing import Any
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
-from .build import finish, new_document
+from .blank import finish, new_document
 from .parts import revisions, sign_lines, toc
 
 TITLE = ("技术文档", "Technical Document")

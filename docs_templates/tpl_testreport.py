@@ -12,10 +12,11 @@ from typing import Any
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import is_zh
+from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
-from .build import finish, new_document
+from .blank import finish, new_document
 from .house import seal_block
 from .parts import draft_notice, sign_lines
 
@@ -142,7 +143,7 @@ def testreport(lang: str) -> DocxDocument:
     P = lambda pair: d.pick(pair, lang)  # noqa: E731
     draft_notice(doc, lang)
     cover = [(P(k), v) for k, v in T["cover"]]
-    if lang != "zh-CN":
+    if not is_zh(lang):
         cover[4] = (cover[4][0], T["cover_en_version"])
     d.pairs(doc, cover)
     doc.add_paragraph("{{ verdict_note }}")

@@ -13,9 +13,10 @@ from functools import partial
 
 from docx.document import Document as DocxDocument
 
-from changeflow.tasks.wordkit import write_custom_properties
+from changeflow.bilingual import is_zh, pick
+from changeflow.wordparts import write_custom_properties
 
-from .build import finish, new_document, pick
+from .blank import finish, new_document
 from .tables import loop_table, pairs
 
 # the weekly report's tables are dense: a size smaller than the other documents'
@@ -134,7 +135,7 @@ def weekly(lang: str) -> DocxDocument:
     """The weekly report our project lead sends the client's project lead on Fridays."""
     doc = new_document(pick(TITLE, lang), lang)
     cover = [(pick(k, lang), v) for k, v in T["cover"]]
-    if lang != "zh-CN":
+    if not is_zh(lang):
         cover[2] = (cover[2][0], T["cover_en_week"])
         cover[5] = (cover[5][0], T["cover_en_version"])
     cover.append((pick(T["cover_as_of"][0], lang), pick(T["cover_as_of"][1], lang)))

@@ -84,7 +84,8 @@ def simulate(home: Path) -> dict[str, Any]:
     from changeflow.db.session import transaction
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signoff import process_inbox, today_local
+    from changeflow.tasks.inbox import process_inbox
+    from changeflow.tasks.signoff import today_local
     from changeflow.tasks.signoff.keys import ensure_secret
 
     st = get_settings()

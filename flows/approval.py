@@ -38,6 +38,7 @@ from .common import (
     timed_name,
 )
 from .forms import flow
+from .mail import mail_note
 
 EVIDENCE_DIR = "evidence"
 
@@ -161,7 +162,7 @@ def record_decision(
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     return process_inbox(Path(folder) if folder else None).as_dict()
 
@@ -237,7 +238,7 @@ def kickoff(
         next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]
     publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
-    if mail["status"] not in ("sent", "already-sent"):
+    if mail["status"] not in ("sent", "already-sent", "not-set-up"):
         return refused(
             "kickoff",
             InputError(
@@ -248,4 +249,6 @@ def kickoff(
             ),
             key,
         )
-    return outcome(f"{key} 已开工 started: branch {res['branch']} -> {res['state']}", res)
+    return outcome(
+        f"{key} 已开工 started: branch {res['branch']} -> {res['state']}" + mail_note(mail), res
+    )

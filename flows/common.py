@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from changeflow.mdtext import md
 from changeflow.settings import get_settings
 
@@ -197,3 +199,10 @@ def bilingual_choice(value: object, choices: tuple[str, ...]) -> object:
 def code_of(choice: str) -> str:
     """The domain's value of a bilingual choice: "crash 系统崩溃" -> "crash"."""
     return choice.split(" ")[0]
+
+
+# The fields every step form shares: the key it acts on, who does it, when.
+KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
+            min_length=3, max_length=30)  # fmt: skip
+BY = Field("project lead", title="经办人 Done by", max_length=120)
+AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")

@@ -36,7 +36,7 @@ from .common import (
     run_name,
 )
 from .forms import flow
-from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
+from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
 
 DELIVERY_DIR = "delivery"
 Lang = Literal["zh-CN", "en"]
@@ -476,7 +476,7 @@ def acceptance(
     copy is recorded from the inbox (or 'changeflow accept FILE')."""
     try:
         r = issue_task(request, issued_by)
-        mail = r["mail"] = send_task(r["document"], request.send, issued_by)
+        mail = r["mail"] = send_task(r, request.send, issued_by)
     except ChangeflowError as exc:
         return refused("acceptance", exc, request.key)
     slug = f"acceptance-{r['key']}"
@@ -501,4 +501,7 @@ def acceptance(
     failed = mail_failed("acceptance", mail, r["key"])
     if failed is not None:
         return failed
-    return outcome(f"{r['key']} 验收单已签发 acceptance certificate v{r['version']} issued", r)
+    return outcome(
+        f"{r['key']} 验收单已签发 acceptance certificate v{r['version']} issued" + mail_note(mail),
+        r,
+    )

@@ -12,12 +12,13 @@ nor ``prefect.yaml`` holds an absolute path: any checkout on any worker machine 
 from __future__ import annotations
 
 import argparse
-import importlib
 import inspect
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+
+from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -57,28 +58,25 @@ class Every:
 
 @dataclass(frozen=True)
 class Deployment:
-    """One flow as a deployment: ``flow`` is ``module:function`` under ``changeflow.flows``."""
+    """One flow as a deployment."""
 
-    flow: str
+    flow: Flow[..., Any]
     name: str
     description: str
     schedule: Every | None = None
     titles: dict[str, str] = field(default_factory=dict)  # form labels the flow lacks
 
     @property
-    def module(self) -> str:
-        return self.flow.split(":")[0]
+    def ref(self) -> str:
+        """``module:function``, e.g. ``changeflow.flows.intake:intake``."""
+        return f"{self.flow.fn.__module__}:{self.flow.fn.__name__}"
 
     @property
     def entrypoint(self) -> str:
         """File entrypoint relative to the checkout, e.g. ``flows/intake.py:intake``."""
-        module, func = self.flow.split(":")
+        module, func = self.ref.split(":")
         rel = module.removeprefix("changeflow.").replace(".", "/")
         return f"{rel}.py:{func}"
-
-    def load(self) -> Flow[..., Any]:
-        module, func = self.flow.split(":")
-        return getattr(importlib.import_module(module), func)
 
 
 # Schedules the lead asked for (Shanghai time); service hours are 09:00-17:30 Mon-Fri.
@@ -93,32 +91,32 @@ WORKING_MORNINGS = Every(cron="30 9 * * 1-5")  # client-followup
 # (flow, deployment name, what a lead reads in the UI, schedule)
 DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment(
-        "changeflow.flows.steps:contract",
+        steps.contract,
         "contract",
         "合同：粘贴 YAML 新建或更新客户、人员、合同（含代码库 repo:）。 Create or update the"
         " clients, people and contracts from YAML text, the repository included.",
     ),
     Deployment(
-        "changeflow.flows.steps:repo_add",
+        steps.repo_add,
         "repo-add",
         "登记客户代码库，供同步提交使用。 Register a client repository for the git sync.",
     ),
     Deployment(
-        "changeflow.flows.intake:intake",
+        intake.intake,
         "intake",
         "录入项目任务书，需求进入“已提交”。 Take in a client's task book: the request starts "
         "in 'submitted'.",
         titles={"taskbook": "项目任务书 Task book"},
     ),
     Deployment(
-        "changeflow.flows.plan:plan",
+        plan.plan,
         "plan",
         "编制实施计划和费用预算（新版本及其 Word 文档）。 Make the next version of a request's "
         "implementation plan and cost budget, with its Word document.",
         titles={"request": "计划内容 Plan request"},
     ),
     Deployment(
-        "changeflow.flows.plan:plan_batch",
+        plan.plan_batch,
         "plan-batch",
         "批量编制计划：所有“已提交”的请求（或所列编号）各出一版计划和 Word 文档。 Draft the "
         "plans of every request still in 'submitted' (or of the keys given), each with its "
@@ -126,21 +124,21 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"batch": "批量内容 Batch"},
     ),
     Deployment(
-        "changeflow.flows.approval:record_decision",
+        approval.record_decision,
         "record-decision",
         "登记客户的审批决定（电话、邮件或盖章扫描件）。 Record a client's decision given by "
         "phone, mail or on paper.",
         titles={"decision": "客户决定 Client decision"},
     ),
     Deployment(
-        "changeflow.flows.approval:inbox",
+        approval.inbox,
         "inbox",
         "处理收件箱：任务书入库、回签文件登记审批、其余拒收并说明原因。 Take in every file a "
         "client sent: task books, returned documents; refuse the rest with a reason.",
         EVERY_FIVE_MINUTES,
     ),
     Deployment(
-        "changeflow.flows.mail:mailbox",
+        mail.mailbox,
         "mailbox",
         "读取项目邮箱：回复邮件的附件经收件箱同样的检查登记（任务书入库、回签文件登记决定），邮件归档并回信。"
         " Read the project's mailbox: each reply's attachment through the inbox's checks, the"
@@ -148,26 +146,26 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         FIVE_MINUTES_IN_SERVICE_HOURS,
     ),
     Deployment(
-        "changeflow.flows.mail:client_followup",
+        mail.client_followup,
         "client-followup",
         "等待甲方：未回复的计划或验收单提醒一次（通知我方负责人），重发失败邮件，列出按合同视同验收的请求。"
         " Waiting for the client: one reminder, failed mails again, deemed acceptances due.",
         WORKING_MORNINGS,
     ),
     Deployment(
-        "changeflow.flows.mail:deemed_acceptance",
+        mail.deemed_acceptance,
         "deemed-acceptance",
         "按合同“逾期视同验收”条款登记验收（发出日期和提醒为证据）。 Record an acceptance deemed"
         " given by the contract's clause, with the dates and the reminder as evidence.",
     ),
     Deployment(
-        "changeflow.flows.approval:kickoff",
+        approval.kickoff,
         "kickoff",
         "已批准的需求开工：建分支 cr/<编号>、冻结日期、通知团队。 Start development of an "
         "approved request: branch, frozen dates, team mail.",
     ),
     Deployment(
-        "changeflow.flows.sync:sync",
+        sync.sync,
         "sync",
         "同步客户代码库的提交，关联到需求并汇总开发进度。 Sync the client repositories' commits, "
         "link them to requests and publish development progress.",
@@ -175,93 +173,121 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"params": "同步选项 Sync options"},
     ),
     Deployment(
-        "changeflow.flows.maintenance:fault",
+        maintenance.fault,
         "fault",
         "报告故障（系统崩溃/非崩溃），开始首次响应和到场计时。 Report a fault; both response "
         "clocks start.",
         titles={"report": "故障报告 Fault report"},
     ),
     Deployment(
-        "changeflow.flows.steps:respond",
+        maintenance.respond,
         "respond",
         "故障首次响应（电话/远程/现场），响应计时停止。 First response to a fault.",
     ),
     Deployment(
-        "changeflow.flows.steps:onsite",
+        maintenance.onsite,
         "onsite",
         "工程师到场，到场计时停止。 The engineer arrived on site.",
     ),
     Deployment(
-        "changeflow.flows.steps:resolve",
+        maintenance.resolve,
         "resolve",
         "故障已解决。 The fault is resolved.",
     ),
     Deployment(
-        "changeflow.flows.steps:close",
+        maintenance.close,
         "close",
         "关闭已解决的故障。 Close a resolved fault.",
     ),
     Deployment(
-        "changeflow.flows.steps:pause",
+        maintenance.pause,
         "pause",
         "等待客户时暂停计时。 Pause the clocks while waiting for the client.",
     ),
     Deployment(
-        "changeflow.flows.steps:resume",
+        maintenance.resume,
         "resume",
         "恢复计时（截止时间顺延）。 Resume the clocks; due times move on.",
     ),
     Deployment(
-        "changeflow.flows.steps:dispatch_create",
+        steps.dispatch_create,
         "dispatch-create",
         "生成派工单（远程/紧急/变更/上门）及其签字文档。 A dispatch order with its document.",
     ),
     Deployment(
-        "changeflow.flows.steps:dispatch_done",
+        steps.dispatch_done,
         "dispatch-done",
         "登记派工单的实际工作时间。 Record when a dispatch order's work was done.",
     ),
     Deployment(
-        "changeflow.flows.steps:run_log_add",
+        steps.run_log_add,
         "run-log-add",
         "填写某服务日的运行日志。 The run log of one service day.",
     ),
     Deployment(
-        "changeflow.flows.maintenance:sla_watch",
+        maintenance.sla_watch,
         "sla-watch",
         "每 5 分钟检查响应时限：到 80% 预警、超时通知值班人员，各一次。 Warn the duty staff "
         "at 80% of a clock and at the breach, once each.",
         EVERY_FIVE_MINUTES,
     ),
     Deployment(
-        "changeflow.flows.maintenance:dispatch",
+        maintenance.dispatch,
         "dispatch",
         "按合同生成每周固定上门服务的派工单。 Dispatch orders for each contract's weekly fixed "
         "on-site visit.",
         MONDAY_MORNING,
     ),
     Deployment(
-        "changeflow.flows.maintenance:run_log_reminder",
+        maintenance.run_log_reminder,
         "run-log-reminder",
         "提醒未填写运行日志的工作日。 Remind the duty staff of working days without a run log.",
         Every(cron="0 18 * * 1-5"),
     ),
     Deployment(
-        "changeflow.flows.maintenance:sla_report",
+        maintenance.sla_report,
         "sla-report",
         "SLA 月报：达标率、平均与最长响应时间、超时及原因。 Monthly SLA report: met %, average "
         "and worst times, breaches with causes.",
         Every(cron="0 9 1 * *"),
     ),
     Deployment(
-        "changeflow.flows.ops:backup",
+        money.payment,
+        "payment",
+        "收款登记：日期、金额、方式（支票及支票号、现金、转账）。 Record a payment the client made:"
+        " date, amount, cheque with its number, cash or bank transfer.",
+        titles={"payment": "收款 Payment"},
+    ),
+    Deployment(
+        money.invoice,
+        "invoice",
+        "开票登记：发票号、日期、金额。 Record an invoice we issued: number, date, amount.",
+        titles={"invoice": "发票 Invoice"},
+    ),
+    Deployment(
+        money.fee_reminder,
+        "fee-reminder",
+        "年费到期提醒：到期前及逾期时提醒我方项目负责人，各一次。 Remind our project lead before"
+        " an instalment of the annual fee falls due and when it is overdue, once each.",
+        WORKING_MORNINGS,
+    ),
+    Deployment(
+        money.settlement,
+        "settlement",
+        "年度服务结算单：费用、服务天数、故障时限、项目开发、续约日期；合同年度最后一个月自动生成，"
+        "也可随时生成。 The year's settlement for the client to confirm: made in the contract"
+        " year's last month, and on demand.",
+        Every(cron="0 9 20 * *"),
+    ),
+    Deployment(
+        ops.backup,
         "backup",
         "灾难恢复备份：数据库与文档库，按保留份数清理。 Nightly disaster-recovery backup of the "
         "database and document store, with retention.",
         NIGHTLY,
     ),
     Deployment(
-        "changeflow.flows.weekly:weekly_report",
+        weekly.weekly_report,
         "weekly-report",
         "项目周报：每天 15:00 触发，仅在报告日（周五，节假日顺延至本周最后一个工作日）生成并发给"
         "甲方项目负责人。 Weekly report to the client's project lead: triggered daily at 15:00,"
@@ -270,28 +296,28 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         titles={"params": "周报选项 Weekly report options"},
     ),
     Deployment(
-        "changeflow.flows.delivery:test",
+        delivery.test,
         "test",
         "测试：在发布提交的干净工作区运行项目测试（或登记 JUnit 结果），生成测试报告。 Run the"
         " project's tests at the release commit (or record JUnit files); write the test report.",
         titles={"request": "测试内容 Test request"},
     ),
     Deployment(
-        "changeflow.flows.delivery:docs",
+        delivery.docs,
         "docs",
         "生成技术文档和用户手册（设计说明 Markdown、变更模块、截图）。 Make the technical document"
         " and the user manual (Markdown design notes, modules changed, screenshots).",
         titles={"request": "文档内容 Documents"},
     ),
     Deployment(
-        "changeflow.flows.delivery:golive",
+        delivery.golive,
         "golive",
         "上线：在测试通过的提交上打标签 release/<编号>-v<n>，生成上线记录。 Go live: tag the tested"
         " commit release/<key>-v<n> and write the go-live record.",
         titles={"request": "上线内容 Go-live"},
     ),
     Deployment(
-        "changeflow.flows.delivery:acceptance",
+        delivery.acceptance,
         "acceptance",
         "签发验收单（交付物与版本、签署表）；回签文件经收件箱登记。 Issue the acceptance"
         " certificate; the client's returned copy is recorded from the inbox.",
@@ -459,7 +485,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
 
     out = []
     for d in DEPLOYMENTS:
-        rd = d.load().to_deployment(
+        rd = d.flow.to_deployment(
             name=d.name,
             description=d.description,
             tags=["changeflow"],
@@ -467,7 +493,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
             _sync=True,  # also inside an event loop (the executor)
         )
         rd.entrypoint = d.entrypoint
-        rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.load(), d.titles))
+        rd._parameter_openapi_schema = ParameterSchema(**form_schema(d.flow, d.titles))
         if work_pool:
             rd.work_pool_name = work_pool
             rd.storage = portable_pull()

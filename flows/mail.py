@@ -8,14 +8,13 @@ Thin: the work is ``tasks.clientmail``; these wrap it and show it in the UI.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from changeflow.errors import ChangeflowError, InputError
+from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
 from .common import md, next_line, outcome, publish_markdown, publish_table, refused
 from .forms import flow
@@ -33,19 +32,43 @@ def send_field() -> Any:
     return Field(False, title=SEND_TITLE, description=SEND_HELP)
 
 
-def _send(document: str | int | Path, send: bool, actor: str) -> dict[str, Any] | None:
-    from changeflow.tasks.clientmail import send_if_wanted
+def _send(
+    result: dict[str, Any],
+    send: bool,
+    actor: str,
+    document: str = "document",
+    what: str = "document",
+    hint: str = "",
+) -> dict[str, Any] | None:
+    """A document just made, sent by the one rule (``tasks.clientmail.send_issued``): the box
+    ticked sends it, unticked leaves it to the contract (client_mail.send); a draft never."""
+    from changeflow.tasks.clientmail import send_issued
 
-    return send_if_wanted(document, True if send else None, actor=actor)
+    return send_issued(
+        result, True if send else None, actor=actor, document=document, what=what,
+        source=str(result.get("key") or "form"), field="send", hint=hint,
+    )  # fmt: skip
 
 
 send_task = task(_send, name="send-to-client", cache_policy=NO_CACHE)
+
+
+NOT_SET_UP = "邮件未设置 mail not set up"
+
+
+def mail_note(mail: dict[str, Any] | None) -> str:
+    """What a completed run's state message adds when mail is not set up (else nothing)."""
+    if mail and mail.get("status") == "not-set-up":
+        return f"; {NOT_SET_UP}: {mail.get('error')}"
+    return ""
 
 
 def mail_markdown(mail: dict[str, Any] | None) -> str:
     """The artifact's line on the mail (empty when nothing was sent)."""
     if not mail:
         return ""
+    if mail.get("status") == "not-set-up":
+        return f"\n- 邮件 Mail: **{NOT_SET_UP}**: {md(str(mail.get('error')))}\n"
     to = md(", ".join(mail.get("to") or []))
     if mail.get("state") == "failed":
         return f"\n- 邮件 Mail to {to}: **失败 FAILED** {md(str(mail.get('error')))}\n"
@@ -84,6 +107,10 @@ def mailbox() -> Any:
     """Read the project's mailbox: each reply's attachment through the inbox's checks (task
     books to intake, signed documents to their decision), the mail filed and answered;
     fails, naming them, if any mail was refused (each sender got the reason)."""
+    from changeflow.tasks.clientmail.mailbox import mailbox_set_up
+
+    if not mailbox_set_up():  # optional until it is set up: a completed run that says so
+        return outcome(f"{NOT_SET_UP}: {MailNotSetUp.IMAP}", {"configured": False})
     try:
         report = mailbox_task()
     except ChangeflowError as exc:

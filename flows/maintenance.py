@@ -1,6 +1,7 @@
-"""Maintenance flows: ``fault`` (report a fault from the UI form), ``sla-watch`` (every 5
-minutes), ``dispatch`` (the weekly fixed visits), ``run-log-reminder`` and ``sla-report``
-(monthly).
+"""Maintenance flows: ``fault`` (report a fault from the UI form) and its steps (``respond``,
+``onsite``, ``resolve``, ``close``, ``pause``, ``resume``: a fault's flows in one room),
+``sla-watch`` (every 5 minutes), ``dispatch`` (the weekly fixed visits), ``run-log-reminder``
+and ``sla-report`` (monthly).
 
 Thin on purpose: the work is in ``tasks.maintenance`` (each step one transaction with its
 audit record); the flows wrap those functions as tasks and publish what a lead reads in the
@@ -20,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from changeflow.errors import ChangeflowError
 
 from .common import (
+    AT,
+    BY,
+    KEY,
     bilingual_choice,
     code_of,
     md,
@@ -122,6 +126,147 @@ def fault(
     )
 
 
+# --- a fault's steps -------------------------------------------------------------------------
+
+NEXT_OF = {"respond": "onsite", "onsite": "resolve", "resolve": "close", "close": None,
+           "pause": "resume", "resume": "respond"}  # fmt: skip
+VERB = {"respond": "已响应 Responded", "onsite": "已到场 On site", "resolve": "已解决 Resolved",
+        "close": "已关闭 Closed", "pause": "已暂停计时 Paused",
+        "resume": "已恢复计时 Resumed"}  # fmt: skip
+Mode = Literal["phone 电话", "remote 远程", "onsite 现场"]
+
+
+def _fault_artifact(step: str, view: dict[str, Any]) -> None:
+    key = view.get("key", "")
+    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{view.get('state', '')}**"]
+    for clock in ("response", "onsite"):
+        c = view.get(clock)
+        if isinstance(c, dict):
+            lines.append(f"- {clock}: {c.get('status', '')} · due {c.get('due_local', '')}")
+    publish_markdown(f"{step}-{key}", "\n".join(lines) + next_line(NEXT_OF[step]), VERB[step])
+
+
+def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: str = "") -> Any:
+    from changeflow.tasks.maintenance import stamp
+
+    try:
+        view = stamp(key, step, at=at, mode=mode.split(" ")[0], note=note, actor=by,
+                     channel="ui")  # fmt: skip
+    except ChangeflowError as exc:
+        return refused(step, exc, key)
+    _fault_artifact(step, view)
+    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+
+
+def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any:
+    """Pause or resume the clocks of a fault."""
+    from changeflow.tasks.maintenance import pause, resume
+
+    try:
+        view = (pause if step == "pause" else resume)(
+            key, at=at, reason=reason, actor=by, channel="ui"
+        )
+    except ChangeflowError as exc:
+        return refused(step, exc, key)
+    _fault_artifact(step, view)
+    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+
+
+@flow(name="respond", flow_run_name="respond {key}", log_prints=True)
+def respond(
+    key: str = KEY,
+    mode: Mode = Field("phone 电话", title="响应方式 How"),
+    at: datetime | None = AT,
+    note: str = Field("", title="说明 Note", max_length=2000),
+    done_by: str = BY,
+) -> Any:
+    """First response to a fault (the response clock stops)."""
+    return _stamp("respond", key, at, note, done_by, mode)
+
+
+@flow(name="onsite", flow_run_name="onsite {key}", log_prints=True)
+def onsite(
+    key: str = KEY,
+    at: datetime | None = AT,
+    note: str = Field("", title="说明 Note", max_length=2000),
+    done_by: str = BY,
+) -> Any:
+    """The engineer arrived on site (the on-site clock stops)."""
+    return _stamp("onsite", key, at, note, done_by)
+
+
+def _details(key: str, by: str, **fields: str) -> None:
+    """The fault record's parts entered on a step's form (empty fields change nothing)."""
+    from changeflow.tasks.maintenance import record_fault_details
+
+    given = {k: v for k, v in fields.items() if v and v.strip()}
+    if given:
+        record_fault_details(key, actor=by, **given)
+
+
+@flow(name="resolve", flow_run_name="resolve {key}", log_prints=True)
+def resolve(
+    key: str = KEY,
+    at: datetime | None = AT,
+    note: str = Field("", title="处理结果 Resolution", max_length=2000),
+    root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
+    solution: str = Field("", title="解决方案 Solution", max_length=4000),
+    prevention: str = Field("", title="预防措施 Prevention", max_length=4000),
+    done_by: str = BY,
+) -> Any:
+    """The fault is resolved (with its root cause, solution and prevention, when known)."""
+    out = _stamp("resolve", key, at, note, done_by)
+    try:
+        _details(key, done_by, root_cause=root_cause, solution=solution, prevention=prevention)
+    except ChangeflowError as exc:
+        return refused("resolve", exc, key)
+    return out
+
+
+@flow(name="close", flow_run_name="close {key}", log_prints=True)
+def close(
+    key: str = KEY,
+    at: datetime | None = AT,
+    note: str = Field("", title="说明 Note", max_length=2000),
+    confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
+    confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
+    confirmation: str = Field("", title="甲方意见 Client's comment", max_length=2000),
+    done_by: str = BY,
+) -> Any:
+    """Close a resolved fault (with the client's confirmation of the fix)."""
+    out = _stamp("close", key, at, note, done_by)
+    try:
+        _details(key, done_by, confirmed_by=confirmed_by, confirmed_on=confirmed_on,
+                 confirmation=confirmation)  # fmt: skip
+    except ChangeflowError as exc:
+        return refused("close", exc, key)
+    return out
+
+
+@flow(name="pause", flow_run_name="pause {key}", log_prints=True)
+def pause(
+    key: str = KEY,
+    reason: str = Field(
+        "等待客户 waiting for the client", title="原因 Reason", min_length=1, max_length=500
+    ),
+    at: datetime | None = AT,
+    done_by: str = BY,
+) -> Any:
+    """Stop the running clocks while we wait for the client."""
+    return _hold("pause", key, at, reason, done_by)
+
+
+@flow(name="resume", flow_run_name="resume {key}", log_prints=True)
+def resume(
+    key: str = KEY,
+    reason: str = Field("客户已答复 client answered", title="原因 Reason", max_length=500),
+    at: datetime | None = AT,
+    done_by: str = BY,
+) -> Any:
+    """Restart the clocks; the due times move by the time paused."""
+    return _hold("resume", key, at, reason, done_by)
+
+
 @flow(name="sla-watch", flow_run_name=timed_name("sla-watch"), log_prints=True)
 def sla_watch(
     dry_run: bool = Field(
@@ -204,7 +349,7 @@ def sla_report(
         first = utcnow().astimezone(get_settings().tz).date().replace(day=1)
         month = (first - timedelta(days=1)).strftime("%Y-%m")
     r = _unit(sla_report_document, "sla-report")(month, contract)
-    mail = r["mail"] = send_task(r["path"], send, "sla-report")
+    mail = r["mail"] = send_task(r, send, "sla-report", "path")
     text = (
         report_markdown(r)
         + f"\n\n对账单 Statement: `{r['path']}` (v{r['version']})\n"

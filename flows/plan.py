@@ -32,7 +32,7 @@ from .common import (
     timed_name,
 )
 from .forms import flow
-from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, send_task
+from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
 
 
 class EstimateRow(BaseModel):
@@ -112,8 +112,6 @@ class PlanInput(BaseModel):
 def form_estimates(request: PlanInput) -> tuple[bytes | None, str]:
     """The estimates the form carries (YAML text or table rows) as an estimates file."""
     import yaml
-
-    from changeflow.errors import InputError
 
     if request.estimates_yaml and request.estimates_table:
         raise InputError(
@@ -238,17 +236,7 @@ def plan(
     the version the client approves, and the request moves to 'planned'."""
     try:
         result = make_plan_task(request, planned_by)
-        if result.get("status") == "draft" and request.send:
-            raise InputError(
-                request.key,
-                "send",
-                f"plan v{result['version']} is a draft (kept, not sent): tick 签发 Issue too",
-            )
-        mail = (
-            send_task(result["document"], request.send, planned_by)
-            if result.get("status") != "draft"
-            else None
-        )
+        mail = send_task(result, request.send, planned_by, what="plan", hint="tick 签发 Issue too")
     except ChangeflowError as exc:
         return refused("plan", exc, request.key)
     result["mail"] = mail
@@ -278,7 +266,7 @@ def plan(
         return failed
     return outcome(
         f"{result['key']} 计划 plan v{result['version']}: ¥{result['total']},"
-        f" {result['start']} - {result['end']} -> {result['state']}",
+        f" {result['start']} - {result['end']} -> {result['state']}" + mail_note(mail),
         result,
     )
 
@@ -325,7 +313,6 @@ def plan_batch(
 ) -> dict[str, Any]:
     """Plans for every waiting request (or the keys given), each with its Word document;
     fails at the end, naming them, if any could not be planned; the rest are made."""
-    from changeflow.errors import InputError
 
     report = plan_many_task(batch, planned_by)
     items = report["items"]

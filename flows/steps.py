@@ -1,6 +1,6 @@
 """The steps a lead once needed a shell for, as flows with bilingual forms: the contract (YAML
-text, its repository included), adding a repository, moving a fault on (respond, on site,
-resolve, close, pause, resume), dispatch orders (create, done) and the daily run log.
+text, its repository included), adding a repository, dispatch orders (create, done) and the
+daily run log (a fault's steps are with the fault, in ``flows.maintenance``).
 
 Each run is named ``<step> <key>``, ends with one bilingual line as its state message, and
 publishes a markdown artifact ending with "下一步 Next:". The project's own errors (bad
@@ -19,15 +19,9 @@ from pydantic import Field
 
 from changeflow.errors import ChangeflowError
 
-from .common import hand_in_line, md, next_line, outcome, publish_markdown, refused
+from .common import BY, hand_in_line, md, next_line, outcome, publish_markdown, refused
 from .forms import flow
 from .mail import send_field
-
-KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
-            min_length=3, max_length=30)  # fmt: skip
-BY = Field("project lead", title="经办人 Done by", max_length=120)
-AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")
-
 
 # --- contract and repositories ------------------------------------------------------------
 
@@ -81,22 +75,11 @@ def repo_add(
     name: str = Field("", title="简称 Short name", max_length=60),
 ) -> Any:
     """Register a client repository for the git sync."""
-    from sqlalchemy import select
-
-    from changeflow.db.models import Contract
-    from changeflow.db.session import transaction
-    from changeflow.errors import NotFoundError
-    from changeflow.tasks.gitsync import add_repository
+    from changeflow.tasks.gitsync import register_repository
 
     try:
-        with transaction() as s:
-            c = s.scalar(select(Contract).where(Contract.code == contract_code))
-            if c is None:
-                raise NotFoundError(f"no contract {contract_code}")
-            repo = add_repository(
-                s, location, name=name or None, client_id=c.client_id, contract_id=c.id
-            )
-            repo_name, where = repo.name, repo.location
+        repo = register_repository(location, contract=contract_code, name=name or None)
+        repo_name, where = repo["name"], repo["location"]
     except ChangeflowError as exc:
         return refused("repo-add", exc, contract_code)
     publish_markdown(
@@ -106,147 +89,6 @@ def repo_add(
         "Repository added",
     )
     return outcome(f"代码库已登记 Repository added: {repo_name} ({contract_code})")
-
-
-# --- fault steps -------------------------------------------------------------------------
-
-NEXT_OF = {"respond": "onsite", "onsite": "resolve", "resolve": "close", "close": None,
-           "pause": "resume", "resume": "respond"}  # fmt: skip
-VERB = {"respond": "已响应 Responded", "onsite": "已到场 On site", "resolve": "已解决 Resolved",
-        "close": "已关闭 Closed", "pause": "已暂停计时 Paused",
-        "resume": "已恢复计时 Resumed"}  # fmt: skip
-Mode = Literal["phone 电话", "remote 远程", "onsite 现场"]
-
-
-def _fault_artifact(step: str, view: dict[str, Any]) -> None:
-    key = view.get("key", "")
-    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{view.get('state', '')}**"]
-    for clock in ("response", "onsite"):
-        c = view.get(clock)
-        if isinstance(c, dict):
-            lines.append(f"- {clock}: {c.get('status', '')} · due {c.get('due_local', '')}")
-    publish_markdown(f"{step}-{key}", "\n".join(lines) + next_line(NEXT_OF[step]), VERB[step])
-
-
-def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: str = "") -> Any:
-    from changeflow.tasks.maintenance import stamp
-
-    try:
-        view = stamp(key, step, at=at, mode=mode.split(" ")[0], note=note, actor=by,
-                     channel="ui")  # fmt: skip
-    except ChangeflowError as exc:
-        return refused(step, exc, key)
-    _fault_artifact(step, view)
-    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
-
-
-@flow(name="respond", flow_run_name="respond {key}", log_prints=True)
-def respond(
-    key: str = KEY,
-    mode: Mode = Field("phone 电话", title="响应方式 How"),
-    at: datetime | None = AT,
-    note: str = Field("", title="说明 Note", max_length=2000),
-    done_by: str = BY,
-) -> Any:
-    """First response to a fault (the response clock stops)."""
-    return _stamp("respond", key, at, note, done_by, mode)
-
-
-@flow(name="onsite", flow_run_name="onsite {key}", log_prints=True)
-def onsite(
-    key: str = KEY,
-    at: datetime | None = AT,
-    note: str = Field("", title="说明 Note", max_length=2000),
-    done_by: str = BY,
-) -> Any:
-    """The engineer arrived on site (the on-site clock stops)."""
-    return _stamp("onsite", key, at, note, done_by)
-
-
-def _details(key: str, by: str, **fields: str) -> None:
-    """The fault record's parts entered on a step's form (empty fields change nothing)."""
-    from changeflow.tasks.maintenance import record_fault_details
-
-    given = {k: v for k, v in fields.items() if v and v.strip()}
-    if given:
-        record_fault_details(key, actor=by, **given)
-
-
-@flow(name="resolve", flow_run_name="resolve {key}", log_prints=True)
-def resolve(
-    key: str = KEY,
-    at: datetime | None = AT,
-    note: str = Field("", title="处理结果 Resolution", max_length=2000),
-    root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
-    solution: str = Field("", title="解决方案 Solution", max_length=4000),
-    prevention: str = Field("", title="预防措施 Prevention", max_length=4000),
-    done_by: str = BY,
-) -> Any:
-    """The fault is resolved (with its root cause, solution and prevention, when known)."""
-    out = _stamp("resolve", key, at, note, done_by)
-    try:
-        _details(key, done_by, root_cause=root_cause, solution=solution, prevention=prevention)
-    except ChangeflowError as exc:
-        return refused("resolve", exc, key)
-    return out
-
-
-@flow(name="close", flow_run_name="close {key}", log_prints=True)
-def close(
-    key: str = KEY,
-    at: datetime | None = AT,
-    note: str = Field("", title="说明 Note", max_length=2000),
-    confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
-    confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
-    confirmation: str = Field("", title="甲方意见 Client's comment", max_length=2000),
-    done_by: str = BY,
-) -> Any:
-    """Close a resolved fault (with the client's confirmation of the fix)."""
-    out = _stamp("close", key, at, note, done_by)
-    try:
-        _details(key, done_by, confirmed_by=confirmed_by, confirmed_on=confirmed_on,
-                 confirmation=confirmation)  # fmt: skip
-    except ChangeflowError as exc:
-        return refused("close", exc, key)
-    return out
-
-
-@flow(name="pause", flow_run_name="pause {key}", log_prints=True)
-def pause(
-    key: str = KEY,
-    reason: str = Field(
-        "等待客户 waiting for the client", title="原因 Reason", min_length=1, max_length=500
-    ),
-    at: datetime | None = AT,
-    done_by: str = BY,
-) -> Any:
-    """Stop the running clocks while we wait for the client."""
-    from changeflow.tasks.maintenance import pause as _pause
-
-    try:
-        view = _pause(key, at=at, reason=reason, actor=done_by, channel="ui")
-    except ChangeflowError as exc:
-        return refused("pause", exc, key)
-    _fault_artifact("pause", view)
-    return outcome(f"{key}: {VERB['pause']} -> {view.get('state', '')}", view)
-
-
-@flow(name="resume", flow_run_name="resume {key}", log_prints=True)
-def resume(
-    key: str = KEY,
-    reason: str = Field("客户已答复 client answered", title="原因 Reason", max_length=500),
-    at: datetime | None = AT,
-    done_by: str = BY,
-) -> Any:
-    """Restart the clocks; the due times move by the time paused."""
-    from changeflow.tasks.maintenance import resume as _resume
-
-    try:
-        view = _resume(key, at=at, reason=reason, actor=done_by, channel="ui")
-    except ChangeflowError as exc:
-        return refused("resume", exc, key)
-    _fault_artifact("resume", view)
-    return outcome(f"{key}: {VERB['resume']} -> {view.get('state', '')}", view)
 
 
 # --- dispatch orders and the run log -------------------------------------------------------
@@ -269,14 +111,14 @@ def dispatch_create(
     from changeflow.tasks.maintenance import create_dispatch
 
     from .common import document_link
-    from .mail import mail_failed, mail_markdown, send_task
+    from .mail import mail_failed, mail_markdown, mail_note, send_task
 
     try:
         r = create_dispatch(kind=kind.split(" ")[0], planned_start=planned_start, staff=staff,
                             title=title, work_content=work_content, requests=requests or [],
                             actor=done_by, channel="ui", source="Prefect form")  # fmt: skip
         link = document_link(r["document"], f"派工单 Dispatch order {r['number']}")
-        mail = r["mail"] = send_task(r["document"], send, done_by)
+        mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-create", exc)
     publish_markdown(
@@ -289,7 +131,7 @@ def dispatch_create(
     failed = mail_failed("dispatch-create", mail, r["number"])
     if failed is not None:
         return failed
-    return outcome(f"派工单已生成 Dispatch order {r['number']} ({kind})", r)
+    return outcome(f"派工单已生成 Dispatch order {r['number']} ({kind})" + mail_note(mail), r)
 
 
 @flow(name="dispatch-done", flow_run_name="dispatch-done {number}", log_prints=True)
@@ -304,13 +146,13 @@ def dispatch_done(
     """Record when the work of a dispatch order was actually done."""
     from changeflow.tasks.maintenance import complete_dispatch
 
-    from .mail import mail_failed, mail_markdown, send_task
+    from .mail import mail_failed, mail_markdown, mail_note, send_task
 
     try:
         r = complete_dispatch(number, actual_start=actual_start, actual_end=actual_end,
                               work_content=work_content or None, actor=done_by,
                               channel="ui")  # fmt: skip
-        mail = r["mail"] = send_task(r["document"], send, done_by) if r.get("document") else None
+        mail = r["mail"] = send_task(r, send, done_by)
     except ChangeflowError as exc:
         return refused("dispatch-done", exc, number)
     failed = mail_failed("dispatch-done", mail, number)
@@ -323,7 +165,7 @@ def dispatch_done(
         + next_line(None, hand_in_line("派工单", "dispatch order")),
         "Dispatch done",
     )
-    return outcome(f"派工单已完成 Dispatch order {number} done", r)
+    return outcome(f"派工单已完成 Dispatch order {number} done" + mail_note(mail), r)
 
 
 @flow(name="run-log-add", flow_run_name="run-log-add {day}", log_prints=True)

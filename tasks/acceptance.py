@@ -46,10 +46,6 @@ DELIVERABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
-
-
 # --- issuing the certificate -----------------------------------------------------------
 
 
@@ -88,7 +84,7 @@ def deliverables(
         rows.append(
             {
                 "kind": kind,
-                "name": _pick(names, lang),
+                "name": pick(names, lang),
                 "file": _shown_name(doc),
                 "version": f"v{doc.version}",
                 "ident": doc.sha256,
@@ -100,10 +96,10 @@ def deliverables(
         rows.append(
             {
                 "kind": "release",
-                "name": _pick(("发布标签（程序代码）", "Release tag (code)"), lang),
+                "name": pick(("发布标签（程序代码）", "Release tag (code)"), lang),
                 "file": rel.tag,
                 "version": f"v{rel.version}",
-                "ident": f"{_pick(('提交', 'commit'), lang)} {rel.commit_sha}",
+                "ident": f"{pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }
         )
@@ -346,7 +342,7 @@ def issue_certificate(
             "acceptance",
             ctx,
             lang=lang,
-            title=f"{_pick(TITLE, lang)} {key} v{version}",
+            title=f"{pick(TITLE, lang)} {key} v{version}",
             subject=clean(req.title),
             author=actor,
             when=issued,

@@ -59,6 +59,8 @@ class ContractIn(_Strict):
     client_lead: str | None = None
     our_lead: str | None = None
     repo: str | None = None
+    # our company (乙方) beside the client: name, address, contact, phone
+    contractor: dict[str, str] | None = None
     sla: dict[str, Any] = Field(default_factory=dict)
     estimation_defaults: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
@@ -72,10 +73,6 @@ DEFAULT_ROLLBACK = {
 }
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
-
-
 # --- release notes ----------------------------------------------------------------------
 
 
@@ -113,7 +110,7 @@ def _folder(name: str) -> str:
 
 
 def localise_modules(modules: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    return [m | {"name": _pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE
+    return [m | {"name": pick(ROOT_MODULE, lang)} if m["name"] in ROOT_MODULE
             else m | {"name": _folder(m["name"])} for m in modules]  # fmt: skip
 
 
@@ -141,7 +138,7 @@ def group_modules(paths: Sequence[str], lang: str) -> list[dict[str, Any]]:
         counts.setdefault(module_of(p), set()).add(p)
     return [
         {
-            "name": _folder(name) if name else _pick(ROOT_MODULE, lang),
+            "name": _folder(name) if name else pick(ROOT_MODULE, lang),
             "files": len(files),
             "paths": sorted(files),
         }
@@ -322,7 +319,7 @@ def rollback_steps(
     steps = settings.get("rollback_steps") or DEFAULT_ROLLBACK[lang]
     if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
         raise InputError("contract settings", "rollback_steps", "must be a list of texts")
-    prev = previous or _pick(("上一版本", "the previous version"), lang)
+    prev = previous or pick(("上一版本", "the previous version"), lang)
     return [
         clean_text(s, 1000).replace("{tag}", tag).replace("{previous}", prev)
         .replace("{commit}", commit[:10])
@@ -454,12 +451,12 @@ def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang:
     out = []
     if not install.get("checks"):
         out.append(
-            _pick(("上线前生产环境检查未记录", "no check of the production environment"), lang)
+            pick(("上线前生产环境检查未记录", "no check of the production environment"), lang)
         )
     b = install.get("backup") or {}
     if not all(b.get(k) for k in ("by", "at", "where")):
         out.append(
-            _pick(
+            pick(
                 (
                     "生产系统与数据备份未确认（备份人、时间、存放位置）",
                     "the production backup is not confirmed (who, when, where kept)",
@@ -469,7 +466,7 @@ def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang:
         )
     if not install.get("steps"):
         out.append(
-            _pick(
+            pick(
                 ("实施步骤（时间、内容、执行人）未记录", "no steps performed (time, action, who)"),
                 lang,
             )
@@ -477,7 +474,7 @@ def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang:
     a = install.get("access") or {}
     if not all(a.get(k) for k in ("by", "at", "result")):
         out.append(
-            _pick(
+            pick(
                 (
                     "上线后访问测试未记录（测试人、时间、结果）",
                     "no access test after the release (who, when, result)",
@@ -487,7 +484,7 @@ def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang:
         )
     if db_changes is None:
         out.append(
-            _pick(
+            pick(
                 (
                     "设计说明未写数据设计：本次是否有数据库变更待确认",
                     "the design notes have no data section: database changes unknown",
@@ -505,7 +502,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     run = rel.test_run
     tests = tests_line(run, lang) if run is not None else ""
     settings = dict(contract.settings or {}) if contract else {}
-    sep = ("：", "；") if lang == "zh-CN" else (": ", "; ")
+    sep = ("：", "；") if is_zh(lang) else (": ", "; ")
     environment = sep[1].join(
         f"{e['name']}{sep[0]}{e['value']}" for e in client_environment(settings, lang)
     )
@@ -527,18 +524,18 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "draft": bool(missing),
         "missing": missing,
         "engineer": engineer,
-        "checks": install.get("checks") or [_pick(("（未记录）", "(not recorded)"), lang)],
+        "checks": install.get("checks") or [pick(("（未记录）", "(not recorded)"), lang)],
         "backup_by": backup.get("by") or dash,
         "backup_at": backup.get("at") or dash,
         "backup_where": backup.get("where") or dash,
         "steps": install.get("steps")
-        or [{"at": dash, "action": _pick(("（未记录）", "(not recorded)"), lang), "by": dash}],
+        or [{"at": dash, "action": pick(("（未记录）", "(not recorded)"), lang), "by": dash}],
         "access_by": access.get("by") or dash,
         "access_at": access.get("at") or dash,
         "access_result": access.get("result") or dash,
         "db_changes": db_changes
         or [
-            _pick(
+            pick(
                 ("（设计说明未写数据设计，待确认）", "(the design notes give no data section)"),
                 lang,
             )
@@ -546,7 +543,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "rollback_trigger": clean_text(
             str((dict(contract.settings or {}) if contract else {}).get("rollback_trigger") or "")
         )
-        or _pick(ROLLBACK_TRIGGER, lang),
+        or pick(ROLLBACK_TRIGGER, lang),
         "key": req.key,
         "title": req.title,
         "client": req.client.name if req.client else "",
@@ -582,12 +579,12 @@ def render_golive(rel: Release, lang: str) -> bytes:
     from .wordkit import clean, render
 
     context = golive_context(rel, lang)
-    draft = _pick(("（草稿）", " (draft)"), lang) if context["draft"] else ""
+    draft = pick(("（草稿）", " (draft)"), lang) if context["draft"] else ""
     return render(
         "golive",
         context,
         lang=lang,
-        title=f"{_pick(('上线记录', 'Go-live Record'), lang)}{draft} {rel.request.key}"
+        title=f"{pick(('上线记录', 'Go-live Record'), lang)}{draft} {rel.request.key}"
         f" v{rel.version}",
         subject=clean(rel.request.title),
         author=rel.released_by or "changeflow",

@@ -62,6 +62,26 @@ def next_key(session: Session, year: int, prefix: str = "CR") -> tuple[str, int]
     return f"{prefix}-{year}-{seq:04d}", seq
 
 
+def taskbook_fingerprint(book: TaskBook, client_id: int) -> str:
+    """What makes two task books the same request, whatever the file's format: the client,
+    the project and the requirements (spacing and case aside)."""
+    import hashlib
+    import json
+
+    def plain(text: object) -> str:
+        return " ".join(str(text or "").split()).casefold()
+
+    content = {
+        "client": client_id,
+        "project": plain(book.project),
+        "requirements": [
+            [r.no, plain(r.text), plain(r.priority), plain(r.acceptance)] for r in book.requirements
+        ],
+    }
+    blob = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
 def _create(
     session: Session,
     book: TaskBook,
@@ -82,6 +102,21 @@ def _create(
         if dup is not None:
             key = dup.request.key if dup.request else "?"
             raise InputError(source, "file", f"this task book was already taken in as {key}")
+    fingerprint = taskbook_fingerprint(book, client.id)
+    # a file (a .docx, a YAML, by the inbox or the mailbox) is the client's own task book:
+    # the same one again, in another format, is the same request
+    same = original is not None and session.scalar(
+        select(Request.key)
+        .where(Request.taskbook_fingerprint == fingerprint, Request.state != "cancelled")
+        .order_by(Request.id)
+        .limit(1)
+    )
+    if same:
+        raise InputError(
+            source,
+            "task book",
+            f"already taken in as {same} (the same project, client and requirements)",
+        )
     year = now.astimezone(get_settings().tz).year
     key, seq = next_key(session, year)
     request = Request(
@@ -100,6 +135,7 @@ def _create(
         submitted_on=book.date,
         attachments=list(book.attachments),
         state=INITIAL[book.kind],
+        taskbook_fingerprint=fingerprint,
     )
     request.requirements = [
         Requirement(no=r.no, text=r.text, priority=r.priority, acceptance=r.acceptance)

@@ -24,7 +24,7 @@ from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
 from changeflow.db.planning import Plan
 from changeflow.db.session import on_rollback, transaction
-from changeflow.errors import ChangeflowError, InputError, TransitionError
+from changeflow.errors import ChangeflowError, InputError, MailNotSetUp, TransitionError
 
 from .signoff import today_local
 
@@ -292,11 +292,11 @@ def kickoff(
     if not to:
         out["mail"] = {"status": "not-sent", "error": "nobody on the team has a mail address"}
         return out
-    if not get_settings().smtp_host:
+    if not get_settings().smtp_host:  # optional until set up: the step succeeds, says so
         out["mail"] = {
-            "status": "not-sent",
+            "status": "not-set-up",
             "to": to,
-            "error": "no SMTP server configured (CHANGEFLOW_SMTP_HOST)",
+            "error": f"{MailNotSetUp.SMTP}; then run kickoff again to mail the team",
         }
         return out
     try:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from changeflow.db.approval import SentMail
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
-from changeflow.errors import ConfigError, ConflictError, InputError
+from changeflow.errors import ConfigError, ConflictError, InputError, MailNotSetUp
 from changeflow.settings import get_settings
 
 Attachment = tuple[str, bytes, str]  # (file name, content, MIME type)
@@ -42,6 +42,12 @@ class MailResult:
     message_id: str
     recipients: list[str]
     key: str | None
+
+
+def mail_set_up() -> bool:
+    """Whether mail is set up at all (an SMTP server named): without it the steps that would
+    mail say so (``MailNotSetUp.SMTP``) and succeed."""
+    return bool(get_settings().smtp_host)
 
 
 def smtp_password() -> str | None:
@@ -148,7 +154,7 @@ def deliver(msg: EmailMessage, recipients: list[str], password: str | None = Non
     """One SMTP conversation with the configured server."""
     s = get_settings()
     if not s.smtp_host:
-        raise ConfigError("no SMTP server configured: set CHANGEFLOW_SMTP_HOST (port, security)")
+        raise MailNotSetUp()
     password = password if password is not None else smtp_password()
     ctx = ssl.create_default_context()
     try:
@@ -242,7 +248,7 @@ def send_mail_result(
     if not to_list:
         raise InputError("mail", "to", "no recipient")
     if not get_settings().smtp_host:
-        raise ConfigError("no SMTP server configured: set CHANGEFLOW_SMTP_HOST (port, security)")
+        raise MailNotSetUp()
     recipients = to_list + cc_list
     names = [a[0] for a in attachments]
     key = idempotency_key

@@ -1,13 +1,12 @@
 """What ``changeflow status`` shows: all requests, or one with its timeline.
 
 Beside the request's own record, one request's status has a section per capability (plan
-totals, decisions, git progress, tests and releases, SLA clocks), declared in ``SECTIONS``
-below: one list, in the order shown, never filled by importing a module.
+totals, decisions, git progress, tests and releases, SLA clocks), declared in
+``sections()`` below: one list, in the order shown, never filled by importing a module.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,24 +19,27 @@ from changeflow.errors import NotFoundError
 from changeflow.settings import get_settings
 
 Section = Callable[[Session, Request], dict[str, Any] | None]
-# (name in the status, "module:function" that returns the section or None). Named, not
-# imported: the rooms below are loaded only when a request's status is asked for.
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("plan", "changeflow.tasks.planning.status_section:status_section"),
-    ("approval", "changeflow.tasks.signoff.decisions:status_section"),
-    ("mail", "changeflow.tasks.clientmail.outgoing:status_section"),
-    ("git", "changeflow.tasks.gitsync.progress:status_section"),
-    ("delivery", "changeflow.tasks.testing.status_section:status_section"),
-    ("sla", "changeflow.tasks.maintenance.faults:status_section"),
-)
 
 
 def sections() -> list[tuple[str, Section]]:
-    out = []
-    for name, ref in SECTIONS:
-        module, _, fn = ref.partition(":")
-        out.append((name, getattr(importlib.import_module(module), fn)))
-    return out
+    """(name in the status, the function that returns the section or None), in the order
+    shown: ONE declared list. Imported here, in the function: the rooms below are loaded
+    only when a request's status is asked for."""
+    from .clientmail.outgoing import status_section as mail
+    from .gitsync.progress import status_section as git
+    from .maintenance.faults import status_section as sla
+    from .planning.status_section import status_section as plan
+    from .signoff.decisions import status_section as approval
+    from .testing.status_section import status_section as delivery
+
+    return [
+        ("plan", plan),
+        ("approval", approval),
+        ("mail", mail),
+        ("git", git),
+        ("delivery", delivery),
+        ("sla", sla),
+    ]
 
 
 def local(dt: Any) -> str | None:

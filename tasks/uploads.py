@@ -1,7 +1,7 @@
 """Files a lead hands in from a browser (the hand-in page of ``changeflow up``).
 
 What a client returned (a signed plan, acceptance certificate, dispatch order or monthly SLA
-statement, a task book) goes through the inbox's own door, ``signoff.take_in``: the same
+statement, a task book) goes through the inbox's own door, ``inbox.take_in``: the same
 checks, the same verification, the same records. Evidence scans, JUnit files and
 screenshots are checked by the same functions the CLI uses and kept in the document store as
 an *upload* with an id; the flows' forms take that id instead of a file name on the server.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from changeflow.errors import ChangeflowError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
@@ -96,20 +96,9 @@ def upload_path(upload_id: int, what: str) -> Path:
         return document_path(doc)
 
 
-def upload_info(upload_id: int) -> dict[str, Any] | None:
-    from changeflow.db.models import Document
-    from changeflow.db.session import transaction
-
-    with transaction() as s:
-        doc = s.get(Document, upload_id)
-        if doc is None or not doc.kind.startswith("upload-"):
-            return None
-        return {"id": doc.id, "kind": doc.kind, "name": doc.meta.get("original_name")}
-
-
 def hand_in(what: str, filename: str, data: bytes, *, actor: str) -> HandIn:
     """One uploaded file, recorded or refused; never raises for a refused file."""
-    from .signoff import take_in
+    from .inbox import take_in
 
     name = Path(filename or "upload").name
     try:

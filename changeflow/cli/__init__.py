@@ -22,6 +22,7 @@ from changeflow.cli import (
     git,
     maintenance,
     ops,
+    payments,
     planning,
     up,
     weekly,
@@ -36,7 +37,7 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
     "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
     "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
-    "runlog", "sla", "secret", "backup", "restore", "doctor", "up", "demo",
+    "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 
@@ -84,6 +85,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     delivery.register,  # test, golive, acceptance, accept, docs
     weekly.register,  # report weekly
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
+    payments.register,  # fee, settlement
     ops.register,  # backup, restore, doctor
     up.register,  # up
     demo.register,  # demo

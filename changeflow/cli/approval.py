@@ -34,7 +34,7 @@ def approve(
     as_json: bool = JsonOpt,
 ) -> None:
     """Record the decision a client wrote into the document we sent (同意/不同意)."""
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
 
     result = approve_file(file, actor=actor, expect_key=key).as_dict()
     emit(result, as_json, lambda: console.print(_decision_line(result), markup=False))
@@ -81,7 +81,7 @@ def inbox(
     as_json: bool = JsonOpt,
 ) -> None:
     """One pass over the inbox: task books to intake, returned documents to approval."""
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     report = process_inbox(folder, settle_seconds=0)
     data = report.as_dict()
@@ -123,11 +123,16 @@ def kickoff(
         lambda: console.print(
             f"{key}: branch {result['branch']} in {result['repo']}, planned"
             f" {result['planned_start']} - {result['planned_end']}, state {result['state']};"
-            f" mail: {result['mail']['status']}",
+            f" mail: {result['mail']['status']}"
+            + (
+                f"\nteam not mailed: {result['mail']['error']}"
+                if result["mail"]["status"] == "not-set-up"
+                else ""
+            ),
             markup=False,
         ),
     )
-    if result["mail"]["status"] not in ("sent", "already-sent"):
+    if result["mail"]["status"] not in ("sent", "already-sent", "not-set-up"):
         print(f"error: team mail not sent: {result['mail'].get('error')}", file=sys.stderr)
         raise typer.Exit(1)
 

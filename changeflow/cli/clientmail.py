@@ -26,7 +26,9 @@ def mail_line(mail: dict[str, Any] | None) -> None:
     if not mail:
         return
     to = ", ".join(mail.get("to") or [])
-    if mail.get("state") == "failed":
+    if mail.get("state") == "not-set-up":
+        console.print(f"not mailed: {mail.get('error')}", markup=False)
+    elif mail.get("state") == "failed":
         console.print(f"mail to {to}: FAILED: {mail.get('error')}", markup=False)
     else:
         dup = " (already sent before)" if mail.get("status") == "already-sent" else ""
@@ -53,7 +55,7 @@ def send_cmd(
 ) -> None:
     """Mail a signed document to the client's contact (at most once per version; a failed
     one is sent again)."""
-    from changeflow.errors import InputError
+    from changeflow.errors import InputError, MailNotSetUp
     from changeflow.tasks.clientmail import failed_sends, newest_for, send_if_wanted_all
 
     if failed:
@@ -71,6 +73,9 @@ def send_cmd(
     def render() -> None:
         if not sends:
             console.print("nothing to send")
+        if sends and all(m.get("state") == "not-set-up" for m in sends):
+            console.print(f"nothing sent: {MailNotSetUp.SMTP}", markup=False)
+            return
         for m in sends:
             console.print(f"{m['subject']} {m['kind']} v{m['version']}:", end=" ", markup=False)
             mail_line(m)
@@ -89,8 +94,16 @@ def mailbox_cmd(as_json: bool = JsonOpt) -> None:
     """One pass over the project's mailbox: each reply's attachment through the inbox's
     checks (task books to intake, signed documents to their decision), the message filed
     in the processed or refused folder and the sender answered."""
-    from changeflow.tasks.clientmail.mailbox import read_mailbox
+    from changeflow.errors import MailNotSetUp
+    from changeflow.tasks.clientmail.mailbox import mailbox_set_up, read_mailbox
 
+    if not mailbox_set_up():  # optional until it is set up: say so, succeed
+        emit(
+            {"configured": False, "message": MailNotSetUp.IMAP},
+            as_json,
+            lambda: console.print(MailNotSetUp.IMAP, markup=False),
+        )
+        return
     report = read_mailbox()
 
     def render() -> None:

@@ -78,15 +78,44 @@ def table(
 ) -> Table:
     """A table whose cells wrap instead of being cut: the ``by_char`` columns (Chinese titles)
     at any character, the ``whole`` ones (keys, states, dates) never, the rest at spaces."""
+    from rich.cells import cell_len
+
+    body = [["" if v is None else str(to_jsonable(v)) for v in r] for r in rows]
     t = Table(title=title, show_lines=False)
-    for c in columns:
-        t.add_column(c, overflow="fold", no_wrap=c in whole)
-    for r in rows:
-        cells: list[Any] = ["" if v is None else str(to_jsonable(v)) for v in r]
+    for i, c in enumerate(columns):
+        values = [r[i] for r in body if i < len(r)]
+        atoms = c in whole or (c not in by_char and values and all(map(_atom, values)))
+        longest = max((cell_len(v) for v in values), default=0)
+        t.add_column(c, overflow="fold", no_wrap=atoms, min_width=longest if atoms else None)
+    for cells in body:
         t.add_row(
             *[CharWrap(v) if c in by_char else v for c, v in zip(columns, cells, strict=False)]
         )
+
+    # Too wide for the terminal even so: the widest whole column (a long path) folds first,
+    # so keys and dates stay whole and no column is dropped.
+    def needed() -> int:  # each column's least width and its padding
+        return sum((col.min_width if col.no_wrap and col.min_width else 5) + 3 for col in t.columns)
+
+    while needed() > console.width:
+        kept = [col for col in t.columns if col.min_width and col.header not in whole]
+        if not kept:
+            break
+        widest = max(kept, key=lambda col: col.min_width or 0)
+        widest.min_width, widest.no_wrap = None, False
     return t
+
+
+# What a table keeps whole at any width: keys (CR-2026-0001), dates and times, versions,
+# amounts, hashes and paths; a column of only such cells never wraps.
+_ATOM = re.compile(
+    r"[A-Z]{1,6}-\d{4}-[\w-]+|\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?\*?"
+    r"|[\d.,:%*+-]+|[0-9a-f]{7,64}|\S*/\S*|v\d+"
+)
+
+
+def _atom(text: str) -> bool:
+    return not text or bool(_ATOM.fullmatch(text.strip()))
 
 
 def fail(exc: ChangeflowError) -> NoReturn:
@@ -227,7 +256,44 @@ class PlainUsage(typer.core.TyperCommand):
 
 
 def name_placeholders(app: typer.Typer) -> None:
-    """Every command's usage line says KEY and FILE (see ``PlainUsage``)."""
+    """Every command's usage line says KEY and FILE (see ``PlainUsage``), and its help reads
+    as flowing paragraphs (``flowing``)."""
     for info, _path in command_paths(app):
         if info.cls in (None, typer.core.TyperCommand):
             info.cls = PlainUsage
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            info.help = flowing(text)
+    _help_text_folds()
+    for group in app.registered_groups:
+        if group.typer_instance is not None and group.typer_instance.info.help:
+            group.typer_instance.info.help = flowing(str(group.typer_instance.info.help))
+
+
+def _help_text_folds() -> None:
+    """Help texts are never cut with an ellipsis: rich wraps a line holding Chinese one cell
+    short and the help table then cut it (``the request starts i…``); folded, every word of
+    it shows."""
+    import typer.rich_utils as ru
+
+    make = ru._make_rich_text
+    if getattr(make, "folds", False):
+        return
+
+    def folding(*args: Any, **kwargs: Any) -> Any:
+        out = make(*args, **kwargs)
+        if hasattr(out, "overflow"):
+            out.overflow = "fold"
+        return out
+
+    folding.folds = True  # type: ignore[attr-defined]
+    ru._make_rich_text = folding
+
+
+def flowing(text: str) -> str:
+    """A docstring as the terminal should wrap it: paragraphs (split at blank lines) with
+    their lines joined, so no sentence breaks where the source line happened to end."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())

@@ -13,11 +13,27 @@ from changeflow.settings import get_settings
 contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
 
 
-def init(as_json: bool = JsonOpt) -> None:
-    """Create or upgrade the database, the document store, the inbox and the signing secret."""
+def init(
+    example: bool = typer.Option(
+        False,
+        "--example",
+        help="Also lay out the example workspace in this folder: contract.yaml (both"
+        " parties, the client's repository and its test command), taskbook.docx and"
+        " taskbook.yaml, design.md and oa/ (a git repository with the developers' commits);"
+        " the README's walkthrough runs from here.",
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create or upgrade the database, the document store, the inbox and the signing secret;
+    with --example, lay out the example workspace beside them."""
     from changeflow.db.migrate import upgrade
     from changeflow.tasks.signoff.keys import ensure_secret
 
+    laid: dict | None = None
+    if example:
+        from changeflow.cli.example import lay_out
+
+        laid = lay_out(Path.cwd())
     s = get_settings()
     for folder in (s.home_dir, s.store_dir, s.inbox):
         folder.mkdir(parents=True, exist_ok=True)
@@ -38,9 +54,26 @@ def init(as_json: bool = JsonOpt) -> None:
         ("signing secret", secret),
     ]
 
+    if laid is not None:
+        data["example"] = laid
+        rows += [
+            ("sample contract", "contract.yaml"),
+            ("task book", "taskbook.docx, taskbook.yaml"),
+            ("design notes", "design.md"),
+            ("client repository", f"{laid['repository']} ({laid['branch']}:"
+             f" {len(laid['commits'])} commits)"),
+        ]  # fmt: skip
+
     def render() -> None:
         console.print(table("changeflow init", ["part", "where"], rows), highlight=False)
-        console.print("next: changeflow contract load FILE.yaml  (e.g. examples/contract.yaml)")
+        if laid is not None:
+            console.print("next: changeflow contract load contract.yaml", highlight=False)
+        else:
+            console.print(
+                "next: changeflow contract load FILE.yaml  (changeflow init --example lays"
+                " out a sample contract.yaml and task book in an empty folder)",
+                highlight=False,
+            )
 
     emit(data, as_json, render)
 
@@ -86,6 +119,8 @@ def status(
     if key is None:
         rows = list_requests(state)
         cols = ["key", "kind", "client", "title", "state", "priority", "desired_date", "updated"]
+        if console.width < 120:  # a terminal of 80 columns: what tells the requests apart
+            cols = ["key", "title", "state", "desired_date", "updated"]
         emit(
             rows,
             as_json,
@@ -140,9 +175,29 @@ def status(
             if name in {"requirements", "timeline", "documents", "contact"}:
                 continue
             if isinstance(part, dict):
-                console.print(table(name, ["", ""], part.items()))
+                rows = [(k, readable(v)) for k, v in part.items()]
+                if "traceability" in part:  # the matrix in words; the structure is in --json
+                    rows = [(k, v) for k, v in rows if k != "matrix"]
+                console.print(table(name, ["", ""], rows))
 
     emit(info, as_json, render)
+
+
+def readable(value: object) -> object:
+    """A status value as a person reads it: a list of records one line each (``key value``,
+    nested structures left to --json), a list of words joined; anything else as it is."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {readable(v)}" for k, v in value.items() if not _nested(v))
+    if isinstance(value, list | tuple):
+        if all(isinstance(v, dict) for v in value):
+            return "\n".join(str(readable(v)) for v in value)
+        if not any(_nested(v) for v in value):
+            return ", ".join(str(v) for v in value)
+    return value
+
+
+def _nested(value: object) -> bool:
+    return isinstance(value, dict | list | tuple)
 
 
 @contract_app.command("load")

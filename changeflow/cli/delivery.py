@@ -218,14 +218,14 @@ def acceptance_cmd(
     their versions and the release tag, and a sign-off table the client fills and returns
     (--send mails it to the client's contact)."""
     from changeflow.tasks.acceptance import issue_certificate
-    from changeflow.tasks.clientmail import send_if_wanted
+    from changeflow.tasks.clientmail import send_issued
 
     _pdf_first(pdf)
     res = issue_certificate(key, lang=lang, actor=actor, new_version=new_version)
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
-    mail = data["mail"] = send_if_wanted(res.document, send, actor=actor or "changeflow")
+    mail = data["mail"] = send_issued(data, send, actor=actor)
 
     def render() -> None:
         rows = ([d["no"], d["name"], d["version"], d["ident"]] for d in res.deliverables)

@@ -4,7 +4,7 @@
   ``GET /documents/<id>/pdf``: its PDF, where one was made. 404 for an id not recorded.
 - ``GET /hand-in``: the page where a lead hands in what a client returned (a signed plan,
   acceptance certificate or dispatch order, a task book: through the inbox's own
-  ``signoff.take_in``) or an evidence scan, JUnit XML or screenshot (kept as an upload whose
+  ``inbox.take_in``) or an evidence scan, JUnit XML or screenshot (kept as an upload whose
   id the forms take). ``POST /hand-in`` answers with one line: recorded or refused, and why.
 
 With ``PREFECT_SERVER_API_AUTH_STRING`` set, every request needs the same basic-auth string

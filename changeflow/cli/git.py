@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from changeflow.cli.common import JsonOpt, console, emit, table
-from changeflow.errors import InputError, NotFoundError
+from changeflow.errors import InputError
 
 repo_app = typer.Typer(help="Client project repositories followed by the git sync.")
 
@@ -40,45 +40,12 @@ def repo_add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Register a repository for a client or contract (a local path must be a git repo)."""
-    from sqlalchemy import select
+    from changeflow.tasks.gitsync import register_repository
 
-    from changeflow.db.models import Client, Contract
-    from changeflow.db.session import transaction
-    from changeflow.tasks.gitsync import add_repository
-
-    with transaction() as s:
-        client_id = contract_id = None
-        if contract:
-            c = s.scalar(select(Contract).where(Contract.code == contract))
-            if c is None:
-                raise NotFoundError(f"no contract {contract}")
-            contract_id, client_id = c.id, c.client_id
-        if client:
-            cl = s.scalar(select(Client).where(Client.code == client))
-            if cl is None:
-                raise NotFoundError(f"no client {client}")
-            if client_id is not None and cl.id != client_id:
-                raise InputError("--client", "client", f"contract {contract} is not {client}'s")
-            client_id = cl.id
-        repo = add_repository(
-            s,
-            location,
-            name=name,
-            client_id=client_id,
-            contract_id=contract_id,
-            branches=branch,
-            link_patterns=pattern,
-            aliases=_aliases(alias),
-        )
-        data = {
-            "id": repo.id,
-            "name": repo.name,
-            "location": repo.location,
-            "remote": repo.is_remote,
-            "client": client,
-            "contract": contract,
-            "branches": repo.branches or ["*"],
-        }
+    data = register_repository(
+        location, client=client, contract=contract, name=name, branches=branch,
+        link_patterns=pattern, aliases=_aliases(alias),
+    )  # fmt: skip
     emit(data, as_json, lambda: console.print(f"registered {data['name']}: {data['location']}"))
 
 

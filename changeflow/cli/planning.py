@@ -153,19 +153,12 @@ def plan_cmd(
         new_version=new_version,
         issue=issue,
     )
-    mail = None
-    if result["status"] == "draft":
-        if send:
-            raise InputError(
-                "command line",
-                "--send",
-                f"plan v{result['version']} of {key} is a draft (kept, not sent): a draft never"
-                f" goes to the client; issue it with: changeflow plan {key} --issue --send",
-            )
-    else:
-        from changeflow.tasks.clientmail import send_if_wanted
+    from changeflow.tasks.clientmail import send_issued
 
-        mail = send_if_wanted(result["document"], send, actor=actor or "changeflow")
+    mail = send_issued(
+        result, send, actor=actor, what="plan",
+        hint=f"issue it with: changeflow plan {key} --issue --send",
+    )  # fmt: skip
     result["mail"] = mail
 
     def render() -> None:

@@ -170,16 +170,6 @@ class WorkingCalendar:
             d += timedelta(days=1)
         return out
 
-    def any_provisional(self, first: date, last: date) -> bool:
-        if last < first:
-            first, last = last, first
-        d = first
-        while d <= last:
-            if self._day(d)[1]:
-                return True
-            d += timedelta(days=1)
-        return False
-
     def provisional_years(self, first: date, last: date) -> list[int]:
         """Years between the two days whose schedule is still provisional."""
         return sorted({d.day.year for d in self.days(first, last) if d.provisional})

@@ -12,7 +12,9 @@ from .outgoing import (
     send_document,
     send_if_wanted,
     send_if_wanted_all,
+    send_issued,
     send_view,
+    sendable,
 )
 from .policy import deemed_acceptance, remind_after, sends_by_default, wants_send
 
@@ -26,7 +28,9 @@ __all__ = [
     "send_document",
     "send_if_wanted",
     "send_if_wanted_all",
+    "send_issued",
     "send_view",
+    "sendable",
     "sends_by_default",
     "wants_send",
 ]

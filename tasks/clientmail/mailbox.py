@@ -1,5 +1,5 @@
 """The project's mailbox: clients' replies read over IMAP (imap-tools), their attachment
-taken through the inbox's own door (``signoff.take_in``: task books to intake, signed
+taken through the inbox's own door (``inbox.take_in``: task books to intake, signed
 documents to their decision), the message filed and the sender answered.
 
 One pass (``read_mailbox``), safe to run twice at once and to re-run after a crash:
@@ -41,6 +41,7 @@ from changeflow.errors import (
     ChangeflowError,
     ConfigError,
     InputError,
+    MailNotSetUp,
     NotFoundError,
     TransitionError,
 )
@@ -121,12 +122,20 @@ def imap_password() -> str | None:
     return secret_block(block, "the IMAP password")
 
 
+def mailbox_set_up() -> bool:
+    """Whether a project mailbox is set up at all (an IMAP server named): without one the
+    mailbox pass says so (``MailNotSetUp.IMAP``) and succeeds."""
+    return bool(get_settings().imap_host)
+
+
 def connect() -> Any:
     """A logged-in imap-tools mailbox on the configured server and folder."""
     from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 
     s = get_settings()
-    if not s.imap_host or not s.imap_user:
+    if not s.imap_host:
+        raise MailNotSetUp(MailNotSetUp.IMAP)
+    if not s.imap_user:
         raise ConfigError(
             "no project mailbox configured: set CHANGEFLOW_IMAP_HOST and CHANGEFLOW_IMAP_USER"
             " (CHANGEFLOW_IMAP_PASSWORD, _PORT, _SECURITY ssl|starttls|plain, _FOLDER)"
@@ -359,7 +368,7 @@ def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
 
 def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
     """Take the message's attachment in: (outcome, detail, request key, file name, code)."""
-    from ..signoff import take_in
+    from ..inbox import take_in
 
     contact = contact_of(sender)
     if contact is None:

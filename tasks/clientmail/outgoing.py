@@ -12,6 +12,7 @@ failure is recorded on the row and shown by ``changeflow status KEY``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,20 @@ from changeflow.db.models import Contract, Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
-from changeflow.errors import ConfigError, ConflictError, InputError, NotFoundError
+from changeflow.errors import (
+    ConfigError,
+    ConflictError,
+    InputError,
+    MailNotSetUp,
+    NotFoundError,
+)
 from changeflow.settings import get_settings
 
 from .texts import covering_mail
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = (1.0, 3.0)  # before the second and third attempt
-SENDABLE = ("plan", "acceptance", "dispatch", "sla-report")
+SENDABLE = ("plan", "acceptance", "dispatch", "sla-report", "settlement")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -73,6 +80,8 @@ def _target(session: Session, doc: Document) -> Target:
     contract = session.scalar(select(Contract).where(Contract.code == code))
     if contract is None:
         raise NotFoundError(f"{source}: no contract '{code}'")
+    if doc.kind == "settlement":
+        return Target("settlement", contract.code, "", contract, None)
     month = (doc.meta or {}).get("month", "")
     return Target("sla-report", f"{contract.code} {month}", "", contract, None)
 
@@ -190,8 +199,8 @@ def send_document(
             time.sleep(BACKOFF_SECONDS[min(i - 1, len(BACKOFF_SECONDS) - 1)])
         try:
             res = send_mail_result(to, subject, body, attach, key, cc=cc, reply_to=reply_to)
-        except ConflictError:
-            raise
+        except (ConflictError, MailNotSetUp):
+            raise  # not set up: nothing to try again (send_if_wanted says so)
         except ConfigError as exc:
             last = exc
             with transaction() as s:
@@ -349,6 +358,10 @@ def send_if_wanted(
                 return None
             if not wants_send(None, contract):
                 return None
+    from ..mail import mail_set_up
+
+    if not mail_set_up():
+        return not_set_up(doc_id)
     try:
         return send_document(doc_id, actor=actor)
     except SendFailed as exc:
@@ -356,6 +369,76 @@ def send_if_wanted(
             row = s.scalar(select(ClientSend).where(ClientSend.document_id == doc_id))
             view = send_view(row) if row is not None else {"document_id": doc_id}
         return view | {"state": "failed", "status": "failed", "error": str(exc)}
+
+
+def not_set_up(doc_id: int) -> dict[str, Any]:
+    """What a send says when mail is not set up: the document stands and waits to be sent
+    (``changeflow send``, once mail is set up); nothing is recorded as sent or failed."""
+    with transaction() as s:
+        doc = s.get(Document, doc_id)
+        if doc is None:
+            raise NotFoundError(f"no document {doc_id}")
+        t = _target(s, doc)
+        version = doc.version
+    again = (
+        f"changeflow send {t.subject}"
+        if t.kind != "sla-report"
+        else f"changeflow send --document {doc_id}"
+    )
+    return {
+        "document_id": doc_id,
+        "kind": t.kind,
+        "subject": t.subject,
+        "version": version,
+        "to": [],
+        "state": "not-set-up",
+        "status": "not-set-up",
+        "attachments": [],
+        "error": f"{MailNotSetUp.SMTP}; the document waits to be sent: {again}",
+    }
+
+
+def sendable(
+    result: Mapping[str, Any],
+    send: bool | None,
+    *,
+    document: str = "document",
+    what: str = "document",
+    source: str = "command line",
+    field: str = "--send",
+    hint: str = "",
+) -> bool:
+    """The rule after a document is made, before it is sent: a draft is never sent (asking
+    for it is refused, the draft is kept); a result without a document has nothing to send."""
+    if result.get("status") == "draft":
+        if send:
+            raise InputError(
+                source,
+                field,
+                f"{what} v{result.get('version')} of {result.get('key')} is a draft (kept, not"
+                " sent): a draft never goes to the client" + (f"; {hint}" if hint else ""),
+            )
+        return False
+    return bool(result.get(document))
+
+
+def send_issued(
+    result: Mapping[str, Any],
+    send: bool | None,
+    *,
+    actor: str | None = None,
+    document: str = "document",
+    what: str = "document",
+    source: str = "command line",
+    field: str = "--send",
+    hint: str = "",
+) -> dict[str, Any] | None:
+    """Issue, then send if wanted: the one composition every command uses. ``sendable``
+    decides whether there is anything to send, ``send_if_wanted`` whether to send it."""
+    rule = {"document": document, "what": what, "source": source, "field": field, "hint": hint}
+    if not sendable(result, send, **rule):
+        return None
+    return send_if_wanted(result[document], send, actor=actor or "changeflow")
 
 
 def send_if_wanted_all(ids: list[int], *, actor: str = "changeflow") -> list[dict[str, Any]]:

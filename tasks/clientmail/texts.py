@@ -15,6 +15,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "acceptance": ("验收单", "acceptance certificate"),
     "dispatch": ("派工单", "dispatch order"),
     "sla-report": ("SLA 月度服务对账单", "monthly SLA statement"),
+    "settlement": ("年度服务结算单", "annual service settlement"),
 }
 # kind -> (zh-CN, English) what the client does with it
 ASK: dict[str, tuple[str, str]] = {
@@ -22,6 +23,7 @@ ASK: dict[str, tuple[str, str]] = {
     "acceptance": ("请验收", "for your acceptance"),
     "dispatch": ("请签认", "for your sign-off"),
     "sla-report": ("请核对", "for your review"),
+    "settlement": ("请核对", "for your review"),
 }
 
 SEP = "\n\n" + "-" * 40 + "\n\n"

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.models import Request
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..documents import Names, change_line
-from .common import _pick
 
 
 def _plan(session: Session, req: Request) -> Any:
@@ -111,7 +111,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
     if run is not None:
         times.append(run.created_at)
     when = max(t for t in times if t is not None).astimezone(UTC).replace(microsecond=0)
-    none = _pick(("（无）", "(none)"), lang)
+    none = pick(("（无）", "(none)"), lang)
     names = Names(session, lang)
     our = contract.our_lead if contract else None
     phases = (plan.data or {}).get("phases", {}) if plan is not None else {}
@@ -130,7 +130,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         ],
         "phases": [
             {
-                "phase": _pick(PHASE_LABELS.get(p, (p, p)), lang),
+                "phase": pick(PHASE_LABELS.get(p, (p, p)), lang),
                 "start": v.get("start", ""),
                 "end": v.get("end", ""),
             }
@@ -140,7 +140,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
             {
                 "seq": it.seq,
                 "title": it.title,
-                "role": _pick(ROLE_LABELS.get(it.role, (it.role, it.role)), lang),
+                "role": pick(ROLE_LABELS.get(it.role, (it.role, it.role)), lang),
                 "assignee": it.assignee.name if it.assignee else "—",
                 "person_days": pd_text(it.person_days),
             }

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
@@ -24,7 +25,7 @@ from changeflow.settings import get_settings
 
 from ..documents import Names, document_filename
 from ..inputs import clean_text
-from .common import _CONTROL, _pick
+from .common import _CONTROL
 from .context import docs_context, revision_history
 from .notes import read_notes, split_notes
 from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
@@ -77,7 +78,7 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
     """The technical document's sections 引言 ... 出错处理 (and 回退方案: the notes', else
     the go-live record's steps), or the manual's 引言, 运行环境, a chapter per role, 常见问题,
     版本说明 (the notes', else the request's description in the client's words)."""
-    pick = 0 if lang == "zh-CN" else 1
+    nth = 0 if is_zh(lang) else 1
     if kind == "techdoc":
         filled = fill(part, TECHDOC, lang)
         outline = TECHDOC[:-1]  # 回退方案 comes after the file list
@@ -87,16 +88,16 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
         )
         missing = list(filled.missing)
         if not rollback:
-            missing.append(TECHDOC[-1].title[pick])
+            missing.append(TECHDOC[-1].title[nth])
         return Outlined(compose(filled, outline, lang), rollback, missing)
     filled = fill(part, MANUAL, lang)
     changes = ctx.get("description", "").strip()
     reqs = "\n".join(f"- {r['text']}" for r in ctx.get("requirements", []))
     if reqs:
-        changes += ("\n\n本版本提供：\n\n" if lang == "zh-CN" else "\n\nThis version:\n\n") + reqs
+        changes += ("\n\n本版本提供：\n\n" if is_zh(lang) else "\n\nThis version:\n\n") + reqs
     missing = list(filled.missing)
     if not filled.extra:
-        missing.insert(2 if len(missing) >= 2 else len(missing), ROLES[1][pick])
+        missing.insert(2 if len(missing) >= 2 else len(missing), ROLES[1][nth])
     text = compose(filled, MANUAL, lang, roles_after="env", fallback={"changes": changes})
     return Outlined(text, "", missing)
 
@@ -279,7 +280,7 @@ def _trace(
     """The traceability matrix as the technical document shows it (one text per column)."""
     from ..testing import latest_run, traceability
 
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     sep = "；" if zh else "; "
     rows = []
     for r in traceability(session, req, lang, latest_run(session, req), manual=covers):
@@ -290,7 +291,7 @@ def _trace(
                 "cases": sep.join(f"{c['case']}（{c['outcome_text']}）" if zh
                                   else f"{c['case']} ({c['outcome_text']})"
                                   for c in r["cases"])
-                or _pick(("（无测试用例）", "(no test case)"), lang),
+                or pick(("（无测试用例）", "(no test case)"), lang),
                 "result": r["result_text"],
                 "commits": " ".join(r["commits"]) or "—",
                 "manual": ("、" if zh else ", ").join(r["manual"]) or "—",

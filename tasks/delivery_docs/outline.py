@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from changeflow.bilingual import is_zh
+
 from .markdown import _md_parser
 
 TODO = ("待补充", "To be completed")
@@ -120,9 +122,9 @@ def fill(text: str, outline: tuple[Section, ...], lang: str) -> Filled:
                 out.sections[s.key] = body
             else:
                 out.extra.append((_NUMBERING.sub("", title).strip(), body))
-    pick = 0 if lang == "zh-CN" else 1
+    nth = 0 if is_zh(lang) else 1
     out.missing = [
-        s.title[pick] for s in outline if s.required and not out.sections.get(s.key, "").strip()
+        s.title[nth] for s in outline if s.required and not out.sections.get(s.key, "").strip()
     ]
     return out
 
@@ -137,21 +139,21 @@ def compose(
 ) -> str:
     """The outline as one Markdown text: a level-1 heading per section, numbered, its body
     or 待补充; with ``roles_after`` the extra chapters (roles) follow that section."""
-    pick = 0 if lang == "zh-CN" else 1
+    nth = 0 if is_zh(lang) else 1
     fallback = fallback or {}
     numbers = "一二三四五六七八九十"
     parts: list[str] = []
 
     def head(title: str) -> str:
         n = len(parts)
-        return f"# {numbers[n]}、{title}" if lang == "zh-CN" else f"# {n + 1}. {title}"
+        return f"# {numbers[n]}、{title}" if is_zh(lang) else f"# {n + 1}. {title}"
 
     for s in outline:
         body = filled.sections.get(s.key, "").strip() or fallback.get(s.key, "").strip()
-        parts.append(f"{head(s.title[pick])}\n\n{body or TODO[pick]}\n")
+        parts.append(f"{head(s.title[nth])}\n\n{body or TODO[nth]}\n")
         if roles_after == s.key:
             for title, body in filled.extra:
-                parts.append(f"{head(title)}\n\n{body.strip() or TODO[pick]}\n")
+                parts.append(f"{head(title)}\n\n{body.strip() or TODO[nth]}\n")
     return "\n".join(parts)
 
 

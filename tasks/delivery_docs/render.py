@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .common import _pick
+from changeflow.bilingual import is_zh, pick
+
 from .markdown import write_markdown
 from .outline import TODO
 from .screenshots import Screenshot, write_screenshots
@@ -37,8 +38,8 @@ def mark_draft(doc: Any, lang: str) -> None:
                 else (first or header.add_paragraph())
             )
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            prefix = "草稿 DRAFT　" if lang == "zh-CN" else "DRAFT　"
-            run = p.add_run(prefix + _pick(DRAFT_HEADER, lang))
+            prefix = "草稿 DRAFT　" if is_zh(lang) else "DRAFT　"
+            run = p.add_run(prefix + pick(DRAFT_HEADER, lang))
             run.bold = True
             run.font.size = Pt(10.5)
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
@@ -98,11 +99,11 @@ def render_doc(
                                        lang=lang)
                     )  # fmt: skip
                 else:
-                    doc_p = doc.add_paragraph(_pick(empty[which], lang))
+                    doc_p = doc.add_paragraph(pick(empty[which], lang))
                     p._p.addprevious(doc_p._p)
                 p._p.getparent().remove(p._p)
             elif marker == ROLLBACK_MARKER:
-                write_markdown(doc, p._p, rollback or _pick(TODO, lang))
+                write_markdown(doc, p._p, rollback or pick(TODO, lang))
                 p._p.getparent().remove(p._p)
             elif marker == SCREENSHOTS_MARKER:
                 rest = [s for s in screenshots if s.name not in placed]
@@ -110,7 +111,7 @@ def render_doc(
                     write_screenshots(doc, p._p, rest, lang, start=len(placed) + 1)
                 elif screenshots:  # every picture stands in its chapter: no appendix
                     head = p._p.getprevious()
-                    appendix = _pick(MANUAL_T["h_screens"], lang)
+                    appendix = pick(MANUAL_T["h_screens"], lang)
                     shown = (
                         "".join(t.text or "" for t in head.iter(f"{{{W_NS}}}t"))
                         if head is not None
@@ -119,7 +120,7 @@ def render_doc(
                     if head is not None and shown.strip() == appendix:
                         head.getparent().remove(head)
                 else:
-                    doc_p = doc.add_paragraph(_pick(empty["shots"], lang))
+                    doc_p = doc.add_paragraph(pick(empty["shots"], lang))
                     p._p.addprevious(doc_p._p)
                 p._p.getparent().remove(p._p)
         chapters = [
@@ -135,7 +136,7 @@ def render_doc(
         if draft:
             mark_draft(doc, lang)
 
-    title = _pick(TECH_TITLE if kind == "techdoc" else MANUAL_TITLE, lang)
+    title = pick(TECH_TITLE if kind == "techdoc" else MANUAL_TITLE, lang)
     earlier = [
         r for r in ctx.get("history", {}).get((kind, lang), []) if r["version"] != f"v{version}"
     ]
@@ -151,13 +152,13 @@ def render_doc(
                 {
                     "version": f"v{version}",
                     "date": ctx["issued"],
-                    "change": _pick(REVISED if earlier else FIRST, lang),
+                    "change": pick(REVISED if earlier else FIRST, lang),
                     "by": author,
                 },
             ],
         },
         lang=lang,
-        title=f"{title} {ctx['key']} v{version}" + (_pick(DRAFT, lang) if draft else ""),
+        title=f"{title} {ctx['key']} v{version}" + (pick(DRAFT, lang) if draft else ""),
         subject=clean(ctx["title"]),
         author=author,
         when=when,

@@ -15,6 +15,7 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
 
+from changeflow.bilingual import is_zh
 from changeflow.errors import InputError
 
 from ..inputs import clean_text, read_limited
@@ -86,5 +87,5 @@ def write_screenshots(
         cap = doc.add_paragraph(style="Caption")
         anchor.addprevious(cap._p)
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        label = f"图 {n}  " if lang == "zh-CN" else f"Figure {n}. "
+        label = f"图 {n}  " if is_zh(lang) else f"Figure {n}. "
         cap.add_run(label + shot.caption)

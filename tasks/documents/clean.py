@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from changeflow.bilingual import is_zh
+
 from ..gitsync.linking import DEFAULT_LINK_PATTERNS, TIME_TOKEN
 
 # category -> ((zh-CN title, English title), prefixes recognised, lower case)
@@ -77,7 +79,7 @@ def strip_tokens(text: str, patterns: tuple[re.Pattern[str], ...] = ()) -> str:
 
 def category_title(kind: str, lang: str) -> str:
     zh, en = CATEGORIES.get(kind, CATEGORIES["other"])[0]
-    return zh if lang == "zh-CN" else en
+    return zh if is_zh(lang) else en
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Change:
     def line(self, lang: str) -> str:
         if not self.labelled:
             return self.text
-        sep = "：" if lang == "zh-CN" else ": "
+        sep = "：" if is_zh(lang) else ": "
         return f"{category_title(self.kind, lang)}{sep}{self.text}" if self.text else ""
 
 
@@ -101,7 +103,7 @@ def describe(message: str, lang: str = "zh-CN") -> Change:
     conventional prefix turned into a category (``other`` when it has none)."""
     first = next((ln for ln in (message or "").splitlines() if ln.strip()), "")
     if _MERGE.match(first):
-        return Change("other", "合并开发分支" if lang == "zh-CN" else "Merged a development branch",
+        return Change("other", "合并开发分支" if is_zh(lang) else "Merged a development branch",
                       labelled=False)  # fmt: skip
     text = strip_tokens(first)
     for pattern in (_EN_NOTE, _ZH_NOTE):
@@ -109,7 +111,7 @@ def describe(message: str, lang: str = "zh-CN") -> Change:
         if m and m.group("text").strip(_TAIL):
             kind = next(m.group(k) for k in ("k1", "k2", "k3") if m.group(k))
             rest = strip_tokens(m.group("text"))
-            return Change(_PREFIX[kind.lower()], rest[:1].upper() + rest[1:] if lang != "zh-CN"
+            return Change(_PREFIX[kind.lower()], rest[:1].upper() + rest[1:] if not is_zh(lang)
                           and rest[:1].isascii() else rest)  # fmt: skip
     return Change("other", text, labelled=False)
 
@@ -136,8 +138,8 @@ def is_system(actor: str | None) -> bool:
 def person_shown(lang: str, *, system: bool = False) -> str:
     """The name for the system or for an identity nobody in the contract has."""
     if system:
-        return "系统" if lang == "zh-CN" else "System"
-    return "乙方" if lang == "zh-CN" else "Contractor"
+        return "系统" if is_zh(lang) else "System"
+    return "乙方" if is_zh(lang) else "Contractor"
 
 
 class Names:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from changeflow.bilingual import is_zh
+
 # kind -> (zh-CN name, English name, English file-name part)
 KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "taskbook": ("项目任务书", "Task book", "task-book"),
@@ -30,6 +32,9 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
                             "acceptance-certificate-signed"),
     "weekly-report": ("项目周报", "Weekly report", "weekly-report"),
     "sla-report": ("SLA月度服务对账单", "SLA monthly statement", "sla-statement"),
+    "settlement": ("年度服务结算单", "Annual service settlement", "annual-settlement"),
+    "settlement-returned": ("年度服务结算单（甲方回签）", "Annual settlement signed by the client",
+                            "annual-settlement-signed"),
     "fault-record": ("故障处理记录", "Fault record", "fault-record"),
     "dispatch": ("派工单", "Dispatch order", "dispatch-order"),
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
@@ -46,8 +51,8 @@ def kind_name(kind: str, lang: str) -> str:
     base = kind.removesuffix("-pdf")
     names = KIND_NAMES.get(base)
     if names is None:
-        return "文档" if lang == "zh-CN" else "Document"
-    return names[0] if lang == "zh-CN" else names[1]
+        return "文档" if is_zh(lang) else "Document"
+    return names[0] if is_zh(lang) else names[1]
 
 
 def document_label(kind: str, version: int | None, lang: str) -> str:
@@ -55,7 +60,7 @@ def document_label(kind: str, version: int | None, lang: str) -> str:
     name = kind_name(kind, lang)
     if version is None:
         return name
-    return f"{name} 第{version}版" if lang == "zh-CN" else f"{name} v{version}"
+    return f"{name} 第{version}版" if is_zh(lang) else f"{name} v{version}"
 
 
 def _part(text: str) -> str:
@@ -68,7 +73,7 @@ def document_filename(subject: str, kind: str, version: int, lang: str, ext: str
     names = KIND_NAMES.get(base)
     if names is None:
         name = base
-    elif lang == "zh-CN":
+    elif is_zh(lang):
         name = names[0].replace("（草稿）", "-草稿").replace("（甲方回签）", "-甲方回签")
     else:
         name = names[2]

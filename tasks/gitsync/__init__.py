@@ -63,6 +63,7 @@ from .repositories import (
     fetch_remote,
     find_repository,
     local_path,
+    register_repository,
     repo_cache_dir,
     repository_count,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "log_args",
     "parse_time_tokens",
     "progress_for",
+    "register_repository",
     "repo_cache_dir",
     "repository_count",
     "request_progress",

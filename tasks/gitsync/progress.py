@@ -32,10 +32,8 @@ def _working_days_between(cal: Any, start: date, end: date) -> int:
 
 def _plan_of(session: Session, request_id: int) -> tuple[Decimal | None, list[tuple[str, date]]]:
     """Planned person-days and milestones of the newest plan version (planning module)."""
-    try:
-        from changeflow.db.planning import Milestone, Plan
-    except ImportError:  # pragma: no cover - planning not installed
-        return None, []
+    from changeflow.db.planning import Milestone, Plan
+
     plan = session.scalar(
         select(Plan).where(Plan.request_id == request_id).order_by(Plan.version.desc()).limit(1)
     )

@@ -10,13 +10,14 @@ import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from changeflow.db.git import Commit, Repository
 from changeflow.db.models import Contract
-from changeflow.errors import InputError
+from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from .adapter import git_env, inspect_repository
@@ -106,6 +107,51 @@ def add_repository(
     session.add(repo)
     session.flush()
     return repo
+
+
+def register_repository(
+    location: str,
+    *,
+    client: str | None = None,
+    contract: str | None = None,
+    name: str | None = None,
+    branches: Sequence[str] = (),
+    link_patterns: Sequence[str] = (),
+    aliases: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``changeflow repo add`` and the repo-add flow: a repository registered for a client
+    or a contract, in one transaction. The contract names its client; a client given too
+    must be that client."""
+    from changeflow.db.models import Client, Contract
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        client_id = contract_id = None
+        if contract:
+            c = s.scalar(select(Contract).where(Contract.code == contract))
+            if c is None:
+                raise NotFoundError(f"no contract {contract}")
+            contract_id, client_id = c.id, c.client_id
+        if client:
+            cl = s.scalar(select(Client).where(Client.code == client))
+            if cl is None:
+                raise NotFoundError(f"no client {client}")
+            if client_id is not None and cl.id != client_id:
+                raise InputError("--client", "client", f"contract {contract} is not {client}'s")
+            client_id = cl.id
+        repo = add_repository(
+            s, location, name=name, client_id=client_id, contract_id=contract_id,
+            branches=branches, link_patterns=link_patterns, aliases=aliases,
+        )  # fmt: skip
+        return {
+            "id": repo.id,
+            "name": repo.name,
+            "location": repo.location,
+            "remote": repo.is_remote,
+            "client": client,
+            "contract": contract,
+            "branches": repo.branches or ["*"],
+        }
 
 
 def _register_contract_repos(session: Session) -> None:

@@ -50,9 +50,6 @@ from .dispatch import (
 from .dispatch_record import dispatch_view, worked_minutes
 from .dispatch_signoff import record_dispatch_signoff, signoff_dispatch
 from .fault_clocks import (
-    CLOCK_EN,
-    CLOCK_ZH,
-    SEVERITY_LABEL,
     clock_view,
     clocks,
     fault_rule,
@@ -72,7 +69,7 @@ from .faults import (
     resume,
     stamp,
 )
-from .notices import LEVEL_ZH, deliver_notices, duty_staff, send, sla_watch
+from .notices import deliver_notices, duty_staff, send, sla_watch
 from .quota import QUOTA_LEVELS, TWO, check_quota, contract_usage
 from .reports import breaches_between, report_markdown, sla_report
 from .runlog import (
@@ -93,14 +90,10 @@ from .statement import (
 from .visits import plan_weekly_visits, weekly_visit_rule
 
 __all__ = [
-    "CLOCK_EN",
-    "CLOCK_ZH",
     "DEFAULT_ORDER_MINUTES",
     "DEFAULT_VISIT_MINUTES",
     "FUTURE_SLACK",
-    "LEVEL_ZH",
     "QUOTA_LEVELS",
-    "SEVERITY_LABEL",
     "STAMPS",
     "TWO",
     "FaultReport",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import is_zh
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
@@ -38,7 +39,7 @@ DEFAULT_ORDER_MINUTES = 120
 def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
     from changeflow.docs_templates.tpl_dispatch import KIND_LABELS
 
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     lines = [x for x in (order.work_content or "").splitlines() if x.strip()] or ["-"]
     return {
         "number": order.number,
@@ -130,7 +131,7 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     def sign(doc: Any) -> None:
         sign_document(doc, kind="dispatch", request=order.number, version=version, lang=lang)
 
-    title = ("派工单 " if lang == "zh-CN" else "Dispatch Order ") + order.number
+    title = ("派工单 " if is_zh(lang) else "Dispatch Order ") + order.number
     data = render(
         "dispatch",
         {**_dispatch_context(order, lang), "version": version},  # the house header shows it

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from changeflow.errors import NotFoundError
 
+from ..servicedays import overtime_minutes, worked_minutes
 from .common import iso_local
 
 
@@ -63,29 +64,6 @@ def _dispatch_event(
         )
     )
     order.state = to_state
-
-
-def worked_minutes(order: Any) -> int:
-    """Service time of an order, all engineers together: the sum of each engineer's service
-    time recorded by ``dispatch done`` (nothing before that, nothing once cancelled)."""
-    if order.state == "cancelled":
-        return 0
-    if order.work:
-        return sum(int(w.service_minutes) for w in order.work)
-    return int(order.worked_minutes or 0)
-
-
-def overtime_minutes(order: Any) -> int:
-    if order.state == "cancelled":
-        return 0
-    if order.work:
-        return sum(int(w.overtime_minutes) for w in order.work)
-    return int(order.overtime_minutes or 0)
-
-
-def counts_for_quota(order: Any) -> bool:
-    """Only a service the client accepted on the signed order counts."""
-    return order.state == "signed" and order.accepted is True
 
 
 def dispatch_view(order: Any) -> dict[str, Any]:

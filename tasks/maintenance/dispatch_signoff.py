@@ -26,7 +26,7 @@ def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
     from pathlib import Path
 
     from ..inputs import read_limited
-    from ..signoff import Refused, approve_document, read_returned
+    from ..signoff import Refused, read_returned, signable
 
     path = Path(path)
     source = str(path)
@@ -36,7 +36,8 @@ def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
         raise Refused(
             source, "kind", f"is a {returned.kind} document, not a dispatch order", "unknown"
         )
-    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    spec = signable(returned.kind)
+    result = record_dispatch_signoff(returned, spec, data, filename=path.name, actor=actor)
     with transaction() as s:
         return dispatch_view(_dispatch(s, result.key))
 
@@ -44,7 +45,7 @@ def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
 def record_dispatch_signoff(
     returned: Any, spec: Any, data: bytes, *, filename: str, actor: str
 ) -> Any:
-    """The dispatch order's recorder (declared in ``tasks.signoff.kinds``): the client's
+    """The dispatch order's recorder (declared in ``tasks.returned.RECORDERS``): the client's
     sign-off values, the returned file and the order's event, in one transaction."""
     from changeflow.db.models import Document
     from changeflow.db.store import document_path, put_document, sha256_bytes

@@ -19,16 +19,6 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from .common import iso_local, show
 
-# labels of the clocks and severities, in notices, reports and the fault record
-CLOCK_ZH = {"response": "首次响应", "onsite": "到场"}
-CLOCK_EN = {"response": "first response", "onsite": "on site"}
-SEVERITY_LABEL = {"crash": "系统崩溃 crash", "non_crash": "非系统崩溃 non-crash"}
-CLOCK_KIND_LABEL = {
-    sla.ALWAYS: ("全天计时", "around the clock"),
-    sla.SERVICE: ("服务时间", "service hours"),
-    sla.WORKING_DAYS: ("工作日全天", "around the clock on working days"),
-}
-
 
 def fault_rule(fault: Fault) -> sla.SeverityRule:
     """The rule copied onto the fault when it was reported."""
@@ -36,6 +26,11 @@ def fault_rule(fault: Fault) -> sla.SeverityRule:
         sla.ClockRule(fault.response_minutes, fault.response_clock),
         sla.ClockRule(fault.onsite_minutes, fault.onsite_clock),
     )
+
+
+def asked_onsite(fault: Fault) -> datetime | None:
+    """The client's on-site time when it is the deadline (``sla.asked_onsite``)."""
+    return sla.asked_onsite(fault.severity, fault.onsite_requested)
 
 
 def pauses_of(fault: Fault) -> list[sla.Pause]:
@@ -66,7 +61,7 @@ def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.C
             stopped_at=stopped[name],
             now=now,
             not_before=out["response"].due if name == "onsite" else None,
-            fixed_due=fault.onsite_requested if name == "onsite" else None,
+            fixed_due=asked_onsite(fault) if name == "onsite" else None,
         )
     return out
 
@@ -78,10 +73,8 @@ def _refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
     for name in sla.CLOCK_NAMES:
         r = rule.clock(name)
         due = sla.paused_due(fault.reported_at, r.duration, r.clock, cal, pauses, stopped[name])
-        if name == "onsite" and fault.onsite_requested is not None:
-            due = sla.Due(fault.onsite_requested, False)
-        elif name == "onsite" and due is not None and response_due and due.at < response_due:
-            due = sla.Due(response_due, due.provisional)
+        if name == "onsite":
+            due = sla.onsite_deadline(due, asked=asked_onsite(fault), not_before=response_due)
         if name == "response":
             response_due = due.at if due else None
         setattr(fault, f"{name}_due", due.at if due else None)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import CLOCK_KINDS, CLOCK_STATES, CLOCKS, SEVERITIES, is_zh, label, pick
 from changeflow.db.lifecycle import FINAL, INITIAL, record_creation, transition
 from changeflow.db.maintenance import Fault, FaultPause
 from changeflow.db.models import Request
@@ -34,10 +35,6 @@ from ..directory import find_contract, find_staff
 from ..documents import document_filename
 from .common import _fault, clock_length, parse_ahead, parse_when, show
 from .fault_clocks import (
-    CLOCK_EN,
-    CLOCK_KIND_LABEL,
-    CLOCK_ZH,
-    SEVERITY_LABEL,
     _refresh_dues,
     clocks,
     fault_view,
@@ -418,21 +415,14 @@ def fault_record(
 
     now = now or utcnow()
     lang = lang or get_settings().lang
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     with transaction() as s:
         req, fault = _fault(s, key)
         cal = calendar_for(s, fault.contract)
         states = clocks(fault, cal, now)
-        result = {
-            sla.MET: ("达标", "met"),
-            sla.BREACHED: ("超时", "breached"),
-            sla.AT_RISK: ("即将超时", "at risk"),
-            sla.RUNNING: ("计时中", "running"),
-            sla.PAUSED: ("暂停", "paused"),
-        }
 
         def lim(c: sla.ClockState) -> str:
-            kind = CLOCK_KIND_LABEL.get(c.clock, (c.clock, c.clock))[0 if zh else 1]
+            kind = label(CLOCK_KINDS, c.clock, lang)
             return (
                 f"{clock_length(c.minutes, zh)}（{kind}）"
                 if zh
@@ -462,7 +452,7 @@ def fault_record(
             "client": fault.contract.client.name,
             "contract": fault.contract.code,
             "system": fault.system or "-",
-            "severity": SEVERITY_LABEL[fault.severity].split()[0 if zh else 1],
+            "severity": pick(SEVERITIES[fault.severity], lang),
             "reporter": fault.reporter or "-",
             "reported_at": show(fault.reported_at)[:16],
             "engineer": fault.engineer.name if fault.engineer else "-",
@@ -481,11 +471,11 @@ def fault_record(
             "confirmation": fault.confirmation or "",
             "clocks": [
                 {
-                    "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                    "name": pick(CLOCKS[n], lang),
                     "limit": lim(c),
                     "due": (show(c.due) or "-")[:16] + (" *" if c.provisional else ""),
                     "actual": (show(c.stopped_at) or "-")[:16],
-                    "result": result[c.status][0 if zh else 1],
+                    "result": pick(CLOCK_STATES[c.status], lang),
                 }
                 for n, c in states.items()
             ],

@@ -14,19 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import CLOCKS, NOTICE_LEVELS, SEVERITIES, both
 from changeflow.db.lifecycle import FINAL
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError
-from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_staff
 from .common import show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks, fault_view
+from .fault_clocks import clocks, fault_view
 from .robot_outbox import deliver_robots, queue_robots, robot_results
 
 # --- who is told: the duty staff, and mail ------------------------------------------------
@@ -59,56 +59,29 @@ def _addresses(people: Sequence[Person | None]) -> list[str]:
 
 
 def send(to: Sequence[str], subject: str, body: str, key: str) -> None:
-    """One mail through ``tasks/mail.send_mail`` (idempotent by ``key``); plain SMTP from the
-    settings until that module exists."""
-    try:
-        from ..mail import send_mail  # type: ignore[import-not-found]
-    except ImportError:
-        send_mail = _send_smtp
+    """One mail through ``tasks/mail.send_mail`` (idempotent by ``key``)."""
+    from ..mail import send_mail
+
     send_mail(to=list(to), subject=subject, body=body, idempotency_key=key)
 
 
-def _send_smtp(*, to: list[str], subject: str, body: str, idempotency_key: str) -> None:
-    import smtplib
-    from email.message import EmailMessage
-
-    from changeflow.errors import ConfigError
-
-    st = get_settings()
-    if not st.smtp_host:
-        raise ConfigError("no SMTP server configured: set CHANGEFLOW_SMTP_HOST")
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = st.mail_from, ", ".join(to), subject
-    msg["Message-ID"] = f"<{idempotency_key}@changeflow>"
-    msg.set_content(body)
-    smtp_cls = smtplib.SMTP_SSL if st.smtp_security == "tls" else smtplib.SMTP
-    with smtp_cls(st.smtp_host, st.smtp_port, timeout=30) as smtp:
-        if st.smtp_security == "starttls":
-            smtp.starttls()
-        if st.smtp_user and st.smtp_password:
-            smtp.login(st.smtp_user, st.smtp_password.get_secret_value())
-        smtp.send_message(msg)
-
-
 # --- watching the clocks -----------------------------------------------------------------
-
-LEVEL_ZH = {"warning": "预警", "breach": "超时"}
 
 
 def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[str, str]:
     c = view[clock]
     subject = (
-        f"[SLA {LEVEL_ZH[notice_level]} {notice_level}] {view['key']} "
-        f"{CLOCK_ZH[clock]} {CLOCK_EN[clock]} due {c['due_local']}"
+        f"[SLA {both(NOTICE_LEVELS[notice_level])}] {view['key']} "
+        f"{both(CLOCKS[clock])} due {c['due_local']}"
     )
     verb = {"response": "respond", "onsite": "onsite"}[clock]
     body = "\n".join(
         [
             f"{view['key']}  {view['title']}",
-            f"级别 Severity: {SEVERITY_LABEL[view['severity']]}",
+            f"级别 Severity: {both(SEVERITIES[view['severity']])}",
             f"系统 System: {view['system'] or '-'}",
             f"报告时间 Reported: {show(datetime.fromisoformat(view['reported_at']))}",
-            f"时限 Clock: {CLOCK_ZH[clock]} / {CLOCK_EN[clock]}, {c['minutes']} min ({c['clock']})",
+            f"时限 Clock: {both(CLOCKS[clock], sep=' / ')}, {c['minutes']} min ({c['clock']})",
             f"到期 Due: {c['due_local']}{' (暂定 provisional)' if c['provisional'] else ''}",
             f"已用 Used: {c['used_minutes']} min",
             "",

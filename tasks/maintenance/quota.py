@@ -1,7 +1,7 @@
-"""The contract's quota of service days: what the dispatch orders used, per month and
-cycle, with the fee and the renewal; alerts at 80 % and 100 % of the year, and when a
-cycle's (month's or week's) service days cross the cycle's allowance; once each, by mail
-and the group robots.
+"""The contract's quota of service days (counted once, in ``tasks/servicedays.py``): what
+was used, per month and cycle, with the fee and the renewal; alerts at 80 % and 100 % of
+the year, and when a cycle's (month's or week's) service days cross the cycle's allowance;
+once each, by mail and the group robots.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from ..directory import find_contract
-from .dispatch_record import counts_for_quota, overtime_minutes, worked_minutes
+from ..money import money
+from ..servicedays import booked_service_days, days_of, overtime_minutes, service_year
 from .notices import _addresses, duty_staff, send
 from .robot_outbox import deliver_robots, queue_robots, robot_results
 
@@ -51,63 +52,42 @@ def _cycles(first: date, last: date, cycle: str) -> list[str]:
 def _usage(
     session: Session, contract: Contract, today: date, *, until: date | None = None
 ) -> dict[str, Any]:
-    """Service days of the contract year: only services the client accepted on a signed
-    dispatch order count (service time in service hours on working days, per engineer,
-    ``worktime``); done or refused ones are listed apart; per month and per cycle of the
-    service cycle with its allowance; the forecast date the days run out at the current
+    """Service days of the contract year as the one count says (``tasks/servicedays.py``):
+    accepted maintenance on signed dispatch orders plus the development the contract
+    counts; planned-but-not-done and done-but-not-signed apart; per month and per cycle of
+    the service cycle with its allowance; the forecast date the days run out at the current
     rate. ``until``: count only the work done up to that day (a month's statement shows the
     year as it stood at the month's end)."""
-    from changeflow.db.maintenance import DispatchOrder
-
-    from ..money import money
-
-    tz = get_settings().tz
     first, last = contract.start_date, contract.end_date
-    orders = [
-        o
-        for o in session.scalars(
-            select(DispatchOrder)
-            .where(DispatchOrder.contract_id == contract.id, DispatchOrder.state != "cancelled")
-            .order_by(DispatchOrder.planned_start, DispatchOrder.id)
-        )
-        if first
-        <= (o.actual_start or o.planned_start).astimezone(tz).date()
-        <= min(last, until or last)
-    ]
-    per_hour_day = Decimal(contract.hours_per_service_day)
+    year = service_year(session, contract, until=until)
+    per_hour_day = year.hours_per_day
 
     def days(minutes: int) -> Decimal:
-        return (Decimal(minutes) / 60 / per_hour_day).quantize(TWO, ROUND_HALF_UP)
+        return days_of(minutes, per_hour_day)
 
-    minutes = overtime = 0
     per_month: dict[str, int] = {}
     per_cycle: dict[str, int] = {}
     awaiting: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
-    counted = 0
     listed: list[dict[str, Any]] = []
-    for o in orders:
-        m = worked_minutes(o)
-        when = (o.actual_start or o.planned_start).astimezone(tz).date()
+    for r in year.orders:
+        o, m, when = r["order"], r["minutes"], r["day"]
         row = {"number": o.number, "state": o.state, "days": days(m), "title": o.title,
                "day": when, "accepted": o.accepted,
                "overtime_hours": (Decimal(overtime_minutes(o)) / 60).quantize(TWO, ROUND_HALF_UP),
                "engineers": [w.person.name for w in o.work]}  # fmt: skip
         listed.append(row)
-        if not counts_for_quota(o):
-            if o.state == "signed":
-                refused.append(row)
-            elif m:
-                awaiting.append(row)
+        if r["count"] == "not_accepted":
+            refused.append(row)
+        elif r["count"] == "awaiting":
+            awaiting.append(row)
+        if r["count"] != "counted":
             continue
-        counted += 1
-        minutes += m
-        overtime += overtime_minutes(o)
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
         c = _cycle_of(when, contract.service_cycle)
         per_cycle[c] = per_cycle.get(c, 0) + m
-    quota = Decimal(contract.service_days_per_year)
-    used = days(minutes)
+    quota = year.quota
+    used = year.used
     pct = (used / quota * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if quota else Decimal(0)
     level = max((lv for lv in QUOTA_LEVELS if pct >= lv), default=None)
     cycles = _cycles(first, last, contract.service_cycle)
@@ -129,21 +109,22 @@ def _usage(
         forecast = min(today, last) + timedelta(days=int((quota - used) / rate))
     elif used >= quota and quota:
         forecast = "exhausted"
-    from ..planning import booked_service_days, planned_service_days
-
-    planned = planned_service_days(session, contract)
     booked = booked_service_days(session, contract)
+    dev = year.development
     development = {
-        "counts_against_service_days": planned["counts"],
-        "planned_days": planned["days"],  # approved plans' person-days
+        "counts_against_service_days": year.counts_development,
+        "done_days": sum(dev["done"].values(), Decimal(0)),  # accepted requests' plans
+        "planned_days": sum(dev["planned"].values(), Decimal(0)),  # approved, not done yet
         "booked_days": booked["days"],  # time booked on the requests' commits
         "per_request": {
-            k: {"planned": planned["requests"].get(k), "booked": booked["requests"].get(k)}
-            for k in sorted({*planned["requests"], *booked["requests"]})
+            k: {
+                "done": dev["done"].get(k),
+                "planned": dev["planned"].get(k),
+                "booked": booked["requests"].get(k),
+            }
+            for k in sorted({*dev["done"], *dev["planned"], *booked["requests"]})
         },
-        "days_left_after_planned": (quota - used - planned["days"]).quantize(TWO)
-        if planned["counts"]
-        else None,
+        "days_left_after_planned": year.free.quantize(TWO) if year.counts_development else None,
     }
     return {
         "contract": contract.code,
@@ -153,13 +134,12 @@ def _usage(
         "hours_per_service_day": per_hour_day,
         "service_cycle": contract.service_cycle,
         "allowance_per_cycle": allowance,
-        "orders_counted": counted,
-        "hours_used": (Decimal(minutes) / 60).quantize(TWO, ROUND_HALF_UP),
-        "days_used": used,
-        "days_left": (quota - used).quantize(TWO),
+        "orders_counted": sum(1 for r in year.orders if r["count"] == "counted"),
+        "hours_used": (Decimal(year.service_minutes) / 60).quantize(TWO, ROUND_HALF_UP),
+        **_two(year.summary()),
         "used_percent": pct,
         "alert_level": level,
-        "overtime_hours": (Decimal(overtime) / 60).quantize(TWO, ROUND_HALF_UP),
+        "overtime_hours": (Decimal(year.overtime_minutes) / 60).quantize(TWO, ROUND_HALF_UP),
         "per_month": {k: days(v) for k, v in sorted(per_month.items())},
         "per_cycle": {k: days(v) for k, v in sorted(per_cycle.items())},
         "cycles": cycle_rows,
@@ -175,6 +155,10 @@ def _usage(
         "end_date": contract.end_date,
         "days_to_renewal": (contract.renewal_date - today).days if contract.renewal_date else None,
     }
+
+
+def _two(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.quantize(TWO) if isinstance(v, Decimal) else v for k, v in figures.items()}
 
 
 def contract_usage(contract: str | None = None, today: date | None = None) -> dict[str, Any]:

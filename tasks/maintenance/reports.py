@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import CLOCKS, SEVERITIES, both, pick
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
@@ -23,7 +24,7 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract
 from .common import show
-from .fault_clocks import CLOCK_EN, CLOCK_ZH, SEVERITY_LABEL, clocks
+from .fault_clocks import asked_onsite, clocks
 
 # --- the monthly SLA report ---------------------------------------------------------------
 
@@ -83,7 +84,7 @@ def sla_report(
                 "reported_at": show(fault.reported_at),
                 "state": req.state,
                 "cause": fault.breach_cause,
-                "onsite_requested": show(fault.onsite_requested),
+                "onsite_requested": show(asked_onsite(fault)),  # when it is the deadline
                 "pauses": [
                     {"from": show(p.started_at), "to": show(p.ended_at), "reason": p.reason}
                     for p in fault.pauses
@@ -148,6 +149,7 @@ def sla_report(
                 u = _usage(s, kk, last, until=last)  # the year as it stood at the month's end
                 month = f"{first:%Y-%m}"
                 service = {
+                    **_month_money(s, kk, first, last, u["orders"], month),
                     "contract": kk.code,
                     "client": kk.client.name,
                     "month_days": u["per_month"].get(f"{first:%Y-%m}", Decimal("0.00")),
@@ -172,6 +174,31 @@ def sla_report(
         }
 
 
+def _month_money(
+    session: Session, k: Any, first: date, last: date, orders: list[dict[str, Any]], month: str
+) -> dict[str, Any]:
+    """The month's money where the contract ties money to it: overtime of the month's
+    accepted orders (billed at ``settings.fees.overtime_hour_rate`` when the contract names
+    one) and development beyond the year's days in the plans approved this month."""
+    from ..money import ZERO, times, total
+    from ..servicedays import development_billed, overtime_hour_rate
+
+    hours = sum(
+        (o["overtime_hours"] for o in orders
+         if f"{o['day']:%Y-%m}" == month and o["state"] == "signed" and o["accepted"]),
+        Decimal("0.00"),
+    )  # fmt: skip
+    rate = overtime_hour_rate(k)
+    dev = development_billed(session, k, first, last)
+    return {
+        "month_overtime_hours": hours,
+        "month_overtime_rate": rate,
+        "month_overtime_billed": times(hours, rate) if rate is not None else ZERO,
+        "month_development_billed": total(dev.values()),
+        "month_development": dev,
+    }
+
+
 def report_markdown(r: dict[str, Any]) -> str:
     """The report as Markdown (Prefect artifact, mail body)."""
 
@@ -182,7 +209,10 @@ def report_markdown(r: dict[str, Any]) -> str:
         f"# SLA 月报 SLA report {r['month']}",
         "",
         f"故障数 Faults: {r['faults']}  "
-        + "  ".join(f"{SEVERITY_LABEL.get(k, k)}: {v}" for k, v in r["by_severity"].items()),
+        + "  ".join(
+            f"{both(SEVERITIES[k]) if k in SEVERITIES else k}: {v}"
+            for k, v in r["by_severity"].items()
+        ),
         "",
         "| 时限 Clock | 故障 Faults | 达标 Met | 超时 Breached | 未结 Open (已过期 past due)"
         " | 达标率 Met % | 平均 Avg (min) | 最长 Worst (min) |",
@@ -190,7 +220,7 @@ def report_markdown(r: dict[str, Any]) -> str:
     ]
     for name, c in r["clocks"].items():
         lines.append(
-            f"| {CLOCK_ZH[name]} {CLOCK_EN[name]} | {c['faults']} | {c['met']} | {c['breached']}"
+            f"| {both(CLOCKS[name])} | {c['faults']} | {c['met']} | {c['breached']}"
             f" | {c['open']} ({c['overdue']}) | {cell(c['met_percent'])}"
             f" | {cell(c['average_minutes'])} | {cell(c['worst_minutes'])} |"
         )
@@ -205,7 +235,8 @@ def report_markdown(r: dict[str, Any]) -> str:
         ]
         for b in r["breaches"]:
             lines.append(
-                f"| {b['key']} | {cell(b['title'])} | {CLOCK_EN[b['clock']]} | {cell(b['due'])}"
+                f"| {b['key']} | {cell(b['title'])} | {pick(CLOCKS[b['clock']], 'en')}"
+                f" | {cell(b['due'])}"
                 f" | {cell(b['stopped_at'])} | {b['over_minutes']} | {cell(b['cause'])} |"
             )
     return "\n".join(lines)

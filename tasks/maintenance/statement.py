@@ -13,27 +13,23 @@ records the confirmation, the returned file and the event in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from changeflow.bilingual import CLOCK_KINDS, CLOCK_STATES, CLOCKS, is_zh, pick
 from changeflow.db.session import transaction
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
-from .. import sla
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
-from .fault_clocks import CLOCK_EN, CLOCK_ZH
 from .reports import _month, sla_report
 
 KIND = "sla-report"
-RESULT_LABEL = {
-    sla.MET: ("达标", "met"),
-    sla.BREACHED: ("超时", "breached"),
-    "open": ("未结", "open"),
-}
 STATE_LABEL = {
     "issued": ("待甲方确认", "waiting for the client"),
     "agreed": ("甲方无异议", "agreed by the client"),
@@ -48,9 +44,7 @@ def subject_of(contract: str, month: str) -> str:
 
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
-    from .fault_clocks import CLOCK_KIND_LABEL
-
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     i = 0 if zh else 1
     sd = r["service_days"] or {}
     rows, pauses = [], []
@@ -59,12 +53,14 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             if c["status"] == "open":
                 used = f"{'已用' if zh else 'used'} {clock_length(c['used_minutes'], zh)}"
                 used += ("，已过期" if zh else ", past due") * c["past_due"]
-                result = RESULT_LABEL["open"][i] + (f"（{used}）" if zh else f" ({used})")
+                result = pick(CLOCK_STATES["open"], lang) + (f"（{used}）" if zh else f" ({used})")
             else:
                 used = clock_length(c["used_minutes"], zh)
-                result = RESULT_LABEL[c["status"]][i] + (f"（{used}）" if zh else f" ({used})")
+                result = pick(CLOCK_STATES[c["status"]], lang) + (
+                    f"（{used}）" if zh else f" ({used})"
+                )
             rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
-            rule += CLOCK_KIND_LABEL[c["clock"]][i]
+            rule += pick(CLOCK_KINDS[c["clock"]], lang)
             if name == "onsite" and f.get("onsite_requested"):
                 asked = f["onsite_requested"][5:16]
                 rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
@@ -72,7 +68,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 {
                     "key": f["key"],
                     "title": f["title"],
-                    "clock": CLOCK_ZH[name] if zh else CLOCK_EN[name],
+                    "clock": pick(CLOCKS[name], lang),
                     "rule": rule,
                     "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
                     "actual": (c["stopped_at"] or "-")[5:16] or "-",
@@ -117,9 +113,10 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         "year_days": (
             f"{sd['days_used']} / {sd['days_left']} / {sd['service_days_per_year']}" if sd else "-"
         ),
+        "month_money": _month_money(sd, zh),
         "summary": [
             {
-                "name": CLOCK_ZH[n] if zh else CLOCK_EN[n],
+                "name": pick(CLOCKS[n], lang),
                 "faults": c["faults"],
                 "met": c["met"],
                 "breached": c["breached"],
@@ -133,7 +130,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         "breaches": [
             {
                 "key": b["key"],
-                "clock": CLOCK_ZH[b["clock"]] if zh else CLOCK_EN[b["clock"]],
+                "clock": pick(CLOCKS[b["clock"]], lang),
                 "over": minutes_text(b["over_minutes"]),
                 "cause": b["cause"],
             }
@@ -141,6 +138,34 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         ]
         or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
     }
+
+
+def _month_money(sd: dict[str, Any], zh: bool) -> str:
+    """The month's money the contract ties to it: overtime billed (only at a rate the
+    contract names) and development beyond the year's days approved this month."""
+    from ..money import fmt
+
+    if not sd or "month_overtime_hours" not in sd:
+        return "-"
+    hours, rate = sd["month_overtime_hours"], sd["month_overtime_rate"]
+    if rate is None:
+        ot = (
+            f"加班 {hours} 小时（合同未约定加班费，不另计费）"
+            if zh
+            else f"overtime {hours} h (no overtime rate in the contract: not billed)"
+        )
+    else:
+        ot = (
+            f"加班 {hours} 小时 × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+            if zh
+            else f"overtime {hours} h × ¥{fmt(rate)} = ¥{fmt(sd['month_overtime_billed'])}"
+        )
+    dev = fmt(sd["month_development_billed"])
+    return ot + (
+        f"；超出年度服务天数的开发 ¥{dev}（含税）"
+        if zh
+        else f"; development beyond the year's days ¥{dev} (incl. tax)"
+    )
 
 
 def sla_report_document(
@@ -183,7 +208,7 @@ def sla_report_document(
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
-        zh = lang == "zh-CN"
+        zh = is_zh(lang)
         title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
@@ -274,7 +299,7 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
     from pathlib import Path
 
     from ..inputs import read_limited
-    from ..signoff import Refused, approve_document, read_returned
+    from ..signoff import Refused, read_returned, signable
 
     path = Path(path)
     source = str(path)
@@ -284,7 +309,8 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
         raise Refused(
             source, "kind", f"is a {returned.kind} document, not an SLA statement", "unknown"
         )
-    result = approve_document(data, source, filename=path.name, actor=actor, returned=returned)
+    spec = signable(returned.kind)
+    result = record_statement(returned, spec, data, filename=path.name, actor=actor)
     from changeflow.db.maintenance import SlaStatement
 
     with transaction() as s:
@@ -296,149 +322,226 @@ def confirm_statement(path: Any, *, actor: str = "changeflow") -> dict[str, Any]
         return {**statement_view(st), "duplicate": result.duplicate}
 
 
+@dataclass(frozen=True)
+class Confirmable:
+    """A document the client confirms in the statement's table (对账结果, 意见, 签字人, 日期):
+    the monthly SLA statement, the year's settlement. What differs between them: the kind,
+    the table of issued versions and its events, how the versions of one series are found,
+    the name of the returned file, and what a dispute does."""
+
+    kind: str
+    name: tuple[str, str]  # (zh-CN, en) for the messages
+    noun: str  # "statement", "settlement"
+    model: Any  # SlaStatement | YearSettlement
+    event: Any  # its event model
+    series: Callable[[Any], Any]  # st -> the where-clause of its versions
+    returned_name: Callable[[Any], str]
+    # a dispute is told after the transaction: on_dispute(*dispute_args(st), signer=, ...)
+    on_dispute: Callable[..., None] | None = None
+    dispute_args: Callable[[Any], tuple[Any, ...]] = lambda st: (st.id,)
+
+
+def _statement_series(st: Any) -> Any:
+    from changeflow.db.maintenance import SlaStatement
+
+    return (SlaStatement.contract_id == st.contract_id) & (SlaStatement.month == st.month)
+
+
+def _statement() -> Confirmable:
+    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
+
+    return Confirmable(
+        KIND, ("SLA 对账单", "SLA statement"), "statement", SlaStatement, SlaStatementEvent,
+        _statement_series,
+        lambda st: f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
+        on_dispute=_tell_dispute,
+        dispute_args=lambda st: (st.id, st.contract.code, st.month, st.version),
+    )  # fmt: skip
+
+
 def record_statement(returned: Any, spec: Any, data: bytes, *, filename: str, actor: str) -> Any:
-    """The statement's recorder (declared in ``tasks.signoff.kinds``): the client's
+    """The statement's recorder (declared in ``tasks.returned.RECORDERS``): the client's
     confirmation (agreed or disputed, remarks, signer, date), the returned file and the
     statement's event, in one transaction. The same file again is a duplicate (nothing new);
     an older version, a changed content, a statement already confirmed, a date before the
     statement was issued or in the future, a dispute without a word, are refused."""
-    from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
-    from changeflow.db.store import document_path, put_document, sha256_bytes
+    return record_confirmation(_statement(), returned, data, filename=filename, actor=actor)
 
-    from ..inputs import clean_text
-    from ..signoff import (
-        DecisionResult,
-        Refused,
-        check_content,
-        parse_agreed,
-        parse_date,
-        today_local,
-        verify_stored,
+
+def record_confirmation(
+    c: Confirmable, returned: Any, data: bytes, *, filename: str, actor: str
+) -> Any:
+    """A returned confirmation of ``c``'s kind, checked and recorded in one transaction
+    (the steps below, in order); a dispute is then told (``c.on_dispute``)."""
+    from changeflow.db.store import document_path, sha256_bytes
+
+    from ..signoff import check_content, verify_stored
+
+    source, sha = returned.source, sha256_bytes(data)
+    with transaction() as s:
+        st = _issued_version(s, c, returned)
+        if st.evidence_sha256 == sha:
+            return _result(c, st, st.signed_document.path if st.signed_document else None, True)
+        _check_newest(s, c, st, source)
+        check_content(returned, verify_stored(document_path(st.document).read_bytes(),
+                                              st.document.path, c.kind))  # fmt: skip
+        _check_waiting(c, st, source)
+        agreed, remarks, signer, signed_on = _read_confirmation(
+            returned.signoff_raw, st, source, c.noun
+        )
+        stored = _store_returned(s, c, st, data, filename)
+        _apply(c, st, returned, stored, sha, (agreed, remarks, signer, signed_on), actor,
+               filename)  # fmt: skip
+        s.flush()
+        out = _result(c, st, stored.path)
+        dispute = None if agreed or c.on_dispute is None else c.dispute_args(st)
+    if dispute is not None and c.on_dispute is not None:
+        c.on_dispute(*dispute, signer=signer, signed_on=signed_on, remarks=remarks)
+    return out
+
+
+def _result(c: Confirmable, st: Any, stored_path: str | None, duplicate: bool = False) -> Any:
+    from ..signoff import DecisionResult
+
+    return DecisionResult(
+        key=st.subject,
+        kind=c.kind,
+        version=st.version,
+        decision="approve" if st.agreed else "reject",
+        state=st.state,
+        approver=st.signer,
+        decided_on=st.signed_on,
+        comment=st.remarks,
+        channel="document",
+        evidence_sha256=st.evidence_sha256,
+        evidence=stored_path,
+        approval_id=0,
+        duplicate=duplicate,
     )
 
-    source = returned.source
-    sha = sha256_bytes(data)
-    tz = get_settings().tz
 
-    def result(st: Any, stored_path: str | None, duplicate: bool = False) -> DecisionResult:
-        return DecisionResult(
-            key=st.subject,
-            kind=KIND,
-            version=st.version,
-            decision="approve" if st.agreed else "reject",
-            state=st.state,
-            approver=st.signer,
-            decided_on=st.signed_on,
-            comment=st.remarks,
+def _issued_version(s: Any, c: Confirmable, returned: Any) -> Any:
+    """The issued version the file names (locked), or refused as unknown."""
+    from ..signoff import Refused
+
+    m = c.model
+    st = s.scalar(
+        select(m)
+        .where(m.subject == returned.request, m.version == returned.version,
+               m.lang == returned.lang)
+        .with_for_update()
+    )  # fmt: skip
+    if st is None:
+        raise Refused(
+            returned.source,
+            "version",
+            f"we have no record of sending the {c.name[1]} {returned.request} v{returned.version}",
+            "unknown",
+        )
+    return st
+
+
+def _check_newest(s: Any, c: Confirmable, st: Any, source: str) -> None:
+    from ..signoff import Refused
+
+    newest = s.scalar(select(func.max(c.model.version)).where(c.series(st)))
+    if newest and st.version < newest:
+        raise Refused(
+            source,
+            "version",
+            f"this is the {c.name[1]} {st.subject} v{st.version}, but v{newest} has been"
+            " sent since: only the newest version can be confirmed",
+            "stale",
+        )
+
+
+def _check_waiting(c: Confirmable, st: Any, source: str) -> None:
+    from ..signoff import Refused
+
+    if st.state != "issued":
+        verb = "agreed to" if st.agreed else "disputed"
+        raise Refused(
+            source,
+            "result",
+            f"the {c.name[1]} {st.subject} v{st.version} was already {verb} by"
+            f" {st.signer} on {st.signed_on}; nothing new was recorded",
+            "decided",
+        )
+
+
+def _read_confirmation(
+    raw: dict[str, str], st: Any, source: str, noun: str = "statement"
+) -> tuple[bool, str, str, Any]:
+    """The client's cells: the result, remarks (required for a dispute), signer, date (not
+    before the version was issued, not in the future)."""
+    from ..inputs import clean_text
+    from ..signoff import Refused, parse_agreed, parse_date, today_local
+
+    agreed = parse_agreed(raw.get("result", ""), source)
+    remarks = clean_text(raw.get("remarks", ""), 4000)
+    signer = clean_text(raw.get("signer", ""), 120)
+    if not signer:
+        raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
+    signed_on = parse_date(raw.get("date", ""), source)
+    issued_on = st.issued_at.astimezone(get_settings().tz).date()
+    if signed_on < issued_on:
+        raise Refused(
+            source,
+            "date",
+            f"{signed_on} is before the {noun} v{st.version} was issued ({issued_on})",
+            "date",
+        )
+    if signed_on > today_local() + timedelta(days=1):
+        raise Refused(source, "date", f"{signed_on} is in the future", "date")
+    if not agreed and not remarks:
+        raise Refused(
+            source,
+            "remarks",
+            "is blank: a disputed statement needs the remarks saying what is disputed"
+            " (有异议时请在意见栏写明)",
+            "decision",
+        )
+    return agreed, remarks, signer, signed_on
+
+
+def _store_returned(s: Any, c: Confirmable, st: Any, data: bytes, filename: str) -> Any:
+    from changeflow.db.store import put_document
+
+    return put_document(
+        s,
+        data,
+        kind=f"{c.kind}-returned",
+        request=None,
+        filename=c.returned_name(st),
+        version=st.version,
+        lang=st.lang,
+        meta={"statement": st.subject, "version": st.version, "original_name": filename},
+    )
+
+
+def _apply(
+    c: Confirmable, st: Any, returned: Any, stored: Any, sha: str,
+    answer: tuple[bool, str, str, Any], actor: str, filename: str,
+) -> None:  # fmt: skip
+    """The confirmation written on the version, with its event."""
+    agreed, remarks, signer, signed_on = answer
+    before = st.state
+    st.state = "agreed" if agreed else "disputed"
+    st.agreed, st.remarks, st.signer, st.signed_on = agreed, remarks, signer, signed_on
+    st.signed_document, st.evidence_sha256 = stored, sha
+    st.events.append(
+        c.event(
+            from_state=before,
+            to_state=st.state,
+            actor=actor,
             channel="document",
-            evidence_sha256=st.evidence_sha256,
-            evidence=stored_path,
-            approval_id=0,
-            duplicate=duplicate,
+            reason=f"{c.name[1]} v{st.version} {'agreed' if agreed else 'disputed'} by"
+            f" {signer} on {signed_on}" + (f": {remarks}" if remarks else ""),
+            evidence_sha256=sha,
+            data={"signer": signer, "raw": dict(returned.signoff_raw), "kid": returned.kid,
+                  "source": filename, "evidence_document": stored.path},
         )
-
-    with transaction() as s:
-        st = s.scalar(
-            select(SlaStatement)
-            .where(
-                SlaStatement.subject == returned.request,
-                SlaStatement.version == returned.version,
-                SlaStatement.lang == returned.lang,
-            )
-            .with_for_update()
-        )
-        if st is None:
-            raise Refused(
-                source,
-                "version",
-                f"we have no record of sending the SLA statement {returned.request}"
-                f" v{returned.version}",
-                "unknown",
-            )
-        if st.evidence_sha256 == sha:
-            return result(st, st.signed_document.path if st.signed_document else None, True)
-        newest = s.scalar(
-            select(func.max(SlaStatement.version)).where(
-                SlaStatement.contract_id == st.contract_id, SlaStatement.month == st.month
-            )
-        )
-        if newest and st.version < newest:
-            raise Refused(
-                source,
-                "version",
-                f"this is the SLA statement {st.subject} v{st.version}, but v{newest} has been"
-                " sent since: only the newest version can be confirmed",
-                "stale",
-            )
-        check_content(returned, verify_stored(document_path(st.document).read_bytes(),
-                                              st.document.path, KIND))  # fmt: skip
-        if st.state != "issued":
-            verb = "agreed to" if st.agreed else "disputed"
-            raise Refused(
-                source,
-                "result",
-                f"the SLA statement {st.subject} v{st.version} was already {verb} by"
-                f" {st.signer} on {st.signed_on}; nothing new was recorded",
-                "decided",
-            )
-        raw = returned.signoff_raw
-        agreed = parse_agreed(raw.get("result", ""), source)
-        remarks = clean_text(raw.get("remarks", ""), 4000)
-        signer = clean_text(raw.get("signer", ""), 120)
-        if not signer:
-            raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-        signed_on = parse_date(raw.get("date", ""), source)
-        issued_on = st.issued_at.astimezone(tz).date()
-        if signed_on < issued_on:
-            raise Refused(
-                source,
-                "date",
-                f"{signed_on} is before the statement v{st.version} was issued ({issued_on})",
-                "date",
-            )
-        if signed_on > today_local() + timedelta(days=1):
-            raise Refused(source, "date", f"{signed_on} is in the future", "date")
-        if not agreed and not remarks:
-            raise Refused(
-                source,
-                "remarks",
-                "is blank: a disputed statement needs the remarks saying what is disputed"
-                " (有异议时请在意见栏写明)",
-                "decision",
-            )
-        stored = put_document(
-            s,
-            data,
-            kind=f"{KIND}-returned",
-            request=None,
-            filename=f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
-            version=st.version,
-            lang=st.lang,
-            meta={"statement": st.subject, "version": st.version, "original_name": filename},
-        )
-        before = st.state
-        st.state = "agreed" if agreed else "disputed"
-        st.agreed, st.remarks, st.signer, st.signed_on = agreed, remarks, signer, signed_on
-        st.signed_document, st.evidence_sha256 = stored, sha
-        st.events.append(
-            SlaStatementEvent(
-                from_state=before,
-                to_state=st.state,
-                actor=actor,
-                channel="document",
-                reason=f"statement v{st.version} {'agreed' if agreed else 'disputed'} by"
-                f" {signer} on {signed_on}" + (f": {remarks}" if remarks else ""),
-                evidence_sha256=sha,
-                data={"signer": signer, "raw": dict(raw), "kid": returned.kid,
-                      "source": filename, "evidence_document": stored.path},
-            )
-        )  # fmt: skip
-        s.flush()
-        out = result(st, stored.path)
-        dispute = None if agreed else (st.id, st.contract.code, st.month, st.version)
-    if dispute is not None:
-        _tell_dispute(*dispute, signer=signer, signed_on=signed_on, remarks=remarks)
-    return out
+    )  # fmt: skip
 
 
 def _tell_dispute(

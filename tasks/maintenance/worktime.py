@@ -4,10 +4,14 @@ Service days are counted from service time: the part of the work that lies insid
 contract's service hours on working days (``tasks/calendar/``). Work outside them (before
 opening, after closing, on a day off) is overtime, kept apart for the contract to bill or not.
 
-A span over several days (``Monday 09:00 .. Friday 17:30``) is read as a working day on each
-day: from the start on the first day, to the end on the last day, and the service hours on
-the days between; days off between them are not worked unless the order is on a day off
-(``--on-day-off``), when they count whole service windows of a regular day as overtime. Each
+A span of up to 24 hours is one stretch of work, every minute counted however many dates it
+crosses: Thu 22:00 .. Fri 03:00 is 300 minutes of overtime, Thu 20:00 .. Fri 10:00 is 60
+minutes of service time and 780 of overtime. A longer span (``Monday 09:00 .. Friday
+17:30``) is read as a working day on each day: from the start on the first day (to the
+close, or to midnight when it starts after closing), to the end on the last day, and the
+service hours on the days between; days off between them are not worked unless the order is
+on a day off (``--on-day-off``), when they count whole service windows of a regular day as
+overtime. Each
 engineer's service time counts at most ``hours_per_service_day`` hours on one day, so a full
 day is one service day whatever the length of the service window (09:00-17:30 is 8.5 hours,
 the contract's day is 8).
@@ -110,6 +114,48 @@ def _window_bounds(cal: WorkingCalendar, day: date) -> tuple[datetime, datetime]
     )
 
 
+def _worked_intervals(
+    a: datetime, b: datetime, cal: WorkingCalendar, *, on_day_off: bool
+) -> list[tuple[datetime, datetime]]:
+    """The stretches an engineer worked between ``a`` and ``b`` (local times), one per date.
+
+    Up to a day (24 hours) the span is one stretch of work, every minute of it, however many
+    dates it crosses (an emergency Thu 22:00 .. Fri 03:00). A longer span is read as a
+    working day on each date: from the start to the close of service on the first date (to
+    midnight when it starts after closing), the service hours of the dates between (days off
+    only when the order is on a day off) and from the opening (midnight when it ends before
+    opening) to the end on the last date."""
+    out: list[tuple[datetime, datetime]] = []
+    d, last = a.date(), b.date()
+    if b - a <= timedelta(days=1):
+        while d <= last:
+            midnight = datetime(d.year, d.month, d.day, tzinfo=cal.tz)
+            lo, hi = max(a, midnight), min(b, midnight + timedelta(days=1))
+            if hi > lo:
+                out.append((lo, hi))
+            d += timedelta(days=1)
+        return out
+    first = d
+    while d <= last:
+        midnight = datetime(d.year, d.month, d.day, tzinfo=cal.tz)
+        bounds = _window_bounds(cal, d)
+        if d == first:
+            lo = a
+            hi = bounds[1] if bounds and a < bounds[1] else midnight + timedelta(days=1)
+        elif d == last:
+            lo = bounds[0] if bounds and b > bounds[0] else midnight
+            hi = b
+        elif bounds and (cal.is_working_day(d) or on_day_off):
+            lo, hi = bounds
+        else:
+            d += timedelta(days=1)
+            continue  # a day off inside the span: nobody worked
+        if hi > lo:
+            out.append((lo, hi))
+        d += timedelta(days=1)
+    return out
+
+
 def split_work(
     start: datetime,
     end: datetime,
@@ -118,31 +164,21 @@ def split_work(
     *,
     on_day_off: bool = False,
 ) -> Split:
-    """Service time and overtime of one engineer who worked from ``start`` to ``end``."""
+    """Service time and overtime of one engineer who worked from ``start`` to ``end``: per
+    date, the minutes inside the service hours of a working day are service time (at most
+    ``hours_per_day`` a date), every other minute worked is overtime."""
     if end <= start:
         return Split(0, 0, 0)
     cap = int(Decimal(hours_per_day) * 60)
     a, b = start.astimezone(cal.tz), end.astimezone(cal.tz)
-    first, last = a.date(), b.date()
-    service = overtime = days = 0
-    d = first
-    while d <= last:
-        bounds = _window_bounds(cal, d)
-        lo = a if d == first else (bounds[0] if bounds else None)
-        hi = b if d == last else (bounds[1] if bounds else None)
-        between = first < d < last
-        if lo is not None and hi is not None and hi > lo:
-            if between and not cal.is_working_day(d) and not on_day_off:
-                d += timedelta(days=1)
-                continue  # a day off inside the span: nobody worked
-            worked = _minutes(hi - lo)
-            inside = _minutes(cal.working_time_between(lo, hi))
-            counted = min(inside, cap)
-            service += counted
-            overtime += worked - inside
-            days += 1
-        d += timedelta(days=1)
-    return Split(service, overtime, days)
+    service = overtime = 0
+    stretches = _worked_intervals(a, b, cal, on_day_off=on_day_off)
+    for lo, hi in stretches:
+        worked = _minutes(hi - lo)
+        inside = _minutes(cal.working_time_between(lo, hi))
+        service += min(inside, cap)
+        overtime += worked - inside
+    return Split(service, overtime, len(stretches))
 
 
 def service_days(minutes: int, hours_per_day: Decimal) -> Decimal:

@@ -20,8 +20,9 @@ Rooms:
 * ``versions``: plan versions (the newest is the one that may be approved);
 * ``document``: the plan document, rendered and signed;
 * ``staffing``: one staff calendar across requests (what other plans hold, days away),
-  the planned service days of approved plans (``planned_service_days``, for quota);
-* ``economics``: the contract's service days and fee in the plan (covered vs billed);
+  the approved plans' person-days (``planned_service_days``);
+* ``economics``: the contract's service days and fee in the plan (covered vs billed),
+  read from the one count of a contract year's days (``tasks/servicedays.py``);
 * ``making``: drafting and issuing a plan version (``make_plan``, ``issue_plan``,
   ``plan_from_file``);
 * ``status_section``: the plan in ``changeflow status KEY`` (listed in ``tasks.status``).
@@ -29,6 +30,7 @@ Rooms:
 
 from __future__ import annotations
 
+from ..servicedays import APPROVED_STATES, booked_service_days
 from .budget import Budget, cost
 from .common import (
     MILESTONE_LABELS,
@@ -61,10 +63,8 @@ from .making import (
 )
 from .scheduling import Schedule, Slot, resource_of, schedule
 from .staffing import (
-    APPROVED_STATES,
     HOLDING_STATES,
     booked_elsewhere,
-    booked_service_days,
     list_away,
     planned_service_days,
     set_away,

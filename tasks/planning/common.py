@@ -1,20 +1,16 @@
 """What the planning rooms share: the labels of phases, milestones, roles and priorities
-in both languages (``_pick`` chooses one), and today's date in the service's time zone.
+in both languages (``changeflow.bilingual.pick`` chooses one), and today's date in the
+service's time zone.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from changeflow.bilingual import PHASES
 from changeflow.settings import get_settings
 
-PHASE_LABELS = {
-    "analysis": ("需求分析", "Analysis"),
-    "development": ("设计开发", "Development"),
-    "testing": ("测试", "Testing"),
-    "golive": ("上线", "Go-live"),
-    "acceptance": ("验收", "Acceptance"),
-}
+PHASE_LABELS = PHASES  # the kit's table, under the name the planning rooms use
 MILESTONE_LABELS = {
     "analysis": ("需求确认", "Requirements confirmed"),
     "development": ("开发完成", "Development complete"),
@@ -31,10 +27,6 @@ ROLE_LABELS = {
     "engineer": ("实施工程师", "Engineer"),
 }
 PRIORITY_LABELS = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")}
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 def today_local() -> date:

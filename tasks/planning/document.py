@@ -8,12 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.planning import Plan
 from changeflow.settings import get_settings
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..money import capital, fmt
-from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, _pick, today_local
+from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, today_local
 from .estimating import pd_text
 
 
@@ -62,55 +63,92 @@ EXCLUSIONS = {
 
 
 def _service_days(plan: Plan, lang: str) -> dict[str, Any]:
-    """The service-day and fee section (``Plan.data["service_days"]``), formatted."""
+    """The service-day and fee section (``Plan.data["service_days"]``), formatted: the
+    work's value, what the year's service covers and what goes beyond it (the contract's
+    annual fee pays for the daily maintenance and the development in the agreed time)."""
     sd = (plan.data or {}).get("service_days")
-    zh = lang == "zh-CN"
     if not sd:
         return {"sd": None, "sd_cover": "—"}
+    fee, value = fmt(Decimal(sd["annual_fee"])), fmt(Decimal(sd.get("value", plan.subtotal)))
+    billed = fmt(Decimal(sd["billed_amount"]))
+    billed_total = fmt(Decimal(sd.get("billed_total", sd["billed_amount"])))
     if sd["counts"]:
-        cover = (
-            f"本计划使用 {sd['uses']} 天；合同年度剩余 {sd['before']} 天 → {sd['after']} 天"
-            if zh
-            else f"this plan uses {sd['uses']}; days left {sd['before']} → {sd['after']}"
+        beyond = Decimal(sd["billed"]) > 0
+        cover = pick(
+            (
+                f"本计划 {sd['uses']} 人日，年度服务覆盖 {sd['covered']} 人日"
+                + (f"，超出 {sd['billed']} 人日另行计费" if beyond else "，无需另行付费")
+                + f"；年度剩余 {sd['before']} 天 → {sd['after']} 天",
+                f"this plan {sd['uses']} person-days, {sd['covered']} covered by the year's"
+                " service"
+                + (f", {sd['billed']} beyond billed" if beyond else ", nothing to pay on top")
+                + f"; days left {sd['before']} → {sd['after']}",
+            ),
+            lang,
         )
-        note = (
-            f"开发工作计入合同服务天数：年费覆盖 {sd['covered']} 人日，超出部分 {sd['billed']}"
-            f" 人日按人日单价另行计费（¥{fmt(Decimal(sd['billed_amount']))}，不含税）。"
-            if zh
-            else f"Development counts against the service days: the annual fee covers"
-            f" {sd['covered']} person-days; the {sd['billed']} person-days beyond are billed"
-            f" at the day rates (¥{fmt(Decimal(sd['billed_amount']))} excl. tax)."
+        note = pick(
+            (
+                f"按合同约定，年度服务费（¥{fee}/年）包含日常维护和约定时间内的项目开发。"
+                f"本计划工作量价值 ¥{value}（不含税），其中 {sd['covered']} 人日由本合同年度"
+                "服务天数覆盖，不另行收费"
+                + (
+                    f"；超出年度服务天数的 {sd['billed']} 人日按人日单价另行计费"
+                    f" ¥{billed}（不含税），含税 ¥{billed_total}。"
+                    if beyond
+                    else "；本计划无需另行付费。"
+                ),
+                f"Under the contract the annual fee (¥{fee} a year) pays for the daily"
+                " maintenance and the project development in the agreed time. This plan's work"
+                f" is worth ¥{value} (excl. tax); {sd['covered']} person-days are covered by"
+                " the contract year's service days at no extra charge"
+                + (
+                    f"; the {sd['billed']} person-days beyond the year's days are billed at"
+                    f" the day rates: ¥{billed} excl. tax, ¥{billed_total} incl. tax."
+                    if beyond
+                    else "; nothing is billed on top of the annual fee."
+                ),
+            ),
+            lang,
         )
     else:
-        cover = (
-            "开发工作不计入合同服务天数，全部另行计费"
-            if zh
-            else "development does not count against the service days; all billed"
+        cover = pick(
+            (
+                "按合同约定，项目开发不占用年度服务天数，全部按人日单价计费",
+                "under the contract, development does not use the service days: all billed",
+            ),
+            lang,
         )
-        note = (
-            "按合同约定，项目开发不占用年度服务天数，本计划全部工作量按人日单价计费。"
-            if zh
-            else "Under the contract, development does not use the annual service days: all"
-            " work in this plan is billed at the day rates."
+        note = pick(
+            (
+                f"按本合同约定，项目开发不计入年度服务天数，不由年度服务费（¥{fee}/年）支付；"
+                f"本计划工作量 {sd['billed']} 人日全部按人日单价计费：¥{billed}（不含税），"
+                f"含税 ¥{billed_total}。",
+                "Under this contract, development does not use the annual service days and"
+                f" is not paid by the annual fee (¥{fee} a year): all {sd['billed']}"
+                f" person-days of this plan are billed at the day rates: ¥{billed} excl. tax,"
+                f" ¥{billed_total} incl. tax.",
+            ),
+            lang,
         )
     rows = [
         (("合同年度", "Contract year"), sd["period"]),
-        (("年费（元）", "Annual fee (CNY)"), "¥" + fmt(Decimal(sd["annual_fee"]))),
+        (("年度服务费（元）", "Annual fee (CNY)"), "¥" + fee),
         (("年度服务天数", "Service days a year"), sd["quota"]),
-        (("日常维护已用（派工单）", "Used by maintenance (dispatch orders)"), sd["maintenance"]),
-        (("其他已批准计划已用", "Used by other approved plans"), sd["other_plans"]),
+        (("日常维护已用（已验收派工单）", "Used by maintenance (accepted orders)"),
+         sd["maintenance"]),
+        (("其他已批准开发已用/已安排", "Other approved development (used or planned)"),
+         sd["other_plans"]),
         (("本计划前剩余", "Left before this plan"), sd["before"]),
         (("本计划使用", "This plan uses"), sd["uses"]),
         (("本计划后剩余", "Left after this plan"), sd["after"]),
-        (("年费覆盖（人日）", "Covered by the annual fee (person-days)"), sd["covered"]),
-        (("另行计费（人日）", "Billed extra (person-days)"), sd["billed"]),
-        (
-            ("另行计费金额（不含税）", "Billed amount (excl. tax)"),
-            "¥" + fmt(Decimal(sd["billed_amount"])),
-        ),
-    ]
+        (("工作量价值（不含税）", "The work's value (excl. tax)"), "¥" + value),
+        (("年度服务覆盖（人日）", "Covered by the year's service (person-days)"), sd["covered"]),
+        (("超出年度服务天数（人日）", "Beyond the year's days (person-days)"), sd["billed"]),
+        (("另行计费金额（不含税）", "Billed beyond the fee (excl. tax)"), "¥" + billed),
+        (("另行计费金额（含税）", "Billed beyond the fee (incl. tax)"), "¥" + billed_total),
+    ]  # fmt: skip
     return {
-        "sd": [{"label": _pick(k, lang), "value": v} for k, v in rows],
+        "sd": [{"label": pick(k, lang), "value": v} for k, v in rows],
         "sd_cover": cover,
         "sd_note": note,
     }
@@ -126,7 +164,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
     phases = (plan.data or {}).get("phases", {})
 
     def role(r: str) -> str:
-        return _pick(ROLE_LABELS[r], lang) if r in ROLE_LABELS else r
+        return pick(ROLE_LABELS[r], lang) if r in ROLE_LABELS else r
 
     pct = (plan.tax_rate * 100).normalize()
     _d = _marker(plan)
@@ -152,7 +190,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
             {
                 "no": r.no,
                 "text": r.text,
-                "priority": _pick(PRIORITY_LABELS.get(r.priority, (r.priority, r.priority)), lang),
+                "priority": pick(PRIORITY_LABELS.get(r.priority, (r.priority, r.priority)), lang),
                 "acceptance": r.acceptance,
             }
             for r in req.requirements
@@ -161,12 +199,10 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
             {
                 "seq": it.seq,
                 "req": str(it.requirement_no) if it.requirement_no in reqs else "—",
-                "phase": _pick(PHASE_LABELS[it.phase], lang),
+                "phase": pick(PHASE_LABELS[it.phase], lang),
                 "title": it.title,
                 "role": role(it.role),
-                "assignee": it.assignee.name
-                if it.assignee
-                else ("待定" if lang == "zh-CN" else "TBD"),
+                "assignee": it.assignee.name if it.assignee else ("待定" if is_zh(lang) else "TBD"),
                 "person_days": pd_text(it.person_days),
                 "rate": fmt(it.day_rate),
                 "covered": pd_text(it.covered_days) if it.covered_days else "0",
@@ -189,7 +225,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "currency": plan.currency,
         "phases": [
             {
-                "phase": _pick(PHASE_LABELS[p], lang),
+                "phase": pick(PHASE_LABELS[p], lang),
                 "start": _d(date.fromisoformat(v["start"])),
                 "end": _d(date.fromisoformat(v["end"])),
             }
@@ -233,8 +269,8 @@ def _organisation(plan: Plan, lang: str) -> dict[str, Any]:
     code = contract.code if contract else "—"
 
     def person(role: tuple[str, str], p: Any, unit: tuple[str, str]) -> dict[str, str]:
-        return {"role": _pick(role, lang), "name": p.name if p else "—",
-                "unit": _pick(unit, lang), "phone": (p.phone or "—") if p else "—",
+        return {"role": pick(role, lang), "name": p.name if p else "—",
+                "unit": pick(unit, lang), "phone": (p.phone or "—") if p else "—",
                 "email": (p.email or "—") if p else "—"}  # fmt: skip
 
     ours = ("乙方", "Contractor")
@@ -249,57 +285,57 @@ def _organisation(plan: Plan, lang: str) -> dict[str, Any]:
             seen.add(p.id)
             team.append(person(ROLE_LABELS.get(it.role, (it.role, it.role)), p, ours))
     team.append(person(("甲方项目负责人", "Client's project lead"), client_lead, theirs))
-    our_name = lead.name if lead else _pick(("乙方项目负责人", "our project lead"), lang)
-    their_name = client_lead.name if client_lead else _pick(("甲方项目负责人", "the client's lead"),
+    our_name = lead.name if lead else pick(("乙方项目负责人", "our project lead"), lang)
+    their_name = client_lead.name if client_lead else pick(("甲方项目负责人", "the client's lead"),
                                                             lang)  # fmt: skip
     communication = [
-        _pick((f"项目开始后，乙方项目负责人 {our_name} 每周五下午向甲方项目负责人 {their_name} 发送"
+        pick((f"项目开始后，乙方项目负责人 {our_name} 每周五下午向甲方项目负责人 {their_name} 发送"
                "项目周报：每日开发情况、进度和参与人员。",
                f"Once work starts, our project lead {our_name} sends the weekly report to the"
                f" client's project lead {their_name} every Friday afternoon: each day's work,"
                " progress and the people involved."), lang),
-        _pick(("需求变更由甲方项目负责人提出，乙方评估工作量后出具新版本的计划和费用预算，"
+        pick(("需求变更由甲方项目负责人提出，乙方评估工作量后出具新版本的计划和费用预算，"
                "经甲方确认后执行。",
                "Changed requirements come from the client's lead; we estimate them and issue a"
                " new version of this plan, carried out once the client confirms it."), lang),
-        _pick(("紧急调整请电话联系乙方项目负责人，乙方尽快响应。",
+        pick(("紧急调整请电话联系乙方项目负责人，乙方尽快响应。",
                "For urgent adjustments call our project lead; we respond quickly."), lang),
     ]  # fmt: skip
     data = plan.data or {}
     risks = []
     if data.get("late"):
-        risks.append(_pick(("计划完成日期晚于甲方期望日期：如需提前，须增加人员或减少范围，"
+        risks.append(pick(("计划完成日期晚于甲方期望日期：如需提前，须增加人员或减少范围，"
                             "由双方商定。",
                             "The plan ends after the date the client wished: finishing earlier"
                             " needs more staff or less scope, to agree."), lang))  # fmt: skip
     if data.get("busy_elsewhere"):
-        risks.append(_pick(("部分人员同期有其他工作安排（见进度安排），可能影响进度；"
+        risks.append(pick(("部分人员同期有其他工作安排（见进度安排），可能影响进度；"
                             "乙方项目负责人每周在周报中说明。",
                             "Some staff are busy elsewhere at the same time (see the schedule);"
                             " our lead reports on it weekly."), lang))  # fmt: skip
     if plan.provisional:
-        risks.append(_pick(("计划跨入尚未公布节假日安排的年份，日期为暂定，公布后调整。",
+        risks.append(pick(("计划跨入尚未公布节假日安排的年份，日期为暂定，公布后调整。",
                             "The plan runs into a year whose holidays are not yet published:"
                             " its dates are provisional."), lang))  # fmt: skip
     risks += [
-        _pick(("甲方接口（如考勤系统）或测试环境未按时就绪，将顺延相应工作；乙方在周报中提示。",
+        pick(("甲方接口（如考勤系统）或测试环境未按时就绪，将顺延相应工作；乙方在周报中提示。",
                "If the client's interfaces or test environment are late, the work that needs"
                " them moves on; we say so in the weekly report."), lang),
-        _pick(("需求在开发中变更：按上述变更方式出具新版本计划。",
+        pick(("需求在开发中变更：按上述变更方式出具新版本计划。",
                "Requirements changing during development: a new plan version as above."), lang),
     ]  # fmt: skip
     payment = [
-        _pick((f"本计划费用预算 {fmt(plan.total)} 元（含税），"
+        pick((f"本计划费用预算 {fmt(plan.total)} 元（含税），"
                f"按服务合同 {code} 的费用结算条款结算。",
                f"This plan's budget is CNY {fmt(plan.total)} (incl. tax), settled under the"
                f" fees clause of service contract {code}."), lang),
-        _pick(("项目验收通过后结算；甲方要求变更导致的新增工作量按新版本计划结算。",
+        pick(("项目验收通过后结算；甲方要求变更导致的新增工作量按新版本计划结算。",
                "Settled once the project is accepted; extra work from changes the client asks"
                " for is settled by the new plan version."), lang),
     ]  # fmt: skip
     return {
         "deliverables": [
-            {"no": i, "name": _pick(d, lang)} for i, d in enumerate(DELIVERABLES, start=1)
+            {"no": i, "name": pick(d, lang)} for i, d in enumerate(DELIVERABLES, start=1)
         ],
         "team": team,
         "communication": communication,
@@ -319,7 +355,7 @@ def _mark_draft(doc: Any, lang: str) -> None:
     """草稿 in the header of every page (every section, first pages included)."""
     from docx.shared import Pt, RGBColor
 
-    text = _pick(DRAFT_MARK, lang)
+    text = pick(DRAFT_MARK, lang)
     for section in doc.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
             header.is_linked_to_previous = False
@@ -344,13 +380,13 @@ def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
     from ..signoff import sign_document
     from ..wordkit import render
 
-    title = _pick(PLAN_TITLE, lang)
+    title = pick(PLAN_TITLE, lang)
     if draft:
         return render(
             "plan",
             plan_context(plan, lang, draft=True),
             lang=lang,
-            title=f"{title} {plan.request.key} v{plan.version} ({_pick(('草稿', 'draft'), lang)})",
+            title=f"{title} {plan.request.key} v{plan.version} ({pick(('草稿', 'draft'), lang)})",
             subject=plan.request.title,
             custom_properties={
                 "changeflow.kind": "plan-draft",

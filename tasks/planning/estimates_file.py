@@ -12,13 +12,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import PHASES
 from changeflow.db.session import transaction
 from changeflow.errors import InputError, NotFoundError
 
 from ..inputs import clean_text, load_yaml, read_limited
-from .common import MILESTONE_LABELS, _pick
+from .common import MILESTONE_LABELS
 from .estimating import MAX_ITEMS, Estimate, _person_days, default_estimates, pd_text
 from .versions import latest_plan
 
@@ -98,7 +99,7 @@ def parse_estimates(
         if title is not None and not isinstance(title, str):
             raise InputError(source, f"{f}.title", "must be text")
         if not title:
-            title = reqs[no].text if no is not None else _pick(MILESTONE_LABELS[phase], lang)
+            title = reqs[no].text if no is not None else pick(MILESTONE_LABELS[phase], lang)
         out.append(Estimate(phase, role, days, no, clean_text(title, 200), assignee))
     return out
 

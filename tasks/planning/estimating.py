@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import PHASES
 from changeflow.errors import InputError
 
 from ..inputs import clean_text
-from .common import MILESTONE_LABELS, PRIORITY_LABELS, _pick
+from .common import MILESTONE_LABELS, PRIORITY_LABELS
 
 HALF = Decimal("0.5")
 MAX_PERSON_DAYS = Decimal("999")
@@ -197,7 +198,7 @@ def default_estimates(
                     rated,
                     _person_days(days, src, f"estimation_defaults.per_request.{phase}.{role}"),
                     None,
-                    _pick(MILESTONE_LABELS[phase], lang),
+                    pick(MILESTONE_LABELS[phase], lang),
                     _staff_for(session, rated),
                 )
             )

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from changeflow.db.git import Commit, CommitLink, TimeEntry
 from changeflow.db.models import Contract, Request
 
+from ..servicedays import approved_plan
 from .estimating import Estimate
-from .staffing import approved_plan
 
 HALF = Decimal("0.5")
 MIN_SIMILARITY = 0.25

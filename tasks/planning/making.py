@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.lifecycle import is_allowed, load_for_update, transition
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import Milestone, Plan, WorkItem
@@ -35,10 +36,11 @@ from changeflow.settings import get_settings
 from ..calendar import calendar_for
 from ..documents import document_filename
 from ..money import capital, fmt
+from ..servicedays import development_counts, extra_rates
 from .budget import cost, cover
-from .common import MILESTONE_LABELS, _pick, today_local
+from .common import MILESTONE_LABELS, today_local
 from .document import render_plan
-from .economics import economics, extra_rates, service_days_before
+from .economics import economics, service_days_before
 from .estimates_file import parse_estimates, read_estimates_file
 from .estimating import Estimate, default_estimates, pd_text
 from .history import apply_history
@@ -47,7 +49,6 @@ from .staffing import (
     approval_lead_days,
     booked_elsewhere,
     busy_during,
-    development_counts,
     double_booked,
     plan_load,
 )
@@ -154,8 +155,8 @@ def make_plan(
         before = service_days_before(session, contract, req.id)
         order = sorted(range(len(items)), key=lambda i: (sched.items[i].start, i))
         covered = cover(items, order, before["before"]) if counts else None
-        budget = cost(items, contract, covered, extra_rates(contract) if counts else None)
-        econ = economics(before, budget.person_days, sum(budget.covered), budget.subtotal, contract)
+        budget = cost(items, contract, covered, extra_rates(contract))
+        econ = economics(before, budget, contract)
         people = sorted({e.assignee for e in items if e.assignee})
         busy = busy_during(booked, people, sched.start, sched.end, cal)
         late = _late(req.desired_date, sched.end, cal)
@@ -257,7 +258,7 @@ def make_plan(
             plan.milestones.append(
                 Milestone(
                     phase=phase,
-                    name=_pick(MILESTONE_LABELS[phase], lang),
+                    name=pick(MILESTONE_LABELS[phase], lang),
                     day=day,
                     provisional=prov,
                 )

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from changeflow.db.approval import Approval
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import Plan, StaffAway
 from changeflow.db.session import transaction
@@ -28,11 +27,10 @@ from changeflow.errors import InputError
 
 from ..calendar import WorkingCalendar
 from ..inputs import clean_text
+from ..servicedays import development_counts, development_days, planning_settings
 
 # Request states whose newest issued plan holds its people's days.
 HOLDING_STATES = ("planned", "approved", "in_development", "in_testing", "live", "on_hold")
-# Of those, the states of an approved plan (its days count against the service days).
-APPROVED_STATES = ("approved", "in_development", "in_testing", "live", "accepted", "on_hold")
 MAX_AWAY_DAYS = 366
 
 
@@ -222,104 +220,25 @@ def list_away(name: str | None = None) -> list[dict[str, Any]]:
         ]
 
 
-def approved_plan(session: Session, req: Request) -> Plan | None:
-    """The plan version the client approved last (None when none is)."""
-    version = session.scalar(
-        select(Approval.subject_version)
-        .where(
-            Approval.request_id == req.id,
-            Approval.subject_kind == "plan",
-            Approval.decision == "approve",
-        )
-        .order_by(Approval.subject_version.desc())
-        .limit(1)
-    )
-    if version is None:
-        return None
-    return session.scalar(select(Plan).where(Plan.request_id == req.id, Plan.version == version))
-
-
 def planned_service_days(
     session: Session,
     contract: Contract,
     *,
-    first: date | None = None,
-    last: date | None = None,
     exclude_request_id: int | None = None,
 ) -> dict[str, Any]:
-    """Person-days of the approved plans of ``contract``'s requests, counted by the day
-    each work item starts, between ``first`` and ``last`` (default: the contract's period).
-
-    For ``contract usage`` (tasks/maintenance/quota.py): ``{"days": Decimal, "counts":
-    bool (development counts against the service days), "requests": {key: Decimal}}``.
-    """
-    first = first or contract.start_date
-    last = last or contract.end_date
+    """Person-days of the approved plans of ``contract``'s requests in the contract year
+    (done and planned together; ``tasks/servicedays.py`` keeps them apart):
+    ``{"days": Decimal, "counts": bool, "requests": {key: Decimal}}``."""
+    dev = development_days(session, contract, exclude_request_id=exclude_request_id)
     per_request: dict[str, Decimal] = defaultdict(Decimal)
-    for req in session.scalars(
-        select(Request).where(
-            Request.contract_id == contract.id, Request.state.in_(APPROVED_STATES)
-        )
-    ):
-        if req.id == exclude_request_id:
-            continue
-        plan = approved_plan(session, req)
-        if plan is None:
-            continue
-        for it in plan.items:
-            day = it.start_date or plan.start_date
-            if first <= day <= last:
-                per_request[req.key] += Decimal(it.person_days)
+    for part in (dev["done"], dev["planned"]):
+        for k, v in part.items():
+            per_request[k] += v
     return {
         "days": sum(per_request.values(), Decimal(0)),
         "counts": development_counts(contract),
         "requests": dict(sorted(per_request.items())),
     }
-
-
-def booked_service_days(
-    session: Session, contract: Contract, *, first: date | None = None, last: date | None = None
-) -> dict[str, Any]:
-    """Time booked on the contract's development requests (``@2h`` tokens of linked
-    commits), in service days, between ``first`` and ``last`` (default: the contract's
-    period). For ``contract usage`` beside ``planned_service_days``: ``{"days": Decimal,
-    "hours": Decimal, "requests": {key: Decimal days}}``."""
-    from changeflow.db.git import TimeEntry
-
-    first = first or contract.start_date
-    last = last or contract.end_date
-    per_day = Decimal(contract.hours_per_service_day) or Decimal(8)
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    for key, h in session.execute(
-        select(Request.key, TimeEntry.hours)
-        .join(Request, TimeEntry.request_id == Request.id)
-        .where(
-            Request.contract_id == contract.id,
-            Request.kind.in_(("dev", "change")),
-            TimeEntry.day >= first,
-            TimeEntry.day <= last,
-        )
-    ):
-        hours[key] += Decimal(h)
-    two = Decimal("0.01")
-    total = sum(hours.values(), Decimal(0))
-    return {
-        "days": (total / per_day).quantize(two),
-        "hours": total,
-        "requests": {k: (v / per_day).quantize(two) for k, v in sorted(hours.items())},
-    }
-
-
-def planning_settings(contract: Contract) -> dict[str, Any]:
-    raw = (contract.settings or {}).get("planning") or {}
-    if not isinstance(raw, dict):
-        raise InputError(f"contract {contract.code}", "settings.planning", "must be a mapping")
-    return raw
-
-
-def development_counts(contract: Contract) -> bool:
-    """Whether development counts against the contract's service days (covered by the fee)."""
-    return bool(planning_settings(contract).get("development_counts", False))
 
 
 def approval_lead_days(contract: Contract) -> int:

@@ -9,17 +9,18 @@ return records:
   on the way out and on the way back; the canonical lines we sign (the whole document, the
   sign-off cells masked) and the account of what changed;
 - ``labels``: one label table for every sign-off table;
-- ``kinds``: ONE declared table of every signable kind, its states and its recorder;
+- ``kinds``: ONE declared table of every signable kind and its states;
 - ``sealing``: the signature properties we write and their verification;
 - ``reading``: a returned file's checks, its content against what we sent, the sign-off
   values (decision, approver, date, ticked boxes, 退回至, 是/否, satisfaction) and the
   per-row conclusions of a kind that carries them (验收结论 on each requirement row);
 - ``decisions``: recording a decision (returned document or the lead's form) in one
-  transaction with its audit record and the archived evidence;
-- ``inbox``: the folder a client's files land in, each file classified once.
+  transaction with its audit record and the archived evidence.
 
 Layers inside go one way: text < labels < kinds < visible < content < keys < sealing <
-reading < decisions < inbox. Other rooms import from this package, not from its modules.
+reading < decisions. Other rooms import from this package, not from its modules. Above it,
+``tasks.returned`` records a returned document of any kind by the room of its subject, and
+``tasks.inbox`` is the folder a client's files land in, each file classified once.
 """
 
 from __future__ import annotations
@@ -38,25 +39,12 @@ from .decisions import (
     DecisionResult,
     accept_document,
     accept_file,
-    approve_document,
-    approve_file,
     check_evidence,
     record_decision,
     record_returned,
     row_conclusions_line,
     status_section,
     today_local,
-)
-from .inbox import (
-    INCOMPLETE_GRACE_SECONDS,
-    SKIP_PREFIXES,
-    STALE_CLAIM_SECONDS,
-    TASKBOOK_KIND,
-    InboxItem,
-    InboxReport,
-    classify,
-    process_inbox,
-    take_in,
 )
 from .kinds import KINDS, Signable, rows_of, signable
 from .labels import (
@@ -117,7 +105,6 @@ from .visible import Unreadable, read_visible
 
 __all__ = [
     "EVIDENCE_TYPES",
-    "INCOMPLETE_GRACE_SECONDS",
     "KEY_PATTERN",
     "KINDS",
     "P_DIGEST",
@@ -131,14 +118,9 @@ __all__ = [
     "RETURN_VALUES",
     "SCHEME",
     "SIGNED",
-    "SKIP_PREFIXES",
-    "STALE_CLAIM_SECONDS",
-    "TASKBOOK_KIND",
     "Channel",
     "Decision",
     "DecisionResult",
-    "InboxItem",
-    "InboxReport",
     "Refused",
     "Returned",
     "RowDecision",
@@ -147,13 +129,10 @@ __all__ = [
     "Unreadable",
     "accept_document",
     "accept_file",
-    "approve_document",
-    "approve_file",
     "canonical_lines",
     "check_content",
     "check_evidence",
     "check_rows_accepted",
-    "classify",
     "content_digest",
     "describe_changes",
     "dispatch_canonical_lines",
@@ -174,7 +153,6 @@ __all__ = [
     "parse_satisfaction",
     "parse_signoff",
     "printed_labels",
-    "process_inbox",
     "read_return_to",
     "read_returned",
     "read_row_cells",
@@ -196,7 +174,6 @@ __all__ = [
     "signoff_row",
     "signoff_values",
     "status_section",
-    "take_in",
     "today_local",
     "verify_stored",
 ]

@@ -6,10 +6,10 @@ signed document version and one per evidence file (unique constraints on ``appro
 request row locked (PostgreSQL) or the write lock taken first (SQLite); a process that loses
 a race retries once and then finds the other's decision.
 
-A returned document of any kind goes through ``approve_document``: the file is read and
-verified (``reading``), then handed to the recorder its kind declares (``kinds``): the
-request kinds (plan, acceptance certificate) are recorded here, a dispatch order by the
-maintenance room, with the same checks.
+The request kinds' returned documents (plan, acceptance certificate) are recorded here
+(``record_returned``), after the file is read and verified (``reading``); a returned document
+of any kind goes through ``tasks.returned``, which hands it to the recorder of its subject's
+room.
 """
 
 from __future__ import annotations
@@ -287,33 +287,6 @@ def _record(
 # --- the returned document -------------------------------------------------------------
 
 
-def approve_document(
-    data: bytes,
-    source: str,
-    *,
-    filename: str | None = None,
-    actor: str = "changeflow",
-    expect_key: str | None = None,
-    returned: Returned | None = None,
-) -> DecisionResult:
-    """Verify a returned signed document of any kind and record the decision written in it.
-
-    ``returned``: the file already read (the inbox reads each file once)."""
-    returned = returned if returned is not None else read_returned(data, source)
-    spec = signable(returned.kind)
-    if spec is None:
-        raise Refused(source, "kind", f"a '{returned.kind}' document takes no decision", "unknown")
-    if expect_key and returned.request != expect_key:
-        raise Refused(
-            source,
-            "request",
-            f"this is the {returned.kind} of {returned.request}, not of {expect_key}",
-            "other-request",
-        )
-    name = filename or Path(source).name
-    return spec.record()(returned, spec, data, filename=name, actor=actor)
-
-
 def record_returned(
     returned: Returned, spec: Signable, data: bytes, *, filename: str, actor: str
 ) -> DecisionResult:
@@ -400,16 +373,6 @@ def _approve_once(
             audit=per_row,
         )  # fmt: skip
         return _result(approval)
-
-
-def approve_file(
-    path: Path, *, actor: str = "changeflow", expect_key: str | None = None
-) -> DecisionResult:
-    """``changeflow approve FILE``."""
-    data = read_limited(Path(path))
-    return approve_document(
-        data, str(path), filename=Path(path).name, actor=actor, expect_key=expect_key
-    )
 
 
 # --- the lead's form (phone, email, paper) ----------------------------------------------
@@ -560,7 +523,8 @@ def accept_document(
         )
     # a bad 退回至 value is refused before anything is written
     read_return_to(peek.signoff_raw, source)
-    result = approve_document(data, source, filename=filename, actor=actor, returned=peek)
+    name = filename or Path(source).name
+    result = record_returned(peek, signable("acceptance"), data, filename=name, actor=actor)
     out = result.as_dict()
     out["returned_to"] = None if result.decision == "approve" else out["state"]
     return out

@@ -2,17 +2,14 @@
 
 A kind says which sign-off table it carries (``form``, see ``labels``), what the decision
 is recorded on (a request, a dispatch order, a monthly SLA statement), the state its
-subject waits in, where an approval and a rejection take it, and the function that records
-the decision (named, not imported: it lives with its subject, and naming it here keeps this
-table the one place that knows every kind without importing the rooms that use it).
+subject waits in, where an approval and a rejection take it. The function that records the
+decision lives with its subject; ``tasks.returned.RECORDERS`` names it, above both rooms.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -32,12 +29,6 @@ class Signable:
     # its tables carry a per-row conclusion column (验收结论 on every requirement row) the
     # client ticks: masked in the signature, read back per row (labels.row_decision_column)
     row_decisions: bool = False
-    # "module:function" that records a verified returned document of this kind
-    recorder: str = "changeflow.tasks.signoff.decisions:record_returned"
-
-    def record(self) -> Callable[..., Any]:
-        module, _, name = self.recorder.partition(":")
-        return getattr(importlib.import_module(module), name)
 
 
 KINDS: dict[str, Signable] = {
@@ -52,12 +43,14 @@ KINDS: dict[str, Signable] = {
     "dispatch": Signable(
         "dispatch", ("派工单", "dispatch order"), "dispatch", "dispatch",
         "done", "signed", "signed",
-        recorder="changeflow.tasks.maintenance.dispatch_signoff:record_dispatch_signoff",
     ),
     "sla-report": Signable(
         "sla-report", ("SLA 月度服务对账单", "monthly SLA statement"), "statement", "statement",
         "issued", "agreed", "disputed",
-        recorder="changeflow.tasks.maintenance.statement:record_statement",
+    ),
+    "settlement": Signable(
+        "settlement", ("年度服务结算单", "annual service settlement"), "statement", "statement",
+        "issued", "agreed", "disputed",
     ),
 }  # fmt: skip
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from changeflow.bilingual import pick
+
 from .text import label_key, normalise
 
 # Labels every version of the returned-document reader knows (the plan's sign-off labels):
@@ -57,10 +59,6 @@ ROW_DECISION_SPELLINGS = {
     "不合格": "failed", "未通过": "failed", "fail": "failed", "not accepted": "failed",
     "不同意": "failed",
 }  # fmt: skip
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 def _variants(pair: tuple[str, ...]) -> set[str]:
@@ -202,8 +200,8 @@ def printed_labels(lang: str) -> dict[str, str]:
 
     out = {}
     for name, pair in SIGNOFF_FIELDS.items():
-        label = _pick(pair, lang)
-        out[name] = label if signoff_field(label) == name else _pick(FALLBACK_LABELS[name], lang)
+        label = pick(pair, lang)
+        out[name] = label if signoff_field(label) == name else pick(FALLBACK_LABELS[name], lang)
     return out
 
 

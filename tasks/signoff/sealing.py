@@ -15,7 +15,8 @@ import re
 
 from docx.document import Document as DocxDocument
 
-from ..wordkit import read_custom_properties, write_custom_properties
+from changeflow.wordparts import read_custom_properties, write_custom_properties
+
 from . import keys
 from .content import OLD_SCHEMES, SCHEME, canonical_lines, content_digest
 from .kinds import rows_of, signable

@@ -17,7 +17,7 @@ Why it is shaped like this:
 
 Rooms:
 
-* ``common``: ``_pick`` and ``actor_name``;
+* ``common``: ``actor_name``;
 * ``junit``: JUnit XML parsing (``JUNIT_MAX_BYTES`` is read there);
 * ``repository``: the client project's repository and the release commit;
 * ``runner``: running the test command at a commit in a clean worktree;

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from changeflow.bilingual import is_zh
+from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
 from ..documents import Names, scrub_paths
-from .common import _pick
 from .runs import verdict_reason
 from .trace import (
     OUTCOME,
@@ -180,9 +180,9 @@ def conclusion(run: TestRun, rows: list[dict[str, Any]], lang: str) -> tuple[boo
     if not run.passed:
         parts.append(
             _pick(("自动化测试未通过：", "the automated run failed: "), lang)
-            + (_reason_zh(run) if lang == "zh-CN" else verdict_reason(run).removeprefix("failed: "))
+            + (_reason_zh(run) if is_zh(lang) else verdict_reason(run).removeprefix("failed: "))
         )
-    sep = "；" if lang == "zh-CN" else "; "
+    sep = "；" if is_zh(lang) else "; "
     return False, _pick(("结论：不通过。", "Result: not passed. "), lang) + sep.join(parts)
 
 
@@ -203,7 +203,7 @@ REPORT_LINES = 80
 
 def _seconds(value: float | str, lang: str) -> str:
     n = float(str(value).removesuffix("s").strip() or 0)
-    return f"{n:g} 秒" if lang == "zh-CN" else f"{n:g} s"
+    return f"{n:g} 秒" if is_zh(lang) else f"{n:g} s"
 
 
 def _environment_rows(run: TestRun, lang: str) -> list[dict[str, str]]:
@@ -733,7 +733,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "no": r["no"],
                 "text": r["text"],
                 "acceptance": r["acceptance"],
-                "cases": ("；" if lang == "zh-CN" else "; ").join(c["case"] for c in r["cases"])
+                "cases": ("；" if is_zh(lang) else "; ").join(c["case"] for c in r["cases"])
                 or _pick(("（无测试用例）", "(no test case)"), lang),
                 "result": r["result_text"],
                 "manual": ("、" if zh else ", ").join(r["manual"])

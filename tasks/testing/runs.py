@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import is_zh
 from changeflow.db.delivery import TestRun
 from changeflow.db.models import Request
 from changeflow.settings import get_settings
@@ -41,7 +42,7 @@ def verdict_reason(run: TestRun) -> str:
 
 def tests_line(run: TestRun, lang: str) -> str:
     """One line on a run for other documents (go-live record, acceptance certificate)."""
-    if lang != "zh-CN":
+    if not is_zh(lang):
         return f"test run #{run.seq} at {run.commit_sha[:10]}: {verdict_reason(run)}"
     verdict = "通过" if run.passed else "未通过"
     commit = run.commit_sha[:10] or "未注明"

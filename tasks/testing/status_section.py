@@ -1,5 +1,5 @@
 """Test runs, the traceability matrix and releases in ``changeflow status KEY`` (the
-"delivery" section of ``tasks.status.SECTIONS``).
+"delivery" section of ``tasks.status.sections``).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from changeflow.bilingual import pick
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.db.models import Document, Request
 
@@ -33,10 +34,6 @@ OUTCOME = {
     "error": ("不通过", "error"),
     "skipped": ("未测", "not run"),
 }
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 def current_cases(session: Session, req: Request, run: TestRun | None = None) -> list[TestCase]:
@@ -149,13 +146,13 @@ def traceability(
                 "text": r.text,
                 "acceptance": r.acceptance or "—",
                 "result": result,
-                "result_text": _pick(RESULT[result], lang),
+                "result_text": pick(RESULT[result], lang),
                 "cases": [
                     {
                         "kind": c.kind,
                         "case": case_label(c),
                         "outcome": c.outcome,
-                        "outcome_text": _pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
+                        "outcome_text": pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
                         "run": c.run.seq,
                     }
                     for c in mine

@@ -10,37 +10,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from changeflow.bilingual import REQUEST_STATES, is_zh
+from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
+
 from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..documents import actor_shown, change_line, document_label
 from ..planning import PHASE_LABELS
 
 KIND = "weekly-report"
-STATE_LABELS = {
-    "submitted": ("已提交", "Submitted"),
-    "planned": ("已计划", "Planned"),
-    "rejected": ("未通过", "Rejected"),
-    "approved": ("已批准", "Approved"),
-    "in_development": ("开发中", "In development"),
-    "in_testing": ("测试中", "In testing"),
-    "live": ("已上线", "Live"),
-    "accepted": ("已验收", "Accepted"),
-    "on_hold": ("暂停", "On hold"),
-    "cancelled": ("已取消", "Cancelled"),
-    "reported": ("已报告", "Reported"),
-    "responded": ("已响应", "Responded"),
-    "on_site": ("已到场", "On site"),
-    "resolved": ("已解决", "Resolved"),
-    "closed": ("已关闭", "Closed"),
-}
+STATE_LABELS = REQUEST_STATES  # the kit's table
 WEEKDAYS = {
     "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
 TITLE = ("项目周报", "Weekly Project Report")
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh-CN" else pair[1]
 
 
 def _num(d: Decimal | None) -> str:
@@ -62,7 +45,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    family = cjk_font(font_manager) if lang == "zh-CN" else None
+    family = cjk_font(font_manager) if is_zh(lang) else None
     fig = Figure(figsize=(7.2, 3.2), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     xs = ch["days"]
@@ -184,7 +167,7 @@ def _shown(data: dict[str, Any], lang: str) -> Any:
 def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str, Any]:
     """The data as the template shows it: every value already formatted text."""
     wk = WEEKDAYS[lang]
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     shown = _shown(data, lang)
     days = []
     rows = []
@@ -382,7 +365,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
 
 
 def _risk_text(x: dict[str, Any], lang: str) -> str:
-    zh = lang == "zh-CN"
+    zh = is_zh(lang)
     if x["kind"] == "late_milestone":
         name = x["name"] or _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang)
         return (

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from changeflow.bilingual import is_zh
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path
 from changeflow.db.weekly import WeeklyReport
@@ -19,7 +20,7 @@ def mail_body(rep: WeeklyReport, lang: str) -> tuple[str, str]:
     client = rep.client.name
     # the attachment by the name it is stored and listed under (tasks.documents.names)
     name = Path(rep.document.path).name if rep.document is not None else ""
-    if lang == "zh-CN":
+    if is_zh(lang):
         subject = f"项目周报 {client} {rep.week}（第 {rep.version} 版）"
         lead = rep.contract.lead.name if rep.contract and rep.contract.lead else ""
         ours = rep.contract.our_lead.name if rep.contract and rep.contract.our_lead else ""

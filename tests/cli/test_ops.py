@@ -263,7 +263,10 @@ def test_backup_restore_round_trip_postgres(pg_url: str, tmp_path: Path, cli) ->
     ensure_secret()
     load_contract_file(EXAMPLES / "contract.yaml")
     key = intake_file(EXAMPLES / "taskbook.docx").key
-    intake_file(EXAMPLES / "taskbook.yaml")
+    other = tmp_path / "taskbook-2.yaml"  # a second task book (the same one again is refused)
+    text = (EXAMPLES / "taskbook.yaml").read_text(encoding="utf-8")
+    other.write_text(text.replace("OA 请假审批流程改造", "OA 用车申请流程"), encoding="utf-8")
+    intake_file(other)
     code, out, _ = cli("backup", "--out", str(tmp_path / "bk"), "--json")
     assert code == 0, out
     info = json.loads(out)

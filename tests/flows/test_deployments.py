@@ -42,7 +42,7 @@ def flows_defined_in_modules() -> dict[str, str]:
 
 
 def test_every_flow_module_is_deployed() -> None:
-    registered = {d.flow for d in DEPLOYMENTS}
+    registered = {d.ref for d in DEPLOYMENTS}
     missing = {f: file for f, file in flows_defined_in_modules().items() if f not in registered}
     assert not missing, (
         f"flows not deployed: {missing}; add one line each to DEPLOYMENTS in "
@@ -54,9 +54,9 @@ def test_registry_entries_load_and_are_unique() -> None:
     names = [d.name for d in DEPLOYMENTS]
     assert len(names) == len(set(names))
     for d in DEPLOYMENTS:
-        flow = d.load()
+        flow = d.flow
         assert (ROOT / d.entrypoint.split(":")[0]).is_file(), d.entrypoint
-        assert flow.description, f"{d.flow}: a docstring tells the lead what it does"
+        assert flow.description, f"{d.ref}: a docstring tells the lead what it does"
         assert CJK.search(d.description) and LATIN.search(d.description), d.name
 
 
@@ -105,7 +105,7 @@ def _bilingual(text: str) -> bool:
 def _untitled(entry: Any) -> list[str]:
     from changeflow.flows.deployments import form_schema
 
-    fields = _walk_properties(form_schema(entry.load(), entry.titles))
+    fields = _walk_properties(form_schema(entry.flow, entry.titles))
     return [path for path, prop in fields if not _bilingual(prop.get("title", ""))]
 
 

@@ -28,17 +28,17 @@ def _markdown(state) -> str:
 
 
 def test_a_fault_through_its_steps_from_the_forms(prefect_server: str, contract: str) -> None:
-    from changeflow.flows import steps
+    from changeflow.flows import maintenance
     from changeflow.tasks.maintenance import get_fault, report_fault
 
     key = report_fault(severity="crash", title="OA 无法登录", reporter="王芳").key
     for step, kwargs, state_after in (
-        (steps.respond, {"mode": "phone 电话"}, "responded"),
-        (steps.pause, {}, "on_hold"),
-        (steps.resume, {}, "responded"),
-        (steps.onsite, {}, "on_site"),
-        (steps.resolve, {"note": "重启服务"}, "resolved"),
-        (steps.close, {}, "closed"),
+        (maintenance.respond, {"mode": "phone 电话"}, "responded"),
+        (maintenance.pause, {}, "on_hold"),
+        (maintenance.resume, {}, "responded"),
+        (maintenance.onsite, {}, "on_site"),
+        (maintenance.resolve, {"note": "重启服务"}, "resolved"),
+        (maintenance.close, {}, "closed"),
     ):
         state = step(key=key, return_state=True, **kwargs)
         assert state.is_completed(), state.message
@@ -52,10 +52,10 @@ def test_a_fault_through_its_steps_from_the_forms(prefect_server: str, contract:
 def test_a_refused_step_fails_with_one_line_and_records_nothing(
     prefect_server: str, contract: str
 ) -> None:
-    from changeflow.flows import steps
+    from changeflow.flows import maintenance, steps
 
     before = all_counts()
-    state = steps.respond(key="FT-2099-9999", return_state=True)
+    state = maintenance.respond(key="FT-2099-9999", return_state=True)
     assert state.is_failed() and not state.is_crashed()
     assert state.message.startswith("失败 Failed:") and "\n" not in state.message
     assert "Traceback" not in state.message

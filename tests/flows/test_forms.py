@@ -18,7 +18,7 @@ def test_task_book_choices_are_bilingual_in_the_form_and_read_back_as_values() -
     from changeflow.tasks.taskbook import TaskBook
 
     entry = by_name()["intake"]
-    defs = form_schema(entry.load(), entry.titles)["definitions"]
+    defs = form_schema(entry.flow, entry.titles)["definitions"]
     assert defs["TaskBook"]["properties"]["priority"]["enum"] == ["高 high", "中 medium", "低 low"]
     assert defs["TaskBook"]["properties"]["priority"]["default"] == "中 medium"
     assert defs["TaskBook"]["properties"]["kind"]["enum"] == ["开发 dev", "变更 change"]

@@ -135,7 +135,7 @@ def set_repo(path: str | None) -> None:
 
 
 def approve(key: str, tmp_path: Path) -> None:
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
 
     p = tmp_path / "returned.docx"
     p.write_bytes(fill(plan_path(key)))

@@ -310,7 +310,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from changeflow.flows.deployments import DEPLOYMENTS
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
     from tests.support.approval import fill
     from tests.support.delivery import fill_certificate
 

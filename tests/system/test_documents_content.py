@@ -144,7 +144,7 @@ def week_project(submitted: str, db: str, tmp_path: Path) -> dict[str, Any]:
     """test_weekly's project (2026-W40, time tokens in every message) with one more commit by
     an author nobody in the contract has, and one with a conventional prefix."""
     from tests.support.gitrepo import GitRepo
-    from tests.tasks.test_weekly import _sync, make_project
+    from tests.tasks.weekly.test_weekly import _sync, make_project
 
     project = make_project(submitted, db, tmp_path)
     repo: GitRepo = project["repo"]

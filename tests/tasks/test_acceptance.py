@@ -38,7 +38,7 @@ def test_certificate_lists_the_deliverables_and_is_signed(live) -> None:
     import docx
 
     from changeflow.tasks.acceptance import issue_certificate
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     cert = issue_certificate(live, actor="李明")
     assert cert.version == 1 and cert.state == "live"

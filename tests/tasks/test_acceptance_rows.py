@@ -28,7 +28,7 @@ def _cert(key: str) -> Path:
 
 def _hand_in(data: bytes, tmp_path: Path, name: str = "验收单-回签.docx"):
     """The file as a client mails it: through the inbox's one door (``take_in``)."""
-    from changeflow.tasks.signoff import take_in
+    from changeflow.tasks.inbox import take_in
 
     path = tmp_path / name
     path.write_bytes(data)

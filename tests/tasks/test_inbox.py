@@ -96,7 +96,7 @@ def test_same_file_twice_through_the_inbox_is_one_decision(submitted: str, cli) 
 
 
 def test_two_inbox_passes_at_once_take_each_file_once(submitted: str) -> None:
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     make_plan(submitted)
     box = _inbox()
@@ -122,7 +122,7 @@ def test_two_inbox_passes_at_once_take_each_file_once(submitted: str) -> None:
 
 
 def test_file_still_being_copied_waits_for_the_next_pass(submitted: str) -> None:
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     (_inbox() / "new.yaml").write_text("client: x\n", "utf-8")
     report = process_inbox(settle_seconds=60)
@@ -197,7 +197,7 @@ def test_record_decision_flow_with_evidence_from_the_inbox(
     md = next(a for a in read_artifacts(state.state_details.flow_run_id) if a.type == "markdown")
     assert "王芳" in md.data and "kickoff" in md.data
     # the inbox pass leaves the evidence folder alone
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     assert process_inbox(settle_seconds=0).items == []
 
@@ -257,7 +257,7 @@ def test_kickoff_flow_after_ui_decision(
 
 
 def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) -> None:
-    from changeflow.tasks.signoff import inbox as approval
+    from changeflow.tasks import inbox as approval
 
     make_plan(submitted)
     work = _inbox() / ".processing"
@@ -275,7 +275,7 @@ def test_a_file_left_by_a_dead_pass_is_taken_again(submitted: str, monkeypatch) 
 def test_a_copy_still_arriving_waits_until_it_is_complete(submitted: str) -> None:
     """Half a .docx (a copy in progress over a slow share) is left for the next pass, not
     refused as truncated; once complete it is taken."""
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     make_plan(submitted)
     data = fill(plan_path(submitted))
@@ -296,7 +296,7 @@ def test_an_incomplete_file_left_unchanged_for_long_is_refused_with_its_reason(
     import os
     import time
 
-    from changeflow.tasks.signoff import INCOMPLETE_GRACE_SECONDS, process_inbox
+    from changeflow.tasks.inbox import INCOMPLETE_GRACE_SECONDS, process_inbox
 
     make_plan(submitted)
     data = fill(plan_path(submitted))
@@ -314,7 +314,7 @@ def test_an_incomplete_file_left_unchanged_for_long_is_refused_with_its_reason(
 def test_a_new_file_named_like_a_dead_pass_claim_loses_nothing(submitted: str, monkeypatch) -> None:
     """A pass died holding 'r.docx'; a new 'r.docx' arrived meanwhile. Both are taken: the
     claim returns under a free name, nothing is overwritten."""
-    from changeflow.tasks.signoff import inbox as inbox_room
+    from changeflow.tasks import inbox as inbox_room
 
     make_plan(submitted)
     work = _inbox() / ".processing"
@@ -335,7 +335,7 @@ def test_a_new_file_named_like_a_dead_pass_claim_loses_nothing(submitted: str, m
 
 
 def test_two_claims_of_one_name_never_collide(submitted: str) -> None:
-    from changeflow.tasks.signoff.inbox import _claim_name, original_name
+    from changeflow.tasks.inbox import _claim_name, original_name
 
     a, b = _claim_name("回签.docx"), _claim_name("回签.docx")
     assert a != b and original_name(Path(a)) == original_name(Path(b)) == "回签.docx"

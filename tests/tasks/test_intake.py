@@ -263,9 +263,10 @@ def test_intake_names_client_contract_count_and_next_step(contract: str, cli) ->
     assert "CR-2026-0001" in line and "client 示例集团有限公司" in line
     assert "contract OA-2026" in line and "3 requirement(s)" in line
     assert "next: changeflow plan CR-2026-0001" in line
-    code, out, _ = cli("intake", str(EXAMPLES / "taskbook.docx"), "--json")
-    data = yaml.safe_load(out)
-    assert data["contract"] == "OA-2026" and data["requirements"] == 3
+    # the same task book as .docx (same project, client and requirements): refused, named
+    code, out, err = cli("intake", str(EXAMPLES / "taskbook.docx"), "--json")
+    assert code == 2 and not out.strip(), out
+    assert "already taken in as CR-2026-0001" in err and "taskbook.docx" in err
 
 
 def test_every_bad_field_is_named_at_once(contract: str, tmp_path: Path, cli) -> None:

@@ -170,14 +170,15 @@ def test_late_approval_moves_the_schedule(submitted: str, repo: git.Repo, tmp_pa
     _set_repo(repo.working_tree_dir)
     make_plan(submitted, start=date(2026, 11, 2))  # planned to start before today
     p = tmp_path / "r.docx"
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
 
     p.write_bytes(fill(plan_path(submitted)))
     approve_file(p)
     res = kickoff(submitted)
     assert res["shifted_from"] == "2026-11-02"
     assert res["planned_start"] > today_local()
-    assert res["mail"]["status"] == "not-sent"  # no SMTP configured here: said, not hidden
+    assert res["mail"]["status"] == "not-set-up"  # no mail settings here: said, not hidden
+    assert "CHANGEFLOW_SMTP_HOST" in res["mail"]["error"]
 
 
 # --- the mail module -------------------------------------------------------------------
@@ -202,7 +203,7 @@ def test_send_mail_once_per_key_with_attachment(db: str, smtp: Sink) -> None:
 def test_send_mail_refuses_bad_addresses_and_missing_server(db: str) -> None:
     from changeflow.tasks.mail import send_mail
 
-    with pytest.raises(ConfigError, match="no SMTP server"):
+    with pytest.raises(ConfigError, match="mail is not set up"):
         send_mail(["a@x.example"], "s", "b")
     with pytest.raises(InputError, match="not a mail address"):
         send_mail(["a@x.example\r\nRCPT TO:<b@y>"], "s", "b")

@@ -174,7 +174,7 @@ def test_the_plan_corpus_through_the_inbox(submitted: str, tmp_path: Path) -> No
     """Every refused class ends in refused/ with its reason and the request stays planned;
     then a genuine filling in another layout is recorded. Every file ends in one place."""
     from changeflow.settings import get_settings
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
     from tests.support.helpers import states
 
     inbox = get_settings().inbox

@@ -3,7 +3,7 @@ precondition, input) and the defect a manual case found; a fault's root cause, p
 and the client's confirmation
 
 Revision ID: 0040
-Revises: 0015
+Revises: 0070
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0040"
-down_revision = "0015"
+down_revision = "0070"
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,6 @@ the week replaces it and adds nothing to the next week)."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -88,14 +86,6 @@ def report_period(session: Session, client: Client, week: str) -> Period:
         t0=t0,
         t1=t1,
     )
-
-
-def _sum_groups(rows: Sequence[Any]) -> dict[Any, Decimal]:
-    """(key..., hours_text, count) rows -> exact Decimal sum per key."""
-    out: dict[Any, Decimal] = defaultdict(Decimal)
-    for *key, hours, n in rows:
-        out[key[0] if len(key) == 1 else tuple(key)] += Decimal(hours) * n
-    return out
 
 
 def _pd(hours: Decimal, per_day: Decimal) -> Decimal:

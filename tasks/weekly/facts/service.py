@@ -1,5 +1,5 @@
 """Facts from the maintenance side of the contract: SLA breaches of fault clocks and the days
-with a daily run log (运行日志); both empty when maintenance is not installed."""
+with a daily run log (运行日志)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ def _sla_breaches(
 ) -> list[dict[str, Any]]:
     """Fault clocks breached with their due time in the period (the maintenance module's
     rules: pauses, a visit counting as the response...)."""
-    try:
-        from ...maintenance import breaches_between
-    except ImportError:  # pragma: no cover - maintenance not installed
-        return []
+    from ...maintenance import breaches_between
+
     return [
         {
             "key": b["key"],
@@ -42,10 +40,8 @@ def _run_log_days(
     """Days of the period with a daily run log (运行日志) of the contract (maintenance)."""
     if contract is None:
         return set()
-    try:
-        from changeflow.db.maintenance import RunLogEntry
-    except ImportError:  # pragma: no cover - maintenance not installed
-        return set()
+    from changeflow.db.maintenance import RunLogEntry
+
     return set(
         session.scalars(
             select(RunLogEntry.day).where(

@@ -364,7 +364,7 @@ def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> N
     """The inbox knows every signable kind from the one table: a returned dispatch order
     dropped there is read and recorded like one given to ``dispatch signoff``."""
     from changeflow.settings import get_settings
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
     done = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:05",

@@ -317,9 +317,11 @@ def test_a_task_book_by_mail_and_another_clients_file(submitted, servers, cli, t
     path = tmp_path / "contract.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert cli("contract", "load", str(path))[0] == 0
-    servers.imap.append(
-        reply(None, [("任务书.docx", (EXAMPLES / "taskbook.docx").read_bytes())], subject="新需求")
-    )
+    # a new task book (the sample one is taken in already: the same again would be refused)
+    from tests.support.helpers import fill_taskbook, sample_taskbook
+
+    book = fill_taskbook(sample_taskbook() | {"project": "OA 会议室预订"}, tmp_path / "new.docx")
+    servers.imap.append(reply(None, [("任务书.docx", book.read_bytes())], subject="新需求"))
     code, out, err = cli("mailbox", "--json")
     assert code == 0, err
     (item,) = json.loads(out)["items"]

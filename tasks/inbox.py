@@ -24,13 +24,11 @@ from docx.document import Document as DocxDocument
 from changeflow.db.types import utcnow
 from changeflow.errors import ChangeflowError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.wordparts import read_custom_properties
 
-from ..inputs import open_docx, read_limited
-from ..wordkit import read_custom_properties
-from .decisions import approve_document, row_conclusions_line
-from .kinds import signable
-from .reading import read_returned
-from .sealing import P_MAC
+from .inputs import open_docx, read_limited
+from .returned import approve_document
+from .signoff import P_MAC, read_returned, row_conclusions_line, signable
 
 Outcome = Literal["intake", "decision", "duplicate", "refused", "retry", "waiting"]
 
@@ -112,7 +110,7 @@ def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
         return "taskbook", doc
     if signable(props.get("changeflow.kind")) is not None:
         return "signed", doc  # a document of ours that lost its signature: refused there
-    from ..taskbook import parse_docx
+    from .taskbook import parse_docx
 
     try:
         parse_docx(data, source)
@@ -202,9 +200,9 @@ def take_in(
     ("client", the task book's client) or ("request", the returned document's request key);
     it raises InputError to refuse (the mailbox: a sender may only send their own client's
     files)."""
-    from ..inputs import load_yaml
-    from ..intake import intake
-    from ..taskbook import parse_docx, validate
+    from .inputs import load_yaml
+    from .intake import intake
+    from .taskbook import parse_docx, validate
 
     source = str(path)
     what, doc = classify(path, data)

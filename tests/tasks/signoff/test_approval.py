@@ -76,7 +76,8 @@ def _write(tmp_path: Path, data: bytes, name: str = "returned.docx") -> Path:
 
 def _refused(cli, path: Path, code: str, *words: str) -> str:
     """The CLI refuses with exit 2 naming the file; nothing is written anywhere."""
-    from changeflow.tasks.signoff import Refused, approve_file
+    from changeflow.tasks.returned import approve_file
+    from changeflow.tasks.signoff import Refused
 
     before = counts()
     with pytest.raises(InputError) as info:
@@ -100,7 +101,7 @@ def _refused(cli, path: Path, code: str, *words: str) -> str:
 def test_issued_plan_carries_a_verifiable_signature(planned: str) -> None:
     from changeflow.tasks.inputs import open_docx
     from changeflow.tasks.signoff import canonical_lines, content_digest, signature_of
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     path = plan_path(planned)
     d = open_docx(path.read_bytes(), str(path))
@@ -205,14 +206,14 @@ def test_older_key_still_verifies_after_rotation(planned: str, cli, tmp_path: Pa
 
 
 def test_refuses_a_document_without_signature(planned: str, cli, tmp_path: Path) -> None:
-    from changeflow.tasks.wordkit import write_custom_properties
+    from changeflow.wordparts import write_custom_properties
 
     data = fill(plan_path(planned), edit=lambda d: write_custom_properties(d, {}))
     _refused(cli, _write(tmp_path, data), "unsigned", "no changeflow signature")
 
 
 def test_refuses_forged_properties(planned: str, cli, tmp_path: Path) -> None:
-    from changeflow.tasks.wordkit import read_custom_properties, write_custom_properties
+    from changeflow.wordparts import read_custom_properties, write_custom_properties
 
     def bump_version(d) -> None:
         props = read_custom_properties(d)
@@ -266,7 +267,7 @@ def test_refuses_a_stale_version(planned: str, cli, tmp_path: Path) -> None:
 
 
 def test_refuses_another_requests_document(planned: str, cli, tmp_path: Path) -> None:
-    from changeflow.tasks.wordkit import read_custom_properties, write_custom_properties
+    from changeflow.wordparts import read_custom_properties, write_custom_properties
 
     other = second_request()
     make_plan(other)
@@ -369,7 +370,7 @@ def test_same_file_twice_is_one_decision(planned: str, cli, tmp_path: Path) -> N
 
 
 def test_two_threads_at_once_give_one_decision(planned: str, tmp_path: Path) -> None:
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
 
     path = _write(tmp_path, fill(plan_path(planned)))
     results, errors = [], []
@@ -436,7 +437,7 @@ def test_concurrent_ingestion_on_postgres(pg_url: str, tmp_path: Path) -> None:
     from changeflow.db.migrate import upgrade
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
-    from changeflow.tasks.signoff import approve_file
+    from changeflow.tasks.returned import approve_file
     from changeflow.tasks.signoff.keys import ensure_secret
 
     upgrade(pg_url)

@@ -22,6 +22,7 @@ from changeflow.tasks.calendar import (
     parse_official_year,
     set_contract_day,
 )
+from tests.support.helpers import ROOT
 
 TZ = ZoneInfo("Asia/Shanghai")
 D = date.fromisoformat
@@ -230,7 +231,7 @@ def test_parse_official_year_reports_file_and_field(tmp_path: Path) -> None:
 
 
 def test_shipped_example_is_refused_as_official() -> None:
-    example = Path(__file__).parents[2] / "examples" / "calendar-2027.yaml"
+    example = ROOT / "examples" / "calendar-2027.yaml"
     data = example.read_bytes()
     with pytest.raises(InputError) as err:
         parse_official_year(data, str(example))

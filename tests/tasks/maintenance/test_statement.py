@@ -13,7 +13,7 @@ import pytest
 
 from changeflow.errors import InputError
 from changeflow.tasks import maintenance as mt
-from tests.support.helpers import all_counts
+from tests.support.helpers import ROOT, all_counts
 from tests.support.maintenance import fill_signoff, fill_statement, stored
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -57,7 +57,7 @@ def test_issue_fill_hand_in_through_the_inbox(contract: str, cli, tmp_path: Path
     from changeflow.db.maintenance import SlaStatement
     from changeflow.db.session import transaction
     from changeflow.settings import get_settings
-    from changeflow.tasks.signoff import process_inbox
+    from changeflow.tasks.inbox import process_inbox
 
     september(tmp_path)
     # October's work is not in September's statement (the year as it stood at its end)
@@ -210,8 +210,10 @@ def test_september_october_simulation(cf_home, monkeypatch, tmp_path: Path) -> N
     from decimal import Decimal
 
     for name in ("CHANGEFLOW_SMTP_HOST", "CHANGEFLOW_SMTP_PORT", "CHANGEFLOW_SMTP_SECURITY"):
-        monkeypatch.delenv(name, raising=False)  # what the simulation sets is undone after
-    path = Path(__file__).parents[2] / "examples" / "sla_simulation.py"
+        # what the simulation sets is undone after (a delenv of an unset name is not undone)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    path = ROOT / "examples" / "sla_simulation.py"
     spec = importlib.util.spec_from_file_location("sla_simulation", path)
     assert spec and spec.loader
     sim = importlib.util.module_from_spec(spec)

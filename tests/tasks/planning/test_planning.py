@@ -85,7 +85,7 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     assert "¥19,300.00" in flat and "¥1,158.00" in flat and "6%" in flat
     items = next(t for t in tables if t[0][0] == "序号" and "金额（元）" in t[0])
     assert len(items) == 1 + 11  # header + one row per work item
-    assert items[1][6] == "2" and items[1][7] == "0"  # nothing covered by the fee
+    assert items[1][6] == "2" and items[1][7] == "2"  # covered by the year's service
     assert items[1][8] == "1,200.00" and items[1][9] == "2,400.00"
     assert "*" not in flat  # nothing provisional
     # the approval table: labels on the left, empty cells on the right
@@ -98,7 +98,7 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     assert seal[0] == ["签章", "甲方（委托单位）", "乙方（承建单位）"]
     assert [row[0] for row in seal[1:]] == ["签字", "盖章", "日期"]
     # real properties, A4, stored with its sha256
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     props = read_custom_properties(d)
     assert props["changeflow.kind"] == "plan" and props["changeflow.plan_version"] == "1"
@@ -630,7 +630,9 @@ def test_service_days_and_fee_add_up_against_the_contract(contract: str) -> None
     sd = first["service_days"]
     # 24 service days a year, nothing used yet: the fee covers all 19 person-days
     assert (sd["quota"], sd["before"], sd["uses"], sd["after"]) == ("24", "24", "19", "5")
-    assert (sd["covered"], sd["billed"], first["total"]) == ("19", "0", "0.00")
+    # the budget shows the work's value; nothing beyond the year's days is billed
+    assert (sd["covered"], sd["billed"], first["total"]) == ("19", "0", "20458.00")
+    assert (sd["value"], sd["billed_amount"], sd["billed_total"]) == ("19300.00", "0.00", "0.00")
     record_decision(one, "approve", "王芳", today_local(), channel="cli")
     from changeflow.db.models import Contract
     from changeflow.db.session import transaction
@@ -651,28 +653,34 @@ def test_service_days_and_fee_add_up_against_the_contract(contract: str) -> None
     billed = Decimal(0)
     for i in items:
         pd = Decimal(i["person_days"]) - Decimal(i["covered_days"])
+        # the item's amount is its value at the contract's rate; beyond the year's days the
+        # developer's days are billed at the extra rate
+        value = Decimal(i["person_days"]) * Decimal(i["day_rate"])
+        assert Decimal(i["amount"]) == value.quantize(Decimal("0.01"))
         rate = Decimal("1100.00") if i["role"] == "developer" else Decimal(i["day_rate"])
-        assert Decimal(i["day_rate"]) == rate
-        assert Decimal(i["amount"]) == (pd * rate).quantize(Decimal("0.01"))
-        billed += Decimal(i["amount"])
-    assert Decimal(second["subtotal"]) == billed == Decimal(sd["billed_amount"])
-    assert Decimal(second["total"]) == billed + Decimal(second["tax"])
+        billed += (pd * rate).quantize(Decimal("0.01"))
+    assert billed == Decimal(sd["billed_amount"])
+    assert Decimal(sd["billed_total"]) == billed + (billed * Decimal("0.06")).quantize(
+        Decimal("0.01")
+    )
+    assert Decimal(second["subtotal"]) == Decimal(sd["value"]) == Decimal("19300.00")
     _, tables, _ = _doc_text(second["document"])
     flat = "\n".join("|".join(row) for t in tables for row in t)
-    assert "本计划使用 19 天；合同年度剩余 5 天 → -14 天" in flat  # on the cover
-    assert "年费覆盖（人日）|5" in flat and "另行计费（人日）|14" in flat
-    assert "其他已批准计划已用|19" in flat
+    assert "年度服务覆盖 5 人日，超出 14 人日另行计费；年度剩余 5 天 → -14 天" in flat  # cover
+    assert "年度服务覆盖（人日）|5" in flat and "超出年度服务天数（人日）|14" in flat
+    assert "其他已批准开发已用/已安排|19" in flat
 
 
 def test_development_outside_the_service_days_is_all_billed(submitted: str) -> None:
     from changeflow.tasks.planning import make_plan
 
+    _counting_contract(development_counts=False)
     r = make_plan(submitted, start=D("2026-11-30"))
     sd = r["service_days"]
     assert sd["counts"] is False and sd["uses"] == "0" and sd["covered"] == "0"
     assert sd["billed"] == "19" and r["total"] == "20458.00"
     _, tables, _ = _doc_text(r["document"])
-    assert "开发工作不计入合同服务天数，全部另行计费" in "\n".join(
+    assert "按合同约定，项目开发不占用年度服务天数，全部按人日单价计费" in "\n".join(
         "|".join(row) for t in tables for row in t
     )
 
@@ -681,7 +689,8 @@ def test_a_draft_cannot_be_approved_or_sent(submitted: str, cli) -> None:
     from changeflow.db.models import Document
     from changeflow.db.session import transaction
     from changeflow.tasks.planning import make_plan
-    from changeflow.tasks.signoff import Refused, approve_document, record_decision, today_local
+    from changeflow.tasks.returned import approve_document
+    from changeflow.tasks.signoff import Refused, record_decision, today_local
 
     r = make_plan(submitted, start=D("2026-11-30"))
     assert r["status"] == "draft" and _state(submitted) == "submitted"
@@ -759,7 +768,7 @@ def _book(key: str, ratio: Decimal) -> None:
     from changeflow.db.git import TimeEntry
     from changeflow.db.models import Request
     from changeflow.db.session import transaction
-    from changeflow.tasks.planning.staffing import approved_plan
+    from changeflow.tasks.servicedays import approved_plan
 
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == key))

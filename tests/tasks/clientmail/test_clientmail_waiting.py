@@ -13,12 +13,13 @@ import pytest
 import yaml
 
 from tests.support.delivery import go_live, state_of
+from tests.support.helpers import ROOT
 from tests.support.mail import CLIENT, body_text
 
 pytestmark = pytest.mark.slow
 SH = ZoneInfo("Asia/Shanghai")
 CLAUSE = "第九条 甲方收到验收申请后 5 个工作日内未提出书面异议的，视同验收合格（逾期视同验收）"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = ROOT / "examples"
 
 
 def at(text: str) -> datetime:

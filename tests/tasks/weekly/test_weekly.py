@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from changeflow.errors import InputError
 from tests.support.gitrepo import GitRepo
+from tests.support.helpers import ROOT
 
 SH = ZoneInfo("Asia/Shanghai")
 ZW = ("Zhang Wei", "zhang.wei@contractor.example")  # 张伟 (git alias "Zhang Wei")
@@ -352,7 +353,7 @@ def test_late_milestone_is_a_risk(project: dict[str, Any]) -> None:
 
 def test_report_document_zh_and_en(project: dict[str, Any]) -> None:
     from changeflow.tasks import weekly
-    from changeflow.tasks.wordkit import read_custom_properties
+    from changeflow.wordparts import read_custom_properties
 
     key = project["key"]
     r = weekly.make_report("2026-W40", "DEMO", lang="zh-CN", actor="李明")
@@ -740,7 +741,7 @@ def test_week_data_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     from changeflow.tasks.intake import intake_file
     from changeflow.tasks.signoff.keys import ensure_secret
 
-    root = Path(__file__).resolve().parents[2] / "examples"
+    root = ROOT / "examples"
     upgrade(pg_url)
     ensure_secret()
     load_contract_file(root / "contract.yaml")

@@ -1,0 +1,28 @@
+"""Maintenance commands, one module per command group (like ``cli/demo``):
+
+- ``faults``: ``changeflow fault`` (a fault and its response clocks);
+- ``dispatch``: ``changeflow dispatch`` (dispatch orders, 派工单);
+- ``usage``: ``changeflow contract usage`` (the contract year's service days);
+- ``runlog``: ``changeflow runlog`` (the daily run log, 运行日志);
+- ``sla``: ``changeflow sla`` (the monthly SLA report and statement);
+- ``common``: the options they share.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .dispatch import dispatch_app
+from .faults import fault_app
+from .runlog import runlog_app
+from .sla import sla_app
+from .usage import _contract_app, contract_usage_cmd
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fault``, ``dispatch``, ``contract usage``, ``runlog`` and ``sla`` to ``app``."""
+    app.add_typer(fault_app, name="fault")
+    app.add_typer(dispatch_app, name="dispatch")
+    _contract_app(app).command("usage")(contract_usage_cmd)
+    app.add_typer(runlog_app, name="runlog")
+    app.add_typer(sla_app, name="sla")
