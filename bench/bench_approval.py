@@ -91,7 +91,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         verify_stored,
     )
 
-    n = 10 if quick else 40
+    n = 6 if quick else 40
     with tempfile.TemporaryDirectory() as tmp:
         _setup(Path(tmp) / "var")
         files = _planned(n)

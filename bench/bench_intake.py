@@ -37,7 +37,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.tasks.intake import intake
     from changeflow.tasks.taskbook import parse_docx, validate
 
-    n = 20 if quick else 100
+    n = 10 if quick else 100
     data = (ROOT / "examples" / "taskbook.docx").read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         _setup(Path(tmp) / "var")

@@ -42,7 +42,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.tasks.planning import latest_plan, plan_context, render_plan
     from changeflow.tasks.wordkit import clean, house_context, template_path
 
-    n = 10 if quick else 30
+    n = 4 if quick else 30
     with tempfile.TemporaryDirectory() as tmp:
         key, _ = _plan_fixture(Path(tmp) / "var")
         from sqlalchemy import select

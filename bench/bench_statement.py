@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.bench_approval import _setup
-from bench.common import row, timed
+from bench.common import bare_docxtpl, row, timed
 
 SH = ZoneInfo("Asia/Shanghai")
 MONTHS = [f"{y}-{m:02d}" for y, m in [(2026, 7), (2026, 8), (2026, 9), (2026, 10), (2026, 11),
@@ -40,14 +40,12 @@ def _faults(month: str, n: int) -> None:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     import docx
-    from docxtpl import DocxTemplate
 
     from changeflow.settings import get_settings
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks.maintenance.statement import _context
     from changeflow.tasks.returned import approve_document
     from changeflow.tasks.signoff import check_content, read_returned, today_local, verify_stored
-    from changeflow.tasks.wordkit import template_path
     from tests.support.maintenance import fill_statement
 
     n = 6 if quick else len(MONTHS)
@@ -67,9 +65,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ctx = _context(mt.sla_report(MONTHS[0], "OA-2026", now), "zh-CN")
 
         def render_floor() -> None:
-            tpl = DocxTemplate(str(template_path("sla-report", "zh-CN")))
-            tpl.render(ctx, autoescape=True)
-            tpl.save(io.BytesIO())
+            bare_docxtpl("sla-report", ctx)
 
         floor_issue = timed(render_floor, repeat=n, warmup=1)
         store = get_settings().store_dir

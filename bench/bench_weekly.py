@@ -18,7 +18,6 @@ Run alone: ``python -m bench.bench_weekly [--quick]``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -29,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import row, timed
+from bench.common import bare_docxtpl, row, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE = 200
@@ -165,21 +164,13 @@ def _bare_sql(url: str, week: str) -> int:
 
 def _bare_render(context: dict[str, Any]) -> bytes:
     """The floor of the document: docxtpl alone on the same template and context."""
-    from docxtpl import DocxTemplate
-
-    from changeflow.tasks.wordkit import template_path
-
-    tpl = DocxTemplate(str(template_path("weekly", "zh-CN")))
-    tpl.render(context, autoescape=True)
-    buf = io.BytesIO()
-    tpl.save(buf)
-    return buf.getvalue()
+    return bare_docxtpl("weekly", context)
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from bench.bench_gitsync import cached_repo
+    from bench.bench_gitsync import FULL_COMMITS, QUICK_COMMITS, cached_repo
 
-    n = 20_000 if quick else 100_000
+    n = QUICK_COMMITS if quick else FULL_COMMITS
     repeat = 3 if quick else 5
     repo, info = cached_repo(n)
     with tempfile.TemporaryDirectory(prefix="bench-weekly-") as tmp:

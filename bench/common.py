@@ -62,3 +62,30 @@ def row(
 
 class Skipped(Exception):
     """A benchmark that cannot run here (e.g. no PostgreSQL); the message says what it needs."""
+
+
+def bare_docxtpl(
+    name: str, context: dict[str, Any], *, lang: str = "zh-CN", title: str = ""
+) -> bytes:
+    """The floor of every document figure: docxtpl alone rendering the shipped template
+    ``name`` with ``context`` and saving it (no fonts, properties, signature or caches).
+
+    The house style's header values (``house``) and the ``doc_date`` filter are given the
+    way ``tasks.wordkit.render`` gives them, so the floor renders whatever the templates
+    need today (a floor that builds its own context rots each time a template grows)."""
+    import io
+
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment
+
+    from changeflow.tasks.wordkit import doc_date, house_context, template_path
+
+    ctx = dict(context)
+    ctx.setdefault("house", house_context(name, ctx, title, lang))
+    env = Environment(autoescape=True)  # a fresh one: docxtpl compiles on every render
+    env.filters["doc_date"] = doc_date
+    tpl = DocxTemplate(str(template_path(name, lang)))
+    tpl.render(ctx, jinja_env=env, autoescape=True)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return buf.getvalue()

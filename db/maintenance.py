@@ -315,7 +315,7 @@ STATEMENT_STATES = ("issued", "agreed", "disputed")
 
 
 class SlaStatement(Base):
-    """One issued version of a contract's monthly SLA statement (SLA 月度服务对账单) and the
+    """One issued version of a contract's monthly SLA statement (月度服务对账单) and the
     client's confirmation written in its sign-off table (无异议/有异议, remarks, signer, date)."""
 
     __tablename__ = "sla_statement"

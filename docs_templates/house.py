@@ -152,10 +152,10 @@ def footer(doc: DocxDocument, lang: str) -> None:
 
 
 def _text_mm(text: str, size: float) -> float:
-    """Width of ``text`` on one line: a CJK character is one em, a Latin one 0.64 em (the
-    digits of DejaVu Sans, LibreOffice's stand-in for Calibri on a server)."""
-    em = size * 25.4 / 72
-    return sum(em if ord(c) > 0x2E7F else em * (0.32 if c in ",.:;!|'il " else 0.64) for c in text)
+    """Width of ``text`` on one line with the house fonts' real metrics (``fit.text_mm``)."""
+    from .fit import text_mm
+
+    return text_mm(text, size)
 
 
 def header_min_mm(text: str, size: float) -> float:

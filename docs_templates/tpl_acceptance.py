@@ -44,7 +44,7 @@ T: dict[str, Any] = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("验收单版本", "Certificate version"), "v{{ version }}"),
+        (("验收单版本", "Certificate version"), "{{ version_text }}"),
         (("上线版本", "Release"), "{{ release }}"),
         (("上线时间（北京时间）", "Went live (Asia/Shanghai)"), "{{ released_at }}"),
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
@@ -74,13 +74,10 @@ T: dict[str, Any] = {
         ("交付物", "Deliverable"),
         ("文件名", "File name"),
         ("版本", "Version"),
-        ("SHA-256", "SHA-256"),
     ],
     "h_tests": ("三、测试与上线", "3. Tests and go-live"),
     "tests": [
         (("测试结论", "Tests"), "{{ tests }}"),
-        (("发布标签", "Release tag"), "{{ tag }}"),
-        (("发布提交", "Release commit"), "{{ commit }}"),
     ],
     "h_open": ("遗留问题及约定完成日期", "Open items and agreed dates"),
     "open_cols": [("遗留问题", "Open item"), ("责任方", "Owner"), ("约定完成日期", "Agreed date")],
@@ -139,8 +136,8 @@ def acceptance(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["deliv_cols"]],
         "x",
         "deliverables",
-        ["{{ x.no }}", "{{ x.name }}", "{{ x.file }}", "{{ x.version }}", "{{ x.ident }}"],
-        [10, 30, 50, 12, 58],
+        ["{{ x.no }}", "{{ x.name }}", "{{ x.file }}", "{{ x.version }}"],
+        [10, 40, 70, 26.6],
         size=8,
     )
 

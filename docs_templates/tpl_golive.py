@@ -25,9 +25,7 @@ T: dict[str, Any] = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("上线版本", "Version"), "v{{ version }}"),
-        (("发布标签", "Release tag"), "{{ tag }}"),
-        (("发布提交", "Release commit"), "{{ commit }}"),
+        (("上线版本", "Version"), "{{ version_text }}"),
         (("上线时间（北京时间）", "Date and time (Asia/Shanghai)"), "{{ released_at }}"),
         (("实施工程师", "Engineer"), "{{ engineer }}"),
         (("测试结论", "Tests"), "{{ tests }}"),
@@ -51,20 +49,17 @@ T: dict[str, Any] = {
     ],
     "h_notes": ("六、发布说明", "6. Release notes"),
     "no_notes": ("（本次发布没有提交说明）", "(no commit messages in this release)"),
-    "h_commits": ("七、包含的提交", "7. Commits included"),
+    "h_commits": ("七、变更明细", "7. Changes included"),
     "commit_cols": [
         ("序号", "No."),
-        ("提交", "Commit"),
         ("日期", "Date"),
         ("作者", "Author"),
         ("变更内容", "Change"),
     ],
-    "h_modules": ("八、变更的模块", "8. Modules changed"),
-    "module_cols": [("模块", "Module"), ("文件数", "Files")],
-    "h_rollback": ("九、回退条件与回退步骤", "9. Rollback trigger and steps"),
+    "h_rollback": ("八、回退条件与回退步骤", "8. Rollback trigger and steps"),
     "trigger": ("回退条件：", "When to roll back: "),
     "steps_intro": ("回退步骤：", "Rollback steps:"),
-    "h_confirm": ("十、上线确认", "10. Confirmation"),
+    "h_confirm": ("九、上线确认", "9. Confirmation"),
     "confirm_intro": (
         "乙方实施工程师 {{ engineer }} 已按上述内容完成上线；甲方确认上线结果后签章。",
         "{{ engineer }} (the contractor's engineer) made the release above; the client"
@@ -107,18 +102,8 @@ def golive(lang: str) -> DocxDocument:
         [d.pick(c, lang) for c in T["commit_cols"]],
         "c",
         "commits",
-        ["{{ c.no }}", "{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
-        [10, 20, 33, 22, 61.6],  # a date and time (2026年11月30日 10:00) on one line
-    )
-
-    doc.add_heading(d.pick(T["h_modules"], lang), level=1)
-    d.loop_table(
-        doc,
-        [d.pick(c, lang) for c in T["module_cols"]],
-        "m",
-        "modules",
-        ["{{ m.name }}", "{{ m.files }}"],
-        [120, 40],
+        ["{{ c.no }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
+        [10, 33, 22, 81.6],  # widths from the content when rendered (docs_templates.fit)
     )
 
     doc.add_heading(d.pick(T["h_rollback"], lang), level=1)

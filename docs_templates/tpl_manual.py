@@ -24,7 +24,7 @@ T: dict[str, Any] = {
         (("请求编号", "Request"), "{{ key }}"),
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
-        (("文档版本", "Document version"), "v{{ version }}"),
+        (("文档版本", "Document version"), "{{ version_text }}"),
         (("编制日期", "Date"), "{{ issued }}"),
         (("适用版本", "For release"), "{{ release }}"),
     ],

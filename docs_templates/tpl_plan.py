@@ -25,12 +25,12 @@ T = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("计划版本", "Plan version"), "v{{ version }}"),
+        (("计划版本", "Plan version"), "{{ version_text }}"),
         (("编制日期", "Issued"), "{{ issued }}"),
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
         (
             ("计划周期", "Schedule"),
-            "{{ start }} — {{ end }}",
+            "{{ start }}{{ house.to }}{{ end }}",  # 至 / to (wordkit.house_context)
         ),
         (
             ("工期", "Duration"),

@@ -1,4 +1,4 @@
-"""Builder of the monthly SLA statement (SLA 月度服务对账单 / Monthly SLA Statement): the
+"""Builder of the monthly SLA statement (月度服务对账单 / Monthly SLA Statement): the
 month's faults with each clock (its rule, due time, actual time, result), the pauses and
 their reasons, the breaches with their causes, open clocks shown as open with their elapsed
 time, the month's service days and its dispatch orders (counted or not); a confirmation
@@ -12,9 +12,9 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
-from .tables import loop_table, pairs, widths
+from .tables import loop_table, pairs, tag, widths
 
-TITLE = ("SLA 月度服务对账单", "Monthly SLA Statement")
+TITLE = ("月度服务对账单", "Monthly SLA Statement")
 INFO = [
     (("统计月份", "Month"), "{{ month }}"),
     (("服务合同", "Contract"), "{{ contract }}"),
@@ -41,7 +41,7 @@ FAULT_COLS = [
     ("故障", "Fault"),
     ("时限", "Clock"),
     ("规定", "Rule"),
-    ("到期（月-日 时:分）", "Due (MM-DD hh:mm)"),
+    ("到期时间", "Due (MM-DD hh:mm)"),
     ("实际", "Actual"),
     ("结果", "Result"),
 ]
@@ -61,9 +61,15 @@ ORDER_COLS = [
     ("日期", "Date"),
     ("服务人员", "Staff"),
     ("服务天", "Service days"),
-    ("加班（小时）", "Overtime (h)"),
+    ("加班", "Overtime"),
     ("甲方验收", "Accepted"),
 ]
+NONE = {
+    "rows": ("本月没有故障。", "No faults this month."),
+    "pauses": ("本月没有计时暂停。", "No clock was paused this month."),
+    "breaches": ("本月没有超时。", "No time limit was breached this month."),
+    "orders": ("本月没有派工服务。", "No dispatch orders this month."),
+}
 H_CONFIRM = ("六、甲方确认", "6. The client's confirmation")
 CONFIRM_INTRO = (
     "请甲方核对上述记录，在下表右栏填写对账结果（“无异议”或“有异议”）、意见、签字人和日期，保存后将本文件发回。",
@@ -99,6 +105,7 @@ def sla_report(lang: str) -> DocxDocument:
     )  # fmt: skip
     widths(t, [34, 22, 22, 22, 32, 28])
     doc.add_heading(pick(H_FAULTS, lang), level=1)
+    tag(doc, "{%p if rows %}")
     t = loop_table(
         doc,
         [pick(c, lang) for c in FAULT_COLS],
@@ -108,7 +115,11 @@ def sla_report(lang: str) -> DocxDocument:
          "{{ r.actual }}", "{{ r.result }}"],
     )  # fmt: skip
     widths(t, [28, 28, 18, 26, 20, 20, 20])
+    tag(doc, "{%p else %}")
+    doc.add_paragraph(pick(NONE["rows"], lang))
+    tag(doc, "{%p endif %}")
     doc.add_heading(pick(H_PAUSES, lang), level=1)
+    tag(doc, "{%p if pauses %}")
     t = loop_table(
         doc,
         [pick(c, lang) for c in PAUSE_COLS],
@@ -117,7 +128,11 @@ def sla_report(lang: str) -> DocxDocument:
         ["{{ p.key }}", "{{ p.start }}", "{{ p.end }}", "{{ p.reason }}"],
     )
     widths(t, [28, 34, 34, 64])
+    tag(doc, "{%p else %}")
+    doc.add_paragraph(pick(NONE["pauses"], lang))
+    tag(doc, "{%p endif %}")
     doc.add_heading(pick(H_BREACHES, lang), level=1)
+    tag(doc, "{%p if breaches %}")
     t = loop_table(
         doc,
         [pick(c, lang) for c in BREACH_COLS],
@@ -126,7 +141,11 @@ def sla_report(lang: str) -> DocxDocument:
         ["{{ b.key }}", "{{ b.clock }}", "{{ b.over }}", "{{ b.cause }}"],
     )
     widths(t, [28, 24, 24, 84])
+    tag(doc, "{%p else %}")
+    doc.add_paragraph(pick(NONE["breaches"], lang))
+    tag(doc, "{%p endif %}")
     doc.add_heading(pick(H_ORDERS, lang), level=1)
+    tag(doc, "{%p if orders %}")
     t = loop_table(
         doc,
         [pick(c, lang) for c in ORDER_COLS],
@@ -136,6 +155,9 @@ def sla_report(lang: str) -> DocxDocument:
          "{{ o.overtime }}", "{{ o.accepted }}"],
     )  # fmt: skip
     widths(t, [26, 38, 20, 22, 18, 18, 18])
+    tag(doc, "{%p else %}")
+    doc.add_paragraph(pick(NONE["orders"], lang))
+    tag(doc, "{%p endif %}")
     # the confirmation stays on one page with its heading and the request above it
     doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(CONFIRM_INTRO, lang)).paragraph_format.keep_with_next = True

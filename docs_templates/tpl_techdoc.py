@@ -40,30 +40,35 @@ T: dict[str, Any] = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("文档版本", "Document version"), "v{{ version }}"),
+        (("文档版本", "Document version"), "{{ version_text }}"),
         (("编制日期", "Date"), "{{ issued }}"),
         (("编制人", "Author"), "{{ author }}"),
         (("计划版本", "Plan version"), "{{ plan_version }}"),
-        (("上线版本", "Release"), "{{ release }}"),
     ],
-    "h_files": ("七、变更文件清单", "7. Files changed"),
+    # commits, tags and files: for a technical reader, in one appendix at the end
+    "h_appendix": ("附录 技术信息", "Appendix: technical record"),
+    "appendix_intro": (
+        "本附录供甲方技术人员核对程序版本：本次变更涉及的文件、相关提交和发布标签。",
+        "For the client's technical staff: the files, commits and release tag of this change.",
+    ),
+    "h_files": ("变更文件清单", "Files changed"),
     "module_cols": [("模块", "Module"), ("文件数", "Files"), ("文件", "Paths")],
     "h_commits": ("相关提交", "Commits"),
     "commit_cols": [("提交", "Commit"), ("日期", "Date"), ("作者", "Author"), ("说明", "Message")],
     "no_commits": ("（暂无关联的提交）", "(no linked commits yet)"),
-    "h_rollback": ("八、回退方案", "8. Rollback"),
+    "h_rollback": ("七、回退方案", "7. Rollback"),
+    "h_release": ("发布标签", "Release tag"),
     "release": [
         (("发布标签", "Release tag"), "{{ tag }}"),
         (("发布提交", "Release commit"), "{{ commit }}"),
     ],
     # GB/T 8567's 需求的可追踪性: requirement -> cases -> result -> commits -> manual sections
-    "h_trace": ("九、需求的可追踪性", "9. Requirements traceability"),
+    "h_trace": ("八、需求的可追踪性", "8. Requirements traceability"),
     "trace_cols": [
         ("需求", "Req."),
         ("需求描述", "Requirement"),
         ("测试用例（结果）", "Test cases (result)"),
         ("测试结果", "Result"),
-        ("相关提交", "Commits"),
         ("用户手册章节", "Manual sections"),
     ],
 }
@@ -99,10 +104,21 @@ def techdoc(lang: str) -> DocxDocument:
 
     doc.add_paragraph(NOTES_MARKER)  # 一、引言 ... 六、出错处理
 
-    doc.add_heading(d.pick(T["h_files"], lang), level=1)
+    doc.add_heading(d.pick(T["h_rollback"], lang), level=1)
+    doc.add_paragraph(ROLLBACK_MARKER)
+
+    doc.add_heading(d.pick(T["h_trace"], lang), level=1)
+    d.loop_table(doc, [d.pick(c, lang) for c in T["trace_cols"]], "t", "trace",
+                 ["{{ t.no }}", "{{ t.text }}", "{{ t.cases }}", "{{ t.result }}",
+                  "{{ t.manual }}"], [12, 40, 46, 18, 30.6])  # fmt: skip
+
+    # the one place for commits, tags and files (docs_templates/fit keeps each on one line)
+    doc.add_heading(d.pick(T["h_appendix"], lang), level=1)
+    doc.add_paragraph(d.pick(T["appendix_intro"], lang))
     d.tag(doc, "{%p if modules %}")
+    doc.add_heading(d.pick(T["h_files"], lang), level=2)
     d.loop_table(doc, [d.pick(c, lang) for c in T["module_cols"]], "m", "modules",
-                 ["{{ m.name }}", "{{ m.files }}", "{{ m.paths }}"], [35, 20, 105])  # fmt: skip
+                 ["{{ m.name }}", "{{ m.files }}", "{{ m.paths }}"], [35, 20, 91.6])  # fmt: skip
     doc.add_heading(d.pick(T["h_commits"], lang), level=2)
     d.loop_table(doc, [d.pick(c, lang) for c in T["commit_cols"]], "c", "commits",
                  ["{{ c.sha }}", "{{ c.date }}", "{{ c.author }}", "{{ c.subject }}"],
@@ -110,15 +126,10 @@ def techdoc(lang: str) -> DocxDocument:
     d.tag(doc, "{%p else %}")
     doc.add_paragraph(d.pick(T["no_commits"], lang))
     d.tag(doc, "{%p endif %}")
-
-    doc.add_heading(d.pick(T["h_rollback"], lang), level=1)
-    doc.add_paragraph(ROLLBACK_MARKER)
+    d.tag(doc, "{%p if tag %}")
+    doc.add_heading(d.pick(T["h_release"], lang), level=2)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["release"]])
-
-    doc.add_heading(d.pick(T["h_trace"], lang), level=1)
-    d.loop_table(doc, [d.pick(c, lang) for c in T["trace_cols"]], "t", "trace",
-                 ["{{ t.no }}", "{{ t.text }}", "{{ t.cases }}", "{{ t.result }}",
-                  "{{ t.commits }}", "{{ t.manual }}"], [12, 32, 42, 16, 24, 34])  # fmt: skip
+    d.tag(doc, "{%p endif %}")
     keep_markdown_styles(doc)
     finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "techdoc-template", "changeflow.lang": lang})

@@ -27,12 +27,12 @@ T: dict[str, Any] = {
         (("项目名称", "Project"), "{{ title }}"),
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("报告版本", "Report version"), "v{{ version }}（第 {{ seq }} 次测试）"),
+        (("报告版本", "Report version"), "{{ version_text }}（第{{ seq }}次测试）"),
         (("测试期间", "Testing period"), "{{ period }}"),
         (("测试人员", "Testers"), "{{ testers }}"),
         (("测试结论", "Result"), "{{ verdict }}"),
     ],
-    "cover_en_version": "v{{ version }} (test run {{ seq }})",
+    "cover_en_version": "{{ version_text }} (test run {{ seq }})",
     "h_intro": ("1　引言", "1 Introduction"),
     "h_ident": ("1.1　标识", "1.1 Identification"),
     "h_system": ("1.2　系统概述", "1.2 System overview"),
@@ -108,17 +108,12 @@ T: dict[str, Any] = {
     "h_appendix": ("附录 A　自动化测试执行记录", "Appendix A. How the automated run was made"),
     "summary": [
         (("测试方式", "Source"), "{{ source }}"),
-        (("测试程序", "Test program"), "{{ command }}"),
-        (("被测提交", "Commit tested"), "{{ commit }}"),
-        (("代码仓库", "Repository"), "{{ repository }}"),
         (("测试套件", "Suites"), "{{ suites }}"),
         (("用例总数", "Cases"), "{{ cases }}"),
         (("通过", "Passed"), "{{ passed }}"),
         (("失败", "Failures"), "{{ failures }}"),
         (("错误", "Errors"), "{{ errors }}"),
         (("跳过", "Skipped"), "{{ skipped }}"),
-        (("耗时", "Duration"), "{{ duration }}"),
-        (("退出码", "Exit code"), "{{ exit_code }}"),
     ],
     "h_env": ("执行环境（乙方）", "Where it ran (contractor)"),
     "h_failed": ("失败用例", "Failed cases"),
@@ -132,8 +127,6 @@ T: dict[str, Any] = {
     "no_failed": ("本次测试没有失败的用例。", "No test case failed in this run."),
     "h_output": ("输出摘录", "Output excerpt"),
     "no_output": ("（测试通过，程序输出由乙方存档备查）", "(passed; the output is kept on file)"),
-    "h_files": ("JUnit 结果文件", "JUnit result files"),
-    "file_cols": [("文件", "File"), ("SHA-256", "SHA-256")],
 }
 
 
@@ -253,17 +246,6 @@ def testreport(lang: str) -> DocxDocument:
     doc.add_paragraph(d.pick(T["no_output"], lang))
     d.tag(doc, "{%p endif %}")
 
-    d.tag(doc, "{%p if junit_files %}")
-    doc.add_heading(d.pick(T["h_files"], lang), level=2)
-    d.loop_table(
-        doc,
-        [d.pick(c, lang) for c in T["file_cols"]],
-        "j",
-        "junit_files",
-        ["{{ j.name }}", "{{ j.sha256 }}"],
-        [60, 100],
-    )
-    d.tag(doc, "{%p endif %}")
     finish(doc, lang)
     write_custom_properties(
         doc, {"changeflow.kind": "testreport-template", "changeflow.lang": lang}

@@ -9,28 +9,26 @@ inside the cell. The progress chart is a marker paragraph that
 
 from __future__ import annotations
 
-from functools import partial
-
 from docx.document import Document as DocxDocument
 
 from changeflow.bilingual import is_zh, pick
 from changeflow.wordparts import write_custom_properties
 
+from . import weekly_tables as tables  # the tables, declared once
 from .blank import finish, new_document
-from .tables import loop_table, pairs
+from .tables import pairs
 
-# the weekly report's tables are dense: a size smaller than the other documents'
-weekly_table = partial(loop_table, size=8.5)
+SIZE = 8.5  # the weekly report's tables are dense: a size smaller than the other documents'
 
 TITLE = ("项目周报", "Weekly Project Report")
 T = {
     "cover": [
         (("委托单位（甲方）", "Client"), "{{ client }}"),
         (("服务合同", "Contract"), "{{ contract }}"),
-        (("报告周次", "Week"), "{{ week }}（{{ week_start }} — {{ week_end }}）"),
-        (("统计期间", "Period covered"), "{{ period_start }} — {{ period_end }}"),
+        (("报告周次", "Week"), "{{ week_text }}"),
+        (("统计期间", "Period covered"), "{{ period }}"),
         (("报告时间", "Report due"), "{{ report_day }}"),
-        (("报告版本", "Version"), "v{{ version }}（{{ generated }} 生成）"),
+        (("报告版本", "Version"), "{{ version_text }}（{{ generated }} 生成）"),
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
         (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
     ],
@@ -43,8 +41,7 @@ T = {
             " come; a later version replaces this one){% endif %}",
         ),
     ),
-    "cover_en_version": "v{{ version }} (made {{ generated }})",
-    "cover_en_week": "{{ week }} ({{ week_start }} — {{ week_end }})",
+    "cover_en_version": "{{ version_text }} (made {{ generated }})",
     "h_summary": ("一、本周概况", "1. Summary"),
     "summary": (
         "本周共 {{ working_days }} 个工作日（休息日：{{ days_off }}）。统计期间涉及 "
@@ -61,32 +58,8 @@ T = {
         "Nothing was recorded in this period: no commits, hours, stage changes or documents.",
     ),
     "h_calendar": ("二、工作日历", "2. Working days"),
-    "cal_cols": [
-        ("日期", "Date"),
-        ("工作日", "Working"),
-        ("说明", "Reason"),
-        ("运行日志", "Run log"),
-    ],
     "h_daily": ("三、每日开发情况", "3. Daily development status"),
-    "daily_cols": [
-        ("日期", "Date"),
-        ("需求", "Request"),
-        ("代码提交（作者）", "Commits (author)"),
-        ("工时", "Hours"),
-        ("阶段变化", "Stage changes"),
-        ("文档", "Documents"),
-    ],
     "h_progress": ("四、需求进度", "4. Progress of each request"),
-    "progress_cols": [
-        ("需求", "Request"),
-        ("阶段", "Stage"),
-        ("计划人日", "Planned PD"),
-        ("计划至今", "Planned to date"),
-        ("已完成", "Done PD"),
-        ("完成率", "Done %"),
-        ("滞后工作日", "Behind (wd)"),
-        ("人员（天数/工时）", "People (days/hours)"),
-    ],
     "h_chart": ("进度图（计划与实际累计人日）", "Progress chart (planned vs actual person-days)"),
     "h_milestones": ("里程碑", "Milestones"),
     "milestones_intro": (
@@ -94,38 +67,14 @@ T = {
         "Milestones due from the period start to the end of next week, done in the period, or"
         " late (the full list is in the plan).",
     ),
-    "milestone_cols": [
-        ("需求", "Request"),
-        ("里程碑", "Milestone"),
-        ("计划日期", "Due"),
-        ("完成日期", "Done on"),
-        ("滞后工作日", "Late (working days)"),
-        ("状态", "Status"),
-    ],
     "h_people": ("五、参与人员", "5. People involved"),
-    "people_cols": [
-        ("人员", "Person"),
-        ("天数", "Days"),
-        ("工时（小时）", "Hours"),
-        ("提交", "Commits"),
-        ("需求", "Requests"),
-    ],
     "h_risks": ("六、风险与问题", "6. Risks and issues"),
     "no_risks": ("暂无。", "None."),
     "h_next": ("七、下周计划", "7. Plan for next week"),
     "next_intro": (
-        "{{ next_week }}（{{ next_start }} — {{ next_end }}）计划进行的工作：",
-        "Work planned for {{ next_week }} ({{ next_start }} — {{ next_end }}):",
+        "{{ next_week }}计划进行的工作：",
+        "Work planned for {{ next_week }}:",
     ),
-    "next_cols": [
-        ("需求", "Request"),
-        ("工作内容", "Work"),
-        ("阶段", "Phase"),
-        ("人员", "Who"),
-        ("开始", "Start"),
-        ("结束", "End"),
-        ("人日", "PD"),
-    ],
     "no_next": ("下周无计划工作项。", "No planned work items next week."),
     "prov_title": ("注意：部分日期为暂定", "Note: some dates are provisional"),
 }
@@ -136,7 +85,6 @@ def weekly(lang: str) -> DocxDocument:
     doc = new_document(pick(TITLE, lang), lang)
     cover = [(pick(k, lang), v) for k, v in T["cover"]]
     if not is_zh(lang):
-        cover[2] = (cover[2][0], T["cover_en_week"])
         cover[5] = (cover[5][0], T["cover_en_version"])
     cover.append((pick(T["cover_as_of"][0], lang), pick(T["cover_as_of"][1], lang)))
     pairs(doc, cover, mm=(45, 115))
@@ -152,80 +100,22 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_calendar"], lang), level=1)
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["cal_cols"]],
-        "d",
-        "days",
-        ["{{ d.date }}", "{{ d.working }}", "{{ d.reason }}", "{{ d.run_log }}"],
-        [40, 18, 80, 22],
-    )
-
+    tables.CALENDAR.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_daily"], lang), level=1)
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["daily_cols"]],
-        "r",
-        "rows",
-        [
-            "{{ r.date }}",
-            "{{ r.key }}",
-            "{{ r.commits }}",
-            "{{ r.hours }}",
-            "{{ r.changes }}",
-            "{{ r.docs }}",
-        ],
-        [27, 24, 52, 12, 19, 12.6],  # a date (2026年11月30日) on one line
-    )
-
+    tables.DAILY.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_progress"], lang), level=1)
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["progress_cols"]],
-        "q",
-        "requests",
-        [
-            "{{ q.key }}\n{{ q.title }}",
-            "{{ q.state }}",
-            "{{ q.planned }}",
-            "{{ q.planned_to_date }}",
-            "{{ q.done }}",
-            "{{ q.pct }}",
-            "{{ q.slip }}",
-            "{{ q.people }}",
-        ],
-        [26, 13, 16, 16, 14, 16, 18, 27.6],
-    )
+    tables.PROGRESS.build(doc, lang, SIZE)
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
     doc.add_paragraph("{{ chart }}")
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if milestones %}")
     doc.add_heading(pick(T["h_milestones"], lang), level=2)
     doc.add_paragraph(pick(T["milestones_intro"], lang))
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["milestone_cols"]],
-        "m",
-        "milestones",
-        [
-            "{{ m.key }}",
-            "{{ m.name }}",
-            "{{ m.day }}",
-            "{{ m.done_on }}",
-            "{{ m.slip }}",
-            "{{ m.status }}",
-        ],
-        [22, 33, 26.5, 26.5, 18, 20.6],
-    )
+    doc.add_paragraph("{%p endif %}")
+    tables.MILESTONES.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_people"], lang), level=1)
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["people_cols"]],
-        "p",
-        "people",
-        ["{{ p.name }}", "{{ p.days }}", "{{ p.hours }}", "{{ p.commits }}", "{{ p.requests }}"],
-        [35, 18, 22, 18, 67],
-    )
+    tables.PEOPLE.build(doc, lang, SIZE)
 
     doc.add_heading(pick(T["h_risks"], lang), level=1)
     doc.add_paragraph("{%p for x in risks %}")
@@ -236,23 +126,10 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_next"], lang), level=1)
+    doc.add_paragraph("{%p if next_items %}")
     doc.add_paragraph(pick(T["next_intro"], lang))
-    weekly_table(
-        doc,
-        [pick(c, lang) for c in T["next_cols"]],
-        "n",
-        "next_items",
-        [
-            "{{ n.key }}",
-            "{{ n.title }}",
-            "{{ n.phase }}",
-            "{{ n.who }}",
-            "{{ n.start }}",
-            "{{ n.end }}",
-            "{{ n.person_days }}",
-        ],
-        [25, 27.6, 14, 14, 26.5, 26.5, 13],
-    )
+    doc.add_paragraph("{%p endif %}")
+    tables.NEXT.build(doc, lang, SIZE)
     doc.add_paragraph("{%p if not next_items %}")
     doc.add_paragraph(pick(T["no_next"], lang))
     doc.add_paragraph("{%p endif %}")

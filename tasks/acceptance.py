@@ -26,12 +26,13 @@ from changeflow.bilingual import is_zh, pick
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, next_version, put_document
+from changeflow.db.store import document_path, next_version
 from changeflow.docs_templates.tpl_acceptance import TITLE
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.wording import version_label
 
-from .documents import document_filename, kind_name
+from .documents import kind_name, store_issued
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -86,7 +87,7 @@ def deliverables(
                 "kind": kind,
                 "name": pick(names, lang),
                 "file": _shown_name(doc),
-                "version": f"v{doc.version}",
+                "version": version_label(doc.version, lang),
                 "ident": doc.sha256,
                 "draft": bool((doc.meta or {}).get("draft")),
             }
@@ -96,9 +97,9 @@ def deliverables(
         rows.append(
             {
                 "kind": "release",
-                "name": pick(("发布标签（程序代码）", "Release tag (code)"), lang),
-                "file": rel.tag,
-                "version": f"v{rel.version}",
+                "name": pick(("程序代码", "Program code"), lang),
+                "file": pick(("已部署至甲方生产环境", "deployed to production"), lang),
+                "version": version_label(rel.version, lang),
                 "ident": f"{pick(('提交', 'commit'), lang)} {rel.commit_sha}",
                 "draft": False,
             }
@@ -145,7 +146,7 @@ def certificate_context(
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
         "version": version,
-        "release": f"v{rel.version}",
+        "release": version_label(rel.version, lang),
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "our_lead": contract.our_lead.name if contract and contract.our_lead else "",
         "client_lead": contract.lead.name if contract and contract.lead else "",
@@ -351,12 +352,12 @@ def issue_certificate(
                 doc, kind=KIND, request=key, version=version, lang=lang
             ),
         )
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=key,
             kind=KIND,
             request=req,
-            filename=document_filename(key, KIND, version, lang),
             version=version,
             lang=lang,
             meta={"release": ctx["tag"], "issued_by": actor, "inputs": digest},

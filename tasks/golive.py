@@ -29,10 +29,11 @@ from changeflow.db.delivery import Release, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Person, Request
 from changeflow.db.session import on_rollback, transaction
-from changeflow.db.store import document_path, put_document
+from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
+from changeflow.wording import version_label
 
 from .documents import (
     CATEGORIES,
@@ -40,8 +41,8 @@ from .documents import (
     category_title,
     change_line,
     describe,
-    document_filename,
     person_shown,
+    store_issued,
 )
 from .inputs import clean_text
 from .testing import actor_name, project_repo, resolve_commit, tests_line, verdict_reason
@@ -57,7 +58,7 @@ DEFAULT_ROLLBACK = {
     "zh-CN": [
         "通知甲方项目负责人及相关用户，暂停与本次变更相关的业务操作。",
         "停止 OA 应用服务，备份当前数据库和附件目录。",
-        "将程序切换回上一版本 {previous}（本次版本标签 {tag}），重新部署。",
+        "将程序切换回本次上线前的版本，重新部署（版本标签见技术文档附录）。",
         "如本次上线包含数据库变更，用上线前的备份恢复数据库。",
         "重启服务，验证登录、待办和审批流程正常。",
         "在上线记录中注明回退时间和原因，并通知甲方回退完成。",
@@ -65,7 +66,7 @@ DEFAULT_ROLLBACK = {
     "en": [
         "Tell the client's project lead and the users concerned; pause the affected work.",
         "Stop the OA application service; back up the current database and attachments.",
-        "Switch back to the previous version {previous} (this release is {tag}) and deploy it.",
+        "Switch back to the version before this go-live and deploy it (tags: technical document).",
         "If this release changed the database, restore the backup taken before the go-live.",
         "Restart the service; check login, to-do lists and the approval workflows.",
         "Write the time and the reason of the rollback on this record; tell the client.",
@@ -549,9 +550,10 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
         "version": rel.version,
+        "version_text": version_label(rel.version, lang),
         "tag": rel.tag,
         "commit": rel.commit_sha,
-        "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "released_at": rel.released_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0),
         "released_by": released_by,
         "tests": tests,
         "test_environment": environment,  # the client's, from the contract (not our machine)
@@ -720,12 +722,12 @@ def golive(
         session.add(rel)
         session.flush()
         data = render_golive(rel, lang)
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=key,
             kind="golive",
             request=req,
-            filename=document_filename(key, "golive", version, lang),
             version=version,
             lang=lang,
             meta={"tag": tag, "commit": sha, "release": version},

@@ -124,19 +124,42 @@ def docx_to_pdf(data: bytes, name: str = "document.docx", timeout: float = PDF_T
 _LEGACY_PREFIX = re.compile(r"^v\d+-(?:zh-CN|en)-")
 
 
+def pdf_of(session: Session, doc: Document) -> Document | None:
+    """The PDF made of ``doc`` (its sibling in the store: kind ``<kind>-pdf``, the same
+    request, version and language), or None."""
+    return session.scalars(
+        select(Document).where(
+            Document.request_id == doc.request_id,
+            Document.kind == f"{doc.kind}-pdf",
+            Document.version == doc.version,
+            Document.lang == doc.lang,
+        )
+    ).first()
+
+
+def download(doc_id: int, pdf: bool = False) -> tuple[str, str, str] | None:
+    """(absolute file, download name, media type) of a recorded document (with ``pdf``: of
+    the PDF made of it), or None. Our documents' names start with their subject
+    (``tasks.documents.names``); an upload or an older store's file gets the request key
+    in front."""
+    with transaction() as s:
+        doc = s.get(Document, doc_id)
+        if doc is not None and pdf:
+            doc = pdf_of(s, doc)
+        if doc is None:
+            return None
+        path = document_path(doc)
+        key = doc.request.key if doc.request is not None else f"upload-{doc.id}"
+        name = path.name if path.name.startswith(key) else f"{key}-{path.name}"
+        return str(path), name, doc.media_type
+
+
 def export_pdf_in(session: Session, doc: Document) -> Document:
     """The PDF of ``doc`` in the store (made once; an existing one is returned)."""
     if not doc.path.endswith(".docx"):
         raise InputError(doc.path, "document", "only Word documents (.docx) are exported as PDF")
     kind = f"{doc.kind}-pdf"
-    existing = session.scalar(
-        select(Document).where(
-            Document.request_id == doc.request_id,
-            Document.kind == kind,
-            Document.version == doc.version,
-            Document.lang == doc.lang,
-        )
-    )
+    existing = pdf_of(session, doc)
     if existing is not None:
         return existing
     src = document_path(doc)

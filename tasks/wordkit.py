@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -90,6 +91,40 @@ def _jinja_env() -> Any:
     return env
 
 
+class _PatchedXml:
+    """docxtpl's ``patch_xml`` (the regex passes that turn Word's XML into Jinja source:
+    a third of a plan's render) is a pure function of the part's XML, which is the same for
+    every render of a template: kept by source, like the compiled templates."""
+
+    size = 64
+    items: dict[str, str] = {}
+    lock = threading.Lock()
+
+    @classmethod
+    def get(cls, src_xml: str, patch: Callable[[str], str]) -> str:
+        with cls.lock:
+            got = cls.items.get(src_xml)
+        if got is None:
+            got = patch(src_xml)
+            with cls.lock:
+                if len(cls.items) >= cls.size:
+                    cls.items.pop(next(iter(cls.items)))
+                cls.items[src_xml] = got
+        return got
+
+
+@lru_cache(maxsize=1)
+def _template_class() -> Any:
+    """DocxTemplate with the patched XML kept (everything else is docxtpl's own)."""
+    from docxtpl import DocxTemplate
+
+    class HouseTemplate(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            return _PatchedXml.get(src_xml, super().patch_xml)
+
+    return HouseTemplate
+
+
 def render(
     name: str,
     context: Mapping[str, Any],
@@ -116,12 +151,14 @@ def render(
     member responsible, ``author_of``), title and subject, created and modified now; nothing
     of the template's own properties is kept.
     """
-    from docxtpl import DocxTemplate
-
     lang = lang or get_settings().lang
-    tpl = DocxTemplate(str(template_path(name, lang)))
+    tpl = _template_class()(str(template_path(name, lang)))
     ctx = localise_dates(clean(dict(context)), lang)
     ctx["house"] = house_context(name, ctx, title, lang)
+    if "version" in ctx and "version_text" not in ctx:  # 第1版 (v1): one form everywhere
+        from changeflow.wording import version_label
+
+        ctx["version_text"] = version_label(ctx["version"], lang)
     tpl.render(ctx, jinja_env=_jinja_env(), autoescape=True)
     doc = tpl.docx
     _rendered_headers_in_place(doc)
@@ -142,6 +179,7 @@ def render(
 # --- the house style's data: header values, dates, author ------------------------------
 
 _ISO_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+_CN_RANGE = re.compile(r"(\d日\*?)\s*(?:\.\.|—|–|~)\s*(\d{1,4}[年月])")
 # Context fields naming the staff member responsible for a document, in order of preference.
 AUTHOR_FIELDS = ("author", "our_lead", "released_by", "tester", "engineer", "staff")
 
@@ -149,21 +187,17 @@ AUTHOR_FIELDS = ("author", "our_lead", "released_by", "tester", "engineer", "sta
 def doc_date(value: Any, lang: str) -> str:
     """THE date of every document: 2026年12月2日 in zh-CN (with the time after it when
     given), 2026-12-02 in English. Takes a date, a datetime or text holding ISO dates."""
-    if isinstance(value, datetime):
-        head = doc_date(value.date(), lang)
-        return (
-            head
-            if (value.hour, value.minute) == (0, 0) and not value.second
-            else (f"{head} {value:%H:%M}")
-        )
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日" if is_zh(lang) else (value.isoformat())
+    if isinstance(value, date):  # a datetime too
+        from changeflow.wording import date_text
+
+        return date_text(value, lang)
     if value is None:
         return ""
     text = str(value)
     if not is_zh(lang):
         return text
-    return _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    return _CN_RANGE.sub(r"\1至\2", text)  # 2026年7月1日至2027年6月30日, not .. or —
 
 
 def localise_dates(value: Any, lang: str) -> Any:
@@ -195,7 +229,9 @@ def author_of(context: Mapping[str, Any]) -> str:
 
 
 def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) -> dict[str, str]:
-    """The values of the house header: client, project, document title, version."""
+    """The values of the house header: client, project, document title, version (第1版)."""
+    from changeflow.wording import version_label
+
     client = _text_of(context.get("client"))
     project = _text_of(context.get("title")) or _text_of(context.get("contract"))
     if name in ("weekly", "sla-report", "dispatch"):
@@ -211,7 +247,8 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
         "client": client,
         "project": project,
         "title": shown,
-        "version": f"v{version}" if version not in (None, "") else "",
+        "version": version_label(version, lang),
+        "to": "至" if is_zh(lang) else " to ",  # a range: 2026年12月9日至2027年1月6日
     }
 
 
@@ -247,13 +284,17 @@ def house_pass(doc: DocxDocument) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.table import Table
 
+    from changeflow.docs_templates.fit import fit_table
     from changeflow.docs_templates.house import is_header_row, style_table
 
+    width, size = text_width_mm(doc), normal_size(doc)
     for tbl in list(doc.element.body.iter(qn("w:tbl"))):
         t = Table(tbl, doc.part)
         layout = tbl.tblPr.find(qn("w:tblLayout")) if tbl.tblPr is not None else None
         if layout is None or layout.get(qn("w:type")) != "fixed":
             style_table(t)
+        if tbl.getparent() is doc.element.body:  # widths from what the cells now hold
+            fit_table(tbl, width, size)
         rows = tbl.findall(qn("w:tr"))
         data = bool(rows) and is_header_row(rows[0])
         for r, tr in enumerate(rows):
@@ -269,15 +310,33 @@ def house_pass(doc: DocxDocument) -> None:
     keep_table_ends(doc)
 
 
+def text_width_mm(doc: DocxDocument) -> float:
+    """The width between the margins of the document's first section."""
+    s = doc.sections[0]
+    if s.page_width is None or s.left_margin is None or s.right_margin is None:
+        return 146.6
+    from docx.shared import Mm
+
+    return (s.page_width - s.left_margin - s.right_margin) / Mm(1)
+
+
+def normal_size(doc: DocxDocument) -> float:
+    size = doc.styles["Normal"].font.size
+    return size.pt if size is not None else 10.5
+
+
+KEEP_WHOLE_ROWS = 10  # a table of this many rows or fewer is kept on one page
+KEEP_END_ROWS = 3  # else its first and its last rows stay in threes: none alone on a page
+
+
 def keep_table_ends(doc: DocxDocument) -> None:
-    """A table's last row never alone on the next page: the row before it keeps with it."""
+    """No table leaves one or two rows alone: a short table is kept on one page, a longer
+    one keeps its header with the two rows after it and its last three rows together (the
+    paragraphs of a row keep with the next row)."""
     from docx.oxml import OxmlElement
 
-    for tbl in doc.element.body.iter(qn("w:tbl")):
-        rows = tbl.findall(qn("w:tr"))
-        if len(rows) < 3:
-            continue
-        for p in rows[-2].iter(qn("w:p")):
+    def keep(tr: Any) -> None:
+        for p in tr.iter(qn("w:p")):
             ppr = p.get_or_add_pPr()
             if ppr.find(qn("w:keepNext")) is None:
                 style = ppr.find(qn("w:pStyle"))
@@ -285,3 +344,17 @@ def keep_table_ends(doc: DocxDocument) -> None:
                     ppr.insert(0, OxmlElement("w:keepNext"))
                 else:
                     style.addnext(OxmlElement("w:keepNext"))
+
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        if len(rows) < 2:
+            continue
+        if len(rows) <= KEEP_WHOLE_ROWS:
+            chosen = rows[:-1]
+        else:
+            from changeflow.docs_templates.house import is_header_row
+
+            head = sum(1 for tr in rows if is_header_row(tr))
+            chosen = rows[: head + KEEP_END_ROWS - 1] + rows[-KEEP_END_ROWS:-1]
+        for tr in chosen:
+            keep(tr)

@@ -67,37 +67,10 @@ class BasicAuth:
         await self.app(scope, receive, send)
 
 
-def _document(doc_id: int, pdf: bool = False) -> tuple[str, str, str] | None:
-    """(absolute file, download name, media type) of a recorded document, or None."""
-    from sqlalchemy import select
-
-    from changeflow.db.models import Document
-    from changeflow.db.session import transaction
-    from changeflow.db.store import document_path
-
-    with transaction() as s:
-        doc = s.get(Document, doc_id)
-        if doc is not None and pdf:
-            doc = s.scalars(
-                select(Document).where(
-                    Document.request_id == doc.request_id,
-                    Document.kind == f"{doc.kind}-pdf",
-                    Document.version == doc.version,
-                    Document.lang == doc.lang,
-                )
-            ).first()
-        if doc is None:
-            return None
-        path = document_path(doc)
-        key = doc.request.key if doc.request is not None else f"upload-{doc.id}"
-        # our documents' names start with their subject (tasks.documents.names); an upload
-        # or an older store's file gets the request key in front
-        name = path.name if path.name.startswith(key) else f"{key}-{path.name}"
-        return str(path), name, doc.media_type
-
-
 async def document(request: Request) -> Any:
-    found = _document(request.path_params["doc_id"], pdf=request.url.path.endswith("/pdf"))
+    from changeflow.tasks.pdf import download
+
+    found = download(request.path_params["doc_id"], pdf=request.url.path.endswith("/pdf"))
     if found is None or not os.path.isfile(found[0]):
         return PlainTextResponse("404 没有这个文档 No such document", status_code=404)
     path, name, media = found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -34,8 +35,7 @@ def calendar_cmd(
     examples/calendar-2027.yaml for the format.
     """
     from changeflow.db.session import transaction
-    from changeflow.tasks.calendar import PROVISIONAL_NOTE, calendar_for
-    from changeflow.tasks.contracts import get_contract
+    from changeflow.tasks.calendar import PROVISIONAL_NOTE, calendar_days
 
     if first == "import":
         from changeflow.tasks.calendar import import_official_year, parse_official_year
@@ -56,26 +56,8 @@ def calendar_cmd(
         )
         return
     start, end = _date(first, "FROM"), _date(second, "TO")
-    if end < start:
-        raise InputError("command line", "TO", "is before FROM")
-    if (end - start).days > 3660:
-        raise InputError("command line", "TO", "at most ten years at a time")
-    with transaction() as s:
-        k = get_contract(s, contract) if contract else None
-        cal = calendar_for(s, k)
-        days = [d.as_dict() for d in cal.days(start, end)]
-    prov_years = sorted({int(d["date"][:4]) for d in days if d["provisional"]})
-    data = {
-        "from": start,
-        "to": end,
-        "contract": contract,
-        "working_days": sum(1 for d in days if d["working"]),
-        "days_off": sum(1 for d in days if not d["working"]),
-        "provisional": bool(prov_years),
-        "provisional_years": prov_years,
-        "note": PROVISIONAL_NOTE["en"] if prov_years else "",
-        "days": days,
-    }
+    data = calendar_days(start, end, contract)
+    days = data["days"]
 
     def render() -> None:
         rows = (
@@ -92,7 +74,7 @@ def calendar_cmd(
         title = f"Calendar {start} - {end}" + (f" ({contract})" if contract else "")
         console.print(table(title, ["date", "周", "", "hours", "reason", "原因"], rows))
         console.print(f"{data['working_days']} working day(s), {data['days_off']} day(s) off")
-        if prov_years:
+        if data["provisional"]:
             console.print("* " + PROVISIONAL_NOTE["en"], markup=False)
             console.print("* " + PROVISIONAL_NOTE["zh-CN"], markup=False)
 
@@ -161,75 +143,81 @@ def plan_cmd(
     )  # fmt: skip
     result["mail"] = mail
 
-    def render() -> None:
-        cols = ["#", "req", "phase", "role", "who", "pd", "amount", "start", "end"]
-        rows = (
-            [
-                i["seq"],
-                i["requirement"] or "",
-                i["phase"],
-                i["role"],
-                i["assignee"] or "TBD",
-                i["person_days"],
-                i["amount"],
-                i["start"] + ("*" if i["provisional"] else ""),
-                i["end"] + ("*" if i["provisional"] else ""),
-            ]
-            for i in result["items"]
-        )
-        same = " (unchanged: same inputs, this version stands)" if result.get("unchanged") else ""
-        status = "DRAFT 草稿" if result["status"] == "draft" else "issued"
-        title = f"{result['key']} plan v{result['version']} ({status}){same}"
-        console.print(table(title, cols, rows))
-        console.print(
-            f"total {result['total']} CNY (tax {result['tax']}) · {result['total_capital']}\n"
-            f"{result['start']} - {result['end']}: {result['calendar_days']} calendar days, "
-            f"{result['working_days']} working days · state {result['state']}\n"
-            f"document: {result['document']}",
-            markup=False,
-        )
-        sd = result.get("service_days")
-        if sd:
-            console.print(
-                f"service days ({sd['period']}): left {sd['before']} -> {sd['after']},"
-                f" this plan uses {sd['uses']}; covered by the fee {sd['covered']},"
-                f" billed {sd['billed']} person-days ({sd['billed_amount']} CNY excl. tax)",
-                markup=False,
-            )
-        for b in result.get("busy_elsewhere") or []:
-            console.print(
-                f"busy elsewhere: {b['who']} {b['from']} - {b['to']} ({b['days']} d): {b['what']}",
-                markup=False,
-            )
-        for n in result.get("suggestions") or []:
-            r = n["ratio"]
-            console.print(
-                f"from history: req {n['requirement']} {n['role']} {n['default']} ->"
-                f" {n['person_days']} pd (actual/planned {r['low']}..{r['high']},"
-                f" median {r['median']}; based on {', '.join(n['based_on'])})",
-                markup=False,
-            )
-        late = result.get("late")
-        if late:
-            console.print(
-                f"misses the desired date {late['desired']} by {late['calendar_days']} calendar"
-                f" day(s) ({late['working_days']} working day(s))",
-                markup=False,
-            )
-        if result["provisional"]:
-            from changeflow.tasks.calendar import PROVISIONAL_NOTE
-
-            console.print("* " + PROVISIONAL_NOTE["en"], markup=False)
-        if result["status"] == "draft":
-            console.print(
-                f"next: review the draft, edit with --export-estimates/--estimates, then"
-                f" changeflow plan {result['key']} --issue",
-                markup=False,
-            )
-        mail_line(mail)
-
-    emit(result, as_json, render)
+    emit(result, as_json, lambda: _show_plan(result, mail))
     fail_if_unsent(mail)
+
+
+def _show_plan(result: dict[str, Any], mail: dict[str, Any] | None) -> None:
+    """A plan version as a person reads it: its work items, totals and dates, then the notes."""
+    cols = ["#", "req", "phase", "role", "who", "pd", "amount", "start", "end"]
+    rows = (
+        [
+            i["seq"],
+            i["requirement"] or "",
+            i["phase"],
+            i["role"],
+            i["assignee"] or "TBD",
+            i["person_days"],
+            i["amount"],
+            i["start"] + ("*" if i["provisional"] else ""),
+            i["end"] + ("*" if i["provisional"] else ""),
+        ]
+        for i in result["items"]
+    )
+    same = " (unchanged: same inputs, this version stands)" if result.get("unchanged") else ""
+    status = "DRAFT 草稿" if result["status"] == "draft" else "issued"
+    title = f"{result['key']} plan v{result['version']} ({status}){same}"
+    console.print(table(title, cols, rows))
+    console.print(
+        f"total {result['total']} CNY (tax {result['tax']}) · {result['total_capital']}\n"
+        f"{result['start']} - {result['end']}: {result['calendar_days']} calendar days, "
+        f"{result['working_days']} working days · state {result['state']}\n"
+        f"document: {result['document']}",
+        markup=False,
+    )
+    for line in _plan_notes(result):
+        console.print(line, markup=False)
+    mail_line(mail)
+
+
+def _plan_notes(result: dict[str, Any]) -> list[str]:
+    """The notes under a plan: service days, people busy elsewhere, what history suggested,
+    a missed desired date, a provisional calendar, and what to do next with a draft."""
+    from changeflow.tasks.calendar import PROVISIONAL_NOTE
+
+    out = []
+    sd = result.get("service_days")
+    if sd:
+        out.append(
+            f"service days ({sd['period']}): left {sd['before']} -> {sd['after']},"
+            f" this plan uses {sd['uses']}; covered by the fee {sd['covered']},"
+            f" billed {sd['billed']} person-days ({sd['billed_amount']} CNY excl. tax)"
+        )
+    for b in result.get("busy_elsewhere") or []:
+        out.append(
+            f"busy elsewhere: {b['who']} {b['from']} - {b['to']} ({b['days']} d): {b['what']}"
+        )
+    for n in result.get("suggestions") or []:
+        r = n["ratio"]
+        out.append(
+            f"from history: req {n['requirement']} {n['role']} {n['default']} ->"
+            f" {n['person_days']} pd (actual/planned {r['low']}..{r['high']},"
+            f" median {r['median']}; based on {', '.join(n['based_on'])})"
+        )
+    late = result.get("late")
+    if late:
+        out.append(
+            f"misses the desired date {late['desired']} by {late['calendar_days']} calendar"
+            f" day(s) ({late['working_days']} working day(s))"
+        )
+    if result["provisional"]:
+        out.append("* " + PROVISIONAL_NOTE["en"])
+    if result["status"] == "draft":
+        out.append(
+            f"next: review the draft, edit with --export-estimates/--estimates, then"
+            f" changeflow plan {result['key']} --issue"
+        )
+    return out
 
 
 def plan_batch_cmd(

@@ -56,7 +56,7 @@ from .official import (
     import_official_year,
     parse_official_year,
 )
-from .overrides import calendar_for, set_contract_day
+from .overrides import calendar_days, calendar_for, set_contract_day
 from .sources import known_years
 from .working_calendar import MAX_SCAN_DAYS, WorkingCalendar
 
@@ -82,6 +82,7 @@ __all__ = [
     "OfficialYear",
     "Span",
     "WorkingCalendar",
+    "calendar_days",
     "calendar_for",
     "import_official_year",
     "known_years",

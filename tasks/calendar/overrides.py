@@ -80,3 +80,37 @@ def set_contract_day(
         session.add(row)
     row.kind, row.name, row.start, row.end = kind, name, start, end
     session.flush()
+
+
+# The longest range ``calendar_days`` lists at once.
+MAX_LIST_DAYS = 3660
+
+
+def calendar_days(start: date, end: date, contract: str | None = None) -> dict[str, Any]:
+    """``changeflow calendar FROM TO``: every day of the range on the contract's calendar (the
+    default calendar without one), with the working days and days off counted and the years
+    still provisional named. The range runs forward and covers ten years at the most."""
+    from changeflow.db.session import transaction
+
+    from ..contracts import get_contract
+    from .days import PROVISIONAL_NOTE
+
+    if end < start:
+        raise InputError("command line", "TO", "is before FROM")
+    if (end - start).days > MAX_LIST_DAYS:
+        raise InputError("command line", "TO", "at most ten years at a time")
+    with transaction() as s:
+        k = get_contract(s, contract) if contract else None
+        days = [d.as_dict() for d in calendar_for(s, k).days(start, end)]
+    prov_years = sorted({int(d["date"][:4]) for d in days if d["provisional"]})
+    return {
+        "from": start,
+        "to": end,
+        "contract": contract,
+        "working_days": sum(1 for d in days if d["working"]),
+        "days_off": sum(1 for d in days if not d["working"]),
+        "provisional": bool(prov_years),
+        "provisional_years": prov_years,
+        "note": PROVISIONAL_NOTE["en"] if prov_years else "",
+        "days": days,
+    }

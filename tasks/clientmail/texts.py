@@ -14,7 +14,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "plan": ("实施计划和费用预算", "implementation plan and cost budget"),
     "acceptance": ("验收单", "acceptance certificate"),
     "dispatch": ("派工单", "dispatch order"),
-    "sla-report": ("SLA 月度服务对账单", "monthly SLA statement"),
+    "sla-report": ("月度服务对账单", "monthly SLA statement"),
     "settlement": ("年度服务结算单", "annual service settlement"),
 }
 # kind -> (zh-CN, English) what the client does with it

@@ -14,6 +14,7 @@ from changeflow.bilingual import pick
 from changeflow.db.models import Request
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
+from changeflow.wording import version_label
 
 from ..documents import Names, change_line
 
@@ -122,8 +123,8 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "contract": f"{contract.code} {contract.title}" if contract else "",
         "issued": when.astimezone(tz).date().isoformat(),
         "description": req.description or "",
-        "plan_version": f"v{plan.version}" if plan is not None else none,
-        "release": f"v{release.version} ({release.tag})" if release is not None else none,
+        "plan_version": version_label(plan.version, lang) if plan is not None else none,
+        "release": version_label(release.version, lang) if release is not None else "",
         "requirements": [
             {"no": r.no, "text": r.text, "acceptance": r.acceptance or "—"}
             for r in req.requirements
@@ -161,8 +162,8 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
             if not c.get("merge")
         ],
         "tests": tests_line(run, lang) if run is not None else none,
-        "tag": release.tag if release is not None else none,
-        "commit": release.commit_sha if release is not None else none,
+        "tag": release.tag if release is not None else "",
+        "commit": release.commit_sha if release is not None else "",
         "rollback": (release.data or {}).get("rollback", []) if release is not None else [],
         "groups": localise_groups((release.data or {}).get("groups", []), lang)
         if release is not None

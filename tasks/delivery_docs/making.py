@@ -19,11 +19,11 @@ from sqlalchemy import select
 from changeflow.bilingual import is_zh, pick
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document
+from changeflow.db.store import document_path
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from ..documents import Names, document_filename
+from ..documents import Names, store_issued
 from ..inputs import clean_text
 from .common import _CONTROL
 from .context import docs_context, revision_history
@@ -214,12 +214,12 @@ def make_docs(
                 rollback=shape.rollback,
                 draft=is_draft,
             )
-            doc = put_document(
+            doc = store_issued(
                 session,
                 data,
+                subject=key,
                 kind=kind,
                 request=req,
-                filename=document_filename(key, kind, version, lang),
                 version=version,
                 lang=lang,
                 meta={

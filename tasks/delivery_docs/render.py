@@ -38,7 +38,7 @@ def mark_draft(doc: Any, lang: str) -> None:
                 else (first or header.add_paragraph())
             )
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            prefix = "草稿 DRAFT　" if is_zh(lang) else "DRAFT　"
+            prefix = "草稿　" if is_zh(lang) else "DRAFT　"
             run = p.add_run(prefix + pick(DRAFT_HEADER, lang))
             run.bold = True
             run.font.size = Pt(10.5)

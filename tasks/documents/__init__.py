@@ -31,7 +31,7 @@ from .clean import (
     scrub_paths,
     strip_tokens,
 )
-from .names import KIND_NAMES, document_filename, document_label, kind_name
+from .names import KIND_NAMES, document_filename, document_label, kind_name, store_issued
 
 __all__ = [
     "CATEGORIES",
@@ -49,5 +49,6 @@ __all__ = [
     "machine_leaks",
     "person_shown",
     "scrub_paths",
+    "store_issued",
     "strip_tokens",
 ]

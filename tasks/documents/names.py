@@ -11,6 +11,7 @@ the mails attach it under it. Names are safe on Windows and in zip files (none o
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from changeflow.bilingual import is_zh
 
@@ -31,7 +32,7 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "acceptance-returned": ("验收单（甲方回签）", "Acceptance certificate signed by the client",
                             "acceptance-certificate-signed"),
     "weekly-report": ("项目周报", "Weekly report", "weekly-report"),
-    "sla-report": ("SLA月度服务对账单", "SLA monthly statement", "sla-statement"),
+    "sla-report": ("月度服务对账单", "SLA monthly statement", "sla-statement"),
     "settlement": ("年度服务结算单", "Annual service settlement", "annual-settlement"),
     "settlement-returned": ("年度服务结算单（甲方回签）", "Annual settlement signed by the client",
                             "annual-settlement-signed"),
@@ -60,7 +61,9 @@ def document_label(kind: str, version: int | None, lang: str) -> str:
     name = kind_name(kind, lang)
     if version is None:
         return name
-    return f"{name} 第{version}版" if is_zh(lang) else f"{name} v{version}"
+    from changeflow.wording import version_label
+
+    return f"{name} {version_label(version, lang)}"
 
 
 def _part(text: str) -> str:
@@ -79,3 +82,25 @@ def document_filename(subject: str, kind: str, version: int, lang: str, ext: str
         name = names[2]
     stem = "-".join(p for p in (_part(subject), _part(name), f"v{int(version)}") if p)
     return f"{stem}.{ext.lstrip('.')}"
+
+
+def store_issued(
+    session: Any,
+    data: bytes,
+    *,
+    subject: str,
+    kind: str,
+    version: int,
+    lang: str,
+    request: Any = None,
+    meta: dict[str, Any] | None = None,
+) -> Any:
+    """A document we issue, written to the store under the one file-name scheme
+    (``document_filename``): ``<subject>-<name>-v<version>.docx``."""
+    from changeflow.db.store import put_document
+
+    return put_document(
+        session, data, kind=kind, request=request,
+        filename=document_filename(subject, kind, version, lang),
+        version=version, lang=lang, meta=meta,
+    )  # fmt: skip

@@ -8,6 +8,7 @@ boundary), ``select_heads`` picks the followed branches, ``stream_log`` runs ``g
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 import subprocess
@@ -262,61 +263,172 @@ def log_args() -> list[str]:
     ]
 
 
-def stream_log(
-    path: Path, include: Iterable[str], exclude: Iterable[str]
-) -> Iterator[list[RawCommit]]:
-    """Yield parsed commits in blocks while one ``git log --numstat`` runs.
+class _Spool:
+    """One ``git log --numstat`` writing into a spool file that Python reads as it grows:
+    git never waits for Python or the database (a pipe would stall it whenever the parser
+    holds the CPU, which doubles the wall time on a busy two-core machine), and memory stays
+    flat (blocks of ~1 MB)."""
 
-    git writes into a spool file that Python reads as it grows: git never waits for Python
-    or the database (a pipe would stall it whenever the parser holds the CPU, which doubles
-    the wall time on a busy two-core machine), and memory stays flat (blocks of ~1 MB).
-    """
-    revs = "\n".join([*include, *(f"^{x}" for x in exclude)]) + "\n"
-    with (
-        tempfile.TemporaryFile() as err,
-        tempfile.NamedTemporaryFile(prefix="changeflow-gitlog-") as spool,
-        open(spool.name, "rb", buffering=0) as src,
-    ):
+    def __init__(self, path: Path, revs: str) -> None:
+        self.path = path
+        # all three are closed in close(), which _drain always calls
+        self.err = tempfile.TemporaryFile()  # noqa: SIM115
+        self.spool = tempfile.NamedTemporaryFile(prefix="changeflow-gitlog-")  # noqa: SIM115
+        self.src = open(self.spool.name, "rb", buffering=0)  # noqa: SIM115
+        self.buf = b""
+        self.done = False
         try:
-            proc = subprocess.Popen(
+            self.proc = subprocess.Popen(
                 ["git", "-C", str(path), *log_args()],
                 stdin=subprocess.PIPE,
-                stdout=spool,
-                stderr=err,
+                stdout=self.spool,
+                stderr=self.err,
                 env=git_env(path),
             )
         except FileNotFoundError:
+            self.close()
             raise ConfigError("git is not installed (no 'git' on PATH)") from None
-        assert proc.stdin is not None
-        proc.stdin.write(revs.encode())
-        proc.stdin.close()
-        buf = b""
-        finished = False
-        try:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    if proc.poll() is None:
-                        time.sleep(0.002)
-                        continue
-                    chunk = src.read()  # git has exited: everything is in the file
-                    if not chunk:
-                        break
-                buf += chunk
-                cut = buf.rfind(b"\x1e")
-                if cut > 0:
-                    done, buf = buf[:cut], buf[cut:]
-                    yield list(_parse_records(done.decode("utf-8", "surrogateescape")))
-            if buf:
-                yield list(_parse_records(buf.decode("utf-8", "surrogateescape")))
-            finished = True
-        finally:
-            if not finished:  # the consumer stopped early (an error): stop git too
-                proc.kill()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(revs.encode())
+        self.proc.stdin.close()
+
+    def poll(self) -> list[RawCommit] | None:
+        """The commits written since the last call (None: nothing new yet); ``done`` once
+        git has exited and everything it wrote was parsed."""
+        chunk = self.src.read(1 << 20)
+        if not chunk:
+            if self.proc.poll() is None:
+                return None
+            chunk = self.src.read()  # git has exited: everything is in the file
+            if not chunk:
+                self.done = True
+                self._check()
+                rest, self.buf = self.buf, b""
+                return list(_parse_records(rest.decode("utf-8", "surrogateescape")))
+        self.buf += chunk
+        cut = self.buf.rfind(b"\x1e")
+        if cut <= 0:
+            return []
+        ready, self.buf = self.buf[:cut], self.buf[cut:]
+        return list(_parse_records(ready.decode("utf-8", "surrogateescape")))
+
+    def _check(self) -> None:
+        if self.proc.wait() != 0:
+            self.err.seek(0)
+            raise _git_error(self.path, self.err.read().decode("utf-8", "replace"))
+
+    def close(self) -> None:
+        """Stop git if it still runs (the consumer stopped early: an error) and clean up."""
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if proc is not None:
             proc.wait()
-        if proc.returncode != 0:
-            err.seek(0)
-            raise _git_error(path, err.read().decode("utf-8", "replace"))
+        for f in ("src", "spool", "err"):
+            if hasattr(self, f):
+                getattr(self, f).close()
+
+
+def _revs(include: Iterable[str], exclude: Iterable[str]) -> str:
+    return "\n".join([*include, *(f"^{x}" for x in exclude)]) + "\n"
+
+
+def _drain(spools: list[_Spool]) -> Iterator[list[RawCommit]]:
+    """Parsed blocks from each spool as they come (round robin), until every git is done."""
+    try:
+        while True:
+            busy = [sp for sp in spools if not sp.done]
+            if not busy:
+                return
+            idle = True
+            for sp in busy:
+                block = sp.poll()
+                if block is None:
+                    continue
+                idle = False
+                if block:
+                    yield block
+            if idle:
+                time.sleep(0.002)
+    finally:
+        for sp in spools:
+            sp.close()
+
+
+def stream_log(
+    path: Path, include: Iterable[str], exclude: Iterable[str]
+) -> Iterator[list[RawCommit]]:
+    """Yield parsed commits in blocks while one ``git log --numstat`` runs."""
+    yield from _drain([_Spool(path, _revs(include, exclude))])
+
+
+# A history split over the cores: below this many first-parent commits one git is as fast.
+SPLIT_MIN_COMMITS = 4000
+
+
+def log_ways() -> int:
+    """How many ``git log`` processes a big history is split over: one per core, at most 4
+    (``CHANGEFLOW_GIT_LOG_WAYS`` overrides it; 1 turns the split off)."""
+    raw = os.environ.get("CHANGEFLOW_GIT_LOG_WAYS", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return min(int(raw), 16)
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def split_ranges(
+    path: Path, include: Sequence[str], exclude: Sequence[str], ways: int
+) -> list[tuple[list[str], list[str]]]:
+    """Disjoint ranges of the commit graph that together are ``include ^exclude``.
+
+    Cut points ``c1 .. c(n-1)`` are taken evenly along one head's first-parent chain (within
+    the range), newest first; each is an ancestor of the one before it, so the ranges
+    ``include ^exclude ^c1``, ``c1 ^exclude ^c2``, ..., ``c(n-1) ^exclude`` hold every commit
+    of the range exactly once (a commit is below a cut or it is not). One cheap
+    ``rev-list --first-parent`` (no diffs) finds them; a short range is not split.
+    """
+    whole = [(list(include), list(exclude))]
+    if ways < 2 or not include:
+        return whole
+    head = include[0] if len(include) == 1 else _mainline(path, include)
+    chain = run_git(path, "rev-list", "--first-parent", "--stdin",
+                    stdin=_revs([head], exclude).encode()).decode().split()  # fmt: skip
+    if len(chain) < SPLIT_MIN_COMMITS:
+        return whole
+    cuts = [chain[len(chain) * k // ways] for k in range(1, ways)]
+    ranges = [(list(include), [*exclude, cuts[0]])]
+    for newer, older in itertools.pairwise(cuts):
+        ranges.append(([newer], [*exclude, older]))
+    ranges.append(([cuts[-1]], list(exclude)))
+    return ranges
+
+
+def _mainline(path: Path, include: Sequence[str]) -> str:
+    """The head whose first-parent chain is cut: the newest commit among the heads (the
+    mainline a team merges into moves last), ties broken by sha for a stable choice."""
+    out = run_git(path, "rev-list", "--no-walk", "--timestamp", "--stdin",
+                  stdin=("\n".join(include) + "\n").encode())  # fmt: skip
+    return max((int(t), sha) for t, sha in (ln.split() for ln in out.decode().splitlines()))[1]
+
+
+def stream_log_split(
+    path: Path, include: Sequence[str], exclude: Sequence[str], ways: int | None = None
+) -> Iterator[list[RawCommit]]:
+    """``stream_log`` over disjoint ranges of the history, one ``git log`` per core at once.
+
+    The same commits as one ``git log`` (each exactly once; no merge has a numstat in
+    either), in another order: the writer does not depend on the order. git's own diffing
+    is most of a sync's time, so two processes on two cores finish well before one.
+    """
+    ranges = split_ranges(path, include, exclude, log_ways() if ways is None else ways)
+    spools: list[_Spool] = []
+    try:
+        for inc, exc in ranges:
+            spools.append(_Spool(path, _revs(inc, exc)))
+    except BaseException:
+        for sp in spools:
+            sp.close()
+        raise
+    yield from _drain(spools)
 
 
 def _rev_list(path: Path, include: Iterable[str], exclude: Iterable[str]) -> list[str]:

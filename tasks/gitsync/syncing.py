@@ -20,7 +20,14 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, NotFoundError
 
-from .adapter import RawCommit, _existing, _rev_list, inspect_repository, select_heads, stream_log
+from .adapter import (
+    RawCommit,
+    _existing,
+    _rev_list,
+    inspect_repository,
+    select_heads,
+    stream_log_split,
+)
 from .linking import BRANCH_KEY
 from .repositories import (
     _is_url,
@@ -122,7 +129,7 @@ def sync_repository(session: Session, repo: Repository, *, full: bool = False) -
     include = sorted(set(heads.values()))
     if include and not set(include) <= set(exclude):
         pending: list[RawCommit] = []
-        for block in stream_log(path, include, exclude):
+        for block in stream_log_split(path, include, exclude):
             pending.extend(block)
             if len(pending) >= BATCH:
                 writer.write(pending)

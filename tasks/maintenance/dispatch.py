@@ -26,7 +26,7 @@ from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
-from ..documents import document_filename
+from ..documents import store_issued
 from .common import parse_ahead, parse_when, show
 from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
 from .notices import duty_staff
@@ -94,7 +94,7 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
     done = order.actual_start is not None or bool(order.work)
     return {
         "mode": (mode[0 if zh else 1] if mode else "-"),
-        "skills": sep.join(order.skills or []) or "-",
+        "skills": sep.join(order.skills or []) or ("无特殊要求" if zh else "none in particular"),
         "day_off": (
             ("是：非工作日服务" if zh else "yes: service on a day off")
             if order.on_day_off
@@ -106,9 +106,9 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         "work_rows": work
         or [{k: "-" for k in ("name", "start", "end", "service", "days", "overtime")}],
         "charged": (
-            f"{total} 分钟 = {total_days} 服务天（加班 {over} 分钟另计）"
+            f"{total} 分钟，合 {total_days} 个服务天（另有加班 {over} 分钟）"
             if zh
-            else f"{total} min = {total_days} service days (overtime {over} min apart)"
+            else f"{total} min, that is {total_days} service days (and {over} min overtime)"
         )
         if done
         else "-",
@@ -121,7 +121,6 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
     The signature (``tasks.signoff``) covers every table but the sign-off table, so the
     client's entries there do not break it while any change above does.
     """
-    from changeflow.db.store import put_document
 
     from ..signoff import sign_document
     from ..wordkit import render
@@ -140,12 +139,12 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
         subject=order.contract.code,
         finish=sign,
     )
-    stored = put_document(
+    stored = store_issued(
         session,
         data,
+        subject=order.number,
         kind="dispatch",
         request=None,
-        filename=document_filename(order.number, "dispatch", version, lang),
         version=version,
         lang=lang,
         meta={"dispatch": order.number},
@@ -347,78 +346,22 @@ def complete_dispatch(
     from changeflow.db.maintenance import DispatchWork
 
     from ..inputs import clean_text
-    from .worktime import MAX_MINUTES, parse_span, split_work
+    from .worktime import parse_span
 
     now = now or utcnow()
     source = f"dispatch {number}"
     a = parse_when(actual_start, source, "actual_start", now=now) if actual_start else None
     b = parse_when(actual_end, source, "actual_end", now=now) if actual_end else None
     entries = [parse_span(x, source, now=now) for x in spans or ()]
-    if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
-                    or engineers):  # fmt: skip
-        raise InputError(
-            source,
-            "span",
-            "give each engineer's time with --span, or one --start/--end (or --minutes) for"
-            " everyone, not both",
-        )
-    if (a is None) != (b is None):
-        raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
-    if not entries and a is None and worked_minutes is None:
-        raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
-    if a is not None and b is not None and b <= a:
-        raise InputError(source, "actual_end", "is not after actual_start")
-    for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
-        if val is not None and not 0 <= val <= MAX_MINUTES:
-            raise InputError(source, name, "must be 0 or more minutes (at most a year)")
+    _check_done_input(source, entries, a, b, worked_minutes, overtime_minutes, engineers)
     lang = lang or get_settings().lang
     with transaction() as s:
         order = _dispatch(s, number, lock=True)
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
-        on_order = {st.person.name: st.person for st in order.staff}
-        cal = calendar_for(s, order.contract)
-        per_day = Decimal(order.contract.hours_per_service_day)
-
-        def on_this_order(name: str, fld: str) -> Any:
-            p = find_staff(s, name, source, fld)
-            if p.name not in on_order:
-                raise InputError(source, fld, f"{p.name} is not on {order.number}")
-            return p
-
-        # (person, start, end, service minutes, overtime minutes, minutes entered)
-        rows: list[tuple[Any, datetime | None, datetime | None, int, int, bool]] = []
-        if entries:
-            for e in entries:
-                p = on_this_order(e.name, f"span {e.name}")
-                if any(r[0].id == p.id for r in rows):
-                    raise InputError(source, f"span {p.name}", "is given twice")
-                if e.start is not None and e.end is not None:
-                    sp = split_work(e.start, e.end, cal, per_day, on_day_off=order.on_day_off)
-                    rows.append((p, e.start, e.end, sp.service_minutes, sp.overtime_minutes,
-                                 False))  # fmt: skip
-                else:
-                    rows.append((p, None, None, e.minutes or 0, e.overtime or 0, True))
-            starts = [r[1] for r in rows if r[1] is not None]
-            ends = [r[2] for r in rows if r[2] is not None]
-            a, b = (min(starts), max(ends)) if starts else (None, None)
-        else:
-            people = (
-                [on_this_order(n, "engineers") for n in engineers]
-                if engineers
-                else list(on_order.values())
-            )
-            for p in people:
-                if a is not None and b is not None:
-                    sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
-                    service, over = sp.service_minutes, sp.overtime_minutes
-                else:
-                    service, over = 0, 0
-                if worked_minutes is not None:
-                    service = worked_minutes
-                if overtime_minutes is not None:
-                    over = overtime_minutes
-                rows.append((p, a, b, service, over, worked_minutes is not None))
+        rows, a, b = _work_rows(
+            s, order, source, entries, a, b, worked_minutes, overtime_minutes, engineers
+        )
         order.work.clear()
         s.flush()
         for p, start, end, service, over, entered in rows:
@@ -444,24 +387,7 @@ def complete_dispatch(
             actor=actor,
             channel=channel,
             reason="work done",
-            data={
-                "actual_start": a.isoformat() if a else None,
-                "actual_end": b.isoformat() if b else None,
-                "service_minutes": order.worked_minutes,
-                "overtime_minutes": order.overtime_minutes,
-                "engineers": [r[0].name for r in rows],
-                "work": [
-                    {
-                        "engineer": p.name,
-                        "start": st.isoformat() if st else None,
-                        "end": en.isoformat() if en else None,
-                        "service_minutes": sv,
-                        "overtime_minutes": ov,
-                        "entered": ent,
-                    }
-                    for p, st, en, sv, ov, ent in rows
-                ],
-            },
+            data=_done_data(order, rows),
         )
         s.flush()
         _issue_dispatch_document(s, order, lang)
@@ -470,6 +396,124 @@ def complete_dispatch(
         contract_code = order.contract.code
     check_quota(contract_code, now=now)
     return view
+
+
+def _check_done_input(
+    source: str,
+    entries: Sequence[Any],
+    a: datetime | None,
+    b: datetime | None,
+    worked_minutes: int | None,
+    overtime_minutes: int | None,
+    engineers: Sequence[str] | None,
+) -> None:
+    """Each engineer's time, or one time for everyone, never both; a whole, forward span."""
+    from .worktime import MAX_MINUTES
+
+    if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
+                    or engineers):  # fmt: skip
+        raise InputError(
+            source,
+            "span",
+            "give each engineer's time with --span, or one --start/--end (or --minutes) for"
+            " everyone, not both",
+        )
+    if (a is None) != (b is None):
+        raise InputError(source, "actual_end" if b is None else "actual_start", "give both")
+    if not entries and a is None and worked_minutes is None:
+        raise InputError(source, "actual_start", "give the start and end, or the minutes worked")
+    if a is not None and b is not None and b <= a:
+        raise InputError(source, "actual_end", "is not after actual_start")
+    for name, val in (("worked_minutes", worked_minutes), ("overtime_minutes", overtime_minutes)):
+        if val is not None and not 0 <= val <= MAX_MINUTES:
+            raise InputError(source, name, "must be 0 or more minutes (at most a year)")
+
+
+# (person, start, end, service minutes, overtime minutes, minutes entered)
+WorkRow = tuple[Any, datetime | None, datetime | None, int, int, bool]
+
+
+def _work_rows(
+    s: Any,
+    order: Any,
+    source: str,
+    entries: Sequence[Any],
+    a: datetime | None,
+    b: datetime | None,
+    worked_minutes: int | None,
+    overtime_minutes: int | None,
+    engineers: Sequence[str] | None,
+) -> tuple[list[WorkRow], datetime | None, datetime | None]:
+    """Each engineer's time charged (service time and overtime, ``worktime.split_work``),
+    and the order's actual start and end."""
+    from .worktime import split_work
+
+    on_order = {st.person.name: st.person for st in order.staff}
+    cal = calendar_for(s, order.contract)
+    per_day = Decimal(order.contract.hours_per_service_day)
+
+    def on_this_order(name: str, fld: str) -> Any:
+        p = find_staff(s, name, source, fld)
+        if p.name not in on_order:
+            raise InputError(source, fld, f"{p.name} is not on {order.number}")
+        return p
+
+    rows: list[WorkRow] = []
+    if entries:
+        for e in entries:
+            p = on_this_order(e.name, f"span {e.name}")
+            if any(r[0].id == p.id for r in rows):
+                raise InputError(source, f"span {p.name}", "is given twice")
+            if e.start is not None and e.end is not None:
+                sp = split_work(e.start, e.end, cal, per_day, on_day_off=order.on_day_off)
+                rows.append((p, e.start, e.end, sp.service_minutes, sp.overtime_minutes,
+                             False))  # fmt: skip
+            else:
+                rows.append((p, None, None, e.minutes or 0, e.overtime or 0, True))
+        starts = [r[1] for r in rows if r[1] is not None]
+        ends = [r[2] for r in rows if r[2] is not None]
+        a, b = (min(starts), max(ends)) if starts else (None, None)
+    else:
+        people = (
+            [on_this_order(n, "engineers") for n in engineers]
+            if engineers
+            else list(on_order.values())
+        )
+        for p in people:
+            if a is not None and b is not None:
+                sp = split_work(a, b, cal, per_day, on_day_off=order.on_day_off)
+                service, over = sp.service_minutes, sp.overtime_minutes
+            else:
+                service, over = 0, 0
+            if worked_minutes is not None:
+                service = worked_minutes
+            if overtime_minutes is not None:
+                over = overtime_minutes
+            rows.append((p, a, b, service, over, worked_minutes is not None))
+    return rows, a, b
+
+
+def _done_data(order: Any, rows: list[WorkRow]) -> dict[str, Any]:
+    """What the order's "done" event records."""
+    a, b = order.actual_start, order.actual_end
+    return {
+        "actual_start": a.isoformat() if a else None,
+        "actual_end": b.isoformat() if b else None,
+        "service_minutes": order.worked_minutes,
+        "overtime_minutes": order.overtime_minutes,
+        "engineers": [r[0].name for r in rows],
+        "work": [
+            {
+                "engineer": p.name,
+                "start": st.isoformat() if st else None,
+                "end": en.isoformat() if en else None,
+                "service_minutes": sv,
+                "overtime_minutes": ov,
+                "entered": ent,
+            }
+            for p, st, en, sv, ov, ent in rows
+        ],
+    }
 
 
 def cancel_dispatch(

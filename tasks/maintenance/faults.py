@@ -32,7 +32,7 @@ from changeflow.settings import get_settings
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
-from ..documents import document_filename
+from ..documents import store_issued
 from .common import _fault, clock_length, parse_ahead, parse_when, show
 from .fault_clocks import (
     _refresh_dues,
@@ -409,7 +409,6 @@ def fault_record(
     key: str, *, lang: str | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Render and store the fault record (fault.docx) from what the staff entered."""
-    from changeflow.db.store import put_document
 
     from ..wordkit import render
 
@@ -458,7 +457,8 @@ def fault_record(
             "engineer": fault.engineer.name if fault.engineer else "-",
             "resolved_at": (show(fault.resolved_at) or "-")[:16],
             "closed_at": (show(fault.closed_at) or "-")[:16],
-            "onsite_requested": (show(fault.onsite_requested) or "-")[:16],
+            "onsite_requested": (show(fault.onsite_requested) or "")[:16]
+            or ("甲方未指定" if zh else "not set by the client"),
             "response_mode": _pick_mode(fault.response_mode, zh),
             # 超时原因 only where a clock was breached (else the text is no breach's cause)
             "breach_cause": fault.breach_cause
@@ -498,12 +498,12 @@ def fault_record(
             title += "（草稿）" if zh else " (draft)"
         data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
         version = next_version(s, req, "fault-record", lang)
-        doc = put_document(
+        doc = store_issued(
             s,
             data,
+            subject=req.key,
             kind="fault-record",
             request=req,
-            filename=document_filename(req.key, "fault-record", version, lang),
             version=version,
             lang=lang,
             meta={"severity": fault.severity},

@@ -1,4 +1,4 @@
-"""The monthly SLA statement (SLA 月度服务对账单) the client receives and confirms.
+"""The monthly SLA statement (月度服务对账单) the client receives and confirms.
 
 ``sla_report_document`` renders the month's report (``reports.sla_report``) as a Word
 statement, signs it like every document a client signs (``tasks.signoff``: kind
@@ -42,6 +42,39 @@ def subject_of(contract: str, month: str) -> str:
     return f"{contract}/{month}"
 
 
+def _when(text: str | None, lang: str, missing: str = "") -> str:
+    """A moment of the month as the statement shows it: 12月5日 18:29 (12-05 18:29); the
+    month and year are in the heading."""
+    if not text:
+        return missing
+    from datetime import datetime as _dt
+
+    try:
+        t = _dt.fromisoformat(text[:16].replace(" ", "T"))
+    except ValueError:
+        return text
+    return f"{t.month}月{t.day}日 {t:%H:%M}" if is_zh(lang) else f"{t:%m-%d %H:%M}"
+
+
+def _overtime(hours: Any, lang: str) -> str:
+    """Overtime in the unit a reader expects (5 分钟, 1 小时 30 分钟), 无 when none."""
+    from decimal import Decimal
+
+    from changeflow.wording import minutes_label
+
+    minutes = int((Decimal(str(hours or 0)) * 60).to_integral_value())
+    if not minutes:
+        return "无" if is_zh(lang) else "none"
+    return minutes_label(minutes, lang)
+
+
+def _open_text(n: int, overdue: int, lang: str) -> str:
+    """Clocks still running: 2, or 2（其中 1 个已过期）."""
+    if not overdue:
+        return str(n)
+    return f"{n}（其中 {overdue} 个已过期）" if is_zh(lang) else f"{n} ({overdue} past due)"
+
+
 def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     """The template's context from the month's report."""
     zh = is_zh(lang)
@@ -62,7 +95,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
             rule += pick(CLOCK_KINDS[c["clock"]], lang)
             if name == "onsite" and f.get("onsite_requested"):
-                asked = f["onsite_requested"][5:16]
+                asked = _when(f["onsite_requested"], lang)
                 rule = f"甲方要求 {asked} 到场" if zh else f"client asked: on site by {asked}"
             rows.append(
                 {
@@ -70,8 +103,8 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                     "title": f["title"],
                     "clock": pick(CLOCKS[name], lang),
                     "rule": rule,
-                    "due": (c["due"] or "-")[5:16] or "-",  # the month is in the heading
-                    "actual": (c["stopped_at"] or "-")[5:16] or "-",
+                    "due": _when(c["due"], lang),
+                    "actual": _when(c["stopped_at"], lang),
                     "result": result,
                 }
             )
@@ -79,12 +112,11 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
             pauses.append(
                 {
                     "key": f["key"],
-                    "start": (p["from"] or "-")[5:16] or "-",
-                    "end": (p["to"] or "")[5:16] or ("未结束" if zh else "still open"),
+                    "start": _when(p["from"], lang),
+                    "end": _when(p["to"], lang, "未结束" if zh else "still open"),
                     "reason": p["reason"] or "-",
                 }
             )
-    empty_row = {k: "-" for k in ("key", "title", "clock", "rule", "due", "actual", "result")}
     sep = "、" if zh else ", "
     verdict = {True: ("是", "yes"), False: ("否（不计）", "no (not counted)"),
                "done": ("待验收（不计）", "waiting (not counted)"),
@@ -93,18 +125,17 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
         {
             "number": o["number"],
             "title": o["title"],
-            "day": o["day"].isoformat()[5:],
+            "day": f"{o['day'].month}月{o['day'].day}日" if zh else o["day"].isoformat()[5:],
             "staff": sep.join(o["engineers"]) or "-",
             "days": o["days"],
-            "overtime": o["overtime_hours"],
+            "overtime": _overtime(o["overtime_hours"], lang),
             "accepted": verdict[bool(o["accepted"]) if o["state"] == "signed" else o["state"]][i],
         }
         for o in sd.get("orders", [])
     ]
     return {
-        "orders": orders
-        or [{k: "-" for k in ("number", "title", "day", "staff", "days", "overtime", "accepted")}],
-        "month": r["month"],
+        "orders": orders,
+        "month": f"{int(r['month'][:4])}年{int(r['month'][5:7])}月" if zh else r["month"],
         "contract": sd.get("contract", r["contract"] or "-"),
         "client": sd.get("client", "-"),
         "as_of": r["as_of"][:16],
@@ -120,13 +151,13 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 "faults": c["faults"],
                 "met": c["met"],
                 "breached": c["breached"],
-                "open": f"{c['open']} ({c['overdue']})",
+                "open": _open_text(c["open"], c["overdue"], lang),
                 "percent": "-" if c["met_percent"] is None else f"{c['met_percent']}%",
             }
             for n, c in r["clocks"].items()
         ],
-        "rows": rows or [empty_row],
-        "pauses": pauses or [{"key": "-", "start": "-", "end": "-", "reason": "-"}],
+        "rows": rows,
+        "pauses": pauses,
         "breaches": [
             {
                 "key": b["key"],
@@ -135,8 +166,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                 "cause": b["cause"],
             }
             for b in r["breaches"]
-        ]
-        or [{"key": "-", "clock": "-", "over": "-", "cause": "-"}],
+        ],
     }
 
 
@@ -209,7 +239,7 @@ def sla_report_document(
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
         zh = is_zh(lang)
-        title = ("SLA 月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
+        title = ("月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
         doc = put_document(

@@ -346,7 +346,7 @@ def _organisation(plan: Plan, lang: str) -> dict[str, Any]:
 
 
 DRAFT_MARK = (
-    "草稿 DRAFT — 未签发，仅供内部审核，不可发送或审批",
+    "草稿——未签发，仅供内部审核，不可发送或审批",
     "DRAFT 草稿 — not issued: for internal review, not to be sent or approved",
 )
 

@@ -15,6 +15,7 @@ time in working days), is refused with the reason.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,13 @@ from changeflow.db.lifecycle import is_allowed, load_for_update, transition
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.planning import Milestone, Plan, WorkItem
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document
+from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from ..calendar import calendar_for
-from ..documents import document_filename
+from ..documents import store_issued
 from ..money import capital, fmt
 from ..servicedays import development_counts, extra_rates
 from .budget import cost, cover
@@ -128,165 +129,233 @@ def make_plan(
             done = _issue_newest(session, req, newest, actor=actor, channel=channel)
             if done is not None:
                 return done
-        if not is_allowed(req.kind, req.state, "planned", req.held_from) or req.kind == "fault":
-            raise TransitionError(
-                key,
-                req.state,
-                "planned",
-                "a plan is made for a dev/change request that is submitted, planned,"
-                " rejected or approved",
-            )
-        contract = req.contract
-        if contract is None:
-            raise InputError(key, "contract", "the request has no contract; day rates come from it")
-        items, source = _estimates_for(session, req, contract, estimates, estimates_source, lang)
-        items, source, suggestions = _suggested(session, req, contract, items, source)
-        cal = calendar_for(session, contract)
-        today = today_local()
-        lead = approval_lead_days(contract)
-        earliest = earliest_start(cal, today, lead)
-        if start is not None and not backdated:
-            check_start(key, start, today, earliest, lead)
-        first = cal.roll_forward(start or earliest)
-        lock_people(session, (e.assignee for e in items if e.assignee))
-        booked = booked_elsewhere(session, cal, exclude_request_id=req.id, first=first)
-        sched = schedule(items, cal, first, busy=booked.halves)
-        counts = development_counts(contract)
-        before = service_days_before(session, contract, req.id)
-        order = sorted(range(len(items)), key=lambda i: (sched.items[i].start, i))
-        covered = cover(items, order, before["before"]) if counts else None
-        budget = cost(items, contract, covered, extra_rates(contract))
-        econ = economics(before, budget, contract)
-        people = sorted({e.assignee for e in items if e.assignee})
-        busy = busy_during(booked, people, sched.start, sched.end, cal)
-        late = _late(req.desired_date, sched.end, cal)
-        digest = _inputs_digest(items, sched.start, lang, contract, sched.load, econ)
+        contract = _plannable(key, req)
+        fig = _figure(
+            session, req, contract, estimates, estimates_source, start, lang, backdated=backdated,
+            key=key,
+        )  # fmt: skip
         if (
             not new_version
             and newest is not None
             and (newest.status == "draft" or req.state == "planned")
-            and (newest.data or {}).get("inputs_digest") == digest
+            and (newest.data or {}).get("inputs_digest") == fig.digest
         ):
             # Same estimates, start, language, rates and staff calendar, no decision since:
             # the plan we already made stands (a retried run makes no second version).
             if issue and newest.status == "draft":
-                _issue(session, req, newest, actor=actor, channel=channel, today=today)
+                _issue(session, req, newest, actor=actor, channel=channel, today=fig.today)
             doc = newest.document
             return plan_summary(newest) | {
                 "unchanged": True,
                 "document": str(document_path(doc)) if doc else None,
                 "sha256": doc.sha256 if doc else None,
             }
-        version = (
-            session.scalar(select(func.max(Plan.version)).where(Plan.request_id == req.id)) or 0
-        ) + 1
-        per_role = {
-            r: {"person_days": pd_text(v["person_days"]), "amount": format(v["amount"], "f")}
-            for r, v in budget.per_role.items()
-        }
-        plan = Plan(
-            request=req,
-            version=version,
-            start_date=sched.start,
-            end_date=sched.end,
-            calendar_days=sched.calendar_days,
-            working_days=sched.working_days,
-            person_days=budget.person_days,
-            subtotal=budget.subtotal,
-            tax_rate=budget.tax_rate,
-            tax=budget.tax,
-            total=budget.total,
-            currency=contract.currency or "CNY",
-            provisional=sched.provisional,
-            estimates_source=Path(source).name if source not in ("defaults", "history") else source,
-            lang=lang,
-            created_by=actor,
-            status="draft",
-            data={
-                "load": {
-                    who: {d.isoformat(): h for d, h in sorted(days.items())}
-                    for who, days in sched.load.items()
-                    if not who.endswith(" (TBD)")
-                },
-                "service_days": econ,
-                "suggestions": suggestions,
-                "busy_elsewhere": busy,
-                "late": late,
-                "desired_date": req.desired_date.isoformat() if req.desired_date else None,
-                "approval_lead_days": lead,
-                "earliest_start": earliest.isoformat(),
-                "backdated": backdated,
-                "per_role": per_role,
-                "phases": {
-                    p: {
-                        "start": s.start.isoformat(),
-                        "end": s.end.isoformat(),
-                        "provisional": s.provisional,
-                    }
-                    for p, s in sched.phases.items()
-                },
-                "provisional_years": cal.provisional_years(sched.start, sched.end),
-                "first_provisional": (
-                    sched.first_provisional.isoformat() if sched.first_provisional else None
-                ),
-                "contract": contract.code,
-                "inputs_digest": digest,
-            },
-        )
-        staff = {
-            p.name: p for p in session.scalars(select(Person).where(Person.client_id.is_(None)))
-        }
-        for seq, (e, slot) in enumerate(zip(items, sched.items, strict=True), start=1):
-            plan.items.append(
-                WorkItem(
-                    seq=seq,
-                    requirement_no=e.requirement_no,
-                    phase=e.phase,
-                    role=e.role,
-                    title=e.title,
-                    person_days=e.person_days,
-                    assignee=staff.get(e.assignee) if e.assignee else None,
-                    day_rate=budget.day_rates[seq - 1],
-                    covered_days=budget.covered[seq - 1],
-                    amount=budget.amounts[seq - 1],
-                    start_date=slot.start,
-                    end_date=slot.end,
-                    provisional=slot.provisional,
-                )
-            )
-        for phase, day, prov in sched.milestones:
-            plan.milestones.append(
-                Milestone(
-                    phase=phase,
-                    name=pick(MILESTONE_LABELS[phase], lang),
-                    day=day,
-                    provisional=prov,
-                )
-            )
-        session.add(plan)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise ConflictError(
-                f"someone else made plan v{version} of {key} at the same time;"
-                " nothing was written, run it again"
-            ) from None
-        data = render_plan(plan, lang=lang, draft=True)
-        doc = put_document(
-            session,
-            data,
-            kind="plan-draft",
-            request=req,
-            filename=document_filename(req.key, "plan-draft", version, lang),
-            version=version,
-            lang=lang,
-            meta={"plan_version": version, "total": format(budget.total, "f"), "draft": True},
-        )
-        plan.document = doc
+        plan = _new_plan(session, req, contract, fig, lang=lang, actor=actor, backdated=backdated)
+        _store_draft(session, key, req, plan, lang=lang)
         if issue:
-            _issue(session, req, plan, actor=actor, channel=channel, today=today)
+            _issue(session, req, plan, actor=actor, channel=channel, today=fig.today)
         doc = plan.document
         return plan_summary(plan) | {"document": str(document_path(doc)), "sha256": doc.sha256}
+
+
+def _plannable(key: str, req: Request) -> Contract:
+    """The request's contract, when a plan may be made for the request now."""
+    if not is_allowed(req.kind, req.state, "planned", req.held_from) or req.kind == "fault":
+        raise TransitionError(
+            key,
+            req.state,
+            "planned",
+            "a plan is made for a dev/change request that is submitted, planned,"
+            " rejected or approved",
+        )
+    contract = req.contract
+    if contract is None:
+        raise InputError(key, "contract", "the request has no contract; day rates come from it")
+    return contract
+
+
+@dataclass
+class _Figures:
+    """What a plan version is made of: the estimates, their schedule and their cost."""
+
+    items: list[Estimate]
+    source: str
+    suggestions: Any
+    cal: Any
+    today: date
+    lead: int
+    earliest: date
+    sched: Any
+    budget: Any
+    econ: dict[str, Any]
+    busy: Any
+    late: Any
+    digest: str
+
+
+def _figure(
+    session: Session,
+    req: Request,
+    contract: Contract,
+    estimates: bytes | None,
+    estimates_source: str,
+    start: date | None,
+    lang: str,
+    *,
+    backdated: bool,
+    key: str,
+) -> _Figures:
+    """The estimates (given, history's or the defaults), scheduled around what other plans
+    hold from the first allowed day, costed with the service days still covered."""
+    items, source = _estimates_for(session, req, contract, estimates, estimates_source, lang)
+    items, source, suggestions = _suggested(session, req, contract, items, source)
+    cal = calendar_for(session, contract)
+    today = today_local()
+    lead = approval_lead_days(contract)
+    earliest = earliest_start(cal, today, lead)
+    if start is not None and not backdated:
+        check_start(key, start, today, earliest, lead)
+    first = cal.roll_forward(start or earliest)
+    lock_people(session, (e.assignee for e in items if e.assignee))
+    booked = booked_elsewhere(session, cal, exclude_request_id=req.id, first=first)
+    sched = schedule(items, cal, first, busy=booked.halves)
+    counts = development_counts(contract)
+    before = service_days_before(session, contract, req.id)
+    order = sorted(range(len(items)), key=lambda i: (sched.items[i].start, i))
+    covered = cover(items, order, before["before"]) if counts else None
+    budget = cost(items, contract, covered, extra_rates(contract))
+    econ = economics(before, budget, contract)
+    people = sorted({e.assignee for e in items if e.assignee})
+    busy = busy_during(booked, people, sched.start, sched.end, cal)
+    late = _late(req.desired_date, sched.end, cal)
+    digest = _inputs_digest(items, sched.start, lang, contract, sched.load, econ)
+    return _Figures(
+        items, source, suggestions, cal, today, lead, earliest, sched, budget, econ, busy, late,
+        digest,
+    )  # fmt: skip
+
+
+def _new_plan(
+    session: Session,
+    req: Request,
+    contract: Contract,
+    fig: _Figures,
+    *,
+    lang: str,
+    actor: str,
+    backdated: bool,
+) -> Plan:
+    """Plan version n+1 (a draft) with its work items and milestones."""
+    sched, budget, source = fig.sched, fig.budget, fig.source
+    version = (
+        session.scalar(select(func.max(Plan.version)).where(Plan.request_id == req.id)) or 0
+    ) + 1
+    per_role = {
+        r: {"person_days": pd_text(v["person_days"]), "amount": format(v["amount"], "f")}
+        for r, v in budget.per_role.items()
+    }
+    plan = Plan(
+        request=req,
+        version=version,
+        start_date=sched.start,
+        end_date=sched.end,
+        calendar_days=sched.calendar_days,
+        working_days=sched.working_days,
+        person_days=budget.person_days,
+        subtotal=budget.subtotal,
+        tax_rate=budget.tax_rate,
+        tax=budget.tax,
+        total=budget.total,
+        currency=contract.currency or "CNY",
+        provisional=sched.provisional,
+        estimates_source=Path(source).name if source not in ("defaults", "history") else source,
+        lang=lang,
+        created_by=actor,
+        status="draft",
+        data={
+            "load": {
+                who: {d.isoformat(): h for d, h in sorted(days.items())}
+                for who, days in sched.load.items()
+                if not who.endswith(" (TBD)")
+            },
+            "service_days": fig.econ,
+            "suggestions": fig.suggestions,
+            "busy_elsewhere": fig.busy,
+            "late": fig.late,
+            "desired_date": req.desired_date.isoformat() if req.desired_date else None,
+            "approval_lead_days": fig.lead,
+            "earliest_start": fig.earliest.isoformat(),
+            "backdated": backdated,
+            "per_role": per_role,
+            "phases": {
+                p: {
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "provisional": s.provisional,
+                }
+                for p, s in sched.phases.items()
+            },
+            "provisional_years": fig.cal.provisional_years(sched.start, sched.end),
+            "first_provisional": (
+                sched.first_provisional.isoformat() if sched.first_provisional else None
+            ),
+            "contract": contract.code,
+            "inputs_digest": fig.digest,
+        },
+    )
+    staff = {p.name: p for p in session.scalars(select(Person).where(Person.client_id.is_(None)))}
+    for seq, (e, slot) in enumerate(zip(fig.items, sched.items, strict=True), start=1):
+        plan.items.append(
+            WorkItem(
+                seq=seq,
+                requirement_no=e.requirement_no,
+                phase=e.phase,
+                role=e.role,
+                title=e.title,
+                person_days=e.person_days,
+                assignee=staff.get(e.assignee) if e.assignee else None,
+                day_rate=budget.day_rates[seq - 1],
+                covered_days=budget.covered[seq - 1],
+                amount=budget.amounts[seq - 1],
+                start_date=slot.start,
+                end_date=slot.end,
+                provisional=slot.provisional,
+            )
+        )
+    for phase, day, prov in sched.milestones:
+        plan.milestones.append(
+            Milestone(
+                phase=phase,
+                name=pick(MILESTONE_LABELS[phase], lang),
+                day=day,
+                provisional=prov,
+            )
+        )
+    return plan
+
+
+def _store_draft(session: Session, key: str, req: Request, plan: Plan, *, lang: str) -> None:
+    """The new version written (a second writer of the same version is refused, nothing
+    written) and its draft document (草稿) stored."""
+    session.add(plan)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(
+            f"someone else made plan v{plan.version} of {key} at the same time;"
+            " nothing was written, run it again"
+        ) from None
+    data = render_plan(plan, lang=lang, draft=True)
+    plan.document = store_issued(
+        session,
+        data,
+        subject=req.key,
+        kind="plan-draft",
+        request=req,
+        version=plan.version,
+        lang=lang,
+        meta={"plan_version": plan.version, "total": format(plan.total, "f"), "draft": True},
+    )
 
 
 def _issue_newest(
@@ -406,12 +475,12 @@ def _issue(
         )
     draft_doc = plan.document
     data = render_plan(plan, lang=plan.lang)
-    doc = put_document(
+    doc = store_issued(
         session,
         data,
+        subject=req.key,
         kind="plan",
         request=req,
-        filename=document_filename(req.key, "plan", plan.version, plan.lang),
         version=plan.version,
         lang=plan.lang,
         meta={

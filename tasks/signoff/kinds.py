@@ -45,7 +45,7 @@ KINDS: dict[str, Signable] = {
         "done", "signed", "signed",
     ),
     "sla-report": Signable(
-        "sla-report", ("SLA 月度服务对账单", "monthly SLA statement"), "statement", "statement",
+        "sla-report", ("月度服务对账单", "monthly SLA statement"), "statement", "statement",
         "issued", "agreed", "disputed",
     ),
     "settlement": Signable(

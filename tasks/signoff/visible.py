@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from docx.document import Document as DocxDocument
@@ -47,6 +48,7 @@ PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
+@cache  # called for every tag of every run the reader looks at: build each name once
 def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 

@@ -21,12 +21,12 @@ from changeflow.db.delivery import TestCase, TestRun
 from changeflow.db.lifecycle import load_for_update, transition
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
-from changeflow.db.store import document_path, put_document, sha256_bytes
+from changeflow.db.store import document_path, sha256_bytes
 from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
-from ..documents import document_filename
+from ..documents import store_issued
 from ..inputs import clean_text
 from .cases import (
     MAX_PLAN_BYTES,
@@ -199,7 +199,40 @@ def run_tests(
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
-    # 1. what to run, where (read-only): refuse early, before minutes of testing.
+    target = _what_to_run(key, junit, command, commit, timeout, again, cases)
+    if isinstance(target, TestResult):
+        return target
+    parsed, outcome, env = _parse_or_run(target, junit)
+    return _record_run(
+        key, target, parsed, outcome, env, cases, reopen=reopen, lang=lang, actor=actor,
+        channel=channel,
+    )  # fmt: skip
+
+
+@dataclass
+class _Target:
+    """What a test run runs, where: the repository, the commit, the command (or the JUnit
+    files' run), the time limit, where its JUnit files land, the test-case name pattern."""
+
+    repo: Path | None
+    sha: str
+    command: str | None
+    limit: float
+    junit_paths: list[str]
+    pattern: Any
+
+
+def _what_to_run(
+    key: str,
+    junit: Sequence[tuple[str, bytes]],
+    command: str | None,
+    commit: str | None,
+    timeout: float | None,
+    again: bool,
+    cases: Sequence[ManualCase],
+) -> _Target | TestResult:
+    """Step 1, read-only: what to run and where, refused early (before minutes of testing);
+    or the run that already passed with the same inputs, which stands."""
     with transaction() as session:
         req = session.scalar(select(Request).where(Request.key == key))
         if req is None:
@@ -236,14 +269,24 @@ def run_tests(
         standing = None if again or given_any else _standing_run(session, req, sha, command, junit)
         if standing is not None:
             return _result(standing, unchanged=True)
-    # 2. parse or run (outside any transaction).
+    return _Target(repo, sha, command, limit, junit_paths, pattern)
+
+
+def _parse_or_run(
+    target: _Target, junit: Sequence[tuple[str, bytes]]
+) -> tuple[JUnitResult, CommandOutcome | None, dict[str, Any]]:
+    """Step 2, outside any transaction: the JUnit files parsed, or the command run in a
+    clean worktree and the JUnit files it wrote parsed; the environment it ran in."""
     outcome: CommandOutcome | None = None
     if junit:
         parsed = parse_junit_many(junit)
         source = "junit"
     else:
-        assert command is not None and repo is not None
-        outcome = run_command(repo, sha, command, timeout=limit, junit_paths=junit_paths)
+        assert target.command is not None and target.repo is not None
+        outcome = run_command(
+            target.repo, target.sha, target.command, timeout=target.limit,
+            junit_paths=target.junit_paths,
+        )  # fmt: skip
         parsed = JUnitResult()
         for name, data in outcome.junit:
             try:
@@ -251,8 +294,26 @@ def run_tests(
             except InputError as exc:
                 outcome.output += f"\n[changeflow] JUnit file ignored: {exc}"
         source = "command"
-    env = parsed.environment | _environment(source, limit, repo)
-    # 3. record: the run, its report and the state change in one transaction.
+    env = parsed.environment | _environment(source, target.limit, target.repo)
+    return parsed, outcome, env
+
+
+def _record_run(
+    key: str,
+    target: _Target,
+    parsed: JUnitResult,
+    outcome: CommandOutcome | None,
+    env: dict[str, Any],
+    cases: Sequence[ManualCase],
+    *,
+    reopen: bool,
+    lang: str,
+    actor: str,
+    channel: str,
+) -> TestResult:
+    """Step 3: the run, its test report and the state change, in one transaction."""
+    repo, sha, command, pattern = target.repo, target.sha, target.command, target.pattern
+    source = "command" if outcome is not None else "junit"
     with transaction() as session:
         req = load_for_update(session, key)
         _check_state(req)
@@ -299,12 +360,12 @@ def run_tests(
         session.flush()
         _record_cases(session, run, parsed, cases, pattern)
         data = render_report(run, lang)
-        doc = put_document(
+        doc = store_issued(
             session,
             data,
+            subject=req.key,
             kind="testreport",
             request=req,
-            filename=document_filename(req.key, "testreport", seq, lang),
             version=seq,
             lang=lang,
             meta={"test_run": seq, "commit": sha, "passed": run.passed},

@@ -217,9 +217,7 @@ def _environment_rows(run: TestRun, lang: str) -> list[dict[str, str]]:
         rows.append({"name": _pick(("工作区", "Working tree"), lang),
                      "value": _pick(("被测提交的干净检出副本", "a clean checkout of the commit"),
                                     lang)})  # fmt: skip
-    if "timeout" in env:
-        rows.append({"name": _pick(("超时限制", "Time limit"), lang),
-                     "value": _seconds(env["timeout"], lang)})  # fmt: skip
+    # the time limit of the run, its commit and its files stay in our records
     if "timestamp" in env:
         rows.append({"name": _pick(("JUnit 时间戳", "JUnit timestamp"), lang),
                      "value": str(env["timestamp"])})  # fmt: skip
@@ -678,7 +676,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "contract": f"{contract.code} {contract.title}" if contract else "",
         "version": run.seq,
         "seq": run.seq,
-        "tested_at": run.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "tested_at": run.created_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0),
         "tester": Names(session, lang).actor(run.created_by),
         "verdict": verdict,
         "verdict_note": why,

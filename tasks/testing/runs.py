@@ -43,13 +43,14 @@ def verdict_reason(run: TestRun) -> str:
 def tests_line(run: TestRun, lang: str) -> str:
     """One line on a run for other documents (go-live record, acceptance certificate)."""
     if not is_zh(lang):
-        return f"test run #{run.seq} at {run.commit_sha[:10]}: {verdict_reason(run)}"
+        return f"test run {run.seq}: {verdict_reason(run)}"
     verdict = "通过" if run.passed else "未通过"
-    commit = run.commit_sha[:10] or "未注明"
-    return (
-        f"第 {run.seq} 次测试{verdict}（提交 {commit}）：{run.cases} 个用例，"
-        f"{run.failures} 个失败，{run.errors} 个错误，{run.skipped} 个跳过"
-    )
+    parts = [f"{run.cases} 个用例"] + [
+        f"{n} 个{what}"
+        for n, what in ((run.failures, "失败"), (run.errors, "出错"), (run.skipped, "跳过"))
+        if n
+    ]
+    return f"第{run.seq}次测试{verdict}：" + "，".join(parts)
 
 
 def latest_run(session: Session, req: Request) -> TestRun | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -145,12 +144,6 @@ def cjk_font(font_manager: Any) -> str | None:
 CHART_MARKER = "[[changeflow-chart]]"
 
 
-def _fmt_date(d: date | None, lang: str) -> str:
-    if d is None:
-        return "-"
-    return d.isoformat()
-
-
 def _state(s: str | None, lang: str) -> str:
     if not s:
         return "-"
@@ -165,44 +158,31 @@ def _shown(data: dict[str, Any], lang: str) -> Any:
 
 
 def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str, Any]:
-    """The data as the template shows it: every value already formatted text."""
-    wk = WEEKDAYS[lang]
+    """The data as the template shows it: every value already formatted text; each table's
+    rows made by its declaration (``tables``)."""
+    from changeflow.docs_templates import weekly_tables as tables
+    from changeflow.wording import date_range, version_label, week_label
+
+    from ..wordkit import doc_date
+
     zh = is_zh(lang)
     shown = _shown(data, lang)
-    days = []
     rows = []
     for d in data["days"]:
-        label = f"{d['date'].isoformat()} {wk[d['weekday'] - 1]}"
-        reason = d["reason_zh"] if zh else d["reason"]
-        if d["report_day"]:
-            reason += "（报告日）" if zh else " (report day)"
-        if d["future"]:
-            reason += "（尚未到来）" if zh else " (still to come)"
-        days.append(
-            {
-                "date": label,
-                "working": _pick(("是", "yes"), lang)
-                if d["working"]
-                else _pick(("否", "no"), lang),
-                "reason": reason,
-                "run_log": {True: "✓", False: _pick(("未填写", "missing"), lang), None: ""}[
-                    d["run_log"]
-                ]
-                if not d["future"] or d["run_log"]
-                else _pick(("未到", "to come"), lang),
-            }
-        )
+        label = tables.day_label(d["date"], d["weekday"], lang)
         if not d["requests"] and d["working"]:
             rows.append(
                 {
                     "date": label,
-                    "key": "-",
-                    "commits": _pick(("尚未到来", "still to come"), lang)
-                    if d["future"]
-                    else _pick(("无记录", "nothing recorded"), lang),
-                    "hours": "-",
-                    "changes": "",
-                    "docs": "",
+                    "key": "",
+                    "commits": [
+                        _pick(("尚未到来", "still to come"), lang)
+                        if d["future"]
+                        else _pick(("无记录", "nothing recorded"), lang)
+                    ],
+                    "hours": "",
+                    "changes": [],
+                    "docs": [],
                 }
             )
         for r in d["requests"]:
@@ -217,7 +197,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     f"……另 {r['more_commits']} 次提交" if zh else f"... {r['more_commits']} more"
                 )
             changes = [
-                f"{e['at']} {_state(e['from'], lang)} → {_state(e['to'], lang)}"
+                f"{e['at']} {_state(e['to'], lang)}"
                 + (f"（{shown(e['actor'])}）" if zh else f" ({shown(e['actor'])})")
                 for e in r["events"]
             ]
@@ -230,10 +210,10 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 {
                     "date": label,
                     "key": r["key"],
-                    "commits": "\n".join(commits),  # one paragraph, line breaks: fast to render
-                    "hours": _num(r["hours"]) if r["hours"] else "-",
-                    "changes": "\n".join(changes),
-                    "docs": "\n".join(docs),
+                    "commits": commits,
+                    "hours": tables.num(r["hours"]) if r["hours"] else "",
+                    "changes": changes,
+                    "docs": docs,
                 }
             )
     reqs = []
@@ -242,29 +222,14 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
     # the period, or late (the full list is in the data and the plan)
     lo, hi = data["period_start"], data["next_week"]["end"]
     for r in data["requests"]:
+        people = [
+            f"{shown(p['name'])} {p['days']}天/{tables.num(p['hours'])}小时"
+            if zh
+            else f"{shown(p['name'])} {p['days']}d/{tables.num(p['hours'])}h"
+            for p in r["people"]
+        ]
         reqs.append(
-            {
-                "key": r["key"],
-                "title": r["title"],
-                "state": _state(r["state"], lang),
-                "planned": _num(r["planned_person_days"]),
-                "planned_to_date": _num(r["planned_to_date"]),
-                "done": _num(r["done_person_days"]),
-                "pct": f"{r['progress_pct']}%" if r["progress_pct"] is not None else "-",
-                "slip": (
-                    _pick(("已关闭", "closed"), lang)
-                    if r.get("closed")
-                    else str(r["slip_working_days"])
-                    if r["planned_person_days"] is not None
-                    else "-"
-                ),
-                "people": "\n".join(
-                    f"{shown(p['name'])} {p['days']}天/{_num(p['hours'])}小时"
-                    if zh
-                    else f"{shown(p['name'])} {p['days']}d/{_num(p['hours'])}h"
-                    for p in r["people"]
-                ),
-            }
+            {**r, "state_label": _state(r["state"], lang), "people_text": "\n".join(people)}
         )
         for m in r["milestones"]:
             if not (
@@ -273,105 +238,78 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                 or (m["done_on"] is not None and lo <= m["done_on"] <= data["period_end"])
             ):
                 continue
-            status = {
-                "done": ("已完成", "done"),
-                "late": ("已延误", "late"),
-                "open": ("进行中", "open"),
-                "closed": ("已关闭", "closed"),
-            }[m["status"]]
-            milestones.append(
-                {
-                    "key": r["key"],
-                    "name": m["name"]
-                    or _pick(PHASE_LABELS.get(m["phase"], (m["phase"],) * 2), lang),
-                    "day": m["day"].isoformat() + ("*" if m["provisional"] else ""),
-                    "done_on": _fmt_date(m["done_on"], lang) if m["done_on"] else "-",
-                    "slip": "-" if m["status"] == "closed" else str(m["slip_working_days"]),
-                    "status": _pick(status, lang),
-                }
-            )
+            milestones.append({**m, "key": r["key"]})
     risks = [_risk_text(x, lang) for x in data["risks"]]
-    nxt = [
-        {
-            "key": x["key"],
-            "title": x["title"] or _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang),
-            "phase": _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang),
-            "who": x["who"] or "-",
-            "start": x["start"].isoformat(),
-            "end": x["end"].isoformat() + ("*" if x["provisional"] else ""),
-            "person_days": _num(x["person_days"]),
-        }
-        for x in data["next_week"]["items"]
-    ]
     t = data["totals"]
     off = "、".join if zh else "; ".join
     days_off = off(
-        f"{d['date'].isoformat()} {d['reason_zh'] if zh else d['reason']}" for d in data["days_off"]
+        f"{doc_date(d['date'], lang)} {d['reason_zh'] if zh else d['reason']}"
+        for d in data["days_off"]
     )
+    nw = data["next_week"]
     return {
         "client": data["client"]["name"],
         "contract": (
-            f"{data['contract']['code']} {data['contract']['title']}" if data["contract"] else "-"
+            f"{data['contract']['code']} {data['contract']['title']}" if data["contract"] else ""
         ),
-        "week": data["week"],
-        "week_start": data["week_start"].isoformat(),
-        "week_end": data["week_end"].isoformat(),
-        "period_start": data["period_start"].isoformat(),
-        "period_end": data["period_end"].isoformat(),
+        "week": week_label(data["week"], data["week_start"], data["week_end"], lang, days=False),
+        "week_text": week_label(data["week"], data["week_start"], data["week_end"], lang),
+        "week_start": doc_date(data["week_start"], lang),
+        "week_end": doc_date(data["week_end"], lang),
+        "period": date_range(data["period_start"], data["period_end"], lang),
+        "period_start": doc_date(data["period_start"], lang),
+        "period_end": doc_date(data["period_end"], lang),
         "report_day": (
-            f"{data['due_at']:%Y-%m-%d %H:%M}"
+            doc_date(data["due_at"], lang)
             if data["due_at"]
             else _pick(("本周无工作日，无需报告", "no working day this week: no report due"), lang)
         ),
-        "generated": f"{data['generated_at']:%Y-%m-%d %H:%M}",
-        "as_of": data["as_of"].isoformat(),
+        "generated": doc_date(data["generated_at"], lang),
+        "as_of": doc_date(data["as_of"], lang),
         "days_to_come": data.get("days_to_come", 0),
         "version": version,
-        "our_lead": (data["our_lead"] or {}).get("name", "-"),
-        "client_lead": (data["client_lead"] or {}).get("name", "-"),
+        "version_text": version_label(version, lang),
+        "our_lead": (data["our_lead"] or {}).get("name", ""),
+        "client_lead": (data["client_lead"] or {}).get("name", ""),
         "working_days": data["working_days"],
         "days_off": days_off or _pick(("无", "none"), lang),
         "n_requests": t["requests"],
         "commits": t["commits"],
-        "hours": _num(t["hours"]),
-        "person_days": _num(t["person_days"]),
+        "hours": tables.num(t["hours"]),
+        "person_days": tables.num(t["person_days"]),
         "n_people": t["people"],
         "empty": data["empty"],
-        "days": days,
-        "rows": rows,
-        "requests": reqs,
-        "milestones": milestones,
-        "people": [
-            {
-                "name": shown(p["name"]),
-                "days": str(p["days"]),
-                "hours": _num(p["hours"]),
-                "commits": str(p["commits"]),
-                "requests": ", ".join(p["requests"]),
-            }
-            for p in data["people"]
-        ],
+        "days": tables.CALENDAR.rows(data["days"], lang),
+        "rows": tables.DAILY.rows(rows, lang),
+        "requests": tables.PROGRESS.rows(reqs, lang),
+        "milestones": tables.MILESTONES.rows(milestones, lang),
+        "people": tables.PEOPLE.rows(
+            [{**p, "shown": shown(p["name"])} for p in data["people"]], lang
+        ),
         "risks": risks,
-        "next_week": data["next_week"]["week"],
-        "next_start": data["next_week"]["start"].isoformat(),
-        "next_end": data["next_week"]["end"].isoformat(),
-        "next_items": nxt,
+        "next_week": week_label(nw["week"], nw["start"], nw["end"], lang),
+        "next_start": doc_date(nw["start"], lang),
+        "next_end": doc_date(nw["end"], lang),
+        "next_items": tables.NEXT.rows(nw["items"], lang),
         "has_chart": bool(data.get("chart")),
         "chart": CHART_MARKER,
         "provisional": data["provisional"],
         "provisional_note": CLIENT_PROVISIONAL_NOTE[lang],
-        "hours_per_day": _num(data["hours_per_day"]),
+        "hours_per_day": tables.num(data["hours_per_day"]),
     }
 
 
 def _risk_text(x: dict[str, Any], lang: str) -> str:
+    from ..wordkit import doc_date
+
     zh = is_zh(lang)
     if x["kind"] == "late_milestone":
         name = x["name"] or _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang)
+        when = doc_date(x["day"], lang)
         return (
-            f"{x['key']}：里程碑“{name}”（{x['day']}）已延误 {x['slip_working_days']} 个工作日"
+            f"{x['key']}：里程碑“{name}”（{when}）已延误 {x['slip_working_days']} 个工作日"
             if zh
-            else f"{x['key']}: milestone '{name}' ({x['day']}) is {x['slip_working_days']}"
+            else f"{x['key']}: milestone '{name}' ({when}) is {x['slip_working_days']}"
             " working day(s) late"
         )
     if x["kind"] == "behind_plan":
@@ -390,10 +328,10 @@ def _risk_text(x: dict[str, Any], lang: str) -> str:
             title = f" ({x['title']})"
         cause = x.get("cause") or ""
         if zh:
-            return f"{x['key']}{title}：{clock}时限 {x['due']:%Y-%m-%d %H:%M} 已超时" + (
+            return f"{x['key']}{title}：{clock}时限 {doc_date(x['due'], lang)} 已超时" + (
                 f"，原因：{cause}" if cause else ""
             )
-        return f"{x['key']}{title}: {clock} time limit {x['due']:%Y-%m-%d %H:%M} breached" + (
+        return f"{x['key']}{title}: {clock} time limit {doc_date(x['due'], lang)} breached" + (
             f"; cause: {cause}" if cause else ""
         )
     return f"{x['key']}: {x['kind']}"
@@ -436,36 +374,29 @@ def render_report(data: dict[str, Any], *, version: int, lang: str) -> bytes:
 
 
 def report_markdown(data: dict[str, Any], *, version: int, lang: str = "zh-CN") -> str:
-    """A short markdown view for the Prefect UI (both languages in the headings)."""
+    """A short markdown view for the Prefect UI (both languages in the headings); its
+    tables are the report's own (``tables``)."""
+    from changeflow.docs_templates import weekly_tables as tables
     from changeflow.mdtext import md
 
     ctx = report_context(data, version=version, lang=lang)
     lines = [
-        f"# 项目周报 Weekly report · {md(data['client']['name'])} · {data['week']} v{version}",
-        f"- 统计期间 Period: {ctx['period_start']} — {ctx['period_end']}",
+        f"# 项目周报 Weekly report · {md(data['client']['name'])} · {data['week']}"
+        f" {ctx['version_text']}",
+        f"- 统计期间 Period: {ctx['period']}",
         f"- 报告时间 Report due: {ctx['report_day']}",
         f"- 工作日 Working days: {ctx['working_days']}; 休息日 Days off: {md(ctx['days_off'])}",
         f"- 提交 Commits: {ctx['commits']}; 工时 Hours: {ctx['hours']}"
         f" ({ctx['person_days']} 人日 person-days); 人员 People: {ctx['n_people']}",
         "",
-        "| 需求 Request | 阶段 Stage | 计划 Planned | 计划至今 To date | 完成 Done | 进度 % |"
-        " 滞后 Slip (wd) |",
-        "|---|---|---|---|---|---|---|",
-        *[
-            f"| {md(r['key'])} {md(r['title'])} | {md(r['state'])} | {r['planned']} |"
-            f" {r['planned_to_date']} | {r['done']} | {r['pct']} | {r['slip']} |"
-            for r in ctx["requests"]
-        ],
+        *tables.PROGRESS.markdown(ctx["requests"], lang),
     ]
     if ctx["risks"]:
         lines += ["", "## 风险 Risks", *[f"- {md(x)}" for x in ctx["risks"]]]
     if ctx["next_items"]:
         lines += [
             "",
-            f"## 下周计划 Next week ({ctx['next_start']} — {ctx['next_end']})",
-            *[
-                f"- {md(x['key'])} {md(x['title'])} · {md(x['who'])} · {x['start']}–{x['end']}"
-                for x in ctx["next_items"]
-            ],
+            f"## 下周计划 Next week: {ctx['next_week']}",
+            *tables.NEXT.markdown(ctx["next_items"], lang),
         ]
     return "\n".join(lines)

@@ -64,7 +64,7 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     from tests.support.delivery import docx_text
 
     text = docx_text(sla)
-    assert crash in text and "SLA 月度服务对账单" in text
+    assert crash in text and "月度服务对账单" in text
 
 
 def test_readme_first_command_summary(prefect_server, tmp_path) -> None:

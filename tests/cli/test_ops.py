@@ -23,9 +23,16 @@ def _mode(p: Path) -> int:
 
 
 def _second_request() -> str:
-    from changeflow.tasks.intake import intake_file
+    """A second request from a filled .docx task book of another project (the sample one is
+    taken in already by ``submitted``: the same content again is refused as a duplicate)."""
+    import tempfile
 
-    return intake_file(EXAMPLES / "taskbook.docx").key
+    from changeflow.tasks.intake import intake_file
+    from tests.support.helpers import fill_taskbook, sample_taskbook
+
+    out = Path(tempfile.mkdtemp()) / "taskbook.docx"
+    fill_taskbook(sample_taskbook() | {"project": "OA 用车申请流程"}, out)
+    return intake_file(out).key
 
 
 def _doctor(place=None) -> dict:

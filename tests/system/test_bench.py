@@ -73,7 +73,7 @@ def test_load_run_small(tmp_path: Path) -> None:
     assert data["failed"] == [] and data["skipped"] == {}
     total = data["rows"][-1]
     assert (total["requests"], total["plans"], total["plan_documents"]) == (8, 8, 8)
-    assert (total["events"], total["files_done"], total["files_left"]) == (16, 8, 0)
+    assert (total["events"], total["files_done"], total["files_left"]) == (8, 8, 0)
 
 
 def test_compare_with_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

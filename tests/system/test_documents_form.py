@@ -314,7 +314,7 @@ def test_a_clients_edited_template_keeps_the_house_style(
     data = _plan_bytes()
     out = docx.Document(io.BytesIO(data))
     head = "\n".join(p.text for p in out.sections[0].header.paragraphs)
-    assert "示例集团有限公司" in head and "OA 请假审批" in head and "v1" in head
+    assert "示例集团有限公司" in head and "OA 请假审批" in head and "第1版" in head
     assert "{{" not in head
     assert out.sections[0].header._element.xpath(".//pic:pic"), "the logo stays"
     assert out.core_properties.author == "李明", "the author is ours, not the template's"

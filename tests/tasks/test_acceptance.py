@@ -45,8 +45,8 @@ def test_certificate_lists_the_deliverables_and_is_signed(live) -> None:
     assert [d["kind"] for d in cert.deliverables] == ["testreport", "golive", "release"]
     assert cert.missing == ["plan", "techdoc", "manual"]
     text = docx_text(Path(cert.document))
-    for expected in ("验收单", live, "测试报告", "上线记录", f"release/{live}-v1", "王芳", "李明",
-                     "请假超过 3 天增加分管领导审批节点", "第 1 次测试通过", "退回至"):  # fmt: skip
+    for expected in ("验收单", live, "测试报告", "上线记录", "程序代码", "王芳", "李明",
+                     "请假超过 3 天增加分管领导审批节点", "第1次测试通过", "退回至"):  # fmt: skip
         assert expected in text, expected
     props = read_custom_properties(docx.Document(cert.document))
     assert props["changeflow.kind"] == "acceptance" and props["changeflow.request"] == live
@@ -117,17 +117,16 @@ def test_returned_certificate_refusals(live, tmp_path) -> None:
             assert getattr(err.value, "code", None) == code, err.value
         assert match in str(err.value)
 
-    # the release tag edited in the deliverables table
+    # the release's version edited in the deliverables table
     edited = fill_certificate(Path(v1.document))
     d = docx.Document(__import__("io").BytesIO(edited))
     for t in d.tables:
         for row in t.rows:
-            for cell in row.cells:
-                if cell.text == f"release/{live}-v1":
-                    cell.text = f"release/{live}-v9"
+            if row.cells[1].text == "程序代码":
+                row.cells[3].text = "第9版"
     buf = __import__("io").BytesIO()
     d.save(buf)
-    refused(buf.getvalue(), "edited", "v9")
+    refused(buf.getvalue(), "edited", "第9版")
     refused(fill_certificate(Path(v1.document), decision="也许"), "decision")
     refused(fill_certificate(Path(v1.document), approver=""), "approver")
     refused(fill_certificate(Path(v1.document), date="明天"), "date")
@@ -269,7 +268,7 @@ def test_certificate_rows_per_requirement_and_exact_deliverables(live) -> None:
         sha = report.sha256
     row = next(r for r in deliv.rows if r.cells[1].text == "测试报告")
     assert row.cells[2].text == stored.name and stored.is_file()  # the exact stored name
-    assert row.cells[4].text == sha and len(sha) == 64
+    assert row.cells[3].text == "第1版" and len(sha) == 64  # the checksum stays in our records
 
 
 def test_certificate_refused_while_a_requirement_is_untested(submitted, tmp_path) -> None:

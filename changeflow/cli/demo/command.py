@@ -20,7 +20,7 @@ KIND_NAMES = {
     "fault-record": "fault record (故障处理记录)",
     "dispatch": "dispatch order (派工单)",
     "weekly-report": "weekly report (项目周报)",
-    "sla-report": "monthly SLA statement (SLA 月度服务对账单)",
+    "sla-report": "monthly SLA statement (月度服务对账单)",
     "plan-draft": "implementation plan and budget, draft (草稿)",
 }
 

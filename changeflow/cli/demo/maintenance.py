@@ -156,7 +156,7 @@ def step_weekly(run: DemoRun) -> None:
 
 
 def step_sla_report(run: DemoRun) -> None:
-    """The monthly SLA statement (SLA 月度服务对账单) of the faults' month, as the Word
+    """The monthly SLA statement (月度服务对账单) of the faults' month, as the Word
     document the client receives (stored like every document, so the summary lists it)."""
     from changeflow.flows.maintenance import sla_report
     from changeflow.settings import get_settings

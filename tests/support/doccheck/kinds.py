@@ -59,9 +59,9 @@ OUTLINES: dict[str, list[Part]] = {
         Part("steps", "四、实施步骤", "4. Steps performed"),
         Part("access-test", "五、上线后访问测试", "5. Access test after the release"),
         Part("release-notes", "六、发布说明", "6. Release notes"),
-        Part("rollback", "九、回退条件与回退步骤", "9. Rollback trigger and steps", 1,
+        Part("rollback", "八、回退条件与回退步骤", "8. Rollback trigger and steps", 1,
              (("回退条件", "When to roll back"),)),
-        Part("confirmation", "十、上线确认", "10. Confirmation", 1,
+        Part("confirmation", "九、上线确认", "9. Confirmation", 1,
              (("甲方", "Client"), ("乙方", "Contractor"))),
     ],
     # 验收单: what a 验收报告 usually holds (GB/T 28035; common practice)

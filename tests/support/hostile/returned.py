@@ -334,9 +334,9 @@ ACCEPTANCE: list[Returned] = [
     Returned("acceptance", "box after, 不通过 ticked, back to development", fill_placeholder(
         "DECISION", t("通过☐ 不通过☑")), "recorded", value="reject",
         signoff={**D, "return_to": "开发"}),
-    Returned("acceptance", "release tag changed to another version", xml_edit(
-        lambda x: re.sub(r"release/(CR-\d{4}-\d{4})-v1", lambda m: "release/" + m.group(1)
-                         + "-v2", x, count=1)), field="content", words="v2"),
+    Returned("acceptance", "release changed to another version", xml_edit(
+        lambda x: re.sub(r"已部署至甲方生产环境(.*?)第1版", r"已部署至甲方生产环境\1第2版", x,
+                         count=1, flags=re.S)), field="content", words="第2版"),
     Returned("acceptance", "two decision rows",
              duplicate_row("验收结论", ">通过</w:t>", ">不通过</w:t>"),
              field="decision", words="two decisions", signoff={"decision": "通过"}),

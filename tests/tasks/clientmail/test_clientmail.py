@@ -284,7 +284,7 @@ def test_dispatch_order_and_sla_statement_go_by_mail_and_the_contract_default(
     (stmt,) = [m for m in servers.sent_to(CLIENT) if "SLA" in m["Subject"]]
     assert (
         "请核对" in stmt["Subject"]
-        and attachment(stmt)[0] == "OA-2026-2026-11-SLA月度服务对账单-v1.docx"
+        and attachment(stmt)[0] == "OA-2026-2026-11-月度服务对账单-v1.docx"
     )
     # the contract says: send what is issued
     data = yaml.safe_load((EXAMPLES / "contract.yaml").read_text(encoding="utf-8"))

@@ -142,7 +142,8 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
     styles = _styles(tech.document)
     assert ("Heading 1", "二、总体设计") in styles and ("Heading 2", "数据表") in styles
     assert ("Heading 1", "一、引言") in styles and ("Heading 1", "六、出错处理") in styles
-    assert ("Heading 1", "七、变更文件清单") in styles and ("Heading 1", "八、回退方案") in styles
+    assert ("Heading 1", "七、回退方案") in styles and ("Heading 1", "附录 技术信息") in styles
+    assert ("Heading 2", "变更文件清单") in styles  # commits, files and tag: in the appendix
     assert not tech.missing and not tech.draft
     assert ("List Bullet 2", "部门经理") in styles
     assert any(t.startswith("1. 提交请假单") for _, t in styles)

@@ -80,7 +80,7 @@ def test_issue_fill_hand_in_through_the_inbox(contract: str, cli, tmp_path: Path
     assert "对账结果（无异议/有异议）" in text and "夜间无人值守，工程师路途远" in text
     assert "2.00 / 22.00 / 24" in text  # used / left / total at September's end
     rows = [[c.text for c in w.cells] for t in docx.Document(str(sent)).tables for w in t.rows]
-    assert ["PG-2026-0001", "变更工作", "09-14", "张伟", "2.00", "0.00", "是"] in rows
+    assert ["PG-2026-0001", "变更工作", "9月14日", "张伟", "2.00", "无", "是"] in rows
     assert not any("PG-2026-0002" in c for r in rows for c in r)
     inbox = get_settings().inbox
     inbox.mkdir(parents=True, exist_ok=True)

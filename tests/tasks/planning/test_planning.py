@@ -698,8 +698,8 @@ def test_a_draft_cannot_be_approved_or_sent(submitted: str, cli) -> None:
     assert code == 0 and "draft" in json.dumps(json.loads(out), ensure_ascii=False)
     _, tables, d = _doc_text(r["document"])
     for section in d.sections:  # 草稿 on every page
-        assert section.header.paragraphs[0].text.startswith("草稿 DRAFT")
-        assert section.first_page_header.paragraphs[0].text.startswith("草稿 DRAFT")
+        assert section.header.paragraphs[0].text.startswith("草稿——")
+        assert section.first_page_header.paragraphs[0].text.startswith("草稿——")
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
     labels = {v[0] for v in APPROVAL_FIELDS.values()}

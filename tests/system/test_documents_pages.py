@@ -1,0 +1,245 @@
+"""Every page a client opens (tests/support/doccheck/pages.py): the demo's documents of every
+kind in both languages and a weekly report of a busy week (five requests, two faults and a
+visit), rendered through LibreOffice in one batch and read page by page; and each rule of the
+check finds its fault when one is put back, on hand-made documents.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from changeflow.docs_templates import fit
+from tests.support.doccheck.pages import TECH_APPENDIX, Finding, check_pages, to_pdf
+
+# the client's own files (returned copies, the task book they fill in) are not ours to word
+NOT_OURS = ("回签", "returned", "taskbook")
+
+
+def _names(found: dict[str, list[Finding]]) -> str:
+    return "\n".join(f"{name}: {f}" for name, fs in found.items() for f in fs)
+
+
+def _busy_week(folder: Path) -> dict[str, Path]:
+    """The demo's week made busy: its requests and faults, and copies of the main request
+    under three more keys (five requests in all, two faults, the dispatch visit)."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Client
+    from changeflow.db.session import transaction
+    from changeflow.tasks.weekly import current_week
+    from changeflow.tasks.weekly.document import render_report
+    from changeflow.tasks.weekly.facts import build_week
+
+    with transaction() as s:
+        client = s.scalar(select(Client).where(Client.code == "DEMO"))
+        data = build_week(s, client, current_week())
+    main = data["requests"][0]
+    for n, title in ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查")):
+        key = f"CR-2026-{n:04d}"
+        extra = copy.deepcopy(main) | {"key": key, "title": title}
+        data["requests"].append(extra)
+        for day in data["days"]:
+            for r in list(day["requests"]):
+                if r["key"] == main["key"]:
+                    day["requests"].append(copy.deepcopy(r) | {"key": key})
+    out = {}
+    for lang in ("zh-CN", "en"):
+        path = folder / f"busy-week-{lang}.docx"
+        path.write_bytes(render_report(data, version=1, lang=lang))
+        out[f"weekly-busy-{lang}"] = path
+    return out
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_every_page_of_every_document(prefect_server, cf_home, tmp_path) -> None:
+    from changeflow.cli.demo import run_demo
+    from tests.support.doccheck.content import contract_names
+    from tests.system.test_documents_content import DEMO_KINDS, _english_copies
+
+    run = run_demo(tmp_path / "demo-out")
+    docs = {
+        f"zh-CN/{Path(d['path']).name}": Path(d["path"])
+        for d in run.documents
+        if str(d["path"]).endswith(".docx") and d["kind"] in DEMO_KINDS
+    }
+    (tmp_path / "en").mkdir()
+    english = _english_copies(run.keys["main"], tmp_path / "en")
+    docs |= {f"en/{p.name}": p for p in english.values()}
+    docs |= {f"busy/{k}": p for k, p in _busy_week(tmp_path).items()}
+    # unique names for one soffice batch
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    copies = {}
+    for i, (name, path) in enumerate(sorted(docs.items())):
+        target = batch / f"{i:02d}.docx"
+        target.write_bytes(path.read_bytes())
+        copies[name] = target
+    pdfs = to_pdf(copies.values(), tmp_path / "pdf")
+    allow = contract_names()
+    found = {}
+    for name, path in copies.items():
+        lang = "en" if name.startswith("en/") or name.endswith("-en") else "zh-CN"
+        technical = "技术文档" in name or "techdoc" in name
+        found[name] = check_pages(path, pdfs[path], lang, allow, technical)
+    assert set(english) >= DEMO_KINDS
+    assert not any(found.values()), _names(found)
+
+
+# --- each rule finds its fault ------------------------------------------------------------------
+
+
+def _table(d: Any, rows: list[list[str]], mm: list[float], header: bool = True) -> Any:
+    t = d.add_table(rows=len(rows), cols=len(rows[0]))
+    t.style = "Table Grid"
+    for row, texts in zip(t.rows, rows, strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = text
+    if header:
+        trpr = t.rows[0]._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:tblHeader"))
+    fit.set_grid(t._tbl, mm)
+    return t
+
+
+def _keep_rows(t: Any) -> None:
+    for row in t.rows[:-1]:
+        for p in row._tr.iter(qn("w:p")):
+            p.get_or_add_pPr().insert(0, OxmlElement("w:keepNext"))
+
+
+def _save(d: Any, path: Path) -> Path:
+    for s in d.sections:
+        from docx.shared import Mm
+
+        s.page_width, s.page_height = Mm(210), Mm(297)
+        s.top_margin = s.bottom_margin = Mm(25.4)
+        s.left_margin = s.right_margin = Mm(31.7)
+    d.save(str(path))
+    return path
+
+
+def _faults(folder: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    # a date and a key in columns too narrow for them (and a good table beside them)
+    d = docx.Document()
+    _table(d, [["日期", "编号", "说明"], ["2026年12月11日", "CR-2026-0001", "正常"]], [14, 14, 118])
+    t = _table(d, [["日期", "说明"], ["2026年12月11日", "正常"]], [10, 10])
+    fit.fit_table(t._tbl, 146.6)
+    out["narrow"] = _save(d, folder / "narrow.docx")
+    # a table kept whole that does not fit under a short paragraph: page 1 nearly empty
+    d = docx.Document()
+    for _ in range(6):
+        d.add_paragraph("上面的正文" * 20)
+    t = _table(d, [["序号", "内容"]] + [[str(i), "一行内容"] for i in range(1, 40)], [20, 126.6])
+    _keep_rows(t)
+    out["pushed"] = _save(d, folder / "pushed.docx")
+    # tables of growing length under a page of text: some leave one or two rows alone
+    for n in range(30, 48):
+        d = docx.Document()
+        for _ in range(3):
+            d.add_paragraph("正文" * 40)
+        _table(d, [["行", "内容"]] + [[f"第{i}行", "内容"] for i in range(1, n + 1)], [30, 116.6])
+        out[f"rows-{n}"] = _save(d, folder / f"rows-{n}.docx")
+    # engineering words in a zh-CN document, the same in a code block and in the appendix
+    d = docx.Document()
+    d.add_paragraph("被测提交 613a8588e974，用例 checks::check_long_leave，程序 run_checks.py。")
+    d.add_paragraph("日期 2026-12-06，草稿 DRAFT，标题 SLA。")
+    code = d.add_paragraph().add_run("check_long_leave 613a8588e974 run_checks.py")
+    code.font.name = "Consolas"
+    d.add_paragraph(TECH_APPENDIX[0])
+    d.add_paragraph("提交 8daf2068bb 标签 release/CR-2026-0001-v1")
+    out["words"] = _save(d, folder / "words.docx")
+    return out
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("faults")
+    docs = _faults(folder)
+    pdfs = to_pdf(docs.values(), folder / "pdf")
+    return {k: (p, pdfs[p]) for k, p in docs.items()}
+
+
+def _rules(found: list[Finding]) -> list[tuple[str, str]]:
+    return [(f.rule, f.found) for f in found]
+
+
+def test_a_broken_token_and_a_narrow_column_are_found(faults) -> None:
+    found = _rules(check_pages(*faults["narrow"], "zh-CN"))
+    broken = {x for r, x in found if r == "broken-token"}
+    assert "2026年12月11日" in broken and "CR-2026-0001" in broken, found
+    narrow = [x for r, x in found if r == "narrow-column"]
+    assert len(narrow) == 2, found  # the two narrow columns of the first table only
+
+
+def test_a_page_left_mostly_empty_is_found(faults) -> None:
+    found = _rules(check_pages(*faults["pushed"], "zh-CN"))
+    assert [r for r, _ in found] == ["pushed-over"], found
+
+
+def test_rows_stranded_on_the_next_page_are_found(faults) -> None:
+    """Ground truth from the PDF itself: how many of the table's rows (第N行) the last page
+    holds; the check flags exactly the documents where that is one or two."""
+    from tests.support.doccheck.pages import page_texts
+
+    flagged, truth = set(), set()
+    for name, (path, pdf) in faults.items():
+        if not name.startswith("rows-"):
+            continue
+        pages = page_texts(pdf)
+        alone = sum(1 for line in pages[-1].splitlines() if "第" in line and "行" in line)
+        if len(pages) > 1 and 1 <= alone <= 2:
+            truth.add(name)
+        if any(f.rule == "stranded-rows" for f in check_pages(path, pdf, "zh-CN")):
+            flagged.add(name)
+    assert truth, "no length left a row alone: the fixture lost its point"
+    assert flagged == truth
+
+
+def test_engineering_words_are_found_outside_code_and_the_appendix(faults) -> None:
+    found = _rules(check_pages(*faults["words"], "zh-CN"))
+    rules = {r for r, _ in found}
+    assert {"hash", "identifier", "tool-file", "iso-date", "english"} <= rules, found
+    words = {x for r, x in found if r == "english"}
+    assert {"DRAFT", "SLA"} <= words
+    hashes = [x for r, x in found if r == "hash"]
+    assert hashes == ["613a8588e974"], found  # not the code block's, not the appendix's
+    assert all("8daf2068bb" not in x and "release" not in x for _, x in found)
+
+
+# --- the width rule without LibreOffice ------------------------------------------------------
+
+
+def test_every_column_holds_its_longest_unbreakable_token() -> None:
+    d = docx.Document()
+    rows = [["日期", "编号", "金额", "说明"]] + [
+        ["2026年12月11日 14:05", "CR-2026-0001", "¥120,000.00", "很长的说明文字" * 12]
+        for _ in range(3)
+    ]
+    t = _table(d, rows, [20, 20, 20, 86.6])
+    for row in t.rows:
+        for cell in row.cells:
+            for r in cell.paragraphs[0].runs:
+                r.font.size = Pt(9)
+    assert fit.fit_table(t._tbl, 146.6, 9)
+    grid = fit.grid_mm(t._tbl)
+    need = fit.required_mm(t._tbl, 9)
+    assert all(g + 0.01 >= n for g, n in zip(grid, need, strict=True)), (grid, need)
+    assert abs(sum(grid) - 146.6) < 0.2
+    assert grid[3] == max(grid)  # the long text takes the rest
+    assert need[0] > fit.text_mm("2026年12月11日", 9)  # the date keeps its time
+    buf = io.BytesIO()
+    d.save(buf)  # the grid and the cell widths are valid Word XML
+    again = docx.Document(io.BytesIO(buf.getvalue()))
+    tcw = again.tables[0].rows[1].cells[0]._tc.tcPr.find(qn("w:tcW"))
+    assert int(tcw.get(qn("w:w"))) == round(grid[0] * fit.TWIPS_PER_MM)
