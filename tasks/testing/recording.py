@@ -199,12 +199,14 @@ def run_tests(
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
-    target = _what_to_run(key, junit, command, commit, timeout, again, cases)
+    target = _what_to_run(
+        key, junit, command, commit, timeout, again, cases, case_rows, cases_source
+    )
     if isinstance(target, TestResult):
         return target
     parsed, outcome, env = _parse_or_run(target, junit)
     return _record_run(
-        key, target, parsed, outcome, env, cases, reopen=reopen, lang=lang, actor=actor,
+        key, target, parsed, outcome, env, target.cases, reopen=reopen, lang=lang, actor=actor,
         channel=channel,
     )  # fmt: skip
 
@@ -220,6 +222,7 @@ class _Target:
     limit: float
     junit_paths: list[str]
     pattern: Any
+    cases: list[ManualCase]  # the described cases (the project's file with the given rows)
 
 
 def _what_to_run(
@@ -230,6 +233,8 @@ def _what_to_run(
     timeout: float | None,
     again: bool,
     cases: Sequence[ManualCase],
+    case_rows: Sequence[Any] = (),
+    cases_source: str = "--cases",
 ) -> _Target | TestResult:
     """Step 1, read-only: what to run and where, refused early (before minutes of testing);
     or the run that already passed with the same inputs, which stands."""
@@ -261,7 +266,9 @@ def _what_to_run(
             repo = project_repo(session, req)
             sha = release_commit(session, req, repo, commit)
         given_any = bool(case_rows) or bool(cases)
-        cases = _described_cases(repo, sha, settings, case_rows, cases, cases_source, key, numbers)
+        described = _described_cases(
+            repo, sha, settings, case_rows, cases, cases_source, key, numbers
+        )
         limit = float(timeout or settings.get("test_timeout_seconds") or DEFAULT_TIMEOUT)
         junit_paths = settings.get("junit_paths") or []
         if not isinstance(junit_paths, list):
@@ -269,7 +276,7 @@ def _what_to_run(
         standing = None if again or given_any else _standing_run(session, req, sha, command, junit)
         if standing is not None:
             return _result(standing, unchanged=True)
-    return _Target(repo, sha, command, limit, junit_paths, pattern)
+    return _Target(repo, sha, command, limit, junit_paths, pattern, described)
 
 
 def _parse_or_run(
