@@ -128,7 +128,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from changeflow.settings import reset_settings
     from changeflow.tasks.status import request_status
 
-    n = 3 if quick else 10
+    n = 1 if quick else 10  # measured runs of each, after one warm-up of each
     saved = {k: os.environ.get(k) for k in ("CHANGEFLOW_HOME", "CHANGEFLOW_CONFIG",
              "PREFECT_API_URL", "PREFECT_HOME")}  # fmt: skip
     ours: list[tuple[float, float, float]] = []
@@ -173,7 +173,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     os.environ[k] = v
             reset_settings()
             dispose_engines()
-    imports = [import_seconds("prefect", "changeflow.flows.plan") for _ in range(3)]
+    imports = [import_seconds("prefect", "changeflow.flows.plan") for _ in range(1 if quick else 3)]
     prefect_s = [x.get("prefect", 0.0) for x in imports]
     flow_s = [x.get("changeflow.flows.plan", 0.0) for x in imports]
     med = statistics.median

@@ -9,6 +9,7 @@ handed on, not parsed again.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import time
@@ -96,12 +97,20 @@ def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
     if suffix in (".yaml", ".yml"):
         return "taskbook", None
     if suffix != ".docx":
-        raise InputError(
-            source,
-            "file",
-            "is neither a task book (.docx from our template, or .yaml) nor a document we"
-            " issued (.docx)",
-        )
+        from changeflow.tasks.formats import SAVE_AS_EN, SAVE_AS_ZH, not_a_docx
+
+        other = not_a_docx(data, source, unknown=False)
+        if other is not None:
+            raise other  # what it really is, and what to do instead
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise InputError(
+                source,
+                "file",
+                f"既不是任务书（我们模板的 .docx 或 .yaml），也不是我们签发的文档（.docx）。"
+                f"{SAVE_AS_ZH}。 / is neither a task book (.docx from our template, or .yaml)"
+                f" nor a document we issued (.docx): {SAVE_AS_EN}.",
+            )
+        # a Word .docx under another name: read as what it is
     doc = open_docx(data, source)
     props = read_custom_properties(doc)
     if props.get(P_MAC) or any(k.startswith("changeflow.digest") for k in props):
@@ -279,7 +288,7 @@ def process_inbox(
         except FileNotFoundError:
             continue  # another pass took it
         try:
-            data = read_limited(claimed)
+            data = read_limited(claimed, source=str(path))
             item = take_in(path, data, actor=actor)
             target = _unique_target(done, path.name)
             os.replace(claimed, target)

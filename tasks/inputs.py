@@ -30,9 +30,12 @@ _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read a whole file, refusing a missing, empty, special or oversized one."""
-    src = str(path)
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES, source: str | None = None) -> bytes:
+    """Read a whole file, refusing a missing, empty, special or oversized one. ``source``
+    names the file in a refusal (the client's name of a file the inbox claimed)."""
+    from .formats import empty_file
+
+    src = source or str(path)
     try:
         if not path.is_file():
             raise InputError(src, "file", "not found or not a regular file")
@@ -40,27 +43,22 @@ def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise InputError(src, "file", f"cannot be read ({exc.strerror})") from None
     if size == 0:
-        raise InputError(src, "file", "is empty")
+        raise empty_file(src)
     if size > limit:
         raise InputError(src, "file", f"is {size} bytes; the limit is {limit}")
     return path.read_bytes()
 
 
 def check_docx(data: bytes, source: str) -> None:
-    """Refuse anything that is not a plain, reasonably sized Word .docx package."""
-    if len(data) == 0:
-        raise InputError(source, "file", "is empty")
+    """Refuse anything that is not a plain, reasonably sized Word .docx package (what it
+    is instead, and what to do, is said by ``formats.not_a_docx``)."""
+    from .formats import not_a_docx
+
     if len(data) > MAX_FILE_BYTES:
         raise InputError(source, "file", f"is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
-    if data.startswith(OLE2_MAGIC):
-        raise InputError(
-            source,
-            "file",
-            "is an old binary Word .doc or an encrypted (password-protected) document;"
-            " save it as an unprotected .docx",
-        )
-    if not data.startswith(ZIP_MAGIC):
-        raise InputError(source, "file", "is not a Word .docx file (not a zip package)")
+    other = not_a_docx(data, source)
+    if other is not None:
+        raise other
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -88,8 +86,10 @@ def check_docx(data: bytes, source: str) -> None:
             )
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise InputError(source, "file", "expands to more than 200 MB (zip bomb refused)")
-    if "[Content_Types].xml" not in names or "word/document.xml" not in names:
-        raise InputError(source, "file", "is a zip but not a Word document (no word/document.xml)")
+    if "[Content_Types].xml" not in names:
+        raise InputError(
+            source, "file", "is a zip but not a Word document (no [Content_Types].xml)"
+        )
     if "word/vbaProject.bin" in names:
         raise InputError(source, "file", "contains macros (.docm); save it as a plain .docx")
     try:

@@ -103,7 +103,9 @@ def hand_in(what: str, filename: str, data: bytes, *, actor: str) -> HandIn:
     name = Path(filename or "upload").name
     try:
         if not data:
-            raise InputError(name, "file", "is empty")
+            from .formats import empty_file
+
+            raise empty_file(name)
         if what == "returned":
             item = take_in(Path(name), data, actor=actor)
             return HandIn(True, f"已登记 Recorded: {name}: {item.detail}", item.key)

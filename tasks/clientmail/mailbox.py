@@ -388,6 +388,10 @@ def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
     a = files[0]
     name = safe_name(a.filename or "attachment")
     size = len(a.payload or b"")
+    if size == 0:
+        from ..formats import empty_file
+
+        raise empty_file(name)
     if not 0 < size <= MAX_FILE_BYTES:  # the inbox's own limit (read_limited)
         raise Refusal(
             "attachment",

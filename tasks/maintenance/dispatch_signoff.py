@@ -9,6 +9,7 @@ same path.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -99,14 +100,20 @@ def record_dispatch_signoff(
         signer = clean_text(raw.get("signer", ""), 120)
         if not signer:
             raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-        signed_on = parse_date(raw.get("date", ""), source)
+        from changeflow.settings import get_settings
+        from changeflow.tasks.signoff import today_local
+
+        tz = get_settings().tz
         worked_to = order.actual_end or max(
             (w.ended_at for w in order.work if w.ended_at), default=None
         )
+        # a date written without its year (11月24日) is read only if one year fits
+        since = (worked_to or sent.created_at).astimezone(tz).date()
+        signed_on = parse_date(
+            raw.get("date", ""), source, window=(since, today_local() + timedelta(days=1))
+        )
         if worked_to is not None:
-            from changeflow.settings import get_settings
-
-            done_on = worked_to.astimezone(get_settings().tz).date()
+            done_on = worked_to.astimezone(tz).date()
             if signed_on < done_on:
                 raise Refused(
                     source,

@@ -512,8 +512,11 @@ def _read_confirmation(
     signer = clean_text(raw.get("signer", ""), 120)
     if not signer:
         raise Refused(source, "signer", "is blank: the signer's name is required", "approver")
-    signed_on = parse_date(raw.get("date", ""), source)
     issued_on = st.issued_at.astimezone(get_settings().tz).date()
+    # a date written without its year (12月6日) is read only if one year fits
+    signed_on = parse_date(
+        raw.get("date", ""), source, window=(issued_on, today_local() + timedelta(days=1))
+    )
     if signed_on < issued_on:
         raise Refused(
             source,

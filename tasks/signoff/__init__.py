@@ -5,6 +5,9 @@ dispatch order, monthly SLA statement), from the key that signs it to the decisi
 return records:
 
 - ``keys``: the installation's HMAC key file, with rotation;
+- ``drawn``, ``glyphs``: what Word draws beyond the runs' text (styles and defaults
+  resolved, list numbers, data-bound controls, comments, floating objects) and what a
+  symbol font's character shows;
 - ``text``, ``visible``, ``content``: what a person sees on the page, read the same way
   on the way out and on the way back; the canonical lines we sign (the whole document, the
   sign-off cells masked) and the account of what changed;
@@ -17,10 +20,11 @@ return records:
 - ``decisions``: recording a decision (returned document or the lead's form) in one
   transaction with its audit record and the archived evidence.
 
-Layers inside go one way: text < labels < kinds < visible < content < keys < sealing <
-reading < decisions. Other rooms import from this package, not from its modules. Above it,
-``tasks.returned`` records a returned document of any kind by the room of its subject, and
-``tasks.inbox`` is the folder a client's files land in, each file classified once.
+Layers inside go one way: text < labels < kinds < drawn < glyphs < visible < content <
+keys < sealing < reading < decisions. Other rooms import from this package, not from its
+modules. Above it, ``tasks.returned`` records a returned document of any kind by the room of
+its subject, and ``tasks.inbox`` is the folder a client's files land in, each file
+classified once.
 """
 
 from __future__ import annotations

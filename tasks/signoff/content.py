@@ -26,11 +26,11 @@ from .labels import is_form_signoff, is_seal_block, row_decision_column, signoff
 from .text import normalise, short
 from .visible import Cell, Para, Table, Unreadable, Visible, cell_text, read_visible
 
-SCHEME = "changeflow-signed-2"
-# Documents issued before the whole document was signed: their digest covers only the
-# tables, so the returned copy is compared with the stored one (the same full reading on
-# both sides) and the old digest is not relied on.
-OLD_SCHEMES = ("changeflow-signed-1",)
+SCHEME = "changeflow-signed-3"
+# Documents issued under an older reading: -1 signed only the tables; -2 read neither list
+# numbers nor rows hidden by their row properties. Their returned copy is compared with the
+# stored one (the same current reading on both sides) and the old digest is not relied on.
+OLD_SCHEMES = ("changeflow-signed-1", "changeflow-signed-2")
 BLANK = "＿"
 
 
@@ -44,7 +44,27 @@ def read(doc: DocxDocument, form: str = "decision", rows: bool = False) -> Visib
         t.signoff = not t.seal and is_form_signoff(cells, form)
         if rows and not t.signoff and not t.seal and cells:
             t.fill_column = row_decision_column(cells[0])
+    check_covers(vis)
     return vis
+
+
+def check_covers(vis: Visible) -> None:
+    """Refuse a floating object drawn in front of the text (what lies under it is not
+    seen), except a small picture placed by a cell of the sign-off table or the seal block
+    (a signature or an electronic seal stamped over 签字/盖章)."""
+    signing: set[int] = set()
+    for t in vis.tables():
+        if t.signoff or t.seal:
+            for row in t.rows:
+                for c in row:
+                    for b in c.blocks:
+                        if isinstance(b, Para):
+                            signing.add(id(b))
+    for p in vis.paragraphs():
+        for cover in p.covers:
+            if id(p) in signing and cover.picture_only and cover.small_near:
+                continue
+            raise Unreadable(f"{cover.what}, which hides what lies under it")
 
 
 def fill_rows(t: Table) -> list[list[Cell]]:

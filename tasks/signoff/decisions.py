@@ -184,6 +184,13 @@ def _check_state(source: str, req: Request, spec: Signable) -> None:
         )
 
 
+def _window(sent: Document | None) -> tuple[date, date] | None:
+    """The days a decision on ``sent`` can be dated (for a date written without its year)."""
+    if sent is None:
+        return None
+    return sent.created_at.astimezone(get_settings().tz).date(), today_local() + timedelta(days=1)
+
+
 def _check_date(source: str, decided_on: date, sent: Document | None) -> None:
     tz = get_settings().tz
     if decided_on > today_local() + timedelta(days=1):
@@ -343,7 +350,7 @@ def _approve_once(
                 return _result(done, duplicate=True)
             raise _already(source, done)
         _check_state(source, req, spec)
-        signoff = parse_signoff(returned.signoff_raw, source)
+        signoff = parse_signoff(returned.signoff_raw, source, _window(sent))
         rows = parse_row_decisions(returned.rows_raw, source) if spec.row_decisions else []
         if signoff.decision == "approve":
             check_rows_accepted(rows, source)

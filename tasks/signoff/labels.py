@@ -71,23 +71,33 @@ def _variants(pair: tuple[str, ...]) -> set[str]:
     return out
 
 
-@cache
-def form_labels(form: str) -> dict[str, frozenset[str]]:
-    """Field name -> every label the reader takes for it, in the sign-off ``form``."""
+# Per form: the field that takes the client's remarks (where comments from the margin
+# belong) and the field a person signs (a signature picture beside the name is read there).
+REMARKS_FIELD = {"decision": "comment", "dispatch": "feedback", "statement": "remarks"}
+SIGNING_FIELD = {"decision": "approver", "dispatch": "signer", "statement": "signer"}
+
+
+def form_printed(form: str) -> dict[str, tuple[str, str]]:
+    """Field name -> (zh-CN, en) label as the sign-off table of ``form`` prints it."""
     if form == "decision":
         from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
-        printed = APPROVAL_FIELDS
-    elif form == "dispatch":
+        return dict(APPROVAL_FIELDS)
+    if form == "dispatch":
         from changeflow.docs_templates.tpl_dispatch import SIGNOFF_FIELDS
 
-        printed = SIGNOFF_FIELDS
-    elif form == "statement":
+        return dict(SIGNOFF_FIELDS)
+    if form == "statement":
         from changeflow.docs_templates.tpl_slareport import CONFIRM_FIELDS
 
-        printed = CONFIRM_FIELDS
-    else:
-        raise KeyError(form)
+        return dict(CONFIRM_FIELDS)
+    raise KeyError(form)
+
+
+@cache
+def form_labels(form: str) -> dict[str, frozenset[str]]:
+    """Field name -> every label the reader takes for it, in the sign-off ``form``."""
+    printed = form_printed(form)
     return {
         name: frozenset(_variants(pair) | EXTRA_LABELS[form].get(name, set()))
         for name, pair in printed.items()

@@ -21,7 +21,13 @@ from ..inputs import clean_text, open_docx
 from .content import OLD_SCHEMES, SCHEME, content_digest, describe_changes, fill_rows, lines_from
 from .content import read as read_content
 from .kinds import rows_of
-from .labels import row_decision_options, signoff_row
+from .labels import (
+    REMARKS_FIELD,
+    SIGNING_FIELD,
+    form_printed,
+    row_decision_options,
+    signoff_row,
+)
 from .refused import Refused
 from .sealing import (
     KEY_PATTERN,
@@ -115,16 +121,58 @@ def read_signoff_cells(vis: Visible, source: str, form: str = "decision") -> dic
                 f"is filled in twice ('{short(label, 30)}' rows): two decisions in one file",
                 "two-decisions",
             )
+        text = " ".join(cell_text(c) for c in row[1:])
         for cell in row[1:]:
-            if any(isinstance(b, Table) for b in cell.blocks) or "[图片" in cell_text(cell):
+            if any(isinstance(b, Table) for b in cell.blocks) or (
+                "[图片" in cell_text(cell) and name != SIGNING_FIELD.get(form)
+            ):
                 raise Refused(
                     source,
                     name,
                     "holds a table or a picture: the sign-off cells take text only",
                     "decision",
                 )
-        values[name] = normalise(" ".join(cell_text(c) for c in row[1:]), nfkc=False)
+        pictures = _PICTURE.findall(text)
+        if pictures:
+            text = _PICTURE.sub(" ", text)
+            if not normalise(text):
+                zh, en = form_printed(form)[name]
+                raise Refused(
+                    source,
+                    name,
+                    f"签字图片旁没有写姓名：请在“{zh}”栏的签字图片旁写上姓名 / holds a signature"
+                    f" picture but no name: write the name beside the picture in the {en} cell",
+                    "approver",
+                )
+            values[f"{name}_picture"] = " ".join(pictures)
+        values[name] = normalise(text, nfkc=False)
     return values
+
+
+_PICTURE = re.compile(r"\[图片(?: [0-9a-f]+)?\]")
+
+
+def check_comments(vis: Visible, source: str, form: str) -> None:
+    """A returned document with comments in the margin is never recorded as a plain
+    decision (one rule for every kind): refused, each comment quoted back, with the request
+    to write them in the remarks cell (意见) of the sign-off table."""
+    if not vis.comments:
+        return
+    zh, en = form_printed(form)[REMARKS_FIELD[form]]
+    quoted = "；".join(
+        f"「{short(normalise(text, nfkc=False), 80)}」" + (f"（{who}）" if who else "")
+        for who, text in vis.comments[:5]
+    )
+    more = f" …（共 {len(vis.comments)} 条）" if len(vis.comments) > 5 else ""
+    raise Refused(
+        source,
+        "comments",
+        f"含有 {len(vis.comments)} 条批注：{quoted}{more}。批注不会被登记：请把这些意见写进签署表的"
+        f"“{zh}”栏，删除批注后重新发送 / has {len(vis.comments)} comment(s) in the margin,"
+        f" which are not recorded: write them in the {en} ({zh}) cell of the sign-off table,"
+        " delete the comments and send the file again",
+        "comments",
+    )
 
 
 def read_row_cells(vis: Visible, source: str) -> list[tuple[str, str]]:
@@ -216,6 +264,7 @@ def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> 
     form = form_of(props[P_KIND])
     rows = rows_of(props[P_KIND])
     vis, lines = _read(doc, source, form, rows)
+    check_comments(vis, source, form)
     signoff = read_signoff_cells(vis, source, form)
     return Returned(
         source=source,
@@ -280,6 +329,37 @@ _DATE_FORMS = (
     re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+# 12月6日: the year left to the reader (read only when one year fits, ``parse_date``)
+_YEARLESS = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$")
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
+_CN_DIGITS.update({"零": "0", "○": "0", "O": "0", "Ｏ": "0", "两": "2"})
+_CN_NUMBER = re.compile(r"[〇○零一二两三四五六七八九十]+")
+
+
+def _cn_number(word: str, year: bool) -> str:
+    """二〇二六 -> 2026 (a year digit by digit), 十二 -> 12, 二十六 -> 26, 三十一 -> 31."""
+    if year or "十" not in word:
+        return "".join(_CN_DIGITS.get(c, c) for c in word)
+    tens, _, ones = word.partition("十")
+    n = (int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[ones]) if ones else 0)
+    return str(n)
+
+
+def _arabic(text: str) -> str:
+    """A date written in Chinese numerals in digits: 二〇二六年十二月六日 -> 2026年12月6日."""
+    out, pos = [], 0
+    for m in _CN_NUMBER.finditer(text):
+        out.append(text[pos : m.start()])
+        after = text[m.end() : m.end() + 1]
+        try:
+            out.append(_cn_number(m.group(), year=after == "年"))
+        except (KeyError, ValueError):
+            return text
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 _FILLER = re.compile(r"[\s.。!！,，;；:：、()（）\[\]【】/|]+")
 
 
@@ -303,7 +383,7 @@ def parse_choice(
     before or after its word (☑同意 ☐不同意, 同意☑ 不同意☐, 是☑ 否☐). Both or none
     ticked, a box that belongs to no word, a cross, or other words beside are unclear.
     With ``blank_ok`` a blank cell or one with no box ticked is None (not chosen yet)."""
-    t = normalise(text).lower()
+    t = _paper_boxes(normalise(text).lower())
     if not t:
         if blank_ok:
             return None
@@ -355,6 +435,26 @@ def parse_choice(
     )
 
 
+# A box drawn the paper way: 同意（√） 不同意（ ）, (✓), [√], 【 】
+_PAPER_BOX = re.compile(r"[(\[【]\s*([^()\[\]【】\s]?)\s*[)\]】]")
+
+
+def _paper_boxes(t: str) -> str:
+    """（√） -> ☑ and （ ） -> ☐ (a cross stays a cross: unclear); other brackets stay."""
+
+    def box(m: re.Match[str]) -> str:
+        mark = m.group(1)
+        if not mark:
+            return " ☐ "
+        if mark in TICKED:
+            return " ☑ "
+        if mark in CROSSED:
+            return f" {mark} "
+        return m.group(0)
+
+    return _PAPER_BOX.sub(box, t).strip()
+
+
 def _other(kind: str) -> str:
     return "box" if kind == "word" else "word"
 
@@ -375,8 +475,13 @@ def parse_decision(text: str, source: str) -> Decision:
     )
 
 
-def parse_date(text: str, source: str, fld: str = "date") -> date:
-    t = normalise(text)
+def parse_date(
+    text: str, source: str, fld: str = "date", window: tuple[date, date] | None = None
+) -> date:
+    """A date as people write it: 2026-12-06, 2026/12/06, 2026.12.6, 2026年12月6日,
+    full-width digits, Chinese numerals (二〇二六年十二月六日, 二零二六年…), and 12月6日
+    when ``window`` (issued, today) leaves one year it can be in."""
+    t = _arabic(normalise(text).rstrip(".。"))
     if not t:
         raise Refused(source, fld, "is blank: write the date of the decision (YYYY-MM-DD)", "date")
     for form in _DATE_FORMS:
@@ -386,16 +491,39 @@ def parse_date(text: str, source: str, fld: str = "date") -> date:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 break
+    m = _YEARLESS.match(t)
+    if m:
+        fits = []
+        if window is not None:
+            for year in range(window[0].year, window[1].year + 1):
+                try:
+                    d = date(year, int(m.group(1)), int(m.group(2)))
+                except ValueError:
+                    continue
+                if window[0] <= d <= window[1]:
+                    fits.append(d)
+        if len(fits) == 1:
+            return fits[0]
+        raise Refused(
+            source,
+            fld,
+            f"'{short(text, 40)}' has no year and the year is not clear: write it with the"
+            " year, e.g. 2026年12月6日",
+            "date",
+        )
     raise Refused(source, fld, f"'{short(text, 40)}' is not a date like 2026-12-01", "date")
 
 
-def parse_signoff(raw: dict[str, str], source: str) -> SignOff:
-    """The decision, approver, date and comment from the sign-off cells."""
+def parse_signoff(
+    raw: dict[str, str], source: str, window: tuple[date, date] | None = None
+) -> SignOff:
+    """The decision, approver, date and comment from the sign-off cells (``window``: the
+    days the decision can be on, for a date written without its year)."""
     decision = parse_decision(raw.get("decision", ""), source)
     approver = clean_text(raw.get("approver", ""), 120)
     if not approver:
         raise Refused(source, "approver", "is blank: the approver's name is required", "approver")
-    decided_on = parse_date(raw.get("date", ""), source)
+    decided_on = parse_date(raw.get("date", ""), source, window=window)
     comment = clean_text(raw.get("comment", ""), 4000)
     return SignOff(decision, approver, decided_on, comment, dict(raw))
 

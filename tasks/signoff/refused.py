@@ -13,7 +13,8 @@ class Refused(InputError):
     decided), ``state`` (request not awaiting this decision), ``decision``, ``approver``,
     ``date``, ``signoff`` (no sign-off table), ``two-decisions`` (two sign-off tables, or a
     field filled twice), ``unreadable`` (something the reader cannot account for),
-    ``satisfaction``, ``draft`` (a plan that was only drafted, never issued).
+    ``satisfaction``, ``draft`` (a plan that was only drafted, never issued), ``comments``
+    (comments in the margin: quoted back, to be written in the remarks cell).
     """
 
     def __init__(self, source: str, field: str, problem: str, code: str) -> None:

@@ -13,8 +13,16 @@ back, so both sides read exactly the same way. It reads:
 - text boxes (modern and VML), WordArt strings, tables at any depth, headers and footers,
   footnotes and endnotes at their reference;
 - tracked changes as the document displays them: insertions in, deletions out; hidden text
-  (``w:vanish``, directly or through a style) out; deleted and hidden table rows out;
-  struck-through text marked as such (it reads as withdrawn);
+  (``w:vanish``, directly or resolved through the document defaults and the table,
+  paragraph and character styles, ``drawn.Styles``) out; deleted table rows out, rows with
+  ``w:trPr/w:hidden`` in (Word draws them: the property hides only the end-of-row mark);
+  struck-through text (resolved the same way) marked as such (it reads as withdrawn);
+- list numbers and bullets (``w:numPr``) as the label each paragraph shows;
+- content controls bound to document data (``w:dataBinding``) as Word shows them: the
+  cached text when the bound value is the same, else refused by name;
+- the comments in the margin (``Visible.comments``: the sign-off reading refuses them);
+- floating shapes, pictures and frames drawn in front of the text, noted on their
+  paragraph (``Para.covers``) for ``content`` to refuse (or allow: a signature or seal);
 - fields as their results, except those an editor recomputes whenever it shows the page
   (PAGE, NUMPAGES, DATE, ...), which are read by their name; pictures by the digest of
   their image.
@@ -35,6 +43,22 @@ from typing import Any
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import nsmap as _NSMAP
 
+from .drawn import (
+    Cover,
+    DataStore,
+    Numbering,
+    Styles,
+    Unreadable,
+    binding_of,
+    comment_parts,
+    control_name,
+    covering_drawing,
+    covering_frame,
+    covering_vml,
+)
+from .glyphs import in_font, run_font, symbol
+from .text import normalise
+
 W = _NSMAP["w"]
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 R = _NSMAP["r"]
@@ -53,14 +77,6 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-class Unreadable(Exception):
-    """The document holds something the reader cannot account for; ``what`` names it."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
 # Namespaces a current editor understands: a ``mc:Choice`` requiring only these is shown.
 KNOWN_PREFIXES = {
     "wps", "wpg", "wpc", "wpi", "w14", "w15", "w16", "w16se", "w16cid", "w16cex", "w16du",
@@ -77,21 +93,6 @@ LIVE_FIELDS = {
 FOREIGN_FIELDS = {
     "INCLUDETEXT", "INCLUDEPICTURE", "LINK", "DDE", "DDEAUTO", "IMPORT", "INCLUDE", "RD",
     "AUTOTEXT", "AUTOTEXTLIST", "DATABASE", "MERGEFIELD", "NEXT", "NEXTIF", "SKIPIF",
-}  # fmt: skip
-
-# Symbol fonts: private-use code (F0xx) -> what the glyph shows.
-_DIGITS = {ord(c): c for c in " ,.-0123456789/:;()+="}
-SYMBOL_FONTS: dict[str, dict[int, str]] = {
-    "wingdings": {
-        0x6C: "●", 0x6E: "■", 0x6F: "□", 0x71: "❑", 0x72: "❒", 0x9F: "•", 0xA1: "○",
-        0xA4: "◉", 0xA8: "☐", 0xFB: "✗", 0xFC: "✓", 0xFD: "☒", 0xFE: "☑",
-    },
-    "wingdings 2": {
-        0x4F: "✗", 0x50: "✓", 0x51: "☒", 0x52: "☑", 0x53: "☒", 0x54: "☒", 0x97: "●",
-        0x99: "○", 0xA3: "☐", 0xA2: "■",
-    },
-    "symbol": {**_DIGITS, 0xB4: "×", 0xD6: "√", 0xB7: "•", 0xA5: "∞"},
-    "webdings": {0x61: "✓", 0x63: "☐", 0x67: "■", 0x72: "✗"},
 }  # fmt: skip
 
 # Elements inside a paragraph (or a run) that carry no visible text of their own.
@@ -123,6 +124,9 @@ class Para:
     """A paragraph: its text as shown (text boxes and notes included where they stand)."""
 
     text: str
+    # floating objects anchored here and drawn in front of the text (``drawn.Cover``): the
+    # caller decides (a signature or seal picture in a signing cell is allowed)
+    covers: list[Cover] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +149,28 @@ class Visible:
     body: list[Para | Table]
     margins: list[tuple[str, list[Para | Table]]]
     boxes: list[list[Para | Table]]
+    # the comments in the margin: (author, text), in the file's order
+    comments: list[tuple[str, str]] = field(default_factory=list)
+
+    def paragraphs(self) -> list[Para]:
+        """Every paragraph at any depth (table cells and text boxes included)."""
+        out: list[Para] = []
+
+        def walk(blocks: list[Para | Table]) -> None:
+            for b in blocks:
+                if isinstance(b, Para):
+                    out.append(b)
+                else:
+                    for row in b.rows:
+                        for c in row:
+                            walk(c.blocks)
+
+        walk(self.body)
+        for _, blocks in self.margins:
+            walk(blocks)
+        for box in self.boxes:
+            walk(box)
+        return out
 
     def tables(self) -> list[Table]:
         """Every table at any depth, in reading order (those in text boxes included)."""
@@ -181,51 +207,14 @@ class _Reader:
         self.doc = doc
         self.part = doc.part
         self.boxes: list[list[Para | Table]] = []
-        self._styles = self._style_table()
+        self.styles = Styles(self.part)
+        self.numbering = Numbering(self.part)
+        self.store = DataStore(self.part)
+        self._tstyles: list[str | None] = []  # the table style of each enclosing table
+        self._covers: list[Cover] = []  # floating objects of the paragraph being read
         self._notes: dict[str, dict[str, Any]] = {}
         # open complex fields: [instruction, live?, "instr" | "result"]
         self._fields: list[list[Any]] = []
-
-    # --- styles: is a run hidden? ------------------------------------------------------
-
-    def _style_table(self) -> dict[str, tuple[bool | None, str | None]]:
-        """style id -> (its own w:vanish, basedOn)."""
-        out: dict[str, tuple[bool | None, str | None]] = {}
-        try:
-            styles = self.part.styles.element
-        except (KeyError, AttributeError, NotImplementedError):
-            return out
-        for st in styles.iter(_w("style")):
-            sid = st.get(_w("styleId"))
-            based = st.find(_w("basedOn"))
-            rpr = st.find(_w("rPr"))
-            out[sid] = (
-                _flag(rpr.find(_w("vanish"))) if rpr is not None else None,
-                based.get(_w("val")) if based is not None else None,
-            )
-        return out
-
-    def _style_hidden(self, sid: str | None) -> bool | None:
-        seen = set()
-        while sid and sid not in seen:
-            seen.add(sid)
-            own, based = self._styles.get(sid, (None, None))
-            if own is not None:
-                return own
-            sid = based
-        return None
-
-    def _hidden(self, rpr: Any, para_style: str | None) -> bool:
-        if rpr is not None:
-            own = _flag(rpr.find(_w("vanish")))
-            if own is not None:
-                return own
-            rstyle = rpr.find(_w("rStyle"))
-            if rstyle is not None:
-                via = self._style_hidden(rstyle.get(_w("val")))
-                if via is not None:
-                    return via
-        return bool(self._style_hidden(para_style))
 
     # --- blocks -------------------------------------------------------------------------
 
@@ -236,13 +225,14 @@ class _Reader:
             if not isinstance(tag, str):
                 continue  # comments, processing instructions
             if tag == _w("p"):
-                out.append(Para(self.paragraph(child, part)))
+                out.append(self.paragraph(child, part))
             elif tag == _w("tbl"):
                 out.append(self.table(child, part))
             elif tag in (_w("sdt"),):
                 content = child.find(_w("sdtContent"))
-                if content is not None:
-                    out.extend(self.blocks(content, part))
+                got = self.blocks(content, part) if content is not None else []
+                self._bound(child, " ".join(block_text(b) for b in got))
+                out.extend(got)
             elif tag in (_w("customXml"), _w("ins"), _w("moveTo"), _w("sdtContent")):
                 out.extend(self.blocks(child, part))
             elif tag in (_w("del"), _w("moveFrom")):
@@ -260,26 +250,62 @@ class _Reader:
 
     def table(self, tbl: Any, part: Any) -> Table:
         t = Table()
-        for tr in _children(tbl, _w("tr")):
-            trpr = tr.find(_w("trPr"))
-            if trpr is not None and (
-                trpr.find(_w("del")) is not None or _flag(trpr.find(_w("hidden")))
-            ):
-                continue
-            row = []
-            for tc in _children(tr, _w("tc")):
-                row.append(Cell(self.blocks(tc, part)))
-            t.rows.append(row)
+        tblpr = tbl.find(_w("tblPr"))
+        tsid = tblpr.find(_w("tblStyle")) if tblpr is not None else None
+        self._tstyles.append(
+            self.styles.table_style(tsid.get(_w("val")) if tsid is not None else None)
+        )
+        try:
+            for tr in _children(tbl, _w("tr")):
+                # a deleted row is out; a row with w:trPr/w:hidden is drawn (Word hides only
+                # its end-of-row mark), so it is read like any other
+                trpr = tr.find(_w("trPr"))
+                if trpr is not None and trpr.find(_w("del")) is not None:
+                    continue
+                row = []
+                for tc in _children(tr, _w("tc")):
+                    row.append(Cell(self.blocks(tc, part)))
+                t.rows.append(row)
+        finally:
+            self._tstyles.pop()
         return t
 
     # --- inline content -------------------------------------------------------------------
 
-    def paragraph(self, p: Any, part: Any) -> str:
+    def paragraph(self, p: Any, part: Any) -> Para:
         ppr = p.find(_w("pPr"))
         pstyle = None
         if ppr is not None and ppr.find(_w("pStyle")) is not None:
             pstyle = ppr.find(_w("pStyle")).get(_w("val"))
-        return _collapse("".join(self.inline(p, part, pstyle)).replace("~~~~", ""))
+        num_id, ilvl = self.styles.para_numpr(ppr, pstyle)
+        label = self.numbering.label(num_id, ilvl, self.styles, in_font)
+        saved, self._covers = self._covers, []
+        try:
+            frame = covering_frame(ppr)
+            if frame is not None:
+                self._covers.append(frame)
+            text = _collapse("".join(self.inline(p, part, pstyle)).replace("~~~~", ""))
+            covers = self._covers
+        finally:
+            self._covers = saved
+        if label:
+            text = _collapse(f"{label} {text}")
+        return Para(text, covers)
+
+    def _bound(self, sdt: Any, cached: str) -> None:
+        """A control bound to document data shows that data in Word: refused by name when
+        it differs from the text the file holds (what other editors and we would read)."""
+        sdtpr = sdt.find(_w("sdtPr"))
+        binding = binding_of(sdtpr)
+        if binding is None:
+            return
+        name = control_name(sdtpr)
+        bound = self.store.value(binding, name)
+        if _plain(normalise(bound)) != _plain(normalise(cached)):
+            raise Unreadable(
+                f"a content control ({name}) bound to document data: Word shows"
+                f" '{_collapse(bound)[:40]}' where the file's text says '{_collapse(cached)[:40]}'"
+            )
 
     def inline(self, el: Any, part: Any, pstyle: str | None) -> list[str]:
         out: list[str] = []
@@ -310,8 +336,9 @@ class _Reader:
                 out.extend(self.inline(child, part, pstyle))
             elif tag == _w("sdt"):
                 content = child.find(_w("sdtContent"))
-                if content is not None:
-                    out.extend(self.inline(content, part, pstyle))
+                got = self.inline(content, part, pstyle) if content is not None else []
+                self._bound(child, "".join(got))
+                out.extend(got)
             elif tag in (_w("del"), _w("moveFrom")):
                 continue
             elif tag == f"{{{MC}}}AlternateContent":
@@ -328,11 +355,9 @@ class _Reader:
 
     def run(self, r: Any, part: Any, pstyle: str | None) -> list[str]:
         rpr = r.find(_w("rPr"))
-        hidden = self._hidden(rpr, pstyle)
-        font = _run_font(rpr)
-        struck = rpr is not None and (
-            bool(_flag(rpr.find(_w("strike")))) or bool(_flag(rpr.find(_w("dstrike"))))
-        )
+        tstyle = self._tstyles[-1] if self._tstyles else None
+        hidden, struck = self.styles.run_flags(rpr, pstyle, tstyle)
+        font = run_font(rpr)
         out: list[str] = []
         for child in r:
             tag = child.tag
@@ -350,7 +375,7 @@ class _Reader:
             if hidden:
                 continue
             if tag == _w("t"):
-                out.append(_in_font(child.text or "", font))
+                out.append(in_font(child.text or "", font))
             elif tag in (_w("tab"), _w("br"), _w("cr"), _w("ptab")):
                 out.append(" ")
             elif tag == _w("noBreakHyphen"):
@@ -358,7 +383,7 @@ class _Reader:
             elif tag == _w("softHyphen"):
                 continue
             elif tag == _w("sym"):
-                out.append(_symbol(child))
+                out.append(symbol(child))
             elif tag == _w("drawing"):
                 out.append(self.drawing(child, part))
             elif tag == _w("pict"):
@@ -415,6 +440,9 @@ class _Reader:
 
     def drawing(self, d: Any, part: Any) -> str:
         out: list[str] = []
+        cover = covering_drawing(d)
+        if cover is not None:
+            self._covers.append(cover)
         for gd in d.iter(f"{{{A}}}graphicData"):
             uri = gd.get("uri", "")
             if uri in (PIC, WPS, WPG, WPC):
@@ -434,6 +462,9 @@ class _Reader:
 
     def vml(self, pict: Any, part: Any) -> str:
         out: list[str] = []
+        cover = covering_vml(pict)
+        if cover is not None:
+            self._covers.append(cover)
         for el in pict.iter():
             tag = el.tag
             if tag in _REFUSED:
@@ -507,8 +538,12 @@ class _Reader:
         got = read(shown)
         others = [b for b in (*choices, fallback) if b is not None and b is not shown]
         if others:
+            import copy
+
             mine = _collapse(_flat(got))
             keep = self.boxes[boxes_before:]
+            covers = list(self._covers)
+            counters = copy.deepcopy(self.numbering.counters)
             for other in others:
                 theirs = _collapse(_flat(read(other)))
                 if mine and theirs and _plain(mine) != _plain(theirs):
@@ -517,6 +552,8 @@ class _Reader:
                         f" ('{mine[:40]}' / '{theirs[:40]}')"
                     )
             self.boxes[boxes_before:] = keep
+            self._covers[:] = covers
+            self.numbering.counters = counters
         return got
 
     # --- the whole document ------------------------------------------------------------------
@@ -541,7 +578,20 @@ class _Reader:
                 seen.add(name)
                 where = "页眉" if ref.tag == _w("headerReference") else "页脚"
                 margins.append((where, self.blocks(hpart.element, hpart)))
-        return Visible(body=blocks, margins=margins, boxes=self.boxes)
+        return Visible(body=blocks, margins=margins, boxes=self.boxes, comments=self.comments())
+
+    def comments(self) -> list[tuple[str, str]]:
+        """Every comment in the margin, (author, text as read)."""
+        out: list[tuple[str, str]] = []
+        for root in comment_parts(self.part):
+            for c in root.iter(_w("comment")):
+                saved, self._fields = self._fields, []
+                boxes = len(self.boxes)
+                text = " ".join(t for t in (block_text(b) for b in self.blocks(c, self.part)) if t)
+                self._fields = saved
+                del self.boxes[boxes:]
+                out.append((c.get(_w("author")) or "", text))
+        return out
 
 
 def read_visible(doc: DocxDocument) -> Visible:
@@ -631,49 +681,3 @@ def _unknown(el: Any) -> None:
     picture the reader would otherwise not see."""
     if any(d.tag in _VISIBLE for d in el.iter()):
         raise Unreadable(f"an element the reader does not know ({_local(el.tag)})")
-
-
-def _run_font(rpr: Any) -> str:
-    """The run's own font (ascii, else hAnsi), lower case; '' when it names none."""
-    if rpr is None:
-        return ""
-    fonts = rpr.find(_w("rFonts"))
-    if fonts is None:
-        return ""
-    return (fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or "").strip().lower()
-
-
-def _in_font(text: str, font: str) -> str:
-    """Text typed in a symbol font shows that font's glyphs (LibreOffice writes a Wingdings
-    tick as the character F0FE in a Wingdings run, not as ``w:sym``)."""
-    table = SYMBOL_FONTS.get(font)
-    if table is None or not text:
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if not (code < 0x100 or 0xF000 <= code <= 0xF0FF):
-            out.append(ch)  # CJK and the rest are drawn by the run's East Asian font
-            continue
-        low = code - 0xF000 if code >= 0xF000 else code
-        if low not in table:
-            raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-        out.append(table[low])
-    return "".join(out)
-
-
-def _symbol(sym: Any) -> str:
-    font = (sym.get(_w("font")) or "").strip().lower()
-    try:
-        code = int(sym.get(_w("char")) or "", 16)
-    except ValueError:
-        raise Unreadable("a symbol character without a code") from None
-    low = code - 0xF000 if code >= 0xF000 else code
-    table = SYMBOL_FONTS.get(font)
-    if table is not None:
-        if low in table:
-            return table[low]
-        raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-    if font.startswith(("wingdings", "webdings", "marlett", "zapf")):
-        raise Unreadable(f"a symbol character the reader cannot map ({font} {code:04X})")
-    return chr(low)
