@@ -105,5 +105,10 @@ class TestCase(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     tester: Mapped[str] = mapped_column(String(120), default="")
     tested_on: Mapped[str] = mapped_column(String(10), default="")  # YYYY-MM-DD (manual)
+    # described in the cases file (docs/test-cases.md): what a client reads of the case
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    precondition: Mapped[str] = mapped_column(Text, default="", server_default="")
+    input_data: Mapped[str] = mapped_column(Text, default="", server_default="")
+    defect: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     run: Mapped[TestRun] = relationship()

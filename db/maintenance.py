@@ -72,6 +72,13 @@ class Fault(Base):
     solution: Mapped[str] = mapped_column(Text, default="")
     steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     breach_cause: Mapped[str] = mapped_column(Text, default="")
+    # the record's own parts (docs/deliverables.md): why it happened, what prevents it, and
+    # the client's confirmation of the fix
+    root_cause: Mapped[str] = mapped_column(Text, default="", server_default="")
+    prevention: Mapped[str] = mapped_column(Text, default="", server_default="")
+    confirmed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    confirmed_on: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    confirmation: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     request: Mapped[Request] = relationship()
     contract: Mapped[Contract] = relationship()

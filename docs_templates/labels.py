@@ -34,10 +34,24 @@ HEADINGS = {
     "attachments": ("附件清单", "Attachments"),
 }
 HINT = (
-    "填写说明：请在各表格右侧或空行中填写；日期格式 YYYY-MM-DD；需求类型填“开发”或“变更”；"
-    "优先级填“高”“中”“低”。需求行不够时请在表格中插入行。",
-    "How to fill in: type into the empty cells; dates as YYYY-MM-DD; request type 'development'"
-    " or 'change'; priority 'high', 'medium' or 'low'. Insert table rows for more requirements.",
+    "填写说明：请在各表格右侧或空行中填写；日期写作 2026年11月20日（或 2026-11-20）；"
+    "需求类型填“开发”或“变更”；优先级填“高”“中”“低”。需求行不够时请在表格中插入行。"
+    "填好后由提出部门负责人在文末签字、盖章。",
+    "How to fill in: type into the empty cells; dates as 20 November 2026 or 2026-11-20;"
+    " request type 'development' or 'change'; priority 'high', 'medium' or 'low'. Insert table"
+    " rows for more requirements. The requesting department's head signs and stamps at the end.",
+)
+# the task book's own number and version (written by the client) and the requesting
+# department's signature block
+TASKBOOK_NUMBER = (
+    "任务书编号：＿＿＿＿＿＿　　版本：＿＿＿＿",
+    "Task book no.: ________   Version: ____",
+)
+TASKBOOK_SIGN_HEAD = ("提出部门签章", "Requesting department")
+TASKBOOK_SIGN_ROWS = (
+    ("部门负责人签字", "Head of department (signature)"),
+    ("部门盖章", "Department seal"),
+    ("日期", "Date"),
 )
 
 # The plan (实施计划和费用预算). Its approval section is a plain two-column table keyed by

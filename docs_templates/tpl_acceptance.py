@@ -51,6 +51,14 @@ T: dict[str, Any] = {
         (("甲方项目负责人", "Client's project lead"), "{{ client_lead }}"),
         (("签发日期", "Issued"), "{{ issued }}"),
     ],
+    "h_basis": ("验收依据", "Basis of acceptance"),
+    "h_members": ("验收组成员", "Acceptance members"),
+    "member_cols": [
+        ("角色", "Role"),
+        ("姓名", "Name"),
+        ("单位", "Organisation"),
+        ("签字", "Signature"),
+    ],
     "h_reqs": ("一、需求与测试结果", "1. Requirements and their test results"),
     "req_cols": [
         ("序号", "No."),
@@ -71,6 +79,12 @@ T: dict[str, Any] = {
     "tests": [
         (("测试结论", "Tests"), "{{ tests }}"),
     ],
+    "h_open": ("遗留问题及约定完成日期", "Open items and agreed dates"),
+    "open_cols": [("遗留问题", "Open item"), ("责任方", "Owner"), ("约定完成日期", "Agreed date")],
+    "no_open": ("无遗留问题：全部需求测试通过。", "No open item: every requirement passed."),
+    "h_handover": ("移交清单（文档、源代码、培训）", "Handover (documents, source code, training)"),
+    "h_maint": ("维护期", "Maintenance"),
+    "h_settle": ("费用结算", "Settlement"),
     "h_signoff": ("四、甲方验收", "4. Client's acceptance"),
     "seal_intro": ("双方签章：", "Signatures and seals of both parties:"),
     "signoff_intro": (
@@ -92,6 +106,12 @@ def acceptance(lang: str) -> DocxDocument:
     """The certificate we issue after go-live; the client signs it off and returns it."""
     doc = new_document(d.pick(TITLE, lang), lang)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
+    doc.add_heading(d.pick(T["h_basis"], lang), level=2)
+    d.bullets(doc, "b", "basis", "{{ b }}")
+    doc.add_heading(d.pick(T["h_members"], lang), level=2)
+    d.loop_table(doc, [d.pick(c, lang) for c in T["member_cols"]], "m", "members",
+                 ["{{ m.role }}", "{{ m.name }}", "{{ m.unit }}", ""],
+                 [40, 30, 50, 40])  # fmt: skip
 
     doc.add_heading(d.pick(T["h_reqs"], lang), level=1)
     d.loop_table(
@@ -123,6 +143,20 @@ def acceptance(lang: str) -> DocxDocument:
 
     doc.add_heading(d.pick(T["h_tests"], lang), level=1)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["tests"]])
+
+    doc.add_heading(d.pick(T["h_open"], lang), level=2)
+    d.tag(doc, "{%p if open_items %}")
+    d.loop_table(doc, [d.pick(c, lang) for c in T["open_cols"]], "o", "open_items",
+                 ["{{ o.item }}", "{{ o.owner }}", "{{ o.due }}"], [100, 25, 35])  # fmt: skip
+    d.tag(doc, "{%p else %}")
+    doc.add_paragraph(d.pick(T["no_open"], lang))
+    d.tag(doc, "{%p endif %}")
+    doc.add_heading(d.pick(T["h_handover"], lang), level=2)
+    d.bullets(doc, "h", "handover", "{{ h }}")
+    doc.add_heading(d.pick(T["h_maint"], lang), level=2)
+    doc.add_paragraph("{{ maintenance }}")
+    doc.add_heading(d.pick(T["h_settle"], lang), level=2)
+    doc.add_paragraph("{{ settlement }}")
 
     doc.add_heading(d.pick(T["h_signoff"], lang), level=1)
     doc.add_paragraph(d.pick(T["signoff_intro"], lang))

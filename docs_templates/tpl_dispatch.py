@@ -15,6 +15,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
+from .parts import sign_lines
 from .tables import loop_table, pairs, widths
 
 TITLE = ("派工单", "Dispatch Order")
@@ -53,6 +54,12 @@ STAFF_TIME_COLS = [
     ("服务天", "Service days"),
     ("加班（分钟）", "Overtime (min)"),
 ]
+STAFF_SIGN = [(("服务人员", "Engineer(s)"), "{{ staff }}")]
+NOT_DONE = (
+    "本派工单为计划版本。服务完成后，乙方出具填写实际完成情况的版本，请甲方在该版本上验收签字。",
+    "This is the planned order. When the service is done we issue the version with the work"
+    " as done: please accept and sign that version.",
+)
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
     "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
@@ -105,6 +112,11 @@ def dispatch(lang: str) -> DocxDocument:
          "{{ w.overtime }}"],
         mm=[26, 34, 34, 24, 20, 22],
     )  # fmt: skip
+    doc.add_paragraph("{%p if done %}")
+    sign_lines(doc, lang, STAFF_SIGN)
+    doc.add_paragraph("{%p else %}")
+    doc.add_paragraph(pick(NOT_DONE, lang))
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
     pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))

@@ -10,6 +10,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
+from .parts import draft_notice, sign_lines
 from .tables import loop_table, pairs, widths
 
 TITLE = ("故障处理记录", "Fault Record")
@@ -27,7 +28,19 @@ INFO = [
     (("首次响应方式", "Response mode"), "{{ response_mode }}"),
     (("解决时间", "Resolved at"), "{{ resolved_at }}"),
     (("关闭时间", "Closed at"), "{{ closed_at }}"),
-    (("超时原因", "Breach cause"), "{{ breach_cause }}"),
+]
+L_BREACH = ("超时原因：", "Why a clock was breached: ")
+L_ROOT = ("根本原因", "Root cause")
+H_PREVENT = ("五、预防措施", "5. Measures against recurrence")
+H_CONFIRM = ("六、甲方确认", "6. Client's confirmation")
+CONFIRM = [
+    (("甲方确认人", "Confirmed by"), "{{ confirmed_by }}"),
+    (("确认日期", "Date"), "{{ confirmed_on }}"),
+    (("甲方意见", "Client's comment"), "{{ confirmation }}"),
+]
+SIGN_ROLES = [
+    (("处理工程师", "Engineer"), "{{ engineer }}"),
+    (("甲方确认", "Client's confirmation"), "{{ confirmed_by }}"),
 ]
 H_SLA = ("一、响应时间执行情况", "1. Response times")
 SLA_COLS = [
@@ -61,6 +74,7 @@ def _text_box(doc: DocxDocument, var: str) -> None:
 def fault(lang: str) -> DocxDocument:
     """The record of one fault, from what the staff entered."""
     doc = new_document(pick(TITLE, lang), lang)
+    draft_notice(doc, lang)
     pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(55, 105))
     doc.add_heading(pick(H_SLA, lang), level=1)
     t = loop_table(
@@ -82,9 +96,14 @@ def fault(lang: str) -> DocxDocument:
     )
     widths(t, [40, 40, 80])
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if breach_cause %}")
+    doc.add_paragraph(pick(L_BREACH, lang) + "{{ breach_cause }}")
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(H_ASSESS, lang), level=1)
     doc.add_heading(pick(L_ASSESS, lang), level=2)
     _text_box(doc, "assessment")
+    doc.add_heading(pick(L_ROOT, lang), level=2)
+    _text_box(doc, "root_cause")
     doc.add_heading(pick(L_TEST, lang), level=2)
     _text_box(doc, "test_report")
     doc.add_heading(pick(H_SOLUTION, lang), level=1)
@@ -94,6 +113,11 @@ def fault(lang: str) -> DocxDocument:
         doc, [pick(c, lang) for c in STEP_COLS], "s", "steps", ["{{ s.no }}", "{{ s.text }}"]
     )
     widths(t, [16, 144])
+    doc.add_heading(pick(H_PREVENT, lang), level=1)
+    _text_box(doc, "prevention")
+    doc.add_heading(pick(H_CONFIRM, lang), level=1)
+    pairs(doc, [(pick(k, lang), v) for k, v in CONFIRM], mm=(55, 105))
+    sign_lines(doc, lang, SIGN_ROLES)
     finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "fault-template", "changeflow.lang": lang})
     return doc

@@ -16,7 +16,7 @@ from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
 from .blank import finish, new_document
-from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, keep_markdown_styles
+from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, front_matter, keep_markdown_styles
 
 TITLE = ("用户手册", "User Manual")
 T: dict[str, Any] = {
@@ -42,6 +42,7 @@ def manual(lang: str) -> DocxDocument:
     """The user manual of a request's new and changed functions."""
     doc = new_document(d.pick(TITLE, lang), lang)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
+    front_matter(doc, lang)
 
     doc.add_paragraph(MANUAL_MARKER)  # 引言, 运行环境, a chapter per role, 常见问题, 版本说明
     doc.add_heading(d.pick(T["h_screens"], lang), level=1)

@@ -16,7 +16,8 @@ from changeflow.wordparts import write_custom_properties
 from . import labels
 from .blank import finish, new_document
 from .house import seal_block
-from .tables import loop_table, pairs
+from .parts import sign_lines
+from .tables import bold_paragraph, loop_table, pairs
 
 T = {
     "cover": [
@@ -120,7 +121,22 @@ T = {
     "prov_title": ("注意：部分日期为暂定", "Note: some dates are provisional"),
     "h_assumptions": ("四、假设与前提", "4. Assumptions"),
     "h_exclusions": ("五、不包含的内容", "5. Exclusions"),
-    "h_approval": ("六、甲方审批", "6. Client approval"),
+    "h_deliverables": ("六、交付物", "6. Deliverables"),
+    "deliv_cols": [("序号", "No."), ("交付物", "Deliverable")],
+    "h_team": ("七、项目组织与沟通", "7. Team and communication"),
+    "team_cols": [
+        ("角色", "Role"),
+        ("姓名", "Name"),
+        ("单位", "Side"),
+        ("电话", "Phone"),
+        ("电子邮箱", "Email"),
+    ],
+    "h_comm": ("沟通方式", "Communication"),
+    "h_risks": ("八、风险与应对", "8. Risks"),
+    "h_payment": ("九、付款方式", "9. Payment"),
+    "h_prepared": ("编制与审核", "Prepared and reviewed"),
+    "sign_roles": [(("编制", "Prepared by"), "{{ prepared_by }}"), (("审核", "Reviewed by"), "")],
+    "h_approval": ("十、甲方审批", "10. Client approval"),
     "seal_intro": ("双方签章：", "Signatures and seals of both parties:"),
     "approval_intro": (
         "请在下表右栏填写决定（“同意”或“不同意”）、审批人、日期和意见，保存后将本文件发回。"
@@ -258,6 +274,28 @@ def plan(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p for a in exclusions %}")
     doc.add_paragraph("{{ a }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
+
+    doc.add_heading(pick(T["h_deliverables"], lang), level=1)
+    loop_table(doc, [pick(c, lang) for c in T["deliv_cols"]], "d", "deliverables",
+               ["{{ d.no }}", "{{ d.name }}"], mm=[16, 144])  # fmt: skip
+    doc.add_heading(pick(T["h_team"], lang), level=1)
+    loop_table(doc, [pick(c, lang) for c in T["team_cols"]], "m", "team",
+               ["{{ m.role }}", "{{ m.name }}", "{{ m.unit }}", "{{ m.phone }}", "{{ m.email }}"],
+               mm=[32, 22, 14, 34, 58])  # fmt: skip
+    doc.add_heading(pick(T["h_comm"], lang), level=2)
+    doc.add_paragraph("{%p for a in communication %}")
+    doc.add_paragraph("{{ a }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_heading(pick(T["h_risks"], lang), level=1)
+    doc.add_paragraph("{%p for a in risks %}")
+    doc.add_paragraph("{{ a }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_heading(pick(T["h_payment"], lang), level=1)
+    doc.add_paragraph("{%p for a in payment %}")
+    doc.add_paragraph("{{ a }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    bold_paragraph(doc, pick(T["h_prepared"], lang))
+    sign_lines(doc, lang, T["sign_roles"])
 
     doc.add_paragraph("{%p if not draft %}")
     doc.add_heading(pick(T["h_approval"], lang), level=1)

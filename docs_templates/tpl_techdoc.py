@@ -16,12 +16,21 @@ from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
 from .blank import finish, new_document
+from .parts import revisions, sign_lines, toc
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"
 MANUAL_MARKER = "⟦manual_notes⟧"
 SCREENSHOTS_MARKER = "⟦screenshots⟧"
 ROLLBACK_MARKER = "⟦rollback⟧"
+CHAPTERS_MARKER = "⟦chapters⟧"  # the static list of chapters (WPS shows no TOC field)
+H_REVISIONS = ("修订记录", "Revision record")
+H_SIGN = ("编制、审核与批准", "Prepared, reviewed and approved")
+SIGN_ROLES = [
+    (("编制", "Prepared by"), "{{ author }}"),
+    (("审核", "Reviewed by"), ""),
+    (("批准", "Approved by"), ""),
+]
 # styles the Markdown converter uses: kept by trim_styles, removed from the output
 MARKDOWN_STYLES = ("Heading 2", "Heading 3", "Heading 4", "List Bullet", "List Bullet 2",
                    "List Bullet 3", "Quote", "Caption")  # fmt: skip
@@ -74,12 +83,24 @@ def keep_markdown_styles(doc: DocxDocument) -> None:
     d.tag(doc, "{%p endif %}")
 
 
+def front_matter(doc: DocxDocument, lang: str) -> None:
+    """GB/T 8567's front matter: revision record, 编制/审核/批准 and the table of contents
+    (a TOC field, and the chapters listed at the marker, filled when rendered)."""
+    d.bold_paragraph(doc, d.pick(H_REVISIONS, lang))
+    revisions(doc, lang)
+    d.bold_paragraph(doc, d.pick(H_SIGN, lang))
+    sign_lines(doc, lang, SIGN_ROLES)
+    toc(doc, lang, seq="no_chapters")
+    doc.add_paragraph(CHAPTERS_MARKER)
+
+
 def techdoc(lang: str) -> DocxDocument:
     """The technical document after GB/T 8567's design-description outline: 引言 ... 出错处理
     from the notes (at the marker), then 变更文件清单 by module, 回退方案 and the
     traceability matrix (需求的可追踪性)."""
     doc = new_document(d.pick(TITLE, lang), lang)
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
+    front_matter(doc, lang)
 
     doc.add_paragraph(NOTES_MARKER)  # 一、引言 ... 六、出错处理
 

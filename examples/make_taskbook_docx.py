@@ -9,6 +9,7 @@ Typing into the cells of the blank template is exactly what a client does; the r
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ def fill(data: dict[str, Any], out: Path, lang: str = "zh-CN") -> Path:
     values["priority"] = PRIORITY_ZH[data["priority"]] if lang == "zh-CN" else data["priority"]
     for row, field in zip(basic.rows, labels.TASKBOOK_FIELDS, strict=True):
         value = values.get(field)
+        if isinstance(value, date) and lang == "zh-CN":  # as a client writes it
+            value = f"{value.year}年{value.month}月{value.day}日"
         row.cells[1].text = "" if value is None else str(value).strip()
     for i, req in enumerate(data["requirements"], start=1):
         row = reqs.rows[i] if i < len(reqs.rows) else reqs.add_row()

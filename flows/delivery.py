@@ -76,6 +76,19 @@ def _doc_link(path: str, kind: str, version: int, lang: str, sha256: str) -> dic
 # --- test ------------------------------------------------------------------------------
 
 
+class ManualResult(BaseModel):
+    """The result of one manual test case of the cases file (docs/test-cases.md)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    case: str = Field(title="用例编号 Case", min_length=1, max_length=120)
+    result: Literal["通过", "不通过", "未测"] = Field(title="结果 Result")
+    actual: str = Field("", title="实际结果 Actual result", max_length=4000)
+    tester: str = Field("", title="测试人员 Tester", max_length=120)
+    date: str = Field("", title="测试日期 Date (YYYY-MM-DD)", max_length=10)
+    defect: str = Field("", title="缺陷 Defect", max_length=2000)
+
+
 class TestInput(BaseModel):
     """What to test: the project's command at the release commit, or JUnit files."""
 
@@ -111,6 +124,12 @@ class TestInput(BaseModel):
         " expected, result)",
         max_length=200,
     )
+    manual_results: list[ManualResult] = Field(
+        default_factory=list,
+        title="手工测试结果 Manual results",
+        description="用例文件中手工用例的结果 / results of the cases file's manual cases",
+        max_length=500,
+    )
     timeout_seconds: int | None = Field(
         None, title="超时（秒）Timeout (seconds)", ge=1, le=6 * 3600
     )
@@ -132,6 +151,7 @@ def _test(form: TestInput, actor: str) -> dict[str, Any]:
         form.key,
         files,
         cases_path=delivery_file(form.cases_file, "cases_file") if form.cases_file else None,
+        result_rows=[{k: v for k, v in r.model_dump().items() if v} for r in form.manual_results],
         command=form.command or None,
         commit=form.commit or None,
         timeout=form.timeout_seconds,
@@ -328,6 +348,43 @@ def docs(
 # --- go-live ---------------------------------------------------------------------------
 
 
+class InstallStep(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    at: str = Field(title="时间 Time", max_length=40)
+    action: str = Field(title="步骤 Step", max_length=500)
+    by: str = Field(title="执行人 By", max_length=120)
+
+
+class InstallBackup(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(title="备份人 Backed up by", max_length=120)
+    at: str = Field(title="备份时间 When", max_length=40)
+    where: str = Field(title="存放位置 Where kept", max_length=500)
+
+
+class InstallAccess(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(title="测试人 Tested by", max_length=120)
+    at: str = Field(title="测试时间 When", max_length=40)
+    result: str = Field(title="测试结果 Result", max_length=500)
+
+
+class InstallRecord(BaseModel):
+    """The install/upgrade record of a go-live (上线记录): environment check, backup, steps,
+    access test, the engineer."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    engineer: str = Field("", title="实施工程师 Engineer", max_length=120)
+    checks: list[str] = Field(default_factory=list, title="环境检查 Environment checks")
+    backup: InstallBackup | None = Field(None, title="生产备份 Production backup")
+    steps: list[InstallStep] = Field(default_factory=list, title="实施步骤 Steps performed")
+    access: InstallAccess | None = Field(None, title="访问测试 Access test")
+
+
 class GoLiveInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -338,6 +395,7 @@ class GoLiveInput(BaseModel):
         description="留空则为最近一次测试通过的提交 / empty: the commit the newest test run passed",
         max_length=100,
     )
+    install: InstallRecord | None = Field(None, title="安装/升级记录 Install record")
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
     at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
@@ -345,8 +403,9 @@ class GoLiveInput(BaseModel):
 def _golive(form: GoLiveInput, actor: str) -> dict[str, Any]:
     from changeflow.tasks.golive import golive as do_golive
 
+    install = form.install.model_dump() if form.install else None
     res = do_golive(form.key, commit=form.commit or None, lang=form.lang, actor=actor,
-                    channel="ui", at=form.at, at_field=AT_LABEL)  # fmt: skip
+                    channel="ui", install=install, at=form.at, at_field=AT_LABEL)  # fmt: skip
     return res.as_dict() | {"lang": form.lang}
 
 

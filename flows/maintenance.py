@@ -197,15 +197,32 @@ def onsite(
     return _stamp("onsite", key, at, note, done_by)
 
 
+def _details(key: str, by: str, **fields: str) -> None:
+    """The fault record's parts entered on a step's form (empty fields change nothing)."""
+    from changeflow.tasks.maintenance import record_fault_details
+
+    given = {k: v for k, v in fields.items() if v and v.strip()}
+    if given:
+        record_fault_details(key, actor=by, **given)
+
+
 @flow(name="resolve", flow_run_name="resolve {key}", log_prints=True)
 def resolve(
     key: str = KEY,
     at: datetime | None = AT,
     note: str = Field("", title="处理结果 Resolution", max_length=2000),
+    root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
+    solution: str = Field("", title="解决方案 Solution", max_length=4000),
+    prevention: str = Field("", title="预防措施 Prevention", max_length=4000),
     done_by: str = BY,
 ) -> Any:
-    """The fault is resolved."""
-    return _stamp("resolve", key, at, note, done_by)
+    """The fault is resolved (with its root cause, solution and prevention, when known)."""
+    out = _stamp("resolve", key, at, note, done_by)
+    try:
+        _details(key, done_by, root_cause=root_cause, solution=solution, prevention=prevention)
+    except ChangeflowError as exc:
+        return refused("resolve", exc, key)
+    return out
 
 
 @flow(name="close", flow_run_name="close {key}", log_prints=True)
@@ -213,10 +230,19 @@ def close(
     key: str = KEY,
     at: datetime | None = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
+    confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
+    confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
+    confirmation: str = Field("", title="甲方意见 Client's comment", max_length=2000),
     done_by: str = BY,
 ) -> Any:
-    """Close a resolved fault."""
-    return _stamp("close", key, at, note, done_by)
+    """Close a resolved fault (with the client's confirmation of the fix)."""
+    out = _stamp("close", key, at, note, done_by)
+    try:
+        _details(key, done_by, confirmed_by=confirmed_by, confirmed_on=confirmed_on,
+                 confirmation=confirmation)  # fmt: skip
+    except ChangeflowError as exc:
+        return refused("close", exc, key)
+    return out
 
 
 @flow(name="pause", flow_run_name="pause {key}", log_prints=True)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from changeflow.bilingual import pick
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
@@ -141,6 +141,7 @@ def certificate_context(
             " cases with changeflow test KEY --cases FILE)",
         )  # fmt: skip
     return {
+        **_certificate_parts(session, req, rel, run, trace, rows, lang),
         "key": req.key,
         "title": req.title,
         "client": req.client.name if req.client else "",
@@ -166,6 +167,110 @@ def certificate_context(
         "tag": rel.tag,
         "commit": rel.commit_sha,
         **{f"l_{name}": label for name, label in labels.items()},
+    }
+
+
+def _certificate_parts(
+    session: Session,
+    req: Request,
+    rel: Any,
+    run: Any,
+    trace: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    lang: str,
+) -> dict[str, Any]:
+    """What a 验收报告 holds besides the results (GB/T 28035; common practice): the basis,
+    the members, open items with dates, the handover list, the start of maintenance and how
+    the work is settled under the contract."""
+    from .delivery_docs.context import _plan
+    from .documents import Names
+    from .money import fmt
+    from .planning import pd_text
+    from .testing.trace import current_cases
+
+    tz = get_settings().tz
+    contract = req.contract
+    plan = _plan(session, req)
+    names = Names(session, lang)
+    code = contract.code if contract else "—"
+    ktitle = contract.title if contract else ""
+    submitted = req.submitted_on.isoformat() if req.submitted_on else ""
+    basis = [
+        pick((f"项目任务书《{req.title}》（{req.key}{'，' + submitted if submitted else ''}）",
+              f"The task book '{req.title}' ({req.key}{', ' + submitted if submitted else ''})"),
+             lang),
+        pick((f"实施计划 v{plan.version}（甲方已确认）", f"Implementation plan v{plan.version}"
+              " (confirmed by the client)"), lang) if plan is not None
+        else pick(("实施计划（无）", "Implementation plan (none)"), lang),
+        pick((f"服务合同 {code} {ktitle}", f"Service contract {code} {ktitle}"), lang),
+        pick((f"测试报告 v{run.seq}" if run else "测试报告（无）",
+              f"Test report v{run.seq}" if run else "Test report (none)"), lang),
+        pick(("GB/T 28035-2011《软件系统验收规范》", "GB/T 28035-2011, software system acceptance"),
+             lang),
+    ]  # fmt: skip
+    client_lead = contract.lead.name if contract and contract.lead else ""
+    our_lead = contract.our_lead.name if contract and contract.our_lead else ""
+    engineer = ((rel.data or {}).get("install") or {}).get("engineer") or names.actor(
+        rel.released_by
+    )
+    client_name = req.client.name if req.client else pick(("甲方", "the client"), lang)
+    members = [
+        {"role": pick(("甲方项目负责人", "Client's project lead"), lang), "name": client_lead,
+         "unit": client_name},
+        {"role": pick(("甲方验收人", "Client's acceptor"), lang), "name": "", "unit": client_name},
+        {"role": pick(("乙方项目负责人", "Our project lead"), lang), "name": our_lead,
+         "unit": pick(("乙方（承建单位）", "Contractor"), lang)},
+        {"role": pick(("乙方实施工程师", "Our engineer"), lang), "name": engineer,
+         "unit": pick(("乙方（承建单位）", "Contractor"), lang)},
+    ]  # fmt: skip
+    open_items = [
+        {"item": f"{c.case_id or c.name} {c.title or c.name}：{c.defect or c.actual or ''}".strip(
+            "：") if is_zh(lang) else f"{c.case_id or c.name} {c.title or c.name}",
+         "owner": pick(("乙方", "Contractor"), lang), "due": ""}
+        for c in current_cases(session, req, run)
+        if c.requirement_no is not None and c.outcome != "passed"
+    ]  # fmt: skip
+    live = rel.released_at.astimezone(tz).date()
+    handover = [
+        pick((f"源代码：代码仓库中的发布标签 {rel.tag}（提交 {rel.commit_sha[:10]}）",
+              f"Source code: the release tag {rel.tag} in the repository (commit"
+              f" {rel.commit_sha[:10]})"), lang),
+        *[f"{r['name']} {r['version']}" for r in rows],
+        pick(("培训：按用户手册向各角色用户讲解新功能（时间由双方商定）",
+              "Training: the new functions explained to each role's users from the user manual"
+              " (at a time both agree)"), lang),
+    ]  # fmt: skip
+    maintenance = pick(
+        (f"本次交付的功能自 {live.isoformat()} 上线起运行，自甲方签署本验收单之日起纳入服务合同"
+         f" {code} 的日常运维范围（故障响应、数据维护、用户支持按合同执行）。",
+         f"The delivered functions run since they went live on {live.isoformat()}; from the day"
+         f" the client signs this certificate they are maintained under service contract {code}"
+         " (fault response, data maintenance and user support as the contract says)."),
+        lang,
+    )  # fmt: skip
+    if plan is not None:
+        settlement = pick(
+            (f"本项目按甲方确认的实施计划 v{plan.version}（{pd_text(plan.person_days)} 人天，"
+             f"费用预算 {fmt(plan.total)} 元，含税）依服务合同 {code} 的费用结算条款结算，"
+             "验收通过后按此结算。",
+             f"The work is settled under the fees clause of service contract {code} by the"
+             f" confirmed implementation plan v{plan.version} ({pd_text(plan.person_days)}"
+             f" person-days, budget CNY {fmt(plan.total)} incl. tax), once accepted."),
+            lang,
+        )  # fmt: skip
+    else:
+        settlement = pick(
+            (f"本项目没有实施计划，按服务合同 {code} 的费用结算条款结算。",
+             f"No implementation plan: settled under the fees clause of contract {code}."),
+            lang,
+        )  # fmt: skip
+    return {
+        "basis": basis,
+        "members": members,
+        "open_items": open_items,
+        "handover": handover,
+        "maintenance": maintenance,
+        "settlement": settlement,
     }
 
 

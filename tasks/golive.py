@@ -329,6 +329,174 @@ def rollback_steps(
     ]  # fmt: skip
 
 
+ROLLBACK_TRIGGER = (
+    "上线后访问测试不通过，或出现影响业务的严重故障且 30 分钟内不能修复，由双方负责人商定后回退。",
+    "The access test after the release fails, or a serious fault that stops the business cannot"
+    " be fixed within 30 minutes: the two leads agree and roll back.",
+)
+
+
+def install_record(data: Any, source: str = "--install") -> dict[str, Any]:
+    """The install/upgrade record of a go-live (the contract's rule: prepare and check the
+    environment, back up, install or upgrade, test access), from a mapping::
+
+        engineer: 张伟
+        checks: [生产服务器磁盘空间充足, 应用与数据库版本与测试环境一致]
+        backup: {by: 张伟, at: 2026-12-04 19:00, where: 甲方备份服务器 /backup/oa/20261204}
+        steps: [{at: "19:10", action: 执行迁移脚本, by: 张伟}, ...]
+        access: {by: 王芳, at: 2026-12-04 19:50, result: 登录、提交请假单、审批均正常}
+
+    Every field is optional here; what is missing makes the go-live record a draft."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(source, "install", "must be a mapping (engineer, checks, backup ...)")
+
+    def text(v: Any, field: str, limit: int = 500) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, dict | list):
+            raise InputError(source, field, "must be a text")
+        return clean_text(str(v), limit)
+
+    def block(name: str, keys: tuple[str, ...]) -> dict[str, str]:
+        v = data.get(name) or {}
+        if not isinstance(v, dict):
+            raise InputError(source, name, f"must be a mapping ({', '.join(keys)})")
+        return {k: text(v.get(k), f"{name}.{k}") for k in keys}
+
+    checks = data.get("checks") or []
+    if not isinstance(checks, list):
+        raise InputError(source, "checks", "must be a list of texts")
+    steps = data.get("steps") or []
+    if not isinstance(steps, list) or not all(isinstance(x, dict) for x in steps):
+        raise InputError(source, "steps", "must be a list of {at, action, by}")
+    return {
+        "engineer": text(data.get("engineer"), "engineer", 120),
+        "checks": [text(c, f"checks[{i}]") for i, c in enumerate(checks, start=1) if c],
+        "backup": block("backup", ("by", "at", "where")),
+        "steps": [
+            {k: text(x.get(k), f"steps[{i}].{k}") for k in ("at", "action", "by")}
+            for i, x in enumerate(steps, start=1)
+        ],
+        "access": block("access", ("by", "at", "result")),
+    }
+
+
+def _table_line(line: str) -> list[str] | None:
+    line = line.strip()
+    if not (line.startswith("|") and line.endswith("|")):
+        return None
+    cells = [c.strip().strip("`").strip() for c in line.strip("|").split("|")]
+    if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+        return None
+    return cells
+
+
+def design_section(session: Session, req: Request, key: str) -> str:
+    """A section (``data``, ``deploy``, ``rollback``) of the design notes the newest technical
+    document was made from (Markdown; empty when none)."""
+    from changeflow.db.models import Document
+
+    doc = session.scalar(
+        select(Document)
+        .where(Document.request_id == req.id, Document.kind == "techdoc")
+        .order_by(Document.version.desc(), Document.id.desc())
+        .limit(1)
+    )
+    return str(((doc.meta or {}).get("sections") or {}).get(key, "")) if doc is not None else ""
+
+
+def design_rollback(session: Session, req: Request) -> list[str]:
+    """The design notes' rollback steps (their list items), this release's own plan."""
+    out = []
+    for line in design_section(session, req, "rollback").splitlines():
+        m = re.match(r"^\s*(?:\d+[.)、]|[-*+])\s+(.*)$", line)
+        if m:
+            out.append(m.group(1).replace("`", "").strip())
+        elif line.strip() and out:
+            out[-1] += line.strip()
+    return out
+
+
+def database_changes(session: Session, req: Request) -> list[str] | None:
+    """The data section of the newest technical document's design notes, as lines (a table
+    row as 表.字段 类型：说明); None when the design notes say nothing of the data."""
+    body = design_section(session, req, "data")
+    if not body.strip():
+        return None
+    out: list[str] = []
+    header = True
+    for raw in body.splitlines():
+        cells = _table_line(raw)
+        if cells is None:
+            if raw.strip() and not raw.strip().startswith("|"):
+                line = raw.strip().replace("`", "")
+                if out and not out[-1].endswith(("。", ".", "；")) and not header:
+                    out[-1] += line
+                else:
+                    out.append(line)
+                header = False
+            continue
+        if header:
+            header = False
+            continue
+        if len(cells) >= 4:
+            out.append(f"{cells[0]}.{cells[1]} {cells[2]}：{cells[3]}")
+        else:
+            out.append("；".join(c for c in cells if c))
+    return out
+
+
+def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang: str) -> list[str]:
+    """What the install record still lacks (the go-live record is a draft until it has it)."""
+    out = []
+    if not install.get("checks"):
+        out.append(
+            pick(("上线前生产环境检查未记录", "no check of the production environment"), lang)
+        )
+    b = install.get("backup") or {}
+    if not all(b.get(k) for k in ("by", "at", "where")):
+        out.append(
+            pick(
+                (
+                    "生产系统与数据备份未确认（备份人、时间、存放位置）",
+                    "the production backup is not confirmed (who, when, where kept)",
+                ),
+                lang,
+            )
+        )
+    if not install.get("steps"):
+        out.append(
+            pick(
+                ("实施步骤（时间、内容、执行人）未记录", "no steps performed (time, action, who)"),
+                lang,
+            )
+        )
+    a = install.get("access") or {}
+    if not all(a.get(k) for k in ("by", "at", "result")):
+        out.append(
+            pick(
+                (
+                    "上线后访问测试未记录（测试人、时间、结果）",
+                    "no access test after the release (who, when, result)",
+                ),
+                lang,
+            )
+        )
+    if db_changes is None:
+        out.append(
+            pick(
+                (
+                    "设计说明未写数据设计：本次是否有数据库变更待确认",
+                    "the design notes have no data section: database changes unknown",
+                ),
+                lang,
+            )
+        )
+    return out  # fmt: skip
+
+
 def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     req = rel.request
     tz = get_settings().tz
@@ -346,7 +514,38 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
     def who(name: str, email: str = "") -> str:
         return names.author(name, email) if names is not None else person_shown(lang)
 
+    install = (rel.data or {}).get("install") or {}
+    db_changes = database_changes(session, req) if session is not None else None
+    missing = install_missing(install, db_changes, lang)
+    released_by = names.actor(rel.released_by) if names is not None else ""
+    engineer = install.get("engineer") or released_by
+    dash = "—"
+    backup = install.get("backup") or {}
+    access = install.get("access") or {}
     return {
+        "draft": bool(missing),
+        "missing": missing,
+        "engineer": engineer,
+        "checks": install.get("checks") or [pick(("（未记录）", "(not recorded)"), lang)],
+        "backup_by": backup.get("by") or dash,
+        "backup_at": backup.get("at") or dash,
+        "backup_where": backup.get("where") or dash,
+        "steps": install.get("steps")
+        or [{"at": dash, "action": pick(("（未记录）", "(not recorded)"), lang), "by": dash}],
+        "access_by": access.get("by") or dash,
+        "access_at": access.get("at") or dash,
+        "access_result": access.get("result") or dash,
+        "db_changes": db_changes
+        or [
+            pick(
+                ("（设计说明未写数据设计，待确认）", "(the design notes give no data section)"),
+                lang,
+            )
+        ],
+        "rollback_trigger": clean_text(
+            str((dict(contract.settings or {}) if contract else {}).get("rollback_trigger") or "")
+        )
+        or pick(ROLLBACK_TRIGGER, lang),
         "key": req.key,
         "title": req.title,
         "client": req.client.name if req.client else "",
@@ -356,7 +555,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "tag": rel.tag,
         "commit": rel.commit_sha,
         "released_at": rel.released_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0),
-        "released_by": names.actor(rel.released_by) if names is not None else "",
+        "released_by": released_by,
         "tests": tests,
         "test_environment": environment,  # the client's, from the contract (not our machine)
         "groups": localise_groups((rel.data or {}).get("groups", []), lang),
@@ -374,18 +573,22 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
             {"name": m["name"], "files": m["files"]}
             for m in localise_modules((rel.data or {}).get("modules", []), lang)
         ],
-        "rollback": (rel.data or {}).get("rollback", []),
+        "rollback": (design_rollback(session, req) if session is not None else [])
+        or (rel.data or {}).get("rollback", []),
     }
 
 
 def render_golive(rel: Release, lang: str) -> bytes:
     from .wordkit import clean, render
 
+    context = golive_context(rel, lang)
+    draft = pick(("（草稿）", " (draft)"), lang) if context["draft"] else ""
     return render(
         "golive",
-        golive_context(rel, lang),
+        context,
         lang=lang,
-        title=f"{pick(('上线记录', 'Go-live Record'), lang)} {rel.request.key} v{rel.version}",
+        title=f"{pick(('上线记录', 'Go-live Record'), lang)}{draft} {rel.request.key}"
+        f" v{rel.version}",
         subject=clean(rel.request.title),
         author=rel.released_by or "changeflow",
         when=rel.released_at,
@@ -396,6 +599,7 @@ def render_golive(rel: Release, lang: str) -> bytes:
             "changeflow.lang": lang,
             "changeflow.tag": rel.tag,
             "changeflow.commit": rel.commit_sha,
+            "changeflow.draft": "true" if context["draft"] else "false",
         },
     )
 
@@ -453,8 +657,11 @@ def golive(
     lang: str | None = None,
     actor: str | None = None,
     channel: str = "cli",
+    install: dict[str, Any] | None = None,
 ) -> GoLiveResult:
     """Put ``key`` live at its tested commit: tag, release record, go-live record, state.
+    ``install`` is the install/upgrade record (``install_record``); without its parts the
+    go-live record is a draft that lists them.
 
     Run again on a request that is already live (a retried run after a crash, a second
     click), it reports the release made instead of refusing, unless another commit is asked.
@@ -463,6 +670,7 @@ def golive(
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
+    record = install_record(install)
     with transaction() as session:
         req = session.scalar(select(Request).where(Request.key == key))
         if req is None:
@@ -509,6 +717,7 @@ def golive(
                 "modules": group_modules(paths, lang),
                 "previous": previous,
                 "lang": lang,
+                "install": record,
             },
             test_run=run,
         )

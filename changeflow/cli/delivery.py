@@ -29,6 +29,43 @@ def _pdf(key: str, kind: str, version: int, lang: str | None) -> str:
     return str(export_pdf(key, kind, version, lang))
 
 
+def _case_values(values: list[str] | None, option: str) -> dict[str, str]:
+    out = {}
+    for v in values or []:
+        case, sep, text = v.partition("=")
+        if not sep or not case.strip():
+            from changeflow.errors import InputError
+
+            raise InputError(option, "value", f"'{v[:40]}' is not CASE=TEXT")
+        out[case.strip()] = text.strip()
+    return out
+
+
+def result_rows(
+    result: list[str] | None,
+    actual: list[str] | None,
+    defect: list[str] | None,
+    tester: str | None,
+    tested_on: str | None,
+) -> list[dict[str, str]]:
+    """Rows of manual results from --result/--actual/--defect, laid over the cases file."""
+    results = _case_values(result, "--result")
+    actuals = _case_values(actual, "--actual")
+    defects = _case_values(defect, "--defect")
+    rows = []
+    for case in dict.fromkeys([*results, *actuals, *defects]):
+        row = {
+            "case": case,
+            "result": results.get(case, ""),
+            "actual": actuals.get(case, ""),
+            "defect": defects.get(case, ""),
+            "tester": tester or "",
+            "date": tested_on or "",
+        }
+        rows.append({k: v for k, v in row.items() if v})  # fmt: skip
+    return rows
+
+
 def test_cmd(
     key: str = typer.Argument(..., help="Request key such as CR-2026-0001."),
     junit: list[Path] = typer.Option(
@@ -38,7 +75,23 @@ def test_cmd(
         None, "--command", help="Test command (default: the contract's settings.test_command)."
     ),
     cases: Path = typer.Option(
-        None, "--cases", help="Test-plan YAML file of manual test cases, recorded with the run."
+        None,
+        "--cases",
+        help="Cases file (YAML, docs/test-cases.md): cases and/or manual results, laid over"
+        " the project's own test-cases.yaml by case id.",
+    ),
+    result: list[str] = typer.Option(
+        None, "--result", help="A manual case's result: CASE=通过|不通过|未测 (repeatable)."
+    ),
+    actual: list[str] = typer.Option(
+        None, "--actual", help="A manual case's actual result: CASE=TEXT (repeatable)."
+    ),
+    defect: list[str] = typer.Option(
+        None, "--defect", help="The defect a manual case found: CASE=TEXT (repeatable)."
+    ),
+    tester: str = typer.Option(None, "--tester", help="Who ran the manual cases of --result."),
+    tested_on: str = typer.Option(
+        None, "--tested-on", help="When the manual cases of --result ran (YYYY-MM-DD)."
     ),
     commit: str = typer.Option(None, "--commit", help="Commit tested (default: release commit)."),
     timeout: float = typer.Option(None, "--timeout", help="Seconds before the run is killed."),
@@ -63,6 +116,7 @@ def test_cmd(
         key,
         list(junit or []),
         cases_path=cases,
+        result_rows=result_rows(result, actual, defect, tester, tested_on),
         command=command,
         commit=commit,
         timeout=timeout,
@@ -109,6 +163,12 @@ def golive_cmd(
     commit: str = typer.Option(
         None, "--commit", help="Commit to release (default: the one the newest test run passed)."
     ),
+    install: Path = typer.Option(
+        None,
+        "--install",
+        help="Install/upgrade record (YAML: engineer, checks, backup, steps, access;"
+        " docs/deliverables.md). Without it the go-live record is a draft.",
+    ),
     lang: str = LangOpt,
     actor: str = ActorOpt,
     pdf: bool = PdfOpt,
@@ -120,7 +180,12 @@ def golive_cmd(
     from changeflow.tasks.golive import golive
 
     _pdf_first(pdf)
-    res = golive(key, commit=commit, lang=lang, actor=actor, at=at, at_field="--at")
+    record = None
+    if install is not None:
+        from changeflow.tasks.inputs import load_yaml, read_limited
+
+        record = load_yaml(read_limited(install, 256 * 1024), str(install))
+    res = golive(key, commit=commit, lang=lang, actor=actor, install=record, at=at, at_field="--at")
     data = res.as_dict()
     if pdf:
         data["pdf"] = _pdf(key, "golive", res.version, lang)

@@ -173,3 +173,32 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "our_email": (our.email or "") if our else "",
     }
     return ctx, when
+
+
+def revision_history(session: Session, req: Request) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """The earlier versions of the technical document and the manual (the revision record;
+    given to the renderer, never part of the inputs' digest)."""
+    from sqlalchemy import select
+
+    from changeflow.db.models import Document
+
+    tz = get_settings().tz
+    out: dict[tuple[str, str], list[dict[str, str]]] = {}
+    docs = session.scalars(
+        select(Document)
+        .where(Document.request_id == req.id, Document.kind.in_(("techdoc", "manual")))
+        .order_by(Document.version, Document.id)
+    ).all()
+    for doc in docs:
+        rows = out.setdefault((doc.kind, doc.lang), [])
+        if any(r["version"] == f"v{doc.version}" for r in rows):
+            continue
+        first = not rows
+        rows.append({
+            "version": f"v{doc.version}",
+            "date": doc.created_at.astimezone(tz).date().isoformat() if doc.created_at else "",
+            "change": "首次编制" if first and doc.lang == "zh-CN" else "修订" if doc.lang == "zh-CN"
+            else "first issue" if first else "revised",
+            "by": Names(session, doc.lang).actor((doc.meta or {}).get("author") or None),
+        })  # fmt: skip
+    return out

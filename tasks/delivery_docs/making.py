@@ -27,7 +27,7 @@ from changeflow.tasks.acttime import recorded_act
 from ..documents import Names, store_issued
 from ..inputs import clean_text
 from .common import _CONTROL
-from .context import docs_context
+from .context import docs_context, revision_history
 from .notes import read_notes, split_notes
 from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
 from .render import render_doc
@@ -206,7 +206,7 @@ def make_docs(
             version = (newest.version + 1) if newest is not None else 1
             data = render_doc(
                 kind,
-                kctx,
+                kctx | {"history": revision_history(session, req)},
                 version=version,
                 lang=lang,
                 when=when,
@@ -234,10 +234,20 @@ def make_docs(
                     "draft": is_draft,
                     "missing": shape.missing,
                     **({"covers": extra["covers"]} if kind == "manual" else {}),
+                    # what the go-live record takes from the design notes (data, deployment)
+                    **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
                 },
             )  # fmt: skip
             out.append(_result(doc, new=True, missing=shape.missing, **extra))
     return out
+
+
+def design_sections(design: str, lang: str) -> dict[str, str]:
+    """The design notes' data, deployment and rollback sections (Markdown)."""
+    from .outline import TECHDOC, fill
+
+    found = fill(design, TECHDOC, lang).sections if design.strip() else {}
+    return {k: found[k] for k in ("data", "deploy", "rollback") if found.get(k, "").strip()}
 
 
 _KIND_NAMES = {"techdoc": ("技术文档", "technical document"), "manual": ("用户手册", "manual")}

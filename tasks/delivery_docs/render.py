@@ -45,6 +45,10 @@ def mark_draft(doc: Any, lang: str) -> None:
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
 
+FIRST = ("首次编制", "first issue")
+REVISED = ("按最新设计说明、提交与测试结果修订", "revised from the newest notes, commits and tests")
+
+
 def render_doc(
     kind: str,
     ctx: dict[str, Any],
@@ -64,6 +68,7 @@ def render_doc(
     from changeflow.docs_templates.tpl_manual import TITLE as MANUAL_TITLE
     from changeflow.docs_templates.tpl_manual import T as MANUAL_T
     from changeflow.docs_templates.tpl_techdoc import (
+        CHAPTERS_MARKER,
         MANUAL_MARKER,
         NOTES_MARKER,
         ROLLBACK_MARKER,
@@ -118,13 +123,40 @@ def render_doc(
                     doc_p = doc.add_paragraph(pick(empty["shots"], lang))
                     p._p.addprevious(doc_p._p)
                 p._p.getparent().remove(p._p)
+        chapters = [
+            p.text.strip()
+            for p in doc.paragraphs
+            if p.style is not None and p.style.name == "Heading 1" and p.text.strip()
+        ]
+        for p in list(doc.paragraphs):
+            if p.text.strip() == CHAPTERS_MARKER:
+                for text in chapters:
+                    p._p.addprevious(doc.add_paragraph(text)._p)
+                p._p.getparent().remove(p._p)
         if draft:
             mark_draft(doc, lang)
 
     title = pick(TECH_TITLE if kind == "techdoc" else MANUAL_TITLE, lang)
+    earlier = [
+        r for r in ctx.get("history", {}).get((kind, lang), []) if r["version"] != f"v{version}"
+    ]
     return render(
         kind,
-        ctx | {"version": version, "author": author},
+        ctx
+        | {
+            "version": version,
+            "author": author,
+            "no_chapters": [],
+            "revisions": [
+                *earlier,
+                {
+                    "version": f"v{version}",
+                    "date": ctx["issued"],
+                    "change": pick(REVISED if earlier else FIRST, lang),
+                    "by": author,
+                },
+            ],
+        },
         lang=lang,
         title=f"{title} {ctx['key']} v{version}" + (pick(DRAFT, lang) if draft else ""),
         subject=clean(ctx["title"]),

@@ -44,7 +44,7 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
     lines = [x for x in (order.work_content or "").splitlines() if x.strip()] or ["-"]
     return {
         "number": order.number,
-        "contract": order.contract.code,
+        "contract": f"{order.contract.code} {order.contract.title}".strip(),
         "client": order.contract.client.name,
         "kind": KIND_LABELS[order.kind][0 if zh else 1],
         "title": order.title,

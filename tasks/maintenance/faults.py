@@ -328,9 +328,15 @@ def record_fault_details(
     solution: str | None = None,
     steps: Sequence[str] | None = None,
     breach_cause: str | None = None,
+    root_cause: str | None = None,
+    prevention: str | None = None,
+    confirmed_by: str | None = None,
+    confirmed_on: str | None = None,
+    confirmation: str | None = None,
     actor: str = "changeflow",
 ) -> dict[str, Any]:
-    """What the staff enter for the fault record: assessment, tests, solution, steps."""
+    """What the staff enter for the fault record: assessment, tests, root cause, solution,
+    steps, prevention, the client's confirmation (who, when, what they said)."""
     from ..inputs import clean_text
 
     with transaction() as s:
@@ -340,9 +346,14 @@ def record_fault_details(
             ("test_report", test_report),
             ("solution", solution),
             ("breach_cause", breach_cause),
+            ("root_cause", root_cause),
+            ("prevention", prevention),
+            ("confirmed_by", confirmed_by),
+            ("confirmed_on", confirmed_on),
+            ("confirmation", confirmation),
         ):
             if value is not None:
-                setattr(fault, name, clean_text(value))
+                setattr(fault, name, clean_text(value, 120 if name == "confirmed_by" else 20000))
         if steps is not None:
             fault.steps = [clean_text(x, 2000) for x in steps if x and x.strip()]
         req.updated_at = utcnow()
@@ -420,7 +431,21 @@ def fault_record(
         def lines(text: str) -> list[str]:
             return [x for x in (text or "").splitlines() if x.strip()] or ["-"]
 
+        labels = (
+            ("assessment", ("故障评估", "assessment")),
+            ("root_cause", ("根本原因", "root cause")),
+            ("test_report", ("测试报告", "test report")),
+            ("solution", ("解决方案", "solution")),
+            ("prevention", ("预防措施", "measures against recurrence")),
+            ("confirmed_by", ("甲方确认人", "the client's confirmation")),
+        )
+        missing = [pair[0 if zh else 1] for name, pair in labels
+                   if not (getattr(fault, name) or "").strip()]  # fmt: skip
+        if not fault.steps:
+            missing.append("排错步骤" if zh else "troubleshooting steps")
         ctx = {
+            "draft": bool(missing),
+            "missing": missing,
             "key": req.key,
             "title": req.title,
             "client": fault.contract.client.name,
@@ -435,7 +460,15 @@ def fault_record(
             "onsite_requested": (show(fault.onsite_requested) or "")[:16]
             or ("甲方未指定" if zh else "not set by the client"),
             "response_mode": _pick_mode(fault.response_mode, zh),
-            "breach_cause": fault.breach_cause or ("无超时" if zh else "no breach"),
+            # 超时原因 only where a clock was breached (else the text is no breach's cause)
+            "breach_cause": fault.breach_cause
+            if any(c.status == sla.BREACHED for c in states.values())
+            else "",
+            "root_cause": lines(fault.root_cause),
+            "prevention": lines(fault.prevention),
+            "confirmed_by": fault.confirmed_by or "",
+            "confirmed_on": fault.confirmed_on or "",
+            "confirmation": fault.confirmation or "",
             "clocks": [
                 {
                     "name": pick(CLOCKS[n], lang),
@@ -461,6 +494,8 @@ def fault_record(
             or [{"no": "-", "text": "-"}],
         }
         title = ("故障处理记录 " if zh else "Fault Record ") + req.key
+        if missing:
+            title += "（草稿）" if zh else " (draft)"
         data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
         version = next_version(s, req, "fault-record", lang)
         doc = store_issued(

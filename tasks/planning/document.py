@@ -241,6 +241,107 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "provisional_years": ", ".join(map(str, (plan.data or {}).get("provisional_years", []))),
         "assumptions": ASSUMPTIONS[lang],
         "exclusions": EXCLUSIONS[lang],
+        **_organisation(plan, lang),
+    }
+
+
+DELIVERABLES = [
+    (
+        "实施计划和费用预算（本文件，甲方确认版本）",
+        "This implementation plan and budget (as confirmed)",
+    ),
+    ("项目周报（每周五）", "Weekly reports (every Friday)"),
+    ("测试报告", "Test report"),
+    ("技术文档", "Technical document"),
+    ("用户手册", "User manual"),
+    ("上线记录", "Go-live record"),
+    ("源代码（代码仓库中的发布标签）", "Source code (the release tag in the repository)"),
+    ("验收单", "Acceptance certificate"),
+]
+
+
+def _organisation(plan: Plan, lang: str) -> dict[str, Any]:
+    """What a plan holds besides the work and the money: the deliverables, the team with
+    roles and contacts, the communication arrangement (the contract's Friday weekly report to
+    the client's lead), the risks and the payment terms."""
+    req = plan.request
+    contract = req.contract
+    code = contract.code if contract else "—"
+
+    def person(role: tuple[str, str], p: Any, unit: tuple[str, str]) -> dict[str, str]:
+        return {"role": pick(role, lang), "name": p.name if p else "—",
+                "unit": pick(unit, lang), "phone": (p.phone or "—") if p else "—",
+                "email": (p.email or "—") if p else "—"}  # fmt: skip
+
+    ours = ("乙方", "Contractor")
+    theirs = ("甲方", "Client")
+    lead = contract.our_lead if contract else None
+    client_lead = contract.lead if contract else None
+    team = [person(("乙方项目负责人", "Our project lead"), lead, ours)]
+    seen = {lead.id} if lead else set()
+    for it in plan.items:
+        p = it.assignee
+        if p is not None and p.id not in seen:
+            seen.add(p.id)
+            team.append(person(ROLE_LABELS.get(it.role, (it.role, it.role)), p, ours))
+    team.append(person(("甲方项目负责人", "Client's project lead"), client_lead, theirs))
+    our_name = lead.name if lead else pick(("乙方项目负责人", "our project lead"), lang)
+    their_name = client_lead.name if client_lead else pick(("甲方项目负责人", "the client's lead"),
+                                                            lang)  # fmt: skip
+    communication = [
+        pick((f"项目开始后，乙方项目负责人 {our_name} 每周五下午向甲方项目负责人 {their_name} 发送"
+               "项目周报：每日开发情况、进度和参与人员。",
+               f"Once work starts, our project lead {our_name} sends the weekly report to the"
+               f" client's project lead {their_name} every Friday afternoon: each day's work,"
+               " progress and the people involved."), lang),
+        pick(("需求变更由甲方项目负责人提出，乙方评估工作量后出具新版本的计划和费用预算，"
+               "经甲方确认后执行。",
+               "Changed requirements come from the client's lead; we estimate them and issue a"
+               " new version of this plan, carried out once the client confirms it."), lang),
+        pick(("紧急调整请电话联系乙方项目负责人，乙方尽快响应。",
+               "For urgent adjustments call our project lead; we respond quickly."), lang),
+    ]  # fmt: skip
+    data = plan.data or {}
+    risks = []
+    if data.get("late"):
+        risks.append(pick(("计划完成日期晚于甲方期望日期：如需提前，须增加人员或减少范围，"
+                            "由双方商定。",
+                            "The plan ends after the date the client wished: finishing earlier"
+                            " needs more staff or less scope, to agree."), lang))  # fmt: skip
+    if data.get("busy_elsewhere"):
+        risks.append(pick(("部分人员同期有其他工作安排（见进度安排），可能影响进度；"
+                            "乙方项目负责人每周在周报中说明。",
+                            "Some staff are busy elsewhere at the same time (see the schedule);"
+                            " our lead reports on it weekly."), lang))  # fmt: skip
+    if plan.provisional:
+        risks.append(pick(("计划跨入尚未公布节假日安排的年份，日期为暂定，公布后调整。",
+                            "The plan runs into a year whose holidays are not yet published:"
+                            " its dates are provisional."), lang))  # fmt: skip
+    risks += [
+        pick(("甲方接口（如考勤系统）或测试环境未按时就绪，将顺延相应工作；乙方在周报中提示。",
+               "If the client's interfaces or test environment are late, the work that needs"
+               " them moves on; we say so in the weekly report."), lang),
+        pick(("需求在开发中变更：按上述变更方式出具新版本计划。",
+               "Requirements changing during development: a new plan version as above."), lang),
+    ]  # fmt: skip
+    payment = [
+        pick((f"本计划费用预算 {fmt(plan.total)} 元（含税），"
+               f"按服务合同 {code} 的费用结算条款结算。",
+               f"This plan's budget is CNY {fmt(plan.total)} (incl. tax), settled under the"
+               f" fees clause of service contract {code}."), lang),
+        pick(("项目验收通过后结算；甲方要求变更导致的新增工作量按新版本计划结算。",
+               "Settled once the project is accepted; extra work from changes the client asks"
+               " for is settled by the new plan version."), lang),
+    ]  # fmt: skip
+    return {
+        "deliverables": [
+            {"no": i, "name": pick(d, lang)} for i, d in enumerate(DELIVERABLES, start=1)
+        ],
+        "team": team,
+        "communication": communication,
+        "risks": risks,
+        "payment": payment,
+        "prepared_by": lead.name if lead else "",
     }
 
 

@@ -4,18 +4,27 @@
   ``requirement`` (``2``, ``需求2``, ``REQ-2``), or when its name holds the number by the
   contract's convention: ``settings.requirement_pattern``, a regular expression whose first
   group is the number; by default ``test_req2_...``, ``req_2``, ``[需求2]``.
-* Manual cases come from a test-plan YAML file (``changeflow test KEY --cases FILE``)::
+* The cases a client reads are described in a cases file (``docs/test-cases.md``): the
+  client project's ``test-cases.yaml`` at the commit tested (``settings.test_cases`` names
+  another path), and/or a file given with the run (``changeflow test KEY --cases FILE``, the
+  flow's 手工测试用例 field). A given file's case with the id of a described one adds to it
+  (typically the manual result: who, when, actual, 通过/不通过, defect)::
 
       cases:
-        - case: M1            # the case's id
+        - case: TC-2-1        # the case's id
           requirement: 2      # the task book's requirement number
           title: 请假单提交后审批人收到待办
-          steps: 1. 申请人提交请假单 2. 审批人打开待办
+          precondition: 员工已登录 OA
+          steps: [申请人提交请假单, 审批人打开待办]
+          input: 请假 2 天
           expected: 待办列表出现该请假单
+          automated: check_todo_req2   # the JUnit case that runs it (its result attaches)
+          # manual result (a case without `automated`):
           actual: 与预期一致
-          result: 通过         # 通过 | 不通过 | 未测 (passed | failed | not run)
+          result: 通过         # 通过 | 不通过 | 未测 (passed | failed | not run); none: 未测
           tester: 李四
           date: 2026-11-30
+          defect: ""           # the defect found, when 不通过
 """
 
 from __future__ import annotations
@@ -80,6 +89,9 @@ def requirement_of(prop: str, name: str, pattern: re.Pattern[str]) -> int | None
 
 @dataclass
 class ManualCase:
+    """One described case: manual (its result given in the file) or automated
+    (``automated`` names the JUnit case whose result attaches to it)."""
+
     case_id: str
     requirement_no: int
     name: str
@@ -89,6 +101,10 @@ class ManualCase:
     outcome: str
     tester: str
     tested_on: str
+    precondition: str = ""
+    input: str = ""
+    defect: str = ""
+    automated: str = ""
 
 
 def _field(row: dict[str, Any], name: str, source: str, where: str, limit: int) -> str:
@@ -100,14 +116,45 @@ def _field(row: dict[str, Any], name: str, source: str, where: str, limit: int) 
     return clean_text(str(value), limit)
 
 
-def parse_plan(data: bytes, source: str) -> list[ManualCase]:
-    """The manual cases of a test-plan YAML file; one clear line on the first bad field."""
+def _steps(value: Any) -> str:
+    """Steps as lines: a list is numbered 1. 2. ...; a text stays as written."""
+    if isinstance(value, list):
+        return "\n".join(f"{i}. {str(v).strip()}" for i, v in enumerate(value, start=1))
+    return "" if value is None else str(value)
+
+
+def plan_rows(data: bytes, source: str) -> list[dict[str, Any]]:
+    """The rows of a cases file (YAML), unchecked."""
     doc = load_yaml(data, source)
     rows = doc.get("cases") if isinstance(doc, dict) else doc
     if not isinstance(rows, list) or not rows:
         raise InputError(source, "cases", "must be a non-empty list of test cases")
     if len(rows) > MAX_MANUAL_CASES:
         raise InputError(source, "cases", f"more than {MAX_MANUAL_CASES} cases")
+    return rows
+
+
+def merge_rows(base: list[Any], given: list[Any]) -> list[Any]:
+    """The project's described cases with a given file's rows laid over them by case id
+    (a given row adds its fields, e.g. the manual result); new ids are appended."""
+    out = [dict(r) if isinstance(r, dict) else r for r in base]
+    index = {str(r.get("case")): i for i, r in enumerate(out) if isinstance(r, dict)}
+    for r in given:
+        key = str(r.get("case")) if isinstance(r, dict) else None
+        if key is not None and key in index:
+            out[index[key]].update({k: v for k, v in r.items() if v not in (None, "")})
+        else:
+            out.append(r)
+    return out
+
+
+def parse_plan(data: bytes, source: str) -> list[ManualCase]:
+    """The cases of a cases file (YAML); one clear line on the first bad field."""
+    return parse_rows(plan_rows(data, source), source)
+
+
+def parse_rows(rows: list[Any], source: str) -> list[ManualCase]:
+    """Cases from rows; one clear line on the first bad field."""
     out: list[ManualCase] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=1):
@@ -126,8 +173,8 @@ def parse_plan(data: bytes, source: str) -> list[ManualCase]:
             raise InputError(
                 source, f"{where}.requirement", "is missing or not a requirement number"
             )
-        result = str(row.get("result", "")).strip().lower()
-        if result not in RESULTS:
+        result = str(row.get("result") or "").strip().lower()
+        if result and result not in RESULTS:
             raise InputError(
                 source,
                 f"{where}.result",
@@ -146,12 +193,16 @@ def parse_plan(data: bytes, source: str) -> list[ManualCase]:
                 case_id=case_id,
                 requirement_no=int(m.group(1)),
                 name=_field(row, "title", source, where, 300) or case_id,
-                steps=_field(row, "steps", source, where, 4000),
+                steps=clean_text(_steps(row.get("steps")), 4000),
                 expected=_field(row, "expected", source, where, 4000),
                 actual=_field(row, "actual", source, where, 4000),
-                outcome=RESULTS[result],
+                outcome=RESULTS[result] if result else "skipped",
                 tester=_field(row, "tester", source, where, 120),
                 tested_on=str(day or ""),
+                precondition=_field(row, "precondition", source, where, 2000),
+                input=_field(row, "input", source, where, 2000),
+                defect=_field(row, "defect", source, where, 2000),
+                automated=_field(row, "automated", source, where, 300),
             )
         )
     return out
@@ -159,3 +210,7 @@ def parse_plan(data: bytes, source: str) -> list[ManualCase]:
 
 def read_plan(path: Path) -> list[ManualCase]:
     return parse_plan(read_limited(Path(path), MAX_PLAN_BYTES), str(path))
+
+
+def read_rows(path: Path) -> list[Any]:
+    return plan_rows(read_limited(Path(path), MAX_PLAN_BYTES), str(path))

@@ -29,7 +29,17 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..documents import store_issued
 from ..inputs import clean_text
-from .cases import MAX_STORED_CASES, ManualCase, name_pattern, read_plan, requirement_of
+from .cases import (
+    MAX_PLAN_BYTES,
+    MAX_STORED_CASES,
+    ManualCase,
+    merge_rows,
+    name_pattern,
+    parse_rows,
+    plan_rows,
+    read_rows,
+    requirement_of,
+)
 from .common import actor_name
 from .junit import JUnitResult, parse_junit, parse_junit_many, read_junit_files
 from .report import render_report
@@ -173,6 +183,8 @@ def run_tests(
     actor: str | None = None,
     channel: str = "cli",
     cases: Sequence[ManualCase] = (),
+    case_rows: Sequence[Any] = (),
+    cases_source: str = "--cases",
 ) -> TestResult:
     """Test ``key`` at its release commit and record the run with its test report.
 
@@ -180,19 +192,23 @@ def run_tests(
     names what was tested); otherwise ``command`` (or the contract's ``test_command``)
     runs in a clean worktree. ``reopen`` sends a request whose tests failed back to
     development. While the request is in testing, a run that already passed with the same
-    inputs stands (``unchanged``) unless ``again`` asks for another one. ``cases`` are the
-    manual test cases of a test-plan file, recorded with the run.
+    inputs stands (``unchanged``) unless ``again`` asks for another one. The described
+    cases are the project's cases file at the commit tested (``settings.test_cases``,
+    default ``test-cases.yaml``) with ``case_rows`` (a given cases file's rows) laid over it
+    by case id, and ``cases`` (already parsed); they are recorded with the run.
     """
     lang = lang or get_settings().lang
     if lang not in ("zh-CN", "en"):
         raise InputError("--lang", "lang", "must be zh-CN or en")
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
-    target = _what_to_run(key, junit, command, commit, timeout, again, cases)
+    target = _what_to_run(
+        key, junit, command, commit, timeout, again, cases, case_rows, cases_source
+    )
     if isinstance(target, TestResult):
         return target
     parsed, outcome, env = _parse_or_run(target, junit)
     return _record_run(
-        key, target, parsed, outcome, env, cases, reopen=reopen, lang=lang, actor=actor,
+        key, target, parsed, outcome, env, target.cases, reopen=reopen, lang=lang, actor=actor,
         channel=channel,
     )  # fmt: skip
 
@@ -208,6 +224,7 @@ class _Target:
     limit: float
     junit_paths: list[str]
     pattern: Any
+    cases: list[ManualCase]  # the described cases (the project's file with the given rows)
 
 
 def _what_to_run(
@@ -218,6 +235,8 @@ def _what_to_run(
     timeout: float | None,
     again: bool,
     cases: Sequence[ManualCase],
+    case_rows: Sequence[Any] = (),
+    cases_source: str = "--cases",
 ) -> _Target | TestResult:
     """Step 1, read-only: what to run and where, refused early (before minutes of testing);
     or the run that already passed with the same inputs, which stands."""
@@ -229,14 +248,6 @@ def _what_to_run(
         settings = dict(req.contract.settings or {}) if req.contract else {}
         pattern = name_pattern(settings)
         numbers = {r.no for r in req.requirements}
-        for i, mc in enumerate(cases, start=1):
-            if mc.requirement_no not in numbers:
-                raise InputError(
-                    "--cases",
-                    f"cases[{i}].requirement",
-                    f"{mc.case_id}: {key} has no requirement {mc.requirement_no}"
-                    f" (it has {', '.join(str(n) for n in sorted(numbers)) or 'none'})",
-                )
         if junit:
             repo: Path | None = _maybe_repo(session, req)
             sha = ""
@@ -256,14 +267,18 @@ def _what_to_run(
                 )
             repo = project_repo(session, req)
             sha = release_commit(session, req, repo, commit)
+        given_any = bool(case_rows) or bool(cases)
+        described = _described_cases(
+            repo, sha, settings, case_rows, cases, cases_source, key, numbers
+        )
         limit = float(timeout or settings.get("test_timeout_seconds") or DEFAULT_TIMEOUT)
         junit_paths = settings.get("junit_paths") or []
         if not isinstance(junit_paths, list):
             raise InputError("contract settings", "junit_paths", "must be a list of glob patterns")
-        standing = None if again or cases else _standing_run(session, req, sha, command, junit)
+        standing = None if again or given_any else _standing_run(session, req, sha, command, junit)
         if standing is not None:
             return _result(standing, unchanged=True)
-    return _Target(repo, sha, command, limit, junit_paths, pattern)
+    return _Target(repo, sha, command, limit, junit_paths, pattern, described)
 
 
 def _parse_or_run(
@@ -381,6 +396,53 @@ def _record_run(
         return _result(run)
 
 
+DEFAULT_CASES_FILE = "test-cases.yaml"
+
+
+def project_case_rows(repo: Path | None, sha: str, settings: dict[str, Any]) -> list[Any]:
+    """The rows of the project's cases file at ``sha`` (none when the project has none)."""
+    rel = settings.get("test_cases") or DEFAULT_CASES_FILE
+    if not isinstance(rel, str) or repo is None or not sha:
+        return []
+    from ..gitsync import run_git
+
+    data = run_git(repo, "show", f"{sha}:{rel}", check=False)
+    if not data.strip():
+        return []
+    if len(data) > MAX_PLAN_BYTES:
+        raise InputError(rel, "size", f"more than {MAX_PLAN_BYTES} bytes")
+    return plan_rows(data, rel)
+
+
+def _described_cases(
+    repo: Path | None,
+    sha: str,
+    settings: dict[str, Any],
+    given_rows: Sequence[Any],
+    given: Sequence[ManualCase],
+    source: str,
+    key: str,
+    numbers: set[int],
+) -> list[ManualCase]:
+    """The project's cases file with the given rows and cases laid over it by case id;
+    every case names a requirement of the task book."""
+    base = project_case_rows(repo, sha, settings)
+    rows = merge_rows(base, list(given_rows))
+    where = source if given_rows else str(settings.get("test_cases") or DEFAULT_CASES_FILE)
+    out = {c.case_id: c for c in (parse_rows(rows, where) if rows else [])}
+    for c in given:
+        out[c.case_id] = c
+    for i, mc in enumerate(out.values(), start=1):
+        if mc.requirement_no not in numbers:
+            raise InputError(
+                where,
+                f"cases[{i}].requirement",
+                f"{mc.case_id}: {key} has no requirement {mc.requirement_no}"
+                f" (it has {', '.join(str(n) for n in sorted(numbers)) or 'none'})",
+            )
+    return list(out.values())
+
+
 def _record_cases(
     session: Session,
     run: TestRun,
@@ -390,22 +452,50 @@ def _record_cases(
 ) -> None:
     """The run's cases, each with the requirement it checks (automated ones capped)."""
     seq = 0
+    described = {m.automated: m for m in manual if m.automated}
+    ran: set[str] = set()
     for c in parsed.every[:MAX_STORED_CASES]:
         seq += 1
+        d = described.get(c.name) or described.get(f"{c.classname}::{c.name}")
+        if d is not None:
+            ran.add(d.case_id)
         session.add(
             TestCase(
                 run_id=run.id,
                 request_id=run.request_id,
                 seq=seq,
                 kind="auto",
-                requirement_no=requirement_of(c.requirement, f"{c.classname} {c.name}", pattern),
+                case_id=d.case_id if d else "",
+                requirement_no=d.requirement_no
+                if d
+                else requirement_of(c.requirement, f"{c.classname} {c.name}", pattern),
                 name=c.name,
                 classname=c.classname,
+                title=d.name if d else "",
+                precondition=d.precondition if d else "",
+                steps=d.steps if d else "",
+                input_data=d.input if d else "",
+                expected=d.expected if d else "",
                 outcome=c.outcome,
                 message=c.message,
             )
         )
     for m in manual:
+        if m.automated:
+            if m.case_id in ran:
+                continue
+            # described as automated, but the run has no such JUnit case: not run
+            seq += 1
+            session.add(
+                TestCase(
+                    run_id=run.id, request_id=run.request_id, seq=seq, kind="auto",
+                    case_id=m.case_id, requirement_no=m.requirement_no, name=m.automated,
+                    title=m.name, precondition=m.precondition, steps=m.steps,
+                    input_data=m.input, expected=m.expected, outcome="skipped",
+                    message="not in the run's JUnit results",
+                )
+            )  # fmt: skip
+            continue
         seq += 1
         session.add(
             TestCase(
@@ -422,6 +512,10 @@ def _record_cases(
                 outcome=m.outcome,
                 tester=m.tester,
                 tested_on=m.tested_on,
+                title=m.name,
+                precondition=m.precondition,
+                input_data=m.input,
+                defect=m.defect,
             )
         )
     session.flush()
@@ -431,9 +525,13 @@ def run_tests_from_files(
     key: str,
     junit_paths: Sequence[Path] = (),
     cases_path: Path | None = None,
+    result_rows: Sequence[dict[str, Any]] = (),
     **kwargs: Any,
 ) -> TestResult:
-    """``changeflow test KEY --junit FILE ... [--cases PLAN.yaml]``: read the files
+    """``changeflow test KEY --junit FILE ... [--cases CASES.yaml]``: read the files
     (size-limited) first."""
-    cases = read_plan(cases_path) if cases_path else []
-    return run_tests(key, junit=read_junit_files(junit_paths), cases=cases, **kwargs)
+    rows = (read_rows(cases_path) if cases_path else []) + list(result_rows)
+    return run_tests(
+        key, junit=read_junit_files(junit_paths), case_rows=rows,
+        cases_source=str(cases_path or "--result"), **kwargs,
+    )  # fmt: skip

@@ -20,7 +20,14 @@ from changeflow.settings import get_settings
 
 from ..documents import Names, scrub_paths
 from .runs import verdict_reason
-from .trace import OUTCOME, case_label, current_cases, traceability, unknown_requirement_cases
+from .trace import (
+    OUTCOME,
+    case_label,
+    case_title,
+    current_cases,
+    traceability,
+    unknown_requirement_cases,
+)
 
 _FIX = ("fix", "修复", "bug", "缺陷")
 
@@ -44,28 +51,53 @@ def client_environment(settings: dict[str, Any], lang: str) -> list[dict[str, st
     ]  # fmt: skip
 
 
+def _lines(text: str) -> list[str]:
+    return [line for line in (text or "").splitlines() if line.strip()] or ["—"]
+
+
+def described(c: TestCase) -> bool:
+    """A case a client can read: it says its steps and its expected result."""
+    return bool((c.steps or "").strip() and (c.expected or "").strip())
+
+
+def _actual(c: TestCase, lang: str) -> str:
+    if c.kind == "manual":
+        return c.actual or "—"
+    if c.outcome == "passed":
+        return _pick(("与预期一致（自动化执行）", "as expected (automated run)"), lang)
+    if c.outcome == "skipped":
+        return _pick(("未执行", "not run"), lang)
+    first = scrub_paths((c.message or "").splitlines()[0][:200]) if c.message else ""
+    return first or _pick(("与预期不符", "not as expected"), lang)
+
+
 def _case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
     rows = []
     for i, c in enumerate(cases, start=1):
-        if c.kind == "manual":
-            steps = [line for line in (c.steps or "—").splitlines() if line.strip()]
-            if c.expected:
-                steps.append(_pick(("预期：", "Expected: "), lang) + c.expected)
-            if c.actual:
-                steps.append(_pick(("实际：", "Actual: "), lang) + c.actual)
-            who = " / ".join(x for x in (c.tester, c.tested_on) if x)
-            if who:
-                steps.append(_pick(("测试人/日期：", "Tester/date: "), lang) + who)
-        else:
-            steps = [_pick(("自动化测试用例", "automated (JUnit)"), lang)]
-            if c.message:
-                steps.append(scrub_paths(c.message.splitlines()[0][:200]))
+        pre = []
+        if c.precondition:
+            pre.append(_pick(("前置条件：", "Precondition: "), lang) + c.precondition)
+        if c.input_data:
+            pre.append(_pick(("输入：", "Input: "), lang) + c.input_data)
+        how = (
+            _pick(("手工", "manual"), lang)
+            if c.kind == "manual"
+            else _pick(("自动化", "automated"), lang)
+        )
+        who = " ".join(x for x in (c.tester, c.tested_on) if x) if c.kind == "manual" else ""
         rows.append(
             {
-                "no": f"{'M' if c.kind == 'manual' else 'A'}{i}",
+                "no": c.case_id or f"{'M' if c.kind == 'manual' else 'A'}{i}",
                 "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang),
-                "case": case_label(c),
-                "steps": steps,
+                "case": case_title(c),
+                "how": how + (f"（{who}）" if who and is_zh(lang) else f" ({who})" if who else ""),
+                "pre": pre or ["—"],
+                "steps": _lines(c.steps)
+                if c.steps
+                else [_pick(("（未写步骤）", "(no steps written)"), lang)],
+                "expected": c.expected or _pick(("（未写预期结果）", "(no expected result)"), lang),
+                "actual": _actual(c, lang),
+                "defect": c.defect or "",
                 "result": _pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
             }
         )
@@ -207,6 +239,239 @@ def program_shown(command: str | None, lang: str) -> str:
     return _pick(("项目自带的自动化测试", "the project's own automated tests"), lang)
 
 
+def missing_parts(req: Any, cases: list[TestCase], lang: str) -> list[str]:
+    """What keeps the report a draft: a requirement without a case, a case without steps
+    or expected result. Empty: the report may be issued."""
+    out = []
+    for r in req.requirements:
+        mine = [c for c in cases if c.requirement_no == r.no]
+        if not mine:
+            out.append(
+                _pick(
+                    (
+                        f"需求{r.no}（{r.text}）没有测试用例",
+                        f"requirement {r.no} ({r.text}) has no test case",
+                    ),
+                    lang,
+                )
+            )
+            continue
+        for c in mine:
+            lacks = []
+            if not (c.steps or "").strip():
+                lacks.append(_pick(("测试步骤", "steps"), lang))
+            if not (c.expected or "").strip():
+                lacks.append(_pick(("预期结果", "expected result"), lang))
+            if lacks:
+                what = ("、" if is_zh(lang) else " and ").join(lacks)
+                out.append(
+                    _pick(
+                        (
+                            f"需求{r.no} 的用例 {case_label(c)} 未写{what}",
+                            f"case {case_label(c)} of requirement {r.no} has no {what}",
+                        ),
+                        lang,
+                    )
+                )
+    return out  # fmt: skip
+
+
+def _items(
+    req: Any,
+    cases: list[TestCase],
+    trace: list[dict[str, Any]],
+    found: list[dict[str, str]],
+    lang: str,
+) -> list[dict[str, Any]]:
+    """Section 4: per requirement (test item) its summary, problems met, deviations and
+    cases."""
+    zh = is_zh(lang)
+    items = []
+    for r, t in zip(req.requirements, trace, strict=True):
+        mine = sorted((c for c in cases if c.requirement_no == r.no),
+                      key=lambda c: (c.case_id or "~", c.seq))  # fmt: skip
+        n = len(mine)
+        ok = sum(1 for c in mine if c.outcome == "passed")
+        bad = sum(1 for c in mine if c.outcome in ("failure", "error"))
+        skip = n - ok - bad
+        summary = _pick(
+            (
+                f"共 {n} 个用例：通过 {ok} 个，不通过 {bad} 个，未执行 {skip} 个。"
+                f"结果：{t['result_text']}。",
+                f"{n} case(s): {ok} passed, {bad} failed, {skip} not run."
+                f" Result: {t['result_text']}.",
+            ),
+            lang,
+        )
+        label = _pick((f"需求{r.no}", f"Req. {r.no}"), lang)
+        problems = [
+            f"{x['case']}：{x['message']}（{x['status']}）"
+            if zh
+            else f"{x['case']}: {x['message']} ({x['status']})"
+            for x in found
+            if x["req"] == label
+        ]
+        problems += [
+            f"{c.case_id} {c.name}：{c.defect}" if zh else f"{c.case_id} {c.name}: {c.defect}"
+            for c in mine
+            if c.kind == "manual" and c.defect
+        ]
+        deviations = [
+            _pick((f"{case_label(c)} 未执行", f"{case_label(c)} was not run"), lang)
+            for c in mine
+            if c.outcome == "skipped"
+        ]
+        if not mine:
+            deviations.append(_pick(("没有测试用例，本项未测", "no test case: not tested"), lang))
+        items.append(
+            {
+                "no": r.no,
+                "heading": _pick(
+                    (f"4.{r.no} 需求{r.no}：{r.text}", f"4.{r.no} Requirement {r.no}: {r.text}"),
+                    lang,
+                ),
+                "acceptance": r.acceptance or "—",
+                "summary": summary,
+                "problems": problems or [_pick(("无", "None"), lang)],
+                "deviations": deviations
+                or [_pick(("无。按用例执行，未偏离。", "None: run as described."), lang)],
+                "cases": _case_rows(mine, lang),
+            }
+        )
+    return items  # fmt: skip
+
+
+def _records(
+    session: Session, run: TestRun, cases: list[TestCase], lang: str
+) -> list[dict[str, str]]:
+    """Section 5: every run of this cycle up to ``run``, and the manual testing by tester and
+    day."""
+    tz = get_settings().tz
+    runs = session.scalars(
+        select(TestRun).where(TestRun.request_id == run.request_id, TestRun.seq <= run.seq)
+        .order_by(TestRun.seq)
+    ).all()  # fmt: skip
+    names = Names(session, lang)
+    out = []
+    for r in runs:
+        ok = max(r.cases - r.failures - r.errors - r.skipped, 0)
+        how = (
+            _pick(
+                (
+                    "自动化测试（乙方，被测版本的干净检出副本）",
+                    "automated (contractor, clean checkout of the version)",
+                ),
+                lang,
+            )
+            if r.source == "command"
+            else _pick(
+                (
+                    "自动化测试（他处执行，导入结果文件）",
+                    "automated (run elsewhere, results imported)",
+                ),
+                lang,
+            )
+        )
+        out.append(
+            {
+                "when": r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "what": _pick((f"第 {r.seq} 次测试", f"run #{r.seq}"), lang),
+                "how": how,
+                "who": names.actor(r.created_by),
+                "counts": _pick(
+                    (
+                        f"{r.cases} 个用例，通过 {ok}，不通过 {r.failures + r.errors}，"
+                        f"未执行 {r.skipped}",
+                        f"{r.cases} cases, {ok} passed, {r.failures + r.errors} failed,"
+                        f" {r.skipped} not run",
+                    ),
+                    lang,
+                ),
+                "result": _pick(("通过", "passed"), lang)
+                if r.passed
+                else _pick(("不通过", "failed"), lang),
+            }
+        )
+    by: dict[tuple[str, str], list[TestCase]] = {}
+    for c in cases:
+        if c.kind == "manual" and c.outcome != "skipped":
+            by.setdefault((c.tested_on or "—", c.tester or "—"), []).append(c)
+    for (day, who), group in sorted(by.items()):
+        ok = sum(1 for c in group if c.outcome == "passed")
+        out.append(
+            {
+                "when": day,
+                "what": "、".join(c.case_id for c in group)
+                if is_zh(lang)
+                else ", ".join(c.case_id for c in group),
+                "how": _pick(("手工测试", "manual testing"), lang),
+                "who": who,
+                "counts": _pick(
+                    (
+                        f"{len(group)} 个用例，通过 {ok}，不通过 {len(group) - ok}",
+                        f"{len(group)} cases, {ok} passed, {len(group) - ok} failed",
+                    ),
+                    lang,
+                ),
+                "result": _pick(("通过", "passed"), lang)
+                if ok == len(group)
+                else _pick(("不通过", "failed"), lang),
+            }
+        )
+    return out  # fmt: skip
+
+
+def _where(run: TestRun, cases: list[TestCase], settings: dict[str, Any], lang: str) -> str:
+    """Where the tests ran, said once and truthfully."""
+    manual = [c for c in cases if c.kind == "manual" and c.outcome != "skipped"]
+    if run.source == "command":
+        auto = _pick(
+            (
+                "自动化用例由乙方在被测版本的干净检出副本上执行",
+                "The automated cases were run by the contractor on a clean checkout of"
+                " the version tested",
+            ),
+            lang,
+        )
+    else:
+        auto = _pick(
+            (
+                "自动化用例在他处执行，本报告导入其 JUnit 结果文件",
+                "The automated cases were run elsewhere; this report imports their"
+                " JUnit result files",
+            ),
+            lang,
+        )
+    if not manual:
+        tail = _pick(
+            (
+                "；本轮没有手工用例，未在甲方环境中测试。",
+                "; no manual case was run in this"
+                " cycle, nothing was tested in the client's environment.",
+            ),
+            lang,
+        )
+    elif settings.get("test_environment"):
+        tail = _pick(
+            (
+                "；手工用例由测试人员在甲方测试环境（见下表）中执行。",
+                "; the manual cases were run by the testers in the client's test"
+                " environment (below).",
+            ),
+            lang,
+        )
+    else:
+        tail = _pick(
+            (
+                "；手工用例由测试人员在乙方测试环境中执行（合同未约定甲方测试环境）。",
+                "; the manual cases were run by the testers in the contractor's test"
+                " environment (the contract names no client test environment).",
+            ),
+            lang,
+        )
+    return auto + tail  # fmt: skip
+
+
 def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     req = run.request
     tz = get_settings().tz
@@ -239,7 +504,172 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         ]
     passed_cases = max(run.cases - run.failures - run.errors - run.skipped, 0)
     none = _pick(("（无）", "(none)"), lang)
+    found = defects(session, run, lang)
+    missing = missing_parts(req, linked, lang)
+    items = _items(req, linked, trace, found, lang)
+    fixed = sum(1 for x in found if x["status"] != _pick(("未修复", "open"), lang))
+    open_ = [x for x in found if x["status"] == _pick(("未修复", "open"), lang)]
+    manual_open = [c for c in linked if c.kind == "manual" and c.outcome in ("failure", "error")]
+    untested_reqs = [r["no"] for r in trace if r["result"] == "untested"]
+    limits = [
+        f"{x['case']}（{x['req']}）：{x['message']}"
+        if zh
+        else f"{x['case']} ({x['req']}): {x['message']}"
+        for x in open_
+    ] + [
+        f"{c.case_id} {c.name}：{c.defect or c.actual or '不通过'}" if zh
+        else f"{c.case_id} {c.name}: {c.defect or c.actual or 'failed'}"
+        for c in manual_open
+    ] + [
+        _pick((f"需求{n} 未测", f"requirement {n} not tested"), lang) for n in untested_reqs
+    ]  # fmt: skip
+    advice = []
+    if open_ or manual_open:
+        advice.append(
+            _pick(
+                (
+                    "修复遗留缺陷后重新测试，再安排上线。",
+                    "Fix the open defects and test again before going live.",
+                ),
+                lang,
+            )
+        )
+    if untested_reqs:
+        advice.append(
+            _pick(
+                (
+                    "为未测需求补充测试用例并执行。",
+                    "Write and run test cases for the requirements not tested.",
+                ),
+                lang,
+            )
+        )
+    if missing:
+        advice.append(
+            _pick(
+                (
+                    "补全用例的测试步骤与预期结果（见“待补充”），再正式出具本报告。",
+                    "Complete the cases' steps and expected results (see 'To complete')"
+                    " before this report is issued.",
+                ),
+                lang,
+            )
+        )
+    if not advice:
+        advice.append(
+            _pick(
+                (
+                    "建议上线后按验收标准在甲方生产环境复核一次，并纳入回归测试。",
+                    "After go-live, check once more against the acceptance criteria in"
+                    " the client's production environment and keep these cases in the"
+                    " regression tests.",
+                ),
+                lang,
+            )
+        )
+    testers = sorted({c.tester for c in linked if c.kind == "manual" and c.tester})
+    runner = Names(session, lang).actor(run.created_by)
+    first = (
+        session.scalar(
+            select(TestRun.created_at).where(TestRun.request_id == req.id).order_by(TestRun.seq)
+        )
+        or run.created_at
+    )
+    days = sorted(
+        {c.tested_on for c in linked if c.kind == "manual" and c.tested_on}
+        | {
+            first.astimezone(tz).date().isoformat(),
+            run.created_at.astimezone(tz).date().isoformat(),
+        }
+    )
+    period = days[0] if days[0] == days[-1] else f"{days[0]} — {days[-1]}"
+    n_ok = sum(1 for r in trace if r["result"] == "passed")
+    n_manual = sum(1 for c in linked if c.kind == "manual")
+    n_auto = len(linked) - n_manual
+    assessment = _pick(
+        (f"任务书共 {len(trace)} 项需求，通过 {n_ok} 项；共 {len(linked)} 个关联需求的用例"
+         f"（自动化 {n_auto} 个，手工 {n_manual} 个）。"
+         f"本测试周期发现缺陷 {len(found) + len(manual_open)} 个，已修复 {fixed} 个。" + why,
+         f"The task book has {len(trace)} requirements, {n_ok} passed; {len(linked)} cases check"
+         f" them ({sum(1 for c in linked if c.kind != 'manual')} automated,"
+         f" {sum(1 for c in linked if c.kind == 'manual')} manual). {len(found) + len(manual_open)}"
+         f" defect(s) found in this cycle, {fixed} fixed. " + why),
+        lang,
+    )  # fmt: skip
     return {
+        "draft": bool(missing),
+        "missing": missing,
+        "identification": [
+            _pick((f"项目：{req.title}（{req.key}）", f"Project: {req.title} ({req.key})"), lang),
+            _pick(
+                (
+                    f"委托单位（甲方）：{req.client.name if req.client else '—'}",
+                    f"Client: {req.client.name if req.client else '—'}",
+                ),
+                lang,
+            ),
+            _pick(
+                (
+                    f"被测软件：开发分支 cr/{req.key} 第 {run.seq} 次测试的版本（提交见附录 A）",
+                    f"Software tested: the version of branch cr/{req.key} in test run {run.seq}"
+                    " (commit in appendix A)",
+                ),
+                lang,
+            ),
+        ],
+        "overview": req.description.strip()
+        or _pick(("（任务书未写背景）", "(the task book gives no background)"), lang),
+        "doc_overview": _pick(
+            (
+                "本报告按 GB/T 8567-2006 测试报告的格式编写：第 3 章概述测试结果，"
+                "第 4 章按需求逐项给出"
+                "结果、遇到的问题和偏差及用例，第 5 章为测试记录，附录 A 为自动化测试的执行记录。",
+                "This report follows the test report outline of GB/T 8567-2006: chapter 3 sums up"
+                " the results, chapter 4 gives each requirement's result, problems, deviations and"
+                " cases, chapter 5 is the test record, appendix A how the automated run was made.",
+            ),
+            lang,
+        ),
+        "assessment": assessment,
+        "where": _where(run, linked, settings, lang),
+        "show_client_env": bool(settings.get("test_environment"))
+        and any(c.kind == "manual" and c.outcome != "skipped" for c in linked),
+        "limits": limits or [_pick(("无遗留缺陷。", "No open defect."), lang)],
+        "advice": advice,
+        "items": items,
+        "defect_stats": [
+            {
+                "name": _pick(("发现缺陷", "Defects found"), lang),
+                "value": str(len(found) + len(manual_open)),
+            },
+            {"name": _pick(("已修复", "Fixed"), lang), "value": str(fixed)},
+            {
+                "name": _pick(("未修复（遗留）", "Open"), lang),
+                "value": str(len(open_) + len(manual_open)),
+            },
+        ],
+        "records": _records(session, run, linked, lang),
+        "period": period,
+        "testers": ("、" if zh else ", ").join([runner, *[t for t in testers if t != runner]]),
+        "notes": [
+            _pick(
+                (
+                    "通过：实际结果与预期结果一致；不通过：不一致；未测/未执行：本轮未执行。",
+                    "passed: the actual result is the expected one; failed: it is not;"
+                    " not run: not run in this cycle.",
+                ),
+                lang,
+            ),
+            _pick(
+                (
+                    "自动化用例的说明（步骤、预期结果）取自项目的用例文件，"
+                    "其结果取自自动化测试的 JUnit 结果。",
+                    "The automated cases' descriptions come from the project's cases file, their"
+                    " results from the automated run's JUnit results.",
+                ),
+                lang,
+            ),
+        ],
         "key": req.key,
         "title": req.title,
         "client": req.client.name if req.client else "",
@@ -306,13 +736,15 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "result": r["result_text"],
                 "manual": ("、" if zh else ", ").join(r["manual"])
                 or (
-                    "—" if r["manual_made"] else _pick(("（手册未编写）", "(no manual yet)"), lang)
+                    "—"
+                    if r["manual_made"]
+                    else _pick(("（测试时手册尚未编写）", "(no manual yet when tested)"), lang)
                 ),
             }
             for r in trace
         ],
         "warnings": warnings,
-        "defects": defects(session, run, lang),
+        "defects": found,
         "source": _pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
         if run.source == "command"
         else _pick(("导入 JUnit 结果文件", "JUnit files from a run made elsewhere"), lang),
@@ -358,9 +790,12 @@ def render_report(run: TestRun, lang: str) -> bytes:
     from ..wordkit import clean, render
 
     title = _pick(("测试报告", "Test Report"), lang)
+    context = report_context(run, lang)
+    if context["draft"]:
+        title += _pick(("（草稿）", " (draft)"), lang)
     return render(
         "testreport",
-        report_context(run, lang),
+        context,
         lang=lang,
         title=f"{title} {run.request.key} v{run.seq}",
         subject=clean(run.request.title),
@@ -373,5 +808,6 @@ def render_report(run: TestRun, lang: str) -> bytes:
             "changeflow.lang": lang,
             "changeflow.commit": run.commit_sha,
             "changeflow.passed": "true" if run.passed else "false",
+            "changeflow.draft": "true" if context["draft"] else "false",
         },
     )

@@ -95,7 +95,16 @@ def _commits_by_requirement(session: Session, req: Request) -> dict[int, list[st
 def case_label(c: TestCase) -> str:
     if c.kind == "manual":
         return f"{c.case_id} {c.name}".strip()
+    if c.case_id and c.title:  # an automated case described in the cases file
+        return f"{c.case_id} {c.title}"
     return f"{c.classname}::{c.name}" if c.classname else c.name
+
+
+def case_title(c: TestCase) -> str:
+    """What the case checks, in words when it is described (else its program name)."""
+    if c.kind == "manual":
+        return c.name or c.case_id
+    return c.title or (f"{c.classname}::{c.name}" if c.classname else c.name)
 
 
 def manual_sections(session: Session, req: Request, lang: str) -> dict[int, list[str]] | None:

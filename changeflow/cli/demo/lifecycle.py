@@ -125,7 +125,8 @@ def _work(key: str) -> dict[str, list[tuple[str, dict[str, str]]]]:
         "分管领导审批节点": [
             (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1）",
              {"oa/leave/flow.py": flow_py}),
-            (f"{key} 测试：两级审批与余额、报表检查用例（需求1）", {"checks.py": checks}),
+            (f"{key} 测试：两级审批与余额、报表检查用例（需求1）",
+             {"checks.py": checks, "test-cases.yaml": project_file("test-cases.yaml")}),
         ],
         "考勤年假余额同步": [
             (f"{key} 修复：审批通过后同步考勤年假余额（需求2）",
@@ -305,11 +306,19 @@ def step_sync(run: DemoRun) -> None:
 
 
 def step_test(run: DemoRun) -> None:
-    from changeflow.flows.delivery import TestInput, test
+    from changeflow.flows.delivery import ManualResult, TestInput, test
 
     from .month import text
 
-    form = TestInput(key=run.keys["main"], at=text(run.times["test"]))
+    day = run.times["test"].date().isoformat()
+    # the cases file's manual cases, run by the client's tester in their test environment
+    manual = [
+        ManualResult(case="TC-2-2", result="通过", tester="王芳", date=day,
+                     actual="审批通过 3 分钟后考勤系统余额由 10 天减为 8 天"),
+        ManualResult(case="TC-3-2", result="通过", actual="11 月 6 个部门的请假天数与考勤导出一致",
+                     tester="王芳", date=day),
+    ]  # fmt: skip
+    form = TestInput(key=run.keys["main"], manual_results=manual, at=text(run.times["test"]))
     r = test(request=form, tested_by="张伟")
     run.step("test", f"test run #{r['seq']} at {r['commit'][:10]}", f"{r['reason']}; {r['state']}")
 
@@ -331,11 +340,34 @@ def step_docs(run: DemoRun) -> None:
 
 
 def step_golive(run: DemoRun) -> None:
-    from changeflow.flows.delivery import GoLiveInput, golive
+    from changeflow.flows.delivery import (
+        GoLiveInput,
+        InstallAccess,
+        InstallBackup,
+        InstallRecord,
+        InstallStep,
+        golive,
+    )
 
     from .month import text
 
-    form = GoLiveInput(key=run.keys["main"], at=text(run.times["golive"]))
+    day = run.times["golive"].date().isoformat()
+    install = InstallRecord(  # the engineer's install record of the evening's upgrade
+        engineer="张伟",
+        checks=["生产服务器磁盘空间、内存充足", "OA 应用与数据库版本与甲方测试环境一致",
+                "考勤系统接口账号在生产环境可用", "已通知各部门 19:00-20:00 暂停提交请假单"],
+        backup=InstallBackup(by="张伟", at=f"{day} 19:00",
+                             where="甲方备份服务器 oa-backup（OA 程序目录与 oa 数据库全量备份）"),
+        steps=[InstallStep(at=f"{day} 19:10", action="执行数据库迁移脚本，leave 表新增两个字段",
+                           by="张伟"),
+               InstallStep(at=f"{day} 19:20", action="发布新版本程序包并重启 OA 应用服务",
+                           by="张伟"),
+               InstallStep(at=f"{day} 19:30", action="设置分管领导审批阈值 3 天及考勤系统地址",
+                           by="张伟")],
+        access=InstallAccess(by="王芳", at=f"{day} 19:45",
+                             result="登录、提交 4 天请假单、两级审批、余额同步均正常"),
+    )  # fmt: skip
+    form = GoLiveInput(key=run.keys["main"], install=install, at=text(run.times["golive"]))
     r = golive(request=form, released_by="张伟")
     run.step("golive", r["tag"], f"{r['released_at']} (Asia/Shanghai), {r['commits']} commits;"
              f" {r['state']}")  # fmt: skip

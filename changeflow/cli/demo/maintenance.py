@@ -41,6 +41,22 @@ def _clock(v: dict) -> str:
     )
 
 
+# What the engineer found and what keeps it from coming back (root cause, solution,
+# prevention), written into each fault record when the fault is closed.
+ROOT_CAUSES = {
+    "crash": (
+        "附件预览进程未释放内存，连续运行 20 天后耗尽内存导致应用服务崩溃",
+        "重启应用服务释放内存，将应用内存上限由 4 GB 调整为 8 GB，并为附件预览进程设置超时回收",
+        "增加内存使用率监控（超过 80% 告警）；每月例行巡检时检查长期运行的进程",
+    ),
+    "non-crash": (
+        "一封带大附件的群发邮件反复投递失败，堵塞了外发队列",
+        "清理积压队列中的失败邮件并重启投递服务，外发恢复正常",
+        "设置单封邮件附件大小上限 20 MB，群发邮件改由通知公告发布",
+    ),
+}
+
+
 def _fault_event(spec: tuple) -> Callable[[DemoRun], None]:
     def event(run: DemoRun) -> None:
         """赵强 phones the fault in; the duty engineer answers (the rest: ``_fault_worked``)."""
@@ -70,6 +86,7 @@ def _fault_event(spec: tuple) -> Callable[[DemoRun], None]:
 def _fault_worked(spec: tuple, key: str) -> Callable[[DemoRun], None]:
     def event(run: DemoRun) -> None:
         """On site, resolved, closed; the fault record is written when it is closed."""
+        from changeflow.settings import get_settings
         from changeflow.tasks.maintenance import (
             fault_record,
             get_fault,
@@ -78,6 +95,7 @@ def _fault_worked(spec: tuple, key: str) -> Callable[[DemoRun], None]:
         )
 
         severity, title, _system, (day, hhmm), minutes, steps, cause = spec
+        why = ROOT_CAUSES[severity]
         reported = nov(day, hhmm)
         for what, m in zip(("onsite", "resolve", "close"), minutes[1:], strict=True):
             stamp(key, what, at=reported + timedelta(minutes=m), actor="张伟", channel="ui")
@@ -85,8 +103,10 @@ def _fault_worked(spec: tuple, key: str) -> Callable[[DemoRun], None]:
         with as_of(closed + timedelta(minutes=20), "fault record"):
             record_fault_details(
                 key, assessment=f"{title}：影响全体用户" if severity == "crash" else title,
-                test_report="故障复现并修复后回归测试通过", solution=steps[-1], steps=steps,
-                breach_cause=cause, actor="张伟",
+                test_report="故障复现并修复后回归测试通过", solution=why[1], steps=steps,
+                breach_cause=cause, root_cause=why[0], prevention=why[2], confirmed_by="赵强",
+                confirmed_on=closed.astimezone(get_settings().tz).date().isoformat(),
+                confirmation="已恢复正常使用，确认处理完毕", actor="张伟",
             )  # fmt: skip
             doc = fault_record(key)
         run.step("fault", f"{key} {severity}: closed", _clock(get_fault(key)))

@@ -244,9 +244,21 @@ def fault_details(
         None, "--step", help="排错步骤 A troubleshooting step (repeat)."
     ),
     cause: str = typer.Option(None, "--cause", help="Why a clock was breached (SLA report)."),
+    root_cause: str = typer.Option(None, "--root-cause", help="根本原因 Root cause."),
+    prevention: str = typer.Option(
+        None, "--prevention", help="预防措施 Measures against recurrence."
+    ),
+    confirmed_by: str = typer.Option(
+        None, "--confirmed-by", help="甲方确认人 Who at the client confirmed the fix."
+    ),
+    confirmed_on: str = typer.Option(None, "--confirmed-on", help="确认日期 When confirmed."),
+    confirmation: str = typer.Option(
+        None, "--confirmation", help="甲方意见 What the client said on confirming."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Enter the fault record: assessment, test report, solution, steps, breach cause."""
+    """Enter the fault record: assessment, test report, root cause, solution, steps,
+    prevention, the client's confirmation, breach cause."""
     from changeflow.tasks.maintenance import record_fault_details
 
     v = record_fault_details(
@@ -256,6 +268,11 @@ def fault_details(
         solution=solution,
         steps=step or None,
         breach_cause=cause,
+        root_cause=root_cause,
+        prevention=prevention,
+        confirmed_by=confirmed_by,
+        confirmed_on=confirmed_on,
+        confirmation=confirmation,
     )
     emit(v, as_json, lambda: _fault_lines(v))
 

@@ -314,7 +314,9 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
         c.text for t in docx.Document(str(sent)).tables for r in t.rows for c in r.cells
     )
     assert "PG-2026-0001" in text and "张伟" in text and "验证备份 <A & B>" in text
-    assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text
+    assert "服务是否验收（是/否）" in text and "OA 系统运维" in text  # the contract by name
+    planned = "\n".join(p.text for p in docx.Document(str(sent)).paragraphs)
+    assert "本派工单为计划版本" in planned  # it says the done version is the one to sign
     code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
                          "--end", "2026-11-25 17:35", "--json")  # fmt: skip
     assert code == 0, err
@@ -329,6 +331,7 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
         for c in r.cells
     )
     assert "2026年11月25日 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
+    assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text and "服务人员" in text
     # the client signs what happened: the planned version is refused once done
     stale = fill_signoff(
         sent, tmp_path / "stale.docx",
@@ -782,7 +785,7 @@ def test_fault_record_document(contract: str, cli) -> None:
         "张伟",
     ):
         assert want in text, want
-    assert doc.core_properties.title == f"故障处理记录 {r.key}"
+    assert doc.core_properties.title == f"故障处理记录 {r.key}（草稿）"  # no root cause yet
 
 
 # --- weekly visits -----------------------------------------------------------------------
