@@ -31,11 +31,56 @@ from sqlalchemy.orm import Session
 from changeflow.clock import act_time, acting_at
 from changeflow.db.models import Contract, Request, RequestEvent
 from changeflow.db.session import transaction
-from changeflow.db.types import wall_utcnow
+from changeflow.db.types import utcnow, wall_utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of the machine and the caller may differ a bit
+
+
+def parse_when(
+    value: str | datetime | None,
+    source: str,
+    field: str,
+    *,
+    now: datetime | None = None,
+) -> datetime:
+    """An ISO time (a time without a zone is local, Asia/Shanghai) -> aware; None -> now.
+
+    A time in the future is refused: clocks are stamped when things happened.
+    """
+    now = now or utcnow()
+    if value is None or value == "":
+        return now
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(
+                source, field, f"'{value}' is not a time like 2026-11-20T17:00 or 2026-11-20 17:00"
+            ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=get_settings().tz)
+    if when > now + FUTURE_SLACK:
+        raise InputError(source, field, f"{value} is in the future")
+    return when
+
+
+def show(dt: datetime | None) -> str | None:
+    """Local time for people: '2026-11-23 09:30 周一'."""
+    if dt is None:
+        return None
+    loc = dt.astimezone(get_settings().tz)
+    return loc.strftime("%Y-%m-%d %H:%M ") + "一二三四五六日"[loc.weekday()]
+
+
+def iso_local(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(get_settings().tz).isoformat()
+
 
 # How a form shows the field (both languages, the format and an example in the title).
 AT_TITLE = "发生时间 When it happened（YYYY-MM-DD HH:MM，例 2026-11-20 17:00；空 = 现在 now）"
@@ -44,8 +89,6 @@ AT_TITLE = "发生时间 When it happened（YYYY-MM-DD HH:MM，例 2026-11-20 17
 def parse_act_time(value: str | datetime | None, field: str, source: str) -> datetime | None:
     """``value`` as an aware time (None or empty: None, the act happens now); a time in the
     future is refused naming ``field``."""
-    from .maintenance.common import parse_when
-
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return parse_when(value, source, field, now=wall_utcnow())
@@ -77,8 +120,6 @@ def check_act_time(
     not_before_what: str = "",
 ) -> datetime | None:
     """The one rule for the time of an act (see the module): the checked time or None."""
-    from .maintenance.common import show
-
     when = parse_act_time(value, field, source)
     if when is None:
         return None
@@ -171,7 +212,6 @@ __all__ = [
     "month_end",
     "parse_act_time",
     "recorded_act",
-    "week_start",
 ]
 
 
@@ -184,18 +224,3 @@ def month_end(args: dict[str, Any]) -> tuple[datetime, str] | None:
     except ValueError:
         return None  # the function itself names a bad month
     return end, f"the end of {month}"
-
-
-def week_start(args: dict[str, Any]) -> tuple[datetime, str] | None:
-    """A week's report is not dated before the week begins (``week`` '2026-W45')."""
-    from .weekly.week import parse_week, week_days
-
-    week = args.get("week")
-    if not week:
-        return None
-    try:
-        parse_week(str(week))
-        first, _ = week_days(str(week))
-    except Exception:
-        return None
-    return datetime(first.year, first.month, first.day, tzinfo=get_settings().tz), f"week {week}"

@@ -4,7 +4,7 @@ its key. The contract and the staff named are found by ``tasks.directory``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -14,11 +14,8 @@ from sqlalchemy.orm import Session
 from changeflow.db.lifecycle import load_for_update
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
-from changeflow.db.types import utcnow
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
-
-FUTURE_SLACK = timedelta(minutes=5)  # clocks of the machine and the caller may differ a bit
 
 
 def parse_ahead(value: str | datetime | None, source: str, field: str) -> datetime:
@@ -34,48 +31,6 @@ def parse_ahead(value: str | datetime | None, source: str, field: str) -> dateti
                 source, field, f"'{value}' is not a time like 2026-12-02 14:00"
             ) from None
     return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
-
-
-def parse_when(
-    value: str | datetime | None,
-    source: str,
-    field: str,
-    *,
-    now: datetime | None = None,
-) -> datetime:
-    """An ISO time (a time without a zone is local, Asia/Shanghai) -> aware; None -> now.
-
-    A time in the future is refused: clocks are stamped when things happened.
-    """
-    now = now or utcnow()
-    if value is None or value == "":
-        return now
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise InputError(
-                source, field, f"'{value}' is not a time like 2026-11-20T17:00 or 2026-11-20 17:00"
-            ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=get_settings().tz)
-    if when > now + FUTURE_SLACK:
-        raise InputError(source, field, f"{value} is in the future")
-    return when
-
-
-def show(dt: datetime | None) -> str | None:
-    """Local time for people: '2026-11-23 09:30 周一'."""
-    if dt is None:
-        return None
-    loc = dt.astimezone(get_settings().tz)
-    return loc.strftime("%Y-%m-%d %H:%M ") + "一二三四五六日"[loc.weekday()]
-
-
-def iso_local(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.astimezone(get_settings().tz).isoformat()
 
 
 def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:

@@ -15,13 +15,13 @@ from changeflow.db.types import utcnow
 from changeflow.db.weekly import WeeklyReport
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
-from changeflow.tasks.acttime import recorded_act, week_start
+from changeflow.tasks.acttime import recorded_act
 
 from ..directory import find_client
 from ..documents import document_filename
 from .document import KIND, render_report, report_markdown
 from .facts import build_week
-from .week import clients_due, current_week, parse_week, week_label
+from .week import clients_due, current_week, parse_week, week_label, week_start
 
 
 def mail_key(client_code: str, week: str, version: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -175,3 +176,16 @@ def clients_due(session: Session, now: datetime) -> list[tuple[Client, str]]:
         if should_send_now(session, client, now):
             out.append((client, week))
     return out
+
+
+def week_start(args: dict[str, Any]) -> tuple[datetime, str] | None:
+    """A week's report is not dated before the week begins (``week`` '2026-W45')."""
+    week = args.get("week")
+    if not week:
+        return None
+    try:
+        parse_week(str(week))
+        first, _ = week_days(str(week))
+    except Exception:
+        return None
+    return datetime(first.year, first.month, first.day, tzinfo=get_settings().tz), f"week {week}"

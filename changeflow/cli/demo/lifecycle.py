@@ -37,7 +37,7 @@ ESTIMATES = [
 
 def _when(run: DemoRun, name: str) -> datetime:
     """When the act ``name`` happens in the replayed month (``month``)."""
-    from .month import nov
+    from .days import nov
 
     fixed = {"plan": nov(3, "16:00"), "approval": nov(5, "16:30"), "kickoff": nov(5, "17:00")}
     return run.times.get(name) or fixed[name]
@@ -46,7 +46,7 @@ def _when(run: DemoRun, name: str) -> datetime:
 def step_plan(run: DemoRun) -> None:
     from changeflow.flows.plan import EstimateRow, PlanInput, plan
 
-    from .month import text
+    from .days import text
 
     key = run.keys["main"]
     rows = [EstimateRow(requirement=r, phase=ph, role=role, person_days=d, assignee=who,
@@ -64,7 +64,7 @@ def step_approval(run: DemoRun) -> None:
     back; the inbox records it as of the time the mail arrived."""
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
-    from .month import as_of
+    from .days import as_of
 
     key = run.keys["main"]
     received = _when(run, "approval")
@@ -89,7 +89,7 @@ def step_repository(run: DemoRun) -> None:
 
     from changeflow.tasks.contracts import load_contract_file
 
-    from .month import at
+    from .days import at
 
     repo = run.out / "repo"
     shutil.rmtree(repo, ignore_errors=True)
@@ -159,7 +159,7 @@ def plan_commits(key: str, items: list[dict[str, Any]]) -> list[tuple[datetime, 
     hours a day (the weekly report's person-day), an item takes the hours left on its days;
     a commit logs that day's hours on the item. Work is committed at 12:00 (a morning's) or
     17:00, on Fridays by 14:30 (before the weekly report at 15:00)."""
-    from .month import at, working_days
+    from .days import at, working_days
 
     work, people = _work(key), _people()
     used: dict[tuple[str, date], Decimal] = {}
@@ -200,7 +200,7 @@ def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
     after each day's work, the test on the test day, the documents that afternoon, go-live
     in the evening of the go-live day, the certificate on the acceptance day (after
     go-live), 王芳's signature the next working day."""
-    from .month import at, next_working_day
+    from .days import at, next_working_day
 
     items = schedule["items"]
     commits = plan_commits(run.keys["main"], items)
@@ -228,7 +228,7 @@ def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
 def step_kickoff(run: DemoRun) -> None:
     from changeflow.tasks.kickoff import kickoff
 
-    from .month import text
+    from .days import text
 
     res = kickoff(run.keys["main"], actor="李明", channel="ui", at=text(_when(run, "kickoff")))
     run.step("kickoff", f"branch {res['branch']}",
@@ -266,7 +266,7 @@ def _commit_until(run: DemoRun, last: datetime) -> int:
 
 def _day_of_work(day: date) -> Any:
     def event(run: DemoRun) -> None:
-        from .month import at
+        from .days import at
 
         made = _commit_until(run, at(day, "23:59"))
         head = _git(run.out / "repo", "log", "-1", "--format=%h %s")
@@ -291,7 +291,7 @@ def step_commits(run: DemoRun) -> None:
 def _sync(run: DemoRun, when: datetime) -> None:
     from changeflow.flows.sync import SyncInput, sync
 
-    from .month import as_of
+    from .days import as_of
 
     with as_of(when, "sync"):
         res = sync(params=SyncInput())
@@ -308,7 +308,7 @@ def step_sync(run: DemoRun) -> None:
 def step_test(run: DemoRun) -> None:
     from changeflow.flows.delivery import ManualResult, TestInput, test
 
-    from .month import text
+    from .days import text
 
     day = run.times["test"].date().isoformat()
     # the cases file's manual cases, run by the client's tester in their test environment
@@ -327,7 +327,7 @@ def step_docs(run: DemoRun) -> None:
     from changeflow.flows.delivery import DELIVERY_DIR, DocsInput, docs
     from changeflow.settings import get_settings
 
-    from .month import text
+    from .days import text
 
     folder = get_settings().inbox / DELIVERY_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -349,7 +349,7 @@ def step_golive(run: DemoRun) -> None:
         golive,
     )
 
-    from .month import text
+    from .days import text
 
     day = run.times["golive"].date().isoformat()
     install = InstallRecord(  # the engineer's install record of the evening's upgrade
@@ -378,7 +378,7 @@ def step_acceptance(run: DemoRun) -> None:
     requirement row, signs it off (通过) the day after and mails it back."""
     from changeflow.flows.delivery import AcceptanceInput, acceptance
 
-    from .month import later, text
+    from .days import later, text
 
     key = run.keys["main"]
     r = acceptance(request=AcceptanceInput(key=key, at=text(run.times["acceptance"])),
@@ -398,7 +398,7 @@ def _certificate_signed(document: Path) -> Any:
 def _sign_certificate(run: DemoRun, document: Path) -> None:
     from changeflow.tasks.signoff import printed_labels
 
-    from .month import as_of
+    from .days import as_of
 
     key = run.keys["main"]
     signed = run.times["signed"]

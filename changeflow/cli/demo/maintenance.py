@@ -17,7 +17,7 @@ from typing import Any
 
 from .client import _fill, _inbox_pass, _to_inbox
 from .common import DemoRun
-from .month import FIRST, LAST, STATEMENT_DAY, as_of, at, later, nov, text, working_days
+from .days import FIRST, LAST, STATEMENT_DAY, as_of, at, later, nov, text, working_days
 
 # (severity, title, system, reported, minutes to response/on site/resolved/closed, steps,
 # cause of a breach); the crash on a Tuesday morning, the mail delay on a Friday afternoon

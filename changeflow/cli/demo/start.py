@@ -69,7 +69,7 @@ def step_intake(run: DemoRun) -> None:
     from changeflow.flows.units import intake_file
     from changeflow.tasks.taskbook import read_taskbook
 
-    from .month import nov, text
+    from .days import nov, text
 
     # The client's filled .docx arrives as a file (the inbox path); the lead also enters a
     # task book in the UI form (the intake flow): both go through the same domain function.
