@@ -16,6 +16,10 @@ from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
+from changeflow.tasks.acttime import FUTURE_SLACK as FUTURE_SLACK
+from changeflow.tasks.acttime import iso_local as iso_local
+from changeflow.tasks.acttime import parse_when as parse_when
+from changeflow.tasks.acttime import show as show
 
 
 def parse_ahead(value: str | datetime | None, source: str, field: str) -> datetime:
