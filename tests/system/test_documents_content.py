@@ -77,19 +77,22 @@ def _english_copies(key: str, folder: Path) -> dict[str, Path]:
     from changeflow.db.store import store_root
 
     paths["fault-record"] = store_root() / fault_record(fault_key, lang="en")["path"]
-    (order,) = list_dispatch()
+    order = list_dispatch()[-1]  # the month's last visit
     with transaction() as s:
         from changeflow.db.maintenance import DispatchOrder
         from changeflow.db.store import document_path
 
         o = s.scalar(select(DispatchOrder).where(DispatchOrder.number == order["number"]))
         paths["dispatch"] = document_path(_issue_dispatch_document(s, o, "en"))
-    month = utcnow().strftime("%Y-%m")
+    from changeflow.cli.demo.days import FIRST
+
+    month = FIRST.strftime("%Y-%m")  # the month the demo replays
     sla = sla_report_document(month, lang="en")
     paths["sla-report"] = store_root() / sla["path"]
-    from changeflow.tasks.weekly import current_week
+    from changeflow.tasks.weekly.week import week_of
 
-    paths["weekly-report"] = Path(make_report(current_week(), "DEMO", lang="en")["document"])
+    last_friday = FIRST.replace(day=27)  # the demo month's last weekly report
+    paths["weekly-report"] = Path(make_report(week_of(last_friday), "DEMO", lang="en")["document"])
     return paths
 
 

@@ -85,12 +85,17 @@ def test_every_page_of_every_document(prefect_server, cf_home, tmp_path) -> None
         target.write_bytes(path.read_bytes())
         copies[name] = target
     pdfs = to_pdf(copies.values(), tmp_path / "pdf")
+    from changeflow.cli.demo.sample import design_notes
+
     allow = contract_names()
     found = {}
     for name, path in copies.items():
         lang = "en" if name.startswith("en/") or name.endswith("-en") else "zh-CN"
         technical = "技术文档" in name or "techdoc" in name
-        found[name] = check_pages(path, pdfs[path], lang, allow, technical)
+        # the install record quotes the database changes of the design notes (the client's
+        # own tables and fields, by the names its system uses)
+        names = [*allow, design_notes()] if "上线记录" in name or "golive" in name else allow
+        found[name] = check_pages(path, pdfs[path], lang, names, technical)
     assert set(english) >= DEMO_KINDS
     assert not any(found.values()), _names(found)
 

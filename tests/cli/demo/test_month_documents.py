@@ -23,7 +23,7 @@ DATE = re.compile(
 
 
 # the labels that say when a document was made or what it reports
-ISSUED = ("编制日期", "报告时间", "签发日期", "统计截至", "测试时间", "上线时间", "报告版本")
+ISSUED = ("编制日期", "报告时间", "签发日期", "统计截至", "测试期间", "上线时间", "报告版本")
 
 
 def when(text: str) -> datetime:
@@ -156,7 +156,7 @@ def test_the_lifecycle_in_order_across_documents(month) -> None:
     returned = one(docs, key, "实施计划-回签")
     signed = when(returned.value("日期"))
     commits = git_commits(month["out"] / "repo", f"cr/{key}")
-    test = when(one(docs, key, "测试报告").value("测试时间"))
+    test = when(one(docs, key, "测试报告").value("测试期间"))
     golive_doc = one(docs, key, "上线记录")
     live = when(golive_doc.value("上线时间"))
     cert = one(docs, key, "验收单-v1")
@@ -183,7 +183,7 @@ def test_the_lifecycle_in_order_across_documents(month) -> None:
 
 
 def test_commits_by_the_contracts_people_on_working_days(month) -> None:
-    from changeflow.cli.demo.month import is_working_day
+    from changeflow.cli.demo.days import is_working_day
 
     key = month["keys"]["main"]
     commits = git_commits(month["out"] / "repo", f"cr/{key}")
@@ -227,7 +227,7 @@ def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
 
 
 def test_weekly_reports_each_friday_for_its_week(month) -> None:
-    from changeflow.cli.demo.month import working_days
+    from changeflow.cli.demo.days import working_days
 
     reports = sorted((n, d) for n, d in month["docs"].items() if "项目周报" in n)
     fridays = [d for d in working_days(date(2026, 11, 1), date(2026, 11, 30)) if d.weekday() == 4]

@@ -45,7 +45,7 @@ TECH_APPENDIX = ("附录 技术信息", "Appendix: technical record")
 ALLOWED = frozenset(
     w.casefold()
     for w in ("OA", "PDF", "Word", "Excel", "WPS", "Chrome", "Edge", "Firefox", "Windows",
-              "IP", "VPN", "CPU", "PC", "ID", "CNY", "RMB", "GB", "T", "V")
+              "IP", "VPN", "CPU", "PC", "ID", "CNY", "RMB", "GB", "MB", "KB", "TB", "T", "V")
 )  # fmt: skip
 # what a technical reader of the technical document knows by these letters
 TECHNICAL = frozenset(
@@ -53,9 +53,11 @@ TECHNICAL = frozenset(
                            "DELETE", "Git", "Basic")
 )  # fmt: skip
 KEY = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}\b")
-# not words: an e-mail address, a document's file name, a numbered item (A1, B12)
+# not words: an e-mail address, a document's file name, a numbered item (A1, B12), a test
+# case's number (TC-1-2, as the cases file and the report's tables name it)
 NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S+\.(?:docx|pdf|xlsx|doc|png|jpg)\b|\b[A-Z]\d{0,3}\b"
+    r"|\b[A-Z]{1,4}(?:-\d+){1,3}\b"
 )
 WHOLE = re.compile(
     r"[A-Z]{2,4}-\d{4}-\d{4}"
