@@ -45,7 +45,7 @@ def demo(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
     out = Path(tmp_path_factory.mktemp("form")) / "demo-out"
     with pytest.MonkeyPatch.context() as mp:
         for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR", "CHANGEFLOW_INBOX_DIR",
-                     "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR", "CHANGEFLOW_LANG"):  # fmt: skip
+                     "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR", "CHANGEFLOW_LANG"):  # fmt: skip  # noqa: E501
             mp.delenv(name, raising=False)
         mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
         mp.setenv("CHANGEFLOW_HOME", str(out / "var"))

@@ -98,7 +98,7 @@ def _margins(doc: Any, lang: str, out: list[str]) -> None:
         words = ("第", "页", "共") if lang == "zh-CN" else ("Page", "of")
         if not all(w in _text(el) for w in words):
             out.append(
-                f"section {i}: footer does not read {'第 X 页 共 Y 页' if lang == 'zh-CN' else 'Page X of Y'}"
+                f"section {i}: footer does not read {'第 X 页 共 Y 页' if lang == 'zh-CN' else 'Page X of Y'}"  # noqa: E501
             )
 
 
