@@ -33,15 +33,17 @@ def _busy_week(folder: Path) -> dict[str, Path]:
     under three more keys (five requests in all, two faults, the dispatch visit)."""
     from sqlalchemy import select
 
+    from changeflow.cli.demo.days import nov
     from changeflow.db.models import Client
     from changeflow.db.session import transaction
-    from changeflow.tasks.weekly import current_week
     from changeflow.tasks.weekly.document import render_report
     from changeflow.tasks.weekly.facts import build_week
+    from changeflow.tasks.weekly.week import week_of
 
     with transaction() as s:
         client = s.scalar(select(Client).where(Client.code == "DEMO"))
-        data = build_week(s, client, current_week())
+        # the replayed month's week of development, the crash and a visit
+        data = build_week(s, client, week_of(nov(13, "15:00").date()))
     main = data["requests"][0]
     for n, title in ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查")):
         key = f"CR-2026-{n:04d}"

@@ -38,13 +38,15 @@ ALLOWED_WORDS = frozenset(
     w.casefold()
     for w in (
         "OA", "SLA", "IT", "HTTP", "HTTPS", "API", "URL", "PDF", "Word", "Excel", "WPS", "JUnit",
-        "Git", "SHA", "CNY", "RMB", "GB", "Chrome", "Edge", "Firefox", "Windows", "Linux",
+        "Git", "SHA", "CNY", "RMB", "GB", "MB", "KB", "TB", "Chrome", "Edge", "Firefox", "Windows",
+        "Linux",
         "Office", "LibreOffice", "Prefect", "VPN", "VIP", "ID", "IP", "CPU", "PC", "UTC",
         "GET", "POST", "PUT", "DELETE", "SQL", "Basic", "DRAFT", "vs",
     )
 )  # fmt: skip
 
-_KEY = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}(?:-v\d+)?\b")
+# a key (CR-2026-0001) and a test case's number (TC-1-2)
+_KEY = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}(?:-v\d+)?\b|\b[A-Z]{1,4}(?:-\d+){1,3}\b")
 _TAG = re.compile(r"\brelease/\S+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\bhttps?://\S+")
