@@ -232,9 +232,10 @@ def _certificate_parts(
     ]  # fmt: skip
     live = rel.released_at.astimezone(tz).date()
     handover = [
-        pick((f"源代码：代码仓库中的发布标签 {rel.tag}（提交 {rel.commit_sha[:10]}）",
-              f"Source code: the release tag {rel.tag} in the repository (commit"
-              f" {rel.commit_sha[:10]})"), lang),
+        # the tag and commit are for technical readers: the technical document's appendix
+        pick(("源代码：本次上线的发布版本（版本标识与提交见技术文档附录“技术信息”）",
+              "Source code: the released version (its tag and commit in the technical"
+              " document's appendix)"), lang),
         *[f"{r['name']} {r['version']}" for r in rows],
         pick(("培训：按用户手册向各角色用户讲解新功能（时间由双方商定）",
               "Training: the new functions explained to each role's users from the user manual"

@@ -290,7 +290,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
             ),
             _pick(
                 (
-                    f"被测软件：开发分支 cr/{req.key} 第 {run.seq} 次测试的版本（提交见附录 A）",
+                    f"被测软件：{req.key} 第 {run.seq} 次测试的版本",
                     f"Software tested: the version of branch cr/{req.key} in test run {run.seq}"
                     " (commit in appendix A)",
                 ),
@@ -343,7 +343,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
             _pick(
                 (
                     "自动化用例的说明（步骤、预期结果）取自项目的用例文件，"
-                    "其结果取自自动化测试的 JUnit 结果。",
+                    "其结果取自自动化测试的运行结果。",
                     "The automated cases' descriptions come from the project's cases file, their"
                     " results from the automated run's JUnit results.",
                 ),
@@ -427,7 +427,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "defects": found,
         "source": _pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
         if run.source == "command"
-        else _pick(("导入 JUnit 结果文件", "JUnit files from a run made elsewhere"), lang),
+        else _pick(("导入在他处执行的测试结果", "JUnit files from a run made elsewhere"), lang),
         "command": program_shown(run.command, lang) if run.command else none,
         "commit": run.commit_sha or _pick(("未注明", "not given"), lang),
         "repository": _pick(("合同约定的代码仓库", "the repository named in the contract"), lang)

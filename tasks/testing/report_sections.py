@@ -8,6 +8,7 @@ Split from ``tasks.testing.report``, which assembles them into the report's cont
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -56,13 +57,19 @@ def case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
             if c.kind == "manual"
             else _pick(("自动化", "automated"), lang)
         )
-        who = " ".join(x for x in (c.tester, c.tested_on) if x) if c.kind == "manual" else ""
+        sep = "，" if is_zh(lang) else " "
+        on = c.tested_on
+        if on and is_zh(lang) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(on)):
+            # the report's year is in its period: the day alone keeps this narrow column whole
+            on = f"{int(str(on)[5:7])}月{int(str(on)[8:10])}日"
+        who = sep.join(str(x) for x in (c.tester, on) if x) if c.kind == "manual" else ""
         rows.append(
             {
                 "no": c.case_id or f"{'M' if c.kind == 'manual' else 'A'}{i}",
                 "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang),
                 "case": case_title(c),
-                "how": how + (f"（{who}）" if who and is_zh(lang) else f" ({who})" if who else ""),
+                # no closing bracket after the date: it would pull the date apart at a line end
+                "how": how + (f"：{who}" if who and is_zh(lang) else f" ({who})" if who else ""),
                 "pre": pre or ["—"],
                 "steps": _lines(c.steps)
                 if c.steps
@@ -252,8 +259,15 @@ def run_records(
         )
         out.append(
             {
-                "when": r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "what": _pick((f"第 {r.seq} 次测试", f"run #{r.seq}"), lang),
+                # the day in its own column (kept whole), the hour with the run
+                "when": r.created_at.astimezone(tz).strftime("%Y-%m-%d"),
+                "what": _pick(
+                    (
+                        f"第 {r.seq} 次测试（{r.created_at.astimezone(tz):%H:%M}）",
+                        f"run #{r.seq} ({r.created_at.astimezone(tz):%H:%M})",
+                    ),
+                    lang,
+                ),
                 "how": how,
                 "who": names.actor(r.created_by),
                 "counts": _pick(
@@ -314,7 +328,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
     else:
         auto = _pick(
             (
-                "自动化用例在他处执行，本报告导入其 JUnit 结果文件",
+                "自动化用例在他处执行，本报告导入其结果文件",
                 "The automated cases were run elsewhere; this report imports their"
                 " JUnit result files",
             ),

@@ -307,9 +307,12 @@ def wording(
     ]  # fmt: skip
     if lang == "zh-CN":
         rules.append(("iso-date", ISO_DATE))
+    # names the document may quote (the contract's, the design notes' tables and fields)
+    quoted = {m for a in allow for m in IDENTIFIER.findall(a)}
     for rule, pattern in rules:
         for m in pattern.finditer(text):
-            out.append(Finding(rule, m.group(0), _around(text, m.start())))
+            if m.group(0) not in quoted:
+                out.append(Finding(rule, m.group(0), _around(text, m.start())))
     if lang == "zh-CN":
         allowed = ALLOWED | {w.casefold() for a in allow for w in LATIN.findall(a)}
         allowed |= TECHNICAL if technical else frozenset()

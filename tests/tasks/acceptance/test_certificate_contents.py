@@ -29,7 +29,7 @@ def test_the_certificate_holds_every_part(live, lang) -> None:
     d = docx.Document(str(path))
     text = "\n".join(p.text for p in d.paragraphs)
     if lang == "zh-CN":
-        assert "GB/T 28035-2011" in text and "源代码：代码仓库中的发布标签 release/" in text
+        assert "GB/T 28035-2011" in text and "源代码：本次上线的发布版本" in text
         assert "纳入服务合同" in text and "费用结算条款" in text, text
 
 
