@@ -184,7 +184,6 @@ def _certificate_parts(
     the work is settled under the contract."""
     from .delivery_docs.context import _plan
     from .documents import Names
-    from .money import fmt
     from .planning import pd_text
     from .testing.trace import current_cases
 
@@ -199,11 +198,11 @@ def _certificate_parts(
         pick((f"项目任务书《{req.title}》（{req.key}{'，' + submitted if submitted else ''}）",
               f"The task book '{req.title}' ({req.key}{', ' + submitted if submitted else ''})"),
              lang),
-        pick((f"实施计划 v{plan.version}（甲方已确认）", f"Implementation plan v{plan.version}"
+        pick((f"实施计划第{plan.version}版（甲方已确认）", f"Implementation plan v{plan.version}"
               " (confirmed by the client)"), lang) if plan is not None
         else pick(("实施计划（无）", "Implementation plan (none)"), lang),
         pick((f"服务合同 {code} {ktitle}", f"Service contract {code} {ktitle}"), lang),
-        pick((f"测试报告 v{run.seq}" if run else "测试报告（无）",
+        pick((f"测试报告第{run.seq}版" if run else "测试报告（无）",
               f"Test report v{run.seq}" if run else "Test report (none)"), lang),
         pick(("GB/T 28035-2011《软件系统验收规范》", "GB/T 28035-2011, software system acceptance"),
              lang),
@@ -251,12 +250,14 @@ def _certificate_parts(
     )  # fmt: skip
     if plan is not None:
         settlement = pick(
-            (f"本项目按甲方确认的实施计划 v{plan.version}（{pd_text(plan.person_days)} 人天，"
-             f"费用预算 {fmt(plan.total)} 元，含税）依服务合同 {code} 的费用结算条款结算，"
-             "验收通过后按此结算。",
-             f"The work is settled under the fees clause of service contract {code} by the"
-             f" confirmed implementation plan v{plan.version} ({pd_text(plan.person_days)}"
-             f" person-days, budget CNY {fmt(plan.total)} incl. tax), once accepted."),
+            (f"本项目按甲方确认的实施计划第{plan.version}版（{pd_text(plan.person_days)} 人天）"
+             f"实施，费用依服务合同 {code} 的费用结算条款和该计划“工作量与费用”一节结算："
+             "年度服务覆盖的部分不另行收费，超出部分按计划所列金额结算。",
+             f"The work follows the confirmed implementation plan v{plan.version}"
+             f" ({pd_text(plan.person_days)} person-days) and is settled under the fees clause"
+             f" of service contract {code} as that plan's work-and-cost section says: what the"
+             " year's service covers is not charged again, anything beyond it at the plan's"
+             " amounts."),
             lang,
         )  # fmt: skip
     else:
