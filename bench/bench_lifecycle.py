@@ -12,6 +12,7 @@ import os
 import statistics
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,30 @@ def _domain_stages() -> list[Any]:
     from changeflow.cli import demo as dl
     from changeflow.cli.demo import DemoRun, _examples, step_setup
     from changeflow.cli.demo.client import _tick_rows
+    from changeflow.cli.demo.days import as_of, nov, text
     from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, inbox, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import read_taskbook
 
     def step_intake(run: DemoRun) -> None:
-        run.keys["main"] = intake_file(_examples() / "taskbook.docx", channel="document").key
+        run.keys["main"] = intake_file(
+            _examples() / "taskbook.docx", channel="document", at=text(nov(2, "10:00"))
+        ).key
         book, _ = read_taskbook(_examples() / "taskbook.yaml")
         book = book.model_copy(update={"project": book.project + "（表单录入）"})
-        run.keys["form"] = intake(book, actor="李明", channel="ui").key
+        run.keys["form"] = intake(book, actor="李明", channel="ui", at=text(nov(3, "09:30"))).key
 
     def step_plan(run: DemoRun) -> None:
-        make_plan(run.keys["main"], actor="李明", issue=True)
+        # the demo's estimates (its commits follow the plan's items), as the form sends them
+        from changeflow.cli.demo.lifecycle import ESTIMATES
+        from changeflow.flows.plan import EstimateRow, PlanInput, form_estimates
+
+        rows = [EstimateRow(requirement=r, phase=ph, role=role, person_days=d, assignee=who,
+                            title=title) for r, ph, role, d, who, title in ESTIMATES]  # fmt: skip
+        data, source = form_estimates(PlanInput(key=run.keys["main"], estimates_table=rows))
+        make_plan(run.keys["main"], estimates=data, estimates_source=source, actor="李明",
+                  issue=True, at=text(nov(3, "16:00")))  # fmt: skip
 
     def step_approval(run: DemoRun) -> None:
         from changeflow.docs_templates.labels import APPROVAL_FIELDS
@@ -44,36 +56,49 @@ def _domain_stages() -> list[Any]:
         zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
         filled = dl._fill(dl._newest_document(key, "plan"), {
             zh["decision"]: "同意", zh["approver"]: "王芳",
-            zh["date"]: signoff.today_local().isoformat(), zh["comment"]: "同意",
+            zh["date"]: "2026-11-05", zh["comment"]: "同意",
         })  # fmt: skip
         dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
-        inbox.process_inbox()
+        with as_of(nov(5, "16:30"), "returned plan"):
+            inbox.process_inbox()
 
     def step_sync(run: DemoRun) -> None:
-        gitsync.sync()
+        # after the last planned day of work, an hour before the test (as the demo syncs)
+        with as_of(run.times["test"] - timedelta(hours=1), "sync"):
+            gitsync.sync()
 
     def step_test(run: DemoRun) -> None:
-        testing.run_tests_from_files(run.keys["main"], actor="张伟")
+        # the cases file's manual cases, as the demo's client tester records them
+        manual = [
+            {"case": "TC-2-2", "result": "通过", "tester": "王芳", "actual": "余额同步"},
+            {"case": "TC-3-2", "result": "通过", "tester": "王芳", "actual": "与考勤导出一致"},
+        ]
+        testing.run_tests_from_files(
+            run.keys["main"], result_rows=manual, actor="张伟", at=text(run.times["test"])
+        )
 
     def step_docs(run: DemoRun) -> None:
         shot = delivery_docs.check_screenshot(dl._screenshot(), "请假单界面.png")
         delivery_docs.make_docs(run.keys["main"], notes=dl.design_notes(), screenshots=[shot],
-                                actor="张伟")  # fmt: skip
+                                actor="张伟", at=text(run.times["docs"]))  # fmt: skip
 
     def step_golive(run: DemoRun) -> None:
-        golive.golive(run.keys["main"], actor="张伟")
+        golive.golive(run.keys["main"], actor="张伟", at=text(run.times["golive"]))
 
     def step_acceptance(run: DemoRun) -> None:
         key = run.keys["main"]
-        cert = acceptance.issue_certificate(key, actor="李明").as_dict()
+        cert = acceptance.issue_certificate(
+            key, actor="李明", at=text(run.times["acceptance"])
+        ).as_dict()
         labels = signoff.printed_labels("zh-CN")
         filled = dl._fill(Path(cert["document"]), {
             labels["decision"]: "通过", labels["approver"]: "王芳",
-            labels["date"]: signoff.today_local().isoformat(), labels["comment"]: "同意验收",
+            labels["date"]: run.times["signed"].date().isoformat(), labels["comment"]: "同意验收",
         })  # fmt: skip
         # 王芳 ticks 通过 on every requirement row too, as the demo's client does
         dl._to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
-        inbox.process_inbox()
+        with as_of(run.times["signed"], "returned certificate"):
+            inbox.process_inbox()
 
     return [step_setup, step_intake, step_plan, step_approval, dl.step_repository,
             dl.step_kickoff, dl.step_commits, step_sync, step_test, step_docs, step_golive,
