@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
+from .confirmed import CONFIRMATION_STATES, ConfirmedVersion
 from .models import Contract, Document, Person, Request
 from .types import Exact, UTCDateTime, utcnow, wall_utcnow
 
@@ -312,10 +313,10 @@ class CycleAlert(Base):
     error: Mapped[str] = mapped_column(Text, default="")
 
 
-STATEMENT_STATES = ("issued", "agreed", "disputed")
+STATEMENT_STATES = CONFIRMATION_STATES
 
 
-class SlaStatement(Base):
+class SlaStatement(ConfirmedVersion, Base):
     """One issued version of a contract's monthly SLA statement (月度服务对账单) and the
     client's confirmation written in its sign-off table (无异议/有异议, remarks, signer, date)."""
 
@@ -324,29 +325,7 @@ class SlaStatement(Base):
         UniqueConstraint("contract_id", "month", "version", name="sla_statement_version"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(40), index=True)  # OA-2026/2026-09
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))  # 2026-09
-    version: Mapped[int] = mapped_column(Integer)
-    lang: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(12), default="issued")
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    issued_by: Mapped[str] = mapped_column(String(120), default="")
-    agreed: Mapped[bool | None] = mapped_column(Boolean)
-    remarks: Mapped[str] = mapped_column(Text, default="")
-    signer: Mapped[str] = mapped_column(String(120), default="")
-    signed_on: Mapped[date | None] = mapped_column(Date)
-    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": row_version}
-
-    contract: Mapped[Contract] = relationship()
-    document: Mapped[Document] = relationship(foreign_keys=[document_id])
-    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
     events: Mapped[list[SlaStatementEvent]] = relationship(
         back_populates="statement", order_by="SlaStatementEvent.id", cascade="all, delete-orphan"
     )

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
-from .models import Contract, Document
+from .confirmed import ConfirmedVersion
+from .models import Contract
 from .types import Exact, UTCDateTime, utcnow
 
 PAYMENT_METHODS = ("cheque", "cash", "transfer")
@@ -104,36 +105,14 @@ class MoneyEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class YearSettlement(Base):
+class YearSettlement(ConfirmedVersion, Base):
     """One issued version of a contract year's settlement (年度服务结算单) and the client's
     confirmation written in its sign-off table (无异议/有异议, remarks, signer, date)."""
 
     __tablename__ = "year_settlement"
     __table_args__ = (UniqueConstraint("contract_id", "version", name="year_settlement_version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(40), index=True)  # OA-2026/settlement
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    lang: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(12), default="issued")
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    issued_by: Mapped[str] = mapped_column(String(120), default="")
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    agreed: Mapped[bool | None] = mapped_column(Boolean)
-    remarks: Mapped[str] = mapped_column(Text, default="")
-    signer: Mapped[str] = mapped_column(String(120), default="")
-    signed_on: Mapped[date | None] = mapped_column(Date)
-    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": row_version}
-
-    contract: Mapped[Contract] = relationship()
-    document: Mapped[Document] = relationship(foreign_keys=[document_id])
-    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
     events: Mapped[list[YearSettlementEvent]] = relationship(
         back_populates="statement", order_by="YearSettlementEvent.id", cascade="all, delete-orphan"
     )
