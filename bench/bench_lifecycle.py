@@ -22,21 +22,24 @@ from bench.common import row
 def _domain_stages() -> list[Any]:
     """The demo's stages with every flow call replaced by its domain function."""
     from changeflow.cli import demo as dl
-    from changeflow.cli.demo import DemoRun, _examples, step_setup
-    from changeflow.cli.demo.client import _tick_rows
-    from changeflow.cli.demo.days import as_of, nov, text
+    from changeflow.cli.demo import DemoRun, examples_dir, step_setup
+    from changeflow.cli.demo.client import tick_rows
+    from changeflow.cli.demo.days import as_of, fixed_acts, text
     from changeflow.tasks import acceptance, delivery_docs, gitsync, golive, inbox, signoff, testing
     from changeflow.tasks.intake import intake, intake_file
     from changeflow.tasks.planning import make_plan
     from changeflow.tasks.taskbook import read_taskbook
 
+    acts = fixed_acts()
+
     def step_intake(run: DemoRun) -> None:
         run.keys["main"] = intake_file(
-            _examples() / "taskbook.docx", channel="document", at=text(nov(2, "10:00"))
+            examples_dir() / "taskbook.docx", channel="document", at=text(acts["intake"])
         ).key
-        book, _ = read_taskbook(_examples() / "taskbook.yaml")
+        book, _ = read_taskbook(examples_dir() / "taskbook.yaml")
         book = book.model_copy(update={"project": book.project + "（表单录入）"})
-        run.keys["form"] = intake(book, actor="李明", channel="ui", at=text(nov(3, "09:30"))).key
+        entered = text(acts["form_intake"])
+        run.keys["form"] = intake(book, actor="李明", channel="ui", at=entered).key
 
     def step_plan(run: DemoRun) -> None:
         # the demo's estimates (its commits follow the plan's items), as the form sends them
@@ -47,19 +50,19 @@ def _domain_stages() -> list[Any]:
                             title=title) for r, ph, role, d, who, title in ESTIMATES]  # fmt: skip
         data, source = form_estimates(PlanInput(key=run.keys["main"], estimates_table=rows))
         make_plan(run.keys["main"], estimates=data, estimates_source=source, actor="李明",
-                  issue=True, at=text(nov(3, "16:00")))  # fmt: skip
+                  issue=True, at=text(acts["plan"]))  # fmt: skip
 
     def step_approval(run: DemoRun) -> None:
         from changeflow.docs_templates.labels import APPROVAL_FIELDS
 
         key = run.keys["main"]
         zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
-        filled = dl._fill(dl._newest_document(key, "plan"), {
+        filled = dl.fill_form(dl.newest_document(key, "plan"), {
             zh["decision"]: "同意", zh["approver"]: "王芳",
             zh["date"]: "2026-11-05", zh["comment"]: "同意",
         })  # fmt: skip
-        dl._to_inbox(filled, f"{key}-实施计划-回签.docx")
-        with as_of(nov(5, "16:30"), "returned plan"):
+        dl.to_inbox(filled, f"{key}-实施计划-回签.docx")
+        with as_of(acts["approval"], "returned plan"):
             inbox.process_inbox()
 
     def step_sync(run: DemoRun) -> None:
@@ -68,17 +71,14 @@ def _domain_stages() -> list[Any]:
             gitsync.sync()
 
     def step_test(run: DemoRun) -> None:
-        # the cases file's manual cases, as the demo's client tester records them
-        manual = [
-            {"case": "TC-2-2", "result": "通过", "tester": "王芳", "actual": "余额同步"},
-            {"case": "TC-3-2", "result": "通过", "tester": "王芳", "actual": "与考勤导出一致"},
-        ]
+        from changeflow.cli.demo.lifecycle import MANUAL_RESULTS
+
         testing.run_tests_from_files(
-            run.keys["main"], result_rows=manual, actor="张伟", at=text(run.times["test"])
+            run.keys["main"], result_rows=MANUAL_RESULTS, actor="张伟", at=text(run.times["test"])
         )
 
     def step_docs(run: DemoRun) -> None:
-        shot = delivery_docs.check_screenshot(dl._screenshot(), "请假单界面.png")
+        shot = delivery_docs.check_screenshot(dl.sample_screenshot(), "请假单界面.png")
         delivery_docs.make_docs(run.keys["main"], notes=dl.design_notes(), screenshots=[shot],
                                 actor="张伟", at=text(run.times["docs"]))  # fmt: skip
 
@@ -91,12 +91,12 @@ def _domain_stages() -> list[Any]:
             key, actor="李明", at=text(run.times["acceptance"])
         ).as_dict()
         labels = signoff.printed_labels("zh-CN")
-        filled = dl._fill(Path(cert["document"]), {
+        filled = dl.fill_form(Path(cert["document"]), {
             labels["decision"]: "通过", labels["approver"]: "王芳",
             labels["date"]: run.times["signed"].date().isoformat(), labels["comment"]: "同意验收",
         })  # fmt: skip
         # 王芳 ticks 通过 on every requirement row too, as the demo's client does
-        dl._to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
+        dl.to_inbox(tick_rows(filled), f"{key}-验收单-回签.docx")
         with as_of(run.times["signed"], "returned certificate"):
             inbox.process_inbox()
 

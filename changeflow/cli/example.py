@@ -50,9 +50,9 @@ def first_key() -> str:
 def _contract(repo: Path) -> str:
     """The sample contract (its comments kept) with both parties, the client's repository
     and the test command that runs that repository's tests."""
-    from changeflow.cli.demo.common import _examples
+    from changeflow.cli.demo.common import examples_dir
 
-    text = (_examples() / "contract.yaml").read_text(encoding="utf-8")
+    text = (examples_dir() / "contract.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
     out = [
         "# The example workspace's contract (changeflow init --example): load it with",
@@ -81,11 +81,17 @@ def _contract(repo: Path) -> str:
 
 def _history(repo: Path, key: str) -> list[str]:
     """The client's project on ``main`` and the request's development on ``cr/<key>``."""
-    from changeflow.cli.demo.sample import LI_MING, ZHANG_WEI, _commit, _git, project_file
+    from changeflow.cli.demo.sample import (
+        LI_MING,
+        ZHANG_WEI,
+        project_file,
+        sample_commit,
+        sample_git,
+    )
     from changeflow.settings import get_settings
 
     repo.mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
+    sample_git(repo, "init", "-q", "-b", "main")
     tz = get_settings().tz
     day = datetime.now(tz).replace(hour=10, minute=0, second=0, microsecond=0)
     base = {rel: project_file(rel) for rel in ("README.md", "oa/__init__.py",
@@ -93,11 +99,11 @@ def _history(repo: Path, key: str) -> list[str]:
     base["oa/leave/flow.py"] = 'def approvers(days):\n    return ["dept_manager"]\n'
     checks = project_file("checks.py")
     base["checks.py"] = checks.split("\n\n\ndef check_long")[0] + "\n"
-    _commit(repo, "初始化 OA 项目", base, day - timedelta(days=30), LI_MING)
-    _commit(repo, "文档：补充 OA 项目说明", {"README.md": project_file("README.md") +
+    sample_commit(repo, "初始化 OA 项目", base, day - timedelta(days=30), LI_MING)
+    sample_commit(repo, "文档：补充 OA 项目说明", {"README.md": project_file("README.md") +
             "\n请假流程：oa/leave/；检查：python run_checks.py junit.xml\n"},
             day - timedelta(days=25), ZHANG_WEI)  # fmt: skip
-    _git(repo, "checkout", "-q", "-b", f"cr/{key}")
+    sample_git(repo, "checkout", "-q", "-b", f"cr/{key}")
     report_sql = project_file("report/leave_stats.sql")
     number = key.rsplit("-", 1)[1].lstrip("0")
     work = [
@@ -113,14 +119,14 @@ def _history(repo: Path, key: str) -> list[str]:
          LI_MING, 1),
     ]  # fmt: skip
     for message, files, author, days_ago in work:
-        _commit(repo, message, files, day - timedelta(days=days_ago), author)
-    _git(repo, "checkout", "-q", "main")
+        sample_commit(repo, message, files, day - timedelta(days=days_ago), author)
+    sample_git(repo, "checkout", "-q", "main")
     return [m for m, *_ in work]
 
 
 def lay_out(folder: Path) -> dict[str, Any]:
     """Lay the example workspace out in ``folder`` (nothing overwritten)."""
-    from changeflow.cli.demo.common import _examples
+    from changeflow.cli.demo.common import examples_dir
 
     taken = [name for name in FILES if (folder / name).exists()]
     if taken:
@@ -133,7 +139,7 @@ def lay_out(folder: Path) -> dict[str, Any]:
     if shutil.which("git") is None:
         raise InputError("init --example", "git", "the sample repository needs git on PATH")
     key = first_key()
-    examples = _examples()
+    examples = examples_dir()
     repo = (folder / REPO).resolve()
     made: list[str] = []
     try:

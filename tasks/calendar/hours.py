@@ -19,7 +19,7 @@ DEFAULT_END = time(17, 30)
 US_PER_DAY = 86_400_000_000
 
 
-def _windows(
+def day_windows(
     start: time, end: time, breaks: Iterable[tuple[time, time]] = ()
 ) -> tuple[tuple[int, int], ...]:
     def us(t: time) -> int:
@@ -58,7 +58,7 @@ def parse_hhmm(value: Any, source: str, field: str) -> time:
         raise InputError(source, field, f"'{value}' is not a time of day like 09:00") from None
 
 
-def _contract_hours(
+def contract_hours(
     contract: Contract,
 ) -> tuple[time, time, list[tuple[time, time]] | None, list[tuple[time, time]]]:
     src = f"contract {contract.code}"

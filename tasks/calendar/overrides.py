@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from changeflow.errors import InputError
 
 from .days import SRC_CONTRACT, SRC_OFFICIAL, DayOverride
-from .hours import _contract_hours
+from .hours import contract_hours
 from .working_calendar import WorkingCalendar
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def calendar_for(session: Session, contract: Contract | None = None) -> WorkingC
                 select(CalendarOverride).where(CalendarOverride.contract_id == contract.id)
             )
         }
-        start, end, windows, breaks = _contract_hours(contract)
+        start, end, windows, breaks = contract_hours(contract)
         kwargs = {"start": start, "end": end, "windows": windows, "breaks": breaks}
         label = contract.code
     return WorkingCalendar(

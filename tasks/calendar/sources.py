@@ -10,7 +10,7 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=1)
-def _cc_data() -> tuple[dict[date, str], dict[date, str], frozenset[int], dict[str, str]]:
+def cc_data() -> tuple[dict[date, str], dict[date, str], frozenset[int], dict[str, str]]:
     """chinesecalendar's holidays, make-up workdays, the years it knows, English->Chinese."""
     from chinese_calendar import constants
 
@@ -23,11 +23,11 @@ def _cc_data() -> tuple[dict[date, str], dict[date, str], frozenset[int], dict[s
 
 def known_years() -> frozenset[int]:
     """Years chinesecalendar has the official schedule for."""
-    return _cc_data()[2]
+    return cc_data()[2]
 
 
 @lru_cache(maxsize=64)
-def _rule_holidays(year: int) -> dict[date, tuple[str, str]]:
+def rule_holidays(year: int) -> dict[date, tuple[str, str]]:
     """Statutory holidays of ``year`` computed by rule (no make-up workdays): provisional."""
     import holidays
 

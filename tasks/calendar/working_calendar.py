@@ -25,8 +25,8 @@ from .days import (
     Due,
     Span,
 )
-from .hours import DEFAULT_END, DEFAULT_START, US_PER_DAY, _windows
-from .sources import _cc_data, _rule_holidays
+from .hours import DEFAULT_END, DEFAULT_START, US_PER_DAY, day_windows
+from .sources import cc_data, rule_holidays
 
 MAX_SCAN_DAYS = 3660  # ten years without a working day means the overrides are wrong
 
@@ -50,11 +50,11 @@ class WorkingCalendar:
         if windows is not None:
             wins: list[tuple[int, int]] = []
             for w0, w1 in windows:
-                wins.extend(_windows(w0, w1))
+                wins.extend(day_windows(w0, w1))
             self._default = tuple(sorted(wins))
             self.start, self.end = min(w[0] for w in windows), max(w[1] for w in windows)
         else:
-            self._default = _windows(start, end, breaks)
+            self._default = day_windows(start, end, breaks)
             self.start, self.end = start, end
         for (_a, z), (a2, _z2) in zip(self._default, self._default[1:], strict=False):
             if a2 < z:
@@ -114,7 +114,7 @@ class WorkingCalendar:
             if weekend:
                 return DayInfo(day, False, WEEKEND, source=SRC_OFFICIAL)
             return DayInfo(day, True, WORKDAY, "", "", SRC_OFFICIAL, False, self.start, self.end)
-        hol, work, years, zh = _cc_data()
+        hol, work, years, zh = cc_data()
         if year in years:
             if day in work:
                 name = work[day]
@@ -127,7 +127,7 @@ class WorkingCalendar:
             if weekend:
                 return DayInfo(day, False, WEEKEND, source=SRC_CC)
             return DayInfo(day, True, WORKDAY, "", "", SRC_CC, False, self.start, self.end)
-        rule = _rule_holidays(year).get(day)
+        rule = rule_holidays(year).get(day)
         if rule is not None:
             return DayInfo(day, False, HOLIDAY, rule[0], rule[1], SRC_RULE, True)
         if weekend:
@@ -145,7 +145,7 @@ class WorkingCalendar:
                 wins = self._default
             else:
                 assert info.start is not None and info.end is not None
-                wins = _windows(info.start, info.end)
+                wins = day_windows(info.start, info.end)
             fast = self._fast[day] = (wins, info.provisional)
         return fast
 

@@ -37,14 +37,14 @@ from .repositories import (
     find_repository,
     local_path,
 )
-from .writer import SyncResult, _chunks, _Writer
+from .writer import SyncResult, SyncWriter, in_chunks
 
 BATCH = 2000
 
 
 def _mark_unreachable(session: Session, repo_id: int, shas: Sequence[str]) -> int:
     n = 0
-    for part in _chunks(list(shas)):
+    for part in in_chunks(list(shas)):
         res = session.execute(
             update(Commit)
             .where(Commit.repository_id == repo_id, Commit.sha.in_(part), Commit.reachable)
@@ -77,7 +77,7 @@ def _reconcile(
 
 
 def _branch_links(
-    writer: _Writer,
+    writer: SyncWriter,
     path: Path,
     heads: dict[str, str],
     old: dict[str, str],
@@ -125,7 +125,7 @@ def sync_repository(session: Session, repo: Repository, *, full: bool = False) -
     result.unreachable, present = _reconcile(session, repo, path, old, heads)
     reread = full or sorted(state.shallow) != sorted(repo.shallow_boundary or [])
     exclude = [] if reread else sorted(present)
-    writer = _Writer(session, repo, state, result, relink=full)
+    writer = SyncWriter(session, repo, state, result, relink=full)
     include = sorted(set(heads.values()))
     if include and not set(include) <= set(exclude):
         pending: list[RawCommit] = []

@@ -1,6 +1,6 @@
 """The bulk writer: parsed commits into the database with their links and time entries.
 
-``_Writer`` buffers what ``stream_log`` yields and writes it with driver-level
+``SyncWriter`` buffers what ``stream_log`` yields and writes it with driver-level
 ``executemany`` (``_Bulk``); it also tallies the ``SyncResult`` of the run.
 """
 
@@ -44,7 +44,7 @@ class SyncResult:
         return asdict(self)
 
 
-def _chunks(items: Sequence[Any], n: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+def in_chunks(items: Sequence[Any], n: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
 
@@ -52,7 +52,7 @@ def _chunks(items: Sequence[Any], n: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
 def _ids_for(session: Session, repo_id: int, shas: Iterable[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     shas = list(shas)
-    for part in _chunks(shas):
+    for part in in_chunks(shas):
         q = select(Commit.sha, Commit.id).where(
             Commit.repository_id == repo_id, Commit.sha.in_(part)
         )
@@ -118,7 +118,7 @@ TIME_COLS = (
 )  # fmt: skip
 
 
-class _Writer:
+class SyncWriter:
     """Buffers parsed commits and writes them in bulk with their links and time entries."""
 
     def __init__(
@@ -218,7 +218,7 @@ class _Writer:
         again: list[int] = []
         relink: dict[str, Any] = {}
         ids: dict[str, int] = {}
-        for part in _chunks(list(by_sha)):
+        for part in in_chunks(list(by_sha)):
             rows = self.s.execute(
                 select(
                     Commit.id,
@@ -253,7 +253,7 @@ class _Writer:
                             shallow_boundary=False,
                         )
                     )
-        for part in _chunks(again):
+        for part in in_chunks(again):
             self.s.execute(update(Commit).where(Commit.id.in_(part)).values(reachable=True))
         self.result.reachable_again += len(again)
         if relink:
@@ -283,7 +283,7 @@ class _Writer:
         have_links: set[tuple[int, int]] = set()
         have_times: dict[tuple[int, int], tuple[int, int | None]] = {}
         if dedup:  # stored commits read again: add only what is missing
-            for part in _chunks([ids[s] for s in pending]):
+            for part in in_chunks([ids[s] for s in pending]):
                 have_links.update(
                     self.s.execute(
                         select(CommitLink.commit_id, CommitLink.request_id).where(
@@ -340,7 +340,7 @@ class _Writer:
         ids = _ids_for(self.s, self.repo.id, {sha for _rid, sha in pairs})
         wanted = {(rid, ids[sha]) for rid, sha in pairs if sha in ids}
         cids = sorted({cid for _rid, cid in wanted})
-        for part in _chunks(cids):
+        for part in in_chunks(cids):
             wanted -= set(
                 self.s.execute(
                     select(CommitLink.request_id, CommitLink.commit_id).where(
@@ -362,7 +362,7 @@ class _Writer:
         first_rid: dict[int, int] = {}
         for rid, cid in sorted(wanted):
             first_rid.setdefault(cid, rid)
-        for part in _chunks(sorted(first_rid)):
+        for part in in_chunks(sorted(first_rid)):
             loose = self.s.execute(
                 select(TimeEntry.id, TimeEntry.commit_id).where(
                     TimeEntry.commit_id.in_(part), TimeEntry.request_id.is_(None)

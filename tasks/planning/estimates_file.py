@@ -20,7 +20,7 @@ from changeflow.errors import InputError, NotFoundError
 
 from ..inputs import clean_text, load_yaml, read_limited
 from .common import MILESTONE_LABELS
-from .estimating import MAX_ITEMS, Estimate, _person_days, default_estimates, pd_text
+from .estimating import MAX_ITEMS, Estimate, default_estimates, parse_person_days, pd_text
 from .versions import latest_plan
 
 
@@ -76,7 +76,7 @@ def parse_estimates(
                 f"contract {contract.code} has no day rate for '{role}'"
                 f" (roles: {', '.join(sorted(contract.day_rates or {}))})",
             )
-        days = _person_days(it.get("person_days"), source, f"{f}.person_days")
+        days = parse_person_days(it.get("person_days"), source, f"{f}.person_days")
         no = it.get("requirement")
         if no is not None and (isinstance(no, bool) or not isinstance(no, int) or no not in reqs):
             raise InputError(

@@ -68,7 +68,7 @@ class Estimate:
     assignee: str | None = None  # a staff member's name
 
 
-def _person_days(value: Any, source: str, fld: str) -> Decimal:
+def parse_person_days(value: Any, source: str, fld: str) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise InputError(source, fld, "must be a number of person-days like 1.5")
     if isinstance(value, float):
@@ -182,7 +182,7 @@ def default_estimates(
                     Estimate(
                         phase,
                         rated,
-                        _person_days(days, src, f"estimation_defaults.{req.priority}.{role}"),
+                        parse_person_days(days, src, f"estimation_defaults.{req.priority}.{role}"),
                         req.no,
                         clean_text(req.text, 200),
                         _staff_for(session, rated),
@@ -196,7 +196,7 @@ def default_estimates(
                 Estimate(
                     phase,
                     rated,
-                    _person_days(days, src, f"estimation_defaults.per_request.{phase}.{role}"),
+                    parse_person_days(days, src, f"estimation_defaults.per_request.{phase}.{role}"),
                     None,
                     pick(MILESTONE_LABELS[phase], lang),
                     _staff_for(session, rated),

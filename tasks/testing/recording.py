@@ -43,7 +43,7 @@ from .cases import (
 from .common import actor_name
 from .junit import JUnitResult, parse_junit, parse_junit_many, read_junit_files
 from .report import render_report
-from .repository import _maybe_repo, _plain_sha, git, project_repo, release_commit, resolve_commit
+from .repository import git, maybe_repo, plain_sha, project_repo, release_commit, resolve_commit
 from .runner import DEFAULT_TIMEOUT, CommandOutcome, run_command
 from .runs import verdict_reason
 
@@ -249,10 +249,10 @@ def _what_to_run(
         pattern = name_pattern(settings)
         numbers = {r.no for r in req.requirements}
         if junit:
-            repo: Path | None = _maybe_repo(session, req)
+            repo: Path | None = maybe_repo(session, req)
             sha = ""
             if commit:
-                sha = resolve_commit(repo, commit) if repo else _plain_sha(commit)
+                sha = resolve_commit(repo, commit) if repo else plain_sha(commit)
             elif repo is not None:
                 with suppress(InputError):
                     sha = release_commit(session, req, repo, None)

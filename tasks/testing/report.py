@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from changeflow.bilingual import is_zh
-from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
@@ -49,8 +48,8 @@ def client_environment(settings: dict[str, Any], lang: str) -> list[dict[str, st
         return [{"name": str(i), "value": str(v)} for i, v in enumerate(env, start=1)]
     return [
         {
-            "name": _pick(("（未约定）", "(not agreed)"), lang),
-            "value": _pick(
+            "name": pick(("（未约定）", "(not agreed)"), lang),
+            "value": pick(
                 ("合同未约定甲方测试环境", "the contract names no client test environment"),
                 lang,
             ),
@@ -93,18 +92,18 @@ def defects(session: Session, run: TestRun, lang: str) -> list[dict[str, str]]:
         seen[label] = {
             "no": str(len(seen) + 1),
             "case": label,
-            "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang)
+            "req": pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang)
             if c.requirement_no is not None
             else "—",
-            "found": _pick((f"第 {c.run.seq} 次测试", f"run #{c.run.seq}"), lang),
+            "found": pick((f"第 {c.run.seq} 次测试", f"run #{c.run.seq}"), lang),
             "message": scrub_paths((c.message or "").splitlines()[0][:200]) if c.message else "—",
             "status": (
-                _pick(
+                pick(
                     (f"已修复（第 {run.seq} 次测试通过）", f"fixed (passes in run #{run.seq})"),
                     lang,
                 )
                 if fixed
-                else _pick(("未修复", "open"), lang)
+                else pick(("未修复", "open"), lang)
             ),
             "fixes": " ".join(fixes) or "—",
         }
@@ -127,16 +126,16 @@ def _environment_rows(run: TestRun, lang: str) -> list[dict[str, str]]:
     env = run.environment or {}
     rows = []
     if "worktree" in env:
-        rows.append({"name": _pick(("工作区", "Working tree"), lang),
-                     "value": _pick(("被测提交的干净检出副本", "a clean checkout of the commit"),
+        rows.append({"name": pick(("工作区", "Working tree"), lang),
+                     "value": pick(("被测提交的干净检出副本", "a clean checkout of the commit"),
                                     lang)})  # fmt: skip
     # the time limit of the run, its commit and its files stay in our records
     if "timestamp" in env:
-        rows.append({"name": _pick(("JUnit 时间戳", "JUnit timestamp"), lang),
+        rows.append({"name": pick(("JUnit 时间戳", "JUnit timestamp"), lang),
                      "value": str(env["timestamp"])})  # fmt: skip
     if not rows:
-        rows.append({"name": _pick(("执行方", "Run by"), lang),
-                     "value": _pick(("乙方", "the contractor"), lang)})  # fmt: skip
+        rows.append({"name": pick(("执行方", "Run by"), lang),
+                     "value": pick(("乙方", "the contractor"), lang)})  # fmt: skip
     return rows
 
 
@@ -148,8 +147,8 @@ def program_shown(command: str | None, lang: str) -> str:
     words = [w for w in words if not re.fullmatch(r"python[\d.]*|pytest|-m|\.venv", w)]
     scripts = [w for w in words if re.search(r"\.(py|sh|bat|cmd|js|ts)$", w)]
     if scripts:
-        return _pick(("自动化测试程序 ", "automated test program "), lang) + scripts[0]
-    return _pick(("项目自带的自动化测试", "the project's own automated tests"), lang)
+        return pick(("自动化测试程序 ", "automated test program "), lang) + scripts[0]
+    return pick(("项目自带的自动化测试", "the project's own automated tests"), lang)
 
 
 def report_context(run: TestRun, lang: str) -> dict[str, Any]:
@@ -160,7 +159,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     assert session is not None
     trace = traceability(session, req, lang, run)
     ok, why = conclusion(run, trace, lang)
-    verdict = _pick(("通过", "PASSED"), lang) if ok else _pick(("不通过", "NOT PASSED"), lang)
+    verdict = pick(("通过", "PASSED"), lang) if ok else pick(("不通过", "NOT PASSED"), lang)
     cases = current_cases(session, req, run)
     known = {r.no for r in req.requirements}
     linked = sorted(
@@ -179,16 +178,16 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     if len(output_lines) > REPORT_LINES:
         cut = len(output_lines) - REPORT_LINES
         output_lines = [
-            _pick((f"……（前 {cut} 行略）", f"… ({cut} lines omitted)"), lang),
+            pick((f"……（前 {cut} 行略）", f"… ({cut} lines omitted)"), lang),
             *output_lines[-REPORT_LINES:],
         ]
     passed_cases = max(run.cases - run.failures - run.errors - run.skipped, 0)
-    none = _pick(("（无）", "(none)"), lang)
+    none = pick(("（无）", "(none)"), lang)
     found = defects(session, run, lang)
     missing = missing_parts(req, linked, lang)
     items = requirement_items(req, linked, trace, found, lang)
-    fixed = sum(1 for x in found if x["status"] != _pick(("未修复", "open"), lang))
-    open_ = [x for x in found if x["status"] == _pick(("未修复", "open"), lang)]
+    fixed = sum(1 for x in found if x["status"] != pick(("未修复", "open"), lang))
+    open_ = [x for x in found if x["status"] == pick(("未修复", "open"), lang)]
     manual_open = [c for c in linked if c.kind == "manual" and c.outcome in ("failure", "error")]
     untested_reqs = [r["no"] for r in trace if r["result"] == "untested"]
     limits = [
@@ -201,12 +200,12 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         else f"{c.case_id} {c.name}: {c.defect or c.actual or 'failed'}"
         for c in manual_open
     ] + [
-        _pick((f"需求{n} 未测", f"requirement {n} not tested"), lang) for n in untested_reqs
+        pick((f"需求{n} 未测", f"requirement {n} not tested"), lang) for n in untested_reqs
     ]  # fmt: skip
     advice = []
     if open_ or manual_open:
         advice.append(
-            _pick(
+            pick(
                 (
                     "修复遗留缺陷后重新测试，再安排上线。",
                     "Fix the open defects and test again before going live.",
@@ -216,7 +215,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         )
     if untested_reqs:
         advice.append(
-            _pick(
+            pick(
                 (
                     "为未测需求补充测试用例并执行。",
                     "Write and run test cases for the requirements not tested.",
@@ -226,7 +225,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         )
     if missing:
         advice.append(
-            _pick(
+            pick(
                 (
                     "补全用例的测试步骤与预期结果（见“待补充”），再正式出具本报告。",
                     "Complete the cases' steps and expected results (see 'To complete')"
@@ -237,7 +236,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         )
     if not advice:
         advice.append(
-            _pick(
+            pick(
                 (
                     "建议上线后按验收标准在甲方生产环境复核一次，并纳入回归测试。",
                     "After go-live, check once more against the acceptance criteria in"
@@ -266,7 +265,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
     n_ok = sum(1 for r in trace if r["result"] == "passed")
     n_manual = sum(1 for c in linked if c.kind == "manual")
     n_auto = len(linked) - n_manual
-    assessment = _pick(
+    assessment = pick(
         (f"任务书共 {len(trace)} 项需求，通过 {n_ok} 项；共 {len(linked)} 个关联需求的用例"
          f"（自动化 {n_auto} 个，手工 {n_manual} 个）。"
          f"本测试周期发现缺陷 {len(found) + len(manual_open)} 个，已修复 {fixed} 个。" + why,
@@ -280,15 +279,15 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "draft": bool(missing),
         "missing": missing,
         "identification": [
-            _pick((f"项目：{req.title}（{req.key}）", f"Project: {req.title} ({req.key})"), lang),
-            _pick(
+            pick((f"项目：{req.title}（{req.key}）", f"Project: {req.title} ({req.key})"), lang),
+            pick(
                 (
                     f"委托单位（甲方）：{req.client.name if req.client else '—'}",
                     f"Client: {req.client.name if req.client else '—'}",
                 ),
                 lang,
             ),
-            _pick(
+            pick(
                 (
                     f"被测软件：{req.key} 第 {run.seq} 次测试的版本",
                     f"Software tested: the version of branch cr/{req.key} in test run {run.seq}"
@@ -298,8 +297,8 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
             ),
         ],
         "overview": req.description.strip()
-        or _pick(("（任务书未写背景）", "(the task book gives no background)"), lang),
-        "doc_overview": _pick(
+        or pick(("（任务书未写背景）", "(the task book gives no background)"), lang),
+        "doc_overview": pick(
             (
                 "本报告按 GB/T 8567-2006 测试报告的格式编写：第 3 章概述测试结果，"
                 "第 4 章按需求逐项给出"
@@ -314,17 +313,17 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "where": where_tested(run, linked, settings, lang),
         "show_client_env": bool(settings.get("test_environment"))
         and any(c.kind == "manual" and c.outcome != "skipped" for c in linked),
-        "limits": limits or [_pick(("无遗留缺陷。", "No open defect."), lang)],
+        "limits": limits or [pick(("无遗留缺陷。", "No open defect."), lang)],
         "advice": advice,
         "items": items,
         "defect_stats": [
             {
-                "name": _pick(("发现缺陷", "Defects found"), lang),
+                "name": pick(("发现缺陷", "Defects found"), lang),
                 "value": str(len(found) + len(manual_open)),
             },
-            {"name": _pick(("已修复", "Fixed"), lang), "value": str(fixed)},
+            {"name": pick(("已修复", "Fixed"), lang), "value": str(fixed)},
             {
-                "name": _pick(("未修复（遗留）", "Open"), lang),
+                "name": pick(("未修复（遗留）", "Open"), lang),
                 "value": str(len(open_) + len(manual_open)),
             },
         ],
@@ -332,7 +331,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "period": period,
         "testers": ("、" if zh else ", ").join([runner, *[t for t in testers if t != runner]]),
         "notes": [
-            _pick(
+            pick(
                 (
                     "通过：实际结果与预期结果一致；不通过：不一致；未测/未执行：本轮未执行。",
                     "passed: the actual result is the expected one; failed: it is not;"
@@ -340,7 +339,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 ),
                 lang,
             ),
-            _pick(
+            pick(
                 (
                     "自动化用例的说明（步骤、预期结果）取自项目的用例文件，"
                     "其结果取自自动化测试的运行结果。",
@@ -360,7 +359,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "tester": Names(session, lang).actor(run.created_by),
         "verdict": verdict,
         "verdict_note": why,
-        "scope": _pick(
+        "scope": pick(
             (
                 f"本报告记录“{req.title}”（{req.key}）第 {run.seq} 次测试的结果，覆盖任务书所列"
                 f" {len(trace)} 项需求。",
@@ -370,14 +369,14 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
             lang,
         ),
         "basis": [
-            _pick(
+            pick(
                 (
                     f"《{req.title}》任务书及其需求与验收标准",
                     f"The task book of '{req.title}' with its requirements and acceptance criteria",
                 ),
                 lang,
             ),
-            _pick(
+            pick(
                 (
                     f"服务合同 {contract.code} {contract.title}" if contract else "服务合同",
                     f"Service contract {contract.code} {contract.title}"
@@ -386,7 +385,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 ),
                 lang,
             ),
-            _pick(
+            pick(
                 (
                     "GB/T 8567-2006《计算机软件文档编制规范》测试报告格式",
                     "GB/T 8567-2006, test report outline",
@@ -396,7 +395,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         ],
         "client_env": client_environment(settings, lang),
         "case_rows": case_rows(linked, lang),
-        "unlinked_note": _pick(
+        "unlinked_note": pick(
             (
                 f"另有 {unlinked} 个自动化用例未关联需求（回归测试），计入附录 A 的统计。",
                 f"{unlinked} more automated cases check no single requirement (regression);"
@@ -412,25 +411,25 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "text": r["text"],
                 "acceptance": r["acceptance"],
                 "cases": ("；" if is_zh(lang) else "; ").join(c["case"] for c in r["cases"])
-                or _pick(("（无测试用例）", "(no test case)"), lang),
+                or pick(("（无测试用例）", "(no test case)"), lang),
                 "result": r["result_text"],
                 "manual": ("、" if zh else ", ").join(r["manual"])
                 or (
                     "—"
                     if r["manual_made"]
-                    else _pick(("（测试时手册尚未编写）", "(no manual yet when tested)"), lang)
+                    else pick(("（测试时手册尚未编写）", "(no manual yet when tested)"), lang)
                 ),
             }
             for r in trace
         ],
         "warnings": warnings,
         "defects": found,
-        "source": _pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
+        "source": pick(("乙方执行自动化测试", "automated tests run by the contractor"), lang)
         if run.source == "command"
-        else _pick(("导入在他处执行的测试结果", "JUnit files from a run made elsewhere"), lang),
+        else pick(("导入在他处执行的测试结果", "JUnit files from a run made elsewhere"), lang),
         "command": program_shown(run.command, lang) if run.command else none,
-        "commit": run.commit_sha or _pick(("未注明", "not given"), lang),
-        "repository": _pick(("合同约定的代码仓库", "the repository named in the contract"), lang)
+        "commit": run.commit_sha or pick(("未注明", "not given"), lang),
+        "repository": pick(("合同约定的代码仓库", "the repository named in the contract"), lang)
         if run.repo_path
         else none,
         "suites": run.suites,
@@ -443,7 +442,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "exit_code": "—"
         if run.exit_code is None
         else str(run.exit_code)
-        + (_pick(("（超时终止）", " (killed: timeout)"), lang) if run.timed_out else ""),
+        + (pick(("（超时终止）", " (killed: timeout)"), lang) if run.timed_out else ""),
         "environment": _environment_rows(run, lang),
         "requirements": [
             {"no": r.no, "text": r.text, "acceptance": r.acceptance or "—"}
@@ -454,7 +453,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                 "no": i,
                 "suite": f.get("classname") or f.get("suite") or "",
                 "name": f.get("name", ""),
-                "kind": _pick(kinds.get(f.get("outcome", ""), ("失败", "failure")), lang),
+                "kind": pick(kinds.get(f.get("outcome", ""), ("失败", "failure")), lang),
                 "message": scrub_paths(f.get("message", "")),
             }
             for i, f in enumerate(run.failed_cases or [], start=1)
@@ -469,10 +468,10 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
 def render_report(run: TestRun, lang: str) -> bytes:
     from ..wordkit import clean, render
 
-    title = _pick(("测试报告", "Test Report"), lang)
+    title = pick(("测试报告", "Test Report"), lang)
     context = report_context(run, lang)
     if context["draft"]:
-        title += _pick(("（草稿）", " (draft)"), lang)
+        title += pick(("（草稿）", " (draft)"), lang)
     return render(
         "testreport",
         context,

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from changeflow.bilingual import is_zh
-from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
+from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
@@ -37,11 +36,11 @@ def _actual(c: TestCase, lang: str) -> str:
     if c.kind == "manual":
         return c.actual or "—"
     if c.outcome == "passed":
-        return _pick(("与预期一致（自动化执行）", "as expected (automated run)"), lang)
+        return pick(("与预期一致（自动化执行）", "as expected (automated run)"), lang)
     if c.outcome == "skipped":
-        return _pick(("未执行", "not run"), lang)
+        return pick(("未执行", "not run"), lang)
     first = scrub_paths((c.message or "").splitlines()[0][:200]) if c.message else ""
-    return first or _pick(("与预期不符", "not as expected"), lang)
+    return first or pick(("与预期不符", "not as expected"), lang)
 
 
 def case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
@@ -49,13 +48,13 @@ def case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
     for i, c in enumerate(cases, start=1):
         pre = []
         if c.precondition:
-            pre.append(_pick(("前置条件：", "Precondition: "), lang) + c.precondition)
+            pre.append(pick(("前置条件：", "Precondition: "), lang) + c.precondition)
         if c.input_data:
-            pre.append(_pick(("输入：", "Input: "), lang) + c.input_data)
+            pre.append(pick(("输入：", "Input: "), lang) + c.input_data)
         how = (
-            _pick(("手工", "manual"), lang)
+            pick(("手工", "manual"), lang)
             if c.kind == "manual"
-            else _pick(("自动化", "automated"), lang)
+            else pick(("自动化", "automated"), lang)
         )
         sep = "，" if is_zh(lang) else " "
         on = c.tested_on
@@ -66,18 +65,18 @@ def case_rows(cases: list[TestCase], lang: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "no": c.case_id or f"{'M' if c.kind == 'manual' else 'A'}{i}",
-                "req": _pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang),
+                "req": pick((f"需求{c.requirement_no}", f"Req. {c.requirement_no}"), lang),
                 "case": case_title(c),
                 # no closing bracket after the date: it would pull the date apart at a line end
                 "how": how + (f"：{who}" if who and is_zh(lang) else f" ({who})" if who else ""),
                 "pre": pre or ["—"],
                 "steps": _lines(c.steps)
                 if c.steps
-                else [_pick(("（未写步骤）", "(no steps written)"), lang)],
-                "expected": c.expected or _pick(("（未写预期结果）", "(no expected result)"), lang),
+                else [pick(("（未写步骤）", "(no steps written)"), lang)],
+                "expected": c.expected or pick(("（未写预期结果）", "(no expected result)"), lang),
                 "actual": _actual(c, lang),
                 "defect": c.defect or "",
-                "result": _pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
+                "result": pick(OUTCOME.get(c.outcome, OUTCOME["failure"]), lang),
             }
         )
     return rows
@@ -89,7 +88,7 @@ def conclusion(run: TestRun, rows: list[dict[str, Any]], lang: str) -> tuple[boo
     failed = [r["no"] for r in rows if r["result"] == "failed"]
     ok = run.passed and not untested and not failed
     if ok:
-        return True, _pick(
+        return True, pick(
             (f"全部 {len(rows)} 项需求测试通过，所有用例通过。",
              f"All {len(rows)} requirements passed; every test case passed."),
             lang,
@@ -97,19 +96,19 @@ def conclusion(run: TestRun, rows: list[dict[str, Any]], lang: str) -> tuple[boo
     parts = []
     if failed:
         nums = "、".join(str(n) for n in failed)
-        parts.append(_pick((f"需求 {nums} 不通过", f"requirement(s) {nums} failed"), lang))
+        parts.append(pick((f"需求 {nums} 不通过", f"requirement(s) {nums} failed"), lang))
     if untested:
         nums = "、".join(str(n) for n in untested)
         parts.append(
-            _pick((f"需求 {nums} 未测（没有测试用例）", f"requirement(s) {nums} not tested"), lang)
+            pick((f"需求 {nums} 未测（没有测试用例）", f"requirement(s) {nums} not tested"), lang)
         )
     if not run.passed:
         parts.append(
-            _pick(("自动化测试未通过：", "the automated run failed: "), lang)
+            pick(("自动化测试未通过：", "the automated run failed: "), lang)
             + (_reason_zh(run) if is_zh(lang) else verdict_reason(run).removeprefix("failed: "))
         )
     sep = "；" if is_zh(lang) else "; "
-    return False, _pick(("结论：不通过。", "Result: not passed. "), lang) + sep.join(parts)
+    return False, pick(("结论：不通过。", "Result: not passed. "), lang) + sep.join(parts)
 
 
 def _reason_zh(run: TestRun) -> str:
@@ -132,7 +131,7 @@ def missing_parts(req: Any, cases: list[TestCase], lang: str) -> list[str]:
         mine = [c for c in cases if c.requirement_no == r.no]
         if not mine:
             out.append(
-                _pick(
+                pick(
                     (
                         f"需求{r.no}（{r.text}）没有测试用例",
                         f"requirement {r.no} ({r.text}) has no test case",
@@ -144,13 +143,13 @@ def missing_parts(req: Any, cases: list[TestCase], lang: str) -> list[str]:
         for c in mine:
             lacks = []
             if not (c.steps or "").strip():
-                lacks.append(_pick(("测试步骤", "steps"), lang))
+                lacks.append(pick(("测试步骤", "steps"), lang))
             if not (c.expected or "").strip():
-                lacks.append(_pick(("预期结果", "expected result"), lang))
+                lacks.append(pick(("预期结果", "expected result"), lang))
             if lacks:
                 what = ("、" if is_zh(lang) else " and ").join(lacks)
                 out.append(
-                    _pick(
+                    pick(
                         (
                             f"需求{r.no} 的用例 {case_label(c)} 未写{what}",
                             f"case {case_label(c)} of requirement {r.no} has no {what}",
@@ -179,7 +178,7 @@ def requirement_items(
         ok = sum(1 for c in mine if c.outcome == "passed")
         bad = sum(1 for c in mine if c.outcome in ("failure", "error"))
         skip = n - ok - bad
-        summary = _pick(
+        summary = pick(
             (
                 f"共 {n} 个用例：通过 {ok} 个，不通过 {bad} 个，未执行 {skip} 个。"
                 f"结果：{t['result_text']}。",
@@ -188,7 +187,7 @@ def requirement_items(
             ),
             lang,
         )
-        label = _pick((f"需求{r.no}", f"Req. {r.no}"), lang)
+        label = pick((f"需求{r.no}", f"Req. {r.no}"), lang)
         problems = [
             f"{x['case']}：{x['message']}（{x['status']}）"
             if zh
@@ -202,24 +201,24 @@ def requirement_items(
             if c.kind == "manual" and c.defect
         ]
         deviations = [
-            _pick((f"{case_label(c)} 未执行", f"{case_label(c)} was not run"), lang)
+            pick((f"{case_label(c)} 未执行", f"{case_label(c)} was not run"), lang)
             for c in mine
             if c.outcome == "skipped"
         ]
         if not mine:
-            deviations.append(_pick(("没有测试用例，本项未测", "no test case: not tested"), lang))
+            deviations.append(pick(("没有测试用例，本项未测", "no test case: not tested"), lang))
         items.append(
             {
                 "no": r.no,
-                "heading": _pick(
+                "heading": pick(
                     (f"4.{r.no} 需求{r.no}：{r.text}", f"4.{r.no} Requirement {r.no}: {r.text}"),
                     lang,
                 ),
                 "acceptance": r.acceptance or "—",
                 "summary": summary,
-                "problems": problems or [_pick(("无", "None"), lang)],
+                "problems": problems or [pick(("无", "None"), lang)],
                 "deviations": deviations
-                or [_pick(("无。按用例执行，未偏离。", "None: run as described."), lang)],
+                or [pick(("无。按用例执行，未偏离。", "None: run as described."), lang)],
                 "cases": case_rows(mine, lang),
             }
         )
@@ -241,7 +240,7 @@ def run_records(
     for r in runs:
         ok = max(r.cases - r.failures - r.errors - r.skipped, 0)
         how = (
-            _pick(
+            pick(
                 (
                     "自动化测试（乙方，被测版本的干净检出副本）",
                     "automated (contractor, clean checkout of the version)",
@@ -249,7 +248,7 @@ def run_records(
                 lang,
             )
             if r.source == "command"
-            else _pick(
+            else pick(
                 (
                     "自动化测试（他处执行，导入结果文件）",
                     "automated (run elsewhere, results imported)",
@@ -261,7 +260,7 @@ def run_records(
             {
                 # the day in its own column (kept whole), the hour with the run
                 "when": r.created_at.astimezone(tz).strftime("%Y-%m-%d"),
-                "what": _pick(
+                "what": pick(
                     (
                         f"第 {r.seq} 次测试（{r.created_at.astimezone(tz):%H:%M}）",
                         f"run #{r.seq} ({r.created_at.astimezone(tz):%H:%M})",
@@ -270,7 +269,7 @@ def run_records(
                 ),
                 "how": how,
                 "who": names.actor(r.created_by),
-                "counts": _pick(
+                "counts": pick(
                     (
                         f"{r.cases} 个用例，通过 {ok}，不通过 {r.failures + r.errors}，"
                         f"未执行 {r.skipped}",
@@ -279,9 +278,9 @@ def run_records(
                     ),
                     lang,
                 ),
-                "result": _pick(("通过", "passed"), lang)
+                "result": pick(("通过", "passed"), lang)
                 if r.passed
-                else _pick(("不通过", "failed"), lang),
+                else pick(("不通过", "failed"), lang),
             }
         )
     by: dict[tuple[str, str], list[TestCase]] = {}
@@ -296,18 +295,18 @@ def run_records(
                 "what": "、".join(c.case_id for c in group)
                 if is_zh(lang)
                 else ", ".join(c.case_id for c in group),
-                "how": _pick(("手工测试", "manual testing"), lang),
+                "how": pick(("手工测试", "manual testing"), lang),
                 "who": who,
-                "counts": _pick(
+                "counts": pick(
                     (
                         f"{len(group)} 个用例，通过 {ok}，不通过 {len(group) - ok}",
                         f"{len(group)} cases, {ok} passed, {len(group) - ok} failed",
                     ),
                     lang,
                 ),
-                "result": _pick(("通过", "passed"), lang)
+                "result": pick(("通过", "passed"), lang)
                 if ok == len(group)
-                else _pick(("不通过", "failed"), lang),
+                else pick(("不通过", "failed"), lang),
             }
         )
     return out  # fmt: skip
@@ -317,7 +316,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
     """Where the tests ran, said once and truthfully."""
     manual = [c for c in cases if c.kind == "manual" and c.outcome != "skipped"]
     if run.source == "command":
-        auto = _pick(
+        auto = pick(
             (
                 "自动化用例由乙方在被测版本的干净检出副本上执行",
                 "The automated cases were run by the contractor on a clean checkout of"
@@ -326,7 +325,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
             lang,
         )
     else:
-        auto = _pick(
+        auto = pick(
             (
                 "自动化用例在他处执行，本报告导入其结果文件",
                 "The automated cases were run elsewhere; this report imports their"
@@ -335,7 +334,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
             lang,
         )
     if not manual:
-        tail = _pick(
+        tail = pick(
             (
                 "；本轮没有手工用例，未在甲方环境中测试。",
                 "; no manual case was run in this"
@@ -344,7 +343,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
             lang,
         )
     elif settings.get("test_environment"):
-        tail = _pick(
+        tail = pick(
             (
                 "；手工用例由测试人员在甲方测试环境（见下表）中执行。",
                 "; the manual cases were run by the testers in the client's test"
@@ -353,7 +352,7 @@ def where_tested(run: TestRun, cases: list[TestCase], settings: dict[str, Any], 
             lang,
         )
     else:
-        tail = _pick(
+        tail = pick(
             (
                 "；手工用例由测试人员在乙方测试环境中执行（合同未约定甲方测试环境）。",
                 "; the manual cases were run by the testers in the contractor's test"

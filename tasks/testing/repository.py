@@ -91,14 +91,14 @@ def release_commit(session: Session, req: Request, path: Path, given: str | None
     )
 
 
-def _plain_sha(text: str) -> str:
+def plain_sha(text: str) -> str:
     text = text.strip()
     if not _SHA.match(text):
         raise InputError("--commit", "commit", f"'{text[:60]}' is not a commit sha")
     return text.lower()
 
 
-def _maybe_repo(session: Session, req: Request) -> Path | None:
+def maybe_repo(session: Session, req: Request) -> Path | None:
     """The project's repository when the contract has one (JUnit runs need none)."""
     try:
         path = project_repo(session, req)

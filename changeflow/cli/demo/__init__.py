@@ -18,9 +18,9 @@ Rooms, from the bottom:
 
 from __future__ import annotations
 
-from .client import _fill, _newest_document, _to_inbox
+from .client import fill_form, newest_document, to_inbox
 from .command import demo, register
-from .common import EXAMPLES, DemoRun, Step, _examples
+from .common import EXAMPLES, DemoRun, Step, examples_dir
 from .lifecycle import (
     LIFECYCLE,
     step_acceptance,
@@ -37,7 +37,7 @@ from .lifecycle import (
 from .maintenance import MAINTENANCE, REPORTS
 from .month import step_month
 from .runner import collect_documents, demo_port, fresh_home, run_demo
-from .sample import _screenshot, design_notes, project_file
+from .sample import design_notes, project_file, sample_screenshot
 from .start import step_intake, step_setup
 
 __all__ = [
@@ -47,19 +47,18 @@ __all__ = [
     "REPORTS",
     "DemoRun",
     "Step",
-    "_examples",
-    "_fill",
-    "_newest_document",
-    "_screenshot",
-    "_to_inbox",
     "collect_documents",
     "demo",
     "demo_port",
     "design_notes",
+    "examples_dir",
+    "fill_form",
     "fresh_home",
+    "newest_document",
     "project_file",
     "register",
     "run_demo",
+    "sample_screenshot",
     "step_acceptance",
     "step_approval",
     "step_commits",
@@ -73,4 +72,5 @@ __all__ = [
     "step_setup",
     "step_sync",
     "step_test",
+    "to_inbox",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 from .common import DemoRun
 
 
-def _to_inbox(data: bytes, name: str) -> Path:
+def to_inbox(data: bytes, name: str) -> Path:
     """Drop a file into the inbox as a client's mail would (old enough to be taken)."""
     from changeflow.settings import get_settings
 
@@ -25,7 +25,7 @@ def _to_inbox(data: bytes, name: str) -> Path:
     return path
 
 
-def _fill(path: Path, values: dict[str, str]) -> bytes:
+def fill_form(path: Path, values: dict[str, str]) -> bytes:
     """Type into the right-hand cells of a sign-off table (label -> value), as in Word."""
     import docx
 
@@ -40,7 +40,7 @@ def _fill(path: Path, values: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
-def _tick_rows(data: bytes, answer: str = "通过") -> bytes:
+def tick_rows(data: bytes, answer: str = "通过") -> bytes:
     """Tick ``answer`` in every requirement row's 验收结论 cell of the certificate (the ☐
     before the word becomes ☑, as the client does in Word)."""
     import docx
@@ -59,7 +59,7 @@ def _tick_rows(data: bytes, answer: str = "通过") -> bytes:
     return buf.getvalue()
 
 
-def _newest_document(key: str, kind: str) -> Path:
+def newest_document(key: str, kind: str) -> Path:
     from sqlalchemy import select
 
     from changeflow.db.models import Document, Request
@@ -77,7 +77,7 @@ def _newest_document(key: str, kind: str) -> Path:
         return document_path(doc)
 
 
-def _inbox_pass(run: DemoRun, what: str) -> dict[str, Any]:
+def inbox_pass(run: DemoRun, what: str) -> dict[str, Any]:
     from changeflow.flows.approval import inbox
 
     report = inbox()

@@ -35,7 +35,7 @@ class DemoRun:
 Step = Callable[[DemoRun], None]
 
 
-def _examples() -> Path:
+def examples_dir() -> Path:
     for folder in (INSTALLED_EXAMPLES, EXAMPLES):
         if (folder / "contract.yaml").is_file():
             return folder

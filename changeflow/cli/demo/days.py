@@ -53,6 +53,18 @@ def nov(d: int, hhmm: str) -> datetime:
     return at(date(YEAR, MONTH, d), hhmm)
 
 
+def fixed_acts() -> dict[str, datetime]:
+    """The month's fixed acts of the development request (the rest follow from kick-off):
+    one table for the demo's timeline and the benchmark that replays it."""
+    return {
+        "intake": nov(2, "10:00"),  # the client's task book arrives as a .docx
+        "form_intake": nov(3, "09:30"),  # the lead enters a second one in the UI form
+        "plan": nov(3, "16:00"),
+        "approval": nov(5, "16:30"),
+        "kickoff": nov(5, "17:00"),
+    }
+
+
 def text(when: datetime) -> str:
     """How a lead types the time into ``--at`` or the form: '2026-11-03 16:00'."""
     return when.astimezone(tz()).strftime("%Y-%m-%d %H:%M")

@@ -17,9 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .client import _fill, _inbox_pass, _newest_document, _tick_rows, _to_inbox
-from .common import DemoRun, _examples
-from .sample import LI_MING, ZHANG_WEI, _commit, _git, _screenshot, design_notes, project_file
+from .client import fill_form, inbox_pass, newest_document, tick_rows, to_inbox
+from .common import DemoRun, examples_dir
+from .sample import (
+    LI_MING,
+    ZHANG_WEI,
+    design_notes,
+    project_file,
+    sample_commit,
+    sample_git,
+    sample_screenshot,
+)
 
 # --- the stages ---------------------------------------------------------------------------
 
@@ -35,12 +43,20 @@ ESTIMATES = [
 ]
 
 
+# the cases file's manual cases, as the client's tester records them in the test environment
+MANUAL_RESULTS = [
+    {"case": "TC-2-2", "result": "通过", "tester": "王芳",
+     "actual": "审批通过 3 分钟后考勤系统余额由 10 天减为 8 天"},
+    {"case": "TC-3-2", "result": "通过", "tester": "王芳",
+     "actual": "11 月 6 个部门的请假天数与考勤导出一致"},
+]  # fmt: skip
+
+
 def _when(run: DemoRun, name: str) -> datetime:
     """When the act ``name`` happens in the replayed month (``month``)."""
-    from .days import nov
+    from .days import fixed_acts
 
-    fixed = {"plan": nov(3, "16:00"), "approval": nov(5, "16:30"), "kickoff": nov(5, "17:00")}
-    return run.times.get(name) or fixed[name]
+    return run.times.get(name) or fixed_acts()[name]
 
 
 def step_plan(run: DemoRun) -> None:
@@ -69,15 +85,15 @@ def step_approval(run: DemoRun) -> None:
     key = run.keys["main"]
     received = _when(run, "approval")
     zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
-    filled = _fill(_newest_document(key, "plan"), {
+    filled = fill_form(newest_document(key, "plan"), {
         zh["decision"]: "同意",
         zh["approver"]: "王芳",
         zh["date"]: received.date().isoformat(),
         zh["comment"]: "同意按计划实施，请按期交付。",
     })  # fmt: skip
-    _to_inbox(filled, f"{key}-实施计划-回签.docx")
+    to_inbox(filled, f"{key}-实施计划-回签.docx")
     with as_of(received, "returned plan"):
-        _inbox_pass(run, "returned plan")
+        inbox_pass(run, "returned plan")
 
 
 def step_repository(run: DemoRun) -> None:
@@ -94,15 +110,15 @@ def step_repository(run: DemoRun) -> None:
     repo = run.out / "repo"
     shutil.rmtree(repo, ignore_errors=True)
     repo.mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
+    sample_git(repo, "init", "-q", "-b", "main")
     start = at(date(2026, 10, 12), "09:30")
     # The project before the request: the department approves all leave; no checks yet.
     files = {rel: project_file(rel) for rel in ("README.md", "oa/__init__.py",
              "oa/leave/__init__.py", "oa/leave/sync.py", "run_checks.py")}  # fmt: skip
     files["oa/leave/flow.py"] = 'def approvers(days):\n    return ["dept_manager"]\n'
     files["checks.py"] = project_file("checks.py").split("\n\n\ndef check_long")[0] + "\n"
-    _commit(repo, "初始化 OA 项目", files, start, LI_MING)
-    spec = yaml.safe_load((_examples() / "contract.yaml").read_text(encoding="utf-8"))
+    sample_commit(repo, "初始化 OA 项目", files, start, LI_MING)
+    spec = yaml.safe_load((examples_dir() / "contract.yaml").read_text(encoding="utf-8"))
     k = spec["contracts"][0]
     k["repo"] = str(repo)
     k.setdefault("settings", {})["test_command"] = f"{sys.executable} run_checks.py {{junit}}"
@@ -256,10 +272,10 @@ def _commit_until(run: DemoRun, last: datetime) -> int:
     """Make the planned commits dated up to ``last`` on cr/<key>; how many were made."""
     key = run.keys["main"]
     repo = run.out / "repo"
-    _git(repo, "checkout", "-q", f"cr/{key}")
+    sample_git(repo, "checkout", "-q", f"cr/{key}")
     todo = [c for c in run.times.get("commits", []) if c[0] <= last]
     for when, message, files, author in todo:
-        _commit(repo, message, files, when, author)
+        sample_commit(repo, message, files, when, author)
     run.times["commits"] = [c for c in run.times.get("commits", []) if c[0] > last]
     return len(todo)
 
@@ -269,7 +285,7 @@ def _day_of_work(day: date) -> Any:
         from .days import at
 
         made = _commit_until(run, at(day, "23:59"))
-        head = _git(run.out / "repo", "log", "-1", "--format=%h %s")
+        head = sample_git(run.out / "repo", "log", "-1", "--format=%h %s")
         run.step("commits", f"{day}: {made} commit(s) on cr/{run.keys['main']}", head)
         _sync(run, run.now)
 
@@ -284,7 +300,7 @@ def step_commits(run: DemoRun) -> None:
 
     key = run.keys["main"]
     made = _commit_until(run, datetime.max.replace(tzinfo=UTC))
-    head = _git(run.out / "repo", "log", "-1", "--format=%h %s")
+    head = sample_git(run.out / "repo", "log", "-1", "--format=%h %s")
     run.step("commits", f"{made} commits on cr/{key}", head)
 
 
@@ -312,12 +328,7 @@ def step_test(run: DemoRun) -> None:
 
     day = run.times["test"].date().isoformat()
     # the cases file's manual cases, run by the client's tester in their test environment
-    manual = [
-        ManualResult(case="TC-2-2", result="通过", tester="王芳", date=day,
-                     actual="审批通过 3 分钟后考勤系统余额由 10 天减为 8 天"),
-        ManualResult(case="TC-3-2", result="通过", actual="11 月 6 个部门的请假天数与考勤导出一致",
-                     tester="王芳", date=day),
-    ]  # fmt: skip
+    manual = [ManualResult(**r, date=day) for r in MANUAL_RESULTS]
     form = TestInput(key=run.keys["main"], manual_results=manual, at=text(run.times["test"]))
     r = test(request=form, tested_by="张伟")
     run.step("test", f"test run #{r['seq']} at {r['commit'][:10]}", f"{r['reason']}; {r['state']}")
@@ -331,7 +342,7 @@ def step_docs(run: DemoRun) -> None:
 
     folder = get_settings().inbox / DELIVERY_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "请假单界面.png").write_bytes(_screenshot())
+    (folder / "请假单界面.png").write_bytes(sample_screenshot())
     notes = design_notes()
     form = DocsInput(key=run.keys["main"], notes_markdown=notes, screenshots=["请假单界面.png"],
                      at=text(run.times["docs"]))  # fmt: skip
@@ -403,15 +414,15 @@ def _sign_certificate(run: DemoRun, document: Path) -> None:
     key = run.keys["main"]
     signed = run.times["signed"]
     labels = printed_labels("zh-CN")
-    filled = _fill(document, {
+    filled = fill_form(document, {
         labels["decision"]: "通过",
         labels["approver"]: "王芳",
         labels["date"]: signed.date().isoformat(),
         labels["comment"]: "功能符合验收标准，同意验收。",
     })  # fmt: skip
-    _to_inbox(_tick_rows(filled), f"{key}-验收单-回签.docx")
+    to_inbox(tick_rows(filled), f"{key}-验收单-回签.docx")
     with as_of(signed, "returned certificate"):
-        _inbox_pass(run, "returned certificate")
+        inbox_pass(run, "returned certificate")
 
 
 LIFECYCLE = [

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .client import _fill, _inbox_pass, _to_inbox
+from .client import fill_form, inbox_pass, to_inbox
 from .common import DemoRun
 from .days import FIRST, LAST, STATEMENT_DAY, as_of, at, later, nov, text, working_days
 
@@ -185,16 +185,16 @@ def _visit_signed(
         from changeflow.settings import get_settings
 
         labels = {name: pair[0] for name, pair in SIGNOFF_FIELDS.items()}
-        filled = _fill(get_settings().store_dir / done["document"], {
+        filled = fill_form(get_settings().store_dir / done["document"], {
             labels["accepted"]: "是",
             labels["satisfaction"]: "5",
             labels["feedback"]: "巡检及时，故障处理到位。" if faults else "巡检及时。",
             labels["signer"]: "王芳",
             labels["date"]: day.isoformat(),
         })  # fmt: skip
-        _to_inbox(filled, f"{number}-派工单-回签.docx")
+        to_inbox(filled, f"{number}-派工单-回签.docx")
         with as_of(at(day + timedelta(days=1), "09:30"), "returned dispatch order"):
-            _inbox_pass(run, "returned dispatch order")
+            inbox_pass(run, "returned dispatch order")
 
     return event
 

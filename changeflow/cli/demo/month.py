@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from . import lifecycle, maintenance, start
 from .common import DemoRun
-from .days import Timeline, nov
+from .days import Timeline, fixed_acts
 
 
 def month_events(run: DemoRun, timeline: Timeline) -> None:
     """The fixed events of November (the development ones follow from kick-off)."""
-    timeline.add(nov(2, "10:00"), "intake", start.step_intake)
-    timeline.add(nov(3, "16:00"), "plan", lifecycle.step_plan)
-    timeline.add(nov(5, "16:30"), "approval", lifecycle.step_approval)
-    timeline.add(nov(5, "17:00"), "kickoff", lifecycle.step_kickoff)
+    acts = fixed_acts()
+    timeline.add(acts["intake"], "intake", start.step_intake)
+    timeline.add(acts["plan"], "plan", lifecycle.step_plan)
+    timeline.add(acts["approval"], "approval", lifecycle.step_approval)
+    timeline.add(acts["kickoff"], "kickoff", lifecycle.step_kickoff)
     for when, name, fn in maintenance.month_events():
         timeline.add(when, name, fn)
     run.timeline = timeline

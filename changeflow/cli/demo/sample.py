@@ -14,26 +14,26 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from .common import _examples
+from .common import examples_dir
 
 PROJECT = "client-project"
 
 
 def project_file(rel: str) -> str:
     """The text of ``examples/client-project/<rel>``, as the demo commits it."""
-    return (_examples() / PROJECT / rel).read_text(encoding="utf-8")
+    return (examples_dir() / PROJECT / rel).read_text(encoding="utf-8")
 
 
 def design_notes() -> str:
     """The developers' notes: the technical design, then a '# 用户手册' section (the manual)."""
-    return (_examples() / "design-notes.md").read_text(encoding="utf-8")
+    return (examples_dir() / "design-notes.md").read_text(encoding="utf-8")
 
 
 ZHANG_WEI = ("Zhang Wei", "zhang.wei@contractor.example")
 LI_MING = ("Li Ming", "li.ming@contractor.example")
 
 
-def _git(repo: Path, *args: str, when: datetime | None = None, stdin: str | None = None,
+def sample_git(repo: Path, *args: str, when: datetime | None = None, stdin: str | None = None,
          author: tuple[str, str] = ZHANG_WEI) -> str:  # fmt: skip
     import subprocess
 
@@ -52,17 +52,17 @@ def _git(repo: Path, *args: str, when: datetime | None = None, stdin: str | None
     return proc.stdout.decode("utf-8", "replace").strip()
 
 
-def _commit(repo: Path, message: str, files: dict[str, str], when: datetime,
+def sample_commit(repo: Path, message: str, files: dict[str, str], when: datetime,
             author: tuple[str, str]) -> None:  # fmt: skip
     for rel, text in files.items():
         path = repo / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        _git(repo, "add", "--", rel)
-    _git(repo, "commit", "-q", "-F", "-", when=when, stdin=message, author=author)
+        sample_git(repo, "add", "--", rel)
+    sample_git(repo, "commit", "-q", "-F", "-", when=when, stdin=message, author=author)
 
 
-def _screenshot() -> bytes:
+def sample_screenshot() -> bytes:
     """A picture of the leave form (drawn, as the demo has no browser): in Chinese, as the
     client's OA shows it, when a CJK font is installed; else with English labels."""
     import matplotlib

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .common import DemoRun, _examples
+from .common import DemoRun, examples_dir
 
 # The task books of the month: the client's .docx (examples/taskbook.yaml, as filled on the
 # day it was sent) and the one the lead enters in the form the next morning.
@@ -39,7 +39,7 @@ def step_setup(run: DemoRun) -> None:
     s = get_settings()
     upgrade(s.db_url)
     ensure_secret()
-    done = load_contract_file(_examples() / "contract.yaml")
+    done = load_contract_file(examples_dir() / "contract.yaml")
     run.step(
         "setup", "database, contract", f"var/changeflow.db; contract {', '.join(done['contracts'])}"
     )
@@ -50,12 +50,12 @@ def _client_docx(run: DemoRun) -> Path:
     from changeflow.tasks.inputs import load_yaml
 
     spec = importlib.util.spec_from_file_location(
-        "make_taskbook_docx", _examples() / "make_taskbook_docx.py"
+        "make_taskbook_docx", examples_dir() / "make_taskbook_docx.py"
     )
     assert spec is not None and spec.loader is not None
     maker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(maker)
-    data = load_yaml((_examples() / "taskbook.yaml").read_bytes(), "taskbook.yaml")
+    data = load_yaml((examples_dir() / "taskbook.yaml").read_bytes(), "taskbook.yaml")
     data["date"] = DOCX_BOOK_DAY
     folder = run.out / "received"
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def step_intake(run: DemoRun) -> None:
     from changeflow.flows.units import intake_file
     from changeflow.tasks.taskbook import read_taskbook
 
-    from .days import nov, text
+    from .days import fixed_acts, text
 
     # The client's filled .docx arrives as a file (the inbox path); the lead also enters a
     # task book in the UI form (the intake flow): both go through the same domain function.
@@ -77,13 +77,13 @@ def step_intake(run: DemoRun) -> None:
     def intake_docx(path: str, at: str) -> dict[str, Any]:
         return intake_file(Path(path), actor="李明", channel="document", at=at).__dict__
 
-    received = run.times.get("intake") or nov(2, "10:00")
+    received = run.times.get("intake") or fixed_acts()["intake"]
     docx_result = intake_docx(str(_client_docx(run)), text(received))
     run.keys["main"] = docx_result["key"]
     run.step("intake", "task book (.docx)", f"{docx_result['key']} submitted {text(received)}")
-    base, _ = read_taskbook(_examples() / "taskbook.yaml")
+    base, _ = read_taskbook(examples_dir() / "taskbook.yaml")
     book = type(base).model_validate(base.model_dump() | FORM_BOOK)
-    entered = nov(3, "09:30")
+    entered = fixed_acts()["form_intake"]
     form_result = intake(taskbook=book, taken_in_by="李明", at=text(entered))
     if not isinstance(form_result, dict) or "key" not in form_result:
         raise RuntimeError(f"intake refused: {form_result}")

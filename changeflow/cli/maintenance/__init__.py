@@ -16,13 +16,13 @@ from .dispatch import dispatch_app
 from .faults import fault_app
 from .runlog import runlog_app
 from .sla import sla_app
-from .usage import _contract_app, contract_usage_cmd
+from .usage import contract_group, contract_usage_cmd
 
 
 def register(app: typer.Typer) -> None:
     """Add ``fault``, ``dispatch``, ``contract usage``, ``runlog`` and ``sla`` to ``app``."""
     app.add_typer(fault_app, name="fault")
     app.add_typer(dispatch_app, name="dispatch")
-    _contract_app(app).command("usage")(contract_usage_cmd)
+    contract_group(app).command("usage")(contract_usage_cmd)
     app.add_typer(runlog_app, name="runlog")
     app.add_typer(sla_app, name="sla")

@@ -7,7 +7,7 @@ import typer
 from changeflow.cli.common import JsonOpt, console, emit, table
 
 
-def _contract_app(app: typer.Typer) -> typer.Typer:
+def contract_group(app: typer.Typer) -> typer.Typer:
     """The ``contract`` group the core commands added to ``app`` (we add ``usage`` to it)."""
     for group in app.registered_groups:
         if group.name == "contract" and group.typer_instance is not None:

@@ -33,25 +33,25 @@ def walkthrough() -> list[str]:
 
 
 def _fill_plan(path: Path) -> None:
-    from changeflow.cli.demo.client import _fill
+    from changeflow.cli.demo.client import fill_form
     from changeflow.docs_templates.labels import APPROVAL_FIELDS
     from changeflow.tasks.signoff import today_local
 
     zh = {name: pair[0] for name, pair in APPROVAL_FIELDS.items()}
     values = {zh["decision"]: "同意", zh["approver"]: "王芳",
               zh["date"]: today_local().isoformat(), zh["comment"]: "同意按计划实施。"}  # fmt: skip
-    path.write_bytes(_fill(path, values))
+    path.write_bytes(fill_form(path, values))
 
 
 def _fill_certificate(path: Path) -> None:
-    from changeflow.cli.demo.client import _fill, _tick_rows
+    from changeflow.cli.demo.client import fill_form, tick_rows
     from changeflow.tasks.signoff import printed_labels, today_local
 
     labels = printed_labels("zh-CN")
     values = {labels["decision"]: "通过", labels["approver"]: "王芳",
               labels["date"]: today_local().isoformat(),
               labels["comment"]: "同意验收。"}  # fmt: skip
-    path.write_bytes(_tick_rows(_fill(path, values)))
+    path.write_bytes(tick_rows(fill_form(path, values)))
 
 
 CLIENT = {"returned-plan.docx": _fill_plan, "returned-certificate.docx": _fill_certificate}
