@@ -18,7 +18,7 @@ import argparse
 import os
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,72 +95,39 @@ def simulate(home: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"faults": [], "orders": [], "inbox": []}
 
     # --- faults around Mid-Autumn (09-25..27 off, 09-27 Sunday... ) and National Day -----
+    # (severity, title, reported, response at and mode, on site at, extras): in report order
+    faults = [
+        ("non-crash", "流程审批卡住（节前周四 17:00）", "2026-09-24 17:00",
+         ("2026-09-28 09:10", "phone"), "2026-09-28 14:00", {}),
+        ("non-crash", "表单报错（甲方要求 09-29 10:00 到场）", "2026-09-24 16:00",
+         ("2026-09-24 16:30", "phone"), "2026-09-29 09:40", {"onsite_by": "2026-09-29 10:00"}),
+        ("non-crash", "考勤同步失败（国庆前一天）", "2026-09-30 15:00",
+         ("2026-09-30 15:40", "online"), "2026-10-08 10:00", {}),
+        ("crash", "服务器宕机（夜间）", "2026-09-23 02:00",
+         ("2026-09-23 02:20", "phone"), "2026-09-23 09:00",
+         {"breach_cause": "夜间无人值守，工程师路途远"}),
+        ("non-crash", "报表导出慢（等待甲方日志）", "2026-09-10 10:00",
+         ("2026-09-10 10:30", "phone"), "2026-09-14 15:00",
+         {"pause": ("2026-09-10 11:00", "2026-09-14 10:00", "等待甲方提供日志")}),
+        ("crash", "数据库连接池耗尽（未结）", "2026-09-29 10:00",
+         ("2026-09-29 10:15", "phone"), None, {}),
+    ]  # fmt: skip
     f = []
-    f.append(
-        mt.report_fault(
-            severity="non-crash",
-            title="流程审批卡住（节前周四 17:00）",
-            reported_at=at("2026-09-24 17:00"),
-            now=at("2026-09-24 17:01"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-28 09:10"), mode="phone")
-    mt.stamp(f[-1].key, "onsite", at=at("2026-09-28 14:00"))
-    f.append(
-        mt.report_fault(
-            severity="non-crash",
-            title="表单报错（甲方要求 09-29 10:00 到场）",
-            reported_at=at("2026-09-24 16:00"),
-            now=at("2026-09-24 16:01"),
-            onsite_by=at("2026-09-29 10:00"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-24 16:30"), mode="phone")
-    mt.stamp(f[-1].key, "onsite", at=at("2026-09-29 09:40"))
-    f.append(
-        mt.report_fault(
-            severity="non-crash",
-            title="考勤同步失败（国庆前一天）",
-            reported_at=at("2026-09-30 15:00"),
-            now=at("2026-09-30 15:01"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-30 15:40"), mode="online")
-    mt.stamp(f[-1].key, "onsite", at=at("2026-10-08 10:00"))
-    f.append(
-        mt.report_fault(
-            severity="crash",
-            title="服务器宕机（夜间）",
-            reported_at=at("2026-09-23 02:00"),
-            now=at("2026-09-23 02:01"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-23 02:20"), mode="phone")
-    mt.stamp(f[-1].key, "onsite", at=at("2026-09-23 09:00"))
-    mt.record_fault_details(f[-1].key, breach_cause="夜间无人值守，工程师路途远")
-    f.append(
-        mt.report_fault(
-            severity="non-crash",
-            title="报表导出慢（等待甲方日志）",
-            reported_at=at("2026-09-10 10:00"),
-            now=at("2026-09-10 10:01"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-10 10:30"), mode="phone")
-    mt.pause(
-        f[-1].key, at=at("2026-09-10 11:00"), reason="等待甲方提供日志", now=at("2026-09-10 11:00")
-    )
-    mt.resume(f[-1].key, at=at("2026-09-14 10:00"), now=at("2026-09-14 10:00"))
-    mt.stamp(f[-1].key, "onsite", at=at("2026-09-14 15:00"))
-    f.append(
-        mt.report_fault(
-            severity="crash",
-            title="数据库连接池耗尽（未结）",
-            reported_at=at("2026-09-29 10:00"),
-            now=at("2026-09-29 10:01"),
-        )
-    )
-    mt.stamp(f[-1].key, "respond", at=at("2026-09-29 10:15"), mode="phone")  # fmt: skip
+    for severity, title, reported, (responded, mode), onsite, extra in faults:
+        when = at(reported)
+        onsite_by = {"onsite_by": at(extra["onsite_by"])} if "onsite_by" in extra else {}
+        f.append(mt.report_fault(severity=severity, title=title, reported_at=when,
+                                 now=when + timedelta(minutes=1), **onsite_by))  # fmt: skip
+        key = f[-1].key
+        mt.stamp(key, "respond", at=at(responded), mode=mode)
+        if "pause" in extra:
+            start, end, reason = extra["pause"]
+            mt.pause(key, at=at(start), reason=reason, now=at(start))
+            mt.resume(key, at=at(end), now=at(end))
+        if onsite:
+            mt.stamp(key, "onsite", at=at(onsite))
+        if "breach_cause" in extra:
+            mt.record_fault_details(key, breach_cause=extra["breach_cause"])
     for r in f:
         v = mt.get_fault(r.key, now=at("2026-10-09 10:00"))
         out["faults"].append({
