@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -152,44 +153,31 @@ class Visible:
     # the comments in the margin: (author, text), in the file's order
     comments: list[tuple[str, str]] = field(default_factory=list)
 
-    def paragraphs(self) -> list[Para]:
-        """Every paragraph at any depth (table cells and text boxes included)."""
-        out: list[Para] = []
+    def walk(self) -> Iterator[Para | Table]:
+        """Every block at any depth, in reading order: the body, the margins, the text boxes
+        (a table before the blocks of its cells)."""
 
-        def walk(blocks: list[Para | Table]) -> None:
-            for b in blocks:
-                if isinstance(b, Para):
-                    out.append(b)
-                else:
+        def blocks(items: list[Para | Table]) -> Iterator[Para | Table]:
+            for b in items:
+                yield b
+                if isinstance(b, Table):
                     for row in b.rows:
                         for c in row:
-                            walk(c.blocks)
+                            yield from blocks(c.blocks)
 
-        walk(self.body)
-        for _, blocks in self.margins:
-            walk(blocks)
+        yield from blocks(self.body)
+        for _, items in self.margins:
+            yield from blocks(items)
         for box in self.boxes:
-            walk(box)
-        return out
+            yield from blocks(box)
+
+    def paragraphs(self) -> list[Para]:
+        """Every paragraph at any depth (table cells and text boxes included)."""
+        return [b for b in self.walk() if isinstance(b, Para)]
 
     def tables(self) -> list[Table]:
         """Every table at any depth, in reading order (those in text boxes included)."""
-        out: list[Table] = []
-
-        def walk(blocks: list[Para | Table]) -> None:
-            for b in blocks:
-                if isinstance(b, Table):
-                    out.append(b)
-                    for row in b.rows:
-                        for c in row:
-                            walk(c.blocks)
-
-        walk(self.body)
-        for _, blocks in self.margins:
-            walk(blocks)
-        for box in self.boxes:
-            walk(box)
-        return out
+        return [b for b in self.walk() if isinstance(b, Table)]
 
 
 def block_text(block: Para | Table) -> str:
