@@ -158,7 +158,20 @@ async def hand_in_post(request: Request) -> Any:
         res_ok, line = res.ok, res.line
     css = "ok" if res_ok else "refused"
     result = f'<p id="result" class="{css}">{html.escape(line)}</p>'
+    if res_ok and what == "returned" and res.key and res.outcome in ("intake", "decision"):
+        result += await anyio.to_thread.run_sync(lambda: _hand_in_run(res, filename or ""))
     return HTMLResponse(_page(result, what), status_code=200 if res_ok else 422)
+
+
+def _hand_in_run(res: Any, filename: str) -> str:
+    """What the page recorded, as a ``hand-in`` flow run named for it (and the board
+    refreshed): links to that run and to the board."""
+    from changeflow.flows.board import run_hand_in
+    from changeflow.flows.common import board_url
+
+    url = run_hand_in(res.key, res.outcome, detail=res.detail, file=filename)
+    run = f'<a id="run" href="{html.escape(url)}">交回运行 Hand-in run</a> · ' if url else ""
+    return f'<p>{run}<a id="board" href="{html.escape(board_url())}">看板 Board</a></p>'
 
 
 async def root(request: Request) -> Any:
