@@ -108,3 +108,22 @@ def test_the_board_shows_every_request_where_it_stands(loaded: str, tmp_path: Pa
     en = render(facts, lang="en")
     assert en.startswith("# Board 看板") and "In development 开发中" in en
     assert "documents/" not in en  # no document service: names alone
+
+
+def test_changeflow_board_prints_the_same_board(cli, contract: str) -> None:
+    import json
+
+    from changeflow.tasks.maintenance import report_fault
+
+    key = _intake("命令行看板")
+    fault = report_fault(severity="non_crash", title="打印异常", reporter="王芳").key
+    code, out, err = cli("board")
+    assert code == 0, err
+    assert out.startswith("# 看板 Board") and key in out and fault in out
+    assert "<br>" not in out and "已提交 Submitted" in out and "非系统崩溃" in out
+    code, out, err = cli("board", "--json")
+    assert code == 0, err
+    facts = json.loads(out)
+    (row,) = facts["requests"]
+    assert row["key"] == key and row["step"]["waits"] == "us"
+    assert facts["faults"][0]["clocks"][0]["left"] > 0
