@@ -137,14 +137,24 @@ def ui_base() -> str:
     return str(ui).rstrip("/")
 
 
-def board_url() -> str:
-    """The board's page in the UI: the latest version of the artifact keyed ``board``."""
+def board_versions_url() -> str:
+    """The UI's page of the artifact keyed ``board``: its versions, newest first (the UI
+    shows a key's versions there, not the content: one more click opens the newest)."""
     return f"{ui_base()}/v2/artifacts/key/board"
 
 
+def board_url() -> str:
+    """The board's stable address: the document service's ``/board`` opens the newest
+    version of the artifact keyed ``board`` in the UI (its page by id)."""
+    return f"{docs_base()}/board"
+
+
 def board_line() -> str:
-    """The last line of every step's artifact: the link to the board."""
-    return f"\n\n看板 Board: [{board_url()}]({board_url()})"
+    """The last line of every step's artifact: the board, and its versions."""
+    return (
+        f"\n\n看板 Board: [打开看板 open the board]({board_url()})"
+        f" · [历次版本 versions]({board_versions_url()})"
+    )
 
 
 def outcome(line: str, data: Any = None, name: str | None = None, board: bool = True) -> Any:

@@ -174,6 +174,39 @@ def _hand_in_run(res: Any, filename: str) -> str:
     return f'<p>{run}<a id="board" href="{html.escape(board_url())}">看板 Board</a></p>'
 
 
+def latest_board_page() -> str:
+    """The UI page of the board's newest version (by its id), or the key's page of versions
+    when there is none yet or the server does not answer."""
+    from changeflow.flows.common import board_versions_url, ui_base
+    from changeflow.tasks.board import BOARD_KEY
+
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import (
+            ArtifactCollectionFilter,
+            ArtifactCollectionFilterKey,
+        )
+
+        with get_client(sync_client=True) as c:
+            found = c.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(
+                    key=ArtifactCollectionFilterKey(any_=[BOARD_KEY])
+                ),
+                limit=1,
+            )
+    except Exception:  # the server is away: its page of versions says so itself
+        return board_versions_url()
+    if not found:
+        return board_versions_url()
+    return f"{ui_base()}/v2/artifacts/artifact/{found[0].latest_id}"
+
+
+async def board(request: Request) -> Any:
+    import anyio
+
+    return RedirectResponse(await anyio.to_thread.run_sync(latest_board_page), status_code=302)
+
+
 async def root(request: Request) -> Any:
     return RedirectResponse("hand-in")
 
@@ -184,6 +217,7 @@ def create_app() -> Any:
             Route("/", root),
             Route("/documents/{doc_id:int}", document),
             Route("/documents/{doc_id:int}/pdf", document),
+            Route("/board", board),
             Route("/hand-in", hand_in_page, methods=["GET"]),
             Route("/hand-in", hand_in_post, methods=["POST"]),
         ]

@@ -43,6 +43,10 @@ class Words:
     def one(self, word: str) -> str:
         return pick(BOARD_WORDS[word], self.lang)
 
+    def pick(self, table: dict[str, Pair], key: str) -> str:
+        """One language only: the table's cells stay narrow (the headings say both)."""
+        return pick(table[key], self.lang)
+
     def of(self, table: dict[str, Pair], key: str | None) -> str:
         pair = table.get(key or "")
         return both(pair, self.lang) if pair else md(key or "-")
@@ -85,14 +89,14 @@ def _waits(r: dict[str, Any], w: Words, now: datetime) -> str:
         return "-"
     since = r["since"]
     return (
-        f"{w.of(BOARD_WAITS, step.waits)}<br>{w.one('since')} {local(since, '%m-%d %H:%M')}"
+        f"{w.pick(BOARD_WAITS, step.waits)}<br>{w.one('since')} {local(since, '%m-%d %H:%M')}"
         f"（{_span(now - since, w.lang)}）"
     )
 
 
 def _next(r: dict[str, Any], w: Words) -> str:
     step = r["step"]
-    text = w.of(BOARD_NEXT, step.step)
+    text = w.pick(BOARD_NEXT, step.step)
     return f"{text}<br>→ **{step.deployment}**" if step.deployment else text
 
 
@@ -106,16 +110,16 @@ def _state(r: dict[str, Any], w: Words) -> str:
 def _plan(r: dict[str, Any], w: Words) -> str:
     p = r.get("plan")
     if p is None:
-        return w.of(BOARD_SCHEDULE, "no_plan")
+        return w.pick(BOARD_SCHEDULE, "no_plan")
     head = f"{version_label(p['version'], w.lang)} {_day(p['start'])} ~ {_day(p['end'])}"
     lines = [head]
     if p["phase"] and p["phase_due"]:
-        lines.append(f"{w.of(PHASES, p['phase'])} {w.one('phase_due')} {_day(p['phase_due'])}")
+        lines.append(f"{w.pick(PHASES, p['phase'])} {w.one('phase_due')} {_day(p['phase_due'])}")
     if r["state"] not in ("accepted", "submitted"):
         if p["late_by"]:
             lines.append(f"**{w.of(BOARD_SCHEDULE, 'late')} {p['late_by']} {w.one('days_unit')}**")
         else:
-            lines.append(w.of(BOARD_SCHEDULE, "on_time"))
+            lines.append(w.pick(BOARD_SCHEDULE, "on_time"))
     return "<br>".join(lines)
 
 

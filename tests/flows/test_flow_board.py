@@ -14,6 +14,22 @@ from tests.support.prefect import read_artifacts
 pytestmark = pytest.mark.prefect
 
 
+def latest_board_id():
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactCollectionFilter,
+        ArtifactCollectionFilterKey,
+    )
+
+    with get_client(sync_client=True) as c:
+        (art,) = c.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["board"])
+            )
+        )
+    return art.latest_id
+
+
 def latest_board() -> str:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
@@ -23,7 +39,9 @@ def latest_board() -> str:
 
     with get_client(sync_client=True) as c:
         (art,) = c.read_latest_artifacts(
-            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=["board"]))
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["board"])
+            )
         )
     return art.data
 
@@ -60,7 +78,7 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
     state = board.board(return_state=True)
     assert state.is_completed() and "1 个需求 requests" in state.message
     row = _row(latest_board(), key)
-    assert "已提交 Submitted" in row and "乙方 us" in row and "**plan**" in row
+    assert "已提交 Submitted" in row and "乙方" in row and "**plan**" in row
 
     make_plan(key)
     data = fill(plan_path(key), comment="同意，请按期完成。")
@@ -78,7 +96,11 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
                  "同意，请按期完成。", "已批准 Approved", "开工", "**kickoff**",
                  "途径 Channel: hand-in"):  # fmt: skip
         assert part in text, part
-    assert text.rstrip().splitlines()[-1] == f"看板 Board: [{board_url()}]({board_url()})"
+    assert (
+        text.rstrip()
+        .splitlines()[-1]
+        .startswith(f"看板 Board: [打开看板 open the board]({board_url()})")
+    )
     row = _row(latest_board(), key)
     assert "已批准 Approved" in row and "**kickoff**" in row
 
@@ -88,7 +110,7 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
     assert state.is_completed(), state.message
     arts = read_artifacts(state.state_details.flow_run_id)
     last = "\n".join(a.data for a in arts if a.type == "markdown").rstrip().splitlines()
-    assert last[-1].startswith("看板 Board: [http") and "/v2/artifacts/key/board" in last[-1]
+    assert last[-1].startswith("看板 Board: [") and "/v2/artifacts/key/board" in last[-1]
     assert any(line.startswith("下一步 Next:") for line in last)
     row = _row(latest_board(), fault)
     assert "已响应 Responded" in row and "首次响应 first response: 达标 met" in row
@@ -98,6 +120,10 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
     board.board()
     assert "已验收 Accepted" in _row(latest_board(), key)
     assert "最近完成 Recently done" in latest_board()
+    # the board's stable address opens its newest version in the UI
+    res = page.get("/board", follow_redirects=False)
+    assert res.status_code == 302
+    assert res.headers["location"].endswith(f"/v2/artifacts/artifact/{latest_board_id()}")
 
 
 def test_an_acceptance_hand_in_run_says_accepted(prefect_server: str, submitted: str) -> None:

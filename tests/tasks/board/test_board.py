@@ -95,7 +95,7 @@ def test_the_board_shows_every_request_where_it_stands(loaded: str, tmp_path: Pa
     assert md.startswith("# 看板 Board")
     words = ("已提交 Submitted", "已计划 Planned", "开发中 In development", "已验收 Accepted",
              "已报告 Reported", "系统崩溃", "首次响应", "编制实施计划和费用预算",
-             "甲方 the client", "乙方 us", "→ **respond**", "购买 24")  # fmt: skip
+             "甲方<br>", "乙方<br>", "→ **respond**", "购买 24")  # fmt: skip
     for word in (*words, "年费 Annual fee"):
         assert word in md, word
     for raw in ("in_development", "submitted |", "breached", "non_crash"):
@@ -108,6 +108,7 @@ def test_the_board_shows_every_request_where_it_stands(loaded: str, tmp_path: Pa
 
     en = render(facts, lang="en")
     assert en.startswith("# Board 看板") and "In development 开发中" in en
+    assert "make the implementation plan" in en and "编制实施计划" not in en
     assert "documents/" not in en  # no document service: names alone
 
 
