@@ -121,6 +121,12 @@ BOARD_NEXT: dict[str, Pair] = {
     "close": ("关闭故障", "close the fault"),
     "done": ("无（已完成）", "nothing (done)"),
 }
+# where a hand-in came from
+BOARD_CHANNELS: dict[str, Pair] = {
+    "hand-in": ("交回页面", "hand-in page"),
+    "inbox": ("收件箱", "inbox"),
+    "mailbox": ("邮箱", "mailbox"),
+}
 # the plan's dates against today
 BOARD_SCHEDULE: dict[str, Pair] = {
     "late": ("逾期", "late"),
@@ -169,6 +175,7 @@ BOARD_WORDS: dict[str, Pair] = {
     "ends": ("计划完成", "plan ends"),
     "phase_due": ("本阶段截止", "phase due"),
     "handin": ("交回", "Handed in"),
+    "channel": ("途径", "Channel"),
     "decision": ("决定", "Decision"),
     "by": ("签署人", "Signed by"),
     "comment": ("甲方意见", "Client's comment"),

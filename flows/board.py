@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import Field
 
-from changeflow.bilingual import REQUEST_STATES, both
+from changeflow.bilingual import BOARD_CHANNELS, BOARD_WORDS, REQUEST_STATES, both
+from changeflow.mdtext import md
 
 from .common import artifact_key, docs_base, next_line, outcome, publish_markdown
 from .forms import flow
@@ -74,7 +75,8 @@ def hand_in(
     lang = get_settings().lang
     fact = hand_in_fact(key or None, recorded, detail=detail, filename=file, lang=lang)
     step = fact.step
-    text = fact.markdown(lang) + f"\n- 途径 Channel: {channel}" + (f"（{file}）" if file else "")
+    via = label_both(BOARD_CHANNELS, channel, lang) + (f"（{md(file)}）" if file else "")
+    text = fact.markdown(lang) + f"\n- {both(BOARD_WORDS['channel'], lang)}: {via}"
     text += next_line(step.deployment if step else None, fact.next_text(lang))
     publish_markdown(artifact_key("hand-in", key or "file"), text, fact.name)
     line = fact.name

@@ -58,7 +58,7 @@ class HandInFact:
         if self.step is not None:
             waits = both(BOARD_WAITS[self.step.waits], lang)
             lines.append(f"- {w('waits')}: {waits}")
-        if self.detail:
+        if self.detail and not self.decision:  # a decision says it all above
             lines.append(f"- {w('recorded')}: {md(self.detail)}")
         return "\n".join(lines)
 

@@ -94,7 +94,7 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
     text = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
     for part in ("决定 Decision: **批准 approved**", "签署人 Signed by: 王芳",
                  "同意，请按期完成。", "已批准 Approved", "开工", "**kickoff**",
-                 "途径 Channel: hand-in"):  # fmt: skip
+                 "途径 Channel: 交回页面 hand-in page（回签.docx）"):  # fmt: skip
         assert part in text, part
     assert (
         text.rstrip()

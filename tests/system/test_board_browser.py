@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.approval import approve, make_plan
+from tests.support.approval import approve, fill, make_plan, plan_path
 from tests.support.delivery import advance
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -70,7 +70,15 @@ def test_the_board_opens_from_its_link_in_the_ui(
 
     from changeflow.cli.docservice import create_app
 
-    with TestClient(create_app()) as docs:  # the board's stable address: a redirect
+    make_plan(submitted)
+    signed = fill(plan_path(submitted), comment="同意，请于一月底前上线。")
+    with TestClient(create_app()) as docs:  # the hand-in page, then the board's address
+        hand = docs.post(
+            "/hand-in", data={"what": "returned", "by": "李娜"},
+            files={"file": ("实施计划-回签.docx", signed)},
+        )  # fmt: skip
+        assert hand.status_code == 200, hand.text
+        run_url = re.search(r'id="run" href="([^"]+)"', hand.text).group(1)
         res = docs.get("/board", follow_redirects=False)
     assert res.status_code == 302 and board_url().endswith("/board")
     url = res.headers["location"]
@@ -94,6 +102,18 @@ def test_the_board_opens_from_its_link_in_the_ui(
         expect(main.get_by_text(re.compile("已计划 Planned")).first).to_be_visible()
         expect(main.get_by_text(re.compile("已验收 Accepted")).first).to_be_visible()
         expect(main.get_by_text(re.compile("已响应 Responded")).first).to_be_visible()
+        expect(main.get_by_text(re.compile("已批准 Approved")).first).to_be_visible()
         pg.screenshot(path=str(shots / "board.png"), full_page=True)
+        # the hand-in's own run: named for what it recorded, its artifact on the run page
+        pg.goto(run_url)
+        name = f"批准 {submitted} 实施计划和费用预算 第1版"
+        expect(pg.get_by_text(name).first).to_be_visible()
+        pg.get_by_role("tab", name="Artifacts").click()
+        pg.get_by_role("link", name=re.compile(r"hand-in-")).first.click()
+        pg.wait_for_url("**/artifacts/artifact/**")
+        heading = pg.get_by_role("heading", name=re.compile(f"交回 Handed in: {name}"))
+        expect(heading).to_be_visible()
+        expect(pg.locator("main").get_by_text("同意，请于一月底前上线。").first).to_be_visible()
+        pg.screenshot(path=str(shots / "handin-run.png"), full_page=True)
         browser.close()
     assert (shots / "board.png").stat().st_size > 10_000
