@@ -151,3 +151,30 @@ def test_an_acceptance_hand_in_run_says_accepted(prefect_server: str, submitted:
     assert "已验收 Accepted" in text and "验收通过" in text and "certificate issued" not in text
     assert "下一步 Next: 无（已完成） nothing (done)" in text
     assert "已验收 Accepted" in _row(latest_board(), submitted)
+
+
+def test_a_signed_plan_in_the_inbox_runs_as_its_hand_in(
+    prefect_server: str, submitted: str, tmp_path
+) -> None:
+    """The inbox pass records the file and makes its hand-in run (a subflow) named for it."""
+    import os
+    import time
+
+    from changeflow.flows.approval import inbox
+
+    make_plan(submitted)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    f = folder / "plan-signed.docx"
+    f.write_bytes(fill(plan_path(submitted), decision="不同意", comment="预算过高，请调整。"))
+    old = time.time() - 60  # arrived a minute ago: settled
+    os.utime(f, (old, old))
+    state = inbox(folder=str(folder), return_state=True)
+    assert state.is_completed(), state.message
+    (run,) = runs_named(f"不批准 {submitted} 实施计划和费用预算 第1版")
+    assert run.parent_task_run_id is not None  # a subflow of the inbox pass
+    text = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
+    assert "预算过高，请调整。" in text and "途径 Channel: 收件箱 inbox" in text
+    assert "**plan**" in text  # the next step: revise the plan (we)
+    row = _row(latest_board(), submitted)
+    assert "未通过 Rejected" in row and "按甲方意见修改计划" in row
