@@ -50,8 +50,10 @@ def board() -> Any:
 
     facts = board_facts()
     problem = publish_board()
-    if problem:
-        return outcome(problem)
+    if problem:  # asked for the board and got none: the run failed at its one job
+        from prefect.states import Failed
+
+        return Failed(message=problem)
     line = (
         f"看板已刷新 Board refreshed: {len(facts['requests'])} 个需求 requests,"
         f" {len(facts['faults'])} 个故障 faults"
