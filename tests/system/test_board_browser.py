@@ -1,7 +1,8 @@
 """The board (看板) in the Prefect UI, in a real headless Chromium: the address every step's
 artifact links to (``/v2/artifacts/key/board``) opens the board's latest version, with the
 requests and the fault where they stand, in Chinese first. A screenshot goes to the test's
-temporary folder, or with ``CHANGEFLOW_UPDATE_SCREENSHOTS=1`` to ``docs/board.png``."""
+temporary folder, or with ``CHANGEFLOW_UPDATE_SCREENSHOTS=1`` to ``docs/board.png`` and
+``docs/handin-run.png``."""
 
 from __future__ import annotations
 
