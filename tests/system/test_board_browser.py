@@ -1,5 +1,5 @@
 """The board (看板) in the Prefect UI, in a real headless Chromium: the address every step's
-artifact links to (``/v2/artifacts/key/board``) opens the board's latest version, with the
+artifact links to (the document service's ``/board``) opens the board's newest version, with the
 requests and the fault where they stand, in Chinese first. A screenshot goes to the test's
 temporary folder, or with ``CHANGEFLOW_UPDATE_SCREENSHOTS=1`` to ``docs/board.png`` and
 ``docs/handin-run.png``."""
