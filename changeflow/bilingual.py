@@ -94,3 +94,93 @@ CLOCK_STATES: dict[str, Pair] = {
 }
 # the level of an SLA notice
 NOTICE_LEVELS: dict[str, Pair] = {"warning": ("预警", "warning"), "breach": ("超时", "breach")}
+
+# --- the board (看板): who a request waits for, its next step, its plan against today -------
+
+# who the next step waits for
+BOARD_WAITS: dict[str, Pair] = {
+    "us": ("乙方", "us"),
+    "client": ("甲方", "the client"),
+    "none": ("无", "nobody"),
+}
+# the next step of a request in each state (``tasks.board.steps`` adds the deployment)
+BOARD_NEXT: dict[str, Pair] = {
+    "plan": ("编制实施计划和费用预算", "make the implementation plan and cost budget"),
+    "issue-plan": ("签发并发送实施计划", "issue the plan and send it to the client"),
+    "approve-plan": ("审批实施计划（回签）", "approve the plan (sign it and return it)"),
+    "replan": ("按甲方意见修改计划", "revise the plan as the client asked"),
+    "kickoff": ("开工（建分支、通知团队）", "kick off (branch, team mail)"),
+    "develop": ("开发并测试", "develop, then test"),
+    "golive": ("上线", "go live"),
+    "issue-acceptance": ("签发验收单", "issue the acceptance certificate"),
+    "accept": ("验收（回签验收单）", "accept (sign the certificate and return it)"),
+    "resume": ("恢复暂停的工作", "resume the work on hold"),
+    "respond": ("首次响应", "first response"),
+    "onsite": ("工程师到场", "engineer on site"),
+    "resolve": ("解决故障", "resolve the fault"),
+    "close": ("关闭故障", "close the fault"),
+    "done": ("无（已完成）", "nothing (done)"),
+}
+# where a hand-in came from
+BOARD_CHANNELS: dict[str, Pair] = {
+    "hand-in": ("交回页面", "hand-in page"),
+    "inbox": ("收件箱", "inbox"),
+    "mailbox": ("邮箱", "mailbox"),
+}
+# the plan's dates against today
+BOARD_SCHEDULE: dict[str, Pair] = {
+    "late": ("逾期", "late"),
+    "on_time": ("按期", "on time"),
+    "no_plan": ("尚无计划", "no plan yet"),
+}
+# the board's headings and column names
+BOARD_WORDS: dict[str, Pair] = {
+    "title": ("看板", "Board"),
+    "as_of": ("截至", "as of"),
+    "contract": ("合同", "Contract"),
+    "requests": ("进行中的需求", "Open requests"),
+    "faults": ("未关闭的故障", "Open faults"),
+    "done": ("最近完成", "Recently done"),
+    "key": ("编号", "Key"),
+    "name": ("名称", "Title"),
+    "state": ("状态", "State"),
+    "next": ("下一步", "Next"),
+    "waits": ("等待", "Waits for"),
+    "since": ("自", "since"),
+    "plan": ("计划", "Plan"),
+    "money": ("费用", "Money"),
+    "docs": ("文档", "Documents"),
+    "clocks": ("时限", "Clocks"),
+    "severity": ("级别", "Severity"),
+    "days": ("服务天数", "Service days"),
+    "bought": ("购买", "bought"),
+    "used": ("已用", "used"),
+    "left": ("剩余", "left"),
+    "planned": ("已批准未完成", "approved, not done"),
+    "awaiting": ("已完成待签", "done, not signed"),
+    "fee": ("年费", "Annual fee"),
+    "invoiced": ("已开票", "invoiced"),
+    "paid": ("已收款", "paid"),
+    "outstanding": ("未收", "outstanding"),
+    "overdue": ("逾期未收", "overdue"),
+    "budget": ("预算", "budget"),
+    "approved": ("已批准", "approved"),
+    "billed": ("另行计费", "billed beyond the fee"),
+    "covered": ("年费覆盖", "covered by the fee"),
+    "left_time": ("剩余", "left"),
+    "over_by": ("已超", "over by"),
+    "none": ("无", "none"),
+    "days_unit": ("天", "days"),
+    "person_days": ("人日", "person-days"),
+    "ends": ("计划完成", "plan ends"),
+    "phase_due": ("本阶段截止", "phase due"),
+    "handin": ("交回", "Handed in"),
+    "channel": ("途径", "Channel"),
+    "decision": ("决定", "Decision"),
+    "by": ("签署人", "Signed by"),
+    "comment": ("甲方意见", "Client's comment"),
+    "recorded": ("登记", "Recorded"),
+    "approve": ("批准", "approved"),
+    "reject": ("不批准", "not approved"),
+    "intake": ("任务书已录入", "task book taken in"),
+}

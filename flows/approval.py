@@ -201,6 +201,9 @@ def inbox(
         )
     for i in items:
         print(f"{i['file']}: {i['outcome']}: {i['detail']}")
+    from .board import report_hand_ins
+
+    report_hand_ins(items, "inbox")  # each recorded file: a run named for it, the board
     bad = [i for i in items if i["outcome"] in ("refused", "retry")]
     if bad:
         raise InputError(

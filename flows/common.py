@@ -115,20 +115,60 @@ _faults()
 
 
 def next_line(deployment: str | None, what: str = "") -> str:
-    """The closing line of every artifact: what to do next and the deployment to run."""
+    """The closing lines of every artifact: what to do next and the deployment to run, then
+    the link to the board (看板)."""
     # a blank line first: after a list, a single newline would continue its last item
     if deployment is None:
-        return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}"
-    return f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+        return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}" + board_line()
+    return (
+        f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+        + board_line()
+    )
 
 
-def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
+def ui_base() -> str:
+    """The Prefect UI's address: ``PREFECT_UI_URL``, else the API's address without /api."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+    ui = PREFECT_UI_URL.value()
+    if not ui:
+        api = PREFECT_API_URL.value() or "http://127.0.0.1:4200/api"
+        ui = api.rstrip("/").removesuffix("/api")
+    return str(ui).rstrip("/")
+
+
+def board_versions_url() -> str:
+    """The UI's page of the artifact keyed ``board``: its versions, newest first (the UI
+    shows a key's versions there, not the content: one more click opens the newest)."""
+    return f"{ui_base()}/v2/artifacts/key/board"
+
+
+def board_url() -> str:
+    """The board's stable address: the document service's ``/board`` opens the newest
+    version of the artifact keyed ``board`` in the UI (its page by id)."""
+    return f"{docs_base()}/board"
+
+
+def board_line() -> str:
+    """The last line of every step's artifact: the board, and its versions."""
+    return (
+        f"\n\n看板 Board: [打开看板 open the board]({board_url()})"
+        f" · [历次版本 versions]({board_versions_url()})"
+    )
+
+
+def outcome(line: str, data: Any = None, name: str | None = None, board: bool = True) -> Any:
     """The run's final state: Completed with its one bilingual line as the state message;
-    ``name`` renames the run (``<step> <key>`` once the key exists, e.g. after intake)."""
+    ``name`` renames the run (``<step> <key>`` once the key exists, e.g. after intake); the
+    board (看板) is refreshed first (``board=False``: the caller did)."""
     from prefect.states import Completed
 
     if name:
         rename_run(name)
+    if board:
+        from .board import publish_board
+
+        publish_board()
     print(line)
     return Completed(message=line, data=data)
 

@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
+from . import (
+    approval,
+    board,
+    delivery,
+    intake,
+    mail,
+    maintenance,
+    money,
+    ops,
+    plan,
+    steps,
+    sync,
+    weekly,
+)
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -322,6 +335,22 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "签发验收单（交付物与版本、签署表）；回签文件经收件箱登记。 Issue the acceptance"
         " certificate; the client's returned copy is recorded from the inbox.",
         titles={"request": "验收单 Acceptance certificate"},
+    ),
+    Deployment(
+        board.board,
+        "board",
+        "看板：所有进行中的需求和故障的状态、下一步、等待谁、计划进度、时限、服务天数与费用、文档链接；"
+        "每步结束和每次交回自动刷新，每小时一次，也可随时运行。 The board: every open request and"
+        " fault with its state, next step and who it waits for; refreshed by every step and"
+        " hand-in, hourly and on demand.",
+        Every(cron="0 * * * *"),
+    ),
+    Deployment(
+        board.hand_in,
+        "hand-in",
+        "交回记录：交回页面、收件箱和邮箱每登记一份回签文件或任务书即自动运行一次，运行名写明登记了什么；"
+        "也可按编号查看最近一次交回。 What a hand-in recorded, as a run named for it (run by the"
+        " hand-in page, the inbox and the mailbox; by hand: a request's latest hand-in).",
     ),
 )
 

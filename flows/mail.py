@@ -132,6 +132,9 @@ def mailbox() -> Any:
             ],
             f"Mailbox pass over {report['folder']}",
         )
+    from .board import report_hand_ins
+
+    report_hand_ins(items, "mailbox")  # each recorded attachment: a run named for it
     c = report["counts"]
     line = (
         f"邮箱 Mailbox: {c['recorded']} 已登记 recorded, {c['refused']} 拒收 refused,"

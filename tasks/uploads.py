@@ -38,6 +38,8 @@ class HandIn:
     line: str
     key: str | None = None
     upload_id: int | None = None
+    outcome: str = ""  # what ``inbox.take_in`` recorded: intake | decision | duplicate
+    detail: str = ""
 
 
 def _check(what: str, data: bytes, name: str, source: str) -> None:
@@ -108,7 +110,10 @@ def hand_in(what: str, filename: str, data: bytes, *, actor: str) -> HandIn:
             raise empty_file(name)
         if what == "returned":
             item = take_in(Path(name), data, actor=actor)
-            return HandIn(True, f"已登记 Recorded: {name}: {item.detail}", item.key)
+            return HandIn(
+                True, f"已登记 Recorded: {name}: {item.detail}", item.key,
+                outcome=item.outcome, detail=item.detail,
+            )  # fmt: skip
         upload_id = store_upload(what, data, name, actor=actor)
         label = UPLOAD_KINDS[what][1]
         return HandIn(

@@ -15,6 +15,7 @@ import typer.core
 
 from changeflow.cli import (
     approval,
+    board,
     clientmail,
     core,
     delivery,
@@ -34,10 +35,11 @@ from changeflow.errors import ChangeflowError
 # which registration order alone cannot do); tests/cli/test_first_hour.py checks that every
 # registered command is named here.
 HELP_ORDER = [
-    "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
-    "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
-    "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
-    "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up", "demo",
+    "init", "contract", "intake", "status", "board", "calendar", "staff", "plan", "plan-batch",
+    "approve", "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo",
+    "sync", "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault",
+    "dispatch", "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor",
+    "up", "demo",
 ]  # fmt: skip
 
 
@@ -78,6 +80,7 @@ def _root(
 # The command modules, in lifecycle order (maintenance adds ``contract usage`` to core's group).
 COMMANDS: list[Callable[[typer.Typer], None]] = [
     core.register,  # init, intake, status, contract
+    board.register,  # board
     planning.register,  # calendar, plan, plan-batch
     approval.register,  # approve, decision, inbox, kickoff, secret
     clientmail.register,  # send, mailbox, remind, deemed

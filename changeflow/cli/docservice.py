@@ -158,7 +158,53 @@ async def hand_in_post(request: Request) -> Any:
         res_ok, line = res.ok, res.line
     css = "ok" if res_ok else "refused"
     result = f'<p id="result" class="{css}">{html.escape(line)}</p>'
+    if res_ok and what == "returned" and res.key and res.outcome in ("intake", "decision"):
+        result += await anyio.to_thread.run_sync(lambda: _hand_in_run(res, filename or ""))
     return HTMLResponse(_page(result, what), status_code=200 if res_ok else 422)
+
+
+def _hand_in_run(res: Any, filename: str) -> str:
+    """What the page recorded, as a ``hand-in`` flow run named for it (and the board
+    refreshed): links to that run and to the board."""
+    from changeflow.flows.board import run_hand_in
+    from changeflow.flows.common import board_url
+
+    url = run_hand_in(res.key, res.outcome, detail=res.detail, file=filename)
+    run = f'<a id="run" href="{html.escape(url)}">交回运行 Hand-in run</a> · ' if url else ""
+    return f'<p>{run}<a id="board" href="{html.escape(board_url())}">看板 Board</a></p>'
+
+
+def latest_board_page() -> str:
+    """The UI page of the board's newest version (by its id), or the key's page of versions
+    when there is none yet or the server does not answer."""
+    from changeflow.flows.common import board_versions_url, ui_base
+    from changeflow.tasks.board import BOARD_KEY
+
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import (
+            ArtifactCollectionFilter,
+            ArtifactCollectionFilterKey,
+        )
+
+        with get_client(sync_client=True) as c:
+            found = c.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(
+                    key=ArtifactCollectionFilterKey(any_=[BOARD_KEY])
+                ),
+                limit=1,
+            )
+    except Exception:  # the server is away: its page of versions says so itself
+        return board_versions_url()
+    if not found:
+        return board_versions_url()
+    return f"{ui_base()}/v2/artifacts/artifact/{found[0].latest_id}"
+
+
+async def board(request: Request) -> Any:
+    import anyio
+
+    return RedirectResponse(await anyio.to_thread.run_sync(latest_board_page), status_code=302)
 
 
 async def root(request: Request) -> Any:
@@ -171,6 +217,7 @@ def create_app() -> Any:
             Route("/", root),
             Route("/documents/{doc_id:int}", document),
             Route("/documents/{doc_id:int}/pdf", document),
+            Route("/board", board),
             Route("/hand-in", hand_in_page, methods=["GET"]),
             Route("/hand-in", hand_in_post, methods=["POST"]),
         ]

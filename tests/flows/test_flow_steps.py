@@ -44,7 +44,8 @@ def test_a_fault_through_its_steps_from_the_forms(prefect_server: str, contract:
         assert state.is_completed(), state.message
         assert "\n" not in state.message and key in state.message
         assert _run_name(state) == f"{step.name} {key}"
-        assert _markdown(state).rstrip().splitlines()[-1].startswith("下一步 Next:")
+        lines = _markdown(state).rstrip().splitlines()
+        assert lines[-3].startswith("下一步 Next:") and lines[-1].startswith("看板 Board:")
         assert get_fault(key)["state"] == state_after
     assert get_fault(key)["response_mode"] == "phone"
 
@@ -95,7 +96,8 @@ def test_intake_names_its_run_by_the_new_key(prefect_server: str, contract: str)
     key = state.result()["key"]
     assert _run_name(state) == f"intake {key}"
     assert state.message.startswith(f"{key} 已录入 taken in:") and "\n" not in state.message
-    assert _markdown(state).rstrip().splitlines()[-1].startswith("下一步 Next:")
+    lines = _markdown(state).rstrip().splitlines()
+    assert lines[-3].startswith("下一步 Next:") and lines[-1].startswith("看板 Board:")
 
 
 def test_manual_weekly_runs_do_not_send_by_default() -> None:
