@@ -32,7 +32,7 @@ from .models import Contract
 from .types import UTCDateTime, utcnow, wall_utcnow
 
 PROBE_KINDS = ("http", "tls", "smtp", "imap", "db", "backup-dir", "backup-log", "restore-log")
-PROBE_STATES = ("unknown", "ok", "failing", "down")
+PROBE_STATES = ("unknown", "ok", "failing", "opening", "down")
 OA_BACKUP_KINDS = ("backup", "restore-test")
 
 
