@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
+from . import (
+    approval,
+    delivery,
+    intake,
+    mail,
+    maintenance,
+    money,
+    ops,
+    plan,
+    probes,
+    steps,
+    sync,
+    weekly,
+)
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -229,6 +242,14 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "sla-watch",
         "每 5 分钟检查响应时限：到 80% 预警、超时通知值班人员，各一次。 Warn the duty staff "
         "at 80% of a clock and at the breach, once each.",
+        EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        probes.probe_round,
+        "probe-round",
+        "每 5 分钟探测客户系统（OA、证书、邮件、数据库、备份）：连续失败开故障单并通知值班人员"
+        "一次，恢复时记入故障单。 Every 5 minutes, probe the client's systems; N failures in a "
+        "row open a fault and tell the duty staff once; the recovery is noted on the fault.",
         EVERY_FIVE_MINUTES,
     ),
     Deployment(
