@@ -1,0 +1,34 @@
+"""The probe-round deployment's flow on a real Prefect server: one line as its state
+message, the results as a table artifact with no address in it, a failed (not crashed) run
+when a notice cannot go out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.prefect import read_artifacts
+from tests.support.probes import HttpTarget
+
+pytestmark = pytest.mark.prefect
+
+
+def test_a_probe_round_from_the_scheduler(prefect_server: str, contract: str, monkeypatch) -> None:
+    from changeflow.flows.probes import probe_round
+    from changeflow.tasks.probes import add_target
+
+    with HttpTarget() as web:
+        monkeypatch.setenv("CF_PROBE_OA_URL", web.url)
+        add_target(name="oa-web", kind="http", secret="env:CF_PROBE_OA_URL",
+                   params={"fail_after": 1}, contract="OA-2026")  # fmt: skip
+        state = probe_round(return_state=True)
+        assert state.is_completed(), state.message
+        assert state.message.startswith("探测 Probes: 1 probe(s): 1 passed")
+        assert "\n" not in state.message
+        arts = read_artifacts(state.state_details.flow_run_id)
+        text = "\n".join(str(a.data) for a in arts)
+        assert "oa-web" in text and web.url not in text and str(web.port) not in text
+
+        web.down = True  # a fault opens; mail is not set up, so its notice cannot go out
+        state = probe_round(return_state=True)
+        assert state.is_failed() and not state.is_crashed()
+        assert "1 fault(s) opened" in state.message and "\n" not in state.message
