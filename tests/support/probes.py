@@ -19,6 +19,8 @@ class HttpTarget:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # headers and body go out at once
+
             def log_message(self, *args) -> None:
                 pass
 
