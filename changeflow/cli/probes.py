@@ -87,14 +87,57 @@ def probe_run(
     cols = ["probe", "kind", "result", "ms", "value", "detail", "state"]
 
     def render() -> None:
-        console.print(table(f"Probe round {out['at']}", cols, [
-            [r["probe"], r["kind"], r["status"], "-" if r["ms"] is None else str(r["ms"]),
-             r["value"] or "-", r["detail"] or "-", r["state"]] for r in out["results"]]))
+        console.print(
+            table(
+                f"Probe round {out['at']}",
+                cols,
+                [
+                    [
+                        r["probe"],
+                        r["kind"],
+                        r["status"],
+                        "-" if r["ms"] is None else str(r["ms"]),
+                        r["value"] or "-",
+                        r["detail"] or "-",
+                        r["state"],
+                    ]
+                    for r in out["results"]
+                ],
+            )
+        )
         for o in out["opened"]:
             console.print(f"fault {o.get('fault', '?')} opened: {o}", markup=False)
         console.print(out["line"], markup=False)  # fmt: skip
 
     emit(out, as_json, render)
+
+
+@probe_app.command("availability")
+def probe_availability(
+    first: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    last: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
+    contract: str = typer.Option(None, "--contract"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Each probe's availability over a period (minutes down, faults, flaps)."""
+    from datetime import date
+
+    from changeflow.errors import InputError
+    from changeflow.tasks.probes import availability
+
+    def day(v: str, field: str) -> date:
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            raise InputError(
+                "changeflow probe availability", field, f"'{v}' is not a date"
+            ) from None
+
+    rows = availability(contract, day(first, "--from"), day(last, "--to"))
+    cols = ["probe", "kind", "system", "available %", "down min", "faults", "flaps"]
+    emit(rows, as_json, lambda: console.print(table(f"Availability {first} - {last}", cols, [
+        [r["probe"], r["kind"], r["system"], str(r["availability"]), str(r["down_minutes"]),
+         str(r["faults"]), str(r["flaps"])] for r in rows])))  # fmt: skip
 
 
 @probe_app.command("off")
@@ -124,8 +167,17 @@ def _record(kind: str, what: str, location: str, at: str | None, verified_by: st
             as_json: bool) -> None:  # fmt: skip
     from changeflow.tasks.probes import record
 
-    v = record(kind, what=what, location=location, at=at, verified_by=verified_by,
-               verified=verified, restore_minutes=minutes, note=note, contract=contract)
+    v = record(
+        kind,
+        what=what,
+        location=location,
+        at=at,
+        verified_by=verified_by,
+        verified=verified,
+        restore_minutes=minutes,
+        note=note,
+        contract=contract,
+    )
     started = f"; watching the plan: {', '.join(v['watches_started'])}" if v[
         "watches_started"] else ""  # fmt: skip
     emit(v, as_json, lambda: console.print(
@@ -175,9 +227,27 @@ def oabackup_list(
 
     rows = list_records(contract, kind)
     cols = ["kind", "what", "where", "when", "verified by", "restore min"]
-    emit(rows, as_json, lambda: console.print(table("OA backups", cols, [
-        [r["kind"], r["what"], r["location"] or "-", r["at"], r["verified_by"] or "-",
-         "-" if r["restore_minutes"] is None else str(r["restore_minutes"])] for r in rows])))
+    emit(
+        rows,
+        as_json,
+        lambda: console.print(
+            table(
+                "OA backups",
+                cols,
+                [
+                    [
+                        r["kind"],
+                        r["what"],
+                        r["location"] or "-",
+                        r["at"],
+                        r["verified_by"] or "-",
+                        "-" if r["restore_minutes"] is None else str(r["restore_minutes"]),
+                    ]
+                    for r in rows
+                ],
+            )
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

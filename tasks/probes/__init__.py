@@ -3,6 +3,7 @@ backups and restore tests (系统备份与恢复).
 
 Rooms (each imports only the ones below it):
 
+- ``availability``: a period's availability of each target, from its state trail
 - ``round``: one probe round (checks, results, states, faults opened, recoveries noted)
 - ``alerts``: the duty staff told once per fault (mail and robots)
 - ``targets``: the probe targets of a contract (added, listed, on and off)
@@ -13,6 +14,7 @@ Rooms (each imports only the ones below it):
 
 from __future__ import annotations
 
+from .availability import availability
 from .backups import list_records, record
 from .checks import DEFAULTS, FAIL_AFTER, KEEP, RECOVER_AFTER, Check, run_check
 from .round import probe_round
@@ -25,6 +27,7 @@ __all__ = [
     "RECOVER_AFTER",
     "Check",
     "add_target",
+    "availability",
     "list_records",
     "list_targets",
     "probe_round",

@@ -104,7 +104,14 @@ def _apply(s: Any, t: ProbeTarget, c: Check, p: Mapping[str, Any], now: datetime
         t.fails, t.first_failed_at = 0, now
     t.fails += 1
     if t.fails >= int(p["fail_after"]):
-        _event(s, t, "opening", now, f"{t.fails} failures in a row", since=show(t.first_failed_at))
+        _event(
+            s,
+            t,
+            "opening",
+            now,
+            f"{t.fails} failures in a row",
+            since=t.first_failed_at.isoformat() if t.first_failed_at else None,
+        )
         return "open"
     return "fail"
 
@@ -128,7 +135,7 @@ def _recover(s: Any, t: ProbeTarget, now: datetime) -> dict[str, Any] | None:
             f"恢复时间 Recovered: {show(since)}", f"中断 Down: {down_min} min",
             f"结果 Result: {t.last_detail}"])  # fmt: skip
         out.update(fault=req.key, down_minutes=down_min)
-    _event(s, t, "ok", now, f"{t.passes} passes in a row: recovered", since=show(since))
+    _event(s, t, "ok", now, f"{t.passes} passes in a row: recovered", since=since.isoformat())
     t.fault_id, t.fails, t.first_failed_at = None, 0, None
     return out
 
@@ -174,7 +181,7 @@ def _open(tid: int, now: datetime) -> dict[str, Any] | None:
         assert fault is not None
         key = s.scalar(select(Request.key).where(Request.id == fault.request_id))
         t.fault_id = fault.id
-        _event(s, t, "down", now, f"fault {key} opened", fault=key, since=show(since))
+        _event(s, t, "down", now, f"fault {key} opened", fault=key, since=since.isoformat())
         add_notice(
             s,
             "down",

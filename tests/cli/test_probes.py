@@ -25,6 +25,8 @@ def test_probe_add_run_list(contract: str, cli, monkeypatch, tmp_path: Path) -> 
         code, out, _ = cli("probe", "list")
         assert code == 0 and "oa-web" in out and "ok" in out
         assert web.url not in out and str(web.port) not in out
+        code, _out, err = cli("probe", "availability", "--from", "2026-11-31", "--to", "x")
+        assert code == 2 and "--from" in err
 
 
 def test_probe_add_refuses_an_address_in_place_of_its_name(contract: str, cli) -> None:

@@ -186,6 +186,20 @@ def test_a_month_of_probes(contract, servers, tmp_path: Path, monkeypatch, pg_ca
         client_smtp.stop()
 
         _check_month(servers, robot, env)
+        _check_availability()
+
+
+def _check_availability() -> None:
+    from changeflow.tasks.probes import availability
+
+    rows = {r["probe"]: r for r in availability("OA-2026", dt.date(2026, 11, 1),
+                                                 dt.date(2026, 11, 30))}  # fmt: skip
+    web = rows["oa-web"]  # two outages of 10 minutes and four flaps of 5
+    assert (web["down_minutes"], web["faults"], web["flaps"]) == (40, 2, 4)
+    assert str(web["availability"]) == "99.91"  # 1 - 40 / 43200
+    assert (rows["mail-smtp"]["down_minutes"], rows["mail-smtp"]["faults"]) == (60, 1)
+    assert (rows["oa-db"]["down_minutes"], rows["mail-imap"]["down_minutes"]) == (120, 0)
+    assert str(rows["mail-imap"]["availability"]) == "100.00"
 
 
 def _check_month(servers, robot, env) -> None:
