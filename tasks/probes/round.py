@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from changeflow.bilingual import PROBE_PROBLEMS, PROBE_SYSTEMS, is_zh, pick
 from changeflow.db.maintenance import Fault
@@ -40,13 +41,14 @@ from changeflow.db.models import Contract, Request, RequestEvent
 from changeflow.db.probes import ProbeEvent, ProbeResult, ProbeTarget
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
-from changeflow.errors import ChangeflowError
+from changeflow.errors import ChangeflowError, ConflictError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import show
 
 from .alerts import add_notice, deliver
 from .backups import check_records, probe_settings
 from .checks import DEFAULTS, FAIL_AFTER, KEEP, RECOVER_AFTER, Check, run_check
+from .targets import sync_from_settings
 
 ACTOR = "probe"
 RECORD_KINDS = ("backup-log", "restore-log")
@@ -203,6 +205,35 @@ def _prune(s: Any, tid: int, keep: int) -> None:
                                             ProbeResult.id <= cut))  # fmt: skip
 
 
+def _record_round(specs: list[tuple[int, str, str, dict]], checks: Mapping[int, Check],
+                  now: datetime, rows: list[dict[str, Any]],
+                  recovered: list[dict[str, Any]]) -> list[int]:  # fmt: skip
+    """The round's results and state moves, one transaction; the targets left to open."""
+    with transaction() as s:
+        for tid, kind, _ref, p in specs:
+            t = s.get(ProbeTarget, tid)
+            assert t is not None
+            if t.last_checked_at is not None and t.last_checked_at >= now:
+                # a round that started later has been recorded first: this one is older news
+                rows.append({"probe": t.name, "kind": kind, "status": "skipped", "ms": None,
+                             "value": "", "detail": "a later round was recorded first",
+                             "state": t.state, "move": "skipped"})  # fmt: skip
+                continue
+            c = check_records(s, t, now) if kind in RECORD_KINDS else checks[tid]
+            move = _apply(s, t, c, p, now)
+            if move == "recovering" and t.passes >= int(p["recover_after"]) and t.state == "down":
+                done = _recover(s, t, now)
+                if done:
+                    recovered.append(done)
+                move = "recovered"
+            rows.append({"probe": t.name, "kind": kind, "status": c.status, "ms": c.ms,
+                         "value": c.value, "detail": c.detail, "state": t.state,
+                         "move": move})  # fmt: skip
+            _prune(s, tid, int(p["keep"]))
+        s.flush()
+        return list(s.scalars(select(ProbeTarget.id).where(ProbeTarget.state == "opening")))
+
+
 def probe_round(
     *,
     now: datetime | None = None,
@@ -213,6 +244,9 @@ def probe_round(
 ) -> dict[str, Any]:
     """Check every active target (of ``contract``, or those ``names``d) once."""
     now = now or utcnow()
+    with transaction() as s:  # the targets the contracts declare, first
+        kq = select(Contract).where(Contract.code == contract) if contract else select(Contract)
+        synced = [n for k in s.scalars(kq) for n in sync_from_settings(s, k)]
     with transaction() as s:
         q = select(ProbeTarget).where(ProbeTarget.active.is_(True)).order_by(ProbeTarget.id)
         if contract:
@@ -230,23 +264,13 @@ def probe_round(
                           strict=True))  # fmt: skip
     rows: list[dict[str, Any]] = []
     recovered: list[dict[str, Any]] = []
-    with transaction() as s:
-        for tid, kind, _ref, p in specs:
-            t = s.get(ProbeTarget, tid)
-            assert t is not None
-            c = check_records(s, t, now) if kind in RECORD_KINDS else checks[tid]
-            move = _apply(s, t, c, p, now)
-            if move == "recovering" and t.passes >= int(p["recover_after"]) and t.state == "down":
-                done = _recover(s, t, now)
-                if done:
-                    recovered.append(done)
-                move = "recovered"
-            rows.append({"probe": t.name, "kind": kind, "status": c.status, "ms": c.ms,
-                         "value": c.value, "detail": c.detail, "state": t.state,
-                         "move": move})  # fmt: skip
-            _prune(s, tid, int(p["keep"]))
-        s.flush()
-        opening = s.scalars(select(ProbeTarget.id).where(ProbeTarget.state == "opening")).all()
+    try:
+        opening = _record_round(specs, checks, now, rows, recovered)
+    except StaleDataError:
+        raise ConflictError(
+            "another probe round changed these probes while this one ran; nothing of this "
+            "round was written (the next round checks again)"
+        ) from None
     opened: list[dict[str, Any]] = []
     for tid in opening:
         try:
@@ -256,10 +280,10 @@ def probe_round(
             opened.append({"probe_id": tid, "error": str(exc)[:200]})
     sent = deliver(now) if notify else {"sent": [], "failed": [], "robots": []}
     failed = sum(1 for r in rows if r["status"] == "fail")
-    errors = sum(1 for r in rows if r["status"] == "error")
+    errors = sum(1 for r in rows if r["status"] in ("error", "skipped"))
     down = sum(1 for r in rows if r["state"] in ("down", "opening"))
     line = (f"{len(rows)} probe(s): {len(rows) - failed - errors} passed, {failed} failed, "
             f"{errors} could not run; {len(opened)} fault(s) opened, {len(recovered)} "
             f"recovered, {down} down; {len(sent['sent'])} notice(s) sent")  # fmt: skip
-    return {"at": show(now), "checked": len(rows), "results": rows, "opened": opened,
-            "recovered": recovered, "notices": sent, "line": line}  # fmt: skip
+    return {"at": show(now), "checked": len(rows), "synced": synced, "results": rows,
+            "opened": opened, "recovered": recovered, "notices": sent, "line": line}  # fmt: skip

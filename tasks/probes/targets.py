@@ -54,6 +54,64 @@ def check_params(kind: str, params: Mapping[str, Any] | None, source: str) -> di
     return out
 
 
+def _validated(item: Mapping[str, Any], source: str) -> dict[str, Any]:
+    name = str(item.get("name") or "")
+    kind = str(item.get("kind") or "")
+    src = f"{source} probe {name or '?'}".strip()
+    if not _NAME.match(name):
+        raise InputError(src, "name", "is not a short name (a-z, 0-9, . _ -)")
+    if kind not in PROBE_KINDS:
+        raise InputError(src, "kind", f"'{kind}' is not one of {', '.join(PROBE_KINDS)}")
+    ref = check_ref(str(item.get("secret") or ""), src)
+    if kind in NEEDS_ADDRESS and not ref:
+        raise InputError(src, "secret", "names where the address lives (env:NAME)")
+    system = str(item.get("system") or "") or {"http": "oa", "tls": "oa", "smtp": "mail",
+        "imap": "mail", "db": "database"}.get(kind, "backup")  # fmt: skip
+    if system not in SYSTEMS:
+        raise InputError(src, "system", f"'{system}' is not one of {', '.join(SYSTEMS)}")
+    params = item.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise InputError(src, "params", "is not a mapping of thresholds")
+    return {"name": name, "kind": kind, "secret": ref, "system": system,
+            "params": check_params(kind, params, src)}  # fmt: skip
+
+
+def sync_from_settings(session: Session, contract: Contract, actor: str = "probe") -> list[str]:
+    """The targets a contract declares in ``settings.probes.targets`` (its YAML): made when
+    missing, brought in line when changed (never removed: ``probe off`` stops one)."""
+    section = (contract.settings or {}).get("probes") or {}
+    items = section.get("targets") if isinstance(section, Mapping) else None
+    if not items:
+        return []
+    source = f"contract {contract.code} settings.probes.targets"
+    if not isinstance(items, list):
+        raise InputError(source, "targets", "is not a list")
+    changed = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise InputError(source, "targets", "an entry is not a mapping")
+        v = _validated(item, source)
+        t = session.scalar(select(ProbeTarget).where(ProbeTarget.contract_id == contract.id,
+                                                     ProbeTarget.name == v["name"]))  # fmt: skip
+        if t is None:
+            t = ProbeTarget(contract=contract, **v)
+            session.add(t)
+            session.flush()
+            session.add(ProbeEvent(target_id=t.id, from_state=None, to_state="unknown",
+                                   actor=actor, channel="flow",
+                                   reason="probe added from the contract"))  # fmt: skip
+            changed.append(v["name"])
+        elif any(getattr(t, k) != v[k] for k in ("kind", "secret", "system", "params")):
+            for k in ("kind", "secret", "system", "params"):
+                setattr(t, k, v[k])
+            session.add(ProbeEvent(target_id=t.id, from_state=t.state, to_state=t.state,
+                                   actor=actor, channel="flow",
+                                   reason="probe changed by the contract"))  # fmt: skip
+            changed.append(v["name"])
+    session.flush()
+    return changed
+
+
 def add_target(
     *,
     name: str,
@@ -66,25 +124,14 @@ def add_target(
     channel: str = "cli",
 ) -> dict[str, Any]:
     source = f"probe {name}"
-    if not _NAME.match(name or ""):
-        raise InputError(source, "name", "is not a short name (a-z, 0-9, . _ -)")
-    if kind not in PROBE_KINDS:
-        raise InputError(source, "kind", f"'{kind}' is not one of {', '.join(PROBE_KINDS)}")
-    ref = check_ref(secret, source)
-    if kind in NEEDS_ADDRESS and not ref:
-        raise InputError(source, "secret", "names where the address lives (env:NAME)")
-    system = system or {"http": "oa", "tls": "oa", "smtp": "mail", "imap": "mail",
-                        "db": "database", "backup-dir": "backup"}.get(kind, "backup")  # fmt: skip
-    if system not in SYSTEMS:
-        raise InputError(source, "system", f"'{system}' is not one of {', '.join(SYSTEMS)}")
-    clean = check_params(kind, params, source)
+    v = _validated({"name": name, "kind": kind, "secret": secret, "system": system,
+                    "params": params or {}}, "")  # fmt: skip
     with transaction() as s:
         k = find_contract(s, contract, utcnow().date(), source)
         if s.scalar(select(ProbeTarget).where(ProbeTarget.contract_id == k.id,
                                               ProbeTarget.name == name)):  # fmt: skip
             raise InputError(source, "name", f"a probe '{name}' exists for {k.code}")
-        t = ProbeTarget(contract=k, name=name, kind=kind, system=system, secret=ref,
-                        params=clean)  # fmt: skip
+        t = ProbeTarget(contract=k, **v)
         s.add(t)
         s.flush()
         s.add(ProbeEvent(target_id=t.id, from_state=None, to_state="unknown", actor=actor,

@@ -145,3 +145,47 @@ def test_a_round_that_died_before_linking_adopts_its_fault(
     with transaction() as s:
         assert s.scalar(select(func.count()).select_from(Fault)) == 1
         assert s.scalar(select(ProbeTarget)).state == "down"
+
+
+def test_a_round_older_than_the_last_recorded_adds_nothing(
+    contract: str, tmp_path: Path, monkeypatch
+) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    monkeypatch.setenv("CF_P_DIR", str(folder))
+    add_target(name="dir", kind="backup-dir", secret="env:CF_P_DIR", contract="OA-2026")
+    _folder_at(folder, NOW - dt.timedelta(hours=40))
+    assert probe_round(now=NOW, notify=False)["results"][0]["move"] == "fail"
+    late = probe_round(now=NOW - dt.timedelta(seconds=30), notify=False)  # began earlier
+    assert late["results"][0]["status"] == "skipped"
+    with transaction() as s:
+        t = s.scalar(select(ProbeTarget))
+        assert t.fails == 1 and s.scalar(select(func.count()).select_from(ProbeResult)) == 1
+
+
+def test_targets_declared_in_the_contract_are_made_and_kept_in_line(
+    contract: str, tmp_path: Path, monkeypatch
+) -> None:
+    from changeflow.db.models import Contract
+
+    monkeypatch.setenv("CF_P_DIR", str(tmp_path))
+    (tmp_path / "oa.dump").write_bytes(b"x")
+
+    def declare(params: dict) -> None:
+        with transaction() as s:
+            k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
+            k.settings = {**k.settings, "probes": {"targets": [
+                {"name": "oa-backups-dir", "kind": "backup-dir", "secret": "env:CF_P_DIR",
+                 "params": params}]}}  # fmt: skip
+
+    declare({"max_age_hours": 30})
+    out = probe_round(notify=False)
+    assert out["synced"] == ["oa-backups-dir"] and out["results"][0]["status"] == "pass"
+    assert probe_round(notify=False)["synced"] == []  # unchanged: nothing to do
+    declare({"max_age_hours": 12})
+    assert probe_round(notify=False)["synced"] == ["oa-backups-dir"]
+    with transaction() as s:
+        assert s.scalar(select(ProbeTarget)).params == {"max_age_hours": 12}
+    declare({"max_age_hours": "soon"})
+    with pytest.raises(InputError, match=r"settings\.probes\.targets probe oa-backups-dir"):
+        probe_round(notify=False)
