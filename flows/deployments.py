@@ -253,6 +253,13 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         EVERY_FIVE_MINUTES,
     ),
     Deployment(
+        probes.oa_backup,
+        "oa-backup",
+        "登记客户 OA 系统的一次备份或恢复测试（内容、位置、时间、核验人、恢复用时）。 Record a "
+        "backup of the client's OA system or a restore test of one.",
+        titles={"entry": "OA 系统备份 OA backup"},
+    ),
+    Deployment(
         maintenance.dispatch,
         "dispatch",
         "按合同生成每周固定上门服务的派工单。 Dispatch orders for each contract's weekly fixed "

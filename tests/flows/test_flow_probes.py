@@ -32,3 +32,19 @@ def test_a_probe_round_from_the_scheduler(prefect_server: str, contract: str, mo
         state = probe_round(return_state=True)
         assert state.is_failed() and not state.is_crashed()
         assert "1 fault(s) opened" in state.message and "\n" not in state.message
+
+
+def test_an_oa_backup_from_the_form(prefect_server: str, contract: str) -> None:
+    from changeflow.flows.probes import OaBackupInput, oa_backup
+    from changeflow.tasks.probes import list_records
+
+    state = oa_backup(entry=OaBackupInput(kind="backup", what="OA 数据库全量备份",
+                                          location="NAS /backup/oa", verified_by="张伟",
+                                          verified=True), return_state=True)  # fmt: skip
+    assert state.is_completed(), state.message
+    assert "已登记 recorded" in state.message and "\n" not in state.message
+    bad = oa_backup(entry=OaBackupInput(kind="restore-test 恢复测试", what="OA 数据库"),
+                    return_state=True)  # fmt: skip
+    assert bad.is_failed() and not bad.is_crashed()
+    assert bad.message.startswith("失败 Failed:") and "restore_minutes" in bad.message
+    assert [r["kind"] for r in list_records("OA-2026")] == ["backup"]
