@@ -90,7 +90,7 @@ def _folder_at(folder: Path, when: dt.datetime) -> None:
 
 
 def test_hysteresis_flaps_open_nothing_and_a_run_opens_one_fault(
-    contract: str, tmp_path: Path, monkeypatch
+    any_db_url: str, contract: str, tmp_path: Path, monkeypatch
 ) -> None:
     folder = tmp_path / "b"
     folder.mkdir()
@@ -125,7 +125,7 @@ def test_hysteresis_flaps_open_nothing_and_a_run_opens_one_fault(
 
 
 def test_a_round_that_died_before_linking_adopts_its_fault(
-    contract: str, tmp_path: Path, monkeypatch
+    any_db_url: str, contract: str, tmp_path: Path, monkeypatch
 ) -> None:
     from changeflow.tasks.maintenance import report_fault
 
