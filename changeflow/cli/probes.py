@@ -73,6 +73,30 @@ def probe_list(
         for r in rows])))  # fmt: skip
 
 
+@probe_app.command("show")
+def probe_show(
+    name: str = typer.Argument(..., metavar="NAME"),
+    last: int = typer.Option(20, "--last", min=1, help="How many recent results."),
+    contract: str = typer.Option(None, "--contract"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """One probe: its state, its recent results and its state trail (flaps, faults)."""
+    from changeflow.tasks.probes import show_target
+
+    v = show_target(name, contract, last)
+
+    def render() -> None:
+        console.print(f"{v['name']} ({v['kind']}, {v['system']}) {v['state']}"
+                      f"{' fault ' + v['fault'] if v['fault'] else ''}", markup=False)
+        console.print(table("Results", ["at", "result", "ms", "value", "detail"], [
+            [r["at"], r["status"], "-" if r["ms"] is None else str(r["ms"]), r["value"] or "-",
+             r["detail"] or "-"] for r in v["results"]]))
+        console.print(table("Trail", ["at", "from", "to", "reason"], [
+            [e["at"], e["from"] or "-", e["to"], e["reason"]] for e in v["trail"]]))
+
+    emit(v, as_json, render)  # fmt: skip
+
+
 @probe_app.command("run")
 def probe_run(
     name: list[str] = typer.Argument(None, metavar="[NAME]...", help="Only these probes."),

@@ -18,7 +18,7 @@ from .availability import availability
 from .backups import list_records, record
 from .checks import DEFAULTS, FAIL_AFTER, KEEP, RECOVER_AFTER, Check, run_check
 from .round import probe_round
-from .targets import add_target, list_targets, set_active
+from .targets import add_target, list_targets, set_active, show_target
 
 __all__ = [
     "DEFAULTS",
@@ -34,4 +34,5 @@ __all__ = [
     "record",
     "run_check",
     "set_active",
+    "show_target",
 ]

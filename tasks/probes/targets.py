@@ -190,3 +190,22 @@ def list_targets(contract: str | None = None, now: datetime | None = None) -> li
         if contract:
             q = q.join(Contract).where(Contract.code == contract)
         return [target_view(s, t) for t in s.scalars(q)]
+
+
+def show_target(name: str, contract: str | None = None, last: int = 20) -> dict[str, Any]:
+    """One target: its state, its last ``last`` results and its whole state trail."""
+    from changeflow.db.probes import ProbeResult
+
+    with transaction() as s:
+        t = find_target(s, name, contract)
+        results = s.scalars(select(ProbeResult).where(ProbeResult.target_id == t.id)
+                            .order_by(ProbeResult.id.desc()).limit(max(1, last))).all()
+        events = s.scalars(select(ProbeEvent).where(ProbeEvent.target_id == t.id)
+                           .order_by(ProbeEvent.id)).all()  # fmt: skip
+        return {
+            **target_view(s, t),
+            "results": [{"at": show(r.at), "status": r.status, "ms": r.ms, "value": r.value,
+                         "detail": r.detail} for r in reversed(results)],
+            "trail": [{"at": show(e.at), "from": e.from_state, "to": e.to_state,
+                       "reason": e.reason} for e in events],
+        }  # fmt: skip

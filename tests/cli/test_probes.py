@@ -25,6 +25,10 @@ def test_probe_add_run_list(contract: str, cli, monkeypatch, tmp_path: Path) -> 
         code, out, _ = cli("probe", "list")
         assert code == 0 and "oa-web" in out and "ok" in out
         assert web.url not in out and str(web.port) not in out
+        code, out, _ = cli("probe", "show", "oa-web", "--json")
+        shown = json.loads(out)
+        assert code == 0 and shown["results"][0]["status"] == "pass"
+        assert [e["to"] for e in shown["trail"]] == ["unknown", "ok"]
         code, _out, err = cli("probe", "availability", "--from", "2026-11-31", "--to", "x")
         assert code == 2 and "--from" in err
 
