@@ -48,3 +48,20 @@ def test_an_oa_backup_from_the_form(prefect_server: str, contract: str) -> None:
     assert bad.is_failed() and not bad.is_crashed()
     assert bad.message.startswith("失败 Failed:") and "restore_minutes" in bad.message
     assert [r["kind"] for r in list_records("OA-2026")] == ["backup"]
+
+
+def test_an_address_in_a_prefect_secret_block(prefect_server: str, contract: str) -> None:
+    from prefect.blocks.system import Secret
+
+    from changeflow.tasks.probes import add_target, probe_round
+
+    with HttpTarget() as web:
+        Secret(value=web.url).save("cf-probe-oa-url", overwrite=True)
+        add_target(name="oa-web", kind="http", secret="block:cf-probe-oa-url",
+                   contract="OA-2026")  # fmt: skip
+        out = probe_round(notify=False)
+        assert out["results"][0]["status"] == "pass", out["results"]
+        add_target(name="oa-web-2", kind="http", secret="block:cf-probe-missing",
+                   contract="OA-2026")  # fmt: skip
+        missing = {r["probe"]: r for r in probe_round(notify=False)["results"]}["oa-web-2"]
+        assert missing["status"] == "error" and "cf-probe-missing" in missing["detail"]
