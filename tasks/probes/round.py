@@ -150,6 +150,23 @@ def _title(t: ProbeTarget) -> str:
         f"{system} {problem} (found by a probe)")  # fmt: skip
 
 
+REPORTER = ("自动探测", "automatic probe")
+
+
+def _reported(s: Any, contract_id: int, since: datetime, reporter: str, mark: str) -> Fault | None:
+    """The fault this probe reported for this run of failures, if it did."""
+    return s.scalar(
+        select(Fault)
+        .join(Request, Request.id == Fault.request_id)
+        .where(
+            Fault.contract_id == contract_id,
+            Fault.reporter == reporter,
+            Fault.reported_at == since,
+            Request.description.contains(mark, autoescape=True),
+        )
+    )
+
+
 def _open(tid: int, now: datetime) -> dict[str, Any] | None:
     """Report the fault of a target in ``opening`` (or adopt the one it reported before a
     crash), then link it, mark the target down and queue the notice."""
@@ -162,24 +179,25 @@ def _open(tid: int, now: datetime) -> dict[str, Any] | None:
         conf = probe_settings(t.contract)
         p = effective(t.kind, conf, t.params)
         name, since, code = t.name, t.first_failed_at, t.contract.code
-        tag = f"probe:{name}"
-        adopted = s.scalar(select(Fault.id).where(
-            Fault.contract_id == t.contract_id, Fault.reporter == tag,
-            Fault.reported_at == since))  # fmt: skip
         sev, title, detail, fails = severity_of(t, p), _title(t), t.last_detail, t.fails
+        lang = get_settings().lang
+        system = pick(PROBE_SYSTEMS.get(t.system, (t.system, t.system)), lang)
+        reporter = pick(REPORTER, lang)  # the fault record shows these two: no probe ids
+        mark = f"Probe {name}:"  # the description says which probe (adoption finds it by it)
+        adopted = _reported(s, t.contract_id, since, reporter, mark)
     if adopted is None:
+        local = since.astimezone(get_settings().tz)
         report_fault(
-            severity=sev, title=title, reported_at=since, system=t.system,
-            description=f"{fails} failures in a row since {show(since)}: {detail}",
-            reporter=tag, contract=code, actor=ACTOR, channel="flow",
+            severity=sev, title=title, reported_at=since, system=system,
+            description=f"自动探测 {name}：{local:%Y-%m-%d %H:%M} 起连续 {fails} 次失败。 "
+                        f"{mark} {fails} failures in a row since {show(since)}: {detail}",
+            reporter=reporter, contract=code, actor=ACTOR, channel="flow",
             source=f"probe {name}", now=now,
         )  # fmt: skip
     with transaction() as s:
         t = s.get(ProbeTarget, tid)
         assert t is not None
-        fault = s.scalar(select(Fault).where(
-            Fault.contract_id == t.contract_id, Fault.reporter == tag,
-            Fault.reported_at == since))  # fmt: skip
+        fault = _reported(s, t.contract_id, since, reporter, mark)
         assert fault is not None
         key = s.scalar(select(Request.key).where(Request.id == fault.request_id))
         t.fault_id = fault.id

@@ -134,8 +134,9 @@ def test_a_round_that_died_before_linking_adopts_its_fault(
     monkeypatch.setenv("CF_P_DIR", str(folder))
     add_target(name="dir", kind="backup-dir", secret="env:CF_P_DIR", contract="OA-2026")
     since = NOW - dt.timedelta(minutes=15)
-    report_fault(severity="non_crash", title="备份文件过期", reported_at=since,
-                 reporter="probe:dir", contract="OA-2026", now=NOW)  # fmt: skip
+    report_fault(severity="non_crash", title="备份备份文件过期（自动探测发现）", reported_at=since,
+                 reporter="自动探测", description="Probe dir: 3 failures in a row",
+                 contract="OA-2026", now=NOW)  # fmt: skip
     with transaction() as s:  # as a round that died between the report and the link
         t = s.scalar(select(ProbeTarget))
         t.state, t.fails, t.first_failed_at = "opening", 3, since

@@ -208,9 +208,13 @@ def _check_month(servers, robot, env) -> None:
             select(Fault, Request).join(Request, Request.id == Fault.request_id)
             .order_by(Fault.reported_at)
         ).all()  # fmt: skip
-        faults = {f.reporter.removeprefix("probe:"): [] for f, _r in rows}
+        # which probe opened which fault: the 'down' notice ties them
+        opened_by = {n.fault_id: n.target.name for n in s.scalars(
+            select(ProbeNotice).where(ProbeNotice.kind == "down"))}  # fmt: skip
+        faults: dict[str, list] = {}
         for f, r in rows:
-            faults[f.reporter.removeprefix("probe:")].append((f, r))
+            assert f.reporter == "自动探测" and f"Probe {opened_by[f.id]}:" in r.description
+            faults.setdefault(opened_by[f.id], []).append((f, r))
         # the right faults, once each, clocks from the first failure of the run
         detected = {name: [f.reported_at.astimezone(TZ) for f, _r in fs]
                     for name, fs in faults.items()}  # fmt: skip
@@ -225,7 +229,7 @@ def _check_month(servers, robot, env) -> None:
         for f, r in faults["oa-web"]:
             assert f.severity == "crash"
             assert f.response_due == f.reported_at + dt.timedelta(minutes=30)
-            assert "OA" in r.title
+            assert "OA" in r.title and f.system == "OA 系统"  # as the fault record shows it
         for name in ("oa-cert", "oa-db", "mail-smtp", "oa-backup-dir", "oa-restore-test"):
             assert [f.severity for f, _r in faults[name]] == ["non_crash"]
         # every recovery noted on its fault, once
