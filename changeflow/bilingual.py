@@ -184,3 +184,25 @@ BOARD_WORDS: dict[str, Pair] = {
     "reject": ("不批准", "not approved"),
     "intake": ("任务书已录入", "task book taken in"),
 }
+
+# --- probes that watch the client's systems (tasks/probes) -------------------------------
+# the client's system a probe watches
+PROBE_SYSTEMS: dict[str, Pair] = {
+    "oa": ("OA 系统", "OA application"),
+    "database": ("数据库", "database"),
+    "mail": ("邮件服务器", "mail server"),
+    "storage": ("文件存储", "file storage"),
+    "backup": ("备份", "backup"),
+}
+# what a failing probe of each kind means (the fault's title)
+PROBE_PROBLEMS: dict[str, Pair] = {
+    "http": ("无响应", "not answering"),
+    "tls": ("证书即将到期", "certificate about to expire"),
+    "smtp": ("SMTP 服务无响应", "SMTP not answering"),
+    "imap": ("IMAP 服务无响应", "IMAP not answering"),
+    "db": ("数据库连接或查询失败", "database connection or query failing"),
+    "backup-dir": ("备份文件过期", "backup files out of date"),
+    "backup-log": ("备份超期未做", "backup overdue"),
+    "restore-log": ("恢复测试超期未做", "restore test overdue"),
+}
+PROBE_NOTICES: dict[str, Pair] = {"down": ("故障", "down"), "recovered": ("恢复", "recovered")}

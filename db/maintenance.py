@@ -50,9 +50,9 @@ class Fault(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # the rule in force when reported (minutes, clock always|service, warning fraction)
     response_minutes: Mapped[int] = mapped_column(Integer)
-    response_clock: Mapped[str] = mapped_column(String(10))
+    response_clock: Mapped[str] = mapped_column(String(20))  # always|service|working-days
     onsite_minutes: Mapped[int] = mapped_column(Integer)
-    onsite_clock: Mapped[str] = mapped_column(String(10))
+    onsite_clock: Mapped[str] = mapped_column(String(20))
     warn_at: Mapped[Decimal] = mapped_column(Exact)
     # current due times (pauses included); NULL while a pause is open
     response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)

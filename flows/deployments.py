@@ -28,6 +28,7 @@ from . import (
     money,
     ops,
     plan,
+    probes,
     steps,
     sync,
     weekly,
@@ -243,6 +244,21 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         "每 5 分钟检查响应时限：到 80% 预警、超时通知值班人员，各一次。 Warn the duty staff "
         "at 80% of a clock and at the breach, once each.",
         EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        probes.probe_round,
+        "probe-round",
+        "每 5 分钟探测客户系统（OA、证书、邮件、数据库、备份）：连续失败开故障单并通知值班人员"
+        "一次，恢复时记入故障单。 Every 5 minutes, probe the client's systems; N failures in a "
+        "row open a fault and tell the duty staff once; the recovery is noted on the fault.",
+        EVERY_FIVE_MINUTES,
+    ),
+    Deployment(
+        probes.oa_backup,
+        "oa-backup",
+        "登记客户 OA 系统的一次备份或恢复测试（内容、位置、时间、核验人、恢复用时）。 Record a "
+        "backup of the client's OA system or a restore test of one.",
+        titles={"entry": "OA 系统备份 OA backup"},
     ),
     Deployment(
         maintenance.dispatch,

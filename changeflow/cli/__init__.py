@@ -25,6 +25,7 @@ from changeflow.cli import (
     ops,
     payments,
     planning,
+    probes,
     up,
     weekly,
 )
@@ -38,8 +39,8 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "board", "calendar", "staff", "plan", "plan-batch",
     "approve", "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo",
     "sync", "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault",
-    "dispatch", "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor",
-    "up", "demo",
+    "dispatch", "runlog", "probe", "oabackup", "sla", "fee", "settlement", "secret", "backup",
+    "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 
@@ -88,6 +89,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     delivery.register,  # test, golive, acceptance, accept, docs
     weekly.register,  # report weekly
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
+    probes.register,  # probe, oabackup
     payments.register,  # fee, settlement
     ops.register,  # backup, restore, doctor
     up.register,  # up
