@@ -18,28 +18,13 @@ from pydantic import Field
 from changeflow.bilingual import BOARD_CHANNELS, BOARD_WORDS, REQUEST_STATES, both
 from changeflow.mdtext import md
 
-from .common import artifact_key, docs_base, next_line, outcome, publish_markdown
+from .common import artifact_key, next_line, outcome, publish_board, publish_markdown
 from .forms import flow
 
 
 def label_both(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     pair = table.get(key)
     return both(pair, lang) if pair else key
-
-
-def publish_board() -> str | None:
-    """Render the board and publish it under its key; the warning line if it could not be
-    (the step that called it has recorded its work already)."""
-    from changeflow.tasks.board import BOARD_KEY, board_markdown
-
-    try:
-        text = board_markdown(docs_url=docs_base())
-        publish_markdown(BOARD_KEY, text + next_line("board", "刷新 / refresh:"), "看板 Board")
-    except Exception as exc:  # the board is a view: never fail a step for it
-        line = f"看板未刷新 Board not refreshed: {type(exc).__name__}: {exc}"[:300]
-        print(line)
-        return line
-    return None
 
 
 @flow(name="board", flow_run_name="看板 board", log_prints=True)

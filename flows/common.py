@@ -166,8 +166,6 @@ def outcome(line: str, data: Any = None, name: str | None = None, board: bool = 
     if name:
         rename_run(name)
     if board:
-        from .board import publish_board
-
         publish_board()
     print(line)
     return Completed(message=line, data=data)
@@ -254,3 +252,18 @@ AT_FIELD: dict[str, Any] = {
     "title": f"{AT_LABEL}（YYYY-MM-DD HH:MM，北京时间，例 2026-11-20 17:00；空 = 现在 now）",
     "max_length": 40,
 }
+
+
+def publish_board() -> str | None:
+    """Render the board and publish it under its key; the warning line if it could not be
+    (the step that called it has recorded its work already)."""
+    from changeflow.tasks.board import BOARD_KEY, board_markdown
+
+    try:
+        text = board_markdown(docs_url=docs_base())
+        publish_markdown(BOARD_KEY, text + next_line("board", "刷新 / refresh:"), "看板 Board")
+    except Exception as exc:  # the board is a view: never fail a step for it
+        line = f"看板未刷新 Board not refreshed: {type(exc).__name__}: {exc}"[:300]
+        print(line)
+        return line
+    return None
