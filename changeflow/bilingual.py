@@ -134,3 +134,12 @@ EMERGENCY_CLASSES: dict[str, Pair] = {
     "database-damage": ("数据库损坏", "Database damage"),
     "mail-fault": ("邮件服务器故障", "Mail server fault"),
 }
+# a person's roles as a contact list shows them
+PERSON_ROLES: dict[str, Pair] = {
+    "project_lead": ("项目负责人", "project lead"),
+    "analyst": ("需求分析", "analyst"),
+    "developer": ("开发", "developer"),
+    "tester": ("测试", "tester"),
+    "engineer": ("维护工程师", "maintenance engineer"),
+    "it_admin": ("信息管理员", "IT administrator"),
+}
