@@ -37,7 +37,8 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
     "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
     "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
-    "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up", "demo",
+    "runlog", "maintplan", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor",
+    "up", "demo",
 ]  # fmt: skip
 
 
