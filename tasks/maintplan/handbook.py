@@ -100,6 +100,11 @@ def backup_lines(s: Any, mp: Any, lang: str) -> list[str]:
             if zh
             else f"Backup target: {name} ({x.address}), owner at the client {x.owner}."
         )
+    h, d = mp.backup_max_age_hours, mp.restore_test_days
+    out.append(pick((f"备份要求：最近一次成功备份不得早于 {h} 小时前；"
+                     f"每 {d} 天内至少做一次恢复测试。",
+                     f"What is required: the newest good backup less than {h} hours old; a"
+                     f" restore test at least once every {d} days."), lang))  # fmt: skip
     out.append(
         pick(
             (
