@@ -68,7 +68,7 @@ def test_plan_document_signed_and_doctored(contract: str, cli, tmp_path: Path) -
                   "date": str(today_local())}, CONFIRM_FIELDS)  # fmt: skip
     [item] = process_inbox(settle_seconds=0).items
     assert item.outcome == "decision", item.detail
-    zh = [v for v in list_plan_documents("OA-2026") if v["lang"] == "zh-CN"][0]
+    zh = next(v for v in list_plan_documents("OA-2026") if v["lang"] == "zh-CN")
     assert (zh["state"], zh["signer"], zh["remarks"]) == ("agreed", "王芳", "同意按计划执行")
     assert (
         stored(zh["signed_document"]).read_bytes()
