@@ -16,7 +16,14 @@ Layers inside go one way: catalogue < plan < checks < documents < handbook.
 from __future__ import annotations
 
 from .catalogue import DEFAULT_CHECKS, FREQUENCIES, KINDS, SYSTEM_KINDS, THRESHOLDS, is_due
-from .checks import due_checks, due_rows, parse_result, record_check, system_name
+from .checks import (
+    due_checks,
+    due_rows,
+    parse_result,
+    record_check,
+    system_name,
+    visit_check_rows,
+)
 from .plan import find_plan, load_plan, parse_plan, plan_view, show_plan
 
 __all__ = [
@@ -36,4 +43,5 @@ __all__ = [
     "record_check",
     "show_plan",
     "system_name",
+    "visit_check_rows",
 ]

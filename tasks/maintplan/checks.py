@@ -254,3 +254,20 @@ def record_check(
             "order": o.number, "check": c.code, "day": day, "result": res, "value": value,
             "note": note, "engineer": name, "fault": fault.key if fault else None,
         }  # fmt: skip
+
+
+def visit_check_rows(s: Any, order: Any, lang: str) -> list[dict[str, Any]]:
+    """The rows a visit's dispatch order shows: each check due that day, its result once
+    recorded (blank before); none without a plan."""
+    from changeflow.db.maintplan import MaintPlan
+
+    if s is None:
+        return []
+    mp = s.scalar(select(MaintPlan).where(MaintPlan.contract_id == order.contract_id))
+    if mp is None:
+        return []
+    rows = due_rows(s, mp, order_day(order), lang, order.id)
+    sep = "；" if lang is None or lang.startswith("zh") else "; "
+    return [{"system": r["system"], "check": r["check"], "threshold": r["threshold"],
+             "result": pick(CHECK_RESULTS[r["result"]], lang) if r["result"] else "",
+             "value": sep.join(x for x in (r["value"], r["note"]) if x)} for r in rows]  # fmt: skip

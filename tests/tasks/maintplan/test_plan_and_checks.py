@@ -25,6 +25,17 @@ def _load(any_db_url: str) -> None:
     load_contract_file(EXAMPLES / "contract.yaml")
 
 
+def _check_table(rel: str) -> list[list[str]]:
+    import docx
+
+    from tests.support.maintenance import stored
+
+    for t in docx.Document(str(stored(rel))).tables:
+        if t.rows[0].cells[0].text == "系统" and t.rows[0].cells[1].text == "检查项目":
+            return [[c.text for c in row.cells] for row in t.rows[1:]]
+    raise AssertionError("no check table")
+
+
 def test_due_by_frequency() -> None:
     from changeflow.tasks.maintplan import is_due
 
@@ -71,6 +82,9 @@ def test_visit_checks_recorded_abnormal_opens_fault(any_db_url: str, tmp_path: P
     assert [c["code"] for c in v["systems"][3]["checks"]] == ["files-disk"]
     assert not mp.load_plan(EXAMPLES / "maintplan.yaml")["changed"]  # same content: nothing
     o = mt.create_dispatch(kind="weekly-visit", planned_start="2026-11-25 14:00", staff=["张伟"])
+    # the order the engineer takes along lists the checks due, results blank
+    planned = _check_table(o["document"])
+    assert ["OA 办公系统", "服务运行状态", "服务运行，页面和登录正常", "", ""] in planned
     due = mp.due_checks(o["number"])
     codes = [r["code"] for r in due["checks"]]
     # nothing done before: every check is due, every-visit ones first
@@ -108,6 +122,13 @@ def test_visit_checks_recorded_abnormal_opens_fault(any_db_url: str, tmp_path: P
         order = s.scalar(select(DispatchOrder).where(DispatchOrder.number == o["number"]))
         assert [link.request.key for link in order.links] == [bad["fault"]]
         assert s.scalar(select(DispatchLink.id)) is not None
+    # the order as done lists each result
+    done = mt.complete_dispatch(o["number"], actual_start="2026-11-25 14:00",
+                                actual_end="2026-11-25 17:00")  # fmt: skip
+    rows = _check_table(done["document"])
+    assert ["OA 办公系统", "服务运行状态", "服务运行，页面和登录正常", "异常",
+            "HTTP 502；登录页打不开"] in rows  # fmt: skip
+    assert len(rows) == len(codes)
     # the run log of the day: the engineer's entry has each result; backups verified
     [entry] = mt.list_run_log("OA-2026", date(2026, 11, 25), date(2026, 11, 25))["entries"]
     assert entry["author"] == "张伟" and entry["backups_verified"]
