@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
+from . import (
+    approval,
+    delivery,
+    intake,
+    mail,
+    maintenance,
+    maintplan,
+    money,
+    ops,
+    plan,
+    steps,
+    sync,
+    weekly,
+)
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -223,6 +236,13 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         steps.run_log_add,
         "run-log-add",
         "填写某服务日的运行日志。 The run log of one service day.",
+    ),
+    Deployment(
+        maintplan.maintplan_check,
+        "maintplan-check",
+        "登记上门巡检某项的结果（正常/异常、读数、说明），异常即开故障。 Record one check's result"
+        " on a visit; an abnormal one opens a fault.",
+        titles={"entry": "巡检结果 Check result"},
     ),
     Deployment(
         maintenance.sla_watch,
