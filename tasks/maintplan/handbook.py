@@ -225,6 +225,15 @@ def _month(month: str, source: str) -> tuple[date, date]:
     return first, last
 
 
+def _days_line(days: list[date], lang: str) -> str:
+    """Days of one month in words: 共 3 天：2日、3日、4日 / 3 days: 2, 3, 4."""
+    if not days:
+        return pick(("无", "none"), lang)
+    if is_zh(lang):
+        return f"共 {len(days)} 天：" + "、".join(f"{d.day}日" for d in days)
+    return f"{len(days)} days: " + ", ".join(str(d.day) for d in days)
+
+
 def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[str, Any]:
     from changeflow.db.maintenance import DispatchOrder
     from changeflow.db.maintplan import CheckResult
@@ -268,7 +277,8 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
     abnormal = sum(1 for r in results if r.result == "abnormal")
     sep = "、" if zh else ", "
     return {
-        "month": first.strftime("%Y-%m"), "contract": f"{k.code} {k.title}",
+        "month": f"{first.year}年{first.month}月" if zh else first.strftime("%B %Y"),
+        "contract": f"{k.code} {k.title}",
         "client": k.client.name, "days": days, "visits": visits,
         "s": {"days": len({d["day"] for d in days}),
               "checks": f"{len(results)}（{len(results) - abnormal}/{abnormal}）" if zh
@@ -277,8 +287,7 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
                   pick(("已核验", "verified"), lang))}),
               "faults": sep.join(r.fault_request.key for r in results if r.fault_request)
               or pick(("无", "none"), lang),
-              "missing": sep.join(d.strftime("%m-%d") for d in missing)
-              or pick(("无", "none"), lang)},
+              "missing": _days_line(missing, lang)},
     }  # fmt: skip
 
 
