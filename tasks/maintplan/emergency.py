@@ -51,7 +51,7 @@ MEASURES: dict[str, tuple[str, tuple[str, ...], Pair, list[Pair]]] = {
           " answer."),
          ("检查邮件队列、磁盘空间和证书有效期，清理积压或损坏的队列。",
           "Check the mail queue, disk space and certificate; clear stuck or damaged queues."),
-         ("检查域名解析（MX 记录）和外发是否被对方拒收。",
+         ("检查域名解析中的邮件交换记录，以及外发邮件是否被对方拒收。",
           "Check the DNS (MX) records and whether outgoing mail is refused by others."),
          ("重启邮件服务并发送测试邮件验证收发；必要时从备份恢复邮件配置。",
           "Restart the mail service and send test mail both ways; restore the configuration"
