@@ -68,7 +68,7 @@ def _plan_checks(order: Any, lang: str) -> list[dict[str, Any]]:
         return []
     from sqlalchemy.orm import object_session
 
-    from ..maintplan import visit_check_rows
+    from .visit_checks import visit_check_rows
 
     return visit_check_rows(object_session(order), order, lang)
 

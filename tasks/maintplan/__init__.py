@@ -1,7 +1,8 @@
 """The maintenance plan (日常维护服务计划) of a contract, one room:
 
-- ``catalogue``: the kinds of check, their default frequency and threshold per system kind,
-  and when a check is due;
+- ``catalogue``: the kinds of check, their default frequency and threshold per system kind
+  (when a check is due, and the rows a visit's dispatch order lists, are in
+  ``tasks.maintenance.visit_checks``: the dispatch order reads them);
 - ``plan``: the lead's YAML file checked and loaded (systems, checks), read back;
 - ``checks``: the checks due on a visit and each result recorded against its dispatch order
   (an abnormal one opens a fault linked to the order; every result feeds the run log);
@@ -15,15 +16,9 @@ Layers inside go one way: catalogue < plan < checks < documents < handbook.
 
 from __future__ import annotations
 
+from ..maintenance.visit_checks import due_rows, system_name, visit_check_rows
 from .catalogue import DEFAULT_CHECKS, FREQUENCIES, KINDS, SYSTEM_KINDS, THRESHOLDS, is_due
-from .checks import (
-    due_checks,
-    due_rows,
-    parse_result,
-    record_check,
-    system_name,
-    visit_check_rows,
-)
+from .checks import due_checks, parse_result, record_check
 from .plan import find_plan, load_plan, parse_plan, plan_view, show_plan
 
 __all__ = [

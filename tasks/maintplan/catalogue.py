@@ -1,16 +1,13 @@
 """The check catalogue: what each kind of system is checked for by default, how often, what
-is normal; and when a check is due (by its frequency and the last day it was done).
-
-A check of frequency ``visit`` is due on every visit; ``weekly`` when it was not done in
-the seven days before; ``monthly`` when it was not done in the day's calendar month;
-``quarterly`` when not in the day's calendar quarter.
+is normal. When a check is due (``is_due``) is in ``tasks.maintenance.visit_checks``, which
+the dispatch order's document reads too.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from changeflow.bilingual import CHECK_FREQUENCIES, CHECK_KINDS, PLAN_SYSTEM_KINDS, Pair
+
+from ..maintenance.visit_checks import is_due
 
 SYSTEM_KINDS = tuple(PLAN_SYSTEM_KINDS)
 FREQUENCIES = tuple(CHECK_FREQUENCIES)
@@ -45,24 +42,5 @@ DEFAULT_CHECKS: dict[str, list[tuple[str, str]]] = {
     "backup": [("backup", "visit"), ("restore-test", "quarterly")],
 }  # fmt: skip
 
-# the order the frequencies are shown in
-FREQUENCY_ORDER = {f: i for i, f in enumerate(FREQUENCIES)}
 
-
-def _quarter(d: date) -> tuple[int, int]:
-    return d.year, (d.month - 1) // 3
-
-
-def is_due(frequency: str, last: date | None, day: date) -> bool:
-    """Whether a check of ``frequency`` last done on ``last`` is due on ``day``."""
-    if frequency == "visit" or last is None:
-        return True
-    if last > day:
-        return False
-    if frequency == "weekly":
-        return last <= day - timedelta(days=7)
-    if frequency == "monthly":
-        return (last.year, last.month) != (day.year, day.month)
-    if frequency == "quarterly":
-        return _quarter(last) != _quarter(day)
-    raise ValueError(frequency)
+__all__ = ["DEFAULT_CHECKS", "FREQUENCIES", "KINDS", "SYSTEM_KINDS", "THRESHOLDS", "is_due"]

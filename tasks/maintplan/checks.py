@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from changeflow.bilingual import CHECK_KINDS, CHECK_RESULTS, pick
 from changeflow.db.session import transaction
@@ -23,7 +23,7 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..directory import find_staff
 from ..inputs import clean_text
-from .catalogue import FREQUENCY_ORDER, is_due
+from ..maintenance.visit_checks import due_rows, order_day, system_name
 from .plan import find_plan
 
 RESULT_WORDS = {
@@ -43,60 +43,6 @@ def parse_result(raw: str, source: str, field: str = "result") -> str:
     raise InputError(source, field, f"'{raw}' is not 正常 (normal) or 异常 (abnormal)")
 
 
-def system_name(system: Any, lang: str | None) -> str:
-    """A system as a client reads it: its name in the language, else its kind."""
-    from changeflow.bilingual import PLAN_SYSTEM_KINDS, is_zh
-
-    own = system.name if is_zh(lang) else (system.name_en or "")
-    return own or pick(PLAN_SYSTEM_KINDS[system.kind], lang)
-
-
-def last_done(s: Any, check_ids: list[int], before: date) -> dict[int, date]:
-    """Each check's last day done before ``before``."""
-    from changeflow.db.maintplan import CheckResult
-
-    if not check_ids:
-        return {}
-    q = (
-        select(CheckResult.check_id, func.max(CheckResult.day))
-        .where(CheckResult.check_id.in_(check_ids), CheckResult.day < before)
-        .group_by(CheckResult.check_id)
-    )
-    return {cid: d for cid, d in s.execute(q)}
-
-
-def due_rows(s: Any, mp: Any, day: date, lang: str | None, order_id: int | None = None,
-             ) -> list[dict[str, Any]]:  # fmt: skip
-    """The checks due on ``day``, most frequent first, each with its last day done and (for
-    an order) the result recorded on it."""
-    from changeflow.db.maintplan import CheckResult
-
-    checks = [c for c in mp.checks if c.active]
-    last = last_done(s, [c.id for c in checks], day)
-    done: dict[int, Any] = {}
-    if order_id is not None:
-        for r in s.scalars(select(CheckResult).where(CheckResult.order_id == order_id)):
-            done[r.check_id] = r
-    rows = []
-    for c in checks:
-        if not is_due(c.frequency, last.get(c.id), day) and c.id not in done:
-            continue
-        r = done.get(c.id)
-        rows.append({
-            "code": c.code,
-            "system": system_name(c.system, lang),
-            "check": pick(CHECK_KINDS[c.kind], lang),
-            "frequency": c.frequency,
-            "threshold": c.threshold if lang is None or lang.startswith("zh") else c.threshold_en,
-            "last": last.get(c.id),
-            "result": r.result if r else None,
-            "value": r.value if r else "",
-            "note": r.note if r else "",
-        })  # fmt: skip
-    rows.sort(key=lambda x: FREQUENCY_ORDER[x["frequency"]])
-    return rows
-
-
 def _order(s: Any, number: str) -> Any:
     from changeflow.db.maintenance import DispatchOrder
 
@@ -104,11 +50,6 @@ def _order(s: Any, number: str) -> Any:
     if order is None:
         raise NotFoundError(f"no dispatch order {number} (see: changeflow dispatch list)")
     return order
-
-
-def order_day(order: Any) -> date:
-    tz = get_settings().tz
-    return (order.actual_start or order.planned_start).astimezone(tz).date()
 
 
 def due_checks(order: str | None = None, *, day: str | date | None = None,
@@ -254,20 +195,3 @@ def record_check(
             "order": o.number, "check": c.code, "day": day, "result": res, "value": value,
             "note": note, "engineer": name, "fault": fault.key if fault else None,
         }  # fmt: skip
-
-
-def visit_check_rows(s: Any, order: Any, lang: str) -> list[dict[str, Any]]:
-    """The rows a visit's dispatch order shows: each check due that day, its result once
-    recorded (blank before); none without a plan."""
-    from changeflow.db.maintplan import MaintPlan
-
-    if s is None:
-        return []
-    mp = s.scalar(select(MaintPlan).where(MaintPlan.contract_id == order.contract_id))
-    if mp is None:
-        return []
-    rows = due_rows(s, mp, order_day(order), lang, order.id)
-    sep = "；" if lang is None or lang.startswith("zh") else "; "
-    return [{"system": r["system"], "check": r["check"], "threshold": r["threshold"],
-             "result": pick(CHECK_RESULTS[r["result"]], lang) if r["result"] else "",
-             "value": sep.join(x for x in (r["value"], r["note"]) if x)} for r in rows]  # fmt: skip

@@ -142,8 +142,15 @@ def plan_document(contract: str | None = None, *, lang: str | None = None,
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
         title = pick(("日常维护服务计划 ", "Maintenance Plan "), lang) + k.code
-        data = render(KIND, {**plan_context(mp, lang, as_of), "version": version}, lang=lang,
-                      title=title, subject=k.code, author=_people(k.our_lead), finish=sign)
+        data = render(
+            KIND,
+            {**plan_context(mp, lang, as_of), "version": version},
+            lang=lang,
+            title=title,
+            subject=k.code,
+            author=_people(k.our_lead),
+            finish=sign,
+        )
         doc = store_issued(s, data, subject=k.code, kind=KIND, version=version, lang=lang,
                            meta={"contract": k.code, "statement": subject})  # fmt: skip
         st = PlanDocument(subject=subject, kind=KIND, contract=k, version=version, lang=lang,
