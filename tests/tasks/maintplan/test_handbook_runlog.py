@@ -32,6 +32,15 @@ def _month(cli) -> None:
                              ("oa-disk", "正常", "62%")):  # fmt: skip
         mp.record_check(o["number"], code, result=res, value=value, engineer="张伟",
                         at="2026-11-25 14:30")  # fmt: skip
+    code, out, err = cli("maintplan", "due", o["number"], "--json")
+    assert code == 0, err
+    assert [r["code"] for r in json.loads(out)["checks"] if r["result"]] == [
+        "oa-disk", "backup-backup", "backup-restore-test"]  # fmt: skip
+    code, out, err = cli("maintplan", "show")
+    assert code == 0 and "Maintenance plan OA-2026" in out, err
+    code, out, err = cli("maintplan", "show", "--json")
+    assert code == 0, err
+    assert json.loads(out)["systems"][2]["checks"][1]["code"] == "mail-mail-queue"
     code, out, err = cli("maintplan", "check", o["number"], "mail-mail-queue", "--result", "异常",
                          "--value", "积压 320 封", "--note", "外发被拒收", "--engineer", "张伟",
                          "--at", "2026-11-25 15:00", "--json")  # fmt: skip
