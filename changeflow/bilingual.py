@@ -206,3 +206,51 @@ PROBE_PROBLEMS: dict[str, Pair] = {
     "restore-log": ("恢复测试超期未做", "restore test overdue"),
 }
 PROBE_NOTICES: dict[str, Pair] = {"down": ("故障", "down"), "recovered": ("恢复", "recovered")}
+
+# --- the maintenance plan (日常维护服务计划, tasks.maintplan) --------------------------------
+# the kinds of the client's systems a plan looks after
+PLAN_SYSTEM_KINDS: dict[str, Pair] = {
+    "application": ("OA 应用系统", "OA application"),
+    "database": ("数据库", "Database"),
+    "mail": ("邮件服务器", "Mail server"),
+    "storage": ("文件存储", "File storage"),
+    "backup": ("备份目标", "Backup target"),
+}
+# how often a check is done
+CHECK_FREQUENCIES: dict[str, Pair] = {
+    "visit": ("每次上门", "every visit"),
+    "weekly": ("每周", "weekly"),
+    "monthly": ("每月", "monthly"),
+    "quarterly": ("每季度", "quarterly"),
+}
+# the catalogue of checks
+CHECK_KINDS: dict[str, Pair] = {
+    "service": ("服务运行状态", "Service status"),
+    "disk": ("磁盘空间", "Disk space"),
+    "logs": ("日志空间与错误日志", "Log space and error logs"),
+    "db-health": ("数据库运行状况", "Database health"),
+    "db-size": ("数据库容量", "Database size"),
+    "mail-queue": ("邮件队列", "Mail queue"),
+    "backup": ("备份是否成功", "Backup success"),
+    "restore-test": ("备份恢复测试", "Restore test"),
+    "security-updates": ("安全更新", "Security updates"),
+    "accounts": ("用户账号审查", "Accounts review"),
+    "certificate": ("证书有效期", "Certificate expiry"),
+}
+# a check's result
+CHECK_RESULTS: dict[str, Pair] = {"normal": ("正常", "normal"), "abnormal": ("异常", "abnormal")}
+# the fault classes the contract names, for the emergency measures
+EMERGENCY_CLASSES: dict[str, Pair] = {
+    "server-crash": ("服务器崩溃", "Server crash"),
+    "database-damage": ("数据库损坏", "Database damage"),
+    "mail-fault": ("邮件服务器故障", "Mail server fault"),
+}
+# a person's roles as a contact list shows them
+PERSON_ROLES: dict[str, Pair] = {
+    "project_lead": ("项目负责人", "project lead"),
+    "analyst": ("需求分析", "analyst"),
+    "developer": ("开发", "developer"),
+    "tester": ("测试", "tester"),
+    "engineer": ("维护工程师", "maintenance engineer"),
+    "it_admin": ("信息管理员", "IT administrator"),
+}

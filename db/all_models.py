@@ -6,6 +6,7 @@ from . import (
     delivery,  # noqa: F401
     git,  # noqa: F401
     maintenance,  # noqa: F401
+    maintplan,  # noqa: F401
     models,  # noqa: F401
     money,  # noqa: F401
     planning,  # noqa: F401

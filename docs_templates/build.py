@@ -17,6 +17,8 @@ from . import (
     tpl_dispatch,
     tpl_fault,
     tpl_golive,
+    tpl_handbook,
+    tpl_maintplan,
     tpl_manual,
     tpl_plan,
     tpl_settlement,
@@ -44,6 +46,9 @@ BUILDERS: dict[str, Builder] = {
     "dispatch": tpl_dispatch.dispatch,
     "sla-report": tpl_slareport.sla_report,
     "settlement": tpl_settlement.settlement,
+    "maintplan": tpl_maintplan.maintplan,
+    "runlog": tpl_maintplan.runlog,
+    "handbook": tpl_handbook.handbook,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -59,6 +64,9 @@ TITLES: dict[str, tuple[str, str]] = {
     "dispatch": tpl_dispatch.TITLE,
     "sla-report": tpl_slareport.TITLE,
     "settlement": tpl_settlement.TITLE,
+    "maintplan": tpl_maintplan.TITLE,
+    "runlog": tpl_maintplan.RUNLOG_TITLE,
+    "handbook": tpl_handbook.TITLE,
 }
 
 

@@ -36,6 +36,11 @@ INFO = [
 ]
 H_WORK = ("一、工作内容", "1. Work content")
 H_DONE = ("二、实际完成情况", "2. Work as done")
+# the maintenance plan's checks due on this visit, with their results once recorded
+CHECKS_INTRO = ("本次到期的巡检项目（依据日常维护服务计划）：",
+                "Checks due on this visit (from the maintenance plan):")
+CHECK_COLS = [("系统", "System"), ("检查项目", "Check"), ("正常标准", "Normal when"),
+              ("结果", "Result"), ("读数与说明", "Value and note")]
 DONE = [
     (("实际开始时间", "Actual start"), "{{ actual_start }}"),
     (("实际结束时间", "Actual end"), "{{ actual_end }}"),
@@ -100,6 +105,12 @@ def dispatch(lang: str) -> DocxDocument:
     cell.add_paragraph("{{ line }}")
     cell.add_paragraph("{%p endfor %}")
     widths(t, [160])
+    doc.add_paragraph("{%p if checks %}")
+    doc.add_paragraph(pick(CHECKS_INTRO, lang)).paragraph_format.keep_with_next = True
+    loop_table(doc, [pick(c, lang) for c in CHECK_COLS], "c", "checks",
+               ["{{ c.system }}", "{{ c.check }}", "{{ c.threshold }}", "{{ c.result }}",
+                "{{ c.value }}"], mm=[30, 30, 50, 16, 34])  # fmt: skip
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(H_DONE, lang), level=1)
     pairs(doc, [(pick(k, lang), v) for k, v in DONE], mm=(55, 105))
     doc.add_paragraph(pick(H_STAFF_TIME, lang))

@@ -25,6 +25,7 @@ from . import (
     intake,
     mail,
     maintenance,
+    maintplan,
     money,
     ops,
     plan,
@@ -237,6 +238,13 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         steps.run_log_add,
         "run-log-add",
         "填写某服务日的运行日志。 The run log of one service day.",
+    ),
+    Deployment(
+        maintplan.maintplan_check,
+        "maintplan-check",
+        "登记上门巡检某项的结果（正常/异常、读数、说明），异常即开故障。 Record one check's result"
+        " on a visit; an abnormal one opens a fault.",
+        titles={"entry": "巡检结果 Check result"},
     ),
     Deployment(
         maintenance.sla_watch,

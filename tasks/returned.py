@@ -15,6 +15,7 @@ from typing import Any
 from .inputs import read_limited
 from .maintenance.dispatch_signoff import record_dispatch_signoff
 from .maintenance.statement import record_statement
+from .maintplan.documents import record_plan
 from .settlement.document import record_settlement
 from .signoff import DecisionResult, Refused, Returned, read_returned, record_returned, signable
 
@@ -27,6 +28,7 @@ RECORDERS: dict[str, Recorder] = {
     "dispatch": record_dispatch_signoff,
     "sla-report": record_statement,
     "settlement": record_settlement,
+    "maintplan": record_plan,
 }
 
 

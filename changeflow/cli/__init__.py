@@ -39,8 +39,8 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "board", "calendar", "staff", "plan", "plan-batch",
     "approve", "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo",
     "sync", "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault",
-    "dispatch", "runlog", "probe", "oabackup", "sla", "fee", "settlement", "secret", "backup",
-    "restore", "doctor", "up", "demo",
+    "dispatch", "runlog", "maintplan", "probe", "oabackup", "sla", "fee", "settlement", "secret",
+    "backup", "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 

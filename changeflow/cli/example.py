@@ -7,6 +7,8 @@ It lays out what the README's walkthrough uses, so every command of it runs as w
   a test command that runs that repository's tests;
 * ``taskbook.docx`` and ``taskbook.yaml``: the client's task book (项目任务书), one content in
   two formats (taking in the second after the first is refused as a duplicate);
+* ``maintplan.yaml``: the maintenance plan (日常维护服务计划) of the client's systems and the
+  checks on each visit (``changeflow maintplan load maintplan.yaml``);
 * ``design.md``: the developers' design notes and user manual (``changeflow docs --notes``);
 * ``oa/``: the client's OA project, a git repository whose history is made on the spot by the
   contract's people: the project on ``main``, and the development of the first request on
@@ -29,7 +31,7 @@ from typing import Any
 from changeflow.errors import InputError
 
 REPO = "oa"
-FILES = ("contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", REPO)
+FILES = ("contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", "maintplan.yaml", REPO)
 
 # Our company (乙方), as the contract names it beside the client.
 CONTRACTOR = {
@@ -145,7 +147,7 @@ def lay_out(folder: Path) -> dict[str, Any]:
     try:
         commits = _history(repo, key)
         made.append(REPO)
-        for name in ("taskbook.docx", "taskbook.yaml"):
+        for name in ("taskbook.docx", "taskbook.yaml", "maintplan.yaml"):
             shutil.copyfile(examples / name, folder / name)
             made.append(name)
         shutil.copyfile(examples / "design-notes.md", folder / "design.md")

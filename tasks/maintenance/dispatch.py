@@ -56,8 +56,21 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         "location": order.location or "-",
         "requests": ", ".join(sorted(link.request.key for link in order.links)) or "-",
         "work_lines": lines,
+        "checks": _plan_checks(order, lang),
         **_done_context(order, zh),
     }
+
+
+def _plan_checks(order: Any, lang: str) -> list[dict[str, Any]]:
+    """A visit's checks due from the maintenance plan (``tasks.maintplan``), with the
+    results recorded on it; none for other orders or without a plan."""
+    if order.kind != "weekly-visit":
+        return []
+    from sqlalchemy.orm import object_session
+
+    from .visit_checks import visit_check_rows
+
+    return visit_check_rows(object_session(order), order, lang)
 
 
 MODE_LABELS = {

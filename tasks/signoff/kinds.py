@@ -52,6 +52,10 @@ KINDS: dict[str, Signable] = {
         "settlement", ("年度服务结算单", "annual service settlement"), "statement", "statement",
         "issued", "agreed", "disputed",
     ),
+    "maintplan": Signable(
+        "maintplan", ("日常维护服务计划", "maintenance plan"), "statement", "statement",
+        "issued", "agreed", "disputed",
+    ),
 }  # fmt: skip
 
 

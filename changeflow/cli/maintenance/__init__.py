@@ -5,6 +5,7 @@
 - ``usage``: ``changeflow contract usage`` (the contract year's service days);
 - ``runlog``: ``changeflow runlog`` (the daily run log, 运行日志);
 - ``sla``: ``changeflow sla`` (the monthly SLA report and statement);
+- ``maintplan``: ``changeflow maintplan`` (the maintenance plan, visit checks, handbook);
 - ``common``: the options they share.
 """
 
@@ -14,6 +15,7 @@ import typer
 
 from .dispatch import dispatch_app
 from .faults import fault_app
+from .maintplan import maintplan_app
 from .runlog import runlog_app
 from .sla import sla_app
 from .usage import contract_group, contract_usage_cmd
@@ -26,3 +28,4 @@ def register(app: typer.Typer) -> None:
     contract_group(app).command("usage")(contract_usage_cmd)
     app.add_typer(runlog_app, name="runlog")
     app.add_typer(sla_app, name="sla")
+    app.add_typer(maintplan_app, name="maintplan")

@@ -27,7 +27,7 @@ def test_example_workspace(folder: Path, cli) -> None:
     assert code == 0, err
     assert "next: changeflow contract load contract.yaml" in out
     assert {p.name for p in folder.iterdir()} >= {
-        "contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", "oa"
+        "contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", "maintplan.yaml", "oa"
     }  # fmt: skip
     spec = yaml.safe_load((folder / "contract.yaml").read_text(encoding="utf-8"))
     k = spec["contracts"][0]

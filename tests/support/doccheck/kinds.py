@@ -94,6 +94,41 @@ OUTLINES: dict[str, list[Part]] = {
              (("甲方确认人", "Confirmed by"), ("处理工程师", "Engineer"))),
     ],
 }  # fmt: skip
+# Kinds the demo does not make yet (the maintenance plan's documents): their outlines, checked
+# by tests/tasks/maintplan/test_pages.py (OUTLINES above is what the demo's documents hold).
+PLAN_OUTLINES: dict[str, list[Part]] = {
+    # 日常维护服务计划: the systems, the check catalogue with frequencies, the client's
+    # confirmation at the start of the contract year
+    "maintplan": [
+        Part("systems", "一、维护对象", "1. The systems maintained", 1,
+             (("甲方负责人", "Owner at the client"),)),
+        Part("checks", "二、巡检项目和频次", "2. Checks and how often", 1,
+             (("频次", "How often"), ("正常标准", "Normal when"))),
+        Part("rules", "三、执行说明", "3. How the plan is carried out"),
+        Part("confirmation", "四、甲方确认", "4. The client's confirmation", 1,
+             (("确认结果", "Result"), ("签字人", "Signed by"))),
+    ],
+    # 维护文档和应急措施: the contract's maintenance documents and emergency measures
+    "handbook": [
+        Part("revisions", "修订记录", "Revision record", 1, (("修订内容", "Change"),)),
+        Part("systems", "一、系统与配置", "1. Systems and configuration", 1,
+             (("配置", "Configuration"),)),
+        Part("contacts", "二、联系人与升级", "2. Contacts and escalation", 1,
+             (("甲方", "Client"), ("乙方", "Contractor"))),
+        Part("routine", "三、日常维护规程", "3. Routine procedures"),
+        Part("backup", "四、备份与恢复", "4. Backup and restore"),
+        Part("emergency", "五、应急措施", "5. Emergency measures"),
+        Part("server-crash", "（一）服务器崩溃", "5.1 Server crash", 2),
+        Part("database-damage", "（二）数据库损坏", "5.2 Database damage", 2),
+        Part("mail-fault", "（三）邮件服务器故障", "5.3 Mail server fault", 2),
+    ],
+    # 运行日志 of a month: the day entries and the checks done on the visits
+    "runlog": [
+        Part("summary", "一、本月概况", "1. The month in brief"),
+        Part("days", "二、每日运行记录", "2. Day by day"),
+        Part("visits", "三、上门巡检结果", "3. Checks on the visits"),
+    ],
+}  # fmt: skip
 
 
 @dataclass
@@ -146,7 +181,7 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
         i = next(i for i, b in enumerate(blocks) if b.text.startswith(DRAFT_MARK))
         if not any(b.text for b in blocks[i + 1 : i + 2]):
             found.append("draft: says it is a draft but lists nothing missing")
-    for part in OUTLINES[kind]:
+    for part in {**OUTLINES, **PLAN_OUTLINES}[kind]:
         head = part.zh if zh else part.en
         at = [i for i, b in enumerate(blocks) if b.heading and b.text.startswith(head)
               and b.heading == part.level]  # fmt: skip
