@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     imap_folder: str = "INBOX"
     imap_processed_folder: str = "changeflow-processed"
     imap_refused_folder: str = "changeflow-refused"
+    imap_kept_folder: str = Field(
+        "changeflow-kept",
+        description="A client's mail without attachment (a question): kept here, forwarded.",
+    )
+    lead_email: str | None = Field(
+        None, description="Our lead's address when a contract names no lead with an email."
+    )
     mailbox_address: str | None = Field(
         None, description="The project mailbox's address: Reply-To of documents we send."
     )
