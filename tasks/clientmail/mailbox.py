@@ -48,7 +48,7 @@ from changeflow.errors import (
     NotFoundError,
     TransitionError,
 )
-from changeflow.settings import get_settings
+from changeflow.settings import get_settings, where_to_set
 
 from ..inputs import MAX_FILE_BYTES
 from .texts import recorded_answer, refused_answer
@@ -142,8 +142,9 @@ def connect() -> Any:
         raise MailNotSetUp(MailNotSetUp.IMAP)
     if not s.imap_user:
         raise ConfigError(
-            "no project mailbox configured: set CHANGEFLOW_IMAP_HOST and CHANGEFLOW_IMAP_USER"
-            " (CHANGEFLOW_IMAP_PASSWORD, _PORT, _SECURITY ssl|starttls|plain, _FOLDER)"
+            "no project mailbox user configured: set"
+            f" {where_to_set('imap_user')} (and imap_password, imap_port, imap_security"
+            " ssl|starttls|plain, imap_folder as needed)"
         )
     password = imap_password() or ""
     cls = {"ssl": MailBox, "starttls": MailBoxStartTls, "plain": MailBoxUnencrypted}[
@@ -153,7 +154,10 @@ def connect() -> Any:
     try:
         box = cls(s.imap_host, s.imap_port_effective, timeout=30)
     except OSError as exc:
-        raise ConfigError(f"project mailbox {where} not reachable: {exc}") from None
+        raise ConfigError(
+            f"project mailbox {where} not reachable: {exc}; check"
+            f" {where_to_set('imap_host', 'imap_port', 'imap_security')}"
+        ) from None
     try:
         box.login(s.imap_user, password, initial_folder=s.imap_folder)
         # imaplib keeps the capabilities announced before login; the server's full list
@@ -164,7 +168,8 @@ def connect() -> Any:
         text = str(exc).replace(password, "***") if password else str(exc)
         raise ConfigError(
             f"project mailbox {where}: login as {s.imap_user} or folder '{s.imap_folder}'"
-            f" failed: {type(exc).__name__}: {text}"
+            f" failed: {type(exc).__name__}: {text}; check"
+            f" {where_to_set('imap_user', 'imap_password', 'imap_folder')}"
         ) from None
     return box
 
