@@ -42,6 +42,8 @@ from .fault_clocks import (
 
 # --- reporting a fault -------------------------------------------------------------------
 
+FAULT_SERIES = "GZ"  # 故障: faults count on their own (GZ-2026-0001), not as requests (CR-…)
+
 
 @dataclass(frozen=True)
 class FaultReport:
@@ -112,11 +114,12 @@ def report_fault(
                 policy = sla.policy_for(k)
                 rule = policy.rule(sev)
                 year = when.astimezone(tz).year
-                key, seq = next_key(s, year)
+                key, seq = next_key(s, year, FAULT_SERIES)
                 req = Request(
                     key=key,
                     year=year,
                     seq=seq,
+                    series=FAULT_SERIES,
                     kind="fault",
                     client=k.client,
                     contract=k,
