@@ -18,7 +18,7 @@ from sqlalchemy import select
 from changeflow.db.lifecycle import FINAL
 from changeflow.db.models import Contract, Person, Request
 from changeflow.db.session import transaction
-from changeflow.errors import ChangeflowError
+from changeflow.errors import ChangeflowError, MailNotSetUp
 from changeflow.settings import get_settings
 
 MAX_TEXT = 8000  # characters of the client's words kept and forwarded
@@ -98,7 +98,8 @@ def forward_to_lead(
     received: str,
 ) -> str:  # fmt: skip
     """Mail the client's words to our lead once (key ``mailbox-forward:<claim>``), Reply-To
-    the client: 'sent', 'already-sent', 'no-lead' or 'failed: …'."""
+    the client: 'sent', 'already-sent', 'no-lead', 'not-set-up: …' (no mail server at all)
+    or 'failed: …' (a passing failure: the pass leaves the message for the next one)."""
     from ..mail import send_mail_result
     from .texts import lead_forward
 
@@ -110,6 +111,8 @@ def forward_to_lead(
             [b.lead_email], line, body, idempotency_key=f"mailbox-forward:{row_id}",
             reply_to=sender,
         )  # fmt: skip
+    except MailNotSetUp as exc:
+        return f"not-set-up: {exc}"
     except ChangeflowError as exc:
         return f"failed: {exc}"
     return res.status

@@ -523,8 +523,12 @@ def _keep(box: Any, msg: Any, row_id: int, sender: str, subject: str, key: str |
     when = msg.date if msg.date and msg.date.year > 1900 and msg.date.tzinfo else utcnow()
     received = when.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
     forwarded = forward_to_lead(row_id, b, sender, contact.name, subject, text, received)
-    to_lead = f"forwarded to {b.lead_email}" if b.lead_email else "no lead address to forward to"
-    if forwarded.startswith("failed") or forwarded == "no-lead":
+    if forwarded.startswith("failed"):  # the mail server fails now: the next pass tries again
+        _release(row_id)
+        return MailItem(msg.uid, sender, subject, "retry", f"not forwarded to our lead yet:"
+                        f" {forwarded.removeprefix('failed: ')}", b.key)  # fmt: skip
+    to_lead = f"forwarded to {b.lead_email}"
+    if forwarded.startswith("not-set-up") or forwarded == "no-lead":
         to_lead = f"NOT forwarded ({forwarded})"
     about = f"{b.key} ({b.how})" if b.key else f"no request found; contract {b.contract or '-'}"
     detail = f"a mail without attachment, kept: {about}; {to_lead}"

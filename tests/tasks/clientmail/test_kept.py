@@ -90,3 +90,27 @@ def test_the_request_by_subject_key_or_the_only_open_one(submitted, servers, cli
     code, out, _ = cli("mailbox", "--json")
     assert code == 2 and json.loads(out)["items"][0]["outcome"] == "refused"
     assert len(servers.sent_to(LEAD)) == 2
+
+
+def test_a_forward_that_fails_leaves_the_mail_for_the_next_pass(
+    submitted, servers, cli, monkeypatch
+) -> None:
+    """The mail server down: the question stays in the mailbox (nothing recorded, no receipt)
+    and the next pass, with the server back, keeps it and forwards it once."""
+    from changeflow.settings import reset_settings
+    from tests.support.smtp import free_port
+
+    servers.imap.append(reply(None, [], subject=f"{submitted} 的问题", body="何时上线？"))
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(free_port()))  # nothing listens there
+    reset_settings()
+    code, out, _ = cli("mailbox", "--json")
+    (item,) = json.loads(out)["items"]
+    assert code == 0 and item["outcome"] == "retry" and "not forwarded" in item["detail"]
+    assert len(servers.imap.uids("INBOX")) == 1 and _kept_rows() == []
+    monkeypatch.setenv("CHANGEFLOW_SMTP_PORT", str(servers.smtp_port))
+    reset_settings()
+    code, out, _ = cli("mailbox", "--json")
+    (item,) = json.loads(out)["items"]
+    assert code == 0 and item["outcome"] == "kept" and item["key"] == submitted
+    assert len(servers.sent_to(LEAD)) == 1 and servers.imap.uids("INBOX") == []
+    assert len([m for m in servers.sent_to(CLIENT) if "已收到" in m["Subject"]]) == 1
