@@ -4,6 +4,7 @@ migration gives every stored row the CR series, new faults start the GZ series."
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
@@ -19,10 +20,14 @@ def _report(title: str) -> str:
     ).key
 
 
-def test_faults_and_requests_count_apart(submitted: str) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_faults_and_requests_count_apart(database: str, request: pytest.FixtureRequest) -> None:
     from changeflow.tasks.intake import intake_file
     from tests.conftest import EXAMPLES
 
+    if database == "postgres":
+        request.getfixturevalue("pg_url")
+    submitted = request.getfixturevalue("submitted")
     assert submitted == "CR-2026-0001"
     assert _report("服务器崩溃") == "GZ-2026-0001"
     assert _report("邮件异常") == "GZ-2026-0002"
