@@ -112,7 +112,7 @@ def fault(
                 f"# {r.key} · {md(r.title)}",
                 *([f"> **{md(late)}**", ""] if late else []),
                 f"- 级别 Severity: **{v['severity']}**  系统 System: {md(v['system'] or '-')}",
-                f"- 报告时间 Reported: {v['reported_at']}",
+                f"- 报告时间 Reported: {str(v['reported_at'])[:16].replace('T', ' ')}",
                 f"- 首次响应 First response due: **{v['response']['due_local']}**"
                 f"{mark[v['response']['provisional']]}",
                 f"- 到场 On site due: **{v['onsite']['due_local']}**"
@@ -145,7 +145,10 @@ def overdue_line(overdue: tuple[str, ...], notice: dict[str, Any] | None) -> str
         to = ", ".join(sorted({a for n in told["sent"] for a in n.get("to", [])}))
         note = f"超时通知已发 breach notice sent to {to}"
     elif told.get("failed"):
-        note = f"超时通知未发出 breach notice NOT sent: {told['failed'][0].get('error', '')}"
+        why = str(told["failed"][0].get("error", ""))
+        if why.startswith("mail is not set up"):
+            why = "邮件未设置 mail not set up"
+        note = f"超时通知未发出，sla-watch 将重发 breach notice NOT sent yet ({why[:160]})"
     else:
         note = "超时通知已发过 breach notice already sent"
     return f"报告时已超时 ALREADY OVERDUE on arrival ({zh} {en}); {note}"
