@@ -2,6 +2,10 @@
 
 Paths default to a ``var/`` folder under the current directory so a checkout is self-contained.
 The signing secret is never a setting value: only the path of the owner-only file holding it.
+
+Settings apply without a restart: ``get_settings()`` reads the file again when it changed
+(its modification time and size), so a served flow run (``changeflow up``) uses what the
+file says now. The environment is read once per process (``reset_settings()`` re-reads it).
 """
 
 from __future__ import annotations
@@ -63,6 +67,13 @@ class Settings(BaseSettings):
     imap_folder: str = "INBOX"
     imap_processed_folder: str = "changeflow-processed"
     imap_refused_folder: str = "changeflow-refused"
+    imap_kept_folder: str = Field(
+        "changeflow-kept",
+        description="A client's mail without attachment (a question): kept here, forwarded.",
+    )
+    lead_email: str | None = Field(
+        None, description="Our lead's address when a contract names no lead with an email."
+    )
     mailbox_address: str | None = Field(
         None, description="The project mailbox's address: Reply-To of documents we send."
     )
@@ -79,7 +90,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
 
     # Derived paths: absolute, so a flow run in another working directory finds the same files.
     @property
@@ -132,11 +147,52 @@ class Settings(BaseSettings):
         return Path(spec.origin).parent
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings; tests call ``reset_settings()`` after changing the env."""
+def config_path() -> Path:
+    """The settings file: CHANGEFLOW_CONFIG, else ``changeflow.toml`` in the current folder."""
+    return Path(os.environ.get("CHANGEFLOW_CONFIG", "changeflow.toml"))
+
+
+def _stamp() -> tuple[str, int, int] | None:
+    path = config_path()
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _settings_for(stamp: tuple[str, int, int] | None, generation: int) -> Settings:
     return Settings()
 
 
+_generation = 0
+
+
+def get_settings() -> Settings:
+    """The process's settings as the file says now: read again when ``changeflow.toml``
+    changed (no restart); tests call ``reset_settings()`` after changing the env."""
+    return _settings_for(_stamp(), _generation)
+
+
 def reset_settings() -> None:
-    get_settings.cache_clear()
+    global _generation
+    _generation += 1
+    _settings_for.cache_clear()
+
+
+def where_to_set(*keys: str) -> str:
+    """Where a lead changes these settings, in words: the keys in the settings file (its
+    absolute path), or the environment variables that set them now (they win over it)."""
+    path = config_path().expanduser().resolve()
+    env = [f"CHANGEFLOW_{k.upper()}" for k in keys if f"CHANGEFLOW_{k.upper()}" in os.environ]
+    names = ", ".join(keys)
+    if env:
+        return (
+            f"环境变量 {', '.join(env)}（优先于 {path}）/ the environment variable(s)"
+            f" {', '.join(env)} (they win over {path}); restart changeflow up after changing them"
+        )
+    return (
+        f"设置文件 {path} 中的 {names} / {names} in the settings file {path}"
+        " (applies to the next run, no restart)"
+    )

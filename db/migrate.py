@@ -28,6 +28,10 @@ def upgrade(url: str) -> list[str]:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+    if engine.dialect.name == "sqlite":
+        # a migration that rebuilds a table turns SQLite's foreign keys off on its connection
+        # (0103): fresh connections get them on again (the session's connect hook)
+        engine.dispose()
     return current(url)
 
 

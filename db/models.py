@@ -111,12 +111,14 @@ class Request(Base):
     """A development, change or fault request; ``state`` moves only through db.lifecycle."""
 
     __tablename__ = "request"
-    __table_args__ = (UniqueConstraint("year", "seq", name="request_year_seq"),)
+    # each series counts on its own per year: CR-2026-0001 (requests), GZ-2026-0001 (faults)
+    __table_args__ = (UniqueConstraint("series", "year", "seq", name="request_series_year_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(20), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
+    series: Mapped[str] = mapped_column(String(4), default="CR", server_default="CR")  # CR | GZ
     kind: Mapped[str] = mapped_column(String(10))  # dev | change | fault
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))

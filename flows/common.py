@@ -217,11 +217,24 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
     publish_markdown(
         artifact_key("failed", step, key or ""),
         f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
-        + next_line(step, "改正表单后重新运行 / correct the form, then"),
+        + next_line(step, advice_for(exc)),
         "Failed run",
     )
     print(line)
     return Failed(message=line, data=exc)
+
+
+def advice_for(exc: BaseException) -> str:
+    """What a failed run's artifact tells the lead to change: a setting (its file and key are
+    named in the error's line) or the form."""
+    from changeflow.errors import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return (
+            "改正上文所列设置（设置文件及键）后重新运行，无需重启"
+            " / change the setting named above (file and key), then"
+        )
+    return "改正表单后重新运行 / correct the form, then"
 
 
 def bilingual_choice(value: object, choices: tuple[str, ...]) -> object:

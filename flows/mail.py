@@ -105,8 +105,9 @@ mailbox_task = task(_pass, name="mailbox-pass", cache_policy=NO_CACHE)
 @flow(name="mailbox", log_prints=True)
 def mailbox() -> Any:
     """Read the project's mailbox: each reply's attachment through the inbox's checks (task
-    books to intake, signed documents to their decision), the mail filed and answered;
-    fails, naming them, if any mail was refused (each sender got the reason)."""
+    books to intake, signed documents to their decision), the mail filed and answered; a
+    client's mail without attachment is kept, forwarded to our lead and acknowledged; fails,
+    naming them, if any mail was refused (each sender got the reason)."""
     from changeflow.tasks.clientmail.mailbox import mailbox_set_up
 
     if not mailbox_set_up():  # optional until it is set up: a completed run that says so
@@ -137,8 +138,9 @@ def mailbox() -> Any:
     report_hand_ins(items, "mailbox")  # each recorded attachment: a run named for it
     c = report["counts"]
     line = (
-        f"邮箱 Mailbox: {c['recorded']} 已登记 recorded, {c['refused']} 拒收 refused,"
-        f" {c['waiting']} 待下次 left for the next pass"
+        f"邮箱 Mailbox: {c['recorded']} 已登记 recorded,"
+        f" {c['kept']} 来信已保存并转交负责人 kept and forwarded to our lead,"
+        f" {c['refused']} 拒收 refused, {c['waiting']} 待下次 left for the next pass"
     )
     bad = [i for i in items if i["outcome"] == "refused"]
     if bad:

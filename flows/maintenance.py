@@ -104,13 +104,15 @@ def fault(
         return refused("fault", exc)
     v = r.view
     mark = {True: " \\* 暂定 provisional", False: ""}
+    late = overdue_line(r.overdue, r.notice)
     publish_markdown(
         f"fault-{r.key}",
         "\n".join(
             [
                 f"# {r.key} · {md(r.title)}",
+                *([f"> **{md(late)}**", ""] if late else []),
                 f"- 级别 Severity: **{v['severity']}**  系统 System: {md(v['system'] or '-')}",
-                f"- 报告时间 Reported: {v['reported_at']}",
+                f"- 报告时间 Reported: {str(v['reported_at'])[:16].replace('T', ' ')}",
                 f"- 首次响应 First response due: **{v['response']['due_local']}**"
                 f"{mark[v['response']['provisional']]}",
                 f"- 到场 On site due: **{v['onsite']['due_local']}**"
@@ -122,10 +124,34 @@ def fault(
     )
     return outcome(
         f"{r.key} 已报告 reported: response due {v['response']['due_local']}, on site"
-        f" {v['onsite']['due_local']}",
+        f" {v['onsite']['due_local']}" + (f"; {late}" if late else ""),
         v,
         name=f"fault {r.key}",
     )
+
+
+CLOCK_ZH = {"response": ("首次响应", "first response"), "onsite": ("到场", "on site")}
+
+
+def overdue_line(overdue: tuple[str, ...], notice: dict[str, Any] | None) -> str:
+    """A fault reported late, in one line: which clocks were already past due on arrival and
+    whether the duty staff were told (the breach notice)."""
+    if not overdue:
+        return ""
+    zh = "、".join(CLOCK_ZH[c][0] for c in overdue)
+    en = ", ".join(CLOCK_ZH[c][1] for c in overdue)
+    told = notice or {}
+    if told.get("sent"):
+        to = ", ".join(sorted({a for n in told["sent"] for a in n.get("to", [])}))
+        note = f"超时通知已发 breach notice sent to {to}"
+    elif told.get("failed"):
+        why = str(told["failed"][0].get("error", ""))
+        if why.startswith("mail is not set up"):
+            why = "邮件未设置 mail not set up"
+        note = f"超时通知未发出，sla-watch 将重发 breach notice NOT sent yet ({why[:160]})"
+    else:
+        note = "超时通知已发过 breach notice already sent"
+    return f"报告时已超时 ALREADY OVERDUE on arrival ({zh} {en}); {note}"
 
 
 # --- a fault's steps -------------------------------------------------------------------------
@@ -198,10 +224,15 @@ def onsite(
 
 
 def _details(key: str, by: str, **fields: str) -> None:
-    """The fault record's parts entered on a step's form (empty fields change nothing)."""
+    """The fault record's parts entered on a step's form (empty fields change nothing);
+    the steps: one per line, or separated by ；/;."""
+    import re
+
     from changeflow.tasks.maintenance import record_fault_details
 
-    given = {k: v for k, v in fields.items() if v and v.strip()}
+    given: dict[str, Any] = {k: v for k, v in fields.items() if v and v.strip()}
+    if "steps" in given:
+        given["steps"] = [x.strip() for x in re.split(r"[\n；;]+", given["steps"]) if x.strip()]
     if given:
         record_fault_details(key, actor=by, **given)
 
@@ -211,15 +242,32 @@ def resolve(
     key: str = KEY,
     at: datetime | None = AT,
     note: str = Field("", title="处理结果 Resolution", max_length=2000),
+    assessment: str = Field("", title="故障评估 Assessment", max_length=4000),
     root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
     solution: str = Field("", title="解决方案 Solution", max_length=4000),
+    steps: str = Field(
+        "", title="排错步骤 Troubleshooting steps（每步一行或用；分隔 one per line or ;)",
+        max_length=20_000,
+    ),
+    test_report: str = Field("", title="测试情况 Test report", max_length=4000),
+    breach_cause: str = Field(
+        "", title="超时原因 Breach cause（仅超时时填写 only when a clock was breached)",
+        max_length=4000,
+    ),
     prevention: str = Field("", title="预防措施 Prevention", max_length=4000),
     done_by: str = BY,
 ) -> Any:
-    """The fault is resolved (with its root cause, solution and prevention, when known)."""
+    """The fault is resolved, with the fault record's parts known now (assessment, root
+    cause, solution, steps, tests, breach cause, prevention: empty fields change nothing)."""
     out = _stamp("resolve", key, at, note, done_by)
+    if out.is_failed():
+        return out
     try:
-        _details(key, done_by, root_cause=root_cause, solution=solution, prevention=prevention)
+        _details(
+            key, done_by, assessment=assessment, root_cause=root_cause, solution=solution,
+            steps=steps, test_report=test_report, breach_cause=breach_cause,
+            prevention=prevention,
+        )  # fmt: skip
     except ChangeflowError as exc:
         return refused("resolve", exc, key)
     return out
@@ -233,13 +281,21 @@ def close(
     confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
     confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
     confirmation: str = Field("", title="甲方意见 Client's comment", max_length=2000),
+    breach_cause: str = Field(
+        "", title="超时原因 Breach cause（解决时未填时 if not given on resolve)", max_length=4000
+    ),
+    prevention: str = Field("", title="预防措施 Prevention", max_length=4000),
     done_by: str = BY,
 ) -> Any:
-    """Close a resolved fault (with the client's confirmation of the fix)."""
+    """Close a resolved fault (with the client's confirmation of the fix; the breach cause
+    and prevention if they were not given on resolve)."""
     out = _stamp("close", key, at, note, done_by)
+    if out.is_failed():
+        return out
     try:
         _details(key, done_by, confirmed_by=confirmed_by, confirmed_on=confirmed_on,
-                 confirmation=confirmation)  # fmt: skip
+                 confirmation=confirmation, breach_cause=breach_cause,
+                 prevention=prevention)  # fmt: skip
     except ChangeflowError as exc:
         return refused("close", exc, key)
     return out

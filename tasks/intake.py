@@ -53,13 +53,20 @@ KEY_LOCK = 0x6366_6B6579
 
 
 def next_key(session: Session, year: int, prefix: str = "CR") -> tuple[str, int]:
-    """The year's next request key. On PostgreSQL concurrent intakes queue on an advisory
-    lock held to the end of the transaction, so none collides and none runs out of retries
-    under load (1,000 task books from several inbox passes); SQLite serialises writers
-    itself, and the unique key with the caller's retry remains the safety net on both."""
+    """The year's next key of the series ``prefix`` (CR requests, GZ faults: each series
+    counts on its own; the caller sets the row's ``series`` to ``prefix``). On PostgreSQL
+    concurrent intakes queue on an advisory lock held to the end of the transaction, so
+    none collides and none runs out of retries under load (1,000 task books from several
+    inbox passes); SQLite serialises writers itself, and the unique key with the caller's
+    retry remains the safety net on both."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(KEY_LOCK)))
-    seq = (session.scalar(select(func.max(Request.seq)).where(Request.year == year)) or 0) + 1
+    seq = (
+        session.scalar(
+            select(func.max(Request.seq)).where(Request.year == year, Request.series == prefix)
+        )
+        or 0
+    ) + 1
     return f"{prefix}-{year}-{seq:04d}", seq
 
 

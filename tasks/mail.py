@@ -28,7 +28,7 @@ from changeflow.db.approval import SentMail
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.errors import ConfigError, ConflictError, InputError, MailNotSetUp
-from changeflow.settings import get_settings
+from changeflow.settings import get_settings, where_to_set
 
 Attachment = tuple[str, bytes, str]  # (file name, content, MIME type)
 SECRET_BLOCK_ENV = "CHANGEFLOW_SMTP_PASSWORD_BLOCK"
@@ -171,7 +171,8 @@ def deliver(msg: EmailMessage, recipients: list[str], password: str | None = Non
     except (smtplib.SMTPException, OSError) as exc:
         raise ConfigError(
             f"mail to {', '.join(recipients)} not sent: {s.smtp_host}:{s.smtp_port}"
-            f" ({s.smtp_security}): {_scrub(f'{type(exc).__name__}: {exc}', password)}"
+            f" ({s.smtp_security}): {_scrub(f'{type(exc).__name__}: {exc}', password)};"
+            f" check {where_to_set('smtp_host', 'smtp_port', 'smtp_security', 'smtp_user')}"
         ) from None
 
 

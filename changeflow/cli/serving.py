@@ -164,9 +164,11 @@ def place_env() -> dict[str, str]:
         "CHANGEFLOW_INBOX_DIR": str(s.inbox),
         "CHANGEFLOW_SECRET_FILE": str(s.secret_path),
     }
+    # pinned even before the file exists: a changeflow.toml written after ``up`` started is
+    # read by the next flow run (runs work in the checkout, where a relative name would miss
+    # it; ``get_settings`` reads the file again whenever it changed)
     config = Path(os.environ.get("CHANGEFLOW_CONFIG", "changeflow.toml"))
-    if config.is_file():
-        env["CHANGEFLOW_CONFIG"] = str(config.resolve())
+    env["CHANGEFLOW_CONFIG"] = str(config.expanduser().resolve())
     if s.templates_dir:
         env["CHANGEFLOW_TEMPLATES_DIR"] = str(s.template_root)
     return env

@@ -9,7 +9,10 @@ One pass (``read_mailbox``), safe to run twice at once and to re-run after a cra
    copy of the same message, finds the claim and only files the copy;
 2. the sender must be one of the contract contacts (``person.email`` of a client), exactly
    one attachment (inline pictures of a signature do not count), and the attachment must
-   belong to the sender's own client; anything else is refused before anything is written;
+   belong to the sender's own client; anything else is refused before anything is written.
+   A contact's mail with no attachment at all (a question, a remark) is *kept* (``kept``:
+   the text stored on the claim, filed in the kept folder, forwarded to our lead with the
+   request it belongs to, the client answered with a receipt): never a refusal;
 3. ``take_in`` records it (or refuses it with the reason: nothing written), the outcome is
    stored on the claim, then the sender is answered (recorded: request, what, by whom; or
    refused: the reason and what to do) and the message is moved into the processed or
@@ -45,7 +48,7 @@ from changeflow.errors import (
     NotFoundError,
     TransitionError,
 )
-from changeflow.settings import get_settings
+from changeflow.settings import get_settings, where_to_set
 
 from ..inputs import MAX_FILE_BYTES
 from .texts import recorded_answer, refused_answer
@@ -60,7 +63,8 @@ class MailItem:
     uid: str
     sender: str
     subject: str
-    outcome: str  # intake | decision | duplicate (take_in's) | refused | skipped | retry | filed
+    outcome: str  # intake | decision | duplicate (take_in's) | kept | refused | skipped | retry
+    # | filed
     detail: str
     key: str | None = None
     attachment: str = ""
@@ -75,7 +79,7 @@ class MailboxReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {"recorded": 0, "refused": 0, "waiting": 0, "filed": 0}
+        out = {"recorded": 0, "kept": 0, "refused": 0, "waiting": 0, "filed": 0}
         for i in self.items:
             k = {
                 "decision": "recorded",
@@ -90,7 +94,8 @@ class MailboxReport:
     def summary(self) -> str:
         c = self.counts
         return (
-            f"{c['recorded']} recorded, {c['refused']} refused, {c['filed']} already handled"
+            f"{c['recorded']} recorded, {c['kept']} kept (forwarded to our lead),"
+            f" {c['refused']} refused, {c['filed']} already handled"
             f" (filed), {c['waiting']} left for the next pass"
         )
 
@@ -137,8 +142,9 @@ def connect() -> Any:
         raise MailNotSetUp(MailNotSetUp.IMAP)
     if not s.imap_user:
         raise ConfigError(
-            "no project mailbox configured: set CHANGEFLOW_IMAP_HOST and CHANGEFLOW_IMAP_USER"
-            " (CHANGEFLOW_IMAP_PASSWORD, _PORT, _SECURITY ssl|starttls|plain, _FOLDER)"
+            "no project mailbox user configured: set"
+            f" {where_to_set('imap_user')} (and imap_password, imap_port, imap_security"
+            " ssl|starttls|plain, imap_folder as needed)"
         )
     password = imap_password() or ""
     cls = {"ssl": MailBox, "starttls": MailBoxStartTls, "plain": MailBoxUnencrypted}[
@@ -148,7 +154,10 @@ def connect() -> Any:
     try:
         box = cls(s.imap_host, s.imap_port_effective, timeout=30)
     except OSError as exc:
-        raise ConfigError(f"project mailbox {where} not reachable: {exc}") from None
+        raise ConfigError(
+            f"project mailbox {where} not reachable: {exc}; check"
+            f" {where_to_set('imap_host', 'imap_port', 'imap_security')}"
+        ) from None
     try:
         box.login(s.imap_user, password, initial_folder=s.imap_folder)
         # imaplib keeps the capabilities announced before login; the server's full list
@@ -159,7 +168,8 @@ def connect() -> Any:
         text = str(exc).replace(password, "***") if password else str(exc)
         raise ConfigError(
             f"project mailbox {where}: login as {s.imap_user} or folder '{s.imap_folder}'"
-            f" failed: {type(exc).__name__}: {text}"
+            f" failed: {type(exc).__name__}: {text}; check"
+            f" {where_to_set('imap_user', 'imap_password', 'imap_folder')}"
         ) from None
     return box
 
@@ -167,7 +177,7 @@ def connect() -> Any:
 def ensure_folders(box: Any) -> None:
     """The processed and refused folders exist (made once; two passes may race to it)."""
     s = get_settings()
-    for name in (s.imap_processed_folder, s.imap_refused_folder):
+    for name in (s.imap_processed_folder, s.imap_refused_folder, s.imap_kept_folder):
         if not box.folder.exists(name):
             try:
                 box.folder.create(name)
@@ -378,8 +388,8 @@ def _decide(msg: Any, sender: str) -> tuple[str, str, str | None, str, str]:
             "unknown-sender",
         )
     files = attachments(msg)
-    if not files:
-        raise Refusal("attachment", "the mail has no attached file", "no-attachment")
+    if not files:  # a question or a remark: kept and forwarded, never refused
+        return "kept", "a mail without attachment: kept", None, "", "kept"
     if len(files) > 1:
         names = ", ".join(a.filename or "(no name)" for a in files)
         raise Refusal(
@@ -435,9 +445,9 @@ def take_message(box: Any, msg: Any) -> MailItem:
         filed = other is not None and other.state != "claimed"
         if filed and (other.folder or utcnow() - other.claimed_at > STALE_CLAIM):
             # a second copy of a message handled already (or one its pass could not file)
-            target = other.folder or (
-                s.imap_refused_folder if other.state == "refused" else s.imap_processed_folder
-            )
+            target = other.folder or {
+                "refused": s.imap_refused_folder, "kept": s.imap_kept_folder
+            }.get(other.state, s.imap_processed_folder)
             _move(box, msg.uid, target)
             if not other.folder:
                 _finish(other.id, folder=target, finished_at=utcnow())
@@ -469,6 +479,8 @@ def take_message(box: Any, msg: Any) -> MailItem:
     refused = outcome == "refused"
     if req_key is None:
         req_key = answered_request(msg, subject)
+    if outcome == "kept":
+        return _keep(box, msg, row_id, sender, subject, req_key)
     folder = s.imap_refused_folder if refused else s.imap_processed_folder
     _finish(
         row_id,
@@ -496,6 +508,48 @@ def take_message(box: Any, msg: Any) -> MailItem:
         )  # fmt: skip
     _finish(row_id, folder=folder, finished_at=utcnow())
     return MailItem(msg.uid, sender, subject, outcome, detail, req_key, name, folder, answer)
+
+
+def _keep(box: Any, msg: Any, row_id: int, sender: str, subject: str, key: str | None) -> MailItem:
+    """A contact's words without an attachment: kept, forwarded to our lead, answered."""
+    from .kept import belongs_to, forward_to_lead, text_of
+    from .texts import kept_answer
+
+    contact = contact_of(sender)
+    assert contact is not None  # _decide refused an unknown sender
+    how = ("reply" if answered_request(msg, "") == key else "subject") if key else "none"
+    b = belongs_to(contact, key, how)
+    text = text_of(msg)
+    when = msg.date if msg.date and msg.date.year > 1900 and msg.date.tzinfo else utcnow()
+    received = when.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+    forwarded = forward_to_lead(row_id, b, sender, contact.name, subject, text, received)
+    if forwarded.startswith("failed"):  # the mail server fails now: the next pass tries again
+        _release(row_id)
+        return MailItem(msg.uid, sender, subject, "retry", f"not forwarded to our lead yet:"
+                        f" {forwarded.removeprefix('failed: ')}", b.key)  # fmt: skip
+    to_lead = f"forwarded to {b.lead_email}"
+    if forwarded.startswith("not-set-up") or forwarded == "no-lead":
+        to_lead = f"NOT forwarded ({forwarded})"
+    about = f"{b.key} ({b.how})" if b.key else f"no request found; contract {b.contract or '-'}"
+    detail = f"a mail without attachment, kept: {about}; {to_lead}"
+    folder = get_settings().imap_kept_folder
+    _finish(
+        row_id, state="kept", detail=detail[:4000], request_key=b.key, attachment="",
+        data={"code": "kept", "uid": msg.uid, "text": text, "contract": b.contract,
+              "how": b.how, "lead": b.lead_email, "forward": forwarded},
+    )  # fmt: skip
+    if is_automatic(msg):
+        answer = "not answered (an automatic mail)"
+    else:
+        line, body = kept_answer(subject, b.key, b.title)
+        answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
+    try:
+        _move(box, msg.uid, folder)
+    except Exception as exc:  # kept and answered; the next pass files it
+        return MailItem(msg.uid, sender, subject, "kept", f"{detail} (not filed yet: {exc})",
+                        b.key, "", "", answer)  # fmt: skip
+    _finish(row_id, folder=folder, finished_at=utcnow())
+    return MailItem(msg.uid, sender, subject, "kept", detail, b.key, "", folder, answer)
 
 
 def read_mailbox(limit: int = MAX_MESSAGES) -> MailboxReport:

@@ -217,3 +217,58 @@ def refused_answer(
         f"Reason: {reason}\n\nWhat to do: {todo_en}"
     )
     return line, zh + SEP + en
+
+
+# --- a client's mail without an attachment: kept, forwarded, a receipt ----------------------
+
+HOW_FOUND: dict[str, tuple[str, str]] = {
+    "reply": ("回复我方发出的邮件", "a reply to our mail"),
+    "subject": ("主题中的编号", "the key in its subject"),
+    "only-open": ("该单位唯一在办的请求", "the client's only open request"),
+    "contract": ("未能确定请求，按发件人所属合同", "no request found: the sender's contract"),
+    "none": ("未能确定请求或合同", "no request or contract found"),
+}
+
+
+def kept_answer(subject: str, key: str | None, title: str) -> tuple[str, str]:
+    """The receipt for a client's words: received, passed to our project lead."""
+    about = f"（{key}「{title}」）" if key else ""
+    about_en = f" ({key})" if key else ""
+    line = f"【已收到 Received】{subject}"[:200]
+    zh = (
+        f"您好！\n\n收到您的来信“{subject}”{about}，已转交我方项目负责人，"
+        "我们会尽快答复。\n\n如需提交签署的文件，请回复我们发送文件的邮件并附上填好的 .docx 文件。"
+    )
+    en = (
+        f'Hello,\n\nwe received your mail "{subject}"{about_en} and passed it to our project'
+        " lead, who will answer you soon.\n\nTo hand in a signed document, reply to the mail"
+        " that carried it with the filled .docx attached."
+    )
+    return line, zh + SEP + en
+
+
+def lead_forward(
+    b, sender: str, contact_name: str, subject: str, text: str, received: str
+) -> tuple[str, str]:
+    """The client's mail, forwarded to our lead with the request it belongs to named."""
+    how_zh, how_en = HOW_FOUND.get(b.how, HOW_FOUND["none"])
+    if b.key:
+        req_zh = f"{b.key}「{b.title}」（依据：{how_zh}）"
+        req_en = f"{b.key} \u201c{b.title}\u201d (by {how_en})"
+    else:
+        req_zh, req_en = f"未能确定（{how_zh}）", f"not found ({how_en})"
+    who = f"{contact_name} <{sender}>" if contact_name else sender
+    line = f"【甲方来信 Client mail】{b.key or b.contract or ''} {subject}"[:200]
+    zh = (
+        f"甲方来信（无附件），已保存并已回执。\n\n"
+        f"  发件人：{who}\n  收到时间：{received}\n  请求：{req_zh}\n"
+        f"  合同：{b.contract or '—'}\n  主题：{subject}\n\n"
+        f"来信内容：\n\n{text or '（空）'}\n\n直接回复本邮件即回复甲方。"
+    )
+    en = (
+        f"A client's mail without attachment, kept and acknowledged.\n\n"
+        f"  From: {who}\n  Received: {received}\n  Request: {req_en}\n"
+        f"  Contract: {b.contract or '—'}\n  Subject: {subject}\n\n"
+        "Reply to this mail to answer the client."
+    )
+    return line, zh + SEP + en

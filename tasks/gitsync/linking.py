@@ -19,7 +19,7 @@ from changeflow.db.models import Person, Request
 from changeflow.errors import InputError
 
 DEFAULT_LINK_PATTERNS = (
-    r"(?<![A-Za-z0-9])(?P<key>CR-\d{4}-\d{4})(?!\d)",
+    r"(?<![A-Za-z0-9])(?P<key>(?:CR|GZ)-\d{4}-\d{4})(?!\d)",
     r"(?i)\b(?:refs?|fix(?:e[sd])?|close[sd]?)[ :]+#(?P<seq>\d{1,6})\b",
 )
 BRANCH_KEY = re.compile(r"(?:^|/)cr/(?P<key>CR-\d{4}-\d{4})$")
@@ -95,8 +95,10 @@ class Linker:
                 )
         self.keys: dict[str, int] = {}
         self.seqs: dict[tuple[int, int], int] = {}
-        for rid, key, year, seq in session.execute(
-            select(Request.id, Request.key, Request.year, Request.seq)
+        for rid, key, year, seq in session.execute(  # "#N": the CR series (faults are GZ)
+            select(Request.id, Request.key, Request.year, Request.seq).where(
+                Request.series == "CR"
+            )
         ):
             self.keys[key] = rid
             self.seqs[(year, seq)] = rid
@@ -104,7 +106,7 @@ class Linker:
     def find(self, message: str, dayno: int) -> list[tuple[int, int, str]]:
         """(position, request id, how) of every mention, in message order; ``dayno`` is the
         author's day (days since 1970-01-01) whose year numbers ``#N``."""
-        if self.default and "CR-" not in message and "#" not in message:
+        if self.default and "CR-" not in message and "GZ-" not in message and "#" not in message:
             return []
         found: list[tuple[int, int, str]] = []
         for pat in self.patterns:

@@ -11,7 +11,7 @@ which the clocks leave out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,8 @@ from .fault_clocks import (
 
 # --- reporting a fault -------------------------------------------------------------------
 
+FAULT_SERIES = "GZ"  # 故障: faults count on their own (GZ-2026-0001), not as requests (CR-…)
+
 
 @dataclass(frozen=True)
 class FaultReport:
@@ -57,6 +59,10 @@ class FaultReport:
     onsite_due: datetime
     onsite_provisional: bool
     view: dict[str, Any]
+    # clocks already past their due time when the fault was recorded (reported late): the
+    # breach notice went to the duty staff at once (``notices.notify_on_arrival``)
+    overdue: tuple[str, ...] = ()
+    notice: dict[str, Any] | None = None
 
 
 # how the first response was made, as the fault record says it
@@ -112,11 +118,12 @@ def report_fault(
                 policy = sla.policy_for(k)
                 rule = policy.rule(sev)
                 year = when.astimezone(tz).year
-                key, seq = next_key(s, year)
+                key, seq = next_key(s, year, FAULT_SERIES)
                 req = Request(
                     key=key,
                     year=year,
                     seq=seq,
+                    series=FAULT_SERIES,
                     kind="fault",
                     client=k.client,
                     contract=k,
@@ -153,7 +160,10 @@ def report_fault(
                 )
                 view = fault_view(s, req, fault, now, cal)
                 assert fault.response_due is not None and fault.onsite_due is not None
-                return FaultReport(
+                late = tuple(
+                    n for n, c in clocks(fault, cal, now).items() if c.status == sla.BREACHED
+                )
+                report = FaultReport(
                     key=key,
                     severity=sev,
                     title=title,
@@ -164,10 +174,17 @@ def report_fault(
                     onsite_due=fault.onsite_due,
                     onsite_provisional=fault.onsite_provisional,
                     view=view,
+                    overdue=late,
                 )
         except IntegrityError as exc:
             if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
                 raise
+            continue
+        if report.overdue:  # told now, not at the next sla-watch
+            from .notices import notify_on_arrival
+
+            report = replace(report, notice=notify_on_arrival(report.key, now))
+        return report
     raise ConflictError("could not allocate a request key after 5 tries; try again")
 
 

@@ -74,7 +74,8 @@ def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[s
         f"[SLA {both(NOTICE_LEVELS[notice_level])}] {view['key']} "
         f"{both(CLOCKS[clock])} due {c['due_local']}"
     )
-    verb = {"response": "respond", "onsite": "onsite"}[clock]
+    step = {"response": ("响应", "respond"), "onsite": ("到场", "onsite")}[clock]
+    late = bool(view.get("reported_late"))
     body = "\n".join(
         [
             f"{view['key']}  {view['title']}",
@@ -86,11 +87,18 @@ def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[s
             f"已用 Used: {c['used_minutes']} min",
             "",
             (
-                "已超过合同规定的响应时间。 The contract's time has passed."
+                "报告时已超过合同规定的时限（报告晚到）。 Already overdue when it was reported"
+                " (reported late)."
+                if notice_level == "breach" and late
+                else "已超过合同规定的响应时间。 The contract's time has passed."
                 if notice_level == "breach"
                 else "即将超过合同规定的响应时间。 The contract's time is about to pass."
             ),
-            f"changeflow fault {verb} {view['key']}",
+            "",
+            f"下一步：在 Prefect 界面该故障的「{step[0]}」步骤登记 {view['key']}，"
+            "超时原因填在「解决」步骤的表单中。",
+            f"Next: record it in the fault's \"{step[1]}\" step in the Prefect UI; the"
+            " breach cause goes on the \"resolve\" step's form.",
         ]
     )
     return subject, body
@@ -151,6 +159,34 @@ def sla_watch(now: datetime | None = None, dry_run: bool = False) -> dict[str, A
             "robots": robots}  # fmt: skip
 
 
+def notify_on_arrival(key: str, now: datetime | None = None) -> dict[str, Any]:
+    """A fault recorded already overdue (reported later than its response window): the
+    breach notice of each clock past due is written and sent now, once (the same
+    ``SlaNotice`` the watch would write, so the watch sends no second one)."""
+    from changeflow.db.maintenance import SlaNotice
+
+    from .common import _fault
+
+    now = now or utcnow()
+    with transaction() as s:
+        _req, fault = _fault(s, key)
+        cal = calendar_for(s, fault.contract)
+        for name, st in clocks(fault, cal, now).items():
+            if st.status != sla.BREACHED or st.due is None:
+                continue
+            try:
+                with s.begin_nested():
+                    s.add(SlaNotice(fault_id=fault.id, clock=name, level="breach", due_at=st.due))
+            except IntegrityError:
+                continue
+    sent, failed = deliver_notices(now)
+    deliver_robots(now)
+    return {
+        "sent": [n for n in sent if n["key"] == key],
+        "failed": [n for n in failed if n["key"] == key],
+    }
+
+
 def deliver_notices(
     now: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -180,6 +216,8 @@ def deliver_notices(
             people = [*duty_staff(s, fault.contract), fault.engineer]
             to = _addresses(people)
             notice.recipients = to
+            created = fault.request.created_at
+            view["reported_late"] = created is not None and notice.due_at <= created
             subject, body = _notice_mail(notice.level, notice.clock, view)
             key = f"sla-{view['key']}-{notice.clock}-{notice.level}"
             info = {"key": view["key"], "clock": notice.clock, "level": notice.level, "to": to,

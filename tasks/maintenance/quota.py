@@ -301,7 +301,9 @@ def _check_cycles(
                 f"days used in {cycle}: {used}",
                 f"days used this year: {usage['days_used']} / {usage['service_days_per_year']}",
                 f"days left: {usage['days_left']}",
-                f"changeflow contract usage {usage['contract']}",
+                "",
+                "服务人天用量见看板（Prefect 界面的 Artifacts 页）。",
+                "The service days used are on the board (the Artifacts page of the Prefect UI).",
             ]
         )
         try:

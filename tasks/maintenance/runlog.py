@@ -211,7 +211,8 @@ def run_log_reminder(now: datetime | None = None, lookback_days: int = 7) -> dic
         )
         body = (
             f"合同 Contract {code}\n以下工作日还没有运行日志 These working days have no run log:\n"
-            f"{day_list}\n\nchangeflow runlog add --day YYYY-MM-DD --author NAME --check ..."
+            f"{day_list}\n\n下一步：在 Prefect 界面的「运行日志 run-log-add」步骤逐日登记。\n"
+            "Next: add each day's entry on the run log step (run-log-add) in the Prefect UI."
         )
         try:
             if not to:

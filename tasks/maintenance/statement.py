@@ -596,7 +596,11 @@ def _tell_dispute(
             subject,
             f"签字人 Signed by: {signer}, {signed_on}",
             f"意见 Remarks: {remarks}",
-            f"changeflow sla statements --month {month}",
+            "",
+            f"下一步：核对 {month} 的对账单，答复甲方意见后重新出具"
+            "（Prefect 界面「月度对账单」步骤）。",
+            f"Next: check the {month} statement, answer the client's remarks and issue it again"
+            " (the sla-report step in the Prefect UI).",
         ]
     )
     with transaction() as s:

@@ -470,7 +470,9 @@ def remind_payments(
                 f"甲方 Client: {client}",
                 f"应付 Amount: ¥{fmt(d.amount)}; 已付 paid: ¥{fmt(d.paid)};"
                 f" 未付 outstanding: ¥{fmt(d.outstanding)}",
-                f"changeflow fee show {code}",
+                "",
+                "下一步：收款后在 Prefect 界面的「收款 payment」步骤登记。",
+                "Next: once paid, record it on the payment step in the Prefect UI.",
             ]
         )
         try:

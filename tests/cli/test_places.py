@@ -63,3 +63,12 @@ def test_a_database_inside_the_checkout_is_reported(
     assert doctor.stray_checkout_database() == checkout / "var" / "changeflow.db"
     check = {c.name: c for c in doctor.diagnose().checks}["checkout"]
     assert not check.ok and "inside the checkout" in check.problems[0]
+
+
+def test_the_settings_file_is_pinned_before_it_exists(relative_home: Path) -> None:
+    """A changeflow.toml written after ``up`` started is still the one flow runs read (they
+    work in the checkout, where the relative name would miss it)."""
+    from changeflow.cli.serving import place_env
+
+    (relative_home / "changeflow.toml").unlink()
+    assert place_env()["CHANGEFLOW_CONFIG"] == str(relative_home / "changeflow.toml")

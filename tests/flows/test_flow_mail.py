@@ -1,6 +1,7 @@
 """The mail round trip from the Prefect forms, on a real Prefect server: the plan form with
 发送给甲方 ticked mails the issued plan; the mailbox flow takes the client's reply in and
-fails, with one line, when it had to refuse a mail; the box is off by default."""
+keeps a client's question (forwarded to our lead, the run completed) and fails, with one
+line, when it had to refuse a mail; the box is off by default."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from tests.support.approval import fill
 from tests.support.delivery import state_of
-from tests.support.mail import CLIENT, attachment, reply
+from tests.support.mail import CLIENT, LEAD, attachment, body_text, reply
 from tests.support.prefect import read_artifacts
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -31,11 +32,18 @@ def test_plan_form_send_box_and_mailbox_flow(prefect_server, submitted, servers)
     name, data = attachment(sent)
 
     servers.imap.append(reply(sent, [(name, fill(data))]))
-    servers.imap.append(reply(sent, [], subject="没有附件"))
+    servers.imap.append(reply(sent, [], subject="没有附件", body="第三条的日期能否提前？"))
+    state = mailbox(return_state=True)  # the question is kept, not a failure of the run
+    assert state.is_completed(), state.message
+    assert "1 已登记 recorded" in state.message and "1 来信已保存并转交负责人" in state.message
+    assert state_of(key) == "approved"
+    (fwd,) = [m for m in servers.sent_to(LEAD) if "甲方来信" in m["Subject"]]
+    assert key in fwd["Subject"] and "第三条的日期能否提前？" in body_text(fwd)
+    # a stranger's mail is still refused: the run fails with one line
+    servers.imap.append(reply(sent, [], sender="陌生人 <x@elsewhere.example>"))
     state = mailbox(return_state=True)
     assert state.is_failed() and not state.is_crashed()
     assert state.message.startswith("失败 Failed:") and "\n" not in state.message
     assert "1 mail(s) refused and answered" in state.message
-    assert state_of(key) == "approved"
     state = mailbox(return_state=True)  # nothing new: completed
     assert state.is_completed(), state.message

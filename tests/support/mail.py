@@ -17,6 +17,7 @@ from tests.support.smtp import Sink, free_port, start_smtp
 
 PROJECT = "project@contractor.example"
 CLIENT = "wang.fang@client.example"  # 王芳, the contract's client_lead
+LEAD = "li.ming@contractor.example"  # 李明, our lead on the sample contract
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

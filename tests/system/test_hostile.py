@@ -92,7 +92,7 @@ def test_hostile_file(case: Case, corpus: dict[str, Path], submitted: str, cli, 
 
 # <key>/<kind>/<name>: the name of one scheme (tasks.documents.names) or the sender's own,
 # made plain (db.store.safe_name); v<N>-<lang>- in front when that name was taken already
-_SAFE_PATH = re.compile(r"^CR-\d{4}-\d{4}/[a-z-]+/(?:v\d+-[A-Za-z-]+-)?(?!\.)[\w.-]+$")
+_SAFE_PATH = re.compile(r"^(?:CR|GZ)-\d{4}-\d{4}/[a-z-]+/(?:v\d+-[A-Za-z-]+-)?(?!\.)[\w.-]+$")
 
 
 def _assert_new_request(first_key: str, before: dict[str, int]) -> None:

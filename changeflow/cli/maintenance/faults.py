@@ -70,7 +70,14 @@ def fault_report(
         actor=actor,
         source="changeflow fault report",
     )
-    emit(r.view, as_json, lambda: _fault_lines(r.view))
+    def render() -> None:
+        _fault_lines(r.view)
+        if r.overdue:
+            from changeflow.flows.maintenance import overdue_line
+
+            console.print("  " + overdue_line(r.overdue, r.notice), markup=False)
+
+    emit(r.view | {"overdue": list(r.overdue)}, as_json, render)
 
 
 def _stamp(

@@ -217,7 +217,7 @@ def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
         start = when(d.value("实际开始时间"))
         assert start.weekday() == 2 and (start.hour, start.minute) == (14, 0)  # Wednesday 14:00
         assert when(d.value("日期")) >= datetime.combine(start.date(), datetime.min.time())
-        for key in re.findall(r"CR-\d{4}-\d{4}", d.value("关联请求")):
+        for key in re.findall(r"GZ-\d{4}-\d{4}", d.value("关联请求")):
             reported, closed = faults[key]
             assert reported < start and closed < start
             reviewed.add(key)

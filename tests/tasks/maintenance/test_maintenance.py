@@ -32,7 +32,7 @@ def test_cli_report_prints_key_and_both_due_times(contract: str, cli) -> None:
         "--title", "邮件服务器异常", "--system", "mail",
     )  # fmt: skip
     assert code == 0, err
-    assert "CR-2026-0001" in out
+    assert "GZ-2026-0001" in out  # faults have keys of their own
     assert "2026-11-23 09:30" in out and "2026-11-23 17:00" in out
     code, out, err = cli(
         "fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
@@ -40,7 +40,7 @@ def test_cli_report_prints_key_and_both_due_times(contract: str, cli) -> None:
     )  # fmt: skip
     assert code == 0, err
     v = json.loads(out)
-    assert v["key"] == "CR-2026-0002" and v["severity"] == "crash"
+    assert v["key"] == "GZ-2026-0002" and v["severity"] == "crash"
     assert v["response"]["due"] == "2026-11-25T02:30:00+08:00"
     assert v["onsite"]["due"] == "2026-11-25T08:00:00+08:00"
     assert v["response"]["provisional"] is False
@@ -49,7 +49,7 @@ def test_cli_report_prints_key_and_both_due_times(contract: str, cli) -> None:
 def test_cli_stamps_the_clocks(contract: str, cli) -> None:
     cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
         "--title", "数据库损坏")  # fmt: skip
-    key = "CR-2026-0001"
+    key = "GZ-2026-0001"
     code, out, err = cli("fault", "respond", key, "--at", "2026-11-25 02:20", "--json")
     assert code == 0, err
     v = json.loads(out)
@@ -124,7 +124,7 @@ def test_remote_resolution_stops_the_onsite_clock(contract: str) -> None:
 def test_pause_and_resume_through_the_cli(contract: str, cli) -> None:
     cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
         "--title", "邮件服务器异常")  # fmt: skip
-    key = "CR-2026-0001"
+    key = "GZ-2026-0001"
     code, out, err = cli("fault", "pause", key, "--at", "2026-11-25 02:10", "--json")
     assert code == 0, err
     v = json.loads(out)
@@ -896,11 +896,11 @@ def test_cli_usage_list_evaluation_and_details(contract: str, cli, cf_home) -> N
     assert code == 2
     cli("fault", "report", "--severity", "crash", "--reported-at", "2026-11-25 02:00",
         "--title", "t")  # fmt: skip
-    code, out, err = cli("fault", "details", "CR-2026-0001", "--assessment", "磁盘满",
+    code, out, err = cli("fault", "details", "GZ-2026-0001", "--assessment", "磁盘满",
                          "--step", "清理日志", "--step", "扩容", "--cause", "夜间",
                          "--json")  # fmt: skip
     assert code == 0, err
-    code, _, err = cli("fault", "respond", "CR-2099-0001")
+    code, _, err = cli("fault", "respond", "GZ-2099-0001")
     assert code == 3
 
 
