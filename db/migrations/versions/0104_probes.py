@@ -15,7 +15,7 @@ from alembic import op
 import changeflow.db.types
 
 revision = "0104"
-down_revision = "0040"
+down_revision = "0103"
 branch_labels = None
 depends_on = None
 
