@@ -27,7 +27,13 @@ def _defer_foreign_keys() -> None:
     checked at the DROP: off when no transaction is open yet (the driver opens one only for
     data changes), else deferred to the end of the transaction (foreign_keys cannot change
     inside one; defer_foreign_keys can)."""
-    if op.get_bind().dialect.name == "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # an earlier step of the same run (a table rebuilt by a later revision's downgrade,
+        # say) may have opened the driver's transaction: end it, so foreign_keys can change
+        driver = bind.connection.driver_connection
+        if driver.in_transaction:
+            driver.commit()
         op.execute("PRAGMA foreign_keys = OFF")
         op.execute("PRAGMA defer_foreign_keys = ON")
 
