@@ -249,19 +249,33 @@ CHECKS: dict[str, Callable[[str, Mapping[str, Any], datetime], Check]] = {
 }
 
 
-def run_check(kind: str, ref: str, params: Mapping[str, Any], now: datetime) -> Check:
-    """Resolve the address and run the check; nothing of the address leaves this function."""
+def address_of(ref: str) -> tuple[str | None, Check | None]:
+    """The address a reference names, or the ``error`` result saying why there is none.
+    Called in the round's own thread (a Prefect Secret block is read with the run's
+    settings, which worker threads do not inherit)."""
     from changeflow.errors import ChangeflowError
 
-    from .secrets import resolve, scrub
+    from .secrets import resolve
 
     try:
-        address = resolve(ref)
+        return resolve(ref), None
     except ChangeflowError as exc:
-        return Check("error", None, "", str(exc)[:200])
+        return None, Check("error", None, "", str(exc)[:200])
+
+
+def check_address(kind: str, address: str, params: Mapping[str, Any], now: datetime) -> Check:
+    """Run the check; nothing of the address leaves this function."""
+    from .secrets import scrub
+
     try:
         out = CHECKS[kind](address, thresholds(kind, params), now)
     except Exception as exc:  # a check's own bug must not stop the round
         out = Check("error", None, "", _why(exc))
     return Check(out.status, out.ms, scrub(out.value, address)[:60],
                  scrub(out.detail, address)[:300])  # fmt: skip
+
+
+def run_check(kind: str, ref: str, params: Mapping[str, Any], now: datetime) -> Check:
+    """Resolve the address and run the check (one probe, in the caller's thread)."""
+    address, error = address_of(ref)
+    return error if address is None or error else check_address(kind, address, params, now)

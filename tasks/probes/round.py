@@ -47,7 +47,15 @@ from changeflow.tasks.acttime import show
 
 from .alerts import add_notice, deliver
 from .backups import check_records, probe_settings
-from .checks import DEFAULTS, FAIL_AFTER, KEEP, RECOVER_AFTER, Check, run_check
+from .checks import (
+    DEFAULTS,
+    FAIL_AFTER,
+    KEEP,
+    RECOVER_AFTER,
+    Check,
+    address_of,
+    check_address,
+)
 from .targets import sync_from_settings
 
 ACTOR = "probe"
@@ -275,11 +283,19 @@ def probe_round(
         for t in s.scalars(q):
             p = effective(t.kind, probe_settings(t.contract), t.params)
             specs.append((t.id, t.kind, t.secret, p))
-    remote = [x for x in specs if x[1] not in RECORD_KINDS]
+    checks: dict[int, Check] = {}
+    remote = []
+    for tid, kind, ref, p in specs:  # the secrets read here, in the run's own thread
+        if kind in RECORD_KINDS:
+            continue
+        address, error = address_of(ref)
+        if error is not None or address is None:
+            checks[tid] = error or Check("error", None, "", "no address")
+        else:
+            remote.append((tid, kind, address, p))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(remote) or 1))) as pool:
-        checks = dict(zip([x[0] for x in remote],
-                          pool.map(lambda x: run_check(x[1], x[2], x[3], now), remote),
-                          strict=True))  # fmt: skip
+        done = pool.map(lambda x: check_address(x[1], x[2], x[3], now), remote)
+        checks.update(zip([x[0] for x in remote], done, strict=True))
     rows: list[dict[str, Any]] = []
     recovered: list[dict[str, Any]] = []
     try:
