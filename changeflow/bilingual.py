@@ -94,3 +94,103 @@ CLOCK_STATES: dict[str, Pair] = {
 }
 # the level of an SLA notice
 NOTICE_LEVELS: dict[str, Pair] = {"warning": ("预警", "warning"), "breach": ("超时", "breach")}
+
+
+# --- desk: Chinese first on the lead's desk (issue 33) ---------------------------------------
+
+# the steps a lead runs, in the order of a request's and a fault's life: the Chinese label a
+# next-step line and a run page show for a deployment (``flows/deployments.py`` names)
+STEPS: dict[str, Pair] = {
+    "contract": ("合同", "contract"),
+    "repo-add": ("登记代码库", "add a repository"),
+    "intake": ("录入任务书", "intake"),
+    "plan": ("编制计划", "plan"),
+    "plan-batch": ("批量编制计划", "plan batch"),
+    "record-decision": ("登记客户决定", "record decision"),
+    "inbox": ("收件箱", "inbox"),
+    "mailbox": ("项目邮箱", "mailbox"),
+    "client-followup": ("催办甲方", "client follow-up"),
+    "deemed-acceptance": ("视同验收", "deemed acceptance"),
+    "kickoff": ("开工", "kickoff"),
+    "sync": ("同步提交", "sync"),
+    "test": ("测试", "test"),
+    "docs": ("技术文档和用户手册", "docs"),
+    "golive": ("上线", "go-live"),
+    "acceptance": ("签发验收单", "acceptance"),
+    "fault": ("报告故障", "fault"),
+    "respond": ("首次响应", "respond"),
+    "onsite": ("到场", "on site"),
+    "resolve": ("解决", "resolve"),
+    "close": ("关闭故障", "close"),
+    "pause": ("暂停计时", "pause"),
+    "resume": ("恢复计时", "resume"),
+    "dispatch-create": ("生成派工单", "dispatch order"),
+    "dispatch-done": ("派工单完成", "dispatch done"),
+    "run-log-add": ("运行日志", "run log"),
+    "sla-watch": ("时限检查", "SLA watch"),
+    "dispatch": ("每周派工", "weekly dispatch"),
+    "run-log-reminder": ("运行日志提醒", "run-log reminder"),
+    "sla-report": ("SLA 月报", "SLA report"),
+    "payment": ("收款登记", "payment"),
+    "invoice": ("开票登记", "invoice"),
+    "fee-reminder": ("年费提醒", "fee reminder"),
+    "settlement": ("年度结算", "settlement"),
+    "backup": ("备份", "backup"),
+    "weekly-report": ("项目周报", "weekly report"),
+}
+# what a client's decision, a hand-in or a mailbox/inbox item came to
+OUTCOMES: dict[str, Pair] = {
+    "approved": ("已批准", "approved"),
+    "rejected": ("未通过", "rejected"),
+    "accepted": ("已验收", "accepted"),
+    "decision": ("已登记决定", "decision recorded"),
+    "refused": ("已拒收", "refused"),
+    "taskbook": ("任务书已入库", "task book taken in"),
+    "task_book": ("任务书已入库", "task book taken in"),
+    "intake": ("任务书已入库", "task book taken in"),
+    "recorded": ("已登记", "recorded"),
+    "duplicate": ("重复，已忽略", "duplicate, ignored"),
+    "skipped": ("已跳过", "skipped"),
+    "filed": ("已归档", "filed"),
+    "sent": ("已发送", "sent"),
+    "failed": ("失败", "failed"),
+    "not_sent": ("未发送", "not sent"),
+    "pass": ("通过", "pass"),
+    "fail": ("未通过", "fail"),
+    "passed": ("通过", "passed"),
+    "draft": ("草稿", "draft"),
+    "issued": ("已签发", "issued"),
+}
+
+
+def both_label(table: Mapping[str, Pair], key: object, lang: str | None = ZH) -> str:
+    """``key``'s label from ``table``, both languages (``开发中 In development``); an empty
+    key is empty, an unknown one shows as itself."""
+    text = "" if key is None else str(key)
+    pair = table.get(text)
+    return both(pair, lang) if pair else text
+
+
+def state_label(state: object, lang: str | None = ZH) -> str:
+    """A request's or fault's state for a person: ``已批准 Approved``."""
+    return both_label(REQUEST_STATES, state, lang)
+
+
+def phase_label(phase: object, lang: str | None = ZH) -> str:
+    """A plan phase for a person: ``设计开发 Development``."""
+    return both_label(PHASES, phase, lang)
+
+
+def clock_state_label(status: object, lang: str | None = ZH) -> str:
+    """An SLA clock's state for a person: ``超时 breached``."""
+    return both_label(CLOCK_STATES, status, lang)
+
+
+def outcome_label(outcome: object, lang: str | None = ZH) -> str:
+    """What an item came to for a person: ``已拒收 refused``."""
+    return both_label(OUTCOMES, outcome, lang)
+
+
+def step_label(deployment: str, lang: str | None = ZH) -> str:
+    """A deployment as a lead reads it: ``编制计划 plan``."""
+    return both_label(STEPS, deployment, lang)

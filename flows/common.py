@@ -119,7 +119,9 @@ def next_line(deployment: str | None, what: str = "") -> str:
     # a blank line first: after a list, a single newline would continue its last item
     if deployment is None:
         return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}"
-    return f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+    from changeflow.bilingual import step_label
+
+    return f"\n\n下一步 Next: {what + ' ' if what else ''}运行 run **{step_label(deployment)}**"
 
 
 def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
@@ -204,7 +206,7 @@ def code_of(choice: str) -> str:
 # The fields every step form shares: the key it acts on, who does it, when.
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip
-BY = Field("project lead", title="经办人 Done by", max_length=120)
+BY = Field("", title="经办人 Done by", max_length=120)
 AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")
 # The time an act really happened, on every form that records one (``tasks.acttime`` checks
 # it; a refusal names the field by this label, both languages).

@@ -20,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
+from changeflow.bilingual import state_label
 from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
@@ -183,7 +184,7 @@ def test_markdown(r: dict[str, Any]) -> str:
         f"- 被测提交 Commit: `{r['commit'][:12] or '—'}` · 方式 Source: {r['source']}",
         f"- 用例 Cases {r['cases']} · 失败 Failures {r['failures']} · 错误 Errors"
         f" {r['errors']} · 跳过 Skipped {r['skipped']} · 耗时 Duration {r['duration']} s",
-        f"- 状态 State: **{r['state']}**",
+        f"- 状态 State: **{state_label(r['state'])}**",
         f"- 文档 Document: {document_link(r['document'], doc_name(r, 'testreport'))}",
     ]
     if r.get("warnings"):
@@ -199,7 +200,7 @@ def doc_name(r: dict[str, Any], kind: str) -> str:
 @flow(name="test", flow_run_name=run_name("test", "request", "key"), log_prints=True)
 def test(
     request: TestInput,
-    tested_by: str = Field("tester", title="测试人员 Tested by", max_length=120),
+    tested_by: str = Field("", title="测试人员 Tested by", max_length=120),
 ) -> dict[str, Any]:
     """Run the client project's tests at the release commit (or record JUnit files) and
     write the test report; failing tests keep the request in testing and say why."""
@@ -415,7 +416,7 @@ golive_task = task(_golive, name="go-live", cache_policy=NO_CACHE)
 @flow(name="golive", flow_run_name=run_name("golive", "request", "key"), log_prints=True)
 def golive(
     request: GoLiveInput,
-    released_by: str = Field("engineer", title="实施人 Done by", max_length=120),
+    released_by: str = Field("", title="实施人 Done by", max_length=120),
 ) -> dict[str, Any]:
     """Tag release/<key>-v<n> on the tested commit, write the go-live record (上线记录);
     the request moves to 'live'."""
@@ -428,7 +429,7 @@ def golive(
         "",
         f"- 标签 Tag: `{r['tag']}` · 提交 Commit: `{r['commit'][:12]}`",
         f"- 时间 Time: {r['released_at']} (Asia/Shanghai) · 实施人 By: {md(r['released_by'])}",
-        f"- 状态 State: **{r['state']}** · 提交数 Commits: {r['commits']}",
+        f"- 状态 State: **{state_label(r['state'])}** · 提交数 Commits: {r['commits']}",
         "",
     ]
     for g in r["groups"]:
@@ -444,7 +445,9 @@ def golive(
                    for i, s in enumerate(r["rollback"], start=1)], "Rollback steps")  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], "golive", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
-    return outcome(f"{r['key']} v{r['version']} 已上线 live: {r['tag']} -> {r['state']}", r)
+    return outcome(
+        f"{r['key']} v{r['version']} 已上线 live: {r['tag']} -> {state_label(r['state'])}", r
+    )
 
 
 # --- acceptance ------------------------------------------------------------------------
@@ -483,7 +486,7 @@ issue_task = task(_issue, name="issue-acceptance", cache_policy=NO_CACHE)
 @flow(name="acceptance", flow_run_name=run_name("acceptance", "request", "key"), log_prints=True)
 def acceptance(
     request: AcceptanceInput,
-    issued_by: str = Field("project lead", title="签发人 Issued by", max_length=120),
+    issued_by: str = Field("", title="签发人 Issued by", max_length=120),
 ) -> dict[str, Any]:
     """Issue the acceptance certificate (验收单) of a live request; the client's returned
     copy is recorded from the inbox (or 'changeflow accept FILE')."""

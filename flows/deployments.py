@@ -431,10 +431,28 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
             if description and not prop.get("description"):
                 prop["description"] = description
     mark_required(schema)
-    return schema
+    return leave_checks_to_the_flow(schema)
 
 
 REQUIRED_MARK = " *"
+# JSON-schema checks the server would make itself when a run is created, refusing the form
+# with "Validation failed for field 'taskbook'. Failure reason: 'project' is a required
+# property": the flow makes the same checks with pydantic and fails the run with the form's
+# labels instead (``flows.forms.FormFlow``: "项目名称 Project: 必填 Field required").
+FLOW_CHECKS = ("required", "minLength", "minItems", "pattern")
+
+
+def leave_checks_to_the_flow(node: Any) -> Any:
+    """``node`` without the checks the flow makes (the " *" marks stay on the labels)."""
+    if isinstance(node, dict):
+        return {
+            k: leave_checks_to_the_flow(v)
+            for k, v in node.items()
+            if not (k in FLOW_CHECKS and not isinstance(v, dict))
+        }
+    if isinstance(node, list):
+        return [leave_checks_to_the_flow(v) for v in node]
+    return node
 
 
 def mark_required(schema: dict[str, Any]) -> None:

@@ -118,19 +118,54 @@ def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list
     return errors
 
 
+# the "done by" fields of the forms: left empty, the act is our project lead's
+ACTOR_PARAMS = frozenset(
+    {"done_by", "taken_in_by", "planned_by", "recorded_by", "started_by", "tested_by",
+     "released_by", "issued_by", "taken_by"}
+)  # fmt: skip
+
+
+def key_of(parameters: dict[str, Any]) -> str | None:
+    """The request or fault key a form names (``key``, or a model's ``key`` field)."""
+    key = parameters.get("key")
+    if isinstance(key, str) and key.strip():
+        return key
+    for value in parameters.values():
+        key = value.get("key") if isinstance(value, dict) else getattr(value, "key", None)
+        if isinstance(key, str) and key.strip():
+            return key
+    return None
+
+
+def fill_actors(parameters: dict[str, Any]) -> dict[str, Any]:
+    """An empty "done by" field becomes our project lead of the contract (or stays empty)."""
+    empty = [n for n in ACTOR_PARAMS if n in parameters and not str(parameters[n] or "").strip()]
+    if not empty:
+        return parameters
+    from changeflow.tasks.people import our_lead_of
+
+    try:
+        lead = our_lead_of(key_of({k: v for k, v in parameters.items() if k not in empty}))
+    except Exception:  # no database yet: the act names no one rather than failing the form
+        lead = ""
+    return {**parameters, **{n: lead for n in empty}}
+
+
 class FormFlow(Flow):  # type: ignore[type-arg]
-    """A Prefect flow whose refused parameters are named by their form labels."""
+    """A Prefect flow whose refused parameters are named by their form labels, and whose
+    empty "done by" fields are our project lead's."""
 
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         from prefect.exceptions import ParameterTypeError
 
         try:
-            return super().validate_parameters(parameters)
+            valid = super().validate_parameters(parameters)
         except ParameterTypeError:
             errors = parameter_errors(self.fn, parameters)
             if not errors:
                 raise
             raise ParameterTypeError(refusal_line(self.form_schema(), errors)) from None
+        return fill_actors(valid)
 
     def form_schema(self) -> dict[str, Any]:
         from .deployments import by_name, form_schema

@@ -14,6 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
+from changeflow.bilingual import outcome_label, state_label, step_label
 from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
 from .common import md, next_line, outcome, publish_markdown, publish_table, refused
@@ -176,12 +177,13 @@ def client_followup(
         )
     for r in done["resent"]:
         lines.append(
-            f"- 重发 Sent again: {md(r['subject'])} {r['kind']} v{r['version']}: {r['state']}"
+            f"- 重发 Sent again: {md(r['subject'])} {r['kind']} v{r['version']}:"
+            f" {outcome_label(r['state'])}"
         )
     for d in done["deemed_due"]:
         lines.append(
             f"- **{md(d['key'])}** 按合同视同验收 deemed accepted from {d['deemed_on']}:"
-            " run **deemed-acceptance** to record it"
+            f" 运行 run **{step_label('deemed-acceptance')}**"
         )
     if len(lines) == 2:
         lines.append("- 无 nothing to do")
@@ -228,4 +230,6 @@ def deemed_acceptance(
         + next_line(None, "需求已验收 the request is accepted"),
         "Deemed acceptance",
     )
-    return outcome(f"{key} 视同验收 deemed accepted ({r['deemed_on']}) -> {r['state']}", r)
+    return outcome(
+        f"{key} 视同验收 deemed accepted ({r['deemed_on']}) -> {state_label(r['state'])}", r
+    )

@@ -18,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from changeflow.bilingual import CLOCKS, both_label, clock_state_label, state_label
 from changeflow.errors import ChangeflowError
 
 from .common import (
@@ -80,7 +81,7 @@ class FaultInput(BaseModel):
 @flow(name="fault", log_prints=True)
 def fault(
     report: FaultInput,
-    taken_by: str = Field("duty desk", title="经办人 Taken by", max_length=120),
+    taken_by: str = Field("", title="经办人 Taken by", max_length=120),
 ) -> dict[str, Any]:
     """Record a fault reported by phone or mail; both response clocks start."""
     from changeflow.tasks.maintenance import report_fault
@@ -140,11 +141,14 @@ Mode = Literal["phone 电话", "remote 远程", "onsite 现场"]
 
 def _fault_artifact(step: str, view: dict[str, Any]) -> None:
     key = view.get("key", "")
-    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{view.get('state', '')}**"]
+    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{state_label(view.get('state'))}**"]
     for clock in ("response", "onsite"):
         c = view.get(clock)
         if isinstance(c, dict):
-            lines.append(f"- {clock}: {c.get('status', '')} · due {c.get('due_local', '')}")
+            lines.append(
+                f"- {both_label(CLOCKS, clock)}: {clock_state_label(c.get('status'))}"
+                f" · 截止 due {c.get('due_local', '')}"
+            )
     publish_markdown(f"{step}-{key}", "\n".join(lines) + next_line(NEXT_OF[step]), VERB[step])
 
 
@@ -157,7 +161,7 @@ def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: s
     except ChangeflowError as exc:
         return refused(step, exc, key)
     _fault_artifact(step, view)
-    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+    return outcome(f"{key}: {VERB[step]} -> {state_label(view.get('state'))}", view)
 
 
 def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any:
@@ -171,7 +175,7 @@ def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any
     except ChangeflowError as exc:
         return refused(step, exc, key)
     _fault_artifact(step, view)
-    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+    return outcome(f"{key}: {VERB[step]} -> {state_label(view.get('state'))}", view)
 
 
 @flow(name="respond", flow_run_name="respond {key}", log_prints=True)
