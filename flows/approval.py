@@ -210,7 +210,11 @@ def inbox(
             f"{len(bad)} file(s) not taken: "
             + "; ".join(f"{i['file']}: {outcome_label(i['outcome'])}: {i['detail']}" for i in bad),
         )
-    return report
+    return outcome(
+        f"收件箱 inbox: {len(items)} 个文件 files"
+        + "".join(f"; {i['file']}: {outcome_label(i['outcome'])}" for i in items[:5]),
+        report,
+    )
 
 
 def _kickoff(key: str, actor: str, at: str = "") -> dict[str, Any]:

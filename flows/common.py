@@ -75,11 +75,23 @@ def hand_in_url() -> str:
     return f"{docs_base()}/hand-in"
 
 
-def hand_in_line(what_zh: str, what_en: str) -> str:
+def was_sent(mail: Mapping[str, Any] | None) -> bool:
+    """True when the step mailed its document to the client (not failed, mail set up)."""
+    return bool(mail) and mail.get("status") != "not-set-up" and mail.get("state") != "failed"
+
+
+def hand_in_line(what_zh: str, what_en: str, sent: bool = False) -> str:
     """Where the client's signed copy goes: the hand-in page, which checks it exactly as the
     inbox does and records the decision itself (so there is no approve-file or accept-file
     deployment: a second door for the same file would only be a second way to get it
-    wrong). Used by every artifact whose document comes back signed."""
+    wrong). Used by every artifact whose document comes back signed. ``sent``: the step
+    mailed it already, so the line no longer asks the lead to send it."""
+    if sent:
+        return (
+            f"{what_zh}已发给客户，等待回签；回签件由项目邮箱登记，或在交回页面 {hand_in_url()}"
+            f" 上传 / the {what_en} is with the client: the signed copy is recorded from the"
+            f" mailbox, or hand it in on the hand-in page"
+        )
     return (
         f"下载{what_zh}发给客户；回签件在交回页面 {hand_in_url()} 上传，页面核验后直接登记"
         f"客户的决定 / download the {what_en}, send it to the client and hand the signed copy"

@@ -37,6 +37,7 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    was_sent,
 )
 from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
@@ -301,7 +302,7 @@ make_docs_task = task(_docs, name="make-docs", cache_policy=NO_CACHE)
 @flow(name="docs", flow_run_name=run_name("docs", "request", "key"), log_prints=True)
 def docs(
     request: DocsInput,
-    written_by: str = Field("developer", title="编制人 Written by", max_length=120),
+    written_by: str = Field("", title="编制人 Written by", max_length=120),
 ) -> list[dict[str, Any]]:
     """Make the technical document (技术文档) and the user manual (用户手册); unchanged
     inputs keep the current version."""
@@ -508,7 +509,8 @@ def acceptance(
         + mail_markdown(mail)
         + next_line(
             None,
-            hand_in_line("验收单", "certificate") + "; 需求即验收 the request is then accepted",
+            hand_in_line("验收单", "certificate", was_sent(mail))
+            + "; 需求即验收 the request is then accepted",
         ),
         "Acceptance certificate",
     )

@@ -121,7 +121,7 @@ def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list
 # the "done by" fields of the forms: left empty, the act is our project lead's
 ACTOR_PARAMS = frozenset(
     {"done_by", "taken_in_by", "planned_by", "recorded_by", "started_by", "tested_by",
-     "released_by", "issued_by", "taken_by"}
+     "released_by", "issued_by", "taken_by", "written_by"}
 )  # fmt: skip
 
 

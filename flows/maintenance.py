@@ -18,7 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.bilingual import CLOCKS, both_label, clock_state_label, state_label
+from changeflow.bilingual import CLOCKS, both_label, clock_state_label, outcome_label, state_label
 from changeflow.errors import ChangeflowError
 
 from .common import (
@@ -285,16 +285,19 @@ def sla_watch(
     from changeflow.tasks.maintenance import sla_watch as watch
 
     out = _unit(watch, "sla-watch")(dry_run=dry_run)
-    rows = [{**n, "result": "sent"} for n in out["sent"]]
-    rows += [{**n, "result": "failed"} for n in out["failed"]]
+    rows = [{**n, "结果 Result": outcome_label("sent")} for n in out["sent"]]
+    rows += [{**n, "结果 Result": outcome_label("failed")} for n in out["failed"]]
     if rows:
         publish_table("sla-watch", rows, "SLA notices of this run")
-    print(f"{out['checked']} open fault(s); {len(out['sent'])} sent, {len(out['failed'])} failed")
+    line = (
+        f"时限检查 SLA watch: {out['checked']} 个未关闭故障 open fault(s);"
+        f" 已发送 sent {len(out['sent'])}, 失败 failed {len(out['failed'])}"
+    )
     if out["failed"]:
         raise RuntimeError(
             f"{len(out['failed'])} SLA notice(s) not sent: {out['failed'][0]['error']}"
         )
-    return out
+    return outcome(line, out)
 
 
 @flow(name="dispatch", flow_run_name=timed_name("dispatch"), log_prints=True)

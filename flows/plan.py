@@ -34,6 +34,7 @@ from .common import (
     refused,
     run_name,
     timed_name,
+    was_sent,
 )
 from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
@@ -262,7 +263,7 @@ def plan(
             if result.get("status") == "draft"
             else next_line(
                 "kickoff",
-                hand_in_line("计划", "plan") + "; 然后 then",
+                hand_in_line("计划", "plan", was_sent(mail)) + "; 然后 then",
             )
         ),
         f"Plan v{result['version']}",

@@ -26,7 +26,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import AT_FIELD, AT_LABEL, md, publish_markdown, publish_table, timed_name
+from .common import AT_FIELD, AT_LABEL, md, outcome, publish_markdown, publish_table, timed_name
 from .forms import flow
 
 
@@ -143,8 +143,11 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
         for code in _clients(params.client):
             made += make_task(params.week, code, params.lang, False, params.at)
     if not made:
-        print("no weekly report due now (not a report day, before the report time, or sent)")
-        return {"reports": []}
+        return outcome(
+            "本次无周报 no weekly report due now（非报告日、未到时间或已发送 not a report day,"
+            " before the report time, or sent）",
+            {"reports": []},
+        )
     sender = send_task.with_options(
         retries=params.mail_retries, retry_delay_seconds=params.retry_delay_seconds
     )
@@ -186,4 +189,8 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     )
     if failures:  # the reports stay stored; the run fails visibly
         raise RuntimeError("weekly report mail failed: " + "; ".join(map(str, failures)))
-    return {"reports": out}
+    sent = sum(1 for o in out if (o["mail"] or {}).get("sent"))
+    names = ", ".join(f"{o['client']} {o['week']} v{o['version']}" for o in out)
+    return outcome(
+        f"周报 weekly report: {len(out)} 份 made ({names}); 已发送 sent {sent}", {"reports": out}
+    )

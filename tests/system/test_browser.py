@@ -381,7 +381,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         assert props.get("changeflow.mac"), "the plan is not signed"
 
         # the client fills the sign-off in Word and mails it back; the lead hands it in
-        hand_in(pg, up, f"{key}-plan-signed.docx", fill(plan), f"{key} is now approved",
+        hand_in(pg, up, f"{key}-plan-signed.docx", fill(plan), f"{key} 现为 now 已批准 Approved",
                 shots / "ui-hand-in.png")  # fmt: skip
 
         # kickoff: branch cr/<key> in the client's repository, the team mailed
@@ -437,7 +437,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         props = read_custom_properties(docx.Document(io.BytesIO(cert)))
         assert props["changeflow.kind"] == "acceptance" and props.get("changeflow.mac"), props
         hand_in(pg, up, f"{key}-acceptance-signed.docx", fill_certificate(cert),
-                f"{key} is now accepted", shots / "ui-hand-in-accepted.png")  # fmt: skip
+                f"{key} 现为 now 已验收 Accepted", shots / "ui-hand-in-accepted.png")  # fmt: skip
 
         # a fault, through its steps
         open_form(pg, up, "fault")
