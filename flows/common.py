@@ -20,10 +20,36 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", key).strip("-")[:100] or "changeflow"
 
 
+# an ISO date-time as the domain returns it (UTC, seconds, microseconds, an offset)
+ISO_TIME = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\b"
+)
+
+
+def local_times(text: str) -> str:
+    """Every ISO date-time in ``text`` as a lead reads it: Asia/Shanghai, to the minute
+    (``2026-12-04T06:05:00.123456+00:00`` -> ``2026-12-04 14:05``); one without an offset
+    is already local and only loses its seconds."""
+    from datetime import datetime
+
+    def one(m: re.Match[str]) -> str:
+        if not m.group(4):
+            return f"{m.group(1)} {m.group(2)}"
+        try:
+            when = datetime.fromisoformat(m.group(0).replace("Z", "+00:00").replace(" ", "T"))
+        except ValueError:
+            return m.group(0)
+        return f"{when.astimezone(get_settings().tz):%Y-%m-%d %H:%M}"
+
+    return ISO_TIME.sub(one, text)
+
+
 def publish_markdown(key: str, markdown: str, description: str = "") -> None:
     from prefect.artifacts import create_markdown_artifact
 
-    create_markdown_artifact(markdown=markdown, key=artifact_key(key), description=description)
+    create_markdown_artifact(
+        markdown=local_times(markdown), key=artifact_key(key), description=description
+    )
 
 
 def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str = "") -> None:
@@ -31,9 +57,11 @@ def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str 
 
     from changeflow.jsonout import to_jsonable
 
-    create_table_artifact(
-        table=[to_jsonable(dict(r)) for r in rows], key=artifact_key(key), description=description
-    )
+    table = [
+        {k: local_times(v) if isinstance(v, str) else v for k, v in to_jsonable(dict(r)).items()}
+        for r in rows
+    ]
+    create_table_artifact(table=table, key=artifact_key(key), description=description)
 
 
 DOCS_URL_ENV = "CHANGEFLOW_DOCS_URL"  # set by ``changeflow up`` (its document service)
@@ -143,6 +171,7 @@ def outcome(line: str, data: Any = None, name: str | None = None) -> Any:
 
     if name:
         rename_run(name)
+    line = local_times(line)
     print(line)
     return Completed(message=line, data=data)
 
@@ -189,7 +218,7 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
     traceback. Use for the project's own errors (bad input, wrong state, not found)."""
     from prefect.states import Failed
 
-    line = f"失败 Failed: {exc}".replace("\n", " ")[:900]
+    line = local_times(f"失败 Failed: {exc}".replace("\n", " "))[:900]
     publish_markdown(
         artifact_key("failed", step, key or ""),
         f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
@@ -219,7 +248,12 @@ def code_of(choice: str) -> str:
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip
 BY = Field("", title="经办人 Done by", max_length=120)
-AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")
+WHEN_HINT = "（YYYY-MM-DD HH:MM，北京时间，例 2026-12-04 14:05；空 = 现在 now）"
+AT = Field(
+    "",
+    title=f"时间 At{WHEN_HINT}",
+    max_length=40,
+)
 # The time an act really happened, on every form that records one (``tasks.acttime`` checks
 # it; a refusal names the field by this label, both languages).
 AT_LABEL = "发生时间 When it happened"

@@ -431,10 +431,33 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
             if description and not prop.get("description"):
                 prop["description"] = description
     mark_required(schema)
+    plain_optionals(schema)
     return leave_checks_to_the_flow(schema)
 
 
 REQUIRED_MARK = " *"
+
+
+def plain_optionals(schema: dict[str, Any]) -> None:
+    """An optional text or number field as a plain box, empty by default: the UI draws
+    ``str | None`` with a "str | None" switch a lead has to understand; the flow reads an
+    empty box as "not given" (``flows.forms.drop_blanks``)."""
+    for part in [schema, *(schema.get("definitions") or {}).values()]:
+        for name, prop in (part.get("properties") or {}).items():
+            options = prop.get("anyOf") if isinstance(prop, dict) else None
+            if not options or len(options) != 2:
+                continue
+            typed = [o for o in options if o.get("type") != "null"]
+            if len(typed) != 1 or typed[0].get("type") not in ("string", "integer", "number"):
+                continue
+            if typed[0].get("format"):  # a date or time: its own form field type
+                continue
+            plain = {k: v for k, v in prop.items() if k != "anyOf"} | typed[0]
+            if plain.get("default", "") is None:
+                del plain["default"]
+            part["properties"][name] = plain
+
+
 # JSON-schema checks the server would make itself when a run is created, refusing the form
 # with "Validation failed for field 'taskbook'. Failure reason: 'project' is a required
 # property": the flow makes the same checks with pydantic and fails the run with the form's

@@ -118,6 +118,30 @@ def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list
     return errors
 
 
+def _nullable(prop: dict[str, Any]) -> bool:
+    return any(n.get("type") == "null" for n in prop.get("anyOf") or [])
+
+
+def drop_blanks(node: dict[str, Any], value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` without the empty strings of optional fields (so they take their default,
+    None): the form shows an optional field as a plain text box (``plain_optionals``), and an
+    emptied box arrives as ""."""
+    node = _resolve(node, schema)
+    if isinstance(value, dict):
+        props = node.get("properties") or {}
+        out = {}
+        for k, v in value.items():
+            prop = props.get(k)
+            if isinstance(prop, dict) and isinstance(v, str) and not v.strip() and _nullable(prop):
+                continue
+            out[k] = drop_blanks(prop, v, schema) if isinstance(prop, dict) else v
+        return out
+    if isinstance(value, list):
+        items = node.get("items") or {}
+        return [drop_blanks(items, v, schema) for v in value]
+    return value
+
+
 # the "done by" fields of the forms: left empty, the act is our project lead's
 ACTOR_PARAMS = frozenset(
     {"done_by", "taken_in_by", "planned_by", "recorded_by", "started_by", "tested_by",
@@ -158,6 +182,8 @@ class FormFlow(Flow):  # type: ignore[type-arg]
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         from prefect.exceptions import ParameterTypeError
 
+        raw = self.parameters.model_dump_for_openapi()
+        parameters = drop_blanks(raw, parameters, raw)
         try:
             valid = super().validate_parameters(parameters)
         except ParameterTypeError:

@@ -11,14 +11,21 @@ and nothing is written.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.bilingual import CLOCKS, both_label, clock_state_label, outcome_label, state_label
+from changeflow.bilingual import (
+    CLOCKS,
+    SEVERITIES,
+    both_label,
+    clock_state_label,
+    outcome_label,
+    state_label,
+)
 from changeflow.errors import ChangeflowError
 
 from .common import (
@@ -27,6 +34,7 @@ from .common import (
     AT_LABEL,
     BY,
     KEY,
+    WHEN_HINT,
     bilingual_choice,
     code_of,
     md,
@@ -61,14 +69,18 @@ class FaultInput(BaseModel):
     system: str = Field("", title="系统/模块 System", max_length=120)
     description: str = Field("", title="详细描述 Description", max_length=20_000)
     reporter: str = Field("", title="报告人 Reported by", max_length=120)
-    reported_at: datetime | None = Field(
-        None, title="报告时间 Reported at", description="留空为现在 / empty: now"
+    reported_at: str = Field(
+        "",
+        title=f"报告时间 Reported at{WHEN_HINT}",
+        max_length=40,
     )
     contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
     engineer: str | None = Field(None, title="值班工程师 Engineer on duty", max_length=120)
-    onsite_by: datetime | None = Field(
-        None,
-        title="甲方要求到场时间 On site as the client asks",
+    onsite_by: str = Field(
+        "",
+        max_length=40,
+        title="甲方要求到场时间 On site as the client asks"
+        "（YYYY-MM-DD HH:MM，例 2026-12-04 18:00）",
         description="根据甲方要求；留空按合同时限 / empty: the contract's time",
     )
 
@@ -96,7 +108,7 @@ def fault(
             reporter=report.reporter,
             contract=report.contract,
             engineer=report.engineer,
-            onsite_by=report.onsite_by,
+            onsite_by=report.onsite_by or None,
             actor=taken_by,
             channel="ui",
             source="Prefect form",
@@ -110,7 +122,8 @@ def fault(
         "\n".join(
             [
                 f"# {r.key} · {md(r.title)}",
-                f"- 级别 Severity: **{v['severity']}**  系统 System: {md(v['system'] or '-')}",
+                f"- 级别 Severity: **{both_label(SEVERITIES, v['severity'])}**"
+                f"  系统 System: {md(v['system'] or '-')}",
                 f"- 报告时间 Reported: {v['reported_at']}",
                 f"- 首次响应 First response due: **{v['response']['due_local']}**"
                 f"{mark[v['response']['provisional']]}",
@@ -152,7 +165,7 @@ def _fault_artifact(step: str, view: dict[str, Any]) -> None:
     publish_markdown(f"{step}-{key}", "\n".join(lines) + next_line(NEXT_OF[step]), VERB[step])
 
 
-def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: str = "") -> Any:
+def _stamp(step: str, key: str, at: str | None, note: str, by: str, mode: str = "") -> Any:
     from changeflow.tasks.maintenance import stamp
 
     try:
@@ -164,7 +177,7 @@ def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: s
     return outcome(f"{key}: {VERB[step]} -> {state_label(view.get('state'))}", view)
 
 
-def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any:
+def _hold(step: str, key: str, at: str | None, reason: str, by: str) -> Any:
     """Pause or resume the clocks of a fault."""
     from changeflow.tasks.maintenance import pause, resume
 
@@ -182,7 +195,7 @@ def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any
 def respond(
     key: str = KEY,
     mode: Mode = Field("phone 电话", title="响应方式 How"),
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     done_by: str = BY,
 ) -> Any:
@@ -193,7 +206,7 @@ def respond(
 @flow(name="onsite", flow_run_name="onsite {key}", log_prints=True)
 def onsite(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     done_by: str = BY,
 ) -> Any:
@@ -213,7 +226,7 @@ def _details(key: str, by: str, **fields: str) -> None:
 @flow(name="resolve", flow_run_name="resolve {key}", log_prints=True)
 def resolve(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="处理结果 Resolution", max_length=2000),
     root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
     solution: str = Field("", title="解决方案 Solution", max_length=4000),
@@ -232,7 +245,7 @@ def resolve(
 @flow(name="close", flow_run_name="close {key}", log_prints=True)
 def close(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
     confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
@@ -255,7 +268,7 @@ def pause(
     reason: str = Field(
         "等待客户 waiting for the client", title="原因 Reason", min_length=1, max_length=500
     ),
-    at: datetime | None = AT,
+    at: str = AT,
     done_by: str = BY,
 ) -> Any:
     """Stop the running clocks while we wait for the client."""
@@ -266,7 +279,7 @@ def pause(
 def resume(
     key: str = KEY,
     reason: str = Field("客户已答复 client answered", title="原因 Reason", max_length=500),
-    at: datetime | None = AT,
+    at: str = AT,
     done_by: str = BY,
 ) -> Any:
     """Restart the clocks; the due times move by the time paused."""
