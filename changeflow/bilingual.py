@@ -99,44 +99,45 @@ NOTICE_LEVELS: dict[str, Pair] = {"warning": ("预警", "warning"), "breach": ("
 # --- desk: Chinese first on the lead's desk (issue 33) ---------------------------------------
 
 # the steps a lead runs, in the order of a request's and a fault's life: the Chinese label a
-# next-step line and a run page show for a deployment (``flows/deployments.py`` names)
+# next-step line and a run page show for a deployment, then its name (``flows/deployments.py``)
+# as the lead finds it in the UI
 STEPS: dict[str, Pair] = {
     "contract": ("合同", "contract"),
-    "repo-add": ("登记代码库", "add a repository"),
+    "repo-add": ("登记代码库", "repo-add"),
     "intake": ("录入任务书", "intake"),
     "plan": ("编制计划", "plan"),
-    "plan-batch": ("批量编制计划", "plan batch"),
-    "record-decision": ("登记客户决定", "record decision"),
+    "plan-batch": ("批量编制计划", "plan-batch"),
+    "record-decision": ("登记客户决定", "record-decision"),
     "inbox": ("收件箱", "inbox"),
     "mailbox": ("项目邮箱", "mailbox"),
-    "client-followup": ("催办甲方", "client follow-up"),
-    "deemed-acceptance": ("视同验收", "deemed acceptance"),
+    "client-followup": ("催办甲方", "client-followup"),
+    "deemed-acceptance": ("视同验收", "deemed-acceptance"),
     "kickoff": ("开工", "kickoff"),
     "sync": ("同步提交", "sync"),
     "test": ("测试", "test"),
     "docs": ("技术文档和用户手册", "docs"),
-    "golive": ("上线", "go-live"),
+    "golive": ("上线", "golive"),
     "acceptance": ("签发验收单", "acceptance"),
     "fault": ("报告故障", "fault"),
     "respond": ("首次响应", "respond"),
-    "onsite": ("到场", "on site"),
+    "onsite": ("到场", "onsite"),
     "resolve": ("解决", "resolve"),
     "close": ("关闭故障", "close"),
     "pause": ("暂停计时", "pause"),
     "resume": ("恢复计时", "resume"),
-    "dispatch-create": ("生成派工单", "dispatch order"),
-    "dispatch-done": ("派工单完成", "dispatch done"),
-    "run-log-add": ("运行日志", "run log"),
-    "sla-watch": ("时限检查", "SLA watch"),
-    "dispatch": ("每周派工", "weekly dispatch"),
-    "run-log-reminder": ("运行日志提醒", "run-log reminder"),
-    "sla-report": ("SLA 月报", "SLA report"),
+    "dispatch-create": ("生成派工单", "dispatch-create"),
+    "dispatch-done": ("派工单完成", "dispatch-done"),
+    "run-log-add": ("运行日志", "run-log-add"),
+    "sla-watch": ("时限检查", "sla-watch"),
+    "dispatch": ("每周派工", "dispatch"),
+    "run-log-reminder": ("运行日志提醒", "run-log-reminder"),
+    "sla-report": ("服务时限月报", "sla-report"),
     "payment": ("收款登记", "payment"),
     "invoice": ("开票登记", "invoice"),
-    "fee-reminder": ("年费提醒", "fee reminder"),
+    "fee-reminder": ("年费提醒", "fee-reminder"),
     "settlement": ("年度结算", "settlement"),
     "backup": ("备份", "backup"),
-    "weekly-report": ("项目周报", "weekly report"),
+    "weekly-report": ("项目周报", "weekly-report"),
 }
 # what a client's decision, a hand-in or a mailbox/inbox item came to
 OUTCOMES: dict[str, Pair] = {
@@ -160,6 +161,8 @@ OUTCOMES: dict[str, Pair] = {
     "passed": ("通过", "passed"),
     "draft": ("草稿", "draft"),
     "issued": ("已签发", "issued"),
+    "agreed": ("已确认", "agreed"),
+    "disputed": ("有异议", "disputed"),
 }
 
 
@@ -172,8 +175,10 @@ def both_label(table: Mapping[str, Pair], key: object, lang: str | None = ZH) ->
 
 
 def state_label(state: object, lang: str | None = ZH) -> str:
-    """A request's or fault's state for a person: ``已批准 Approved``."""
-    return both_label(REQUEST_STATES, state, lang)
+    """A request's or fault's state (or a document's: ``已确认 agreed``) for a person:
+    ``已批准 Approved``."""
+    text = "" if state is None else str(state)
+    return both_label(REQUEST_STATES if text in REQUEST_STATES else OUTCOMES, text, lang)
 
 
 def phase_label(phase: object, lang: str | None = ZH) -> str:

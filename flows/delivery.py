@@ -318,11 +318,22 @@ def docs(
             "新版本 New": "是 yes" if r["new"] else "否 unchanged",
             "草稿 Draft": "是 yes" if r["draft"] else "否 no",
             "待补充 Missing": "、".join(r["missing"]) or "—",
-            "文件 File": document_link(r["document"]),
+            "文件 File": Path(r["document"]).name,  # a table cell shows text, not a link
         }
         for r in results
     ]
     slug = f"docs-{request.key}"
+    # the summary first: its links open the documents (a table artifact shows a markdown
+    # link as raw text, so the table only names the files)
+    publish_markdown(
+        slug + "-summary",
+        "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
+                  + [f"- {names[r['kind']]}: **v{r['version']}**"
+                     f" ({'新版本 new' if r['new'] else '未变 unchanged'})"
+                     f" {document_link(r['document'])}" for r in results]
+                  + [next_line("golive", "上线 / go live:")]),
+        "Documents made",
+    )  # fmt: skip
     publish_table(slug, rows, "Documents")
     trace = next((r["trace"] for r in results if r.get("trace")), [])
     if trace:
@@ -334,16 +345,9 @@ def docs(
         ], "Traceability: requirement -> cases -> result -> commits -> manual")  # fmt: skip
     for w in sorted({w for r in results for w in r.get("warnings", [])}):
         print(f"警告 warning: {w}")
-    publish_markdown(
-        slug + "-summary",
-        "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
-                  + [f"- {r['文档 Document']}: **{r['版本 Version']}** ({r['新版本 New']})"
-                     f" {r['文件 File']}" for r in rows] + [next_line("golive")]),
-        "Documents made",
-    )  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], r["kind"], r["version"], r["lang"],
                                        r["sha256"]) for r in results])  # fmt: skip
-    made = ", ".join(f"{r['kind']} v{r['version']}" for r in results)
+    made = ", ".join(f"{names[r['kind']]} v{r['version']}" for r in results)
     return outcome(f"{request.key} 文档 documents: {made}", results)
 
 

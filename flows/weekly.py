@@ -20,13 +20,22 @@ stays stored.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import AT_FIELD, AT_LABEL, md, outcome, publish_markdown, publish_table, timed_name
+from .common import (
+    AT_FIELD,
+    AT_LABEL,
+    document_link,
+    outcome,
+    publish_markdown,
+    publish_table,
+    timed_name,
+)
 from .forms import flow
 
 
@@ -154,7 +163,11 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     failures: list[BaseException] = []
     for r in made:
-        publish_markdown(f"weekly-{r['client']}-{r['week']}", r["markdown"], "项目周报 Weekly")
+        publish_markdown(
+            f"weekly-{r['client']}-{r['week']}",
+            r["markdown"] + f"\n\n- 文档 Document: {document_link(r['document'])}",
+            "项目周报 Weekly",
+        )
         mail: dict[str, Any] | None = None
         if params.send or scheduled:  # only the scheduled run sends by itself
             state = sender(r["id"], params.resend, params.smtp_password_block, return_state=True)
@@ -181,7 +194,7 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
                 "周次 Week": o["week"],
                 "版本 Version": o["version"],
                 "邮件 Mail": (o["mail"] or {}).get("status", "not-sent"),
-                "文档 Document": md(o["document"]),
+                "文档 Document": Path(o["document"]).name,  # the link is on the report card
             }
             for o in out
         ],

@@ -193,5 +193,5 @@ def test_a_confirmed_sla_statement_handed_in_is_recorded(client, contract: str) 
     assert mt.list_statements()[0]["state"] == "issued"
     ok = _hand_in(client, "returned", "对账单.docx", data)
     assert ok.status_code == 200, ok.text
-    assert "by 王芳" in ok.text and "OA-2026/2026-09 is now agreed" in ok.text
+    assert "by 王芳" in ok.text and "OA-2026/2026-09 现为 now 已确认 agreed" in ok.text
     assert mt.list_statements()[0]["state"] == "agreed"
