@@ -67,6 +67,17 @@ class Deployment:
     titles: dict[str, str] = field(default_factory=dict)  # form labels the flow lacks
 
     @property
+    def ui_name(self) -> str:
+        """The deployment's name in the UI: its number in a lead's day, the Chinese label,
+        then the short name (``03 录入任务书 intake``), so the A-Z list reads in the order of
+        a request's and a fault's life and a Chinese lead finds the step by its word."""
+        from changeflow.bilingual import STEPS
+
+        no = ORDER.get(self.name)
+        zh = STEPS.get(self.name, ("", ""))[0]
+        return " ".join(p for p in (f"{no:02d}" if no else "", zh, self.name) if p)
+
+    @property
     def ref(self) -> str:
         """``module:function``, e.g. ``changeflow.flows.intake:intake``."""
         return f"{self.flow.fn.__module__}:{self.flow.fn.__name__}"
@@ -78,6 +89,21 @@ class Deployment:
         rel = module.removeprefix("changeflow.").replace(".", "/")
         return f"{rel}.py:{func}"
 
+
+# The order a lead meets the steps in (the UI lists deployments A-Z: the number sorts them):
+# a request from the contract to acceptance, what comes back from the client, faults and
+# the service's routine, money, the machine. Numbers leave gaps for steps to come.
+ORDER: dict[str, int] = {
+    "contract": 1, "repo-add": 2, "intake": 3, "plan": 4, "plan-batch": 5,
+    "record-decision": 6, "kickoff": 7, "sync": 8, "test": 9, "docs": 10, "golive": 11,
+    "acceptance": 12, "deemed-acceptance": 13, "inbox": 14, "mailbox": 15,
+    "client-followup": 16, "weekly-report": 17,
+    "fault": 20, "respond": 21, "onsite": 22, "resolve": 23, "close": 24, "pause": 25,
+    "resume": 26, "sla-watch": 27, "dispatch-create": 28, "dispatch-done": 29, "dispatch": 30,
+    "run-log-add": 31, "run-log-reminder": 32, "sla-report": 33,
+    "payment": 40, "invoice": 41, "fee-reminder": 42, "settlement": 43,
+    "backup": 50,
+}  # fmt: skip
 
 # Schedules the lead asked for (Shanghai time); service hours are 09:00-17:30 Mon-Fri.
 EVERY_FIVE_MINUTES = Every(seconds=300)  # inbox, sla-watch
@@ -330,6 +356,13 @@ def by_name() -> dict[str, Deployment]:
     return {d.name: d for d in DEPLOYMENTS}
 
 
+def deployment_ref(name: str) -> str:
+    """``flow/deployment`` as Prefect names it, for ``run_deployment`` and the API
+    (``deployment_ref("intake")`` -> ``intake/03 录入任务书 intake``)."""
+    d = by_name()[name]
+    return f"{d.flow.name}/{d.ui_name}"
+
+
 def prefect_yaml_data() -> dict[str, Any]:
     """``prefect.yaml`` as data: a process work pool and a portable pull step."""
     import prefect
@@ -337,7 +370,7 @@ def prefect_yaml_data() -> dict[str, Any]:
     deployments = []
     for d in DEPLOYMENTS:
         item: dict[str, Any] = {
-            "name": d.name,
+            "name": d.ui_name,
             "entrypoint": d.entrypoint,
             "description": d.description,
             "tags": ["changeflow"],
@@ -527,7 +560,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
     out = []
     for d in DEPLOYMENTS:
         rd = d.flow.to_deployment(
-            name=d.name,
+            name=d.ui_name,
             description=d.description,
             tags=["changeflow"],
             schedules=[d.schedule.as_prefect()] if d.schedule else [],
