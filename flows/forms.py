@@ -194,10 +194,18 @@ class FormFlow(Flow):  # type: ignore[type-arg]
         return fill_actors(valid)
 
     def form_schema(self) -> dict[str, Any]:
-        from .deployments import by_name, form_schema
+        """The form as the UI shows it. By the installed package's name: a served run loads
+        this module from its entrypoint (``flows/intake.py``) as ``flows.intake``, and a
+        relative import of the registry from there finds the package's attributes shadowed
+        ("'FormFlow' object has no attribute 'intake'"), which failed the run with that
+        instead of the form's labels."""
+        try:
+            from changeflow.flows import deployments as registry
 
-        entry = by_name().get(self.name)
-        return form_schema(self, entry.titles if entry else None)
+            entry = registry.by_name().get(self.name)
+            return registry.form_schema(self, entry.titles if entry else None)
+        except Exception:  # the field titles of the models still name the fields
+            return self.parameters.model_dump_for_openapi()
 
 
 def flow(**kwargs: Any) -> Callable[[Callable[..., Any]], FormFlow]:
