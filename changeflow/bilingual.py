@@ -199,3 +199,57 @@ def outcome_label(outcome: object, lang: str | None = ZH) -> str:
 def step_label(deployment: str, lang: str | None = ZH) -> str:
     """A deployment as a lead reads it: ``编制计划 plan``."""
     return both_label(STEPS, deployment, lang)
+
+
+# the intro a form shows above its fields (keyed by the form model's name; the model's
+# docstring stays for developers)
+FORM_INTROS: dict[str, Pair] = {
+    "TaskBook": (
+        "客户的项目任务书：填写后需求进入“已提交”。",
+        "A client's project task book: the request starts as submitted.",
+    ),
+    "RequirementIn": (
+        "一条需求：内容、优先级、客户如何验收。",
+        "One requirement: what, how urgent, how the client will accept it.",
+    ),
+    "PlanInput": (
+        "编制实施计划和费用预算：先出草稿，审核后勾选签发。",
+        "Draft the plan and budget; tick Issue once reviewed.",
+    ),
+    "EstimateRow": ("一项工作量估算（表格的一行）。", "One work item of the estimate."),
+    "PlanBatchInput": (
+        "批量编制计划：留空为所有“已提交”的请求。",
+        "Draft many plans at once; empty: every submitted request.",
+    ),
+    "DecisionInput": (
+        "登记客户的决定（电话、邮件或盖章文件）。",
+        "What the client decided, by phone, mail or on paper.",
+    ),
+    "SyncInput": (
+        "同步客户代码库的提交；留空为所有代码库。",
+        "Sync the client repositories' commits; empty: every repository.",
+    ),
+    "FaultInput": (
+        "故障报告：提交后首次响应和到场计时开始。",
+        "The fault report: both clocks start.",
+    ),
+    "PaymentInput": ("收款登记：客户的一笔付款。", "A payment the client made."),
+    "InvoiceInput": ("开票登记：我方开具的一张发票。", "An invoice we issued."),
+    "WeeklyInput": (
+        "项目周报：生成本周周报，勾选发送才发给甲方。",
+        "The weekly report; mailed only with Send ticked.",
+    ),
+    "TestInput": (
+        "测试：在发布提交上运行测试命令，或登记 JUnit 结果文件；生成测试报告。",
+        "Run the project's tests at the release commit, or record JUnit files.",
+    ),
+    "ManualResult": ("一条手工测试用例的结果。", "The result of one manual test case."),
+    "DocsInput": (
+        "技术文档和用户手册：设计说明和截图。",
+        "Design notes and screenshots for the technical document and manual.",
+    ),
+    "InstallRecord": (
+        "上线记录：环境检查、备份、步骤、访问测试。",
+        "The go-live record: environment, backup, steps, access test.",
+    ),
+}

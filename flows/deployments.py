@@ -465,10 +465,21 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
                 prop["description"] = description
     mark_required(schema)
     plain_optionals(schema)
+    chinese_intros(schema)
     return leave_checks_to_the_flow(schema)
 
 
 REQUIRED_MARK = " *"
+
+
+def chinese_intros(schema: dict[str, Any]) -> None:
+    """Each form's intro Chinese first (``bilingual.FORM_INTROS``), not the model's English
+    docstring."""
+    from changeflow.bilingual import FORM_INTROS, both
+
+    for name, part in (schema.get("definitions") or {}).items():
+        if name in FORM_INTROS:
+            part["description"] = both(FORM_INTROS[name])
 
 
 def plain_optionals(schema: dict[str, Any]) -> None:

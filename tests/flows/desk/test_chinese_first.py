@@ -146,3 +146,13 @@ def test_the_test_step_names_the_forms_fields_and_the_cli_options() -> None:
     said = text[i - 200 : i + 400]
     assert "测试命令 Test command" in said and "(CLI --command)" in said
     assert "JUnit 结果文件 JUnit" in said and "(CLI --junit)" in said
+
+
+@pytest.mark.parametrize("name", ["intake", "fault", "test", "sync", "plan", "weekly-report"])
+def test_form_intros_read_chinese_first(name: str) -> None:
+    entry = by_name()[name]
+    defs = form_schema(entry.flow, entry.titles).get("definitions") or {}
+    intros = [d["description"] for d in defs.values() if d.get("description")]
+    assert intros, name
+    for intro in intros:
+        assert CJK.match(intro), (name, intro)
