@@ -17,7 +17,7 @@ from pydantic import Field
 from changeflow.bilingual import outcome_label, state_label, step_label
 from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
-from .common import md, next_line, outcome, publish_markdown, publish_table, refused
+from .common import md, next_line, outcome, publish_markdown, publish_table, refused, timed_name
 from .forms import flow
 
 SEND_TITLE = "发送给甲方 Send to the client"
@@ -103,7 +103,7 @@ def _pass() -> dict[str, Any]:
 mailbox_task = task(_pass, name="mailbox-pass", cache_policy=NO_CACHE)
 
 
-@flow(name="mailbox", log_prints=True)
+@flow(name="mailbox", flow_run_name=timed_name("mailbox"), log_prints=True)
 def mailbox() -> Any:
     """Read the project's mailbox: each reply's attachment through the inbox's checks (task
     books to intake, signed documents to their decision), the mail filed and answered;
@@ -124,7 +124,7 @@ def mailbox() -> Any:
                 {
                     "发件人 From": i["sender"],
                     "主题 Subject": i["subject"],
-                    "结果 Outcome": i["outcome"],
+                    "结果 Outcome": outcome_label(i["outcome"]),
                     "请求 Key": i["key"] or "",
                     "说明 Detail": i["detail"],
                     "回信 Answer": i["answer"],
@@ -161,7 +161,7 @@ def _follow_up(actor: str) -> dict[str, Any]:
 follow_up_task = task(_follow_up, name="client-followup", cache_policy=NO_CACHE)
 
 
-@flow(name="client-followup", log_prints=True)
+@flow(name="client-followup", flow_run_name=timed_name("client-followup"), log_prints=True)
 def client_followup(
     done_by: str = Field("changeflow", title="经办人 Done by", max_length=120),
 ) -> Any:
