@@ -376,6 +376,7 @@ def prefect_yaml_data() -> dict[str, Any]:
             "tags": ["changeflow"],
             "work_pool": {"name": WORK_POOL},
             "schedules": [d.schedule.as_yaml()] if d.schedule else [],
+            "enforce_parameter_schema": ENFORCE_PARAMETER_SCHEMA,
         }
         deployments.append(item)
     return {
@@ -466,7 +467,7 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
     mark_required(schema)
     plain_optionals(schema)
     chinese_intros(schema)
-    return leave_checks_to_the_flow(schema)
+    return schema
 
 
 REQUIRED_MARK = " *"
@@ -502,24 +503,13 @@ def plain_optionals(schema: dict[str, Any]) -> None:
             part["properties"][name] = plain
 
 
-# JSON-schema checks the server would make itself when a run is created, refusing the form
-# with "Validation failed for field 'taskbook'. Failure reason: 'project' is a required
-# property": the flow makes the same checks with pydantic and fails the run with the form's
-# labels instead (``flows.forms.FormFlow``: "项目名称 Project: 必填 Field required").
-FLOW_CHECKS = ("required", "minLength", "minItems", "pattern")
-
-
-def leave_checks_to_the_flow(node: Any) -> Any:
-    """``node`` without the checks the flow makes (the " *" marks stay on the labels)."""
-    if isinstance(node, dict):
-        return {
-            k: leave_checks_to_the_flow(v)
-            for k, v in node.items()
-            if not (k in FLOW_CHECKS and not isinstance(v, dict))
-        }
-    if isinstance(node, list):
-        return [leave_checks_to_the_flow(v) for v in node]
-    return node
+# The server does not check a run's parameters against the form (each deployment's
+# ``enforce_parameter_schema`` is false): it would refuse the form before any run with
+# "Validation failed for field 'taskbook'. Failure reason: 'project' is a required property".
+# The flow checks the same with pydantic and fails the run with one line in the form's labels
+# (``flows.forms.FormFlow``: "项目名称 Project: 必填 Field required"). The schema keeps its
+# ``required`` lists: without them the UI marks every field "(Optional)".
+ENFORCE_PARAMETER_SCHEMA = False
 
 
 def mark_required(schema: dict[str, Any]) -> None:
@@ -575,6 +565,7 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
             description=d.description,
             tags=["changeflow"],
             schedules=[d.schedule.as_prefect()] if d.schedule else [],
+            enforce_parameter_schema=ENFORCE_PARAMETER_SCHEMA,
             _sync=True,  # also inside an event loop (the executor)
         )
         rd.entrypoint = d.entrypoint

@@ -55,8 +55,11 @@ def raw_alone(text: str) -> list[str]:
 def card_text(pg: Any) -> str:
     from playwright.sync_api import expect
 
+    # the run page's Artifacts tab shows the cards too: wait for the artifact's own page
+    pg.wait_for_url(lambda url: "/runs/flow-run/" not in url)
     main = pg.get_by_role("main")
     expect(main.get_by_text(re.compile("^下一步 Next:")).first).to_be_visible()
+    expect(main.get_by_text("State Message")).to_be_visible()
     return main.inner_text()
 
 

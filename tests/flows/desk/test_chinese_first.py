@@ -84,18 +84,21 @@ def test_forms_have_no_role_word_defaults_and_no_optional_switch(entry: Any) -> 
         )
 
 
-def test_the_server_leaves_required_fields_to_the_form_check() -> None:
+def test_the_server_leaves_the_form_check_to_the_flow() -> None:
     """Prefect's server would refuse a task book without 项目名称 with "Validation failed for
-    field 'taskbook'. Failure reason: 'project' is a required property" before any run: it
-    no longer checks what the flow checks with the form's labels."""
-    from prefect.utilities.schema_tools.validation import validate
+    field 'taskbook'. Failure reason: 'project' is a required property" before any run: our
+    deployments leave the check to the flow, which names the form's labels."""
+    import yaml
 
+    from changeflow.flows.deployments import PREFECT_YAML, runner_deployments
+
+    assert all(rd.enforce_parameter_schema is False for rd in runner_deployments())
+    data = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    assert all(d["enforce_parameter_schema"] is False for d in data["deployments"])
     entry = by_name()["intake"]
-    schema = form_schema(entry.flow, entry.titles)
-    book = {"client": "示例集团有限公司", "contact": "王芳"}  # 项目名称 and the rest left empty
-    assert validate({"taskbook": book}, schema, raise_on_error=True) == []
-    project = schema["definitions"]["TaskBook"]["properties"]["project"]
-    assert project["title"] == "项目名称 Project *"  # still marked required on the form
+    project = form_schema(entry.flow, entry.titles)["definitions"]["TaskBook"]
+    assert "project" in project["required"]  # not "(Optional)" on the form
+    assert project["properties"]["project"]["title"] == "项目名称 Project *"
 
 
 @pytest.mark.prefect
