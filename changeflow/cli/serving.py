@@ -274,7 +274,7 @@ def deployment_health(api_url: str | None = None) -> DeploymentHealth | None:
     api_url = api_url or server_address()
     if not healthy(api_url):
         return None
-    names = [d.name for d in DEPLOYMENTS]
+    names = [d.ui_name for d in DEPLOYMENTS]
     now = datetime.now(UTC)
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as c:
         found = c.read_deployments(
