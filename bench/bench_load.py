@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Skipped, row
+from changeflow.flows.deployments import deployment_ref
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -312,7 +313,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         )  # fmt: skip
                     _drop(files, inbox)
                     t0 = time.perf_counter()
-                    ids = _submit("inbox/inbox", [{}] * RUNS)
+                    ids = _submit(deployment_ref("inbox"), [{}] * RUNS)
                     inbox_runs = _wait(ids, timeout=120 + 2 * n)
                     t1 = time.perf_counter()
                     from sqlalchemy import select
@@ -324,7 +325,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         keys = list(s.scalars(select(Request.key).order_by(Request.id)))
                     shards = [keys[i::RUNS] for i in range(RUNS)]
                     ids2 = _submit(
-                        "plan-batch/plan-batch",
+                        deployment_ref("plan-batch"),
                         [
                             {"batch": {"request_keys": k, "issue": False}, "planned_by": "bench"}
                             for k in shards

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import row
+from changeflow.flows.deployments import deployment_ref
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -149,8 +150,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 ):
                     for i, key in enumerate(keys):  # the first of each is a warm-up
                         f = _run(client, "bench-empty/bench-empty", {})
-                        o = _run(client, "plan/plan", {"request": {"key": key, "issue": True},
-                                                       "planned_by": "bench"})  # fmt: skip
+                        o = _run(client, deployment_ref("plan"),
+                                 {"request": {"key": key, "issue": True},
+                                  "planned_by": "bench"})  # fmt: skip
                         if i:
                             floor.append(_times(f, "empty flow"))
                             ours.append(_times(o, f"plan {key}"))

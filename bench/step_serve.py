@@ -22,7 +22,7 @@ async def serve(ready: Path) -> None:
     from changeflow.flows.deployments import runner_deployments
 
     runner = Runner(name=f"bench-step-{os.getpid()}")
-    ours = [d for d in runner_deployments() if d.name in SERVED]
+    ours = [d for d in runner_deployments() if d.name.split(" ")[-1] in SERVED]
     floor = empty.to_deployment(name="bench-empty", _sync=True)
     floor.entrypoint = "bench/step_flows.py:empty"  # relative to the checkout, like ours
     for d in [*ours, floor]:

@@ -254,3 +254,166 @@ PERSON_ROLES: dict[str, Pair] = {
     "engineer": ("维护工程师", "maintenance engineer"),
     "it_admin": ("信息管理员", "IT administrator"),
 }
+
+# --- desk: Chinese first on the lead's desk (issue 33) ---------------------------------------
+
+# the steps a lead runs, in the order of a request's and a fault's life: the Chinese label a
+# next-step line and a run page show for a deployment, then its name (``flows/deployments.py``)
+# as the lead finds it in the UI
+STEPS: dict[str, Pair] = {
+    "contract": ("合同", "contract"),
+    "repo-add": ("登记代码库", "repo-add"),
+    "intake": ("录入任务书", "intake"),
+    "plan": ("编制计划", "plan"),
+    "plan-batch": ("批量编制计划", "plan-batch"),
+    "record-decision": ("登记客户决定", "record-decision"),
+    "inbox": ("收件箱", "inbox"),
+    "mailbox": ("项目邮箱", "mailbox"),
+    "client-followup": ("催办甲方", "client-followup"),
+    "deemed-acceptance": ("视同验收", "deemed-acceptance"),
+    "kickoff": ("开工", "kickoff"),
+    "sync": ("同步提交", "sync"),
+    "test": ("测试", "test"),
+    "docs": ("技术文档和用户手册", "docs"),
+    "golive": ("上线", "golive"),
+    "acceptance": ("签发验收单", "acceptance"),
+    "fault": ("报告故障", "fault"),
+    "respond": ("首次响应", "respond"),
+    "onsite": ("到场", "onsite"),
+    "resolve": ("解决", "resolve"),
+    "close": ("关闭故障", "close"),
+    "pause": ("暂停计时", "pause"),
+    "resume": ("恢复计时", "resume"),
+    "dispatch-create": ("生成派工单", "dispatch-create"),
+    "dispatch-done": ("派工单完成", "dispatch-done"),
+    "run-log-add": ("运行日志", "run-log-add"),
+    "sla-watch": ("时限检查", "sla-watch"),
+    "dispatch": ("每周派工", "dispatch"),
+    "run-log-reminder": ("运行日志提醒", "run-log-reminder"),
+    "sla-report": ("服务时限月报", "sla-report"),
+    "payment": ("收款登记", "payment"),
+    "invoice": ("开票登记", "invoice"),
+    "fee-reminder": ("年费提醒", "fee-reminder"),
+    "settlement": ("年度结算", "settlement"),
+    "backup": ("备份", "backup"),
+    "weekly-report": ("项目周报", "weekly-report"),
+    "board": ("看板", "board"),
+    "hand-in": ("交回文档", "hand-in"),
+    "maintplan-check": ("巡检登记", "maintplan-check"),
+    "probe-round": ("系统探测", "probe-round"),
+    "oa-backup": ("OA 备份登记", "oa-backup"),
+}
+# what a client's decision, a hand-in or a mailbox/inbox item came to
+OUTCOMES: dict[str, Pair] = {
+    "approved": ("已批准", "approved"),
+    "rejected": ("未通过", "rejected"),
+    "accepted": ("已验收", "accepted"),
+    "decision": ("已登记决定", "decision recorded"),
+    "refused": ("已拒收", "refused"),
+    "taskbook": ("任务书已入库", "task book taken in"),
+    "task_book": ("任务书已入库", "task book taken in"),
+    "intake": ("任务书已入库", "task book taken in"),
+    "recorded": ("已登记", "recorded"),
+    "duplicate": ("重复，已忽略", "duplicate, ignored"),
+    "skipped": ("已跳过", "skipped"),
+    "filed": ("已归档", "filed"),
+    "sent": ("已发送", "sent"),
+    "failed": ("失败", "failed"),
+    "not_sent": ("未发送", "not sent"),
+    "pass": ("通过", "pass"),
+    "fail": ("未通过", "fail"),
+    "passed": ("通过", "passed"),
+    "draft": ("草稿", "draft"),
+    "issued": ("已签发", "issued"),
+    "agreed": ("已确认", "agreed"),
+    "disputed": ("有异议", "disputed"),
+}
+
+
+def both_label(table: Mapping[str, Pair], key: object, lang: str | None = ZH) -> str:
+    """``key``'s label from ``table``, both languages (``开发中 In development``); an empty
+    key is empty, an unknown one shows as itself."""
+    text = "" if key is None else str(key)
+    pair = table.get(text)
+    return both(pair, lang) if pair else text
+
+
+def state_label(state: object, lang: str | None = ZH) -> str:
+    """A request's or fault's state (or a document's: ``已确认 agreed``) for a person:
+    ``已批准 Approved``."""
+    text = "" if state is None else str(state)
+    return both_label(REQUEST_STATES if text in REQUEST_STATES else OUTCOMES, text, lang)
+
+
+def phase_label(phase: object, lang: str | None = ZH) -> str:
+    """A plan phase for a person: ``设计开发 Development``."""
+    return both_label(PHASES, phase, lang)
+
+
+def clock_state_label(status: object, lang: str | None = ZH) -> str:
+    """An SLA clock's state for a person: ``超时 breached``."""
+    return both_label(CLOCK_STATES, status, lang)
+
+
+def outcome_label(outcome: object, lang: str | None = ZH) -> str:
+    """What an item came to for a person: ``已拒收 refused``."""
+    return both_label(OUTCOMES, outcome, lang)
+
+
+def step_label(deployment: str, lang: str | None = ZH) -> str:
+    """A deployment as a lead reads it: ``编制计划 plan``."""
+    return both_label(STEPS, deployment, lang)
+
+
+# the intro a form shows above its fields (keyed by the form model's name; the model's
+# docstring stays for developers)
+FORM_INTROS: dict[str, Pair] = {
+    "TaskBook": (
+        "客户的项目任务书：填写后需求进入“已提交”。",
+        "A client's project task book: the request starts as submitted.",
+    ),
+    "RequirementIn": (
+        "一条需求：内容、优先级、客户如何验收。",
+        "One requirement: what, how urgent, how the client will accept it.",
+    ),
+    "PlanInput": (
+        "编制实施计划和费用预算：先出草稿，审核后勾选签发。",
+        "Draft the plan and budget; tick Issue once reviewed.",
+    ),
+    "EstimateRow": ("一项工作量估算（表格的一行）。", "One work item of the estimate."),
+    "PlanBatchInput": (
+        "批量编制计划：留空为所有“已提交”的请求。",
+        "Draft many plans at once; empty: every submitted request.",
+    ),
+    "DecisionInput": (
+        "登记客户的决定（电话、邮件或盖章文件）。",
+        "What the client decided, by phone, mail or on paper.",
+    ),
+    "SyncInput": (
+        "同步客户代码库的提交；留空为所有代码库。",
+        "Sync the client repositories' commits; empty: every repository.",
+    ),
+    "FaultInput": (
+        "故障报告：提交后首次响应和到场计时开始。",
+        "The fault report: both clocks start.",
+    ),
+    "PaymentInput": ("收款登记：客户的一笔付款。", "A payment the client made."),
+    "InvoiceInput": ("开票登记：我方开具的一张发票。", "An invoice we issued."),
+    "WeeklyInput": (
+        "项目周报：生成本周周报，勾选发送才发给甲方。",
+        "The weekly report; mailed only with Send ticked.",
+    ),
+    "TestInput": (
+        "测试：在发布提交上运行测试命令，或登记 JUnit 结果文件；生成测试报告。",
+        "Run the project's tests at the release commit, or record JUnit files.",
+    ),
+    "ManualResult": ("一条手工测试用例的结果。", "The result of one manual test case."),
+    "DocsInput": (
+        "技术文档和用户手册：设计说明和截图。",
+        "Design notes and screenshots for the technical document and manual.",
+    ),
+    "InstallRecord": (
+        "上线记录：环境检查、备份、步骤、访问测试。",
+        "The go-live record: environment, backup, steps, access test.",
+    ),
+}

@@ -22,6 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from changeflow.bilingual import outcome_label, state_label
 from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
@@ -137,7 +138,7 @@ record_task = task(_record, name="record-decision", cache_policy=NO_CACHE)
 )
 def record_decision(
     decision: DecisionInput,
-    recorded_by: str = Field("project lead", title="经办人 Recorded by", max_length=120),
+    recorded_by: str = Field("", title="经办人 Recorded by", max_length=120),
 ) -> dict[str, Any]:
     """Record a client's decision given by phone, mail or on paper (盖章扫描件)."""
     try:
@@ -150,7 +151,7 @@ def record_decision(
         f"- 审批人 Approver: {md(res['approver'])}",
         f"- 日期 Date: {res['decided_on']}",
         f"- 意见 Comment: {md(res['comment']) or '—'}",
-        f"- 状态 State: **{res['state']}**",
+        f"- 状态 State: **{state_label(res['state'])}**",
         f"- 证据 Evidence: {res['evidence'] or '—'}"
         + (f" (sha256 `{res['evidence_sha256']}`)" if res["evidence_sha256"] else ""),
     ]
@@ -163,7 +164,7 @@ def record_decision(
     else:
         lines.append(next_line("plan", "按客户意见修改 / revise as the client asked:"))
     publish_markdown(f"decision-{res['key']}", "\n".join(lines), "Client decision")
-    return outcome(f"{res['key']}: {verb} by {res['approver']} -> {res['state']}", res)
+    return outcome(f"{res['key']}: {verb}（{res['approver']}）-> {state_label(res['state'])}", res)
 
 
 def _inbox(folder: str | None) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def inbox(
             [
                 {
                     "文件 File": i["file"],
-                    "结果 Outcome": i["outcome"],
+                    "结果 Outcome": outcome_label(i["outcome"]),
                     "请求 Key": i["key"] or "",
                     "说明 Detail": i["detail"],
                 }
@@ -200,7 +201,7 @@ def inbox(
             f"Inbox pass over {report['folder']}",
         )
     for i in items:
-        print(f"{i['file']}: {i['outcome']}: {i['detail']}")
+        print(f"{i['file']}: {outcome_label(i['outcome'])}: {i['detail']}")
     from .board import report_hand_ins
 
     report_hand_ins(items, "inbox")  # each recorded file: a run named for it, the board
@@ -210,9 +211,13 @@ def inbox(
             report["folder"],
             "files",
             f"{len(bad)} file(s) not taken: "
-            + "; ".join(f"{i['file']}: {i['outcome']}: {i['detail']}" for i in bad),
+            + "; ".join(f"{i['file']}: {outcome_label(i['outcome'])}: {i['detail']}" for i in bad),
         )
-    return report
+    return outcome(
+        f"收件箱 inbox: {len(items)} 个文件 files"
+        + "".join(f"; {i['file']}: {outcome_label(i['outcome'])}" for i in items[:5]),
+        report,
+    )
 
 
 def _kickoff(key: str, actor: str, at: str = "") -> dict[str, Any]:
@@ -227,7 +232,7 @@ kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
 @flow(name="kickoff", flow_run_name="kickoff {key}", log_prints=True)
 def kickoff(
     key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
-    started_by: str = Field("project lead", title="经办人 Started by", max_length=120),
+    started_by: str = Field("", title="经办人 Started by", max_length=120),
     at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> dict[str, Any]:
     """Start development of an approved request: branch cr/<key>, frozen dates, team mail."""
@@ -243,7 +248,7 @@ def kickoff(
         + (f" (moved from {res['shifted_from']})" if res["shifted_from"] else ""),
         f"- 团队 Team: {', '.join(res['team'])}",
         f"- 邮件 Mail: {mail['status']} {md(mail.get('error', ''))}",
-        f"- 状态 State: **{res['state']}**",
+        f"- 状态 State: **{state_label(res['state'])}**",
         next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]
     publish_markdown(f"kickoff-{key}", "\n".join(lines), "Kick-off")
@@ -259,5 +264,7 @@ def kickoff(
             key,
         )
     return outcome(
-        f"{key} 已开工 started: branch {res['branch']} -> {res['state']}" + mail_note(mail), res
+        f"{key} 已开工 started: 分支 branch {res['branch']} -> {state_label(res['state'])}"
+        + mail_note(mail),
+        res,
     )

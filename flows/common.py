@@ -20,10 +20,36 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", key).strip("-")[:100] or "changeflow"
 
 
+# an ISO date-time as the domain returns it (UTC, seconds, microseconds, an offset)
+ISO_TIME = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\b"
+)
+
+
+def local_times(text: str) -> str:
+    """Every ISO date-time in ``text`` as a lead reads it: Asia/Shanghai, to the minute
+    (``2026-12-04T06:05:00.123456+00:00`` -> ``2026-12-04 14:05``); one without an offset
+    is already local and only loses its seconds."""
+    from datetime import datetime
+
+    def one(m: re.Match[str]) -> str:
+        if not m.group(4):
+            return f"{m.group(1)} {m.group(2)}"
+        try:
+            when = datetime.fromisoformat(m.group(0).replace("Z", "+00:00").replace(" ", "T"))
+        except ValueError:
+            return m.group(0)
+        return f"{when.astimezone(get_settings().tz):%Y-%m-%d %H:%M}"
+
+    return ISO_TIME.sub(one, text)
+
+
 def publish_markdown(key: str, markdown: str, description: str = "") -> None:
     from prefect.artifacts import create_markdown_artifact
 
-    create_markdown_artifact(markdown=markdown, key=artifact_key(key), description=description)
+    create_markdown_artifact(
+        markdown=local_times(markdown), key=artifact_key(key), description=description
+    )
 
 
 def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str = "") -> None:
@@ -31,9 +57,11 @@ def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str 
 
     from changeflow.jsonout import to_jsonable
 
-    create_table_artifact(
-        table=[to_jsonable(dict(r)) for r in rows], key=artifact_key(key), description=description
-    )
+    table = [
+        {k: local_times(v) if isinstance(v, str) else v for k, v in to_jsonable(dict(r)).items()}
+        for r in rows
+    ]
+    create_table_artifact(table=table, key=artifact_key(key), description=description)
 
 
 DOCS_URL_ENV = "CHANGEFLOW_DOCS_URL"  # set by ``changeflow up`` (its document service)
@@ -75,11 +103,23 @@ def hand_in_url() -> str:
     return f"{docs_base()}/hand-in"
 
 
-def hand_in_line(what_zh: str, what_en: str) -> str:
+def was_sent(mail: Mapping[str, Any] | None) -> bool:
+    """True when the step mailed its document to the client (not failed, mail set up)."""
+    return bool(mail) and mail.get("status") != "not-set-up" and mail.get("state") != "failed"
+
+
+def hand_in_line(what_zh: str, what_en: str, sent: bool = False) -> str:
     """Where the client's signed copy goes: the hand-in page, which checks it exactly as the
     inbox does and records the decision itself (so there is no approve-file or accept-file
     deployment: a second door for the same file would only be a second way to get it
-    wrong). Used by every artifact whose document comes back signed."""
+    wrong). Used by every artifact whose document comes back signed. ``sent``: the step
+    mailed it already, so the line no longer asks the lead to send it."""
+    if sent:
+        return (
+            f"{what_zh}已发给客户，等待回签；回签件由项目邮箱登记，或在交回页面 {hand_in_url()}"
+            f" 上传 / the {what_en} is with the client: the signed copy is recorded from the"
+            f" mailbox, or hand it in on the hand-in page"
+        )
     return (
         f"下载{what_zh}发给客户；回签件在交回页面 {hand_in_url()} 上传，页面核验后直接登记"
         f"客户的决定 / download the {what_en}, send it to the client and hand the signed copy"
@@ -120,8 +160,10 @@ def next_line(deployment: str | None, what: str = "") -> str:
     # a blank line first: after a list, a single newline would continue its last item
     if deployment is None:
         return f"\n\n下一步 Next: {what or '无 nothing: this step is complete'}" + board_line()
+    from changeflow.bilingual import step_label
+
     return (
-        f"\n\n下一步 Next: {what + ' ' if what else ''}run the **{deployment}** deployment."
+        f"\n\n下一步 Next: {what + ' ' if what else ''}运行 run **{step_label(deployment)}**"
         + board_line()
     )
 
@@ -165,6 +207,7 @@ def outcome(line: str, data: Any = None, name: str | None = None, board: bool = 
 
     if name:
         rename_run(name)
+    line = local_times(line)
     if board:
         publish_board()
     print(line)
@@ -213,7 +256,7 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
     traceback. Use for the project's own errors (bad input, wrong state, not found)."""
     from prefect.states import Failed
 
-    line = f"失败 Failed: {exc}".replace("\n", " ")[:900]
+    line = local_times(f"失败 Failed: {exc}".replace("\n", " "))[:900]
     publish_markdown(
         artifact_key("failed", step, key or ""),
         f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
@@ -255,8 +298,13 @@ def code_of(choice: str) -> str:
 # The fields every step form shares: the key it acts on, who does it, when.
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip
-BY = Field("project lead", title="经办人 Done by", max_length=120)
-AT = Field(None, title="时间 At", description="留空为现在 / empty: now (Asia/Shanghai)")
+BY = Field("", title="经办人 Done by", max_length=120)
+WHEN_HINT = "（YYYY-MM-DD HH:MM，北京时间，例 2026-12-04 14:05；空 = 现在 now）"
+AT = Field(
+    "",
+    title=f"时间 At{WHEN_HINT}",
+    max_length=40,
+)
 # The time an act really happened, on every form that records one (``tasks.acttime`` checks
 # it; a refusal names the field by this label, both languages).
 AT_LABEL = "发生时间 When it happened"

@@ -20,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
+from changeflow.bilingual import state_label
 from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
@@ -36,6 +37,7 @@ from .common import (
     publish_table,
     refused,
     run_name,
+    was_sent,
 )
 from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
@@ -183,7 +185,7 @@ def test_markdown(r: dict[str, Any]) -> str:
         f"- 被测提交 Commit: `{r['commit'][:12] or '—'}` · 方式 Source: {r['source']}",
         f"- 用例 Cases {r['cases']} · 失败 Failures {r['failures']} · 错误 Errors"
         f" {r['errors']} · 跳过 Skipped {r['skipped']} · 耗时 Duration {r['duration']} s",
-        f"- 状态 State: **{r['state']}**",
+        f"- 状态 State: **{state_label(r['state'])}**",
         f"- 文档 Document: {document_link(r['document'], doc_name(r, 'testreport'))}",
     ]
     if r.get("warnings"):
@@ -199,7 +201,7 @@ def doc_name(r: dict[str, Any], kind: str) -> str:
 @flow(name="test", flow_run_name=run_name("test", "request", "key"), log_prints=True)
 def test(
     request: TestInput,
-    tested_by: str = Field("tester", title="测试人员 Tested by", max_length=120),
+    tested_by: str = Field("", title="测试人员 Tested by", max_length=120),
 ) -> dict[str, Any]:
     """Run the client project's tests at the release commit (or record JUnit files) and
     write the test report; failing tests keep the request in testing and say why."""
@@ -300,7 +302,7 @@ make_docs_task = task(_docs, name="make-docs", cache_policy=NO_CACHE)
 @flow(name="docs", flow_run_name=run_name("docs", "request", "key"), log_prints=True)
 def docs(
     request: DocsInput,
-    written_by: str = Field("developer", title="编制人 Written by", max_length=120),
+    written_by: str = Field("", title="编制人 Written by", max_length=120),
 ) -> list[dict[str, Any]]:
     """Make the technical document (技术文档) and the user manual (用户手册); unchanged
     inputs keep the current version."""
@@ -316,11 +318,22 @@ def docs(
             "新版本 New": "是 yes" if r["new"] else "否 unchanged",
             "草稿 Draft": "是 yes" if r["draft"] else "否 no",
             "待补充 Missing": "、".join(r["missing"]) or "—",
-            "文件 File": document_link(r["document"]),
+            "文件 File": Path(r["document"]).name,  # a table cell shows text, not a link
         }
         for r in results
     ]
     slug = f"docs-{request.key}"
+    # the summary first: its links open the documents (a table artifact shows a markdown
+    # link as raw text, so the table only names the files)
+    publish_markdown(
+        slug + "-summary",
+        "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
+                  + [f"- {names[r['kind']]}: **v{r['version']}**"
+                     f" ({'新版本 new' if r['new'] else '未变 unchanged'})"
+                     f" {document_link(r['document'])}" for r in results]
+                  + [next_line("golive", "上线 / go live:")]),
+        "Documents made",
+    )  # fmt: skip
     publish_table(slug, rows, "Documents")
     trace = next((r["trace"] for r in results if r.get("trace")), [])
     if trace:
@@ -332,16 +345,9 @@ def docs(
         ], "Traceability: requirement -> cases -> result -> commits -> manual")  # fmt: skip
     for w in sorted({w for r in results for w in r.get("warnings", [])}):
         print(f"警告 warning: {w}")
-    publish_markdown(
-        slug + "-summary",
-        "\n".join([f"# {request.key} 技术文档与用户手册 Documents", ""]
-                  + [f"- {r['文档 Document']}: **{r['版本 Version']}** ({r['新版本 New']})"
-                     f" {r['文件 File']}" for r in rows] + [next_line("golive")]),
-        "Documents made",
-    )  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], r["kind"], r["version"], r["lang"],
                                        r["sha256"]) for r in results])  # fmt: skip
-    made = ", ".join(f"{r['kind']} v{r['version']}" for r in results)
+    made = ", ".join(f"{names[r['kind']]} v{r['version']}" for r in results)
     return outcome(f"{request.key} 文档 documents: {made}", results)
 
 
@@ -415,7 +421,7 @@ golive_task = task(_golive, name="go-live", cache_policy=NO_CACHE)
 @flow(name="golive", flow_run_name=run_name("golive", "request", "key"), log_prints=True)
 def golive(
     request: GoLiveInput,
-    released_by: str = Field("engineer", title="实施人 Done by", max_length=120),
+    released_by: str = Field("", title="实施人 Done by", max_length=120),
 ) -> dict[str, Any]:
     """Tag release/<key>-v<n> on the tested commit, write the go-live record (上线记录);
     the request moves to 'live'."""
@@ -428,7 +434,7 @@ def golive(
         "",
         f"- 标签 Tag: `{r['tag']}` · 提交 Commit: `{r['commit'][:12]}`",
         f"- 时间 Time: {r['released_at']} (Asia/Shanghai) · 实施人 By: {md(r['released_by'])}",
-        f"- 状态 State: **{r['state']}** · 提交数 Commits: {r['commits']}",
+        f"- 状态 State: **{state_label(r['state'])}** · 提交数 Commits: {r['commits']}",
         "",
     ]
     for g in r["groups"]:
@@ -444,7 +450,9 @@ def golive(
                    for i, s in enumerate(r["rollback"], start=1)], "Rollback steps")  # fmt: skip
     publish_documents(slug, [_doc_link(r["document"], "golive", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip
-    return outcome(f"{r['key']} v{r['version']} 已上线 live: {r['tag']} -> {r['state']}", r)
+    return outcome(
+        f"{r['key']} v{r['version']} 已上线 live: {r['tag']} -> {state_label(r['state'])}", r
+    )
 
 
 # --- acceptance ------------------------------------------------------------------------
@@ -483,7 +491,7 @@ issue_task = task(_issue, name="issue-acceptance", cache_policy=NO_CACHE)
 @flow(name="acceptance", flow_run_name=run_name("acceptance", "request", "key"), log_prints=True)
 def acceptance(
     request: AcceptanceInput,
-    issued_by: str = Field("project lead", title="签发人 Issued by", max_length=120),
+    issued_by: str = Field("", title="签发人 Issued by", max_length=120),
 ) -> dict[str, Any]:
     """Issue the acceptance certificate (验收单) of a live request; the client's returned
     copy is recorded from the inbox (or 'changeflow accept FILE')."""
@@ -505,7 +513,8 @@ def acceptance(
         + mail_markdown(mail)
         + next_line(
             None,
-            hand_in_line("验收单", "certificate") + "; 需求即验收 the request is then accepted",
+            hand_in_line("验收单", "certificate", was_sent(mail))
+            + "; 需求即验收 the request is then accepted",
         ),
         "Acceptance certificate",
     )

@@ -82,6 +82,17 @@ class Deployment:
     titles: dict[str, str] = field(default_factory=dict)  # form labels the flow lacks
 
     @property
+    def ui_name(self) -> str:
+        """The deployment's name in the UI: its number in a lead's day, the Chinese label,
+        then the short name (``03 录入任务书 intake``), so the A-Z list reads in the order of
+        a request's and a fault's life and a Chinese lead finds the step by its word."""
+        from changeflow.bilingual import STEPS
+
+        no = ORDER.get(self.name)
+        zh = STEPS.get(self.name, ("", ""))[0]
+        return " ".join(p for p in (f"{no:02d}" if no else "", zh, self.name) if p)
+
+    @property
     def ref(self) -> str:
         """``module:function``, e.g. ``changeflow.flows.intake:intake``."""
         return f"{self.flow.fn.__module__}:{self.flow.fn.__name__}"
@@ -93,6 +104,23 @@ class Deployment:
         rel = module.removeprefix("changeflow.").replace(".", "/")
         return f"{rel}.py:{func}"
 
+
+# The order a lead meets the steps in (the UI lists deployments A-Z: the number sorts them):
+# a request from the contract to acceptance, what comes back from the client, faults and
+# the service's routine, money, the machine. Numbers leave gaps for steps to come.
+ORDER: dict[str, int] = {
+    "contract": 1, "repo-add": 2, "intake": 3, "plan": 4, "plan-batch": 5,
+    "record-decision": 6, "kickoff": 7, "sync": 8, "test": 9, "docs": 10, "golive": 11,
+    "acceptance": 12, "deemed-acceptance": 13, "inbox": 14, "mailbox": 15,
+    "client-followup": 16, "weekly-report": 17,
+    "board": 18, "hand-in": 19,
+    "fault": 20, "respond": 21, "onsite": 22, "resolve": 23, "close": 24, "pause": 25,
+    "resume": 26, "sla-watch": 27, "dispatch-create": 28, "dispatch-done": 29, "dispatch": 30,
+    "run-log-add": 31, "run-log-reminder": 32, "sla-report": 33, "maintplan-check": 34,
+    "probe-round": 35, "oa-backup": 36,
+    "payment": 40, "invoice": 41, "fee-reminder": 42, "settlement": 43,
+    "backup": 50,
+}  # fmt: skip
 
 # Schedules the lead asked for (Shanghai time); service hours are 09:00-17:30 Mon-Fri.
 EVERY_FIVE_MINUTES = Every(seconds=300)  # inbox, sla-watch
@@ -383,6 +411,13 @@ def by_name() -> dict[str, Deployment]:
     return {d.name: d for d in DEPLOYMENTS}
 
 
+def deployment_ref(name: str) -> str:
+    """``flow/deployment`` as Prefect names it, for ``run_deployment`` and the API
+    (``deployment_ref("intake")`` -> ``intake/03 录入任务书 intake``)."""
+    d = by_name()[name]
+    return f"{d.flow.name}/{d.ui_name}"
+
+
 def prefect_yaml_data() -> dict[str, Any]:
     """``prefect.yaml`` as data: a process work pool and a portable pull step."""
     import prefect
@@ -390,12 +425,13 @@ def prefect_yaml_data() -> dict[str, Any]:
     deployments = []
     for d in DEPLOYMENTS:
         item: dict[str, Any] = {
-            "name": d.name,
+            "name": d.ui_name,
             "entrypoint": d.entrypoint,
             "description": d.description,
             "tags": ["changeflow"],
             "work_pool": {"name": WORK_POOL},
             "schedules": [d.schedule.as_yaml()] if d.schedule else [],
+            "enforce_parameter_schema": ENFORCE_PARAMETER_SCHEMA,
         }
         deployments.append(item)
     return {
@@ -484,10 +520,51 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
             if description and not prop.get("description"):
                 prop["description"] = description
     mark_required(schema)
+    plain_optionals(schema)
+    chinese_intros(schema)
     return schema
 
 
 REQUIRED_MARK = " *"
+
+
+def chinese_intros(schema: dict[str, Any]) -> None:
+    """Each form's intro Chinese first (``bilingual.FORM_INTROS``), not the model's English
+    docstring."""
+    from changeflow.bilingual import FORM_INTROS, both
+
+    for name, part in (schema.get("definitions") or {}).items():
+        if name in FORM_INTROS:
+            part["description"] = both(FORM_INTROS[name])
+
+
+def plain_optionals(schema: dict[str, Any]) -> None:
+    """An optional text or number field as a plain box, empty by default: the UI draws
+    ``str | None`` with a "str | None" switch a lead has to understand; the flow reads an
+    empty box as "not given" (``flows.forms.drop_blanks``)."""
+    for part in [schema, *(schema.get("definitions") or {}).values()]:
+        for name, prop in (part.get("properties") or {}).items():
+            options = prop.get("anyOf") if isinstance(prop, dict) else None
+            if not options or len(options) != 2:
+                continue
+            typed = [o for o in options if o.get("type") != "null"]
+            if len(typed) != 1 or typed[0].get("type") not in ("string", "integer", "number"):
+                continue
+            if typed[0].get("format"):  # a date or time: its own form field type
+                continue
+            plain = {k: v for k, v in prop.items() if k != "anyOf"} | typed[0]
+            if plain.get("default", "") is None:
+                del plain["default"]
+            part["properties"][name] = plain
+
+
+# The server does not check a run's parameters against the form (each deployment's
+# ``enforce_parameter_schema`` is false): it would refuse the form before any run with
+# "Validation failed for field 'taskbook'. Failure reason: 'project' is a required property".
+# The flow checks the same with pydantic and fails the run with one line in the form's labels
+# (``flows.forms.FormFlow``: "项目名称 Project: 必填 Field required"). The schema keeps its
+# ``required`` lists: without them the UI marks every field "(Optional)".
+ENFORCE_PARAMETER_SCHEMA = False
 
 
 def mark_required(schema: dict[str, Any]) -> None:
@@ -539,10 +616,11 @@ def runner_deployments(work_pool: str | None = None) -> list[RunnerDeployment]:
     out = []
     for d in DEPLOYMENTS:
         rd = d.flow.to_deployment(
-            name=d.name,
+            name=d.ui_name,
             description=d.description,
             tags=["changeflow"],
             schedules=[d.schedule.as_prefect()] if d.schedule else [],
+            enforce_parameter_schema=ENFORCE_PARAMETER_SCHEMA,
             _sync=True,  # also inside an event loop (the executor)
         )
         rd.entrypoint = d.entrypoint

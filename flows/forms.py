@@ -118,25 +118,94 @@ def parameter_errors(fn: Callable[..., Any], parameters: dict[str, Any]) -> list
     return errors
 
 
+def _nullable(prop: dict[str, Any]) -> bool:
+    return any(n.get("type") == "null" for n in prop.get("anyOf") or [])
+
+
+def drop_blanks(node: dict[str, Any], value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` without the empty strings of optional fields (so they take their default,
+    None): the form shows an optional field as a plain text box (``plain_optionals``), and an
+    emptied box arrives as ""."""
+    node = _resolve(node, schema)
+    if isinstance(value, dict):
+        props = node.get("properties") or {}
+        out = {}
+        for k, v in value.items():
+            prop = props.get(k)
+            if isinstance(prop, dict) and isinstance(v, str) and not v.strip() and _nullable(prop):
+                continue
+            out[k] = drop_blanks(prop, v, schema) if isinstance(prop, dict) else v
+        return out
+    if isinstance(value, list):
+        items = node.get("items") or {}
+        return [drop_blanks(items, v, schema) for v in value]
+    return value
+
+
+# the "done by" fields of the forms: left empty, the act is our project lead's
+ACTOR_PARAMS = frozenset(
+    {"done_by", "taken_in_by", "planned_by", "recorded_by", "started_by", "tested_by",
+     "released_by", "issued_by", "taken_by", "written_by"}
+)  # fmt: skip
+
+
+def key_of(parameters: dict[str, Any]) -> str | None:
+    """The request or fault key a form names (``key``, or a model's ``key`` field)."""
+    key = parameters.get("key")
+    if isinstance(key, str) and key.strip():
+        return key
+    for value in parameters.values():
+        key = value.get("key") if isinstance(value, dict) else getattr(value, "key", None)
+        if isinstance(key, str) and key.strip():
+            return key
+    return None
+
+
+def fill_actors(parameters: dict[str, Any]) -> dict[str, Any]:
+    """An empty "done by" field becomes our project lead of the contract (or stays empty)."""
+    empty = [n for n in ACTOR_PARAMS if n in parameters and not str(parameters[n] or "").strip()]
+    if not empty:
+        return parameters
+    from changeflow.tasks.people import our_lead_of
+
+    try:
+        lead = our_lead_of(key_of({k: v for k, v in parameters.items() if k not in empty}))
+    except Exception:  # no database yet: the act names no one rather than failing the form
+        lead = ""
+    return {**parameters, **{n: lead for n in empty}}
+
+
 class FormFlow(Flow):  # type: ignore[type-arg]
-    """A Prefect flow whose refused parameters are named by their form labels."""
+    """A Prefect flow whose refused parameters are named by their form labels, and whose
+    empty "done by" fields are our project lead's."""
 
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         from prefect.exceptions import ParameterTypeError
 
+        raw = self.parameters.model_dump_for_openapi()
+        parameters = drop_blanks(raw, parameters, raw)
         try:
-            return super().validate_parameters(parameters)
+            valid = super().validate_parameters(parameters)
         except ParameterTypeError:
             errors = parameter_errors(self.fn, parameters)
             if not errors:
                 raise
             raise ParameterTypeError(refusal_line(self.form_schema(), errors)) from None
+        return fill_actors(valid)
 
     def form_schema(self) -> dict[str, Any]:
-        from .deployments import by_name, form_schema
+        """The form as the UI shows it. By the installed package's name: a served run loads
+        this module from its entrypoint (``flows/intake.py``) as ``flows.intake``, and a
+        relative import of the registry from there finds the package's attributes shadowed
+        ("'FormFlow' object has no attribute 'intake'"), which failed the run with that
+        instead of the form's labels."""
+        try:
+            from changeflow.flows import deployments as registry
 
-        entry = by_name().get(self.name)
-        return form_schema(self, entry.titles if entry else None)
+            entry = registry.by_name().get(self.name)
+            return registry.form_schema(self, entry.titles if entry else None)
+        except Exception:  # the field titles of the models still name the fields
+            return self.parameters.model_dump_for_openapi()
 
 
 def flow(**kwargs: Any) -> Callable[[Callable[..., Any]], FormFlow]:

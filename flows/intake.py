@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from changeflow.bilingual import state_label
 from changeflow.errors import ChangeflowError
 from changeflow.tasks.taskbook import PRIORITY_FORM, TaskBook
 
@@ -16,7 +17,7 @@ from .forms import flow
 @flow(name="intake", flow_run_name=run_name("intake", "taskbook", "project"), log_prints=True)
 def intake(
     taskbook: TaskBook,
-    taken_in_by: str = Field("project lead", title="经办人 Taken in by", max_length=120),
+    taken_in_by: str = Field("", title="经办人 Taken in by", max_length=120),
     at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> Any:
     """Create the request in 'submitted' from a task book entered in the form."""
@@ -36,7 +37,7 @@ def intake(
     lines = [
         f"# {result.key} · {md(result.title)}",
         f"- 委托单位 Client: {result.client}",
-        f"- 状态 State: **{result.state}**",
+        f"- 状态 State: **{state_label(result.state)}**",
         "",
         "| 序号 No. | 需求 Requirement | 优先级 Priority |",
         "|---|---|---|",
@@ -48,7 +49,7 @@ def intake(
     ]
     publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")
     return outcome(
-        f"{result.key} 已录入 taken in: {result.title} -> {result.state}",
+        f"{result.key} 已录入 taken in: {result.title} -> {state_label(result.state)}",
         result.__dict__,
         name=f"intake {result.key}",
     )

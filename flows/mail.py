@@ -14,9 +14,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
+from changeflow.bilingual import outcome_label, state_label, step_label
 from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
-from .common import md, next_line, outcome, publish_markdown, publish_table, refused
+from .common import md, next_line, outcome, publish_markdown, publish_table, refused, timed_name
 from .forms import flow
 
 SEND_TITLE = "发送给甲方 Send to the client"
@@ -102,7 +103,7 @@ def _pass() -> dict[str, Any]:
 mailbox_task = task(_pass, name="mailbox-pass", cache_policy=NO_CACHE)
 
 
-@flow(name="mailbox", log_prints=True)
+@flow(name="mailbox", flow_run_name=timed_name("mailbox"), log_prints=True)
 def mailbox() -> Any:
     """Read the project's mailbox: each reply's attachment through the inbox's checks (task
     books to intake, signed documents to their decision), the mail filed and answered; a
@@ -124,7 +125,7 @@ def mailbox() -> Any:
                 {
                     "发件人 From": i["sender"],
                     "主题 Subject": i["subject"],
-                    "结果 Outcome": i["outcome"],
+                    "结果 Outcome": outcome_label(i["outcome"]),
                     "请求 Key": i["key"] or "",
                     "说明 Detail": i["detail"],
                     "回信 Answer": i["answer"],
@@ -165,7 +166,7 @@ def _follow_up(actor: str) -> dict[str, Any]:
 follow_up_task = task(_follow_up, name="client-followup", cache_policy=NO_CACHE)
 
 
-@flow(name="client-followup", log_prints=True)
+@flow(name="client-followup", flow_run_name=timed_name("client-followup"), log_prints=True)
 def client_followup(
     done_by: str = Field("changeflow", title="经办人 Done by", max_length=120),
 ) -> Any:
@@ -181,12 +182,13 @@ def client_followup(
         )
     for r in done["resent"]:
         lines.append(
-            f"- 重发 Sent again: {md(r['subject'])} {r['kind']} v{r['version']}: {r['state']}"
+            f"- 重发 Sent again: {md(r['subject'])} {r['kind']} v{r['version']}:"
+            f" {outcome_label(r['state'])}"
         )
     for d in done["deemed_due"]:
         lines.append(
             f"- **{md(d['key'])}** 按合同视同验收 deemed accepted from {d['deemed_on']}:"
-            " run **deemed-acceptance** to record it"
+            f" 运行 run **{step_label('deemed-acceptance')}**"
         )
     if len(lines) == 2:
         lines.append("- 无 nothing to do")
@@ -233,4 +235,6 @@ def deemed_acceptance(
         + next_line(None, "需求已验收 the request is accepted"),
         "Deemed acceptance",
     )
-    return outcome(f"{key} 视同验收 deemed accepted ({r['deemed_on']}) -> {r['state']}", r)
+    return outcome(
+        f"{key} 视同验收 deemed accepted ({r['deemed_on']}) -> {state_label(r['state'])}", r
+    )

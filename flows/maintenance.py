@@ -11,13 +11,21 @@ and nothing is written.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from changeflow.bilingual import (
+    CLOCKS,
+    SEVERITIES,
+    both_label,
+    clock_state_label,
+    outcome_label,
+    state_label,
+)
 from changeflow.errors import ChangeflowError
 
 from .common import (
@@ -26,6 +34,7 @@ from .common import (
     AT_LABEL,
     BY,
     KEY,
+    WHEN_HINT,
     bilingual_choice,
     code_of,
     md,
@@ -60,14 +69,18 @@ class FaultInput(BaseModel):
     system: str = Field("", title="系统/模块 System", max_length=120)
     description: str = Field("", title="详细描述 Description", max_length=20_000)
     reporter: str = Field("", title="报告人 Reported by", max_length=120)
-    reported_at: datetime | None = Field(
-        None, title="报告时间 Reported at", description="留空为现在 / empty: now"
+    reported_at: str = Field(
+        "",
+        title=f"报告时间 Reported at{WHEN_HINT}",
+        max_length=40,
     )
     contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
     engineer: str | None = Field(None, title="值班工程师 Engineer on duty", max_length=120)
-    onsite_by: datetime | None = Field(
-        None,
-        title="甲方要求到场时间 On site as the client asks",
+    onsite_by: str = Field(
+        "",
+        max_length=40,
+        title="甲方要求到场时间 On site as the client asks"
+        "（YYYY-MM-DD HH:MM，例 2026-12-04 18:00）",
         description="根据甲方要求；留空按合同时限 / empty: the contract's time",
     )
 
@@ -80,7 +93,7 @@ class FaultInput(BaseModel):
 @flow(name="fault", log_prints=True)
 def fault(
     report: FaultInput,
-    taken_by: str = Field("duty desk", title="经办人 Taken by", max_length=120),
+    taken_by: str = Field("", title="经办人 Taken by", max_length=120),
 ) -> dict[str, Any]:
     """Record a fault reported by phone or mail; both response clocks start."""
     from changeflow.tasks.maintenance import report_fault
@@ -95,7 +108,7 @@ def fault(
             reporter=report.reporter,
             contract=report.contract,
             engineer=report.engineer,
-            onsite_by=report.onsite_by,
+            onsite_by=report.onsite_by or None,
             actor=taken_by,
             channel="ui",
             source="Prefect form",
@@ -111,8 +124,9 @@ def fault(
             [
                 f"# {r.key} · {md(r.title)}",
                 *([f"> **{md(late)}**", ""] if late else []),
-                f"- 级别 Severity: **{v['severity']}**  系统 System: {md(v['system'] or '-')}",
-                f"- 报告时间 Reported: {str(v['reported_at'])[:16].replace('T', ' ')}",
+                f"- 级别 Severity: **{both_label(SEVERITIES, v['severity'])}**"
+                f"  系统 System: {md(v['system'] or '-')}",
+                f"- 报告时间 Reported: {v['reported_at']}",
                 f"- 首次响应 First response due: **{v['response']['due_local']}**"
                 f"{mark[v['response']['provisional']]}",
                 f"- 到场 On site due: **{v['onsite']['due_local']}**"
@@ -166,15 +180,18 @@ Mode = Literal["phone 电话", "remote 远程", "onsite 现场"]
 
 def _fault_artifact(step: str, view: dict[str, Any]) -> None:
     key = view.get("key", "")
-    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{view.get('state', '')}**"]
+    lines = [f"# {md(key)} · {VERB[step]}", f"- 状态 State: **{state_label(view.get('state'))}**"]
     for clock in ("response", "onsite"):
         c = view.get(clock)
         if isinstance(c, dict):
-            lines.append(f"- {clock}: {c.get('status', '')} · due {c.get('due_local', '')}")
+            lines.append(
+                f"- {both_label(CLOCKS, clock)}: {clock_state_label(c.get('status'))}"
+                f" · 截止 due {c.get('due_local', '')}"
+            )
     publish_markdown(f"{step}-{key}", "\n".join(lines) + next_line(NEXT_OF[step]), VERB[step])
 
 
-def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: str = "") -> Any:
+def _stamp(step: str, key: str, at: str | None, note: str, by: str, mode: str = "") -> Any:
     from changeflow.tasks.maintenance import stamp
 
     try:
@@ -183,10 +200,10 @@ def _stamp(step: str, key: str, at: datetime | None, note: str, by: str, mode: s
     except ChangeflowError as exc:
         return refused(step, exc, key)
     _fault_artifact(step, view)
-    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+    return outcome(f"{key}: {VERB[step]} -> {state_label(view.get('state'))}", view)
 
 
-def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any:
+def _hold(step: str, key: str, at: str | None, reason: str, by: str) -> Any:
     """Pause or resume the clocks of a fault."""
     from changeflow.tasks.maintenance import pause, resume
 
@@ -197,14 +214,14 @@ def _hold(step: str, key: str, at: datetime | None, reason: str, by: str) -> Any
     except ChangeflowError as exc:
         return refused(step, exc, key)
     _fault_artifact(step, view)
-    return outcome(f"{key}: {VERB[step]} -> {view.get('state', '')}", view)
+    return outcome(f"{key}: {VERB[step]} -> {state_label(view.get('state'))}", view)
 
 
 @flow(name="respond", flow_run_name="respond {key}", log_prints=True)
 def respond(
     key: str = KEY,
     mode: Mode = Field("phone 电话", title="响应方式 How"),
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     done_by: str = BY,
 ) -> Any:
@@ -215,7 +232,7 @@ def respond(
 @flow(name="onsite", flow_run_name="onsite {key}", log_prints=True)
 def onsite(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     done_by: str = BY,
 ) -> Any:
@@ -240,7 +257,7 @@ def _details(key: str, by: str, **fields: str) -> None:
 @flow(name="resolve", flow_run_name="resolve {key}", log_prints=True)
 def resolve(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="处理结果 Resolution", max_length=2000),
     assessment: str = Field("", title="故障评估 Assessment", max_length=4000),
     root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
@@ -276,7 +293,7 @@ def resolve(
 @flow(name="close", flow_run_name="close {key}", log_prints=True)
 def close(
     key: str = KEY,
-    at: datetime | None = AT,
+    at: str = AT,
     note: str = Field("", title="说明 Note", max_length=2000),
     confirmed_by: str = Field("", title="甲方确认人 Confirmed by (client)", max_length=120),
     confirmed_on: str = Field("", title="确认日期 Confirmed on", max_length=40),
@@ -307,7 +324,7 @@ def pause(
     reason: str = Field(
         "等待客户 waiting for the client", title="原因 Reason", min_length=1, max_length=500
     ),
-    at: datetime | None = AT,
+    at: str = AT,
     done_by: str = BY,
 ) -> Any:
     """Stop the running clocks while we wait for the client."""
@@ -318,7 +335,7 @@ def pause(
 def resume(
     key: str = KEY,
     reason: str = Field("客户已答复 client answered", title="原因 Reason", max_length=500),
-    at: datetime | None = AT,
+    at: str = AT,
     done_by: str = BY,
 ) -> Any:
     """Restart the clocks; the due times move by the time paused."""
@@ -337,16 +354,19 @@ def sla_watch(
     from changeflow.tasks.maintenance import sla_watch as watch
 
     out = _unit(watch, "sla-watch")(dry_run=dry_run)
-    rows = [{**n, "result": "sent"} for n in out["sent"]]
-    rows += [{**n, "result": "failed"} for n in out["failed"]]
+    rows = [{**n, "结果 Result": outcome_label("sent")} for n in out["sent"]]
+    rows += [{**n, "结果 Result": outcome_label("failed")} for n in out["failed"]]
     if rows:
         publish_table("sla-watch", rows, "SLA notices of this run")
-    print(f"{out['checked']} open fault(s); {len(out['sent'])} sent, {len(out['failed'])} failed")
+    line = (
+        f"时限检查 SLA watch: {out['checked']} 个未关闭故障 open fault(s);"
+        f" 已发送 sent {len(out['sent'])}, 失败 failed {len(out['failed'])}"
+    )
     if out["failed"]:
         raise RuntimeError(
             f"{len(out['failed'])} SLA notice(s) not sent: {out['failed'][0]['error']}"
         )
-    return out
+    return outcome(line, out)
 
 
 @flow(name="dispatch", flow_run_name=timed_name("dispatch"), log_prints=True)

@@ -17,6 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from changeflow.bilingual import phase_label, state_label
 from changeflow.db.types import utcnow
 from changeflow.errors import ChangeflowError, InputError
 
@@ -33,6 +34,7 @@ from .common import (
     refused,
     run_name,
     timed_name,
+    was_sent,
 )
 from .forms import flow
 from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, send_task
@@ -198,12 +200,12 @@ def summary_markdown(result: dict[str, Any]) -> str:
         f"- 周期 Schedule: {result['start']} — {result['end']}{star}"
         f", {result['calendar_days']} 日历日 calendar days, {result['working_days']}"
         " 工作日 working days",
-        f"- 状态 State: **{result['state']}** · 文档 Document: {doc}",
+        f"- 状态 State: **{state_label(result['state'])}** · 文档 Document: {doc}",
         "",
         "| 阶段 Phase | 开始 Start | 结束 End |",
         "|---|---|---|",
         *[
-            f"| {p} | {v['start']} | {v['end']}{'*' if v['provisional'] else ''} |"
+            f"| {phase_label(p)} | {v['start']} | {v['end']}{'*' if v['provisional'] else ''} |"
             for p, v in result["phases"].items()
         ],
     ]
@@ -235,7 +237,7 @@ def summary_markdown(result: dict[str, Any]) -> str:
 @flow(name="plan", flow_run_name=run_name("plan", "request", "key"), log_prints=True)
 def plan(
     request: PlanInput,
-    planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
+    planned_by: str = Field("", title="编制人 Planned by", max_length=120),
 ) -> dict[str, Any]:
     """Draft plan version n+1 with its Word document (草稿); with "issue" ticked, sign it:
     the version the client approves, and the request moves to 'planned'."""
@@ -261,7 +263,7 @@ def plan(
             if result.get("status") == "draft"
             else next_line(
                 "kickoff",
-                hand_in_line("计划", "plan") + "; 然后 then",
+                hand_in_line("计划", "plan", was_sent(mail)) + "; 然后 then",
             )
         ),
         f"Plan v{result['version']}",
@@ -271,7 +273,7 @@ def plan(
         return failed
     return outcome(
         f"{result['key']} 计划 plan v{result['version']}: ¥{result['total']},"
-        f" {result['start']} - {result['end']} -> {result['state']}" + mail_note(mail),
+        f" {result['start']} - {result['end']} -> {state_label(result['state'])}" + mail_note(mail),
         result,
     )
 
@@ -314,7 +316,7 @@ plan_many_task = task(_plan_many, name="make-plans", cache_policy=NO_CACHE)
 @flow(name="plan-batch", flow_run_name=timed_name("plan-batch"), log_prints=True)
 def plan_batch(
     batch: PlanBatchInput,
-    planned_by: str = Field("project lead", title="编制人 Planned by", max_length=120),
+    planned_by: str = Field("", title="编制人 Planned by", max_length=120),
 ) -> dict[str, Any]:
     """Plans for every waiting request (or the keys given), each with its Word document;
     fails at the end, naming them, if any could not be planned; the rest are made."""

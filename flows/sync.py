@@ -14,7 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, publish_markdown, publish_table, timed_name
+from .common import md, outcome, publish_markdown, publish_table, timed_name
 from .forms import flow
 
 
@@ -120,5 +120,8 @@ def sync(params: SyncInput = SyncInput()) -> dict[str, Any]:
     if progress:
         publish_table("git-progress", progress_rows(progress), "Development progress from git")
     totals = {k: sum(r[k] for r in results) for k in ("seen", "new", "linked", "time_entries")}
-    print(f"git sync: {len(results)} repositories, {totals}")
-    return {"repositories": results, "totals": totals, "progress": progress}
+    return outcome(
+        f"同步 sync: {len(results)} 个代码库 repositories, 新提交 new commits {totals['new']},"
+        f" 关联需求 linked {totals['linked']}, 进展 progress of {len(progress)} 个请求 requests",
+        {"repositories": results, "totals": totals, "progress": progress},
+    )

@@ -20,13 +20,22 @@ stays stored.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import AT_FIELD, AT_LABEL, md, publish_markdown, publish_table, timed_name
+from .common import (
+    AT_FIELD,
+    AT_LABEL,
+    document_link,
+    outcome,
+    publish_markdown,
+    publish_table,
+    timed_name,
+)
 from .forms import flow
 
 
@@ -143,15 +152,22 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
         for code in _clients(params.client):
             made += make_task(params.week, code, params.lang, False, params.at)
     if not made:
-        print("no weekly report due now (not a report day, before the report time, or sent)")
-        return {"reports": []}
+        return outcome(
+            "本次无周报 no weekly report due now（非报告日、未到时间或已发送 not a report day,"
+            " before the report time, or sent）",
+            {"reports": []},
+        )
     sender = send_task.with_options(
         retries=params.mail_retries, retry_delay_seconds=params.retry_delay_seconds
     )
     out: list[dict[str, Any]] = []
     failures: list[BaseException] = []
     for r in made:
-        publish_markdown(f"weekly-{r['client']}-{r['week']}", r["markdown"], "项目周报 Weekly")
+        publish_markdown(
+            f"weekly-{r['client']}-{r['week']}",
+            r["markdown"] + f"\n\n- 文档 Document: {document_link(r['document'])}",
+            "项目周报 Weekly",
+        )
         mail: dict[str, Any] | None = None
         if params.send or scheduled:  # only the scheduled run sends by itself
             state = sender(r["id"], params.resend, params.smtp_password_block, return_state=True)
@@ -178,7 +194,7 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
                 "周次 Week": o["week"],
                 "版本 Version": o["version"],
                 "邮件 Mail": (o["mail"] or {}).get("status", "not-sent"),
-                "文档 Document": md(o["document"]),
+                "文档 Document": Path(o["document"]).name,  # the link is on the report card
             }
             for o in out
         ],
@@ -186,4 +202,8 @@ def weekly_report(params: WeeklyInput = WeeklyInput()) -> dict[str, Any]:
     )
     if failures:  # the reports stay stored; the run fails visibly
         raise RuntimeError("weekly report mail failed: " + "; ".join(map(str, failures)))
-    return {"reports": out}
+    sent = sum(1 for o in out if (o["mail"] or {}).get("sent"))
+    names = ", ".join(f"{o['client']} {o['week']} v{o['version']}" for o in out)
+    return outcome(
+        f"周报 weekly report: {len(out)} 份 made ({names}); 已发送 sent {sent}", {"reports": out}
+    )

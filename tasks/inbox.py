@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from docx.document import Document as DocxDocument
 
+from changeflow.bilingual import state_label
 from changeflow.db.types import utcnow
 from changeflow.errors import ChangeflowError, InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
@@ -249,7 +250,7 @@ def take_in(
                 path.name,
                 "decision",
                 f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
-                f" {dec.decided_on}; {dec.key} is now {dec.state}"
+                f" {dec.decided_on}; {dec.key} 现为 now {state_label(dec.state)}"
                 + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else ""),
                 dec.key,
             )

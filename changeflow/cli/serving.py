@@ -201,7 +201,7 @@ def serving_elsewhere(api_url: str, mode: str = "serve") -> str | None:
 
     from changeflow.flows.deployments import DEPLOYMENTS
 
-    names = [d.name for d in DEPLOYMENTS]
+    names = [d.ui_name for d in DEPLOYMENTS]
     now = datetime.now(UTC)
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as c:
         found = c.read_deployments(
@@ -276,13 +276,13 @@ def deployment_health(api_url: str | None = None) -> DeploymentHealth | None:
     api_url = api_url or server_address()
     if not healthy(api_url):
         return None
-    names = [d.name for d in DEPLOYMENTS]
+    names = [d.ui_name for d in DEPLOYMENTS]
     now = datetime.now(UTC)
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as c:
         found = c.read_deployments(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
         )
-    scheduled = {d.name for d in DEPLOYMENTS if d.schedule}  # named first: they stop unseen
+    scheduled = {d.ui_name for d in DEPLOYMENTS if d.schedule}  # named first: they stop unseen
     ours = sorted((d for d in found if d.name in names),
                   key=lambda d: (d.name not in scheduled, d.name))  # fmt: skip
     return DeploymentHealth(
@@ -521,6 +521,35 @@ def made_for_other_mode(old: Any, pool: str | None) -> bool:
     return old.path is not None or old.work_pool_name != pool
 
 
+async def retire_old_names(deployments: list[Any]) -> list[str]:
+    """Delete deployments of our flows, tagged ``changeflow``, under a name the registry no
+    longer uses (``intake`` before it became ``03 录入任务书 intake``): an upgraded
+    installation lists each step once. The names deleted."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+
+    wanted = {(d.flow_name, d.name) for d in deployments}
+    flows = {d.flow_name for d in deployments}
+    retired = []
+    async with get_client() as client:
+        found = await client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["changeflow"]))
+        )
+        flow_names = {}
+        for old in found:
+            if old.flow_id not in flow_names:
+                flow_names[old.flow_id] = (await client.read_flow(old.flow_id)).name
+            flow = flow_names[old.flow_id]
+            if flow in flows and (flow, old.name) not in wanted:
+                await client.delete_deployment(old.id)
+                retired.append(old.name)
+    if retired:
+        print(f"changeflow: removed {len(retired)} deployment(s) under former names"
+              f" ({', '.join(retired[:5])}{'...' if len(retired) > 5 else ''})",
+              flush=True)  # fmt: skip
+    return retired
+
+
 async def replace_other_mode(deployments: list[Any], pool: str | None) -> list[str]:
     """Delete our deployments that exist on the server made for the other mode, so the
     apply that follows creates them as this mode needs; the names deleted."""
@@ -528,6 +557,7 @@ async def replace_other_mode(deployments: list[Any], pool: str | None) -> list[s
     from prefect.exceptions import ObjectNotFound
 
     replaced = []
+    await retire_old_names(deployments)
     async with get_client() as client:
         for d in deployments:
             try:

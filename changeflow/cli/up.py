@@ -119,7 +119,7 @@ def up(
         docs.stop()
         server.stop()
         raise
-    rows = [(d.name, d.schedule.cron or f"every {d.schedule.seconds} s" if d.schedule else "")
+    rows = [(d.ui_name, d.schedule.cron or f"every {d.schedule.seconds} s" if d.schedule else "")
             for d in DEPLOYMENTS]  # fmt: skip
     console.print(table(f"Deployments ({mode})", ["deployment", "schedule (Asia/Shanghai)"], rows))
     console.print(f"[bold]UI:[/] {server.ui_url}/v2/deployments", highlight=False)

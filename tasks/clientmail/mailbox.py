@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from changeflow.bilingual import REQUEST_STATES, ZH, label
 from changeflow.db.clientmail import MailboxMessage
 from changeflow.db.models import Person, Request
 from changeflow.db.session import transaction
@@ -368,7 +369,8 @@ def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
         again = "（此前已登记，未重复登记）" if outcome == "duplicate" else ""
         return (
             f"{a.request.key}「{a.request.title}」{zh}第 {a.subject_version} 版：{a.approver}"
-            f" {verb[0]}（{a.decided_on}），请求状态现为 {a.request.state}{again}",
+            f" {verb[0]}（{a.decided_on}），请求状态现为"
+            f" {label(REQUEST_STATES, a.request.state, ZH)}{again}",
             f"{a.request.key} {zh} v{a.subject_version}：{verb[0]} {verb[1]}",
         )
 

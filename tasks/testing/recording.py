@@ -262,8 +262,9 @@ def _what_to_run(
                 raise InputError(
                     key,
                     "test_command",
-                    "no test command: set settings.test_command in the contract, pass"
-                    " --command, or give --junit files",
+                    "没有测试命令 no test command: 在合同设置 settings.test_command 中设置，"
+                    "或填写 测试命令 Test command (CLI --command)，或给出 JUnit 结果文件 JUnit"
+                    " files (CLI --junit) / set it in the contract, or give one of these",
                 )
             repo = project_repo(session, req)
             sha = release_commit(session, req, repo, commit)

@@ -126,7 +126,7 @@ def test_a_signed_plan_handed_in_is_recorded_like_the_inbox(client, submitted: s
     data = fill(_plan_path(submitted))
     r = _hand_in(client, "returned", "signed.docx", data)
     assert r.status_code == 200, r.text
-    assert "approved by 王芳" in r.text and f"{submitted} is now approved" in r.text
+    assert "approved by 王芳" in r.text and f"{submitted} 现为 now 已批准 Approved" in r.text
     assert states()[submitted] == "approved"
     again = _hand_in(client, "returned", "signed.docx", data)
     assert "already recorded" in again.text  # the inbox's duplicate rule, not a copy of it
@@ -193,5 +193,5 @@ def test_a_confirmed_sla_statement_handed_in_is_recorded(client, contract: str) 
     assert mt.list_statements()[0]["state"] == "issued"
     ok = _hand_in(client, "returned", "对账单.docx", data)
     assert ok.status_code == 200, ok.text
-    assert "by 王芳" in ok.text and "OA-2026/2026-09 is now agreed" in ok.text
+    assert "by 王芳" in ok.text and "OA-2026/2026-09 现为 now 已确认 agreed" in ok.text
     assert mt.list_statements()[0]["state"] == "agreed"

@@ -130,7 +130,7 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from changeflow.cli.serving import healthy
-    from changeflow.flows.deployments import ROOT
+    from changeflow.flows.deployments import ROOT, deployment_ref
 
     checkout_db = ROOT / "var" / "changeflow.db"
     checkout_before = checkout_db.stat().st_mtime_ns if checkout_db.exists() else None
@@ -164,7 +164,7 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
 
         with temporary_settings({PREFECT_API_URL: api}):
             book = form_taskbook()
-            run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=0)
+            run = run_deployment(deployment_ref("intake"), parameters={"taskbook": book}, timeout=0)
             with get_client(sync_client=True) as client:
                 deadline = time.monotonic() + 60
                 while client.read_flow_run(run.id).state_type.value == "SCHEDULED":
@@ -202,20 +202,20 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     from prefect.deployments import run_deployment
 
     from changeflow.cli.serving import start_executor
-    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL
+    from changeflow.flows.deployments import PULL_STEPS, WORK_POOL, deployment_ref
 
     book = form_taskbook()
     worker = start_executor("worker", prefect_server, log_path=tmp_path / "worker.log")
     try:
         with get_client(sync_client=True) as client:
-            dep = client.read_deployment_by_name("intake/intake")
+            dep = client.read_deployment_by_name(deployment_ref("intake"))
             assert dep.work_pool_name == WORK_POOL
             assert dep.pull_steps == PULL_STEPS and dep.entrypoint == "flows/intake.py:intake"
             assert dep.path is None  # nothing absolute from this machine
             assert dep.parameter_openapi_schema["properties"]["taskbook"]["title"] == (
                 "项目任务书 Task book *"
             )
-        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        run = run_deployment(deployment_ref("intake"), parameters={"taskbook": book}, timeout=180)
         assert run.state is not None and run.state.is_completed(), run.state
     finally:
         worker.stop(timeout=60)
@@ -224,11 +224,11 @@ def test_worker_mode_applies_portable_deployments_and_runs_them(
     served = start_executor("serve", prefect_server, log_path=tmp_path / "serve.log")
     try:
         with get_client(sync_client=True) as client:
-            dep = client.read_deployment_by_name("intake/intake")
+            dep = client.read_deployment_by_name(deployment_ref("intake"))
             assert dep.work_pool_name is None and not dep.pull_steps, dep
             assert dep.path is not None  # the runner loads the flow from its checkout
         book["project"] = "served after the worker"
-        run = run_deployment("intake/intake", parameters={"taskbook": book}, timeout=180)
+        run = run_deployment(deployment_ref("intake"), parameters={"taskbook": book}, timeout=180)
         assert run.state is not None and run.state.is_completed(), (
             run.state, (tmp_path / "serve.log").read_text(errors="replace")[-2000:])  # fmt: skip
     finally:

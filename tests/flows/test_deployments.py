@@ -86,7 +86,7 @@ def test_prefect_yaml_check_command_reports_drift(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(stale), encoding="utf-8")
     problems = prefect_yaml_problems(path)
     assert any("'pull' differs" in p for p in problems)
-    assert any(f"'{DEPLOYMENTS[0].name}' missing" in p for p in problems)
+    assert any(f"'{DEPLOYMENTS[0].ui_name}' missing" in p for p in problems)
     assert any("'gone' is not in" in p for p in problems)
 
 

@@ -188,13 +188,17 @@ def page(up: Up) -> Iterator[Any]:
 
 
 def open_form(pg: Any, up: Up, deployment: str) -> None:
-    """Deployments -> search -> the deployment -> Run -> Custom run."""
+    """Deployments -> search by the step's short name -> the deployment (listed under its UI
+    name, e.g. "03 录入任务书 intake") -> Run -> Custom run."""
     from playwright.sync_api import expect
+
+    from changeflow.flows.deployments import by_name
 
     box = pg.get_by_role
     pg.goto(f"{up.ui}/v2/deployments")
     box("textbox", name="Search deployments").fill(deployment)
-    link = box("table").get_by_role("link", name=deployment, exact=True).first
+    name = by_name()[deployment].ui_name
+    link = box("table").get_by_role("link", name=name, exact=True).first
     expect(link).to_have_attribute("href", re.compile("/deployments/deployment/"))
     pg.goto(up.ui + link.get_attribute("href"))
     box("button", name="Run", exact=True).click()
@@ -326,9 +330,10 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         expect(pg.get_by_text(f"{len(DEPLOYMENTS)} Deployments")).to_be_visible()
         for d in DEPLOYMENTS:
             search.fill(d.name)
-            expect(table.get_by_role("link", name=d.name, exact=True).first).to_be_visible()
-        search.fill("")
-        expect(table.get_by_role("link", name="acceptance", exact=True).first).to_be_visible()
+            expect(table.get_by_role("link", name=d.ui_name, exact=True).first).to_be_visible()
+        search.fill("")  # the first page: the day's steps in their order, Chinese first
+        expect(table.get_by_role("link", name="01 合同 contract", exact=True)).to_be_visible()
+        expect(table.get_by_role("link", name="03 录入任务书 intake", exact=True)).to_be_visible()
         pg.screenshot(path=str(shots / "ui-deployments.png"))
 
         # contract: the sample contract's YAML with the client's repository
@@ -381,7 +386,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         assert props.get("changeflow.mac"), "the plan is not signed"
 
         # the client fills the sign-off in Word and mails it back; the lead hands it in
-        hand_in(pg, up, f"{key}-plan-signed.docx", fill(plan), f"{key} is now approved",
+        hand_in(pg, up, f"{key}-plan-signed.docx", fill(plan), f"{key} 现为 now 已批准 Approved",
                 shots / "ui-hand-in.png")  # fmt: skip
 
         # kickoff: branch cr/<key> in the client's repository, the team mailed
@@ -437,7 +442,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         props = read_custom_properties(docx.Document(io.BytesIO(cert)))
         assert props["changeflow.kind"] == "acceptance" and props.get("changeflow.mac"), props
         hand_in(pg, up, f"{key}-acceptance-signed.docx", fill_certificate(cert),
-                f"{key} is now accepted", shots / "ui-hand-in-accepted.png")  # fmt: skip
+                f"{key} 现为 now 已验收 Accepted", shots / "ui-hand-in-accepted.png")  # fmt: skip
 
         # a fault, through its steps
         open_form(pg, up, "fault")

@@ -126,6 +126,7 @@ def test_two_workers_run_each_flow_run_exactly_once(
     from changeflow.db.planning import Plan
     from changeflow.db.session import transaction
     from changeflow.db.store import document_path
+    from changeflow.flows.deployments import deployment_ref
     from changeflow.settings import get_settings, reset_settings
     from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake
@@ -159,7 +160,9 @@ def test_two_workers_run_each_flow_run_exactly_once(
             t0 = time.monotonic()
             runs = [
                 run_deployment(
-                    "plan/plan", parameters={"request": {"key": k, "issue": True}}, timeout=0
+                    deployment_ref("plan"),
+                    parameters={"request": {"key": k, "issue": True}},
+                    timeout=0,
                 )
                 for k in keys
             ]
