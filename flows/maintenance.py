@@ -117,6 +117,8 @@ def fault(
         return refused("fault", exc)
     v = r.view
     mark = {True: " \\* 暂定 provisional", False: ""}
+    from changeflow.tasks.maintenance.notices import overdue_line
+
     late = overdue_line(r.overdue, r.notice)
     publish_markdown(
         f"fault-{r.key}",
@@ -142,30 +144,6 @@ def fault(
         v,
         name=f"fault {r.key}",
     )
-
-
-CLOCK_ZH = {"response": ("首次响应", "first response"), "onsite": ("到场", "on site")}
-
-
-def overdue_line(overdue: tuple[str, ...], notice: dict[str, Any] | None) -> str:
-    """A fault reported late, in one line: which clocks were already past due on arrival and
-    whether the duty staff were told (the breach notice)."""
-    if not overdue:
-        return ""
-    zh = "、".join(CLOCK_ZH[c][0] for c in overdue)
-    en = ", ".join(CLOCK_ZH[c][1] for c in overdue)
-    told = notice or {}
-    if told.get("sent"):
-        to = ", ".join(sorted({a for n in told["sent"] for a in n.get("to", [])}))
-        note = f"超时通知已发 breach notice sent to {to}"
-    elif told.get("failed"):
-        why = str(told["failed"][0].get("error", ""))
-        if why.startswith("mail is not set up"):
-            why = "邮件未设置 mail not set up"
-        note = f"超时通知未发出，sla-watch 将重发 breach notice NOT sent yet ({why[:160]})"
-    else:
-        note = "超时通知已发过 breach notice already sent"
-    return f"报告时已超时 ALREADY OVERDUE on arrival ({zh} {en}); {note}"
 
 
 # --- a fault's steps -------------------------------------------------------------------------
@@ -263,12 +241,14 @@ def resolve(
     root_cause: str = Field("", title="根本原因 Root cause", max_length=4000),
     solution: str = Field("", title="解决方案 Solution", max_length=4000),
     steps: str = Field(
-        "", title="排错步骤 Troubleshooting steps（每步一行或用；分隔 one per line or ;)",
+        "",
+        title="排错步骤 Troubleshooting steps（每步一行或用；分隔 one per line or ;)",
         max_length=20_000,
     ),
     test_report: str = Field("", title="测试情况 Test report", max_length=4000),
     breach_cause: str = Field(
-        "", title="超时原因 Breach cause（仅超时时填写 only when a clock was breached)",
+        "",
+        title="超时原因 Breach cause（仅超时时填写 only when a clock was breached)",
         max_length=4000,
     ),
     prevention: str = Field("", title="预防措施 Prevention", max_length=4000),

@@ -97,8 +97,8 @@ def _notice_mail(notice_level: str, clock: str, view: dict[str, Any]) -> tuple[s
             "",
             f"下一步：在 Prefect 界面该故障的「{step[0]}」步骤登记 {view['key']}，"
             "超时原因填在「解决」步骤的表单中。",
-            f"Next: record it in the fault's \"{step[1]}\" step in the Prefect UI; the"
-            " breach cause goes on the \"resolve\" step's form.",
+            f'Next: record it in the fault\'s "{step[1]}" step in the Prefect UI; the'
+            ' breach cause goes on the "resolve" step\'s form.',
         ]
     )
     return subject, body
@@ -185,6 +185,27 @@ def notify_on_arrival(key: str, now: datetime | None = None) -> dict[str, Any]:
         "sent": [n for n in sent if n["key"] == key],
         "failed": [n for n in failed if n["key"] == key],
     }
+
+
+def overdue_line(overdue: tuple[str, ...], notice: dict[str, Any] | None) -> str:
+    """A fault reported late, in one line: which clocks were already past due on arrival and
+    whether the duty staff were told (the breach notice)."""
+    if not overdue:
+        return ""
+    zh = "、".join(CLOCKS[c][0] for c in overdue)
+    en = ", ".join(CLOCKS[c][1] for c in overdue)
+    told = notice or {}
+    if told.get("sent"):
+        to = ", ".join(sorted({a for n in told["sent"] for a in n.get("to", [])}))
+        note = f"超时通知已发 breach notice sent to {to}"
+    elif told.get("failed"):
+        why = str(told["failed"][0].get("error", ""))
+        if why.startswith("mail is not set up"):
+            why = "邮件未设置 mail not set up"
+        note = f"超时通知未发出，sla-watch 将重发 breach notice NOT sent yet ({why[:160]})"
+    else:
+        note = "超时通知已发过 breach notice already sent"
+    return f"报告时已超时 ALREADY OVERDUE on arrival ({zh} {en}); {note}"
 
 
 def deliver_notices(

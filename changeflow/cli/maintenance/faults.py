@@ -73,7 +73,7 @@ def fault_report(
     def render() -> None:
         _fault_lines(r.view)
         if r.overdue:
-            from changeflow.flows.maintenance import overdue_line
+            from changeflow.tasks.maintenance.notices import overdue_line
 
             console.print("  " + overdue_line(r.overdue, r.notice), markup=False)
 
