@@ -301,7 +301,7 @@ STEPS: dict[str, Pair] = {
     "hand-in": ("交回文档", "hand-in"),
     "maintplan-check": ("巡检登记", "maintplan-check"),
     "probe-round": ("系统探测", "probe-round"),
-    "oa-backup": ("OA 备份登记", "oa-backup"),
+    "oa-backup": ("系统备份登记", "oa-backup"),
 }
 # what a client's decision, a hand-in or a mailbox/inbox item came to
 OUTCOMES: dict[str, Pair] = {

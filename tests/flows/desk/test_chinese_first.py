@@ -49,7 +49,8 @@ def test_next_step_names_the_step_in_chinese_first() -> None:
     from changeflow.flows.common import next_line
 
     line = next_line("plan", "编制计划 / make the plan:")
-    assert line.strip() == "下一步 Next: 编制计划 / make the plan: 运行 run **编制计划 plan**"
+    first = line.strip().split("\n")[0]
+    assert first == "下一步 Next: 编制计划 / make the plan: 运行 run **编制计划 plan**"
     assert "deployment." not in line and "run the" not in line
 
 
