@@ -33,6 +33,7 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
+from .contracts import contractor_of
 from .documents import kind_name, store_issued
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
@@ -146,6 +147,7 @@ def certificate_context(
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "version": version,
         "release": version_label(rel.version, lang),
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),

@@ -16,6 +16,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.wording import version_label
 
+from ..contracts import contractor_of
 from ..documents import Names, change_line
 
 
@@ -121,6 +122,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "issued": when.astimezone(tz).date().isoformat(),
         "description": req.description or "",
         "plan_version": version_label(plan.version, lang) if plan is not None else none,

@@ -249,6 +249,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
     nw = data["next_week"]
     return {
         "client": data["client"]["name"],
+        "contractor": data.get("contractor") or "",
         "contract": (
             f"{data['contract']['code']} {data['contract']['title']}" if data["contract"] else ""
         ),

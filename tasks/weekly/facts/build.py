@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from changeflow.db.models import Client, Person
 from changeflow.db.types import utcnow
 
+from ...contracts import contractor_of
 from ..week import shift_week
 from .activity import (
     client_requests,
@@ -82,6 +83,7 @@ def build_week(
     provisional = any(d["provisional"] for d in days)
     return {
         "client": {"id": client.id, "code": client.code, "name": client.name},
+        "contractor": contractor_of(contract),
         "contract": (
             {"id": contract.id, "code": contract.code, "title": contract.title}
             if contract
