@@ -72,11 +72,11 @@ PLAN_CONFIRM = (
 PLAN_SIGN = [(("甲方确认人", "Confirmed by (client)"), "")]
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
-    "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
-    "意见反馈、签字人和日期，保存后将本文件发回。请不要修改左栏的文字和上方的表格。",
-    "When the service is done, please fill in the right-hand cells: accepted ('yes' or 'no'),"
-    " satisfaction (1-5, 5 is best), feedback, signer and date; save and send this file back."
-    " Do not change the labels on the left or the tables above.",
+    "请甲方在右栏填写是否验收（是/否）、满意度（1-5，5 为最满意）、意见、签字人和日期后发回；"
+    "左栏和上方表格请勿修改。",
+    "Please fill in the right-hand cells (accepted yes/no, satisfaction 1-5 with 5 best,"
+    " feedback, signer, date) and send this file back; do not change the left-hand cells or"
+    " the tables above.",
 )
 # field -> (zh-CN label, English label): the sign-off table, read back by these labels
 SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
@@ -146,7 +146,7 @@ def dispatch(lang: str) -> DocxDocument:
          "{{ w.overtime }}"],
         mm=[26, 34, 34, 24, 20, 22],
     )  # fmt: skip
-    sign_lines(doc, lang, STAFF_SIGN)
+    sign_lines(doc, lang, STAFF_SIGN, spacer_after=False)  # a heading follows
     # the acceptance stays on one page with its heading and the request above it
     doc.add_heading(pick(H_SIGNOFF, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang)).paragraph_format.keep_with_next = True
