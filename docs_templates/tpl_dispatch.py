@@ -112,7 +112,7 @@ def _info(doc: DocxDocument, lang: str) -> None:
         if len(keys) == 1:
             cells[1].merge(cells[3])
             cells[1].text = cells[1].paragraphs[0].text.strip()
-    widths(t, [27, 46, 27, 46])
+    widths(t, [32.3, 41, 32.3, 41])  # a label of 8 characters on one line
 
 
 def dispatch(lang: str) -> DocxDocument:

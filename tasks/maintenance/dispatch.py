@@ -55,8 +55,9 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         else ", ".join(s.person.name for s in order.staff),
         "planned_start": show(order.planned_start)[:16],
         "planned_end": show(order.planned_end)[:16],
-        "location": order.location or "-",
-        "requests": ", ".join(sorted(link.request.key for link in order.links)) or "-",
+        "location": order.location or ("未指定" if zh else "not set"),
+        "requests": ", ".join(sorted(link.request.key for link in order.links))
+        or ("无" if zh else "none"),
         "work_lines": lines,
         **_done_context(order, zh),
     }
