@@ -35,10 +35,13 @@ INFO = [
     (("非工作日服务", "On a day off"), "{{ day_off }}"),
 ]
 CONTRACTOR = (("承建单位（乙方）", "Contractor"), "{{ house.contractor }}")
+# start and end in one cell (2026年11月25日 14:00至16:00), the row to itself: a date and
+# time never broken
+PLANNED = (("计划时间", "Planned time"), "{{ planned }}")
 # The order's facts two to a row (a form on one page with its sign-off); a long value has
-# the row to itself. Indexes into INFO (CONTRACTOR as "k").
+# the row to itself. Indexes into INFO (CONTRACTOR as "k", PLANNED as "p").
 INFO_LAYOUT: list[tuple[int | str, ...]] = [
-    (0, 3), (1,), (2, "k"), (4,), (5, 10), (6, 7), (8, 12), (9, 11),
+    (0, 3), (1,), (2, "k"), (4,), (5, 10), ("p",), (8, 12), (9, 11),
 ]
 H_WORK = ("一、工作内容", "1. Work content")
 H_DONE = ("二、实际完成情况", "2. Work as done")
@@ -105,7 +108,7 @@ def _info(doc: DocxDocument, lang: str) -> None:
     for row, keys in zip(t.rows, INFO_LAYOUT, strict=True):
         cells = row.cells
         for n, key in enumerate(keys):
-            label, value = CONTRACTOR if key == "k" else INFO[int(key)]
+            label, value = {"k": CONTRACTOR, "p": PLANNED}.get(str(key)) or INFO[int(key)]
             cells[2 * n].text = pick(label, lang)
             cells[2 * n].paragraphs[0].runs[0].bold = True
             cells[2 * n + 1].text = value

@@ -55,12 +55,20 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         else ", ".join(s.person.name for s in order.staff),
         "planned_start": show(order.planned_start)[:16],
         "planned_end": show(order.planned_end)[:16],
+        "planned": _span(order.planned_start, order.planned_end, zh),
         "location": order.location or ("未指定" if zh else "not set"),
         "requests": ", ".join(sorted(link.request.key for link in order.links))
         or ("无" if zh else "none"),
         "work_lines": lines,
         **_done_context(order, zh),
     }
+
+
+def _span(start: datetime, end: datetime, zh: bool) -> str:
+    """2026-11-25 14:00至16:00 (the end's day said only when it is another day)."""
+    a, b = show(start)[:16], show(end)[:16]
+    tail = b[11:] if a[:10] == b[:10] else b
+    return f"{a}至{tail}" if zh else f"{a} to {tail}"
 
 
 MODE_LABELS = {
