@@ -91,6 +91,11 @@ class Contract(Base):
     our_lead_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     repo_path: Mapped[str | None] = mapped_column(String(500))  # client project's git repo
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # our company (乙方), the contract's other party beside the client (migration 0108)
+    contractor_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contractor_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    contractor_contact: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    contractor_phone: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     client: Mapped[Client] = relationship(back_populates="contracts")
     lead: Mapped[Person | None] = relationship(foreign_keys=[lead_id])

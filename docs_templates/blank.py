@@ -29,7 +29,7 @@ def new_document(title: str, lang: str, *, rendered: bool = True) -> DocxDocumen
     if rendered:
         house.header(doc)
     else:
-        house.header(doc, left=title, right="")
+        house.header(doc, left=title, right="", parties=None)
     house.footer(doc, lang)
     head = doc.add_heading(title, level=0)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -63,15 +63,21 @@ class DocTable:
     def rows(self, items: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, str]]:
         return [self.row(x, lang) for x in items]
 
-    def build(self, doc: DocxDocument, lang: str, size: float = 9) -> Table:
+    def build(
+        self, doc: DocxDocument, lang: str, size: float = 9, empty: Pair | None = None
+    ) -> Table:
         """The table in a template: header row, then docxtpl's row loop; the whole table
-        left out when the list is empty (a header over nothing is not shown)."""
+        left out when the list is empty (a header over nothing is not shown), and the
+        sentence ``empty`` said instead when given."""
         from .tables import loop_table, tag
 
         tag(doc, f"{{%p if {self.seq} %}}")
         t = loop_table(
             doc, self.headers(lang), self.var, self.seq, self.tags(), self.widths(), size
         )
+        if empty is not None:
+            tag(doc, "{%p else %}")
+            doc.add_paragraph(_pick(empty, lang))
         tag(doc, "{%p endif %}")
         return t
 

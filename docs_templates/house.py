@@ -2,16 +2,16 @@
 (so a client's own edited template keeps it: it is in the file, not added at render time).
 
 - Page: A4 with the margins a Chinese office expects (top/bottom 2.54 cm, left/right
-  3.17 cm, Word's 普通 page), the header (client and project left, document title and
-  version right, a rule below) and the footer 第 X 页 共 Y 页 / Page X of Y with real PAGE
-  and NUMPAGES fields.
+  3.17 cm, Word's 普通 page), the header (project left, document title and version right,
+  both parties 甲方/乙方 on the line below, a rule below) and the footer 第 X 页 共 Y 页 /
+  Page X of Y with real PAGE and NUMPAGES fields.
 - Tables: fixed layout with a ``w:gridCol`` for every column (WPS lays tables out from the
   grid), widths that hold each header without breaking it into a vertical column (序/号),
   the header row repeated on every page (``w:tblHeader``), rows that never split across a
   page (``w:cantSplit``), small tables (a cover, a sign-off) kept on one page.
 - Headings and the line that introduces a table kept with what follows (``w:keepNext``).
-- The seal block (签章栏): 甲方 and 乙方 with 签字, 盖章 and 日期 rows, the client's and our
-  signature and seal on a deliverable. Its labels are ``labels.SEAL_PARTIES``/``SEAL_ROWS``;
+- The seal block (签章栏): 甲方 and 乙方 with 单位名称, 签字, 盖章 and 日期 rows, the client's
+  and our signature and seal on a deliverable. Its labels are ``labels.SEAL_PARTIES``/``SEAL_ROWS``;
   the returned-document reader (tasks/signoff/) knows it and masks what is written in it.
 
 Rendering adds what only the data knows (``tasks.wordkit.render``): the header's values,
@@ -46,7 +46,9 @@ CELL_MARGIN_MM = 1.2  # left and right inside every cell (Word's default is 1.9 
 SMALL_TABLE_ROWS = 14  # a table this short is kept on one page (cover, totals, sign-off)
 FOOTER_TEXT = {"zh-CN": ("第 ", " 页 共 ", " 页"), "en": ("Page ", " of ", "")}
 # The header of a rendered document: values from ``wordkit.house_context``.
-HEADER_LEFT = "{{ house.client }}{% if house.project %}　{{ house.project }}{% endif %}"
+HEADER_LEFT = "{{ house.project }}"
+# its second line names both parties: 甲方：… 乙方：… (labels.HEADER_PARTIES)
+HEADER_PARTIES = "{{ house.parties }}"
 HEADER_RIGHT = "{{ house.title }}{% if house.version %}　{{ house.version }}{% endif %}"
 
 
@@ -78,8 +80,14 @@ def _small(p: Paragraph, size: float = 9) -> None:
         r.font.size = Pt(size)
 
 
-def header(doc: DocxDocument, left: str = HEADER_LEFT, right: str = HEADER_RIGHT) -> None:
-    """Left and right text on one line with a rule below, on every page."""
+def header(
+    doc: DocxDocument,
+    left: str = HEADER_LEFT,
+    right: str = HEADER_RIGHT,
+    parties: str | None = HEADER_PARTIES,
+) -> None:
+    """Left and right text on one line, the parties (甲方 and 乙方) on the line below it
+    with a rule below, on every page."""
     for s in doc.sections:
         h = s.header
         h.is_linked_to_previous = False
@@ -94,6 +102,10 @@ def header(doc: DocxDocument, left: str = HEADER_LEFT, right: str = HEADER_RIGHT
                 tabs.add_tab_stop(pos, WD_TAB_ALIGNMENT.CLEAR)
             tabs.add_tab_stop(Mm(TEXT_MM), WD_TAB_ALIGNMENT.RIGHT)
         _small(p)
+        if parties:
+            p = h.add_paragraph()
+            p.add_run(parties)
+            _small(p)
         _border(p, "bottom")
 
 
@@ -318,11 +330,15 @@ def seal_block(
         cell.paragraphs[0].runs[0].bold = True
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _row_flag(t.rows[0]._tr, "w:tblHeader")
-    heights = {"sign": 14, "seal": 36, "date": 9}
+    heights = {"name": 9, "sign": 14, "seal": 36, "date": 9}
+    names = {"client": "{{ house.client }}", "contractor": "{{ house.contractor }}"}
     for row, (name, pair) in zip(t.rows[1:], labels.SEAL_ROWS.items(), strict=True):
         row.cells[0].text = pick(pair, lang)
         row.cells[0].paragraphs[0].runs[0].bold = True
         row.height = Mm(heights.get(name, 12))
+        if name == "name":  # each party's name in its column (单位名称)
+            for cell, party in zip(row.cells[1:], parties, strict=True):
+                cell.text = names.get(party, "")
     other = (TEXT_MM - 24) / (len(head) - 1)
     set_widths(t, [24] + [other] * (len(head) - 1))
     return t

@@ -80,7 +80,19 @@ SEAL_PARTIES: dict[str, tuple[str, str]] = {
     "contractor": ("乙方（承建单位）", "Contractor (Party B)"),
 }
 SEAL_ROWS: dict[str, tuple[str, str]] = {
+    "name": ("单位名称", "Company"),
     "sign": ("签字", "Signature"),
     "seal": ("盖章", "Seal"),
     "date": ("日期", "Date"),
 }
+
+
+# --- both parties (issue #30): our company (乙方) named beside the client -----------------
+# A cover's client row (value ``{{ client }}``) is followed by this row (tables.pairs);
+# the header's second line names both (house.header, wordkit.house_context).
+CONTRACTOR_COVER = ("承建单位（乙方）", "Contractor")
+HEADER_PARTIES = (
+    "甲方：{client}　乙方：{contractor}",
+    "Client: {client}　Contractor: {contractor}",
+)
+HEADER_CLIENT_ONLY = ("甲方：{client}", "Client: {client}")

@@ -34,9 +34,18 @@ def draft_notice(doc: DocxDocument, lang: str, var: str = "missing") -> None:
     d.tag(doc, "{%p endif %}")
 
 
-def sign_lines(doc: DocxDocument, lang: str, roles: list[tuple[tuple[str, str], str]]) -> None:
+def sign_lines(
+    doc: DocxDocument,
+    lang: str,
+    roles: list[tuple[tuple[str, str], str]],
+    *,
+    spacer_after: bool = True,
+) -> None:
     """A row per role (编制, 审核, 批准 ...): the name (a template text such as
-    ``{{ testers }}``, or blank to write in), a blank to sign and the date."""
+    ``{{ testers }}``, or blank to write in), a blank to sign and the date. The line that
+    introduces them (编制与审核) stays on their page."""
+    if doc.paragraphs and doc.paragraphs[-1].text.strip():
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
     doc.add_paragraph()  # apart from a table above (two tables that touch become one)
     t = doc.add_table(rows=1 + len(roles), cols=4)
     t.style = "Table Grid"
@@ -47,7 +56,8 @@ def sign_lines(doc: DocxDocument, lang: str, roles: list[tuple[tuple[str, str], 
         row.cells[1].text = name
         row.height = Mm(12)
     d.widths(t, [30, 40, 60, 30])
-    doc.add_paragraph()  # two tables that touch become one in Word
+    if spacer_after:  # two tables that touch become one in Word
+        doc.add_paragraph()
 
 
 def named_sign_lines(doc: DocxDocument, lang: str, seq: str) -> None:

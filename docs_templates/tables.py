@@ -46,7 +46,9 @@ def header_row(t: Table, texts: list[str]) -> None:
 def pairs(
     doc: DocxDocument, rows: list[tuple[str, str]], mm: tuple[float, float] = (50, 110)
 ) -> Table:
-    """A two-column label/value table (labels bold)."""
+    """A two-column label/value table (labels bold). A cover's client row (``{{ client }}``)
+    is followed by our company's (乙方): every cover names both parties."""
+    rows = _with_contractor(rows)
     t = doc.add_table(rows=len(rows), cols=2)
     t.style = "Table Grid"
     for row, (label, value) in zip(t.rows, rows, strict=True):
@@ -56,6 +58,20 @@ def pairs(
             row.cells[0].paragraphs[0].runs[0].bold = True
     widths(t, list(mm))
     return t
+
+
+def _with_contractor(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    from .labels import CONTRACTOR_COVER
+
+    if any(v == "{{ house.contractor }}" for _, v in rows):
+        return list(rows)
+    out: list[tuple[str, str]] = []
+    for label, value in rows:
+        out.append((label, value))
+        if value == "{{ client }}":
+            lang = "en" if label.isascii() else "zh-CN"
+            out.append((pick(CONTRACTOR_COVER, lang), "{{ house.contractor }}"))
+    return out
 
 
 def loop_table(

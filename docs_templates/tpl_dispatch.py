@@ -34,6 +34,15 @@ INFO = [
     (("所需技能", "Skills required"), "{{ skills }}"),
     (("非工作日服务", "On a day off"), "{{ day_off }}"),
 ]
+CONTRACTOR = (("承建单位（乙方）", "Contractor"), "{{ house.contractor }}")
+# start and end in one cell (2026年11月25日 14:00至16:00), the row to itself: a date and
+# time never broken
+PLANNED = (("计划时间", "Planned time"), "{{ planned }}")
+# The order's facts two to a row (a form on one page with its sign-off); a long value has
+# the row to itself. Indexes into INFO (CONTRACTOR as "k", PLANNED as "p").
+INFO_LAYOUT: list[tuple[int | str, ...]] = [
+    (0, 3), (1,), (2, "k"), (4,), (5, 10), ("p",), (8, 12), (9, 11),
+]
 H_WORK = ("一、工作内容", "1. Work content")
 H_DONE = ("二、实际完成情况", "2. Work as done")
 # the maintenance plan's checks due on this visit, with their results once recorded
@@ -60,18 +69,22 @@ STAFF_TIME_COLS = [
     ("加班（分钟）", "Overtime (min)"),
 ]
 STAFF_SIGN = [(("服务人员", "Engineer(s)"), "{{ staff }}")]
-NOT_DONE = (
-    "本派工单为计划版本。服务完成后，乙方出具填写实际完成情况的版本，请甲方在该版本上验收签字。",
-    "This is the planned order. When the service is done we issue the version with the work"
-    " as done: please accept and sign that version.",
+H_PLAN_CONFIRM = ("二、计划确认", "2. The plan confirmed")
+PLAN_CONFIRM = (
+    "本派工单为计划版本，请甲方确认上述服务安排，不作服务验收。服务完成后，乙方出具填写实际完成"
+    "情况的版本，请甲方在该版本上验收签字。",
+    "The client confirms the service as planned above. This planned version is not the"
+    " acceptance: when the service is done we issue the version with the work as done, and"
+    " the client accepts and signs that version.",
 )
+PLAN_SIGN = [(("甲方确认人", "Confirmed by (client)"), "")]
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
 SIGNOFF_INTRO = (
-    "服务完成后，请甲方在下表右栏填写：服务是否验收（“是”或“否”）、满意度（1-5，5 为最满意）、"
-    "意见反馈、签字人和日期，保存后将本文件发回。请不要修改左栏的文字和上方的表格。",
-    "When the service is done, please fill in the right-hand cells: accepted ('yes' or 'no'),"
-    " satisfaction (1-5, 5 is best), feedback, signer and date; save and send this file back."
-    " Do not change the labels on the left or the tables above.",
+    "请甲方在右栏填写是否验收（是/否）、满意度（1-5，5 为最满意）、意见、签字人和日期后发回；"
+    "左栏和上方表格请勿修改。",
+    "Please fill in the right-hand cells (accepted yes/no, satisfaction 1-5 with 5 best,"
+    " feedback, signer, date) and send this file back; do not change the left-hand cells or"
+    " the tables above.",
 )
 # field -> (zh-CN label, English label): the sign-off table, read back by these labels
 SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
@@ -93,10 +106,27 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def _info(doc: DocxDocument, lang: str) -> None:
+    """The order's facts in four columns (label, value, label, value), by ``INFO_LAYOUT``."""
+    t = doc.add_table(rows=len(INFO_LAYOUT), cols=4)
+    t.style = "Table Grid"
+    for row, keys in zip(t.rows, INFO_LAYOUT, strict=True):
+        cells = row.cells
+        for n, key in enumerate(keys):
+            label, value = {"k": CONTRACTOR, "p": PLANNED}.get(str(key)) or INFO[int(key)]
+            cells[2 * n].text = pick(label, lang)
+            cells[2 * n].paragraphs[0].runs[0].bold = True
+            cells[2 * n + 1].text = value
+        if len(keys) == 1:
+            cells[1].merge(cells[3])
+            cells[1].text = cells[1].paragraphs[0].text.strip()
+    widths(t, [32.3, 41, 32.3, 41])  # a label of 8 characters on one line
+
+
 def dispatch(lang: str) -> DocxDocument:
     """The dispatch order the engineer takes along and the client signs."""
     doc = new_document(pick(TITLE, lang), lang)
-    pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(55, 105))
+    _info(doc, lang)
     doc.add_heading(pick(H_WORK, lang), level=1)
     t = doc.add_table(rows=1, cols=1)
     t.style = "Table Grid"
@@ -111,6 +141,13 @@ def dispatch(lang: str) -> DocxDocument:
                ["{{ c.system }}", "{{ c.check }}", "{{ c.threshold }}", "{{ c.result }}",
                 "{{ c.value }}"], mm=[30, 30, 50, 16, 34])  # fmt: skip
     doc.add_paragraph("{%p endif %}")
+    # the planned version: the client confirms the plan; only the done version carries the
+    # work as done and the acceptance (the one the client signs and returns)
+    doc.add_paragraph("{%p if not done %}")
+    doc.add_heading(pick(H_PLAN_CONFIRM, lang), level=1)
+    doc.add_paragraph(pick(PLAN_CONFIRM, lang)).paragraph_format.keep_with_next = True
+    sign_lines(doc, lang, PLAN_SIGN)
+    doc.add_paragraph("{%p else %}")
     doc.add_heading(pick(H_DONE, lang), level=1)
     pairs(doc, [(pick(k, lang), v) for k, v in DONE], mm=(55, 105))
     doc.add_paragraph(pick(H_STAFF_TIME, lang))
@@ -123,14 +160,16 @@ def dispatch(lang: str) -> DocxDocument:
          "{{ w.overtime }}"],
         mm=[26, 34, 34, 24, 20, 22],
     )  # fmt: skip
-    doc.add_paragraph("{%p if done %}")
-    sign_lines(doc, lang, STAFF_SIGN)
-    doc.add_paragraph("{%p else %}")
-    doc.add_paragraph(pick(NOT_DONE, lang))
+    sign_lines(doc, lang, STAFF_SIGN, spacer_after=False)  # a heading follows
+    # the acceptance stays on one page with its heading and the request above it
+    doc.add_heading(pick(H_SIGNOFF, lang), level=1).paragraph_format.keep_with_next = True
+    doc.add_paragraph(pick(SIGNOFF_INTRO, lang)).paragraph_format.keep_with_next = True
+    t = pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
+    for row in t.rows[:-1]:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
     doc.add_paragraph("{%p endif %}")
-    doc.add_heading(pick(H_SIGNOFF, lang), level=1)
-    doc.add_paragraph(pick(SIGNOFF_INTRO, lang))
-    pairs(doc, [(pick(pair, lang), "") for pair in SIGNOFF_FIELDS.values()], mm=(55, 105))
     finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "dispatch-template", "changeflow.lang": lang})
     return doc

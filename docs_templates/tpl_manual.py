@@ -30,6 +30,14 @@ T: dict[str, Any] = {
     ],
     "h_screens": ("附录　界面截图", "Appendix. Screenshots"),
     "h_support": ("技术支持", "Support"),
+    # GB/T 8567's 帮助和问题报告: how to report a problem
+    "report": (
+        "使用中遇到问题，请联系乙方项目负责人。报告问题时请说明使用的功能和操作步骤、出现的提示"
+        "（可附界面截图）和发生时间；系统故障按服务合同约定的响应时间处理。",
+        "If something goes wrong, contact our project lead: say which function and steps you"
+        " used, what the system showed (a screenshot helps) and when; a system fault is handled"
+        " within the response times of the service contract.",
+    ),
     "support": [
         (("乙方项目负责人", "Our project lead"), "{{ our_lead }}"),
         (("联系电话", "Phone"), "{{ our_phone }}"),
@@ -49,6 +57,7 @@ def manual(lang: str) -> DocxDocument:
     doc.add_paragraph(SCREENSHOTS_MARKER)
 
     doc.add_heading(d.pick(T["h_support"], lang), level=1)
+    doc.add_paragraph(d.pick(T["report"], lang))
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["support"]])
     keep_markdown_styles(doc)
     finish(doc, lang)

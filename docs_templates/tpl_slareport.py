@@ -1,4 +1,4 @@
-"""Builder of the monthly SLA statement (月度服务对账单 / Monthly SLA Statement): the
+"""Builder of the monthly statement (月度服务对账单 / Monthly Service Statement): the
 month's faults with each clock (its rule, due time, actual time, result), the pauses and
 their reasons, the breaches with their causes, open clocks shown as open with their elapsed
 time, the month's service days and its dispatch orders (counted or not); a confirmation
@@ -14,7 +14,16 @@ from changeflow.wordparts import write_custom_properties
 from .blank import finish, new_document
 from .tables import loop_table, pairs, tag, widths
 
-TITLE = ("月度服务对账单", "Monthly SLA Statement")
+TITLE = ("月度服务对账单", "Monthly Service Statement")
+# a statement made before its month ends says what it is (tasks/maintenance/statement.py)
+INTERIM_TITLE = ("（期中）", " (interim)")
+INTERIM = (
+    "期中对账单：本月尚未结束，本对账单记录截至 {{ as_of }} 的情况，仅供核对进度；"
+    "月末后出具的对账单为本月正式对账单。",
+    "Interim statement: the month has not ended; this statement records the month up to"
+    " {{ as_of }} for checking progress. The month's statement proper is the one made after"
+    " the month ends.",
+)
 INFO = [
     (("统计月份", "Month"), "{{ month }}"),
     (("服务合同", "Contract"), "{{ contract }}"),
@@ -94,6 +103,9 @@ RESULT_WORDS = {
 def sla_report(lang: str) -> DocxDocument:
     doc = new_document(pick(TITLE, lang), lang)
     pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(70, 90))
+    tag(doc, "{%p if interim %}")
+    doc.add_paragraph().add_run(pick(INTERIM, lang)).bold = True
+    tag(doc, "{%p endif %}")
     doc.add_heading(pick(H_SUMMARY, lang), level=1)
     t = loop_table(
         doc,

@@ -45,11 +45,13 @@ T = {
     "h_summary": ("一、本周概况", "1. Summary"),
     "summary": (
         "本周共 {{ working_days }} 个工作日（休息日：{{ days_off }}）。统计期间涉及 "
-        "{{ n_requests }} 个需求，代码提交 {{ commits }} 次，登记工时 {{ hours }} 小时"
+        "{{ n_requests }} 个开发需求、{{ n_visits }} 次派工服务、{{ n_faults }} 个故障，"
+        "代码提交 {{ commits }} 次，登记工时 {{ hours }} 小时"
         "（{{ person_days }} 人日，按每人日 {{ hours_per_day }} 小时计），"
         "参与人员 {{ n_people }} 人。",
         "{{ working_days }} working days this week (days off: {{ days_off }}). The period covers"
-        " {{ n_requests }} request(s), {{ commits }} commit(s), {{ hours }} hours logged"
+        " {{ n_requests }} development request(s), {{ n_visits }} dispatch order(s) and"
+        " {{ n_faults }} fault(s), {{ commits }} commit(s), {{ hours }} hours logged"
         " ({{ person_days }} person-days at {{ hours_per_day }} hours a day), {{ n_people }}"
         " people.",
     ),
@@ -59,7 +61,13 @@ T = {
     ),
     "h_calendar": ("二、工作日历", "2. Working days"),
     "h_daily": ("三、每日开发情况", "3. Daily development status"),
-    "h_progress": ("四、需求进度", "4. Progress of each request"),
+    "h_service": ("四、本周服务", "4. Service this week"),
+    "h_visits": ("派工服务", "Dispatch orders"),
+    "no_visits": ("本周没有派工服务。", "No dispatch order this week."),
+    "h_faults": ("故障", "Faults"),
+    "no_faults": ("本周没有故障。", "No fault this week."),
+    "h_progress": ("五、需求进度", "5. Progress of each request"),
+    "no_progress": ("本周没有进行中的开发需求。", "No development request in progress this week."),
     "h_chart": ("进度图（计划与实际累计人日）", "Progress chart (planned vs actual person-days)"),
     "h_milestones": ("里程碑", "Milestones"),
     "milestones_intro": (
@@ -67,10 +75,13 @@ T = {
         "Milestones due from the period start to the end of next week, done in the period, or"
         " late (the full list is in the plan).",
     ),
-    "h_people": ("五、参与人员", "5. People involved"),
-    "h_risks": ("六、风险与问题", "6. Risks and issues"),
+    "h_people": ("六、参与人员", "6. People involved"),
+    "no_people": (
+        "本周没有人员登记工时或提交代码。", "No one logged hours or committed code this week."
+    ),
+    "h_risks": ("七、风险与问题", "7. Risks and issues"),
     "no_risks": ("暂无。", "None."),
-    "h_next": ("七、下周计划", "7. Plan for next week"),
+    "h_next": ("八、下周计划", "8. Plan for next week"),
     "next_intro": (
         "{{ next_week }}计划进行的工作：",
         "Work planned for {{ next_week }}:",
@@ -103,8 +114,13 @@ def weekly(lang: str) -> DocxDocument:
     tables.CALENDAR.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_daily"], lang), level=1)
     tables.DAILY.build(doc, lang, SIZE)
+    doc.add_heading(pick(T["h_service"], lang), level=1)
+    doc.add_heading(pick(T["h_visits"], lang), level=2)
+    tables.VISITS.build(doc, lang, SIZE, empty=T["no_visits"])
+    doc.add_heading(pick(T["h_faults"], lang), level=2)
+    tables.FAULTS.build(doc, lang, SIZE, empty=T["no_faults"])
     doc.add_heading(pick(T["h_progress"], lang), level=1)
-    tables.PROGRESS.build(doc, lang, SIZE)
+    tables.PROGRESS.build(doc, lang, SIZE, empty=T["no_progress"])
     doc.add_paragraph("{%p if has_chart %}")
     doc.add_heading(pick(T["h_chart"], lang), level=2)
     doc.add_paragraph("{{ chart }}")
@@ -115,7 +131,7 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endif %}")
     tables.MILESTONES.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_people"], lang), level=1)
-    tables.PEOPLE.build(doc, lang, SIZE)
+    tables.PEOPLE.build(doc, lang, SIZE, empty=T["no_people"])
 
     doc.add_heading(pick(T["h_risks"], lang), level=1)
     doc.add_paragraph("{%p for x in risks %}")

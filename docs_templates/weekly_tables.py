@@ -240,3 +240,62 @@ NEXT = DocTable(
         Column("person_days", ("人日", "PD"), number("person_days"), 13),
     ),
 )
+
+# --- 本周服务: dispatch orders and faults (issue #31) ---------------------------------------
+
+ORDER_STATES = {
+    "planned": ("计划中", "planned"),
+    "done": ("已完成，待甲方验收", "done, awaiting acceptance"),
+    "signed": ("甲方已签收", "signed by the client"),
+}
+
+
+def _order_kind(x: Item, lang: str) -> str:
+    from .tpl_dispatch import KIND_LABELS
+
+    return pick(KIND_LABELS.get(x["kind"], (x["kind"], x["kind"])), lang)
+
+
+def _order_state(x: Item, lang: str) -> str:
+    return pick(ORDER_STATES.get(x["state"], (x["state"], x["state"])), lang)
+
+
+def _staff(x: Item, lang: str) -> str:
+    return ("、" if is_zh(lang) else ", ").join(x["staff"])
+
+
+def _severity(x: Item, lang: str) -> str:
+    from changeflow.bilingual import SEVERITIES
+
+    return pick(SEVERITIES.get(x["severity"], (x["severity"], x["severity"])), lang)
+
+
+def _fault_state(x: Item, lang: str) -> str:
+    from changeflow.bilingual import REQUEST_STATES
+
+    return pick(REQUEST_STATES.get(x["state"], (x["state"], x["state"])), lang)
+
+
+VISITS = DocTable(
+    "v",
+    "visits",
+    (
+        Column("number", ("派工单号", "Order"), field("number"), 26),
+        Column("kind", ("服务类型", "Service"), _order_kind, 24),
+        Column("title", ("服务事项", "Item"), field("title"), 33.6),
+        Column("day", ("日期", "Date"), day("day"), 26.5),
+        Column("staff", ("服务人员", "Staff"), _staff, 16),
+        Column("state", ("状态", "State"), _order_state, 20.5),
+    ),
+)
+FAULTS = DocTable(
+    "f",
+    "faults",
+    (
+        Column("key", ("故障编号", "Fault"), field("key"), 26),
+        Column("title", ("故障描述", "Description"), field("title"), 44.6),
+        Column("severity", ("级别", "Severity"), _severity, 20),
+        Column("reported", ("报告时间", "Reported"), day("reported"), 32),
+        Column("state", ("状态", "State"), _fault_state, 24),
+    ),
+)

@@ -33,6 +33,7 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
+from .contracts import contractor_of
 from .documents import kind_name, store_issued
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
@@ -146,6 +147,7 @@ def certificate_context(
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "version": version,
         "release": version_label(rel.version, lang),
         "released_at": rel.released_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
@@ -213,14 +215,15 @@ def _certificate_parts(
         rel.released_by
     )
     client_name = req.client.name if req.client else pick(("甲方", "the client"), lang)
+    our_unit = contractor_of(contract)["name"] or pick(("乙方（承建单位）", "Contractor"), lang)
     members = [
         {"role": pick(("甲方项目负责人", "Client's project lead"), lang), "name": client_lead,
          "unit": client_name},
         {"role": pick(("甲方验收人", "Client's acceptor"), lang), "name": "", "unit": client_name},
         {"role": pick(("乙方项目负责人", "Our project lead"), lang), "name": our_lead,
-         "unit": pick(("乙方（承建单位）", "Contractor"), lang)},
+         "unit": our_unit},
         {"role": pick(("乙方实施工程师", "Our engineer"), lang), "name": engineer,
-         "unit": pick(("乙方（承建单位）", "Contractor"), lang)},
+         "unit": our_unit},
     ]  # fmt: skip
     open_items = [
         {"item": f"{c.case_id or c.name} {c.title or c.name}：{c.defect or c.actual or ''}".strip(

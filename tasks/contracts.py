@@ -42,6 +42,15 @@ class ServiceHours(_Strict):
     end: time = time(17, 30)
 
 
+class ContractorIn(_Strict):
+    """Our company (乙方) as the contract names it beside the client."""
+
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field("", max_length=300)
+    contact: str = Field("", max_length=120)
+    phone: str = Field("", max_length=60)
+
+
 class ContractIn(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,60}$")
     client: str
@@ -60,7 +69,7 @@ class ContractIn(_Strict):
     our_lead: str | None = None
     repo: str | None = None
     # our company (乙方) beside the client: name, address, contact, phone
-    contractor: dict[str, str] | None = None
+    contractor: ContractorIn | None = None  # optional: an older contract file stays valid
     sla: dict[str, Any] = Field(default_factory=dict)
     estimation_defaults: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -153,6 +162,11 @@ def load_contract_file(path: Path) -> dict[str, list[str]]:
             contract.sla_policy, contract.estimation_defaults = k.sla, k.estimation_defaults
             contract.settings = k.settings
             contract.repo_path = k.repo
+            if k.contractor is not None:
+                contract.contractor_name = k.contractor.name
+                contract.contractor_address = k.contractor.address
+                contract.contractor_contact = k.contractor.contact
+                contract.contractor_phone = k.contractor.phone
             for attr, name, owner in (
                 ("lead", k.client_lead, client.id),
                 ("our_lead", k.our_lead, None),
@@ -175,6 +189,7 @@ def contract_summary(session: Session, contract: Contract) -> dict[str, Any]:
     return {
         "code": contract.code,
         "client": contract.client.name,
+        "contractor": contractor_of(contract),
         "title": contract.title,
         "period": f"{contract.start_date} .. {contract.end_date}",
         "renewal_date": contract.renewal_date,
@@ -194,6 +209,22 @@ def contract_summary(session: Session, contract: Contract) -> dict[str, Any]:
             {"name": p.name, "email": p.email, "phone": p.phone, "roles": p.roles}
             for p in contract.client.people
         ],
+    }
+
+
+def contractor_of(contract: Contract | None) -> dict[str, str]:
+    """Our company (乙方) on ``contract``: name, address, contact, phone. A contract loaded
+    without one names the ``company`` setting (blank when that is unset too)."""
+    from changeflow.settings import get_settings
+
+    if contract is None or not contract.contractor_name:
+        return {"name": get_settings().company or "", "address": "", "contact": "",
+                "phone": ""}  # fmt: skip
+    return {
+        "name": contract.contractor_name,
+        "address": contract.contractor_address,
+        "contact": contract.contractor_contact,
+        "phone": contract.contractor_phone,
     }
 
 

@@ -39,6 +39,7 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
+from .contracts import contractor_of
 from .documents import (
     CATEGORIES,
     Names,
@@ -360,6 +361,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "version": rel.version,
         "version_text": version_label(rel.version, lang),
         "tag": rel.tag,

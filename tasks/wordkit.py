@@ -20,7 +20,7 @@ from typing import Any
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from changeflow.bilingual import is_zh
+from changeflow.bilingual import is_zh, pick
 from changeflow.errors import ConfigError
 from changeflow.settings import get_settings
 from changeflow.wordparts import clean, prepare, write_custom_properties
@@ -230,9 +230,11 @@ def author_of(context: Mapping[str, Any]) -> str:
 
 def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) -> dict[str, str]:
     """The values of the house header: client, project, document title, version (第1版)."""
+    from changeflow.docs_templates.labels import HEADER_CLIENT_ONLY, HEADER_PARTIES
     from changeflow.wording import version_label
 
     client = _text_of(context.get("client"))
+    contractor = _text_of(context.get("contractor")) or get_settings().company or ""
     project = _text_of(context.get("title")) or _text_of(context.get("contract"))
     if name in ("weekly", "sla-report", "dispatch"):
         project = _text_of(context.get("contract"))
@@ -245,6 +247,12 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
     shown = f"{kind_title} {key}".strip() if key and key not in kind_title else kind_title
     return {
         "client": client,
+        "contractor": contractor,
+        "parties": pick(HEADER_PARTIES if contractor else HEADER_CLIENT_ONLY, lang).format(
+            client=client, contractor=contractor
+        )
+        if client
+        else "",
         "project": project,
         "title": shown,
         "version": version_label(version, lang),

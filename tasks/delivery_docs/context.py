@@ -16,6 +16,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.wording import version_label
 
+from ..contracts import contractor_of
 from ..documents import Names, change_line
 
 
@@ -121,10 +122,14 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "issued": when.astimezone(tz).date().isoformat(),
         "description": req.description or "",
         "plan_version": version_label(plan.version, lang) if plan is not None else none,
-        "release": version_label(release.version, lang) if release is not None else "",
+        # the manual is written before go-live: it names the release it is for in words
+        "release": version_label(release.version, lang)
+        if release is not None
+        else pick(("本次变更上线的版本", "the release that puts this change live"), lang),
         "requirements": [
             {"no": r.no, "text": r.text, "acceptance": r.acceptance or "—"}
             for r in req.requirements
@@ -191,11 +196,12 @@ def revision_history(session: Session, req: Request) -> dict[tuple[str, str], li
     ).all()
     for doc in docs:
         rows = out.setdefault((doc.kind, doc.lang), [])
-        if any(r["version"] == f"v{doc.version}" for r in rows):
+        shown = version_label(doc.version, doc.lang)  # 第1版, one form everywhere
+        if any(r["version"] == shown for r in rows):
             continue
         first = not rows
         rows.append({
-            "version": f"v{doc.version}",
+            "version": shown,
             "date": doc.created_at.astimezone(tz).date().isoformat() if doc.created_at else "",
             "change": "首次编制" if first and doc.lang == "zh-CN" else "修订" if doc.lang == "zh-CN"
             else "first issue" if first else "revised",

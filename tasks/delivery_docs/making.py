@@ -31,6 +31,7 @@ from .context import docs_context, revision_history
 from .notes import read_notes, split_notes
 from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
 from .render import render_doc
+from .scope import scope_text
 from .screenshots import Screenshot, read_screenshots
 
 KINDS = ("techdoc", "manual")
@@ -90,7 +91,8 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
         missing = list(filled.missing)
         if not rollback:
             missing.append(TECHDOC[-1].title[nth])
-        return Outlined(compose(filled, outline, lang), rollback, missing)
+        text = compose(filled, outline, lang, tail={"intro": scope_text(ctx, "techdoc", lang)})
+        return Outlined(text, rollback, missing)
     filled = fill(part, MANUAL, lang)
     changes = ctx.get("description", "").strip()
     reqs = "\n".join(f"- {r['text']}" for r in ctx.get("requirements", []))
@@ -99,7 +101,10 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
     missing = list(filled.missing)
     if not filled.extra:
         missing.insert(2 if len(missing) >= 2 else len(missing), ROLES[1][nth])
-    text = compose(filled, MANUAL, lang, roles_after="env", fallback={"changes": changes})
+    text = compose(
+        filled, MANUAL, lang, roles_after="first_use", fallback={"changes": changes},
+        tail={"intro": scope_text(ctx, "manual", lang)},
+    )  # fmt: skip
     return Outlined(text, "", missing)
 
 

@@ -37,7 +37,13 @@ class Section:
 
 
 TECHDOC: tuple[Section, ...] = (
-    Section("intro", ("引言", "Introduction"), ("概述", "introduction", "overview")),
+    Section("intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview")),
+    Section(
+        "env",
+        ("运行环境", "Operating environment"),
+        ("环境", "环境要求", "environment"),
+        required=False,
+    ),
     Section(
         "design", ("总体设计", "Overall design"), ("架构设计", "overall design", "architecture")
     ),
@@ -48,6 +54,13 @@ TECHDOC: tuple[Section, ...] = (
         "data", ("数据设计", "Data design"), ("数据与迁移", "数据库设计", "data", "data design")
     ),
     Section(
+        "security",
+        ("安全与权限设计", "Security and permissions"),
+        ("安全设计", "权限设计", "安全", "security", "permissions"),
+        required=False,
+    ),
+    Section("performance", ("性能设计", "Performance"), ("性能", "performance"), required=False),
+    Section(
         "deploy",
         ("部署与配置", "Deployment and configuration"),
         ("部署", "配置", "deployment", "configuration"),
@@ -56,10 +69,28 @@ TECHDOC: tuple[Section, ...] = (
     Section("rollback", ("回退方案", "Rollback"), ("回滚方案", "rollback"), required=False),
 )
 MANUAL: tuple[Section, ...] = (
-    Section("intro", ("引言", "Introduction"), ("概述", "introduction", "overview")),
-    Section("env", ("运行环境", "Environment"), ("环境要求", "environment")),
+    Section("intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview")),
+    Section("env", ("运行环境", "Environment"), ("环境要求", "软件综述", "environment")),
+    Section(
+        "first_use",
+        ("首次使用", "First use"),
+        ("账号与权限", "访问软件", "first use", "accounts and permissions"),
+        required=False,
+    ),
+    Section(
+        "recovery",
+        ("出错与恢复", "Errors and recovery"),
+        ("出错处理", "出错处理和恢复", "错误处理", "errors", "errors and recovery"),
+        required=False,
+    ),
     Section(
         "faq", ("常见问题", "Questions and answers"), ("问题解答", "faq", "questions and answers")
+    ),
+    Section(
+        "quick",
+        ("快速参考", "Quick reference"),
+        ("快速参考指南", "quick reference"),
+        required=False,
     ),
     Section("changes", ("版本说明", "What changed"), ("更新说明", "what changed"), required=False),
 )
@@ -136,11 +167,15 @@ def compose(
     *,
     roles_after: str | None = None,
     fallback: dict[str, str] | None = None,
+    tail: dict[str, str] | None = None,
 ) -> str:
     """The outline as one Markdown text: a level-1 heading per section, numbered, its body
-    or 待补充; with ``roles_after`` the extra chapters (roles) follow that section."""
+    (with ``tail``'s text for it after) or 待补充; a section that is not required and has
+    nothing to say is left out (never a shell); with ``roles_after`` the extra chapters
+    (roles) follow that section."""
     nth = 0 if is_zh(lang) else 1
     fallback = fallback or {}
+    tail = tail or {}
     numbers = "一二三四五六七八九十"
     parts: list[str] = []
 
@@ -150,7 +185,10 @@ def compose(
 
     for s in outline:
         body = filled.sections.get(s.key, "").strip() or fallback.get(s.key, "").strip()
-        parts.append(f"{head(s.title[nth])}\n\n{body or TODO[nth]}\n")
+        if body and tail.get(s.key, "").strip():
+            body += "\n\n" + tail[s.key].strip()
+        if body or s.required:
+            parts.append(f"{head(s.title[nth])}\n\n{body or TODO[nth]}\n")
         if roles_after == s.key:
             for title, body in filled.extra:
                 parts.append(f"{head(title)}\n\n{body.strip() or TODO[nth]}\n")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from changeflow.bilingual import is_zh, pick
+from changeflow.wording import version_label
 
 from .markdown import write_markdown
 from .outline import TODO
@@ -138,7 +139,9 @@ def render_doc(
 
     title = pick(TECH_TITLE if kind == "techdoc" else MANUAL_TITLE, lang)
     earlier = [
-        r for r in ctx.get("history", {}).get((kind, lang), []) if r["version"] != f"v{version}"
+        r
+        for r in ctx.get("history", {}).get((kind, lang), [])
+        if r["version"] != version_label(version, lang)
     ]
     return render(
         kind,
@@ -150,7 +153,7 @@ def render_doc(
             "revisions": [
                 *earlier,
                 {
-                    "version": f"v{version}",
+                    "version": version_label(version, lang),  # 第1版
                     "date": ctx["issued"],
                     "change": pick(REVISED if earlier else FIRST, lang),
                     "by": author,

@@ -26,6 +26,7 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
+from ..contracts import contractor_of
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
 from .common import parse_ahead, parse_when, show
@@ -46,6 +47,7 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         "number": order.number,
         "contract": f"{order.contract.code} {order.contract.title}".strip(),
         "client": order.contract.client.name,
+        "contractor": contractor_of(order.contract),
         "kind": KIND_LABELS[order.kind][0 if zh else 1],
         "title": order.title,
         "staff": "、".join(s.person.name for s in order.staff)
@@ -53,8 +55,10 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
         else ", ".join(s.person.name for s in order.staff),
         "planned_start": show(order.planned_start)[:16],
         "planned_end": show(order.planned_end)[:16],
-        "location": order.location or "-",
-        "requests": ", ".join(sorted(link.request.key for link in order.links)) or "-",
+        "planned": _span(order.planned_start, order.planned_end, zh),
+        "location": order.location or ("未指定" if zh else "not set"),
+        "requests": ", ".join(sorted(link.request.key for link in order.links))
+        or ("无" if zh else "none"),
         "work_lines": lines,
         "checks": _plan_checks(order, lang),
         **_done_context(order, zh),
@@ -71,6 +75,13 @@ def _plan_checks(order: Any, lang: str) -> list[dict[str, Any]]:
     from .visit_checks import visit_check_rows
 
     return visit_check_rows(object_session(order), order, lang)
+
+
+def _span(start: datetime, end: datetime, zh: bool) -> str:
+    """2026-11-25 14:00至16:00 (the end's day said only when it is another day)."""
+    a, b = show(start)[:16], show(end)[:16]
+    tail = b[11:] if a[:10] == b[:10] else b
+    return f"{a}至{tail}" if zh else f"{a} to {tail}"
 
 
 MODE_LABELS = {

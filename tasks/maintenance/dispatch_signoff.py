@@ -95,6 +95,16 @@ def record_dispatch_signoff(
             raise Refused(
                 source, "state", f"dispatch order {number} is {order.state} already", "decided"
             )
+        if order.actual_start is None and not order.work:
+            # the planned version is confirmed for the plan, never accepted: the client
+            # accepts the version issued with the work as done
+            raise Refused(
+                source,
+                "version",
+                f"v{version} is the planned order, not yet done: record the work"
+                f" (changeflow dispatch done {number}) and sign the version it issues",
+                "state",
+            )
         accepted = parse_accepted(raw.get("accepted", ""), source)
         score = parse_satisfaction(raw.get("satisfaction", ""), source)
         signer = clean_text(raw.get("signer", ""), 120)

@@ -31,6 +31,7 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
+from ..contracts import contractor_of
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
 from .common import _fault, clock_length, parse_ahead, parse_when, show
@@ -466,6 +467,7 @@ def fault_record(
             "key": req.key,
             "title": req.title,
             "client": fault.contract.client.name,
+            "contractor": contractor_of(fault.contract),
             "contract": fault.contract.code,
             "system": fault.system or "-",
             "severity": pick(SEVERITIES[fault.severity], lang),

@@ -27,6 +27,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import month_end, recorded_act
 
+from ..contracts import contractor_of
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
 from .reports import _month, sla_report
@@ -216,6 +217,7 @@ def sla_report_document(
     elapsed time, the month's service days, and the confirmation table the client fills."""
     from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
     from changeflow.db.store import put_document
+    from changeflow.docs_templates.tpl_slareport import INTERIM_TITLE, TITLE
 
     from ..documents.names import document_filename
     from ..signoff import sign_document
@@ -225,8 +227,13 @@ def sla_report_document(
     first, _ = _month(month)
     with transaction() as s:
         code = find_contract(s, contract, first, "sla report").code
+    now = now or utcnow()
     r = sla_report(month, code, now)
     ctx = _context(r, lang)
+    # made before its month ends: an interim statement (期中), and it says so; the month's
+    # statement proper is the one made after the month ends (acttime.month_end)
+    end = month_end({"month": r["month"]})
+    ctx["interim"] = bool(end and now < end[0])
     subject = subject_of(code, r["month"])
     with transaction() as s:
         k = find_contract(s, code, first, "sla report")
@@ -237,12 +244,13 @@ def sla_report_document(
         )
         version = (last or 0) + 1
         ctx["version"] = version  # the house header shows it
+        ctx["contractor"] = contractor_of(k)  # both parties in the header and cover
 
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
 
-        zh = is_zh(lang)
-        title = ("月度服务对账单 " if zh else "Monthly SLA Statement ") + r["month"]
+        title = pick(TITLE, lang) + pick(INTERIM_TITLE, lang) * ctx["interim"]
+        title += " " + ctx["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
         doc = put_document(
@@ -383,8 +391,8 @@ def _statement() -> Confirmable:
     from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
 
     return Confirmable(
-        KIND, ("SLA 对账单", "SLA statement"), "statement", SlaStatement, SlaStatementEvent,
-        _statement_series,
+        KIND, ("月度服务对账单", "monthly service statement"), "statement", SlaStatement,
+        SlaStatementEvent, _statement_series,
         lambda st: f"SLA-{st.contract.code}-{st.month}-confirmed.docx",
         on_dispute=_tell_dispute,
         dispute_args=lambda st: (st.id, st.contract.code, st.month, st.version),

@@ -13,6 +13,7 @@ from changeflow.db.planning import Plan
 from changeflow.settings import get_settings
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
+from ..contracts import contractor_of
 from ..money import capital, fmt
 from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, today_local
 from .estimating import pd_text
@@ -180,6 +181,7 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "requester": req.requester,
         "version": plan.version,
         "issued": plan.created_at.astimezone(tz).date().isoformat()
@@ -347,7 +349,7 @@ def _organisation(plan: Plan, lang: str) -> dict[str, Any]:
 
 DRAFT_MARK = (
     "草稿——未签发，仅供内部审核，不可发送或审批",
-    "DRAFT 草稿 — not issued: for internal review, not to be sent or approved",
+    "DRAFT — not issued: for internal review, not to be sent or approved",
 )
 
 

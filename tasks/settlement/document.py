@@ -20,6 +20,7 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
+from ..contracts import contractor_of
 from ..directory import find_contract
 from ..maintenance.statement import Confirmable, record_confirmation
 from ..money import fmt
@@ -205,6 +206,7 @@ def settlement_document(
         f = year_figures(s, k, today, now)
         as_of = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         ctx = _context(f, lang, as_of)
+        ctx["contractor"] = contractor_of(k)  # both parties in the header and cover
         subject = subject_of(k.code)
         last = s.scalar(
             select(func.max(YearSettlement.version)).where(YearSettlement.contract_id == k.id)

@@ -234,7 +234,9 @@ SIGNOFF_MISSING = {
     "decision": (
         "has no sign-off table (决定/审批人/日期/意见); it was removed or its labels changed"
     ),
-    "dispatch": "has no sign-off table (服务是否验收/满意度/签字人/日期)",
+    "dispatch": "has no sign-off table (服务是否验收/满意度/签字人/日期): a planned order"
+    " (the version before the work is done) is not signed; sign the version issued when"
+    " the work was done",
     "statement": "has no confirmation table (对账结果/意见/签字人/日期)",
 }
 

@@ -19,6 +19,7 @@ from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
+from ..contracts import contractor_of
 from ..documents import Names, scrub_paths
 from .report_sections import (
     case_rows,
@@ -353,6 +354,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
+        "contractor": contractor_of(contract),
         "version": run.seq,
         "seq": run.seq,
         "tested_at": run.created_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0),

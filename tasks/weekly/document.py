@@ -247,8 +247,16 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         for d in data["days_off"]
     )
     nw = data["next_week"]
+    service = data.get("service") or {"visits": [], "faults": [], "next_visits": []}
+    next_items = list(nw["items"]) + [  # next week's planned dispatch orders, by their day
+        {"key": o["number"], "title": o["title"], "phase": "", "who": "、".join(o["staff"])
+         if zh else ", ".join(o["staff"]), "start": o["day"], "end": o["day"],
+         "person_days": None, "provisional": False}
+        for o in service["next_visits"]
+    ]  # fmt: skip
     return {
         "client": data["client"]["name"],
+        "contractor": data.get("contractor") or "",
         "contract": (
             f"{data['contract']['code']} {data['contract']['title']}" if data["contract"] else ""
         ),
@@ -273,7 +281,11 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "client_lead": (data["client_lead"] or {}).get("name", ""),
         "working_days": data["working_days"],
         "days_off": days_off or _pick(("无", "none"), lang),
-        "n_requests": t["requests"],
+        "n_requests": len(reqs),  # the rows of 需求进度: the summary reconciles with them
+        "n_visits": len(service["visits"]),
+        "n_faults": len(service["faults"]),
+        "visits": tables.VISITS.rows(service["visits"], lang),
+        "faults": tables.FAULTS.rows(service["faults"], lang),
         "commits": t["commits"],
         "hours": tables.num(t["hours"]),
         "person_days": tables.num(t["person_days"]),
@@ -290,7 +302,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "next_week": week_label(nw["week"], nw["start"], nw["end"], lang),
         "next_start": doc_date(nw["start"], lang),
         "next_end": doc_date(nw["end"], lang),
-        "next_items": tables.NEXT.rows(nw["items"], lang),
+        "next_items": tables.NEXT.rows(next_items, lang),
         "has_chart": bool(data.get("chart")),
         "chart": CHART_MARKER,
         "provisional": data["provisional"],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from changeflow.db.models import Client, Person
 from changeflow.db.types import utcnow
 
+from ...contracts import contractor_of
 from ..week import shift_week
 from .activity import (
     client_requests,
@@ -32,7 +33,7 @@ from .progress import (
     request_progress,
     working_days,
 )
-from .service import _run_log_days, _sla_breaches
+from .service import _run_log_days, _sla_breaches, week_service
 
 
 def build_week(
@@ -69,6 +70,7 @@ def build_week(
     risks = delay_risks(requests_out)
     risks.extend(_sla_breaches(session, client.id, period.t0, period.t1, period.tz, generated))
     next_week = next_week_items(period, reqs, shown, plans)
+    service = week_service(session, contract, period, shown)
     people_out = week_people_out(week_people)
     chart = _burnup(
         wd,
@@ -82,6 +84,7 @@ def build_week(
     provisional = any(d["provisional"] for d in days)
     return {
         "client": {"id": client.id, "code": client.code, "name": client.name},
+        "contractor": contractor_of(contract),
         "contract": (
             {"id": contract.id, "code": contract.code, "title": contract.title}
             if contract
@@ -106,6 +109,7 @@ def build_week(
         "requests": requests_out,
         "people": people_out,
         "risks": risks,
+        "service": service,  # the week's dispatch orders and faults; next week's orders
         "next_week": {
             "week": shift_week(week, 1),
             "start": period.next_mon,

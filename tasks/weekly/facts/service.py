@@ -51,3 +51,66 @@ def _run_log_days(
             )
         )
     )
+
+
+def week_service(
+    session: Session, contract: Contract | None, period: Any, shown: list[int]
+) -> dict[str, list[dict[str, Any]]]:
+    """The week's service beside the development: the dispatch orders (visits, remote and
+    emergency service) of the period, the faults reported in it or worked on in it
+    (``shown``), and next week's planned orders (for the next-week plan)."""
+    out: dict[str, list[dict[str, Any]]] = {"visits": [], "faults": [], "next_visits": []}
+    if contract is None:
+        return out
+    from datetime import UTC, time, timedelta
+
+    from changeflow.db.maintenance import DispatchOrder, Fault
+
+    tz = period.tz
+    next_t1 = datetime.combine(period.next_sun + timedelta(days=1), time(0), tzinfo=tz)
+    orders = session.scalars(
+        select(DispatchOrder)
+        .where(
+            DispatchOrder.contract_id == contract.id,
+            DispatchOrder.state != "cancelled",
+            DispatchOrder.planned_start >= period.t0 - timedelta(days=7),
+            DispatchOrder.planned_start < next_t1.astimezone(UTC),
+        )
+        .order_by(DispatchOrder.planned_start, DispatchOrder.id)
+    ).all()
+    for o in orders:
+        when = o.actual_start or o.planned_start
+        staff = [s.person.name for s in o.staff]
+        row = {
+            "number": o.number,
+            "title": o.title,
+            "kind": o.kind,
+            "day": when.astimezone(tz).date(),
+            "staff": staff,
+            "state": o.state,
+            "minutes": o.worked_minutes,
+        }
+        if period.t0 <= when < period.t1:
+            out["visits"].append(row)
+        elif o.state == "planned" and period.next_mon <= row["day"] <= period.next_sun:
+            out["next_visits"].append(row)
+    faults = session.scalars(
+        select(Fault)
+        .where(Fault.contract_id == contract.id)
+        .where(
+            (Fault.reported_at >= period.t0) & (Fault.reported_at < period.t1)
+            | Fault.request_id.in_(shown or [-1])
+        )
+        .order_by(Fault.reported_at, Fault.id)
+    ).all()
+    for f in faults:
+        out["faults"].append(
+            {
+                "key": f.request.key,
+                "title": f.request.title,
+                "severity": f.severity,
+                "reported": f.reported_at.astimezone(tz),
+                "state": f.request.state,
+            }
+        )
+    return out

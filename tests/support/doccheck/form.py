@@ -12,7 +12,8 @@ document is in form). What it checks:
   template left (revision 1);
 - every table: fixed layout, a ``w:gridCol`` with a width for every column, no wider than
   the text, every row ``w:cantSplit``; a table of three or more columns repeats its header
-  row (``w:tblHeader``) and each header fits its column without turning vertical (序/号);
+  row (``w:tblHeader``), unless it is a form of label/value pairs (every other cell a bold
+  label), and each header fits its column without turning vertical (序/号);
   an amount or number never broken inside its cell; amounts right-aligned with thousands
   separators;
 - headings kept with the next paragraph;
@@ -152,6 +153,21 @@ def _align(p: Any) -> str:
     return jc.get(qn("w:val")) if jc is not None else ""
 
 
+def _is_form(rows: list[Any]) -> bool:
+    """A form of label/value pairs laid two to a row (the dispatch order's facts): the first
+    cell of every row and every cell after a value are bold labels, so no row is a header
+    over the others."""
+    for tr in rows:
+        tcs = tr.findall(qn("w:tc"))
+        for tc in tcs[::2]:
+            runs = [
+                r for r in tc.iter(qn("w:r")) if "".join(t.text or "" for t in r.iter(qn("w:t")))
+            ]
+            if not runs or any(r.find(f"{qn('w:rPr')}/{qn('w:b')}") is None for r in runs):
+                return False
+    return True
+
+
 def _table(tbl: Any, where: str, out: list[str]) -> None:
     tblpr = tbl.find(qn("w:tblPr"))
     layout = tblpr.find(qn("w:tblLayout")) if tblpr is not None else None
@@ -176,7 +192,7 @@ def _table(tbl: Any, where: str, out: list[str]) -> None:
     first = rows[0]
     header = first.find(qn("w:trPr")) is not None and first.find(qn("w:trPr")).find(
         qn("w:tblHeader")) is not None  # fmt: skip
-    if n >= 3 and len(rows) > 1 and not header:
+    if n >= 3 and len(rows) > 1 and not header and not _is_form(rows):
         out.append(f"{where}: header row not repeated on each page (no tblHeader)")
     for r, tr in enumerate(rows):
         col = 0

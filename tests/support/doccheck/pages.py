@@ -37,21 +37,17 @@ from docx.oxml.ns import qn
 
 from changeflow.docs_templates import fit
 
+from .words import CLIENT
+from .words import TECHNICAL as TECHNICAL_WORDS
+
 ROOT = Path(__file__).resolve().parents[3]
 FONTS_CONF = ROOT / "docs_templates" / "fonts" / "fonts.conf"
 FILLED = 0.55  # a page ending above this share of its text height is mostly empty
 TECH_APPENDIX = ("附录 技术信息", "Appendix: technical record")
-# words a Chinese office reads in Latin letters
-ALLOWED = frozenset(
-    w.casefold()
-    for w in ("OA", "PDF", "Word", "Excel", "WPS", "Chrome", "Edge", "Firefox", "Windows",
-              "IP", "VPN", "CPU", "PC", "ID", "CNY", "RMB", "GB", "MB", "KB", "TB", "T", "V")
-)  # fmt: skip
-# what a technical reader of the technical document knows by these letters
-TECHNICAL = frozenset(
-    w.casefold() for w in ("HTTP", "HTTPS", "API", "URL", "SQL", "JSON", "GET", "POST", "PUT",
-                           "DELETE", "Git", "Basic")
-)  # fmt: skip
+# words a Chinese office reads in Latin letters, and what a technical reader of the
+# technical document knows: the one list (doccheck/words.py)
+ALLOWED = CLIENT
+TECHNICAL = TECHNICAL_WORDS
 KEY = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{4}\b")
 # not words: an e-mail address, a document's file name, a numbered item (A1, B12), a test
 # case's number (TC-1-2, as the cases file and the report's tables name it)

@@ -314,9 +314,14 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
         c.text for t in docx.Document(str(sent)).tables for r in t.rows for c in r.cells
     )
     assert "PG-2026-0001" in text and "张伟" in text and "验证备份 <A & B>" in text
-    assert "服务是否验收（是/否）" in text and "OA 系统运维" in text  # the contract by name
+    assert "OA 系统运维" in text  # the contract by name
+    # the planned version is confirmed for the plan, not accepted: no acceptance table, no
+    # work as done; it says the done version is the one to sign
+    assert "服务是否验收（是/否）" not in text and "实际开始时间" not in text
+    assert "甲方确认人" in text
     planned = "\n".join(p.text for p in docx.Document(str(sent)).paragraphs)
-    assert "本派工单为计划版本" in planned  # it says the done version is the one to sign
+    assert "本派工单为计划版本" in planned and "二、计划确认" in planned
+    assert "三、服务验收" not in planned
     code, out, err = cli("dispatch", "done", "PG-2026-0001", "--start", "2026-11-25 14:05",
                          "--end", "2026-11-25 17:35", "--json")  # fmt: skip
     assert code == 0, err
@@ -332,13 +337,9 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
     )
     assert "2026年11月25日 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
     assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text and "服务人员" in text
-    # the client signs what happened: the planned version is refused once done
-    stale = fill_signoff(
-        sent, tmp_path / "stale.docx",
-        {"accepted": "是", "satisfaction": "5", "signer": "王芳", "date": "2026-11-25"},
-    )  # fmt: skip
-    code, _, err = cli("dispatch", "signoff", str(stale))
-    assert code == 2 and "replaced by a newer version" in err
+    # the client signs what happened: the planned version carries nothing to accept
+    code, _, err = cli("dispatch", "signoff", str(sent))
+    assert code == 2 and "no sign-off table" in err and "planned order" in err
     sent = stored(done["document"])
     filled = fill_signoff(
         sent, tmp_path / "returned.docx",
@@ -401,6 +402,8 @@ def test_returned_dispatch_order_through_the_inbox(contract: str, tmp_path) -> N
 )  # fmt: skip
 def test_bad_signoff_is_refused_and_nothing_written(contract, tmp_path, values, field) -> None:
     order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    order = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:00",
+                                 actual_end="2026-11-24 11:00")  # fmt: skip
     filled = fill_signoff(stored(order["document"]), tmp_path / "r.docx", values)
     before = counts()
     with pytest.raises(InputError) as err:
@@ -413,9 +416,12 @@ def test_signoff_refuses_edited_tables_and_unsigned_files(contract, tmp_path) ->
     import docx
 
     order = mt.create_dispatch(kind="remote", planned_start="2026-11-24 10:00", staff=["张伟"])
+    order = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:00",
+                                 actual_end="2026-11-24 11:00")  # fmt: skip
     src = stored(order["document"])
     doc = docx.Document(str(src))
-    doc.tables[0].rows[5].cells[1].text = "李明"  # staff changed
+    [row] = [r for r in doc.tables[0].rows if r.cells[0].text == "服务人员"]
+    row.cells[1].text = "李明"  # staff changed
     doc.save(str(tmp_path / "edited.docx"))
     filled = fill_signoff(tmp_path / "edited.docx", tmp_path / "e2.docx",
                           {"accepted": "是", "satisfaction": "3", "signer": "王芳",
@@ -434,6 +440,8 @@ def test_signoff_refuses_edited_tables_and_unsigned_files(contract, tmp_path) ->
 def test_signoff_ticks_and_not_accepted(contract, tmp_path) -> None:
     order = mt.create_dispatch(kind="change", planned_start="2026-11-24 10:00", staff=["李明"],
                                work_content="新增请假流程表单")  # fmt: skip
+    order = mt.complete_dispatch(order["number"], actual_start="2026-11-24 10:00",
+                                 actual_end="2026-11-24 12:00")  # fmt: skip
     filled = fill_signoff(
         stored(order["document"]), tmp_path / "r.docx",
         {"accepted": "☐是 ☑否", "satisfaction": "★★", "feedback": "表单字段不全",
