@@ -842,7 +842,7 @@ def test_fault_flow_from_the_form(prefect_server: str, contract: str) -> None:
     from tests.support.prefect import read_artifacts
 
     form = FaultInput(severity="non-crash", title="邮件服务器异常", system="mail",
-                      reported_at=at("2026-11-20 17:00"))  # fmt: skip
+                      reported_at="2026-11-20 17:00")  # fmt: skip
     state = fault(report=form, taken_by="李明", return_state=True)
     assert state.is_completed()
     v = state.result()
