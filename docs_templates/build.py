@@ -20,6 +20,7 @@ from . import (
     tpl_manual,
     tpl_plan,
     tpl_settlement,
+    tpl_signin,
     tpl_slareport,
     tpl_taskbook,
     tpl_techdoc,
@@ -44,6 +45,7 @@ BUILDERS: dict[str, Builder] = {
     "dispatch": tpl_dispatch.dispatch,
     "sla-report": tpl_slareport.sla_report,
     "settlement": tpl_settlement.settlement,
+    "signin": tpl_signin.signin,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -59,6 +61,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "dispatch": tpl_dispatch.TITLE,
     "sla-report": tpl_slareport.TITLE,
     "settlement": tpl_settlement.TITLE,
+    "signin": tpl_signin.TITLE,
 }
 
 

@@ -17,6 +17,7 @@ from .maintenance.dispatch_signoff import record_dispatch_signoff
 from .maintenance.statement import record_statement
 from .settlement.document import record_settlement
 from .signoff import DecisionResult, Refused, Returned, read_returned, record_returned, signable
+from .training.record import record_signin
 
 Recorder = Callable[..., Any]
 # The function that records a verified returned document of each signable kind
@@ -27,6 +28,7 @@ RECORDERS: dict[str, Recorder] = {
     "dispatch": record_dispatch_signoff,
     "sla-report": record_statement,
     "settlement": record_settlement,
+    "signin": record_signin,
 }
 
 

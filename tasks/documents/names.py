@@ -41,6 +41,10 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
                           "dispatch-order-signed"),
     "upload": ("附件", "Attachment", "attachment"),
+    "signin": ("培训签到表", "Training sign-in sheet", "training-sign-in"),
+    "signin-returned": ("培训签到表（甲方回签）", "Training sign-in sheet signed by the client",
+                        "training-sign-in-signed"),
+    "oa-manual": ("OA系统使用手册", "OA system user manual", "oa-user-manual"),
 }  # fmt: skip
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s（）()]+')

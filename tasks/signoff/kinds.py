@@ -18,9 +18,9 @@ class Signable:
 
     kind: str
     name: tuple[str, str]  # (zh-CN, en)
-    form: Literal["decision", "dispatch", "statement"]  # the sign-off table it carries
+    form: Literal["decision", "dispatch", "statement", "signin"]  # the sign-off table it carries
     # what the decision is recorded on: a request, a dispatch order, a monthly statement
-    subject: Literal["request", "dispatch", "statement"]
+    subject: Literal["request", "dispatch", "statement", "training"]
     awaiting: str  # the state the subject is in while we wait for the decision
     on_approve: str
     on_reject: str
@@ -51,6 +51,12 @@ KINDS: dict[str, Signable] = {
     "settlement": Signable(
         "settlement", ("年度服务结算单", "annual service settlement"), "statement", "statement",
         "issued", "agreed", "disputed",
+    ),
+    # a training session's sign-in sheet: the attendees' register (its cells right of 序号
+    # masked, read back per row) and the organiser's confirmation table
+    "signin": Signable(
+        "signin", ("培训签到表", "training sign-in sheet"), "signin", "training",
+        "planned", "held", "held",
     ),
 }  # fmt: skip
 
