@@ -18,6 +18,7 @@ from . import (
     tpl_fault,
     tpl_golive,
     tpl_manual,
+    tpl_oamanual,
     tpl_plan,
     tpl_settlement,
     tpl_signin,
@@ -46,6 +47,7 @@ BUILDERS: dict[str, Builder] = {
     "sla-report": tpl_slareport.sla_report,
     "settlement": tpl_settlement.settlement,
     "signin": tpl_signin.signin,
+    "oa-manual": tpl_oamanual.oa_manual,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -62,6 +64,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "sla-report": tpl_slareport.TITLE,
     "settlement": tpl_settlement.TITLE,
     "signin": tpl_signin.TITLE,
+    "oa-manual": tpl_oamanual.TITLE,
 }
 
 
