@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
+from . import (
+    approval,
+    delivery,
+    intake,
+    mail,
+    maintenance,
+    money,
+    ops,
+    plan,
+    steps,
+    sync,
+    training,
+    weekly,
+)
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -218,6 +231,24 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         steps.dispatch_done,
         "dispatch-done",
         "登记派工单的实际工作时间。 Record when a dispatch order's work was done.",
+    ),
+    Deployment(
+        training.training_plan,
+        "training-plan",
+        "计划一次培训并生成培训签到表。 Plan a training session with its sign-in sheet.",
+        titles={"session": "培训计划 Training session"},
+    ),
+    Deployment(
+        training.training_record,
+        "training-record",
+        "按纸质签到表登记培训的参训人员和反馈（回签的 Word 签到表经收件箱登记）。 Record a"
+        " session held from its paper sheet (a returned Word sheet comes in through the inbox).",
+    ),
+    Deployment(
+        training.oa_manual_merge,
+        "oa-manual-merge",
+        "把已验收请求的手册章节并入 OA 系统使用手册的新版本。 Merge the accepted requests'"
+        " manual chapters into the OA manual's next version.",
     ),
     Deployment(
         steps.run_log_add,

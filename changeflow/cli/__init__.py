@@ -24,6 +24,7 @@ from changeflow.cli import (
     ops,
     payments,
     planning,
+    training,
     up,
     weekly,
 )
@@ -86,6 +87,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     weekly.register,  # report weekly
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
     payments.register,  # fee, settlement
+    training.register,  # training, manual
     ops.register,  # backup, restore, doctor
     up.register,  # up
     demo.register,  # demo
