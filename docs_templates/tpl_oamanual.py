@@ -9,6 +9,7 @@ version, the requests that changed it and the chapters they brought; the chapter
 from __future__ import annotations
 
 from docx.document import Document as DocxDocument
+from docx.shared import Pt
 
 from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
@@ -40,7 +41,7 @@ def oa_manual(lang: str) -> DocxDocument:
     """The OA manual as it stands: cover, revision record, contents, chapters."""
     doc = new_document(pick(TITLE, lang), lang)
     d.pairs(doc, [(pick(k, lang), v) for k, v in COVER], mm=(45, 115))
-    d.bold_paragraph(doc, pick(H_REVISIONS, lang))
+    d.bold_paragraph(doc, pick(H_REVISIONS, lang)).paragraph_format.space_before = Pt(12)
     d.loop_table(
         doc,
         [pick(c, lang) for c in REVISION_COLS],
@@ -49,6 +50,7 @@ def oa_manual(lang: str) -> DocxDocument:
         ["{{ v.version }}", "{{ v.date }}", "{{ v.change }}", "{{ v.requests }}"],
         mm=[18, 26, 86, 30],
     )
+    doc.add_paragraph()  # a line between the revision record and the contents
     toc(doc, lang, seq="no_chapters")
     doc.add_paragraph(CHAPTERS_MARKER)
     doc.add_paragraph(OA_MARKER)

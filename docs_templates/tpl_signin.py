@@ -11,6 +11,8 @@ values are the client's own, everything else is signed.
 from __future__ import annotations
 
 from docx.document import Document as DocxDocument
+from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.shared import Mm
 
 from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
@@ -84,6 +86,8 @@ def signin(lang: str) -> DocxDocument:
     for cell, text in zip(t.rows[2].cells, ["{{ n }}", "", "", ""], strict=True):
         cell.text = text
     t.rows[3].cells[0].text = "{%tr endfor %}"
+    t.rows[2].height = Mm(9)  # room for a handwritten name and signature
+    t.rows[2].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     small(t, 10)
     widths(t, [16, 44, 50, 50])
     doc.add_heading(pick(H_SIGNOFF, lang), level=1)

@@ -118,6 +118,9 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
             if p.text.strip() == OA_MARKER:
                 if text.strip():
                     write_markdown(doc, p._p, text, base_heading=1, lang=lang)
+                    for q in doc.paragraphs:  # a chapter's source line stays with its text
+                        if q.text.startswith(("本章依据：", "From: ")):
+                            q.paragraph_format.keep_with_next = True
                 else:
                     p._p.addprevious(doc.add_paragraph(NO_CHAPTERS[0 if is_zh(lang) else 1])._p)
                 p._p.getparent().remove(p._p)
