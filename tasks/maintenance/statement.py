@@ -227,6 +227,9 @@ def sla_report_document(
         code = find_contract(s, contract, first, "sla report").code
     r = sla_report(month, code, now)
     ctx = _context(r, lang)
+    from ..training.summary import training_line
+
+    ctx["training_line"] = training_line(code, first, _month(month)[1], lang)
     subject = subject_of(code, r["month"])
     with transaction() as s:
         k = find_contract(s, code, first, "sla report")

@@ -6,6 +6,7 @@ refused, so is a count that does not match the register."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import docx
 import pytest
@@ -126,3 +127,23 @@ def test_recorded_by_hand_and_bad_input(contract: str) -> None:
         _plan(starts_at="2026-12-05 14:00", ends_at="2026-12-05 15:00")  # a Saturday
     with pytest.raises(InputError, match="departments"):
         _plan(departments=[])
+
+
+def test_on_the_weekly_report_and_the_statement(contract: str) -> None:
+    """A short line on the week's report and the month's statement; none without training."""
+    from changeflow.tasks import maintenance as mt
+    from changeflow.tasks import weekly
+    from tests.support.delivery import docx_text
+
+    before = docx_text(stored(mt.sla_report_document("2026-12")["path"]))
+    assert "本期培训" not in before
+    t = _plan()
+    tr.record_by_hand(t["number"], attendees=["赵强/财务部", "孙丽/办公室"], satisfaction=5)
+    _plan(topic="公文管理", starts_at="2026-12-03 09:00", ends_at="2026-12-03 10:00")
+    st = docx_text(stored(mt.sla_report_document("2026-12")["path"]))
+    assert "本期培训 2 次（已举办 1 次，参训 2 人，计 0.25 个服务天）" in st
+    assert f"{t['number']} OA 流程审批操作（12月2日，2 人）" in st and "公文管理（12月3日，计划中）" in st
+    w = weekly.make_report("2026-W49", "DEMO", lang="en", actor="李明")
+    assert [x["number"] for x in w["data"]["training"]][0] == t["number"]
+    text = docx_text(Path(w["document"]))
+    assert "Training this period: 2 session(s) (1 held, 2 attended, 0.25 service days)" in text
