@@ -17,7 +17,8 @@ def _notes(roles: dict[str, str]) -> str:
     chapters = "\n".join(f"## {title}\n\n{body}\n" for title, body in roles.items())
     return (
         "# 总体设计\n\n略。\n\n# 操作说明\n\n## 引言\n\n本手册说明 OA 的使用。\n\n"
-        "## 运行环境\n\n浏览器：Chrome 或 Edge。\n\n" + chapters
+        "## 运行环境\n\n浏览器：Chrome 或 Edge。\n\n"
+        + chapters
         + "\n## 常见问题\n\n问：忘记密码？答：联系信息中心。\n"
     )
 

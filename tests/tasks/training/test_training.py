@@ -142,8 +142,9 @@ def test_on_the_weekly_report_and_the_statement(contract: str) -> None:
     _plan(topic="公文管理", starts_at="2026-12-03 09:00", ends_at="2026-12-03 10:00")
     st = docx_text(stored(mt.sla_report_document("2026-12")["path"]))
     assert "本期培训 2 次（已举办 1 次，参训 2 人，计 0.25 个服务天）" in st
-    assert f"{t['number']} OA 流程审批操作（12月2日，2 人）" in st and "公文管理（12月3日，计划中）" in st
+    assert f"{t['number']} OA 流程审批操作（12月2日，2 人）" in st
+    assert "公文管理（12月3日，计划中）" in st
     w = weekly.make_report("2026-W49", "DEMO", lang="en", actor="李明")
-    assert [x["number"] for x in w["data"]["training"]][0] == t["number"]
+    assert [x["number"] for x in w["data"]["training"]][:1] == [t["number"]]
     text = docx_text(Path(w["document"]))
     assert "Training this period: 2 session(s) (1 held, 2 attended, 0.25 service days)" in text
