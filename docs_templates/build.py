@@ -26,6 +26,7 @@ from . import (
     tpl_taskbook,
     tpl_techdoc,
     tpl_testreport,
+    tpl_upgrade,
     tpl_weekly,
 )
 
@@ -48,6 +49,8 @@ BUILDERS: dict[str, Builder] = {
     "settlement": tpl_settlement.settlement,
     "signin": tpl_signin.signin,
     "oa-manual": tpl_oamanual.oa_manual,
+    "upgrade": tpl_upgrade.upgrade,
+    "upgrade-record": tpl_upgrade.upgrade_record,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -65,6 +68,8 @@ TITLES: dict[str, tuple[str, str]] = {
     "settlement": tpl_settlement.TITLE,
     "signin": tpl_signin.TITLE,
     "oa-manual": tpl_oamanual.TITLE,
+    "upgrade": tpl_upgrade.TITLE,
+    "upgrade-record": tpl_upgrade.RECORD_TITLE,
 }
 
 

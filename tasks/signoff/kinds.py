@@ -20,7 +20,7 @@ class Signable:
     name: tuple[str, str]  # (zh-CN, en)
     form: Literal["decision", "dispatch", "statement", "signin"]  # the sign-off table it carries
     # what the decision is recorded on: a request, a dispatch order, a monthly statement
-    subject: Literal["request", "dispatch", "statement", "training"]
+    subject: Literal["request", "dispatch", "statement", "training", "upgrade"]
     awaiting: str  # the state the subject is in while we wait for the decision
     on_approve: str
     on_reject: str
@@ -57,6 +57,11 @@ KINDS: dict[str, Signable] = {
     "signin": Signable(
         "signin", ("培训签到表", "training sign-in sheet"), "signin", "training",
         "planned", "held", "held",
+    ),
+    # an install or upgrade of a server or the OA platform (tasks.upgrades): its plan
+    "upgrade": Signable(
+        "upgrade", ("升级方案", "upgrade plan"), "decision", "upgrade",
+        "planned", "approved", "rejected",
     ),
 }  # fmt: skip
 
