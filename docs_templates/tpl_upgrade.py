@@ -26,7 +26,7 @@ INFO = [
     (("变更编号", "Change no."), "{{ number }}"),
     (("服务合同", "Contract"), "{{ contract }}"),
     (("委托单位（甲方）", "Client"), "{{ client }}"),
-    (("变更事项", "Change"), "{{ title }}"),
+    (("变更事项", "Change"), "{{ change }}"),
     (("升级对象", "Upgraded"), "{{ target }}"),
     (("系统/服务器", "System or server"), "{{ system }}"),
     (("当前版本", "From version"), "{{ from_version }}"),

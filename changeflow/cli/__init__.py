@@ -26,6 +26,7 @@ from changeflow.cli import (
     planning,
     training,
     up,
+    upgrades,
     weekly,
 )
 from changeflow.cli.common import fail, guard_database, name_placeholders
@@ -88,6 +89,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
     payments.register,  # fee, settlement
     training.register,  # training, manual
+    upgrades.register,  # upgrade
     ops.register,  # backup, restore, doctor
     up.register,  # up
     demo.register,  # demo

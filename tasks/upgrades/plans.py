@@ -104,9 +104,13 @@ def window_calendar(session: Session, row: Any, lang: str) -> str:
     day = start.date()
     while day <= end.date():
         info = cal.day_info(day)
-        what = (info.name_zh or "工作日") if zh else (info.name or "working day")
-        if not info.working:
-            what = (info.name_zh or "非工作日") if zh else (info.name or "day off")
+        if info.working:
+            what = (info.name_zh or "工作日") if zh else (info.name or "working day")
+        elif info.kind == "weekend":
+            what = "周末，非工作日" if zh else "weekend, day off"
+        else:
+            what = (f"{info.name_zh or '节假日'}，非工作日" if zh
+                    else f"{info.name or 'holiday'}, day off")  # fmt: skip
         parts.append(f"{day.month}月{day.day}日 {what}" if zh else f"{day.isoformat()} {what}")
         if info.working and info.start and info.end:
             s = datetime.combine(day, info.start, tz)
@@ -115,10 +119,10 @@ def window_calendar(session: Session, row: Any, lang: str) -> str:
         day += timedelta(days=1)
     sep = "；" if zh else "; "
     verdict = pick(
-        ("停机时间在甲方办公时间内，需甲方安排", "the downtime falls in the client's working"
+        ("停机时间在甲方办公时间内，需甲方安排", "The downtime falls in the client's working"
          " hours: the client must plan for it"), lang,
     ) if during else pick(
-        ("停机时间在甲方办公时间以外", "the downtime is outside the client's working hours"), lang
+        ("停机时间在甲方办公时间以外", "The downtime is outside the client's working hours"), lang
     )  # fmt: skip
     return sep.join(parts) + ("。" if zh else ". ") + verdict + ("。" if zh else ".")
 
@@ -138,7 +142,7 @@ def plan_context(session: Session, row: Any, lang: str) -> dict[str, Any]:
         "number": row.number,
         "contract": f"{row.contract.code} {row.contract.title}".strip(),
         "client": row.contract.client.name,
-        "title": row.title,
+        "change": row.title,
         "target": pick(TARGETS[row.target], lang),
         "system": row.system or "-",
         "from_version": row.from_version or "-",

@@ -132,8 +132,7 @@ def _results(row: Any, given: Sequence[str], source: str) -> list[dict[str, Any]
     if missing:
         raise InputError(source, "results", f"no result for item(s) {', '.join(missing)}")
     return [
-        {"item": it, "result": found[i], "ok": passed(found[i])}
-        for i, it in enumerate(items, 1)
+        {"item": it, "result": found[i], "ok": passed(found[i])} for i, it in enumerate(items, 1)
     ]
 
 

@@ -47,7 +47,7 @@ def test_upgrade_planned_approved_and_recorded(contract: str, tmp_path) -> None:
     text = docx_text(stored(p["document"]))
     for word in ("环境检查", "升级步骤", "回退方案", "访问测试", "停机窗口", "恢复升级前的备份"):
         assert word in text
-    assert "12月5日 非工作日" in text and "停机时间在甲方办公时间以外" in text
+    assert "12月5日 周末，非工作日" in text and "停机时间在甲方办公时间以外" in text
     with pytest.raises(ConflictError, match="only an approved plan"):
         up.record_upgrade(p["number"], started="2026-12-05 20:00", ended="2026-12-05 22:00",
                           results=["1=ok"])  # fmt: skip
