@@ -148,3 +148,21 @@ def test_on_the_weekly_report_and_the_statement(contract: str) -> None:
     assert [x["number"] for x in w["data"]["training"]][:1] == [t["number"]]
     text = docx_text(Path(w["document"]))
     assert "Training this period: 2 session(s) (1 held, 2 attended, 0.25 service days)" in text
+
+
+def test_returned_sheet_through_the_inbox(contract: str, tmp_path) -> None:
+    """The sheet dropped in the inbox is classified and recorded like every signed file."""
+    from changeflow.settings import get_settings
+    from changeflow.tasks.inbox import process_inbox
+
+    t = _plan()
+    box = get_settings().inbox
+    box.mkdir(parents=True, exist_ok=True)
+    _sign_in(
+        stored(t["document"]), box / "签到表.docx", [("赵强", "财务部")],
+        {"attended": "1", "satisfaction": "5", "signer": "王芳", "date": "2026-12-02"},
+    )  # fmt: skip
+    (box / "register-签到表.docx").unlink()
+    process_inbox(settle_seconds=0)
+    assert tr.show_training(t["number"])["state"] == "held"
+    assert (box / "done" / "签到表.docx").exists()
