@@ -22,9 +22,9 @@ from changeflow.db.session import transaction
 from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
+from ..acttime import show
 from ..directory import find_contract
 from ..documents import store_issued
-from ..maintenance.common import show
 from .chapters import compose, merge_chapters
 
 KIND = "oa-manual"

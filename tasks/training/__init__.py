@@ -11,8 +11,14 @@ hand, its time counted as service time in the one count (``tasks.servicedays``).
 from __future__ import annotations
 
 from .record import record_by_hand, record_signin, signin_file
-from .sessions import find_session, list_trainings, plan_training, show_training, training_view
-from .sheet import reissue_sheet
+from .sessions import (
+    find_session,
+    list_trainings,
+    plan_training,
+    reissue_sheet,
+    show_training,
+    training_view,
+)
 
 __all__ = [
     "find_session",

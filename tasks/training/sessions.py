@@ -17,14 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from changeflow.db.session import transaction
-from changeflow.errors import InputError, NotFoundError
+from changeflow.errors import ConflictError, InputError, NotFoundError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
+from ..acttime import iso_local, parse_ahead
 from ..calendar import calendar_for
 from ..directory import find_contract
 from ..inputs import clean_text
-from ..maintenance.common import iso_local, parse_ahead
 
 MAX_SEATS = 200
 
@@ -208,3 +208,17 @@ def list_trainings(contract: str | None = None, state: str | None = None) -> lis
 def show_training(number: str) -> dict[str, Any]:
     with transaction() as s:
         return training_view(find_session(s, number))
+
+
+def reissue_sheet(number: str, *, lang: str | None = None) -> dict[str, Any]:
+    """``changeflow training sheet N``: a new version of a planned session's sheet."""
+    from .sheet import issue_sheet
+
+    lang = lang or get_settings().lang
+    with transaction() as s:
+        row = find_session(s, number, lock=True)
+        if row.state != "planned":
+            raise ConflictError(f"training {row.number} is {row.state}: its sheet is final")
+        issue_sheet(s, row, lang)
+        s.flush()
+        return training_view(row)

@@ -15,12 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.bilingual import is_zh
-from changeflow.db.session import transaction
-from changeflow.errors import ConflictError
-from changeflow.settings import get_settings
 
+from ..acttime import show
 from ..documents import store_issued
-from ..maintenance.common import show
 
 KIND = "signin"
 
@@ -92,17 +89,3 @@ def issue_sheet(session: Session, row: Any, lang: str) -> Any:
     )
     row.document = stored
     return stored
-
-
-def reissue_sheet(number: str, *, lang: str | None = None) -> dict[str, Any]:
-    """``changeflow training sheet N``: a new version of a planned session's sheet."""
-    from .sessions import find_session, training_view
-
-    lang = lang or get_settings().lang
-    with transaction() as s:
-        row = find_session(s, number, lock=True)
-        if row.state != "planned":
-            raise ConflictError(f"training {row.number} is {row.state}: its sheet is final")
-        issue_sheet(s, row, lang)
-        s.flush()
-        return training_view(row)

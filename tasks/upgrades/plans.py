@@ -17,11 +17,11 @@ from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
+from ..acttime import iso_local, parse_ahead, show
 from ..calendar import calendar_for
 from ..directory import find_contract
 from ..documents import store_issued
 from ..inputs import clean_text
-from ..maintenance.common import iso_local, parse_ahead, show
 
 KIND = "upgrade"
 TARGETS = {"server": ("服务器", "Server"), "platform": ("OA 平台", "OA platform")}

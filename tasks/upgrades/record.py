@@ -24,9 +24,9 @@ from changeflow.db.session import transaction
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 
+from ..acttime import parse_when, show
 from ..documents import document_filename, store_issued
 from ..inputs import clean_text
-from ..maintenance.common import parse_when, show
 from .plans import KIND, find_change, plan_context, upgrade_event, upgrade_view
 
 OUTCOMES = {"done": ("完成", "done"), "rolled_back": ("已回退", "rolled back")}
