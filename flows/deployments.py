@@ -245,6 +245,13 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         " session held from its paper sheet (a returned Word sheet comes in through the inbox).",
     ),
     Deployment(
+        training.upgrade_plan,
+        "upgrade-plan",
+        "服务器或 OA 平台的安装/升级方案（环境检查、步骤、回退、访问测试、停机窗口），供甲方审批。"
+        " An install or upgrade plan for the client's approval.",
+        titles={"upgrade": "升级方案 Upgrade plan"},
+    ),
+    Deployment(
         training.oa_manual_merge,
         "oa-manual-merge",
         "把已验收请求的手册章节并入 OA 系统使用手册的新版本。 Merge the accepted requests'"

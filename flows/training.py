@@ -8,7 +8,7 @@ errors fail the run with one line.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -115,3 +115,46 @@ def oa_manual_merge(
     )
     return outcome(f"使用手册第{r['version']}版 OA manual v{r['version']}: "
                    f"{', '.join(r['merged'])}", r)  # fmt: skip
+
+
+class UpgradePlan(BaseModel):
+    """An install or upgrade of a server or the OA platform (升级方案)."""
+
+    target: Literal["server", "platform"] = Field(title="升级对象 Upgraded (server/platform)")
+    title: str = Field(title="变更事项 Change", min_length=1, max_length=300)
+    system: str = Field("", title="系统/服务器 System or server", max_length=200)
+    from_version: str = Field("", title="当前版本 From version", max_length=60)
+    to_version: str = Field("", title="目标版本 To version", max_length=60)
+    checks: list[str] = Field(title="环境检查 Environment check", min_length=1)
+    steps: list[str] = Field(title="升级步骤 Steps", min_length=1)
+    rollback: list[str] = Field(title="回退方案 Rollback", min_length=1)
+    tests: list[str] = Field(title="访问测试 Access test", min_length=1)
+    window_start: datetime = Field(title="停机开始 Downtime starts")
+    window_end: datetime = Field(title="停机结束 Downtime ends")
+    contract: str | None = Field(None, title="服务合同 Contract")
+
+
+@flow(name="upgrade-plan", flow_run_name="upgrade-plan", log_prints=True)
+def upgrade_plan(
+    upgrade: UpgradePlan,
+    done_by: str = BY,
+    at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
+) -> Any:
+    """An install or upgrade with its signed plan for the client's approval."""
+    from changeflow.tasks.upgrades import plan_upgrade
+
+    from .common import document_link
+
+    try:
+        r = plan_upgrade(**upgrade.model_dump(), actor=done_by, channel="ui",
+                         source="Prefect form", at=at, at_field=AT_LABEL)  # fmt: skip
+    except ChangeflowError as exc:
+        return refused("upgrade-plan", exc)
+    link = document_link(r["document"], f"升级方案 Upgrade plan {r['number']}")
+    publish_markdown(
+        f"upgrade-{r['number']}".lower(),
+        f"# 升级方案 Upgrade plan {md(r['number'])}\n- 文档 Document: {link}\n"
+        "- 下一步 Next: 甲方签字后放入收件箱 / the client's signed plan goes to the inbox\n",
+        "Upgrade plan",
+    )
+    return outcome(f"升级方案已生成 Upgrade plan {r['number']}", r, name=f"upgrade {r['number']}")
