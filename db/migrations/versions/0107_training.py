@@ -54,9 +54,7 @@ def upgrade() -> None:
         sa.Column("feedback", sa.Text(), nullable=False),
         sa.Column("signer", sa.String(length=120), nullable=False),
         sa.Column("signed_on", sa.Date(), nullable=True),
-        sa.Column(
-            "signed_document_id", sa.Integer(), sa.ForeignKey("document.id"), nullable=True
-        ),
+        sa.Column("signed_document_id", sa.Integer(), sa.ForeignKey("document.id"), nullable=True),
         sa.Column("service_minutes", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),
@@ -67,9 +65,7 @@ def upgrade() -> None:
         "training_event",
         sa.Column("id", sa.Integer(), primary_key=True),
         *_event_columns(),
-        sa.Column(
-            "session_id", sa.Integer(), sa.ForeignKey("training_session.id"), nullable=False
-        ),
+        sa.Column("session_id", sa.Integer(), sa.ForeignKey("training_session.id"), nullable=False),
     )
     op.create_index("ix_training_event_session_id", "training_event", ["session_id"])
     op.create_table(
@@ -123,9 +119,7 @@ def upgrade() -> None:
         "upgrade_event",
         sa.Column("id", sa.Integer(), primary_key=True),
         *_event_columns(),
-        sa.Column(
-            "change_id", sa.Integer(), sa.ForeignKey("upgrade_change.id"), nullable=False
-        ),
+        sa.Column("change_id", sa.Integer(), sa.ForeignKey("upgrade_change.id"), nullable=False),
     )
     op.create_index("ix_upgrade_event_change_id", "upgrade_event", ["change_id"])
 
