@@ -302,6 +302,10 @@ STEPS: dict[str, Pair] = {
     "maintplan-check": ("巡检登记", "maintplan-check"),
     "probe-round": ("系统探测", "probe-round"),
     "oa-backup": ("系统备份登记", "oa-backup"),
+    "training-plan": ("培训计划", "training-plan"),
+    "training-record": ("培训签到登记", "training-record"),
+    "oa-manual-merge": ("更新使用手册", "oa-manual-merge"),
+    "upgrade-plan": ("升级方案", "upgrade-plan"),
 }
 # what a client's decision, a hand-in or a mailbox/inbox item came to
 OUTCOMES: dict[str, Pair] = {

@@ -20,12 +20,15 @@ from . import (
     tpl_handbook,
     tpl_maintplan,
     tpl_manual,
+    tpl_oamanual,
     tpl_plan,
     tpl_settlement,
+    tpl_signin,
     tpl_slareport,
     tpl_taskbook,
     tpl_techdoc,
     tpl_testreport,
+    tpl_upgrade,
     tpl_weekly,
 )
 
@@ -49,6 +52,10 @@ BUILDERS: dict[str, Builder] = {
     "maintplan": tpl_maintplan.maintplan,
     "runlog": tpl_maintplan.runlog,
     "handbook": tpl_handbook.handbook,
+    "signin": tpl_signin.signin,
+    "oa-manual": tpl_oamanual.oa_manual,
+    "upgrade": tpl_upgrade.upgrade,
+    "upgrade-record": tpl_upgrade.upgrade_record,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -67,6 +74,10 @@ TITLES: dict[str, tuple[str, str]] = {
     "maintplan": tpl_maintplan.TITLE,
     "runlog": tpl_maintplan.RUNLOG_TITLE,
     "handbook": tpl_handbook.TITLE,
+    "signin": tpl_signin.TITLE,
+    "oa-manual": tpl_oamanual.TITLE,
+    "upgrade": tpl_upgrade.TITLE,
+    "upgrade-record": tpl_upgrade.RECORD_TITLE,
 }
 
 

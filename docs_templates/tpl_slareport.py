@@ -170,6 +170,9 @@ def sla_report(lang: str) -> DocxDocument:
     tag(doc, "{%p else %}")
     doc.add_paragraph(pick(NONE["orders"], lang))
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p if training_line %}")  # the month's training sessions (培训), one line
+    doc.add_paragraph("{{ training_line }}")
+    tag(doc, "{%p endif %}")
     # the confirmation stays on one page with its heading and the request above it
     doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(CONFIRM_INTRO, lang)).paragraph_format.keep_with_next = True

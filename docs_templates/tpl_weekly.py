@@ -132,6 +132,9 @@ def weekly(lang: str) -> DocxDocument:
     tables.MILESTONES.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_people"], lang), level=1)
     tables.PEOPLE.build(doc, lang, SIZE, empty=T["no_people"])
+    doc.add_paragraph("{%p if training_line %}")  # the week's training sessions (培训)
+    doc.add_paragraph("{{ training_line }}")
+    doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_risks"], lang), level=1)
     doc.add_paragraph("{%p for x in risks %}")

@@ -32,6 +32,7 @@ from . import (
     probes,
     steps,
     sync,
+    training,
     weekly,
 )
 
@@ -117,7 +118,8 @@ ORDER: dict[str, int] = {
     "fault": 20, "respond": 21, "onsite": 22, "resolve": 23, "close": 24, "pause": 25,
     "resume": 26, "sla-watch": 27, "dispatch-create": 28, "dispatch-done": 29, "dispatch": 30,
     "run-log-add": 31, "run-log-reminder": 32, "sla-report": 33, "maintplan-check": 34,
-    "probe-round": 35, "oa-backup": 36,
+    "probe-round": 35, "oa-backup": 36, "training-plan": 37, "training-record": 38,
+    "oa-manual-merge": 39, "upgrade-plan": 44,
     "payment": 40, "invoice": 41, "fee-reminder": 42, "settlement": 43,
     "backup": 50,
 }  # fmt: skip
@@ -261,6 +263,31 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         steps.dispatch_done,
         "dispatch-done",
         "登记派工单的实际工作时间。 Record when a dispatch order's work was done.",
+    ),
+    Deployment(
+        training.training_plan,
+        "training-plan",
+        "计划一次培训并生成培训签到表。 Plan a training session with its sign-in sheet.",
+        titles={"session": "培训计划 Training session"},
+    ),
+    Deployment(
+        training.training_record,
+        "training-record",
+        "按纸质签到表登记培训的参训人员和反馈（回签的 Word 签到表经收件箱登记）。 Record a"
+        " session held from its paper sheet (a returned Word sheet comes in through the inbox).",
+    ),
+    Deployment(
+        training.upgrade_plan,
+        "upgrade-plan",
+        "服务器或 OA 平台的安装/升级方案（环境检查、步骤、回退、访问测试、停机窗口），供甲方审批。"
+        " An install or upgrade plan for the client's approval.",
+        titles={"upgrade": "升级方案 Upgrade plan"},
+    ),
+    Deployment(
+        training.oa_manual_merge,
+        "oa-manual-merge",
+        "把已验收请求的手册章节并入 OA 系统使用手册的新版本。 Merge the accepted requests'"
+        " manual chapters into the OA manual's next version.",
     ),
     Deployment(
         steps.run_log_add,

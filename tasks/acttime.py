@@ -224,3 +224,18 @@ def month_end(args: dict[str, Any]) -> tuple[datetime, str] | None:
     except ValueError:
         return None  # the function itself names a bad month
     return end, f"the end of {month}"
+
+
+def parse_ahead(value: str | datetime | None, source: str, field: str) -> datetime:
+    """A time that may lie ahead (planned, or asked for by the client); local when it has no
+    zone."""
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value or "").strip())
+        except ValueError:
+            raise InputError(
+                source, field, f"'{value}' is not a time like 2026-12-02 14:00"
+            ) from None
+    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)

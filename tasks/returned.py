@@ -18,6 +18,8 @@ from .maintenance.statement import record_statement
 from .maintplan.documents import record_plan
 from .settlement.document import record_settlement
 from .signoff import DecisionResult, Refused, Returned, read_returned, record_returned, signable
+from .training.record import record_signin
+from .upgrades.record import record_upgrade_approval
 
 Recorder = Callable[..., Any]
 # The function that records a verified returned document of each signable kind
@@ -29,6 +31,8 @@ RECORDERS: dict[str, Recorder] = {
     "sla-report": record_statement,
     "settlement": record_settlement,
     "maintplan": record_plan,
+    "signin": record_signin,
+    "upgrade": record_upgrade_approval,
 }
 
 

@@ -9,6 +9,8 @@ statement, the quota alerts and the year's settlement all read it:
   ``worktime``), plus, when the contract counts development (``development_counts``,
   default true as the contract says), the person-days of the approved plans whose request
   the client accepted (验收);
+* plus the time of the training sessions held (培训, ``tasks.training``: the session's
+  service minutes once its attendance is recorded);
 * **planned** (apart, never mixed into used): person-days of approved plans whose request
   is not accepted yet;
 * **awaiting** (apart): dispatch work done but not signed (or signed without acceptance:
@@ -270,12 +272,14 @@ class ServiceYear:
     not_accepted: Decimal  # signed without the client's acceptance
     overtime_minutes: int
     service_minutes: int
+    training: Decimal = Decimal(0)  # training sessions held (their service time)
+    training_minutes: int = 0
     development: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     orders: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def used(self) -> Decimal:
-        return self.maintenance + self.development_done
+        return self.maintenance + self.development_done + self.training
 
     @property
     def left(self) -> Decimal:
@@ -292,6 +296,7 @@ class ServiceYear:
             "days_bought": self.quota,
             "maintenance_days": self.maintenance,
             "development_days": self.development_done,
+            "training_days": self.training,
             "days_used": self.used,
             "days_left": self.left,
             "planned_days": self.development_planned,
@@ -313,6 +318,23 @@ def _orders(session: Session, contract: Contract, until: date | None) -> list[An
         )
         if first <= order_day(o) <= min(last, until or last)
     ]
+
+
+def training_minutes(session: Session, contract: Contract, until: date | None = None) -> int:
+    """Service time of the contract's training sessions held in its year (up to ``until``)."""
+    from changeflow.db.training import TrainingSession
+
+    first, last = contract.start_date, min(contract.end_date, until or contract.end_date)
+    tz = get_settings().tz
+    return sum(
+        int(t.service_minutes or 0)
+        for t in session.scalars(
+            select(TrainingSession).where(
+                TrainingSession.contract_id == contract.id, TrainingSession.state == "held"
+            )
+        )
+        if first <= t.starts_at.astimezone(tz).date() <= last
+    )
 
 
 def service_year(
@@ -351,6 +373,7 @@ def service_year(
     dev = development_days(session, contract, until=until, exclude_request_id=exclude_request_id)
     done = sum(dev["done"].values(), Decimal(0)) if counts else Decimal(0)
     planned = sum(dev["planned"].values(), Decimal(0)) if counts else Decimal(0)
+    trained = training_minutes(session, contract, until)
     return ServiceYear(
         contract=contract.code,
         period=f"{contract.start_date} .. {contract.end_date}",
@@ -364,6 +387,8 @@ def service_year(
         not_accepted=days_of(refused, per_day),
         overtime_minutes=overtime,
         service_minutes=counted,
+        training=days_of(trained, per_day),
+        training_minutes=trained,
         development=dev,
         orders=rows,
     )

@@ -26,7 +26,9 @@ from changeflow.cli import (
     payments,
     planning,
     probes,
+    training,
     up,
+    upgrades,
     weekly,
 )
 from changeflow.cli.common import fail, guard_database, name_placeholders
@@ -91,6 +93,8 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
     probes.register,  # probe, oabackup
     payments.register,  # fee, settlement
+    training.register,  # training, manual
+    upgrades.register,  # upgrade
     ops.register,  # backup, restore, doctor
     up.register,  # up
     demo.register,  # demo

@@ -206,6 +206,9 @@ def make_docs(
                 if kind == "manual" and "covers" not in (newest.meta or {}):
                     # made before the manual's coverage was kept: the same notes, so record it
                     newest.meta = {**(newest.meta or {}), "covers": extra["covers"]}
+                if kind == "manual" and "chapters" not in (newest.meta or {}):
+                    # the chapters the OA manual takes in (tasks.oamanual), kept likewise
+                    newest.meta = {**(newest.meta or {}), "chapters": manual_chapters(manual, lang)}
                 out.append(_result(newest, new=False, missing=shape.missing, **extra))
                 continue
             version = (newest.version + 1) if newest is not None else 1
@@ -239,12 +242,24 @@ def make_docs(
                     "draft": is_draft,
                     "missing": shape.missing,
                     **({"covers": extra["covers"]} if kind == "manual" else {}),
+                    # the role chapters the client's OA manual takes in (tasks.oamanual)
+                    **({"chapters": manual_chapters(manual, lang)} if kind == "manual" else {}),
                     # what the go-live record takes from the design notes (data, deployment)
                     **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
                 },
             )  # fmt: skip
             out.append(_result(doc, new=True, missing=shape.missing, **extra))
     return out
+
+
+def manual_chapters(manual: str, lang: str) -> list[dict[str, str]]:
+    """The manual notes' chapters per role (申请人, 审批人 ...: the top-level headings that are
+    not 引言/运行环境/常见问题/版本说明), as the OA manual merges them: title and Markdown."""
+    from .outline import MANUAL, fill
+
+    if not manual.strip():
+        return []
+    return [{"title": t, "body": b} for t, b in fill(manual, MANUAL, lang).extra if t.strip()]
 
 
 def design_sections(design: str, lang: str) -> dict[str, str]:

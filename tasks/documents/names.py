@@ -47,6 +47,14 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
                           "dispatch-order-signed"),
     "upload": ("附件", "Attachment", "attachment"),
+    "signin": ("培训签到表", "Training sign-in sheet", "training-sign-in"),
+    "signin-returned": ("培训签到表（甲方回签）", "Training sign-in sheet signed by the client",
+                        "training-sign-in-signed"),
+    "oa-manual": ("OA系统使用手册", "OA system user manual", "oa-user-manual"),
+    "upgrade": ("升级方案", "Upgrade plan", "upgrade-plan"),
+    "upgrade-returned": ("升级方案（甲方回签）", "Upgrade plan signed by the client",
+                         "upgrade-plan-signed"),
+    "upgrade-record": ("升级记录", "Upgrade record", "upgrade-record"),
 }  # fmt: skip
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s（）()]+')

@@ -4,7 +4,6 @@ its key. The contract and the staff named are found by ``tasks.directory``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -15,26 +14,11 @@ from changeflow.db.lifecycle import load_for_update
 from changeflow.db.maintenance import Fault
 from changeflow.db.models import Request
 from changeflow.errors import InputError, NotFoundError
-from changeflow.settings import get_settings
 from changeflow.tasks.acttime import FUTURE_SLACK as FUTURE_SLACK
 from changeflow.tasks.acttime import iso_local as iso_local
+from changeflow.tasks.acttime import parse_ahead as parse_ahead
 from changeflow.tasks.acttime import parse_when as parse_when
 from changeflow.tasks.acttime import show as show
-
-
-def parse_ahead(value: str | datetime | None, source: str, field: str) -> datetime:
-    """A time that may lie ahead (planned, or asked for by the client); local when it has no
-    zone."""
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value or "").strip())
-        except ValueError:
-            raise InputError(
-                source, field, f"'{value}' is not a time like 2026-12-02 14:00"
-            ) from None
-    return when if when.tzinfo else when.replace(tzinfo=get_settings().tz)
 
 
 def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:

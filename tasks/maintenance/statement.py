@@ -234,6 +234,9 @@ def sla_report_document(
     # statement proper is the one made after the month ends (acttime.month_end)
     end = month_end({"month": r["month"]})
     ctx["interim"] = bool(end and now < end[0])
+    from ..training.summary import training_line
+
+    ctx["training_line"] = training_line(code, first, _month(month)[1], lang)
     subject = subject_of(code, r["month"])
     with transaction() as s:
         k = find_contract(s, code, first, "sla report")

@@ -22,7 +22,13 @@ import hashlib
 
 from docx.document import Document as DocxDocument
 
-from .labels import is_form_signoff, is_seal_block, row_decision_column, signoff_row
+from .labels import (
+    is_form_signoff,
+    is_register,
+    is_seal_block,
+    row_decision_column,
+    signoff_row,
+)
 from .text import normalise, short
 from .visible import Cell, Para, Table, Unreadable, Visible, cell_text, read_visible
 
@@ -42,6 +48,7 @@ def read(doc: DocxDocument, form: str = "decision", rows: bool = False) -> Visib
         cells = raw_rows(t)
         t.seal = is_seal_block(cells)
         t.signoff = not t.seal and is_form_signoff(cells, form)
+        t.register = form == "signin" and not t.signoff and not t.seal and is_register(cells)
         if rows and not t.signoff and not t.seal and cells:
             t.fill_column = row_decision_column(cells[0])
     check_covers(vis)
@@ -90,6 +97,8 @@ def _masked_cells(t: Table, form: str) -> list[list[str]]:
         ):
             first = cells[0]
             cells = [first] + [first if c == first else BLANK for c in cells[1:]]
+        elif t.register and row is not t.rows[0]:
+            cells = cells[:1] + [BLANK] * (len(cells) - 1)
         elif id(row) in filled and t.fill_column is not None:
             cells[t.fill_column] = BLANK
         rows.append(cells)
@@ -186,6 +195,16 @@ def _changed_row(a: str, b: str) -> str:
     return ", ".join(cells) + f" (in the row '{short(a, 40)}')"
 
 
+def register_rows(vis: Visible) -> list[list[str]]:
+    """What the attendees wrote in the sign-in register(s): per row below the header, the
+    printed first cell then each written cell (whitespace collapsed, no NFKC)."""
+    out: list[list[str]] = []
+    for t in vis.tables():
+        if t.register:
+            out.extend(raw_rows(t)[1:])
+    return out
+
+
 __all__ = [
     "BLANK",
     "OLD_SCHEMES",
@@ -199,4 +218,5 @@ __all__ = [
     "lines_from",
     "raw_rows",
     "read",
+    "register_rows",
 ]

@@ -18,9 +18,9 @@ class Signable:
 
     kind: str
     name: tuple[str, str]  # (zh-CN, en)
-    form: Literal["decision", "dispatch", "statement"]  # the sign-off table it carries
+    form: Literal["decision", "dispatch", "statement", "signin"]  # the sign-off table it carries
     # what the decision is recorded on: a request, a dispatch order, a monthly statement
-    subject: Literal["request", "dispatch", "statement"]
+    subject: Literal["request", "dispatch", "statement", "training", "upgrade"]
     awaiting: str  # the state the subject is in while we wait for the decision
     on_approve: str
     on_reject: str
@@ -55,6 +55,17 @@ KINDS: dict[str, Signable] = {
     "maintplan": Signable(
         "maintplan", ("日常维护服务计划", "maintenance plan"), "statement", "statement",
         "issued", "agreed", "disputed",
+    ),
+    # a training session's sign-in sheet: the attendees' register (its cells right of 序号
+    # masked, read back per row) and the organiser's confirmation table
+    "signin": Signable(
+        "signin", ("培训签到表", "training sign-in sheet"), "signin", "training",
+        "planned", "held", "held",
+    ),
+    # an install or upgrade of a server or the OA platform (tasks.upgrades): its plan
+    "upgrade": Signable(
+        "upgrade", ("升级方案", "upgrade plan"), "decision", "upgrade",
+        "planned", "approved", "rejected",
     ),
 }  # fmt: skip
 

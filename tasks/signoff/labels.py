@@ -47,9 +47,16 @@ EXTRA_LABELS: dict[str, dict[str, set[str]]] = {
         "signer": {"签字", "签名", "确认人", "signer", "signature", "confirmed by"},
         "date": {"确认日期", "签字日期", "date"},
     },
+    "signin": {
+        "attended": {"实到人数", "参训人数", "到会人数", "attendance", "attended"},
+        "satisfaction": {"满意度", "satisfaction"},
+        "feedback": {"意见", "反馈", "意见反馈", "备注", "comments", "remarks"},
+        "signer": {"签字", "签名", "确认人", "组织人", "signer", "signature", "signed by"},
+        "date": {"确认日期", "签字日期", "date"},
+    },
 }
 # How many of a form's labels make a table its sign-off table (the decision form: two)
-MIN_ROWS = {"decision": 2, "dispatch": 3, "statement": 3}
+MIN_ROWS = {"decision": 2, "dispatch": 3, "statement": 3, "signin": 3}
 RETURN_TO_EXTRA = ("退回至", "return to")
 # The per-row conclusion column (the certificate's requirements table) as clients relabel it.
 ROW_DECISION_EXTRA = ("逐项验收结论", "验收意见", "acceptance decision")
@@ -73,8 +80,12 @@ def _variants(pair: tuple[str, ...]) -> set[str]:
 
 # Per form: the field that takes the client's remarks (where comments from the margin
 # belong) and the field a person signs (a signature picture beside the name is read there).
-REMARKS_FIELD = {"decision": "comment", "dispatch": "feedback", "statement": "remarks"}
-SIGNING_FIELD = {"decision": "approver", "dispatch": "signer", "statement": "signer"}
+REMARKS_FIELD = {
+    "decision": "comment", "dispatch": "feedback", "statement": "remarks", "signin": "feedback"
+}  # fmt: skip
+SIGNING_FIELD = {
+    "decision": "approver", "dispatch": "signer", "statement": "signer", "signin": "signer"
+}  # fmt: skip
 
 
 def form_printed(form: str) -> dict[str, tuple[str, str]]:
@@ -91,6 +102,10 @@ def form_printed(form: str) -> dict[str, tuple[str, str]]:
         from changeflow.docs_templates.tpl_slareport import CONFIRM_FIELDS
 
         return dict(CONFIRM_FIELDS)
+    if form == "signin":
+        from changeflow.docs_templates.tpl_signin import SIGNOFF_FIELDS as SIGNIN_FIELDS
+
+        return dict(SIGNIN_FIELDS)
     raise KeyError(form)
 
 
@@ -181,6 +196,24 @@ def is_seal_block(rows: list[list[str]]) -> bool:
         return False
     named = [label_key(r[0]) for r in rows[1:] if r and r[0]]
     return len(named) >= 2 and all(n in labels for n in named)
+
+
+@cache
+def _register_header() -> tuple[frozenset[str], ...]:
+    from changeflow.docs_templates.tpl_signin import REGISTER_COLS
+
+    return tuple(frozenset(_variants(pair)) for pair in REGISTER_COLS)
+
+
+def is_register(rows: list[list[str]]) -> bool:
+    """The sign-in sheet's register (tpl_signin.REGISTER_COLS: 序号/姓名/部门/签名): its
+    header row's cells are those labels, in that order. Every cell right of the first, below
+    the header, is written by the attendees (masked in the content, read back per row)."""
+    if not rows:
+        return False
+    head = [label_key(c) for c in rows[0]]
+    want = _register_header()
+    return len(head) == len(want) and all(h in w for h, w in zip(head, want, strict=True))
 
 
 def dispatch_signoff_values(rows: list[list[str]]) -> dict[str, str] | None:

@@ -18,7 +18,15 @@ from typing import Any, Literal
 from docx.document import Document as DocxDocument
 
 from ..inputs import clean_text, open_docx
-from .content import OLD_SCHEMES, SCHEME, content_digest, describe_changes, fill_rows, lines_from
+from .content import (
+    OLD_SCHEMES,
+    SCHEME,
+    content_digest,
+    describe_changes,
+    fill_rows,
+    lines_from,
+    register_rows,
+)
 from .content import read as read_content
 from .kinds import rows_of
 from .labels import (
@@ -75,6 +83,8 @@ class Returned:
     doc: DocxDocument | None = field(default=None, repr=False)
     # (row, what the client wrote) of each per-row conclusion cell (acceptance certificate)
     rows_raw: list[tuple[str, str]] = field(default_factory=list)
+    # the rows of a sign-in register (序号, then what the attendee wrote in each cell)
+    register_raw: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +248,7 @@ SIGNOFF_MISSING = {
     " (the version before the work is done) is not signed; sign the version issued when"
     " the work was done",
     "statement": "has no confirmation table (对账结果/意见/签字人/日期)",
+    "signin": "has no confirmation table (实到人数/满意度/培训反馈/确认人/日期)",
 }
 
 
@@ -281,6 +292,7 @@ def read_returned(data: bytes, source: str, doc: DocxDocument | None = None) -> 
         properties=props,
         doc=doc,
         rows_raw=read_row_cells(vis, source) if rows else [],
+        register_raw=register_rows(vis) if form == "signin" else [],
     )
 
 

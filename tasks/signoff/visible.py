@@ -140,6 +140,7 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     signoff: bool = False  # set by the caller that knows the sign-off labels
     fill_column: int | None = None  # a per-row column the client fills (set by the caller)
+    register: bool = False  # a sign-in register: every cell right of the first is written
     seal: bool = False  # the seal block (签章栏: 甲方/乙方 × 签字/盖章/日期), set likewise
 
 

@@ -308,7 +308,14 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "provisional": data["provisional"],
         "provisional_note": CLIENT_PROVISIONAL_NOTE[lang],
         "hours_per_day": tables.num(data["hours_per_day"]),
+        "training_line": _training_line(data, lang),
     }
+
+
+def _training_line(data: dict[str, Any], lang: str) -> str:
+    from ..training.summary import line_of
+
+    return line_of(data.get("training") or [], lang)
 
 
 def _risk_text(x: dict[str, Any], lang: str) -> str:

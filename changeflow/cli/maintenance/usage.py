@@ -28,6 +28,7 @@ USAGE_LABELS = {
     "days_bought": "service days bought",
     "maintenance_days": "used by maintenance (accepted orders)",
     "development_days": "used by development (accepted)",
+    "training_days": "used by training (sessions held)",
     "days_used": "service days used",
     "days_left": "service days left",
     "planned_days": "approved development not done yet",

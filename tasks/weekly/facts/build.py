@@ -125,6 +125,8 @@ def build_week(
             "people": len(people_out),
         },
         "hours_per_day": per_day,
+        # training sessions (培训) of the week: one line in the report (tasks.training)
+        "training": _training(session, contract, period.mon, period.sun),
         "provisional": provisional,
         "chart": chart,
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
@@ -135,3 +137,9 @@ def build_week(
 
 def _person_out(p: Person | None) -> dict[str, Any] | None:
     return {"name": p.name, "email": p.email} if p is not None else None
+
+
+def _training(session: Any, contract: Any, first: Any, last: Any) -> list[dict[str, Any]]:
+    from ...training.summary import sessions_in
+
+    return sessions_in(session, contract, first, last)
