@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0108"
-down_revision = "0040"
+down_revision = "0107"
 branch_labels = None
 depends_on = None
 
