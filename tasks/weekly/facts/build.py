@@ -32,7 +32,7 @@ from .progress import (
     request_progress,
     working_days,
 )
-from .service import _run_log_days, _sla_breaches
+from .service import _run_log_days, _sla_breaches, watch
 
 
 def build_week(
@@ -123,6 +123,7 @@ def build_week(
         "hours_per_day": per_day,
         "provisional": provisional,
         "chart": chart,
+        "watch": watch(contract, period.start, period.end, generated),
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
         # the names of the contract's people: a client document shows anyone else as 乙方
         "known_people": sorted(session.scalars(select(Person.name)).all()),
