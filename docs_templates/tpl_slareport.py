@@ -159,7 +159,7 @@ def sla_report(lang: str) -> DocxDocument:
     tag(doc, "{%p else %}")
     doc.add_paragraph(pick(NONE["orders"], lang))
     tag(doc, "{%p endif %}")
-    # the month's watch of the client's systems (tasks.maintplan.summary): only when any
+    # the month's watch of the client's systems (tasks.systemwatch): only when any
     tag(doc, "{%p if watch %}")
     doc.add_heading(pick(H_WATCH, lang), level=2).paragraph_format.keep_with_next = True
     bullets(doc, "line", "watch", "{{ line }}")

@@ -202,7 +202,7 @@ def _month_money(sd: dict[str, Any], zh: bool) -> str:
 
 def _watch(code: str, month: str, lang: str, now: datetime | None) -> list[str]:
     """The month's probe availability, visit checks and backups verified (none: no lines)."""
-    from ..maintplan.summary import watch_lines, watch_summary
+    from ..systemwatch import watch_lines, watch_summary
 
     first, last = _month(month)
     return watch_lines(watch_summary(code, first, last, now=now), lang)

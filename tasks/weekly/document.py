@@ -163,7 +163,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
     from changeflow.docs_templates import weekly_tables as tables
     from changeflow.wording import date_range, version_label, week_label
 
-    from ..maintplan.summary import watch_lines
+    from ..systemwatch import watch_lines
     from ..wordkit import doc_date
 
     zh = is_zh(lang)

@@ -38,7 +38,7 @@ def watch(contract: Contract | None, first: date, last: date, now: datetime) -> 
     """The week's probe availability, visit checks and backups (``{}``: nothing to say)."""
     if contract is None:
         return {}
-    from ...maintplan.summary import watch_summary
+    from ...systemwatch import watch_summary
 
     return watch_summary(contract.code, first, last, now=now)
 

@@ -58,7 +58,7 @@ def _watched_month(tmp_path: Path, monkeypatch) -> None:
 def test_nothing_watched_means_no_section(contract: str) -> None:
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks import weekly
-    from changeflow.tasks.maintplan.summary import watch_lines, watch_summary
+    from changeflow.tasks.systemwatch import watch_lines, watch_summary
 
     assert watch_summary("OA-2026", dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == {}
     assert watch_lines({}, "zh-CN") == []
@@ -74,7 +74,7 @@ def test_summary_rows_then_weekly_and_statement_show_them(
 ) -> None:
     from changeflow.tasks import maintenance as mt
     from changeflow.tasks import weekly
-    from changeflow.tasks.maintplan.summary import watch_summary
+    from changeflow.tasks.systemwatch import watch_summary
 
     _watched_month(tmp_path, monkeypatch)
     s = watch_summary("OA-2026", dt.date(2026, 11, 1), dt.date(2026, 11, 30),

@@ -4,6 +4,9 @@ visits (how many, how many abnormal) and the OA backups verified (how many, the 
 restore test). Plain rows (``watch_summary``) and the lines a document shows
 (``watch_lines``); nothing at all when nothing was watched, checked or backed up.
 
+A room of its own above ``probes`` and ``maintplan`` (and below ``maintenance``'s statement
+and ``weekly``, which call it), so no two rooms tie both ways.
+
 A system's availability is its worst probe's over the period, counting only the probes of
 whether it answers (http, smtp, imap, db): a certificate near its end or a backup overdue
 is not time the system was down (they open their faults all the same).
@@ -16,12 +19,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from changeflow.bilingual import PROBE_SYSTEMS, is_zh, pick
+from changeflow.bilingual import PLAN_SYSTEM_KINDS, PROBE_SYSTEMS, is_zh, pick
 from changeflow.db.session import transaction
 from changeflow.settings import get_settings
 
-from ..maintenance.visit_checks import system_name
-from .watchers import plan_system_of
+from .maintplan.watchers import plan_system_of
 
 ANSWERING = ("http", "smtp", "imap", "db")  # the probes whose failures are time down
 
@@ -33,7 +35,7 @@ def watch_summary(contract: str, first: date, last: date,
     from changeflow.db.maintplan import CheckResult, MaintPlan
     from changeflow.db.models import Contract
     from changeflow.db.probes import OaBackup, ProbeTarget
-    from changeflow.tasks.probes import availability
+    from changeflow.tasks.probes.availability import availability
 
     tz = get_settings().tz
     end = datetime.combine(last + timedelta(days=1), time(0), tz)
@@ -55,8 +57,10 @@ def watch_summary(contract: str, first: date, last: date,
             if a is None or (not t.active and a["down_minutes"] == 0):
                 continue
             key = x.id if x is not None else t.system
-            name = ((system_name(x, "zh-CN"), system_name(x, "en")) if x is not None
-                    else PROBE_SYSTEMS.get(t.system, (t.system, t.system)))  # fmt: skip
+            name = PROBE_SYSTEMS.get(t.system, (t.system, t.system))
+            if x is not None:  # the plan's name of it (visit_checks.system_name's rule)
+                kind = PLAN_SYSTEM_KINDS[x.kind]
+                name = (x.name or kind[0], x.name_en or kind[1])
             row = systems.setdefault(key, {"name": name, "seq": x.seq if x else 99,
                                            "availability": a["availability"],
                                            "down_minutes": 0, "faults": 0, "probes": 0})
