@@ -28,7 +28,8 @@ REVISION_COLS = [("版本", "Version"), ("日期", "Date"), ("修订内容", "Ch
                  ("编制人", "By")]  # fmt: skip
 H_SYSTEMS = ("一、系统与配置", "1. Systems and configuration")
 SYSTEM_COLS = [("系统", "System"), ("地址", "Address"), ("配置", "Configuration"),
-               ("甲方负责人", "Owner at the client")]  # fmt: skip
+               ("甲方负责人", "Owner at the client"),
+               ("远程监测", "Watched by probes")]  # fmt: skip
 H_CONTACTS = ("二、联系人与升级", "2. Contacts and escalation")
 CONTACT_COLS = [("单位", "Side"), ("姓名", "Name"), ("职责", "Role"), ("电话", "Phone"),
                 ("邮箱", "Email")]  # fmt: skip
@@ -62,8 +63,8 @@ def handbook(lang: str) -> DocxDocument:
                mm=[20, 30, 80, 30])  # fmt: skip
     doc.add_heading(pick(H_SYSTEMS, lang), level=1)
     loop_table(doc, [pick(c, lang) for c in SYSTEM_COLS], "x", "systems",
-               ["{{ x.name }}", "{{ x.address }}", "{{ x.configuration }}", "{{ x.owner }}"],
-               mm=[34, 46, 52, 28])  # fmt: skip
+               ["{{ x.name }}", "{{ x.address }}", "{{ x.configuration }}", "{{ x.owner }}",
+                "{{ x.probes }}"], mm=[28, 38, 44, 24, 26])  # fmt: skip
     doc.add_heading(pick(H_CONTACTS, lang), level=1)
     loop_table(doc, [pick(c, lang) for c in CONTACT_COLS], "p", "contacts",
                ["{{ p.side }}", "{{ p.name }}", "{{ p.role }}", "{{ p.phone }}",

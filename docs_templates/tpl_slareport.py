@@ -12,7 +12,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
-from .tables import loop_table, pairs, tag, widths
+from .tables import bullets, loop_table, pairs, tag, widths
 
 TITLE = ("月度服务对账单", "Monthly Service Statement")
 # a statement made before its month ends says what it is (tasks/maintenance/statement.py)
@@ -79,6 +79,7 @@ NONE = {
     "breaches": ("本月没有超时。", "No time limit was breached this month."),
     "orders": ("本月没有派工服务。", "No dispatch orders this month."),
 }
+H_WATCH = ("本月系统监测、巡检与备份", "Systems watched, checks and backups this month")
 H_CONFIRM = ("六、甲方确认", "6. The client's confirmation")
 CONFIRM_INTRO = (
     "请甲方核对上述记录，在下表右栏填写对账结果（“无异议”或“有异议”）、意见、签字人和日期，保存后将本文件发回。",
@@ -172,6 +173,11 @@ def sla_report(lang: str) -> DocxDocument:
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if training_line %}")  # the month's training sessions (培训), one line
     doc.add_paragraph("{{ training_line }}")
+    tag(doc, "{%p endif %}")
+    # the month's watch of the client's systems (tasks.systemwatch): only when any
+    tag(doc, "{%p if watch %}")
+    doc.add_heading(pick(H_WATCH, lang), level=2).paragraph_format.keep_with_next = True
+    bullets(doc, "line", "watch", "{{ line }}")
     tag(doc, "{%p endif %}")
     # the confirmation stays on one page with its heading and the request above it
     doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True

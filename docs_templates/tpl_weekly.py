@@ -59,6 +59,7 @@ T = {
         "本统计期间没有代码提交、工时、阶段变化或文档记录。",
         "Nothing was recorded in this period: no commits, hours, stage changes or documents.",
     ),
+    "h_watch": ("系统监测、巡检与备份", "Systems watched, checks and backups"),
     "h_calendar": ("二、工作日历", "2. Working days"),
     "h_daily": ("三、每日开发情况", "3. Daily development status"),
     "h_service": ("四、本周服务", "4. Service this week"),
@@ -108,6 +109,12 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p if provisional %}")
     doc.add_paragraph("* " + pick(T["prov_title"], lang)).runs[0].bold = True
     doc.add_paragraph("{{ provisional_note }}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if watch %}")  # the week's watch of the client's systems
+    doc.add_heading(pick(T["h_watch"], lang), level=2).paragraph_format.keep_with_next = True
+    doc.add_paragraph("{%p for line in watch %}")
+    doc.add_paragraph("{{ line }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading(pick(T["h_calendar"], lang), level=1)

@@ -201,6 +201,14 @@ def _month_money(sd: dict[str, Any], zh: bool) -> str:
     )
 
 
+def _watch(code: str, month: str, lang: str, now: datetime | None) -> list[str]:
+    """The month's probe availability, visit checks and backups verified (none: no lines)."""
+    from ..systemwatch import watch_lines, watch_summary
+
+    first, last = _month(month)
+    return watch_lines(watch_summary(code, first, last, now=now), lang)
+
+
 @recorded_act("statement", key=None, not_before=month_end)
 def sla_report_document(
     month: str,
@@ -237,6 +245,7 @@ def sla_report_document(
     from ..training.summary import training_line
 
     ctx["training_line"] = training_line(code, first, _month(month)[1], lang)
+    ctx["watch"] = _watch(code, month, lang, now)
     subject = subject_of(code, r["month"])
     with transaction() as s:
         k = find_contract(s, code, first, "sla report")

@@ -90,6 +90,25 @@ def _last_result(s: Any, mp: Any, kind: str) -> Any:
     )  # fmt: skip
 
 
+def restore_line(s: Any, mp: Any, said: str, lang: str) -> str:
+    """The last verified restore from the OA backup records (``changeflow oabackup
+    restore-test``): date, who verified, how long the restore took ("" when none)."""
+    from changeflow.db.probes import OaBackup
+
+    r = s.scalar(select(OaBackup).where(
+        OaBackup.contract_id == mp.contract_id, OaBackup.kind == "restore-test",
+        OaBackup.verified.is_(True),
+    ).order_by(OaBackup.at.desc(), OaBackup.id.desc()).limit(1))  # fmt: skip
+    if r is None:
+        return ""
+    where = [x for x in (r.what, r.location) if x]
+    if is_zh(lang):
+        return (f"{said}：{_local(r.at)}，{r.verified_by} 核验，恢复用时 {r.restore_minutes} 分钟"
+                + (f"（{'，'.join(where)}）" if where else "") + "。")
+    return (f"{said}: {_local(r.at)}, verified by {r.verified_by}, the restore took"
+            f" {r.restore_minutes} minutes" + (f" ({', '.join(where)})" if where else "") + ".")
+
+
 def backup_lines(s: Any, mp: Any, lang: str) -> list[str]:
     zh = is_zh(lang)
     out = []
@@ -121,6 +140,9 @@ def backup_lines(s: Any, mp: Any, lang: str) -> list[str]:
         ("restore-test", ("最近一次验证通过的恢复测试", "Last verified restore")),
         ("backup", ("最近一次备份核验", "Last backup check")),
     ):
+        if kind == "restore-test" and (line := restore_line(s, mp, pick(said, lang), lang)):
+            out.append(line)
+            continue
         r = _last_result(s, mp, kind)
         if r is None:
             out.append(pick(said, lang) + pick(("：尚无记录。", ": none recorded yet."), lang))
@@ -140,6 +162,16 @@ def backup_lines(s: Any, mp: Any, lang: str) -> list[str]:
             + "."
         )
     return out  # fmt: skip
+
+
+def watched_rows(s: Any, mp: Any, lang: str) -> list[dict[str, Any]]:
+    """The plan's systems, each with what of our probes watches it."""
+    from .documents import active_systems
+    from .watchers import probes_by_system, watched_line
+
+    watching = probes_by_system(s, mp)
+    return [{**row, "probes": watched_line(watching[x.id], lang)}
+            for x, row in zip(active_systems(mp), system_rows(mp, lang), strict=True)]  # fmt: skip
 
 
 def _change(previous: Any, revision: int, lang: str, note: str) -> str:
@@ -195,7 +227,7 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
             "contract": f"{k.code} {k.title}", "client": k.client.name,
             "our_lead": k.our_lead.name if k.our_lead else "-", "basis": basis,
             "as_of": str(_local(now)), "version": version, "revisions": revisions,
-            "systems": system_rows(mp, lang), "contacts": contacts(s, k, lang),
+            "systems": watched_rows(s, mp, lang), "contacts": contacts(s, k, lang),
             "escalation": escalation(s, k, lang), "checks": check_rows(mp, lang),
             "rules": plan_rules(mp, lang), "backup": backup_lines(s, mp, lang),
             "emergencies": measures(policy_for(k), who, lang),

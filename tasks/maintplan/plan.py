@@ -252,5 +252,13 @@ def plan_view(mp: Any) -> dict[str, Any]:
 
 def show_plan(contract: str | None = None) -> dict[str, Any]:
     """``changeflow maintplan show``."""
+    from .watchers import probes_by_system
+
     with transaction() as s:
-        return plan_view(find_plan(s, contract, "maintplan show"))
+        mp = find_plan(s, contract, "maintplan show")
+        v = plan_view(mp)
+        watching = probes_by_system(s, mp)
+        for x, row in zip((x for x in mp.systems if x.active), v["systems"], strict=True):
+            row["probes"] = [{"name": t.name, "kind": t.kind, "state": t.state}
+                             for t in watching[x.id]]  # fmt: skip
+        return v

@@ -10,7 +10,9 @@ older than ``max_age_days``), so an overdue backup or restore test opens a non-c
 tells the duty staff once and is noted recovered when the next one is recorded, like any
 probe. Recording the first backup of a contract starts both watches (``ensure_watches``),
 with the limits of the contract's ``settings.probes`` (``backup_max_age_hours``,
-``restore_every_days``) or the defaults.
+``restore_every_days``) or the defaults; when the contract has a maintenance plan, its
+``backup_max_age_hours`` and ``restore_test_days`` are the limits instead (read at each
+check, so a plan reloaded counts from the next round).
 """
 
 from __future__ import annotations
@@ -142,9 +144,22 @@ def list_records(contract: str | None = None, kind: str | None = None) -> list[d
         return [view(r) for r in s.scalars(q)]
 
 
+def plan_limits(session: Session, target: ProbeTarget) -> dict[str, int]:
+    """The backup watch's limit from the contract's maintenance plan (the one the client
+    signs), when it has one: ``backup_max_age_hours`` and ``restore_test_days``."""
+    from changeflow.db.maintplan import MaintPlan
+
+    mp = session.scalar(select(MaintPlan).where(MaintPlan.contract_id == target.contract_id))
+    if mp is None:
+        return {}
+    if target.kind == "backup-log":
+        return {"max_age_hours": mp.backup_max_age_hours}
+    return {"max_age_days": mp.restore_test_days}
+
+
 def check_records(session: Session, target: ProbeTarget, now: datetime) -> Check:
     """The ``backup-log`` and ``restore-log`` probes: the age of the newest record."""
-    p = thresholds(target.kind, target.params)
+    p = {**thresholds(target.kind, target.params), **plan_limits(session, target)}
     kind = "backup" if target.kind == "backup-log" else "restore-test"
     q = select(OaBackup.at).where(OaBackup.contract_id == target.contract_id,
                                   OaBackup.kind == kind, OaBackup.at <= now)  # fmt: skip

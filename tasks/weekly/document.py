@@ -163,6 +163,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
     from changeflow.docs_templates import weekly_tables as tables
     from changeflow.wording import date_range, version_label, week_label
 
+    from ..systemwatch import watch_lines
     from ..wordkit import doc_date
 
     zh = is_zh(lang)
@@ -309,6 +310,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "provisional_note": CLIENT_PROVISIONAL_NOTE[lang],
         "hours_per_day": tables.num(data["hours_per_day"]),
         "training_line": _training_line(data, lang),
+        "watch": watch_lines(data.get("watch") or {}, lang),
     }
 
 

@@ -58,9 +58,16 @@ def maintplan_show(contract: str = ContractOpt, as_json: bool = JsonOpt) -> None
     rows = [(x["code"], x["kind"], x["address"], x["owner"], c["code"], c["frequency"],
              c["threshold"]) for x in v["systems"] for c in x["checks"]]  # fmt: skip
     cols = ["system", "kind", "address", "owner", "check", "frequency", "normal when"]
-    emit(v, as_json, lambda: console.print(
-        table(f"Maintenance plan {v['contract']} (revision {v['revision']})", cols, rows,
-              by_char=["normal when", "address"])))  # fmt: skip
+    watched = [(x["code"], ", ".join(f"{p['name']} ({p['kind']}, {p['state']})"
+                                     for p in x["probes"]) or "-") for x in v["systems"]]
+
+    def say() -> None:
+        console.print(table(f"Maintenance plan {v['contract']} (revision {v['revision']})",
+                            cols, rows, by_char=["normal when", "address"]))
+        console.print(table("Watched by probes", ["system", "probes"], watched,
+                            by_char=["probes"]))
+
+    emit(v, as_json, say)  # fmt: skip
 
 
 @maintplan_app.command("due")

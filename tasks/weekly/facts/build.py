@@ -33,7 +33,7 @@ from .progress import (
     request_progress,
     working_days,
 )
-from .service import _run_log_days, _sla_breaches, week_service
+from .service import _run_log_days, _sla_breaches, watch, week_service
 
 
 def build_week(
@@ -129,6 +129,7 @@ def build_week(
         "training": _training(session, contract, period.mon, period.sun),
         "provisional": provisional,
         "chart": chart,
+        "watch": watch(contract, period.start, period.end, generated),
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
         # the names of the contract's people: a client document shows anyone else as 乙方
         "known_people": sorted(session.scalars(select(Person.name)).all()),

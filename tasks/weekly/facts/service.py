@@ -34,6 +34,15 @@ def _sla_breaches(
     ]
 
 
+def watch(contract: Contract | None, first: date, last: date, now: datetime) -> dict[str, Any]:
+    """The week's probe availability, visit checks and backups (``{}``: nothing to say)."""
+    if contract is None:
+        return {}
+    from ...systemwatch import watch_summary
+
+    return watch_summary(contract.code, first, last, now=now)
+
+
 def _run_log_days(
     session: Session, contract: Contract | None, first: date, last: date
 ) -> set[date]:
