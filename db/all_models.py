@@ -9,5 +9,6 @@ from . import (
     models,  # noqa: F401
     money,  # noqa: F401
     planning,  # noqa: F401
+    servicereq,  # noqa: F401
     weekly,  # noqa: F401
 )

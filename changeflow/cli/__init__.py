@@ -24,6 +24,7 @@ from changeflow.cli import (
     ops,
     payments,
     planning,
+    servicereq,
     up,
     weekly,
 )
@@ -37,7 +38,8 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "calendar", "staff", "plan", "plan-batch", "approve",
     "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo", "sync",
     "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault", "dispatch",
-    "runlog", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up", "demo",
+    "runlog", "service", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up",
+    "demo",
 ]  # fmt: skip
 
 
@@ -85,6 +87,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     delivery.register,  # test, golive, acceptance, accept, docs
     weekly.register,  # report weekly
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
+    servicereq.register,  # service
     payments.register,  # fee, settlement
     ops.register,  # backup, restore, doctor
     up.register,  # up
