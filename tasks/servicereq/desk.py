@@ -317,8 +317,8 @@ def record_work(
             raise InputError(source, "engineer", "name who worked (none is assigned)")
         cal = calendar_for(s, sr.contract)
         if minutes is not None:
-            if start or end:
-                raise InputError(source, "minutes", "give minutes or start and end, not both")
+            if end:
+                raise InputError(source, "minutes", "give minutes (and start) or start and end")
             if not isinstance(minutes, int) or not 0 < minutes <= 24 * 60:
                 raise InputError(source, "minutes", f"'{minutes}' is not 1..1440 minutes")
             when = parse_when(start, source, "start") if start else parse_when(None, source, "at")
