@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from . import approval, delivery, intake, mail, maintenance, money, ops, plan, steps, sync, weekly
+from . import (
+    approval,
+    delivery,
+    intake,
+    mail,
+    maintenance,
+    money,
+    ops,
+    plan,
+    servicereq,
+    steps,
+    sync,
+    weekly,
+)
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -208,6 +221,23 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         maintenance.resume,
         "resume",
         "恢复计时（截止时间顺延）。 Resume the clocks; due times move on.",
+    ),
+    Deployment(
+        servicereq.service_request,
+        "service-request",
+        "受理服务请求（账号权限、数据维护、表单流程调整、使用咨询、其他），开始响应计时。"
+        " Receive a service request; its response clock starts.",
+        titles={"request": "服务请求 Service request"},
+    ),
+    Deployment(
+        servicereq.service_step,
+        "service-step",
+        "服务请求：指派工程师、登记工时、完成。 Assign, record worked time, mark done.",
+    ),
+    Deployment(
+        servicereq.service_confirm,
+        "service-confirm",
+        "申请人确认服务请求已完成，工时计入服务天数。 The requester confirms; the time counts.",
     ),
     Deployment(
         steps.dispatch_create,
