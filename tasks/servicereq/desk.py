@@ -266,10 +266,7 @@ def _assign(
 def _check(sr: ServiceRequest, act: str) -> str:
     allowed, target = NEXT[act]
     if sr.state not in allowed:
-        raise TransitionError(
-            f"service {sr.key}: cannot {act} a request that is {sr.state} "
-            f"(only when {' or '.join(allowed)})"
-        )
+        raise TransitionError(sr.key, sr.state, target, f"only from {' or '.join(allowed)}")
     return target
 
 
@@ -311,7 +308,7 @@ def record_work(
     with transaction() as s:
         sr = load_service(s, key, lock=True)
         if sr.state not in ("assigned", "in_progress", "done"):
-            raise TransitionError(f"{source}: work is recorded once assigned (it is {sr.state})")
+            raise TransitionError(sr.key, sr.state, "in_progress", "work is recorded once assigned")
         person = find_staff(s, engineer, source, "engineer") if engineer else sr.engineer
         if person is None:
             raise InputError(source, "engineer", "name who worked (none is assigned)")

@@ -82,9 +82,7 @@ def record_permission_change(
                 source, "category", f"{sr.key} is a {sr.category} request, not account/permission"
             )
         if sr.state not in ("received", "assigned", "in_progress"):
-            raise TransitionError(
-                f"{source}: a change is recorded while the request is open ({sr.state})"
-            )
+            raise TransitionError(sr.key, sr.state, sr.state, "a change is recorded while open")
         check_authoriser(sr.contract, dept, auth, source)
         when = parse_when(at, source, "at")
         seq = len(sr.permission_changes) + 1

@@ -102,7 +102,10 @@ def test_permission_change_needs_a_named_authoriser(contract, cli) -> None:
     with transaction() as s:
         p = s.scalars(select(PermissionChange)).one()
         assert (p.department, p.asked_by, p.authorised_by, p.account) == (
-            "办公室", "李娜", "王芳", "lina"
+            "办公室",
+            "李娜",
+            "王芳",
+            "lina",
         )
         ev = s.scalars(select(ServiceEvent).order_by(ServiceEvent.id.desc())).first()
         assert ev.data["authorised_by"] == "王芳"
