@@ -18,6 +18,7 @@ from . import (
     tpl_fault,
     tpl_golive,
     tpl_manual,
+    tpl_permlog,
     tpl_plan,
     tpl_settlement,
     tpl_slareport,
@@ -44,6 +45,7 @@ BUILDERS: dict[str, Builder] = {
     "dispatch": tpl_dispatch.dispatch,
     "sla-report": tpl_slareport.sla_report,
     "settlement": tpl_settlement.settlement,
+    "permlog": tpl_permlog.permlog,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -59,6 +61,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "dispatch": tpl_dispatch.TITLE,
     "sla-report": tpl_slareport.TITLE,
     "settlement": tpl_settlement.TITLE,
+    "permlog": tpl_permlog.TITLE,
 }
 
 
