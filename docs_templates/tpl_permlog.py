@@ -29,7 +29,7 @@ COLS = [
     ("账号", "Account"),
     ("变更内容", "What changed"),
     ("授权人", "Authorised by"),
-    ("经办工程师", "Engineer"),
+    ("工程师", "Engineer"),
 ]
 NONE = ("本月没有账号权限变更。", "No account or permission changes this month.")
 NOTE = (

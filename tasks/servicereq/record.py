@@ -48,7 +48,8 @@ def make_permlog(
         )
         version = (last or 0) + 1
         ctx["version"] = version
-        title = ("账号权限变更记录 " if zh else "Record of Permission Changes ") + ctx["month"]
+        name = "账号权限变更记录 " if zh else "Record of Account and Permission Changes "
+        title = name + ctx["month"]
         author = k.our_lead.name if k.our_lead is not None else None
         blob = render(KIND, ctx, lang=lang, title=title, subject=code, author=author)
         doc = put_document(

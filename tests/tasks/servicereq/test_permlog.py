@@ -23,10 +23,10 @@ def _text(path: str) -> tuple[str, list[list[str]]]:
 
 
 def test_the_months_record_lists_each_change_with_its_authoriser(contract, cli) -> None:
-    for day, dept, who, auth, what in (
-        ("2026-11-20", "办公室", "李娜", "王芳", "授予 报销审批 角色"),
-        ("2026-11-26", "信息中心", "孙浩", "赵强", "停用离职人员账号 sunhao"),
-        ("2026-12-02", "办公室", "李娜", "王芳", "收回 报销审批 角色"),
+    for day, dept, who, auth, what, acct in (
+        ("2026-11-20", "办公室", "李娜", "王芳", "授予 报销审批 角色", "lina"),
+        ("2026-11-26", "信息中心", "孙浩", "赵强", "停用离职人员账号", "sunhao"),
+        ("2026-12-02", "办公室", "李娜", "王芳", "收回 报销审批 角色", "lina"),
     ):
         key = _run(
             cli,
@@ -56,6 +56,8 @@ def test_the_months_record_lists_each_change_with_its_authoriser(contract, cli) 
             auth,
             "--change",
             what,
+            "--account",
+            acct,
             "--at",
             f"{day} 10:00",
         )
@@ -65,9 +67,9 @@ def test_the_months_record_lists_each_change_with_its_authoriser(contract, cli) 
     body, rows = _text(zh["path"])
     assert "账号权限变更记录" in body and "2026年11月" in "\n".join(map(" ".join, rows))
     changes = [r for r in rows if r[1].startswith("FW-")]
-    assert [(r[0], r[2], r[3], r[5], r[6]) for r in changes] == [
-        ("2026年11月20日", "办公室", "李娜", "授予 报销审批 角色", "王芳"),
-        ("2026年11月26日", "信息中心", "孙浩", "停用离职人员账号 sunhao", "赵强"),
+    assert [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in changes] == [
+        ("2026年11月20日", "办公室", "李娜", "lina", "授予 报销审批 角色", "王芳"),
+        ("2026年11月26日", "信息中心", "孙浩", "sunhao", "停用离职人员账号", "赵强"),
     ]
     assert "收回" not in "\n".join(map(" ".join, rows))  # December's change is not November's
 
