@@ -277,6 +277,7 @@ class ServiceYear:
     # confirmed service requests' time (tasks/servicereq), part of ``maintenance``
     service_request_days: Decimal = Decimal(0)
     service_requests: dict[str, int] = field(default_factory=dict)  # key -> minutes counted
+    service_work: list[tuple[date, int]] = field(default_factory=list)  # (day, minutes) counted
 
     @property
     def used(self) -> Decimal:
@@ -379,4 +380,5 @@ def service_year(
         orders=rows,
         service_request_days=days_of(desk["counted"], per_day),
         service_requests=desk["requests"],
+        service_work=desk["days"],
     )

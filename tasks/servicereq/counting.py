@@ -28,9 +28,10 @@ def service_request_minutes(
     session: Session, contract: Any, *, until: date | None = None
 ) -> dict[str, Any]:
     """The contract year's service-request time: ``counted`` (confirmed), ``awaiting``
-    (not confirmed yet), ``overtime`` (of the counted), by request key (``requests``)."""
+    (not confirmed yet), ``overtime`` (of the counted), by request key (``requests``) and
+    by work day (``days``: (day, minutes) counted, for the months and cycles)."""
     first, last = contract.start_date, min(contract.end_date, until or contract.end_date)
-    out: dict[str, Any] = {"counted": 0, "awaiting": 0, "overtime": 0, "requests": {}}
+    out: dict[str, Any] = {"counted": 0, "awaiting": 0, "overtime": 0, "requests": {}, "days": []}
     for sr in session.scalars(
         select(ServiceRequest)
         .where(ServiceRequest.contract_id == contract.id, ServiceRequest.state != "cancelled")
@@ -48,6 +49,7 @@ def service_request_minutes(
                 out["counted"] += int(w.service_minutes)
                 out["overtime"] += int(w.overtime_minutes)
                 out["requests"][sr.key] = out["requests"].get(sr.key, 0) + int(w.service_minutes)
+                out["days"].append((w.day, int(w.service_minutes)))
             else:
                 out["awaiting"] += int(w.service_minutes)
     return out

@@ -32,6 +32,7 @@ def test_the_statement_lists_the_months_service_requests(contract) -> None:
     sv.new_service(category="other", title="十月的事项", received_at="2026-10-12 09:00")
     r = sla_report_document("2026-11", at="2026-12-02 10:00")
     rows = _rows(stored(r["path"]))
+    assert ["本月服务天数", "0.19"] in rows  # 90 min of 8 h: the month's days count them too
     assert ["编号", "类别", "事项", "申请人", "状态", "服务时间（分钟）"] in rows
     mine = [r for r in rows if r[0].startswith("FW-")]
     assert mine[1:] == [
