@@ -248,6 +248,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
     )
     nw = data["next_week"]
     return {
+        "services": (data.get("service_requests") or {}).get("zh-CN" if zh else "en", []),
         "client": data["client"]["name"],
         "contract": (
             f"{data['contract']['code']} {data['contract']['title']}" if data["contract"] else ""

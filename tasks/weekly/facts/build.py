@@ -124,6 +124,8 @@ def build_week(
         "provisional": provisional,
         "chart": chart,
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
+        # the week's service requests (tasks/servicereq), rows in each language
+        "service_requests": _services(session, contract, period.start, period.end),
         # the names of the contract's people: a client document shows anyone else as 乙方
         "known_people": sorted(session.scalars(select(Person.name)).all()),
     }
@@ -131,3 +133,16 @@ def build_week(
 
 def _person_out(p: Person | None) -> dict[str, Any] | None:
     return {"name": p.name, "email": p.email} if p is not None else None
+
+
+def _services(
+    session: Session, contract: Any, first: Any, last: Any
+) -> dict[str, list[dict[str, Any]]]:
+    if contract is None:
+        return {}
+    from ...servicereq.reports import period_services
+
+    return {lang: period_services(session, contract.id, first, last, lang) for lang in LANGS}
+
+
+LANGS = ("zh-CN", "en")

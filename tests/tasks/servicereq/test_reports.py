@@ -44,3 +44,33 @@ def test_the_statement_lists_the_months_service_requests(contract) -> None:
     en = sla_report_document("2026-11", lang="en", at="2026-12-02 10:00")
     rows = _rows(stored(en["path"]))
     assert [a, "data fix", "考勤数据修正", "赵强", "confirmed", "90"] in rows
+
+
+def test_the_weekly_report_lists_the_weeks_service_requests(contract) -> None:
+    from changeflow.tasks import weekly
+
+    empty = weekly.make_report("2026-W48", "DEMO", lang="zh-CN", actor="李明")
+    assert "本周服务请求" not in "\n".join(p.text for p in Document(empty["document"]).paragraphs)
+    key = sv.new_service(
+        category="account",
+        title="开通报销审批权限",
+        requester="李娜",
+        engineer="张伟",
+        received_at="2026-11-24 09:00",
+    )["key"]
+    sv.record_work(key, minutes=45, start="2026-11-24 10:00")
+    sv.new_service(category="data", title="上周的事项", received_at="2026-11-10 09:00")
+    for lang, head, row in (
+        ("zh-CN", "本周服务请求", [key, "账号权限", "开通报销审批权限", "李娜", "处理中", "45"]),
+        (
+            "en",
+            "Service requests this week",
+            [key, "account/permission", "开通报销审批权限", "李娜", "in progress", "45"],
+        ),
+    ):
+        r = weekly.make_report("2026-W48", "DEMO", lang=lang, actor="李明")
+        d = Document(r["document"])
+        assert head in "\n".join(p.text for p in d.paragraphs)
+        rows = _rows(r["document"])
+        assert row in rows
+        assert [x[2] for x in rows if x[0].startswith("FW-")] == ["上周的事项", "开通报销审批权限"]
