@@ -54,6 +54,19 @@ STAFF_TIME_COLS = [
     ("服务天", "Service days"),
     ("加班（分钟）", "Overtime (min)"),
 ]
+# the service requests done on this visit (tasks/servicereq/visits.py): the client's acceptance
+# of the order confirms them
+H_ITEMS = (
+    "本次完成的服务请求（甲方验收本派工单即确认以下事项已完成）",
+    "Service requests done on this visit (accepting this order confirms them)",
+)
+ITEM_COLS = [
+    ("编号", "Key"),
+    ("类别", "Category"),
+    ("事项", "Request"),
+    ("申请人", "Requested by"),
+    ("处理结果", "What was done"),
+]
 STAFF_SIGN = [(("服务人员", "Engineer(s)"), "{{ staff }}")]
 NOT_DONE = (
     "本派工单为计划版本。服务完成后，乙方出具填写实际完成情况的版本，请甲方在该版本上验收签字。",
@@ -112,6 +125,18 @@ def dispatch(lang: str) -> DocxDocument:
          "{{ w.overtime }}"],
         mm=[26, 34, 34, 24, 20, 22],
     )  # fmt: skip
+    doc.add_paragraph("{%p if service_items %}")
+    doc.add_paragraph(pick(H_ITEMS, lang))
+    loop_table(
+        doc,
+        [pick(c, lang) for c in ITEM_COLS],
+        "i",
+        "service_items",
+        ["{{ i.key }}", "{{ i.category }}", "{{ i.title }}", "{{ i.requester }}",
+         "{{ i.resolution }}"],
+        mm=[26, 22, 46, 20, 46],
+    )  # fmt: skip
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if done %}")
     sign_lines(doc, lang, STAFF_SIGN)
     doc.add_paragraph("{%p else %}")
