@@ -94,3 +94,20 @@ CLOCK_STATES: dict[str, Pair] = {
 }
 # the level of an SLA notice
 NOTICE_LEVELS: dict[str, Pair] = {"warning": ("预警", "warning"), "breach": ("超时", "breach")}
+
+# --- service requests (服务请求, tasks/servicereq) ----------------------------------------
+SERVICE_CATEGORIES: dict[str, Pair] = {
+    "account": ("账号权限", "account/permission"),
+    "data": ("数据维护", "data fix"),
+    "form": ("表单流程调整", "form/workflow"),
+    "howto": ("使用咨询", "how-to question"),
+    "other": ("其他", "other"),
+}
+SERVICE_STATES: dict[str, Pair] = {
+    "received": ("已受理", "received"),
+    "assigned": ("已指派", "assigned"),
+    "in_progress": ("处理中", "in progress"),
+    "done": ("已完成，待确认", "done, to be confirmed"),
+    "confirmed": ("已确认", "confirmed"),
+    "cancelled": ("已取消", "cancelled"),
+}

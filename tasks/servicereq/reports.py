@@ -10,27 +10,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from changeflow.bilingual import is_zh
+from changeflow.bilingual import SERVICE_CATEGORIES, SERVICE_STATES, is_zh
 from changeflow.db.servicereq import ServiceRequest
 from changeflow.settings import get_settings
 
 from .counting import worked
 
-CATEGORY_WORDS = {
-    "account": ("账号权限", "account/permission"),
-    "data": ("数据维护", "data fix"),
-    "form": ("表单流程调整", "form/workflow"),
-    "howto": ("使用咨询", "how-to question"),
-    "other": ("其他", "other"),
-}
-STATE_WORDS = {
-    "received": ("已受理", "received"),
-    "assigned": ("已指派", "assigned"),
-    "in_progress": ("处理中", "in progress"),
-    "done": ("已完成，待确认", "done, to be confirmed"),
-    "confirmed": ("已确认", "confirmed"),
-    "cancelled": ("已取消", "cancelled"),
-}
+CATEGORY_WORDS = SERVICE_CATEGORIES
+STATE_WORDS = SERVICE_STATES
 
 
 def period_services(
