@@ -306,6 +306,9 @@ STEPS: dict[str, Pair] = {
     "training-record": ("培训签到登记", "training-record"),
     "oa-manual-merge": ("更新使用手册", "oa-manual-merge"),
     "upgrade-plan": ("升级方案", "upgrade-plan"),
+    "service-request": ("服务请求", "service-request"),
+    "service-step": ("服务请求处理", "service-step"),
+    "service-confirm": ("服务请求确认", "service-confirm"),
 }
 # what a client's decision, a hand-in or a mailbox/inbox item came to
 OUTCOMES: dict[str, Pair] = {
@@ -420,4 +423,21 @@ FORM_INTROS: dict[str, Pair] = {
         "上线记录：环境检查、备份、步骤、访问测试。",
         "The go-live record: environment, backup, steps, access test.",
     ),
+}
+
+# --- service requests (服务请求, tasks/servicereq) ----------------------------------------
+SERVICE_CATEGORIES: dict[str, Pair] = {
+    "account": ("账号权限", "account/permission"),
+    "data": ("数据维护", "data fix"),
+    "form": ("表单流程调整", "form/workflow"),
+    "howto": ("使用咨询", "how-to question"),
+    "other": ("其他", "other"),
+}
+SERVICE_STATES: dict[str, Pair] = {
+    "received": ("已受理", "received"),
+    "assigned": ("已指派", "assigned"),
+    "in_progress": ("处理中", "in progress"),
+    "done": ("已完成，待确认", "done, to be confirmed"),
+    "confirmed": ("已确认", "confirmed"),
+    "cancelled": ("已取消", "cancelled"),
 }

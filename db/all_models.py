@@ -11,6 +11,7 @@ from . import (
     money,  # noqa: F401
     planning,  # noqa: F401
     probes,  # noqa: F401
+    servicereq,  # noqa: F401
     training,  # noqa: F401
     upgrades,  # noqa: F401
     weekly,  # noqa: F401

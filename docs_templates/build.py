@@ -21,6 +21,7 @@ from . import (
     tpl_maintplan,
     tpl_manual,
     tpl_oamanual,
+    tpl_permlog,
     tpl_plan,
     tpl_settlement,
     tpl_signin,
@@ -56,6 +57,7 @@ BUILDERS: dict[str, Builder] = {
     "oa-manual": tpl_oamanual.oa_manual,
     "upgrade": tpl_upgrade.upgrade,
     "upgrade-record": tpl_upgrade.upgrade_record,
+    "permlog": tpl_permlog.permlog,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -78,6 +80,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "oa-manual": tpl_oamanual.TITLE,
     "upgrade": tpl_upgrade.TITLE,
     "upgrade-record": tpl_upgrade.RECORD_TITLE,
+    "permlog": tpl_permlog.TITLE,
 }
 
 

@@ -68,6 +68,19 @@ STAFF_TIME_COLS = [
     ("服务天", "Service days"),
     ("加班（分钟）", "Overtime (min)"),
 ]
+# the service requests done on this visit (tasks/servicereq/visits.py): the client's acceptance
+# of the order confirms them
+H_ITEMS = (
+    "本次完成的服务请求（甲方验收本派工单即确认以下事项已完成）",
+    "Service requests done on this visit (accepting this order confirms them)",
+)
+ITEM_COLS = [
+    ("编号", "Key"),
+    ("类别", "Category"),
+    ("事项", "Request"),
+    ("申请人", "Requested by"),
+    ("处理结果", "What was done"),
+]
 STAFF_SIGN = [(("服务人员", "Engineer(s)"), "{{ staff }}")]
 H_PLAN_CONFIRM = ("二、计划确认", "2. The plan confirmed")
 PLAN_CONFIRM = (
@@ -160,6 +173,18 @@ def dispatch(lang: str) -> DocxDocument:
          "{{ w.overtime }}"],
         mm=[26, 34, 34, 24, 20, 22],
     )  # fmt: skip
+    doc.add_paragraph("{%p if service_items %}")
+    doc.add_paragraph(pick(H_ITEMS, lang))
+    loop_table(
+        doc,
+        [pick(c, lang) for c in ITEM_COLS],
+        "i",
+        "service_items",
+        ["{{ i.key }}", "{{ i.category }}", "{{ i.title }}", "{{ i.requester }}",
+         "{{ i.resolution }}"],
+        mm=[26, 22, 46, 20, 46],
+    )  # fmt: skip
+    doc.add_paragraph("{%p endif %}")
     sign_lines(doc, lang, STAFF_SIGN, spacer_after=False)  # a heading follows
     # the acceptance stays on one page with its heading and the request above it
     doc.add_heading(pick(H_SIGNOFF, lang), level=1).paragraph_format.keep_with_next = True

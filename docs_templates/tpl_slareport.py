@@ -80,7 +80,18 @@ NONE = {
     "orders": ("本月没有派工服务。", "No dispatch orders this month."),
 }
 H_WATCH = ("本月系统监测、巡检与备份", "Systems watched, checks and backups this month")
-H_CONFIRM = ("六、甲方确认", "6. The client's confirmation")
+# the month's service requests (服务请求, tasks/servicereq/reports.py)
+H_SERVICES = ("六、本月服务请求", "6. Service requests this month")
+SERVICE_COLS = [
+    ("编号", "Key"),
+    ("类别", "Category"),
+    ("事项", "Request"),
+    ("申请人", "Requested by"),
+    ("状态", "State"),
+    ("服务时间（分钟）", "Service time (min)"),
+]
+NONE_SERVICES = ("本月没有服务请求。", "No service requests this month.")
+H_CONFIRM = ("七、甲方确认", "7. The client's confirmation")
 CONFIRM_INTRO = (
     "请甲方核对上述记录，在下表右栏填写对账结果（“无异议”或“有异议”）、意见、签字人和日期，保存后将本文件发回。",
     "Please check the records above and fill in the right-hand cells: result ('agreed' or"
@@ -178,6 +189,20 @@ def sla_report(lang: str) -> DocxDocument:
     tag(doc, "{%p if watch %}")
     doc.add_heading(pick(H_WATCH, lang), level=2).paragraph_format.keep_with_next = True
     bullets(doc, "line", "watch", "{{ line }}")
+    tag(doc, "{%p endif %}")
+    doc.add_heading(pick(H_SERVICES, lang), level=1)
+    tag(doc, "{%p if services %}")
+    t = loop_table(
+        doc,
+        [pick(c, lang) for c in SERVICE_COLS],
+        "s",
+        "services",
+        ["{{ s.key }}", "{{ s.category }}", "{{ s.title }}", "{{ s.requester }}",
+         "{{ s.state }}", "{{ s.minutes }}"],
+    )  # fmt: skip
+    widths(t, [26, 22, 50, 20, 22, 20])
+    tag(doc, "{%p else %}")
+    doc.add_paragraph(pick(NONE_SERVICES, lang))
     tag(doc, "{%p endif %}")
     # the confirmation stays on one page with its heading and the request above it
     doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True

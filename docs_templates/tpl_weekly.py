@@ -16,7 +16,7 @@ from changeflow.wordparts import write_custom_properties
 
 from . import weekly_tables as tables  # the tables, declared once
 from .blank import finish, new_document
-from .tables import pairs
+from .tables import loop_table, pairs, widths
 
 SIZE = 8.5  # the weekly report's tables are dense: a size smaller than the other documents'
 
@@ -89,6 +89,16 @@ T = {
     ),
     "no_next": ("下周无计划工作项。", "No planned work items next week."),
     "prov_title": ("注意：部分日期为暂定", "Note: some dates are provisional"),
+    # the week's service requests (服务请求, tasks/servicereq/reports.py)
+    "h_services": ("本周服务请求", "Service requests this week"),
+    "services_cols": [
+        ("编号", "Key"),
+        ("类别", "Category"),
+        ("事项", "Request"),
+        ("申请人", "Requested by"),
+        ("状态", "State"),
+        ("服务时间（分钟）", "Service time (min)"),
+    ],
 }
 
 
@@ -117,6 +127,18 @@ def weekly(lang: str) -> DocxDocument:
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p endif %}")
 
+    doc.add_paragraph("{%p if services %}")
+    doc.add_heading(pick(T["h_services"], lang), level=2)
+    services = loop_table(
+        doc,
+        [pick(c, lang) for c in T["services_cols"]],
+        "s",
+        "services",
+        ["{{ s.key }}", "{{ s.category }}", "{{ s.title }}", "{{ s.requester }}",
+         "{{ s.state }}", "{{ s.minutes }}"],
+    )  # fmt: skip
+    widths(services, [26, 22, 50, 20, 22, 20])
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading(pick(T["h_calendar"], lang), level=1)
     tables.CALENDAR.build(doc, lang, SIZE)
     doc.add_heading(pick(T["h_daily"], lang), level=1)

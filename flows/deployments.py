@@ -30,6 +30,7 @@ from . import (
     ops,
     plan,
     probes,
+    servicereq,
     steps,
     sync,
     training,
@@ -119,7 +120,8 @@ ORDER: dict[str, int] = {
     "resume": 26, "sla-watch": 27, "dispatch-create": 28, "dispatch-done": 29, "dispatch": 30,
     "run-log-add": 31, "run-log-reminder": 32, "sla-report": 33, "maintplan-check": 34,
     "probe-round": 35, "oa-backup": 36, "training-plan": 37, "training-record": 38,
-    "oa-manual-merge": 39, "upgrade-plan": 44,
+    "oa-manual-merge": 39, "upgrade-plan": 44, "service-request": 45, "service-step": 46,
+    "service-confirm": 47,
     "payment": 40, "invoice": 41, "fee-reminder": 42, "settlement": 43,
     "backup": 50,
 }  # fmt: skip
@@ -253,6 +255,23 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         maintenance.resume,
         "resume",
         "恢复计时（截止时间顺延）。 Resume the clocks; due times move on.",
+    ),
+    Deployment(
+        servicereq.service_request,
+        "service-request",
+        "受理服务请求（账号权限、数据维护、表单流程调整、使用咨询、其他），开始响应计时。"
+        " Receive a service request; its response clock starts.",
+        titles={"request": "服务请求 Service request"},
+    ),
+    Deployment(
+        servicereq.service_step,
+        "service-step",
+        "服务请求：指派工程师、登记工时、完成。 Assign, record worked time, mark done.",
+    ),
+    Deployment(
+        servicereq.service_confirm,
+        "service-confirm",
+        "申请人确认服务请求已完成，工时计入服务天数。 The requester confirms; the time counts.",
     ),
     Deployment(
         steps.dispatch_create,

@@ -73,6 +73,9 @@ class ContractIn(_Strict):
     sla: dict[str, Any] = Field(default_factory=dict)
     estimation_defaults: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
+    # who may authorise an account/permission change, per department (部门 -> names);
+    # optional, so contract files without it stay valid (tasks/servicereq/permissions.py)
+    authorisers: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("annual_fee", "service_days_per_year", "tax_rate", mode="before")
     @classmethod
@@ -160,7 +163,9 @@ def load_contract_file(path: Path) -> dict[str, list[str]]:
                 r: format(v.quantize(Decimal("0.01")), "f") for r, v in k.day_rates.items()
             }
             contract.sla_policy, contract.estimation_defaults = k.sla, k.estimation_defaults
-            contract.settings = k.settings
+            contract.settings = (
+                {**k.settings, "authorisers": k.authorisers} if k.authorisers else k.settings
+            )
             contract.repo_path = k.repo
             if k.contractor is not None:
                 contract.contractor_name = k.contractor.name

@@ -6,7 +6,9 @@ the only place that says what a day used is, and the plan, ``contract usage``, t
 statement, the quota alerts and the year's settlement all read it:
 
 * **used** = maintenance the client accepted on a signed dispatch order (its service time,
-  ``worktime``), plus, when the contract counts development (``development_counts``,
+  ``worktime``) and the service requests (服务请求) their requesters confirmed (their worked
+  service time, ``tasks.servicereq.counting``; time worked on a visit is the order's),
+  plus, when the contract counts development (``development_counts``,
   default true as the contract says), the person-days of the approved plans whose request
   the client accepted (验收);
 * plus the time of the training sessions held (培训, ``tasks.training``: the session's
@@ -276,6 +278,10 @@ class ServiceYear:
     training_minutes: int = 0
     development: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     orders: list[dict[str, Any]] = field(default_factory=list)
+    # confirmed service requests' time (tasks/servicereq), part of ``maintenance``
+    service_request_days: Decimal = Decimal(0)
+    service_requests: dict[str, int] = field(default_factory=dict)  # key -> minutes counted
+    service_work: list[tuple[date, int]] = field(default_factory=list)  # (day, minutes) counted
 
     @property
     def used(self) -> Decimal:
@@ -369,6 +375,12 @@ def service_year(
         elif state == "awaiting":
             awaiting += m
         rows.append({"order": o, "minutes": m, "count": state, "day": order_day(o)})
+    from .servicereq.counting import service_request_minutes
+
+    desk = service_request_minutes(session, contract, until=until)
+    counted += desk["counted"]
+    overtime += desk["overtime"]
+    awaiting += desk["awaiting"]
     counts = development_counts(contract)
     dev = development_days(session, contract, until=until, exclude_request_id=exclude_request_id)
     done = sum(dev["done"].values(), Decimal(0)) if counts else Decimal(0)
@@ -391,4 +403,7 @@ def service_year(
         training_minutes=trained,
         development=dev,
         orders=rows,
+        service_request_days=days_of(desk["counted"], per_day),
+        service_requests=desk["requests"],
+        service_work=desk["days"],
     )

@@ -26,6 +26,7 @@ from changeflow.cli import (
     payments,
     planning,
     probes,
+    servicereq,
     training,
     up,
     upgrades,
@@ -41,8 +42,8 @@ HELP_ORDER = [
     "init", "contract", "intake", "status", "board", "calendar", "staff", "plan", "plan-batch",
     "approve", "decision", "inbox", "send", "mailbox", "remind", "deemed", "kickoff", "repo",
     "sync", "progress", "test", "docs", "golive", "acceptance", "accept", "report", "fault",
-    "dispatch", "runlog", "maintplan", "probe", "oabackup", "sla", "fee", "settlement", "secret",
-    "backup", "restore", "doctor", "up", "demo",
+    "dispatch", "runlog", "service", "maintplan", "probe", "oabackup", "training", "manual",
+    "upgrade", "sla", "fee", "settlement", "secret", "backup", "restore", "doctor", "up", "demo",
 ]  # fmt: skip
 
 
@@ -92,6 +93,7 @@ COMMANDS: list[Callable[[typer.Typer], None]] = [
     weekly.register,  # report weekly
     maintenance.register,  # fault, dispatch, contract usage, runlog, sla
     probes.register,  # probe, oabackup
+    servicereq.register,  # service
     payments.register,  # fee, settlement
     training.register,  # training, manual
     upgrades.register,  # upgrade

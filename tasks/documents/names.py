@@ -46,6 +46,7 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "dispatch": ("派工单", "Dispatch order", "dispatch-order"),
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
                           "dispatch-order-signed"),
+    "permlog": ("账号权限变更记录", "Record of permission changes", "permission-changes"),
     "upload": ("附件", "Attachment", "attachment"),
     "signin": ("培训签到表", "Training sign-in sheet", "training-sign-in"),
     "signin-returned": ("培训签到表（甲方回签）", "Training sign-in sheet signed by the client",

@@ -128,6 +128,7 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         "done": done,
         "actual_start": show(order.actual_start)[:16] if order.actual_start else "-",
         "actual_end": show(order.actual_end)[:16] if order.actual_end else "-",
+        "service_items": _service_items(order, "zh-CN" if zh else "en"),
         "work_rows": work
         or [{k: "-" for k in ("name", "start", "end", "service", "days", "overtime")}],
         "charged": (
@@ -138,6 +139,15 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         if done
         else "-",
     }
+
+
+def _service_items(order: Any, lang: str) -> list[dict[str, str]]:
+    from sqlalchemy.orm import object_session
+
+    from ..servicereq.visits import order_items
+
+    session = object_session(order)
+    return order_items(session, order.number, lang) if session is not None else []
 
 
 def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:

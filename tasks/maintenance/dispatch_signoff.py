@@ -152,6 +152,10 @@ def record_dispatch_signoff(
             evidence_sha256=sha,
             data={"signer": signer, "raw": raw},
         )
+        if accepted:  # the service requests listed on the order are confirmed with it
+            from ..servicereq.visits import confirm_on_order
+
+            confirm_on_order(s, order.number, signer=signer, evidence_sha256=sha, actor=actor)
         s.flush()
         result = DecisionResult(
             key=order.number,

@@ -86,6 +86,10 @@ def _usage(
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
         c = _cycle_of(when, contract.service_cycle)
         per_cycle[c] = per_cycle.get(c, 0) + m
+    for when, m in year.service_work:  # confirmed service requests (tasks/servicereq)
+        per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
+        c = _cycle_of(when, contract.service_cycle)
+        per_cycle[c] = per_cycle.get(c, 0) + m
     quota = year.quota
     used = year.used
     pct = (used / quota * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if quota else Decimal(0)

@@ -257,6 +257,9 @@ def sla_report_document(
         version = (last or 0) + 1
         ctx["version"] = version  # the house header shows it
         ctx["contractor"] = contractor_of(k)  # both parties in the header and cover
+        from ..servicereq.reports import period_services
+
+        ctx["services"] = period_services(s, k.id, first, _month(month)[1], lang)
 
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)

@@ -256,6 +256,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         for o in service["next_visits"]
     ]  # fmt: skip
     return {
+        "services": (data.get("service_requests") or {}).get("zh-CN" if zh else "en", []),
         "client": data["client"]["name"],
         "contractor": data.get("contractor") or "",
         "contract": (

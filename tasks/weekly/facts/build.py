@@ -131,6 +131,8 @@ def build_week(
         "chart": chart,
         "watch": watch(contract, period.start, period.end, generated),
         "empty": not act.commits and not act.hours and not act.events and not act.documents,
+        # the week's service requests (tasks/servicereq), rows in each language
+        "service_requests": _services(session, contract, period.start, period.end),
         # the names of the contract's people: a client document shows anyone else as 乙方
         "known_people": sorted(session.scalars(select(Person.name)).all()),
     }
@@ -144,3 +146,14 @@ def _training(session: Any, contract: Any, first: Any, last: Any) -> list[dict[s
     from ...training.summary import sessions_in
 
     return sessions_in(session, contract, first, last)
+def _services(
+    session: Session, contract: Any, first: Any, last: Any
+) -> dict[str, list[dict[str, Any]]]:
+    if contract is None:
+        return {}
+    from ...servicereq.reports import period_services
+
+    return {lang: period_services(session, contract.id, first, last, lang) for lang in LANGS}
+
+
+LANGS = ("zh-CN", "en")
