@@ -25,13 +25,13 @@ _COLUMNS = (
 )
 
 
+# plain ALTER TABLE ADD/DROP COLUMN (SQLite 3.35+ has both): a batch rebuild would drop the
+# contract table, which every request and document points at
 def upgrade() -> None:
-    with op.batch_alter_table("contract") as batch:
-        for name, kind in _COLUMNS:
-            batch.add_column(sa.Column(name, kind, nullable=False, server_default=""))
+    for name, kind in _COLUMNS:
+        op.add_column("contract", sa.Column(name, kind, nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contract") as batch:
-        for name, _ in reversed(_COLUMNS):
-            batch.drop_column(name)
+    for name, _ in reversed(_COLUMNS):
+        op.drop_column("contract", name)
