@@ -69,14 +69,19 @@ class Doc:
         self.text = "\n".join([p.text for p in d.paragraphs] + [" | ".join(r) for r in self.rows])
 
     def value(self, label: str) -> str:
-        """The value of the first two-cell row whose label starts with ``label``."""
-        for r in self.rows:
-            if len(r) >= 2 and r[0].startswith(label):
-                return r[-1]
+        """The value of the first label/value pair whose label starts with ``label`` (a row
+        of two cells, or of four: two pairs to a row, as the dispatch order's facts)."""
+        found = self.values(label)
+        if found:
+            return found[0]
         raise AssertionError(f"{self.path.name}: no row '{label}'")
 
     def values(self, label: str) -> list[str]:
-        return [r[-1] for r in self.rows if len(r) >= 2 and r[0].startswith(label)]
+        out = []
+        for r in self.rows:
+            pairs = [(r[0], r[1]), (r[2], r[3])] if len(r) == 4 else [(r[0], r[-1])] * (len(r) >= 2)
+            out += [v for k, v in pairs if k.startswith(label)]
+        return out
 
 
 @pytest.fixture(scope="module")

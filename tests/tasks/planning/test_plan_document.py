@@ -48,7 +48,8 @@ def test_default_plan_costs_and_document(submitted: str) -> None:
     assert all(row[1] == "" for row in approval)
     # then the seal block both parties sign and stamp (签章)
     assert seal[0] == ["签章", "甲方（委托单位）", "乙方（承建单位）"]
-    assert [row[0] for row in seal[1:]] == ["签字", "盖章", "日期"]
+    assert [row[0] for row in seal[1:]] == ["单位名称", "签字", "盖章", "日期"]
+    assert seal[1][1:] == ["示例集团有限公司", "示例软件技术有限公司"]  # both parties named
     # real properties, A4, stored with its sha256
     from changeflow.wordparts import read_custom_properties
 
