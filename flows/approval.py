@@ -163,7 +163,7 @@ def record_decision(
         lines.append(next_line(None, "需求已验收 the request is accepted"))
     else:
         lines.append(next_line("plan", "按客户意见修改 / revise as the client asked:"))
-    publish_markdown(f"decision-{res['key']}", "\n".join(lines), "Client decision")
+    publish_markdown(f"decision-{res['key']}", "\n".join(lines), "客户决定 Client decision")
     return outcome(f"{res['key']}: {verb}（{res['approver']}）-> {state_label(res['state'])}", res)
 
 

@@ -261,7 +261,7 @@ def refused(step: str, exc: BaseException, key: str | None = None) -> Any:
         artifact_key("failed", step, key or ""),
         f"# {step}{' ' + md(key) if key else ''}: 失败 Failed\n\n{md(str(exc))}\n"
         + next_line(step, advice_for(exc)),
-        "Failed run",
+        "失败 Failed run",
     )
     print(line)
     return Failed(message=line, data=exc)

@@ -332,7 +332,7 @@ def docs(
                      f" ({'新版本 new' if r['new'] else '未变 unchanged'})"
                      f" {document_link(r['document'])}" for r in results]
                   + [next_line("golive", "上线 / go live:")]),
-        "Documents made",
+        "技术文档和用户手册 Documents made",
     )  # fmt: skip
     publish_table(slug, rows, "Documents")
     trace = next((r["trace"] for r in results if r.get("trace")), [])
@@ -516,7 +516,7 @@ def acceptance(
             hand_in_line("验收单", "certificate", was_sent(mail))
             + "; 需求即验收 the request is then accepted",
         ),
-        "Acceptance certificate",
+        "验收单 Acceptance certificate",
     )
     publish_documents(slug, [_doc_link(r["document"], "acceptance", r["version"], r["lang"],
                                        r["sha256"])])  # fmt: skip

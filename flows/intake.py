@@ -47,7 +47,7 @@ def intake(
         ],
         next_line("plan", f"编制计划 / make the plan of {result.key}:"),
     ]
-    publish_markdown(f"intake-{result.key}", "\n".join(lines), "Task book taken in")
+    publish_markdown(f"intake-{result.key}", "\n".join(lines), "任务书已录入 Task book taken in")
     return outcome(
         f"{result.key} 已录入 taken in: {result.title} -> {state_label(result.state)}",
         result.__dict__,

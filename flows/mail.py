@@ -233,7 +233,7 @@ def deemed_acceptance(
         f"- 异议期至 No objection by: {r['deemed_on']}\n"
         f"- 证据 Evidence: `{md(r['evidence'] or '')}` (sha256 `{r['evidence_sha256']}`)\n"
         + next_line(None, "需求已验收 the request is accepted"),
-        "Deemed acceptance",
+        "视同验收 Deemed acceptance",
     )
     return outcome(
         f"{key} 视同验收 deemed accepted ({r['deemed_on']}) -> {state_label(r['state'])}", r

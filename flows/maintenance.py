@@ -136,7 +136,7 @@ def fault(
             ]
         )
         + next_line("respond", "工程师响应后登记 / once the engineer has responded,"),
-        "Fault reported",
+        "故障已报告 Fault reported",
     )
     return outcome(
         f"{r.key} 已报告 reported: response due {v['response']['due_local']}, on site"

@@ -266,7 +266,7 @@ def plan(
                 hand_in_line("计划", "plan", was_sent(mail)) + "; 然后 then",
             )
         ),
-        f"Plan v{result['version']}",
+        f"计划 Plan v{result['version']}",
     )
     failed = mail_failed("plan", mail, result["key"])
     if failed is not None:
