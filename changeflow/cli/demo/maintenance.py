@@ -67,7 +67,7 @@ def _fault_event(spec: tuple) -> Callable[[DemoRun], None]:
         reported = nov(day, hhmm)
         v = fault(
             report=FaultInput(severity=severity, title=title, system=system, reporter="赵强",
-                              reported_at=reported, engineer="张伟"),
+                              reported_at=text(reported), engineer="张伟"),
             taken_by="李明",
         )  # fmt: skip
         if "key" not in v:
