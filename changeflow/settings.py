@@ -192,7 +192,8 @@ def where_to_set(*keys: str) -> str:
             f"环境变量 {', '.join(env)}（优先于 {path}）/ the environment variable(s)"
             f" {', '.join(env)} (they win over {path}); restart changeflow up after changing them"
         )
+    var = ", ".join(f"CHANGEFLOW_{k.upper()}" for k in keys)
     return (
-        f"设置文件 {path} 中的 {names} / {names} in the settings file {path}"
-        " (applies to the next run, no restart)"
+        f"设置文件 {path} 中的 {names}（或环境变量 {var}）/ {names} in the settings file {path}"
+        f" (applies to the next run, no restart; or the environment variable(s) {var})"
     )
