@@ -60,7 +60,8 @@ def test_a_refused_step_fails_with_one_line_and_records_nothing(
     assert state.message.startswith("失败 Failed:") and "\n" not in state.message
     assert "Traceback" not in state.message
     text = _markdown(state)
-    assert "FT-2099-9999" in text and "下一步 Next:" in text and "运行 run **首次响应 respond**" in text
+    assert "FT-2099-9999" in text and "下一步 Next:" in text
+    assert "运行 run **首次响应 respond**" in text
     bad = steps.contract(yaml_text="contracts: [{code: 1", return_state=True)
     assert bad.is_failed() and "\n" not in bad.message and "contract.yaml" in bad.message
     assert all_counts() == before
