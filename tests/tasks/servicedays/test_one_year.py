@@ -1,7 +1,7 @@
 """One contract year, told the way it happens: a weekly visit, emergencies over midnight and
 across National Day, work done and not signed, two approved plans and a rejected one, one
-development accepted. At every point the plan, ``contract usage``, the monthly statement and
-the year's settlement show the same service days used and left (one count:
+development accepted. At every point the plan, ``contract usage``, the monthly statement,
+the board and the year's settlement show the same service days used and left (one count:
 ``tasks/servicedays.py``)."""
 
 from __future__ import annotations
@@ -77,7 +77,11 @@ def views() -> dict[str, dict[str, Decimal]]:
 
         k = s.scalar(select(Contract).where(Contract.code == "OA-2026"))
         f = year_figures(s, k, today_local(), datetime.now(SH))["days"]
+    from changeflow.tasks.board import board_facts
+
+    (b,) = [k["days"] for k in board_facts()["contracts"] if k["code"] == "OA-2026"]
     return {
+        "board": {"used": b["days_used"], "left": b["days_left"], "free": b["days_free"]},
         "usage": {"used": u["days_used"], "left": u["days_left"], "free": u["days_free"]},
         "statement": {"used": r["days_used"], "left": r["days_left"]},
         "settlement": {"used": f["days_used"], "left": f["days_left"], "free": f["days_free"]},
@@ -88,6 +92,7 @@ def same_everywhere(used: str, left: str, free: str) -> None:
     v = views()
     want = {"used": Decimal(used), "left": Decimal(left), "free": Decimal(free)}
     assert v["usage"] == want, v
+    assert v["board"] == want, v
     assert v["settlement"] == want, v
     assert v["statement"] == {"used": want["used"], "left": want["left"]}, v
 
