@@ -30,7 +30,7 @@ from ..contracts import contractor_of
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
 from .common import parse_ahead, parse_when, show
-from .dispatch_record import _dispatch, _dispatch_event, _next_number, dispatch_view
+from .dispatch_record import dispatch_event, dispatch_view, find_dispatch, next_dispatch_number
 from .notices import duty_staff
 from .quota import check_quota
 
@@ -302,7 +302,7 @@ def create_dispatch(
             select(DispatchOrder).where(DispatchOrder.schedule_key == schedule_key)
         ):
             raise ConflictError(f"a dispatch order for {schedule_key} exists already")
-        number = _next_number(s, start.astimezone(tz).year)
+        number = next_dispatch_number(s, start.astimezone(tz).year)
         order = DispatchOrder(
             number=number,
             contract=k,
@@ -326,7 +326,7 @@ def create_dispatch(
         for req in linked:
             order.links.append(DispatchLink(request=req))
         s.add(order)
-        _dispatch_event(s, order, "planned", actor=actor, channel=channel, reason=f"{kind} order")
+        dispatch_event(s, order, "planned", actor=actor, channel=channel, reason=f"{kind} order")
         s.flush()
         _issue_dispatch_document(s, order, lang)
         s.flush()
@@ -393,7 +393,7 @@ def complete_dispatch(
     _check_done_input(source, entries, a, b, worked_minutes, overtime_minutes, engineers)
     lang = lang or get_settings().lang
     with transaction() as s:
-        order = _dispatch(s, number, lock=True)
+        order = find_dispatch(s, number, lock=True)
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
         rows, a, b = _work_rows(
@@ -417,7 +417,7 @@ def complete_dispatch(
         order.overtime_minutes = sum(w.overtime_minutes for w in order.work)
         if work_content is not None:
             order.work_content = clean_text(work_content)
-        _dispatch_event(
+        dispatch_event(
             s,
             order,
             "done",
@@ -557,10 +557,10 @@ def cancel_dispatch(
     number: str, *, reason: str, actor: str = "changeflow", channel: str = "cli"
 ) -> dict[str, Any]:
     with transaction() as s:
-        order = _dispatch(s, number, lock=True)
+        order = find_dispatch(s, number, lock=True)
         if order.state in ("signed", "cancelled"):
             raise InputError(f"dispatch {number}", "state", f"the order is {order.state}")
-        _dispatch_event(s, order, "cancelled", actor=actor, channel=channel, reason=reason)
+        dispatch_event(s, order, "cancelled", actor=actor, channel=channel, reason=reason)
         s.flush()
         return dispatch_view(order)
 

@@ -6,64 +6,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from changeflow.errors import NotFoundError
-
+from ..numbered import find_numbered, move_state, next_number
 from ..servicedays import overtime_minutes, worked_minutes
 from .common import iso_local
 
 
-def _dispatch(session: Session, number: str, *, lock: bool = False) -> Any:
+def find_dispatch(session: Session, number: str, *, lock: bool = False) -> Any:
     from changeflow.db.maintenance import DispatchOrder
 
-    q = select(DispatchOrder).where(DispatchOrder.number == number.strip().upper())
-    if lock:
-        q = q.with_for_update()
-    order = session.scalar(q)
-    if order is None:
-        raise NotFoundError(f"no dispatch order {number} (see: changeflow dispatch list)")
-    return order
-
-
-def _next_number(session: Session, year: int) -> str:
-    from sqlalchemy import func
-
-    from changeflow.db.maintenance import DispatchOrder
-
-    last = session.scalar(
-        select(func.max(DispatchOrder.number)).where(DispatchOrder.number.like(f"PG-{year}-%"))
+    return find_numbered(
+        session, DispatchOrder, number, "dispatch order", "changeflow dispatch list", lock=lock
     )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"PG-{year}-{seq:04d}"
 
 
-def _dispatch_event(
-    session: Session,
-    order: Any,
-    to_state: str,
-    *,
-    actor: str,
-    channel: str,
-    reason: str = "",
-    evidence_sha256: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
+def next_dispatch_number(session: Session, year: int) -> str:
+    from changeflow.db.maintenance import DispatchOrder
+
+    return next_number(session, DispatchOrder, "PG", year)
+
+
+def dispatch_event(session: Session, order: Any, to_state: str, **audit: Any) -> None:
+    """The order's state change and its audit record (in the caller's transaction)."""
     from changeflow.db.maintenance import DispatchEvent
 
-    order.events.append(
-        DispatchEvent(
-            from_state=None if not order.events else order.state,
-            to_state=to_state,
-            actor=actor,
-            channel=channel,
-            reason=reason,
-            evidence_sha256=evidence_sha256,
-            data=data or {},
-        )
-    )
-    order.state = to_state
+    move_state(order, DispatchEvent, to_state, **audit)
 
 
 def dispatch_view(order: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from changeflow.db.session import transaction
 
 from ..documents import document_filename
-from .dispatch_record import _dispatch, _dispatch_event, dispatch_view
+from .dispatch_record import dispatch_event, dispatch_view, find_dispatch
 from .quota import check_quota
 
 
@@ -40,7 +40,7 @@ def signoff_dispatch(path: Any, *, actor: str = "changeflow") -> dict[str, Any]:
     spec = signable(returned.kind)
     result = record_dispatch_signoff(returned, spec, data, filename=path.name, actor=actor)
     with transaction() as s:
-        return dispatch_view(_dispatch(s, result.key))
+        return dispatch_view(find_dispatch(s, result.key))
 
 
 def record_dispatch_signoff(
@@ -67,7 +67,7 @@ def record_dispatch_signoff(
     version = returned.version
     sha = sha256_bytes(data)
     with transaction() as s:
-        order = _dispatch(s, number, lock=True)
+        order = find_dispatch(s, number, lock=True)
         sent = next(
             (
                 d
@@ -142,7 +142,7 @@ def record_dispatch_signoff(
         order.accepted, order.satisfaction, order.signer = accepted, score, signer
         order.feedback = clean_text(raw.get("feedback", ""), 4000)
         order.signed_on, order.signed_document = signed_on, stored
-        _dispatch_event(
+        dispatch_event(
             s,
             order,
             "signed",

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.db.session import transaction
-from changeflow.errors import ConflictError, InputError, NotFoundError
+from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
@@ -25,6 +25,8 @@ from ..acttime import iso_local, parse_ahead
 from ..calendar import calendar_for
 from ..directory import find_contract
 from ..inputs import clean_text
+from ..numbered import find_numbered, move_state
+from ..numbered import next_number as numbered_next
 
 MAX_SEATS = 200
 
@@ -32,50 +34,23 @@ MAX_SEATS = 200
 def find_session(session: Session, number: str, *, lock: bool = False) -> Any:
     from changeflow.db.training import TrainingSession
 
-    q = select(TrainingSession).where(TrainingSession.number == number.strip().upper())
-    if lock:
-        q = q.with_for_update()
-    found = session.scalar(q)
-    if found is None:
-        raise NotFoundError(f"no training session {number} (see: changeflow training list)")
-    return found
+    return find_numbered(
+        session, TrainingSession, number, "training session", "changeflow training list",
+        lock=lock,
+    )
 
 
 def next_number(session: Session, year: int) -> str:
     from changeflow.db.training import TrainingSession
 
-    last = session.scalar(
-        select(func.max(TrainingSession.number)).where(TrainingSession.number.like(f"PX-{year}-%"))
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"PX-{year}-{seq:04d}"
+    return numbered_next(session, TrainingSession, "PX", year)
 
 
-def training_event(
-    session_row: Any,
-    to_state: str,
-    *,
-    actor: str,
-    channel: str,
-    reason: str = "",
-    evidence_sha256: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
+def training_event(session_row: Any, to_state: str, **audit: Any) -> None:
     """The state change and its audit record (in the caller's transaction)."""
     from changeflow.db.training import TrainingEvent
 
-    session_row.events.append(
-        TrainingEvent(
-            from_state=None if not session_row.events else session_row.state,
-            to_state=to_state,
-            actor=actor,
-            channel=channel,
-            reason=reason,
-            evidence_sha256=evidence_sha256,
-            data=data or {},
-        )
-    )
-    session_row.state = to_state
+    move_state(session_row, TrainingEvent, to_state, **audit)
 
 
 def session_minutes(row: Any) -> int:

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from changeflow.bilingual import is_zh, pick
 from changeflow.db.session import transaction
-from changeflow.errors import InputError, NotFoundError
+from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
@@ -22,6 +22,8 @@ from ..calendar import calendar_for
 from ..directory import find_contract
 from ..documents import store_issued
 from ..inputs import clean_text
+from ..numbered import find_numbered, move_state
+from ..numbered import next_number as numbered_next
 
 KIND = "upgrade"
 TARGETS = {"server": ("服务器", "Server"), "platform": ("OA 平台", "OA platform")}
@@ -31,50 +33,22 @@ MAX_WINDOW = timedelta(hours=72)
 def find_change(session: Session, number: str, *, lock: bool = False) -> Any:
     from changeflow.db.upgrades import UpgradeChange
 
-    q = select(UpgradeChange).where(UpgradeChange.number == number.strip().upper())
-    if lock:
-        q = q.with_for_update()
-    found = session.scalar(q)
-    if found is None:
-        raise NotFoundError(f"no upgrade {number} (see: changeflow upgrade list)")
-    return found
+    return find_numbered(
+        session, UpgradeChange, number, "upgrade", "changeflow upgrade list", lock=lock
+    )
 
 
 def next_number(session: Session, year: int) -> str:
     from changeflow.db.upgrades import UpgradeChange
 
-    last = session.scalar(
-        select(func.max(UpgradeChange.number)).where(UpgradeChange.number.like(f"SJ-{year}-%"))
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"SJ-{year}-{seq:04d}"
+    return numbered_next(session, UpgradeChange, "SJ", year)
 
 
-def upgrade_event(
-    row: Any,
-    to_state: str,
-    *,
-    actor: str,
-    channel: str,
-    reason: str = "",
-    evidence_sha256: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
+def upgrade_event(row: Any, to_state: str, **audit: Any) -> None:
     """The state change and its audit record (in the caller's transaction)."""
     from changeflow.db.upgrades import UpgradeEvent
 
-    row.events.append(
-        UpgradeEvent(
-            from_state=None if not row.events else row.state,
-            to_state=to_state,
-            actor=actor,
-            channel=channel,
-            reason=reason,
-            evidence_sha256=evidence_sha256,
-            data=data or {},
-        )
-    )
-    row.state = to_state
+    move_state(row, UpgradeEvent, to_state, **audit)
 
 
 def upgrade_view(row: Any) -> dict[str, Any]:
