@@ -120,6 +120,9 @@ BOARD_NEXT: dict[str, Pair] = {
     "resolve": ("解决故障", "resolve the fault"),
     "close": ("关闭故障", "close the fault"),
     "done": ("无（已完成）", "nothing (done)"),
+    "assign-service": ("指派工程师", "assign an engineer"),
+    "do-service": ("处理并登记完成", "do the work and record it done"),
+    "confirm-service": ("申请人确认", "the requester confirms"),
 }
 # where a hand-in came from
 BOARD_CHANNELS: dict[str, Pair] = {
@@ -183,6 +186,12 @@ BOARD_WORDS: dict[str, Pair] = {
     "approve": ("批准", "approved"),
     "reject": ("不批准", "not approved"),
     "intake": ("任务书已录入", "task book taken in"),
+    "services": ("未完结的服务请求", "Open service requests"),
+    "category": ("类别", "Category"),
+    "requester": ("申请人", "Requested by"),
+    "response_due": ("响应时限", "Response due"),
+    "urgent": ("紧急", "urgent"),
+    "oa_manual": ("使用手册（现行版）", "OA manual (current)"),
 }
 
 # --- probes that watch the client's systems (tasks/probes) -------------------------------

@@ -148,12 +148,39 @@ def _request(session: Session, req: Request, now: datetime, today: date) -> dict
     return out
 
 
+def _service(sr: Any, now: datetime) -> dict[str, Any]:
+    from .steps import SERVICE_STEPS, Step
+
+    return {
+        "key": sr.key,
+        "title": sr.title,
+        "category": sr.category,
+        "requester": " ".join(p for p in (sr.department, sr.requester) if p),
+        "state": sr.state,
+        "urgent": sr.urgent,
+        "step": SERVICE_STEPS.get(sr.state, Step("done", None, "none")),
+        "since": sr.done_at if sr.state == "done" and sr.done_at else sr.received_at,
+        "due": sr.response_due if sr.responded_at is None else None,
+        "engineer": sr.engineer.name if sr.engineer else "",
+    }
+
+
+def _services(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Open service requests (服务请求): not confirmed, not cancelled."""
+    from changeflow.db.servicereq import ServiceRequest
+
+    q = select(ServiceRequest).where(ServiceRequest.state.not_in(("confirmed", "cancelled")))
+    return [_service(sr, now) for sr in session.scalars(q.order_by(ServiceRequest.key))]
+
+
 def _contract(session: Session, k: Contract, today: date) -> dict[str, Any]:
+    from ..oamanual import manual_document
     from ..servicedays import service_year
     from ..settlement.fees import standing
 
     year = service_year(session, k, until=today)
     fee = standing(session, k, today)
+    manual = manual_document(session, k, get_settings().lang)
     return {
         "code": k.code,
         "title": k.title,
@@ -165,6 +192,10 @@ def _contract(session: Session, k: Contract, today: date) -> dict[str, Any]:
             name: fee[name]
             for name in ("annual_fee", "invoiced", "paid", "outstanding", "overdue", "next_due")
         },
+        # the client's OA manual (使用手册) as it stands: its newest version
+        "oa_manual": (
+            {"id": manual.id, "kind": manual.kind, "version": manual.version} if manual else None
+        ),
     }
 
 
@@ -193,6 +224,7 @@ def gather(session: Session, now: datetime | None = None) -> dict[str, Any]:
         "contracts": contracts,
         "requests": [r for r in open_reqs if r["kind"] != "fault"],
         "faults": [r for r in open_reqs if r["kind"] == "fault"],
+        "services": _services(session, now),
         "done": done,
     }
 

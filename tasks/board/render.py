@@ -19,6 +19,8 @@ from changeflow.bilingual import (
     CLOCKS,
     PHASES,
     REQUEST_STATES,
+    SERVICE_CATEGORIES,
+    SERVICE_STATES,
     SEVERITIES,
     Pair,
     both,
@@ -150,7 +152,7 @@ def _clocks(r: dict[str, Any], w: Words, now: datetime) -> str:
     return "<br>".join(lines) or "-"
 
 
-def _contract(k: dict[str, Any], w: Words) -> list[str]:
+def _contract(k: dict[str, Any], w: Words, docs_url: str | None = None) -> list[str]:
     d, f = k["days"], k["fee"]
     out = [
         f"## {w('contract')} {md(k['code'])} · {md(k['client'])}",
@@ -164,6 +166,9 @@ def _contract(k: dict[str, Any], w: Words) -> list[str]:
         f" {_money(f['outstanding'])}"
         + (f" · **{w.one('overdue')} {_money(f['overdue'])}**" if f["overdue"] else ""),
     ]
+    m = k.get("oa_manual")
+    if m:
+        out.append(f"- {w('oa_manual')}: {_docs({'docs': [m]}, w, docs_url)}")
     return out
 
 
@@ -189,6 +194,29 @@ FAULT_COLUMNS: list[Column] = [
     ("clocks", lambda r, w, now, u: _clocks(r, w, now)),
     ("docs", REQUEST_COLUMNS[7][1]),
 ]
+
+
+def _service_due(r: dict[str, Any], w: Words, now: datetime) -> str:
+    if r["due"] is None:
+        return "-"
+    due = local(r["due"], "%m-%d %H:%M")
+    if r["due"] >= now:
+        return f"{due}（{w.one('left_time')} {_span(r['due'] - now, w.lang)}）"
+    return f"**{due}（{w.one('over_by')} {_span(now - r['due'], w.lang)}）**"
+
+
+SERVICE_COLUMNS: list[Column] = [
+    ("key", lambda r, w, now, u: f"**{md(r['key'])}**"
+     + (f"<br>{w.one('urgent')}" if r["urgent"] else "")),
+    ("name", REQUEST_COLUMNS[1][1]),
+    ("category", lambda r, w, now, u: w.pick(SERVICE_CATEGORIES, r["category"])
+     if r["category"] in SERVICE_CATEGORIES else md(r["category"])),
+    ("requester", lambda r, w, now, u: md(r["requester"] or "-")),
+    ("state", lambda r, w, now, u: w.of(SERVICE_STATES, r["state"])),
+    ("next", REQUEST_COLUMNS[3][1]),
+    ("waits", REQUEST_COLUMNS[4][1]),
+    ("response_due", lambda r, w, now, u: _service_due(r, w, now)),
+]  # fmt: skip
 DONE_COLUMNS: list[Column] = [
     ("key", REQUEST_COLUMNS[0][1]),
     ("name", REQUEST_COLUMNS[1][1]),
@@ -215,9 +243,11 @@ def render(facts: dict[str, Any], *, lang: str | None = None, docs_url: str | No
     now = facts["now"]
     out = [f"# {w('title')}", "", f"{w('as_of')} {local(now)}（Asia/Shanghai）", ""]
     for k in facts["contracts"]:
-        out += [*_contract(k, w), ""]
-    for section, columns in (("requests", REQUEST_COLUMNS), ("faults", FAULT_COLUMNS)):
-        rows = facts[section]
+        out += [*_contract(k, w, docs_url), ""]
+    sections = (("requests", REQUEST_COLUMNS), ("faults", FAULT_COLUMNS),
+                ("services", SERVICE_COLUMNS))  # fmt: skip
+    for section, columns in sections:
+        rows = facts.get(section, [])
         out += [f"## {w(section)}（{len(rows)}）", ""]
         out += [*_table(columns, rows, w, now, docs_url), ""]
     if facts["done"]:

@@ -41,6 +41,15 @@ STEPS: dict[str, Step] = {
 }
 
 
+# a service request's state -> its next step (``tasks.servicereq``)
+SERVICE_STEPS: dict[str, Step] = {
+    "received": Step("assign-service", "service-step", "us"),
+    "assigned": Step("do-service", "service-step", "us"),
+    "in_progress": Step("do-service", "service-step", "us"),
+    "done": Step("confirm-service", "service-confirm", "client"),
+}
+
+
 def next_step(
     state: str,
     *,

@@ -10,6 +10,7 @@ from .versions import (
     build_manual,
     check_lang,
     current_oa_manual,
+    manual_document,
     manual_history,
     merge_accepted,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "build_manual",
     "check_lang",
     "current_oa_manual",
+    "manual_document",
     "manual_history",
     "merge_accepted",
 ]

@@ -237,15 +237,22 @@ def _stored(session: Session, contract: Contract, version: int, lang: str | None
     return None
 
 
+def manual_document(session: Session, contract: Contract, lang: str | None = None) -> Any:
+    """The stored document of the manual's newest version, in ``lang`` when made in it, else
+    in any language; None before the first merge (read in the caller's session)."""
+    row = latest_version(session, contract)
+    if row is None:
+        return None
+    return _stored(session, contract, row.version, lang) or _stored(
+        session, contract, row.version, None
+    )
+
+
 def current_oa_manual(contract: str | None = None, lang: str | None = None) -> Document | None:
     """The stored document of the OA manual's newest version (in ``lang`` when given and
     made in it, else in any language); None before the first merge."""
     with transaction() as s:
-        k = _contract(s, contract)
-        row = latest_version(s, k)
-        if row is None:
-            return None
-        doc = _stored(s, k, row.version, lang) or _stored(s, k, row.version, None)
+        doc = manual_document(s, _contract(s, contract), lang)
         if doc is not None:
             s.expunge(doc)
         return doc
