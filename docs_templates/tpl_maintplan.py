@@ -73,6 +73,15 @@ DAY_COLS = [("日期", "Date"), ("记录人", "By"), ("检查情况", "Checks"),
 H_VISITS = ("三、上门巡检结果", "3. Checks on the visits")
 VISIT_COLS = [("日期", "Date"), ("派工单", "Order"), ("系统", "System"), ("检查项目", "Check"),
               ("结果", "Result"), ("读数与说明", "Value and note")]  # fmt: skip
+H_PROBES = ("四、远程探测", "4. Remote watch (probes)")
+PROBES_INTRO = (
+    "乙方从外部定时探测甲方系统（见日常维护服务计划）；可用率按中断时长计算，抖动为未达到开故障单次数的短暂失败。",
+    "We probe the client's systems from outside on a schedule (see the maintenance plan);"
+    " availability is computed from the time down; a flap is a short failure that did not"
+    " reach a fault.",
+)
+PROBE_COLS = [("系统", "System"), ("探测内容", "What is watched"), ("可用率", "Availability"),
+              ("中断时长", "Time down"), ("故障单", "Faults"), ("抖动", "Flaps")]  # fmt: skip
 NONE = {
     "days": ("本月没有运行日志。", "No run log this month."),
     "visits": ("本月没有上门巡检记录。", "No checks were recorded on visits this month."),
@@ -125,6 +134,13 @@ def runlog(lang: str) -> DocxDocument:
                 "{{ v.result }}", "{{ v.value }}"], mm=[20, 26, 28, 28, 14, 44])  # fmt: skip
     tag(doc, "{%p else %}")
     doc.add_paragraph(pick(NONE["visits"], lang))
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if probes %}")  # only where the contract has probes
+    doc.add_heading(pick(H_PROBES, lang), level=1).paragraph_format.keep_with_next = True
+    doc.add_paragraph(pick(PROBES_INTRO, lang)).paragraph_format.keep_with_next = True
+    loop_table(doc, [pick(c, lang) for c in PROBE_COLS], "p", "probes",
+               ["{{ p.system }}", "{{ p.watch }}", "{{ p.availability }}", "{{ p.down }}",
+                "{{ p.faults }}", "{{ p.flaps }}"], mm=[26, 50, 22, 26, 18, 18])  # fmt: skip
     tag(doc, "{%p endif %}")
     finish(doc, lang)
     write_custom_properties(doc, {"changeflow.kind": "runlog-template", "changeflow.lang": lang})

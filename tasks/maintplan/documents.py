@@ -19,6 +19,7 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
+from ..contracts import contractor_of
 from ..maintenance.statement import Confirmable, record_confirmation
 from .checks import system_name
 from .plan import find_plan
@@ -106,6 +107,7 @@ def plan_context(mp: Any, lang: str, as_of: str) -> dict[str, Any]:
     return {
         "contract": f"{k.code} {k.title}",
         "client": k.client.name,
+        "contractor": contractor_of(k),  # both parties in the header, cover and seal
         "period": f"{k.start_date} — {k.end_date}",
         "our_lead": _people(k.our_lead),
         "as_of": as_of,

@@ -20,6 +20,7 @@ from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
+from ..contracts import contractor_of
 from .checks import system_name
 from .documents import check_rows, plan_rules, subject_of, system_rows
 from .emergency import measures
@@ -225,6 +226,7 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
                       f"the maintenance plan (revision {mp.revision})"), lang)  # fmt: skip
         ctx = {
             "contract": f"{k.code} {k.title}", "client": k.client.name,
+            "contractor": contractor_of(k),
             "our_lead": k.our_lead.name if k.our_lead else "-", "basis": basis,
             "as_of": str(_local(now)), "version": version, "revisions": revisions,
             "systems": watched_rows(s, mp, lang), "contacts": contacts(s, k, lang),
@@ -307,11 +309,13 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
         })  # fmt: skip
     missing = missing_run_log_days(s, k, first, last)
     abnormal = sum(1 for r in results if r.result == "abnormal")
+    probes = _probe_rows(k.code, first, last, lang)
     sep = "、" if zh else ", "
     return {
         "month": f"{first.year}年{first.month}月" if zh else first.strftime("%B %Y"),
         "contract": f"{k.code} {k.title}",
-        "client": k.client.name, "days": days, "visits": visits,
+        "client": k.client.name, "contractor": contractor_of(k),
+        "days": days, "visits": visits, "probes": probes,
         "s": {"days": len({d["day"] for d in days}),
               "checks": f"{len(results)}（{len(results) - abnormal}/{abnormal}）" if zh
               else f"{len(results)} ({len(results) - abnormal}/{abnormal})",
@@ -321,6 +325,29 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
               or pick(("无", "none"), lang),
               "missing": _days_line(missing, lang)},
     }  # fmt: skip
+
+
+def _probe_rows(code: str, first: date, last: date, lang: str) -> list[dict[str, str]]:
+    """The month's remote watch (远程探测) for the run log: per probe, the system it watches
+    and what it checks in the client's words, availability, time down, faults and flaps;
+    none when the contract has no probes (the section is left out)."""
+    from changeflow.bilingual import PROBE_SYSTEMS
+    from changeflow.wording import minutes_label
+
+    from ..probes.availability import availability
+    from .watchers import WATCHES
+
+    rows = []
+    for a in availability(code, first, last):
+        system = PROBE_SYSTEMS.get(a["system"] or "")
+        rows.append({
+            "system": pick(system, lang) if system else "-",
+            "watch": pick(WATCHES[a["kind"]], lang) if a["kind"] in WATCHES else a["kind"],
+            "availability": f"{a['availability']}%",
+            "down": minutes_label(a["down_minutes"], lang) if a["down_minutes"] else "0",
+            "faults": str(a["faults"]), "flaps": str(a["flaps"]),
+        })  # fmt: skip
+    return rows
 
 
 def runlog_document(month: str, contract: str | None = None, *, lang: str | None = None,

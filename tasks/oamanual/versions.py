@@ -23,6 +23,7 @@ from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from ..acttime import show
+from ..contracts import contractor_of
 from ..directory import find_contract
 from ..documents import store_issued
 from .chapters import compose, merge_chapters
@@ -140,6 +141,7 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
         KIND,
         {
             "client": contract.client.name,
+            "contractor": contractor_of(contract),
             "contract": f"{contract.code} {contract.title}".strip(),
             "version": row.version,
             "issued": show(row.created_at)[:10],

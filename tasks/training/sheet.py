@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from changeflow.bilingual import is_zh
 
 from ..acttime import show
+from ..contracts import contractor_of
 from ..documents import store_issued
 
 KIND = "signin"
@@ -29,6 +30,7 @@ def sheet_context(row: Any, lang: str) -> dict[str, Any]:
     return {
         "number": row.number,
         "contract": f"{row.contract.code} {row.contract.title}".strip(),
+        "contractor": contractor_of(row.contract),
         "client": row.contract.client.name,
         "topic": row.topic,
         "departments": sep.join(row.departments or []),

@@ -19,6 +19,7 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..acttime import iso_local, parse_ahead, show
 from ..calendar import calendar_for
+from ..contracts import contractor_of
 from ..directory import find_contract
 from ..documents import store_issued
 from ..inputs import clean_text
@@ -116,6 +117,7 @@ def plan_context(session: Session, row: Any, lang: str) -> dict[str, Any]:
         "number": row.number,
         "contract": f"{row.contract.code} {row.contract.title}".strip(),
         "client": row.contract.client.name,
+        "contractor": contractor_of(row.contract),
         "change": row.title,
         "target": pick(TARGETS[row.target], lang),
         "system": row.system or "-",

@@ -86,6 +86,21 @@ def test_summary_rows_then_weekly_and_statement_show_them(
     assert s["backups"] == {"verified": 2, "restore_tests": 1, "last_restore": {
         "day": dt.date(2026, 11, 19), "by": "张伟", "minutes": 42}}  # fmt: skip
 
+    # the month's run log (运行日志) for the client: the remote watch as a table of its own
+    from changeflow.tasks.maintplan.handbook import runlog_document
+
+    rl = runlog_document("2026-11", "OA-2026", lang="zh-CN",
+                         now=dt.datetime(2026, 12, 2, 2, tzinfo=UTC))  # fmt: skip
+    d = docx.Document(str(stored(rl["path"])))
+    assert "四、远程探测" in [p.text for p in d.paragraphs]
+    header = " ".join(p.text for p in d.sections[0].header.paragraphs)
+    assert "乙方：示例软件技术有限公司" in header  # both parties, as on every document
+    (probes,) = [t for t in d.tables if t.rows[0].cells[0].text == "系统"
+                 and t.rows[0].cells[1].text == "探测内容"]  # fmt: skip
+    rows = {r.cells[1].text: [c.text for c in r.cells] for r in probes.rows[1:]}
+    assert rows["数据库连接与查询"] == ["数据库", "数据库连接与查询", "99.97%", "15 分钟", "1", "0"]
+    assert rows["恢复测试时效"][2:] == ["100.00%", "0", "0", "0"]  # the backup watches too
+
     r = mt.sla_report_document("2026-11", now=dt.datetime(2026, 12, 2, 2, tzinfo=UTC))
     ps = _paragraphs(stored(r["path"]))
     at = ps.index("本月系统监测、巡检与备份")
