@@ -1,6 +1,6 @@
 """What the client sees: the plan mail and the receipt of their reply, as received (from the
 SMTP sink), rendered as a mail program shows them and photographed with headless Chromium
-(docs/mail-plan.png, docs/mail-refused.png, docs/mail-receipt.png
+(docs/mail-plan.png, docs/mail-kept.png, docs/mail-receipt.png
 with CHANGEFLOW_UPDATE_SCREENSHOTS=1)."""
 
 from __future__ import annotations
@@ -58,12 +58,13 @@ def test_what_the_client_sees(submitted, servers, cli, tmp_path) -> None:
     assert cli("plan", key, "--issue", "--send")[0] == 0
     (sent,) = servers.sent_to(CLIENT)
     name, data = attachment(sent)
-    servers.imap.append(reply(sent, [], body="同意，请开工。"))  # forgot the file
-    assert cli("mailbox")[0] == 2
+    # the client forgot the file: the words are kept, forwarded to our lead, acknowledged
+    servers.imap.append(reply(sent, [], body="同意，请开工。"))
+    assert cli("mailbox")[0] == 0
     servers.imap.append(reply(sent, [(name, fill(data))]))
     code, out, _ = cli("mailbox", "--json")
     assert code == 0 and json.loads(out)["items"][0]["outcome"] == "decision"
-    (refusal,) = [m for m in servers.sent_to(CLIENT) if "未登记" in m["Subject"]]
+    (kept,) = [m for m in servers.sent_to(CLIENT) if "已收到" in m["Subject"]]
     (receipt,) = [m for m in servers.sent_to(CLIENT) if "已登记" in m["Subject"]]
     folder = ROOT / "docs" if UPDATE_DOCS else tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,7 @@ def test_what_the_client_sees(submitted, servers, cli, tmp_path) -> None:
         page = browser.new_page(viewport={"width": 900, "height": 400}, device_scale_factor=1)
         for msg, file in (
             (sent, "mail-plan.png"),
-            (refusal, "mail-refused.png"),
+            (kept, "mail-kept.png"),
             (receipt, "mail-receipt.png"),
         ):
             page.set_content(as_html(msg))
