@@ -46,12 +46,21 @@ def latest_board() -> str:
     return art.data
 
 
-def runs_named(name: str) -> list:
+def newest_run_named(name: str):
+    """The newest flow run of that name (the Prefect server is the session's: an earlier test
+    may have recorded the same hand-in of its own CR-2026-0001)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as c:
-        return c.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+        runs = c.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            limit=1,
+        )
+    assert runs, f"no run named {name}"
+    return runs[0]
 
 
 def _row(board: str, key: str) -> str:
@@ -89,7 +98,7 @@ def test_the_board_follows_steps_and_hand_ins(page, submitted: str) -> None:
     assert 'id="run" href="http' in res.text and board_url() in res.text
 
     name = f"批准 {key} 实施计划和费用预算 第1版"
-    (run,) = runs_named(name)
+    run = newest_run_named(name)
     assert run.state.is_completed() and "已批准 Approved" in run.state.message
     text = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
     for part in ("决定 Decision: **批准 approved**", "签署人 Signed by: 王芳",
@@ -146,7 +155,7 @@ def test_an_acceptance_hand_in_run_says_accepted(prefect_server: str, submitted:
     state = board.hand_in(key=submitted, recorded="decision", channel="inbox", return_state=True)
     assert state.is_completed()
     name = f"已验收 {submitted} 验收单 第1版"
-    (run,) = runs_named(name)
+    run = newest_run_named(name)
     text = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
     assert "已验收 Accepted" in text and "验收通过" in text and "certificate issued" not in text
     assert "下一步 Next: 无（已完成） nothing (done)" in text
@@ -171,7 +180,7 @@ def test_a_signed_plan_in_the_inbox_runs_as_its_hand_in(
     os.utime(f, (old, old))
     state = inbox(folder=str(folder), return_state=True)
     assert state.is_completed(), state.message
-    (run,) = runs_named(f"不批准 {submitted} 实施计划和费用预算 第1版")
+    run = newest_run_named(f"不批准 {submitted} 实施计划和费用预算 第1版")
     assert run.parent_task_run_id is not None  # a subflow of the inbox pass
     text = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
     assert "预算过高，请调整。" in text and "途径 Channel: 收件箱 inbox" in text

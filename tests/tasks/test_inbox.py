@@ -157,7 +157,9 @@ def test_inbox_flow_fails_with_the_reason_after_taking_the_rest(
     arts = read_artifacts(state.state_details.flow_run_id)
     table = next(a for a in arts if a.type == "table")
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert {r["结果 Outcome"] for r in rows} == {"decision", "intake", "refused"}
+    assert {r["结果 Outcome"] for r in rows} == {
+        "已登记决定 decision recorded", "任务书已入库 task book taken in", "已拒收 refused"
+    }
 
 
 @pytest.mark.prefect
