@@ -284,8 +284,12 @@ def _check_month(servers, robot, env) -> None:
         assert any("recovered" in x for x in subjects)
     assert all("zhang.wei@contractor.example" in m["To"] and "li.ming@contractor.example"
                in m["To"] for m in mails)  # fmt: skip
-    # one robot message per notice
-    assert len([a for a in robot.accepted if a[0] == "wecom"]) == 2 * len(rows)
+    # one robot message per probe notice (a fault whose clock had run out by the time the
+    # probe opened it also gets the SLA breach notice, once: tasks.maintenance.faults)
+    wecom = [a[1]["text"]["content"] for a in robot.accepted if a[0] == "wecom"]
+    assert len([m for m in wecom if m.startswith("[探测 Probe")]) == 2 * len(rows)
+    others = [m for m in wecom if not m.startswith("[探测 Probe")]
+    assert len(others) <= len(rows) and all(("超时" in m or "breach" in m) for m in others), others
     # no address or password kept or mailed
     sent = b"\n".join(raw for _f, _t, raw in servers.sink.messages)
     needles = [servers.imap.password, env["CF_PROBE_IMAP"], env["CF_PROBE_DB"],
