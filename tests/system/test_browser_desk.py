@@ -60,7 +60,13 @@ def card_text(pg: Any) -> str:
     main = pg.get_by_role("main")
     expect(main.get_by_text(re.compile("^下一步 Next:")).first).to_be_visible()
     expect(main.get_by_text("State Message")).to_be_visible()
-    return main.inner_text()
+    # the page may draw its content again once its data is refetched (seen in CI under load:
+    # the side panel read while the card itself was re-rendering): read it once it is there
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while "下一步 Next:" not in (text := main.inner_text()):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.25)
+    return text
 
 
 def submit_refused(pg: Any) -> Any:
