@@ -39,7 +39,6 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
-from .contracts import contractor_of
 from .documents import (
     CATEGORIES,
     Names,
@@ -361,7 +360,6 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
-        "contractor": contractor_of(contract),
         "version": rel.version,
         "version_text": version_label(rel.version, lang),
         "tag": rel.tag,
@@ -399,6 +397,7 @@ def render_golive(rel: Release, lang: str) -> bytes:
         "golive",
         context,
         lang=lang,
+        contract=rel.request.contract,
         title=f"{pick(('上线记录', 'Go-live Record'), lang)}{draft} {rel.request.key}"
         f" v{rel.version}",
         subject=clean(rel.request.title),

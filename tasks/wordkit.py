@@ -137,6 +137,7 @@ def render(
     custom_properties: Mapping[str, str] | None = None,
     post: Any = None,
     finish: Any = None,
+    contract: Any = None,
 ) -> bytes:
     """Render ``docs_templates/<lang>/<name>.docx`` with autoescape in a sandbox.
 
@@ -149,11 +150,12 @@ def render(
     The house style's data goes in here, for every document: the header's values
     (``house``), dates in the document's language (``doc_date``), the author (the staff
     member responsible, ``author_of``), title and subject, created and modified now; nothing
-    of the template's own properties is kept.
+    of the template's own properties is kept. A document made under ``contract`` names both
+    its parties (``client``, ``contractor``) from it, unless the context names them.
     """
     lang = lang or get_settings().lang
     tpl = _template_class()(str(template_path(name, lang)))
-    ctx = localise_dates(clean(dict(context)), lang)
+    ctx = localise_dates(clean(parties(contract) | dict(context)), lang)
     ctx["house"] = house_context(name, ctx, title, lang)
     if "version" in ctx and "version_text" not in ctx:  # 第1版 (v1): one form everywhere
         from changeflow.wording import version_label
@@ -226,6 +228,16 @@ def author_of(context: Mapping[str, Any]) -> str:
         if text:
             return text.split("、")[0].split(",")[0].strip()
     return get_settings().company or ""
+
+
+def parties(contract: Any) -> dict[str, Any]:
+    """Both parties of ``contract`` (none without one): the client's name, and our company
+    (``contracts.contractor_of``)."""
+    if contract is None:
+        return {}
+    from .contracts import contractor_of
+
+    return {"client": contract.client.name, "contractor": contractor_of(contract)}
 
 
 def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) -> dict[str, str]:

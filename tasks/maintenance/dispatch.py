@@ -26,7 +26,6 @@ from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
-from ..contracts import contractor_of
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
 from .common import parse_ahead, parse_when, show
@@ -46,8 +45,6 @@ def _dispatch_context(order: Any, lang: str) -> dict[str, Any]:
     return {
         "number": order.number,
         "contract": f"{order.contract.code} {order.contract.title}".strip(),
-        "client": order.contract.client.name,
-        "contractor": contractor_of(order.contract),
         "kind": KIND_LABELS[order.kind][0 if zh else 1],
         "title": order.title,
         "staff": "、".join(s.person.name for s in order.staff)
@@ -173,6 +170,7 @@ def _issue_dispatch_document(session: Session, order: Any, lang: str) -> Any:
         title=title,
         subject=order.contract.code,
         finish=sign,
+        contract=order.contract,
     )
     stored = store_issued(
         session,

@@ -31,7 +31,6 @@ from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
-from ..contracts import contractor_of
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
 from .common import _fault, clock_length, parse_ahead, parse_when, show
@@ -466,8 +465,6 @@ def fault_record(
             "missing": missing,
             "key": req.key,
             "title": req.title,
-            "client": fault.contract.client.name,
-            "contractor": contractor_of(fault.contract),
             "contract": fault.contract.code,
             "system": fault.system or "-",
             "severity": pick(SEVERITIES[fault.severity], lang),
@@ -515,7 +512,8 @@ def fault_record(
         title = ("故障处理记录 " if zh else "Fault Record ") + req.key
         if missing:
             title += "（草稿）" if zh else " (draft)"
-        data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code)
+        data = render("fault", ctx, lang=lang, title=title, subject=fault.contract.code,
+                      contract=fault.contract)  # fmt: skip
         version = next_version(s, req, "fault-record", lang)
         doc = store_issued(
             s,

@@ -27,7 +27,6 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import month_end, recorded_act
 
-from ..contracts import contractor_of
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
 from .reports import _month, sla_report
@@ -256,7 +255,6 @@ def sla_report_document(
         )
         version = (last or 0) + 1
         ctx["version"] = version  # the house header shows it
-        ctx["contractor"] = contractor_of(k)  # both parties in the header and cover
         from ..servicereq.reports import period_services
 
         ctx["services"] = period_services(s, k.id, first, _month(month)[1], lang)
@@ -267,7 +265,8 @@ def sla_report_document(
         title = pick(TITLE, lang) + pick(INTERIM_TITLE, lang) * ctx["interim"]
         title += " " + ctx["month"]
         author = k.our_lead.name if k.our_lead is not None else None
-        data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, finish=sign)
+        data = render(KIND, ctx, lang=lang, title=title, subject=code, author=author,
+                      finish=sign, contract=k)  # fmt: skip
         doc = put_document(
             s,
             data,

@@ -19,7 +19,6 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
-from ..contracts import contractor_of
 from ..maintenance.statement import Confirmable, record_confirmation
 from .checks import system_name
 from .plan import find_plan
@@ -106,8 +105,6 @@ def plan_context(mp: Any, lang: str, as_of: str) -> dict[str, Any]:
     k = mp.contract
     return {
         "contract": f"{k.code} {k.title}",
-        "client": k.client.name,
-        "contractor": contractor_of(k),  # both parties in the header, cover and seal
         "period": f"{k.start_date} — {k.end_date}",
         "our_lead": _people(k.our_lead),
         "as_of": as_of,
@@ -152,6 +149,7 @@ def plan_document(contract: str | None = None, *, lang: str | None = None,
             subject=k.code,
             author=_people(k.our_lead),
             finish=sign,
+            contract=k,
         )
         doc = store_issued(s, data, subject=k.code, kind=KIND, version=version, lang=lang,
                            meta={"contract": k.code, "statement": subject})  # fmt: skip

@@ -20,7 +20,6 @@ from changeflow.db.types import utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
-from ..contracts import contractor_of
 from .checks import system_name
 from .documents import check_rows, plan_rules, subject_of, system_rows
 from .emergency import measures
@@ -225,8 +224,7 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
         basis = pick((f"日常维护服务计划（第 {mp.revision} 次修订）",
                       f"the maintenance plan (revision {mp.revision})"), lang)  # fmt: skip
         ctx = {
-            "contract": f"{k.code} {k.title}", "client": k.client.name,
-            "contractor": contractor_of(k),
+            "contract": f"{k.code} {k.title}",
             "our_lead": k.our_lead.name if k.our_lead else "-", "basis": basis,
             "as_of": str(_local(now)), "version": version, "revisions": revisions,
             "systems": watched_rows(s, mp, lang), "contacts": contacts(s, k, lang),
@@ -235,7 +233,7 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
             "emergencies": measures(policy_for(k), who, lang),
         }  # fmt: skip
         title = pick(("维护文档和应急措施 ", "Maintenance Handbook "), lang) + k.code
-        data = render(KIND, ctx, lang=lang, title=title, subject=k.code, author=by)
+        data = render(KIND, ctx, lang=lang, title=title, subject=k.code, author=by, contract=k)
         doc = store_issued(s, data, subject=k.code, kind=KIND, version=version, lang=lang,
                            meta={"contract": k.code, "plan_revision": mp.revision})  # fmt: skip
         st = PlanDocument(subject=subject_of(k.code, KIND), kind=KIND, contract=k,
@@ -314,7 +312,6 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
     return {
         "month": f"{first.year}年{first.month}月" if zh else first.strftime("%B %Y"),
         "contract": f"{k.code} {k.title}",
-        "client": k.client.name, "contractor": contractor_of(k),
         "days": days, "visits": visits, "probes": probes,
         "s": {"days": len({d["day"] for d in days}),
               "checks": f"{len(results)}（{len(results) - abnormal}/{abnormal}）" if zh
@@ -377,7 +374,8 @@ def runlog_document(month: str, contract: str | None = None, *, lang: str | None
         ctx |= {"as_of": str(_local(now)), "version": version}
         title = pick(("运行日志 ", "Run Log "), lang) + f"{k.code} {first:%Y-%m}"
         author = k.our_lead.name if k.our_lead else None
-        data = render(KIND_RUNLOG, ctx, lang=lang, title=title, subject=k.code, author=author)
+        data = render(KIND_RUNLOG, ctx, lang=lang, title=title, subject=k.code, author=author,
+                      contract=k)  # fmt: skip
         doc = store_issued(s, data, subject=subject, kind=KIND_RUNLOG, version=version, lang=lang,
                            meta={"contract": k.code, "month": f"{first:%Y-%m}"})  # fmt: skip
         return {"contract": k.code, "month": f"{first:%Y-%m}", "version": version,

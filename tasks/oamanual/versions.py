@@ -23,7 +23,6 @@ from changeflow.errors import InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from ..acttime import show
-from ..contracts import contractor_of
 from ..directory import find_contract
 from ..documents import store_issued
 from .chapters import compose, merge_chapters
@@ -140,8 +139,6 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
     data = render(
         KIND,
         {
-            "client": contract.client.name,
-            "contractor": contractor_of(contract),
             "contract": f"{contract.code} {contract.title}".strip(),
             "version": row.version,
             "issued": show(row.created_at)[:10],
@@ -152,6 +149,7 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
         title=title,
         subject=contract.code,
         post=post,
+        contract=contract,
     )
     stored = store_issued(
         session, data, subject=f"{contract.code}-OA", kind=KIND, version=row.version,

@@ -13,7 +13,6 @@ from changeflow.db.planning import Plan
 from changeflow.settings import get_settings
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
-from ..contracts import contractor_of
 from ..money import capital, fmt
 from .common import PHASE_LABELS, PRIORITY_LABELS, ROLE_LABELS, today_local
 from .estimating import pd_text
@@ -181,7 +180,6 @@ def plan_context(plan: Plan, lang: str, draft: bool = False) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
-        "contractor": contractor_of(contract),
         "requester": req.requester,
         "version": plan.version,
         "issued": plan.created_at.astimezone(tz).date().isoformat()
@@ -388,6 +386,7 @@ def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
             "plan",
             plan_context(plan, lang, draft=True),
             lang=lang,
+            contract=plan.request.contract,
             title=f"{title} {plan.request.key} v{plan.version} ({pick(('草稿', 'draft'), lang)})",
             subject=plan.request.title,
             custom_properties={
@@ -404,6 +403,7 @@ def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
         "plan",
         plan_context(plan, lang),
         lang=lang,
+        contract=plan.request.contract,
         title=f"{title} {plan.request.key} v{plan.version}",
         subject=plan.request.title,
         custom_properties={

@@ -13,7 +13,6 @@ from changeflow.bilingual import is_zh
 from changeflow.db.models import Document
 from changeflow.db.session import transaction
 
-from ..contracts import contractor_of
 from ..directory import find_contract
 from ..documents import document_filename
 from .permissions import month_changes
@@ -49,11 +48,10 @@ def make_permlog(
         )
         version = (last or 0) + 1
         ctx["version"] = version
-        ctx["contractor"] = contractor_of(k)  # both parties in the header
         name = "账号权限变更记录 " if zh else "Record of Account and Permission Changes "
         title = name + ctx["month"]
         author = k.our_lead.name if k.our_lead is not None else None
-        blob = render(KIND, ctx, lang=lang, title=title, subject=code, author=author)
+        blob = render(KIND, ctx, lang=lang, title=title, subject=code, author=author, contract=k)
         doc = put_document(
             s,
             blob,

@@ -20,7 +20,6 @@ from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
 
-from ..contracts import contractor_of
 from ..directory import find_contract
 from ..maintenance.statement import Confirmable, record_confirmation
 from ..money import fmt
@@ -206,7 +205,6 @@ def settlement_document(
         f = year_figures(s, k, today, now)
         as_of = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         ctx = _context(f, lang, as_of)
-        ctx["contractor"] = contractor_of(k)  # both parties in the header and cover
         subject = subject_of(k.code)
         last = s.scalar(
             select(func.max(YearSettlement.version)).where(YearSettlement.contract_id == k.id)
@@ -219,7 +217,8 @@ def settlement_document(
 
         title = pick(("年度服务结算单 ", "Annual Service Settlement "), lang) + k.code
         author = k.our_lead.name if k.our_lead is not None else None
-        data = render(KIND, ctx, lang=lang, title=title, subject=k.code, author=author, finish=sign)
+        data = render(KIND, ctx, lang=lang, title=title, subject=k.code, author=author,
+                      finish=sign, contract=k)  # fmt: skip
         doc = put_document(
             s,
             data,

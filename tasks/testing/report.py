@@ -19,7 +19,6 @@ from changeflow.bilingual import is_zh, pick
 from changeflow.db.delivery import TestCase, TestRun
 from changeflow.settings import get_settings
 
-from ..contracts import contractor_of
 from ..documents import Names, scrub_paths
 from .report_sections import (
     case_rows,
@@ -354,7 +353,6 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
         "title": req.title,
         "client": req.client.name if req.client else "",
         "contract": f"{contract.code} {contract.title}" if contract else "",
-        "contractor": contractor_of(contract),
         "version": run.seq,
         "seq": run.seq,
         "tested_at": run.created_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0),
@@ -478,6 +476,7 @@ def render_report(run: TestRun, lang: str) -> bytes:
         "testreport",
         context,
         lang=lang,
+        contract=run.request.contract,
         title=f"{title} {run.request.key} v{run.seq}",
         subject=clean(run.request.title),
         author=run.created_by or "changeflow",

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from changeflow.bilingual import is_zh
 
 from ..acttime import show
-from ..contracts import contractor_of
 from ..documents import store_issued
 
 KIND = "signin"
@@ -30,8 +29,6 @@ def sheet_context(row: Any, lang: str) -> dict[str, Any]:
     return {
         "number": row.number,
         "contract": f"{row.contract.code} {row.contract.title}".strip(),
-        "contractor": contractor_of(row.contract),
-        "client": row.contract.client.name,
         "topic": row.topic,
         "departments": sep.join(row.departments or []),
         "when": f"{start}–{end}",
@@ -75,6 +72,7 @@ def issue_sheet(session: Session, row: Any, lang: str) -> Any:
         KIND,
         {**sheet_context(row, lang), "version": version},
         lang=lang,
+        contract=row.contract,
         title=title,
         subject=row.contract.code,
         finish=sign,

@@ -19,7 +19,6 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..acttime import iso_local, parse_ahead, show
 from ..calendar import calendar_for
-from ..contracts import contractor_of
 from ..directory import find_contract
 from ..documents import store_issued
 from ..inputs import clean_text
@@ -116,8 +115,6 @@ def plan_context(session: Session, row: Any, lang: str) -> dict[str, Any]:
     return {
         "number": row.number,
         "contract": f"{row.contract.code} {row.contract.title}".strip(),
-        "client": row.contract.client.name,
-        "contractor": contractor_of(row.contract),
         "change": row.title,
         "target": pick(TARGETS[row.target], lang),
         "system": row.system or "-",
@@ -154,7 +151,7 @@ def issue_plan(session: Session, row: Any, lang: str) -> Any:
     data = render(
         KIND, {**plan_context(session, row, lang), "version": version}, lang=lang,
         title=("升级方案 " if is_zh(lang) else "Upgrade Plan ") + row.number,
-        subject=row.contract.code, finish=sign,
+        subject=row.contract.code, finish=sign, contract=row.contract,
     )  # fmt: skip
     stored = store_issued(session, data, subject=row.number, kind=KIND, version=version,
                           lang=lang, meta={"upgrade": row.number})  # fmt: skip

@@ -199,6 +199,6 @@ def _render_record(s: Any, row: Any, outcome: str, lang: str) -> Any:
     }  # fmt: skip
     data = render("upgrade-record", ctx, lang=lang,
                   title=("升级记录 " if zh else "Upgrade Record ") + row.number,
-                  subject=row.contract.code)  # fmt: skip
+                  subject=row.contract.code, contract=row.contract)  # fmt: skip
     return store_issued(s, data, subject=row.number, kind="upgrade-record", version=1, lang=lang,
                         meta={"upgrade": row.number, "outcome": outcome})  # fmt: skip
