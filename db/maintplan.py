@@ -16,13 +16,14 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
-from .models import Contract, Document, Request
+from .confirmed import CONFIRMATION_STATES, ConfirmedVersion
+from .models import Contract, Request
 from .types import UTCDateTime, utcnow
 
 SYSTEM_KINDS = ("application", "database", "mail", "storage", "backup")
 FREQUENCIES = ("visit", "weekly", "monthly", "quarterly")
 RESULTS = ("normal", "abnormal")
-PLAN_STATES = ("issued", "agreed", "disputed")
+PLAN_STATES = CONFIRMATION_STATES
 
 
 class MaintPlan(Base):
@@ -134,7 +135,7 @@ class CheckResult(Base):
     fault_request: Mapped[Request | None] = relationship()
 
 
-class PlanDocument(Base):
+class PlanDocument(ConfirmedVersion, Base):
     """One issued version of the plan document (kind ``maintplan``, confirmed by the client
     in its table like the statements) or of the handbook (kind ``handbook``, not signed)."""
 
@@ -143,31 +144,9 @@ class PlanDocument(Base):
         UniqueConstraint("contract_id", "kind", "version", "lang", name="plan_document_version"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(40), index=True)  # OA-2026/maintplan
     kind: Mapped[str] = mapped_column(String(12))  # maintplan | handbook
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    lang: Mapped[str] = mapped_column(String(8))
     plan_revision: Mapped[int] = mapped_column(Integer)
     change: Mapped[str] = mapped_column(Text, default="")  # the revision record's line
-    state: Mapped[str] = mapped_column(String(12), default="issued")
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    issued_by: Mapped[str] = mapped_column(String(120), default="")
-    agreed: Mapped[bool | None] = mapped_column(Boolean)
-    remarks: Mapped[str] = mapped_column(Text, default="")
-    signer: Mapped[str] = mapped_column(String(120), default="")
-    signed_on: Mapped[date | None] = mapped_column(Date)
-    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": row_version}
-
-    contract: Mapped[Contract] = relationship()
-    document: Mapped[Document] = relationship(foreign_keys=[document_id])
-    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
     events: Mapped[list[PlanDocumentEvent]] = relationship(
         back_populates="statement", order_by="PlanDocumentEvent.id", cascade="all, delete-orphan"
     )

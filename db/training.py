@@ -19,21 +19,18 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
+from .confirmed import SignedRecord
 from .models import Contract, Document
 from .types import UTCDateTime, utcnow
 
 TRAINING_STATES = ("planned", "held", "cancelled")
 
 
-class TrainingSession(Base):
+class TrainingSession(SignedRecord, Base):
     """A training session (培训): planned, then held with its attendance and feedback."""
 
     __tablename__ = "training_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)  # PX-2026-0001
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
-    state: Mapped[str] = mapped_column(String(12), default="planned")
     topic: Mapped[str] = mapped_column(String(300), default="")
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -43,24 +40,14 @@ class TrainingSession(Base):
     # materials: chapters of the OA manual ([{"title": ..., "source": ...}])
     materials: Mapped[list[Any]] = mapped_column(JSON, default=list)
     seats: Mapped[int] = mapped_column(Integer, default=20)  # rows on the sign-in sheet
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     # what was recorded once held: who came, the feedback, the time counted
     attendees: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{name, department}]
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     feedback: Mapped[str] = mapped_column(Text, default="")
     signer: Mapped[str] = mapped_column(String(120), default="")
     signed_on: Mapped[date | None] = mapped_column(Date)
-    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     service_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(120), default="")
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": row_version}
-
-    contract: Mapped[Contract] = relationship()
-    document: Mapped[Document | None] = relationship(foreign_keys=[document_id])
-    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
     events: Mapped[list[TrainingEvent]] = relationship(
         back_populates="session", order_by="TrainingEvent.id", cascade="all, delete-orphan"
     )

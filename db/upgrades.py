@@ -9,26 +9,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StateEvent
-from .models import Contract, Document
-from .types import UTCDateTime, utcnow
+from .confirmed import SignedRecord
+from .models import Document
+from .types import UTCDateTime
 
 UPGRADE_TARGETS = ("server", "platform")
 UPGRADE_STATES = ("planned", "approved", "rejected", "done", "rolled_back")
 
 
-class UpgradeChange(Base):
+class UpgradeChange(SignedRecord, Base):
     """One install or upgrade: its plan, the client's decision and its record after."""
 
     __tablename__ = "upgrade_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)  # SJ-2026-0001
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
-    state: Mapped[str] = mapped_column(String(12), default="planned")
     target: Mapped[str] = mapped_column(String(12))  # server | platform
     title: Mapped[str] = mapped_column(String(300), default="")
     system: Mapped[str] = mapped_column(String(200), default="")  # the server or platform
@@ -41,27 +38,17 @@ class UpgradeChange(Base):
     tests: Mapped[list[str]] = mapped_column(JSON, default=list)  # 访问测试
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)  # 停机窗口
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     # the client's decision on the signed plan
     approver: Mapped[str] = mapped_column(String(120), default="")
     decided_on: Mapped[date | None] = mapped_column(Date)
     comment: Mapped[str] = mapped_column(Text, default="")
-    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     # the record after (升级记录)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{item, result, ok}]
     notes: Mapped[str] = mapped_column(Text, default="")
     record_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(120), default="")
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": row_version}
-
-    contract: Mapped[Contract] = relationship()
-    document: Mapped[Document | None] = relationship(foreign_keys=[document_id])
-    signed_document: Mapped[Document | None] = relationship(foreign_keys=[signed_document_id])
     record_document: Mapped[Document | None] = relationship(foreign_keys=[record_document_id])
     events: Mapped[list[UpgradeEvent]] = relationship(
         back_populates="change", order_by="UpgradeEvent.id", cascade="all, delete-orphan"
