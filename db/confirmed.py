@@ -22,7 +22,28 @@ if TYPE_CHECKING:
 CONFIRMATION_STATES = ("issued", "agreed", "disputed")
 
 
-class ConfirmedVersion:
+class _ContractDocuments:
+    """What both shapes hold: the contract, the document, the client's signed copy and the
+    row version that guards a change (its columns are each shape's own)."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.row_version}
+
+    @declared_attr
+    def contract(cls) -> Mapped[Contract]:
+        return relationship("Contract")
+
+    @declared_attr
+    def document(cls) -> Mapped[Document]:
+        return relationship("Document", foreign_keys=[cls.document_id])
+
+    @declared_attr
+    def signed_document(cls) -> Mapped[Document | None]:
+        return relationship("Document", foreign_keys=[cls.signed_document_id])
+
+
+class ConfirmedVersion(_ContractDocuments):
     """The columns of one issued version and of the client's confirmation of it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,24 +75,8 @@ class ConfirmedVersion:
     evidence_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, sort_order=2)
     row_version: Mapped[int] = mapped_column(Integer, default=1, sort_order=2)
 
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.row_version}
 
-    @declared_attr
-    def contract(cls) -> Mapped[Contract]:
-        return relationship("Contract")
-
-    @declared_attr
-    def document(cls) -> Mapped[Document]:
-        return relationship("Document", foreign_keys=[cls.document_id])
-
-    @declared_attr
-    def signed_document(cls) -> Mapped[Document | None]:
-        return relationship("Document", foreign_keys=[cls.signed_document_id])
-
-
-class SignedRecord:
+class SignedRecord(_ContractDocuments):
     """The columns of a numbered piece of work under a contract whose current document the
     client signs and returns (a training session's sign-in sheet, an upgrade's plan): its
     number and state, the document and the signed copy, who made it and when. The versions
@@ -97,19 +102,3 @@ class SignedRecord:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=1)
     created_by: Mapped[str] = mapped_column(String(120), default="", sort_order=1)
     row_version: Mapped[int] = mapped_column(Integer, default=1, sort_order=1)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.row_version}
-
-    @declared_attr
-    def contract(cls) -> Mapped[Contract]:
-        return relationship("Contract")
-
-    @declared_attr
-    def document(cls) -> Mapped[Document | None]:
-        return relationship("Document", foreign_keys=[cls.document_id])
-
-    @declared_attr
-    def signed_document(cls) -> Mapped[Document | None]:
-        return relationship("Document", foreign_keys=[cls.signed_document_id])
