@@ -69,17 +69,12 @@ class DocTable:
         """The table in a template: header row, then docxtpl's row loop; the whole table
         left out when the list is empty (a header over nothing is not shown), and the
         sentence ``empty`` said instead when given."""
-        from .tables import loop_table, tag
+        from .tables import loop_section
 
-        tag(doc, f"{{%p if {self.seq} %}}")
-        t = loop_table(
-            doc, self.headers(lang), self.var, self.seq, self.tags(), self.widths(), size
-        )
-        if empty is not None:
-            tag(doc, "{%p else %}")
-            doc.add_paragraph(_pick(empty, lang))
-        tag(doc, "{%p endif %}")
-        return t
+        return loop_section(
+            doc, None, self.headers(lang), self.var, self.seq, self.tags(), self.widths(), size,
+            empty=None if empty is None else _pick(empty, lang),
+        )  # fmt: skip
 
     def markdown(
         self, rows: Iterable[Mapping[str, str]], lang: str, both: bool = True

@@ -4,6 +4,8 @@ Word and LibreOffice both honour."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
@@ -103,6 +105,31 @@ def loop_table(
     small(t, size)
     if mm is not None:
         widths(t, mm)
+    return t
+
+
+def loop_section(
+    doc: DocxDocument,
+    heading: str | None,
+    *table: Any,
+    empty: str | None = None,
+    note: str | None = None,
+    **options: Any,
+) -> Table:
+    """A section of rows: its heading (level 1), then the ``loop_table`` of ``table`` (its
+    columns, loop variable, list, cells, widths) and the ``note`` under it when the list
+    has rows, else the sentence ``empty`` (nothing without one: a header over nothing is
+    not shown)."""
+    if heading is not None:
+        doc.add_heading(heading, level=1)
+    tag(doc, f"{{%p if {table[2]} %}}")
+    t = loop_table(doc, *table, **options)
+    if note is not None:
+        doc.add_paragraph(note)
+    if empty is not None:
+        tag(doc, "{%p else %}")
+        doc.add_paragraph(empty)
+    tag(doc, "{%p endif %}")
     return t
 
 

@@ -145,12 +145,9 @@ def acceptance(lang: str) -> DocxDocument:
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["tests"]])
 
     doc.add_heading(d.pick(T["h_open"], lang), level=2)
-    d.tag(doc, "{%p if open_items %}")
-    d.loop_table(doc, [d.pick(c, lang) for c in T["open_cols"]], "o", "open_items",
-                 ["{{ o.item }}", "{{ o.owner }}", "{{ o.due }}"], [100, 25, 35])  # fmt: skip
-    d.tag(doc, "{%p else %}")
-    doc.add_paragraph(d.pick(T["no_open"], lang))
-    d.tag(doc, "{%p endif %}")
+    d.loop_section(doc, None, [d.pick(c, lang) for c in T["open_cols"]], "o", "open_items",
+                   ["{{ o.item }}", "{{ o.owner }}", "{{ o.due }}"], [100, 25, 35],
+                   empty=d.pick(T["no_open"], lang))  # fmt: skip
     doc.add_heading(d.pick(T["h_handover"], lang), level=2)
     d.bullets(doc, "h", "handover", "{{ h }}")
     doc.add_heading(d.pick(T["h_maint"], lang), level=2)

@@ -11,7 +11,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
-from .tables import bullets, loop_table, pairs, tag
+from .tables import bullets, loop_section, loop_table, pairs, tag
 
 TITLE = ("日常维护服务计划", "Maintenance Plan")
 INFO = [
@@ -119,22 +119,14 @@ def runlog(lang: str) -> DocxDocument:
     pairs(doc, [(pick(k, lang), v) for k, v in RUNLOG_INFO], mm=(50, 110))
     doc.add_heading(pick(H_SUMMARY, lang), level=1)
     pairs(doc, [(pick(k, lang), v) for k, v in SUMMARY], mm=(70, 90))
-    doc.add_heading(pick(H_DAYS, lang), level=1)
-    tag(doc, "{%p if days %}")
-    loop_table(doc, [pick(c, lang) for c in DAY_COLS], "d", "days",
-               ["{{ d.day }}", "{{ d.author }}", "*checks", "{{ d.backups }}",
-                "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 16, 54, 26, 26, 18])  # fmt: skip
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["days"], lang))
-    tag(doc, "{%p endif %}")
-    doc.add_heading(pick(H_VISITS, lang), level=1)
-    tag(doc, "{%p if visits %}")
-    loop_table(doc, [pick(c, lang) for c in VISIT_COLS], "v", "visits",
-               ["{{ v.day }}", "{{ v.order }}", "{{ v.system }}", "{{ v.check }}",
-                "{{ v.result }}", "{{ v.value }}"], mm=[20, 26, 28, 28, 14, 44])  # fmt: skip
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["visits"], lang))
-    tag(doc, "{%p endif %}")
+    loop_section(doc, pick(H_DAYS, lang), [pick(c, lang) for c in DAY_COLS], "d", "days",
+                 ["{{ d.day }}", "{{ d.author }}", "*checks", "{{ d.backups }}",
+                  "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 16, 54, 26, 26, 18],
+                 empty=pick(NONE["days"], lang))  # fmt: skip
+    loop_section(doc, pick(H_VISITS, lang), [pick(c, lang) for c in VISIT_COLS], "v", "visits",
+                 ["{{ v.day }}", "{{ v.order }}", "{{ v.system }}", "{{ v.check }}",
+                  "{{ v.result }}", "{{ v.value }}"], mm=[20, 26, 28, 28, 14, 44],
+                 empty=pick(NONE["visits"], lang))  # fmt: skip
     tag(doc, "{%p if probes %}")  # only where the contract has probes
     doc.add_heading(pick(H_PROBES, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(PROBES_INTRO, lang)).paragraph_format.keep_with_next = True

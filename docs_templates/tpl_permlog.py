@@ -11,7 +11,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
-from .tables import loop_table, pairs, tag, widths
+from .tables import loop_section, pairs
 
 TITLE = ("账号权限变更记录", "Record of Account and Permission Changes")
 INFO = [
@@ -43,10 +43,9 @@ FILE_FIELDS = [("核对人", "Checked by"), ("日期", "Date"), ("备注", "Rema
 def permlog(lang: str) -> DocxDocument:
     doc = new_document(pick(TITLE, lang), lang)
     pairs(doc, [(pick(k, lang), v) for k, v in INFO], mm=(60, 100))
-    doc.add_heading(pick(H_ROWS, lang), level=1)
-    tag(doc, "{%p if rows %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_ROWS, lang),
         [pick(c, lang) for c in COLS],
         "r",
         "rows",
@@ -60,12 +59,10 @@ def permlog(lang: str) -> DocxDocument:
             "{{ r.authorised_by }}",
             "{{ r.engineer }}",
         ],
+        [22, 24, 18, 16, 16, 40, 16, 16],
+        note=pick(NOTE, lang),
+        empty=pick(NONE, lang),
     )
-    widths(t, [22, 24, 18, 16, 16, 40, 16, 16])
-    doc.add_paragraph(pick(NOTE, lang))
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE, lang))
-    tag(doc, "{%p endif %}")
     doc.add_heading(pick(H_FILE, lang), level=1).paragraph_format.keep_with_next = True
     pairs(doc, [(pick(f, lang), "") for f in FILE_FIELDS], mm=(60, 100))
     finish(doc, lang)

@@ -12,7 +12,7 @@ from changeflow.bilingual import pick
 from changeflow.wordparts import write_custom_properties
 
 from .blank import finish, new_document
-from .tables import bullets, loop_table, pairs, tag, widths
+from .tables import bullets, loop_section, loop_table, pairs, tag, widths
 
 TITLE = ("月度服务对账单", "Monthly Service Statement")
 # a statement made before its month ends says what it is (tasks/maintenance/statement.py)
@@ -128,60 +128,48 @@ def sla_report(lang: str) -> DocxDocument:
          "{{ c.percent }}"],
     )  # fmt: skip
     widths(t, [34, 22, 22, 22, 32, 28])
-    doc.add_heading(pick(H_FAULTS, lang), level=1)
-    tag(doc, "{%p if rows %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_FAULTS, lang),
         [pick(c, lang) for c in FAULT_COLS],
         "r",
         "rows",
         ["{{ r.key }}", "{{ r.title }}", "{{ r.clock }}", "{{ r.rule }}", "{{ r.due }}",
          "{{ r.actual }}", "{{ r.result }}"],
+        [28, 28, 18, 26, 20, 20, 20],
+        empty=pick(NONE["rows"], lang),
     )  # fmt: skip
-    widths(t, [28, 28, 18, 26, 20, 20, 20])
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["rows"], lang))
-    tag(doc, "{%p endif %}")
-    doc.add_heading(pick(H_PAUSES, lang), level=1)
-    tag(doc, "{%p if pauses %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_PAUSES, lang),
         [pick(c, lang) for c in PAUSE_COLS],
         "p",
         "pauses",
         ["{{ p.key }}", "{{ p.start }}", "{{ p.end }}", "{{ p.reason }}"],
+        [28, 34, 34, 64],
+        empty=pick(NONE["pauses"], lang),
     )
-    widths(t, [28, 34, 34, 64])
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["pauses"], lang))
-    tag(doc, "{%p endif %}")
-    doc.add_heading(pick(H_BREACHES, lang), level=1)
-    tag(doc, "{%p if breaches %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_BREACHES, lang),
         [pick(c, lang) for c in BREACH_COLS],
         "b",
         "breaches",
         ["{{ b.key }}", "{{ b.clock }}", "{{ b.over }}", "{{ b.cause }}"],
+        [28, 24, 24, 84],
+        empty=pick(NONE["breaches"], lang),
     )
-    widths(t, [28, 24, 24, 84])
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["breaches"], lang))
-    tag(doc, "{%p endif %}")
-    doc.add_heading(pick(H_ORDERS, lang), level=1)
-    tag(doc, "{%p if orders %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_ORDERS, lang),
         [pick(c, lang) for c in ORDER_COLS],
         "o",
         "orders",
         ["{{ o.number }}", "{{ o.title }}", "{{ o.day }}", "{{ o.staff }}", "{{ o.days }}",
          "{{ o.overtime }}", "{{ o.accepted }}"],
+        [26, 38, 20, 22, 18, 18, 18],
+        empty=pick(NONE["orders"], lang),
     )  # fmt: skip
-    widths(t, [26, 38, 20, 22, 18, 18, 18])
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE["orders"], lang))
-    tag(doc, "{%p endif %}")
     tag(doc, "{%p if training_line %}")  # the month's training sessions (培训), one line
     doc.add_paragraph("{{ training_line }}")
     tag(doc, "{%p endif %}")
@@ -190,20 +178,17 @@ def sla_report(lang: str) -> DocxDocument:
     doc.add_heading(pick(H_WATCH, lang), level=2).paragraph_format.keep_with_next = True
     bullets(doc, "line", "watch", "{{ line }}")
     tag(doc, "{%p endif %}")
-    doc.add_heading(pick(H_SERVICES, lang), level=1)
-    tag(doc, "{%p if services %}")
-    t = loop_table(
+    loop_section(
         doc,
+        pick(H_SERVICES, lang),
         [pick(c, lang) for c in SERVICE_COLS],
         "s",
         "services",
         ["{{ s.key }}", "{{ s.category }}", "{{ s.title }}", "{{ s.requester }}",
          "{{ s.state }}", "{{ s.minutes }}"],
+        [26, 22, 50, 20, 22, 20],
+        empty=pick(NONE_SERVICES, lang),
     )  # fmt: skip
-    widths(t, [26, 22, 50, 20, 22, 20])
-    tag(doc, "{%p else %}")
-    doc.add_paragraph(pick(NONE_SERVICES, lang))
-    tag(doc, "{%p endif %}")
     # the confirmation stays on one page with its heading and the request above it
     doc.add_heading(pick(H_CONFIRM, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(CONFIRM_INTRO, lang)).paragraph_format.keep_with_next = True
