@@ -307,3 +307,27 @@ AtOpt = typer.Option(
     help="When it happened, Beijing time: 'YYYY-MM-DD HH:MM' (e.g. 2026-11-20 17:00);"
     " default now. Not in the future, not before the previous step, within the contract.",
 )
+# When a desk or maintenance step happened, as typed; and who did it, for the audit trail.
+WhenOpt = typer.Option(None, "--at", help="When (ISO time, local if no zone); default now.")
+ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
+
+
+def show_record(head: str, *details: str) -> None:
+    """One record for people: its line, then each detail given indented under it (an empty
+    one left out), printed as typed."""
+    console.print(head, markup=False, highlight=False)
+    for line in details:
+        if line:
+            console.print(f"  {line}", markup=False)
+
+
+def emit_records(rows: list[Any], as_json: bool, show: Callable[[Any], None], none: str) -> None:
+    """A list of records: JSON, or each one ``show``n (the sentence ``none`` when empty)."""
+
+    def render() -> None:
+        for v in rows:
+            show(v)
+        if not rows:
+            console.print(none, markup=False)
+
+    emit(rows, as_json, render)

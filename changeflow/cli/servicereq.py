@@ -8,10 +8,9 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import WhenOpt as AtOpt
 
-ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
-AtOpt = typer.Option(None, "--at", help="When (ISO time, local if no zone); default now.")
 CATEGORY_HELP = (
     "account | data | form | howto | other (账号权限/数据维护/表单流程调整/使用咨询/其他)"
 )

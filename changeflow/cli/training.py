@@ -8,10 +8,8 @@ from typing import Any
 
 import typer
 
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_records, show_record
 from changeflow.cli.common import AtOpt as RecordedAtOpt
-from changeflow.cli.common import JsonOpt, console, emit
-
-ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
 
 training_app = typer.Typer(
     help="Training sessions (培训) and their sign-in sheets (培训签到表).", no_args_is_help=True
@@ -22,20 +20,15 @@ manual_app = typer.Typer(
 
 
 def _line(v: dict[str, Any]) -> None:
-    console.print(
+    show_record(
         f"{v['number']}  {v['state']}  {v['starts_at'][:16].replace('T', ' ')}  {v['place']}"
         f"  {v['trainer']}  {v['topic']}  ({'、'.join(v['departments'])})",
-        markup=False,
-        highlight=False,
+        f"sign-in sheet: {v['document']}" if v.get("document") else "",
+        f"attended: {v['attended']}  satisfaction: {v['satisfaction']}"
+        f"  service minutes: {v['service_minutes']}  {v['feedback']}"
+        if v["state"] == "held"
+        else "",
     )
-    if v.get("document"):
-        console.print(f"  sign-in sheet: {v['document']}", markup=False)
-    if v["state"] == "held":
-        console.print(
-            f"  attended: {v['attended']}  satisfaction: {v['satisfaction']}"
-            f"  service minutes: {v['service_minutes']}  {v['feedback']}",
-            markup=False,
-        )
 
 
 @training_app.command("plan")
@@ -113,15 +106,7 @@ def training_list(
     """The training sessions, oldest first."""
     from changeflow.tasks.training import list_trainings
 
-    rows = list_trainings(contract, state)
-
-    def render() -> None:
-        for v in rows:
-            _line(v)
-        if not rows:
-            console.print("no training session", markup=False)
-
-    emit(rows, as_json, render)
+    emit_records(list_trainings(contract, state), as_json, _line, "no training session")
 
 
 @manual_app.command("merge")

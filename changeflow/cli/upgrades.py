@@ -8,10 +8,8 @@ from typing import Any
 
 import typer
 
+from changeflow.cli.common import ActorOpt, JsonOpt, emit, emit_records, show_record
 from changeflow.cli.common import AtOpt as RecordedAtOpt
-from changeflow.cli.common import JsonOpt, console, emit
-
-ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
 
 upgrade_app = typer.Typer(
     help="Install and upgrade plans (升级方案) and their records (升级记录).", no_args_is_help=True
@@ -19,17 +17,13 @@ upgrade_app = typer.Typer(
 
 
 def _line(v: dict[str, Any]) -> None:
-    console.print(
+    show_record(
         f"{v['number']}  {v['state']}  {v['target']}  {v['window_start'][:16].replace('T', ' ')}"
         f" - {v['window_end'][11:16]}  {v['title']}",
-        markup=False,
-        highlight=False,
-    )
-    for label, key in (("plan", "document"), ("record", "record")):
-        if v.get(key):
-            console.print(f"  {label}: {v[key]}", markup=False)
-    if v.get("approver"):
-        console.print(f"  decided by {v['approver']} on {v['decided_on']}", markup=False)
+        *(f"{label}: {v[key]}" for label, key in (("plan", "document"), ("record", "record"))
+          if v.get(key)),
+        f"decided by {v['approver']} on {v['decided_on']}" if v.get("approver") else "",
+    )  # fmt: skip
 
 
 @upgrade_app.command("plan")
@@ -99,15 +93,7 @@ def upgrade_list(contract: str = typer.Option(None, "--contract"), as_json: bool
     """The installs and upgrades, by window."""
     from changeflow.tasks.upgrades import list_upgrades
 
-    rows = list_upgrades(contract)
-
-    def render() -> None:
-        for v in rows:
-            _line(v)
-        if not rows:
-            console.print("no upgrade", markup=False)
-
-    emit(rows, as_json, render)
+    emit_records(list_upgrades(contract), as_json, _line, "no upgrade")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,10 +9,8 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, show_record, table
 from changeflow.cli.common import AtOpt as RecordedAtOpt
-from changeflow.cli.common import JsonOpt, console, emit, table
-
-from .common import ActorOpt
 
 dispatch_app = typer.Typer(
     help="Dispatch orders (派工单) and the client's sign-off.", no_args_is_help=True
@@ -20,20 +18,15 @@ dispatch_app = typer.Typer(
 
 
 def _order_line(v: dict[str, Any]) -> None:
-    console.print(
+    show_record(
         f"{v['number']}  {v['kind']}  {v['state']}  {v['planned_start'][:16].replace('T', ' ')}"
         f"  {', '.join(v['staff'])}  {v['title']}",
-        markup=False,
-        highlight=False,
+        f"document: {v['document']}" if v.get("document") else "",
+        f"accepted: {v['accepted']}  satisfaction: {v['satisfaction']}  signer: {v['signer']}"
+        f"  {v['signed_on']}  {v['feedback']}"
+        if v.get("signer")
+        else "",
     )
-    if v.get("document"):
-        console.print(f"  document: {v['document']}", markup=False)
-    if v.get("signer"):
-        console.print(
-            f"  accepted: {v['accepted']}  satisfaction: {v['satisfaction']}  signer: {v['signer']}"
-            f"  {v['signed_on']}  {v['feedback']}",
-            markup=False,
-        )
 
 
 @dispatch_app.command("create")

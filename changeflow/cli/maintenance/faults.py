@@ -7,9 +7,8 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, table
-
-from .common import ActorOpt, AtOpt
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import WhenOpt as AtOpt
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
 

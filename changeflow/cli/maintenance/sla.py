@@ -8,10 +8,8 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
 from changeflow.cli.common import AtOpt as RecordedAtOpt
-from changeflow.cli.common import JsonOpt, console, emit, table
-
-from .common import ActorOpt
 
 sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
 
