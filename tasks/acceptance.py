@@ -183,14 +183,14 @@ def _certificate_parts(
     """What a 验收报告 holds besides the results (GB/T 28035; common practice): the basis,
     the members, open items with dates, the handover list, the start of maintenance and how
     the work is settled under the contract."""
-    from .delivery_docs.context import _plan
+    from .delivery_docs.context import newest_plan
     from .documents import Names
     from .planning import pd_text
     from .testing.trace import current_cases
 
     tz = get_settings().tz
     contract = req.contract
-    plan = _plan(session, req)
+    plan = newest_plan(session, req)
     names = Names(session, lang)
     code = contract.code if contract else "—"
     ktitle = contract.title if contract else ""

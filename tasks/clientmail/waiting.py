@@ -188,7 +188,7 @@ def record_deemed(
     recorded, no mail about it came back from the client since, and the clause's working
     days have passed. The evidence (stored, sha256 in the audit record) lists the clause,
     the certificate, when and to whom it went, the reminder, and the last day to object."""
-    from ..signoff.decisions import _record
+    from ..signoff.decisions import write_approval
     from ..signoff.kinds import signable
 
     source = f"changeflow deemed {key}"
@@ -273,7 +273,7 @@ def record_deemed(
         }
         blob = json.dumps(evidence, ensure_ascii=False, indent=2).encode("utf-8")
         decided_on = min(last + timedelta(days=1), today)
-        approval = _record(
+        approval = write_approval(
             s,
             req,
             spec,

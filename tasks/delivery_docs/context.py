@@ -20,7 +20,7 @@ from ..contracts import contractor_of
 from ..documents import Names, change_line
 
 
-def _plan(session: Session, req: Request) -> Any:
+def newest_plan(session: Session, req: Request) -> Any:
     """The approved plan version if there is one, else the newest."""
     from changeflow.db.planning import Plan
 
@@ -89,7 +89,7 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
 
     tz = get_settings().tz
     contract = req.contract
-    plan = _plan(session, req)
+    plan = newest_plan(session, req)
     commits = _commits(session, req)
     release = latest_release(session, req)
     run = latest_run(session, req)

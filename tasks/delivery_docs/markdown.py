@@ -20,7 +20,7 @@ MONO = "Consolas"
 
 
 @lru_cache(maxsize=1)
-def _md_parser() -> Any:
+def md_parser() -> Any:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -302,5 +302,5 @@ def write_markdown(
     """Write ``text`` as Word structure before the paragraph element ``anchor``; returns the
     names of the ``pictures`` placed in it (see ``MarkdownWriter``)."""
     writer = MarkdownWriter(doc, anchor, base_heading, pictures, lang)
-    writer.write(_md_parser().parse(text))
+    writer.write(md_parser().parse(text))
     return writer.placed

@@ -11,7 +11,7 @@ from changeflow.errors import InputError
 
 from ..inputs import read_limited
 from .common import _CONTROL
-from .markdown import _md_parser
+from .markdown import md_parser
 
 MAX_NOTES_BYTES = 512 * 1024
 MANUAL_HEADINGS = {"用户手册", "使用说明", "操作说明", "user manual", "how to use"}
@@ -20,7 +20,7 @@ MANUAL_HEADINGS = {"用户手册", "使用说明", "操作说明", "user manual"
 def split_notes(text: str) -> tuple[str, str]:
     """(design notes, manual notes): the manual part starts at a level-1 heading such as
     '# 用户手册' and runs to the next level-1 heading."""
-    tokens = _md_parser().parse(text)
+    tokens = md_parser().parse(text)
     lines = [line + "\n" for line in text.split("\n")]  # markdown-it's lines (not \x0b...)
     start = end = None
     for i, tok in enumerate(tokens):

@@ -22,7 +22,7 @@ from typing import Any
 
 from changeflow.bilingual import is_zh
 
-from .markdown import _md_parser
+from .markdown import md_parser
 
 TODO = ("待补充", "To be completed")
 _NUMBERING = re.compile(r"^\s*(?:第?[一二三四五六七八九十\d]+[章节]?[、.．:：\s]+)")
@@ -134,7 +134,7 @@ class Filled:
 
 
 def fill(text: str, outline: tuple[Section, ...], lang: str) -> Filled:
-    tokens = _md_parser().parse(text)
+    tokens = md_parser().parse(text)
     lines = text.split("\n")
     heads = [
         (int(tok.tag[1]), tok.map[0], tokens[i + 1].content.strip())
@@ -207,7 +207,7 @@ def coverage(text: str, pattern: re.Pattern[str]) -> dict[int, list[str]]:
     """Requirement no -> the sections of the composed Markdown ``text`` that cover it, each
     named by its chapter and, when deeper, its section (``三、申请人 › 提交请假单``), in the
     order they appear. ``pattern`` is the contract's convention for a number in a name."""
-    tokens = _md_parser().parse(text)
+    tokens = md_parser().parse(text)
     out: dict[int, list[str]] = {}
     stack: list[tuple[int, str]] = []  # (level, title) of the headings above
 

@@ -21,7 +21,7 @@ from changeflow.tasks.acttime import parse_when as parse_when
 from changeflow.tasks.acttime import show as show
 
 
-def _fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:
+def load_fault(session: Session, key: str, *, lock: bool = False) -> tuple[Request, Fault]:
     req = (
         load_for_update(session, key)
         if lock

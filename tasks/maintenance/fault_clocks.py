@@ -66,7 +66,7 @@ def clocks(fault: Fault, cal: WorkingCalendar, now: datetime) -> dict[str, sla.C
     return out
 
 
-def _refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
+def refresh_dues(fault: Fault, cal: WorkingCalendar) -> None:
     """Keep the stored due times (for listing and queries) in step with the pauses."""
     rule, pauses, stopped = fault_rule(fault), pauses_of(fault), stops(fault)
     response_due = None

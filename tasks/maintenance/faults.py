@@ -33,11 +33,11 @@ from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
-from .common import _fault, clock_length, parse_ahead, parse_when, show
+from .common import clock_length, load_fault, parse_ahead, parse_when, show
 from .fault_clocks import (
-    _refresh_dues,
     clocks,
     fault_view,
+    refresh_dues,
 )
 
 # --- reporting a fault -------------------------------------------------------------------
@@ -153,7 +153,7 @@ def report_fault(
                 )
                 s.add(fault)
                 cal = calendar_for(s, k)
-                _refresh_dues(fault, cal)
+                refresh_dues(fault, cal)
                 s.flush()
                 record_creation(
                     s, req, actor=actor, channel=channel, reason=f"fault reported ({sev})"
@@ -217,7 +217,7 @@ def stamp(
     source = f"fault {key}"
     when = parse_when(at, source, "at", now=now)
     with transaction() as s:
-        req, fault = _fault(s, key, lock=True)
+        req, fault = load_fault(s, key, lock=True)
         if req.state == "on_hold":
             raise TransitionError(
                 key, req.state, target, "resume it first: changeflow fault resume"
@@ -257,7 +257,7 @@ def stamp(
             fault.responded_at = when
             fault.response_mode = "onsite" if what == "onsite" else (mode or "remote")
         cal = calendar_for(s, fault.contract)
-        _refresh_dues(fault, cal)
+        refresh_dues(fault, cal)
         s.flush()
         return fault_view(s, req, fault, now, cal)
 
@@ -276,7 +276,7 @@ def pause(
     source = f"fault {key}"
     when = parse_when(at, source, "at", now=now)
     with transaction() as s:
-        req, fault = _fault(s, key, lock=True)
+        req, fault = load_fault(s, key, lock=True)
         if req.state in FINAL or req.state == "on_hold":
             raise TransitionError(key, req.state, "on_hold", "nothing to pause")
         if when < fault.reported_at:
@@ -295,7 +295,7 @@ def pause(
         )
         fault.pauses.append(FaultPause(started_at=when, reason=reason, actor=actor))
         cal = calendar_for(s, fault.contract)
-        _refresh_dues(fault, cal)
+        refresh_dues(fault, cal)
         s.flush()
         return fault_view(s, req, fault, now, cal)
 
@@ -314,7 +314,7 @@ def resume(
     source = f"fault {key}"
     when = parse_when(at, source, "at", now=now)
     with transaction() as s:
-        req, fault = _fault(s, key, lock=True)
+        req, fault = load_fault(s, key, lock=True)
         open_ = [p for p in fault.pauses if p.ended_at is None]
         if req.state != "on_hold" or not open_:
             raise TransitionError(key, req.state, req.held_from or "resume", "it is not paused")
@@ -332,7 +332,7 @@ def resume(
         )
         open_[0].ended_at = when
         cal = calendar_for(s, fault.contract)
-        _refresh_dues(fault, cal)
+        refresh_dues(fault, cal)
         s.flush()
         return fault_view(s, req, fault, now, cal)
 
@@ -357,7 +357,7 @@ def record_fault_details(
     from ..inputs import clean_text
 
     with transaction() as s:
-        req, fault = _fault(s, key, lock=True)
+        req, fault = load_fault(s, key, lock=True)
         for name, value in (
             ("assessment", assessment),
             ("test_report", test_report),
@@ -380,7 +380,7 @@ def record_fault_details(
 
 def get_fault(key: str, now: datetime | None = None) -> dict[str, Any]:
     with transaction() as s:
-        req, fault = _fault(s, key)
+        req, fault = load_fault(s, key)
         return fault_view(s, req, fault, now or utcnow())
 
 
@@ -433,7 +433,7 @@ def fault_record(
     lang = lang or get_settings().lang
     zh = is_zh(lang)
     with transaction() as s:
-        req, fault = _fault(s, key)
+        req, fault = load_fault(s, key)
         cal = calendar_for(s, fault.contract)
         states = clocks(fault, cal, now)
 

@@ -50,7 +50,7 @@ def duty_staff(session: Session, contract: Contract) -> list[Person]:
     return people
 
 
-def _addresses(people: Sequence[Person | None]) -> list[str]:
+def email_addresses(people: Sequence[Person | None]) -> list[str]:
     out: list[str] = []
     for p in people:
         if p is not None and p.email and p.email not in out:
@@ -165,11 +165,11 @@ def notify_on_arrival(key: str, now: datetime | None = None) -> dict[str, Any]:
     ``SlaNotice`` the watch would write, so the watch sends no second one)."""
     from changeflow.db.maintenance import SlaNotice
 
-    from .common import _fault
+    from .common import load_fault
 
     now = now or utcnow()
     with transaction() as s:
-        _req, fault = _fault(s, key)
+        _req, fault = load_fault(s, key)
         cal = calendar_for(s, fault.contract)
         for name, st in clocks(fault, cal, now).items():
             if st.status != sla.BREACHED or st.due is None:
@@ -235,7 +235,7 @@ def deliver_notices(
             fault = notice.fault
             view = fault_view(s, fault.request, fault, now)
             people = [*duty_staff(s, fault.contract), fault.engineer]
-            to = _addresses(people)
+            to = email_addresses(people)
             notice.recipients = to
             created = fault.request.created_at
             view["reported_late"] = created is not None and notice.due_at <= created

@@ -23,7 +23,7 @@ from changeflow.settings import get_settings
 from ..directory import find_contract
 from ..money import money
 from ..servicedays import booked_service_days, days_of, overtime_minutes, service_year
-from .notices import _addresses, duty_staff, send
+from .notices import duty_staff, email_addresses, send
 from .robot_outbox import deliver_robots, queue_robots, robot_results
 
 QUOTA_LEVELS = (80, 100)
@@ -49,7 +49,7 @@ def _cycles(first: date, last: date, cycle: str) -> list[str]:
     return out
 
 
-def _usage(
+def year_usage(
     session: Session, contract: Contract, today: date, *, until: date | None = None
 ) -> dict[str, Any]:
     """Service days of the contract year as the one count says (``tasks/servicedays.py``):
@@ -169,7 +169,7 @@ def contract_usage(contract: str | None = None, today: date | None = None) -> di
     """Service days used and left, per month and cycle, the fee and the renewal."""
     today = today or utcnow().astimezone(get_settings().tz).date()
     with transaction() as s:
-        return _usage(s, find_contract(s, contract, today, "contract usage"), today)
+        return year_usage(s, find_contract(s, contract, today, "contract usage"), today)
 
 
 def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
@@ -181,7 +181,7 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
     today = now.astimezone(get_settings().tz).date()
     with transaction() as s:
         k = find_contract(s, contract, today, "quota")
-        usage = _usage(s, k, today)
+        usage = year_usage(s, k, today)
         have = {
             a.level
             for a in s.scalars(
@@ -207,7 +207,7 @@ def check_quota(contract: str, now: datetime | None = None) -> dict[str, Any]:
         pending = s.scalars(
             select(QuotaAlert).where(QuotaAlert.contract_id == k.id, QuotaAlert.sent_at.is_(None))
         ).all()
-        to = _addresses([k.our_lead, *duty_staff(s, k)])
+        to = email_addresses([k.our_lead, *duty_staff(s, k)])
         jobs = [(a.id, a.level) for a in pending]
         for a in pending:
             a.sent_at = now  # claimed; reset below when the mail fails
@@ -288,7 +288,7 @@ def _check_cycles(
         pending = s.scalars(
             select(CycleAlert).where(CycleAlert.contract_id == k.id, CycleAlert.sent_at.is_(None))
         ).all()
-        to = _addresses([k.our_lead, *duty_staff(s, k)])
+        to = email_addresses([k.our_lead, *duty_staff(s, k)])
         jobs = [(a.id, a.cycle, Decimal(a.days_used)) for a in pending]
         for a in pending:
             a.sent_at = now  # claimed; reset below when the mail fails

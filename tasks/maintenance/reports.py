@@ -29,7 +29,7 @@ from .fault_clocks import asked_onsite, clocks
 # --- the monthly SLA report ---------------------------------------------------------------
 
 
-def _month(text: str) -> tuple[date, date]:
+def month_range(text: str) -> tuple[date, date]:
     try:
         y, m = (int(x) for x in str(text).strip().split("-"))
         first = date(y, m, 1)
@@ -49,7 +49,7 @@ def sla_report(
     counted as breached: its figure would grow each run."""
     now = now or utcnow()
     tz = get_settings().tz
-    first, last = _month(month)
+    first, last = month_range(month)
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
     with transaction() as s:
@@ -139,14 +139,14 @@ def sla_report(
             }
         service = None
         if k is not None or contract is None:
-            from .quota import _usage
+            from .quota import year_usage
 
             try:
                 kk = k or find_contract(s, None, first, "sla report")
             except InputError:
                 kk = None
             if kk is not None:
-                u = _usage(s, kk, last, until=last)  # the year as it stood at the month's end
+                u = year_usage(s, kk, last, until=last)  # the year as it stood at the month's end
                 month = f"{first:%Y-%m}"
                 service = {
                     **_month_money(s, kk, first, last, u["orders"], month),

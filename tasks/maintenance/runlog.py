@@ -22,7 +22,7 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
-from .notices import _addresses, duty_staff, send
+from .notices import duty_staff, email_addresses, send
 
 
 def run_log_view(e: Any) -> dict[str, Any]:
@@ -200,7 +200,7 @@ def run_log_reminder(now: datetime | None = None, lookback_days: int = 7) -> dic
                         k.code,
                         [r.id for r in rows],
                         [r.day for r in rows],
-                        _addresses(duty_staff(s, k)),
+                        email_addresses(duty_staff(s, k)),
                     )
                 )
     sent, failed = [], []

@@ -29,7 +29,7 @@ from changeflow.tasks.acttime import month_end, recorded_act
 
 from ..directory import find_contract
 from .common import clock_length, iso_local, minutes_text
-from .reports import _month, sla_report
+from .reports import month_range, sla_report
 
 KIND = "sla-report"
 STATE_LABEL = {
@@ -204,7 +204,7 @@ def _watch(code: str, month: str, lang: str, now: datetime | None) -> list[str]:
     """The month's probe availability, visit checks and backups verified (none: no lines)."""
     from ..systemwatch import watch_lines, watch_summary
 
-    first, last = _month(month)
+    first, last = month_range(month)
     return watch_lines(watch_summary(code, first, last, now=now), lang)
 
 
@@ -231,7 +231,7 @@ def sla_report_document(
     from ..wordkit import render
 
     lang = lang or get_settings().lang
-    first, _ = _month(month)
+    first, _ = month_range(month)
     with transaction() as s:
         code = find_contract(s, contract, first, "sla report").code
     now = now or utcnow()
@@ -243,7 +243,7 @@ def sla_report_document(
     ctx["interim"] = bool(end and now < end[0])
     from ..training.summary import training_line
 
-    ctx["training_line"] = training_line(code, first, _month(month)[1], lang)
+    ctx["training_line"] = training_line(code, first, month_range(month)[1], lang)
     ctx["watch"] = _watch(code, month, lang, now)
     subject = subject_of(code, r["month"])
     with transaction() as s:
@@ -257,7 +257,7 @@ def sla_report_document(
         ctx["version"] = version  # the house header shows it
         from ..servicereq.reports import period_services
 
-        ctx["services"] = period_services(s, k.id, first, _month(month)[1], lang)
+        ctx["services"] = period_services(s, k.id, first, month_range(month)[1], lang)
 
         def sign(doc: Any) -> None:
             sign_document(doc, kind=KIND, request=subject, version=version, lang=lang)
@@ -330,7 +330,7 @@ def statement_view(st: Any) -> dict[str, Any]:
 
 def first_day(month: str | None) -> Any:
 
-    return _month(month)[0] if month else utcnow().astimezone(get_settings().tz).date()
+    return month_range(month)[0] if month else utcnow().astimezone(get_settings().tz).date()
 
 
 def list_statements(contract: str | None = None, month: str | None = None) -> list[dict]:
@@ -343,7 +343,7 @@ def list_statements(contract: str | None = None, month: str | None = None) -> li
             k = find_contract(s, contract, first_day(month), "sla statements")
             q = q.where(SlaStatement.contract_id == k.id)
         if month:
-            q = q.where(SlaStatement.month == f"{_month(month)[0]:%Y-%m}")
+            q = q.where(SlaStatement.month == f"{month_range(month)[0]:%Y-%m}")
         return [statement_view(st) for st in s.scalars(q)]
 
 
@@ -610,7 +610,7 @@ def _tell_dispute(
     trail, the dispute itself stays recorded."""
     from changeflow.db.maintenance import SlaStatement, SlaStatementEvent
 
-    from .notices import _addresses, duty_staff, send
+    from .notices import duty_staff, email_addresses, send
 
     subject = f"[对账单有异议 statement disputed] {contract} {month} v{version}: {signer}"
     body = "\n".join(
@@ -628,7 +628,7 @@ def _tell_dispute(
     with transaction() as s:
         st = s.get(SlaStatement, statement_id)
         assert st is not None
-        to = _addresses([st.contract.our_lead, *duty_staff(s, st.contract)])
+        to = email_addresses([st.contract.our_lead, *duty_staff(s, st.contract)])
     try:
         if not to:
             raise InputError(f"contract {contract}", "our_lead", "no one with email")

@@ -207,7 +207,7 @@ def _check_date(source: str, decided_on: date, sent: Document | None) -> None:
         )
 
 
-def _record(
+def write_approval(
     session: Session,
     req: Request,
     spec: Signable,
@@ -361,7 +361,7 @@ def _approve_once(
         reject_target = None
         if signoff.decision == "reject" and spec.returns_to:
             reject_target = read_return_to(returned.signoff_raw, source)
-        approval = _record(
+        approval = write_approval(
             session,
             req,
             spec,
@@ -493,7 +493,7 @@ def record_decision(
             _check_state(source, req, spec)
             sent = _sent_document(session, req, spec.kind, newest)
             _check_date(source, decided_on, sent)
-            approval = _record(
+            approval = write_approval(
                 session,
                 req,
                 spec,

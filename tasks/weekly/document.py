@@ -9,8 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from changeflow.bilingual import REQUEST_STATES, is_zh
-from changeflow.bilingual import pick as _pick  # the kit's pick; renamed after #28's merges
+from changeflow.bilingual import REQUEST_STATES, is_zh, pick
 
 from ..calendar import CLIENT_PROVISIONAL_NOTE
 from ..documents import actor_shown, change_line, document_label
@@ -53,7 +52,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
         ch["planned"],
         color="#1f77b4",
         linewidth=1.8,
-        label=_pick(("计划（累计人日）", "Planned (cumulative person-days)"), lang),
+        label=pick(("计划（累计人日）", "Planned (cumulative person-days)"), lang),
     )
     pts = [(x, y) for x, y in zip(xs, ch["actual"], strict=True) if y is not None]
     if pts:
@@ -62,7 +61,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
             [p[1] for p in pts],
             color="#d62728",
             linewidth=1.8,
-            label=_pick(("实际（累计人日）", "Actual (cumulative person-days)"), lang),
+            label=pick(("实际（累计人日）", "Actual (cumulative person-days)"), lang),
         )
     from datetime import timedelta
 
@@ -74,7 +73,7 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
     ax.axvline(ref, color="#555555", linestyle="--", linewidth=0.9)
     top = max([v for v in ch["planned"] if v is not None] + [1.0])
     ax.annotate(
-        _pick(("统计截至 ", "as of "), lang) + ref.strftime("%m-%d"),
+        pick(("统计截至 ", "as of "), lang) + ref.strftime("%m-%d"),
         xy=(ref, top),
         xytext=(3, -2),
         textcoords="offset points",
@@ -84,9 +83,9 @@ def chart_png(data: dict[str, Any], lang: str) -> bytes | None:
         color="#333333",
         fontfamily=family,
     )
-    ax.set_ylabel(_pick(("人日", "person-days"), lang), fontfamily=family)
+    ax.set_ylabel(pick(("人日", "person-days"), lang), fontfamily=family)
     ax.set_title(
-        _pick(
+        pick(
             (
                 "进度燃起图：计划与实际（按工作日历）",
                 "Burn-up: planned vs actual (working calendar)",
@@ -147,7 +146,7 @@ CHART_MARKER = "[[changeflow-chart]]"
 def _state(s: str | None, lang: str) -> str:
     if not s:
         return "-"
-    return _pick(STATE_LABELS.get(s, (s, s)), lang)
+    return pick(STATE_LABELS.get(s, (s, s)), lang)
 
 
 def _shown(data: dict[str, Any], lang: str) -> Any:
@@ -177,9 +176,9 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
                     "date": label,
                     "key": "",
                     "commits": [
-                        _pick(("尚未到来", "still to come"), lang)
+                        pick(("尚未到来", "still to come"), lang)
                         if d["future"]
-                        else _pick(("无记录", "nothing recorded"), lang)
+                        else pick(("无记录", "nothing recorded"), lang)
                     ],
                     "hours": "",
                     "changes": [],
@@ -272,7 +271,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "report_day": (
             doc_date(data["due_at"], lang)
             if data["due_at"]
-            else _pick(("本周无工作日，无需报告", "no working day this week: no report due"), lang)
+            else pick(("本周无工作日，无需报告", "no working day this week: no report due"), lang)
         ),
         "generated": doc_date(data["generated_at"], lang),
         "as_of": doc_date(data["as_of"], lang),
@@ -282,7 +281,7 @@ def report_context(data: dict[str, Any], *, version: int, lang: str) -> dict[str
         "our_lead": (data["our_lead"] or {}).get("name", ""),
         "client_lead": (data["client_lead"] or {}).get("name", ""),
         "working_days": data["working_days"],
-        "days_off": days_off or _pick(("无", "none"), lang),
+        "days_off": days_off or pick(("无", "none"), lang),
         "n_requests": len(reqs),  # the rows of 需求进度: the summary reconciles with them
         "n_visits": len(service["visits"]),
         "n_faults": len(service["faults"]),
@@ -326,7 +325,7 @@ def _risk_text(x: dict[str, Any], lang: str) -> str:
 
     zh = is_zh(lang)
     if x["kind"] == "late_milestone":
-        name = x["name"] or _pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang)
+        name = x["name"] or pick(PHASE_LABELS.get(x["phase"], (x["phase"],) * 2), lang)
         when = doc_date(x["day"], lang)
         return (
             f"{x['key']}：里程碑“{name}”（{when}）已延误 {x['slip_working_days']} 个工作日"
@@ -344,7 +343,7 @@ def _risk_text(x: dict[str, Any], lang: str) -> str:
         )
     if x["kind"] == "sla_breach":
         names = {"response": ("首次响应", "first response"), "onsite": ("到场", "on-site")}
-        clock = _pick(names.get(x["clock"], (x["clock"], x["clock"])), lang)
+        clock = pick(names.get(x["clock"], (x["clock"], x["clock"])), lang)
         title = f"（{x['title']}）" if zh and x.get("title") else ""
         if not zh and x.get("title"):
             title = f" ({x['title']})"
@@ -378,13 +377,13 @@ def render_report(data: dict[str, Any], *, version: int, lang: str) -> bytes:
                     )
                 return
 
-    title = f"{_pick(TITLE, lang)} {data['client']['name']} {data['week']}"
+    title = f"{pick(TITLE, lang)} {data['client']['name']} {data['week']}"
     return render(
         "weekly",
         report_context(data, version=version, lang=lang),
         lang=lang,
         title=title,
-        subject=_pick(TITLE, lang),
+        subject=pick(TITLE, lang),
         post=put_chart,
         custom_properties={
             "changeflow.kind": KIND,

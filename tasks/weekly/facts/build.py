@@ -21,10 +21,10 @@ from .activity import (
     period_hours_total,
     shown_requests,
 )
-from .burnup import _burnup
+from .burnup import burnup_series
 from .days import day_cells, days_out
 from .people import people_of, week_people_out
-from .period import _pd, report_period
+from .period import person_days_of, report_period
 from .plans import newest_plans, next_week_items
 from .progress import (
     delay_risks,
@@ -33,7 +33,7 @@ from .progress import (
     request_progress,
     working_days,
 )
-from .service import _run_log_days, _sla_breaches, watch, week_service
+from .service import run_log_days, sla_breaches, watch, week_service
 
 
 def build_week(
@@ -58,7 +58,7 @@ def build_week(
         period,
         reqs,
         day_cells(period, act),
-        _run_log_days(session, contract, period.start, period.end),
+        run_log_days(session, contract, period.start, period.end),
         generated.date(),
     )
     week_people, req_people = people_of(reqs, act)
@@ -68,11 +68,11 @@ def build_week(
         period, reqs, shown, plans, arrivals, cum_hours, req_people, wd, as_of, by_req_day
     )
     risks = delay_risks(requests_out)
-    risks.extend(_sla_breaches(session, client.id, period.t0, period.t1, period.tz, generated))
+    risks.extend(sla_breaches(session, client.id, period.t0, period.t1, period.tz, generated))
     next_week = next_week_items(period, reqs, shown, plans)
     service = week_service(session, contract, period, shown)
     people_out = week_people_out(week_people)
-    chart = _burnup(
+    chart = burnup_series(
         wd,
         [(plans.plans[r], plans.items[plans.plans[r].id]) for r in shown if r in plans.plans],
         hours_by_day,
@@ -119,7 +119,7 @@ def build_week(
         "totals": {
             "commits": distinct_commits(act),
             "hours": week_hours,
-            "person_days": _pd(week_hours, per_day),
+            "person_days": person_days_of(week_hours, per_day),
             "requests": len(shown),
             "active_requests": len(active_ids),
             "people": len(people_out),

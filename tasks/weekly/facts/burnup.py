@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .period import _WorkingDays
+from .period import WorkingDays
 
 MAX_CHART_DAYS = 400
 
 
-def _burnup(
-    wd: _WorkingDays,
+def burnup_series(
+    wd: WorkingDays,
     plans: list[tuple[Any, list[Any]]],
     hours_by_day: dict[date, Decimal],
     per_day: Decimal,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from .activity import Activity
-from .period import Period, _as_utc
+from .period import Period, as_utc
 
 MAX_COMMITS_PER_CELL = 8
 
@@ -55,18 +55,18 @@ def day_cells(period: Period, act: Activity) -> dict[tuple[date, int], dict[str,
         c["hours"] += h
         c["people"].add(name)
     for rid, at, frm, to, actor, reason in act.events:
-        day = _as_utc(at).astimezone(tz).date()
+        day = as_utc(at).astimezone(tz).date()
         slot(day, rid)["events"].append(
             {
                 "from": frm,
                 "to": to,
                 "actor": actor,
                 "reason": reason,
-                "at": _as_utc(at).astimezone(tz).strftime("%H:%M"),
+                "at": as_utc(at).astimezone(tz).strftime("%H:%M"),
             }
         )
     for rid, at, kind, version, lang in act.documents:
-        day = _as_utc(at).astimezone(tz).date()
+        day = as_utc(at).astimezone(tz).date()
         slot(day, rid)["documents"].append({"kind": kind, "version": version, "lang": lang})
     return cell
 

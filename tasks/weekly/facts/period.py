@@ -88,11 +88,11 @@ def report_period(session: Session, client: Client, week: str) -> Period:
     )
 
 
-def _pd(hours: Decimal, per_day: Decimal) -> Decimal:
+def person_days_of(hours: Decimal, per_day: Decimal) -> Decimal:
     return (hours / per_day).quantize(Decimal("0.01")) if per_day else Decimal(0)
 
 
-class _WorkingDays:
+class WorkingDays:
     """Working days of a range as a sorted list: counts and positions by bisection."""
 
     def __init__(self, cal: WorkingCalendar, first: date, last: date) -> None:
@@ -110,7 +110,7 @@ class _WorkingDays:
         return self.upto(last) - self.upto(first - timedelta(days=1))
 
 
-def _as_utc(value: Any) -> datetime:
+def as_utc(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value

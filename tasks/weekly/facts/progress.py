@@ -21,7 +21,7 @@ from changeflow.db.models import RequestEvent
 
 from .activity import reachable_or_manual
 from .people import request_people_out
-from .period import Period, _as_utc, _pd, _WorkingDays
+from .period import Period, WorkingDays, as_utc, person_days_of
 from .plans import CLOSED_STATES, Plans
 
 # the state whose first arrival ends a phase (analysis has none: never judged late)
@@ -43,7 +43,7 @@ def first_arrivals(session: Session, period: Period) -> dict[int, dict[str, date
         .where(RequestEvent.request_id.in_(period.request_ids()), RequestEvent.at < period.t1)
         .group_by(RequestEvent.request_id, RequestEvent.to_state)
     ):
-        arrivals[rid][state] = _as_utc(first_at).astimezone(period.tz).date()
+        arrivals[rid][state] = as_utc(first_at).astimezone(period.tz).date()
     return arrivals
 
 
@@ -75,13 +75,13 @@ def hours_to_date(
     return cum_hours, hours_by_day, by_req_day
 
 
-def working_days(period: Period, plans: Plans, shown: list[int]) -> _WorkingDays:
+def working_days(period: Period, plans: Plans, shown: list[int]) -> WorkingDays:
     """The working days from the first plan start (or the period start) to the last plan end
     (at least the end of next week)."""
     start, end, sun = period.start, period.end, period.sun
     plan_first = min((plans.plans[r].start_date for r in shown if r in plans.plans), default=start)
     plan_last = max((plans.plans[r].end_date for r in shown if r in plans.plans), default=end)
-    return _WorkingDays(
+    return WorkingDays(
         period.cal, min(plan_first, start), max(plan_last, end, sun + timedelta(days=7))
     )
 
@@ -94,7 +94,7 @@ def request_progress(
     arrivals: dict[int, dict[str, date]],
     cum_hours: dict[int, Decimal],
     req_people: dict[int, dict[str, dict[str, Any]]],
-    wd: _WorkingDays,
+    wd: WorkingDays,
     as_of: date,
     by_req_day: dict[int, dict[date, Decimal]] | None = None,
 ) -> list[dict[str, Any]]:
@@ -108,7 +108,7 @@ def request_progress(
             continue
         closed = r.state in CLOSED_STATES
         plan = plans.plans.get(rid)
-        done_pd = _pd(cum_hours.get(rid, Decimal(0)), per_day)
+        done_pd = person_days_of(cum_hours.get(rid, Decimal(0)), per_day)
         planned = planned_now = None
         ms_out: list[dict[str, Any]] = []
         ms_slip = behind_days = 0
@@ -163,12 +163,12 @@ def request_progress(
     return requests_out
 
 
-def planned_by(wd: _WorkingDays, items: list[Any], day: date) -> Decimal:
+def planned_by(wd: WorkingDays, items: list[Any], day: date) -> Decimal:
     """Person-days the plan's items planned to be done by the end of ``day``."""
     return sum((_planned_share(wd, it, day) for it in items), Decimal(0)).quantize(Decimal("0.01"))
 
 
-def behind_working_days(wd: _WorkingDays, items: list[Any], done_pd: Decimal, as_of: date) -> int:
+def behind_working_days(wd: WorkingDays, items: list[Any], done_pd: Decimal, as_of: date) -> int:
     """How many working days behind the plan the booked time is: from the last working day by
     which the plan had planned no more than what is done, up to ``as_of``."""
     if done_pd >= planned_by(wd, items, as_of):
@@ -181,7 +181,7 @@ def behind_working_days(wd: _WorkingDays, items: list[Any], done_pd: Decimal, as
 
 
 def _reached_on(
-    wd: _WorkingDays,
+    wd: WorkingDays,
     items: list[Any],
     daily: dict[date, Decimal],
     per_day: Decimal,
@@ -194,13 +194,13 @@ def _reached_on(
     acc = Decimal(0)
     for d in sorted(daily):
         acc += daily[d]
-        if _pd(acc, per_day) >= target:
+        if person_days_of(acc, per_day) >= target:
             return d
     return None
 
 
 def milestones_of(
-    wd: _WorkingDays,
+    wd: WorkingDays,
     miles: list[Any],
     arrived: dict[str, date],
     state: str,
@@ -287,7 +287,7 @@ def _done_on(arrived: dict[str, date], phase: str) -> date | None:
     return min(days) if days else None
 
 
-def _planned_share(wd: _WorkingDays, it: Any, day: date) -> Decimal:
+def _planned_share(wd: WorkingDays, it: Any, day: date) -> Decimal:
     """Person-days of a work item planned to be done by the end of ``day`` (even spread)."""
     if it.start_date is None or it.end_date is None:
         return Decimal(0)

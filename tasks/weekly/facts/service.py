@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from changeflow.db.models import Contract
 
 
-def _sla_breaches(
+def sla_breaches(
     session: Session, client_id: int, t0: datetime, t1: datetime, tz: Any, now: datetime
 ) -> list[dict[str, Any]]:
     """Fault clocks breached with their due time in the period (the maintenance module's
@@ -43,9 +43,7 @@ def watch(contract: Contract | None, first: date, last: date, now: datetime) -> 
     return watch_summary(contract.code, first, last, now=now)
 
 
-def _run_log_days(
-    session: Session, contract: Contract | None, first: date, last: date
-) -> set[date]:
+def run_log_days(session: Session, contract: Contract | None, first: date, last: date) -> set[date]:
     """Days of the period with a daily run log (运行日志) of the contract (maintenance)."""
     if contract is None:
         return set()
