@@ -152,14 +152,14 @@ def week_project(submitted: str, db: str, tmp_path: Path) -> dict[str, Any]:
     """test_weekly's project (2026-W40, time tokens in every message) with one more commit by
     an author nobody in the contract has, and one with a conventional prefix."""
     from tests.support.gitrepo import GitRepo
-    from tests.tasks.weekly.test_weekly import _sync, make_project
+    from tests.tasks.weekly.helpers import make_project, sync_repo
 
     project = make_project(submitted, db, tmp_path)
     repo: GitRepo = project["repo"]
     repo.commit(f"fix(sync): 年假余额为空时报错 refs #{int(submitted[-4:])} @2h30m", {"g.txt": "1"},
                 author=("Wang Lei", "wang.lei@freelance.example"),
                 when="2026-09-29T15:00:00+08:00")  # fmt: skip
-    _sync(repo.path, db)
+    sync_repo(repo.path, db)
     return project
 
 
