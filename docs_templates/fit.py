@@ -241,18 +241,52 @@ def _header_min(cell: Cell) -> float:
         need = max([need] + [text_mm(w, cell.size, True) for w in words])
         cjk = [c for c in line if _is_wide(c)]
         if cjk:
-            per_line = min(len(cjk), max(2, math.ceil(len(cjk) / 2)))
+            per_line = _two_lines(cjk)
             need = max(need, text_mm("中" * per_line, cell.size, True))
     return need
+
+
+def _two_lines(chars: list[str]) -> int:
+    """Characters a line must hold so that ``chars`` take at most two lines, breaking as a
+    Chinese layout engine does: an opening bracket never ends a line (加班（ / 分钟）takes
+    three lines at three characters: 加班 / （分 / 钟）), a closing mark never starts one."""
+    n = len(chars)
+    for per in range(min(n, max(2, math.ceil(n / 2))), n + 1):
+        lines, i = 0, 0
+        while i < n:
+            j = min(n, i + per)
+            while j < n and j - 1 > i and chars[j - 1] in _OPENING:
+                j -= 1  # the bracket goes down with what it opens
+            while j < n and j - 1 > i and chars[j] in _CLOSING:
+                j -= 1  # the closing mark goes down with the character before it
+            lines, i = lines + 1, j
+        if lines <= 2:
+            return per
+    return n
 
 
 LABEL_CHARS = 12  # a bold label (a form's field name) this short stays on one line
 FILL_IN_MM = 40.0  # a column of empty cells is there to be written in: room for a signature
 
 
-def column_needs(col: list[Cell]) -> tuple[float, list[list[float]]]:
+SIGN_ROWS = 3  # a table of this many rows or fewer with an empty column: lines to sign on
+
+
+def is_form(cols: list[list[Cell]]) -> bool:
+    """A table to be written in: a sign-off or a register to sign (no row below the header
+    holds more than one filled cell: its label or its number), or a few lines to sign on
+    (role, name, signature, date). In a longer table of data (a day of the weekly report)
+    an empty column is only empty: it gets its header's width, no room to write in."""
+    rows = max((len(c) for c in cols), default=0)
+    body = [r for r in range(rows) if cols and r < len(cols[0]) and not cols[0][r].header]
+    if len(body) <= SIGN_ROWS:
+        return True
+    return all(sum(1 for c in cols if r < len(c) and c[r].lines) <= 1 for r in body)
+
+
+def column_needs(col: list[Cell], form: bool = True) -> tuple[float, list[list[float]]]:
     """(hard minimum, per cell the widths of its lines) for one column, text only (no
-    margins)."""
+    margins); a column of empty cells in a ``form`` gets room to be written in."""
     hard = 0.0
     masses: list[list[float]] = []
     for cell in col:
@@ -273,7 +307,7 @@ def column_needs(col: list[Cell]) -> tuple[float, list[list[float]]]:
                 for n, x in enumerate(cell.lines)
             ]
         )
-    if len(col) > 1 and not any(c.lines for c in col if not c.header):
+    if form and len(col) > 1 and not any(c.lines for c in col if not c.header):
         masses.append([FILL_IN_MM])
     return hard, masses
 
@@ -348,8 +382,9 @@ def fit_table(tbl: object, total_mm: float, default_size: float = DEFAULT_SIZE) 
         return False
     pad = 2 * CELL_MARGIN_MM + SLACK_MM
     hard, masses = [], []
+    form = is_form(cols)
     for col in cols:
-        h, m = column_needs(col)
+        h, m = column_needs(col, form)
         hard.append(h)
         masses.append(m)
     pairs = len(cols) == 2 and not any(c.header for c in cols[0])

@@ -250,3 +250,32 @@ def test_every_column_holds_its_longest_unbreakable_token() -> None:
     again = docx.Document(io.BytesIO(buf.getvalue()))
     tcw = again.tables[0].rows[1].cells[0]._tc.tcPr.find(qn("w:tcW"))
     assert int(tcw.get(qn("w:w"))) == round(grid[0] * fit.TWIPS_PER_MM)
+
+
+def test_an_empty_column_of_data_is_narrow_and_a_column_to_sign_in_is_not() -> None:
+    """A day table of the weekly report with nothing under 阶段变化 gives that column its
+    header's width, not room to write in; a line to sign on keeps room for the signature."""
+    d = docx.Document()
+    rows = [["日期", "需求", "代码提交（作者）", "工时", "阶段变化", "文档"]] + [
+        ["2026年11月9日 周一", "CR-2026-0001", "新增：请假超过 3 天增加分管领导审批节点" * 2,
+         "8", "", "故障处理记录 第1版" if i == 3 else ""]
+        for i in range(6)
+    ]  # fmt: skip
+    data = _table(d, rows, [24.4] * 6)
+    sign = _table(d, [["角色", "姓名", "签字", "日期"], ["服务人员", "张伟", "", ""]], [36.6] * 4)
+    assert fit.fit_table(data._tbl, 146.6, 9) and fit.fit_table(sign._tbl, 146.6)
+    data_mm, sign_mm = fit.grid_mm(data._tbl), fit.grid_mm(sign._tbl)
+    empty = data_mm[4]
+    assert empty < fit.text_mm("阶段变化", 9, True) + 8, data_mm  # its header, no more
+    assert data_mm[2] == max(data_mm)  # the commits take what the empty column gave up
+    assert sign_mm[2] >= fit.FILL_IN_MM, sign_mm  # room to sign
+
+
+def test_a_header_with_a_bracket_takes_two_lines_not_three() -> None:
+    """加班（分钟） at three characters a line breaks 加班 / （分 / 钟）: the bracket never
+    ends a line, so the column gets four characters."""
+    d = docx.Document()
+    t = _table(d, [["服务人员", "加班（分钟）"], ["张伟", "0"]], [20, 10])
+    assert fit.fit_table(t._tbl, 146.6, 9)
+    need = fit.required_mm(t._tbl, 9)
+    assert need[1] >= fit.text_mm("中" * 4, 9, True) + 2 * fit.CELL_MARGIN_MM, need
