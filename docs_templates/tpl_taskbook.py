@@ -30,10 +30,12 @@ NO_MM, PRIORITY_MM = 14, 20
 
 
 def _label_mm(lang: str) -> float:
-    """The label column: its longest label (bold) on one line, with the cell margins."""
+    """The label column of the facts and of the signature block: the longest label (bold)
+    on one line, with the cell margins."""
     from .fit import CELL_MARGIN_MM, SLACK_MM, text_mm
 
-    longest = max(text_mm(pick(p, lang), 10.5, bold=True) for p in labels.TASKBOOK_FIELDS.values())
+    both = [*labels.TASKBOOK_FIELDS.values(), *labels.TASKBOOK_SIGN_ROWS]
+    longest = max(text_mm(pick(p, lang), 10.5, bold=True) for p in both)
     return round(longest + 2 * CELL_MARGIN_MM + SLACK_MM + 2, 1)
 
 
