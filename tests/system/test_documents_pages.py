@@ -29,8 +29,9 @@ def _names(found: dict[str, list[Finding]]) -> str:
 
 
 def _busy_week(folder: Path) -> dict[str, Path]:
-    """The demo's week made busy: its requests and faults, and copies of the main request
-    under three more keys (five requests in all, two faults, the dispatch visit)."""
+    """The demo's week made busy: its request, fault and dispatch visit, copies of the main
+    request under four more keys (five requests in all) and of the fault under a second key
+    (two faults), each on the days the original is."""
     from sqlalchemy import select
 
     from changeflow.cli.demo.days import nov
@@ -45,7 +46,9 @@ def _busy_week(folder: Path) -> dict[str, Path]:
         # the replayed month's week of development, the crash and a visit
         data = build_week(s, client, week_of(nov(13, "15:00").date()))
     main = data["requests"][0]
-    for n, title in ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查")):
+    extra_requests = ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查"),
+                      (8, "公文流转加签功能"))  # fmt: skip
+    for n, title in extra_requests:
         key = f"CR-2026-{n:04d}"
         extra = copy.deepcopy(main) | {"key": key, "title": title}
         data["requests"].append(extra)
@@ -53,6 +56,15 @@ def _busy_week(folder: Path) -> dict[str, Path]:
             for r in list(day["requests"]):
                 if r["key"] == main["key"]:
                     day["requests"].append(copy.deepcopy(r) | {"key": key})
+    faults = data["service"]["faults"]
+    crash = faults[0]
+    second = {"key": "GZ-2026-0003", "title": "考勤数据同步中断，当日打卡记录缺失"}
+    faults.append(copy.deepcopy(crash) | second)
+    for day in data["days"]:
+        for r in list(day["requests"]):
+            if r["key"] == crash["key"]:
+                day["requests"].append(copy.deepcopy(r) | {"key": second["key"]})
+    assert len(data["requests"]) == 5 and len(faults) == 2 and data["service"]["visits"]
     out = {}
     for lang in ("zh-CN", "en"):
         path = folder / f"busy-week-{lang}.docx"
