@@ -291,3 +291,12 @@ def test_a_header_with_a_bracket_takes_two_lines_not_three() -> None:
     assert fit.fit_table(t._tbl, 146.6, 9)
     need = fit.required_mm(t._tbl, 9)
     assert need[1] >= fit.text_mm("中" * 4, 9, True) + 2 * fit.CELL_MARGIN_MM, need
+
+
+def test_a_range_of_dates_reads_as_words_in_both_languages() -> None:
+    """The contract year (2026-07-01 .. 2027-06-30 in the data) is 2026-07-01 to 2027-06-30
+    in English and 2026年7月1日至2027年6月30日 in Chinese: no program notation."""
+    from changeflow.tasks.wordkit import doc_date
+
+    assert doc_date("2026-07-01 .. 2027-06-30", "en") == "2026-07-01 to 2027-06-30"
+    assert doc_date("2026-07-01 .. 2027-06-30", "zh-CN") == "2026年7月1日至2027年6月30日"
