@@ -29,7 +29,7 @@ INFO = [
     (("计划开始时间", "Planned start"), "{{ planned_start }}"),
     (("计划结束时间", "Planned end"), "{{ planned_end }}"),
     (("服务地点", "Location"), "{{ location }}"),
-    (("关联请求/故障", "Linked requests / faults"), "{{ requests }}"),
+    (("关联请求/故障", "Linked to"), "{{ requests }}"),  # a label on one line
     (("服务方式", "Service mode"), "{{ mode }}"),
     (("所需技能", "Skills required"), "{{ skills }}"),
     (("非工作日服务", "On a day off"), "{{ day_off }}"),
