@@ -10,6 +10,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.table import Table
 
 from changeflow.wordparts import prepare
 
@@ -46,13 +47,15 @@ def finish(doc: DocxDocument, lang: str) -> DocxDocument:
     return doc
 
 
-def grid(doc: DocxDocument, header: list[str], rows: int) -> None:
+def grid(doc: DocxDocument, header: list[str], rows: int) -> Table:
+    """A header row over ``rows`` empty rows (a blank form's list to fill in)."""
     t = doc.add_table(rows=1 + rows, cols=len(header))
     t.style = "Table Grid"
     for cell, text in zip(t.rows[0].cells, header, strict=True):
         cell.text = text
         for run in cell.paragraphs[0].runs:
             run.bold = True
+    return t
 
 
 def trim_styles(doc: DocxDocument) -> None:

@@ -58,14 +58,16 @@ UNBREAKABLE = re.compile(
     r"|\d{4}年\d{1,2}月\d{1,2}日(?:\s?\d{1,2}:\d{2}(?:\s?[-–至]\s?\d{1,2}:\d{2})?)?"
     r"|\d{1,2}月\d{1,2}日(?:\s?\d{1,2}:\d{2})?"
     r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?"
+    r"|\d{1,2}-\d{1,2}\s\d{1,2}:\d{2}"  # a day and its time in English (11-10 10:05)
     r"|\d{1,2}:\d{2}(?:\s?[-–]\s?\d{1,2}:\d{2})?"
-    r"|[¥￥]?[-+]?\d[\d,]*(?:\.\d+)?\s?(?:%|元|万元|人日|小时|分钟|天|个|次|页)?"
+    r"|[¥￥]?[-+]?\d[\d,]*(?:\.\d+)?\s?(?:%|元|万元|人日|小时|分钟|天|个|次|页|min\b)?"
     r"|第\s?\d+\s?[版周页次]"
+    r"|[(\[]"  # an opening bracket alone: it sticks to what it opens, (150 min)
     r"|[\x21-\x7e]+"
 )
 # closing marks that may not start a line (they stay with what is before them), opening
 # marks that may not end one
-_CLOSING = set("）)】」』》〉，。、；：！？%’”·…")
+_CLOSING = set("）)】」』》〉，。、；：！？%’”·…,;:!?")
 _OPENING = set("（(【「『《〈‘“")
 SHORT_CJK = 4  # a paragraph of this many CJK characters or fewer (a name, a state) stays whole
 
@@ -241,18 +243,57 @@ def _header_min(cell: Cell) -> float:
         need = max([need] + [text_mm(w, cell.size, True) for w in words])
         cjk = [c for c in line if _is_wide(c)]
         if cjk:
-            per_line = min(len(cjk), max(2, math.ceil(len(cjk) / 2)))
+            per_line = _two_lines(cjk)
             need = max(need, text_mm("中" * per_line, cell.size, True))
     return need
+
+
+def _two_lines(chars: list[str]) -> int:
+    """Characters a line must hold so that ``chars`` take at most two lines, breaking as a
+    Chinese layout engine does: an opening bracket never ends a line (加班（ / 分钟）takes
+    three lines at three characters: 加班 / （分 / 钟）), a closing mark never starts one."""
+    n = len(chars)
+    for per in range(min(n, max(2, math.ceil(n / 2))), n + 1):
+        lines, i = 0, 0
+        while i < n:
+            j = min(n, i + per)
+            while j < n and j - 1 > i and chars[j - 1] in _OPENING:
+                j -= 1  # the bracket goes down with what it opens
+            while j < n and j - 1 > i and chars[j] in _CLOSING:
+                j -= 1  # the closing mark goes down with the character before it
+            lines, i = lines + 1, j
+        if lines <= 2:
+            return per
+    return n
 
 
 LABEL_CHARS = 12  # a bold label (a form's field name) this short stays on one line
 FILL_IN_MM = 40.0  # a column of empty cells is there to be written in: room for a signature
 
 
-def column_needs(col: list[Cell]) -> tuple[float, list[list[float]]]:
+# the headers of columns left empty to sign or date by hand (parts.ROLE_COLS, the sign-in
+# register, the acceptance members): room to write in even in a table of data
+WRITE_IN = ("签字", "签名", "日期", "signature", "date")
+
+
+def is_form(cols: list[list[Cell]]) -> bool:
+    """A table to be written in: a sign-off or a register to sign (no row below the header
+    holds more than one filled cell: its label or its number). In a table of data (a day of
+    the weekly report) an empty column is only empty: it gets its header's width, no room
+    to write in, unless its header asks for a signature or a date (``WRITE_IN``)."""
+    rows = max((len(c) for c in cols), default=0)
+    body = [r for r in range(rows) if cols and r < len(cols[0]) and not cols[0][r].header]
+    return all(sum(1 for c in cols if r < len(c) and c[r].lines) <= 1 for r in body)
+
+
+def _write_in(col: list[Cell]) -> bool:
+    head = " ".join(line for c in col if c.header for line in c.lines).strip().lower()
+    return head in WRITE_IN
+
+
+def column_needs(col: list[Cell], form: bool = True) -> tuple[float, list[list[float]]]:
     """(hard minimum, per cell the widths of its lines) for one column, text only (no
-    margins)."""
+    margins); a column of empty cells in a ``form`` gets room to be written in."""
     hard = 0.0
     masses: list[list[float]] = []
     for cell in col:
@@ -273,7 +314,7 @@ def column_needs(col: list[Cell]) -> tuple[float, list[list[float]]]:
                 for n, x in enumerate(cell.lines)
             ]
         )
-    if len(col) > 1 and not any(c.lines for c in col if not c.header):
+    if form and len(col) > 1 and not any(c.lines for c in col if not c.header):
         masses.append([FILL_IN_MM])
     return hard, masses
 
@@ -348,8 +389,9 @@ def fit_table(tbl: object, total_mm: float, default_size: float = DEFAULT_SIZE) 
         return False
     pad = 2 * CELL_MARGIN_MM + SLACK_MM
     hard, masses = [], []
+    form = is_form(cols)
     for col in cols:
-        h, m = column_needs(col)
+        h, m = column_needs(col, form or _write_in(col))
         hard.append(h)
         masses.append(m)
     pairs = len(cols) == 2 and not any(c.header for c in cols[0])

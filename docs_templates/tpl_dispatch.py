@@ -29,7 +29,7 @@ INFO = [
     (("计划开始时间", "Planned start"), "{{ planned_start }}"),
     (("计划结束时间", "Planned end"), "{{ planned_end }}"),
     (("服务地点", "Location"), "{{ location }}"),
-    (("关联请求/故障", "Linked requests / faults"), "{{ requests }}"),
+    (("关联请求/故障", "Linked to"), "{{ requests }}"),  # a label on one line
     (("服务方式", "Service mode"), "{{ mode }}"),
     (("所需技能", "Skills required"), "{{ skills }}"),
     (("非工作日服务", "On a day off"), "{{ day_off }}"),
@@ -92,12 +92,12 @@ PLAN_CONFIRM = (
 )
 PLAN_SIGN = [(("甲方确认人", "Confirmed by (client)"), "")]
 H_SIGNOFF = ("三、服务验收", "3. Acceptance of the service")
+# one line in zh-CN (what to write is in the labels: 是/否, 1-5), so the acceptance fits on
+# the page of a one-visit order
 SIGNOFF_INTRO = (
-    "请甲方在右栏填写是否验收（是/否）、满意度（1-5，5 为最满意）、意见、签字人和日期后发回；"
-    "左栏和上方表格请勿修改。",
-    "Please fill in the right-hand cells (accepted yes/no, satisfaction 1-5 with 5 best,"
-    " feedback, signer, date) and send this file back; do not change the left-hand cells or"
-    " the tables above.",
+    "请甲方在右栏填写后发回（满意度 5 为最满意）；左栏和上方表格请勿修改。",
+    "Please fill in the right-hand cells (satisfaction: 5 is best) and send this file back;"
+    " do not change the left-hand cells or the tables above.",
 )
 # field -> (zh-CN label, English label): the sign-off table, read back by these labels
 SIGNOFF_FIELDS: dict[str, tuple[str, str]] = {
@@ -134,6 +134,20 @@ def _info(doc: DocxDocument, lang: str) -> None:
             cells[1].merge(cells[3])
             cells[1].text = cells[1].paragraphs[0].text.strip()
     widths(t, [32.3, 41, 32.3, 41])  # a label of 8 characters on one line
+
+
+def _thin(p: object) -> None:
+    """A paragraph that only keeps two tables apart: 6 points high, no spacing (the order's
+    acceptance then fits on the page of a one-visit order)."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+    from docx.text.paragraph import Paragraph
+
+    para = Paragraph(p, None)
+    fmt = para.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(6)
 
 
 def dispatch(lang: str) -> DocxDocument:
@@ -186,6 +200,7 @@ def dispatch(lang: str) -> DocxDocument:
     )  # fmt: skip
     doc.add_paragraph("{%p endif %}")
     sign_lines(doc, lang, STAFF_SIGN, spacer_after=False)  # a heading follows
+    _thin(doc.tables[-1]._tbl.getprevious())  # the gap that keeps two tables apart
     # the acceptance stays on one page with its heading and the request above it
     doc.add_heading(pick(H_SIGNOFF, lang), level=1).paragraph_format.keep_with_next = True
     doc.add_paragraph(pick(SIGNOFF_INTRO, lang)).paragraph_format.keep_with_next = True

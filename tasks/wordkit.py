@@ -182,6 +182,7 @@ def render(
 
 _ISO_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
 _CN_RANGE = re.compile(r"(\d日\*?)\s*(?:\.\.|—|–|~)\s*(\d{1,4}[年月])")
+_EN_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2}\*?)\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
 # Context fields naming the staff member responsible for a document, in order of preference.
 AUTHOR_FIELDS = ("author", "our_lead", "released_by", "tester", "engineer", "staff")
 
@@ -197,7 +198,7 @@ def doc_date(value: Any, lang: str) -> str:
         return ""
     text = str(value)
     if not is_zh(lang):
-        return text
+        return _EN_RANGE.sub(r"\1 to \2", text)  # 2026-07-01 to 2027-06-30, not ..
     text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
     return _CN_RANGE.sub(r"\1至\2", text)  # 2026年7月1日至2027年6月30日, not .. or —
 

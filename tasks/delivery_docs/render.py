@@ -66,6 +66,8 @@ def render_doc(
     """Render the technical document or the manual with its Markdown part (the outline's
     sections, composed by ``outline.compose``) and pictures; a draft says 草稿 in the header
     of every page and beside its title."""
+    from docx.shared import Pt
+
     from changeflow.docs_templates.tpl_manual import TITLE as MANUAL_TITLE
     from changeflow.docs_templates.tpl_manual import T as MANUAL_T
     from changeflow.docs_templates.tpl_techdoc import (
@@ -132,7 +134,11 @@ def render_doc(
         for p in list(doc.paragraphs):
             if p.text.strip() == CHAPTERS_MARKER:
                 for text in chapters:
-                    p._p.addprevious(doc.add_paragraph(text)._p)
+                    item = doc.add_paragraph(text)
+                    # a list, not paragraphs: the chapters stay on the cover page
+                    item.paragraph_format.space_before = Pt(0)
+                    item.paragraph_format.space_after = Pt(2)
+                    p._p.addprevious(item._p)
                 p._p.getparent().remove(p._p)
         if draft:
             mark_draft(doc, lang)

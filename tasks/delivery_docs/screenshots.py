@@ -23,7 +23,9 @@ from ..inputs import clean_text, read_limited
 MAX_SCREENSHOTS = 20
 MAX_SCREENSHOT_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 12_000
-PICTURE_WIDTH_MM = 150
+PICTURE_WIDTH_MM = 146  # within the house's text width (docs_templates.house.TEXT_MM, 146.6)
+# a picture at most this tall, so a screenshot does not push half a page over
+PICTURE_HEIGHT_MM = 110
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 
@@ -83,6 +85,8 @@ def write_screenshots(
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         natural = Mm(shot.width_px * 25.4 / 96)
         width = min(natural, Mm(PICTURE_WIDTH_MM))
+        if shot.width_px and shot.height_px:  # a tall picture: its height sets the width
+            width = min(width, Mm(PICTURE_HEIGHT_MM * shot.width_px / shot.height_px))
         p.add_run().add_picture(io.BytesIO(shot.data), width=width)
         cap = doc.add_paragraph(style="Caption")
         anchor.addprevious(cap._p)

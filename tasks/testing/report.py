@@ -290,8 +290,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
             pick(
                 (
                     f"被测软件：{req.key} 第 {run.seq} 次测试的版本",
-                    f"Software tested: the version of branch cr/{req.key} in test run {run.seq}"
-                    " (commit in appendix A)",
+                    f"Software tested: the version of {req.key} in test run {run.seq}",
                 ),
                 lang,
             ),
@@ -344,7 +343,7 @@ def report_context(run: TestRun, lang: str) -> dict[str, Any]:
                     "自动化用例的说明（步骤、预期结果）取自项目的用例文件，"
                     "其结果取自自动化测试的运行结果。",
                     "The automated cases' descriptions come from the project's cases file, their"
-                    " results from the automated run's JUnit results.",
+                    " results from the automated test run.",
                 ),
                 lang,
             ),

@@ -65,9 +65,14 @@ def _english_copies(key: str, folder: Path) -> dict[str, Path]:
         out["acceptance"] = render("acceptance", ctx, lang="en", title=f"Acceptance {key}")
         dctx, when = docs_context(s, req, "en")
         design, manual = split_notes(design_notes())
+        from changeflow.tasks.delivery_docs import making
+
+        # the traceability matrix, as making the documents gives it to the technical document
+        trace = making._trace(s, req, "en", None)
         for kind, part in (("techdoc", design), ("manual", manual)):
             shape = outlined(kind, part, dctx, "en")
-            out[kind] = render_doc(kind, dctx, version=1, lang="en", when=when,
+            kctx = dctx | {"trace": trace} if kind == "techdoc" else dctx
+            out[kind] = render_doc(kind, kctx, version=1, lang="en", when=when,
                                    notes=shape.notes, screenshots=(), author="张伟",
                                    rollback=shape.rollback)  # fmt: skip
         fault_key = s.scalar(select(Request.key).join(Fault, Fault.request_id == Request.id))

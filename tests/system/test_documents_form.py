@@ -158,16 +158,21 @@ def test_every_document_kind_is_in_the_house_style(demo: dict[str, Any], lang: s
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_first_pages_through_libreoffice(demo: dict[str, Any], tmp_path: Path) -> None:
-    """Each kind to PDF and PNG; the zh-CN first pages land in docs/pages/ (looked at)."""
+    """Each kind to PDF and PNG; the zh-CN first pages (and the blank task book's) land in
+    docs/pages/ (looked at)."""
     if not (SOFFICE and PDFTOPPM):
         pytest.skip("LibreOffice or pdftoppm not installed: no PDF/PNG pages made")
+    from changeflow.tasks.wordkit import template_path
+
     PAGES.mkdir(parents=True, exist_ok=True)
-    for (kind, lang), data in sorted(demo["docs"].items()):
+    # the blank task book the client fills in, as shipped
+    blank = {("taskbook", "zh-CN"): template_path("taskbook", "zh-CN").read_bytes()}
+    for (kind, lang), data in sorted((demo["docs"] | blank).items()):
         png = _pdf_and_png(data, f"{kind}-{lang}", tmp_path)
         assert png.stat().st_size > 5000, (kind, lang)
         if lang == "zh-CN":
             shutil.copyfile(png, PAGES / f"{kind}.png")
-    assert {p.stem for p in PAGES.glob("*.png")} >= set(KINDS)
+    assert {p.stem for p in PAGES.glob("*.png")} >= {*KINDS, "taskbook"}
 
 
 # --- the check fails when the form is taken away ---------------------------------------------

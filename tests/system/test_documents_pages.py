@@ -29,8 +29,9 @@ def _names(found: dict[str, list[Finding]]) -> str:
 
 
 def _busy_week(folder: Path) -> dict[str, Path]:
-    """The demo's week made busy: its requests and faults, and copies of the main request
-    under three more keys (five requests in all, two faults, the dispatch visit)."""
+    """The demo's week made busy: its request, fault and dispatch visit, copies of the main
+    request under four more keys (five requests in all) and of the fault under a second key
+    (two faults), each on the days the original is."""
     from sqlalchemy import select
 
     from changeflow.cli.demo.days import nov
@@ -45,7 +46,9 @@ def _busy_week(folder: Path) -> dict[str, Path]:
         # the replayed month's week of development, the crash and a visit
         data = build_week(s, client, week_of(nov(13, "15:00").date()))
     main = data["requests"][0]
-    for n, title in ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查")):
+    extra_requests = ((5, "考勤月报导出"), (6, "移动端审批待办提醒"), (7, "会议室预约冲突检查"),
+                      (8, "公文流转加签功能"))  # fmt: skip
+    for n, title in extra_requests:
         key = f"CR-2026-{n:04d}"
         extra = copy.deepcopy(main) | {"key": key, "title": title}
         data["requests"].append(extra)
@@ -53,6 +56,15 @@ def _busy_week(folder: Path) -> dict[str, Path]:
             for r in list(day["requests"]):
                 if r["key"] == main["key"]:
                     day["requests"].append(copy.deepcopy(r) | {"key": key})
+    faults = data["service"]["faults"]
+    crash = faults[0]
+    second = {"key": "GZ-2026-0003", "title": "考勤数据同步中断，当日打卡记录缺失"}
+    faults.append(copy.deepcopy(crash) | second)
+    for day in data["days"]:
+        for r in list(day["requests"]):
+            if r["key"] == crash["key"]:
+                day["requests"].append(copy.deepcopy(r) | {"key": second["key"]})
+    assert len(data["requests"]) == 5 and len(faults) == 2 and data["service"]["visits"]
     out = {}
     for lang in ("zh-CN", "en"):
         path = folder / f"busy-week-{lang}.docx"
@@ -250,3 +262,41 @@ def test_every_column_holds_its_longest_unbreakable_token() -> None:
     again = docx.Document(io.BytesIO(buf.getvalue()))
     tcw = again.tables[0].rows[1].cells[0]._tc.tcPr.find(qn("w:tcW"))
     assert int(tcw.get(qn("w:w"))) == round(grid[0] * fit.TWIPS_PER_MM)
+
+
+def test_an_empty_column_of_data_is_narrow_and_a_column_to_sign_in_is_not() -> None:
+    """A day table of the weekly report with nothing under 阶段变化 gives that column its
+    header's width, not room to write in; a line to sign on keeps room for the signature."""
+    d = docx.Document()
+    rows = [["日期", "需求", "代码提交（作者）", "工时", "阶段变化", "文档"]] + [
+        ["2026年11月9日 周一", "CR-2026-0001", "新增：请假超过 3 天增加分管领导审批节点" * 2,
+         "8", "", "故障处理记录 第1版" if i == 3 else ""]
+        for i in range(6)
+    ]  # fmt: skip
+    data = _table(d, rows, [24.4] * 6)
+    sign = _table(d, [["角色", "姓名", "签字", "日期"], ["服务人员", "张伟", "", ""]], [36.6] * 4)
+    assert fit.fit_table(data._tbl, 146.6, 9) and fit.fit_table(sign._tbl, 146.6)
+    data_mm, sign_mm = fit.grid_mm(data._tbl), fit.grid_mm(sign._tbl)
+    empty = data_mm[4]
+    assert empty < fit.text_mm("阶段变化", 9, True) + 8, data_mm  # its header, no more
+    assert data_mm[2] == max(data_mm)  # the commits take what the empty column gave up
+    assert sign_mm[2] >= fit.FILL_IN_MM, sign_mm  # room to sign
+
+
+def test_a_header_with_a_bracket_takes_two_lines_not_three() -> None:
+    """加班（分钟） at three characters a line breaks 加班 / （分 / 钟）: the bracket never
+    ends a line, so the column gets four characters."""
+    d = docx.Document()
+    t = _table(d, [["服务人员", "加班（分钟）"], ["张伟", "0"]], [20, 10])
+    assert fit.fit_table(t._tbl, 146.6, 9)
+    need = fit.required_mm(t._tbl, 9)
+    assert need[1] >= fit.text_mm("中" * 4, 9, True) + 2 * fit.CELL_MARGIN_MM, need
+
+
+def test_a_range_of_dates_reads_as_words_in_both_languages() -> None:
+    """The contract year (2026-07-01 .. 2027-06-30 in the data) is 2026-07-01 to 2027-06-30
+    in English and 2026年7月1日至2027年6月30日 in Chinese: no program notation."""
+    from changeflow.tasks.wordkit import doc_date
+
+    assert doc_date("2026-07-01 .. 2027-06-30", "en") == "2026-07-01 to 2027-06-30"
+    assert doc_date("2026-07-01 .. 2027-06-30", "zh-CN") == "2026年7月1日至2027年6月30日"
