@@ -24,9 +24,11 @@ def project_file(rel: str) -> str:
     return (examples_dir() / PROJECT / rel).read_text(encoding="utf-8")
 
 
-def design_notes() -> str:
-    """The developers' notes: the technical design, then a '# 用户手册' section (the manual)."""
-    return (examples_dir() / "design-notes.md").read_text(encoding="utf-8")
+def design_notes(lang: str = "zh-CN") -> str:
+    """The developers' notes: the technical design, then a '# 用户手册' section (the manual);
+    in English (``design-notes.en.md``) for a contract in English."""
+    name = "design-notes.en.md" if lang == "en" else "design-notes.md"
+    return (examples_dir() / name).read_text(encoding="utf-8")
 
 
 ZHANG_WEI = ("Zhang Wei", "zhang.wei@contractor.example")

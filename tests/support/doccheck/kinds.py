@@ -29,6 +29,7 @@ class Part:
     en: str
     level: int = 1
     cells: tuple[tuple[str, str], ...] = ()  # texts a table in the section must hold
+    head: tuple[tuple[str, str], ...] = ()  # header cells one table in the section must have
 
 
 OUTLINES: dict[str, list[Part]] = {
@@ -107,8 +108,8 @@ OUTLINES: dict[str, list[Part]] = {
         Part("environment", "二、运行环境", "2. Operating environment"),
         Part("overall-design", "三、总体设计", "3. Overall design"),
         Part("interfaces", "四、接口设计", "4. Interface design"),
-        Part("database", "五、数据库设计", "5. Database design", 1,
-             (("字段", "Field"), ("类型", "Type"), ("迁移", "igration"))),
+        Part("database", "五、数据库设计", "5. Database design", 1, (("迁移", "igration"),),
+             (("字段", "Field"), ("类型", "Type"))),
         Part("security", "六、安全与权限设计", "6. Security and permissions"),
         Part("performance", "七、性能设计", "7. Performance"),
         Part("deployment", "八、部署与运维", "8. Deployment and operation"),
@@ -250,6 +251,14 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
             found.append(f"{part.name}: empty")
             continue
         text = "\n".join(b.text for b in section)
+        if part.head and not any(
+            b.table is not None and _filled_rows(b.table)
+            and all((h[0] if zh else h[1]) in [c.text.strip() for c in b.table.rows[0].cells]
+                    for h in part.head)
+            for b in section
+        ):  # fmt: skip
+            found.append(f"{part.name}: no table with " + ", ".join(h[0] if zh else h[1]
+                                                                      for h in part.head))
         for pair in part.cells:
             want = pair[0] if zh else pair[1]
             if want not in text:
