@@ -277,6 +277,9 @@ def make_docs(
                     **({"chapters": manual_chapters(manual, lang)} if kind == "manual" else {}),
                     # what the go-live record takes from the design notes (data, deployment)
                     **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
+                    # the schema changes read from the repository (the go-live record's too)
+                    **({"db_changes": ctx.get("db_changes") or [],
+                        "db_commit": ctx.get("db_commit") or ""} if kind == "techdoc" else {}),
                 },
             )  # fmt: skip
             out.append(_result(doc, new=True, missing=shape.missing, **extra))
