@@ -200,7 +200,7 @@ def make_docs(
         shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang, shots)
                   for k in kinds}  # fmt: skip
         covers, warnings = _covers(session, req, shaped, lang)
-        trace = _trace(session, req, lang, covers)
+        trace = trace_rows(session, req, lang, covers)
         if not draft:
             gaps = [
                 f"{_KIND_NAMES[k][0 if lang == 'zh-CN' else 1]}: {', '.join(o.missing)}"
@@ -330,7 +330,7 @@ def _covers(
     return {n: w for n, w in found.items() if n in known}, warnings
 
 
-def _trace(
+def trace_rows(
     session: Any, req: Request, lang: str, covers: dict[int, list[str]] | None
 ) -> list[dict[str, Any]]:
     """The traceability matrix as the technical document shows it (one text per column)."""

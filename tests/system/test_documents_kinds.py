@@ -37,7 +37,9 @@ def _delivery_doc(kind: str, lang: str) -> bytes:
     from changeflow.db.session import transaction
     from changeflow.tasks.delivery_docs import check_screenshot
     from changeflow.tasks.delivery_docs.context import docs_context
-    from changeflow.tasks.delivery_docs.making import outlined
+    from changeflow.tasks.delivery_docs.making import outlined, trace_rows
+    from changeflow.tasks.delivery_docs.outline import coverage
+    from changeflow.tasks.testing import name_pattern
     from changeflow.tasks.delivery_docs.notes import split_notes
     from changeflow.tasks.delivery_docs.render import render_doc
 
@@ -47,6 +49,9 @@ def _delivery_doc(kind: str, lang: str) -> bytes:
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == "CR-2026-0001"))
         ctx, when = docs_context(s, req, lang)
+        sections = outlined("manual", manual, ctx, lang, list(screens)).notes
+        pattern = name_pattern(dict(req.contract.settings or {}))
+        ctx["trace"] = trace_rows(s, req, lang, coverage(sections, pattern))
     shape = outlined(kind, design if kind == "techdoc" else manual, ctx, lang, list(screens))
     assert shape.missing == [], shape.missing
     return render_doc(kind, ctx, version=1, lang=lang, when=when, notes=shape.notes,
