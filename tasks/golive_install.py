@@ -158,15 +158,20 @@ def _techdoc_meta(session: Session, req: Request) -> dict[str, Any]:
 _FIELD_HEADS = ("字段", "列", "field", "column")
 
 
-def database_changes(session: Session, req: Request) -> list[str] | None:
+def database_changes(session: Session, req: Request, lang: str = "zh-CN") -> list[str] | None:
     """The data section of the newest technical document's design notes, as lines (a row of
     a table of fields as 表.字段 类型：说明, a row of another table (indexes ...) as its
     header's cells with its values; a paragraph as one line; the notes' subheadings left out),
-    then the schema changes read from the client's repository when the document was made
-    (文件：语句); None when neither says anything of the data."""
+    then the schema changes read from the client's repository when the document was made, in
+    words with their file; None when neither says anything of the data."""
     body = design_section(session, req, "data")
-    repo = [
-        f"{c.get('file', '')}：{st}"
+    from .dbschema import describe
+
+    zh = lang != "en"
+    repo = [  # in words (表 leave 新增字段 ...), the file it is in named
+        f"{describe(st, zh)}（{c.get('file', '')}）"
+        if zh
+        else f"{describe(st, zh)} ({c.get('file', '')})"
         for c in (_techdoc_meta(session, req).get("db_changes") or [])
         for st in c.get("statements", [])
     ]

@@ -1,60 +1,21 @@
 """The database changes a release carries, read from the client's repository (GB/T 8567's
 数据库设计说明: what the change does to the database): the migration files the request's
 commits touched, read at the release's commit (else the head of the development branch),
-and in them the statements that change the schema (CREATE/ALTER/DROP/RENAME of tables,
-columns and indexes). A file with no such statement (a report query) is no database change.
+and in them the statements that change the schema (``tasks.dbschema``: CREATE/ALTER/DROP/
+RENAME of tables, columns and indexes). A file with no such statement (a report query) is
+no database change.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Any
 
 from changeflow.bilingual import is_zh
 
+from ..dbschema import describe, is_migration, statements
+
 MAX_FILE_BYTES = 256 * 1024
-MAX_STATEMENTS = 40
-# where a project keeps its schema changes: any .sql file, and the usual migration folders
-_MIGRATION_DIRS = ("migrations", "migration", "migrate", "alembic", "versions", "flyway",
-                   "liquibase", "changelog", "schema")  # fmt: skip
-_DDL = re.compile(
-    r"^\s*(create\s+(?:unique\s+)?(?:table|index|view|sequence)|alter\s+table|drop\s+"
-    r"(?:table|index|view|column)|rename\s+table|comment\s+on|op\.(?:add_column|drop_column|"
-    r"create_table|drop_table|create_index|drop_index|alter_column|rename_table))\b",
-    re.IGNORECASE,
-)
-
-
-def is_migration(path: str) -> bool:
-    p = PurePosixPath(path)
-    if p.suffix.lower() == ".sql":
-        return True
-    return p.suffix.lower() in (".py", ".xml", ".yaml", ".yml") and any(
-        part.lower() in _MIGRATION_DIRS for part in p.parts[:-1]
-    )
-
-
-def statements(text: str) -> list[str]:
-    """The schema-changing statements of a migration file, one line each (comments and
-    queries left out), in the file's order."""
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.DOTALL)
-    out: list[str] = []
-    current: list[str] = []
-    for raw in text.splitlines():
-        line = re.sub(r"--.*$", "", raw).strip()
-        if not line or line.startswith("#"):
-            continue
-        if current:
-            current.append(line)
-        elif _DDL.match(line):
-            current = [line]
-        if current and (line.endswith(";") or current[0].startswith("op.") and line.endswith(")")):
-            out.append(" ".join(current).rstrip(";").strip())
-            current = []
-    if current:
-        out.append(" ".join(current).rstrip(";").strip())
-    return out[:MAX_STATEMENTS]
 
 
 def release_db_changes(repo: Any, sha: str, paths: list[str]) -> list[dict[str, Any]]:
@@ -84,12 +45,18 @@ def db_changes_markdown(changes: list[dict[str, Any]], commit: str, lang: str) -
 
     head = "## 本次发布包含的数据库变更" if zh else "## Database changes in this release"
     intro = (
-        f"以下语句取自甲方代码库提交 `{commit[:10]}` 中本次变更涉及的迁移文件，上线时按此执行：" if zh
+        f"以下语句取自甲方代码库提交 `{commit[:10]}` 中本次变更涉及的迁移文件，"
+        "上线时按此执行：" if zh
         else f"The statements below are read from the migration files this change touched, at"
         f" commit `{commit[:10]}` of the client's repository; they run at go-live:"
     )  # fmt: skip
-    cols = "| 文件 | 变更语句 |\n|---|---|" if zh else "| File | Statement |\n|---|---|"
-    rows = [f"| {cell(c['file'])} | {cell(s)} |" for c in changes for s in c["statements"]]
+    cols = ("| 文件 | 变更 | 语句 |\n|---|---|---|" if zh
+            else "| File | Change | Statement |\n|---|---|---|")  # fmt: skip
+    rows = [
+        f"| {cell(c['file'])} | {describe(s, zh, cell)} | {cell(s)} |"
+        for c in changes
+        for s in c["statements"]
+    ]
     return f"{head}\n\n{intro}\n\n{cols}\n" + "\n".join(rows) + "\n"
 
 

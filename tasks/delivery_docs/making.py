@@ -7,8 +7,8 @@ zip records write times.
 from __future__ import annotations
 
 import hashlib
-import re
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field

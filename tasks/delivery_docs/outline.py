@@ -39,7 +39,9 @@ class Section:
 TECHDOC: tuple[Section, ...] = (
     # GB/T 8567-2006 软件设计说明 (SDD) and 数据库设计说明 (DBDD) essentials; 标识 and 引用文件
     # are written under 引言 from the request's data (scope.scope_text)
-    Section("intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview", "scope")),
+    Section(
+        "intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview", "scope")
+    ),
     Section(
         "env",
         ("运行环境", "Operating environment"),
@@ -69,9 +71,17 @@ TECHDOC: tuple[Section, ...] = (
     Section(
         "deploy",
         ("部署与运维", "Deployment and operation"),
-        ("部署与配置", "部署", "配置", "运维", "deployment", "configuration",
-         "deployment and configuration", "deployment and operation"),
-    ),  # fmt: skip
+        (
+            "部署与配置",
+            "部署",
+            "配置",
+            "运维",
+            "deployment",
+            "configuration",
+            "deployment and configuration",
+            "deployment and operation",
+        ),
+    ),
     Section("errors", ("出错处理", "Error handling"), ("异常处理", "错误处理", "error handling")),
     Section("rollback", ("回退方案", "Rollback"), ("回滚方案", "rollback"), required=False),
 )
@@ -87,9 +97,15 @@ MANUAL: tuple[Section, ...] = (
     Section(
         "first_use",
         ("首次使用", "First use"),
-        ("账号与权限", "访问软件", "首次使用（账号与权限）", "first use",
-         "accounts and permissions", "accessing the software"),
-    ),  # fmt: skip
+        (
+            "账号与权限",
+            "访问软件",
+            "首次使用（账号与权限）",
+            "first use",
+            "accounts and permissions",
+            "accessing the software",
+        ),
+    ),
     Section(
         "recovery",
         ("出错与恢复", "Errors and recovery"),

@@ -19,7 +19,8 @@ from tests.system.test_documents_form import demo  # noqa: F401  (module fixture
 def test_the_demos_documents_hold_their_kinds_parts(demo, tmp_path, kind, lang) -> None:  # noqa: F811
     docs: dict[tuple[str, str], bytes] = demo["docs"]
     path: Path = tmp_path / f"{kind}-{lang}.docx"
-    data = _delivery_doc(kind, lang) if kind in ("techdoc", "manual") and lang == "en" else None
+    english = kind in ("techdoc", "manual") and lang == "en"
+    data = _delivery_doc(demo["out"], kind, lang) if english else None
     path.write_bytes(data or docs[(kind, lang)])
     assert not is_draft(path), f"the demo's {kind} ({lang}) is a draft"
     assert check_kind(path, kind, lang) == []
@@ -27,9 +28,29 @@ def test_the_demos_documents_hold_their_kinds_parts(demo, tmp_path, kind, lang) 
         assert case_rows_complete(path, lang) == []
 
 
-def _delivery_doc(kind: str, lang: str) -> bytes:
+def _delivery_doc(out: Path, kind: str, lang: str) -> bytes:
     """The demo's technical document or manual made again in ``lang`` from the demo's notes in
-    that language and its drawn screens (the demo itself issues them in Chinese)."""
+    that language and its drawn screens (the demo itself issues them in Chinese), from the
+    demo's database in ``out``."""
+    from changeflow.db.session import dispose_engines
+    from changeflow.settings import reset_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR", "CHANGEFLOW_INBOX_DIR",
+                     "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR", "CHANGEFLOW_LANG"):  # fmt: skip  # noqa: E501
+            mp.delenv(name, raising=False)
+        mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
+        mp.setenv("CHANGEFLOW_HOME", str(out / "var"))
+        reset_settings()
+        dispose_engines()
+        try:
+            return _made_again(kind, lang)
+        finally:
+            reset_settings()
+            dispose_engines()
+
+
+def _made_again(kind: str, lang: str) -> bytes:
     from sqlalchemy import select
 
     from changeflow.cli.demo.sample import design_notes, sample_screenshot
@@ -38,10 +59,10 @@ def _delivery_doc(kind: str, lang: str) -> bytes:
     from changeflow.tasks.delivery_docs import check_screenshot
     from changeflow.tasks.delivery_docs.context import docs_context
     from changeflow.tasks.delivery_docs.making import outlined, trace_rows
-    from changeflow.tasks.delivery_docs.outline import coverage
-    from changeflow.tasks.testing import name_pattern
     from changeflow.tasks.delivery_docs.notes import split_notes
+    from changeflow.tasks.delivery_docs.outline import coverage
     from changeflow.tasks.delivery_docs.render import render_doc
+    from changeflow.tasks.testing import name_pattern
 
     screens = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
     shots = [check_screenshot(sample_screenshot(s), n) for n, s in screens.items()]

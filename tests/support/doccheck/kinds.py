@@ -232,7 +232,7 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
                   and b.text == head]  # fmt: skip
         else:
             at = [i for i, b in enumerate(blocks) if b.heading and b.heading == part.level
-                  and (b.text.startswith(head) or _unnumbered(b.text).startswith(head))]  # fmt: skip
+                  and head in (b.text[: len(head)], _unnumbered(b.text)[: len(head)])]  # fmt: skip
         if part.name == "defect-statistics":
             at = [i for i in at if ("缺陷统计" if zh else "Defect statistics") in blocks[i].text]
         if not at:

@@ -12,8 +12,14 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.support.delivery import docx_text, make_project, png, point_contract, pytest_command
-from tests.support.delivery import to_development
+from tests.support.delivery import (
+    docx_text,
+    make_project,
+    png,
+    point_contract,
+    pytest_command,
+    to_development,
+)
 from tests.support.doccheck.kinds import OUTLINES, check_kind, is_draft, without_section
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -123,15 +129,23 @@ def test_the_database_design_lists_the_releases_schema_changes_from_the_reposito
     assert heads[at - 3 : at] == ["五、数据库设计", "索引", "迁移"]
     rows = [[c.text for c in r.cells] for t in d.tables if t.cell(0, 0).text == "文件"
             for r in t.rows[1:]]  # fmt: skip
-    assert ["db/2026_leave_vp.sql", "ALTER TABLE leave ADD COLUMN vp_approver varchar(50) NULL"] in rows
-    assert ["report/stats.sql", "CREATE INDEX i ON leave(day)"] in rows
-    assert not any("SELECT" in r[1] for r in rows)  # a query is no schema change
+    assert [
+        "db/2026_leave_vp.sql",
+        "表 leave 新增字段 vp_approver（varchar(50)）",  # in words, then the statement
+        "ALTER TABLE leave ADD COLUMN vp_approver varchar(50) NULL",
+    ] in rows
+    index = ["report/stats.sql", "表 leave 新增索引 i（day）", "CREATE INDEX i ON leave(day)"]
+    assert index in rows
+    assert not any("SELECT" in r[2] for r in rows)  # a query is no schema change
 
 
 def test_sparse_notes_give_a_draft_that_lists_what_is_missing(testing: str, tmp_path: Path) -> None:
     from changeflow.errors import InputError
 
-    sparse = "# 总体设计\n\n审批引擎。\n\n# 数据库设计\n\n新增字段 vp。\n\n# 用户手册\n\n## 审批人\n\n点“同意”。\n"
+    sparse = (
+        "# 总体设计\n\n审批引擎。\n\n# 数据库设计\n\n新增字段 vp。\n\n"
+        "# 用户手册\n\n## 审批人\n\n点“同意”。\n"
+    )
     with pytest.raises(InputError) as err:
         _make(testing, sparse, shots=())
     for word in ("运行环境", "安全与权限设计", "性能设计", "部署与运维", "数据库设计：表结构",
@@ -152,17 +166,27 @@ def test_sparse_notes_give_a_draft_that_lists_what_is_missing(testing: str, tmp_
 
 
 def test_migration_statements_and_data_gaps() -> None:
-    from changeflow.tasks.delivery_docs.dbchanges import data_gaps, is_migration, statements
+    from changeflow.tasks.dbschema import describe, is_migration, statements
+    from changeflow.tasks.delivery_docs.dbchanges import data_gaps
 
     assert is_migration("db/x.sql") and is_migration("migrations/versions/0001_a.py")
     assert not is_migration("oa/leave/flow.py") and not is_migration("README.md")
-    sql = ("/* 说明 */\n-- 注释\nALTER TABLE leave\n  ADD COLUMN a int; -- 行尾\nSELECT * FROM leave;\n"
-           "create unique index u on leave(a);\n")  # fmt: skip
-    assert statements(sql) == ["ALTER TABLE leave ADD COLUMN a int", "create unique index u on leave(a)"]
+    sql = ("/* 说明 */\n-- 注释\nALTER TABLE leave\n  ADD COLUMN a int; -- 行尾\n"
+           "SELECT * FROM leave;\ncreate unique index u on leave(a);\n")  # fmt: skip
+    assert statements(sql) == [
+        "ALTER TABLE leave ADD COLUMN a int",
+        "create unique index u on leave(a)",
+    ]
+    said = [describe(s, zh=True) for s in statements(sql)]
+    assert said == ["表 leave 新增字段 a（int）", "表 leave 新增索引 u（a）"]
+    assert describe("ALTER TABLE `leave` DROP COLUMN b", zh=False) == "table leave: field b removed"
+    assert describe("GRANT x", zh=True) == "GRANT x"  # another form: as it is
     alembic = "def upgrade():\n    op.add_column('leave', sa.Column('a', sa.Integer()))\n"
     assert statements(alembic) == ["op.add_column('leave', sa.Column('a', sa.Integer()))"]
     table = "| 表 | 字段 | 类型 |\n|---|---|---|\n| leave | a | int |\n"
     assert data_gaps(table + "\n迁移脚本 a.sql。", False, "zh-CN") == []
-    assert data_gaps(table, False, "en") == ["Database design: the migration (script and how it runs)"]
+    assert data_gaps(table, False, "en") == [
+        "Database design: the migration (script and how it runs)"
+    ]
     assert data_gaps("字段 a。", True, "zh-CN") == ["数据库设计：表结构（表、字段、类型、说明）"]
     assert data_gaps("本次无数据库变更。", False, "zh-CN") == []

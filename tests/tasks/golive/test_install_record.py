@@ -72,7 +72,7 @@ def test_a_complete_install_record(submitted, tmp_path, lang) -> None:
     assert "leave.vp_approver varchar(50)" in text  # from the design notes' data section
     if lang == "zh-CN":  # the notes' index table in words, the repository's schema change after
         assert "表 leave；索引 leave_dept；字段 dept" in text and "## " not in text
-        assert "report/stats.sql：CREATE INDEX i ON leave(day)" in text
+        assert "表 leave 新增索引 i（day）（report/stats.sql）" in text  # from the repository
     assert "新增字段可为空，不影响旧版本，无需回退数据库。" in text  # the design's rollback
 
 
