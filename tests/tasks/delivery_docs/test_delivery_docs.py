@@ -391,7 +391,7 @@ def test_missing_sections_are_refused_without_draft(testing, tmp_path, cli) -> N
     code, _, err = cli("docs", testing, "--notes", str(notes))
     assert code == 2 and "sparse.md" in err and "--draft" in err
     assert "接口设计" in err and "数据库设计" in err and "常见问题" in err
-    assert "安全与权限设计" in err and "快速参考" in err and "审批人：界面截图" in err
+    assert "安全与权限设计" in err and "快速参考" in err
     assert "总体设计" not in err.split("用户手册")[0]  # the notes cover it
     assert counts() == before  # nothing written
 
@@ -406,7 +406,7 @@ def test_a_draft_shows_todo_and_says_so_on_every_page(testing, tmp_path, cli) ->
     assert tech["missing"] == ["引言", "运行环境", "接口设计", "数据库设计", "安全与权限设计",
                                "性能设计", "部署与运维", "出错处理", "回退方案"]
     assert manual["missing"] == ["范围", "软件综述", "首次使用", "出错与恢复", "常见问题",
-                                 "快速参考", "审批人：界面截图"]
+                                 "快速参考"]
     styles = _styles(tech["document"])
     i = styles.index(("Heading 1", "四、接口设计"))
     assert styles[i + 1][1] == "待补充"
