@@ -220,8 +220,9 @@ def compose(
 
     for s in outline:
         body = filled.sections.get(s.key, "").strip() or fallback.get(s.key, "").strip()
-        if body and tail.get(s.key, "").strip():
-            body += "\n\n" + tail[s.key].strip()
+        if tail.get(s.key, "").strip() and (body or s.required):
+            # what the data says (标识, 引用文件) stands even where the notes' part is 待补充
+            body = (body or TODO[nth]) + "\n\n" + tail[s.key].strip()
         if body or s.required:
             parts.append(f"{head(s.title[nth])}\n\n{body or TODO[nth]}\n")
         if roles_after == s.key:

@@ -250,6 +250,10 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
                    for b in section):  # fmt: skip
             found.append(f"{part.name}: empty")
             continue
+        own = [b for b in section if not b.heading]
+        if any(b.text in TODO for b in own[:1]):  # its own text says 待补充 (subsections aside)
+            found.append(f"{part.name}: says {own[0].text}")
+            continue
         text = "\n".join(b.text for b in section)
         if part.head and not any(
             b.table is not None and _filled_rows(b.table)

@@ -105,6 +105,17 @@ def test_the_demos_notes_give_every_part_and_each_part_taken_out_is_found(
         assert f"{part.name}: missing" in check_kind(broken, kind, "zh-CN")[0], part.name
         broken.write_bytes(without_section(path, heading, keep_heading=True))
         assert f"{part.name}: empty" in check_kind(broken, kind, "zh-CN"), part.name
+    # a chapter whose text is 待补充 again (its subsections aside)
+    d = docx.Document(str(path))
+    paras = d.paragraphs
+    first = next(i for i, p in enumerate(paras) if p.style.name == "Heading 1"
+                 and p.text.endswith(("引言", "范围")))  # fmt: skip
+    paras[first + 1].text = "待补充"
+    buf = io.BytesIO()
+    d.save(buf)
+    broken.write_bytes(buf.getvalue())
+    said = check_kind(broken, kind, "zh-CN")
+    assert said == [f"{'introduction' if kind == 'techdoc' else 'scope'}: says 待补充"], said
     if kind == "manual":  # a role's chapter without its screenshot
         broken.write_bytes(_without_pictures(path, "审批人"))
         assert check_kind(broken, kind, "zh-CN") == ["role '五、审批人': no screenshot"]
