@@ -1,7 +1,8 @@
 """Builder of the user manual template (用户手册 / User Manual).
 
-GB/T 8567's user-manual outline: 引言, 运行环境, a chapter per role (申请人, 审批人,
-管理员 ...), 常见问题 and 版本说明 come from the notes' user-manual part
+GB/T 8567's user-manual outline: 范围 (标识, 引用文件), 软件综述, 首次使用 (accounts and
+permissions), a chapter per role (申请人, 审批人, 管理员 ..., each with its screenshots),
+出错与恢复, 常见问题, 快速参考 and 版本说明 come from the notes' user-manual part
 (``tasks.delivery_docs.outline``, 待补充 where the notes say nothing) at the marker; the
 captioned screenshots and the support contacts follow.
 """
@@ -16,6 +17,7 @@ from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
 from .blank import finish, new_document
+from .parts import draft_notice
 from .tpl_techdoc import MANUAL_MARKER, SCREENSHOTS_MARKER, front_matter, keep_markdown_styles
 
 TITLE = ("用户手册", "User Manual")
@@ -49,10 +51,11 @@ T: dict[str, Any] = {
 def manual(lang: str) -> DocxDocument:
     """The user manual of a request's new and changed functions."""
     doc = new_document(d.pick(TITLE, lang), lang)
+    draft_notice(doc, lang)  # a draft lists, at its top, every part still missing
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
     front_matter(doc, lang)
 
-    doc.add_paragraph(MANUAL_MARKER)  # 引言, 运行环境, a chapter per role, 常见问题, 版本说明
+    doc.add_paragraph(MANUAL_MARKER)  # 范围 ... a chapter per role ... 快速参考, 版本说明
     doc.add_heading(d.pick(T["h_screens"], lang), level=1)
     doc.add_paragraph(SCREENSHOTS_MARKER)
 

@@ -1,7 +1,8 @@
 """Builder of the technical document template (技术文档 / Technical Document).
 
-GB/T 8567's design-description outline: the sections 引言, 总体设计, 接口设计, 数据设计,
-部署与配置 and 出错处理 come from the team's Markdown notes (``tasks.delivery_docs.outline``,
+GB/T 8567's design-description outline (软件设计说明 and 数据库设计说明 essentials): the
+sections 引言 (标识, 引用文件), 运行环境, 总体设计, 接口设计, 数据库设计, 安全与权限设计,
+性能设计, 部署与运维 and 出错处理 come from the team's Markdown notes (``tasks.delivery_docs.outline``,
 待补充 where the notes say nothing) at the ``⟦notes⟧`` marker; docxtpl places the files
 changed (by module, from the linked commits); 回退方案 is placed at ``⟦rollback⟧``.
 """
@@ -16,7 +17,7 @@ from changeflow.wordparts import write_custom_properties
 
 from . import tables as d
 from .blank import finish, new_document
-from .parts import revisions, sign_lines, toc
+from .parts import draft_notice, revisions, sign_lines, toc
 
 TITLE = ("技术文档", "Technical Document")
 NOTES_MARKER = "⟦notes⟧"
@@ -56,14 +57,15 @@ T: dict[str, Any] = {
     "h_commits": ("相关提交", "Commits"),
     "commit_cols": [("提交", "Commit"), ("日期", "Date"), ("作者", "Author"), ("说明", "Message")],
     "no_commits": ("（暂无关联的提交）", "(no linked commits yet)"),
-    "h_rollback": ("七、回退方案", "7. Rollback"),
+    # after the notes' nine chapters (一、引言 ... 九、出错处理, each there or 待补充)
+    "h_rollback": ("十、回退方案", "10. Rollback"),
     "h_release": ("发布标签", "Release tag"),
     "release": [
         (("发布标签", "Release tag"), "{{ tag }}"),
         (("发布提交", "Release commit"), "{{ commit }}"),
     ],
     # GB/T 8567's 需求的可追踪性: requirement -> cases -> result -> commits -> manual sections
-    "h_trace": ("八、需求的可追踪性", "8. Requirements traceability"),
+    "h_trace": ("十一、需求的可追踪性", "11. Requirements traceability"),
     "trace_cols": [
         ("需求", "Req."),
         ("需求描述", "Requirement"),
@@ -96,9 +98,10 @@ def front_matter(doc: DocxDocument, lang: str) -> None:
 
 def techdoc(lang: str) -> DocxDocument:
     """The technical document after GB/T 8567's design-description outline: 引言 ... 出错处理
-    from the notes (at the marker), then 变更文件清单 by module, 回退方案 and the
-    traceability matrix (需求的可追踪性)."""
+    from the notes (at the marker), then 回退方案, the traceability matrix (需求的可追踪性)
+    and the appendix (files by module, commits, tag)."""
     doc = new_document(d.pick(TITLE, lang), lang)
+    draft_notice(doc, lang)  # a draft lists, at its top, every part still missing
     d.pairs(doc, [(d.pick(k, lang), v) for k, v in T["cover"]])
     front_matter(doc, lang)
 

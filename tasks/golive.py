@@ -325,7 +325,7 @@ def golive_context(rel: Release, lang: str) -> dict[str, Any]:
         return names.author(name, email) if names is not None else person_shown(lang)
 
     install = (rel.data or {}).get("install") or {}
-    db_changes = database_changes(session, req) if session is not None else None
+    db_changes = database_changes(session, req, lang) if session is not None else None
     missing = install_missing(install, db_changes, lang)
     released_by = names.actor(rel.released_by) if names is not None else ""
     engineer = install.get("engineer") or released_by

@@ -143,33 +143,69 @@ def design_rollback(session: Session, req: Request) -> list[str]:
     return out
 
 
-def database_changes(session: Session, req: Request) -> list[str] | None:
-    """The data section of the newest technical document's design notes, as lines (a table
-    row as 表.字段 类型：说明); None when the design notes say nothing of the data."""
+def _techdoc_meta(session: Session, req: Request) -> dict[str, Any]:
+    from changeflow.db.models import Document
+
+    doc = session.scalar(
+        select(Document)
+        .where(Document.request_id == req.id, Document.kind == "techdoc")
+        .order_by(Document.version.desc(), Document.id.desc())
+        .limit(1)
+    )
+    return dict(doc.meta or {}) if doc is not None else {}
+
+
+_FIELD_HEADS = ("字段", "列", "field", "column")
+
+
+def database_changes(session: Session, req: Request, lang: str = "zh-CN") -> list[str] | None:
+    """The data section of the newest technical document's design notes, as lines (a row of
+    a table of fields as 表.字段 类型：说明, a row of another table (indexes ...) as its
+    header's cells with its values; a paragraph as one line; the notes' subheadings left out),
+    then the schema changes read from the client's repository when the document was made, in
+    words with their file; None when neither says anything of the data."""
     body = design_section(session, req, "data")
-    if not body.strip():
+    from .dbschema import describe
+
+    zh = lang != "en"
+    repo = [  # in words (表 leave 新增字段 ...), the file it is in named
+        f"{describe(st, zh)}（{c.get('file', '')}）"
+        if zh
+        else f"{describe(st, zh)} ({c.get('file', '')})"
+        for c in (_techdoc_meta(session, req).get("db_changes") or [])
+        for st in c.get("statements", [])
+    ]
+    if not body.strip() and not repo:
         return None
     out: list[str] = []
-    header = True
+    head: list[str] | None = None  # the header of the table being read
+    prose = False  # the line before continues a paragraph
     for raw in body.splitlines():
         cells = _table_line(raw)
         if cells is None:
-            if raw.strip() and not raw.strip().startswith("|"):
-                line = raw.strip().replace("`", "")
-                if out and not out[-1].endswith(("。", ".", "；")) and not header:
-                    out[-1] += line
-                else:
-                    out.append(line)
-                header = False
+            line = raw.strip().replace("`", "")
+            if raw.strip().startswith("|"):  # a table's rule row
+                continue
+            if not line or line.startswith("#"):
+                head, prose = None, False
+                continue
+            if prose and out:
+                out[-1] += line
+            else:
+                out.append(line)
+            prose = True
             continue
-        if header:
-            header = False
+        prose = False
+        if head is None:
+            head = cells
             continue
-        if len(cells) >= 4:
+        if len(cells) >= 4 and head[1].lower() in _FIELD_HEADS:
             out.append(f"{cells[0]}.{cells[1]} {cells[2]}：{cells[3]}")
+        elif len(head) == len(cells):
+            out.append("；".join(f"{h} {c}" for h, c in zip(head, cells, strict=True) if c))
         else:
             out.append("；".join(c for c in cells if c))
-    return out
+    return out + repo
 
 
 def install_missing(install: dict[str, Any], db_changes: list[str] | None, lang: str) -> list[str]:

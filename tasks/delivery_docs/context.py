@@ -81,6 +81,27 @@ def _commits_from_git(session: Session, req: Request) -> list[dict[str, Any]]:
     return [{**c, "date": datetime.fromisoformat(c["date"])} for c in reversed(found)]
 
 
+def _db_changes(
+    session: Session, req: Request, release: Any, paths: list[str]
+) -> tuple[list[dict[str, Any]], str]:
+    """The migration files' schema changes at the release's commit (else the development
+    branch's head), read from the client's repository; none when it cannot be read."""
+    from changeflow.errors import ChangeflowError
+
+    from ..testing import project_repo, release_commit
+    from .dbchanges import is_migration, release_db_changes
+
+    if not any(is_migration(p) for p in paths):
+        return [], ""
+    try:
+        repo = project_repo(session, req)
+        sha = (release.commit_sha if release is not None and release.commit_sha
+               else release_commit(session, req, repo, None))  # fmt: skip
+        return release_db_changes(repo, sha, paths), sha
+    except (ChangeflowError, OSError):
+        return [], ""
+
+
 def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, Any], datetime]:
     """The template context (without the version) and the time the inputs are from."""
     from ..golive import group_modules, latest_release, localise_groups, localise_modules
@@ -104,6 +125,10 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
     elif not commits:  # not synced, not released: read the request's commits from git
         commits = _commits_from_git(session, req)
         modules = group_modules(sorted({p for c in commits for p in c["paths"]}), lang)
+    db_changes, db_commit = _db_changes(
+        session, req, release, sorted({*paths, *(p for c in commits for p in c["paths"]),
+                                *(p for m in modules for p in m.get("paths", []))})
+    )
     times = [req.created_at]
     times += [c["date"] for c in commits]
     if plan is not None:
@@ -173,6 +198,9 @@ def docs_context(session: Session, req: Request, lang: str) -> tuple[dict[str, A
         "groups": localise_groups((release.data or {}).get("groups", []), lang)
         if release is not None
         else [],
+        # the schema changes the release carries, from the repository (数据库设计)
+        "db_changes": db_changes,
+        "db_commit": db_commit,
         "our_lead": our.name if our else "",
         "our_phone": (our.phone or "") if our else "",
         "our_email": (our.email or "") if our else "",

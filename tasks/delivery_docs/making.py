@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ..documents import Names, store_issued
 from ..inputs import clean_text
 from .common import _CONTROL
 from .context import docs_context, revision_history
+from .dbchanges import data_gaps, db_changes_markdown
 from .notes import read_notes, split_notes
 from .outline import MANUAL, ROLES, TECHDOC, compose, coverage, fill
 from .render import render_doc
@@ -74,12 +76,30 @@ class Outlined:
     notes: str
     rollback: str
     missing: list[str]
+    # role chapters without a screenshot (a warning: the document can still be issued)
+    unpictured: list[str] = field(default_factory=list)
 
 
-def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
+def _pictured(body: str, shots: Sequence[str]) -> bool:
+    """The body names one of the screenshots given in an image of its own (``![...](x.png)``)."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote
+
+    names = set(shots)
+    for m in re.finditer(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?", body):
+        if PurePosixPath(unquote(m.group(1))).name in names:
+            return True
+    return False
+
+
+def outlined(
+    kind: str, part: str, ctx: dict[str, Any], lang: str, screenshots: Sequence[str] = ()
+) -> Outlined:
     """The technical document's sections 引言 ... 出错处理 (and 回退方案: the notes', else
-    the go-live record's steps), or the manual's 引言, 运行环境, a chapter per role, 常见问题,
-    版本说明 (the notes', else the request's description in the client's words)."""
+    the go-live record's steps; 数据库设计 with the schema changes read from the repository),
+    or the manual's 范围, 软件综述, 首次使用, a chapter per role (each with its screenshot),
+    出错与恢复, 常见问题, 快速参考, 版本说明 (the notes', else the request's description in the
+    client's words). ``missing`` names every required part the notes leave out."""
     nth = 0 if is_zh(lang) else 1
     if kind == "techdoc":
         filled = fill(part, TECHDOC, lang)
@@ -88,10 +108,16 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
         rollback = filled.sections.get("rollback", "").strip() or "\n".join(
             f"{i}. {s}" for i, s in enumerate(steps, start=1)
         )
+        from_repo = db_changes_markdown(ctx.get("db_changes") or [], ctx.get("db_commit", ""), lang)
         missing = list(filled.missing)
+        missing += data_gaps(filled.sections.get("data", ""), bool(from_repo), lang)
         if not rollback:
             missing.append(TECHDOC[-1].title[nth])
-        text = compose(filled, outline, lang, tail={"intro": scope_text(ctx, "techdoc", lang)})
+        text = compose(
+            filled, outline, lang, fallback={"data": from_repo},
+            tail={"intro": scope_text(ctx, "techdoc", lang),
+                  "data": from_repo if filled.sections.get("data", "").strip() else ""},
+        )  # fmt: skip
         return Outlined(text, rollback, missing)
     filled = fill(part, MANUAL, lang)
     changes = ctx.get("description", "").strip()
@@ -100,12 +126,15 @@ def outlined(kind: str, part: str, ctx: dict[str, Any], lang: str) -> Outlined:
         changes += ("\n\n本版本提供：\n\n" if is_zh(lang) else "\n\nThis version:\n\n") + reqs
     missing = list(filled.missing)
     if not filled.extra:
-        missing.insert(2 if len(missing) >= 2 else len(missing), ROLES[1][nth])
+        at = next((i for i, s in enumerate(missing) if s == MANUAL[3].title[nth]), len(missing))
+        missing.insert(at, ROLES[1][nth])
+    # GB/T 8567's 使用软件指南: each role shown its screens (said, not refused)
+    unpictured = [t for t, body in filled.extra if t.strip() and not _pictured(body, screenshots)]
     text = compose(
         filled, MANUAL, lang, roles_after="first_use", fallback={"changes": changes},
         tail={"intro": scope_text(ctx, "manual", lang)},
     )  # fmt: skip
-    return Outlined(text, "", missing)
+    return Outlined(text, "", missing, unpictured)
 
 
 @dataclass
@@ -168,9 +197,16 @@ def make_docs(
             )  # fmt: skip
         ctx, when = docs_context(session, req, lang)
         shown_author = Names(session, lang).actor(author)
-        shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang) for k in kinds}
+        shots = [s.name for s in inputs.screenshots]
+        shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang, shots)
+                  for k in kinds}  # fmt: skip
         covers, warnings = _covers(session, req, shaped, lang)
-        trace = _trace(session, req, lang, covers)
+        warnings += [
+            f"用户手册“{t}”一章没有界面截图（在该章写 ![说明](文件名) 并用 --screenshot 提供）"
+            f" / the manual's chapter {t} shows no screenshot"
+            for t in (shaped["manual"].unpictured if "manual" in shaped else [])
+        ]
+        trace = trace_rows(session, req, lang, covers)
         if not draft:
             gaps = [
                 f"{_KIND_NAMES[k][0 if lang == 'zh-CN' else 1]}: {', '.join(o.missing)}"
@@ -223,6 +259,7 @@ def make_docs(
                 author=shown_author,  # the contract's person, else 乙方 (tasks.documents)
                 rollback=shape.rollback,
                 draft=is_draft,
+                missing=shape.missing,
             )
             doc = store_issued(
                 session,
@@ -246,6 +283,9 @@ def make_docs(
                     **({"chapters": manual_chapters(manual, lang)} if kind == "manual" else {}),
                     # what the go-live record takes from the design notes (data, deployment)
                     **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
+                    # the schema changes read from the repository (the go-live record's too)
+                    **({"db_changes": ctx.get("db_changes") or [],
+                        "db_commit": ctx.get("db_commit") or ""} if kind == "techdoc" else {}),
                 },
             )  # fmt: skip
             out.append(_result(doc, new=True, missing=shape.missing, **extra))
@@ -296,7 +336,7 @@ def _covers(
     return {n: w for n, w in found.items() if n in known}, warnings
 
 
-def _trace(
+def trace_rows(
     session: Any, req: Request, lang: str, covers: dict[int, list[str]] | None
 ) -> list[dict[str, Any]]:
     """The traceability matrix as the technical document shows it (one text per column)."""

@@ -37,12 +37,15 @@ class Section:
 
 
 TECHDOC: tuple[Section, ...] = (
-    Section("intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview")),
+    # GB/T 8567-2006 软件设计说明 (SDD) and 数据库设计说明 (DBDD) essentials; 标识 and 引用文件
+    # are written under 引言 from the request's data (scope.scope_text)
+    Section(
+        "intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview", "scope")
+    ),
     Section(
         "env",
         ("运行环境", "Operating environment"),
-        ("环境", "环境要求", "environment"),
-        required=False,
+        ("环境", "环境要求", "运行环境要求", "environment", "operating environment"),
     ),
     Section(
         "design", ("总体设计", "Overall design"), ("架构设计", "overall design", "architecture")
@@ -51,37 +54,62 @@ TECHDOC: tuple[Section, ...] = (
         "interfaces", ("接口设计", "Interface design"), ("接口", "interfaces", "interface design")
     ),
     Section(
-        "data", ("数据设计", "Data design"), ("数据与迁移", "数据库设计", "data", "data design")
+        "data",
+        ("数据库设计", "Database design"),
+        ("数据设计", "数据与迁移", "数据库设计说明", "data", "data design", "database design"),
     ),
     Section(
         "security",
         ("安全与权限设计", "Security and permissions"),
-        ("安全设计", "权限设计", "安全", "security", "permissions"),
-        required=False,
+        ("安全设计", "权限设计", "安全", "security", "permissions", "security and permissions"),
     ),
-    Section("performance", ("性能设计", "Performance"), ("性能", "performance"), required=False),
+    Section(
+        "performance",
+        ("性能设计", "Performance"),
+        ("性能", "性能要求", "performance", "performance design"),
+    ),
     Section(
         "deploy",
-        ("部署与配置", "Deployment and configuration"),
-        ("部署", "配置", "deployment", "configuration"),
+        ("部署与运维", "Deployment and operation"),
+        (
+            "部署与配置",
+            "部署",
+            "配置",
+            "运维",
+            "deployment",
+            "configuration",
+            "deployment and configuration",
+            "deployment and operation",
+        ),
     ),
     Section("errors", ("出错处理", "Error handling"), ("异常处理", "错误处理", "error handling")),
     Section("rollback", ("回退方案", "Rollback"), ("回滚方案", "rollback"), required=False),
 )
+# GB/T 8567-2006 用户手册 (SUM): 范围, 软件综述, 访问软件 (first use), 使用软件指南 (a chapter
+# per role), 出错与恢复, 常见问题, 快速参考
 MANUAL: tuple[Section, ...] = (
-    Section("intro", ("引言", "Introduction"), ("概述", "范围", "introduction", "overview")),
-    Section("env", ("运行环境", "Environment"), ("环境要求", "软件综述", "environment")),
+    Section("intro", ("范围", "Scope"), ("引言", "概述", "introduction", "overview", "scope")),
+    Section(
+        "env",
+        ("软件综述", "Software summary"),
+        ("运行环境", "环境要求", "environment", "software summary"),
+    ),
     Section(
         "first_use",
         ("首次使用", "First use"),
-        ("账号与权限", "访问软件", "first use", "accounts and permissions"),
-        required=False,
+        (
+            "账号与权限",
+            "访问软件",
+            "首次使用（账号与权限）",
+            "first use",
+            "accounts and permissions",
+            "accessing the software",
+        ),
     ),
     Section(
         "recovery",
         ("出错与恢复", "Errors and recovery"),
         ("出错处理", "出错处理和恢复", "错误处理", "errors", "errors and recovery"),
-        required=False,
     ),
     Section(
         "faq", ("常见问题", "Questions and answers"), ("问题解答", "faq", "questions and answers")
@@ -89,12 +117,20 @@ MANUAL: tuple[Section, ...] = (
     Section(
         "quick",
         ("快速参考", "Quick reference"),
-        ("快速参考指南", "quick reference"),
-        required=False,
+        ("快速参考指南", "quick reference", "quick reference guide"),
     ),
     Section("changes", ("版本说明", "What changed"), ("更新说明", "what changed"), required=False),
 )
 ROLES = ("roles", ("操作说明（按角色）", "Instructions per role"))
+
+
+def zh_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 11 -> 十一, 21 -> 二十一 (chapter numbers up to 99)."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
 
 def _norm(title: str) -> str:
@@ -176,17 +212,17 @@ def compose(
     nth = 0 if is_zh(lang) else 1
     fallback = fallback or {}
     tail = tail or {}
-    numbers = "一二三四五六七八九十"
     parts: list[str] = []
 
     def head(title: str) -> str:
-        n = len(parts)
-        return f"# {numbers[n]}、{title}" if is_zh(lang) else f"# {n + 1}. {title}"
+        n = len(parts) + 1
+        return f"# {zh_number(n)}、{title}" if is_zh(lang) else f"# {n}. {title}"
 
     for s in outline:
         body = filled.sections.get(s.key, "").strip() or fallback.get(s.key, "").strip()
-        if body and tail.get(s.key, "").strip():
-            body += "\n\n" + tail[s.key].strip()
+        if tail.get(s.key, "").strip() and (body or s.required):
+            # what the data says (标识, 引用文件) stands even where the notes' part is 待补充
+            body = (body or TODO[nth]) + "\n\n" + tail[s.key].strip()
         if body or s.required:
             parts.append(f"{head(s.title[nth])}\n\n{body or TODO[nth]}\n")
         if roles_after == s.key:

@@ -62,6 +62,7 @@ def render_doc(
     author: str,
     rollback: str = "",
     draft: bool = False,
+    missing: Sequence[str] = (),
 ) -> bytes:
     """Render the technical document or the manual with its Markdown part (the outline's
     sections, composed by ``outline.compose``) and pictures; a draft says 草稿 in the header
@@ -155,6 +156,9 @@ def render_doc(
         | {
             "version": version,
             "author": author,
+            # a draft lists what it lacks at its top (docs_templates.parts.draft_notice)
+            "draft": draft,
+            "missing": list(missing) if draft else [],
             "no_chapters": [],
             "revisions": [
                 *earlier,

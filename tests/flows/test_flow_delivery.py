@@ -87,10 +87,11 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     arts = _arts(state)
     _opens(arts[f"docs-{key}-techdoc"], "技术文档-v1.docx")
     _opens(arts[f"docs-{key}-manual"], "用户手册-v1.docx")
-    # the matrix to the manual's sections (the notes' 对应需求 lines)
+    # the matrix to the manual's sections (the notes' 对应需求 lines; 一、范围, 二、软件综述 and
+    # 三、首次使用 come before the roles)
     trace = json.loads(arts[f"docs-{key}-trace"])
     assert [t["手册章节 Manual"] for t in trace] == [
-        "三、申请人、四、审批人", "三、申请人、五、管理员", "五、管理员"
+        "四、申请人、五、审批人", "四、申请人、六、管理员", "六、管理员"
     ]  # fmt: skip
 
     state = fl.golive(request=fl.GoLiveInput(key=submitted), released_by="张伟",

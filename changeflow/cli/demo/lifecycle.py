@@ -140,7 +140,8 @@ def _work(key: str) -> dict[str, list[tuple[str, dict[str, str]]]]:
         ],
         "分管领导审批节点": [
             (f"{key} 新增：请假超过 3 天增加分管领导审批节点（需求1）",
-             {"oa/leave/flow.py": flow_py}),
+             {"oa/leave/flow.py": flow_py,
+              "db/2026_leave_vp.sql": project_file("db/2026_leave_vp.sql")}),
             (f"{key} 测试：两级审批与余额、报表检查用例（需求1）",
              {"checks.py": checks, "test-cases.yaml": project_file("test-cases.yaml")}),
         ],
@@ -342,9 +343,12 @@ def step_docs(run: DemoRun) -> None:
 
     folder = get_settings().inbox / DELIVERY_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "请假单界面.png").write_bytes(sample_screenshot())
+    # one screen per role's chapter of the manual (申请人, 审批人, 管理员)
+    shots = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
+    for name, screen in shots.items():
+        (folder / name).write_bytes(sample_screenshot(screen))
     notes = design_notes()
-    form = DocsInput(key=run.keys["main"], notes_markdown=notes, screenshots=["请假单界面.png"],
+    form = DocsInput(key=run.keys["main"], notes_markdown=notes, screenshots=list(shots),
                      at=text(run.times["docs"]))  # fmt: skip
     for r in docs(request=form, written_by="张伟"):
         run.step("docs", f"{r['kind']} v{r['version']}", Path(r["document"]).name)

@@ -24,9 +24,11 @@ def project_file(rel: str) -> str:
     return (examples_dir() / PROJECT / rel).read_text(encoding="utf-8")
 
 
-def design_notes() -> str:
-    """The developers' notes: the technical design, then a '# 用户手册' section (the manual)."""
-    return (examples_dir() / "design-notes.md").read_text(encoding="utf-8")
+def design_notes(lang: str = "zh-CN") -> str:
+    """The developers' notes: the technical design, then a '# 用户手册' section (the manual);
+    in English (``design-notes.en.md``) for a contract in English."""
+    name = "design-notes.en.md" if lang == "en" else "design-notes.md"
+    return (examples_dir() / name).read_text(encoding="utf-8")
 
 
 ZHANG_WEI = ("Zhang Wei", "zhang.wei@contractor.example")
@@ -62,8 +64,20 @@ def sample_commit(repo: Path, message: str, files: dict[str, str], when: datetim
     sample_git(repo, "commit", "-q", "-F", "-", when=when, stdin=message, author=author)
 
 
-def sample_screenshot() -> bytes:
-    """A picture of the leave form (drawn, as the demo has no browser): in Chinese, as the
+# the screens the demo's manual shows, one per role's chapter: (zh title, fields, button), en
+SCREENS = {
+    "form": (("OA 请假申请", ("请假类型", "开始日期", "结束日期", "请假天数"), "提交"),
+             ("OA  Leave request", ("Type", "From", "To", "Days"), "Submit")),
+    "approve": (("待办事项：请假审批", ("申请人", "请假天数", "事由", "审批意见"), "同意"),
+                ("To do: leave approval", ("Applicant", "Days", "Reason", "Comment"), "Approve")),
+    "sync": (("请假管理：同步状态", ("请假单号", "申请人", "同步状态", "失败原因"), "重新同步"),
+             ("Leave admin: sync state", ("Leave no.", "Applicant", "State", "Error"), "Sync")),
+}  # fmt: skip
+
+
+def sample_screenshot(screen: str = "form") -> bytes:
+    """A picture of one of the OA's screens (``SCREENS``: the leave form, the approver's to-do,
+    the administrator's sync list; drawn, as the demo has no browser): in Chinese, as the
     client's OA shows it, when a CJK font is installed; else with English labels."""
     import matplotlib
 
@@ -75,16 +89,12 @@ def sample_screenshot() -> bytes:
     from changeflow.tasks.weekly import cjk_font
 
     family = cjk_font(font_manager)
+    zh, en = SCREENS[screen]
     if family:
         plt.rcParams["font.family"] = [family]
-        title, labels, submit = (
-            "OA 请假申请",
-            ("请假类型", "开始日期", "结束日期", "请假天数"),
-            "提交",
-        )
+        title, labels, submit = zh
     else:
-        title, submit = "OA  Leave request", "Submit"
-        labels = ("Type", "From", "To", "Days")
+        title, labels, submit = en
 
     fig = plt.figure(figsize=(6.4, 4), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))

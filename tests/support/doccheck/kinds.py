@@ -18,6 +18,8 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 DRAFT_MARK = ("草稿：", "DRAFT:")
+TODO = ("待补充", "To be completed")  # a section the notes left out (tasks.delivery_docs.outline)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Part:
     en: str
     level: int = 1
     cells: tuple[tuple[str, str], ...] = ()  # texts a table in the section must hold
+    head: tuple[tuple[str, str], ...] = ()  # header cells one table in the section must have
 
 
 OUTLINES: dict[str, list[Part]] = {
@@ -93,6 +96,43 @@ OUTLINES: dict[str, list[Part]] = {
         Part("confirmation", "六、甲方确认", "6. Client's confirmation", 1,
              (("甲方确认人", "Confirmed by"), ("处理工程师", "Engineer"))),
     ],
+    # GB/T 8567-2006 软件设计说明 (SDD) with 数据库设计说明 (DBDD) essentials
+    "techdoc": [
+        Part("revisions", "修订记录", "Revision record", 0, (("修订说明", "Change"),)),
+        Part("sign-off", "编制、审核与批准", "Prepared, reviewed and approved", 0,
+             (("编制", "Prepared by"), ("审核", "Reviewed by"), ("批准", "Approved by"))),
+        Part("contents", "目　录", "Contents", 0),
+        Part("introduction", "一、引言", "1. Introduction"),
+        Part("identification", "标识", "Identification", 2),
+        Part("references", "引用文件", "Referenced documents", 2),
+        Part("environment", "二、运行环境", "2. Operating environment"),
+        Part("overall-design", "三、总体设计", "3. Overall design"),
+        Part("interfaces", "四、接口设计", "4. Interface design"),
+        Part("database", "五、数据库设计", "5. Database design", 1, (("迁移", "igration"),),
+             (("字段", "Field"), ("类型", "Type"))),
+        Part("security", "六、安全与权限设计", "6. Security and permissions"),
+        Part("performance", "七、性能设计", "7. Performance"),
+        Part("deployment", "八、部署与运维", "8. Deployment and operation"),
+        Part("errors", "九、出错处理", "9. Error handling"),
+        Part("rollback", "十、回退方案", "10. Rollback"),
+        Part("traceability", "十一、需求的可追踪性", "11. Requirements traceability"),
+    ],
+    # GB/T 8567-2006 用户手册 (SUM)
+    "manual": [
+        Part("revisions", "修订记录", "Revision record", 0, (("修订说明", "Change"),)),
+        Part("sign-off", "编制、审核与批准", "Prepared, reviewed and approved", 0,
+             (("编制", "Prepared by"), ("审核", "Reviewed by"), ("批准", "Approved by"))),
+        Part("contents", "目　录", "Contents", 0),
+        Part("scope", "一、范围", "1. Scope"),
+        Part("identification", "标识", "Identification", 2),
+        Part("references", "引用文件", "Referenced documents", 2),
+        Part("summary", "二、软件综述", "2. Software summary"),
+        Part("first-use", "三、首次使用", "3. First use"),
+        Part("recovery", "出错与恢复", "Errors and recovery"),
+        Part("faq", "常见问题", "Questions and answers"),
+        Part("quick-reference", "快速参考", "Quick reference"),
+        Part("support", "技术支持", "Support"),
+    ],
 }  # fmt: skip
 # Kinds the demo does not make yet (the maintenance plan's documents): their outlines, checked
 # by tests/tasks/maintplan/test_pages.py (OUTLINES above is what the demo's documents hold).
@@ -136,6 +176,7 @@ class Block:
     heading: int  # 0: not a heading
     text: str
     table: Table | None = None
+    picture: bool = False  # a paragraph holding a picture (a screenshot)
 
 
 def _blocks(path: Path) -> list[Block]:
@@ -147,7 +188,8 @@ def _blocks(path: Path) -> list[Block]:
             p = Paragraph(el, d)
             style = p.style.name if p.style is not None else ""
             level = int(style.rsplit(" ", 1)[-1]) if style.startswith("Heading ") else 0
-            out.append(Block(level, p.text.strip()))
+            pic = bool(el.findall(".//" + _W + "drawing"))
+            out.append(Block(level, p.text.strip(), picture=pic))
         elif tag == "tbl":
             t = Table(el, d)
             text = "\n".join(c.text for row in t.rows for c in row.cells)
@@ -181,10 +223,16 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
         i = next(i for i, b in enumerate(blocks) if b.text.startswith(DRAFT_MARK))
         if not any(b.text for b in blocks[i + 1 : i + 2]):
             found.append("draft: says it is a draft but lists nothing missing")
-    for part in {**OUTLINES, **PLAN_OUTLINES}[kind]:
+    outline = {**OUTLINES, **PLAN_OUTLINES}[kind]
+    labels = {p.zh if zh else p.en for p in outline if p.level == 0}
+    for part in outline:
         head = part.zh if zh else part.en
-        at = [i for i, b in enumerate(blocks) if b.heading and b.text.startswith(head)
-              and b.heading == part.level]  # fmt: skip
+        if part.level == 0:  # a front-matter label (修订记录, 编制、审核与批准, 目录): a paragraph
+            at = [i for i, b in enumerate(blocks) if not b.heading and b.table is None
+                  and b.text == head]  # fmt: skip
+        else:
+            at = [i for i, b in enumerate(blocks) if b.heading and b.heading == part.level
+                  and head in (b.text[: len(head)], _unnumbered(b.text)[: len(head)])]  # fmt: skip
         if part.name == "defect-statistics":
             at = [i for i in at if ("缺陷统计" if zh else "Defect statistics") in blocks[i].text]
         if not at:
@@ -193,18 +241,67 @@ def check_kind(path: Path, kind: str, lang: str) -> list[str]:
         i = at[0]
         section = []
         for b in blocks[i + 1 :]:
-            if b.heading and b.heading <= part.level:
+            if b.heading and (part.level == 0 or b.heading <= part.level):
+                break
+            if part.level == 0 and b.text in labels:
                 break
             section.append(b)
-        if not any(b.text and (b.table is None or _filled_rows(b.table)) for b in section):
+        if not any(b.text and (b.table is None or _filled_rows(b.table)) and b.text not in TODO
+                   for b in section):  # fmt: skip
             found.append(f"{part.name}: empty")
             continue
+        own = [b for b in section if not b.heading]
+        if any(b.text in TODO for b in own[:1]):  # its own text says 待补充 (subsections aside)
+            found.append(f"{part.name}: says {own[0].text}")
+            continue
         text = "\n".join(b.text for b in section)
+        if part.head and not any(
+            b.table is not None and _filled_rows(b.table)
+            and all((h[0] if zh else h[1]) in [c.text.strip() for c in b.table.rows[0].cells]
+                    for h in part.head)
+            for b in section
+        ):  # fmt: skip
+            found.append(f"{part.name}: no table with " + ", ".join(h[0] if zh else h[1]
+                                                                      for h in part.head))
         for pair in part.cells:
             want = pair[0] if zh else pair[1]
             if want not in text:
                 found.append(f"{part.name}: no '{want}'")
+    if kind == "manual":
+        found += _role_screens(blocks, zh)
     return found
+
+
+def _unnumbered(title: str) -> str:
+    """A chapter's title without its number (八、出错与恢复 -> 出错与恢复; a part named without a
+    number matches wherever the chapters before put it)."""
+    import re
+
+    return re.sub(r"^(?:[一二三四五六七八九十]+、|\d+\.\s)", "", title)
+
+
+def _role_screens(blocks: list[Block], zh: bool) -> list[str]:
+    """GB/T 8567's 使用软件指南 in the manual: a chapter per role (the chapters between 首次使用
+    and 出错与恢复), each with its steps and at least one screenshot."""
+    first, after = ("首次使用", "出错与恢复") if zh else ("First use", "Errors and recovery")
+    heads = [i for i, b in enumerate(blocks) if b.heading == 1]
+    try:
+        start = next(i for i in heads if first in blocks[i].text)
+        stop = next(i for i in heads if after in blocks[i].text)
+    except StopIteration:
+        return []  # reported above as a missing part
+    roles = [i for i in heads if start < i < stop]
+    if not roles:
+        return ["roles: no chapter per role between first use and errors and recovery"]
+    out = []
+    for i in roles:
+        end = next((j for j in heads if j > i), len(blocks))
+        body = blocks[i + 1 : end]
+        if not any(b.text and b.text not in TODO for b in body):
+            out.append(f"role '{blocks[i].text}': empty")
+        elif not any(b.picture for b in body):
+            out.append(f"role '{blocks[i].text}': no screenshot")
+    return out
 
 
 def case_rows_complete(path: Path, lang: str) -> list[str]:

@@ -64,7 +64,8 @@ def test_the_current_oa_manual_is_linked_from_the_board(contract: str) -> None:
         "## 运行环境\n\n浏览器：Chrome 或 Edge。\n\n## 申请人\n\n提交请假单。\n\n"
         "## 常见问题\n\n问：忘记密码？答：联系信息中心。\n"
     )
-    make_docs(key, notes=notes, kinds=("manual",), lang="zh-CN")
+    make_docs(key, notes=notes, kinds=("manual",), lang="zh-CN",
+                     draft=True)  # sparse notes: the chapters are what counts here
     advance(key, "in_development", "in_testing", "live", "accepted")
     merged = oamanual.merge_accepted("OA-2026", lang="zh-CN")
     assert merged["version"] == 1

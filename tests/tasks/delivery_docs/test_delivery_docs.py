@@ -62,7 +62,23 @@ def sync(days: int) -> None:
 
 # 数据设计
 
+| 表 | 字段 | 类型 | 说明 |
+|---|---|---|---|
+| leave | vp_approved | bool | 分管领导已审批 |
+
 新增字段 `leave.vp_approved`，迁移脚本 `0042_vp.sql`。
+
+# 运行环境
+
+OA 应用服务器与数据库，与原系统相同。
+
+# 安全与权限设计
+
+只有管理员可以重新同步。
+
+# 性能设计
+
+同步异步执行，不影响审批。
 
 # 部署与配置
 
@@ -87,12 +103,26 @@ def sync(days: int) -> None:
 
 Chrome 100 以上，甲方内网。
 
+## 首次使用
+
+使用原 OA 账号登录；分管领导由管理员授予“请假审批”权限。
+
 ## 申请人
 
 ### 提交请假
 
 1. 打开 **OA → 请假**。
 2. 填写天数，点击“提交”。
+
+![请假单](请假单.png)
+
+## 出错与恢复
+
+提示“未配置分管领导”时请联系管理员。
+
+## 快速参考
+
+提交请假：OA → 请假 → 新建。
 
 ## 常见问题
 
@@ -140,9 +170,9 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
     tech, manual = make_docs_from_files(testing, notes_path=notes, screenshot_paths=shots)
     assert (tech.kind, tech.version, tech.new) == ("techdoc", 1, True)
     styles = _styles(tech.document)
-    assert ("Heading 1", "二、总体设计") in styles and ("Heading 2", "数据表") in styles
-    assert ("Heading 1", "一、引言") in styles and ("Heading 1", "六、出错处理") in styles
-    assert ("Heading 1", "七、回退方案") in styles and ("Heading 1", "附录 技术信息") in styles
+    assert ("Heading 1", "三、总体设计") in styles and ("Heading 2", "数据表") in styles
+    assert ("Heading 1", "一、引言") in styles and ("Heading 1", "九、出错处理") in styles
+    assert ("Heading 1", "十、回退方案") in styles and ("Heading 1", "附录 技术信息") in styles
     assert ("Heading 2", "变更文件清单") in styles  # commits, files and tag: in the appendix
     assert not tech.missing and not tech.draft
     assert ("List Bullet 2", "部门经理") in styles
@@ -168,10 +198,10 @@ def test_markdown_becomes_word_structure(testing, tmp_path) -> None:
 
     mtext = docx_text(Path(manual.document))
     mstyles = _styles(manual.document)
-    assert "用户手册" in mtext and ("Heading 1", "三、申请人") in mstyles
-    assert ("Heading 2", "提交请假") in mstyles and ("Heading 1", "四、常见问题") in mstyles
+    assert "用户手册" in mtext and ("Heading 1", "四、申请人") in mstyles
+    assert ("Heading 2", "提交请假") in mstyles and ("Heading 1", "六、常见问题") in mstyles
     # 版本说明 in the client's words: the request's description and requirements
-    assert ("Heading 1", "五、版本说明") in mstyles
+    assert ("Heading 1", "八、版本说明") in mstyles
     assert "请假超过 3 天增加分管领导审批节点" in mtext
     assert "总体设计" not in mtext
     md = docx.Document(manual.document)
@@ -186,10 +216,17 @@ def test_versions_change_only_with_the_inputs(testing, tmp_path) -> None:
 
     from changeflow.db.models import Document, Request
     from changeflow.db.session import transaction
-    from changeflow.tasks.delivery_docs import content_digest, docs_context, make_docs, render_doc
+    from changeflow.tasks.delivery_docs import (
+        check_screenshot,
+        content_digest,
+        docs_context,
+        make_docs,
+        render_doc,
+    )
 
-    first = make_docs(testing, notes=NOTES)
-    again = make_docs(testing, notes=NOTES)
+    shots = [check_screenshot(png(), "请假单.png")]  # the 申请人 chapter's screenshot
+    first = make_docs(testing, notes=NOTES, screenshots=shots)
+    again = make_docs(testing, notes=NOTES, screenshots=shots)
     assert [(r.version, r.new) for r in again] == [(1, False), (1, False)]
     assert [r.sha256 for r in again] == [r.sha256 for r in first]
     # the same inputs rendered again: the same content (times come from the inputs)
@@ -205,7 +242,7 @@ def test_versions_change_only_with_the_inputs(testing, tmp_path) -> None:
     assert core.created.replace(tzinfo=None) == when.replace(tzinfo=None)
     # changed design notes: a new technical document; the manual's inputs did not change
     new_design = NOTES.replace("请假流程在", "改了。请假流程在")
-    changed = make_docs(testing, notes=new_design)
+    changed = make_docs(testing, notes=new_design, screenshots=shots)
     assert [(r.kind, r.version, r.new) for r in changed] == [
         ("techdoc", 2, True), ("manual", 1, False)
     ]  # fmt: skip
@@ -353,7 +390,8 @@ def test_missing_sections_are_refused_without_draft(testing, tmp_path, cli) -> N
     before = counts()
     code, _, err = cli("docs", testing, "--notes", str(notes))
     assert code == 2 and "sparse.md" in err and "--draft" in err
-    assert "接口设计" in err and "数据设计" in err and "常见问题" in err
+    assert "接口设计" in err and "数据库设计" in err and "常见问题" in err
+    assert "安全与权限设计" in err and "快速参考" in err
     assert "总体设计" not in err.split("用户手册")[0]  # the notes cover it
     assert counts() == before  # nothing written
 
@@ -365,14 +403,16 @@ def test_a_draft_shows_todo_and_says_so_on_every_page(testing, tmp_path, cli) ->
     assert code == 0
     tech, manual = json.loads(out)
     assert tech["draft"] and manual["draft"]
-    assert tech["missing"] == ["引言", "接口设计", "数据设计", "部署与配置", "出错处理", "回退方案"]
-    assert manual["missing"] == ["引言", "运行环境", "常见问题"]
+    assert tech["missing"] == ["引言", "运行环境", "接口设计", "数据库设计", "安全与权限设计",
+                               "性能设计", "部署与运维", "出错处理", "回退方案"]
+    assert manual["missing"] == ["范围", "软件综述", "首次使用", "出错与恢复", "常见问题",
+                                 "快速参考"]
     styles = _styles(tech["document"])
-    i = styles.index(("Heading 1", "三、接口设计"))
+    i = styles.index(("Heading 1", "四、接口设计"))
     assert styles[i + 1][1] == "待补充"
-    assert ("Heading 1", "二、总体设计") in styles
+    assert ("Heading 1", "三、总体设计") in styles
     assert (
-        styles[styles.index(("Heading 1", "二、总体设计")) + 1][1] == "审批引擎按天数选择审批人。"
+        styles[styles.index(("Heading 1", "三、总体设计")) + 1][1] == "审批引擎按天数选择审批人。"
     )
     for path in (tech["document"], manual["document"]):
         d = docx.Document(path)
@@ -380,14 +420,16 @@ def test_a_draft_shows_todo_and_says_so_on_every_page(testing, tmp_path, cli) ->
         for section in d.sections:
             for header in (section.header, section.first_page_header, section.even_page_header):
                 assert "草稿" in header.paragraphs[0].text
-    assert ("Heading 1", "三、审批人") in _styles(manual["document"])
+    assert ("Heading 1", "四、审批人") in _styles(manual["document"])
     # the same notes without --draft after a draft: still refused
     code, _, _ = cli("docs", testing, "--notes", str(notes))
     assert code == 2
     # complete notes: a final version, no 草稿
     full = tmp_path / "full.md"
     full.write_text(NOTES, encoding="utf-8")
-    code, out, _ = cli("docs", testing, "--notes", str(full), "--json")
+    (tmp_path / "请假单.png").write_bytes(png())  # the 申请人 chapter's screenshot
+    code, out, _ = cli("docs", testing, "--notes", str(full), "--screenshot",
+                       str(tmp_path / "请假单.png"), "--json")  # fmt: skip
     tech2 = json.loads(out)[0]
     assert code == 0 and tech2["version"] == 2 and not tech2["draft"]
     d = docx.Document(tech2["document"])
@@ -401,4 +443,5 @@ def test_outline_headings_with_numbers_and_aliases() -> None:
     f = fill("# 1. 概述\n\n说明\n\n# 三、接口\n\n考勤接口\n\n# 其他\n\nx", TECHDOC, "zh-CN")
     assert f.sections["intro"] == "说明" and f.sections["interfaces"] == "考勤接口"
     assert f.extra == [("其他", "x")]
-    assert f.missing == ["总体设计", "数据设计", "部署与配置", "出错处理"]
+    assert f.missing == ["运行环境", "总体设计", "数据库设计", "安全与权限设计", "性能设计",
+                         "部署与运维", "出错处理"]

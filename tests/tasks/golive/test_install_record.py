@@ -16,6 +16,7 @@ from tests.support.delivery import (
     EXAMPLES,
     make_project,
     manual_cases,
+    png,
     point_contract,
     pytest_command,
     to_development,
@@ -42,8 +43,13 @@ def _tested(key: str, tmp_path: Path, *, notes: bool) -> None:
     point_contract(repo.path, test_command=pytest_command())
     to_development(key)
     assert run_tests(key, actor="张伟", cases=manual_cases()).passed
-    if notes:
-        make_docs(key, notes=(EXAMPLES / "design-notes.md").read_text(encoding="utf-8"))
+    if notes:  # the demo's notes, with a screenshot for each role's chapter of the manual
+        from changeflow.tasks.delivery_docs import check_screenshot
+
+        shots = [check_screenshot(png(), n) for n in ("请假单界面.png", "审批界面.png",
+                                                       "同步管理界面.png")]  # fmt: skip
+        make_docs(key, notes=(EXAMPLES / "design-notes.md").read_text(encoding="utf-8"),
+                  screenshots=shots)  # fmt: skip
 
 
 def _text(path: str) -> str:
@@ -64,6 +70,9 @@ def test_a_complete_install_record(submitted, tmp_path, lang) -> None:
     text = _text(res.document)
     assert "甲方备份服务器 oa-backup" in text and "执行迁移脚本" in text and "王芳" in text
     assert "leave.vp_approver varchar(50)" in text  # from the design notes' data section
+    if lang == "zh-CN":  # the notes' index table in words, the repository's schema change after
+        assert "表 leave；索引 leave_dept；字段 dept" in text and "## " not in text
+        assert "表 leave 新增索引 i（day）（report/stats.sql）" in text  # from the repository
     assert "新增字段可为空，不影响旧版本，无需回退数据库。" in text  # the design's rollback
 
 
