@@ -450,3 +450,15 @@ SERVICE_STATES: dict[str, Pair] = {
     "confirmed": ("已确认", "confirmed"),
     "cancelled": ("已取消", "cancelled"),
 }
+
+# --- hand-in runs: a service request form, the OA manual after an acceptance -------------
+HANDIN_WORDS: dict[str, Pair] = {
+    "service": ("受理服务请求", "Service request received"),
+    "form": ("服务请求单", "service request form"),
+    "manual": ("OA 使用手册", "OA manual"),
+    "merged": ("已并入第 {v} 版", "merged into version {v}"),
+    "not_merged": (
+        "未并入（无使用手册章节，或并入失败：changeflow manual merge）",
+        "not merged (no manual chapters, or the merge failed: changeflow manual merge)",
+    ),
+}

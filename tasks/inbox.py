@@ -251,7 +251,8 @@ def take_in(
                 "decision",
                 f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
                 f" {dec.decided_on}; {dec.key} 现为 now {state_label(dec.state)}"
-                + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else ""),
+                + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else "")
+                + (f"; {dec.manual}" if getattr(dec, "manual", "") else ""),
                 dec.key,
             )
     return item
