@@ -462,3 +462,20 @@ HANDIN_WORDS: dict[str, Pair] = {
         "not merged (no manual chapters, or the merge failed: changeflow manual merge)",
     ),
 }
+
+# --- the client's service request form (服务请求单, docs_templates/tpl_servicereq.py) -------
+# field -> (the row's label in the form, 中文, English); the reader finds a row by either
+SERVICE_FORM_FIELDS: dict[str, Pair] = {
+    "contract": ("服务合同", "Contract"),
+    "category": ("类别", "Category"),
+    "title": ("事项", "What is asked"),
+    "description": ("详细描述", "Description"),
+    "requester": ("申请人", "Requested by"),
+    "department": ("部门", "Department"),
+    "urgent": ("是否紧急", "Urgent"),
+    "account": ("账号", "Account"),
+    "change": ("变更内容", "What changes"),
+    "authorised_by": ("授权人", "Authorised by"),
+}
+# the form's fields for an account/permission change (its second table)
+SERVICE_FORM_PERMISSION = ("account", "change", "authorised_by")
