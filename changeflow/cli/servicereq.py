@@ -278,3 +278,20 @@ def service_permlog(
 
     v = make_permlog(month=month, contract=contract, lang=lang, actor=actor)
     emit(v, as_json, lambda: console.print(f"{v['path']}  ({v['rows']} changes)", markup=False))
+
+
+@service_app.command("form")
+def service_form(
+    contract: str = typer.Option(None, "--contract", help="Default: the one in force."),
+    lang: str = typer.Option("zh-CN", "--lang", help="zh-CN | en"),
+    out: str = typer.Option(None, "--out", help="File or folder; default: here."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """A blank service request form (服务请求单) for the client: filled in Word, dropped in
+    the inbox or mailed to the project mailbox, it becomes a service request."""
+    from pathlib import Path
+
+    from changeflow.tasks.servicereq.form import blank_form
+
+    v = blank_form(contract, lang, Path(out) if out else None)
+    emit(v, as_json, lambda: console.print(v["path"], markup=False))

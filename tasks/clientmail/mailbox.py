@@ -64,7 +64,8 @@ class MailItem:
     uid: str
     sender: str
     subject: str
-    outcome: str  # intake | decision | duplicate (take_in's) | kept | refused | skipped | retry
+    outcome: str  # intake | decision | service | duplicate (take_in's) | kept | refused | skipped
+    # | retry | confirmed (a requester's reply confirming a service request)
     # | filed
     detail: str
     key: str | None = None
@@ -85,6 +86,7 @@ class MailboxReport:
             k = {
                 "decision": "recorded",
                 "intake": "recorded",
+                "service": "recorded",
                 "duplicate": "recorded",
                 "retry": "waiting",
                 "skipped": "waiting",
@@ -247,7 +249,12 @@ def allow_for(contact: Person):
 
     def allow(what: str, ident: str) -> None:
         with transaction() as s:
-            if what == "client":
+            if what == "contract":  # a service request form: the contract it names
+                from changeflow.db.models import Contract
+
+                k = s.scalar(select(Contract).where(Contract.code == ident)) if ident else None
+                client_id = k.client_id if k is not None else None
+            elif what == "client":
                 try:
                     client_id = find_client(s, ident).id
                 except (InputError, NotFoundError):
@@ -359,6 +366,16 @@ def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
         return (
             f"任务书已登记为 {key}，我们将据此编制实施计划和费用预算。",
             f"任务书 task book {key}",
+        )
+    if outcome == "service" or (key or "").startswith("FW-"):
+        from ..servicereq.desk import show_service
+
+        v = show_service(key or "")
+        again = "（此前已登记，未重复登记）" if outcome == "duplicate" else ""
+        return (
+            f"服务请求单已受理为 {key}「{v['title']}」，响应时限 {v['response_due']}{again}。"
+            "完成后请回复确认。",
+            f"服务请求 service request {key}",
         )
     with transaction() as s:
         a = s.scalar(select(Approval).where(Approval.evidence_sha256 == sha)) if sha else None

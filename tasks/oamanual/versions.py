@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from changeflow.bilingual import is_zh
 from changeflow.db.models import Contract, Document, Request
 from changeflow.db.session import transaction
+from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError
 from changeflow.settings import get_settings
 
@@ -32,9 +33,9 @@ KIND = "oa-manual"
 
 
 def _contract(session: Session, code: str | None) -> Contract:
-    from ..signoff import today_local
 
-    return find_contract(session, code, today_local(), "oa manual")
+    today = utcnow().astimezone(get_settings().tz).date()
+    return find_contract(session, code, today, "oa manual")
 
 
 def latest_version(session: Session, contract: Contract) -> Any:

@@ -134,7 +134,9 @@ def record_permission_change(
         return act(s)
 
 
-def new_account_request(permission: dict[str, Any], **request: Any) -> dict[str, Any]:
+def new_account_request(
+    permission: dict[str, Any], *, session: Session | None = None, **request: Any
+) -> dict[str, Any]:
     """Receive an account/permission request with its change (the UI form, the client's
     service-request form): one transaction, so a change whose authoriser the contract does
     not name refuses the whole request and nothing is written. ``permission``: department,
@@ -144,7 +146,8 @@ def new_account_request(permission: dict[str, Any], **request: Any) -> dict[str,
     change = dict(permission)
     if not str(change.get("asked_by") or "").strip():
         change["asked_by"] = request.get("requester") or ""
-    with transaction() as s:
+
+    def act(s: Session) -> dict[str, Any]:
         view = new_service(session=s, **request)
         return record_permission_change(
             view["key"],
@@ -154,6 +157,11 @@ def new_account_request(permission: dict[str, Any], **request: Any) -> dict[str,
             at=request.get("received_at"),
             **change,
         )
+
+    if session is not None:
+        return act(session)
+    with transaction() as s:
+        return act(s)
 
 
 def month_changes(contract: str | None, month: str) -> dict[str, Any]:
