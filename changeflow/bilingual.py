@@ -331,6 +331,7 @@ OUTCOMES: dict[str, Pair] = {
     "intake": ("任务书已入库", "task book taken in"),
     "recorded": ("已登记", "recorded"),
     "duplicate": ("重复，已忽略", "duplicate, ignored"),
+    "service": ("服务请求已受理", "service request received"),
     "skipped": ("已跳过", "skipped"),
     "filed": ("已归档", "filed"),
     "sent": ("已发送", "sent"),
