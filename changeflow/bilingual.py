@@ -332,6 +332,7 @@ OUTCOMES: dict[str, Pair] = {
     "recorded": ("已登记", "recorded"),
     "duplicate": ("重复，已忽略", "duplicate, ignored"),
     "service": ("服务请求已受理", "service request received"),
+    "confirmed": ("申请人已确认", "confirmed by the requester"),
     "skipped": ("已跳过", "skipped"),
     "filed": ("已归档", "filed"),
     "sent": ("已发送", "sent"),
@@ -455,6 +456,7 @@ SERVICE_STATES: dict[str, Pair] = {
 # --- hand-in runs: a service request form, the OA manual after an acceptance -------------
 HANDIN_WORDS: dict[str, Pair] = {
     "service": ("受理服务请求", "Service request received"),
+    "confirmed": ("确认服务请求", "Service request confirmed"),
     "form": ("服务请求单", "service request form"),
     "manual": ("OA 使用手册", "OA manual"),
     "merged": ("已并入第 {v} 版", "merged into version {v}"),

@@ -156,9 +156,10 @@ def _manual_line(session: Any, req: Request, lang: str) -> str:
 def _service_fact(
     key: str, outcome: str, *, detail: str, filename: str, lang: str
 ) -> HandInFact:
-    """A service request (FW-…) a client's form made: its state and who it waits for."""
+    """A service request (FW-…) a client's form made, or its requester confirmed: its state."""
     from changeflow.db.servicereq import ServiceRequest
 
+    verb = "confirmed" if outcome == "confirmed" else "service"
     with transaction() as s:
         sr = s.scalar(select(ServiceRequest).where(ServiceRequest.key == key.upper()))
         if sr is None:
@@ -167,7 +168,7 @@ def _service_fact(
                 key=key, outcome="other", detail=detail,
             )  # fmt: skip
         return HandInFact(
-            name=f"{pick(HANDIN_WORDS['service'], lang)} {sr.key} {sr.title}",
+            name=f"{pick(HANDIN_WORDS[verb], lang)} {sr.key} {sr.title}",
             key=sr.key, outcome=outcome, document=pick(HANDIN_WORDS["form"], lang),
             approver=sr.requester, state="",
             detail=f"{detail}；{both(SERVICE_STATES[sr.state], lang)}" if detail

@@ -87,6 +87,7 @@ class MailboxReport:
                 "decision": "recorded",
                 "intake": "recorded",
                 "service": "recorded",
+                "confirmed": "recorded",
                 "duplicate": "recorded",
                 "retry": "waiting",
                 "skipped": "waiting",
@@ -499,6 +500,9 @@ def take_message(box: Any, msg: Any) -> MailItem:
     if req_key is None:
         req_key = answered_request(msg, subject)
     if outcome == "kept":
+        confirmed = _confirmation(box, msg, row_id, sender, subject, raw)
+        if confirmed is not None:
+            return confirmed
         return _keep(box, msg, row_id, sender, subject, req_key)
     folder = s.imap_refused_folder if refused else s.imap_processed_folder
     _finish(
@@ -527,6 +531,43 @@ def take_message(box: Any, msg: Any) -> MailItem:
         )  # fmt: skip
     _finish(row_id, folder=folder, finished_at=utcnow())
     return MailItem(msg.uid, sender, subject, outcome, detail, req_key, name, folder, answer)
+
+
+def _confirmation(
+    box: Any, msg: Any, row_id: int, sender: str, subject: str, raw: bytes
+) -> MailItem | None:
+    """A requester's reply confirming a done service request (``servicereq.confirm_by_reply``):
+    recorded, answered, filed as processed; None when the mail is no such confirmation."""
+    from ..servicereq.mail import confirm_by_reply
+    from .kept import text_of
+    from .texts import confirmed_answer
+
+    contact = contact_of(sender)
+    assert contact is not None  # _decide refused an unknown sender
+    when = msg.date if msg.date and msg.date.year > 1900 and msg.date.tzinfo else utcnow()
+    v = confirm_by_reply(
+        subject, text_of(msg), client_id=contact.client_id, by=contact.name, at=when,
+        evidence_sha256=hashlib.sha256(raw).hexdigest(), actor=f"mailbox {sender}",
+    )  # fmt: skip
+    if v is None:
+        return None
+    key = v["key"]
+    detail = f"service request {key} confirmed by {v['confirmed_by']} (mail reply)"
+    folder = get_settings().imap_processed_folder
+    _finish(row_id, state="recorded", detail=detail, request_key=key, attachment="",
+            data={"code": "confirmed", "uid": msg.uid, "service": key})  # fmt: skip
+    if is_automatic(msg):
+        answer = "not answered (an automatic mail)"
+    else:
+        line, body = confirmed_answer(subject, key, v["title"], v["confirmed"])
+        answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
+    try:
+        _move(box, msg.uid, folder)
+    except Exception as exc:  # recorded and answered; the next pass files it
+        return MailItem(msg.uid, sender, subject, "confirmed", f"{detail} (not filed yet: {exc})",
+                        key, "", "", answer)  # fmt: skip
+    _finish(row_id, folder=folder, finished_at=utcnow())
+    return MailItem(msg.uid, sender, subject, "confirmed", detail, key, "", folder, answer)
 
 
 def _keep(box: Any, msg: Any, row_id: int, sender: str, subject: str, key: str | None) -> MailItem:
