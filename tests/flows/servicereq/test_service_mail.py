@@ -128,3 +128,11 @@ def test_mail_with_the_filled_form(prefect_server, contract, servers, cli, tmp_p
     assert (sr.channel, sr.category, sr.requester) == ("mail", "account", "李娜")
     receipts = [m for m in servers.sent_to(ZHAO) if "服务请求" in m["Subject"]]
     assert len(receipts) == 1 and "服务请求单已受理为 FW-2026-0001" in body_text(receipts[0])
+    # shown as a hand-in run like other hand-ins, with its state and requester
+    from tests.flows.test_flow_board import newest_run_named
+    from tests.support.prefect import read_artifacts
+
+    run = newest_run_named("受理服务请求 FW-2026-0001 为李娜开通报销审批权限")
+    assert run.state.is_completed()
+    md = "\n".join(a.data for a in read_artifacts(run.id) if a.type == "markdown")
+    assert "服务请求单" in md and "李娜" in md and "邮箱" in md
