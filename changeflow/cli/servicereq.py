@@ -1,6 +1,6 @@
 """``changeflow service``: service requests (服务请求, FW-2026-0001): new, assign, work, done,
-confirm, permission (an account change with its authoriser), from-mail, show, list, and the
-month's record of permission changes (permlog)."""
+confirm, permission (an account change with its authoriser), from-mail, show, list, the
+month's record of permission changes (permlog) and the client's blank form (form)."""
 
 from __future__ import annotations
 
