@@ -520,7 +520,9 @@ def take_message(box: Any, msg: Any) -> MailItem:
             line, body = refused_answer(subject, name or None, detail, code, why)
         else:
             zh_detail, what = receipt(outcome, req_key, sha256_of(msg))
-            line, body = recorded_answer(subject, name, detail, req_key, zh_detail, what)
+            # what became of our OA manual after an acceptance is for our lead, not the client
+            client_detail = detail.split("; OA 使用手册：")[0]
+            line, body = recorded_answer(subject, name, client_detail, req_key, zh_detail, what)
         answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
     try:
         _move(box, msg.uid, folder)

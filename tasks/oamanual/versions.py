@@ -290,20 +290,23 @@ def merge_request(
     raise ConflictError(f"the OA manual of {key}'s contract is being merged; try again")
 
 
+MERGED_PREFIX = "OA 使用手册："  # every line below starts so (the mailbox keeps it from the client)
+
+
 def merged_line(result: dict[str, Any]) -> str:
     """The one line the lead reads after an acceptance: what became of the OA manual."""
     if result.get("new"):
         return (
-            f"OA 使用手册第 {result['version']} 版已并入 {result['key']} / OA manual"
+            f"{MERGED_PREFIX}第 {result['version']} 版已并入 {result['key']} / OA manual"
             f" v{result['version']} merges {result['key']}"
         )
     if result.get("skipped"):
         return (
-            f"{result['key']} 无使用手册章节，未并入 OA 使用手册 / has no manual chapters:"
-            " the OA manual is unchanged"
+            f"{MERGED_PREFIX}{result['key']} 无使用手册章节，未并入 / {result['key']} has no"
+            " manual chapters: the OA manual is unchanged"
         )
     return (
-        f"{result['key']} 已在 OA 使用手册第 {result['version']} 版中 / already in OA manual"
+        f"{MERGED_PREFIX}{result['key']} 已在第 {result['version']} 版中 / already in OA manual"
         f" v{result['version']}"
     )
 

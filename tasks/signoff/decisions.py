@@ -324,7 +324,7 @@ def after_acceptance(result: DecisionResult, actor: str) -> DecisionResult:
     except Exception as exc:  # the acceptance is committed: it stands whatever happens here
         log.warning("OA manual merge of %s failed: %s", result.key, exc)
         result.manual = (
-            f"{result.key} 已验收，但未能并入 OA 使用手册 / accepted, but the OA manual merge"
+            f"OA 使用手册：{result.key} 已验收，但未能并入 / accepted, but the OA manual merge"
             f" failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
             " (retry: changeflow manual merge)"
         )
