@@ -157,7 +157,8 @@ def service_step(
     by: str = BY,
 ) -> Any:
     """Assign a service request, record its worked time, or mark it done."""
-    from changeflow.tasks.servicereq import assign_service, finish_service, record_work
+    from changeflow.tasks.servicereq import assign_service, record_work
+    from changeflow.tasks.servicereq.asking import finish_and_ask
 
     what = code_of(str(bilingual_choice(step, STEPS)))
     try:
@@ -168,11 +169,14 @@ def service_step(
                 key, engineer=engineer or None, start=start, end=end, actor=by, channel="ui"
             )
         else:
-            v = finish_service(key, resolution=resolution, at=end, actor=by, channel="ui")
+            v = finish_and_ask(key, resolution=resolution, at=end, actor=by, channel="ui")
     except ChangeflowError as exc:
         return refused("service-step", exc, key)
     _artifact("service-step", v, "service-confirm" if what == "done" else "service-step")
-    return outcome(f"{v['key']}: {what} -> {v['state']}", v, name=f"service-step {v['key']}")
+    line = f"{v['key']}: {what} -> {v['state']}"
+    if v.get("confirm_mail"):
+        line += f"; {v['confirm_mail']}"
+    return outcome(line, v, name=f"service-step {v['key']}")
 
 
 @flow(name="service-confirm", log_prints=True)

@@ -127,10 +127,15 @@ def service_done(
     as_json: bool = JsonOpt,
 ) -> None:
     """Mark the request done (then the requester confirms it)."""
-    from changeflow.tasks.servicereq import finish_service
+    from changeflow.tasks.servicereq.asking import finish_and_ask
 
-    v = finish_service(key, resolution=resolution, at=at, actor=actor)
-    emit(v, as_json, lambda: _line(v))
+    v = finish_and_ask(key, resolution=resolution, at=at, actor=actor)
+
+    def show() -> None:
+        _line(v)
+        console.print(v["confirm_mail"], markup=False, highlight=False)
+
+    emit(v, as_json, show)
 
 
 @service_app.command("confirm")

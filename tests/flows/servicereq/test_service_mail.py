@@ -73,8 +73,11 @@ def test_mail_to_service_request_to_confirmation_by_reply(
     )  # fmt: skip
     assert "请帮忙补录" in _service(key).description
     _run(cli, "service", "work", key, "--minutes", "90")
-    _run(cli, "service", "done", key, "--resolution", "已补录 11 月 18 日打卡记录")
+    done = _run(cli, "service", "done", key, "--resolution", "已补录 11 月 18 日打卡记录")
+    assert done["confirm_mail"] == f"sent: the requester ({ZHAO}) asked to confirm by reply"
     assert _year().service_requests == {}  # done, not confirmed: not counted yet
+    (ask,) = [m for m in servers.sent_to(ZHAO) if "请确认" in m["Subject"]]
+    assert key in ask["Subject"] and "已补录 11 月 18 日打卡记录" in body_text(ask)
 
     # "still wrong" is no confirmation: kept for the lead, the request stays done
     servers.imap.append(reply(None, [], sender=FROM_ZHAO, subject=f"Re: {key} 考勤记录缺失",
@@ -84,7 +87,7 @@ def test_mail_to_service_request_to_confirmation_by_reply(
     assert _service(key).state == "done"
 
     # the requester's reply confirming it
-    servers.imap.append(reply(None, [], sender=FROM_ZHAO, subject=f"Re: {key} 考勤记录缺失",
+    servers.imap.append(reply(ask, [], sender=FROM_ZHAO,
                               body="已确认，记录都补上了，谢谢！\n\n> 原邮件"))  # fmt: skip
     state = mailbox(return_state=True)
     assert state.is_completed(), state.message
