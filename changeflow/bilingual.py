@@ -331,6 +331,8 @@ OUTCOMES: dict[str, Pair] = {
     "intake": ("任务书已入库", "task book taken in"),
     "recorded": ("已登记", "recorded"),
     "duplicate": ("重复，已忽略", "duplicate, ignored"),
+    "service": ("服务请求已受理", "service request received"),
+    "confirmed": ("申请人已确认", "confirmed by the requester"),
     "skipped": ("已跳过", "skipped"),
     "filed": ("已归档", "filed"),
     "sent": ("已发送", "sent"),
@@ -450,3 +452,33 @@ SERVICE_STATES: dict[str, Pair] = {
     "confirmed": ("已确认", "confirmed"),
     "cancelled": ("已取消", "cancelled"),
 }
+
+# --- hand-in runs: a service request form, the OA manual after an acceptance -------------
+HANDIN_WORDS: dict[str, Pair] = {
+    "service": ("受理服务请求", "Service request received"),
+    "confirmed": ("确认服务请求", "Service request confirmed"),
+    "form": ("服务请求单", "service request form"),
+    "manual": ("OA 使用手册", "OA manual"),
+    "merged": ("已并入第 {v} 版", "merged into version {v}"),
+    "not_merged": (
+        "未并入（无使用手册章节，或并入失败：changeflow manual merge）",
+        "not merged (no manual chapters, or the merge failed: changeflow manual merge)",
+    ),
+}
+
+# --- the client's service request form (服务请求单, docs_templates/tpl_servicereq.py) -------
+# field -> (the row's label in the form, 中文, English); the reader finds a row by either
+SERVICE_FORM_FIELDS: dict[str, Pair] = {
+    "contract": ("服务合同", "Contract"),
+    "category": ("类别", "Category"),
+    "title": ("事项", "What is asked"),
+    "description": ("详细描述", "Description"),
+    "requester": ("申请人", "Requested by"),
+    "department": ("部门", "Department"),
+    "urgent": ("是否紧急", "Urgent"),
+    "account": ("账号", "Account"),
+    "change": ("变更内容", "What changes"),
+    "authorised_by": ("授权人", "Authorised by"),
+}
+# the form's fields for an account/permission change (its second table)
+SERVICE_FORM_PERMISSION = ("account", "change", "authorised_by")

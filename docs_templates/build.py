@@ -23,6 +23,7 @@ from . import (
     tpl_oamanual,
     tpl_permlog,
     tpl_plan,
+    tpl_servicereq,
     tpl_settlement,
     tpl_signin,
     tpl_slareport,
@@ -58,6 +59,7 @@ BUILDERS: dict[str, Builder] = {
     "upgrade": tpl_upgrade.upgrade,
     "upgrade-record": tpl_upgrade.upgrade_record,
     "permlog": tpl_permlog.permlog,
+    "servicereq-form": tpl_servicereq.servicereq,
 }
 # Each template's document title (中文, English): the house header shows it before the key.
 TITLES: dict[str, tuple[str, str]] = {
@@ -81,6 +83,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "upgrade": tpl_upgrade.TITLE,
     "upgrade-record": tpl_upgrade.RECORD_TITLE,
     "permlog": tpl_permlog.TITLE,
+    "servicereq-form": tpl_servicereq.TITLE,
 }
 
 

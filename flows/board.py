@@ -76,7 +76,7 @@ def report_hand_ins(items: list[dict[str, Any]], channel: str) -> None:
     """One ``hand-in`` run per file the inbox or the mailbox recorded (intake or decision),
     as subflows of the pass that recorded them."""
     for i in items:
-        if i.get("outcome") in ("intake", "decision") and i.get("key"):
+        if i.get("outcome") in ("intake", "decision", "service", "confirmed") and i.get("key"):
             try:
                 hand_in(
                     key=i["key"],

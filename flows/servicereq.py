@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.errors import ChangeflowError
+from changeflow.errors import ChangeflowError, InputError
 
 from .common import BY, bilingual_choice, code_of, md, next_line, outcome, publish_markdown, refused
 from .forms import flow
@@ -26,6 +26,29 @@ CATEGORIES = (
 )
 STEPS = ("assign 指派", "work 登记工时", "done 完成")
 KEY = Field(title="服务请求编号 Key", description="例如 FW-2026-0001", min_length=3, max_length=30)
+
+
+class PermissionInput(BaseModel):
+    """An account or permission change (账号权限变更) and who authorised it on the client's
+    side: one the contract names for the department."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, title="账号权限变更 Permission change"
+    )
+
+    department: str = Field(title="部门 Department", min_length=1, max_length=120)
+    authorised_by: str = Field(
+        title="授权人 Authorised by",
+        description="合同中该部门指定的授权人 / one the contract names for the department",
+        min_length=1,
+        max_length=120,
+    )
+    change: str = Field(title="变更内容 What changes", min_length=1, max_length=4000)
+    account: str = Field("", title="账号 Account", max_length=120)
+    asked_by: str = Field(
+        "", title="提出人 Asked by", description="留空为申请人 / empty: the requester",
+        max_length=120,
+    )  # fmt: skip
 
 
 class ServiceRequestInput(BaseModel):
@@ -44,11 +67,30 @@ class ServiceRequestInput(BaseModel):
     )
     contract: str | None = Field(None, title="服务合同 Contract", description="留空为当前合同")
     engineer: str | None = Field(None, title="工程师 Engineer", max_length=120)
+    permission: PermissionInput | None = Field(
+        None,
+        title="账号权限变更 Permission change",
+        description="账号权限类填写：部门、授权人、变更内容 / for account/permission requests",
+    )
 
     @field_validator("category", mode="before")
     @classmethod
     def _bilingual(cls, v: object) -> object:
         return bilingual_choice(v, CATEGORIES)
+
+
+def labelled(exc: InputError) -> InputError:
+    """The refusal with the form's field label in both languages (授权人 Authorised by)
+    instead of the code's field name, so the lead finds the field on the form."""
+    for model in (PermissionInput, ServiceRequestInput):
+        f = model.model_fields.get(exc.field)
+        if f is not None and f.title:
+            if model is PermissionInput:
+                top = ServiceRequestInput.model_fields["permission"].title
+                return InputError("服务请求 service request form", f"{top} › {f.title}",
+                                  exc.problem)  # fmt: skip
+            return InputError("服务请求 service request form", f.title, exc.problem)
+    return exc
 
 
 def _artifact(step: str, v: dict[str, Any], nxt: str | None) -> None:
@@ -68,22 +110,35 @@ def service_request(
     taken_by: str = Field("service desk", title="经办人 Taken by", max_length=120),
 ) -> Any:
     """Receive a service request (账号权限、数据维护、表单流程调整、使用咨询、其他)."""
-    from changeflow.tasks.servicereq import new_service
+    from changeflow.tasks.servicereq import new_account_request, new_service
 
+    fields = {
+        "category": code_of(request.category),
+        "title": request.title,
+        "description": request.description,
+        "requester": request.requester,
+        "department": request.department
+        or (request.permission.department if request.permission else ""),
+        "urgent": request.urgent,
+        "received_at": request.received_at,
+        "contract": request.contract,
+        "engineer": request.engineer,
+        "channel": "ui",
+        "actor": taken_by,
+    }
     try:
-        v = new_service(
-            category=code_of(request.category),
-            title=request.title,
-            description=request.description,
-            requester=request.requester,
-            department=request.department,
-            urgent=request.urgent,
-            received_at=request.received_at,
-            contract=request.contract,
-            engineer=request.engineer,
-            channel="ui",
-            actor=taken_by,
-        )
+        if request.permission is not None:
+            if fields["category"] != "account":
+                raise InputError(
+                    "service request (ui)", "permission",
+                    "a permission change belongs to an account/permission request"
+                    " (类别 Category: account 账号权限)",
+                )  # fmt: skip
+            v = new_account_request(request.permission.model_dump(), **fields)
+        else:
+            v = new_service(**fields)
+    except InputError as exc:
+        return refused("service-request", labelled(exc))
     except ChangeflowError as exc:
         return refused("service-request", exc)
     _artifact("service-request", v, "service-step")
@@ -102,7 +157,8 @@ def service_step(
     by: str = BY,
 ) -> Any:
     """Assign a service request, record its worked time, or mark it done."""
-    from changeflow.tasks.servicereq import assign_service, finish_service, record_work
+    from changeflow.tasks.servicereq import assign_service, record_work
+    from changeflow.tasks.servicereq.asking import finish_and_ask
 
     what = code_of(str(bilingual_choice(step, STEPS)))
     try:
@@ -113,11 +169,14 @@ def service_step(
                 key, engineer=engineer or None, start=start, end=end, actor=by, channel="ui"
             )
         else:
-            v = finish_service(key, resolution=resolution, at=end, actor=by, channel="ui")
+            v = finish_and_ask(key, resolution=resolution, at=end, actor=by, channel="ui")
     except ChangeflowError as exc:
         return refused("service-step", exc, key)
     _artifact("service-step", v, "service-confirm" if what == "done" else "service-step")
-    return outcome(f"{v['key']}: {what} -> {v['state']}", v, name=f"service-step {v['key']}")
+    line = f"{v['key']}: {what} -> {v['state']}"
+    if v.get("confirm_mail"):
+        line += f"; {v['confirm_mail']}"
+    return outcome(line, v, name=f"service-step {v['key']}")
 
 
 @flow(name="service-confirm", log_prints=True)

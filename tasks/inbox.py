@@ -1,7 +1,8 @@
 """The inbox: the one door for files a client sends.
 
 A filled task book goes to intake, a returned signed document (of any kind in ``kinds``:
-plan, acceptance certificate, dispatch order) to verification and its decision, anything
+plan, acceptance certificate, dispatch order) to verification and its decision, a filled
+service request form (服务请求单) becomes a service request (``servicereq.form``), anything
 else is refused with its reason. Each file is classified once; the opened document is
 handed on, not parsed again.
 """
@@ -32,7 +33,7 @@ from .inputs import open_docx, read_limited
 from .returned import approve_document
 from .signoff import P_MAC, read_returned, row_conclusions_line, signable
 
-Outcome = Literal["intake", "decision", "duplicate", "refused", "retry", "waiting"]
+Outcome = Literal["intake", "decision", "service", "duplicate", "refused", "retry", "waiting"]
 
 
 @dataclass
@@ -91,8 +92,9 @@ _CLAIM = re.compile(r"^c[0-9a-f]{12}~(.+)$")
 
 
 def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
-    """What a file in the inbox is: ('taskbook' | 'signed', the opened .docx or None);
-    raises InputError for anything else."""
+    """What a file in the inbox is: ('taskbook' | 'signed' | 'service', the opened .docx or
+    None; 'service': the client's service request form 服务请求单); raises InputError for
+    anything else."""
     source = str(path)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
@@ -118,6 +120,11 @@ def classify(path: Path, data: bytes) -> tuple[str, DocxDocument | None]:
         return "signed", doc
     if props.get("changeflow.kind") == TASKBOOK_KIND:
         return "taskbook", doc
+    from .servicereq.form import KIND as SERVICE_FORM_KIND
+    from .servicereq.form import is_form
+
+    if props.get("changeflow.kind") == SERVICE_FORM_KIND or is_form(doc):
+        return "service", doc
     if signable(props.get("changeflow.kind")) is not None:
         return "signed", doc  # a document of ours that lost its signature: refused there
     from .taskbook import parse_docx
@@ -207,7 +214,8 @@ def take_in(
     try again.
 
     ``allow(what, ident)``, when given, is asked before anything is recorded, with
-    ("client", the task book's client) or ("request", the returned document's request key);
+    ("client", the task book's client), ("request", the returned document's request key) or
+    ("contract", the service request form's contract, "" when it names none);
     it raises InputError to refuse (the mailbox: a sender may only send their own client's
     files)."""
     from .inputs import load_yaml
@@ -216,6 +224,14 @@ def take_in(
 
     source = str(path)
     what, doc = classify(path, data)
+    if what == "service":
+        from .servicereq.form import take_form
+
+        channel = "mail" if actor.startswith("mailbox") else "inbox" if actor == "inbox" else "ui"
+        res = take_form(data, path.name, doc, filename=path.name, channel=channel, actor=actor,
+                        allow=allow)  # fmt: skip
+        return InboxItem(path.name, "duplicate" if res.duplicate else "service", res.line(),
+                         res.key)  # fmt: skip
     if what == "taskbook":
         if path.suffix.lower() == ".docx":
             book = validate(parse_docx(data, source), source)
@@ -251,7 +267,8 @@ def take_in(
                 "decision",
                 f"{dec.kind} v{dec.version} {verb} by {dec.approver} on"
                 f" {dec.decided_on}; {dec.key} 现为 now {state_label(dec.state)}"
-                + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else ""),
+                + (f" ({row_conclusions_line(dec.requirements)})" if dec.requirements else "")
+                + (f"; {dec.manual}" if getattr(dec, "manual", "") else ""),
                 dec.key,
             )
     return item

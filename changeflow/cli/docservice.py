@@ -158,7 +158,8 @@ async def hand_in_post(request: Request) -> Any:
         res_ok, line = res.ok, res.line
     css = "ok" if res_ok else "refused"
     result = f'<p id="result" class="{css}">{html.escape(line)}</p>'
-    if res_ok and what == "returned" and res.key and res.outcome in ("intake", "decision"):
+    recorded = res_ok and what == "returned" and res.key
+    if recorded and res.outcome in ("intake", "decision", "service"):
         result += await anyio.to_thread.run_sync(lambda: _hand_in_run(res, filename or ""))
     return HTMLResponse(_page(result, what), status_code=200 if res_ok else 422)
 

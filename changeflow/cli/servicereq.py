@@ -1,6 +1,6 @@
 """``changeflow service``: service requests (服务请求, FW-2026-0001): new, assign, work, done,
-confirm, permission (an account change with its authoriser), from-mail, show, list, and the
-month's record of permission changes (permlog)."""
+confirm, permission (an account change with its authoriser), from-mail, show, list, the
+month's record of permission changes (permlog) and the client's blank form (form)."""
 
 from __future__ import annotations
 
@@ -126,10 +126,15 @@ def service_done(
     as_json: bool = JsonOpt,
 ) -> None:
     """Mark the request done (then the requester confirms it)."""
-    from changeflow.tasks.servicereq import finish_service
+    from changeflow.tasks.servicereq.asking import finish_and_ask
 
-    v = finish_service(key, resolution=resolution, at=at, actor=actor)
-    emit(v, as_json, lambda: _line(v))
+    v = finish_and_ask(key, resolution=resolution, at=at, actor=actor)
+
+    def show() -> None:
+        _line(v)
+        console.print(v["confirm_mail"], markup=False, highlight=False)
+
+    emit(v, as_json, show)
 
 
 @service_app.command("confirm")
@@ -277,3 +282,20 @@ def service_permlog(
 
     v = make_permlog(month=month, contract=contract, lang=lang, actor=actor)
     emit(v, as_json, lambda: console.print(f"{v['path']}  ({v['rows']} changes)", markup=False))
+
+
+@service_app.command("form")
+def service_form(
+    contract: str = typer.Option(None, "--contract", help="Default: the one in force."),
+    lang: str = typer.Option("zh-CN", "--lang", help="zh-CN | en"),
+    out: str = typer.Option(None, "--out", help="File or folder; default: here."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """A blank service request form (服务请求单) for the client: filled in Word, dropped in
+    the inbox or mailed to the project mailbox, it becomes a service request."""
+    from pathlib import Path
+
+    from changeflow.tasks.servicereq.form import blank_form
+
+    v = blank_form(contract, lang, Path(out) if out else None)
+    emit(v, as_json, lambda: console.print(v["path"], markup=False))

@@ -13,7 +13,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from changeflow.bilingual import BOARD_NEXT, BOARD_WAITS, BOARD_WORDS, REQUEST_STATES, both, pick
+from changeflow.bilingual import (
+    BOARD_NEXT,
+    BOARD_WAITS,
+    BOARD_WORDS,
+    HANDIN_WORDS,
+    REQUEST_STATES,
+    SERVICE_STATES,
+    both,
+    pick,
+)
 from changeflow.db.approval import Approval
 from changeflow.db.models import Request
 from changeflow.db.session import transaction
@@ -36,6 +45,7 @@ class HandInFact:
     state: str = ""
     step: Step | None = None
     detail: str = ""
+    manual: str = ""  # an acceptance: what became of the client's OA manual
 
     def markdown(self, lang: str) -> str:
         """The hand-in run's artifact (without the closing next/board lines)."""
@@ -60,6 +70,8 @@ class HandInFact:
             lines.append(f"- {w('waits')}: {waits}")
         if self.detail and not self.decision:  # a decision says it all above
             lines.append(f"- {w('recorded')}: {md(self.detail)}")
+        if self.manual:
+            lines.append(f"- {both(HANDIN_WORDS['manual'], lang)}: {md(self.manual)}")
         return "\n".join(lines)
 
     def next_text(self, lang: str) -> str:
@@ -81,6 +93,8 @@ def hand_in_fact(
     """What a hand-in of ``key`` recorded (``outcome`` as ``inbox.InboxItem`` says it)."""
     from ..documents.names import document_label
 
+    if key and key.upper().startswith("FW-"):
+        return _service_fact(key, outcome, detail=detail, filename=filename, lang=lang)
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == key)) if key else None
         if req is None:
@@ -106,6 +120,9 @@ def hand_in_fact(
             )  # fmt: skip
         doc = document_label(a.subject_kind, a.subject_version, lang)
         word = _decision_word(a.subject_kind, a.decision, lang)
+        manual = ""
+        if a.subject_kind == "acceptance" and req.state == "accepted":
+            manual = _manual_line(s, req, lang)
         return HandInFact(
             name=f"{word} {req.key} {doc}",
             key=req.key,
@@ -117,7 +134,46 @@ def hand_in_fact(
             state=req.state,
             step=step,
             detail=detail,
+            manual=manual,
         )
+
+
+def _manual_line(session: Any, req: Request, lang: str) -> str:
+    """The OA manual version an accepted request's chapters went into, or that it has none
+    (read: the acceptance merged it, ``oamanual.merge_request``)."""
+    from changeflow.db.training import OaManualVersion
+
+    for v in session.scalars(
+        select(OaManualVersion)
+        .where(OaManualVersion.contract_id == req.contract_id)
+        .order_by(OaManualVersion.version)
+    ):
+        if req.key in (v.requests or []):
+            return pick(HANDIN_WORDS["merged"], lang).format(v=v.version)
+    return pick(HANDIN_WORDS["not_merged"], lang)
+
+
+def _service_fact(
+    key: str, outcome: str, *, detail: str, filename: str, lang: str
+) -> HandInFact:
+    """A service request (FW-…) a client's form made, or its requester confirmed: its state."""
+    from changeflow.db.servicereq import ServiceRequest
+
+    verb = "confirmed" if outcome == "confirmed" else "service"
+    with transaction() as s:
+        sr = s.scalar(select(ServiceRequest).where(ServiceRequest.key == key.upper()))
+        if sr is None:
+            return HandInFact(
+                name=f"{pick(BOARD_WORDS['handin'], lang)} {key or filename}".strip(),
+                key=key, outcome="other", detail=detail,
+            )  # fmt: skip
+        return HandInFact(
+            name=f"{pick(HANDIN_WORDS[verb], lang)} {sr.key} {sr.title}",
+            key=sr.key, outcome=outcome, document=pick(HANDIN_WORDS["form"], lang),
+            approver=sr.requester, state="",
+            detail=f"{detail}；{both(SERVICE_STATES[sr.state], lang)}" if detail
+            else both(SERVICE_STATES[sr.state], lang),
+        )  # fmt: skip
 
 
 def as_dict(fact: HandInFact) -> dict[str, Any]:

@@ -64,7 +64,8 @@ class MailItem:
     uid: str
     sender: str
     subject: str
-    outcome: str  # intake | decision | duplicate (take_in's) | kept | refused | skipped | retry
+    outcome: str  # intake | decision | service | duplicate (take_in's) | kept | refused | skipped
+    # | retry | confirmed (a requester's reply confirming a service request)
     # | filed
     detail: str
     key: str | None = None
@@ -85,6 +86,8 @@ class MailboxReport:
             k = {
                 "decision": "recorded",
                 "intake": "recorded",
+                "service": "recorded",
+                "confirmed": "recorded",
                 "duplicate": "recorded",
                 "retry": "waiting",
                 "skipped": "waiting",
@@ -247,7 +250,12 @@ def allow_for(contact: Person):
 
     def allow(what: str, ident: str) -> None:
         with transaction() as s:
-            if what == "client":
+            if what == "contract":  # a service request form: the contract it names
+                from changeflow.db.models import Contract
+
+                k = s.scalar(select(Contract).where(Contract.code == ident)) if ident else None
+                client_id = k.client_id if k is not None else None
+            elif what == "client":
                 try:
                     client_id = find_client(s, ident).id
                 except (InputError, NotFoundError):
@@ -359,6 +367,16 @@ def receipt(outcome: str, key: str | None, sha: str | None) -> tuple[str, str]:
         return (
             f"任务书已登记为 {key}，我们将据此编制实施计划和费用预算。",
             f"任务书 task book {key}",
+        )
+    if outcome == "service" or (key or "").startswith("FW-"):
+        from ..servicereq.desk import show_service
+
+        v = show_service(key or "")
+        again = "（此前已登记，未重复登记）" if outcome == "duplicate" else ""
+        return (
+            f"服务请求单已受理为 {key}「{v['title']}」，响应时限 {v['response_due']}{again}。"
+            "完成后请回复确认。",
+            f"服务请求 service request {key}",
         )
     with transaction() as s:
         a = s.scalar(select(Approval).where(Approval.evidence_sha256 == sha)) if sha else None
@@ -482,6 +500,9 @@ def take_message(box: Any, msg: Any) -> MailItem:
     if req_key is None:
         req_key = answered_request(msg, subject)
     if outcome == "kept":
+        confirmed = _confirmation(box, msg, row_id, sender, subject, raw)
+        if confirmed is not None:
+            return confirmed
         return _keep(box, msg, row_id, sender, subject, req_key)
     folder = s.imap_refused_folder if refused else s.imap_processed_folder
     _finish(
@@ -499,7 +520,9 @@ def take_message(box: Any, msg: Any) -> MailItem:
             line, body = refused_answer(subject, name or None, detail, code, why)
         else:
             zh_detail, what = receipt(outcome, req_key, sha256_of(msg))
-            line, body = recorded_answer(subject, name, detail, req_key, zh_detail, what)
+            # what became of our OA manual after an acceptance is for our lead, not the client
+            client_detail = detail.split("; OA 使用手册：")[0]
+            line, body = recorded_answer(subject, name, client_detail, req_key, zh_detail, what)
         answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
     try:
         _move(box, msg.uid, folder)
@@ -510,6 +533,43 @@ def take_message(box: Any, msg: Any) -> MailItem:
         )  # fmt: skip
     _finish(row_id, folder=folder, finished_at=utcnow())
     return MailItem(msg.uid, sender, subject, outcome, detail, req_key, name, folder, answer)
+
+
+def _confirmation(
+    box: Any, msg: Any, row_id: int, sender: str, subject: str, raw: bytes
+) -> MailItem | None:
+    """A requester's reply confirming a done service request (``servicereq.confirm_by_reply``):
+    recorded, answered, filed as processed; None when the mail is no such confirmation."""
+    from ..servicereq.mail import confirm_by_reply
+    from .kept import text_of
+    from .texts import confirmed_answer
+
+    contact = contact_of(sender)
+    assert contact is not None  # _decide refused an unknown sender
+    when = msg.date if msg.date and msg.date.year > 1900 and msg.date.tzinfo else utcnow()
+    v = confirm_by_reply(
+        subject, text_of(msg), client_id=contact.client_id, by=contact.name, at=when,
+        evidence_sha256=hashlib.sha256(raw).hexdigest(), actor=f"mailbox {sender}",
+    )  # fmt: skip
+    if v is None:
+        return None
+    key = v["key"]
+    detail = f"service request {key} confirmed by {v['confirmed_by']} (mail reply)"
+    folder = get_settings().imap_processed_folder
+    _finish(row_id, state="recorded", detail=detail, request_key=key, attachment="",
+            data={"code": "confirmed", "uid": msg.uid, "service": key})  # fmt: skip
+    if is_automatic(msg):
+        answer = "not answered (an automatic mail)"
+    else:
+        line, body = confirmed_answer(subject, key, v["title"], v["confirmed"])
+        answer = _answer(row_id, sender, msg.obj.get("Message-ID") or "", line, body)
+    try:
+        _move(box, msg.uid, folder)
+    except Exception as exc:  # recorded and answered; the next pass files it
+        return MailItem(msg.uid, sender, subject, "confirmed", f"{detail} (not filed yet: {exc})",
+                        key, "", "", answer)  # fmt: skip
+    _finish(row_id, folder=folder, finished_at=utcnow())
+    return MailItem(msg.uid, sender, subject, "confirmed", detail, key, "", folder, answer)
 
 
 def _keep(box: Any, msg: Any, row_id: int, sender: str, subject: str, key: str | None) -> MailItem:

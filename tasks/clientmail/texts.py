@@ -142,6 +142,20 @@ def recorded_answer(
     return line, zh + SEP + en
 
 
+def confirmed_answer(subject: str, key: str, title: str, when: str) -> tuple[str, str]:
+    """The receipt of a requester's confirmation of a service request by mail reply."""
+    line = f"【已确认 Confirmed】{key}"
+    zh = (
+        f"您好！\n\n您的邮件“{subject}”已登记为对服务请求 {key}「{title}」的确认（{when}）。"
+        "\n感谢您的确认。如仍有问题，请回复本邮件。"
+    )
+    en = (
+        f'Hello,\n\nyour mail "{subject}" was recorded as your confirmation of service request'
+        f" {key} ({title}) at {when}.\nThank you. Reply to this mail if anything is still wrong."
+    )
+    return line, zh + SEP + en
+
+
 # refusal code -> (zh-CN what to do, English what to do)
 WHAT_TO_DO: dict[str, tuple[str, str]] = {
     "no-attachment": (

@@ -47,6 +47,8 @@ KIND_NAMES: dict[str, tuple[str, str, str]] = {
     "dispatch-returned": ("派工单（甲方回签）", "Dispatch order signed by the client",
                           "dispatch-order-signed"),
     "permlog": ("账号权限变更记录", "Record of permission changes", "permission-changes"),
+    "servicereq-form": ("服务请求单（甲方填写）", "Service request form filled by the client",
+                        "service-request-form"),
     "upload": ("附件", "Attachment", "attachment"),
     "signin": ("培训签到表", "Training sign-in sheet", "training-sign-in"),
     "signin-returned": ("培训签到表（甲方回签）", "Training sign-in sheet signed by the client",

@@ -13,6 +13,8 @@ from .versions import (
     manual_document,
     manual_history,
     merge_accepted,
+    merge_request,
+    merged_line,
 )
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "manual_document",
     "manual_history",
     "merge_accepted",
+    "merge_request",
+    "merged_line",
 ]

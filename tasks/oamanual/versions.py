@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from changeflow.bilingual import is_zh
 from changeflow.db.models import Contract, Document, Request
 from changeflow.db.session import transaction
-from changeflow.errors import InputError, NotFoundError
+from changeflow.db.types import utcnow
+from changeflow.errors import ConflictError, InputError, NotFoundError
 from changeflow.settings import get_settings
 
 from ..acttime import show
@@ -31,9 +32,9 @@ KIND = "oa-manual"
 
 
 def _contract(session: Session, code: str | None) -> Contract:
-    from ..signoff import today_local
 
-    return find_contract(session, code, today_local(), "oa manual")
+    today = utcnow().astimezone(get_settings().tz).date()
+    return find_contract(session, code, today, "oa manual")
 
 
 def latest_version(session: Session, contract: Contract) -> Any:
@@ -210,6 +211,102 @@ def merge_accepted(
             "chapters": titles, "skipped": skipped, "document": stored.path,
             "sha256": stored.sha256,
         }  # fmt: skip
+
+
+def merge_request(
+    key: str,
+    *,
+    lang: str | None = None,
+    actor: str = "changeflow",
+) -> dict[str, Any]:
+    """Merge one accepted request's manual chapters into its contract's OA manual as the
+    next version (the revision record names it). Idempotent: a request already in a version
+    makes no second one (``new`` False); a request without chapters makes none either
+    (``skipped``). One transaction: the version, its rendered document and its record are
+    written together or not at all. Two callers at once (the acceptance and an explicit
+    merge) meet the version's unique constraint; the loser finds the request merged."""
+    from sqlalchemy.exc import IntegrityError
+
+    from changeflow.db.training import OaManualVersion
+
+    lang = lang or get_settings().lang
+    for _attempt in range(3):
+        try:
+            with transaction() as s:
+                req = s.scalar(select(Request).where(Request.key == str(key).strip().upper()))
+                if req is None:
+                    raise NotFoundError(f"no request {key}")
+                if req.state != "accepted":
+                    raise InputError(
+                        f"oa manual {req.key}", "state", f"is {req.state}, not accepted"
+                    )
+                k = req.contract
+                if k is None:
+                    raise InputError(f"oa manual {req.key}", "contract", "names no contract")
+                last = latest_version(s, k)
+                if req.key in _merged_keys(s, k):
+                    holder = next(
+                        v
+                        for v in s.scalars(
+                            select(OaManualVersion)
+                            .where(OaManualVersion.contract_id == k.id)
+                            .order_by(OaManualVersion.version)
+                        )
+                        if req.key in (v.requests or [])
+                    )
+                    return {
+                        "key": req.key, "contract": k.code, "version": holder.version,
+                        "new": False, "merged": [], "skipped": [],
+                        "document": holder.document.path if holder.document else None,
+                    }  # fmt: skip
+                found = request_chapters(s, req, lang)
+                if not found:
+                    return {
+                        "key": req.key, "contract": k.code,
+                        "version": last.version if last else 0, "new": False, "merged": [],
+                        "skipped": [req.key],
+                        "document": last.document.path if last and last.document else None,
+                    }  # fmt: skip
+                chapters, titles = merge_chapters(
+                    list(last.chapters or []) if last else [], req.key, found
+                )
+                row = OaManualVersion(
+                    contract=k, version=(last.version + 1) if last else 1, requests=[req.key],
+                    chapters=chapters, note="\n".join(titles), created_by=actor,
+                )  # fmt: skip
+                s.add(row)
+                s.flush()
+                stored = render_version(s, k, row, lang)
+                s.flush()
+                return {
+                    "key": req.key, "contract": k.code, "version": row.version, "new": True,
+                    "merged": [req.key], "chapters": titles, "skipped": [],
+                    "document": stored.path, "sha256": stored.sha256,
+                }  # fmt: skip
+        except IntegrityError:
+            continue  # another merge took the version number: look again
+    raise ConflictError(f"the OA manual of {key}'s contract is being merged; try again")
+
+
+MERGED_PREFIX = "OA 使用手册："  # every line below starts so (the mailbox keeps it from the client)
+
+
+def merged_line(result: dict[str, Any]) -> str:
+    """The one line the lead reads after an acceptance: what became of the OA manual."""
+    if result.get("new"):
+        return (
+            f"{MERGED_PREFIX}第 {result['version']} 版已并入 {result['key']} / OA manual"
+            f" v{result['version']} merges {result['key']}"
+        )
+    if result.get("skipped"):
+        return (
+            f"{MERGED_PREFIX}{result['key']} 无使用手册章节，未并入 / {result['key']} has no"
+            " manual chapters: the OA manual is unchanged"
+        )
+    return (
+        f"{MERGED_PREFIX}{result['key']} 已在第 {result['version']} 版中 / already in OA manual"
+        f" v{result['version']}"
+    )
 
 
 def build_manual(contract: str | None = None, *, lang: str | None = None) -> dict[str, Any]:

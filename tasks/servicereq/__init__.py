@@ -21,7 +21,7 @@ from .desk import (
     show_service,
 )
 from .mail import from_mail
-from .permissions import record_permission_change
+from .permissions import new_account_request, record_permission_change
 
 __all__ = [
     "assign_service",
@@ -30,6 +30,7 @@ __all__ = [
     "finish_service",
     "from_mail",
     "list_services",
+    "new_account_request",
     "new_service",
     "record_permission_change",
     "record_work",

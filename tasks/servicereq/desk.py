@@ -103,6 +103,7 @@ def _event(
     at: datetime,
     reason: str = "",
     data: dict | None = None,
+    evidence_sha256: str | None = None,
 ) -> None:
     s.add(
         ServiceEvent(
@@ -114,6 +115,7 @@ def _event(
             reason=reason,
             channel=channel,
             data=data or {},
+            evidence_sha256=evidence_sha256,
         )
     )
 
@@ -163,8 +165,12 @@ def new_service(
     mail_id: int | None = None,
     actor: str = "changeflow",
     session: Session | None = None,
+    evidence_sha256: str | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Receive a service request: its FW key and its response due time (the contract's)."""
+    """Receive a service request: its FW key and its response due time (the contract's).
+    ``evidence_sha256`` / ``event_data``: the client's form it came from, on its audit
+    event."""
     source = f"service request ({channel})"
     cat = parse_category(category, source)
     title = clean_text(title or "", 300)
@@ -219,6 +225,8 @@ def new_service(
             channel=channel,
             at=when,
             reason=f"service request received ({cat}{', urgent' if urgent else ''})",
+            data=event_data,
+            evidence_sha256=evidence_sha256,
         )
         if engineer:
             _assign(s, sr, engineer, actor=actor, channel=channel, at=when)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from changeflow.db.servicereq import PermissionChange, ServiceEvent
 from changeflow.db.session import transaction
@@ -61,9 +62,11 @@ def record_permission_change(
     at: str | datetime | None = None,
     actor: str = "changeflow",
     channel: str = "cli",
+    session: Session | None = None,
 ) -> dict[str, Any]:
     """Record one account/permission change on an account request, refused unless the
-    authoriser is one the contract names for the department."""
+    authoriser is one the contract names for the department (in ``session`` when given:
+    the request received and its change in one transaction)."""
     source = f"service {key}"
     dept, asked = clean_text(department or "", 120), clean_text(asked_by or "", 120)
     auth, what = clean_text(authorised_by or "", 120), clean_text(change or "")
@@ -75,7 +78,8 @@ def record_permission_change(
     ):
         if not value:
             raise InputError(source, field, "is required")
-    with transaction() as s:
+
+    def act(s: Session) -> dict[str, Any]:
         sr = load_service(s, key, lock=True)
         if sr.category != "account":
             raise InputError(
@@ -123,6 +127,41 @@ def record_permission_change(
         s.flush()
         s.refresh(sr)
         return service_view(sr)
+
+    if session is not None:
+        return act(session)
+    with transaction() as s:
+        return act(s)
+
+
+def new_account_request(
+    permission: dict[str, Any], *, session: Session | None = None, **request: Any
+) -> dict[str, Any]:
+    """Receive an account/permission request with its change (the UI form, the client's
+    service-request form): one transaction, so a change whose authoriser the contract does
+    not name refuses the whole request and nothing is written. ``permission``: department,
+    asked_by (default: the requester), authorised_by, account, change."""
+    from .desk import new_service
+
+    change = dict(permission)
+    if not str(change.get("asked_by") or "").strip():
+        change["asked_by"] = request.get("requester") or ""
+
+    def act(s: Session) -> dict[str, Any]:
+        view = new_service(session=s, **request)
+        return record_permission_change(
+            view["key"],
+            session=s,
+            actor=request.get("actor", "changeflow"),
+            channel=request.get("channel", "cli"),
+            at=request.get("received_at"),
+            **change,
+        )
+
+    if session is not None:
+        return act(session)
+    with transaction() as s:
+        return act(s)
 
 
 def month_changes(contract: str | None, month: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ room.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,8 @@ from .refused import Refused
 
 Channel = Literal["document", "ui", "cli"]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class DecisionResult:
@@ -72,6 +75,8 @@ class DecisionResult:
     # the client's conclusion per requirement row (acceptance certificate): no, conclusion
     # (passed | failed | None: not ticked), what the cell shows
     requirements: list[dict[str, Any]] = field(default_factory=list)
+    # after an acceptance: what became of the client's OA manual, in one line for the lead
+    manual: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -301,7 +306,29 @@ def record_returned(
 ) -> DecisionResult:
     """The recorder of the request kinds (plan, acceptance certificate)."""
     sha = sha256_bytes(data)
-    return _retrying(lambda: _approve_once(returned, spec, data, sha, filename, actor))
+    result = _retrying(lambda: _approve_once(returned, spec, data, sha, filename, actor))
+    return after_acceptance(result, actor)
+
+
+def after_acceptance(result: DecisionResult, actor: str) -> DecisionResult:
+    """Once an acceptance is recorded (committed), in the same flow of work: the request's
+    manual chapters merged into the client's OA manual as its next version
+    (``oamanual.merge_request``: idempotent, all or nothing). Its failure leaves the
+    acceptance standing and tells the lead in one line (``result.manual``)."""
+    if result.kind != "acceptance" or result.state != "accepted":
+        return result
+    from ..oamanual import merge_request, merged_line
+
+    try:
+        result.manual = merged_line(merge_request(result.key, actor=actor))
+    except Exception as exc:  # the acceptance is committed: it stands whatever happens here
+        log.warning("OA manual merge of %s failed: %s", result.key, exc)
+        result.manual = (
+            f"OA 使用手册：{result.key} 已验收，但未能并入 / accepted, but the OA manual merge"
+            f" failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            " (retry: changeflow manual merge)"
+        )
+    return result
 
 
 def _approve_once(
@@ -512,7 +539,7 @@ def record_decision(
             )
             return _result(approval)
 
-    return _retrying(once)
+    return after_acceptance(_retrying(once), actor)
 
 
 # --- the returned acceptance certificate ---------------------------------------------------
