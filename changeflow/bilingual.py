@@ -450,3 +450,11 @@ SERVICE_STATES: dict[str, Pair] = {
     "confirmed": ("已确认", "confirmed"),
     "cancelled": ("已取消", "cancelled"),
 }
+
+# --- what became of a mail (tasks.mail ``MailResult.status``), on a run's card -------------
+MAIL_STATUSES: dict[str, Pair] = {
+    "sent": ("已发送", "sent"),
+    "already-sent": ("已发送过，未重发", "sent before, not again"),
+    "not-set-up": ("邮件未配置", "mail not set up"),
+    "failed": ("发送失败", "failed"),
+}
