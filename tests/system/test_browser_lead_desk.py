@@ -163,7 +163,7 @@ def test_a_chinese_lead_follows_a_request_and_a_fault_on_the_board(
         run_page(pg, "plan draft")
         text = card(pg, f"plan-{k}")
         assert "需求分析 Analysis" in text and "设计开发 Development" in text, text
-        board(pg, up, key, "planned", "issue-plan")
+        board(pg, up, key, "submitted", "issue-plan")  # a draft: the state stays
 
         form(pg, up, "plan")
         box("textbox", name="请求编号 Request key").fill(key)
