@@ -230,8 +230,8 @@ def test_a_chinese_lead_follows_a_request_and_a_fault_on_the_board(
         submit(pg, up, f"acceptance {key}")
         run_page(pg, "acceptance")
         card(pg, f"acceptance-{k}")
-        board(pg, up, key, "live", "accept")
         cert = download(pg, re.compile(rf"^{key} acceptance v1\.docx$"), up.docs)
+        board(pg, up, key, "live", "accept")
         handed_in(pg, up, f"{key}-acceptance-signed.docx", fill_certificate(cert),
                   f"{key} 现为 now 已验收 Accepted", rf"已验收 {key} .+")  # fmt: skip
         board(pg, up, key, "accepted", "done")
