@@ -137,6 +137,8 @@ def test_a_chinese_lead_follows_a_request_and_a_fault_on_the_board(
     from tests.support.approval import fill
     from tests.support.delivery import fill_certificate
 
+    # a shared, loaded machine: a page may stay "Loading" for more than expect's 5 s
+    expect.set_options(timeout=30_000)
     started = time.monotonic()
     pg = page
     box = pg.get_by_role
