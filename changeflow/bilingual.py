@@ -482,3 +482,11 @@ SERVICE_FORM_FIELDS: dict[str, Pair] = {
 }
 # the form's fields for an account/permission change (its second table)
 SERVICE_FORM_PERMISSION = ("account", "change", "authorised_by")
+
+# --- what became of a mail (tasks.mail ``MailResult.status``), on a run's card -------------
+MAIL_STATUSES: dict[str, Pair] = {
+    "sent": ("已发送", "sent"),
+    "already-sent": ("已发送过，未重发", "sent before, not again"),
+    "not-set-up": ("邮件未配置", "mail not set up"),
+    "failed": ("发送失败", "failed"),
+}

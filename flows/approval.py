@@ -22,7 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from changeflow.bilingual import outcome_label, state_label
+from changeflow.bilingual import MAIL_STATUSES, both_label, outcome_label, state_label
 from changeflow.errors import ChangeflowError, InputError
 from changeflow.settings import get_settings
 
@@ -247,7 +247,7 @@ def kickoff(
         f"- 计划 Schedule: {res['planned_start']} — {res['planned_end']}"
         + (f" (moved from {res['shifted_from']})" if res["shifted_from"] else ""),
         f"- 团队 Team: {', '.join(res['team'])}",
-        f"- 邮件 Mail: {mail['status']} {md(mail.get('error', ''))}",
+        f"- 邮件 Mail: {both_label(MAIL_STATUSES, mail['status'])} {md(mail.get('error', ''))}",
         f"- 状态 State: **{state_label(res['state'])}**",
         next_line("sync", "团队推送提交后 / once the team pushed commits,"),
     ]

@@ -300,6 +300,8 @@ KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-
             min_length=3, max_length=30)  # fmt: skip
 BY = Field("", title="经办人 Done by", max_length=120)
 WHEN_HINT = "（YYYY-MM-DD HH:MM，北京时间，例 2026-12-04 14:05；空 = 现在 now）"
+# A date field's label ends with its format and an example (``deployments.date_boxes``).
+DATE_HINT = "（YYYY-MM-DD，例 2026-12-04）"
 AT = Field(
     "",
     title=f"时间 At{WHEN_HINT}",

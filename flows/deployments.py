@@ -565,6 +565,7 @@ def form_schema(flow: Flow[..., Any], titles: dict[str, str] | None = None) -> d
             prop["title"] = title
             if description and not prop.get("description"):
                 prop["description"] = description
+    date_boxes(schema)
     mark_required(schema)
     plain_optionals(schema)
     chinese_intros(schema)
@@ -582,6 +583,36 @@ def chinese_intros(schema: dict[str, Any]) -> None:
     for name, part in (schema.get("definitions") or {}).items():
         if name in FORM_INTROS:
             part["description"] = both(FORM_INTROS[name])
+
+
+def date_boxes(schema: dict[str, Any]) -> None:
+    """A date field (``date`` or ``date | None``) as a text box typed ``YYYY-MM-DD``, its format
+    and an example in its label (``common.DATE_HINT``), as the time fields are: the UI's date
+    picker shows and takes MM/DD/YYYY. The flow reads the text with pydantic; a malformed date
+    fails the run with one line naming the field by this label (``flows.forms``)."""
+    from .common import DATE_HINT
+
+    for part in [schema, *(schema.get("definitions") or {}).values()]:
+        props = part.get("properties") or {}
+        for name, prop in list(props.items()):
+            if not isinstance(prop, dict):
+                continue
+            options = prop.get("anyOf") or []
+            typed = [o for o in options if o.get("type") != "null"]
+            if options and len(typed) == 1 and typed[0].get("format") == "date":
+                box = {k: v for k, v in prop.items() if k != "anyOf"} | {"type": "string"}
+                if box.get("default", "") is None:
+                    del box["default"]  # empty box: not given (``forms.drop_blanks``)
+            elif prop.get("format") == "date" and prop.get("type") == "string":
+                box = {k: v for k, v in prop.items() if k != "format"}
+            else:
+                continue
+            title = str(box.get("title") or name)
+            if DATE_HINT not in title:
+                box["title"] = title + DATE_HINT
+            if box.get("description", "").strip() == "YYYY-MM-DD":
+                del box["description"]  # the label says it now
+            props[name] = box
 
 
 def plain_optionals(schema: dict[str, Any]) -> None:

@@ -36,6 +36,9 @@ REASONS_ZH = {
     "value_error": "有误",
 }
 
+DATE_ERRORS = frozenset({"date_from_datetime_parsing", "date_parsing", "date_type",
+                         "date_from_datetime_inexact"})  # fmt: skip
+
 
 def _resolve(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """Follow ``$ref``, ``allOf`` and an optional field's ``anyOf`` to the object's schema."""
@@ -81,8 +84,12 @@ def refusal_line(schema: dict[str, Any], errors: list[dict[str, Any]]) -> str:
     parts = []
     for err in errors[:8]:
         where = " › ".join(label_path(schema, tuple(err.get("loc") or ()))) or "表单 form"
-        zh = REASONS_ZH.get(str(err.get("type")), "有误")
+        kind = str(err.get("type"))
+        zh = REASONS_ZH.get(kind, "有误")
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if kind in DATE_ERRORS:  # what was typed, and the form it takes
+            zh += f" '{str(err.get('input', ''))[:40]}'，应为 YYYY-MM-DD，例 2026-12-04 /"
+            msg = f"not a date: write it as YYYY-MM-DD ({msg})"
         parts.append(f"{where}: {zh} {msg}")
     more = f" (+{len(errors) - 8})" if len(errors) > 8 else ""
     return ("失败 Failed: " + "; ".join(parts) + more).replace("\n", " ")[:900]

@@ -43,6 +43,7 @@ from .common import (
     publish_markdown,
     publish_table,
     refused,
+    rename_run,
     timed_name,
 )
 from .forms import flow
@@ -90,7 +91,7 @@ class FaultInput(BaseModel):
         return bilingual_choice(v, ("crash 系统崩溃", "non-crash 非系统崩溃"))
 
 
-@flow(name="fault", log_prints=True)
+@flow(name="fault", flow_run_name=timed_name("fault"), log_prints=True)
 def fault(
     report: FaultInput,
     taken_by: str = Field("", title="经办人 Taken by", max_length=120),
@@ -115,6 +116,12 @@ def fault(
         )
     except ChangeflowError as exc:
         return refused("fault", exc)
+    # the key exists only now: the run list shows "fault GZ-2026-0001" from here on, while the
+    # run still works (it was "fault 12-06 10:05" until the fault was recorded)
+    try:
+        rename_run(f"fault {r.key}")
+    except Exception as exc:  # a name is a view: the fault is recorded either way
+        print(f"运行未改名 run not renamed: {exc}")
     v = r.view
     mark = {True: " \\* 暂定 provisional", False: ""}
     from changeflow.tasks.maintenance.notices import overdue_line

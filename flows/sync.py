@@ -14,7 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import md, outcome, publish_markdown, publish_table, timed_name
+from .common import md, next_line, outcome, publish_markdown, publish_table, timed_name
 from .forms import flow
 
 
@@ -116,7 +116,12 @@ def sync(params: SyncInput = SyncInput()) -> dict[str, Any]:
     results = sync_task(params)
     touched = sorted({k for r in results for k in r["requests"]})
     progress = progress_task(touched)
-    publish_markdown("git-sync", summary_markdown(results, progress), "Git sync")
+    after = (
+        next_line("test", "开发完成的需求 / once a request's development is done,")
+        if progress
+        else next_line(None, "无：等待团队推送提交 nothing: wait for the team's commits")
+    )
+    publish_markdown("git-sync", summary_markdown(results, progress) + after, "Git sync")
     if progress:
         publish_table("git-progress", progress_rows(progress), "Development progress from git")
     totals = {k: sum(r[k] for r in results) for k in ("seen", "new", "linked", "time_entries")}

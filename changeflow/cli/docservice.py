@@ -148,7 +148,11 @@ async def hand_in_post(request: Request) -> Any:
     form = _parse_form(request.headers.get("content-type", ""), body)
     what = form.get("what", (None, b"returned"))[1].decode(errors="replace").strip()
     filename, data = form.get("file", (None, b""))
-    by = form.get("by", (None, b""))[1].decode(errors="replace").strip()[:80] or "project lead"
+    by = form.get("by", (None, b""))[1].decode(errors="replace").strip()[:80]
+    if not by:  # left empty: our project lead (of the only contract), never a role word
+        from changeflow.tasks.people import our_lead_of
+
+        by = await anyio.to_thread.run_sync(our_lead_of) or "交回页面 hand-in page"
     if what not in WHAT_LABELS:
         res_ok, line = False, f"refused: unknown kind {what!r}"
     else:

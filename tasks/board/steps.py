@@ -60,7 +60,8 @@ def next_step(
     """The next step of a request in ``state``: a plan still a draft waits for us to issue
     it; a live request without a certificate issued waits for us to issue one; a fault on
     hold resumes by the resume deployment."""
-    if state == "planned" and not plan_issued:
+    if state in ("submitted", "planned", "rejected") and not plan_issued:
+        # a plan drafted (a new request, or one the client sent back) waits to be issued
         return Step("issue-plan", "plan", "us")
     if state == "on_hold" and not fault:
         return Step("resume", None, "us")  # a request on hold resumes by the lead's word

@@ -5,6 +5,7 @@ cause, prevention, the client's confirmation), with bilingual titles."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -50,6 +51,17 @@ def test_late_fault_flagged_and_its_record_filled_from_the_forms(prefect_server,
     assert "报告时已超时 ALREADY OVERDUE" in state.message and "首次响应" in state.message
     key = state.result()["key"]
     assert key.startswith("GZ-")
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as c:  # the run list names the fault by its key
+        assert c.read_flow_run(state.state_details.flow_run_id).name == f"fault {key}"
+        refused = fault(
+            report=FaultInput(severity="crash", title="x", reported_at="2099-01-01 10:00"),
+            return_state=True,
+        )
+        assert refused.is_failed(), refused.message
+        name = c.read_flow_run(refused.state_details.flow_run_id).name
+        assert re.fullmatch(r"fault \d\d-\d\d \d\d:\d\d", name), name  # not a random name
     arts = read_artifacts(state.state_details.flow_run_id)
     (art,) = [a for a in arts if a.type == "markdown" and a.key != "board"]
     assert "报告时已超时 ALREADY OVERDUE" in art.data

@@ -45,3 +45,52 @@ def test_a_refused_form_names_its_bilingual_labels_not_python_fields(prefect_ser
     assert "需求清单 Requirements › #1 › 需求描述 Requirement" in msg, msg
     assert "'colour': 表单没有这个字段" in msg, msg
     assert "taskbook.project" not in msg and "\n" not in msg
+
+
+def _props(node: object) -> list[dict]:
+    """Every field of a schema, nested ones too."""
+    out: list[dict] = []
+    if isinstance(node, dict):
+        for v in (node.get("properties") or {}).values():
+            out.append(v)
+        for v in node.values():
+            out += _props(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += _props(v)
+    return out
+
+
+def test_date_fields_are_typed_yyyy_mm_dd_with_an_example_not_picked() -> None:
+    """The UI's date picker takes MM/DD/YYYY: every date field of every form is a text box
+    whose label says the format and gives an example, as the time fields do."""
+    from changeflow.flows.common import DATE_HINT
+    from changeflow.flows.deployments import DEPLOYMENTS, form_schema
+
+    seen = 0
+    for entry in DEPLOYMENTS:
+        for prop in _props(form_schema(entry.flow, entry.titles)):
+            options = [prop, *(prop.get("anyOf") or [])]
+            assert not any(o.get("format") == "date" for o in options), (entry.name, prop)
+            if DATE_HINT in str(prop.get("title", "")):
+                assert prop["type"] == "string" and "default" not in prop or prop["default"], prop
+                seen += 1
+    assert seen >= 5, seen  # task book, plan start, payment, invoice, run-log day ...
+
+
+@pytest.mark.parametrize("typed", ["12/04/2026", "2026.12.04", "2026-13-01"])
+def test_a_malformed_date_is_refused_in_one_line_naming_the_field(typed: str) -> None:
+    from prefect.exceptions import ParameterTypeError
+
+    from changeflow.flows.plan import plan
+
+    with pytest.raises(ParameterTypeError) as exc:
+        plan.validate_parameters({"request": {"key": "CR-2026-0001", "start": typed}})
+    line = str(exc.value)
+    assert "开始日期 Start date（YYYY-MM-DD，例 2026-12-04）: 不是日期" in line, line
+    assert f"'{typed}'" in line and "write it as YYYY-MM-DD" in line and "\n" not in line, line
+    assert "request.start" not in line
+    good = plan.validate_parameters({"request": {"key": "CR-2026-0001", "start": "2099-12-04"}})
+    assert str(good["request"].start) == "2099-12-04"
+    empty = plan.validate_parameters({"request": {"key": "CR-2026-0001", "start": ""}})
+    assert empty["request"].start is None  # an emptied box: the next working day

@@ -349,10 +349,8 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         box("textbox", name="委托单位 Client").fill("示例集团有限公司")
         box("textbox", name="联系人 Contact person").fill("王芳")
         box("textbox", name="提出人 Requested by").fill("王芳")
-        box("button", name="提出日期 Date").click()
-        box("textbox", name="Date (yyyy-MM-dd)").fill("2026-11-30")
-        pg.keyboard.press("Enter")
-        pg.keyboard.press("Escape")
+        # typed as text, as the label says (no MM/DD/YYYY picker)
+        box("textbox", name=re.compile("^提出日期 Date（YYYY-MM-DD，例 ")).fill("2026-11-30")
         box("button", name="Select 优先级 Priority").first.click()
         expect(box("option", name="中 medium")).to_be_visible()  # choices in both languages
         box("option", name="高 high").click()

@@ -129,3 +129,19 @@ def test_changeflow_board_prints_the_same_board(cli, contract: str) -> None:
     (row,) = facts["requests"]
     assert row["key"] == key and row["step"]["waits"] == "us"
     assert facts["faults"][0]["clocks"][0]["left"] > 0
+
+
+def test_a_drafted_plan_waits_for_us_to_issue_it(loaded: str) -> None:
+    """A draft leaves the request submitted; its next step is to issue the plan, not to make
+    one (seen in the browser: the board said 编制实施计划 with the draft on the same row)."""
+    from changeflow.tasks.board import board_facts
+
+    from changeflow.tasks.planning import make_plan as draft
+
+    drafted = _intake("草稿 门户改版")
+    draft(drafted, issue=False, backdated=True)
+    row = _row(board_facts(), drafted)
+    assert row["state"] == "submitted" and row["plan"]["status"] == "draft"
+    assert (row["step"].step, row["step"].deployment, row["step"].waits) == (
+        "issue-plan", "plan", "us",
+    )  # fmt: skip
