@@ -65,6 +65,28 @@ def fixed_acts() -> dict[str, datetime]:
     }
 
 
+def upkeep_acts() -> dict[str, datetime]:
+    """The month's fixed acts of the maintenance half (``upkeep``; the service requests'
+    own times are in ``upkeep.SERVICES``), on working days in service hours unless the act
+    is the client's or outside them by nature (the upgrade's window on a Saturday night)."""
+    return {
+        "watch": nov(1, "00:00"),  # the probe on the OA database, October's backups on record
+        "maintplan": nov(2, "09:00"),  # the maintenance plan issued (the handbook 10:30)
+        "maintplan_signed": nov(3, "11:00"),  # 王芳's confirmation mailed back
+        "outage": nov(12, "10:00"),  # the OA database's user table lost (the probe fails)
+        "restored": nov(12, "10:40"),  # restored from the night's backup
+        "restore_test": nov(18, "16:30"),  # a restore test on the visit day
+        "oa_manual": nov(23, "09:30"),  # the OA manual with the accepted request's chapters
+        "training": nov(23, "10:00"),  # planned, its sign-in sheet issued
+        "upgrade": nov(23, "11:00"),  # the upgrade plan issued
+        "upgrade_approved": nov(25, "09:30"),  # 王芳's approval mailed back
+        "training_signed": nov(26, "16:30"),  # the sign-in sheet returned after the session
+        "upgrade_done": nov(28, "22:00"),  # recorded after the Saturday night's window
+        "runlog": at(STATEMENT_DAY, "09:40"),  # the month's run log
+        "permlog": at(STATEMENT_DAY, "09:50"),  # the month's permission changes
+    }
+
+
 def text(when: datetime) -> str:
     """How a lead types the time into ``--at`` or the form: '2026-11-03 16:00'."""
     return when.astimezone(tz()).strftime("%Y-%m-%d %H:%M")
