@@ -57,8 +57,11 @@ PERMISSIONS = [
 FW_VISIT = (nov(25, "15:00"), nov(25, "15:40"))  # the form change, worked on the visit
 
 # the visit's checks: every due check normal, but on Wed 11-18 the file storage's disk
-VISIT_VALUES = {"disk": "使用率 62%", "backup": "昨夜备份成功", "service": "服务正常",
-                "db-health": "连接数 80/500", "mail-queue": "队列 0 封", "cert": "剩余 180 天"}  # fmt: skip
+VISIT_VALUES = {
+    "restore": "恢复演练记录在期内（10 月 28 日）", "disk": "使用率 62%", "backup": "昨夜备份成功",
+    "service": "服务正常", "db-health": "连接数 80/500", "mail-queue": "队列 0 封",
+    "cert": "剩余 180 天",
+}  # fmt: skip
 ABNORMAL = (date(2026, 11, 18), "files", "使用率 88%，超过 85% 阈值")
 
 TRAINING = dict(
@@ -74,7 +77,8 @@ UPGRADE = dict(
     target="platform", title="OA 平台安全补丁升级（V5.1.3 → V5.1.4）",
     system="OA 应用服务器 OA01", from_version="V5.1.3", to_version="V5.1.4",
     checks=["磁盘剩余空间不少于 20GB", "OA 程序目录与数据库已完整备份并验证"],
-    steps=["停止 OA 应用服务", "部署 V5.1.4 补丁包", "执行补丁附带的数据库脚本", "启动 OA 应用服务"],
+    steps=["停止 OA 应用服务", "部署 V5.1.4 补丁包", "执行补丁附带的数据库脚本",
+           "启动 OA 应用服务"],
     rollback=["停止 OA 应用服务", "恢复升级前的程序目录与数据库备份", "启动 V5.1.3"],
     tests=["从办公网登录 OA 首页", "发起并审批一张请假单", "打开一份公文附件预览"],
 )  # fmt: skip
