@@ -16,7 +16,11 @@ calendar, so each document is dated when it was made and reports only what had h
   order made the afternoon before (listing the faults since the last visit), done at 17:35
   and signed by 王芳 that evening (mailed back the next morning);
 - the run log of every working day (17:20; Fridays 14:30, before the weekly report);
-- the weekly report each Friday 15:00; the month's SLA statement on Tue 12-01 10:00.
+- the weekly report each Friday 15:00; the month's SLA statement on Tue 12-01 10:00;
+- the maintenance half (``upkeep_acts``, ``upkeep``): the plan issued Mon 11-02 and signed
+  Tue 11-03, the visits' checks, the OA database's outage Thu 11-12 10:00-10:40 found by the
+  probe, service requests, training Thu 11-26, the OA manual Mon 11-23, the upgrade Sat
+  11-28 night; the run log and the permission record on Tue 12-01 before the statement.
 
 ``replay`` runs the month's events in time order; the development events are scheduled by
 kick-off from the frozen plan (``run.times``).
