@@ -61,7 +61,7 @@ def permlog(lang: str) -> DocxDocument:
             "{{ r.engineer }}",
         ],
     )
-    widths(t, [22, 24, 18, 16, 16, 40, 16, 16])
+    widths(t, [21, 23, 16, 15.5, 14, 26.1, 15.5, 15.5])  # the text width, 146.6 mm
     doc.add_paragraph(pick(NOTE, lang))
     tag(doc, "{%p else %}")
     doc.add_paragraph(pick(NONE, lang))

@@ -144,6 +144,9 @@ def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
         assert when(d.value("日期")) >= datetime.combine(start.date(), datetime.min.time())
         for key in re.findall(r"GZ-\d{4}-\d{4}", d.value("关联请求")):
             reported, closed = faults[key]
+            end = when(d.value("实际结束时间"))
+            if start <= reported <= end:
+                continue  # found by a check on this visit (the next visit reviews it)
             assert reported < start and closed < start
             reviewed.add(key)
     assert reviewed == set(faults)
