@@ -123,7 +123,7 @@ def runlog(lang: str) -> DocxDocument:
     tag(doc, "{%p if days %}")
     loop_table(doc, [pick(c, lang) for c in DAY_COLS], "d", "days",
                ["{{ d.day }}", "{{ d.author }}", "*checks", "{{ d.backups }}",
-                "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 16, 54, 26, 26, 18])  # fmt: skip
+                "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 14, 38, 22, 28.6, 24])  # fmt: skip
     tag(doc, "{%p else %}")
     doc.add_paragraph(pick(NONE["days"], lang))
     tag(doc, "{%p endif %}")
