@@ -231,7 +231,7 @@ def _runlog_event(day: date) -> Callable[[DemoRun], None]:
         changes = ""
         golive = run.times.get("golive")
         if golive is not None and golive.date() == day:
-            changes = f"晚间上线 {run.keys['main']}（请假审批流程改造）"
+            changes = f"{run.keys['main']} 晚间上线（请假审批流程改造）"
         e = add_run_log(day=day, author="张伟", checks=checks, backups_verified=True,
                         backup_note="夜间备份已恢复验证", incidents=incidents, changes=changes,
                         replace=bool(kept), at=text(run.now))  # fmt: skip
