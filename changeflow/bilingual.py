@@ -209,7 +209,7 @@ PROBE_PROBLEMS: dict[str, Pair] = {
     "tls": ("证书即将到期", "certificate about to expire"),
     "smtp": ("SMTP 服务无响应", "SMTP not answering"),
     "imap": ("IMAP 服务无响应", "IMAP not answering"),
-    "db": ("数据库连接或查询失败", "database connection or query failing"),
+    "db": ("连接或查询失败", "connection or query failing"),  # after the system's name
     "backup-dir": ("备份文件过期", "backup files out of date"),
     "backup-log": ("备份超期未做", "backup overdue"),
     "restore-log": ("恢复测试超期未做", "restore test overdue"),

@@ -41,15 +41,30 @@ PLANNED = (("计划时间", "Planned time"), "{{ planned }}")
 # The order's facts two to a row (a form on one page with its sign-off); a long value has
 # the row to itself. Indexes into INFO (CONTRACTOR as "k", PLANNED as "p").
 INFO_LAYOUT: list[tuple[int | str, ...]] = [
-    (0, 3), (1,), (2, "k"), (4,), (5, 10), ("p",), (8, 12), (9, 11),
-]
+    (0, 3),
+    (1,),
+    (2, "k"),
+    (4,),
+    (5, 10),
+    ("p",),
+    (8, 12),
+    (11,),
+    (9,),
+]  # the linked requests on a row of their own: several keys side by side
 H_WORK = ("一、工作内容", "1. Work content")
 H_DONE = ("二、实际完成情况", "2. Work as done")
 # the maintenance plan's checks due on this visit, with their results once recorded
-CHECKS_INTRO = ("本次到期的巡检项目（依据日常维护服务计划）：",
-                "Checks due on this visit (from the maintenance plan):")
-CHECK_COLS = [("系统", "System"), ("检查项目", "Check"), ("正常标准", "Normal when"),
-              ("结果", "Result"), ("读数与说明", "Value and note")]
+CHECKS_INTRO = (
+    "本次到期的巡检项目（依据日常维护服务计划）：",
+    "Checks due on this visit (from the maintenance plan):",
+)
+CHECK_COLS = [
+    ("系统", "System"),
+    ("检查项目", "Check"),
+    ("正常标准", "Normal when"),
+    ("结果", "Result"),
+    ("读数与说明", "Value and note"),
+]
 DONE = [
     (("实际开始时间", "Actual start"), "{{ actual_start }}"),
     (("实际结束时间", "Actual end"), "{{ actual_end }}"),

@@ -121,7 +121,7 @@ def runlog(lang: str) -> DocxDocument:
     pairs(doc, [(pick(k, lang), v) for k, v in SUMMARY], mm=(70, 90))
     loop_section(doc, pick(H_DAYS, lang), [pick(c, lang) for c in DAY_COLS], "d", "days",
                  ["{{ d.day }}", "{{ d.author }}", "*checks", "{{ d.backups }}",
-                  "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 16, 54, 26, 26, 18],
+                  "{{ d.incidents }}", "{{ d.changes }}"], mm=[20, 14, 38, 22, 28.6, 24],
                  empty=pick(NONE["days"], lang))  # fmt: skip
     loop_section(doc, pick(H_VISITS, lang), [pick(c, lang) for c in VISIT_COLS], "v", "visits",
                  ["{{ v.day }}", "{{ v.order }}", "{{ v.system }}", "{{ v.check }}",

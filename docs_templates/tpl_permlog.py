@@ -59,7 +59,7 @@ def permlog(lang: str) -> DocxDocument:
             "{{ r.authorised_by }}",
             "{{ r.engineer }}",
         ],
-        [22, 24, 18, 16, 16, 40, 16, 16],
+        [21, 23, 16, 15.5, 14, 26.1, 15.5, 15.5],  # the text width, 146.6 mm
         note=pick(NOTE, lang),
         empty=pick(NONE, lang),
     )

@@ -276,6 +276,7 @@ class ServiceYear:
     service_minutes: int
     training: Decimal = Decimal(0)  # training sessions held (their service time)
     training_minutes: int = 0
+    training_work: list[tuple[date, int]] = field(default_factory=list)  # (day, minutes) held
     development: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     orders: list[dict[str, Any]] = field(default_factory=list)
     # confirmed service requests' time (tasks/servicereq), part of ``maintenance``
@@ -326,21 +327,30 @@ def _orders(session: Session, contract: Contract, until: date | None) -> list[An
     ]
 
 
-def training_minutes(session: Session, contract: Contract, until: date | None = None) -> int:
-    """Service time of the contract's training sessions held in its year (up to ``until``)."""
+def training_work(
+    session: Session, contract: Contract, until: date | None = None
+) -> list[tuple[date, int]]:
+    """(day, service minutes) of each training session held in the contract's year (up to
+    ``until``): the month's and the cycle's service days count them where they were held."""
     from changeflow.db.training import TrainingSession
 
     first, last = contract.start_date, min(contract.end_date, until or contract.end_date)
     tz = get_settings().tz
-    return sum(
-        int(t.service_minutes or 0)
-        for t in session.scalars(
-            select(TrainingSession).where(
-                TrainingSession.contract_id == contract.id, TrainingSession.state == "held"
-            )
-        )
-        if first <= t.starts_at.astimezone(tz).date() <= last
-    )
+    out = []
+    for t in session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.contract_id == contract.id, TrainingSession.state == "held")
+        .order_by(TrainingSession.starts_at)
+    ):
+        day = t.starts_at.astimezone(tz).date()
+        if first <= day <= last:
+            out.append((day, int(t.service_minutes or 0)))
+    return out
+
+
+def training_minutes(session: Session, contract: Contract, until: date | None = None) -> int:
+    """Service time of the contract's training sessions held in its year (up to ``until``)."""
+    return sum(m for _, m in training_work(session, contract, until))
 
 
 def service_year(
@@ -385,7 +395,8 @@ def service_year(
     dev = development_days(session, contract, until=until, exclude_request_id=exclude_request_id)
     done = sum(dev["done"].values(), Decimal(0)) if counts else Decimal(0)
     planned = sum(dev["planned"].values(), Decimal(0)) if counts else Decimal(0)
-    trained = training_minutes(session, contract, until)
+    sessions = training_work(session, contract, until)
+    trained = sum(m for _, m in sessions)
     return ServiceYear(
         contract=contract.code,
         period=f"{contract.start_date} .. {contract.end_date}",
@@ -401,6 +412,7 @@ def service_year(
         service_minutes=counted,
         training=days_of(trained, per_day),
         training_minutes=trained,
+        training_work=sessions,
         development=dev,
         orders=rows,
         service_request_days=days_of(desk["counted"], per_day),

@@ -350,10 +350,43 @@ KEEP_WHOLE_ROWS = 10  # a table of this many rows or fewer is kept on one page
 KEEP_END_ROWS = 3  # else its first and its last rows stay in threes: none alone on a page
 
 
+KEEP_WHOLE_MM = 100.0  # ... and no taller than this (about two fifths of a page)
+
+
+def table_height_mm(tbl: Any) -> float:
+    """About how tall a table is: each row as tall as its cell of the most wrapped lines at
+    the column's width (the grid's), a line 1.3 times its font size."""
+    import math
+
+    from changeflow.docs_templates.fit import CELL_MARGIN_MM, text_mm
+
+    grid = tbl.find(qn("w:tblGrid"))
+    cols = [int(g.get(qn("w:w")) or 0) / 56.7 for g in grid.findall(qn("w:gridCol"))] if (
+        grid is not None) else []  # fmt: skip
+    total = 0.0
+    for tr in tbl.findall(qn("w:tr")):
+        tallest, col = 0.0, 0
+        for tc in tr.findall(qn("w:tc")):
+            span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+            n = int(span.get(qn("w:val"))) if span is not None else 1
+            width = max(sum(cols[col : col + n]) - 2 * CELL_MARGIN_MM, 5.0) if cols else 40.0
+            col += n
+            height = 0.0
+            for p in tc.findall(qn("w:p")):
+                sz = p.find(f".//{qn('w:sz')}")
+                size = int(sz.get(qn("w:val"))) / 2 if sz is not None else 10.5
+                text = "".join(x.text or "" for x in p.iter(qn("w:t")))
+                lines = max(1, math.ceil(text_mm(text, size) / width)) if text else 1
+                height += lines * size * 1.3 * 25.4 / 72
+            tallest = max(tallest, height)
+        total += tallest + 1.0
+    return total
+
+
 def keep_table_ends(doc: DocxDocument) -> None:
-    """No table leaves one or two rows alone: a short table is kept on one page, a longer
-    one keeps its header with the two rows after it and its last three rows together (the
-    paragraphs of a row keep with the next row)."""
+    """No table leaves one or two rows alone: a short table (few rows, not tall) is kept on
+    one page, a longer one keeps its header with the two rows after it and its last three
+    rows together (the paragraphs of a row keep with the next row)."""
     from docx.oxml import OxmlElement
 
     def keep(tr: Any) -> None:
@@ -370,7 +403,7 @@ def keep_table_ends(doc: DocxDocument) -> None:
         rows = tbl.findall(qn("w:tr"))
         if len(rows) < 2:
             continue
-        if len(rows) <= KEEP_WHOLE_ROWS:
+        if len(rows) <= KEEP_WHOLE_ROWS and table_height_mm(tbl) <= KEEP_WHOLE_MM:
             chosen = rows[:-1]
         else:
             from changeflow.docs_templates.house import is_header_row

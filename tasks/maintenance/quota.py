@@ -86,7 +86,8 @@ def year_usage(
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
         c = _cycle_of(when, contract.service_cycle)
         per_cycle[c] = per_cycle.get(c, 0) + m
-    for when, m in year.service_work:  # confirmed service requests (tasks/servicereq)
+    # confirmed service requests (tasks/servicereq) and training sessions held (tasks/training)
+    for when, m in [*year.service_work, *year.training_work]:
         per_month[when.strftime("%Y-%m")] = per_month.get(when.strftime("%Y-%m"), 0) + m
         c = _cycle_of(when, contract.service_cycle)
         per_cycle[c] = per_cycle.get(c, 0) + m

@@ -56,9 +56,12 @@ def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None
     # every document in the summary, with its kind and a path that exists
     kinds = [d["kind"] for d in run.documents]
     for kind in ("fault-record", "dispatch", "dispatch-returned", "weekly-report",
-                 "sla-report"):  # fmt: skip
+                 "sla-report", "maintplan", "handbook", "runlog", "signin", "permlog",
+                 "upgrade", "upgrade-record", "oa-manual"):  # fmt: skip
         assert kind in kinds, kind
-    assert kinds.count("fault-record") == 2
+    # the two phoned in, the OA database's outage found by the probe, the disk on a visit
+    assert kinds.count("fault-record") == 4
+    assert {run.keys["probe_fault"], run.keys["check_fault"]}.isdisjoint({crash, other})
     assert all(Path(d["path"]).is_file() for d in run.documents)
     copied = set((out / "documents").rglob("*.docx"))
     assert {Path(d["path"]) for d in run.documents} == copied

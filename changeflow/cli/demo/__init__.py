@@ -9,6 +9,9 @@ Rooms, from the bottom:
 - ``start``: setup and intake; ``lifecycle``: plan to acceptance;
 - ``maintenance``: the maintenance month (faults, a signed-off weekly visit, the run log, the
   service days used) and the reports (the weekly report, the monthly SLA report);
+- ``upkeep``: the maintenance half (the plan and its handbook, the visits' checks, the
+  remote watch and backups, service requests, training, the OA manual, an upgrade, the
+  month's run log and permission record);
 - ``month``: November 2026 of the sample contract, every act at the time it happened, in
   the order of the calendar (the default stages);
 - ``runner``: a fresh home, its own Prefect server (or the one ``PREFECT_API_URL`` names),

@@ -16,7 +16,11 @@ calendar, so each document is dated when it was made and reports only what had h
   order made the afternoon before (listing the faults since the last visit), done at 17:35
   and signed by 王芳 that evening (mailed back the next morning);
 - the run log of every working day (17:20; Fridays 14:30, before the weekly report);
-- the weekly report each Friday 15:00; the month's SLA statement on Tue 12-01 10:00.
+- the weekly report each Friday 15:00; the month's SLA statement on Tue 12-01 10:00;
+- the maintenance half (``upkeep_acts``, ``upkeep``): the plan issued Mon 11-02 and signed
+  Tue 11-03, the visits' checks, the OA database's outage Thu 11-12 10:00-10:40 found by the
+  probe, service requests, training Thu 11-26, the OA manual Mon 11-23, the upgrade Sat
+  11-28 night; the run log and the permission record on Tue 12-01 before the statement.
 
 ``replay`` runs the month's events in time order; the development events are scheduled by
 kick-off from the frozen plan (``run.times``).
@@ -62,6 +66,28 @@ def fixed_acts() -> dict[str, datetime]:
         "plan": nov(3, "16:00"),
         "approval": nov(5, "16:30"),
         "kickoff": nov(5, "17:00"),
+    }
+
+
+def upkeep_acts() -> dict[str, datetime]:
+    """The month's fixed acts of the maintenance half (``upkeep``; the service requests'
+    own times are in ``upkeep.SERVICES``), on working days in service hours unless the act
+    is the client's or outside them by nature (the upgrade's window on a Saturday night)."""
+    return {
+        "watch": nov(1, "00:00"),  # the probe on the OA database, October's backups on record
+        "maintplan": nov(2, "09:00"),  # the maintenance plan issued (the handbook 10:30)
+        "maintplan_signed": nov(3, "11:00"),  # 王芳's confirmation mailed back
+        "outage": nov(12, "10:00"),  # the OA database's user table lost (the probe fails)
+        "restored": nov(12, "10:40"),  # restored from the night's backup
+        "restore_test": nov(18, "16:30"),  # a restore test on the visit day
+        "oa_manual": nov(23, "09:30"),  # the OA manual with the accepted request's chapters
+        "training": nov(23, "10:00"),  # planned, its sign-in sheet issued
+        "upgrade": nov(23, "11:00"),  # the upgrade plan issued
+        "upgrade_approved": nov(25, "09:30"),  # 王芳's approval mailed back
+        "training_signed": nov(26, "16:30"),  # the sign-in sheet returned after the session
+        "upgrade_done": nov(28, "22:00"),  # recorded after the Saturday night's window
+        "runlog": at(STATEMENT_DAY, "09:40"),  # the month's run log
+        "permlog": at(STATEMENT_DAY, "09:50"),  # the month's permission changes
     }
 
 

@@ -199,23 +199,42 @@ def _visit_signed(
     return event
 
 
+def _kept_entry(day: date) -> dict[str, Any]:
+    """张伟's run log entry of ``day`` so far (the visit's checks write into it)."""
+    from sqlalchemy import select
+
+    from changeflow.db.maintenance import RunLogEntry
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        e = s.scalar(select(RunLogEntry).where(RunLogEntry.day == day,
+                                               RunLogEntry.author == "张伟"))  # fmt: skip
+        return {"checks": list(e.checks or []), "incidents": e.incidents or ""} if e else {}
+
+
 def _runlog_event(day: date) -> Callable[[DemoRun], None]:
     def event(run: DemoRun) -> None:
         from changeflow.tasks.maintenance import add_run_log
 
         incidents = {
             10: "09:20 OA 服务器崩溃，13:20 已恢复并关闭",
+            12: "10:00 远程探测发现 OA 数据库用户表无法查询，10:40 从当日备份恢复，11:30 关闭",
+            19: "昨日巡检发现文件存储使用率 88%，今日迁移旧附件后降至 61%，11:30 关闭",
             23: "上周五 16:40 报修邮件外发延迟（17:05 已响应）；"
             "今日 10:00 到场清理队列，12:00 关闭",
         }.get(day.day, "")
+        # a visit day's entry holds the checks recorded on the visit's order already: the
+        # engineer completes it
+        kept = _kept_entry(day)
+        checks = [*kept.get("checks", []), "服务器巡检", "数据库备份检查", "邮件队列检查"]
+        incidents = "\n".join(x for x in (kept.get("incidents", ""), incidents) if x)
         changes = ""
         golive = run.times.get("golive")
         if golive is not None and golive.date() == day:
-            changes = f"晚间上线 {run.keys['main']}（请假审批流程改造）"
-        e = add_run_log(day=day, author="张伟", checks=["服务器巡检", "数据库备份检查",
-                        "邮件队列检查"], backups_verified=True, backup_note="夜间备份已恢复验证",
-                        incidents=incidents, changes=changes,
-                        at=text(run.now))  # fmt: skip
+            changes = f"{run.keys['main']} 晚间上线（请假审批流程改造）"
+        e = add_run_log(day=day, author="张伟", checks=checks, backups_verified=True,
+                        backup_note="夜间备份已恢复验证", incidents=incidents, changes=changes,
+                        replace=bool(kept), at=text(run.now))  # fmt: skip
         run.step("run log", f"运行日志 {e['day']}", f"{len(e['checks'])} checks by {e['author']}")
 
     return event

@@ -3,9 +3,9 @@ clock are in ``days``; the events themselves in ``start``, ``lifecycle`` and ``m
 
 from __future__ import annotations
 
-from . import lifecycle, maintenance, start
+from . import lifecycle, maintenance, start, upkeep
 from .common import DemoRun
-from .days import Timeline, fixed_acts
+from .days import Timeline, fixed_acts, upkeep_acts
 
 
 def month_events(run: DemoRun, timeline: Timeline) -> None:
@@ -16,6 +16,8 @@ def month_events(run: DemoRun, timeline: Timeline) -> None:
     timeline.add(acts["approval"], "approval", lifecycle.step_approval)
     timeline.add(acts["kickoff"], "kickoff", lifecycle.step_kickoff)
     for when, name, fn in maintenance.month_events():
+        timeline.add(when, name, fn)
+    for when, name, fn in upkeep.events(upkeep_acts()):  # the maintenance half
         timeline.add(when, name, fn)
     run.timeline = timeline
 

@@ -11,9 +11,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from tests.cli.demo.conftest import Doc
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -47,89 +48,6 @@ def dates(text: str) -> list[datetime]:
         datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0))
         for y, mo, d, h, mi in DATE.findall(text)
     ]
-
-
-class Doc:
-    """A .docx read back: its paragraphs, its tables' rows, its label -> value pairs."""
-
-    def __init__(self, path: Path) -> None:
-        import docx
-
-        self.path = path
-        d = docx.Document(str(path))
-        self.created = d.core_properties.created
-        self.rows: list[list[str]] = []
-        for t in d.tables:
-            for row in t.rows:
-                cells: list[str] = []
-                for c in row.cells:
-                    if not cells or c.text != cells[-1]:
-                        cells.append(c.text.strip())
-                self.rows.append(cells)
-        self.text = "\n".join([p.text for p in d.paragraphs] + [" | ".join(r) for r in self.rows])
-
-    def value(self, label: str) -> str:
-        """The value of the first label/value pair whose label starts with ``label`` (a row
-        of two cells, or of four: two pairs to a row, as the dispatch order's facts)."""
-        found = self.values(label)
-        if found:
-            return found[0]
-        raise AssertionError(f"{self.path.name}: no row '{label}'")
-
-    def values(self, label: str) -> list[str]:
-        out = []
-        for r in self.rows:
-            pairs = [(r[0], r[1]), (r[2], r[3])] if len(r) == 4 else [(r[0], r[-1])] * (len(r) >= 2)
-            out += [v for k, v in pairs if k.startswith(label)]
-        return out
-
-
-@pytest.fixture(scope="module")
-def month(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The whole demo once; its documents by name, its keys, its repository."""
-    from changeflow.cli.demo import run_demo
-
-    out = Path(tmp_path_factory.mktemp("month")) / "demo-out"
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR",
-                     "CHANGEFLOW_INBOX_DIR", "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR",
-                     "CHANGEFLOW_LANG"):  # fmt: skip
-            mp.delenv(name, raising=False)
-        mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
-        mp.setenv("CHANGEFLOW_HOME", str(out / "var"))
-        run = run_demo(out, verbose=False)
-        docs = {Path(d["path"]).name: Doc(Path(d["path"])) for d in run.documents
-                if str(d["path"]).endswith(".docx")}  # fmt: skip
-        db = _facts(run.keys["main"])
-        yield {"run": run, "out": out, "docs": docs, "keys": run.keys, "db": db}
-
-
-def _facts(key: str) -> dict[str, Any]:
-    """What the database holds: the main request's audit trail, the time entries, the run
-    log days, the dispatch orders."""
-    from sqlalchemy import select
-
-    from changeflow.db.git import TimeEntry
-    from changeflow.db.maintenance import DispatchOrder, RunLogEntry
-    from changeflow.db.models import Request, RequestEvent
-    from changeflow.db.session import transaction
-    from changeflow.settings import get_settings
-
-    tz = get_settings().tz
-    with transaction() as s:
-        events = s.execute(
-            select(RequestEvent.to_state, RequestEvent.at, RequestEvent.recorded_at)
-            .join(Request).where(Request.key == key).order_by(RequestEvent.id)
-        ).all()  # fmt: skip
-        hours = sum((h for (h,) in s.execute(select(TimeEntry.hours))), Decimal(0))
-        runlog = sorted(d for (d,) in s.execute(select(RunLogEntry.day)))
-        orders = s.scalars(select(DispatchOrder)).all()
-        return {
-            "events": [(to, at.astimezone(tz).replace(tzinfo=None), rec) for to, at, rec in events],
-            "hours": hours,
-            "runlog": runlog,
-            "orders": len(orders),
-        }
 
 
 def one(docs: dict[str, Doc], *parts: str) -> Doc:
@@ -212,7 +130,9 @@ def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
     for name, d in docs.items():
         if "故障处理记录" in name:
             faults[d.value("请求编号")] = (when(d.value("报告时间")), when(d.value("关闭时间")))
-    assert len(faults) == 2
+    # the crash, the OA database's outage found by the probe, the disk found on a visit, the
+    # mail delay
+    assert len(faults) == 4
     severities = {d.value("故障级别") for n, d in docs.items() if "故障处理记录" in n}
     assert severities == {"系统崩溃", "非系统崩溃"}
     reviewed = set()
@@ -224,11 +144,15 @@ def test_faults_are_reviewed_by_a_later_visit_signed_after_it(month) -> None:
         assert when(d.value("日期")) >= datetime.combine(start.date(), datetime.min.time())
         for key in re.findall(r"GZ-\d{4}-\d{4}", d.value("关联请求")):
             reported, closed = faults[key]
+            end = when(d.value("实际结束时间"))
+            if start <= reported <= end:
+                continue  # found by a check on this visit (the next visit reviews it)
             assert reported < start and closed < start
             reviewed.add(key)
     assert reviewed == set(faults)
     # the non-crash ran across a weekend: reported on a Friday, closed on the Monday
-    other = next(v for n, v in faults.items() if "非系统崩溃" in one(docs, n, "故障处理记录").text)
+    mail = [n for n in faults if "外发邮件延迟" in one(docs, n, "故障处理记录").text]
+    other = faults[mail[0]]
     assert other[0].weekday() == 4 and other[1].weekday() == 0
 
 
@@ -267,7 +191,11 @@ def test_statement_after_its_month_and_its_figures_match(month) -> None:
     orders = [d for n, d in docs.items() if re.search(r"派工单-v2", n)]
     days = sum(Decimal(re.search(r"([\d.]+)\s*(?:个\s*)?服务天", d.value("计入服务时间")).group(1))
                for d in orders)  # fmt: skip
-    assert Decimal(st.value("本月服务天数")) == days == Decimal("1.00")
+    assert days == Decimal("1.00")  # four visits of two hours
+    # the month's service days: the orders', the service requests' worked outside a visit
+    # (45 + 90 minutes; the one worked on a visit is counted by its order) and the training
+    # held (120 minutes): tests/cli/demo/test_maintenance_half.py
+    assert Decimal(st.value("本月服务天数")) > days
     assert month["db"]["orders"] == len(orders) == 4
 
 

@@ -72,6 +72,11 @@ def test_session_held_from_its_returned_sheet(contract: str, tmp_path) -> None:
     after = contract_usage("OA-2026")
     assert after["training_days"] == Decimal("0.25")  # 120 min of an 8-hour service day
     assert after["days_used"] == before["days_used"] + Decimal("0.25")
+    # and in the month it was held (the statement's 本月服务天数 reads it)
+    month = after["per_month"].get("2026-12", Decimal(0)) - before["per_month"].get(
+        "2026-12", Decimal(0)
+    )
+    assert month == Decimal("0.25")
     # the same sheet again: recorded once
     from changeflow.tasks.signoff import Refused
 
