@@ -431,13 +431,13 @@ def stream_log_split(
     yield from _drain(spools)
 
 
-def _rev_list(path: Path, include: Iterable[str], exclude: Iterable[str]) -> list[str]:
+def rev_list(path: Path, include: Iterable[str], exclude: Iterable[str]) -> list[str]:
     revs = "\n".join([*include, *(f"^{x}" for x in exclude)]) + "\n"
     out = run_git(path, "rev-list", "--stdin", stdin=revs.encode())
     return out.decode().split()
 
 
-def _existing(path: Path, shas: Iterable[str]) -> set[str]:
+def existing_shas(path: Path, shas: Iterable[str]) -> set[str]:
     """Which of these commits still exist in the object database (one cat-file call)."""
     shas = list(shas)
     if not shas:

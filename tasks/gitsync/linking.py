@@ -33,7 +33,7 @@ TIME_TOKEN = re.compile(
     r"|(?P<m>\d{1,4})m|(?P<bare>\d{1,3}(?:\.\d{1,2})?))(?![\w.])"
 )
 MAX_HOURS_PER_TOKEN = Decimal(24)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 # --------------------------------------------------------------------------- identities
@@ -116,7 +116,7 @@ class Linker:
                     rid = self.keys.get(gd["key"].upper())
                     how = "key"
                 elif gd.get("seq"):
-                    year = date.fromordinal(_EPOCH_ORDINAL + dayno).year
+                    year = date.fromordinal(EPOCH_ORDINAL + dayno).year
                     rid = self.seqs.get((year, int(gd["seq"])))
                     how = "ref"
                 else:

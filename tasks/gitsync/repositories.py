@@ -56,13 +56,13 @@ def find_repository(session: Session, ref: str) -> Repository | None:
     repo = session.scalar(
         select(Repository).where((Repository.name == ref) | (Repository.location == ref))
     )
-    if repo is None and not _is_url(ref):
+    if repo is None and not is_url(ref):
         resolved = str(Path(ref).expanduser().resolve())
         repo = session.scalar(select(Repository).where(Repository.location == resolved))
     return repo
 
 
-def _is_url(location: str) -> bool:
+def is_url(location: str) -> bool:
     return bool(re.match(r"^[a-z][a-z0-9+.-]*://", location)) or bool(
         re.match(r"^[^/\s]+@[^/\s]+:", location)
     )
@@ -81,7 +81,7 @@ def add_repository(
     check: bool = True,
 ) -> Repository:
     """Register a repository; a local path must already be a git repository."""
-    remote = _is_url(location)
+    remote = is_url(location)
     if not remote:
         p = Path(location).expanduser().resolve()
         if check:
@@ -154,7 +154,7 @@ def register_repository(
         }
 
 
-def _register_contract_repos(session: Session) -> None:
+def register_contract_repos(session: Session) -> None:
     """Contracts that name a repository path get it registered on first sync."""
     for c in session.scalars(select(Contract).where(Contract.repo_path.is_not(None))):
         if c.repo_path and find_repository(session, c.repo_path) is None:

@@ -22,20 +22,20 @@ from changeflow.errors import ConflictError, NotFoundError
 
 from .adapter import (
     RawCommit,
-    _existing,
-    _rev_list,
+    existing_shas,
     inspect_repository,
+    rev_list,
     select_heads,
     stream_log_split,
 )
 from .linking import BRANCH_KEY
 from .repositories import (
-    _is_url,
-    _register_contract_repos,
     add_repository,
     fetch_remote,
     find_repository,
+    is_url,
     local_path,
+    register_contract_repos,
 )
 from .writer import SyncResult, SyncWriter, in_chunks
 
@@ -61,15 +61,15 @@ def _reconcile(
     as ``--not`` limits)."""
     old_shas = set(old.values())
     current = set(heads.values())
-    present = (old_shas & current) | _existing(path, old_shas - current)
+    present = (old_shas & current) | existing_shas(path, old_shas - current)
     lost_heads = old_shas - current
     if not lost_heads:
         return 0, present
     if lost_heads <= present:
-        lost = _rev_list(path, sorted(lost_heads), sorted(set(heads.values())))
+        lost = rev_list(path, sorted(lost_heads), sorted(set(heads.values())))
         return _mark_unreachable(session, repo.id, lost), present
     # An old head was garbage-collected: recompute reachability over the whole history.
-    alive = set(_rev_list(path, sorted(set(heads.values())), [])) if heads else set()
+    alive = set(rev_list(path, sorted(set(heads.values())), [])) if heads else set()
     stored = session.scalars(
         select(Commit.sha).where(Commit.repository_id == repo.id, Commit.reachable)
     ).all()
@@ -98,7 +98,7 @@ def _branch_links(
         exclude = [*mainline]
         if old.get(name) in present:
             exclude.append(old[name])
-        pairs += [(rid, x) for x in _rev_list(path, [sha], exclude)]
+        pairs += [(rid, x) for x in rev_list(path, [sha], exclude)]
     pairs += writer.merged_branch_pairs(mainline)
     writer.link_pairs(pairs, "branch")
 
@@ -171,12 +171,12 @@ def sync(ref: str | None = None, *, full: bool = False, url: str | None = None) 
     """
     with transaction(url) as s:
         if ref is None:
-            _register_contract_repos(s)
+            register_contract_repos(s)
             targets = [r.id for r in s.scalars(select(Repository).order_by(Repository.id))]
         else:
             repo = find_repository(s, ref)
             if repo is None:
-                if _is_url(ref):
+                if is_url(ref):
                     raise NotFoundError(f"no repository {ref} (register it: changeflow repo add)")
                 repo = add_repository(s, ref)
             targets = [repo.id]

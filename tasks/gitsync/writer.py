@@ -19,7 +19,7 @@ from changeflow.db.git import Commit, CommitLink, Repository, TimeEntry
 from changeflow.db.types import utcnow
 
 from .adapter import RawCommit, RepoState
-from .linking import _EPOCH_ORDINAL, MERGE_KEY, Identities, Linker, parse_time_tokens
+from .linking import EPOCH_ORDINAL, MERGE_KEY, Identities, Linker, parse_time_tokens
 
 IN_CHUNK = 500
 
@@ -87,7 +87,7 @@ class _Bulk:
         """Day number since 1970-01-01 -> the column value (cached: few distinct days)."""
         got = self._days.get(n)
         if got is None:
-            d = date.fromordinal(_EPOCH_ORDINAL + n)
+            d = date.fromordinal(EPOCH_ORDINAL + n)
             got = self._days[n] = d.isoformat() if self.kind == "sqlite" else d
         return got
 
@@ -166,7 +166,7 @@ class SyncWriter:
         links = self.linker.find(msg, dayno)
         times = parse_time_tokens(msg) if "@" in msg else []
         if links or times:
-            pending[c.sha] = (links, times, identity, pid, date.fromordinal(_EPOCH_ORDINAL + dayno))
+            pending[c.sha] = (links, times, identity, pid, date.fromordinal(EPOCH_ORDINAL + dayno))
         if " " in c.parents and "cr/" in msg and (mk := MERGE_KEY.search(msg)):
             self.merges.append((mk["key"] or mk["key2"], c.parents))
 
@@ -320,7 +320,7 @@ class SyncWriter:
                         )
                         self.touched.add(rid)
                     continue
-                dayv = bulk.day(day.toordinal() - _EPOCH_ORDINAL)
+                dayv = bulk.day(day.toordinal() - EPOCH_ORDINAL)
                 entries.append(
                     (cid, pos, rid, pid, identity, dayv, format(hours, "f"), token[:40], now)
                 )
