@@ -164,3 +164,22 @@ def test_plan_manual_and_upgrade_documents(month) -> None:
     approved = when(one(docs, u["number"], "升级方案-甲方回签").value("日期"))
     record = one(docs, u["number"], "升级记录")
     assert approved.date() < date(2026, 11, 28) and "王芳，2026年11月25日同意" in record.text
+
+
+def test_the_board_agrees_with_the_statement(month) -> None:
+    """The board as of the statement's morning: no service request or fault left open (the
+    statement lists them all confirmed and closed), the same service days used, the OA
+    manual's newest version."""
+    from changeflow.cli.demo.days import at
+    from changeflow.tasks.board.facts import board_facts
+    from changeflow.tasks.oamanual import manual_history
+
+    docs = month["docs"]
+    st = one(docs, "月度服务对账单")
+    board = board_facts(now=at(date(2026, 12, 1), "10:00"))
+    assert board["services"] == [] and board["faults"] == []
+    [k] = [c for c in board["contracts"] if c["code"] == "OA-2026"]
+    used, left, _ = (Decimal(x) for x in st.value("年度服务天数").split(" / "))
+    assert (k["days"]["days_used"], k["days"]["days_left"]) == (used, left)
+    assert k["days"]["training_days"] == Decimal("0.25")
+    assert k["oa_manual"]["version"] == manual_history("OA-2026")[-1]["version"]
