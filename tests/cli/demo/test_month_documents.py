@@ -85,19 +85,14 @@ class Doc:
 
 
 @pytest.fixture(scope="module")
-def month(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The whole demo once; its documents by name, its keys, its repository."""
-    from changeflow.cli.demo import run_demo
+def month(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The whole demo (the session's one run, a copy of our own); its documents by name,
+    its keys, its repository."""
+    from tests.support.demo import demo_copy
 
     out = Path(tmp_path_factory.mktemp("month")) / "demo-out"
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR",
-                     "CHANGEFLOW_INBOX_DIR", "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR",
-                     "CHANGEFLOW_LANG"):  # fmt: skip
-            mp.delenv(name, raising=False)
-        mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
-        mp.setenv("CHANGEFLOW_HOME", str(out / "var"))
-        run = run_demo(out, verbose=False)
+        run = demo_copy(demo_run, out, mp)
         docs = {Path(d["path"]).name: Doc(Path(d["path"])) for d in run.documents
                 if str(d["path"]).endswith(".docx")}  # fmt: skip
         db = _facts(run.keys["main"])
