@@ -68,7 +68,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             def many(fn: Any) -> Any:
                 return lambda: [fn() for _ in range(n)]
 
-            got = interleaved({"bare": many(bare), "ours": many(ours)}, repeat=5)
+            got = interleaved({"bare": many(bare), "ours": many(ours)}, repeat=2 if quick else 5)
             floor, samples = got["bare"], got["ours"]
     per = [x / n for x in samples]
     return [

@@ -171,7 +171,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from bench.bench_gitsync import FULL_COMMITS, QUICK_COMMITS, cached_repo
 
     n = QUICK_COMMITS if quick else FULL_COMMITS
-    repeat = 3 if quick else 5
+    repeat = 1 if quick else 5  # --quick: the smoke test's checks, one pass
     repo, info = cached_repo(n)
     with tempfile.TemporaryDirectory(prefix="bench-weekly-") as tmp:
         work = Path(tmp)

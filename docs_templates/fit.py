@@ -22,9 +22,10 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as _qn
 
 # Advance widths of U+0020..U+007E in Carlito (= Calibri) Regular and Bold, units of 1/2048 em.
 _REGULAR = (
@@ -70,6 +71,10 @@ UNBREAKABLE = re.compile(
 _CLOSING = set("）)】」』》〉，。、；：！？%’”·…,;:!?")
 _OPENING = set("（(【「『《〈‘“")
 SHORT_CJK = 4  # a paragraph of this many CJK characters or fewer (a name, a state) stays whole
+
+
+# every cell of every table asks for the same dozen tag names: each built once
+qn = cache(_qn)
 
 
 def _is_wide(c: str) -> bool:
@@ -348,13 +353,21 @@ def allocate(
     extra = total - sum(hard)
     w = [h + extra * g / sum(gaps) for h, g in zip(hard, gaps, strict=True)]
     rows = max(len(col) for col in masses)
+    # a trial moves two columns' widths: the others' line counts are known already
+    counted: dict[tuple[int, int, float], int] = {}
+
+    def count(c: int, r: int, x: float) -> int:
+        got = counted.get((c, r, x))
+        if got is None:
+            got = counted[(c, r, x)] = _lines(masses[c][r], max(x, 1e-3))
+        return got
 
     def height(ws: list[float]) -> float:
         rows_h, all_lines = 0, 0
         for r in range(rows):
             per = [
-                _lines(col[r], max(x, 1e-3)) if r < len(col) and col[r] else 1
-                for col, x in zip(masses, ws, strict=True)
+                count(c, r, x) if r < len(col) and col[r] else 1
+                for c, (col, x) in enumerate(zip(masses, ws, strict=True))
             ]
             rows_h += max(per)
             all_lines += sum(per)

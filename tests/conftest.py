@@ -136,5 +136,6 @@ def cli(cf_home: Path):
     return run
 
 
+from tests.support.demo import demo_run  # noqa: E402,F401  (the whole demo, once a session)
 from tests.support.mail import servers  # noqa: E402,F401  (SMTP + IMAP servers)
 from tests.support.prefect import prefect_server  # noqa: E402,F401  (session fixture)

@@ -11,7 +11,7 @@ from typing import Any
 
 from docx.oxml.ns import nsmap as _NSMAP
 
-from .drawn import Unreadable
+from .drawn import Unreadable, first
 
 W = _NSMAP["w"]
 
@@ -36,11 +36,14 @@ SYMBOL_FONTS: dict[str, dict[int, str]] = {
 }  # fmt: skip
 
 
+_RFONTS = _w("rFonts")
+
+
 def run_font(rpr: Any) -> str:
     """The run's own font (ascii, else hAnsi), lower case; '' when it names none."""
     if rpr is None:
         return ""
-    fonts = rpr.find(_w("rFonts"))
+    fonts = first(rpr, _RFONTS)
     if fonts is None:
         return ""
     return (fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or "").strip().lower()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -20,7 +20,7 @@ def normalise(text: str, nfkc: bool = True) -> str:
     Without ``nfkc`` the client's own punctuation stays (comments, names)."""
     if nfkc:
         text = unicodedata.normalize("NFKC", text)
-    return _SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def label_key(text: str) -> str:

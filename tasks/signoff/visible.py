@@ -56,6 +56,7 @@ from .drawn import (
     covering_drawing,
     covering_frame,
     covering_vml,
+    first,
 )
 from .glyphs import in_font, run_font, symbol
 from .text import normalise
@@ -118,6 +119,14 @@ _REFUSED = {
     _w("control"): "an ActiveX control",
     f"{{{OFFICE}}}OLEObject": "an embedded object (OLE)",
 }
+# The tags the reader compares most often, named once (it looks at every child of every
+# paragraph and run of a document, twice a signature).
+_P, _TBL, _R, _T, _PPR, _RPR = _w("p"), _w("tbl"), _w("r"), _w("t"), _w("pPr"), _w("rPr")
+_INLINE_WRAPPERS = frozenset(
+    _w(t) for t in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "dir", "bdo",
+                    "sdtContent", "fldSimple")
+)  # fmt: skip
+_ROW_WRAPPERS = (_w("sdt"), _w("customXml"), _w("sdtContent"), _w("ins"))
 
 
 @dataclass
@@ -213,9 +222,9 @@ class _Reader:
             tag = child.tag
             if not isinstance(tag, str):
                 continue  # comments, processing instructions
-            if tag == _w("p"):
+            if tag == _P:
                 out.append(self.paragraph(child, part))
-            elif tag == _w("tbl"):
+            elif tag == _TBL:
                 out.append(self.table(child, part))
             elif tag in (_w("sdt"),):
                 content = child.find(_w("sdtContent"))
@@ -239,8 +248,8 @@ class _Reader:
 
     def table(self, tbl: Any, part: Any) -> Table:
         t = Table()
-        tblpr = tbl.find(_w("tblPr"))
-        tsid = tblpr.find(_w("tblStyle")) if tblpr is not None else None
+        tblpr = first(tbl, _w("tblPr"))
+        tsid = first(tblpr, _w("tblStyle")) if tblpr is not None else None
         self._tstyles.append(
             self.styles.table_style(tsid.get(_w("val")) if tsid is not None else None)
         )
@@ -248,8 +257,8 @@ class _Reader:
             for tr in _children(tbl, _w("tr")):
                 # a deleted row is out; a row with w:trPr/w:hidden is drawn (Word hides only
                 # its end-of-row mark), so it is read like any other
-                trpr = tr.find(_w("trPr"))
-                if trpr is not None and trpr.find(_w("del")) is not None:
+                trpr = first(tr, _w("trPr"))
+                if trpr is not None and first(trpr, _w("del")) is not None:
                     continue
                 row = []
                 for tc in _children(tr, _w("tc")):
@@ -262,10 +271,12 @@ class _Reader:
     # --- inline content -------------------------------------------------------------------
 
     def paragraph(self, p: Any, part: Any) -> Para:
-        ppr = p.find(_w("pPr"))
+        ppr = first(p, _PPR)
         pstyle = None
-        if ppr is not None and ppr.find(_w("pStyle")) is not None:
-            pstyle = ppr.find(_w("pStyle")).get(_w("val"))
+        if ppr is not None:
+            ps = first(ppr, _w("pStyle"))
+            if ps is not None:
+                pstyle = ps.get(_w("val"))
         num_id, ilvl = self.styles.para_numpr(ppr, pstyle)
         label = self.numbering.label(num_id, ilvl, self.styles, in_font)
         saved, self._covers = self._covers, []
@@ -302,19 +313,11 @@ class _Reader:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
-            if tag == _w("r"):
+            if tag == _R:
                 out.extend(self.run(child, part, pstyle))
-            elif tag in (
-                _w("hyperlink"),
-                _w("ins"),
-                _w("moveTo"),
-                _w("smartTag"),
-                _w("customXml"),
-                _w("dir"),
-                _w("bdo"),
-                _w("sdtContent"),
-                _w("fldSimple"),
-            ):
+            elif tag == _PPR:
+                continue  # silent (below), and in every paragraph
+            elif tag in _INLINE_WRAPPERS:
                 if tag == _w("fldSimple"):
                     name = _field_name(child.get(_w("instr")) or "")
                     if name in FOREIGN_FIELDS:
@@ -343,7 +346,7 @@ class _Reader:
         return out
 
     def run(self, r: Any, part: Any, pstyle: str | None) -> list[str]:
-        rpr = r.find(_w("rPr"))
+        rpr = first(r, _RPR)
         tstyle = self._tstyles[-1] if self._tstyles else None
         hidden, struck = self.styles.run_flags(rpr, pstyle, tstyle)
         font = run_font(rpr)
@@ -359,11 +362,13 @@ class _Reader:
                 if self._fields:
                     self._fields[-1][0] += child.text or ""
                 continue
+            if tag == _RPR:
+                continue  # silent (below), and in most runs
             if self._fields and (self._fields[-1][2] == "instr" or self._fields[-1][1]):
                 continue  # a field's instruction, or a live field's stored result
             if hidden:
                 continue
-            if tag == _w("t"):
+            if tag == _T:
                 out.append(in_font(child.text or "", font))
             elif tag in (_w("tab"), _w("br"), _w("cr"), _w("ptab")):
                 out.append(" ")
@@ -628,7 +633,7 @@ def _children(el: Any, tag: str) -> list[Any]:
     for child in el:
         if child.tag == tag:
             out.append(child)
-        elif child.tag in (_w("sdt"), _w("customXml"), _w("sdtContent"), _w("ins")):
+        elif child.tag in _ROW_WRAPPERS:
             out.extend(_children(child, tag))
         elif child.tag == f"{{{MC}}}AlternateContent":
             first = next(iter(child), None)

@@ -24,7 +24,7 @@ MAX_CASES = 200_000
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseOutcome:
     suite: str
     name: str
@@ -130,9 +130,13 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
     suite_names: dict[Any, str] = {}
     seconds_of: dict[str | None, Decimal] = {}
     classnames: dict[str | None, str] = {}
+    every = result.every
+    failed = result.failed
+    append = every.append
+    n_cases = n_skipped = n_failures = n_errors = 0
     for case in root.iter("{*}testcase"):
-        result.cases += 1
-        if result.cases > MAX_CASES:
+        n_cases += 1
+        if n_cases > MAX_CASES:
             raise InputError(source, "testcase", f"more than {MAX_CASES} test cases")
         parent = case.getparent()
         suite = suite_names.get(parent)
@@ -140,21 +144,6 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
             suite = suite_names[parent] = _text(
                 parent.get("name", "") if parent is not None else "", 200
             )
-        outcome, message = "passed", ""
-        requirement = ""
-        if len(case):  # children: failure/error/skipped, properties (most cases have none)
-            for child in case:
-                name = _local(child)
-                if name in ("error", "failure") and outcome != "error":
-                    outcome = name
-                    message = child.get("message") or (child.text or "").strip()
-                elif name == "skipped" and outcome == "passed":
-                    outcome = "skipped"
-                    message = child.get("message") or (child.text or "").strip()
-            for prop in case.iter("{*}property"):
-                if (prop.get("name") or "").strip().lower() == "requirement":
-                    requirement = _text(prop.get("value"), 40)
-                    break
         raw_time = case.get("time")
         secs = seconds_of.get(raw_time)
         if secs is None:
@@ -166,26 +155,48 @@ def parse_junit(data: bytes, source: str) -> JUnitResult:
         classname = classnames.get(raw_class)
         if classname is None:
             classname = classnames[raw_class] = _text(raw_class, 300)
+        name = case.get("name") or ""
+        # clean_text's regex only when a control character may be there (most names: none)
+        name = name.strip()[:300] if name.isprintable() else clean_text(name, 300)
+        if not len(case):  # no failure/error/skipped/properties: most cases of a run
+            append(CaseOutcome(suite, name, classname, "passed", "", secs))
+            continue
+        outcome, message = "passed", ""
+        requirement = ""
+        for child in case:
+            tag = _local(child)
+            if tag in ("error", "failure") and outcome != "error":
+                outcome = tag
+                message = child.get("message") or (child.text or "").strip()
+            elif tag == "skipped" and outcome == "passed":
+                outcome = "skipped"
+                message = child.get("message") or (child.text or "").strip()
+        for prop in case.iter("{*}property"):
+            if (prop.get("name") or "").strip().lower() == "requirement":
+                requirement = _text(prop.get("value"), 40)
+                break
         this = CaseOutcome(
             suite=suite,
-            name=_text(case.get("name"), 300),
+            name=name,
             classname=classname,
             outcome=outcome,
             message=_text(message, 2000) if outcome != "passed" else "",
             seconds=secs,
             requirement=requirement,
         )
-        result.every.append(this)
+        append(this)
         if outcome == "passed":
             continue
         if outcome == "skipped":
-            result.skipped += 1
+            n_skipped += 1
             continue
         if outcome == "failure":
-            result.failures += 1
+            n_failures += 1
         else:
-            result.errors += 1
-        result.failed.append(this)
+            n_errors += 1
+        failed.append(this)
+    result.cases = n_cases
+    result.skipped, result.failures, result.errors = n_skipped, n_failures, n_errors
     if result.cases == 0:
         raise InputError(source, "testcase", "contains no test cases: nothing was tested")
     total = root.get("time")

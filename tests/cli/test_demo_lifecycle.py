@@ -12,14 +12,14 @@ import pytest
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
-def test_demo_lifecycle_to_acceptance(prefect_server, cf_home, tmp_path) -> None:
+def test_demo_lifecycle_to_acceptance(demo_run, cf_home, tmp_path, monkeypatch) -> None:
     import git as gitpython
 
-    from changeflow.cli import demo
     from changeflow.tasks.status import request_status
+    from tests.support.demo import demo_copy
 
     out = tmp_path / "demo-out"
-    run = demo.run_demo(out)
+    run = demo_copy(demo_run, out, monkeypatch)  # the session's one demo, a copy of our own
     key = run.keys["main"]
     st = request_status(key)
     assert st["state"] == "accepted"

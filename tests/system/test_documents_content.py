@@ -103,13 +103,13 @@ def _english_copies(key: str, folder: Path) -> dict[str, Path]:
 
 @pytest.mark.prefect
 @pytest.mark.slow
-def test_every_demo_document_is_ready_to_send(prefect_server, cf_home, tmp_path) -> None:
+def test_every_demo_document_is_ready_to_send(demo_run, cf_home, tmp_path, monkeypatch) -> None:
     """The whole demo (zh-CN), every document kind, then the same records in English: no
     leak in any of them, the file names of one scheme, the certificate listing them."""
-    from changeflow.cli.demo import run_demo
     from changeflow.tasks.documents import document_filename
+    from tests.support.demo import demo_copy
 
-    run = run_demo(tmp_path / "demo-out")
+    run = demo_copy(demo_run, tmp_path / "demo-out", monkeypatch)  # the session's one demo
     key = run.keys["main"]
     docs = [d for d in run.documents if str(d["path"]).endswith(".docx")]
     kinds = {d["kind"] for d in docs}

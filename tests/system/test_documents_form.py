@@ -37,19 +37,14 @@ def _kind_of(d: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The whole demo once (zh-CN), then the same documents rendered in English from its
-    database; every document as bytes by (kind, lang)."""
-    from changeflow.cli.demo import run_demo
+def demo(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The whole demo (zh-CN; the session's one run, a copy of our own), then the same
+    documents rendered in English from its database; every document as bytes by (kind, lang)."""
+    from tests.support.demo import demo_copy
 
     out = Path(tmp_path_factory.mktemp("form")) / "demo-out"
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR", "CHANGEFLOW_INBOX_DIR",
-                     "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR", "CHANGEFLOW_LANG"):  # fmt: skip  # noqa: E501
-            mp.delenv(name, raising=False)
-        mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
-        mp.setenv("CHANGEFLOW_HOME", str(out / "var"))
-        run = run_demo(out, verbose=False)
+        run = demo_copy(demo_run, out, mp)
         docs: dict[tuple[str, str], bytes] = {}
         for d in run.documents:
             if d["kind"] in KINDS and d.get("lang") == "zh-CN":

@@ -78,12 +78,12 @@ def _busy_week(folder: Path) -> dict[str, Path]:
 
 @pytest.mark.prefect
 @pytest.mark.slow
-def test_every_page_of_every_document(prefect_server, cf_home, tmp_path) -> None:
-    from changeflow.cli.demo import run_demo
+def test_every_page_of_every_document(demo_run, cf_home, tmp_path, monkeypatch) -> None:
+    from tests.support.demo import demo_copy
     from tests.support.doccheck.content import contract_names
     from tests.system.test_documents_content import DEMO_KINDS, _english_copies
 
-    run = run_demo(tmp_path / "demo-out")
+    run = demo_copy(demo_run, tmp_path / "demo-out", monkeypatch)  # the session's one demo
     docs = {
         f"zh-CN/{Path(d['path']).name}": Path(d["path"])
         for d in run.documents

@@ -1,4 +1,4 @@
-"""The demo built once for the whole folder (``month``): its documents read back, its keys,
+"""The session's one demo, copied once for the whole folder (``month``): its documents read back, its keys,
 what its database holds."""
 
 from __future__ import annotations
@@ -45,20 +45,15 @@ class Doc:
         return out
 
 
-@pytest.fixture(scope="session")
-def month(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The whole demo once; its documents by name, its keys, its repository."""
-    from changeflow.cli.demo import run_demo
+@pytest.fixture(scope="package")
+def month(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The session's one demo (a copy of our own for this folder); its documents by name,
+    its keys, its repository."""
+    from tests.support.demo import demo_copy
 
     out = Path(tmp_path_factory.mktemp("month")) / "demo-out"
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("CHANGEFLOW_DATABASE_URL", "CHANGEFLOW_DOCUMENTS_DIR",
-                     "CHANGEFLOW_INBOX_DIR", "CHANGEFLOW_SECRET_FILE", "CHANGEFLOW_TEMPLATES_DIR",
-                     "CHANGEFLOW_LANG"):  # fmt: skip
-            mp.delenv(name, raising=False)
-        mp.setenv("CHANGEFLOW_CONFIG", str(out.parent / "none.toml"))
-        mp.setenv("CHANGEFLOW_HOME", str(out / "var"))
-        run = run_demo(out, verbose=False)
+        run = demo_copy(demo_run, out, mp)
         docs = {Path(d["path"]).name: Doc(Path(d["path"])) for d in run.documents
                 if str(d["path"]).endswith(".docx")}  # fmt: skip
         db = _facts(run.keys["main"])
