@@ -1,5 +1,5 @@
-"""The session's one demo, copied once for the whole folder (``month``): its documents read back, its keys,
-what its database holds."""
+"""The session's one demo, copied once for the whole folder (``month``): its documents
+read back, its keys, what its database holds."""
 
 from __future__ import annotations
 
