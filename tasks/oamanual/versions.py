@@ -161,6 +161,37 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
     return stored
 
 
+def _unchanged(contract: Contract, last: Any, **more: Any) -> dict[str, Any]:
+    """The result of a merge that made no new version: the current one stands."""
+    return {
+        "contract": contract.code, "version": last.version if last else 0, "new": False,
+        "merged": [], "document": last.document.path if last and last.document else None,
+        **more,
+    }  # fmt: skip
+
+
+def _new_version(
+    session: Session, contract: Contract, last: Any, merged: list[str],
+    chapters: list[Any], titles: list[str], actor: str, lang: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The next version of ``contract``'s manual with ``merged``'s chapters, rendered and
+    stored in the caller's transaction; the merge's result."""
+    from changeflow.db.training import OaManualVersion
+
+    row = OaManualVersion(
+        contract=contract, version=(last.version + 1) if last else 1, requests=merged,
+        chapters=chapters, note="\n".join(titles), created_by=actor,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    stored = render_version(session, contract, row, lang)
+    session.flush()
+    return {
+        "contract": contract.code, "version": row.version, "new": True, "merged": merged,
+        "chapters": titles, "document": stored.path, "sha256": stored.sha256,
+    }  # fmt: skip
+
+
 def merge_accepted(
     contract: str | None = None,
     *,
@@ -169,7 +200,6 @@ def merge_accepted(
 ) -> dict[str, Any]:
     """The OA manual's next version with every accepted request not merged yet (those whose
     manual has chapters); nothing new when there is none. One transaction."""
-    from changeflow.db.training import OaManualVersion
 
     lang = lang or get_settings().lang
     with transaction() as s:
@@ -193,24 +223,9 @@ def merge_accepted(
             merged.append(req.key)
             titles.extend(t for t in changed if t not in titles)
         if not merged:
-            return {
-                "contract": k.code, "version": last.version if last else 0, "new": False,
-                "merged": [], "skipped": skipped,
-                "document": last.document.path if last and last.document else None,
-            }  # fmt: skip
-        row = OaManualVersion(
-            contract=k, version=(last.version + 1) if last else 1, requests=merged,
-            chapters=chapters, note="\n".join(titles), created_by=actor,
-        )  # fmt: skip
-        s.add(row)
-        s.flush()
-        stored = render_version(s, k, row, lang)
-        s.flush()
-        return {
-            "contract": k.code, "version": row.version, "new": True, "merged": merged,
-            "chapters": titles, "skipped": skipped, "document": stored.path,
-            "sha256": stored.sha256,
-        }  # fmt: skip
+            return _unchanged(k, last, skipped=skipped)
+        return {**_new_version(s, k, last, merged, chapters, titles, actor, lang),
+                "skipped": skipped}  # fmt: skip
 
 
 def merge_request(
@@ -261,28 +276,12 @@ def merge_request(
                     }  # fmt: skip
                 found = request_chapters(s, req, lang)
                 if not found:
-                    return {
-                        "key": req.key, "contract": k.code,
-                        "version": last.version if last else 0, "new": False, "merged": [],
-                        "skipped": [req.key],
-                        "document": last.document.path if last and last.document else None,
-                    }  # fmt: skip
+                    return {"key": req.key, **_unchanged(k, last, skipped=[req.key])}
                 chapters, titles = merge_chapters(
                     list(last.chapters or []) if last else [], req.key, found
                 )
-                row = OaManualVersion(
-                    contract=k, version=(last.version + 1) if last else 1, requests=[req.key],
-                    chapters=chapters, note="\n".join(titles), created_by=actor,
-                )  # fmt: skip
-                s.add(row)
-                s.flush()
-                stored = render_version(s, k, row, lang)
-                s.flush()
-                return {
-                    "key": req.key, "contract": k.code, "version": row.version, "new": True,
-                    "merged": [req.key], "chapters": titles, "skipped": [],
-                    "document": stored.path, "sha256": stored.sha256,
-                }  # fmt: skip
+                made = _new_version(s, k, last, [req.key], chapters, titles, actor, lang)
+                return {"key": req.key, **made, "skipped": []}
         except IntegrityError:
             continue  # another merge took the version number: look again
     raise ConflictError(f"the OA manual of {key}'s contract is being merged; try again")
