@@ -48,7 +48,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 ROLE_WORDS = {"engineer", "project lead", "tester", "duty desk", "乙方"}
 
 
-def form(pg: Any, up: Up, deployment: str) -> None:
+def form(pg: Any, up: Up, deployment: str) -> None:  # noqa: F811
     """Open the step's form; it reads Chinese first and no box starts with a role word."""
     from playwright.sync_api import expect
 
@@ -76,7 +76,7 @@ def card(pg: Any, key: str) -> str:
     return text
 
 
-def board(pg: Any, up: Up, key: str, state: str, step: str) -> str:
+def board(pg: Any, up: Up, key: str, state: str, step: str) -> str:  # noqa: F811
     """The board's newest version: ``key``'s row shows its state and next step in Chinese."""
     from playwright.sync_api import expect
 
@@ -95,7 +95,7 @@ def board(pg: Any, up: Up, key: str, state: str, step: str) -> str:
     return row.inner_text()
 
 
-def handed_in(pg: Any, up: Up, name: str, data: bytes, result: str, run: str) -> str:
+def handed_in(pg: Any, up: Up, name: str, data: bytes, result: str, run: str) -> str:  # noqa: F811
     """Hand ``data`` in on the hand-in page; the run it made is in the run list as ``run``
     (a regex) and its card reads Chinese first. Returns the run's name."""
     from playwright.sync_api import expect
