@@ -250,8 +250,8 @@ def test_a_chinese_lead_follows_a_request_and_a_fault_on_the_board(
         fault = submit(pg, up, "^fault GZ-\\d{4}-\\d{4}$")
         fkey = fault.name.split(" ")[1]
         run_page(pg, "fault")
+        card(pg, f"fault-{fkey.lower()}")  # its card, the run's name and state message beside it
         pg.screenshot(path=str(shots / "fault-run.png"), full_page=True)
-        card(pg, f"fault-{fkey.lower()}")
         board(pg, up, fkey, "reported", "respond")
         for step, state, then in (("respond", "responded", "onsite"),
                                   ("onsite", "on_site", "resolve"),
