@@ -73,7 +73,7 @@ def test_date_fields_are_typed_yyyy_mm_dd_with_an_example_not_picked() -> None:
             options = [prop, *(prop.get("anyOf") or [])]
             assert not any(o.get("format") == "date" for o in options), (entry.name, prop)
             if DATE_HINT in str(prop.get("title", "")):
-                assert prop["type"] == "string" and "default" not in prop or prop["default"], prop
+                assert (prop["type"] == "string" and "default" not in prop) or prop["default"], prop
                 seen += 1
     assert seen >= 5, seen  # task book, plan start, payment, invoice, run-log day ...
 

@@ -199,7 +199,9 @@ def open_form(pg: Any, up: Up, deployment: str) -> None:
     box("textbox", name="Search deployments").fill(deployment)
     name = by_name()[deployment].ui_name
     link = box("table").get_by_role("link", name=name, exact=True).first
-    expect(link).to_have_attribute("href", re.compile("/deployments/deployment/"))
+    # the list may show "Loading" longer than expect's 5 s on a loaded machine
+    expect(link).to_have_attribute("href", re.compile("/deployments/deployment/"),
+                                   timeout=TIMEOUT_MS)  # fmt: skip
     pg.goto(up.ui + link.get_attribute("href"))
     box("button", name="Run", exact=True).click()
     box("menuitem", name="Custom run").click()

@@ -135,7 +135,6 @@ def test_a_drafted_plan_waits_for_us_to_issue_it(loaded: str) -> None:
     """A draft leaves the request submitted; its next step is to issue the plan, not to make
     one (seen in the browser: the board said 编制实施计划 with the draft on the same row)."""
     from changeflow.tasks.board import board_facts
-
     from changeflow.tasks.planning import make_plan as draft
 
     drafted = _intake("草稿 门户改版")
