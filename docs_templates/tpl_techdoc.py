@@ -2,8 +2,9 @@
 
 GB/T 8567's design-description outline (软件设计说明 and 数据库设计说明 essentials): the
 sections 引言 (标识, 引用文件), 运行环境, 总体设计, 接口设计, 数据库设计, 安全与权限设计,
-性能设计, 部署与运维 and 出错处理 come from the team's Markdown notes (``tasks.delivery_docs.outline``,
-待补充 where the notes say nothing) at the ``⟦notes⟧`` marker; docxtpl places the files
+性能设计, 部署与运维 and 出错处理 come from the team's Markdown notes
+(``tasks.delivery_docs.outline``, 待补充 where the notes say nothing) at the ``⟦notes⟧``
+marker; docxtpl places the files
 changed (by module, from the linked commits); 回退方案 is placed at ``⟦rollback⟧``.
 """
 
