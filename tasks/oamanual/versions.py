@@ -153,7 +153,7 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
         contract=contract,
     )
     stored = store_issued(
-        session, data, subject=f"{contract.code}-OA", kind=KIND, version=row.version,
+        session, data, subject=contract.code, kind=KIND, version=row.version,
         lang=lang, meta={"contract": contract.code, "oa_manual_version": row.version},
     )  # fmt: skip
     if row.document_id is None:
