@@ -25,8 +25,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.cli_fork import run_cli
-
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +39,10 @@ def changeflow(
     env.pop("CHANGEFLOW_FAULT_INJECT", None)
     if fault:
         env["CHANGEFLOW_FAULT_INJECT"] = fault
-    # ``python -m changeflow`` in a process of its own, forked from a helper that imported
-    # the CLI once (tests/support/cli_fork.py): the same process, killed the same way
-    return run_cli(list(args), env=env, cwd=ROOT, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "changeflow", *args],
+        capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT,
+    )  # fmt: skip
 
 
 class World:

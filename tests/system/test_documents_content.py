@@ -68,7 +68,7 @@ def _english_copies(key: str, folder: Path) -> dict[str, Path]:
         from changeflow.tasks.delivery_docs import making
 
         # the traceability matrix, as making the documents gives it to the technical document
-        trace = making._trace(s, req, "en", None)
+        trace = making.trace_rows(s, req, "en", None)
         for kind, part in (("techdoc", design), ("manual", manual)):
             shape = outlined(kind, part, dctx, "en")
             kctx = dctx | {"trace": trace} if kind == "techdoc" else dctx
