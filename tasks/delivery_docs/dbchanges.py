@@ -50,14 +50,18 @@ def db_changes_markdown(changes: list[dict[str, Any]], commit: str, lang: str) -
         else f"The statements below are read from the migration files this change touched, at"
         f" commit `{commit[:10]}` of the client's repository; they run at go-live:"
     )  # fmt: skip
-    cols = ("| 文件 | 变更 | 语句 |\n|---|---|---|" if zh
-            else "| File | Change | Statement |\n|---|---|---|")  # fmt: skip
+    cols = ("| 文件 | 变更 |\n|---|---|" if zh else "| File | Change |\n|---|---|")
     rows = [
-        f"| {cell(c['file'])} | {describe(s, zh, cell)} | {cell(s)} |"
+        f"| {cell(c['file'])} | {describe(s, zh, cell)} |"
         for c in changes
         for s in c["statements"]
     ]
-    return f"{head}\n\n{intro}\n\n{cols}\n" + "\n".join(rows) + "\n"
+    # the statements under the table, as code (a table column too narrow for them broke
+    # them mid-token)
+    said = "执行的语句：" if zh else "The statements run:"
+    code = "\n".join(s.rstrip(";") + ";" for c in changes for s in c["statements"])
+    return (f"{head}\n\n{intro}\n\n{cols}\n" + "\n".join(rows)
+            + f"\n\n{said}\n\n```sql\n{code}\n```\n")  # fmt: skip
 
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")

@@ -32,9 +32,9 @@ def _names(found: dict[str, list[Finding]]) -> str:
 
 
 def _busy_week(folder: Path) -> dict[str, Path]:
-    """The demo's week made busy: its request, fault and dispatch visit, copies of the main
-    request under four more keys (five requests in all) and of the fault under a second key
-    (two faults), each on the days the original is."""
+    """The demo's week made busy: its request, faults and dispatch visit, copies of the main
+    request under four more keys (five requests in all), and a copy of the crash under a
+    second key if the week has one fault only (two faults), each on the days the original is."""
     from sqlalchemy import select
 
     from changeflow.cli.demo.days import nov
@@ -61,12 +61,13 @@ def _busy_week(folder: Path) -> dict[str, Path]:
                     day["requests"].append(copy.deepcopy(r) | {"key": key})
     faults = data["service"]["faults"]
     crash = faults[0]
-    second = {"key": "GZ-2026-0003", "title": "考勤数据同步中断，当日打卡记录缺失"}
-    faults.append(copy.deepcopy(crash) | second)
-    for day in data["days"]:
-        for r in list(day["requests"]):
-            if r["key"] == crash["key"]:
-                day["requests"].append(copy.deepcopy(r) | {"key": second["key"]})
+    if len(faults) < 2:  # the demo's week has the crash and the probe's outage: two already
+        second = {"key": "GZ-2026-0009", "title": "考勤数据同步中断，当日打卡记录缺失"}
+        faults.append(copy.deepcopy(crash) | second)
+        for day in data["days"]:
+            for r in list(day["requests"]):
+                if r["key"] == crash["key"]:
+                    day["requests"].append(copy.deepcopy(r) | {"key": second["key"]})
     assert len(data["requests"]) == 5 and len(faults) == 2 and data["service"]["visits"]
     out = {}
     for lang in ("zh-CN", "en"):
