@@ -56,35 +56,35 @@ def statements(text: str) -> list[str]:
 
 
 _IDENT = r"[`\"\[]?([\w.]+)[`\"\]]?"
-_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
-    (re.compile(rf"^alter\s+table\s+{_IDENT}\s+add\s+(?:column\s+)?{_IDENT}\s+([\w]+(?:\([\d,\s]+\))?)",
-                re.IGNORECASE), ("表 {0} 新增字段 {1}（{2}）", "table {0}: new field {1} ({2})")),
-    (re.compile(rf"^alter\s+table\s+{_IDENT}\s+drop\s+(?:column\s+)?{_IDENT}", re.IGNORECASE),
-     ("表 {0} 删除字段 {1}", "table {0}: field {1} removed")),
-    (re.compile(rf"^alter\s+table\s+{_IDENT}\s+(?:modify|alter|change)\s+(?:column\s+)?{_IDENT}",
-                re.IGNORECASE), ("表 {0} 修改字段 {1}", "table {0}: field {1} changed")),
-    (re.compile(rf"^alter\s+table\s+{_IDENT}\s+rename\s+(?:to\s+)?{_IDENT}", re.IGNORECASE),
-     ("表 {0} 改名为 {1}", "table {0} renamed {1}")),
-    (re.compile(rf"^alter\s+table\s+{_IDENT}", re.IGNORECASE),
-     ("表 {0} 结构调整", "table {0}: structure changed")),
-    (re.compile(rf"^create\s+(?:unique\s+)?index\s+{_IDENT}\s+on\s+{_IDENT}\s*\(([^)]*)\)",
-                re.IGNORECASE), ("表 {1} 新增索引 {0}（{2}）", "table {1}: new index {0} ({2})")),
-    (re.compile(rf"^create\s+table\s+(?:if\s+not\s+exists\s+)?{_IDENT}", re.IGNORECASE),
-     ("新建表 {0}", "new table {0}")),
-    (re.compile(rf"^create\s+view\s+{_IDENT}", re.IGNORECASE), ("新建视图 {0}", "new view {0}")),
-    (re.compile(rf"^drop\s+table\s+(?:if\s+exists\s+)?{_IDENT}", re.IGNORECASE),
-     ("删除表 {0}", "table {0} removed")),
-    (re.compile(rf"^drop\s+index\s+{_IDENT}", re.IGNORECASE),
-     ("删除索引 {0}", "index {0} removed")),
-    (re.compile(r"^op\.add_column\(\s*['\"](\w+)['\"].*?Column\(\s*['\"](\w+)['\"]", re.IGNORECASE),
-     ("表 {0} 新增字段 {1}", "table {0}: new field {1}")),
-    (re.compile(r"^op\.drop_column\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]", re.IGNORECASE),
-     ("表 {0} 删除字段 {1}", "table {0}: field {1} removed")),
-    (re.compile(r"^op\.create_table\(\s*['\"](\w+)['\"]", re.IGNORECASE),
-     ("新建表 {0}", "new table {0}")),
-    (re.compile(r"^op\.create_index\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]", re.IGNORECASE),
-     ("表 {1} 新增索引 {0}", "table {1}: new index {0}")),
+# One table: a statement's form (matched from its start, any case), and its words in
+# Chinese and English; the groups fill {0}, {1}, {2}. The first form that matches wins.
+_FORMS: list[tuple[str, str, str]] = [
+    (rf"alter\s+table\s+{_IDENT}\s+add\s+(?:column\s+)?{_IDENT}\s+([\w]+(?:\([\d,\s]+\))?)",
+     "表 {0} 新增字段 {1}（{2}）", "table {0}: new field {1} ({2})"),
+    (rf"alter\s+table\s+{_IDENT}\s+drop\s+(?:column\s+)?{_IDENT}",
+     "表 {0} 删除字段 {1}", "table {0}: field {1} removed"),
+    (rf"alter\s+table\s+{_IDENT}\s+(?:modify|alter|change)\s+(?:column\s+)?{_IDENT}",
+     "表 {0} 修改字段 {1}", "table {0}: field {1} changed"),
+    (rf"alter\s+table\s+{_IDENT}\s+rename\s+(?:to\s+)?{_IDENT}",
+     "表 {0} 改名为 {1}", "table {0} renamed {1}"),
+    (rf"alter\s+table\s+{_IDENT}", "表 {0} 结构调整", "table {0}: structure changed"),
+    (rf"create\s+(?:unique\s+)?index\s+{_IDENT}\s+on\s+{_IDENT}\s*\(([^)]*)\)",
+     "表 {1} 新增索引 {0}（{2}）", "table {1}: new index {0} ({2})"),
+    (rf"create\s+table\s+(?:if\s+not\s+exists\s+)?{_IDENT}", "新建表 {0}", "new table {0}"),
+    (rf"create\s+view\s+{_IDENT}", "新建视图 {0}", "new view {0}"),
+    (rf"drop\s+table\s+(?:if\s+exists\s+)?{_IDENT}", "删除表 {0}", "table {0} removed"),
+    (rf"drop\s+index\s+{_IDENT}", "删除索引 {0}", "index {0} removed"),
+    (r"op\.add_column\(\s*['\"](\w+)['\"].*?Column\(\s*['\"](\w+)['\"]",
+     "表 {0} 新增字段 {1}", "table {0}: new field {1}"),
+    (r"op\.drop_column\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]",
+     "表 {0} 删除字段 {1}", "table {0}: field {1} removed"),
+    (r"op\.create_table\(\s*['\"](\w+)['\"]", "新建表 {0}", "new table {0}"),
+    (r"op\.create_index\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]",
+     "表 {1} 新增索引 {0}", "table {1}: new index {0}"),
 ]  # fmt: skip
+_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
+    (re.compile(f"^{form}", re.IGNORECASE), (zh, en)) for form, zh, en in _FORMS
+]
 
 
 def describe(statement: str, zh: bool, mark: Callable[[str], str] = str) -> str:

@@ -27,7 +27,8 @@ MAX_RATIO = 120
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters a text keeps out (tab, line feed and carriage return stay).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def read_limited(path: Path, limit: int = MAX_FILE_BYTES, source: str | None = None) -> bytes:
@@ -181,4 +182,4 @@ def load_yaml(data: bytes, source: str) -> Any:
 
 def clean_text(value: str, limit: int = 20000) -> str:
     """Strip control characters Word cannot hold and cap the length."""
-    return _CONTROL.sub("", value).strip()[:limit]
+    return CONTROL.sub("", value).strip()[:limit]

@@ -19,7 +19,7 @@ module) and screenshots. Why it is shaped like this:
 
 Rooms:
 
-* ``common``: ``_CONTROL``;
+* ``common``: ``CONTROL``;
 * ``markdown``: Markdown to Word (``MarkdownWriter``, ``write_markdown``);
 * ``notes``: the design notes, read, decoded and split into design and manual parts;
 * ``screenshots``: screenshots checked (``MAX_SCREENSHOT_BYTES`` is read there) and placed;

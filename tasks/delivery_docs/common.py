@@ -1,9 +1,9 @@
-"""What the delivery-document rooms share: ``_CONTROL`` (control characters removed from
-text).
+"""What the delivery-document rooms share: ``CONTROL`` (control characters removed from
+text), the one pattern of ``tasks.inputs``.
 """
 
 from __future__ import annotations
 
-import re
+from ..inputs import CONTROL
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+__all__ = ["CONTROL"]

@@ -27,7 +27,7 @@ from changeflow.tasks.acttime import recorded_act
 
 from ..documents import Names, store_issued
 from ..inputs import clean_text
-from .common import _CONTROL
+from .common import CONTROL
 from .context import docs_context, revision_history
 from .dbchanges import data_gaps, db_changes_markdown
 from .notes import read_notes, split_notes
@@ -182,7 +182,7 @@ def make_docs(
         if k not in KINDS:
             raise InputError("kinds", "kind", f"'{k}' is not techdoc or manual")
     author = clean_text(actor or actor_name(), 120) or "changeflow"
-    notes = _CONTROL.sub("", notes.replace("\r\n", "\n").replace("\r", "\n"))
+    notes = CONTROL.sub("", notes.replace("\r\n", "\n").replace("\r", "\n"))
     design, manual = split_notes(notes) if notes else ("", "")
     inputs = DocInputs(notes=notes, notes_name=notes_name, screenshots=list(screenshots))
     out: list[DocResult] = []

@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .common import _CONTROL
+from .common import CONTROL
 
 MONO = "Consolas"
 
@@ -121,7 +121,7 @@ class MarkdownWriter:
         mono: bool = False,
         color: bool = False,
     ) -> Any:
-        run = p.add_run(_CONTROL.sub("", text))
+        run = p.add_run(CONTROL.sub("", text))
         if bold:
             run.bold = True
         if italic:
@@ -179,7 +179,7 @@ class MarkdownWriter:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 p.add_run("* * *")
             elif t == "html_block":  # not produced with html off; shown as text if it is
-                self._para().add_run(_CONTROL.sub("", tok.content))
+                self._para().add_run(CONTROL.sub("", tok.content))
             i += 1
 
     def _picture(self, children: Sequence[Any]) -> bool:
@@ -200,7 +200,7 @@ class MarkdownWriter:
         shot = self.pictures.get(name)
         if shot is None:
             return False
-        alt = _CONTROL.sub("", img.content or "").strip()
+        alt = CONTROL.sub("", img.content or "").strip()
         if alt:
             shot = dataclasses.replace(shot, caption=alt[:200])
         write_screenshots(self.doc, self.anchor, [shot], self.lang, start=len(self.placed) + 1)
@@ -225,7 +225,7 @@ class MarkdownWriter:
         return p
 
     def code(self, text: str) -> None:
-        lines = _CONTROL.sub("", text.replace("\t", "    ")).rstrip("\n").split("\n")
+        lines = CONTROL.sub("", text.replace("\t", "    ")).rstrip("\n").split("\n")
         for line in lines:
             p = self._para()
             fmt = p.paragraph_format

@@ -10,7 +10,7 @@ from pathlib import Path
 from changeflow.errors import InputError
 
 from ..inputs import read_limited
-from .common import _CONTROL
+from .common import CONTROL
 from .markdown import md_parser
 
 MAX_NOTES_BYTES = 512 * 1024
@@ -52,4 +52,4 @@ def decode_notes(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(source, "notes", f"is not UTF-8 text (byte {exc.start})") from None
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
