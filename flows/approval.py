@@ -29,6 +29,8 @@ from changeflow.settings import get_settings
 from .common import (
     AT_FIELD,
     AT_LABEL,
+    REQUEST_KEY,
+    REQUEST_KEY_BARE,
     bilingual_choice,
     code_of,
     md,
@@ -51,12 +53,7 @@ class DecisionInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    key: str = Field(
-        title="请求编号 Request key",
-        description="例如 CR-2026-0001 / e.g. CR-2026-0001",
-        min_length=3,
-        max_length=20,
-    )
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     decision: Literal["approve 同意", "reject 不同意"] = Field(title="决定 Decision")
 
     @field_validator("decision", mode="before")
@@ -231,7 +228,7 @@ kickoff_task = task(_kickoff, name="kickoff", cache_policy=NO_CACHE)
 
 @flow(name="kickoff", flow_run_name="kickoff {key}", log_prints=True)
 def kickoff(
-    key: str = Field(title="请求编号 Request key", min_length=3, max_length=20),
+    key: str = Field(**REQUEST_KEY_BARE),  # type: ignore[arg-type]
     started_by: str = Field("", title="经办人 Started by", max_length=120),
     at: str = Field(**AT_FIELD),  # type: ignore[arg-type]
 ) -> dict[str, Any]:

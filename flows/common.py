@@ -295,6 +295,17 @@ def code_of(choice: str) -> str:
     return choice.split(" ")[0]
 
 
+# A request's key on a form (CR-2026-0001): ``Field(**REQUEST_KEY)``, the hint left out
+# where the form names it otherwise (``REQUEST_KEY_BARE``).
+REQUEST_KEY_BARE: dict[str, Any] = {
+    "title": "请求编号 Request key",
+    "min_length": 3,
+    "max_length": 20,
+}
+REQUEST_KEY: dict[str, Any] = {
+    **REQUEST_KEY_BARE,
+    "description": "例如 CR-2026-0001 / e.g. CR-2026-0001",
+}
 # The fields every step form shares: the key it acts on, who does it, when.
 KEY = Field(title="编号 Key", description="例如 CR-2026-0001 / e.g. CR-2026-0001",
             min_length=3, max_length=30)  # fmt: skip

@@ -27,6 +27,7 @@ from changeflow.settings import get_settings
 from .common import (
     AT_FIELD,
     AT_LABEL,
+    REQUEST_KEY,
     document_link,
     hand_in_line,
     md,
@@ -44,12 +45,6 @@ from .mail import SEND_HELP, SEND_TITLE, mail_failed, mail_markdown, mail_note, 
 
 DELIVERY_DIR = "delivery"
 Lang = Literal["zh-CN", "en"]
-KEY_FIELD = {
-    "title": "请求编号 Request key",
-    "description": "例如 CR-2026-0001 / e.g. CR-2026-0001",
-    "min_length": 3,
-    "max_length": 20,
-}
 
 
 def delivery_file(name: str, field: str) -> Path:
@@ -97,7 +92,7 @@ class TestInput(BaseModel):
     __test__ = False
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     command: str | None = Field(
         None,
         title="测试命令 Test command",
@@ -256,7 +251,7 @@ class DocsInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     notes_markdown: str = Field(
         "",
         title="设计说明 Design notes (Markdown)",
@@ -394,7 +389,7 @@ class InstallRecord(BaseModel):
 class GoLiveInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     commit: str | None = Field(
         None,
         title="发布提交 Commit",
@@ -461,7 +456,7 @@ def golive(
 class AcceptanceInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    key: str = Field(**KEY_FIELD)  # type: ignore[arg-type]
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
     new_version: bool = Field(
         False,

@@ -24,6 +24,7 @@ from changeflow.errors import ChangeflowError, InputError
 from .common import (
     AT_FIELD,
     AT_LABEL,
+    REQUEST_KEY,
     document_link,
     hand_in_line,
     md,
@@ -60,12 +61,7 @@ class PlanInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    key: str = Field(
-        title="请求编号 Request key",
-        description="例如 CR-2026-0001 / e.g. CR-2026-0001",
-        min_length=3,
-        max_length=20,
-    )
+    key: str = Field(**REQUEST_KEY)  # type: ignore[arg-type]
     start: date | None = Field(
         None,
         title="开始日期 Start date",
