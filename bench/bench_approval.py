@@ -12,30 +12,15 @@ Floors, measured in the same run:
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import interleaved, row, timed
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, fresh_home, interleaved, row, timed
 
 
 def _setup(home: Path) -> None:
-    os.environ["CHANGEFLOW_HOME"] = str(home)
-    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.session import dispose_engines
-    from changeflow.settings import get_settings, reset_settings
-    from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signoff.keys import ensure_secret
-
-    reset_settings()
-    dispose_engines()
-    upgrade(get_settings().db_url)
-    ensure_secret()
-    load_contract_file(ROOT / "examples" / "contract.yaml")
+    fresh_home(home)
 
 
 def _planned(n: int) -> list[tuple[bytes, bytes]]:

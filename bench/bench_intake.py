@@ -7,28 +7,15 @@ filled form must pay), measured in the same run.
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import row, timed
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, fresh_home, row, timed
 
 
 def _setup(home: Path) -> None:
-    os.environ["CHANGEFLOW_HOME"] = str(home)
-    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.session import dispose_engines
-    from changeflow.settings import get_settings, reset_settings
-    from changeflow.tasks.contracts import load_contract_file
-
-    reset_settings()
-    dispose_engines()
-    upgrade(get_settings().db_url)
-    load_contract_file(ROOT / "examples" / "contract.yaml")
+    fresh_home(home, secret=False)
 
 
 def run(quick: bool) -> list[dict[str, Any]]:

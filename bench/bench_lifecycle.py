@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import row
+from bench.common import restore_env, row
 
 
 def _domain_stages() -> list[Any]:
@@ -152,11 +152,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
             APILogHandler().flush()
             server.stop()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            restore_env(saved)
     overhead = statistics.median(flows_s) - statistics.median(floor_s)
     return [
         row("lifecycle intake -> acceptance through Prefect flows (12 stages, 2 requests)",

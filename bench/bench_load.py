@@ -37,10 +37,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import Skipped, row
+from bench.common import ROOT, Skipped, fresh_home, restore_env, row
 from changeflow.flows.deployments import deployment_ref
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WORKER_LIMIT = 4  # flow runs at once per worker
 RUNS = 4  # flow runs per stage, submitted at once
@@ -88,20 +87,7 @@ def pg_database(driver: str | None = None) -> Iterator[str]:
 
 def _use(home: Path, db_url: str) -> None:
     """Point this process (and the workers it starts) at ``db_url`` and a store in ``home``."""
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.session import dispose_engines
-    from changeflow.settings import get_settings, reset_settings
-    from changeflow.tasks.contracts import load_contract_file
-    from changeflow.tasks.signoff.keys import ensure_secret
-
-    os.environ["CHANGEFLOW_HOME"] = str(home)
-    os.environ["CHANGEFLOW_DATABASE_URL"] = db_url
-    os.environ.pop("CHANGEFLOW_DOCUMENTS_DIR", None)
-    reset_settings()
-    dispose_engines()
-    upgrade(get_settings().db_url)
-    ensure_secret()
-    load_contract_file(ROOT / "examples" / "contract.yaml")
+    fresh_home(home, CHANGEFLOW_DATABASE_URL=db_url, CHANGEFLOW_DOCUMENTS_DIR=None)
 
 
 def _task_books(n: int, folder: Path) -> list[Path]:
@@ -338,11 +324,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 for w in workers:
                     w.stop(timeout=120)
                 server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    restore_env(saved)
     from changeflow.db.session import dispose_engines
     from changeflow.settings import reset_settings
 

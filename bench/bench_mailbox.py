@@ -18,9 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Skipped, row
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, Skipped, row
 
 
 def _planned(n: int) -> list[tuple[str, bytes]]:

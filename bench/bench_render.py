@@ -4,32 +4,18 @@ a bare docxtpl render of the same template with the same context, in the same ru
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import interleaved, row
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.common import ROOT, fresh_home, interleaved, row
 
 
 def _plan_fixture(home: Path) -> tuple[str, Any]:
-    os.environ["CHANGEFLOW_HOME"] = str(home)
-    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.session import dispose_engines
-    from changeflow.settings import get_settings, reset_settings
-    from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.intake import intake_file
     from changeflow.tasks.planning import make_plan
-    from changeflow.tasks.signoff.keys import ensure_secret
 
-    reset_settings()
-    dispose_engines()
-    upgrade(get_settings().db_url)
-    ensure_secret()
-    load_contract_file(ROOT / "examples" / "contract.yaml")
+    fresh_home(home)
     key = intake_file(ROOT / "examples" / "taskbook.yaml").key
     make_plan(key)
     return key, None

@@ -27,31 +27,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import row
+from bench.common import ROOT, fresh_home, restore_env, row
 from changeflow.flows.deployments import deployment_ref
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _setup(home: Path, n: int) -> list[str]:
     """A fresh home with the sample contract and ``n`` requests waiting for their plan."""
-    from changeflow.db.migrate import upgrade
-    from changeflow.db.session import dispose_engines
-    from changeflow.settings import get_settings, reset_settings
-    from changeflow.tasks.contracts import load_contract_file
     from changeflow.tasks.inputs import load_yaml
     from changeflow.tasks.intake import intake
-    from changeflow.tasks.signoff.keys import ensure_secret
     from changeflow.tasks.taskbook import validate
 
-    os.environ["CHANGEFLOW_HOME"] = str(home)
-    os.environ["CHANGEFLOW_CONFIG"] = str(home / "none.toml")
-    os.environ.pop("CHANGEFLOW_DATABASE_URL", None)
-    reset_settings()
-    dispose_engines()
-    upgrade(get_settings().db_url)
-    ensure_secret()
-    load_contract_file(ROOT / "examples" / "contract.yaml")
+    fresh_home(home, CHANGEFLOW_CONFIG=str(home / "none.toml"))
     book = load_yaml((ROOT / "examples" / "taskbook.yaml").read_bytes(), "taskbook.yaml")
     return [intake(validate(book, "bench"), source="bench").key for _ in range(n)]
 
@@ -169,11 +155,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         os.killpg(runner.pid, signal.SIGKILL)
                 server.stop()
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            restore_env(saved)
             reset_settings()
             dispose_engines()
     imports = [import_seconds("prefect", "changeflow.flows.plan") for _ in range(1 if quick else 3)]

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import bare_docxtpl, row, timed
+from bench.common import bare_docxtpl, restore_env, row, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE = 200
@@ -216,11 +216,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         finally:
             reset_settings()
             dispose_engines()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            restore_env(saved)
     extra = {"week": week, "requests_in_report": shown, "week_commits": week_commits,
              "repo_commits": setup["commits"], "links": setup["linked"],
              "time_entries": setup["time_entries"]}  # fmt: skip

@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_home(home: Path, *, secret: bool = True, **env: str | None) -> None:
+    """Point this process at the changeflow home ``home`` (``env``: more variables, None to
+    unset; the database URL is unset unless given), then make its database current, the
+    signing secret (unless ``secret`` is false) and the example contract."""
+    from changeflow.db.migrate import upgrade
+    from changeflow.db.session import dispose_engines
+    from changeflow.settings import get_settings, reset_settings
+    from changeflow.tasks.contracts import load_contract_file
+    from changeflow.tasks.signoff.keys import ensure_secret
+
+    restore_env({"CHANGEFLOW_HOME": str(home), "CHANGEFLOW_DATABASE_URL": None, **env})
+    reset_settings()
+    dispose_engines()
+    upgrade(get_settings().db_url)
+    if secret:
+        ensure_secret()
+    load_contract_file(ROOT / "examples" / "contract.yaml")
+
+
+def restore_env(saved: dict[str, str | None]) -> None:
+    """Set the environment variables as ``saved`` has them (None: unset)."""
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 def timed(fn: Callable[[], Any], repeat: int, warmup: int = 0) -> list[float]:
