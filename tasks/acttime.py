@@ -35,6 +35,8 @@ from changeflow.db.types import utcnow, wall_utcnow
 from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
+from .calendar import month_days
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FUTURE_SLACK = timedelta(minutes=5)  # clocks of the machine and the caller may differ a bit
@@ -219,11 +221,11 @@ def month_end(args: dict[str, Any]) -> tuple[datetime, str] | None:
     """A month's statement is issued after the month ends (``month`` 'YYYY-MM')."""
     month = str(args.get("month") or "")
     try:
-        y, m = (int(x) for x in month.split("-"))
-        end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=get_settings().tz)
-    except ValueError:
+        end = month_days(month, "month")[1] + timedelta(days=1)
+    except InputError:
         return None  # the function itself names a bad month
-    return end, f"the end of {month}"
+    tz = get_settings().tz
+    return datetime(end.year, end.month, end.day, tzinfo=tz), f"the end of {month}"
 
 
 def parse_ahead(value: str | datetime | None, source: str, field: str) -> datetime:

@@ -48,6 +48,7 @@ from .days import (
     DayOverride,
     Due,
     Span,
+    month_days,
 )
 from .hours import DEFAULT_END, DEFAULT_START, US_PER_DAY, parse_hhmm
 from .official import (
@@ -86,6 +87,7 @@ __all__ = [
     "calendar_for",
     "import_official_year",
     "known_years",
+    "month_days",
     "parse_hhmm",
     "parse_official_year",
     "set_contract_day",

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from changeflow.errors import InputError
+
 PROVISIONAL_NOTE = {
     "zh-CN": (
         "标“*”的日期所在年份的法定节假日安排尚未正式公布（或尚未导入），"
@@ -135,3 +137,14 @@ class Span(NamedTuple):
 
     working: timedelta
     provisional: bool
+
+
+def month_days(month: str, source: str, field: str = "month") -> tuple[date, date]:
+    """The first and the last day of the month ``month`` ('YYYY-MM', e.g. 2026-11); a
+    refusal names ``source`` and ``field``."""
+    try:
+        y, m = (int(x) for x in str(month).strip().split("-"))
+        first = date(y, m, 1)
+    except ValueError:
+        raise InputError(source, field, f"'{month}' is not a month like 2026-11") from None
+    return first, date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)

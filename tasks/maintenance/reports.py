@@ -21,7 +21,7 @@ from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
 from .. import sla
-from ..calendar import WorkingCalendar, calendar_for
+from ..calendar import WorkingCalendar, calendar_for, month_days
 from ..directory import find_contract
 from .common import show
 from .fault_clocks import asked_onsite, clocks
@@ -30,13 +30,8 @@ from .fault_clocks import asked_onsite, clocks
 
 
 def month_range(text: str) -> tuple[date, date]:
-    try:
-        y, m = (int(x) for x in str(text).strip().split("-"))
-        first = date(y, m, 1)
-    except ValueError:
-        raise InputError("sla report", "month", f"'{text}' is not a month like 2026-11") from None
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
+    """The SLA report's month (``month_days``, a refusal naming the report)."""
+    return month_days(text, "sla report")
 
 
 def sla_report(

@@ -9,7 +9,7 @@ and the checks recorded on the visits.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,9 +17,9 @@ from sqlalchemy import select
 from changeflow.bilingual import CHECK_KINDS, CHECK_RESULTS, PERSON_ROLES, is_zh, label, pick
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
-from changeflow.errors import InputError
 from changeflow.settings import get_settings
 
+from ..calendar import month_days
 from .checks import system_name
 from .documents import check_rows, plan_rules, subject_of, system_rows
 from .emergency import measures
@@ -248,15 +248,6 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
         return {**plan_document_view(st), "change": change}
 
 
-def _month(month: str, source: str) -> tuple[date, date]:
-    try:
-        first = date.fromisoformat(f"{month.strip()}-01")
-    except ValueError:
-        raise InputError(source, "month", f"'{month}' is not a month like 2026-11") from None
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return first, last
-
-
 def _days_line(days: list[date], lang: str) -> str:
     """Days of one month in words: 共 3 天：2日、3日、4日 / 3 days: 2, 3, 4."""
     if not days:
@@ -358,7 +349,7 @@ def runlog_document(month: str, contract: str | None = None, *, lang: str | None
     from ..wordkit import render
 
     source = "maintplan runlog"
-    first, last = _month(month, source)
+    first, last = month_days(month, source)
     lang = lang or get_settings().lang
     now = now or utcnow()
     with transaction() as s:
