@@ -92,7 +92,7 @@ def load_service(session: Session, key: str, *, lock: bool = False) -> ServiceRe
     return sr
 
 
-def _event(
+def service_event(
     s: Session,
     sr: ServiceRequest,
     to: str,
@@ -105,6 +105,8 @@ def _event(
     data: dict | None = None,
     evidence_sha256: str | None = None,
 ) -> None:
+    """A service request's audit record (from ``frm`` to ``to``), in the caller's
+    transaction: every change of a service request and every act on it writes one."""
     s.add(
         ServiceEvent(
             service_id=sr.id,
@@ -216,7 +218,7 @@ def new_service(
         )
         s.add(sr)
         s.flush()
-        _event(
+        service_event(
             s,
             sr,
             "received",
@@ -258,7 +260,7 @@ def _assign(
         sr.responded_at = at
     if sr.state == "received":
         sr.state = "assigned"
-    _event(
+    service_event(
         s,
         sr,
         sr.state,
@@ -361,7 +363,7 @@ def record_work(
         frm = sr.state
         if sr.state == "assigned":
             sr.state = "in_progress"
-        _event(
+        service_event(
             s,
             sr,
             sr.state,
@@ -410,7 +412,7 @@ def finish_service(
             raise InputError(source, "work", "no worked time recorded (changeflow service work)")
         when = parse_when(at, source, "at")
         frm, sr.state, sr.done_at, sr.resolution = sr.state, target, when, text
-        _event(s, sr, target, frm=frm, actor=actor, channel=channel, at=when, reason=text)
+        service_event(s, sr, target, frm=frm, actor=actor, channel=channel, at=when, reason=text)
         s.flush()
         return service_view(sr)
 
@@ -445,18 +447,17 @@ def confirm_service(
         frm, sr.state = sr.state, target
         sr.confirmed_at, sr.confirmed_by, sr.confirmed_via = when, who, via
         sr.dispatch_number = dispatch or sr.dispatch_number
-        s.add(
-            ServiceEvent(
-                service_id=sr.id,
-                from_state=frm,
-                to_state=target,
-                actor=actor,
-                at=when,
-                reason=clean_text(note or "") or f"confirmed by {who}",
-                channel="document" if via == "dispatch" else via if via != "mail" else "mail",
-                evidence_sha256=evidence_sha256,
-                data={"by": who, "via": via},
-            )
+        service_event(
+            s,
+            sr,
+            target,
+            frm=frm,
+            actor=actor,
+            at=when,
+            reason=clean_text(note or "") or f"confirmed by {who}",
+            channel="document" if via == "dispatch" else via if via != "mail" else "mail",
+            evidence_sha256=evidence_sha256,
+            data={"by": who, "via": via},
         )
         s.flush()
         return service_view(sr)
@@ -476,7 +477,9 @@ def cancel_service(
         if not (reason or "").strip():
             raise InputError(f"service {key}", "reason", "is required")
         frm, sr.state = sr.state, target
-        _event(s, sr, target, frm=frm, actor=actor, channel=channel, at=utcnow(), reason=reason)
+        service_event(
+            s, sr, target, frm=frm, actor=actor, channel=channel, at=utcnow(), reason=reason
+        )
         s.flush()
         return service_view(sr)
 

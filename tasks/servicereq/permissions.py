@@ -9,20 +9,21 @@ permission changes (账号权限变更记录, ``tpl_permlog``).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from changeflow.db.servicereq import PermissionChange, ServiceEvent
+from changeflow.db.servicereq import PermissionChange
 from changeflow.db.session import transaction
 from changeflow.errors import InputError, TransitionError
 from changeflow.settings import get_settings
 
 from ..acttime import parse_when, show
+from ..calendar import month_days
 from ..inputs import clean_text
-from .desk import load_service, service_view
+from .desk import load_service, service_event, service_view
 
 
 def authorisers(contract: Any) -> dict[str, list[str]]:
@@ -106,23 +107,22 @@ def record_permission_change(
         )
         if not sr.department:
             sr.department = dept
-        s.add(
-            ServiceEvent(
-                service_id=sr.id,
-                from_state=sr.state,
-                to_state=sr.state,
-                actor=actor,
-                at=when,
-                channel=channel,
-                reason=f"permission change authorised by {auth}",
-                data={
-                    "department": dept,
-                    "asked_by": asked,
-                    "authorised_by": auth,
-                    "account": account,
-                    "change": what,
-                },
-            )
+        service_event(
+            s,
+            sr,
+            sr.state,
+            frm=sr.state,
+            actor=actor,
+            at=when,
+            channel=channel,
+            reason=f"permission change authorised by {auth}",
+            data={
+                "department": dept,
+                "asked_by": asked,
+                "authorised_by": auth,
+                "account": account,
+                "change": what,
+            },
         )
         s.flush()
         s.refresh(sr)
@@ -170,12 +170,8 @@ def month_changes(contract: str | None, month: str) -> dict[str, Any]:
 
     from ..directory import find_contract
 
-    try:
-        y, m = (int(x) for x in month.split("-"))
-        first = date(y, m, 1)
-    except ValueError:
-        raise InputError("permission record", "month", f"'{month}' is not YYYY-MM") from None
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    first, last = month_days(month, "permission record")
+    nxt = last + timedelta(days=1)
     tz = get_settings().tz
     lo, hi = (datetime(d.year, d.month, d.day, tzinfo=tz) for d in (first, nxt))
     with transaction() as s:
