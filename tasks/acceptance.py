@@ -28,13 +28,13 @@ from changeflow.db.models import Document, Request
 from changeflow.db.session import transaction
 from changeflow.db.store import document_path, next_version
 from changeflow.docs_templates.tpl_acceptance import TITLE
-from changeflow.errors import InputError, NotFoundError, TransitionError
+from changeflow.errors import NotFoundError, TransitionError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 from changeflow.wording import version_label
 
 from .contracts import contractor_of
-from .documents import kind_name, store_issued
+from .documents import document_lang, kind_name, store_issued
 from .inputs import clean_text
 from .signoff import printed_labels, sign_document
 from .testing import actor_name, tests_line, traceability
@@ -307,9 +307,7 @@ def issue_certificate(
 
     from .wordkit import clean, document_digest, render
 
-    lang = lang or get_settings().lang
-    if lang not in ("zh-CN", "en"):
-        raise InputError("--lang", "lang", "must be zh-CN or en")
+    lang = document_lang(lang)
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
     with transaction() as session:
         if session.scalar(select(Request.id).where(Request.key == key)) is None:

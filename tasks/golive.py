@@ -45,6 +45,7 @@ from .documents import (
     category_title,
     change_line,
     describe,
+    document_lang,
     person_shown,
     store_issued,
 )
@@ -477,9 +478,7 @@ def golive(
     Run again on a request that is already live (a retried run after a crash, a second
     click), it reports the release made instead of refusing, unless another commit is asked.
     """
-    lang = lang or get_settings().lang
-    if lang not in ("zh-CN", "en"):
-        raise InputError("--lang", "lang", "must be zh-CN or en")
+    lang = document_lang(lang)
     actor = clean_text(actor or actor_name(), 120) or "changeflow"
     record = install_record(install)
     with transaction() as session:

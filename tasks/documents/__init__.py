@@ -31,7 +31,14 @@ from .clean import (
     scrub_paths,
     strip_tokens,
 )
-from .names import KIND_NAMES, document_filename, document_label, kind_name, store_issued
+from .names import (
+    KIND_NAMES,
+    document_filename,
+    document_label,
+    document_lang,
+    kind_name,
+    store_issued,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -44,6 +51,7 @@ __all__ = [
     "describe",
     "document_filename",
     "document_label",
+    "document_lang",
     "is_system",
     "kind_name",
     "machine_leaks",

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from changeflow.bilingual import is_zh
+from changeflow.bilingual import LANGS, is_zh
+from changeflow.errors import InputError
+from changeflow.settings import get_settings
 
 # kind -> (zh-CN name, English name, English file-name part)
 KIND_NAMES: dict[str, tuple[str, str, str]] = {
@@ -121,3 +123,12 @@ def store_issued(
         filename=document_filename(subject, kind, version, lang),
         version=version, lang=lang, meta=meta,
     )  # fmt: skip
+
+
+def document_lang(lang: str | None) -> str:
+    """The language a document is made in: the one asked for, else the installation's;
+    zh-CN or en, any other refused (naming --lang)."""
+    lang = lang or get_settings().lang
+    if lang not in LANGS:
+        raise InputError("--lang", "lang", "must be zh-CN or en")
+    return lang

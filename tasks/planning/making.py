@@ -32,11 +32,10 @@ from changeflow.db.session import transaction
 from changeflow.db.store import document_path
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
-from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
 from ..calendar import calendar_for
-from ..documents import store_issued
+from ..documents import document_lang, store_issued
 from ..money import capital, fmt
 from ..servicedays import development_counts, extra_rates
 from .budget import cost, cover
@@ -113,9 +112,7 @@ def make_plan(
     from paper): its start is not checked against today.
     """
     asked_lang = lang
-    lang = lang or get_settings().lang
-    if lang not in ("zh-CN", "en"):
-        raise InputError("--lang", "lang", "must be zh-CN or en")
+    lang = document_lang(lang)
     actor = actor or _actor()
     with transaction() as session:
         req = load_for_update(session, key)

@@ -24,6 +24,7 @@ from changeflow.db.store import put_document, sha256_bytes
 from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 
+from ..documents import document_lang
 from ..inputs import clean_text
 
 KIND = "servicereq-form"
@@ -221,9 +222,7 @@ def blank_form(
     from ..wordkit import template_path
     from .permissions import authorisers
 
-    lang = lang or get_settings().lang
-    if lang not in ("zh-CN", "en"):
-        raise InputError("--lang", "lang", "must be zh-CN or en")
+    lang = document_lang(lang)
     with transaction() as s:
         today = utcnow().astimezone(get_settings().tz).date()
         k = find_contract(s, contract, today, "service request form")

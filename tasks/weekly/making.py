@@ -13,12 +13,12 @@ from changeflow.db.session import transaction
 from changeflow.db.store import document_path, put_document
 from changeflow.db.types import utcnow
 from changeflow.db.weekly import WeeklyReport
-from changeflow.errors import InputError, NotFoundError
+from changeflow.errors import NotFoundError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
 from ..directory import find_client
-from ..documents import document_filename
+from ..documents import document_filename, document_lang
 from .document import KIND, render_report, report_markdown
 from .facts import build_week
 from .week import clients_due, current_week, parse_week, week_label, week_start
@@ -41,9 +41,7 @@ def make_report(
     url: str | None = None,
 ) -> dict[str, Any]:
     """Build, render and store version n+1 of a client's week report, in one transaction."""
-    lang = lang or get_settings().lang
-    if lang not in ("zh-CN", "en"):
-        raise InputError("--lang", "lang", "must be zh-CN or en")
+    lang = document_lang(lang)
     week = week or current_week(now)
     y, w = parse_week(week)
     week = week_label(y, w)
