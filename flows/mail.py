@@ -17,16 +17,8 @@ from pydantic import Field
 from changeflow.bilingual import outcome_label, state_label, step_label
 from changeflow.errors import ChangeflowError, InputError, MailNotSetUp
 
-from .common import (
-    REQUEST_KEY_BARE,
-    md,
-    next_line,
-    outcome,
-    publish_markdown,
-    publish_table,
-    refused,
-    timed_name,
-)
+from . import common
+from .common import md, next_line, outcome, publish_markdown, publish_table, refused, timed_name
 from .forms import flow
 
 SEND_TITLE = "发送给甲方 Send to the client"
@@ -223,7 +215,7 @@ deemed_task = task(_deemed, name="record-deemed-acceptance", cache_policy=NO_CAC
 
 @flow(name="deemed-acceptance", flow_run_name="deemed-acceptance {key}", log_prints=True)
 def deemed_acceptance(
-    key: str = Field(**REQUEST_KEY_BARE),  # type: ignore[arg-type]
+    key: str = Field(**common.REQUEST_KEY_BARE),  # type: ignore[arg-type]
     recorded_by: str = Field(title="经办人 Recorded by", min_length=1, max_length=120),
 ) -> Any:
     """Record a live request as accepted by the contract's 逾期视同验收 clause: the
