@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -388,15 +388,14 @@ def complete_dispatch(
     a = parse_when(actual_start, source, "actual_start", now=now) if actual_start else None
     b = parse_when(actual_end, source, "actual_end", now=now) if actual_end else None
     entries = [parse_span(x, source, now=now) for x in spans or ()]
-    _check_done_input(source, entries, a, b, worked_minutes, overtime_minutes, engineers)
+    given = WorkEntered(entries, a, b, worked_minutes, overtime_minutes, engineers)
+    _check_done_input(source, given)
     lang = lang or get_settings().lang
     with transaction() as s:
         order = find_dispatch(s, number, lock=True)
         if order.state not in ("planned", "done"):
             raise InputError(source, "state", f"the order is {order.state}")
-        rows, a, b = _work_rows(
-            s, order, source, entries, a, b, worked_minutes, overtime_minutes, engineers
-        )
+        rows, a, b = _work_rows(s, order, source, given)
         order.work.clear()
         s.flush()
         for p, start, end, service, over, entered in rows:
@@ -433,17 +432,23 @@ def complete_dispatch(
     return view
 
 
-def _check_done_input(
-    source: str,
-    entries: Sequence[Any],
-    a: datetime | None,
-    b: datetime | None,
-    worked_minutes: int | None,
-    overtime_minutes: int | None,
-    engineers: Sequence[str] | None,
-) -> None:
+class WorkEntered(NamedTuple):
+    """The time a dispatch order's work took, as entered: each engineer's span (``entries``),
+    or one span (``a`` to ``b``) or minutes for everyone (``engineers``: who of the order)."""
+
+    entries: Sequence[Any]
+    a: datetime | None
+    b: datetime | None
+    worked_minutes: int | None
+    overtime_minutes: int | None
+    engineers: Sequence[str] | None
+
+
+def _check_done_input(source: str, entered: WorkEntered) -> None:
     """Each engineer's time, or one time for everyone, never both; a whole, forward span."""
     from .worktime import MAX_MINUTES
+
+    entries, a, b, worked_minutes, overtime_minutes, engineers = entered
 
     if entries and (a or b or worked_minutes is not None or overtime_minutes is not None
                     or engineers):  # fmt: skip
@@ -469,19 +474,13 @@ WorkRow = tuple[Any, datetime | None, datetime | None, int, int, bool]
 
 
 def _work_rows(
-    s: Any,
-    order: Any,
-    source: str,
-    entries: Sequence[Any],
-    a: datetime | None,
-    b: datetime | None,
-    worked_minutes: int | None,
-    overtime_minutes: int | None,
-    engineers: Sequence[str] | None,
+    s: Any, order: Any, source: str, entered: WorkEntered
 ) -> tuple[list[WorkRow], datetime | None, datetime | None]:
     """Each engineer's time charged (service time and overtime, ``worktime.split_work``),
     and the order's actual start and end."""
     from .worktime import split_work
+
+    entries, a, b, worked_minutes, overtime_minutes, engineers = entered
 
     on_order = {st.person.name: st.person for st in order.staff}
     cal = calendar_for(s, order.contract)
