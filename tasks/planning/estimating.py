@@ -169,37 +169,24 @@ def default_estimates(
     out: list[Estimate] = []
     if not request.requirements:
         raise InputError(request.key, "requirements", "the request has no requirements to plan")
+
+    def line(phase: str, role: str, days: Any, where: str, no: int | None, title: str) -> Estimate:
+        """One work item: the role as rated (none without a day rate), its days, its staff."""
+        rated = _rated_role(contract, role)
+        if rated is None:
+            raise InputError(src, "day_rates", f"no day rate for role '{role}'")
+        days_ = parse_person_days(days, src, where)
+        return Estimate(phase, rated, days_, no, title, _staff_for(session, rated))
+
     for phase in PHASES:
         for req in request.requirements:
             roles = per_req.get(req.priority) or per_req.get("medium") or {}
             for role, days in roles.items():
                 if phases.get(role, "development") != phase:
                     continue
-                rated = _rated_role(contract, role)
-                if rated is None:
-                    raise InputError(src, "day_rates", f"no day rate for role '{role}'")
-                out.append(
-                    Estimate(
-                        phase,
-                        rated,
-                        parse_person_days(days, src, f"estimation_defaults.{req.priority}.{role}"),
-                        req.no,
-                        clean_text(req.text, 200),
-                        _staff_for(session, rated),
-                    )
-                )
+                where = f"estimation_defaults.{req.priority}.{role}"
+                out.append(line(phase, role, days, where, req.no, clean_text(req.text, 200)))
         for role, days in (per_request.get(phase) or {}).items():
-            rated = _rated_role(contract, role)
-            if rated is None:
-                raise InputError(src, "day_rates", f"no day rate for role '{role}'")
-            out.append(
-                Estimate(
-                    phase,
-                    rated,
-                    parse_person_days(days, src, f"estimation_defaults.per_request.{phase}.{role}"),
-                    None,
-                    pick(MILESTONE_LABELS[phase], lang),
-                    _staff_for(session, rated),
-                )
-            )
+            where = f"estimation_defaults.per_request.{phase}.{role}"
+            out.append(line(phase, role, days, where, None, pick(MILESTONE_LABELS[phase], lang)))
     return out
