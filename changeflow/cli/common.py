@@ -39,6 +39,19 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> 
         console.print(data)
 
 
+def emit_table(
+    data: Any,
+    as_json: bool,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    by_char: Sequence[str] = (),
+    whole: Sequence[str] = (),
+) -> None:
+    """``data`` as JSON (scripts), or one ``table`` of ``rows`` (people)."""
+    emit(data, as_json, lambda: console.print(table(title, columns, rows, by_char, whole)))
+
+
 class CharWrap:
     """A cell that wraps at any character (Chinese has no spaces to wrap at), at the width
     the table gives it, and never cuts."""

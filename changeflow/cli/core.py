@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 
-from changeflow.cli.common import AtOpt, JsonOpt, console, emit, err_console, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, emit_table, err_console, table
 from changeflow.settings import get_settings
 
 contract_app = typer.Typer(help="Clients, people and contracts.", no_args_is_help=True)
@@ -122,18 +122,14 @@ def status(
         cols = ["key", "kind", "client", "title", "state", "priority", "desired_date", "updated"]
         if console.width < 120:  # a terminal of 80 columns: what tells the requests apart
             cols = ["key", "title", "state", "desired_date", "updated"]
-        emit(
+        emit_table(
             rows,
             as_json,
-            lambda: console.print(
-                table(
-                    "Requests",
-                    cols,
-                    ([r[c] for c in cols] for r in rows),
-                    by_char=["title", "client"],
-                    whole=["key", "kind", "state"],
-                )
-            ),
+            "Requests",
+            cols,
+            ([r[c] for c in cols] for r in rows),
+            by_char=["title", "client"],
+            whole=["key", "kind", "state"],
         )
         if not as_json:
             warn_paused()

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import JsonOpt, console, emit, emit_table, table
 
 fee_app = typer.Typer(
     help="The annual fee (费用结算): schedule, invoices, payments.", no_args_is_help=True
@@ -156,13 +156,7 @@ def settlement_list_cmd(contract: str = typer.Argument(None), as_json: bool = Js
 
     rows: list[dict[str, Any]] = list_settlements(contract)
     cols = ["subject", "version", "state", "signer", "signed_on", "document"]
-    emit(
-        rows,
-        as_json,
-        lambda: console.print(
-            table("Settlements", cols, ([r[c] or "-" for c in cols] for r in rows))
-        ),
-    )
+    emit_table(rows, as_json, "Settlements", cols, ([r[c] or "-" for c in cols] for r in rows))
 
 
 def register(app: typer.Typer) -> None:

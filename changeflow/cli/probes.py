@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, JsonOpt, console, emit, emit_table, table
 
 probe_app = typer.Typer(
     help="Probes that watch the client's systems (系统日常监控).", no_args_is_help=True
@@ -251,26 +251,22 @@ def oabackup_list(
 
     rows = list_records(contract, kind)
     cols = ["kind", "what", "where", "when", "verified by", "restore min"]
-    emit(
+    emit_table(
         rows,
         as_json,
-        lambda: console.print(
-            table(
-                "OA backups",
-                cols,
-                [
-                    [
-                        r["kind"],
-                        r["what"],
-                        r["location"] or "-",
-                        r["at"],
-                        r["verified_by"] or "-",
-                        "-" if r["restore_minutes"] is None else str(r["restore_minutes"]),
-                    ]
-                    for r in rows
-                ],
-            )
-        ),
+        "OA backups",
+        cols,
+        [
+            [
+                r["kind"],
+                r["what"],
+                r["location"] or "-",
+                r["at"],
+                r["verified_by"] or "-",
+                "-" if r["restore_minutes"] is None else str(r["restore_minutes"]),
+            ]
+            for r in rows
+        ],
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import WhenOpt as AtOpt
 
 CATEGORY_HELP = (
@@ -245,26 +245,22 @@ def service_list(
 
     rows = list_services(contract=contract, state=state)
     cols = ["key", "category", "title", "state", "engineer", "response due", "minutes"]
-    emit(
+    emit_table(
         rows,
         as_json,
-        lambda: console.print(
-            table(
-                "Service requests",
-                cols,
-                (
-                    [
-                        r["key"],
-                        r["category"],
-                        r["title"],
-                        r["state"],
-                        r["engineer"] or "-",
-                        r["response_due"],
-                        str(r["service_minutes"]),
-                    ]
-                    for r in rows
-                ),
-            )
+        "Service requests",
+        cols,
+        (
+            [
+                r["key"],
+                r["category"],
+                r["title"],
+                r["state"],
+                r["engineer"] or "-",
+                r["response_due"],
+                str(r["service_minutes"]),
+            ]
+            for r in rows
         ),
     )
 

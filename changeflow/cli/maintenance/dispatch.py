@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, show_record, table
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table, show_record
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 dispatch_app = typer.Typer(
@@ -211,27 +211,23 @@ def dispatch_list(
         "worked_minutes",
         "satisfaction",
     ]
-    emit(
+    emit_table(
         rows,
         as_json,
-        lambda: console.print(
-            table(
-                "Dispatch orders",
-                cols,
-                (
-                    [
-                        r["number"],
-                        r["kind"],
-                        r["state"],
-                        r["planned_start"][:16].replace("T", " "),
-                        ", ".join(r["staff"]),
-                        r["title"],
-                        r["worked_minutes"],
-                        r["satisfaction"],
-                    ]
-                    for r in rows
-                ),
-            )
+        "Dispatch orders",
+        cols,
+        (
+            [
+                r["number"],
+                r["kind"],
+                r["state"],
+                r["planned_start"][:16].replace("T", " "),
+                ", ".join(r["staff"]),
+                r["title"],
+                r["worked_minutes"],
+                r["satisfaction"],
+            ]
+            for r in rows
         ),
     )
 
@@ -253,13 +249,7 @@ def dispatch_evaluation(
         "average_satisfaction",
         "ratings",
     ]
-    emit(
-        rows,
-        as_json,
-        lambda: console.print(
-            table("Staff evaluation", cols, ([r[c] for c in cols] for r in rows))
-        ),
-    )
+    emit_table(rows, as_json, "Staff evaluation", cols, ([r[c] for c in cols] for r in rows))
 
 
 # --- contract usage ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import WhenOpt as AtOpt
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
@@ -214,28 +214,24 @@ def fault_list(
             return f"paused ({c['used_minutes']}/{c['minutes']} min)"
         return c["due_local"][:16] + (" *" if c["provisional"] else "")
 
-    emit(
+    emit_table(
         rows,
         as_json,
-        lambda: console.print(
-            table(
-                "Faults",
-                cols,
-                (
-                    [
-                        r["key"],
-                        r["severity"],
-                        r["state"],
-                        r["title"],
-                        r["reported_at"][:16].replace("T", " "),
-                        due(r["response"]),
-                        r["response"]["status"],
-                        due(r["onsite"]),
-                        r["onsite"]["status"],
-                    ]
-                    for r in rows
-                ),
-            )
+        "Faults",
+        cols,
+        (
+            [
+                r["key"],
+                r["severity"],
+                r["state"],
+                r["title"],
+                r["reported_at"][:16].replace("T", " "),
+                due(r["response"]),
+                r["response"]["status"],
+                due(r["onsite"]),
+                r["onsite"]["status"],
+            ]
+            for r in rows
         ),
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
@@ -91,13 +91,7 @@ def sla_statements_cmd(
 
     rows = list_statements(contract, month)
     cols = ["subject", "version", "state", "signer", "signed_on", "remarks", "document"]
-    emit(
-        rows,
-        as_json,
-        lambda: console.print(
-            table("SLA statements", cols, ([r[c] or "-" for c in cols] for r in rows))
-        ),
-    )
+    emit_table(rows, as_json, "SLA statements", cols, ([r[c] or "-" for c in cols] for r in rows))
 
 
 @sla_app.command("watch")
