@@ -7,6 +7,7 @@ document commands share."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -41,6 +42,20 @@ def fail_if_unsent(mail: dict[str, Any] | None) -> None:
     if mail and mail.get("state") == "failed":
         print(f"error: {mail.get('error')}", file=sys.stderr)
         raise typer.Exit(6)
+
+
+def emit_mailed(
+    data: Any, as_json: bool, render: Callable[[], None], mail: dict[str, Any] | None
+) -> None:
+    """A document command's result after ``send_issued``: JSON, or ``render`` and then the
+    line on the mail; a failed mail is a non-zero exit after the output."""
+
+    def show() -> None:
+        render()
+        mail_line(mail)
+
+    emit(data, as_json, show)
+    fail_if_unsent(mail)
 
 
 def send_cmd(

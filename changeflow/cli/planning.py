@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.clientmail import SendOpt, emit_mailed
 from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
 from changeflow.errors import InputError
 
@@ -146,11 +146,10 @@ def plan_cmd(
     )  # fmt: skip
     result["mail"] = mail
 
-    emit(result, as_json, lambda: _show_plan(result, mail))
-    fail_if_unsent(mail)
+    emit_mailed(result, as_json, lambda: _show_plan(result), mail)
 
 
-def _show_plan(result: dict[str, Any], mail: dict[str, Any] | None) -> None:
+def _show_plan(result: dict[str, Any]) -> None:
     """A plan version as a person reads it: its work items, totals and dates, then the notes."""
     cols = ["#", "req", "phase", "role", "who", "pd", "amount", "start", "end"]
     rows = (
@@ -180,7 +179,6 @@ def _show_plan(result: dict[str, Any], mail: dict[str, Any] | None) -> None:
     )
     for line in _plan_notes(result):
         console.print(line, markup=False)
-    mail_line(mail)
 
 
 def _plan_notes(result: dict[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.clientmail import SendOpt, emit_mailed
 from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table, show_record
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
@@ -85,12 +85,7 @@ def dispatch_create(
 
     mail = v["mail"] = send_issued(v, send, actor=actor)
 
-    def render() -> None:
-        _order_line(v)
-        mail_line(mail)
-
-    emit(v, as_json, render)
-    fail_if_unsent(mail)
+    emit_mailed(v, as_json, lambda: _order_line(v), mail)
 
 
 @dispatch_app.command("done")
@@ -153,13 +148,11 @@ def dispatch_done(
                 markup=False,
             )
         console.print(f"  v{v['version']}: {v['document']} (send this one to sign)", markup=False)
-        mail_line(mail)
 
     from changeflow.tasks.clientmail import send_issued
 
     mail = v["mail"] = send_issued(v, send, actor=actor)
-    emit(v, as_json, render)
-    fail_if_unsent(mail)
+    emit_mailed(v, as_json, render, mail)
 
 
 @dispatch_app.command("cancel")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from changeflow.cli.clientmail import SendOpt, fail_if_unsent, mail_line
+from changeflow.cli.clientmail import SendOpt, emit_mailed
 from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
@@ -49,10 +49,8 @@ def sla_report_cmd(
                 " changeflow sla confirm FILE)",
                 markup=False,
             )
-        mail_line(mail)
 
-    emit(r, as_json, render)
-    fail_if_unsent(mail)
+    emit_mailed(r, as_json, render, mail)
 
 
 @sla_app.command("confirm")
