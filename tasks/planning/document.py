@@ -380,40 +380,35 @@ def render_plan(plan: Plan, *, lang: str, draft: bool = False) -> bytes:
     from ..signoff import sign_document
     from ..wordkit import render
 
-    title = pick(PLAN_TITLE, lang)
+    title = f"{pick(PLAN_TITLE, lang)} {plan.request.key} v{plan.version}"
+    properties = {
+        "changeflow.kind": "plan-draft" if draft else "plan",
+        "changeflow.request": plan.request.key,
+        "changeflow.plan_version": str(plan.version),
+        "changeflow.lang": lang,
+    }
     if draft:
-        return render(
-            "plan",
-            plan_context(plan, lang, draft=True),
-            lang=lang,
-            contract=plan.request.contract,
-            title=f"{title} {plan.request.key} v{plan.version} ({pick(('草稿', 'draft'), lang)})",
-            subject=plan.request.title,
-            custom_properties={
-                "changeflow.kind": "plan-draft",
-                "changeflow.request": plan.request.key,
-                "changeflow.plan_version": str(plan.version),
-                "changeflow.lang": lang,
-            },
-            finish=lambda doc: _mark_draft(doc, lang),
-        )
-    # Signed so the client's returned copy can be verified (tasks/signoff/); signing in
-    # ``finish`` keeps it to one open and one save of the document.
+        title += f" ({pick(('草稿', 'draft'), lang)})"
+
+        def finish(doc: Any) -> None:
+            _mark_draft(doc, lang)
+    else:
+        properties["changeflow.total"] = format(plan.total, "f")
+
+        # Signed so the client's returned copy can be verified (tasks/signoff/); signing in
+        # ``finish`` keeps it to one open and one save of the document.
+        def finish(doc: Any) -> None:
+            sign_document(
+                doc, kind="plan", request=plan.request.key, version=plan.version, lang=lang
+            )
+
     return render(
         "plan",
-        plan_context(plan, lang),
+        plan_context(plan, lang, draft=draft),
         lang=lang,
         contract=plan.request.contract,
-        title=f"{title} {plan.request.key} v{plan.version}",
+        title=title,
         subject=plan.request.title,
-        custom_properties={
-            "changeflow.kind": "plan",
-            "changeflow.request": plan.request.key,
-            "changeflow.plan_version": str(plan.version),
-            "changeflow.lang": lang,
-            "changeflow.total": format(plan.total, "f"),
-        },
-        finish=lambda doc: sign_document(
-            doc, kind="plan", request=plan.request.key, version=plan.version, lang=lang
-        ),
+        custom_properties=properties,
+        finish=finish,
     )
