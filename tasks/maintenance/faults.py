@@ -272,32 +272,7 @@ def pause(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Stop the running clocks while we wait for the client (fault goes on_hold)."""
-    now = now or utcnow()
-    source = f"fault {key}"
-    when = parse_when(at, source, "at", now=now)
-    with transaction() as s:
-        req, fault = load_fault(s, key, lock=True)
-        if req.state in FINAL or req.state == "on_hold":
-            raise TransitionError(key, req.state, "on_hold", "nothing to pause")
-        if when < fault.reported_at:
-            raise InputError(source, "at", f"{show(when)} is before the report")
-        last = max((p.ended_at for p in fault.pauses if p.ended_at), default=None)
-        if last is not None and when < last:
-            raise InputError(source, "at", f"{show(when)} is before the last pause ended")
-        transition(
-            s,
-            req,
-            "on_hold",
-            actor=actor,
-            reason=reason,
-            channel=channel,
-            data={"at": when.isoformat(), "pause": "start"},
-        )
-        fault.pauses.append(FaultPause(started_at=when, reason=reason, actor=actor))
-        cal = calendar_for(s, fault.contract)
-        refresh_dues(fault, cal)
-        s.flush()
-        return fault_view(s, req, fault, now, cal)
+    return _pause_edge(key, "start", at, reason, actor, channel, now)
 
 
 def resume(
@@ -310,17 +285,43 @@ def resume(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Restart the clocks: the due times move by the time paused."""
+    return _pause_edge(key, "end", at, reason, actor, channel, now)
+
+
+def _pause_edge(
+    key: str,
+    edge: str,
+    at: str | datetime | None,
+    reason: str,
+    actor: str,
+    channel: str,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """A pause's start (the fault goes on_hold, a FaultPause begins) or its end (back to
+    the state it was held from, the pause ends); the due times worked out again."""
     now = now or utcnow()
     source = f"fault {key}"
     when = parse_when(at, source, "at", now=now)
     with transaction() as s:
         req, fault = load_fault(s, key, lock=True)
-        open_ = [p for p in fault.pauses if p.ended_at is None]
-        if req.state != "on_hold" or not open_:
-            raise TransitionError(key, req.state, req.held_from or "resume", "it is not paused")
-        if when < open_[0].started_at:
-            raise InputError(source, "at", f"{show(when)} is before the pause began")
-        target = req.held_from or INITIAL["fault"]
+        if edge == "start":
+            if req.state in FINAL or req.state == "on_hold":
+                raise TransitionError(key, req.state, "on_hold", "nothing to pause")
+            if when < fault.reported_at:
+                raise InputError(source, "at", f"{show(when)} is before the report")
+            last = max((p.ended_at for p in fault.pauses if p.ended_at), default=None)
+            if last is not None and when < last:
+                raise InputError(source, "at", f"{show(when)} is before the last pause ended")
+            target = "on_hold"
+        else:
+            open_ = [p for p in fault.pauses if p.ended_at is None]
+            if req.state != "on_hold" or not open_:
+                raise TransitionError(
+                    key, req.state, req.held_from or "resume", "it is not paused"
+                )
+            if when < open_[0].started_at:
+                raise InputError(source, "at", f"{show(when)} is before the pause began")
+            target = req.held_from or INITIAL["fault"]
         transition(
             s,
             req,
@@ -328,9 +329,12 @@ def resume(
             actor=actor,
             reason=reason,
             channel=channel,
-            data={"at": when.isoformat(), "pause": "end"},
+            data={"at": when.isoformat(), "pause": edge},
         )
-        open_[0].ended_at = when
+        if edge == "start":
+            fault.pauses.append(FaultPause(started_at=when, reason=reason, actor=actor))
+        else:
+            open_[0].ended_at = when
         cal = calendar_for(s, fault.contract)
         refresh_dues(fault, cal)
         s.flush()
