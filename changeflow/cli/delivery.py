@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -27,6 +28,20 @@ def _pdf(key: str, kind: str, version: int, lang: str | None) -> str:
     from changeflow.tasks.pdf import export_pdf
 
     return str(export_pdf(key, kind, version, lang))
+
+
+def _with_pdf(
+    data: dict[str, Any], pdf: bool, key: str, kind: str, version: int, lang: str | None
+) -> dict[str, Any]:
+    """The result, with --pdf the document's PDF beside it (``data["pdf"]``)."""
+    if pdf:
+        data["pdf"] = _pdf(key, kind, version, lang)
+    return data
+
+
+def _pdf_line(data: dict[str, Any]) -> None:
+    if "pdf" in data:
+        console.print(f"PDF: {data['pdf']}", markup=False)
 
 
 def _case_values(values: list[str] | None, option: str) -> dict[str, str]:
@@ -127,9 +142,7 @@ def test_cmd(
         at=at,
         at_field="--at",
     )
-    data = res.as_dict()
-    if pdf:
-        data["pdf"] = _pdf(key, "testreport", res.version, lang)
+    data = _with_pdf(res.as_dict(), pdf, key, "testreport", res.version, lang)
 
     def render() -> None:
         verdict = "[green]PASSED[/]" if res.passed else "[red]FAILED[/]"
@@ -150,8 +163,7 @@ def test_cmd(
         for w in res.warnings:
             console.print(f"warning: {w}", markup=False, style="yellow")
         console.print(f"state: {res.state}; report: {res.document}", markup=False)
-        if pdf:
-            console.print(f"PDF: {data['pdf']}", markup=False)
+        _pdf_line(data)
 
     emit(data, as_json, render)
     if not res.passed:
@@ -186,9 +198,7 @@ def golive_cmd(
 
         record = load_yaml(read_limited(install, 256 * 1024), str(install))
     res = golive(key, commit=commit, lang=lang, actor=actor, install=record, at=at, at_field="--at")
-    data = res.as_dict()
-    if pdf:
-        data["pdf"] = _pdf(key, "golive", res.version, lang)
+    data = _with_pdf(res.as_dict(), pdf, key, "golive", res.version, lang)
 
     def render() -> None:
         console.print(
@@ -201,8 +211,7 @@ def golive_cmd(
             for n in g["notes"]:
                 console.print(f"  - {n}", markup=False)
         console.print(f"go-live record: {res.document}", markup=False)
-        if pdf:
-            console.print(f"PDF: {data['pdf']}", markup=False)
+        _pdf_line(data)
 
     emit(data, as_json, render)
 
@@ -229,9 +238,7 @@ def acceptance_cmd(
     res = issue_certificate(
         key, lang=lang, actor=actor, new_version=new_version, at=at, at_field="--at"
     )
-    data = res.as_dict()
-    if pdf:
-        data["pdf"] = _pdf(key, "acceptance", res.version, res.lang)
+    data = _with_pdf(res.as_dict(), pdf, key, "acceptance", res.version, res.lang)
     mail = data["mail"] = send_issued(data, send, actor=actor)
 
     def render() -> None:
@@ -250,8 +257,7 @@ def acceptance_cmd(
                 " accept FILE"
             )
         mail_line(mail)
-        if pdf:
-            console.print(f"PDF: {data['pdf']}", markup=False)
+        _pdf_line(data)
 
     emit(data, as_json, render)
     fail_if_unsent(mail)
@@ -320,8 +326,7 @@ def docs_cmd(
         at=at,
         at_field="--at",
     )
-    data = [r.__dict__ | ({"pdf": _pdf(key, r.kind, r.version, r.lang)} if pdf else {})
-            for r in results]  # fmt: skip
+    data = [_with_pdf(dict(r.__dict__), pdf, key, r.kind, r.version, r.lang) for r in results]
 
     def render() -> None:
         rows = ([d["kind"], f"v{d['version']}" + (" 草稿 draft" if d["draft"] else ""),
