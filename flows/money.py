@@ -18,6 +18,8 @@ from .forms import flow
 from .mail import mail_markdown, send_field, send_task
 
 METHOD_CHOICES = ("cheque 支票", "cash 现金", "transfer 转账")
+# who in finance records a payment or an invoice (the audit trail)
+TAKEN_BY = Field("finance", title="经办人 Taken by", max_length=120)
 
 
 def _unit(fn: Any, name: str) -> Any:
@@ -60,7 +62,7 @@ class InvoiceInput(BaseModel):
 @flow(name="payment", flow_run_name=timed_name("payment"), log_prints=True)
 def payment(
     payment: PaymentInput,
-    taken_by: str = Field("finance", title="经办人 Taken by", max_length=120),
+    taken_by: str = TAKEN_BY,
 ) -> dict[str, Any]:
     """Record a payment the client made (支票 with its number, 现金, 转账)."""
     from changeflow.tasks.settlement import fee_standing, record_payment
@@ -97,7 +99,7 @@ def payment(
 @flow(name="invoice", flow_run_name=timed_name("invoice"), log_prints=True)
 def invoice(
     invoice: InvoiceInput,
-    taken_by: str = Field("finance", title="经办人 Taken by", max_length=120),
+    taken_by: str = TAKEN_BY,
 ) -> dict[str, Any]:
     """Record an invoice we issued."""
     from changeflow.tasks.settlement import issue_invoice
