@@ -119,9 +119,8 @@ def plan_document(contract: str | None = None, *, lang: str | None = None,
                   channel: str = "cli") -> dict[str, Any]:  # fmt: skip
     """``changeflow maintplan document``: render, sign and store the plan's next version and
     record it issued, in one transaction."""
-    from changeflow.db.maintplan import PlanDocument, PlanDocumentEvent
+    from changeflow.db.maintplan import PlanDocument
 
-    from ..documents import store_issued
     from ..signoff import sign_document
     from ..wordkit import render
 
@@ -151,19 +150,39 @@ def plan_document(contract: str | None = None, *, lang: str | None = None,
             finish=sign,
             contract=k,
         )
-        doc = store_issued(s, data, subject=k.code, kind=KIND, version=version, lang=lang,
-                           meta={"contract": k.code, "statement": subject})  # fmt: skip
-        st = PlanDocument(subject=subject, kind=KIND, contract=k, version=version, lang=lang,
-                          plan_revision=mp.revision, state="issued", document=doc,
-                          issued_by=actor, issued_at=now)  # fmt: skip
-        st.events.append(PlanDocumentEvent(
-            from_state=None, to_state="issued", actor=actor, channel=channel,
+        st = record_plan_document(
+            s, mp, data, kind=KIND, subject=subject, version=version, lang=lang, now=now,
+            meta={"contract": k.code, "statement": subject}, issued_by=actor, actor=actor,
+            channel=channel,
             reason=f"maintenance plan {subject} v{version} issued (plan revision {mp.revision})",
-            data={"document": doc.path},
-        ))  # fmt: skip
-        s.add(st)
-        s.flush()
+        )  # fmt: skip
         return plan_document_view(st)
+
+
+def record_plan_document(
+    s: Any, mp: Any, data: bytes, *, kind: str, subject: str, version: int, lang: str,
+    now: datetime, meta: dict[str, Any], issued_by: str, actor: str, channel: str,
+    reason: str, **columns: Any,
+) -> Any:
+    """A maintenance document issued from the plan (the plan document, the handbook): the
+    file stored, its version row (``columns``: more of its values) and its audit record, in
+    the caller's transaction."""
+    from changeflow.db.maintplan import PlanDocument, PlanDocumentEvent
+
+    from ..documents import store_issued
+
+    k = mp.contract
+    doc = store_issued(s, data, subject=k.code, kind=kind, version=version, lang=lang, meta=meta)
+    st = PlanDocument(subject=subject, kind=kind, contract=k, version=version, lang=lang,
+                      plan_revision=mp.revision, state="issued", document=doc,
+                      issued_by=issued_by, issued_at=now, **columns)  # fmt: skip
+    st.events.append(PlanDocumentEvent(
+        from_state=None, to_state="issued", actor=actor, channel=channel, reason=reason,
+        data={"document": doc.path},
+    ))  # fmt: skip
+    s.add(st)
+    s.flush()
+    return st
 
 
 def plan_document_view(st: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from changeflow.settings import get_settings
 
 from ..calendar import month_days
 from .checks import system_name
-from .documents import check_rows, plan_rules, subject_of, system_rows
+from .documents import check_rows, plan_rules, record_plan_document, subject_of, system_rows
 from .emergency import measures
 from .plan import find_plan
 
@@ -193,9 +193,8 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
     """Render and store the handbook's next version with its revision record, in one
     transaction; with ``only_if_changed`` nothing is made unless the plan changed since the
     last version (None then)."""
-    from changeflow.db.maintplan import PlanDocument, PlanDocumentEvent
+    from changeflow.db.maintplan import PlanDocument
 
-    from ..documents import store_issued
     from ..sla import policy_for
     from ..wordkit import render
     from .documents import plan_document_view
@@ -234,17 +233,11 @@ def issue_handbook(contract: str | None = None, *, lang: str | None = None,
         }  # fmt: skip
         title = pick(("维护文档和应急措施 ", "Maintenance Handbook "), lang) + k.code
         data = render(KIND, ctx, lang=lang, title=title, subject=k.code, author=by, contract=k)
-        doc = store_issued(s, data, subject=k.code, kind=KIND, version=version, lang=lang,
-                           meta={"contract": k.code, "plan_revision": mp.revision})  # fmt: skip
-        st = PlanDocument(subject=subject_of(k.code, KIND), kind=KIND, contract=k,
-                          version=version, lang=lang, plan_revision=mp.revision, change=change,
-                          state="issued", document=doc, issued_by=by, issued_at=now)  # fmt: skip
-        st.events.append(PlanDocumentEvent(
-            from_state=None, to_state="issued", actor=actor, channel=channel,
-            reason=f"handbook v{version}: {change}", data={"document": doc.path},
-        ))  # fmt: skip
-        s.add(st)
-        s.flush()
+        st = record_plan_document(
+            s, mp, data, kind=KIND, subject=subject_of(k.code, KIND), version=version, lang=lang,
+            now=now, meta={"contract": k.code, "plan_revision": mp.revision}, issued_by=by,
+            actor=actor, channel=channel, reason=f"handbook v{version}: {change}", change=change,
+        )  # fmt: skip
         return {**plan_document_view(st), "change": change}
 
 
