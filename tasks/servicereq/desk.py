@@ -122,6 +122,28 @@ def service_event(
     )
 
 
+def service_act(
+    s: Session,
+    sr: ServiceRequest,
+    moves: tuple[str, str],
+    *,
+    actor: str,
+    channel: str,
+    at: datetime,
+    reason: str,
+    data: dict | None = None,
+) -> None:
+    """An act on a service request that moves it on the first time (an assignment moves a
+    received request to assigned, work an assigned one to in progress): the move, when it
+    is in ``moves[0]``, and the act's audit record either way."""
+    frm = sr.state
+    if sr.state == moves[0]:
+        sr.state = moves[1]
+    service_event(
+        s, sr, sr.state, frm=frm, actor=actor, channel=channel, at=at, reason=reason, data=data
+    )
+
+
 def service_view(sr: ServiceRequest) -> dict[str, Any]:
     from .counting import worked
 
@@ -254,17 +276,13 @@ def _assign(
     s: Session, sr: ServiceRequest, engineer: str, *, actor: str, channel: str, at: datetime
 ) -> None:
     person = find_staff(s, engineer, f"service {sr.key}", "engineer")
-    frm = sr.state
     sr.engineer = person
     if sr.responded_at is None:
         sr.responded_at = at
-    if sr.state == "received":
-        sr.state = "assigned"
-    service_event(
+    service_act(
         s,
         sr,
-        sr.state,
-        frm=frm,
+        ("received", "assigned"),
         actor=actor,
         channel=channel,
         at=at,
@@ -360,14 +378,10 @@ def record_work(
                 note=clean_text(note or ""),
             )
         )
-        frm = sr.state
-        if sr.state == "assigned":
-            sr.state = "in_progress"
-        service_event(
+        service_act(
             s,
             sr,
-            sr.state,
-            frm=frm,
+            ("assigned", "in_progress"),
             actor=actor,
             channel=channel,
             at=when,
