@@ -11,18 +11,17 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from changeflow.db.lifecycle import INITIAL, record_creation
 from changeflow.db.models import Document, Request, Requirement
-from changeflow.db.session import transaction
 from changeflow.db.store import put_document, sha256_bytes
-from changeflow.errors import ConflictError, InputError
+from changeflow.errors import InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
 
 from .directory import client_contract, find_client
+from .numbered import with_new_key
 from .taskbook import TaskBook, read_taskbook
 
 
@@ -197,23 +196,19 @@ def intake(
     """Create the request; retried when a concurrent intake took the same key."""
     from changeflow.db.types import utcnow
 
-    for _attempt in range(5):
-        try:
-            with transaction() as s:
-                return _create(
-                    s,
-                    book,
-                    source=source,
-                    original=original,
-                    filename=filename,
-                    actor=actor,
-                    channel=channel,
-                    now=now or utcnow(),
-                )
-        except IntegrityError as exc:
-            if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
-                raise
-    raise ConflictError("could not allocate a request key after 5 tries; try again")
+    def make(s: Session) -> IntakeResult:
+        return _create(
+            s,
+            book,
+            source=source,
+            original=original,
+            filename=filename,
+            actor=actor,
+            channel=channel,
+            now=now or utcnow(),
+        )
+
+    return with_new_key(make, "request", ("request", "seq"))
 
 
 @recorded_act("intake", key=None)

@@ -5,12 +5,17 @@ prefix and words."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from changeflow.errors import NotFoundError
+from changeflow.db.session import transaction
+from changeflow.errors import ConflictError, NotFoundError
+
+T = TypeVar("T")
 
 
 def find_numbered(
@@ -61,3 +66,17 @@ def move_state(
         )
     )
     row.state = to_state
+
+
+def with_new_key(make: Callable[[Session], T], what: str, clash: tuple[str, ...]) -> T:
+    """``make`` in a transaction of its own, made again (five tries at most) when a
+    concurrent writer took the same new key: the unique row refuses it with an IntegrityError
+    naming one of ``clash`` (its table or column); any other error is raised."""
+    for _attempt in range(5):
+        try:
+            with transaction() as s:
+                return make(s)
+        except IntegrityError as exc:
+            if not any(word in str(exc.orig).lower() for word in clash):
+                raise
+    raise ConflictError(f"could not allocate a {what} key after 5 tries; try again")

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from changeflow.bilingual import CLOCK_KINDS, CLOCK_STATES, CLOCKS, SEVERITIES, is_zh, label, pick
@@ -26,13 +25,14 @@ from changeflow.db.models import Request
 from changeflow.db.session import transaction
 from changeflow.db.store import next_version
 from changeflow.db.types import utcnow
-from changeflow.errors import ConflictError, InputError, TransitionError
+from changeflow.errors import InputError, TransitionError
 from changeflow.settings import get_settings
 
 from .. import sla
 from ..calendar import WorkingCalendar, calendar_for
 from ..directory import find_contract, find_staff
 from ..documents import store_issued
+from ..numbered import with_new_key
 from .common import clock_length, load_fault, parse_ahead, parse_when, show
 from .fault_clocks import (
     clocks,
@@ -111,81 +111,77 @@ def report_fault(
     asked = parse_ahead(onsite_by, source, "onsite_by") if onsite_by else None
     if asked is not None and asked <= when:
         raise InputError(source, "onsite_by", "is not after the time the fault was reported")
-    for _attempt in range(5):
-        try:
-            with transaction() as s:
-                k = find_contract(s, contract, when.astimezone(tz).date(), source)
-                policy = sla.policy_for(k)
-                rule = policy.rule(sev)
-                year = when.astimezone(tz).year
-                key, seq = next_key(s, year, FAULT_SERIES)
-                req = Request(
-                    key=key,
-                    year=year,
-                    seq=seq,
-                    series=FAULT_SERIES,
-                    kind="fault",
-                    client=k.client,
-                    contract=k,
-                    title=title,
-                    description=clean_text(description or ""),
-                    requester=clean_text(reporter or "", 120),
-                    priority="high" if sev == "crash" else "medium",
-                    submitted_on=when.astimezone(tz).date(),
-                    state=INITIAL["fault"],
-                )
-                s.add(req)
-                s.flush()
-                fault = Fault(
-                    request_id=req.id,
-                    contract=k,
-                    severity=sev,
-                    system=clean_text(system or "", 120),
-                    reporter=clean_text(reporter or "", 120),
-                    reported_at=when,
-                    response_minutes=rule.response.minutes,
-                    response_clock=rule.response.clock,
-                    onsite_minutes=rule.onsite.minutes,
-                    onsite_clock=rule.onsite.clock,
-                    warn_at=policy.warn_at,
-                    onsite_requested=asked,
-                    engineer=find_staff(s, engineer, source, "engineer") if engineer else None,
-                )
-                s.add(fault)
-                cal = calendar_for(s, k)
-                refresh_dues(fault, cal)
-                s.flush()
-                record_creation(
-                    s, req, actor=actor, channel=channel, reason=f"fault reported ({sev})"
-                )
-                view = fault_view(s, req, fault, now, cal)
-                assert fault.response_due is not None and fault.onsite_due is not None
-                late = tuple(
-                    n for n, c in clocks(fault, cal, now).items() if c.status == sla.BREACHED
-                )
-                report = FaultReport(
-                    key=key,
-                    severity=sev,
-                    title=title,
-                    contract=k.code,
-                    reported_at=when,
-                    response_due=fault.response_due,
-                    response_provisional=fault.response_provisional,
-                    onsite_due=fault.onsite_due,
-                    onsite_provisional=fault.onsite_provisional,
-                    view=view,
-                    overdue=late,
-                )
-        except IntegrityError as exc:
-            if "request" not in str(exc.orig).lower() and "seq" not in str(exc.orig).lower():
-                raise
-            continue
-        if report.overdue:  # told now, not at the next sla-watch
-            from .notices import notify_on_arrival
 
-            report = replace(report, notice=notify_on_arrival(report.key, now))
-        return report
-    raise ConflictError("could not allocate a request key after 5 tries; try again")
+    def make(s: Session) -> FaultReport:
+        k = find_contract(s, contract, when.astimezone(tz).date(), source)
+        policy = sla.policy_for(k)
+        rule = policy.rule(sev)
+        year = when.astimezone(tz).year
+        key, seq = next_key(s, year, FAULT_SERIES)
+        req = Request(
+            key=key,
+            year=year,
+            seq=seq,
+            series=FAULT_SERIES,
+            kind="fault",
+            client=k.client,
+            contract=k,
+            title=title,
+            description=clean_text(description or ""),
+            requester=clean_text(reporter or "", 120),
+            priority="high" if sev == "crash" else "medium",
+            submitted_on=when.astimezone(tz).date(),
+            state=INITIAL["fault"],
+        )
+        s.add(req)
+        s.flush()
+        fault = Fault(
+            request_id=req.id,
+            contract=k,
+            severity=sev,
+            system=clean_text(system or "", 120),
+            reporter=clean_text(reporter or "", 120),
+            reported_at=when,
+            response_minutes=rule.response.minutes,
+            response_clock=rule.response.clock,
+            onsite_minutes=rule.onsite.minutes,
+            onsite_clock=rule.onsite.clock,
+            warn_at=policy.warn_at,
+            onsite_requested=asked,
+            engineer=find_staff(s, engineer, source, "engineer") if engineer else None,
+        )
+        s.add(fault)
+        cal = calendar_for(s, k)
+        refresh_dues(fault, cal)
+        s.flush()
+        record_creation(
+            s, req, actor=actor, channel=channel, reason=f"fault reported ({sev})"
+        )
+        view = fault_view(s, req, fault, now, cal)
+        assert fault.response_due is not None and fault.onsite_due is not None
+        late = tuple(
+            n for n, c in clocks(fault, cal, now).items() if c.status == sla.BREACHED
+        )
+        return FaultReport(
+            key=key,
+            severity=sev,
+            title=title,
+            contract=k.code,
+            reported_at=when,
+            response_due=fault.response_due,
+            response_provisional=fault.response_provisional,
+            onsite_due=fault.onsite_due,
+            onsite_provisional=fault.onsite_provisional,
+            view=view,
+            overdue=late,
+        )
+
+    report = with_new_key(make, "request", ("request", "seq"))
+    if report.overdue:  # told now, not at the next sla-watch
+        from .notices import notify_on_arrival
+
+        report = replace(report, notice=notify_on_arrival(report.key, now))
+    return report
 
 
 # --- stamping the clocks -----------------------------------------------------------------

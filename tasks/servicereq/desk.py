@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from changeflow.db.servicereq import (
@@ -24,13 +23,14 @@ from changeflow.db.servicereq import (
 )
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
-from changeflow.errors import ConflictError, InputError, NotFoundError, TransitionError
+from changeflow.errors import InputError, NotFoundError, TransitionError
 from changeflow.settings import get_settings
 
 from ..acttime import parse_when, show
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
 from ..inputs import clean_text
+from ..numbered import with_new_key
 from .target import response_rule
 
 PREFIX = "FW"
@@ -259,17 +259,7 @@ def new_service(
 
     if session is not None:
         return make(session)
-    for _attempt in range(5):
-        try:
-            with transaction() as s:
-                return make(s)
-        except IntegrityError as exc:
-            if (
-                "service_request" not in str(exc.orig).lower()
-                and "key" not in str(exc.orig).lower()
-            ):
-                raise
-    raise ConflictError("could not allocate a service request key after 5 tries; try again")
+    return with_new_key(make, "service request", ("service_request", "key"))
 
 
 def _assign(
