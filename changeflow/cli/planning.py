@@ -124,8 +124,9 @@ def plan_cmd(
             ),
         )
         return
-    if lang is not None and lang not in ("zh-CN", "en"):
-        raise InputError("command line", "--lang", "must be zh-CN or en")
+    from changeflow.tasks.documents import document_lang
+
+    document_lang(lang)  # a wrong --lang refused before any work
     # --issue alone signs the newest draft as reviewed (or drafts and signs one if none)
     result = planning.plan_from_file(
         key,
@@ -239,10 +240,10 @@ def plan_batch_cmd(
     """
     import sys
 
+    from changeflow.tasks.documents import document_lang
     from changeflow.tasks.planbatch import plan_many
 
-    if lang is not None and lang not in ("zh-CN", "en"):
-        raise InputError("command line", "--lang", "must be zh-CN or en")
+    document_lang(lang)  # a wrong --lang refused before any work
     report = plan_many(keys or None, lang=lang, actor=actor, issue=issue)
     data = report.as_dict()
     emit(

@@ -117,9 +117,10 @@ def manual_merge(
     as_json: bool = JsonOpt,
 ) -> None:
     """Merge the accepted requests' manual chapters into the OA manual's next version."""
-    from changeflow.tasks.oamanual import check_lang, merge_accepted
+    from changeflow.tasks.documents import document_lang
+    from changeflow.tasks.oamanual import merge_accepted
 
-    check_lang(lang)
+    document_lang(lang)
     v = merge_accepted(contract, lang=lang, actor=actor)
 
     def render() -> None:
@@ -146,9 +147,10 @@ def manual_build(
     as_json: bool = JsonOpt,
 ) -> None:
     """The current OA manual rendered in a language (stored once per language)."""
-    from changeflow.tasks.oamanual import build_manual, check_lang
+    from changeflow.tasks.documents import document_lang
+    from changeflow.tasks.oamanual import build_manual
 
-    check_lang(lang)
+    document_lang(lang)
     v = build_manual(contract, lang=lang)
     emit(v, as_json, lambda: console.print(f"OA manual v{v['version']} ({v['lang']}): "
                                            f"{v['document']}", markup=False))  # fmt: skip
