@@ -323,6 +323,8 @@ AtOpt = typer.Option(
 # When a desk or maintenance step happened, as typed; and who did it, for the audit trail.
 WhenOpt = typer.Option(None, "--at", help="When (ISO time, local if no zone); default now.")
 ActorOpt = typer.Option("changeflow", "--actor", help="Who does it (for the audit trail).")
+# Which contract a command acts on; without it, the one in force.
+ContractOpt = typer.Option(None, "--contract", help="Contract code; default: the one in force.")
 
 
 def show_record(head: str, *details: str) -> None:

@@ -8,13 +8,12 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import JsonOpt, console, emit, emit_table, table
+from changeflow.cli.common import ContractOpt, JsonOpt, console, emit, emit_table, table
 
 fee_app = typer.Typer(
     help="The annual fee (费用结算): schedule, invoices, payments.", no_args_is_help=True
 )
 settlement_app = typer.Typer(help="The year's settlement (年度服务结算单).", no_args_is_help=True)
-ContractOpt = typer.Option(None, "--contract", help="Contract code; default: the one in force.")
 ActorOpt = typer.Option("changeflow", "--actor", help="Who records it (the audit trail).")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from changeflow.cli.common import AtOpt, JsonOpt, console, emit, emit_table, table
+from changeflow.cli.common import AtOpt, ContractOpt, JsonOpt, console, emit, emit_table, table
 
 probe_app = typer.Typer(
     help="Probes that watch the client's systems (系统日常监控).", no_args_is_help=True
@@ -44,7 +44,7 @@ def probe_add(
     settings: list[str] = typer.Option(
         None, "--set", help="A threshold KEY=VALUE (repeat), e.g. max_ms=3000, fail_after=2."
     ),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Add a probe target to a contract."""
@@ -59,7 +59,7 @@ def probe_add(
 
 @probe_app.command("list")
 def probe_list(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """The probe targets with their state, last check and open fault."""
@@ -77,7 +77,7 @@ def probe_list(
 def probe_show(
     name: str = typer.Argument(..., metavar="NAME"),
     last: int = typer.Option(20, "--last", min=1, help="How many recent results."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """One probe: its state, its recent results and its state trail (flaps, faults)."""
@@ -100,7 +100,7 @@ def probe_show(
 @probe_app.command("run")
 def probe_run(
     name: list[str] = typer.Argument(None, metavar="[NAME]...", help="Only these probes."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     no_notify: bool = typer.Option(False, "--no-notify", help="Do not mail the notices yet."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -140,7 +140,7 @@ def probe_run(
 def probe_availability(
     first: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     last: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Each probe's availability over a period (minutes down, faults, flaps)."""
@@ -166,7 +166,7 @@ def probe_availability(
 
 @probe_app.command("off")
 def probe_off(name: str = typer.Argument(..., metavar="NAME"),
-              contract: str = typer.Option(None, "--contract"),
+              contract: str = ContractOpt,
               as_json: bool = JsonOpt) -> None:  # fmt: skip
     """Stop running a probe (its history is kept)."""
     from changeflow.tasks.probes import set_active
@@ -177,7 +177,7 @@ def probe_off(name: str = typer.Argument(..., metavar="NAME"),
 
 @probe_app.command("on")
 def probe_on(name: str = typer.Argument(..., metavar="NAME"),
-             contract: str = typer.Option(None, "--contract"),
+             contract: str = ContractOpt,
              as_json: bool = JsonOpt) -> None:  # fmt: skip
     """Run a probe again."""
     from changeflow.tasks.probes import set_active
@@ -217,7 +217,7 @@ def oabackup_record(
     verified_by: str = typer.Option("", "--verified-by", help="Who checked it."),
     verified: bool = typer.Option(False, "--verified", help="The backup was checked."),
     note: str = typer.Option("", "--note"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record a backup of the client's OA system."""
@@ -232,7 +232,7 @@ def oabackup_restore_test(
     verified_by: str = typer.Option(..., "--verified-by", help="Who verified the restore."),
     minutes: int = typer.Option(..., "--minutes", min=0, help="How long the restore took."),
     note: str = typer.Option("", "--note"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Record a restore test of the client's OA system."""
@@ -242,7 +242,7 @@ def oabackup_restore_test(
 
 @oabackup_app.command("list")
 def oabackup_list(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     kind: str = typer.Option(None, "--kind", help="backup or restore-test."),
     as_json: bool = JsonOpt,
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
+from changeflow.cli.common import ActorOpt, ContractOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import WhenOpt as AtOpt
 
 CATEGORY_HELP = (
@@ -42,7 +42,7 @@ def service_new(
     requester: str = typer.Option("", "--requester", help="Who asked (client side)."),
     department: str = typer.Option("", "--department", help="The requester's department."),
     urgent: bool = typer.Option(False, "--urgent", help="An urgent adjustment: its own target."),
-    contract: str = typer.Option(None, "--contract", help="Default: the one in force."),
+    contract: str = ContractOpt,
     engineer: str = typer.Option(None, "--engineer", help="Assign at once."),
     received_at: str = typer.Option(None, "--received-at", help="ISO time; default now."),
     actor: str = ActorOpt,
@@ -197,7 +197,7 @@ def service_from_mail(
     urgent: bool = typer.Option(False, "--urgent"),
     department: str = typer.Option("", "--department"),
     engineer: str = typer.Option(None, "--engineer"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Make a service request of a client's kept mail (with the lead's confirmation)."""
@@ -236,7 +236,7 @@ def service_show(key: str, as_json: bool = JsonOpt) -> None:
 
 @service_app.command("list")
 def service_list(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     state: str = typer.Option(None, "--state"),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -268,7 +268,7 @@ def service_list(
 @service_app.command("permlog")
 def service_permlog(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     lang: str = typer.Option("zh-CN", "--lang", help="zh-CN | en"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
@@ -282,7 +282,7 @@ def service_permlog(
 
 @service_app.command("form")
 def service_form(
-    contract: str = typer.Option(None, "--contract", help="Default: the one in force."),
+    contract: str = ContractOpt,
     lang: str = typer.Option("zh-CN", "--lang", help="zh-CN | en"),
     out: str = typer.Option(None, "--out", help="File or folder; default: here."),
     as_json: bool = JsonOpt,

@@ -8,7 +8,15 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_records, show_record
+from changeflow.cli.common import (
+    ActorOpt,
+    ContractOpt,
+    JsonOpt,
+    console,
+    emit,
+    emit_records,
+    show_record,
+)
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 training_app = typer.Typer(
@@ -41,7 +49,7 @@ def training_plan(
     department: list[str] = typer.Option(..., "--department", help="Department trained (repeat)."),
     material: list[str] = typer.Option(None, "--material", help="OA manual chapter (repeat)."),
     seats: int = typer.Option(20, "--seats", help="Rows on the sign-in sheet."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     at: str = RecordedAtOpt,
@@ -99,7 +107,7 @@ def training_record(
 
 @training_app.command("list")
 def training_list(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     state: str = typer.Option(None, "--state", help="planned | held | cancelled"),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -111,7 +119,7 @@ def training_list(
 
 @manual_app.command("merge")
 def manual_merge(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
@@ -142,7 +150,7 @@ def manual_merge(
 
 @manual_app.command("build")
 def manual_build(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     lang: str = typer.Option(None, "--lang"),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -158,7 +166,7 @@ def manual_build(
 
 @manual_app.command("history")
 def manual_history_cmd(
-    contract: str = typer.Option(None, "--contract"), as_json: bool = JsonOpt
+    contract: str = ContractOpt, as_json: bool = JsonOpt
 ) -> None:
     """The OA manual's revision record."""
     from changeflow.tasks.oamanual import manual_history

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, emit, emit_records, show_record
+from changeflow.cli.common import ActorOpt, ContractOpt, JsonOpt, emit, emit_records, show_record
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 upgrade_app = typer.Typer(
@@ -39,7 +39,7 @@ def upgrade_plan(
     system: str = typer.Option("", "--system", help="The server or platform."),
     from_version: str = typer.Option("", "--from"),
     to_version: str = typer.Option("", "--to"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     lang: str = typer.Option(None, "--lang"),
     actor: str = ActorOpt,
     at: str = RecordedAtOpt,
@@ -89,7 +89,7 @@ def upgrade_record(
 
 
 @upgrade_app.command("list")
-def upgrade_list(contract: str = typer.Option(None, "--contract"), as_json: bool = JsonOpt) -> None:
+def upgrade_list(contract: str = ContractOpt, as_json: bool = JsonOpt) -> None:
     """The installs and upgrades, by window."""
     from changeflow.tasks.upgrades import list_upgrades
 

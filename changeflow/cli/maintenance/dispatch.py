@@ -9,7 +9,15 @@ from typing import Any
 import typer
 
 from changeflow.cli.clientmail import SendOpt, emit_mailed
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table, show_record
+from changeflow.cli.common import (
+    ActorOpt,
+    ContractOpt,
+    JsonOpt,
+    console,
+    emit,
+    emit_table,
+    show_record,
+)
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 dispatch_app = typer.Typer(
@@ -39,7 +47,7 @@ def dispatch_create(
     work: str = typer.Option("", "--work", help="Work content (one item per line)."),
     location: str = typer.Option("", "--location"),
     request: list[str] = typer.Option(None, "--request", help="Linked request/fault key (repeat)."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     mode: str = typer.Option("", "--mode", help="Service mode: on-site | remote | phone."),
     skill: list[str] = typer.Option(None, "--skill", help="A skill required (repeat; §5)."),
     on_day_off: bool = typer.Option(
@@ -186,7 +194,7 @@ def dispatch_signoff(
 
 @dispatch_app.command("list")
 def dispatch_list(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     state: str = typer.Option(None, "--state", help="planned | done | signed | cancelled"),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -227,7 +235,7 @@ def dispatch_list(
 
 @dispatch_app.command("evaluation")
 def dispatch_evaluation(
-    contract: str = typer.Option(None, "--contract"), as_json: bool = JsonOpt
+    contract: str = ContractOpt, as_json: bool = JsonOpt
 ) -> None:
     """Staff evaluation from the clients' sign-offs: acceptance, satisfaction, feedback."""
     from changeflow.tasks.maintenance import staff_evaluation

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
+from changeflow.cli.common import ActorOpt, ContractOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import WhenOpt as AtOpt
 
 fault_app = typer.Typer(help="Faults and their response clocks (响应时间).", no_args_is_help=True)
@@ -43,9 +43,7 @@ def fault_report(
     system: str = typer.Option("", "--system", help="The system or module affected."),
     description: str = typer.Option("", "--description"),
     reporter: str = typer.Option("", "--reporter", help="Who reported it (client side)."),
-    contract: str = typer.Option(
-        None, "--contract", help="Contract code; default: the one in force."
-    ),
+    contract: str = ContractOpt,
     engineer: str = typer.Option(None, "--engineer", help="Our engineer on duty for it."),
     onsite_by: str = typer.Option(
         None, "--onsite-by", help="On-site time the client asked for (根据甲方要求): the deadline."

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import typer
 
-from changeflow.cli.common import AtOpt, JsonOpt, console, emit, table
+from changeflow.cli.common import AtOpt, ContractOpt, JsonOpt, console, emit, table
 
 maintplan_app = typer.Typer(
     help="The maintenance plan (日常维护服务计划), visit checks, handbook, run log.",
     no_args_is_help=True,
 )
-ContractOpt = typer.Option(None, "--contract", help="Contract code; default the one in force.")
 LangOpt = typer.Option(None, "--lang", help="zh-CN or en (default: the installation's).")
 
 

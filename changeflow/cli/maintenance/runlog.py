@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from changeflow.cli.common import AtOpt as RecordedAtOpt
-from changeflow.cli.common import JsonOpt, console, emit, table
+from changeflow.cli.common import ContractOpt, JsonOpt, console, emit, table
 
 runlog_app = typer.Typer(help="The daily run log (运行日志).", no_args_is_help=True)
 
@@ -19,7 +19,7 @@ def runlog_add(
     backup_note: str = typer.Option("", "--backup-note"),
     incidents: str = typer.Option("", "--incidents"),
     changes: str = typer.Option("", "--changes"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     replace: bool = typer.Option(False, "--replace", help="Replace the day's entry."),
     at: str = RecordedAtOpt,
     as_json: bool = JsonOpt,
@@ -49,7 +49,7 @@ def runlog_add(
 def runlog_list(
     first: str = typer.Option(None, "--from", help="YYYY-MM-DD; default a week ago."),
     last: str = typer.Option(None, "--to", help="YYYY-MM-DD; default today."),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Entries of a period and the working days that have none."""

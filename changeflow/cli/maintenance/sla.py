@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from changeflow.cli.clientmail import SendOpt, emit_mailed
-from changeflow.cli.common import ActorOpt, JsonOpt, console, emit, emit_table
+from changeflow.cli.common import ActorOpt, ContractOpt, JsonOpt, console, emit, emit_table
 from changeflow.cli.common import AtOpt as RecordedAtOpt
 
 sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
@@ -17,7 +17,7 @@ sla_app = typer.Typer(help="SLA reports.", no_args_is_help=True)
 @sla_app.command("report")
 def sla_report_cmd(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     docx: bool = typer.Option(
         False, "--docx", help="Also make the Word statement for the client (对账单)."
     ),
@@ -80,7 +80,7 @@ def sla_confirm_cmd(
 
 @sla_app.command("statements")
 def sla_statements_cmd(
-    contract: str = typer.Option(None, "--contract"),
+    contract: str = ContractOpt,
     month: str = typer.Option(None, "--month", help="YYYY-MM"),
     as_json: bool = JsonOpt,
 ) -> None:
