@@ -13,6 +13,11 @@ the PDF (``pdftotext``, ``pdftoppm``) next to the .docx's own tables.
   ``FILLED`` of the text height while the next page begins with what was pushed over;
 * ``stranded-rows``: a table that leaves one or two rows alone at the top of the next page
   (or starts with a single row at the foot of a page);
+* ``signoff-alone``: the closing sign-off (or seal) section, its heading and the tables
+  to be written in, alone on the last page (``tasks.wordkit.keep_signoff`` keeps what is
+  before it with it);
+* ``stranded-list``: a list that leaves its last one or two items alone at the top of the
+  next page;
 * ``hash``, ``identifier``, ``tool-file``, ``iso-date``, ``english``: engineering data and
   program wording in a zh-CN document (the hash, identifier and tool-file rules in English
   too): commit hashes and checksums, program identifiers (``a_b``, ``a::b``), tool file
@@ -24,6 +29,7 @@ the PDF (``pdftotext``, ``pdftoppm``) next to the .docx's own tables.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -62,6 +68,8 @@ WHOLE = re.compile(
     r"|(?<![\d-])\d{2}-\d{2}\s\d{1,2}:\d{2}"
     r"|(?<![\d:])\d{1,2}:\d{2}(?![\d:])"
     r"|[¥￥]?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|[¥￥]?\d+\.\d{2}\b"
+    # a length with its unit (Chinese breaks between 分 and 钟 in prose, never after the number)
+    r"|(?<![\d.])\d+(?:\.\d+)?\s(?:分|小时|min(?![A-Za-z]))"
 )
 HASH = re.compile(r"(?<![\w-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}(?![\w-])")
 IDENTIFIER = re.compile(r"\b[A-Za-z]\w*::\w+|\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -214,9 +222,9 @@ def stranded_rows(doc: object, pages: list[str]) -> list[Finding]:
     """Each table's data rows found, in order, in the pages' text; a table whose last one
     or two rows land alone on a later page (or whose first row alone ends a page)."""
     flat, starts = "", []
-    for page in pages:
+    for n, page in enumerate(pages):  # each page without the running header it repeats
         starts.append(len(flat))
-        flat += _squash(page)
+        flat += _own_text(page, pages[n - 1]) if n else _squash(page)
     starts.append(len(flat) + 1)
 
     def page_of(pos: int) -> int:
@@ -248,6 +256,64 @@ def stranded_rows(doc: object, pages: list[str]) -> list[Finding]:
         elif first == 1:
             out.append(Finding("stranded-rows", f"1 row alone at the foot of page {where[0] + 1}",
                                f"table {i}"))  # fmt: skip
+    return out
+
+
+def _el_text(e: object) -> str:
+    return _squash("".join(t.text or "" for t in e.iter(qn("w:t"))))  # type: ignore[attr-defined]
+
+
+def _own_text(page: str, before: str) -> str:
+    """The page's text without the running header it shares with the page before."""
+    here, there = _squash(page), _squash(before)
+    n = 0
+    while n < min(len(here), len(there)) and here[n] == there[n]:
+        n += 1
+    return here[n:]
+
+
+def signoff_alone(doc: object, pages: list[str]) -> list[Finding]:
+    from changeflow.tasks.wordkit import signoff_start
+
+    if len(pages) < 2:
+        return []
+    at = signoff_start(doc)  # type: ignore[arg-type]
+    if at is None:
+        return []
+    body = doc.element.body  # type: ignore[attr-defined]
+    els = [e for e in body if e.tag in (qn("w:p"), qn("w:tbl"))]
+    head = _el_text(els[at])
+    own = _own_text(pages[-1], pages[-2])
+    if head and own.startswith(head):
+        return [Finding("signoff-alone", f"page {len(pages)} holds only the sign-off",
+                        head[:20])]  # fmt: skip
+    return []
+
+
+def stranded_list(doc: object, pages: list[str]) -> list[Finding]:
+    """A list (numbered or bulleted paragraphs in a row) of three or more items whose last
+    one or two items begin the next page on their own."""
+    from changeflow.tasks.wordkit import _is_list
+
+    out = []
+    body = doc.element.body  # type: ignore[attr-defined]
+    runs: list[list[str]] = [[]]
+    for e in body:
+        if e.tag == qn("w:p") and _is_list(e) and _el_text(e):
+            runs[-1].append(_el_text(e))
+        elif runs[-1]:
+            runs.append([])
+    # each page's own text, its list number or bullet taken off
+    tops = [re.sub(r"^(?:\d{1,2}[.)、．]|[•·●▪◦–-])", "", _own_text(page, before))
+            for before, page in itertools.pairwise(pages)]  # fmt: skip
+    for items in runs:
+        if len(items) < 3:
+            continue
+        for n in (2, 1):
+            if any(top.startswith(items[-n][:12]) for top in tops):
+                out.append(Finding("stranded-list", f"{n} item(s) alone on the next page",
+                                   items[-n][:20]))  # fmt: skip
+                break
     return out
 
 
@@ -337,5 +403,7 @@ def check_pages(
         *narrow_columns(doc),
         *pushed_over(bottoms, pages),
         *stranded_rows(doc, pages),
+        *signoff_alone(doc, pages),
+        *stranded_list(doc, pages),
         *wording(doc, pages, lang, allow, technical),
     ]
