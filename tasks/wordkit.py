@@ -432,11 +432,19 @@ def _style_of(p: Any) -> str:
 KEEP_LIST_ITEMS = 8  # a list this short is kept on one page, with the line before it
 
 
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.、．)](?!\d)\s*\S")  # 1. 打开…, 2、检查… typed as text
+
+
 def _is_list(p: Any) -> bool:
+    """A list item: numbered or bulleted by Word, or a body paragraph that begins 1. / 2、"""
     ppr = p.find(qn("w:pPr"))
-    return ppr is not None and (
+    if ppr is not None and (
         ppr.find(qn("w:numPr")) is not None or _style_of(p).startswith(("List", "list"))
-    )
+    ):
+        return True
+    if _style_of(p).startswith(("Heading", "heading", "Title")):
+        return False
+    return bool(_NUMBERED.match("".join(t.text or "" for t in p.iter(qn("w:t")))))
 
 
 def keep_lists(doc: DocxDocument) -> None:

@@ -29,7 +29,6 @@ the PDF (``pdftotext``, ``pdftoppm``) next to the .docx's own tables.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
@@ -294,30 +293,45 @@ def signoff_alone(doc: object, pages: list[str]) -> list[Finding]:
     return []
 
 
+_LIST_MARK = re.compile(r"^(?:\d{1,2}[.)、．]|[•·●▪◦–-])")
+
+
 def stranded_list(doc: object, pages: list[str]) -> list[Finding]:
-    """A list (numbered or bulleted paragraphs in a row) of three or more items whose last
-    one or two items begin the next page on their own."""
+    """A list (numbered or bulleted paragraphs in a row, or paragraphs typed 1. 2. 3.) of
+    three or more items whose last one or two items stand alone at the top of the next
+    page: its items found in order in the pages' text, as the rows of a table are."""
     from changeflow.tasks.wordkit import _is_list
 
-    out = []
+    flat, starts = "", []
+    for n, page in enumerate(pages):
+        starts.append(len(flat))
+        flat += _own_text(page, pages[n - 1]) if n else _squash(page)
+
+    def page_of(pos: int) -> int:
+        return max(i for i, s in enumerate(starts) if s <= pos)
+
     body = doc.element.body  # type: ignore[attr-defined]
     runs: list[list[str]] = [[]]
     for e in body:
         if e.tag == qn("w:p") and _is_list(e) and _el_text(e):
-            runs[-1].append(_el_text(e))
+            runs[-1].append(_LIST_MARK.sub("", _el_text(e))[:12])  # without a typed 1.
         elif runs[-1]:
             runs.append([])
-    # each page's own text, its list number or bullet taken off
-    tops = [re.sub(r"^(?:\d{1,2}[.)、．]|[•·●▪◦–-])", "", _own_text(page, before))
-            for before, page in itertools.pairwise(pages)]  # fmt: skip
+    out, cursor = [], 0
     for items in runs:
-        if len(items) < 3:
+        where = []
+        for item in items:
+            pos = flat.find(item, cursor)
+            if pos < 0:
+                continue
+            cursor = pos + len(item)
+            where.append(page_of(pos))
+        if len(where) < 3 or where[0] == where[-1]:
             continue
-        for n in (2, 1):
-            if any(top.startswith(items[-n][:12]) for top in tops):
-                out.append(Finding("stranded-list", f"{n} item(s) alone on the next page",
-                                   items[-n][:20]))  # fmt: skip
-                break
+        last = where.count(where[-1])
+        if last <= 2:
+            out.append(Finding("stranded-list", f"{last} item(s) alone on page {where[-1] + 1}",
+                               items[-1]))  # fmt: skip
     return out
 
 
