@@ -4,7 +4,8 @@ function each, so every document says them the same way.
 - a version: 第1版 (English: v1);
 - a week: 第49周（11月30日至12月6日） (English: week 49 (2026-11-30 to 2026-12-06));
 - a date range: 2026年11月30日至12月6日 (English: 2026-11-30 to 2026-12-06);
-- a length: 35 分钟, 2 小时 5 分钟, 3 天 (English: 35 min, 2 h 5 min, 3 days);
+- a length: 35 分钟, 2 小时 5 分钟, 3 天 (English: 35 min, 2 h 5 min, 3 days), the number
+  held to its unit by a no-break space (``qty``);
 - a date: 2026年12月2日, with its time 2026年12月2日 14:05 (English: 2026-12-02).
 
 It sits at the bottom of the house (beside ``changeflow.bilingual``) so the template
@@ -62,16 +63,28 @@ def week_label(week: str, start: date, end: date, lang: str, *, days: bool = Tru
     return f"{head}（{rng}）" if is_zh(lang) else f"{head} ({rng})"
 
 
+# between a number and its unit (45 min, 150 分钟): a no-break space, so that a layout
+# engine never puts the unit on the next line of a narrow table cell (fit.UNBREAKABLE
+# measures the pair as one token)
+NBSP = "\u00a0"
+
+
+def qty(number: object, unit: str) -> str:
+    """A number and its unit held together: ``45\u00a0min``, ``150\u00a0分钟``."""
+    return f"{number}{NBSP}{unit}"
+
+
 def minutes_label(minutes: int, lang: str) -> str:
-    """A length of time in the unit a reader expects: 35 分钟, 2 小时 5 分钟, 1 天."""
+    """A length of time in the unit a reader expects: 35 分钟, 2 小时 5 分钟, 1 天 (each
+    number held to its unit by a no-break space)."""
     minutes = int(minutes)
     zh = is_zh(lang)
     if minutes < 60:
-        return f"{minutes} 分钟" if zh else f"{minutes} min"
+        return qty(minutes, "分钟" if zh else "min")
     if minutes % 1440 == 0:
         n = minutes // 1440
-        return f"{n} 天" if zh else f"{n} day{'s' if n != 1 else ''}"
+        return qty(n, "天") if zh else qty(n, f"day{'s' if n != 1 else ''}")
     h, m = divmod(minutes, 60)
     if zh:
-        return f"{h} 小时" + (f" {m} 分钟" if m else "")
-    return f"{h} h" + (f" {m} min" if m else "")
+        return qty(h, "小时") + (f" {qty(m, '分钟')}" if m else "")
+    return qty(h, "h") + (f" {qty(m, 'min')}" if m else "")

@@ -70,6 +70,10 @@ UNBREAKABLE = re.compile(
 # marks that may not end one
 _CLOSING = set("）)】」』》〉，。、；：！？%’”·…,;:!?")
 _OPENING = set("（(【「『《〈‘“")
+# a length in Chinese units (（150 分钟）): a Chinese layout engine may break between 分 and
+# 钟, so a short line that holds one (达标（150 分钟）) keeps its start up to the unit whole
+CJK_LENGTH = re.compile(r"\d+(?:\.\d+)?[\s\u00a0]?(?:分钟|小时)[）)]?")
+SHORT_LINE = 12  # characters: a cell's line this short is a value (a result), not prose
 SHORT_CJK = 4  # a paragraph of this many CJK characters or fewer (a name, a state) stays whole
 
 
@@ -241,14 +245,15 @@ def read_columns(tbl: object, default: float = DEFAULT_SIZE) -> list[list[Cell]]
 
 
 def _header_min(cell: Cell) -> float:
-    """A header may take two lines, never a column of single characters (序/号)."""
+    """A header may take two lines, never a column of single characters (序/号); a short
+    one (``SHORT_CJK`` characters or fewer: 申请人, 服务人员) stays on one line."""
     need = 0.0
     for line in cell.lines:
         words = re.findall(r"[\x21-\x7e]+", line)
         need = max([need] + [text_mm(w, cell.size, True) for w in words])
         cjk = [c for c in line if _is_wide(c)]
         if cjk:
-            per_line = _two_lines(cjk)
+            per_line = len(cjk) if len(cjk) <= SHORT_CJK else _two_lines(cjk)
             need = max(need, text_mm("中" * per_line, cell.size, True))
     return need
 
@@ -313,6 +318,9 @@ def column_needs(col: list[Cell], form: bool = True) -> tuple[float, list[list[f
                     if whole
                     else longest_token_mm(line, cell.size, cell.bold, n in cell.mono),
                 )
+                short = line.strip()
+                if len(short) <= SHORT_LINE and (m := CJK_LENGTH.search(short)):
+                    hard = max(hard, text_mm(short[: m.end()], cell.size, cell.bold))
         masses.append(
             [
                 text_mm(x.strip(), cell.size, cell.bold, n in cell.mono)

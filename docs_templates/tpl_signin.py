@@ -86,7 +86,7 @@ def signin(lang: str) -> DocxDocument:
     for cell, text in zip(t.rows[2].cells, ["{{ n }}", "", "", ""], strict=True):
         cell.text = text
     t.rows[3].cells[0].text = "{%tr endfor %}"
-    t.rows[2].height = Mm(9)  # room for a handwritten name and signature
+    t.rows[2].height = Mm(7.5)  # room for a handwritten name and signature (a ruled line)
     t.rows[2].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     small(t, 10)
     widths(t, [16, 44, 50, 50])

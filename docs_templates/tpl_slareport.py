@@ -135,7 +135,7 @@ def sla_report(lang: str) -> DocxDocument:
         "r",
         "rows",
         ["{{ r.key }}", "{{ r.title }}", "{{ r.clock }}", "{{ r.rule }}", "{{ r.due }}",
-         "{{ r.actual }}", "{{ r.result }}"],
+         "{{ r.actual }}", "*result_lines"],
         [28, 28, 18, 26, 20, 20, 20],
         empty=pick(NONE["rows"], lang),
     )  # fmt: skip

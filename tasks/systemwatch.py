@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from changeflow.bilingual import PLAN_SYSTEM_KINDS, PROBE_SYSTEMS, is_zh, pick
 from changeflow.db.session import transaction
 from changeflow.settings import get_settings
+from changeflow.wording import qty
 
 from .maintplan.watchers import plan_system_of
 
@@ -113,8 +114,10 @@ def watch_lines(summary: dict[str, Any], lang: str) -> list[str]:
         parts = []
         for r in summary["systems"]:
             down = r["down_minutes"]
-            extra = ((f"（中断约 {down} 分钟，故障 {r['faults']} 次）" if zh
-                      else f" (down about {down} min, {r['faults']} fault(s))") if down else "")
+            extra = ((f"（中断约 {qty(down, '分钟')}，"
+                      f"故障 {r['faults']} 次）" if zh
+                      else f" (down about {qty(down, 'min')}, {r['faults']} fault(s))")
+                     if down else "")
             parts.append(f"{pick(r['name'], lang)} {r['availability']}%{extra}")
         lines.append(pick(("远程探测可用率：", "Availability seen by our probes: "), lang)
                      + ("；" if zh else "; ").join(parts) + ("。" if zh else "."))  # fmt: skip
@@ -127,9 +130,10 @@ def watch_lines(summary: dict[str, Any], lang: str) -> list[str]:
                 f" {b['restore_tests']} restore test(s) in the period")  # fmt: skip
         if r := b["last_restore"]:
             day = date_text(r["day"], lang)
-            line += (f"；最近一次恢复测试 {day}，{r['by']} 核验，恢复用时 {r['minutes']} 分钟"
+            line += (f"；最近一次恢复测试 {day}，{r['by']} 核验，"
+                     f"恢复用时 {qty(r['minutes'], '分钟')}"
                      if zh else f"; last restore test {day}, verified by {r['by']},"
-                     f" the restore took {r['minutes']} minutes")  # fmt: skip
+                     f" the restore took {qty(r['minutes'], 'minutes')}")  # fmt: skip
         else:
             line += "；尚无恢复测试记录" if zh else "; no restore test recorded yet"
         lines.append(line + ("。" if zh else "."))

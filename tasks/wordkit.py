@@ -295,6 +295,9 @@ def _rendered_headers_in_place(doc: DocxDocument) -> None:
 
 _NUMBER = re.compile(r"^[¥￥]?[-+]?\d[\d,]*(\.\d+)?\s?%?$")
 _AMOUNT = re.compile(r"^[¥￥]?[-+]?\d[\d,]*\.\d{2}$")
+# the space between a number and its unit in a table cell (审批通过 5 分钟内, written by the
+# client): a no-break space, as ``wording.qty`` writes ours, so the number keeps its unit
+_UNIT_GAP = re.compile(r"(?<=\d) (?=分钟|小时|天|个工作日|(?:min|h|hours?|days?)(?![A-Za-z]))")
 
 
 def house_pass(doc: DocxDocument) -> None:
@@ -316,6 +319,9 @@ def house_pass(doc: DocxDocument) -> None:
             style_table(t)
         if tbl.getparent() is doc.element.body:  # widths from what the cells now hold
             fit_table(tbl, width, size)
+        for x in tbl.iter(qn("w:t")):
+            if x.text and " " in x.text:
+                x.text = _UNIT_GAP.sub("\u00a0", x.text)
         rows = tbl.findall(qn("w:tr"))
         data = bool(rows) and is_header_row(rows[0])
         for r, tr in enumerate(rows):
@@ -329,6 +335,8 @@ def house_pass(doc: DocxDocument) -> None:
 
                         Paragraph(p, t).alignment = WD_ALIGN_PARAGRAPH.RIGHT
     keep_table_ends(doc)
+    keep_lists(doc)
+    keep_signoff(doc)
 
 
 def text_width_mm(doc: DocxDocument) -> float:
@@ -381,6 +389,123 @@ def table_height_mm(tbl: Any) -> float:
             tallest = max(tallest, height)
         total += tallest + 1.0
     return total
+
+
+def _keep_next(p: Any) -> None:
+    from docx.oxml import OxmlElement
+
+    ppr = p.get_or_add_pPr()
+    if ppr.find(qn("w:keepNext")) is None:
+        style = ppr.find(qn("w:pStyle"))
+        if style is None:
+            ppr.insert(0, OxmlElement("w:keepNext"))
+        else:
+            style.addnext(OxmlElement("w:keepNext"))
+
+
+def signoff_start(doc: DocxDocument) -> int | None:
+    """Where the closing sign-off section begins (the index among the body's paragraphs and
+    tables of its heading): the last heading, when everything after it is text and tables
+    to be written in (a confirmation, a seal block); None when the document ends otherwise."""
+    from changeflow.docs_templates.fit import _is_seal_block, is_form, read_columns
+
+    els = [e for e in doc.element.body if e.tag in (qn("w:p"), qn("w:tbl"))]
+    heads = [i for i, e in enumerate(els) if e.tag == qn("w:p") and _style_of(e).startswith(
+        ("Heading", "heading"))]  # fmt: skip
+    if not heads:
+        return None
+    after = [e for e in els[heads[-1] + 1 :] if e.tag == qn("w:tbl")]
+    if not after:
+        return None
+    for tbl in after:
+        cols = read_columns(tbl)
+        if cols is None or not (is_form(cols) or _is_seal_block(cols)):
+            return None
+    return heads[-1]
+
+
+def _style_of(p: Any) -> str:
+    s = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return (s.get(qn("w:val")) or "") if s is not None else ""
+
+
+KEEP_LIST_ITEMS = 8  # a list this short is kept on one page, with the line before it
+
+
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.、．)](?!\d)\s*\S")  # 1. 打开…, 2、检查… typed as text
+
+
+def _is_list(p: Any) -> bool:
+    """A list item: numbered or bulleted by Word, or a body paragraph that begins 1. / 2、"""
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None and (
+        ppr.find(qn("w:numPr")) is not None or _style_of(p).startswith(("List", "list"))
+    ):
+        return True
+    if _style_of(p).startswith(("Heading", "heading", "Title")):
+        return False
+    return bool(_NUMBERED.match("".join(t.text or "" for t in p.iter(qn("w:t")))))
+
+
+def keep_lists(doc: DocxDocument) -> None:
+    """No list leaves an item or two alone on the next page: a short list keeps with the
+    line that introduces it and stays on one page; a longer one keeps its first two and
+    its last three items together."""
+    run: list[Any] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            prev = run[0].getprevious()
+            if len(run) <= KEEP_LIST_ITEMS:
+                chosen = run[:-1]
+                if prev is not None and prev.tag == qn("w:p"):
+                    _keep_next(prev)
+            else:
+                chosen = run[:2] + run[-3:-1]
+            for p in chosen:
+                _keep_next(p)
+        run.clear()
+
+    for e in doc.element.body:
+        if e.tag == qn("w:p") and _is_list(e):
+            run.append(e)
+        else:
+            close()
+    close()
+
+
+def keep_signoff(doc: DocxDocument) -> None:
+    """The sign-off (or seal) section at the end never stands alone on the last page: what
+    comes before its heading (the last rows of the table before it, or the paragraph) keeps
+    with it, so the block that does not fit under the content takes some of it along. A
+    table before it that was kept whole may split in its middle instead (its first and last
+    rows still in threes), so that it does not leave a page mostly empty."""
+    at = signoff_start(doc)
+    if at is None:
+        return
+    els = [e for e in doc.element.body if e.tag in (qn("w:p"), qn("w:tbl"))]
+
+    def has_text(e: Any) -> bool:
+        return bool("".join(t.text or "" for t in e.iter(qn("w:t"))).strip())
+
+    before = [i for i in range(at) if has_text(els[i]) or els[i].tag == qn("w:tbl")]
+    if not before:
+        return
+    from changeflow.docs_templates.house import is_header_row
+
+    for e in els[before[-1] : at]:
+        if e.tag == qn("w:tbl"):
+            rows = e.findall(qn("w:tr"))
+            head = sum(1 for tr in rows if is_header_row(tr))
+            for tr in rows[head + KEEP_END_ROWS - 1 : -KEEP_END_ROWS]:
+                for p in tr.iter(qn("w:p")):
+                    ppr = p.find(qn("w:pPr"))
+                    for k in ppr.findall(qn("w:keepNext")) if ppr is not None else ():
+                        ppr.remove(k)
+            for p in rows[-1].iter(qn("w:p")) if rows else ():
+                _keep_next(p)
+        else:
+            _keep_next(e)
 
 
 def keep_table_ends(doc: DocxDocument) -> None:

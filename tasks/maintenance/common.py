@@ -37,11 +37,14 @@ def load_fault(session: Session, key: str, *, lock: bool = False) -> tuple[Reque
 
 def clock_length(minutes: Any, zh: bool) -> str:
     """A clock's length or time used, as client documents show it (one place for it):
-    whole hours as hours (``24 小时``, not ``1440 分钟``), else minutes without ``.0``."""
+    whole hours as hours (``24 小时``, not ``1440 分钟``), else minutes without ``.0``;
+    the number held to its unit (``wording.qty``)."""
     m = Decimal(str(minutes or 0)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    from changeflow.wording import qty
+
     if m >= 60 and m % 60 == 0:
-        return f"{int(m // 60)} {'小时' if zh else 'h'}"
-    return f"{minutes_text(m)} {'分钟' if zh else 'min'}"
+        return qty(int(m // 60), "小时" if zh else "h")
+    return qty(minutes_text(m), "分钟" if zh else "min")
 
 
 def minutes_text(minutes: Any) -> str:

@@ -24,6 +24,7 @@ from changeflow.db.types import utcnow
 from changeflow.errors import ConflictError, InputError
 from changeflow.settings import get_settings
 from changeflow.tasks.acttime import recorded_act
+from changeflow.wording import qty
 
 from ..calendar import calendar_for
 from ..directory import find_contract, find_staff
@@ -129,9 +130,11 @@ def _done_context(order: Any, zh: bool) -> dict[str, Any]:
         "work_rows": work
         or [{k: "-" for k in ("name", "start", "end", "service", "days", "overtime")}],
         "charged": (
-            f"{total} 分钟，合 {total_days} 个服务天（另有加班 {over} 分钟）"
+            f"{qty(total, '分钟')}，合 {qty(total_days, '个服务天')}"
+            f"（另有加班 {qty(over, '分钟')}）"
             if zh
-            else f"{total} min, that is {total_days} service days (and {over} min overtime)"
+            else f"{qty(total, 'min')}, that is {qty(total_days, 'service days')}"
+            f" (and {qty(over, 'min')} overtime)"
         )
         if done
         else "-",

@@ -85,15 +85,16 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
     rows, pauses = [], []
     for f in r["fault_rows"]:
         for name, c in f["clocks"].items():
+            # the state, and under it the time used: a narrow column holds each whole
             if c["status"] == "open":
                 used = f"{'已用' if zh else 'used'} {clock_length(c['used_minutes'], zh)}"
                 used += ("，已过期" if zh else ", past due") * c["past_due"]
-                result = pick(CLOCK_STATES["open"], lang) + (f"（{used}）" if zh else f" ({used})")
+                state = pick(CLOCK_STATES["open"], lang)
             else:
                 used = clock_length(c["used_minutes"], zh)
-                result = pick(CLOCK_STATES[c["status"]], lang) + (
-                    f"（{used}）" if zh else f" ({used})"
-                )
+                state = pick(CLOCK_STATES[c["status"]], lang)
+            result_lines = [state, f"（{used}）" if zh else f"({used})"]
+            result = state + ("" if zh else " ") + result_lines[1]
             rule = clock_length(c["minutes"], zh) + ("，" if zh else ", ")
             rule += pick(CLOCK_KINDS[c["clock"]], lang)
             if name == "onsite" and f.get("onsite_requested"):
@@ -108,6 +109,7 @@ def _context(r: dict[str, Any], lang: str) -> dict[str, Any]:
                     "due": _when(c["due"], lang),
                     "actual": _when(c["stopped_at"], lang),
                     "result": result,
+                    "result_lines": result_lines,
                 }
             )
         for p in f["pauses"]:

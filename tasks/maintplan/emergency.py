@@ -62,10 +62,12 @@ MEASURES: dict[str, tuple[str, tuple[str, ...], Pair, list[Pair]]] = {
 
 
 def _duration(minutes: int, lang: str) -> str:
+    from changeflow.wording import qty
+
     if minutes % 60 == 0:
         h = minutes // 60
-        return f"{h} 小时" if is_zh(lang) else f"{h} hour{'s' if h != 1 else ''}"
-    return f"{minutes} 分钟" if is_zh(lang) else f"{minutes} minutes"
+        return qty(h, "小时") if is_zh(lang) else qty(h, f"hour{'s' if h != 1 else ''}")
+    return qty(minutes, "分钟") if is_zh(lang) else qty(minutes, "minutes")
 
 
 def target_line(policy: Any, severity: str, lang: str) -> str:

@@ -18,6 +18,7 @@ from changeflow.bilingual import CHECK_KINDS, CHECK_RESULTS, PERSON_ROLES, is_zh
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
+from changeflow.wording import qty
 
 from ..calendar import month_days
 from .checks import system_name
@@ -103,10 +104,12 @@ def restore_line(s: Any, mp: Any, said: str, lang: str) -> str:
         return ""
     where = [x for x in (r.what, r.location) if x]
     if is_zh(lang):
-        return (f"{said}：{_local(r.at)}，{r.verified_by} 核验，恢复用时 {r.restore_minutes} 分钟"
+        return (f"{said}：{_local(r.at)}，{r.verified_by} 核验，"
+                f"恢复用时 {qty(r.restore_minutes, '分钟')}"
                 + (f"（{'，'.join(where)}）" if where else "") + "。")
     return (f"{said}: {_local(r.at)}, verified by {r.verified_by}, the restore took"
-            f" {r.restore_minutes} minutes" + (f" ({', '.join(where)})" if where else "") + ".")
+            f" {qty(r.restore_minutes, 'minutes')}"
+            + (f" ({', '.join(where)})" if where else "") + ".")
 
 
 def backup_lines(s: Any, mp: Any, lang: str) -> list[str]:

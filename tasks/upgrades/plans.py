@@ -109,8 +109,10 @@ def plan_context(session: Session, row: Any, lang: str) -> dict[str, Any]:
     zh = is_zh(lang)
     minutes = int((row.window_end - row.window_start).total_seconds() // 60)
     h, m = divmod(minutes, 60)
-    length = (f"{h} 小时" if zh else f"{h} h") * bool(h) + (
-        (f" {m} 分钟" if zh else f" {m} min") if m else ""
+    from changeflow.wording import qty
+
+    length = qty(h, "小时" if zh else "h") * bool(h) + (
+        (" " * bool(h) + qty(m, "分钟" if zh else "min")) if m else ""
     )
     return {
         "number": row.number,

@@ -20,7 +20,8 @@ from docx.shared import Pt
 from changeflow.docs_templates import fit
 from tests.support.doccheck.pages import TECH_APPENDIX, Finding, check_pages, to_pdf
 
-# the documents of the maintenance half the demo makes (checked in Chinese, as made)
+# the documents of the maintenance half the demo makes (checked in Chinese, as made, and
+# rendered again in English)
 MAINTENANCE_KINDS = {"maintplan", "handbook", "runlog", "signin", "permlog", "upgrade",
                      "upgrade-record", "oa-manual"}  # fmt: skip
 # the client's own files (returned copies, the task book they fill in) are not ours to word
@@ -29,6 +30,44 @@ NOT_OURS = ("回签", "returned", "taskbook")
 
 def _names(found: dict[str, list[Finding]]) -> str:
     return "\n".join(f"{name}: {f}" for name, fs in found.items() for f in fs)
+
+
+def _english_maintenance(folder: Path) -> dict[str, Path]:
+    """The maintenance half's documents rendered again in English from the demo's records
+    (the demo makes them in Chinese): each kind of ``MAINTENANCE_KINDS``."""
+    from changeflow.cli.demo.days import FIRST
+    from changeflow.db.session import transaction
+    from changeflow.db.store import document_path, store_root
+    from changeflow.tasks.maintplan.documents import plan_document
+    from changeflow.tasks.maintplan.handbook import issue_handbook, runlog_document
+    from changeflow.tasks.oamanual.versions import _contract, latest_version, render_version
+    from changeflow.tasks.servicereq.record import make_permlog
+    from changeflow.tasks.training.sessions import find_session, list_trainings
+    from changeflow.tasks.training.sheet import issue_sheet
+    from changeflow.tasks.upgrades.plans import find_change, issue_plan, list_upgrades
+    from changeflow.tasks.upgrades.record import OUTCOMES, _render_record
+
+    month, lang = f"{FIRST:%Y-%m}", "en"
+    made: dict[str, Path] = {
+        "maintplan": store_root() / plan_document(lang=lang)["path"],
+        "handbook": store_root() / issue_handbook(lang=lang)["path"],
+        "runlog": store_root() / runlog_document(month, lang=lang)["path"],
+        "permlog": store_root() / make_permlog(month=month, lang=lang)["path"],
+    }
+    with transaction() as s:
+        row = find_session(s, list_trainings()[-1]["number"])
+        made["signin"] = document_path(issue_sheet(s, row, lang))
+        change = find_change(s, list_upgrades()[-1]["number"])
+        made["upgrade"] = document_path(issue_plan(s, change, lang))
+        outcome = change.state if change.state in OUTCOMES else "done"
+        made["upgrade-record"] = document_path(_render_record(s, change, outcome, lang))
+        c = _contract(s, None)
+        made["oa-manual"] = document_path(render_version(s, c, latest_version(s, c), lang))
+    out = {}
+    for kind, path in made.items():
+        out[kind] = folder / f"{kind}-en.docx"
+        out[kind].write_bytes(Path(path).read_bytes())
+    return out
 
 
 def _busy_week(folder: Path) -> dict[str, Path]:
@@ -95,6 +134,9 @@ def test_every_page_of_every_document(demo_run, cf_home, tmp_path, monkeypatch) 
     (tmp_path / "en").mkdir()
     english = _english_copies(run.keys["main"], tmp_path / "en")
     docs |= {f"en/{p.name}": p for p in english.values()}
+    upkeep = _english_maintenance(tmp_path / "en")
+    assert set(upkeep) == MAINTENANCE_KINDS
+    docs |= {f"en/{p.name}": p for p in upkeep.values()}
     docs |= {f"busy/{k}": p for k, p in _busy_week(tmp_path).items()}
     # unique names for one soffice batch
     batch = tmp_path / "batch"
@@ -184,6 +226,32 @@ def _faults(folder: Path) -> dict[str, Path]:
             d.add_paragraph("正文" * 40)
         _table(d, [["行", "内容"]] + [[f"第{i}行", "内容"] for i in range(1, n + 1)], [30, 116.6])
         out[f"rows-{n}"] = _save(d, folder / f"rows-{n}.docx")
+    # a closing sign-off (heading, a line, a table to write in) under text that nearly fills
+    # a page: alone on the last one; the same kept with what is before it (keep_signoff);
+    # a numbered list under the same text: its last items alone on the next page
+    from changeflow.tasks.wordkit import keep_lists, keep_signoff
+
+    for n in range(18, 30):
+        for kept in (False, True):
+            d = docx.Document()
+            for i in range(n):
+                d.add_paragraph(f"第{i}段正文")
+            d.add_heading("七、甲方确认", 1)
+            d.add_paragraph("请甲方核对上述记录后签字。").paragraph_format.keep_with_next = True
+            _keep_rows(_table(d, [["核对人", ""], ["意见", ""], ["签字人", ""], ["日期", ""]],
+                              [30, 116.6], header=False))  # the house keeps a sign-off whole
+            if kept:
+                keep_signoff(d)
+            out[f"signoff-{n}-{int(kept)}"] = _save(d, folder / f"signoff-{n}-{int(kept)}.docx")
+            d = docx.Document()
+            for i in range(n + 3):
+                d.add_paragraph(f"第{i}段正文")
+            d.add_heading("回退步骤", 1)
+            for i in range(1, 5):
+                d.add_paragraph(f"第{i}步：回退操作说明", style="List Number")
+            if kept:
+                keep_lists(d)
+            out[f"list-{n}-{int(kept)}"] = _save(d, folder / f"list-{n}-{int(kept)}.docx")
     # engineering words in a zh-CN document, the same in a code block and in the appendix
     d = docx.Document()
     d.add_paragraph("被测提交 613a8588e974，用例 checks::check_long_leave，程序 run_checks.py。")
@@ -238,6 +306,45 @@ def test_rows_stranded_on_the_next_page_are_found(faults) -> None:
             flagged.add(name)
     assert truth, "no length left a row alone: the fixture lost its point"
     assert flagged == truth
+
+
+def test_a_signoff_alone_on_the_last_page_is_found_and_kept_with_what_is_before(faults) -> None:
+    """Ground truth from the PDF: the last page begins with the sign-off heading. The check
+    flags exactly those; with ``keep_signoff`` no length leaves it alone."""
+    from tests.support.doccheck.pages import page_texts, signoff_alone
+
+    flagged, truth = set(), set()
+    for name, (path, pdf) in faults.items():
+        if not name.startswith("signoff-"):
+            continue
+        pages = page_texts(pdf)
+        if len(pages) > 1 and pages[-1].split()[0] == "七、甲方确认":
+            truth.add(name)
+        if signoff_alone(docx.Document(str(path)), pages):
+            flagged.add(name)
+    assert truth, "no length left the sign-off alone: the fixture lost its point"
+    assert flagged == truth
+    assert not any(n.endswith("-1") for n in truth), truth  # keep_signoff: never alone
+
+
+def test_list_items_stranded_on_the_next_page_are_found_and_kept(faults) -> None:
+    from tests.support.doccheck.pages import page_texts, stranded_list
+
+    flagged, truth = set(), set()
+    for name, (path, pdf) in faults.items():
+        if not name.startswith("list-"):
+            continue
+        pages = page_texts(pdf)
+        if len(pages) > 1 and any(
+            s in "".join(next(x for x in pages[-1].splitlines() if x.strip()).split())
+            for s in ("第3步", "第4步")
+        ):
+            truth.add(name)
+        if stranded_list(docx.Document(str(path)), pages):
+            flagged.add(name)
+    assert truth, "no length left an item alone: the fixture lost its point"
+    assert flagged == truth
+    assert not any(n.endswith("-1") for n in truth), truth  # keep_lists: never alone
 
 
 def test_engineering_words_are_found_outside_code_and_the_appendix(faults) -> None:

@@ -111,9 +111,9 @@ def test_run_log_lists_the_visit_checks_and_the_probe_outage(month) -> None:
     assert re.fullmatch(r"GZ-2026-\d{4}", fault) and one(docs, fault, "故障处理记录")
     # the remote watch: the OA database down 40 minutes, one fault, the same on the statement
     watch = [r for r in log.rows if len(r) >= 5 and r[1] == "数据库连接与查询"]
-    assert len(watch) == 1 and watch[0][3] == "40 分钟" and watch[0][4] == "1"
+    assert len(watch) == 1 and watch[0][3] == "40\u00a0分钟" and watch[0][4] == "1"
     st = one(docs, "月度服务对账单")
-    assert f"可用率：OA 数据库 {watch[0][2]}（中断约 40 分钟，故障 1 次）" in st.text
+    assert f"可用率：OA 数据库 {watch[0][2]}（中断约 40\u00a0分钟，故障 1 次）" in st.text
     probe_fault = [n for n, d in docs.items() if "故障处理记录" in n and "自动探测" in d.text]
     assert len(probe_fault) == 1
     key = probe_fault[0].split("-故障")[0]

@@ -13,6 +13,11 @@ the PDF (``pdftotext``, ``pdftoppm``) next to the .docx's own tables.
   ``FILLED`` of the text height while the next page begins with what was pushed over;
 * ``stranded-rows``: a table that leaves one or two rows alone at the top of the next page
   (or starts with a single row at the foot of a page);
+* ``signoff-alone``: the closing sign-off (or seal) section, its heading and the tables
+  to be written in, alone on the last page (``tasks.wordkit.keep_signoff`` keeps what is
+  before it with it);
+* ``stranded-list``: a list that leaves its last one or two items alone at the top of the
+  next page;
 * ``hash``, ``identifier``, ``tool-file``, ``iso-date``, ``english``: engineering data and
   program wording in a zh-CN document (the hash, identifier and tool-file rules in English
   too): commit hashes and checksums, program identifiers (``a_b``, ``a::b``), tool file
@@ -62,6 +67,7 @@ WHOLE = re.compile(
     r"|(?<![\d-])\d{2}-\d{2}\s\d{1,2}:\d{2}"
     r"|(?<![\d:])\d{1,2}:\d{2}(?![\d:])"
     r"|[¥￥]?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|[¥￥]?\d+\.\d{2}\b"
+    r"|(?<![\d.])\d+(?:\.\d+)?\s(?:min|h)(?![A-Za-z])"  # a length in Latin units
 )
 HASH = re.compile(r"(?<![\w-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}(?![\w-])")
 IDENTIFIER = re.compile(r"\b[A-Za-z]\w*::\w+|\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -159,7 +165,11 @@ def broken_tokens(doc: object, pages: list[str]) -> list[Finding]:
     seen = set()
     for tbl in body.iter(qn("w:tbl")):
         for text in _cell_paragraphs(tbl):
-            for tok in WHOLE.findall(text):
+            # a length in Chinese units stays whole in a short value (达标（150 分钟）); in
+            # prose a Chinese layout engine breaks before 分钟 as it breaks between any two
+            # characters (LibreOffice does so even after a no-break space)
+            short = len(text.strip()) <= fit.SHORT_LINE
+            for tok in WHOLE.findall(text) + (fit.CJK_LENGTH.findall(text) if short else []):
                 t = _squash(tok)
                 if t in seen:
                     continue
@@ -214,9 +224,9 @@ def stranded_rows(doc: object, pages: list[str]) -> list[Finding]:
     """Each table's data rows found, in order, in the pages' text; a table whose last one
     or two rows land alone on a later page (or whose first row alone ends a page)."""
     flat, starts = "", []
-    for page in pages:
+    for n, page in enumerate(pages):  # each page without the running header it repeats
         starts.append(len(flat))
-        flat += _squash(page)
+        flat += _own_text(page, pages[n - 1]) if n else _squash(page)
     starts.append(len(flat) + 1)
 
     def page_of(pos: int) -> int:
@@ -248,6 +258,80 @@ def stranded_rows(doc: object, pages: list[str]) -> list[Finding]:
         elif first == 1:
             out.append(Finding("stranded-rows", f"1 row alone at the foot of page {where[0] + 1}",
                                f"table {i}"))  # fmt: skip
+    return out
+
+
+def _el_text(e: object) -> str:
+    return _squash("".join(t.text or "" for t in e.iter(qn("w:t"))))  # type: ignore[attr-defined]
+
+
+def _own_text(page: str, before: str) -> str:
+    """The page's text without the running header it shares with the page before."""
+    here = [_squash(x) for x in page.splitlines() if x.strip()]
+    there = [_squash(x) for x in before.splitlines() if x.strip()]
+    n = 0  # whole lines: a row that begins as the last page's did (2026年11月…) is its own
+    while n < min(len(here), len(there)) and here[n] == there[n]:
+        n += 1
+    return "".join(here[n:])
+
+
+def signoff_alone(doc: object, pages: list[str]) -> list[Finding]:
+    from changeflow.tasks.wordkit import signoff_start
+
+    if len(pages) < 2:
+        return []
+    at = signoff_start(doc)  # type: ignore[arg-type]
+    if at is None:
+        return []
+    body = doc.element.body  # type: ignore[attr-defined]
+    els = [e for e in body if e.tag in (qn("w:p"), qn("w:tbl"))]
+    head = _el_text(els[at])
+    own = _own_text(pages[-1], pages[-2])
+    if head and own.startswith(head):
+        return [Finding("signoff-alone", f"page {len(pages)} holds only the sign-off",
+                        head[:20])]  # fmt: skip
+    return []
+
+
+_LIST_MARK = re.compile(r"^(?:\d{1,2}[.)、．]|[•·●▪◦–-])")
+
+
+def stranded_list(doc: object, pages: list[str]) -> list[Finding]:
+    """A list (numbered or bulleted paragraphs in a row, or paragraphs typed 1. 2. 3.) of
+    three or more items whose last one or two items stand alone at the top of the next
+    page: its items found in order in the pages' text, as the rows of a table are."""
+    from changeflow.tasks.wordkit import _is_list
+
+    flat, starts = "", []
+    for n, page in enumerate(pages):
+        starts.append(len(flat))
+        flat += _own_text(page, pages[n - 1]) if n else _squash(page)
+
+    def page_of(pos: int) -> int:
+        return max(i for i, s in enumerate(starts) if s <= pos)
+
+    body = doc.element.body  # type: ignore[attr-defined]
+    runs: list[list[str]] = [[]]
+    for e in body:
+        if e.tag == qn("w:p") and _is_list(e) and _el_text(e):
+            runs[-1].append(_LIST_MARK.sub("", _el_text(e))[:12])  # without a typed 1.
+        elif runs[-1]:
+            runs.append([])
+    out, cursor = [], 0
+    for items in runs:
+        where = []
+        for item in items:
+            pos = flat.find(item, cursor)
+            if pos < 0:
+                continue
+            cursor = pos + len(item)
+            where.append(page_of(pos))
+        if len(where) < 3 or where[0] == where[-1]:
+            continue
+        last = where.count(where[-1])
+        if last <= 2:
+            out.append(Finding("stranded-list", f"{last} item(s) alone on page {where[-1] + 1}",
+                               items[-1]))  # fmt: skip
     return out
 
 
@@ -337,5 +421,7 @@ def check_pages(
         *narrow_columns(doc),
         *pushed_over(bottoms, pages),
         *stranded_rows(doc, pages),
+        *signoff_alone(doc, pages),
+        *stranded_list(doc, pages),
         *wording(doc, pages, lang, allow, technical),
     ]

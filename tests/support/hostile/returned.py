@@ -384,7 +384,7 @@ STATEMENT: list[Returned] = [
     Returned("sla-report", "both boxes ticked", fill_placeholder(
         "RESULT", t("☑无异议 ☑有异议")), field="result", words="more than one", signoff=R),
     Returned("sla-report", "a breached clock turned into met", xml_edit(
-        lambda x: x.replace("超时（", "达标（", 1)), field="content", words="达标"),
+        lambda x: x.replace(">超时<", ">达标<", 1)), field="content", words="达标"),
     Returned("sla-report", "the month's service days lowered", xml_edit(
         lambda x: x.replace(">2.00<", ">1.00<", 1)), field="content", words="1.00"),
     Returned("sla-report", "a breach cause rewritten", xml_edit(

@@ -52,7 +52,7 @@ def test_dispatch_round_trip_with_a_filled_signoff_table(contract: str, cli, tmp
         for r in t.rows
         for c in r.cells
     )
-    assert "2026年11月25日 14:05" in text and "205 分钟" in text and "加班 5 分钟" in text
+    assert "2026年11月25日 14:05" in text and "205\u00a0分钟" in text and "加班 5\u00a0分钟" in text
     assert "服务是否验收（是/否）" in text and "满意度（1-5）" in text and "服务人员" in text
     # the client signs what happened: the planned version carries nothing to accept
     code, _, err = cli("dispatch", "signoff", str(sent))

@@ -87,7 +87,7 @@ def test_each_engineer_own_span_on_one_order(contract: str, cli, tmp_path) -> No
     rows = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
     assert ["张伟", "2026年9月14日 09:00", "2026年9月18日 17:30", "2400", "5.00", "0"] in rows
     assert ["李明", "2026年9月16日 13:00", "2026年9月16日 20:00", "270", "0.56", "150"] in rows
-    assert any("2670 分钟，合 5.56 个服务天（另有加班 150 分钟）" in r for r in rows)
+    assert any("2670\u00a0分钟，合 5.56\u00a0个服务天（另有加班 150\u00a0分钟）" in r for r in rows)
     # one engineer's minutes entered instead (no one-day cap), the other's span
     code, out, err = cli("dispatch", "done", num, "--span", "张伟=2026-09-14 09:00..2026-09-18"
                          " 17:30", "--span", "李明=960+120", "--json")  # fmt: skip

@@ -59,8 +59,8 @@ def test_handbook_and_runlog(contract: str, cli, tmp_path: Path) -> None:
     h1 = json.loads(out)
     assert (h1["version"], h1["change"]) == (1, "首次编制")
     text = _text(stored(h1["path"]))
-    for want in ("修订记录", "服务器崩溃", "数据库损坏", "邮件服务器故障", "30 分钟内响应",
-                 "6 小时内到场", "恢复到测试库用时 18 分钟", "赵强", "010-6000-5678", "李明",
+    for want in ("修订记录", "服务器崩溃", "数据库损坏", "邮件服务器故障", "30\u00a0分钟内响应",
+                 "6\u00a0小时内到场", "恢复到测试库用时 18 分钟", "赵强", "010-6000-5678", "李明",
                  "信息管理员", "PostgreSQL 14"):  # fmt: skip
         assert want in text, want
     # the plan changes: the handbook is made again, its revision record grows

@@ -61,7 +61,7 @@ def test_show_and_handbook_name_each_systems_probes(contract: str, cli) -> None:
     assert "备份记录时效、恢复测试时效" in rows.values(), rows
     assert list(rows.values()).count("-") == 1, rows  # the file storage: nothing watches it
     text = _text(stored(json.loads(out)["path"]))
-    assert ("最近一次验证通过的恢复测试：2026年11月18日，张伟 核验，恢复用时 42 分钟"
+    assert ("最近一次验证通过的恢复测试：2026年11月18日，张伟 核验，恢复用时 42\u00a0分钟"
             "（OA 数据库恢复演练，测试服务器）。") in text, text  # fmt: skip
 
 

@@ -98,24 +98,26 @@ def test_summary_rows_then_weekly_and_statement_show_them(
     (probes,) = [t for t in d.tables if t.rows[0].cells[0].text == "系统"
                  and t.rows[0].cells[1].text == "探测内容"]  # fmt: skip
     rows = {r.cells[1].text: [c.text for c in r.cells] for r in probes.rows[1:]}
-    assert rows["数据库连接与查询"] == ["数据库", "数据库连接与查询", "99.97%", "15 分钟", "1", "0"]
+    want = ["数据库", "数据库连接与查询", "99.97%", "15\u00a0分钟", "1", "0"]  # 15 min: one token
+    assert rows["数据库连接与查询"] == want
     assert rows["恢复测试时效"][2:] == ["100.00%", "0", "0", "0"]  # the backup watches too
 
     r = mt.sla_report_document("2026-11", now=dt.datetime(2026, 12, 2, 2, tzinfo=UTC))
     ps = _paragraphs(stored(r["path"]))
     at = ps.index("本月系统监测、巡检与备份")
     assert ps[at + 1:at + 4] == [
-        "远程探测可用率：OA 数据库 99.97%（中断约 15 分钟，故障 1 次）。",
+        "远程探测可用率：OA 数据库 99.97%（中断约 15\u00a0分钟，故障 1 次）。",
         "上门检查：完成 3 项，其中异常 1 项。",
         "备份核验：本期核验备份 2 次，恢复测试 1 次；最近一次恢复测试 2026年11月19日，张伟 核验，"
-        "恢复用时 42 分钟。",
+        "恢复用时 42\u00a0分钟。",
     ], ps[at:at + 4]  # fmt: skip
 
     w = weekly.make_report("2026-W47", "DEMO", lang="zh-CN", actor="李明",
                            now=dt.datetime(2026, 11, 23, 2, tzinfo=UTC))  # fmt: skip
     ps = _paragraphs(w["document"])
     at = ps.index(WATCH_ZH)
-    assert ps[at + 1].startswith("远程探测可用率：OA 数据库 ") and "中断约 15 分钟" in ps[at + 1]
+    assert ps[at + 1].startswith("远程探测可用率：OA 数据库 ")
+    assert "中断约 15\u00a0分钟" in ps[at + 1]
     assert ps[at + 2] == "上门检查：完成 3 项，其中异常 1 项。"
     en = weekly.make_report("2026-W47", "DEMO", lang="en", actor="Li Ming",
                             now=dt.datetime(2026, 11, 23, 2, tzinfo=UTC))  # fmt: skip

@@ -509,7 +509,8 @@ def test_manual_cases_recorded_from_a_test_plan_file(submitted, tmp_path, cli) -
     assert rows[2]["result"] == "passed"  # skipped automated case, passing manual case
     assert [c["case"] for c in rows[2]["cases"]][-1] == "M1 审批通过后考勤余额减少"
     text = docx_text(Path(data["document"]))
-    assert "申请人提交 2 天年假" in text and "\n5 分钟内考勤系统余额减少 2 天\n" in text
+    assert "申请人提交 2\u00a0天年假" in text  # a number keeps its unit in a table cell
+    assert "\n5\u00a0分钟内考勤系统余额减少 2\u00a0天\n" in text
     assert "甲方测试服务器 oa-test" in text
     assert "全部 3 项需求测试通过" in text
     # a later run without --cases keeps the manual result

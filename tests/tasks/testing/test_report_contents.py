@@ -167,8 +167,8 @@ def test_the_projects_cases_file_describes_the_automated_cases(submitted, tmp_pa
     assert not is_draft(path) and case_rows_complete(path, "zh-CN") == []
     text = "\n".join(c.text for t in docx.Document(str(path)).tables for r in t.rows
                      for c in r.cells)  # fmt: skip
-    assert "前置条件：员工已登录" in text and "1. 提交 4 天年假" in text
-    assert "与预期一致（自动化执行）" in text and "3 分钟后减少 2 天" in text
+    assert "前置条件：员工已登录" in text and "1. 提交 4\u00a0天年假" in text
+    assert "与预期一致（自动化执行）" in text and "3\u00a0分钟后减少 2\u00a0天" in text
     body = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert "跨月请假重复计算" in body  # the defect, in 遇到的问题 and 遗留缺陷
 
