@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn as _qn
@@ -90,6 +90,10 @@ MONO_EM = 1240  # a monospace face: Consolas 0.55 em, its stand-ins (DejaVu/Libe
 MONO_FONTS = ("consolas", "courier", "menlo", "mono", "monaco", "source code")
 
 
+# A render measures the same texts again and again (a table's labels, a column's headers,
+# the same cells for the fit and the keep-together check, a draft then its signed copy):
+# each width is worked out once.
+@lru_cache(maxsize=1 << 16)
 def text_mm(text: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False) -> float:
     """Width of ``text`` on one line at ``size`` points (``mono``: in the code face)."""
     if mono:
@@ -144,6 +148,7 @@ def tokens(line: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def longest_token_mm(
     line: str, size: float = DEFAULT_SIZE, bold: bool = False, mono: bool = False
 ) -> float:
@@ -165,45 +170,54 @@ class Cell:
     mono: frozenset[int] = frozenset()  # the lines that hold code (a monospace run)
 
 
+_W_RPR, _W_SZ, _W_VAL, _W_B = qn("w:rPr"), qn("w:sz"), qn("w:val"), qn("w:b")
+_W_RFONTS, _W_ASCII = qn("w:rFonts"), qn("w:ascii")
+_W_P, _W_R, _W_T, _W_TAB = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tab")
+_W_BREAKS = (qn("w:br"), qn("w:cr"))
+_W_NBH = qn("w:noBreakHyphen")
+
+
 def _run_size(r: object, default: float) -> tuple[float, bool]:
-    rpr = r.find(qn("w:rPr"))  # type: ignore[attr-defined]
+    rpr = r.find(_W_RPR)  # type: ignore[attr-defined]
     size, bold = default, False
     if rpr is not None:
-        sz = rpr.find(qn("w:sz"))
-        if sz is not None and sz.get(qn("w:val")):
-            size = int(sz.get(qn("w:val"))) / 2
-        b = rpr.find(qn("w:b"))
-        bold = b is not None and b.get(qn("w:val")) not in ("0", "false")
+        sz = rpr.find(_W_SZ)
+        if sz is not None and sz.get(_W_VAL):
+            size = int(sz.get(_W_VAL)) / 2
+        b = rpr.find(_W_B)
+        bold = b is not None and b.get(_W_VAL) not in ("0", "false")
     return size, bold
 
 
 def _is_mono(r: object) -> bool:
-    rf = r.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")  # type: ignore[attr-defined]
-    name = (rf.get(qn("w:ascii")) or "") if rf is not None else ""
-    return any(m in name.casefold() for m in MONO_FONTS)
+    rpr = r.find(_W_RPR)  # type: ignore[attr-defined]
+    rf = rpr.find(_W_RFONTS) if rpr is not None else None
+    name = (rf.get(_W_ASCII) or "") if rf is not None else ""
+    return bool(name) and any(m in name.casefold() for m in MONO_FONTS)
 
 
 def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
     lines: list[str] = []
     mono: set[int] = set()
     size, bold, seen = default, False, False
-    for p in tc.iter(qn("w:p")):  # type: ignore[attr-defined]
+    for p in tc.iter(_W_P):  # type: ignore[attr-defined]
         cur = ""
-        for r in p.iter(qn("w:r")):
+        for r in p.iter(_W_R):
             if not seen:
                 size, bold = _run_size(r, default)
-                seen = bool("".join(t.text or "" for t in r.iter(qn("w:t"))).strip())
+                seen = bool("".join(t.text or "" for t in r.iter(_W_T)).strip())
             if _is_mono(r):
                 mono.add(len(lines))
             for el in r:
-                if el.tag == qn("w:t"):
+                tag = el.tag
+                if tag == _W_T:
                     cur += el.text or ""
-                elif el.tag in (qn("w:br"), qn("w:cr")):
+                elif tag in _W_BREAKS:
                     lines.append(cur)
                     cur = ""
-                elif el.tag == qn("w:tab"):
+                elif tag == _W_TAB:
                     cur += " "
-                elif el.tag == qn("w:noBreakHyphen"):
+                elif tag == _W_NBH:
                     cur += "-"
         lines.append(cur)
     keep = [i for i, x in enumerate(lines) if x.strip()]
@@ -416,9 +430,28 @@ def fit_table(tbl: object, total_mm: float, default_size: float = DEFAULT_SIZE) 
         hard.append(h)
         masses.append(m)
     pairs = len(cols) == 2 and not any(c.header for c in cols[0])
-    text = allocate(hard, masses, total_mm - pad * len(cols), pairs)
+    text = _allocated(hard, masses, total_mm - pad * len(cols), pairs)
     set_grid(tbl, [w + pad for w in text])
     return True
+
+
+_ALLOCATED: dict[tuple[object, ...], list[float]] = {}
+_ALLOCATED_SIZE = 512
+
+
+def _allocated(
+    hard: list[float], masses: list[list[list[float]]], total: float, pairs: bool
+) -> list[float]:
+    """``allocate``, a pure function of the measured widths, worked out once for the same
+    table (a plan's draft and its signed copy, a template's fixed tables in every render)."""
+    key = (tuple(hard), tuple(tuple(map(tuple, col)) for col in masses), total, pairs)
+    got = _ALLOCATED.get(key)
+    if got is None:
+        got = allocate(hard, masses, total, pairs)
+        if len(_ALLOCATED) >= _ALLOCATED_SIZE:
+            _ALLOCATED.pop(next(iter(_ALLOCATED)))
+        _ALLOCATED[key] = got
+    return list(got)
 
 
 def _is_seal_block(cols: list[list[Cell]]) -> bool:

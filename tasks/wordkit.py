@@ -275,10 +275,10 @@ def house_context(name: str, context: Mapping[str, Any], title: str, lang: str) 
 
 def _kind_titles(name: str) -> tuple[str, ...]:
     """The document title of template ``name`` in both languages (declared with the
-    builders, ``docs_templates.build.TITLES``)."""
-    from changeflow.docs_templates.build import TITLES
+    builders, ``docs_templates.titles``: only that template's module is imported)."""
+    from changeflow.docs_templates.titles import title_of
 
-    return TITLES.get(name, ())
+    return title_of(name)
 
 
 def _rendered_headers_in_place(doc: DocxDocument) -> None:
@@ -305,38 +305,71 @@ def house_pass(doc: DocxDocument) -> None:
     (one made from Markdown, one a client added) gets the house table style; amounts, and
     numbers in a table with a header row, are right-aligned; a table's last row is never
     alone on the next page."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.table import Table
 
     from changeflow.docs_templates.fit import fit_table
     from changeflow.docs_templates.house import is_header_row, style_table
 
     width, size = text_width_mm(doc), normal_size(doc)
-    for tbl in list(doc.element.body.iter(qn("w:tbl"))):
-        t = Table(tbl, doc.part)
-        layout = tbl.tblPr.find(qn("w:tblLayout")) if tbl.tblPr is not None else None
-        if layout is None or layout.get(qn("w:type")) != "fixed":
-            style_table(t)
+    for tbl in list(doc.element.body.iter(_W_TBL)):
+        tblpr = tbl.find(_W_TBLPR)
+        layout = tblpr.find(_W_TBLLAYOUT) if tblpr is not None else None
+        if layout is None or layout.get(_W_TYPE) != "fixed":
+            style_table(Table(tbl, doc.part))
         if tbl.getparent() is doc.element.body:  # widths from what the cells now hold
             fit_table(tbl, width, size)
-        for x in tbl.iter(qn("w:t")):
+        for x in tbl.iter(_W_T):
             if x.text and " " in x.text:
                 x.text = _UNIT_GAP.sub("\u00a0", x.text)
-        rows = tbl.findall(qn("w:tr"))
+        rows = tbl.findall(_W_TR)
         data = bool(rows) and is_header_row(rows[0])
         for r, tr in enumerate(rows):
             if data and r == 0:
                 continue
-            for tc in tr.findall(qn("w:tc")):
-                for p in tc.findall(qn("w:p")):
-                    text = "".join(x.text or "" for x in p.iter(qn("w:t"))).strip()
+            for tc in tr.findall(_W_TC):
+                for p in tc.findall(_W_P):
+                    text = "".join(x.text or "" for x in p.iter(_W_T)).strip()
                     if _AMOUNT.match(text) or (data and _NUMBER.match(text)):
-                        from docx.text.paragraph import Paragraph
-
-                        Paragraph(p, t).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                        _align_right(p)
     keep_table_ends(doc)
     keep_lists(doc)
     keep_signoff(doc)
+
+
+_W_TBL, _W_TBLPR, _W_TBLLAYOUT = qn("w:tbl"), qn("w:tblPr"), qn("w:tblLayout")
+_W_TR, _W_TC, _W_P, _W_T = qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
+_W_PPR, _W_PSTYLE, _W_JC, _W_KEEPNEXT = qn("w:pPr"), qn("w:pStyle"), qn("w:jc"), qn("w:keepNext")
+_W_TYPE, _W_VAL = qn("w:type"), qn("w:val")
+# what follows w:jc in a paragraph's properties (the schema's order, as python-docx has it)
+_JC_SUCCESSORS = frozenset(qn(t) for t in (
+    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+    "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+))  # fmt: skip
+
+
+def _ppr(p: Any) -> Any:
+    """The paragraph's ``w:pPr``, added as its first child if missing (as python-docx's
+    ``get_or_add_pPr``, without its element factory: this runs for hundreds of cells)."""
+    ppr = p.find(_W_PPR)
+    if ppr is None:
+        ppr = p.makeelement(_W_PPR, {})
+        p.insert(0, ppr)
+    return ppr
+
+
+def _align_right(p: Any) -> None:
+    """``Paragraph(p).alignment = RIGHT``: ``w:jc w:val="right"`` in its schema place."""
+    ppr = _ppr(p)
+    jc = ppr.find(_W_JC)
+    if jc is None:
+        jc = ppr.makeelement(_W_JC, {})
+        for child in ppr:
+            if child.tag in _JC_SUCCESSORS:
+                child.addprevious(jc)
+                break
+        else:
+            ppr.append(jc)
+    jc.set(_W_VAL, "right")
 
 
 def text_width_mm(doc: DocxDocument) -> float:
@@ -368,22 +401,22 @@ def table_height_mm(tbl: Any) -> float:
 
     from changeflow.docs_templates.fit import CELL_MARGIN_MM, text_mm
 
-    grid = tbl.find(qn("w:tblGrid"))
-    cols = [int(g.get(qn("w:w")) or 0) / 56.7 for g in grid.findall(qn("w:gridCol"))] if (
+    grid = tbl.find(_W_TBLGRID)
+    cols = [int(g.get(_W_W) or 0) / 56.7 for g in grid.findall(_W_GRIDCOL)] if (
         grid is not None) else []  # fmt: skip
     total = 0.0
-    for tr in tbl.findall(qn("w:tr")):
+    for tr in tbl.findall(_W_TR):
         tallest, col = 0.0, 0
-        for tc in tr.findall(qn("w:tc")):
-            span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-            n = int(span.get(qn("w:val"))) if span is not None else 1
+        for tc in tr.findall(_W_TC):
+            span = tc.find(_GRIDSPAN_PATH)
+            n = int(span.get(_W_VAL)) if span is not None else 1
             width = max(sum(cols[col : col + n]) - 2 * CELL_MARGIN_MM, 5.0) if cols else 40.0
             col += n
             height = 0.0
-            for p in tc.findall(qn("w:p")):
-                sz = p.find(f".//{qn('w:sz')}")
-                size = int(sz.get(qn("w:val"))) / 2 if sz is not None else 10.5
-                text = "".join(x.text or "" for x in p.iter(qn("w:t")))
+            for p in tc.findall(_W_P):
+                sz = p.find(_SZ_PATH)
+                size = int(sz.get(_W_VAL)) / 2 if sz is not None else 10.5
+                text = "".join(x.text or "" for x in p.iter(_W_T))
                 lines = max(1, math.ceil(text_mm(text, size) / width)) if text else 1
                 height += lines * size * 1.3 * 25.4 / 72
             tallest = max(tallest, height)
@@ -508,24 +541,28 @@ def keep_signoff(doc: DocxDocument) -> None:
             _keep_next(e)
 
 
+_W_TBLGRID, _W_GRIDCOL, _W_W = qn("w:tblGrid"), qn("w:gridCol"), qn("w:w")
+_GRIDSPAN_PATH = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+_SZ_PATH = f".//{qn('w:sz')}"
+
+
 def keep_table_ends(doc: DocxDocument) -> None:
     """No table leaves one or two rows alone: a short table (few rows, not tall) is kept on
     one page, a longer one keeps its header with the two rows after it and its last three
     rows together (the paragraphs of a row keep with the next row)."""
-    from docx.oxml import OxmlElement
 
     def keep(tr: Any) -> None:
-        for p in tr.iter(qn("w:p")):
-            ppr = p.get_or_add_pPr()
-            if ppr.find(qn("w:keepNext")) is None:
-                style = ppr.find(qn("w:pStyle"))
+        for p in tr.iter(_W_P):
+            ppr = _ppr(p)
+            if ppr.find(_W_KEEPNEXT) is None:
+                style = ppr.find(_W_PSTYLE)
                 if style is None:
-                    ppr.insert(0, OxmlElement("w:keepNext"))
+                    ppr.insert(0, ppr.makeelement(_W_KEEPNEXT, {}))
                 else:
-                    style.addnext(OxmlElement("w:keepNext"))
+                    style.addnext(ppr.makeelement(_W_KEEPNEXT, {}))
 
-    for tbl in doc.element.body.iter(qn("w:tbl")):
-        rows = tbl.findall(qn("w:tr"))
+    for tbl in doc.element.body.iter(_W_TBL):
+        rows = tbl.findall(_W_TR)
         if len(rows) < 2:
             continue
         if len(rows) <= KEEP_WHOLE_ROWS and table_height_mm(tbl) <= KEEP_WHOLE_MM:

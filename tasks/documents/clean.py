@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from changeflow.bilingual import is_zh
-
-from ..gitsync.linking import DEFAULT_LINK_PATTERNS, TIME_TOKEN
 
 # category -> ((zh-CN title, English title), prefixes recognised, lower case)
 CATEGORIES: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
@@ -59,7 +58,6 @@ _ZH_NOTE = re.compile(
     rf"^(?:[\[【](?P<k1>{_ZH})[\]】]\s*[:：、-]?|(?P<k2>{_ZH})\s*[:：、-]|(?P<k3>{_ZH})\s+)"
     r"\s*(?P<text>.*)$"
 )
-_LINKS = tuple(re.compile(p) for p in DEFAULT_LINK_PATTERNS)
 _EMPTY_BRACKETS = re.compile(r"[\[【(（]\s*[,，;；]?\s*[\]】)）]")
 _SPACES = re.compile(r"[ \t\u3000]{2,}")
 _EDGE = " \t\u3000:：,，;；、-–—|/"  # what a removed key or token leaves at the start
@@ -67,10 +65,21 @@ _TAIL = " \t\u3000,，、-–—|/"  # ... and at the end (a user's own ; or ：
 _MERGE = re.compile(r"^Merge\b", re.I)
 
 
+@cache
+def _git_tokens() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """The time-log token and the default request links (``tasks.gitsync.linking``), read
+    when a commit message is first cleaned: a document with no commits (a plan) does not
+    import the git sync (its models and writer) for them."""
+    from ..gitsync.linking import DEFAULT_LINK_PATTERNS, TIME_TOKEN
+
+    return TIME_TOKEN, tuple(re.compile(p) for p in DEFAULT_LINK_PATTERNS)
+
+
 def strip_tokens(text: str, patterns: tuple[re.Pattern[str], ...] = ()) -> str:
     """``text`` without time-log tokens and request links (and the brackets they leave)."""
-    out = TIME_TOKEN.sub("", text)
-    for p in (*_LINKS, *patterns):
+    time_token, links = _git_tokens()
+    out = time_token.sub("", text)
+    for p in (*links, *patterns):
         out = p.sub("", out)
     out = _EMPTY_BRACKETS.sub("", out)
     out = _SPACES.sub(" ", out)

@@ -71,8 +71,9 @@ def test_the_link_pattern_is_the_git_syncs() -> None:
     from changeflow.tasks.documents import clean
     from changeflow.tasks.gitsync import linking
 
-    assert [p.pattern for p in clean._LINKS] == list(linking.DEFAULT_LINK_PATTERNS)
-    assert clean.TIME_TOKEN is linking.TIME_TOKEN
+    time_token, links = clean._git_tokens()
+    assert [p.pattern for p in links] == list(linking.DEFAULT_LINK_PATTERNS)
+    assert time_token is linking.TIME_TOKEN
     from pathlib import Path
 
     src = Path(clean.__file__).read_text(encoding="utf-8")
