@@ -3,6 +3,7 @@ a running flow run finish, then stops what this ``up`` started and leaves nothin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -177,6 +178,11 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
+            # a failed test must not leave the server, runner and hand-in page it started
+            # (sessions of their own) running through the rest of the suite
+            for pid in _processes_with(str(tmp_path)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     out = (tmp_path / "up1.out").read_text()
     assert "Prefect server stopped." in out, out
     assert not healthy(api)
