@@ -92,8 +92,10 @@ def _fresh_work_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in PLACES}
+    # COLUMNS: up's "Home <folder>" stays one line however long the folder (xdist's are longer)
     env |= {"PREFECT_HOME": str(tmp_path / "prefect-home-up"),
-            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
+            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+            "COLUMNS": "200"}  # fmt: skip
     for args in (["init"], ["contract", "load", str(EXAMPLES / "contract.yaml")]):
         done = subprocess.run([sys.executable, "-m", "changeflow", *args], cwd=work, env=env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
