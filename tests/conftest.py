@@ -18,6 +18,45 @@ EXAMPLES = ROOT / "examples"
 PG_ENV = "CHANGEFLOW_TEST_PG_URL"
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pyproject's addopts carry ``-n 2 --dist loadgroup`` (pytest-xdist). With the plugin
+    blocked (``-p no:xdist``) or absent those options would be refused: accept them and run
+    in this one process."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "distributed testing (pytest-xdist is not active)")
+    # _addoption: pytest reserves lowercase short options for plugins (xdist's own -n is one)
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None,
+                     help="ignored without pytest-xdist: the tests run in one process")  # fmt: skip
+    group.addoption("--dist", dest="dist", default="no", help="ignored without pytest-xdist")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that reads the session's demo (``demo_run``, directly or through a fixture)
+    runs on one xdist worker (``--dist loadgroup``): the demo is built once, not per worker."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        for item in items:
+            _name_the_group(item)
+
+
+def _name_the_group(item: pytest.Item) -> None:
+    """``test_x@group``, the node id the controller groups by. pytest-xdist 3.8 sets it on
+    ``item._nodeid``, which pytest 9.2 no longer reads (the id is ``item._id``): without this,
+    xdist_group marks are silently ignored and each worker builds the demo."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's own renaming works
+        return
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")})  # fmt: skip
+    suffix = "@" + "_".join(names)
+    if names and not item.nodeid.endswith(suffix) and isinstance(item._id, NodeId):
+        item._id = NodeId.parse(item.nodeid + suffix)
+
+
 def _reset() -> None:
     from changeflow.db.session import dispose_engines
     from changeflow.settings import reset_settings

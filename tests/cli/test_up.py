@@ -3,6 +3,7 @@ a running flow run finish, then stops what this ``up`` started and leaves nothin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,8 +92,10 @@ def _fresh_work_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in PLACES}
+    # COLUMNS: up's "Home <folder>" stays one line however long the folder (xdist's are longer)
     env |= {"PREFECT_HOME": str(tmp_path / "prefect-home-up"),
-            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
+            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+            "COLUMNS": "200"}  # fmt: skip
     for args in (["init"], ["contract", "load", str(EXAMPLES / "contract.yaml")]):
         done = subprocess.run([sys.executable, "-m", "changeflow", *args], cwd=work, env=env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
@@ -177,6 +180,11 @@ def test_up_in_a_work_folder_refuses_a_second_up_and_stops_cleanly(tmp_path: Pat
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
+            # a failed test must not leave the server, runner and hand-in page it started
+            # (sessions of their own) running through the rest of the suite
+            for pid in _processes_with(str(tmp_path)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     out = (tmp_path / "up1.out").read_text()
     assert "Prefect server stopped." in out, out
     assert not healthy(api)

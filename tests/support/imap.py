@@ -7,6 +7,7 @@ import getpass
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ class Imap:
     root: Path
     process: subprocess.Popen
     maildir_root: Path
+    run_dir: Path | None = None  # dovecot's sockets, in a short folder of its own
 
     def env(self) -> dict[str, str]:
         """The settings a contractor sets for the project mailbox."""
@@ -62,10 +64,12 @@ class Imap:
             self.process.kill()
         if self.maildir_root != self.root / "home":
             shutil.rmtree(self.maildir_root, ignore_errors=True)
+        if self.run_dir is not None:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 CONF = """\
-base_dir = {root}/run
+base_dir = {run}
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
@@ -125,8 +129,12 @@ def start_imap(
             " the mailbox tests need a real IMAP server"
         )
     root.mkdir(parents=True, exist_ok=True)
-    for sub in ("run", "state", "home"):
+    for sub in ("state", "home"):
         (root / sub).mkdir(exist_ok=True)
+    # dovecot's unix sockets (base_dir/token-login/imap-urlauth ...) must fit in 108 bytes:
+    # not under pytest's folder, which an xdist worker makes longer (.../popen-gw0/...)
+    run = Path(tempfile.mkdtemp(prefix="cf-dovecot-"))
+    os.chmod(run, 0o755)  # its unprivileged login processes reach the sockets
     (root / "users").write_text(f"{user}:{{PLAIN}}{password}\n", encoding="utf-8")
     port = free_port()
 
@@ -147,7 +155,6 @@ def start_imap(
     uid, gid, homes = os.getuid(), os.getgid(), root / "home"
     if uid == 0:  # dovecot never gives mail to uid 0: the mail belongs to 'nobody', in a
         import pwd  # folder it can reach (pytest's temp root is private to root)
-        import tempfile
 
         nobody = pwd.getpwnam("nobody")
         uid, gid = nobody.pw_uid, nobody.pw_gid
@@ -156,7 +163,7 @@ def start_imap(
     conf = root / "dovecot.conf"
     conf.write_text(
         CONF.format(
-            root=root, me=me, login=login, internal=internal, uid=uid,
+            root=root, run=run, me=me, login=login, internal=internal, uid=uid,
             gid=gid, port=port, homes=homes,
         ),
         encoding="utf-8",
@@ -166,7 +173,7 @@ def start_imap(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    imap = Imap("127.0.0.1", port, user, password, root, proc, homes)
+    imap = Imap("127.0.0.1", port, user, password, root, proc, homes, run)
     deadline = time.monotonic() + 20
     while True:
         try:

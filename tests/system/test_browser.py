@@ -101,6 +101,9 @@ def _lead_env(tmp_path: Path, smtp_port: int) -> dict[str, str]:
         "CHANGEFLOW_SMTP_HOST": "127.0.0.1",
         "CHANGEFLOW_SMTP_PORT": str(smtp_port),
         "CHANGEFLOW_MAIL_FROM": "changeflow@contractor.example",
+        # a wide terminal: up's "Home <folder>" line stays one line however long the test's
+        # folder is (an xdist worker's is longer: .../popen-gw1/...)
+        "COLUMNS": "200",
     }
     return env
 
