@@ -31,6 +31,16 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--dist", dest="dist", default="no", help="ignored without pytest-xdist")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Browser checks wait as long as the page may take on a shared two-core machine running
+    two test processes (Playwright's expect gives up after 5 s by default)."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the browser tests skip without it
+        return
+    expect.set_options(timeout=30_000)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that reads the session's demo (``demo_run``, directly or through a fixture)
     runs on one xdist worker (``--dist loadgroup``): the demo is built once, not per worker."""
