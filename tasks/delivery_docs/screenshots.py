@@ -83,6 +83,7 @@ def write_screenshots(
         p = doc.add_paragraph()
         anchor.addprevious(p._p)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True  # its caption on the same page
         natural = Mm(shot.width_px * 25.4 / 96)
         width = min(natural, Mm(PICTURE_WIDTH_MM))
         if shot.width_px and shot.height_px:  # a tall picture: its height sets the width
