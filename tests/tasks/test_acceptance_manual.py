@@ -38,7 +38,6 @@ def _versions() -> int:
 def _certificate_in_inbox(key: str, inbox: Path) -> Path:
     from changeflow.tasks.acceptance import issue_certificate
     from changeflow.tasks.delivery_docs import check_screenshot, make_docs
-
     from tests.support.delivery import png
 
     shots = [check_screenshot(png(), n) for n in ("申请.png", "审批.png")]  # each role's screen
