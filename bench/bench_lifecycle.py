@@ -78,8 +78,11 @@ def _domain_stages() -> list[Any]:
         )
 
     def step_docs(run: DemoRun) -> None:
-        shot = delivery_docs.check_screenshot(dl.sample_screenshot(), "请假单界面.png")
-        delivery_docs.make_docs(run.keys["main"], notes=dl.design_notes(), screenshots=[shot],
+        # each role chapter's screen, as the demo gives them (a final manual needs them all)
+        screens = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
+        shots = [delivery_docs.check_screenshot(dl.sample_screenshot(s), n)
+                 for n, s in screens.items()]  # fmt: skip
+        delivery_docs.make_docs(run.keys["main"], notes=dl.design_notes(), screenshots=shots,
                                 actor="张伟", at=text(run.times["docs"]))  # fmt: skip
 
     def step_golive(run: DemoRun) -> None:

@@ -167,7 +167,9 @@ class Cell:
     size: float
     bold: bool
     header: bool = False
-    mono: frozenset[int] = frozenset()  # the lines that hold code (a monospace run)
+    mono: frozenset[int] = frozenset()  # the lines that are code (only monospace runs)
+    # the code within prose lines (``leave`` in a sentence): each piece unbreakable
+    code: tuple[str, ...] = ()
 
 
 _W_RPR, _W_SZ, _W_VAL, _W_B = qn("w:rPr"), qn("w:sz"), qn("w:val"), qn("w:b")
@@ -199,15 +201,22 @@ def _is_mono(r: object) -> bool:
 def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
     lines: list[str] = []
     mono: set[int] = set()
+    prose: set[int] = set()  # lines with a run of text that is not code
+    code: list[str] = []
     size, bold, seen = default, False, False
     for p in tc.iter(_W_P):  # type: ignore[attr-defined]
         cur = ""
         for r in p.iter(_W_R):
+            text = "".join(t.text or "" for t in r.iter(_W_T))
             if not seen:
                 size, bold = _run_size(r, default)
-                seen = bool("".join(t.text or "" for t in r.iter(_W_T)).strip())
+                seen = bool(text.strip())
             if _is_mono(r):
                 mono.add(len(lines))
+                if text.strip():
+                    code.append(text.strip())
+            elif text.strip():
+                prose.add(len(lines))
             for el in r:
                 tag = el.tag
                 if tag == _W_T:
@@ -220,12 +229,14 @@ def read_cell(tc: object, default: float = DEFAULT_SIZE) -> Cell:
                 elif tag == _W_NBH:
                     cur += "-"
         lines.append(cur)
+    mono -= prose  # a sentence naming code breaks at its spaces; its code pieces do not
     keep = [i for i, x in enumerate(lines) if x.strip()]
     return Cell(
         [lines[i] for i in keep],
         size,
         bold,
         mono=frozenset(n for n, i in enumerate(keep) if i in mono),
+        code=tuple(code),
     )
 
 
@@ -335,6 +346,8 @@ def column_needs(col: list[Cell], form: bool = True) -> tuple[float, list[list[f
                 short = line.strip()
                 if len(short) <= SHORT_LINE and (m := CJK_LENGTH.search(short)):
                     hard = max(hard, text_mm(short[: m.end()], cell.size, cell.bold))
+            for piece in cell.code:  # code inside a sentence: each piece whole
+                hard = max(hard, text_mm(piece, cell.size, cell.bold, True))
         masses.append(
             [
                 text_mm(x.strip(), cell.size, cell.bold, n in cell.mono)

@@ -273,20 +273,32 @@ class DocsInput(BaseModel):
         " draft though required sections are missing; never on an acceptance certificate",
     )
     lang: Lang = Field("zh-CN", title="文档语言 Document language")
+    kinds: list[Literal["techdoc", "manual"]] = Field(
+        ["techdoc", "manual"],
+        title="文档 Documents",
+        description="只出用户手册（测试前编写，测试报告引用其章节）或只出技术文档 / the manual"
+        " alone (written before testing, so the test report cites its chapters) or the technical"
+        " document alone",
+        min_length=1,
+    )
     at: str = Field(**AT_FIELD)  # type: ignore[arg-type]
 
 
 def _docs(form: DocsInput, actor: str) -> list[dict[str, Any]]:
     from changeflow.tasks.delivery_docs import check_screenshot, decode_notes, make_docs
     from changeflow.tasks.inputs import read_limited
+    from changeflow.tasks.uploads import upload_name
 
     notes = decode_notes(form.notes_markdown.encode("utf-8"), "Prefect form: notes_markdown")
     shots = []
     for name in form.screenshots:
         path = delivery_file(name, "screenshots")
-        shots.append(check_screenshot(read_limited(path, 5 * 1024 * 1024), str(path)))
+        data = read_limited(path, 5 * 1024 * 1024)
+        # an upload goes by the name it was handed in under: the notes' ![...](name) names it
+        given = upload_name(int(name)) if name.isdigit() else None
+        shots.append(check_screenshot(data, str(path.with_name(given)) if given else str(path)))
     results = make_docs(form.key, notes=notes, notes_name="Prefect form",
-                        screenshots=shots, lang=form.lang, actor=actor,
+                        screenshots=shots, lang=form.lang, actor=actor, kinds=form.kinds,
                         draft=form.draft, at=form.at, at_field=AT_LABEL)  # fmt: skip
     return [r.__dict__ for r in results]
 

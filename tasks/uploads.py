@@ -82,6 +82,18 @@ def store_upload(what: str, data: bytes, filename: str, *, actor: str) -> int:
         return doc.id
 
 
+def upload_name(upload_id: int) -> str | None:
+    """The file name an upload was handed in under (a screenshot's name is what the manual
+    notes' ``![...](name)`` point at); None if unknown."""
+    from changeflow.db.models import Document
+    from changeflow.db.session import transaction
+
+    with transaction() as s:
+        doc = s.get(Document, upload_id)
+        name = (doc.meta or {}).get("original_name") if doc is not None else None
+        return Path(str(name)).name if name else None
+
+
 def upload_path(upload_id: int, what: str) -> Path:
     """The stored file of an upload id, for steps that read a file (NotFoundError if the id
     is unknown or names another kind of upload)."""

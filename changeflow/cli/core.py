@@ -60,6 +60,7 @@ def init(
             ("sample contract", "contract.yaml"),
             ("task book", "taskbook.docx, taskbook.yaml"),
             ("design notes", "design.md"),
+            ("manual screenshots", "screens/"),
             ("client repository", f"{laid['repository']} ({laid['branch']}:"
              f" {len(laid['commits'])} commits)"),
         ]  # fmt: skip

@@ -296,7 +296,8 @@ def docs_cmd(
         help="Design notes in Markdown; a '# 用户手册' (User manual) section goes to the manual.",
     ),
     screenshot: list[Path] = typer.Option(
-        None, "--screenshot", help="PNG or JPEG screenshot for the manual (repeatable)."
+        None, "--screenshot",
+        help="PNG or JPEG screenshot for the manual (repeatable), or a folder of them.",
     ),
     draft: bool = typer.Option(
         False,

@@ -10,6 +10,8 @@ It lays out what the README's walkthrough uses, so every command of it runs as w
 * ``maintplan.yaml``: the maintenance plan (日常维护服务计划) of the client's systems and the
   checks on each visit (``changeflow maintplan load maintplan.yaml``);
 * ``design.md``: the developers' design notes and user manual (``changeflow docs --notes``);
+* ``screens/``: the screenshots its manual's role chapters show (``--screenshot screens``;
+  drawn: the example has no OA to photograph);
 * ``oa/``: the client's OA project, a git repository whose history is made on the spot by the
   contract's people: the project on ``main``, and the development of the first request on
   ``cr/CR-<year>-0001`` (the branch kick-off keeps: the work has started), commits naming the
@@ -31,7 +33,9 @@ from typing import Any
 from changeflow.errors import InputError
 
 REPO = "oa"
-FILES = ("contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", "maintplan.yaml", REPO)
+SCREENS = "screens"
+FILES = ("contract.yaml", "taskbook.docx", "taskbook.yaml", "design.md", "maintplan.yaml", REPO,
+         SCREENS)  # fmt: skip
 
 # Our company (乙方), as the contract names it beside the client.
 CONTRACTOR = {
@@ -40,6 +44,17 @@ CONTRACTOR = {
     "contact": "李明",
     "phone": "010-8200-0001",
 }
+
+
+def _screens(folder: Path) -> None:
+    """The screens design.md's role chapters show, drawn as the demo draws them."""
+    from changeflow.cli.demo.sample import sample_screenshot
+    from changeflow.settings import get_settings
+
+    folder.mkdir()
+    screens = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
+    for name, screen in screens.items():
+        (folder / name).write_bytes(sample_screenshot(screen, get_settings().lang))
 
 
 def first_key() -> str:
@@ -152,6 +167,8 @@ def lay_out(folder: Path) -> dict[str, Any]:
             made.append(name)
         shutil.copyfile(examples / "design-notes.md", folder / "design.md")
         made.append("design.md")
+        _screens(folder / SCREENS)
+        made.append(SCREENS)
         (folder / "contract.yaml").write_text(_contract(repo), encoding="utf-8")
         made.append("contract.yaml")
     except BaseException:  # nothing half-written: take away what this run made

@@ -82,14 +82,7 @@ class Outlined:
 
 def _pictured(body: str, shots: Sequence[str]) -> bool:
     """The body names one of the screenshots given in an image of its own (``![...](x.png)``)."""
-    from pathlib import PurePosixPath
-    from urllib.parse import unquote
-
-    names = set(shots)
-    for m in re.finditer(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?", body):
-        if PurePosixPath(unquote(m.group(1))).name in names:
-            return True
-    return False
+    return bool(set(shots) & set(image_names(body)))
 
 
 def outlined(
@@ -128,13 +121,23 @@ def outlined(
     if not filled.extra:
         at = next((i for i, s in enumerate(missing) if s == MANUAL[3].title[nth]), len(missing))
         missing.insert(at, ROLES[1][nth])
-    # GB/T 8567's 使用软件指南: each role shown its screens (said, not refused)
+    # GB/T 8567's 使用软件指南: each role shown its screens; a role chapter without its
+    # screenshot is a gap like a missing section (a final manual is refused, a draft lists it)
     unpictured = [t for t, body in filled.extra if t.strip() and not _pictured(body, screenshots)]
+    missing += [unpictured_gap(t, lang) for t in unpictured]
     text = compose(
         filled, MANUAL, lang, roles_after="first_use", fallback={"changes": changes},
         tail={"intro": scope_text(ctx, "manual", lang)},
     )  # fmt: skip
     return Outlined(text, "", missing, unpictured)
+
+
+def unpictured_gap(title: str, lang: str) -> str:
+    """The gap a role chapter without a screenshot leaves, as the draft's notice and the
+    refusal name it."""
+    if is_zh(lang):
+        return f"“{title}”一章的界面截图"
+    return f"the screenshot of chapter {title}"
 
 
 @dataclass
@@ -201,11 +204,6 @@ def make_docs(
         shaped = {k: outlined(k, design if k == "techdoc" else manual, ctx, lang, shots)
                   for k in kinds}  # fmt: skip
         covers, warnings = _covers(session, req, shaped, lang)
-        warnings += [
-            f"用户手册“{t}”一章没有界面截图（在该章写 ![说明](文件名) 并用 --screenshot 提供）"
-            f" / the manual's chapter {t} shows no screenshot"
-            for t in (shaped["manual"].unpictured if "manual" in shaped else [])
-        ]
         trace = trace_rows(session, req, lang, covers)
         if not draft:
             gaps = [
@@ -218,7 +216,8 @@ def make_docs(
                     notes_name or "--notes",
                     "sections",
                     "missing (待补充) " + "; ".join(gaps)
-                    + " — write them in the notes, or pass --draft to issue a draft",
+                    + " — write them in the notes (a role chapter's screenshot: ![caption](file)"
+                    " in it and --screenshot file), or pass --draft to issue a draft",
                 )  # fmt: skip
         for kind in kinds:
             shape = shaped[kind]
@@ -242,9 +241,13 @@ def make_docs(
                 if kind == "manual" and "covers" not in (newest.meta or {}):
                     # made before the manual's coverage was kept: the same notes, so record it
                     newest.meta = {**(newest.meta or {}), "covers": extra["covers"]}
-                if kind == "manual" and "chapters" not in (newest.meta or {}):
+                kept = (newest.meta or {}).get("chapters")
+                if kind == "manual" and (kept is None or (
+                        inputs.screenshots and not any(c.get("pictures") for c in kept))):
                     # the chapters the OA manual takes in (tasks.oamanual), kept likewise
-                    newest.meta = {**(newest.meta or {}), "chapters": manual_chapters(manual, lang)}
+                    # (and their pictures, for a manual made before they were kept)
+                    newest.meta = {**(newest.meta or {}),
+                                   "chapters": manual_chapters(manual, lang, inputs.screenshots)}
                 out.append(_result(newest, new=False, missing=shape.missing, **extra))
                 continue
             version = (newest.version + 1) if newest is not None else 1
@@ -280,7 +283,8 @@ def make_docs(
                     "missing": shape.missing,
                     **({"covers": extra["covers"]} if kind == "manual" else {}),
                     # the role chapters the client's OA manual takes in (tasks.oamanual)
-                    **({"chapters": manual_chapters(manual, lang)} if kind == "manual" else {}),
+                    **({"chapters": manual_chapters(manual, lang, inputs.screenshots)}
+                       if kind == "manual" else {}),
                     # what the go-live record takes from the design notes (data, deployment)
                     **({"sections": design_sections(design, lang)} if kind == "techdoc" else {}),
                     # the schema changes read from the repository (the go-live record's too)
@@ -292,14 +296,45 @@ def make_docs(
     return out
 
 
-def manual_chapters(manual: str, lang: str) -> list[dict[str, str]]:
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
+
+
+def image_names(body: str) -> list[str]:
+    """The file names a Markdown text's images point at (``![...](x.png)``), in order."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote
+
+    names: list[str] = []
+    for m in _IMAGE.finditer(body):
+        name = PurePosixPath(unquote(m.group(1))).name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def manual_chapters(
+    manual: str, lang: str, screenshots: Sequence[Screenshot] = ()
+) -> list[dict[str, Any]]:
     """The manual notes' chapters per role (申请人, 审批人 ...: the top-level headings that are
-    not 引言/运行环境/常见问题/版本说明), as the OA manual merges them: title and Markdown."""
+    not 引言/运行环境/常见问题/版本说明), as the OA manual merges them: title, Markdown and
+    the pictures the chapter shows (``pictures``: name, caption, the PNG/JPEG in base64), so
+    the OA manual places them as the request's manual does."""
+    import base64
+
     from .outline import MANUAL, fill
 
     if not manual.strip():
         return []
-    return [{"title": t, "body": b} for t, b in fill(manual, MANUAL, lang).extra if t.strip()]
+    by_name = {s.name: s for s in screenshots}
+    out: list[dict[str, Any]] = []
+    for t, b in fill(manual, MANUAL, lang).extra:
+        if not t.strip():
+            continue
+        shots = [by_name[n] for n in image_names(b) if n in by_name]
+        pictures = [{"name": s.name, "caption": s.caption,
+                     "data": base64.b64encode(s.data).decode("ascii")} for s in shots]  # fmt: skip
+        out.append({"title": t, "body": b, **({"pictures": pictures} if pictures else {})})
+    return out
 
 
 def design_sections(design: str, lang: str) -> dict[str, str]:

@@ -70,6 +70,15 @@ def check_screenshot(data: bytes, source: str, caption: str | None = None) -> Sc
 
 
 def read_screenshots(paths: Sequence[Path]) -> list[Screenshot]:
+    """The pictures given: files, or a folder standing for its PNG and JPEG files."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.iterdir() if f.is_file()
+                            and f.suffix.lower() in (".png", ".jpg", ".jpeg"))  # fmt: skip
+        else:
+            found.append(p)
+    paths = found
     if len(paths) > MAX_SCREENSHOTS:
         raise InputError("--screenshot", "screenshot", f"at most {MAX_SCREENSHOTS} pictures")
     return [check_screenshot(read_limited(Path(p), MAX_SCREENSHOT_BYTES), str(p)) for p in paths]
@@ -83,6 +92,7 @@ def write_screenshots(
         p = doc.add_paragraph()
         anchor.addprevious(p._p)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True  # its caption on the same page
         natural = Mm(shot.width_px * 25.4 / 96)
         width = min(natural, Mm(PICTURE_WIDTH_MM))
         if shot.width_px and shot.height_px:  # a tall picture: its height sets the width

@@ -26,7 +26,7 @@ from changeflow.settings import get_settings
 from ..acttime import show
 from ..directory import find_contract
 from ..documents import store_issued
-from .chapters import compose, merge_chapters
+from .chapters import compose, merge_chapters, picture_name
 
 KIND = "oa-manual"
 
@@ -103,6 +103,23 @@ def _revision_rows(session: Session, contract: Contract, lang: str) -> list[dict
     return rows
 
 
+def chapter_pictures(chapters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pictures the chapters carry (from their requests' manuals, kept with the version),
+    by the name ``compose`` gives them, checked as a request's screenshots are."""
+    import base64
+
+    from ..delivery_docs.screenshots import check_screenshot
+
+    out: dict[str, Any] = {}
+    for n, c in enumerate(chapters, 1):
+        for pic in c.get("pictures") or []:
+            name = picture_name(n, str(pic.get("name", "")))
+            data = base64.b64decode(pic.get("data") or "")
+            shot = check_screenshot(data, name, pic.get("caption"))
+            out[name] = shot
+    return out
+
+
 def render_version(session: Session, contract: Contract, row: Any, lang: str) -> Document:
     """Render the manual as of version ``row`` and store it (kind, version, sha256)."""
     from changeflow.docs_templates.tpl_oamanual import NO_CHAPTERS, OA_MARKER
@@ -111,14 +128,17 @@ def render_version(session: Session, contract: Contract, row: Any, lang: str) ->
     from ..delivery_docs.markdown import write_markdown
     from ..wordkit import render
 
-    text = compose(list(row.chapters or []), lang)
+    chapters = list(row.chapters or [])
+    text = compose(chapters, lang)
+    pictures = chapter_pictures(chapters)
 
     def post(tpl: Any) -> None:
         doc = tpl.docx
         for p in list(doc.paragraphs):
             if p.text.strip() == OA_MARKER:
                 if text.strip():
-                    write_markdown(doc, p._p, text, base_heading=1, lang=lang)
+                    write_markdown(doc, p._p, text, base_heading=1, pictures=pictures,
+                                   lang=lang)
                     for q in doc.paragraphs:  # a chapter's source line stays with its text
                         if q.text.startswith(("本章依据：", "From: ")):
                             q.paragraph_format.keep_with_next = True

@@ -35,7 +35,9 @@ def test_demo_lifecycle_to_acceptance(demo_run, cf_home, tmp_path, monkeypatch) 
     tags = {t.name for t in gitpython.Repo(out / "repo").tags}
     assert tags == {f"release/{key}-v1"}
     stages = [r["stage"] for r in run.rows]
-    assert stages.index("test") < stages.index("docs") < stages.index("golive")  # as the README
+    # the manual before the test (the report cites its chapters), the design after it
+    assert stages.index("manual") < stages.index("test") < stages.index("docs")
+    assert stages.index("docs") < stages.index("golive")  # as the README
     assert stages.index("golive") < stages.index("acceptance")
     assert st["delivery"]["test_runs"][0]["passed"] is True
     assert Path(out / "contract.yaml").is_file()

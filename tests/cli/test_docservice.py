@@ -143,6 +143,9 @@ def test_uploads_get_ids_the_forms_accept(client, db: str) -> None:
     upload_id = int(line.split("recorded as upload ")[1].split(";")[0])
     path = delivery_file(str(upload_id), "screenshots")
     assert path.read_bytes() == PNG
+    from changeflow.tasks.uploads import upload_name
+
+    assert upload_name(upload_id) == "home.png"  # the name the manual notes' image points at
     with pytest.raises(NotFoundError):
         evidence_path(str(upload_id))  # a screenshot is not evidence
     with pytest.raises(NotFoundError):

@@ -73,14 +73,14 @@ def test_delivery_flows_end_to_end(prefect_server, submitted, tmp_path) -> None:
     assert [t["结果 Result"] for t in trace] == ["通过", "通过", "通过"]
     assert "M2 审批通过后考勤系统年假余额减少 通过" in trace[1]["用例 Cases"]
 
-    from tests.support.delivery import png
+    from tests.support.delivery import MANUAL_SCREENSHOTS, manual_screenshots
 
-    (folder / "screen.png").write_bytes(png())
+    manual_screenshots(folder)  # the role chapters' pictures, as the hand-in page leaves them
     sparse = fl.DocsInput(key=submitted, notes_markdown="# 总体设计\n\n要点", screenshots=[])
     state = fl.docs(request=sparse, written_by="李明", return_state=True)
     assert state.is_failed()  # required sections missing, no draft asked for
     notes = (EXAMPLES / "design-notes.md").read_text(encoding="utf-8")
-    form = fl.DocsInput(key=submitted, notes_markdown=notes, screenshots=["screen.png"])
+    form = fl.DocsInput(key=submitted, notes_markdown=notes, screenshots=list(MANUAL_SCREENSHOTS))
     state = fl.docs(request=form, written_by="李明", return_state=True)
     assert state.is_completed()
     assert [d["kind"] for d in state.result()] == ["techdoc", "manual"]

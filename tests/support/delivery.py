@@ -215,6 +215,22 @@ def png(width: int = 320, height: int = 200) -> bytes:
     return buf.getvalue()
 
 
+# the screenshots examples/design-notes.md shows, one per role's chapter of the manual
+MANUAL_SCREENSHOTS = ("请假单界面.png", "审批界面.png", "同步管理界面.png")
+
+
+def manual_screenshots(folder: Path) -> list[Path]:
+    """The pictures a user gives with examples/design-notes.md (``--screenshot``), written
+    in ``folder``: a final manual needs each role chapter's screenshot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, name in enumerate(MANUAL_SCREENSHOTS):
+        path = folder / name
+        path.write_bytes(png(320 + 10 * i, 200))
+        out.append(path)
+    return out
+
+
 # Manual test cases of the sample task book's three requirements (a test-plan file).
 TEST_PLAN = """cases:
   - case: M1

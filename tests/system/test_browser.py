@@ -284,6 +284,21 @@ def hand_in(pg: Any, up: Up, name: str, data: bytes, expect_text: str, shot: Pat
         pg.screenshot(path=str(shot), full_page=True)
 
 
+def screenshot_id(pg: Any, up: Up, path: Path) -> str:
+    """Hand in a screenshot on the hand-in page; the upload id it answers with."""
+    from playwright.sync_api import expect
+
+    pg.goto(f"{up.docs}/hand-in")
+    pg.select_option("#what", "screenshot")
+    pg.set_input_files("#file", files=[{"name": path.name, "buffer": path.read_bytes(),
+                                        "mimeType": "image/png"}])  # fmt: skip
+    pg.fill("#by", "李明")
+    pg.get_by_role("button", name="交回 Hand in").click()
+    expect(pg.locator("#result")).to_contain_text("recorded as upload")
+    text = pg.locator("#result").inner_text()
+    return re.search(r"recorded as upload (\d+)", text).group(1)  # type: ignore[union-attr]
+
+
 def contract_yaml(repo: Path) -> str:
     """examples/contract.yaml with the client repository and its test command filled in, as
     the lead pastes it into the contract form."""
@@ -321,7 +336,7 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
     from changeflow.flows.deployments import DEPLOYMENTS
     from changeflow.wordparts import read_custom_properties
     from tests.support.approval import fill
-    from tests.support.delivery import fill_certificate
+    from tests.support.delivery import fill_certificate, manual_screenshots
 
     checkout_var = ROOT / "var"
     had_var = checkout_var.exists()
@@ -423,10 +438,17 @@ def test_a_lead_runs_a_request_and_a_fault_from_the_ui_alone(
         expect(box("link", name=f"{key} testreport v1.docx")).to_be_visible()
         pg.screenshot(path=str(shots / "ui-test.png"))
 
+        # the manual's screenshots, one per role chapter: handed in, then named by their ids
+        ids = [screenshot_id(pg, up, p) for p in manual_screenshots(tmp_path / "shots")]
         open_form(pg, up, "docs")
         box("textbox", name="请求编号 Request key").fill(key)
         notes = (ROOT / "examples" / "design-notes.md").read_text(encoding="utf-8")
         box("textbox", name="设计说明 Design notes (Markdown)").fill(notes)
+        for upload in ids:  # the form's one list of free text: 截图 Screenshots
+            seen = "document.querySelectorAll('input,textarea').forEach(e => e.dataset.seen = 1)"
+            pg.evaluate(seen)
+            box("button", name="Add item").first.click()
+            pg.locator("input:not([data-seen]), textarea:not([data-seen])").first.fill(upload)
         submit(pg, up, f"docs {key}")
 
         open_form(pg, up, "golive")

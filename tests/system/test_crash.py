@@ -216,6 +216,13 @@ class Stage:
     prepare: Callable[[World, str], None] | None = None
 
 
+def _screenshots(tmp: Path) -> list[str]:
+    """``--screenshot`` for each role chapter's picture the notes show (a final manual)."""
+    from tests.support.delivery import manual_screenshots
+
+    return [a for p in manual_screenshots(tmp / "shots") for a in ("--screenshot", str(p))]
+
+
 TEST_COMMAND = f"{sys.executable} run_checks.py {{junit}}"
 STAGES: list[Stage] = [
     Stage("intake", lambda tmp, key: ["intake", str(EXAMPLES / "taskbook.docx")],
@@ -227,7 +234,8 @@ STAGES: list[Stage] = [
     Stage("kickoff", lambda tmp, key: ["kickoff", key], ("team mail not sent",)),
     Stage("sync", lambda tmp, key: ["sync"], prepare=_develop),
     Stage("test", lambda tmp, key: ["test", key, "--command", TEST_COMMAND]),
-    Stage("docs", lambda tmp, key: ["docs", key, "--notes", str(EXAMPLES / "design-notes.md")]),
+    Stage("docs", lambda tmp, key: ["docs", key, "--notes", str(EXAMPLES / "design-notes.md"),
+                                    *_screenshots(tmp)]),
     Stage("golive", lambda tmp, key: ["golive", key]),
     Stage("acceptance", lambda tmp, key: ["acceptance", key]),
     Stage("accept", lambda tmp, key: ["accept", _returned_certificate(tmp, key)]),

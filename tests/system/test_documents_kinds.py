@@ -65,7 +65,7 @@ def _made_again(kind: str, lang: str) -> bytes:
     from changeflow.tasks.testing import name_pattern
 
     screens = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
-    shots = [check_screenshot(sample_screenshot(s), n) for n, s in screens.items()]
+    shots = [check_screenshot(sample_screenshot(s, lang), n) for n, s in screens.items()]
     design, manual = split_notes(design_notes(lang))
     with transaction() as s:
         req = s.scalar(select(Request).where(Request.key == "CR-2026-0001"))

@@ -386,6 +386,24 @@ def test_every_column_holds_its_longest_unbreakable_token() -> None:
     assert int(tcw.get(qn("w:w"))) == round(grid[0] * fit.TWIPS_PER_MM)
 
 
+def test_a_sentence_naming_code_breaks_at_its_spaces_its_code_whole() -> None:
+    """A cell of prose with a code word in it (``leave``) is no code line: the label column
+    keeps its longest word (Application) whole."""
+    d = docx.Document()
+    long = "The client's OA database (its existing instance); this change adds fields to "
+    t = _table(d, [["Item", "Requirement"], ["Application server", long], ["Database", long]],
+               [73.3, 73.3])  # fmt: skip
+    for row in t.rows[1:]:
+        p = row.cells[1].paragraphs[0]
+        p.add_run("leave_dept_index").font.name = "Consolas"
+        p.add_run(" only")
+    assert fit.fit_table(t._tbl, 146.6, 9)
+    grid, need = fit.grid_mm(t._tbl), fit.required_mm(t._tbl, 9)
+    assert need[1] < 60  # not the whole line
+    assert need[1] > fit.text_mm("leave_dept_index", 9, mono=True)  # the code piece whole
+    assert grid[0] + 0.01 >= need[0] > fit.text_mm("Application", 9)
+
+
 def test_an_empty_column_of_data_is_narrow_and_a_column_to_sign_in_is_not() -> None:
     """A day table of the weekly report with nothing under 阶段变化 gives that column its
     header's width, not room to write in; a line to sign on keeps room for the signature."""

@@ -18,7 +18,8 @@ from tests.support.delivery import fill_certificate, go_live, state_of
 NOTES = (
     "# 总体设计\n\n略。\n\n# 操作说明\n\n## 引言\n\n本手册说明 OA 的使用。\n\n"
     "## 运行环境\n\n浏览器：Chrome 或 Edge。\n\n"
-    "## 申请人\n\n提交请假单：填写天数后提交。\n\n## 分管领导\n\n超过 3 天的请假由分管领导审批。\n"
+    "## 申请人\n\n提交请假单：填写天数后提交。\n\n![请假单](申请.png)\n\n"
+    "## 分管领导\n\n超过 3 天的请假由分管领导审批。\n\n![待办](审批.png)\n"
     "\n## 首次使用\n\n用 OA 账号登录，首次登录修改密码。\n"
     "\n## 出错与恢复\n\n提交失败时刷新页面后重新提交；仍不成功请报告信息中心。\n"
     "\n## 常见问题\n\n问：忘记密码？答：联系信息中心。\n"
@@ -36,9 +37,11 @@ def _versions() -> int:
 
 def _certificate_in_inbox(key: str, inbox: Path) -> Path:
     from changeflow.tasks.acceptance import issue_certificate
-    from changeflow.tasks.delivery_docs import make_docs
+    from changeflow.tasks.delivery_docs import check_screenshot, make_docs
+    from tests.support.delivery import png
 
-    made = make_docs(key, notes=NOTES, kinds=("manual",), lang="zh-CN")
+    shots = [check_screenshot(png(), n) for n in ("申请.png", "审批.png")]  # each role's screen
+    made = make_docs(key, notes=NOTES, kinds=("manual",), lang="zh-CN", screenshots=shots)
     assert made[0].kind == "manual"
     cert = issue_certificate(key, actor="李明")
     inbox.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,9 @@ calendar, so each document is dated when it was made and reports only what had h
 - Mon 11-02 10:00 the task book (.docx) arrives; Tue 11-03 09:30 a second one (the form);
 - Tue 11-03 16:00 the plan is issued; 王芳 signs it on Thu 11-05 (mailed back 16:30);
 - Thu 11-05 17:00 kick-off: the schedule is frozen (it starts Fri 11-06, as planned);
-  development commits by 张伟 and 李明 on the planned days (a sync each evening), the test
-  on the planned test day, the delivery documents that afternoon, go-live in the evening
+  development commits by 张伟 and 李明 on the planned days (a sync each evening), the user
+  manual on the planned test day's morning (the test report cites its chapters), the test at
+  10:00, the technical document that afternoon, go-live in the evening
   of the go-live day, the certificate the next working day, 王芳's signature the day after;
 - faults: a crash on Tue 11-10 09:20 and a mail delay on Fri 11-20 16:40, closed on Monday;
 - the fixed visit every Wednesday 14:00 (the contract's ``weekly_visit``) on a dispatch

@@ -214,7 +214,8 @@ def plan_commits(key: str, items: list[dict[str, Any]]) -> list[tuple[datetime, 
 
 def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
     """From the frozen schedule: the commits on the planned days (``plan_commits``), a sync
-    after each day's work, the test on the test day, the documents that afternoon, go-live
+    after each day's work, the user manual on the test day's morning, the test, the technical
+    document that afternoon, go-live
     in the evening of the go-live day, the certificate on the acceptance day (after
     go-live), 王芳's signature the next working day."""
     from .days import at, next_working_day
@@ -227,6 +228,7 @@ def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
     golive_day = phase_day["golive"]
     cert_day = max(phase_day.get("acceptance", golive_day), next_working_day(golive_day))
     run.times |= {
+        "manual": at(test_day, "09:00"),
         "test": at(test_day, "10:00"),
         "docs": at(test_day, "15:00"),
         "golive": at(golive_day, "19:30"),
@@ -237,8 +239,8 @@ def schedule_development(run: DemoRun, schedule: dict[str, Any]) -> None:
         for day in sorted({c[0].date() for c in commits}):
             last = max(c[0] for c in commits if c[0].date() == day)
             run.timeline.add(last + timedelta(minutes=15), f"commits {day}", _day_of_work(day))
-        for name, fn in (("test", step_test), ("docs", step_docs), ("golive", step_golive),
-                         ("acceptance", step_acceptance)):  # fmt: skip
+        for name, fn in (("manual", step_manual), ("test", step_test), ("docs", step_docs),
+                         ("golive", step_golive), ("acceptance", step_acceptance)):  # fmt: skip
             run.timeline.add(run.times[name], name, fn)
 
 
@@ -335,7 +337,7 @@ def step_test(run: DemoRun) -> None:
     run.step("test", f"test run #{r['seq']} at {r['commit'][:10]}", f"{r['reason']}; {r['state']}")
 
 
-def step_docs(run: DemoRun) -> None:
+def _docs(run: DemoRun, kind: str, when: str) -> None:
     from changeflow.flows.delivery import DELIVERY_DIR, DocsInput, docs
     from changeflow.settings import get_settings
 
@@ -346,12 +348,24 @@ def step_docs(run: DemoRun) -> None:
     # one screen per role's chapter of the manual (申请人, 审批人, 管理员)
     shots = {"请假单界面.png": "form", "审批界面.png": "approve", "同步管理界面.png": "sync"}
     for name, screen in shots.items():
-        (folder / name).write_bytes(sample_screenshot(screen))
+        (folder / name).write_bytes(sample_screenshot(screen, get_settings().lang))
     notes = design_notes()
     form = DocsInput(key=run.keys["main"], notes_markdown=notes, screenshots=list(shots),
-                     at=text(run.times["docs"]))  # fmt: skip
+                     kinds=[kind], at=text(run.times[when]))  # fmt: skip
     for r in docs(request=form, written_by="张伟"):
-        run.step("docs", f"{r['kind']} v{r['version']}", Path(r["document"]).name)
+        run.step(when, f"{r['kind']} v{r['version']}", Path(r["document"]).name)
+
+
+def step_manual(run: DemoRun) -> None:
+    """The user manual, written the morning of the test day before the tests run: the test
+    report's cases cite its chapters (as a real project drafts its manual before testing)."""
+    _docs(run, "manual", "manual")
+
+
+def step_docs(run: DemoRun) -> None:
+    """The technical document, the afternoon after the test: its traceability matrix shows
+    the test's results."""
+    _docs(run, "techdoc", "docs")
 
 
 def step_golive(run: DemoRun) -> None:
@@ -436,6 +450,7 @@ LIFECYCLE = [
     step_kickoff,
     step_commits,
     step_sync,
+    step_manual,
     step_test,
     step_docs,
     step_golive,

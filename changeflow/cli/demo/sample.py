@@ -67,7 +67,7 @@ def sample_commit(repo: Path, message: str, files: dict[str, str], when: datetim
 # the screens the demo's manual shows, one per role's chapter: (zh title, fields, button), en
 SCREENS = {
     "form": (("OA 请假申请", ("请假类型", "开始日期", "结束日期", "请假天数"), "提交"),
-             ("OA  Leave request", ("Type", "From", "To", "Days"), "Submit")),
+             ("OA: Leave request", ("Type", "From", "To", "Days"), "Submit")),
     "approve": (("待办事项：请假审批", ("申请人", "请假天数", "事由", "审批意见"), "同意"),
                 ("To do: leave approval", ("Applicant", "Days", "Reason", "Comment"), "Approve")),
     "sync": (("请假管理：同步状态", ("请假单号", "申请人", "同步状态", "失败原因"), "重新同步"),
@@ -75,10 +75,11 @@ SCREENS = {
 }  # fmt: skip
 
 
-def sample_screenshot(screen: str = "form") -> bytes:
+def sample_screenshot(screen: str = "form", lang: str = "zh-CN") -> bytes:
     """A picture of one of the OA's screens (``SCREENS``: the leave form, the approver's to-do,
     the administrator's sync list; drawn, as the demo has no browser): in Chinese, as the
-    client's OA shows it, when a CJK font is installed; else with English labels."""
+    client's OA shows it, for a zh-CN installation when a CJK font is installed; with English
+    labels for an English one (its manual shows an English OA), or without a CJK font."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,7 +89,7 @@ def sample_screenshot(screen: str = "form") -> bytes:
 
     from changeflow.tasks.weekly import cjk_font
 
-    family = cjk_font(font_manager)
+    family = cjk_font(font_manager) if lang == "zh-CN" else None
     zh, en = SCREENS[screen]
     if family:
         plt.rcParams["font.family"] = [family]

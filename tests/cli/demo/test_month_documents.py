@@ -106,6 +106,28 @@ def test_the_lifecycle_in_order_across_documents(month) -> None:
     assert all(t[2] is not None and t[2].date() > date(2026, 11, 30) for t in trail)
 
 
+def test_the_manual_is_written_before_the_test_report_that_cites_it(month) -> None:
+    """The demo writes the user manual the test day's morning: the test report's 手册章节
+    column names the manual's role chapters, the manual is dated no later than the test, the
+    technical document (after the test) shows the same chapters and the test's results."""
+    docs, key = month["docs"], month["keys"]["main"]
+    report = one(docs, key, "测试报告")
+    manual = one(docs, key, "用户手册")
+    techdoc = one(docs, key, "技术文档")
+    assert "测试时手册尚未编写" not in report.text
+    head = next(r for r in report.rows if "手册章节" in r)
+    col = head.index("手册章节")
+    cited = [r[col] for r in report.rows if len(r) == len(head) and r[0].isdigit()]
+    assert len(cited) == 3 and all(cited), cited
+    for cell in cited:
+        for chapter in cell.split("、")[1::2]:  # 四、申请人、五、审批人 -> 申请人, 审批人
+            assert chapter in manual.text, chapter
+    assert when(manual.value("编制日期")) <= when(report.value("测试期间"))
+    trace = [r for r in techdoc.rows if len(r) >= 5 and r[0].isdigit()]
+    assert [r[-1] for r in trace][-3:] == cited
+    assert when(report.value("测试期间")) <= when(techdoc.value("编制日期"))
+
+
 def test_commits_by_the_contracts_people_on_working_days(month) -> None:
     from changeflow.cli.demo.days import is_working_day
 

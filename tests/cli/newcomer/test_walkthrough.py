@@ -124,7 +124,7 @@ def test_walkthrough_runs_verbatim_in_a_fresh_folder(tmp_path: Path) -> None:
     # only what the README names: the workspace and its ./var, nothing elsewhere
     assert sorted(p.name for p in cwd.iterdir()) == sorted(
         ["contract.yaml", "design.md", "maintplan.yaml", "oa", "returned-certificate.docx",
-         "returned-plan.docx",
+         "returned-plan.docx", "screens",
          "taskbook.docx", "taskbook.yaml", "var"]
     )  # fmt: skip
     assert sorted(p.name for p in (tmp_path / "home").iterdir()) == [cwd.name]

@@ -175,14 +175,17 @@ def test_docs_at(cli, contract, tmp_path) -> None:
     from changeflow.cli.demo.sample import design_notes
     from changeflow.db.models import Document
     from changeflow.db.session import transaction
+    from tests.support.delivery import manual_screenshots
 
     key = take_in()
     reach_tested(key, tmp_path)
     notes = tmp_path / "notes.md"
     notes.write_text(design_notes(), encoding="utf-8")
-    refused(cli("docs", key, "--notes", str(notes), "--at", FUTURE), "in the future")
-    refused(cli("docs", key, "--notes", str(notes), "--at", "2026-11-25 09:00"), "previous step")
-    code, _, err = cli("docs", key, "--notes", str(notes), "--at", "2026-11-25 15:00")
+    shots = [a for p in manual_screenshots(tmp_path / "shots") for a in ("--screenshot", str(p))]
+    refused(cli("docs", key, "--notes", str(notes), *shots, "--at", FUTURE), "in the future")
+    refused(cli("docs", key, "--notes", str(notes), *shots, "--at", "2026-11-25 09:00"),
+            "previous step")
+    code, _, err = cli("docs", key, "--notes", str(notes), *shots, "--at", "2026-11-25 15:00")
     assert code == 0, err
     from sqlalchemy import select
 

@@ -406,7 +406,7 @@ def test_a_draft_shows_todo_and_says_so_on_every_page(testing, tmp_path, cli) ->
     assert tech["missing"] == ["引言", "运行环境", "接口设计", "数据库设计", "安全与权限设计",
                                "性能设计", "部署与运维", "出错处理", "回退方案"]
     assert manual["missing"] == ["范围", "软件综述", "首次使用", "出错与恢复", "常见问题",
-                                 "快速参考"]
+                                 "快速参考", "“审批人”一章的界面截图"]
     styles = _styles(tech["document"])
     i = styles.index(("Heading 1", "四、接口设计"))
     assert styles[i + 1][1] == "待补充"

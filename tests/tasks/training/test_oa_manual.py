@@ -23,7 +23,7 @@ def _notes(roles: dict[str, str]) -> str:
     )
 
 
-def _request(project: str, roles: dict[str, str]) -> str:
+def _request(project: str, roles: dict[str, str], shots: tuple = ()) -> str:
     from changeflow.tasks.delivery_docs import make_docs
     from changeflow.tasks.intake import intake
     from changeflow.tasks.taskbook import TaskBook
@@ -33,8 +33,9 @@ def _request(project: str, roles: dict[str, str]) -> str:
         TaskBook.model_validate(sample_taskbook() | {"project": project}), source="test"
     ).key
     advance(key, "planned", "approved")
-    made = make_docs(key, notes=_notes(roles), kinds=("manual",), lang="zh-CN",
-                     draft=True)  # sparse notes: the chapters are what counts here
+    made = make_docs(
+        key, notes=_notes(roles), kinds=("manual",), lang="zh-CN", screenshots=shots, draft=True
+    )  # sparse notes: the chapters count here
     assert made[0].kind == "manual"  # a request's own manual, made as today
     return key
 
@@ -81,3 +82,65 @@ def test_manual_before_any_merge_is_not_found(contract: str) -> None:
 
     with pytest.raises(NotFoundError, match="no OA manual yet"):
         oamanual.build_manual("OA-2026")
+
+
+def _pictures(rel: str) -> list[tuple[str, int, int]]:
+    """Each picture of the stored manual: the chapter (Heading 1) it is in, its width in EMU,
+    and its size in bytes."""
+    d = docx.Document(str(stored(rel)))
+    out, chapter = [], ""
+    for p in d.paragraphs:
+        if p.style is not None and p.style.name == "Heading 1":
+            chapter = p.text
+        for shape in p._p.xpath(".//wp:inline"):
+            blip = shape.xpath(".//a:blip/@r:embed")[0]
+            size = len(d.part.related_parts[blip].blob)
+            out.append((chapter, int(shape.xpath("./wp:extent/@cx")[0]), size))
+    return out
+
+
+def test_merged_manual_carries_each_chapters_pictures(contract: str) -> None:
+    """The OA manual shows the pictures of the requests' manuals in their role chapters,
+    within the text width; a later version still has the first request's."""
+    from docx.shared import Mm
+
+    from changeflow.tasks.delivery_docs import check_screenshot
+    from changeflow.tasks.delivery_docs.screenshots import PICTURE_WIDTH_MM
+    from tests.support.delivery import png
+
+    wide, small = png(1600, 900), png(300, 200)
+    a = _request(
+        "请假审批",
+        {
+            "申请人": "提交请假单。\n\n![新建请假单](表单.png)",
+            "审批人": "在待办中审批。\n\n![待办](审批.png)",
+        },
+        shots=(check_screenshot(wide, "表单.png"), check_screenshot(small, "审批.png")),
+    )
+    # the second request's 财务 chapter shows its own 审批.png (a different picture)
+    other = png(320, 240)
+    b = _request(
+        "报销审批",
+        {"财务": "财务复核。\n\n![复核](审批.png)"},
+        shots=(check_screenshot(other, "审批.png"),),
+    )
+    advance(a, "in_development", "in_testing", "live", "accepted")
+    v1 = oamanual.merge_request(a, lang="zh-CN")
+    pics = _pictures(v1["document"])
+    assert [(c, n) for c, _, n in pics] == [
+        ("第1章　申请人", len(wide)),
+        ("第2章　审批人", len(small)),
+    ]
+    assert all(w <= Mm(PICTURE_WIDTH_MM) for _, w, _ in pics)  # within the text width
+    assert "[新建请假单]" not in _text(v1["document"])  # the picture, not its caption text
+    assert "图 1  新建请假单" in _text(v1["document"])
+    advance(b, "in_development", "in_testing", "live", "accepted")
+    v2 = oamanual.merge_request(b, lang="zh-CN")
+    assert v2["version"] == 2
+    assert [(c, n) for c, _, n in _pictures(v2["document"])] == [
+        ("第1章　申请人", len(wide)),
+        ("第2章　审批人", len(small)),
+        ("第3章　财务", len(other)),
+    ]
+    en = oamanual.build_manual("OA-2026", lang="en")  # rendered again from the version alone
+    assert len(_pictures(en["document"])) == 3
