@@ -490,3 +490,7 @@ MAIL_STATUSES: dict[str, Pair] = {
     "not-set-up": ("邮件未配置", "mail not set up"),
     "failed": ("发送失败", "failed"),
 }
+
+# What a table cell of a client document says when there is nothing to record (never a
+# dash: a dash reads as a value left out)
+NOTHING: Pair = ("无", "none")

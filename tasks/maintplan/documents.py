@@ -14,7 +14,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from changeflow.bilingual import CHECK_FREQUENCIES, CHECK_KINDS, PLAN_SYSTEM_KINDS, is_zh, pick
+from changeflow.bilingual import (
+    CHECK_FREQUENCIES,
+    CHECK_KINDS,
+    NOTHING,
+    PLAN_SYSTEM_KINDS,
+    is_zh,
+    pick,
+)
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
@@ -53,7 +60,7 @@ def check_rows(mp: Any, lang: str) -> list[dict[str, Any]]:
 
 
 def system_rows(mp: Any, lang: str) -> list[dict[str, Any]]:
-    dash = "-"
+    dash = pick(NOTHING, lang)
     return [
         {"name": system_name(x, lang), "kind": pick(PLAN_SYSTEM_KINDS[x.kind], lang),
          "address": x.address, "owner": x.owner, "configuration": x.configuration or dash}

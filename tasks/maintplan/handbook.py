@@ -14,7 +14,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from changeflow.bilingual import CHECK_KINDS, CHECK_RESULTS, PERSON_ROLES, is_zh, label, pick
+from changeflow.bilingual import (
+    CHECK_KINDS,
+    CHECK_RESULTS,
+    NOTHING,
+    PERSON_ROLES,
+    is_zh,
+    label,
+    pick,
+)
 from changeflow.db.session import transaction
 from changeflow.db.types import utcnow
 from changeflow.settings import get_settings
@@ -285,12 +293,13 @@ def runlog_context(s: Any, mp: Any, first: date, last: date, lang: str) -> dict[
                 f"上门巡检 {n} 项（见第三部分）" if zh else f"{n} checks on the visit (see 3)"
             )
         days.append({
-            "day": str(e["day"]), "author": e["author"], "checks": own or ["-"],
+            "day": str(e["day"]), "author": e["author"], "checks": own or [pick(NOTHING, lang)],
             "backups": (pick(("已核验", "verified"), lang) + (f"：{e['backup_note']}" if zh
                         else f": {e['backup_note']}") if e["backup_note"] else
                         pick(("已核验", "verified"), lang)) if e["backups_verified"]
             else pick(("未核验", "not verified"), lang),
-            "incidents": e["incidents"] or "-", "changes": e["changes"] or "-",
+            "incidents": e["incidents"] or pick(NOTHING, lang),
+            "changes": e["changes"] or pick(NOTHING, lang),
         })  # fmt: skip
     missing = missing_run_log_days(s, k, first, last)
     abnormal = sum(1 for r in results if r.result == "abnormal")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from changeflow.bilingual import is_zh, pick
+from changeflow.bilingual import NOTHING, is_zh, pick
 
 # the probes' word for a system -> the plan's kind of system
 PLAN_KIND = {"oa": "application", "database": "database", "mail": "mail", "storage": "storage",
@@ -53,8 +53,8 @@ def probes_by_system(s: Any, mp: Any) -> dict[int, list[Any]]:
 
 
 def watched_line(targets: list[Any], lang: str) -> str:
-    """What watches a system, for a document ("-" when nothing does)."""
+    """What watches a system, for a document (无 / none when nothing does)."""
     sep = "、" if is_zh(lang) else ", "
     kinds = {t.kind for t in targets}
     seen = [pick(said, lang) for kind, said in WATCHES.items() if kind in kinds]
-    return sep.join(seen) or "-"
+    return sep.join(seen) or pick(NOTHING, lang)

@@ -59,7 +59,7 @@ def test_show_and_handbook_name_each_systems_probes(contract: str, cli) -> None:
     rows = {r.cells[0].text: r.cells[-1].text for r in systems.rows[1:]}
     assert rows["OA 办公系统"] == "网页可用性与响应时间、证书有效期", rows
     assert "备份记录时效、恢复测试时效" in rows.values(), rows
-    assert list(rows.values()).count("-") == 1, rows  # the file storage: nothing watches it
+    assert list(rows.values()).count("无") == 1, rows  # the file storage: nothing watches it
     text = _text(stored(json.loads(out)["path"]))
     assert ("最近一次验证通过的恢复测试：2026年11月18日，张伟 核验，恢复用时 42\u00a0分钟"
             "（OA 数据库恢复演练，测试服务器）。") in text, text  # fmt: skip
