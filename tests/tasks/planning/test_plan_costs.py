@@ -76,7 +76,8 @@ def test_service_days_and_fee_add_up_against_the_contract(contract: str) -> None
     )
     assert Decimal(second["subtotal"]) == Decimal(sd["value"]) == Decimal("19300.00")
     _, tables, _ = doc_text(second["document"])
-    flat = "\n".join("|".join(row) for t in tables for row in t)
+    # a number keeps its unit in a table cell (5\u00a0人日): read as the page shows it
+    flat = "\n".join("|".join(row) for t in tables for row in t).replace("\u00a0", " ")
     assert "年度服务覆盖 5 人日，超出 14 人日另行计费；年度剩余 5 天 → -14 天" in flat  # cover
     assert "年度服务覆盖（人日）|5" in flat and "超出年度服务天数（人日）|14" in flat
     assert "其他已批准开发已用/已安排|19" in flat
